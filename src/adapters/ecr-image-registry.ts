@@ -1,0 +1,226 @@
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  GetDownloadUrlForLayerCommand,
+  PutImageCommand,
+  paginateListImages,
+  type ECRClient,
+} from '@aws-sdk/client-ecr';
+import type { Descriptor, RawManifest } from '../core/descriptor.ts';
+import { computeDigest } from '../core/digest.ts';
+import { ErrorCodes, RegistryError, UnsupportedManifestError } from '../core/errors.ts';
+import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../core/media-types.ts';
+import type { ImageRegistry } from '../core/ports.ts';
+import { downloadBlob } from './ecr/download-blob.ts';
+import { describeTarget, translateEcrError, translateImageFailure, type EcrCallContext } from './ecr/ecr-errors.ts';
+
+export { createEcrClient } from './ecr/ecr-client.ts';
+
+export interface EcrImageRegistryOptions {
+  /** Build it with {@link createEcrClient} (adaptive retries). */
+  readonly client: ECRClient;
+  /** The AWS account of the registry; the caller's own account when absent. */
+  readonly registryId?: string;
+  /** Used only for the pre-signed blob download URL. */
+  readonly fetch?: typeof fetch;
+  /** Per call (every SDK call, and the whole blob download). */
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+// PutImage's `imageManifest` is limited to 4,194,304 characters (API reference), not bytes.
+const MAX_MANIFEST_CHARACTERS = 4_194_304;
+const LIST_IMAGES_PAGE_SIZE = 1000;
+
+/**
+ * {@link ImageRegistry} on Amazon ECR through its API (BatchGetImage, GetDownloadUrlForLayer,
+ * DescribeImages, PutImage, ListImages), so it needs IAM permissions, not a Docker login.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/Welcome.html
+ */
+export class EcrImageRegistry implements ImageRegistry {
+  readonly #client: ECRClient;
+  readonly #registryId: string | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+
+  constructor(options: EcrImageRegistryOptions) {
+    this.#client = options.client;
+    this.#registryId = options.registryId;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async fetchManifest(repository: string, digest: string): Promise<RawManifest> {
+    const context = this.#context('BatchGetImage', repository, { digest });
+    const output = await this.#send(context, (signal) =>
+      this.#client.send(
+        new BatchGetImageCommand({
+          ...this.#registry(),
+          repositoryName: repository,
+          imageIds: [{ imageDigest: digest }],
+          // Every index type too: asked without the list types, ECR may answer with one platform's
+          // manifest instead of the index (its format conversion), which would then fail the digest check.
+          acceptedMediaTypes: [...ACCEPTED_MANIFEST_MEDIA_TYPES],
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    const failure = output.failures?.[0];
+    if (failure !== undefined) throw translateImageFailure(failure, context);
+    const image = output.images?.find((candidate) => candidate.imageId?.imageDigest === digest) ?? output.images?.[0];
+    if (image?.imageManifest === undefined) {
+      throw new RegistryError(ErrorCodes.notFound, `ECR BatchGetImage returned no manifest for ${describeTarget(context)}`, { details: { repository, digest } });
+    }
+    // ECR hands the manifest over as a string; its digest covers the UTF-8 bytes of that string.
+    const bytes = new TextEncoder().encode(image.imageManifest);
+    if (bytes.byteLength > Limits.manifestBytes) {
+      throw new RegistryError(ErrorCodes.tooLarge, `manifest ${repository}@${digest} is ${bytes.byteLength} bytes, more than the ${Limits.manifestBytes} allowed`, {
+        details: { repository, digest, size: bytes.byteLength },
+      });
+    }
+    const actual = computeDigest(bytes);
+    if (actual !== digest) {
+      throw new RegistryError(ErrorCodes.digestMismatch, `ECR returned a manifest for ${repository}@${digest} whose bytes have digest ${actual}`, {
+        details: { repository, digest, actualDigest: actual, mediaType: image.imageManifestMediaType },
+      });
+    }
+    return { mediaType: mediaTypeOf(image.imageManifestMediaType, image.imageManifest, repository, digest), digest, size: bytes.byteLength, bytes };
+  }
+
+  async fetchBlob(repository: string, descriptor: Descriptor, maxBytes: number): Promise<Uint8Array> {
+    const context = this.#context('GetDownloadUrlForLayer', repository, { digest: descriptor.digest });
+    const output = await this.#send(context, (signal) =>
+      this.#client.send(new GetDownloadUrlForLayerCommand({ ...this.#registry(), repositoryName: repository, layerDigest: descriptor.digest }), {
+        abortSignal: signal,
+      }),
+    );
+    if (output.downloadUrl === undefined) {
+      throw new RegistryError(ErrorCodes.unavailable, `ECR GetDownloadUrlForLayer returned no URL for ${describeTarget(context)}`, {
+        retryable: true,
+        details: { repository, digest: descriptor.digest },
+      });
+    }
+    return downloadBlob({ fetch: this.#fetch, url: output.downloadUrl, repository, descriptor, maxBytes, timeoutMs: this.#timeoutMs });
+  }
+
+  async resolveTag(repository: string, tag: string): Promise<string | undefined> {
+    const context = this.#context('DescribeImages', repository, { tag });
+    try {
+      const output = await this.#client.send(
+        new DescribeImagesCommand({ ...this.#registry(), repositoryName: repository, imageIds: [{ imageTag: tag }] }),
+        { abortSignal: AbortSignal.timeout(this.#timeoutMs) },
+      );
+      return output.imageDetails?.[0]?.imageDigest;
+    } catch (error) {
+      if (nameOf(error) === 'ImageNotFoundException') return undefined;
+      throw translateEcrError(error, context);
+    }
+  }
+
+  async putManifest(repository: string, tag: string, manifest: RawManifest): Promise<void> {
+    const context = this.#context('PutImage', repository, { tag, digest: manifest.digest });
+    const text = decodeManifest(manifest, repository);
+    try {
+      await this.#client.send(
+        new PutImageCommand({
+          ...this.#registry(),
+          repositoryName: repository,
+          imageManifest: text,
+          // ECR rejects a manifest without a top-level `mediaType` with the misleading
+          // InvalidParameterException "Invalid JSON syntax" unless this is sent; send it always.
+          imageManifestMediaType: manifest.mediaType,
+          imageTag: tag,
+          // With the digest, ECR checks that it stores exactly the bytes we computed the digest of.
+          imageDigest: manifest.digest,
+        }),
+        { abortSignal: AbortSignal.timeout(this.#timeoutMs) },
+      );
+    } catch (error) {
+      // Same manifest, same tag, already there: a replay (ours or a retry's), i.e. success.
+      if (nameOf(error) === 'ImageAlreadyExistsException') return;
+      if (nameOf(error) === 'ImageTagAlreadyExistsException') throw tagImmutable(error, context);
+      throw translateEcrError(error, context);
+    }
+  }
+
+  async listTags(repository: string): Promise<string[]> {
+    const context = this.#context('ListImages', repository, {});
+    const tags = new Set<string>();
+    try {
+      const pages = paginateListImages(
+        { client: this.#client, pageSize: LIST_IMAGES_PAGE_SIZE },
+        { ...this.#registry(), repositoryName: repository, filter: { tagStatus: 'TAGGED' } },
+      );
+      // ListImages gives one entry per (digest, tag) pair, so an image with three tags appears three times.
+      for await (const page of pages) {
+        for (const id of page.imageIds ?? []) if (id.imageTag !== undefined) tags.add(id.imageTag);
+      }
+    } catch (error) {
+      throw translateEcrError(error, context);
+    }
+    return [...tags];
+  }
+
+  #registry(): { registryId?: string } {
+    return this.#registryId === undefined ? {} : { registryId: this.#registryId };
+  }
+
+  #context(operation: string, repository: string, rest: { digest?: string; tag?: string }): EcrCallContext {
+    return { operation, repository, registryId: this.#registryId, ...rest };
+  }
+
+  async #send<T>(context: EcrCallContext, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await call(AbortSignal.timeout(this.#timeoutMs));
+    } catch (error) {
+      throw translateEcrError(error, context);
+    }
+  }
+}
+
+function nameOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
+}
+
+function tagImmutable(error: unknown, context: EcrCallContext): RegistryError {
+  const message =
+    `tag ${context.tag} of ECR repository ${context.repository} already points to another image, and the repository's tags are immutable, ` +
+    `so ${context.digest} cannot be published under it. Either publish under a new tag (change the repository's targetTags), ` +
+    `delete the image tagged ${context.tag} from ${context.repository}, or make the repository's tags mutable ` +
+    `(or exclude this tag with an IMMUTABLE_WITH_EXCLUSION filter); then publish the version again.`;
+  const translated = translateEcrError(error, context);
+  return new RegistryError(ErrorCodes.tagImmutable, message, { retryable: false, cause: error, details: translated.details });
+}
+
+/** The exact bytes as the string PutImage wants; bytes that are not UTF-8 would change on the way. */
+function decodeManifest(manifest: RawManifest, repository: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(manifest.bytes);
+  } catch (error) {
+    throw new RegistryError(ErrorCodes.invalidInput, `manifest ${manifest.digest} for ${repository} is not UTF-8, ECR cannot store it unchanged`, { cause: error });
+  }
+  if (text.length > MAX_MANIFEST_CHARACTERS) {
+    throw new RegistryError(ErrorCodes.tooLarge, `manifest ${manifest.digest} for ${repository} has ${text.length} characters, ECR accepts at most ${MAX_MANIFEST_CHARACTERS}`, {
+      details: { repository, digest: manifest.digest, size: manifest.size },
+    });
+  }
+  return text;
+}
+
+/** ECR reports the stored media type; older images and some tools leave it out, and then the JSON says. */
+function mediaTypeOf(reported: string | undefined, manifest: string, repository: string, digest: string): string {
+  if (reported !== undefined && reported !== '') return reported;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(manifest);
+  } catch {
+    throw new UnsupportedManifestError(`manifest ${repository}@${digest} is not JSON`, { repository, digest });
+  }
+  const mediaType = typeof parsed === 'object' && parsed !== null ? (parsed as { mediaType?: unknown }).mediaType : undefined;
+  if (typeof mediaType !== 'string' || mediaType === '') {
+    throw new UnsupportedManifestError(`manifest ${repository}@${digest} has no media type, neither from ECR nor in its JSON`, { repository, digest });
+  }
+  return mediaType;
+}

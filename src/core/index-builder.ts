@@ -1,0 +1,71 @@
+import type { Descriptor, RawManifest } from './descriptor.ts';
+import { computeDigest } from './digest.ts';
+import { MediaTypes } from './media-types.ts';
+import { platformToJson } from './platform.ts';
+import type { IndexMediaTypeChoice } from './repository-config.ts';
+import type { RecordedImage } from './version-record.ts';
+
+export interface BuiltIndex {
+  readonly manifest: RawManifest;
+  /** Attestations left out because a Docker manifest list cannot carry the annotations that tie them to their image. */
+  readonly omittedAttestations: number;
+}
+
+/**
+ * Builds the index (or manifest list) for a version's images.
+ *
+ * Deterministic: children in platform order, each image followed by its attestations (by digest),
+ * keys in a fixed order, no whitespace — equal inputs give byte-identical output and so one digest.
+ * Child descriptors are the recorded digest, size and media type: the exact bytes the registry stores.
+ *
+ * Media type (DESIGN §3): `auto` gives a Docker manifest list when every child is a Docker v2
+ * manifest (attestations are OCI manifests, so their presence means an OCI index), else an OCI index.
+ */
+export function buildIndex(images: readonly RecordedImage[], choice: IndexMediaTypeChoice): BuiltIndex {
+  const ordered = [...images].sort((a, b) => compare(a.key, b.key));
+  const withAttestations = ordered.flatMap((image) => [image.mediaType, ...image.attestations.map((a) => a.mediaType)]);
+  const mediaType = chooseMediaType(withAttestations, choice);
+  const isDocker = mediaType === MediaTypes.dockerManifestList;
+  let omittedAttestations = 0;
+  const manifests: Record<string, unknown>[] = [];
+  for (const image of ordered) {
+    manifests.push({ mediaType: image.mediaType, digest: image.digest, size: image.size, platform: platformToJson(image.platform) });
+    if (isDocker) {
+      omittedAttestations += image.attestations.length;
+      continue;
+    }
+    for (const attestation of [...image.attestations].sort((a, b) => compare(a.digest, b.digest))) {
+      manifests.push(attestationEntry(attestation));
+    }
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType, manifests }));
+  return { manifest: { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes }, omittedAttestations };
+}
+
+function chooseMediaType(childMediaTypes: readonly string[], choice: IndexMediaTypeChoice): string {
+  if (choice === 'oci') return MediaTypes.ociIndex;
+  if (choice === 'docker') return MediaTypes.dockerManifestList;
+  return childMediaTypes.length > 0 && childMediaTypes.every((m) => m === MediaTypes.dockerManifest)
+    ? MediaTypes.dockerManifestList
+    : MediaTypes.ociIndex;
+}
+
+function attestationEntry(attestation: Descriptor): Record<string, unknown> {
+  return {
+    mediaType: attestation.mediaType,
+    digest: attestation.digest,
+    size: attestation.size,
+    ...(attestation.artifactType ? { artifactType: attestation.artifactType } : {}),
+    platform: { architecture: 'unknown', os: 'unknown' },
+    ...(attestation.annotations ? { annotations: sortedRecord(attestation.annotations) } : {}),
+  };
+}
+
+function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compare(a, b)));
+}
+
+// Code-unit order, not locale order: the bytes must not depend on the machine's locale.
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,159 @@
+import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
+import { buildIndex } from './index-builder.ts';
+import type { Dependencies } from './ports.ts';
+import { missingPlatforms, selectIndexImages } from './readiness.ts';
+import type { RepositoryConfig } from './repository-config.ts';
+import { formatTargetTag } from './tag-pattern.ts';
+import type { VersionRecord } from './version-record.ts';
+
+export type PublishOutcome =
+  | { readonly kind: 'published'; readonly digest: string; readonly revision: number; readonly tags: readonly string[] }
+  | { readonly kind: 'up-to-date'; readonly digest: string | undefined }
+  | { readonly kind: 'waiting'; readonly missing: readonly string[] }
+  /** A later writer (or the current lease holder) is responsible for publishing what this caller recorded. */
+  | { readonly kind: 'handed-over'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly message: string; readonly retryable: boolean }
+  | { readonly kind: 'conflict'; readonly message: string }
+  | { readonly kind: 'not-found' };
+
+export interface PublishOptions {
+  /** The revision this caller is responsible for (what it recorded, or what it read). */
+  readonly revision: number;
+  readonly allowPartial?: boolean;
+}
+
+/** Timing of the publish protocol; defaults suit Lambda (60 s timeout) and the local runner alike. */
+export const PublishTiming = {
+  leaseMs: 30_000,
+  /** How long a caller waits for another publisher before giving up with a retryable error. */
+  waitForLeaseMs: 25_000,
+  pollStartMs: 20,
+  pollMaxMs: 500,
+  putAttempts: 4,
+  putBackoffMs: 200,
+} as const;
+
+/**
+ * Publishes a version's index if it is complete (DESIGN §5).
+ *
+ * One publisher at a time holds a lease on the version record. The holder builds the index from the
+ * revision it holds, puts it under every target tag, records it, and gives the lease up only if no
+ * image arrived meanwhile; otherwise it publishes again. A caller that finds the lease held waits
+ * until its revision is published, a later revision takes over the responsibility, or the lease
+ * expires (its holder died) and it takes over. So the registry never sees two publishers of one
+ * version at once (an older index cannot land after a newer one), and no recorded change is left
+ * unpublished.
+ */
+export async function publishVersion(deps: Dependencies, repository: string, version: string, options: PublishOptions): Promise<PublishOutcome> {
+  const { store, clock, logger } = deps;
+  const owner = deps.newId();
+  const log = { repository, version, owner };
+  const deadline = clock.now() + PublishTiming.waitForLeaseMs;
+  let responsibleFor = options.revision;
+  let pollMs: number = PublishTiming.pollStartMs;
+
+  for (;;) {
+    const held = await store.acquireLease(repository, version, owner, clock.now(), PublishTiming.leaseMs);
+    if (held === undefined) {
+      const current = await store.getVersion(repository, version);
+      if (current === undefined) return { kind: 'not-found' };
+      if (current.revision > responsibleFor) return { kind: 'handed-over', reason: `revision ${current.revision} was recorded after ${responsibleFor}` };
+      if ((current.published?.revision ?? 0) >= responsibleFor) return { kind: 'up-to-date', digest: current.published?.digest };
+      if (clock.now() > deadline) {
+        throw new DomainError(ErrorCodes.busy, `${repository}:${version} is being published by another worker that has not finished; will retry`, {
+          retryable: true,
+        });
+      }
+      await clock.sleep(pollMs);
+      pollMs = Math.min(pollMs * 2, PublishTiming.pollMaxMs);
+      continue;
+    }
+
+    const config = await store.getRepositoryConfig(repository);
+    const attempt = await publishHeldRevision(deps, held, config, owner, options.allowPartial === true);
+    const released = await store.releaseLease(repository, version, owner, held.revision);
+    if (released === 'revision-moved') {
+      // Images changed while we held the lease: whoever recorded them is waiting for us; go again.
+      logger.info('images changed while publishing; publishing again', { ...log, revision: held.revision, outcome: attempt.kind });
+      responsibleFor = held.revision + 1;
+      continue;
+    }
+    if (attempt.kind === 'failed' && attempt.retryable) {
+      throw new DomainError(ErrorCodes.unavailable, attempt.message, { retryable: true });
+    }
+    return attempt;
+  }
+}
+
+async function publishHeldRevision(
+  deps: Dependencies,
+  record: VersionRecord,
+  config: RepositoryConfig | undefined,
+  owner: string,
+  allowPartial: boolean,
+): Promise<PublishOutcome> {
+  const { store, registry, clock, logger } = deps;
+  const { repository, version, revision } = record;
+  const log = { repository, version, revision };
+  if (config === undefined) return { kind: 'failed', message: `${repository} has no configuration`, retryable: false };
+  if (record.published?.revision === revision) return { kind: 'up-to-date', digest: record.published.digest };
+  if (record.error?.revision === revision && record.error.kind === 'conflict') return { kind: 'conflict', message: record.error.message };
+
+  const missing = missingPlatforms(config, record);
+  if (missing.length > 0 && !allowPartial) return { kind: 'waiting', missing };
+  const images = selectIndexImages(config, record);
+  if (images.length === 0) return { kind: 'waiting', missing };
+
+  const built = buildIndex(images, config.indexMediaType);
+  if (built.omittedAttestations > 0) {
+    logger.warn('attestations left out: a Docker manifest list cannot carry them (set indexMediaType to oci or auto to keep them)', {
+      ...log,
+      omitted: built.omittedAttestations,
+    });
+  }
+  const { manifest } = built;
+  const tags = config.targetTags.map((template) => formatTargetTag(template, version));
+  try {
+    // Remembered before the put, so the push event our own put causes is recognised and ignored.
+    for (const tag of tags) await store.rememberPublishedTag(repository, tag, manifest.digest);
+    for (const tag of tags) await putWithRetry(deps, repository, tag, manifest);
+  } catch (error) {
+    const conflict = isDomainError(error) && error.code === ErrorCodes.tagImmutable;
+    const message = describeError(error);
+    await store.recordError(repository, version, { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() }, owner, new Date(clock.now()).toISOString());
+    logger.error('publish failed', { ...log, digest: manifest.digest, error: message, conflict });
+    return conflict ? { kind: 'conflict', message } : { kind: 'failed', message, retryable: isRetryable(error) };
+  }
+  const at = new Date(clock.now()).toISOString();
+  const recorded = await store.recordPublished(
+    repository,
+    version,
+    owner,
+    { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision },
+    at,
+  );
+  if (recorded === undefined) {
+    // Our lease expired mid-publish and another publisher took over; it publishes the latest revision.
+    logger.warn('lease lost while publishing; the new holder will publish', { ...log, digest: manifest.digest });
+    return { kind: 'handed-over', reason: 'lease lost while publishing' };
+  }
+  logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, platforms: images.map((i) => i.key) });
+  return { kind: 'published', digest: manifest.digest, revision, tags };
+}
+
+async function putWithRetry(deps: Dependencies, repository: string, tag: string, manifest: Parameters<Dependencies['registry']['putManifest']>[2]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.registry.putManifest(repository, tag, manifest);
+      return;
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= PublishTiming.putAttempts) throw error;
+      const retryAfterSeconds = isDomainError(error) ? Number(error.details['retryAfterSeconds']) : NaN;
+      const delay = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
+        ? Math.min(retryAfterSeconds * 1000, 5_000)
+        : PublishTiming.putBackoffMs * 2 ** (attempt - 1);
+      deps.logger.warn('put failed; retrying', { repository, tag, attempt, delayMs: delay, error: describeError(error) });
+      await deps.clock.sleep(delay);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import type { Descriptor, RawManifest } from './descriptor.ts';
+import { describeError, UnsupportedManifestError } from './errors.ts';
+import { parseManifest, type ImageManifest } from './manifest.ts';
+import { Annotations, isImageManifestMediaType, Limits } from './media-types.ts';
+import { formatPlatform, isUnknownPlatform, normalisePlatform, parsePlatform, platformFromJson, type Platform } from './platform.ts';
+import type { ImageRegistry } from './ports.ts';
+import type { RecordedImage } from './version-record.ts';
+
+export interface PushToRead {
+  readonly repository: string;
+  readonly digest: string;
+  readonly tag: string;
+  /** The platform the repository's `platformOverrides` assigns to this tag, if any. */
+  readonly override?: string | undefined;
+  readonly pushedAt: string;
+}
+
+export interface ReadPush {
+  readonly images: RecordedImage[];
+  /** Children passed over, each with the reason (nested indexes, unknown platforms…), for the log. */
+  readonly skipped: string[];
+}
+
+/**
+ * Reads what a per-arch tag points to (DESIGN §4.2): an image manifest gives one image, whose
+ * platform comes from its config blob (or the override); an index gives one image per child with a
+ * real platform, each carrying the attestation manifests that describe it.
+ */
+export async function readPushedImages(registry: ImageRegistry, push: PushToRead): Promise<ReadPush> {
+  const root = parseManifest(await registry.fetchManifest(push.repository, push.digest));
+  if (root.kind === 'image') {
+    const platform = push.override !== undefined ? parsePlatform(push.override) : await readConfigPlatform(registry, push.repository, root);
+    if (isUnknownPlatform(platform)) return { images: [], skipped: [`${push.digest} is an attestation (platform unknown/unknown)`] };
+    return { images: [toRecord(root.raw, platform, [], push)], skipped: [] };
+  }
+
+  const attestations = root.manifests.filter(isAttestation);
+  const candidates = root.manifests.filter((child) => !isAttestation(child));
+  const skipped: string[] = [];
+  const images: RecordedImage[] = [];
+  for (const child of candidates) {
+    if (!isImageManifestMediaType(child.mediaType)) {
+      skipped.push(`child ${child.digest} of ${push.digest} has media type ${child.mediaType}, not an image manifest`);
+      continue;
+    }
+    const raw = await registry.fetchManifest(push.repository, child.digest);
+    checkChildDescriptor(child, raw, push.digest);
+    const manifest = parseManifest(raw);
+    if (manifest.kind !== 'image') {
+      skipped.push(`child ${child.digest} of ${push.digest} is an index`);
+      continue;
+    }
+    const platform =
+      push.override !== undefined && candidates.length === 1
+        ? parsePlatform(push.override)
+        : child.platform !== undefined
+          ? normalise(child.platform, `platform of child ${child.digest}`)
+          : await readConfigPlatform(registry, push.repository, manifest);
+    if (isUnknownPlatform(platform)) {
+      skipped.push(`child ${child.digest} of ${push.digest} has platform unknown/unknown`);
+      continue;
+    }
+    const own = attestations.filter((a) => a.annotations?.[Annotations.referenceDigest] === child.digest);
+    images.push(toRecord(raw, platform, own, push));
+  }
+  return { images, skipped };
+}
+
+/** BuildKit marks attestation manifests with `unknown/unknown` and a reference-type annotation. */
+export function isAttestation(descriptor: Descriptor): boolean {
+  return (
+    descriptor.annotations?.[Annotations.referenceType] === Annotations.attestationManifest ||
+    (descriptor.platform !== undefined && isUnknownPlatform(descriptor.platform))
+  );
+}
+
+async function readConfigPlatform(registry: ImageRegistry, repository: string, manifest: ImageManifest): Promise<Platform> {
+  const bytes = await registry.fetchBlob(repository, manifest.config, Limits.configBytes);
+  let config: unknown;
+  try {
+    config = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw new UnsupportedManifestError(`config ${manifest.config.digest} of ${manifest.raw.digest} is not JSON: ${describeError(error)}`);
+  }
+  const platform = platformFromJson(config);
+  if (platform === undefined) {
+    throw new UnsupportedManifestError(
+      `config ${manifest.config.digest} of image ${manifest.raw.digest} has no architecture or os, so its platform is unknown; ` +
+        'build it with a current builder, or map its tag to a platform with platformOverrides',
+      { digest: manifest.raw.digest },
+    );
+  }
+  return normalise(platform, `config ${manifest.config.digest}`);
+}
+
+function normalise(platform: Platform, what: string): Platform {
+  try {
+    return normalisePlatform(platform);
+  } catch (error) {
+    throw new UnsupportedManifestError(`${what}: ${describeError(error)}`);
+  }
+}
+
+// The index we build references the child by what the registry stores; a pushed index that lies
+// about a child's size or type would make ours lie too.
+function checkChildDescriptor(child: Descriptor, raw: RawManifest, parent: string): void {
+  if (raw.size !== child.size || raw.mediaType !== child.mediaType) {
+    throw new UnsupportedManifestError(
+      `index ${parent} describes child ${child.digest} as ${child.mediaType}, ${child.size} bytes, but the registry holds ${raw.mediaType}, ${raw.size} bytes`,
+      { digest: parent },
+    );
+  }
+}
+
+function toRecord(raw: RawManifest, platform: Platform, attestations: Descriptor[], push: PushToRead): RecordedImage {
+  return {
+    key: formatPlatform(platform),
+    platform,
+    digest: raw.digest,
+    mediaType: raw.mediaType,
+    size: raw.size,
+    tag: push.tag,
+    sourceDigest: push.digest,
+    pushedAt: push.pushedAt,
+    attestations: attestations.map((a) => ({ ...a })),
+  };
+}

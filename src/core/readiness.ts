@@ -1,0 +1,32 @@
+import { parsePlatform, satisfiesPlatform } from './platform.ts';
+import type { RepositoryConfig } from './repository-config.ts';
+import { VersionStates, type RecordedImage, type VersionRecord, type VersionState } from './version-record.ts';
+
+/** Required platforms that no recorded image satisfies yet. */
+export function missingPlatforms(config: RepositoryConfig | undefined, record: Pick<VersionRecord, 'images'>): string[] {
+  if (config === undefined) return [];
+  const images = Object.values(record.images);
+  return config.requiredPlatforms.filter((text) => {
+    const required = parsePlatform(text);
+    return !images.some((image) => satisfiesPlatform(image.platform, required));
+  });
+}
+
+/**
+ * The images that go into the index: those satisfying a required or optional platform. An image of a
+ * platform the config does not name is recorded (and shown) but not published.
+ */
+export function selectIndexImages(config: RepositoryConfig, record: Pick<VersionRecord, 'images'>): RecordedImage[] {
+  const wanted = [...config.requiredPlatforms, ...config.optionalPlatforms].map(parsePlatform);
+  return Object.values(record.images).filter((image) => wanted.some((platform) => satisfiesPlatform(image.platform, platform)));
+}
+
+/** The state DESIGN §6 reports, derived from the record and the current config (never stored, so never stale). */
+export function deriveState(config: RepositoryConfig | undefined, record: VersionRecord): VersionState {
+  const error = record.error?.revision === record.revision ? record.error : undefined;
+  if (error?.kind === 'conflict') return VersionStates.conflict;
+  if (missingPlatforms(config, record).length > 0) return VersionStates.waiting;
+  if (record.published?.revision === record.revision) return VersionStates.published;
+  if (error?.kind === 'failed') return VersionStates.failed;
+  return VersionStates.publishing;
+}

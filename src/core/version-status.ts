@@ -1,0 +1,51 @@
+import { deriveState, missingPlatforms } from './readiness.ts';
+import type { RepositoryConfig } from './repository-config.ts';
+import type { VersionRecord, VersionState } from './version-record.ts';
+
+/** What the API reports for a version (DESIGN §6, VersionStatus). */
+export interface VersionStatus {
+  readonly repository: string;
+  readonly version: string;
+  readonly state: VersionState;
+  readonly requiredPlatforms: readonly string[];
+  readonly missingPlatforms: readonly string[];
+  readonly images: ReadonlyArray<{
+    platform: string;
+    digest: string;
+    mediaType: string;
+    size: number;
+    tag: string;
+    pushedAt: string;
+  }>;
+  readonly published: { digest: string; mediaType: string; tags: readonly string[]; at: string } | null;
+  readonly error: string | null;
+  readonly updatedAt: string;
+}
+
+export function toVersionStatus(record: VersionRecord, config: RepositoryConfig | undefined): VersionStatus {
+  const images = Object.values(record.images)
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((image) => ({
+      platform: image.key,
+      digest: image.digest,
+      mediaType: image.mediaType,
+      size: image.size,
+      tag: image.tag,
+      pushedAt: image.pushedAt,
+    }));
+  const error = record.error !== undefined && record.error.revision === record.revision ? record.error.message : null;
+  return {
+    repository: record.repository,
+    version: record.version,
+    state: deriveState(config, record),
+    requiredPlatforms: config?.requiredPlatforms ?? [],
+    missingPlatforms: missingPlatforms(config, record),
+    images,
+    published:
+      record.published === undefined
+        ? null
+        : { digest: record.published.digest, mediaType: record.published.mediaType, tags: record.published.tags, at: record.published.at },
+    error,
+    updatedAt: record.updatedAt,
+  };
+}

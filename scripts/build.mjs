@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Builds one self-contained ESM bundle per Lambda function into dist/<name>/index.mjs, which
+// serverless.yml packages as-is (no bundler plugin). Each build also writes an esbuild metafile to
+// dist/meta/<name>.json (outside the function folders, so it is never zipped) for the tests that
+// check what each bundle contains.
+//
+// Usage: node scripts/build.mjs
+// Exits non-zero on any build error or when a required entry point is missing.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const distDir = join(root, 'dist');
+const metaDir = join(distDir, 'meta');
+
+/**
+ * The functions serverless.yml deploys. `optional` entries may be missing (a function still being
+ * written); they are skipped with a warning, and serverless.yml must not reference them until they exist.
+ */
+const functions = [
+  { name: 'on-image-push', entry: 'functions/on-image-push.ts' },
+  { name: 'api', entry: 'functions/api.ts' },
+  { name: 'reconcile', entry: 'functions/reconcile.ts', optional: true },
+];
+
+// esbuild's ESM output turns a `require()` it could not resolve at build time (CJS code requiring a
+// Node built-in) into a call that throws "Dynamic require of X is not supported". Only then is the
+// createRequire banner needed; adding it everywhere would hide such code from review.
+const dynamicRequireMarker = 'Dynamic require of';
+const createRequireBanner =
+  "import { createRequire as __maCreateRequire } from 'node:module'; const require = __maCreateRequire(import.meta.url);";
+
+/** esbuild options shared by every function (see local-stack-facts §6 for why ESM + minify). */
+function buildOptions(fn, banner) {
+  return {
+    entryPoints: [join(root, fn.entry)],
+    outfile: join(distDir, fn.name, 'index.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    mainFields: ['module', 'main'],
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'silent',
+    ...(banner ? { banner: { js: banner } } : {}),
+  };
+}
+
+async function buildFunction(fn) {
+  await rm(join(distDir, fn.name), { recursive: true, force: true });
+  let result = await build(buildOptions(fn));
+  const outfile = join(distDir, fn.name, 'index.mjs');
+  let code = await readFile(outfile);
+  let banner = false;
+  if (code.includes(dynamicRequireMarker)) {
+    result = await build(buildOptions(fn, createRequireBanner));
+    code = await readFile(outfile);
+    banner = true;
+  }
+  await writeFile(join(metaDir, `${fn.name}.json`), JSON.stringify(result.metafile));
+  for (const warning of result.warnings) console.warn(`warning (${fn.name}): ${warning.text}`);
+  return { name: fn.name, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, banner };
+}
+
+async function main() {
+  await mkdir(metaDir, { recursive: true });
+  const built = [];
+  for (const fn of functions) {
+    if (!existsSync(join(root, fn.entry))) {
+      if (fn.optional) {
+        console.warn(`warning: ${fn.entry} does not exist; skipping the optional function "${fn.name}"`);
+        await rm(join(distDir, fn.name), { recursive: true, force: true });
+        await rm(join(metaDir, `${fn.name}.json`), { force: true });
+        continue;
+      }
+      throw new Error(`entry point ${fn.entry} of function "${fn.name}" does not exist`);
+    }
+    built.push(await buildFunction(fn));
+  }
+  for (const b of built) {
+    const file = relative(root, join(distDir, b.name, 'index.mjs'));
+    console.log(
+      `${file.padEnd(28)} ${String(b.bytes).padStart(9)} B  gzip -9 ${String(b.gzip).padStart(8)} B` +
+        (b.banner ? '  (createRequire banner: the bundle requires Node built-ins from CJS code)' : ''),
+    );
+  }
+}
+
+main().catch((error) => {
+  // esbuild's BuildFailure carries the individual errors; print each with its location.
+  for (const e of error.errors ?? []) {
+    const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : '';
+    console.error(`error: ${where}${e.text}`);
+  }
+  if (!error.errors) console.error(`error: ${error.message}`);
+  process.exitCode = 1;
+});

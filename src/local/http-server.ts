@@ -1,0 +1,101 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/ports.ts';
+import { fromApiGatewayResult, toApiGatewayEvent, type ApiInvoker } from './api-gateway-event.ts';
+import { hasBearerToken } from './bearer-auth.ts';
+import { BodyTooLargeError, readBody, sendProblem } from './http-io.ts';
+import type { EventOrigin } from './registry-events.ts';
+import { createRegistryWebhook, type ImagePushInvoker } from './registry-webhook.ts';
+import type { ProcessedEventIds } from './processed-event-ids.ts';
+
+/** The path distribution's notifications are sent to. */
+export const REGISTRY_HOOK_PATH = '/v1/hooks/registry';
+const HEALTH_PATH = '/v1/health';
+
+export interface LocalHttpServerOptions {
+  /** Bearer token every API route but `GET /v1/health` requires. */
+  readonly apiToken: string;
+  /** Bearer token the registry sends with its notifications. */
+  readonly webhookSecret: string;
+  readonly onImagePush: ImagePushInvoker;
+  readonly api: ApiInvoker;
+  readonly logger: Logger;
+  readonly origin?: EventOrigin;
+  readonly processed?: ProcessedEventIds;
+  /** Shown in the 401 for a missing API token, so a user knows where to look. */
+  readonly tokenHint?: string;
+}
+
+/**
+ * The local runner's one HTTP server: the registry webhook, and the API as API Gateway would
+ * invoke it. Neither the token nor the secret is ever logged or echoed. Call `listen` on
+ * 127.0.0.1 only.
+ */
+export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
+  const { logger } = options;
+  const webhook = createRegistryWebhook({
+    secret: options.webhookSecret,
+    onImagePush: options.onImagePush,
+    logger,
+    origin: options.origin ?? { account: '000000000000', region: 'us-east-1' },
+    ...(options.processed === undefined ? {} : { processed: options.processed }),
+  });
+  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    if (path === REGISTRY_HOOK_PATH) {
+      if (request.method !== 'POST') {
+        sendProblem(response, 405, 'Method Not Allowed', `${REGISTRY_HOOK_PATH} accepts POST only`, { allow: 'POST' });
+        return;
+      }
+      await webhook(request, response);
+      return;
+    }
+    if (path !== '/v1' && !path.startsWith('/v1/')) {
+      sendProblem(response, 404, 'Not Found', `no route for ${path}: the API is under /v1`);
+      return;
+    }
+    const isHealth = path === HEALTH_PATH && (request.method === 'GET' || request.method === 'HEAD');
+    if (!isHealth && !hasBearerToken(request.headers, options.apiToken)) {
+      sendProblem(response, 401, 'Unauthorized', `this route needs Authorization: Bearer <token>${options.tokenHint ? `; the token is in ${options.tokenHint}` : ''}`, {
+        'www-authenticate': 'Bearer',
+      });
+      return;
+    }
+    await invokeApi(request, response, options.api);
+  };
+  return createServer((request, response) => {
+    const started = performance.now();
+    response.on('finish', () => {
+      logger.debug('http request', { method: request.method, path: (request.url ?? '').split('?')[0], status: response.statusCode, ms: Math.round(performance.now() - started) });
+    });
+    route(request, response).catch((error: unknown) => {
+      logger.error('http server: request failed', { method: request.method, path: (request.url ?? '').split('?')[0], error: describeError(error) });
+      if (!response.headersSent) sendProblem(response, 500, 'Internal Server Error', 'the local runner failed to handle the request; see its log');
+      else response.destroy();
+    });
+  });
+}
+
+async function invokeApi(request: IncomingMessage, response: ServerResponse, api: ApiInvoker): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readBody(request);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      sendProblem(response, 413, 'Content Too Large', error.message, { connection: 'close' });
+      return;
+    }
+    throw error;
+  }
+  const event = toApiGatewayEvent({
+    method: request.method ?? 'GET',
+    url: request.url ?? '/',
+    headers: request.headers,
+    body,
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    now: new Date(),
+  });
+  const result = fromApiGatewayResult(await api(event));
+  response.writeHead(result.statusCode, { ...result.headers, 'content-length': result.body.length });
+  response.end(request.method === 'HEAD' ? undefined : result.body);
+}

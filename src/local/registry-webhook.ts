@@ -1,0 +1,88 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/ports.ts';
+import { hasBearerToken } from './bearer-auth.ts';
+import { BodyTooLargeError, mediaTypeOf, readBody, sendJson, sendProblem } from './http-io.ts';
+import { ProcessedEventIds } from './processed-event-ids.ts';
+import { readRegistryEvent, RegistryEnvelopeSchema, type EcrImageActionEvent, type EventOrigin } from './registry-events.ts';
+
+/** Invokes the on-image-push handler with one ECR event; throws when the push should be retried. */
+export type ImagePushInvoker = (event: EcrImageActionEvent) => Promise<unknown>;
+
+/** The media type distribution sends notifications with. */
+export const REGISTRY_EVENTS_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
+
+export interface RegistryWebhookOptions {
+  readonly secret: string;
+  readonly onImagePush: ImagePushInvoker;
+  readonly logger: Logger;
+  readonly origin: EventOrigin;
+  readonly processed?: ProcessedEventIds;
+}
+
+/**
+ * `POST /v1/hooks/registry`: reads a distribution notification and runs the on-image-push handler
+ * for each tagged manifest push, in order.
+ *
+ * distribution delivers one endpoint's events in order and retries the head event until it gets a
+ * 2xx, forever (also on 4xx). So a failing push answers 500 and is not remembered (it comes back),
+ * while events that can never succeed (malformed, not a push) are skipped with a log line and
+ * answered 200, or they would block every later event.
+ */
+export function createRegistryWebhook(options: RegistryWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const { secret, onImagePush, logger, origin } = options;
+  const processed = options.processed ?? new ProcessedEventIds();
+  return async (request, response) => {
+    if (!hasBearerToken(request.headers, secret)) {
+      logger.warn('registry webhook: refused a notification without the shared secret', { remote: request.socket.remoteAddress });
+      sendProblem(response, 401, 'Unauthorized', 'the registry webhook needs Authorization: Bearer <registry-secret>', { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    const mediaType = mediaTypeOf(request);
+    if (mediaType !== REGISTRY_EVENTS_MEDIA_TYPE && mediaType !== 'application/json') {
+      sendProblem(response, 415, 'Unsupported Media Type', `expected ${REGISTRY_EVENTS_MEDIA_TYPE} or application/json, got ${mediaType || '(none)'}`);
+      return;
+    }
+    let envelope;
+    try {
+      envelope = RegistryEnvelopeSchema.parse(JSON.parse((await readBody(request)).toString('utf8')));
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        sendProblem(response, 413, 'Content Too Large', error.message, { connection: 'close' });
+        return;
+      }
+      logger.warn('registry webhook: refused a body that is not a notification envelope', { error: describeError(error) });
+      sendProblem(response, 400, 'Bad Request', 'the body is not a registry notification envelope {"events":[...]}');
+      return;
+    }
+    for (const raw of envelope.events) {
+      const outcome = readRegistryEvent(raw, origin);
+      if (outcome.kind === 'skip') {
+        logger.debug('registry webhook: skipped an event', { id: outcome.id, reason: outcome.reason });
+        continue;
+      }
+      if (outcome.kind === 'invalid') {
+        // Answering 4xx would not help: distribution would redeliver it forever, ahead of every later event.
+        logger.warn('registry webhook: dropped an invalid event', { id: outcome.id, reason: outcome.reason });
+        continue;
+      }
+      const { id, event } = outcome;
+      const detail = { id, repository: event.detail['repository-name'], tag: event.detail['image-tag'], digest: event.detail['image-digest'] };
+      if (processed.has(id)) {
+        logger.info('registry webhook: skipped an event already handled', detail);
+        continue;
+      }
+      try {
+        await onImagePush(event);
+      } catch (error) {
+        // Not remembered: distribution redelivers this event (and holds the ones behind it) until a 2xx.
+        logger.error('registry webhook: the push handler failed; the registry will redeliver the event', { ...detail, error: describeError(error) });
+        sendProblem(response, 500, 'Internal Server Error', `the push of ${detail.repository}:${detail.tag} failed and will be retried`);
+        return;
+      }
+      processed.add(id);
+      logger.info('registry webhook: handled a push', detail);
+    }
+    sendJson(response, 200, { status: 'ok' });
+  };
+}

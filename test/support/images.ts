@@ -1,0 +1,219 @@
+import { gzipSync } from 'node:zlib';
+import { computeDigest } from '../../src/core/digest.ts';
+import { Annotations, MediaTypes } from '../../src/core/media-types.ts';
+import { readBusybox, type TestArch } from './busybox.ts';
+import { encodeJson, pushBlob, pushRawManifest, type PushedContent, type RegistryTarget } from './registry-push.ts';
+import { buildTar } from './tar.ts';
+
+export { TestArches, type TestArch } from './busybox.ts';
+export { encodeJson, pushBlob, pushRawManifest, putRawManifest, type PushedContent, type RegistryTarget } from './registry-push.ts';
+
+/**
+ * Real per-architecture test images, built offline: a busybox layer from Debian's busybox-static,
+ * a correct image config and a manifest (OCI or Docker v2), pushed over plain HTTP.
+ * The same arguments always give the same bytes; a different `label` gives a different config and
+ * so a new manifest digest (a "rebuild").
+ */
+
+export type ImageFormat = 'oci' | 'docker';
+
+export interface ImagePlatform {
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant?: string;
+}
+
+export interface ImageOptions {
+  readonly arch: TestArch;
+  readonly format: ImageFormat;
+  /** Stored as the config label `org.example.build`: a new label is a rebuild with a new digest. */
+  readonly label?: string;
+  /** What the config claims instead of the real platform (a cross-compiled image labelled with the build host's arch). */
+  readonly configPlatform?: ImagePlatform;
+}
+
+export interface Blob extends PushedContent {
+  readonly bytes: Uint8Array;
+}
+
+export interface BuiltImage extends Blob {
+  /** The platform the config states (the real one unless `configPlatform` was given). */
+  readonly platform: ImagePlatform;
+  readonly config: Blob;
+  readonly layer: Blob & { readonly diffId: string };
+}
+
+/** Where each architecture's busybox really runs. */
+export const ARCH_PLATFORMS: Record<TestArch, ImagePlatform> = {
+  amd64: { os: 'linux', architecture: 'amd64' },
+  arm64: { os: 'linux', architecture: 'arm64' },
+  arm: { os: 'linux', architecture: 'arm', variant: 'v7' },
+};
+
+const FORMAT_TYPES = {
+  oci: { manifest: MediaTypes.ociManifest, config: MediaTypes.ociConfig, layer: 'application/vnd.oci.image.layer.v1.tar+gzip' },
+  docker: {
+    manifest: MediaTypes.dockerManifest,
+    config: MediaTypes.dockerConfig,
+    layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  },
+} as const;
+
+const CREATED = '2000-01-01T00:00:00Z';
+
+interface Layer {
+  readonly gzipped: Uint8Array;
+  readonly diffId: string;
+}
+
+// Building a layer reads a .deb and gzips ~2 MB; pushes of the same arch reuse it.
+const layers = new Map<TestArch, Layer>();
+
+function buildLayer(arch: TestArch): Layer {
+  const cached = layers.get(arch);
+  if (cached !== undefined) return cached;
+  const tar = buildTar([
+    { type: 'directory', path: 'bin' },
+    { type: 'file', path: 'bin/busybox', content: readBusybox(arch), mode: 0o755 },
+    { type: 'symlink', path: 'bin/sh', target: 'busybox' },
+  ]);
+  // Node's gzip header carries no file name and mtime 0, so the output depends only on the input.
+  const layer = { gzipped: new Uint8Array(gzipSync(tar, { level: 6 })), diffId: computeDigest(tar) };
+  layers.set(arch, layer);
+  return layer;
+}
+
+function blob(mediaType: string, bytes: Uint8Array): Blob {
+  return { mediaType, digest: computeDigest(bytes), size: bytes.length, bytes };
+}
+
+function platformJson(platform: ImagePlatform): Record<string, string> {
+  return platform.variant === undefined
+    ? { architecture: platform.architecture, os: platform.os }
+    : { architecture: platform.architecture, os: platform.os, variant: platform.variant };
+}
+
+/** Builds (without pushing) the layer, config and manifest of a busybox image. */
+export function buildImage(options: ImageOptions): BuiltImage {
+  const types = FORMAT_TYPES[options.format];
+  const platform = options.configPlatform ?? ARCH_PLATFORMS[options.arch];
+  const { gzipped, diffId } = buildLayer(options.arch);
+  const layer = { ...blob(types.layer, gzipped), diffId };
+  const config = blob(
+    types.config,
+    encodeJson({
+      ...platformJson(platform),
+      created: CREATED,
+      config: {
+        Cmd: ['/bin/sh'],
+        Env: ['PATH=/bin'],
+        Labels: options.label === undefined ? {} : { 'org.example.build': options.label },
+      },
+      rootfs: { type: 'layers', diff_ids: [diffId] },
+      history: [{ created: CREATED, created_by: 'test/support/images.ts: busybox-static' }],
+    }),
+  );
+  const descriptor = (b: Blob) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
+  const manifest = blob(
+    types.manifest,
+    encodeJson({ schemaVersion: 2, mediaType: types.manifest, config: descriptor(config), layers: [descriptor(layer)] }),
+  );
+  return { ...manifest, platform, config, layer };
+}
+
+/**
+ * Pushes a busybox image for `arch` and its blobs; under `tag`, or by digest only when `tag` is undefined
+ * (as buildx and skopeo push the children of an index).
+ */
+export async function pushImage(
+  target: RegistryTarget,
+  repository: string,
+  tag: string | undefined,
+  options: ImageOptions,
+): Promise<BuiltImage> {
+  const image = buildImage(options);
+  await pushBlob(target, repository, image.layer.bytes, image.layer.mediaType);
+  await pushBlob(target, repository, image.config.bytes, image.config.mediaType);
+  await pushRawManifest(target, repository, tag ?? image.digest, image.bytes, image.mediaType);
+  return image;
+}
+
+export interface BuildxStyleIndex extends Blob {
+  readonly image: BuiltImage;
+  readonly attestation: Blob;
+}
+
+/**
+ * Pushes what `docker buildx build --platform linux/<arch> --push` pushes with provenance on: the image
+ * and an attestation manifest by digest, then an OCI index under `tag` holding both. The attestation
+ * child has platform unknown/unknown and the BuildKit reference annotations; its layer is an in-toto
+ * statement about the image.
+ */
+export async function pushBuildxStyleIndex(
+  target: RegistryTarget,
+  repository: string,
+  tag: string,
+  arch: TestArch,
+  options: { label?: string } = {},
+): Promise<BuildxStyleIndex> {
+  const image = await pushImage(target, repository, undefined, { arch, format: 'oci', label: options.label });
+  const attestation = buildAttestation(repository, tag, image);
+  const index = blob(
+    MediaTypes.ociIndex,
+    encodeJson({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [
+        { mediaType: image.mediaType, digest: image.digest, size: image.size, platform: platformJson(image.platform) },
+        {
+          mediaType: attestation.manifest.mediaType,
+          digest: attestation.manifest.digest,
+          size: attestation.manifest.size,
+          annotations: {
+            [Annotations.referenceDigest]: image.digest,
+            [Annotations.referenceType]: Annotations.attestationManifest,
+          },
+          platform: { architecture: 'unknown', os: 'unknown' },
+        },
+      ],
+    }),
+  );
+  for (const b of [attestation.statement, attestation.config]) await pushBlob(target, repository, b.bytes, b.mediaType);
+  await pushRawManifest(target, repository, attestation.manifest.digest, attestation.manifest.bytes, attestation.manifest.mediaType);
+  await pushRawManifest(target, repository, tag, index.bytes, index.mediaType);
+  return { ...index, image, attestation: attestation.manifest };
+}
+
+function buildAttestation(repository: string, tag: string, image: BuiltImage): { statement: Blob; config: Blob; manifest: Blob } {
+  const platform = encodeURIComponent(`${image.platform.os}/${image.platform.architecture}${image.platform.variant ? `/${image.platform.variant}` : ''}`);
+  const statement = blob(
+    'application/vnd.in-toto+json',
+    encodeJson({
+      _type: 'https://in-toto.io/Statement/v0.1',
+      predicateType: 'https://slsa.dev/provenance/v0.2',
+      subject: [{ name: `pkg:docker/${repository}@${tag}?platform=${platform}`, digest: { sha256: image.digest.slice('sha256:'.length) } }],
+      predicate: { builder: { id: '' }, buildType: 'https://mobyproject.org/buildkit@v1', metadata: { buildStartedOn: CREATED } },
+    }),
+  );
+  const config = blob(
+    MediaTypes.ociConfig,
+    encodeJson({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [statement.digest] } }),
+  );
+  const manifest = blob(
+    MediaTypes.ociManifest,
+    encodeJson({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
+      layers: [
+        {
+          mediaType: statement.mediaType,
+          digest: statement.digest,
+          size: statement.size,
+          annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' },
+        },
+      ],
+    }),
+  );
+  return { statement, config, manifest };
+}

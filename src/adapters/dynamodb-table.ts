@@ -1,0 +1,73 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+/**
+ * The one table manifest-assembler keeps its state in, as data (DESIGN §5: single-table design).
+ * infra/ mirrors this in CloudFormation; `ensureTable` uses it for the local runner and the tests.
+ *
+ * Items (the layout lives in dynamodb-version-items.ts):
+ * - repository configs: `pk = REPOSITORIES`, `sk = <repository>`, so listing them is one Query;
+ * - version records: `pk = REPO#<repository>`, `sk = VERSION#<version>`;
+ * - tags manifest-assembler published: `pk = REPO#<repository>`, `sk = TAG#<tag>`.
+ *
+ * No TTL and no index: nothing expires (dynalite has no TTL), and every read is by key or by key prefix.
+ */
+export const VERSION_TABLE_DEFINITION = {
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+} satisfies Omit<CreateTableCommandInput, 'TableName'>;
+
+export interface EnsureTableOptions {
+  /** How long to wait for the table to become ACTIVE. */
+  readonly timeoutMs?: number;
+  /** Pause between two DescribeTable calls while it is being created. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Creates the table when it does not exist and waits until it is ACTIVE. For the local runner and
+ * tests; on AWS the table comes from the stack. An existing table is used as it is.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, options: EnsureTableOptions = {}): Promise<void> {
+  const { timeoutMs = 60_000, pollMs = 50 } = options;
+  if ((await describeTableStatus(client, tableName)) === undefined) {
+    try {
+      await client.send(new CreateTableCommand({ TableName: tableName, ...VERSION_TABLE_DEFINITION }));
+    } catch (error) {
+      // Another process created it between our DescribeTable and CreateTable: wait for theirs.
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await describeTableStatus(client, tableName);
+    if (status === 'ACTIVE') return;
+    if (Date.now() > deadline) {
+      throw new Error(`DynamoDB table ${tableName} is not ACTIVE after ${timeoutMs} ms (status: ${status ?? 'missing'})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+async function describeTableStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return Table?.TableStatus ?? 'UNKNOWN';
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}

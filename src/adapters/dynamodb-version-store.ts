@@ -1,0 +1,358 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
+import type { RepositoryConfig } from '../core/repository-config.ts';
+import type { PublishedIndex, VersionError, VersionRecord } from '../core/version-record.ts';
+import { toAttributeMap } from './dynamodb-codec.ts';
+import {
+  checkImagesChange,
+  checkLimit,
+  checkCount,
+  configKey,
+  configsPartition,
+  decodeCursor,
+  encodeCursor,
+  fromConfigItem,
+  fromVersionItem,
+  repositoryPartition,
+  tagKey,
+  toConfigItem,
+  toVersionItem,
+  VERSION_PREFIX,
+  versionKey,
+  type Item,
+  type Key,
+} from './dynamodb-version-items.ts';
+
+export interface DynamoDbVersionStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+// Every attribute is named through ExpressionAttributeNames: several (`size`, `owner`, `until`…)
+// are DynamoDB reserved words, and it keeps all expressions in one spelling.
+const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
+  '#pk': 'pk',
+  '#sk': 'sk',
+  '#revision': 'revision',
+  '#images': 'images',
+  '#lease': 'lease',
+  '#owner': 'owner',
+  '#until': 'until',
+  '#error': 'error',
+  '#published': 'published',
+  '#updatedAt': 'updatedAt',
+  '#digests': 'digests',
+};
+
+// Condition clauses, named for what they mean (the ports.ts contract states each one).
+const recordExists = 'attribute_exists(#pk)';
+const revisionIsExpected = '#revision = :expectedRevision';
+const revisionIsErrorRevision = '#revision = :errorRevision';
+const noLease = 'attribute_not_exists(#lease)';
+const leaseExpired = '#lease.#until < :nowMs';
+const leaseHeldByCaller = '#lease.#owner = :owner';
+const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR ${leaseHeldByCaller})`;
+const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
+const errorIsNewerThanPublished = '#error.#revision > :publishedRevision';
+
+/** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
+const MAX_RACE_RETRIES = 3;
+
+interface UpdateRequest {
+  readonly key: Key;
+  readonly update: string;
+  readonly condition?: string;
+  readonly values: Record<string, AttributeValue>;
+  /** Names beyond ATTRIBUTE_NAMES, such as image keys (which contain '/', '(' and '.'). */
+  readonly names?: Record<string, string>;
+}
+
+/**
+ * The {@link VersionStore} on DynamoDB: one table, single-item conditional writes only (dynalite,
+ * the local DynamoDB, has no transactions), the same code on AWS and locally. A failed condition
+ * (`ConditionalCheckFailedException`) becomes the port's return value; other errors pass through.
+ */
+export class DynamoDbVersionStore implements VersionStore {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
+  constructor(options: DynamoDbVersionStoreOptions) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  async getRepositoryConfig(repository: string): Promise<RepositoryConfig | undefined> {
+    const item = await this.#get(configKey(repository));
+    return item === undefined ? undefined : fromConfigItem(item).config;
+  }
+
+  async putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void> {
+    await this.#client.send(new PutItemCommand({ TableName: this.#tableName, Item: toConfigItem(repository, config) }));
+  }
+
+  async deleteRepositoryConfig(repository: string): Promise<boolean> {
+    const { Attributes } = await this.#client.send(
+      new DeleteItemCommand({ TableName: this.#tableName, Key: configKey(repository), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  }
+
+  async listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>> {
+    const configs: Array<{ repository: string; config: RepositoryConfig }> = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+          ExpressionAttributeValues: { ':pk': { S: configsPartition() } },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      configs.push(...(page.Items ?? []).map(fromConfigItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return configs;
+  }
+
+  async getVersion(repository: string, version: string): Promise<VersionRecord | undefined> {
+    const item = await this.#get(versionKey(repository, version));
+    return item === undefined ? undefined : fromVersionItem(item);
+  }
+
+  async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
+    checkLimit(options.limit);
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, repository);
+    // One more than asked: whether it comes back says if there is a next page, so the last page
+    // says `cursor: null` instead of leading the caller to an empty one.
+    const result = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :versionPrefix)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':pk': { S: repositoryPartition(repository) }, ':versionPrefix': { S: VERSION_PREFIX } },
+        Limit: options.limit + 1,
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    const items = result.Items ?? [];
+    const versions = items.slice(0, options.limit).map(fromVersionItem);
+    // LastEvaluatedKey with fewer items than asked means DynamoDB stopped at its 1 MB page size.
+    const hasMore = items.length > options.limit || result.LastEvaluatedKey !== undefined;
+    const last = versions.at(-1);
+    let cursor: string | null = null;
+    if (hasMore && last !== undefined) cursor = encodeCursor(versionKey(repository, last.version));
+    else if (hasMore && result.LastEvaluatedKey !== undefined) cursor = encodeCursor(result.LastEvaluatedKey as Key);
+    return { versions, cursor };
+  }
+
+  async updateImages(
+    repository: string,
+    version: string,
+    change: ImagesChange,
+    expectedRevision: number,
+    now: string,
+  ): Promise<VersionRecord | undefined> {
+    checkImagesChange(change);
+    checkCount(expectedRevision, 'expectedRevision');
+    if (expectedRevision === 0) return this.#createVersion(repository, version, change, now);
+
+    const names: Record<string, string> = {};
+    const values: Record<string, AttributeValue> = {
+      ':expectedRevision': { N: String(expectedRevision) },
+      ':nextRevision': { N: String(expectedRevision + 1) },
+      ':now': { S: now },
+    };
+    const sets = ['#revision = :nextRevision', '#updatedAt = :now'];
+    change.set.forEach((image, i) => {
+      names[`#set${i}`] = image.key;
+      values[`:set${i}`] = { M: toAttributeMap(image) };
+      sets.push(`#images.#set${i} = :set${i}`);
+    });
+    const removes = change.remove.map((key, i) => {
+      names[`#remove${i}`] = key;
+      return `#images.#remove${i}`;
+    });
+    const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    const item = await this.#update({ key: versionKey(repository, version), update, condition: revisionIsExpected, values, names });
+    return item === undefined ? undefined : fromVersionItem(item);
+  }
+
+  async acquireLease(repository: string, version: string, owner: string, nowMs: number, leaseMs: number): Promise<VersionRecord | undefined> {
+    checkCount(nowMs, 'nowMs');
+    checkCount(leaseMs, 'leaseMs');
+    const item = await this.#update({
+      key: versionKey(repository, version),
+      update: 'SET #lease = :lease',
+      condition: leaseIsTakeable,
+      values: {
+        ':lease': { M: toAttributeMap({ owner, until: nowMs + leaseMs }) },
+        ':nowMs': { N: String(nowMs) },
+        ':owner': { S: owner },
+      },
+    });
+    return item === undefined ? undefined : fromVersionItem(item);
+  }
+
+  async recordPublished(
+    repository: string,
+    version: string,
+    owner: string,
+    published: PublishedIndex,
+    now: string,
+  ): Promise<VersionRecord | undefined> {
+    const key = versionKey(repository, version);
+    const values = {
+      ':published': { M: toAttributeMap(published) },
+      ':now': { S: now },
+      ':owner': { S: owner },
+      ':publishedRevision': { N: String(published.revision) },
+    };
+    // DynamoDB cannot REMOVE conditionally inside one update, so there are two writes, each with the
+    // full condition: one that clears an error the publish supersedes, one that keeps a newer error.
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const cleared = await this.#update({
+        key,
+        update: 'SET #published = :published, #updatedAt = :now REMOVE #error',
+        condition: `${leaseHeldByCaller} AND (${errorIsNotNewerThanPublished})`,
+        values,
+      });
+      if (cleared !== undefined) return fromVersionItem(cleared);
+      const kept = await this.#update({
+        key,
+        update: 'SET #published = :published, #updatedAt = :now',
+        condition: `${leaseHeldByCaller} AND ${errorIsNewerThanPublished}`,
+        values,
+      });
+      if (kept !== undefined) return fromVersionItem(kept);
+      // Both failed: the lease is gone, or the error changed between the two writes.
+      const current = await this.getVersion(repository, version);
+      if (current?.lease?.owner !== owner) return undefined;
+    }
+    throw new Error(`recordPublished ${repository}:${version}: the error kept changing while recording the publish`);
+  }
+
+  async recordError(
+    repository: string,
+    version: string,
+    error: VersionError,
+    owner: string | undefined,
+    now: string,
+  ): Promise<VersionRecord | undefined> {
+    const values: Record<string, AttributeValue> = { ':error': { M: toAttributeMap(error) }, ':now': { S: now } };
+    if (owner === undefined) values[':errorRevision'] = { N: String(error.revision) };
+    else values[':owner'] = { S: owner };
+    const item = await this.#update({
+      key: versionKey(repository, version),
+      update: 'SET #error = :error, #updatedAt = :now',
+      condition: owner === undefined ? revisionIsErrorRevision : leaseHeldByCaller,
+      values,
+    });
+    return item === undefined ? undefined : fromVersionItem(item);
+  }
+
+  async releaseLease(repository: string, version: string, owner: string, expectedRevision: number): Promise<'released' | 'revision-moved' | 'not-held'> {
+    checkCount(expectedRevision, 'expectedRevision');
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const released = await this.#update({
+        key: versionKey(repository, version),
+        update: 'REMOVE #lease',
+        condition: `${leaseHeldByCaller} AND ${revisionIsExpected}`,
+        values: { ':owner': { S: owner }, ':expectedRevision': { N: String(expectedRevision) } },
+      });
+      if (released !== undefined) return 'released';
+      // The condition does not say which half failed; the record does.
+      const current = await this.getVersion(repository, version);
+      if (current?.lease?.owner !== owner) return 'not-held';
+      if (current.revision !== expectedRevision) return 'revision-moved';
+    }
+    throw new Error(`releaseLease ${repository}:${version}: the lease kept changing hands while releasing it`);
+  }
+
+  async rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void> {
+    await this.#update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
+  }
+
+  async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
+    const item = await this.#get(tagKey(repository, tag));
+    return item?.digests?.SS?.includes(digest) ?? false;
+  }
+
+  async #createVersion(repository: string, version: string, change: ImagesChange, now: string): Promise<VersionRecord | undefined> {
+    const record: VersionRecord = {
+      repository,
+      version,
+      revision: 1,
+      // Nothing to remove from a record that does not exist yet.
+      images: Object.fromEntries(change.set.map((image) => [image.key, image])),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const item = toVersionItem(record);
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+    return fromVersionItem(item);
+  }
+
+  async #get(key: Key): Promise<Item | undefined> {
+    const { Item } = await this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }));
+    return Item;
+  }
+
+  /** An UpdateItem returning the new item, or undefined when its condition failed. */
+  async #update(request: UpdateRequest): Promise<Item | undefined> {
+    const expressions = `${request.update} ${request.condition ?? ''}`;
+    // DynamoDB rejects names and values that an expression does not use, so send only those used.
+    const names = { ...pickUsed(ATTRIBUTE_NAMES, expressions), ...request.names };
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: request.key,
+          UpdateExpression: request.update,
+          ConditionExpression: request.condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: request.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ?? {};
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+}
+
+function pickUsed(names: Readonly<Record<string, string>>, expressions: string): Record<string, string> {
+  const used = new Set(expressions.match(/#\w+/g) ?? []);
+  return Object.fromEntries(Object.entries(names).filter(([placeholder]) => used.has(placeholder)));
+}
+
+// By name too: a second copy of the SDK in a bundle would make `instanceof` miss it.
+function isConditionFailed(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}

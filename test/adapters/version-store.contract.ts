@@ -1,0 +1,502 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/core/errors.ts';
+import { formatPlatform, type Platform } from '../../src/core/platform.ts';
+import type { ImagesChange, VersionStore } from '../../src/core/ports.ts';
+import type { RepositoryConfig } from '../../src/core/repository-config.ts';
+import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
+
+const T0 = '2026-11-27T10:00:00.000Z';
+const T1 = '2026-11-27T10:00:01.000Z';
+const T2 = '2026-11-27T10:00:02.000Z';
+const LEASE_MS = 30_000;
+const NOW_MS = 1_800_000_000_000;
+
+const digestOf = (n: number | string): string => `sha256:${String(n).padStart(64, '0')}`.slice(0, 71);
+
+const PLATFORMS = {
+  amd64: { os: 'linux', architecture: 'amd64' },
+  arm64: { os: 'linux', architecture: 'arm64' },
+  armV7: { os: 'linux', architecture: 'arm', variant: 'v7' },
+  windows: { os: 'windows', architecture: 'amd64', osVersion: '10.0.20348.2227', osFeatures: ['win32k'] },
+} as const satisfies Record<string, Platform>;
+
+function image(platform: Platform, overrides: Partial<RecordedImage> = {}): RecordedImage {
+  const key = formatPlatform(platform);
+  return {
+    key,
+    platform,
+    digest: digestOf(key.length),
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    size: 401,
+    tag: `2.7-${platform.architecture}`,
+    sourceDigest: digestOf(`1${key.length}`),
+    pushedAt: T0,
+    attestations: [],
+    ...overrides,
+  };
+}
+
+/** An image with everything optional filled in: BuildKit attestation, Windows os.version and features. */
+const FULL_IMAGE = image(PLATFORMS.windows, {
+  attestations: [
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: digestOf('abc'),
+      size: 839,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: {
+        'vnd.docker.reference.digest': digestOf(7),
+        'vnd.docker.reference.type': 'attestation-manifest',
+      },
+    },
+  ],
+});
+
+const CONFIG: RepositoryConfig = {
+  requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+  optionalPlatforms: ['linux/arm/v7', 'windows(10.0.20348)/amd64'],
+  tagPattern: '^(?<version>.+)-(?<platform>[^-]+)$',
+  targetTags: ['{version}', 'v{version}'],
+  indexMediaType: 'oci',
+  platformOverrides: { armhf: 'linux/arm/v7', 'x86.64': 'linux/amd64' },
+};
+
+const PUBLISHED: PublishedIndex = {
+  digest: digestOf(99),
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  size: 512,
+  tags: ['2.7', 'v2.7'],
+  at: T1,
+  revision: 1,
+};
+
+const change = (set: RecordedImage[], remove: string[] = []): ImagesChange => ({ set, remove });
+
+/**
+ * The behaviour every {@link VersionStore} must have, run against DynamoDbVersionStore (on dynalite)
+ * and InMemoryVersionStore, so the fake the use-case tests rely on is proven to be the real thing.
+ * `makeStore` gives an empty store for each test.
+ */
+export function describeVersionStoreContract(name: string, makeStore: () => Promise<VersionStore>): void {
+  describe(`${name} (VersionStore contract)`, () => {
+    let store: VersionStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    /** Creates hello:2.7 with the amd64 image (revision 1). */
+    async function createVersion(repository = 'hello', version = '2.7'): Promise<VersionRecord> {
+      const created = await store.updateImages(repository, version, change([image(PLATFORMS.amd64)]), 0, T0);
+      if (created === undefined) throw new Error(`${repository}:${version} existed already`);
+      return created;
+    }
+
+    describe('repository configs', () => {
+      it('gives undefined for a repository without config', async () => {
+        expect(await store.getRepositoryConfig('hello')).toBeUndefined();
+      });
+
+      it('gives back every field it was given', async () => {
+        await store.putRepositoryConfig('team/hello', CONFIG);
+        expect(await store.getRepositoryConfig('team/hello')).toStrictEqual(CONFIG);
+      });
+
+      it('replaces a config on a second put', async () => {
+        await store.putRepositoryConfig('hello', CONFIG);
+        const second = { ...CONFIG, requiredPlatforms: ['linux/amd64'], optionalPlatforms: [], platformOverrides: {} };
+        await store.putRepositoryConfig('hello', second);
+        expect(await store.getRepositoryConfig('hello')).toStrictEqual(second);
+      });
+
+      it('lists every config in repository order', async () => {
+        await store.putRepositoryConfig('zeta', CONFIG);
+        await store.putRepositoryConfig('team/hello', { ...CONFIG, indexMediaType: 'docker' });
+        await store.putRepositoryConfig('hello', { ...CONFIG, indexMediaType: 'auto' });
+        await createVersion('other'); // a version item must not show up as a config
+        expect(await store.listRepositoryConfigs()).toStrictEqual([
+          { repository: 'hello', config: { ...CONFIG, indexMediaType: 'auto' } },
+          { repository: 'team/hello', config: { ...CONFIG, indexMediaType: 'docker' } },
+          { repository: 'zeta', config: CONFIG },
+        ]);
+      });
+
+      it('lists nothing when there are no configs', async () => {
+        expect(await store.listRepositoryConfigs()).toStrictEqual([]);
+      });
+
+      it('deletes a config (true), then has nothing to delete (false), and keeps the versions', async () => {
+        await store.putRepositoryConfig('hello', CONFIG);
+        const version = await createVersion('hello');
+        expect(await store.deleteRepositoryConfig('hello')).toBe(true);
+        expect(await store.getRepositoryConfig('hello')).toBeUndefined();
+        expect(await store.deleteRepositoryConfig('hello')).toBe(false);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(version);
+      });
+
+      it('does not let a caller change the stored config through the returned object', async () => {
+        await store.putRepositoryConfig('hello', CONFIG);
+        const got = (await store.getRepositoryConfig('hello')) as unknown as { requiredPlatforms: string[] };
+        got.requiredPlatforms.push('linux/s390x');
+        expect(await store.getRepositoryConfig('hello')).toStrictEqual(CONFIG);
+      });
+    });
+
+    describe('updateImages', () => {
+      it('creates the record with expectedRevision 0 at revision 1', async () => {
+        const created = await store.updateImages('hello', '2.7', change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)], ['linux/s390x']), 0, T0);
+        const expected: VersionRecord = {
+          repository: 'hello',
+          version: '2.7',
+          revision: 1,
+          images: { 'linux/amd64': image(PLATFORMS.amd64), 'linux/arm64': image(PLATFORMS.arm64) },
+          createdAt: T0,
+          updatedAt: T0,
+        };
+        expect(created).toStrictEqual(expected);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(expected);
+      });
+
+      it('creates an empty record from an empty change', async () => {
+        const created = await store.updateImages('hello', '2.7', change([]), 0, T0);
+        expect(created).toMatchObject({ revision: 1, images: {} });
+      });
+
+      it('gives undefined for expectedRevision 0 when the record exists, and changes nothing', async () => {
+        const created = await createVersion();
+        expect(await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 0, T1)).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
+      });
+
+      it('gives undefined for a stale revision, and changes nothing', async () => {
+        await createVersion();
+        const second = await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        expect(second?.revision).toBe(2);
+        expect(await store.updateImages('hello', '2.7', change([image(PLATFORMS.armV7)]), 1, T2)).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(second);
+      });
+
+      it('gives undefined for a revision of a record that does not exist, and creates nothing', async () => {
+        expect(await store.updateImages('hello', '2.7', change([image(PLATFORMS.amd64)]), 3, T0)).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+      });
+
+      it('sets and removes images in one change, bumping revision and updatedAt only', async () => {
+        await store.updateImages('hello', '2.7', change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)]), 0, T0);
+        const rebuilt = image(PLATFORMS.amd64, { digest: digestOf(42), size: 402, pushedAt: T1 });
+        const updated = await store.updateImages('hello', '2.7', change([rebuilt, image(PLATFORMS.armV7)], ['linux/arm64']), 1, T1);
+        const expected: VersionRecord = {
+          repository: 'hello',
+          version: '2.7',
+          revision: 2,
+          images: { 'linux/amd64': rebuilt, 'linux/arm/v7': image(PLATFORMS.armV7) },
+          createdAt: T0,
+          updatedAt: T1,
+        };
+        expect(updated).toStrictEqual(expected);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(expected);
+      });
+
+      it('treats removing an absent image as nothing to remove', async () => {
+        const created = await createVersion();
+        const updated = await store.updateImages('hello', '2.7', change([], ['linux/ppc64le']), 1, T1);
+        expect(updated).toStrictEqual({ ...created, revision: 2, updatedAt: T1 });
+      });
+
+      it("keeps platform keys with '(', ')', '.' and '/' apart, and each image exactly as given", async () => {
+        await createVersion();
+        const updated = await store.updateImages('hello', '2.7', change([FULL_IMAGE, image(PLATFORMS.armV7)]), 1, T1);
+        expect(Object.keys(updated?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7', 'windows(10.0.20348.2227)/amd64']);
+        const stored = await store.getVersion('hello', '2.7');
+        expect(stored?.images['windows(10.0.20348.2227)/amd64']).toStrictEqual(FULL_IMAGE);
+        // Optional fields that were absent stay absent (not present-but-undefined, not null).
+        expect(Object.keys(stored?.images['linux/amd64']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os']);
+        expect(Object.keys(stored?.images['linux/arm/v7']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os', 'variant']);
+        const removed = await store.updateImages('hello', '2.7', change([], ['windows(10.0.20348.2227)/amd64']), 2, T2);
+        expect(Object.keys(removed?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7']);
+      });
+
+      it('refuses a change that names one image key twice, naming the change', async () => {
+        await createVersion();
+        const twice = store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)], ['linux/arm64']), 1, T1);
+        await expect(twice).rejects.toBeInstanceOf(InvalidInputError);
+        await expect(twice).rejects.toMatchObject({ field: 'change' });
+        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
+      });
+
+      it('does not let a caller change the stored record through the returned object', async () => {
+        const created = await createVersion();
+        const got = (await store.getVersion('hello', '2.7')) as unknown as { images: Record<string, { size: number }> };
+        got.images['linux/amd64']!.size = 1;
+        (created as { revision: number }).revision = 7;
+        expect((await store.getVersion('hello', '2.7'))?.images['linux/amd64']?.size).toBe(401);
+        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
+      });
+
+      it('loses none of 20 concurrent writers that retry on undefined', async () => {
+        await store.updateImages('hello', '2.7', change([]), 0, T0);
+        const writers = Array.from({ length: 20 }, (_, i) => image({ os: 'linux', architecture: `arch${i}` }));
+        const attempts = await Promise.all(
+          writers.map(async (img) => {
+            for (let attempt = 1; ; attempt++) {
+              const current = await store.getVersion('hello', '2.7');
+              const written = await store.updateImages('hello', '2.7', change([img]), current?.revision ?? 0, T1);
+              if (written !== undefined) return attempt;
+            }
+          }),
+        );
+        const final = await store.getVersion('hello', '2.7');
+        expect(final?.revision).toBe(21);
+        expect(Object.keys(final?.images ?? {}).sort()).toStrictEqual(writers.map((w) => w.key).sort());
+        expect(attempts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(20);
+      });
+    });
+
+    describe('listVersions', () => {
+      const VERSIONS = ['1.0', '1.1', '2.0', '2.7', '3.0-rc1'];
+
+      beforeEach(async () => {
+        for (const version of [...VERSIONS].reverse()) await createVersion('hello', version);
+        await createVersion('hello/sub', '0.1'); // another repository whose name starts the same
+        await store.rememberPublishedTag('hello', '2.7', digestOf(99)); // not a version
+      });
+
+      it('pages through the versions in version order; the last page has no cursor', async () => {
+        const first = await store.listVersions('hello', { limit: 2 });
+        expect(first.versions.map((v) => v.version)).toStrictEqual(['1.0', '1.1']);
+        expect(first.cursor).toEqual(expect.any(String));
+        const second = await store.listVersions('hello', { limit: 2, cursor: first.cursor! });
+        expect(second.versions.map((v) => v.version)).toStrictEqual(['2.0', '2.7']);
+        const third = await store.listVersions('hello', { limit: 2, cursor: second.cursor! });
+        expect(third.versions.map((v) => v.version)).toStrictEqual(['3.0-rc1']);
+        expect(third.cursor).toBeNull();
+      });
+
+      it('gives whole records', async () => {
+        const { versions } = await store.listVersions('hello', { limit: 1 });
+        expect(versions).toStrictEqual([await store.getVersion('hello', '1.0')]);
+      });
+
+      it('gives no cursor when the page holds exactly the rest', async () => {
+        const page = await store.listVersions('hello', { limit: VERSIONS.length });
+        expect(page.versions.map((v) => v.version)).toStrictEqual(VERSIONS);
+        expect(page.cursor).toBeNull();
+      });
+
+      it('gives an empty page for a repository without versions', async () => {
+        expect(await store.listVersions('nothing', { limit: 10 })).toStrictEqual({ versions: [], cursor: null });
+      });
+
+      it.each([
+        ['not base64 JSON', 'not-a-cursor!'],
+        ['empty', ''],
+        ['JSON of the wrong shape', Buffer.from('{"a":1}').toString('base64url')],
+      ])('refuses a cursor that is %s, naming cursor', async (_, cursor) => {
+        await expect(store.listVersions('hello', { limit: 2, cursor })).rejects.toMatchObject({ name: 'InvalidInputError', field: 'cursor' });
+      });
+
+      it("refuses another repository's cursor, naming cursor", async () => {
+        const { cursor } = await store.listVersions('hello', { limit: 1 });
+        await expect(store.listVersions('hello/sub', { limit: 1, cursor: cursor! })).rejects.toMatchObject({ field: 'cursor' });
+      });
+
+      it.each([0, -1, 1.5])('refuses limit %s, naming limit', async (limit) => {
+        await expect(store.listVersions('hello', { limit })).rejects.toMatchObject({ name: 'InvalidInputError', field: 'limit' });
+      });
+    });
+
+    describe('acquireLease', () => {
+      it('gives undefined for a version that does not exist, and creates nothing', async () => {
+        expect(await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS)).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+      });
+
+      it('takes a free lease and gives the record with it', async () => {
+        const created = await createVersion();
+        const held = await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        expect(held).toStrictEqual({ ...created, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(held);
+      });
+
+      it('refuses another owner while the lease lives, up to and including `until`', async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        expect(await store.acquireLease('hello', '2.7', 'b', NOW_MS + 1, LEASE_MS)).toBeUndefined();
+        expect(await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS, LEASE_MS)).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
+      });
+
+      it('renews for the owner', async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        const renewed = await store.acquireLease('hello', '2.7', 'a', NOW_MS + 1000, LEASE_MS);
+        expect(renewed?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + 1000 + LEASE_MS });
+      });
+
+      it('lets another owner take it once it has expired', async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        const stolen = await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS + 1, LEASE_MS);
+        expect(stolen?.lease).toStrictEqual({ owner: 'b', until: NOW_MS + 2 * LEASE_MS + 1 });
+        expect(await store.acquireLease('hello', '2.7', 'a', NOW_MS + LEASE_MS + 2, LEASE_MS)).toBeUndefined();
+      });
+
+      it('gives the lease to exactly one of 10 concurrent acquirers', async () => {
+        await createVersion();
+        const owners = Array.from({ length: 10 }, (_, i) => `owner-${i}`);
+        const results = await Promise.all(owners.map((owner) => store.acquireLease('hello', '2.7', owner, NOW_MS, LEASE_MS)));
+        const winners = results.filter((r) => r !== undefined);
+        expect(winners).toHaveLength(1);
+        expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual(winners[0]?.lease);
+      });
+    });
+
+    describe('recordPublished', () => {
+      it('records the publish for the lease owner and keeps the lease', async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        const recorded = await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1);
+        expect(recorded).toMatchObject({ published: PUBLISHED, updatedAt: T1, lease: { owner: 'a' }, revision: 1 });
+        expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
+      });
+
+      it('gives undefined to anyone else, and records nothing', async () => {
+        await createVersion();
+        expect(await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1)).toBeUndefined(); // no lease at all
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        expect(await store.recordPublished('hello', '2.7', 'b', PUBLISHED, T1)).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.published).toBeUndefined();
+      });
+
+      it('gives undefined to an owner whose expired lease was taken over', async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS + 1, LEASE_MS);
+        expect(await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1)).toBeUndefined();
+      });
+
+      it('gives undefined for a version that does not exist', async () => {
+        expect(await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1)).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+      });
+
+      it('clears an error of the published revision or older', async () => {
+        await createVersion();
+        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.recordError('hello', '2.7', { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, 'a', T1);
+        const recorded = await store.recordPublished('hello', '2.7', 'a', { ...PUBLISHED, revision: 2 }, T2);
+        expect(recorded !== undefined && 'error' in recorded).toBe(false);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(recorded);
+      });
+
+      it('keeps an error of a newer revision', async () => {
+        await createVersion();
+        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        const error: VersionError = { kind: 'conflict', message: 'two images claim linux/arm64', at: T1, revision: 2 };
+        await store.recordError('hello', '2.7', error, undefined, T1);
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        const recorded = await store.recordPublished('hello', '2.7', 'a', { ...PUBLISHED, revision: 1 }, T2);
+        expect(recorded).toMatchObject({ error, published: { ...PUBLISHED, revision: 1 }, updatedAt: T2 });
+      });
+    });
+
+    describe('releaseLease', () => {
+      it("gives 'released' and frees the lease for others", async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('released');
+        const after = await store.getVersion('hello', '2.7');
+        expect(after !== undefined && 'lease' in after).toBe(false);
+        expect(await store.acquireLease('hello', '2.7', 'b', NOW_MS + 1, LEASE_MS)).toBeDefined();
+      });
+
+      it("gives 'revision-moved' when the images changed meanwhile, and keeps the lease", async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('revision-moved');
+        expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
+        expect(await store.releaseLease('hello', '2.7', 'a', 2)).toBe('released');
+      });
+
+      it("gives 'not-held' to an owner who does not hold it, and leaves the holder's lease", async () => {
+        await createVersion();
+        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('not-held'); // nobody holds it
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        expect(await store.releaseLease('hello', '2.7', 'b', 1)).toBe('not-held');
+        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        expect(await store.releaseLease('hello', '2.7', 'b', 1)).toBe('not-held'); // not held wins over moved
+        expect((await store.getVersion('hello', '2.7'))?.lease?.owner).toBe('a');
+      });
+
+      it("gives 'not-held' after the lease was taken over, and for a version that does not exist", async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS + 1, LEASE_MS);
+        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('not-held');
+        expect(await store.releaseLease('hello', '9.9', 'a', 1)).toBe('not-held');
+      });
+    });
+
+    describe('recordError', () => {
+      const failure: VersionError = { kind: 'failed', message: 'PutImage: 503 from the registry', at: T1, revision: 1 };
+
+      it('records the error for the lease owner', async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        const recorded = await store.recordError('hello', '2.7', failure, 'a', T1);
+        expect(recorded).toMatchObject({ error: failure, updatedAt: T1, lease: { owner: 'a' } });
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(recorded);
+      });
+
+      it('gives undefined to an owner who does not hold the lease', async () => {
+        await createVersion();
+        expect(await store.recordError('hello', '2.7', failure, 'a', T1)).toBeUndefined();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        expect(await store.recordError('hello', '2.7', failure, 'b', T1)).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
+      });
+
+      it("without an owner, records the error while the revision is still the error's", async () => {
+        await createVersion();
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS); // someone else's lease does not matter
+        const conflict: VersionError = { kind: 'conflict', message: '2.7-arm64 and 2.7-aarch64 both claim linux/arm64', at: T1, revision: 1 };
+        expect(await store.recordError('hello', '2.7', conflict, undefined, T1)).toMatchObject({ error: conflict, updatedAt: T1 });
+      });
+
+      it('without an owner, gives undefined once the revision moved on', async () => {
+        await createVersion();
+        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        expect(await store.recordError('hello', '2.7', failure, undefined, T2)).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
+      });
+
+      it('gives undefined for a version that does not exist, and creates nothing', async () => {
+        expect(await store.recordError('hello', '2.7', failure, undefined, T1)).toBeUndefined();
+        expect(await store.recordError('hello', '2.7', failure, 'a', T1)).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+      });
+    });
+
+    describe('published tags', () => {
+      it('remembers each digest put under a tag, per repository and tag', async () => {
+        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(false);
+        await store.rememberPublishedTag('hello', '2.7', digestOf(1));
+        await store.rememberPublishedTag('hello', '2.7', digestOf(2));
+        await store.rememberPublishedTag('hello', '2.7', digestOf(2));
+        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(true);
+        expect(await store.isPublishedTag('hello', '2.7', digestOf(2))).toBe(true);
+        expect(await store.isPublishedTag('hello', '2.7', digestOf(3))).toBe(false);
+        expect(await store.isPublishedTag('hello', '2.8', digestOf(1))).toBe(false);
+        expect(await store.isPublishedTag('team/hello', '2.7', digestOf(1))).toBe(false);
+      });
+
+      it('is not confused with a version of the same name', async () => {
+        await createVersion('hello', '2.7');
+        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(false);
+        await store.rememberPublishedTag('hello', '2.7', digestOf(1));
+        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
+      });
+    });
+  });
+}

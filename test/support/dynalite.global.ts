@@ -1,0 +1,28 @@
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `http://127.0.0.1:<port>`: the dynalite every int test file shares (each makes its own table). */
+    dynamoEndpoint: string;
+  }
+}
+
+/**
+ * Starts dynalite in this process, in memory, on a free port of 127.0.0.1, for the whole test run.
+ * Tables are ACTIVE at once (`createTableMs: 0`) so tests do not wait out dynalite's default 500 ms.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  project.provide('dynamoEndpoint', `http://127.0.0.1:${port}`);
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+}

@@ -1,0 +1,197 @@
+import { InvalidInputError } from '../../src/core/errors.ts';
+import type { ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
+import type { RepositoryConfig } from '../../src/core/repository-config.ts';
+import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The {@link VersionStore} in memory, for unit tests of the use cases. Same conditions, same return
+ * values and same revision handling as DynamoDbVersionStore: test/adapters/version-store.contract.ts
+ * runs against both. Every value goes in and comes out as a deep copy shaped the way DynamoDB gives
+ * it back (JSON data, `undefined` properties left out), so callers cannot reach into the state.
+ */
+export class InMemoryVersionStore implements VersionStore {
+  readonly #configs = new Map<string, RepositoryConfig>();
+  readonly #versions = new Map<string, Map<string, Mutable<VersionRecord>>>();
+  readonly #publishedTags = new Map<string, Set<string>>();
+
+  async getRepositoryConfig(repository: string): Promise<RepositoryConfig | undefined> {
+    const config = this.#configs.get(repository);
+    return config === undefined ? undefined : copy(config);
+  }
+
+  async putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void> {
+    this.#configs.set(repository, copy(config));
+  }
+
+  async deleteRepositoryConfig(repository: string): Promise<boolean> {
+    return this.#configs.delete(repository);
+  }
+
+  async listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>> {
+    return [...this.#configs.keys()].sort(compareKeys).map((repository) => ({ repository, config: copy(this.#configs.get(repository)!) }));
+  }
+
+  async getVersion(repository: string, version: string): Promise<VersionRecord | undefined> {
+    const record = this.#record(repository, version);
+    return record === undefined ? undefined : copy(record);
+  }
+
+  async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
+    if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
+      throw new InvalidInputError(`limit must be a positive integer, got ${options.limit}`, 'limit');
+    }
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, repository);
+    const all = [...(this.#versions.get(repository)?.keys() ?? [])].sort(compareKeys);
+    const remaining = after === undefined ? all : all.filter((version) => compareKeys(version, after) > 0);
+    const page = remaining.slice(0, options.limit);
+    const last = page.at(-1);
+    const cursor = remaining.length > options.limit && last !== undefined ? encodeCursor(repository, last) : null;
+    return { versions: page.map((version) => copy(this.#record(repository, version)!)), cursor };
+  }
+
+  async updateImages(
+    repository: string,
+    version: string,
+    change: ImagesChange,
+    expectedRevision: number,
+    now: string,
+  ): Promise<VersionRecord | undefined> {
+    checkImagesChange(change);
+    checkCount(expectedRevision, 'expectedRevision');
+    const record = this.#record(repository, version);
+    if (expectedRevision === 0) {
+      if (record !== undefined) return undefined;
+      const created: VersionRecord = {
+        repository,
+        version,
+        revision: 1,
+        images: Object.fromEntries(change.set.map((image) => [image.key, image])),
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.#versionsOf(repository).set(version, copy(created));
+      return copy(created);
+    }
+    if (record?.revision !== expectedRevision) return undefined;
+    const images: Record<string, RecordedImage> = { ...record.images };
+    for (const image of change.set) images[image.key] = copy(image);
+    for (const key of change.remove) delete images[key];
+    record.images = images;
+    record.revision = expectedRevision + 1;
+    record.updatedAt = now;
+    return copy(record);
+  }
+
+  async acquireLease(repository: string, version: string, owner: string, nowMs: number, leaseMs: number): Promise<VersionRecord | undefined> {
+    checkCount(nowMs, 'nowMs');
+    checkCount(leaseMs, 'leaseMs');
+    const record = this.#record(repository, version);
+    if (record === undefined) return undefined;
+    const takeable = record.lease === undefined || record.lease.until < nowMs || record.lease.owner === owner;
+    if (!takeable) return undefined;
+    record.lease = { owner, until: nowMs + leaseMs };
+    return copy(record);
+  }
+
+  async recordPublished(
+    repository: string,
+    version: string,
+    owner: string,
+    published: PublishedIndex,
+    now: string,
+  ): Promise<VersionRecord | undefined> {
+    const record = this.#record(repository, version);
+    if (record?.lease?.owner !== owner) return undefined;
+    record.published = copy(published);
+    record.updatedAt = now;
+    if (record.error !== undefined && record.error.revision <= published.revision) delete record.error;
+    return copy(record);
+  }
+
+  async recordError(
+    repository: string,
+    version: string,
+    error: VersionError,
+    owner: string | undefined,
+    now: string,
+  ): Promise<VersionRecord | undefined> {
+    const record = this.#record(repository, version);
+    if (record === undefined) return undefined;
+    const allowed = owner === undefined ? record.revision === error.revision : record.lease?.owner === owner;
+    if (!allowed) return undefined;
+    record.error = copy(error);
+    record.updatedAt = now;
+    return copy(record);
+  }
+
+  async releaseLease(repository: string, version: string, owner: string, expectedRevision: number): Promise<'released' | 'revision-moved' | 'not-held'> {
+    checkCount(expectedRevision, 'expectedRevision');
+    const record = this.#record(repository, version);
+    if (record?.lease?.owner !== owner) return 'not-held';
+    if (record.revision !== expectedRevision) return 'revision-moved';
+    delete record.lease;
+    return 'released';
+  }
+
+  async rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void> {
+    const key = JSON.stringify([repository, tag]);
+    const digests = this.#publishedTags.get(key) ?? new Set<string>();
+    digests.add(digest);
+    this.#publishedTags.set(key, digests);
+  }
+
+  async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
+    return this.#publishedTags.get(JSON.stringify([repository, tag]))?.has(digest) ?? false;
+  }
+
+  #record(repository: string, version: string): Mutable<VersionRecord> | undefined {
+    return this.#versions.get(repository)?.get(version);
+  }
+
+  #versionsOf(repository: string): Map<string, Mutable<VersionRecord>> {
+    let versions = this.#versions.get(repository);
+    if (versions === undefined) this.#versions.set(repository, (versions = new Map()));
+    return versions;
+  }
+}
+
+/** A deep copy as DynamoDB would give it back: JSON data, properties that are `undefined` left out. */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** DynamoDB orders sort keys by their UTF-8 bytes, which is not JavaScript's UTF-16 order. */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function encodeCursor(repository: string, version: string): string {
+  return Buffer.from(JSON.stringify({ repository, version })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, repository: string): string {
+  let parsed: { repository?: unknown; version?: unknown } | undefined;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.repository !== repository || typeof parsed.version !== 'string') {
+    throw new InvalidInputError(`cursor "${cursor.slice(0, 40)}" is not a cursor of ${repository}'s versions`, 'cursor');
+  }
+  return parsed.version;
+}
+
+function checkImagesChange(change: ImagesChange): void {
+  const seen = new Set<string>();
+  for (const key of [...change.set.map((image) => image.key), ...change.remove]) {
+    if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
+    seen.add(key);
+  }
+}
+
+function checkCount(value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
+}

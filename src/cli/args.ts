@@ -1,0 +1,303 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { IndexMediaTypeChoices, type RepositoryConfigInput } from '../core/repository-config.ts';
+import { VersionStates, type VersionState } from '../core/version-record.ts';
+import { UsageError } from './cli-error.ts';
+import { parseRepositoryRef, checkRepositoryName } from './repository-ref.ts';
+import { Usages, type UsageName } from './usage.ts';
+
+/** Options every command that talks to the API accepts. */
+export interface GlobalOptions {
+  readonly api?: string;
+  readonly token?: string;
+  readonly region?: string;
+  readonly sigv4: boolean;
+}
+
+export type Command =
+  | { readonly name: 'start' }
+  | { readonly name: 'config-set'; readonly repository: string; readonly config: RepositoryConfigInput }
+  | { readonly name: 'config-get'; readonly repository: string }
+  | { readonly name: 'config-delete'; readonly repository: string }
+  | { readonly name: 'repos'; readonly json: boolean }
+  | {
+      readonly name: 'status';
+      readonly repository: string;
+      readonly version?: string;
+      readonly json: boolean;
+      readonly state?: VersionState;
+      readonly limit?: number;
+    }
+  | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean };
+
+/** What the command line asks for: a help text to print, or a command to run. */
+export type ParsedCommandLine =
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'run'; readonly command: Command; readonly global: GlobalOptions };
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const GLOBAL_OPTIONS = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  region: { type: 'string' },
+  sigv4: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+const CONFIG_SET_OPTIONS = {
+  ...GLOBAL_OPTIONS,
+  require: { type: 'string', multiple: true },
+  optional: { type: 'string', multiple: true },
+  'tag-pattern': { type: 'string' },
+  'target-tag': { type: 'string', multiple: true },
+  'index-media-type': { type: 'string' },
+  'platform-override': { type: 'string', multiple: true },
+} as const satisfies Options;
+
+const STATUS_OPTIONS = {
+  ...GLOBAL_OPTIONS,
+  json: { type: 'boolean' },
+  state: { type: 'string' },
+  limit: { type: 'string' },
+} as const satisfies Options;
+
+const REPOS_OPTIONS = { ...GLOBAL_OPTIONS, json: { type: 'boolean' } } as const satisfies Options;
+const PUBLISH_OPTIONS = { ...GLOBAL_OPTIONS, 'allow-partial': { type: 'boolean' } } as const satisfies Options;
+const START_OPTIONS = { help: GLOBAL_OPTIONS.help } as const satisfies Options;
+
+// Every option of every command, with one type each: only used to find the command words.
+const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS } as const satisfies Options;
+
+/**
+ * Parses the arguments after the program name. Pure: no environment, no files. Throws
+ * {@link UsageError} (exit 2) with the usage of the command it was meant for.
+ */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  const words = findCommandWords(argv);
+  const [first, second] = words;
+  if (first === undefined) {
+    if (argv.includes('--help') || argv.includes('-h')) return help('main');
+    throw new UsageError('no command given', Usages.main);
+  }
+  switch (first) {
+    case 'help':
+      return help(helpTopic(words.slice(1)));
+    case 'start':
+      return parseStart(argv);
+    case 'config':
+      return parseConfig(argv, second);
+    case 'repos':
+      return parseRepos(argv);
+    case 'status':
+      return parseStatus(argv);
+    case 'publish':
+      return parsePublish(argv);
+    default:
+      throw new UsageError(`unknown command "${first}"`, Usages.main);
+  }
+}
+
+function parseStart(argv: readonly string[]): ParsedCommandLine {
+  const { values, positionals } = parseStrict(argv, START_OPTIONS, Usages.start);
+  if (values.help) return help('start');
+  expectPositionals(positionals, 1, Usages.start);
+  return { kind: 'run', command: { name: 'start' }, global: { sigv4: false } };
+}
+
+function parseConfig(argv: readonly string[], action: string | undefined): ParsedCommandLine {
+  switch (action) {
+    case 'set':
+      return parseConfigSet(argv);
+    case 'get':
+    case 'delete': {
+      const usage = action === 'get' ? Usages.configGet : Usages.configDelete;
+      const { values, positionals } = parseStrict(argv, GLOBAL_OPTIONS, usage);
+      if (values.help) return help(action === 'get' ? 'configGet' : 'configDelete');
+      const repository = repositoryArgument(positionals, 2, usage);
+      return { kind: 'run', command: { name: action === 'get' ? 'config-get' : 'config-delete', repository }, global: globals(values) };
+    }
+    case undefined:
+      if (argv.includes('--help') || argv.includes('-h')) return help('config');
+      throw new UsageError('config needs an action: set, get or delete', Usages.config);
+    default:
+      throw new UsageError(`unknown config action "${action}": expected set, get or delete`, Usages.config);
+  }
+}
+
+function parseConfigSet(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.configSet;
+  const { values, positionals } = parseStrict(argv, CONFIG_SET_OPTIONS, usage);
+  if (values.help) return help('configSet');
+  const repository = repositoryArgument(positionals, 2, usage);
+  const requiredPlatforms = splitList(values.require, '--require', usage);
+  if (requiredPlatforms.length === 0) throw new UsageError('config set needs --require with at least one platform', usage);
+  const indexMediaType = values['index-media-type'];
+  if (indexMediaType !== undefined && !isIndexMediaTypeChoice(indexMediaType)) {
+    throw new UsageError(`--index-media-type "${indexMediaType}" must be auto, oci or docker`, usage);
+  }
+  const tagPattern = values['tag-pattern'];
+  if (tagPattern === '') throw new UsageError('--tag-pattern is empty', usage);
+  const targetTags = values['target-tag'];
+  if (targetTags?.some((tag) => tag === '')) throw new UsageError('--target-tag is empty', usage);
+  const config: RepositoryConfigInput = {
+    requiredPlatforms,
+    ...(values.optional === undefined ? {} : { optionalPlatforms: splitList(values.optional, '--optional', usage) }),
+    ...(tagPattern === undefined ? {} : { tagPattern }),
+    ...(targetTags === undefined ? {} : { targetTags }),
+    ...(indexMediaType === undefined ? {} : { indexMediaType }),
+    ...(values['platform-override'] === undefined ? {} : { platformOverrides: parseOverrides(values['platform-override'], usage) }),
+  };
+  return { kind: 'run', command: { name: 'config-set', repository, config }, global: globals(values) };
+}
+
+function parseRepos(argv: readonly string[]): ParsedCommandLine {
+  const { values, positionals } = parseStrict(argv, REPOS_OPTIONS, Usages.repos);
+  if (values.help) return help('repos');
+  expectPositionals(positionals, 1, Usages.repos);
+  return { kind: 'run', command: { name: 'repos', json: values.json === true }, global: globals(values) };
+}
+
+function parseStatus(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.status;
+  const { values, positionals } = parseStrict(argv, STATUS_OPTIONS, usage);
+  if (values.help) return help('status');
+  expectPositionals(positionals, 2, usage);
+  const ref = repositoryRef(positionals[1], usage);
+  const state = values.state;
+  if (state !== undefined && !isVersionState(state)) {
+    throw new UsageError(`--state "${state}" must be one of ${Object.values(VersionStates).join(', ')}`, usage);
+  }
+  if (ref.version !== undefined && (state !== undefined || values.limit !== undefined)) {
+    throw new UsageError('--state and --limit apply to a repository, not to one version', usage);
+  }
+  const limit = values.limit === undefined ? undefined : parseLimit(values.limit, usage);
+  return {
+    kind: 'run',
+    command: {
+      name: 'status',
+      repository: ref.repository,
+      ...(ref.version === undefined ? {} : { version: ref.version }),
+      json: values.json === true,
+      ...(state === undefined ? {} : { state }),
+      ...(limit === undefined ? {} : { limit }),
+    },
+    global: globals(values),
+  };
+}
+
+function parsePublish(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.publish;
+  const { values, positionals } = parseStrict(argv, PUBLISH_OPTIONS, usage);
+  if (values.help) return help('publish');
+  expectPositionals(positionals, 2, usage);
+  const ref = repositoryRef(positionals[1], usage);
+  if (ref.version === undefined) throw new UsageError(`publish needs <repository>:<version>, got "${positionals[1]}"`, usage);
+  return {
+    kind: 'run',
+    command: { name: 'publish', repository: ref.repository, version: ref.version, allowPartial: values['allow-partial'] === true },
+    global: globals(values),
+  };
+}
+
+/** The positionals, read leniently, so that options may come before the command (`--api … status x`). */
+function findCommandWords(argv: readonly string[]): string[] {
+  return parseArgs({ args: [...argv], options: ALL_OPTIONS, strict: false, allowPositionals: true }).positionals;
+}
+
+function parseStrict<T extends Options>(argv: readonly string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    // node:util's messages name the option ("Unknown option '--x'"); the hint about '--' is for scripts, not users.
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(message, usage);
+  }
+}
+
+function expectPositionals(positionals: readonly string[], count: number, usage: string): void {
+  if (positionals.length < count) throw new UsageError(`missing argument after "${positionals.join(' ')}"`, usage);
+  if (positionals.length > count) {
+    throw new UsageError(`unexpected argument "${positionals.slice(count).join(' ')}"`, usage);
+  }
+}
+
+function repositoryArgument(positionals: readonly string[], at: number, usage: string): string {
+  expectPositionals(positionals, at + 1, usage);
+  const repository = positionals[at] ?? '';
+  try {
+    checkRepositoryName(repository);
+  } catch (error) {
+    throw new UsageError((error as Error).message, usage);
+  }
+  return repository;
+}
+
+function repositoryRef(text: string | undefined, usage: string) {
+  try {
+    return parseRepositoryRef(text ?? '');
+  } catch (error) {
+    throw new UsageError((error as Error).message, usage);
+  }
+}
+
+function globals(values: { api?: string; token?: string; region?: string; sigv4?: boolean }): GlobalOptions {
+  for (const name of ['api', 'token', 'region'] as const) {
+    if (values[name] === '') throw new UsageError(`--${name} is empty`, Usages.main);
+  }
+  return {
+    sigv4: values.sigv4 === true,
+    ...(values.api === undefined ? {} : { api: values.api }),
+    ...(values.token === undefined ? {} : { token: values.token }),
+    ...(values.region === undefined ? {} : { region: values.region }),
+  };
+}
+
+function splitList(values: readonly string[] | undefined, option: string, usage: string): string[] {
+  const items = (values ?? []).flatMap((value) => value.split(',')).map((item) => item.trim());
+  if (items.some((item) => item === '')) throw new UsageError(`${option} has an empty item (expected a,b,c)`, usage);
+  return items;
+}
+
+function parseOverrides(values: readonly string[], usage: string): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const text of values) {
+    const equals = text.indexOf('=');
+    const value = equals === -1 ? '' : text.slice(0, equals).trim();
+    const platform = equals === -1 ? '' : text.slice(equals + 1).trim();
+    if (value === '' || platform === '') {
+      throw new UsageError(`--platform-override "${text}" must be value=platform, e.g. arm64=linux/arm64/v8`, usage);
+    }
+    if (Object.hasOwn(overrides, value)) throw new UsageError(`--platform-override names "${value}" twice`, usage);
+    overrides[value] = platform;
+  }
+  return overrides;
+}
+
+function parseLimit(text: string, usage: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(text)) throw new UsageError(`--limit "${text}" must be a whole number from 1`, usage);
+  return Number(text);
+}
+
+function helpTopic(words: readonly string[]): UsageName {
+  const [command, action] = words;
+  if (command === 'config') {
+    if (action === 'set') return 'configSet';
+    if (action === 'get') return 'configGet';
+    if (action === 'delete') return 'configDelete';
+    return 'config';
+  }
+  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish') return command;
+  return 'main';
+}
+
+function help(name: UsageName): ParsedCommandLine {
+  return { kind: 'help', text: Usages[name] };
+}
+
+function isIndexMediaTypeChoice(value: string): value is (typeof IndexMediaTypeChoices)[keyof typeof IndexMediaTypeChoices] {
+  return Object.values<string>(IndexMediaTypeChoices).includes(value);
+}
+
+function isVersionState(value: string): value is VersionState {
+  return Object.values<string>(VersionStates).includes(value);
+}

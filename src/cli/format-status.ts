@@ -1,0 +1,121 @@
+import type { RepositoryConfigBody, VersionStatus } from './api-types.ts';
+import { formatTextTable } from './text-table.ts';
+
+/** How many hex digits of a digest a table shows: enough to tell images apart, as `docker images` does. */
+export const SHORT_DIGEST_LENGTH = 12;
+
+const MISSING = '-';
+const FLAG = '!';
+
+/** `sha256:3f2a…` → its first 12 hex digits. */
+export function shortDigest(digest: string): string {
+  const colon = digest.indexOf(':');
+  return digest.slice(colon + 1, colon + 1 + SHORT_DIGEST_LENGTH);
+}
+
+/**
+ * The platform columns of a status table: the config's required then optional platforms, then any
+ * other platform a version requires or holds (the config may have changed since it was recorded).
+ */
+export function platformColumns(config: Pick<RepositoryConfigBody, 'requiredPlatforms' | 'optionalPlatforms'> | undefined, versions: readonly VersionStatus[]): string[] {
+  const columns = new Set<string>([...(config?.requiredPlatforms ?? []), ...(config?.optionalPlatforms ?? [])]);
+  for (const version of versions) {
+    for (const platform of version.requiredPlatforms) columns.add(platform);
+    for (const image of version.images) columns.add(image.platform);
+  }
+  return [...columns];
+}
+
+/**
+ * A version whose target tags still point at an index that was not built from its current images:
+ * it was published once, and has since changed (a rebuild, a partial publish still waiting, a failure).
+ */
+export function isStale(version: VersionStatus): boolean {
+  return version.published !== null && version.state !== 'published';
+}
+
+/** Whether a version needs a look: failed, in conflict, or stale. */
+export function needsAttention(version: VersionStatus): boolean {
+  return version.state === 'failed' || version.state === 'conflict' || isStale(version);
+}
+
+/**
+ * The versions × platforms table of `status <repository>`: one row per version, a short digest per
+ * platform (or `-`), the state (flagged with `!` when it needs a look) and the published index;
+ * then one line per flagged version saying why.
+ */
+export function formatStatusTable(versions: readonly VersionStatus[], platforms: readonly string[]): string {
+  const header = ['VERSION', ...platforms, 'STATE', 'PUBLISHED'];
+  const rows = versions.map((version) => [
+    version.version,
+    ...platforms.map((platform) => {
+      const image = version.images.find((candidate) => candidate.platform === platform);
+      return image === undefined ? MISSING : shortDigest(image.digest);
+    }),
+    needsAttention(version) ? `${version.state} ${FLAG}` : version.state,
+    version.published === null ? MISSING : shortDigest(version.published.digest),
+  ]);
+  const notes = versions.filter(needsAttention).map(describeAttention);
+  const table = formatTextTable([header, ...rows]);
+  return notes.length === 0 ? table : `${table}\n\n${notes.join('\n')}`;
+}
+
+/** The readable block of `status <repository>:<version>`. */
+export function formatVersionDetail(version: VersionStatus): string {
+  const imageLines = version.images.map((image) =>
+    [
+      image.platform,
+      image.digest,
+      image.tag === undefined ? undefined : `tag ${image.tag}`,
+      image.size === undefined ? undefined : `${image.size} bytes`,
+      image.mediaType,
+      image.pushedAt === undefined ? undefined : `pushed ${image.pushedAt}`,
+    ]
+      .filter((part) => part !== undefined)
+      .join('  '),
+  );
+  const published = version.published;
+  const fields: [string, string[]][] = [
+    ['state', [needsAttention(version) ? `${version.state} ${FLAG}` : version.state]],
+    ['required', [listOrMissing(version.requiredPlatforms)]],
+    ['missing', [listOrMissing(version.missingPlatforms)]],
+    ['images', imageLines.length === 0 ? [MISSING] : imageLines],
+    [
+      'published',
+      [
+        published === null
+          ? MISSING
+          : [
+              published.digest,
+              published.mediaType,
+              published.tags.length === 0 ? undefined : `tags ${published.tags.join(', ')}`,
+              published.at === undefined ? undefined : `at ${published.at}`,
+            ]
+              .filter((part) => part !== undefined)
+              .join('  '),
+      ],
+    ],
+    ['error', [version.error ?? MISSING]],
+    ['updated', [version.updatedAt ?? MISSING]],
+  ];
+  const width = Math.max(...fields.map(([name]) => name.length));
+  const lines = fields.flatMap(([name, values]) =>
+    values.map((value, i) => `${(i === 0 ? name : '').padEnd(width)}  ${value}`.trimEnd()),
+  );
+  const notes = needsAttention(version) ? ['', describeAttention(version)] : [];
+  return [`${version.repository}:${version.version}`, ...lines, ...notes].join('\n');
+}
+
+function describeAttention(version: VersionStatus): string {
+  if (version.state === 'failed' || version.state === 'conflict') {
+    return `${FLAG} ${version.version} ${version.state}: ${version.error ?? 'the API gave no error text'}`;
+  }
+  const published = version.published;
+  const tags = published === null || published.tags.length === 0 ? 'its tags' : published.tags.join(', ');
+  const digest = published === null ? '' : ` ${shortDigest(published.digest)}`;
+  return `${FLAG} ${version.version} stale: ${tags} still point at the index${digest}, which was not built from the current images (state ${version.state})`;
+}
+
+function listOrMissing(items: readonly string[]): string {
+  return items.length === 0 ? MISSING : items.join(', ');
+}

@@ -1,0 +1,49 @@
+/**
+ * Route recognition for the HTTP API (DESIGN §6). Repository names contain `/` and appear unescaped,
+ * as in the OCI distribution API, so routes are recognised by their trailing keywords.
+ */
+export type Route =
+  | { readonly name: 'health' }
+  | { readonly name: 'list-repositories' }
+  | { readonly name: 'config'; readonly repository: string }
+  | { readonly name: 'list-versions'; readonly repository: string }
+  | { readonly name: 'version'; readonly repository: string; readonly version: string }
+  | { readonly name: 'publish'; readonly repository: string; readonly version: string };
+
+export type RouteMatch =
+  | { readonly kind: 'route'; readonly route: Route }
+  | { readonly kind: 'method-not-allowed'; readonly allowed: readonly string[] }
+  | { readonly kind: 'not-found' };
+
+const REPOSITORIES = '/v1/repositories/';
+
+export function matchRoute(method: string, rawPath: string): RouteMatch {
+  const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
+  if (path === '/v1/health') return only(method, ['GET'], { name: 'health' });
+  if (path === '/v1/repositories') return only(method, ['GET'], { name: 'list-repositories' });
+  if (!path.startsWith(REPOSITORIES)) return { kind: 'not-found' };
+  const rest = path.slice(REPOSITORIES.length);
+
+  let m = /^(.+)\/config$/.exec(rest);
+  if (m) return only(method, ['GET', 'PUT', 'DELETE'], { name: 'config', repository: decode(m[1]) });
+  m = /^(.+)\/versions\/([^/]+)\/publish$/.exec(rest);
+  if (m) return only(method, ['POST'], { name: 'publish', repository: decode(m[1]), version: decode(m[2]) });
+  m = /^(.+)\/versions\/([^/]+)$/.exec(rest);
+  if (m) return only(method, ['GET'], { name: 'version', repository: decode(m[1]), version: decode(m[2]) });
+  m = /^(.+)\/versions$/.exec(rest);
+  if (m) return only(method, ['GET'], { name: 'list-versions', repository: decode(m[1]) });
+  return { kind: 'not-found' };
+}
+
+function only(method: string, allowed: string[], route: Route): RouteMatch {
+  return allowed.includes(method.toUpperCase()) ? { kind: 'route', route } : { kind: 'method-not-allowed', allowed };
+}
+
+// Each segment may be percent-encoded by a client; a malformed escape is kept as is and then fails validation.
+function decode(value: string | undefined): string {
+  try {
+    return decodeURIComponent(value ?? '');
+  } catch {
+    return value ?? '';
+  }
+}

@@ -1,0 +1,58 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DomainError, ErrorCodes, NotFoundError } from '../core/errors.ts';
+import type { Dependencies } from '../core/ports.ts';
+import { publishVersion } from '../core/publish-version.ts';
+import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
+import { jsonResponse, problemResponse } from './problem.ts';
+
+export async function getVersionStatus(deps: Dependencies, repository: string, version: string): Promise<VersionStatus> {
+  const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
+  if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
+  return toVersionStatus(record, config);
+}
+
+/**
+ * One page of versions. With a `state` filter the page is one store page filtered, so it may hold
+ * fewer than `limit` versions (even none) while `cursor` still points further: follow the cursor.
+ */
+export async function listVersionStatuses(
+  deps: Dependencies,
+  repository: string,
+  query: { state?: string | undefined; limit?: number | undefined; cursor?: string | undefined },
+): Promise<{ versions: VersionStatus[]; cursor: string | null }> {
+  const config = await deps.store.getRepositoryConfig(repository);
+  const page = await deps.store.listVersions(repository, { limit: query.limit ?? 50, cursor: query.cursor });
+  const versions = page.versions.map((record) => toVersionStatus(record, config)).filter((s) => query.state === undefined || s.state === query.state);
+  return { versions, cursor: page.cursor };
+}
+
+/** POST …/publish: publishes now if complete (or partially when allowed) and answers with the status. */
+export async function publishNow(deps: Dependencies, repository: string, version: string, allowPartial: boolean): Promise<APIGatewayProxyStructuredResultV2> {
+  const record = await deps.store.getVersion(repository, version);
+  if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
+  if ((await deps.store.getRepositoryConfig(repository)) === undefined) {
+    throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+  }
+  const outcome = await publishVersion(deps, repository, version, { revision: record.revision, allowPartial });
+  const status = await getVersionStatus(deps, repository, version);
+  switch (outcome.kind) {
+    case 'published':
+    case 'up-to-date':
+    case 'handed-over':
+      return jsonResponse(200, status);
+    case 'waiting':
+      return problemResponse(409, `${repository}:${version} is missing ${outcome.missing.join(', ')}; publish with allowPartial to publish what is there`, {
+        code: ErrorCodes.incomplete,
+        missingPlatforms: outcome.missing,
+        status,
+      });
+    case 'conflict':
+      return problemResponse(409, outcome.message, { code: ErrorCodes.conflict, status });
+    case 'failed':
+      return problemResponse(502, outcome.message, { status });
+    case 'not-found':
+      throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
+    default:
+      throw new DomainError(ErrorCodes.unavailable, 'unexpected publish outcome');
+  }
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
+import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
+import { OciHttpImageRegistry } from './adapters/oci-http-image-registry.ts';
+import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
+import type { Clock, Dependencies, ImageRegistry, Logger, VersionStore } from './core/ports.ts';
+
+/**
+ * The composition root: the only place that picks and constructs adapters. Lambda entry points
+ * call {@link dependenciesFromEnv}; the local runner and tests call {@link createDependencies}
+ * with the adapters they built.
+ */
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export function createDependencies(parts: {
+  registry: ImageRegistry;
+  store: VersionStore;
+  logger?: Logger;
+  clock?: Clock;
+  newId?: () => string;
+}): Dependencies {
+  return {
+    registry: parts.registry,
+    store: parts.store,
+    logger: parts.logger ?? new PowertoolsLoggerAdapter(),
+    clock: parts.clock ?? systemClock,
+    newId: parts.newId ?? randomUUID,
+  };
+}
+
+export const RegistryKinds = { ecr: 'ecr', ociHttp: 'oci-http' } as const;
+
+/**
+ * Dependencies from the Lambda environment: TABLE_NAME (required), REGISTRY_KIND (`ecr`, the
+ * default, or `oci-http` with REGISTRY_URL), AWS_REGION, and optionally DYNAMODB_ENDPOINT.
+ */
+export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Dependencies {
+  const tableName = required(env, 'TABLE_NAME');
+  const logger = new PowertoolsLoggerAdapter(env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler', env['LOG_LEVEL']);
+  const region = env['AWS_REGION'];
+  const kind = env['REGISTRY_KIND'] ?? RegistryKinds.ecr;
+  let registry: ImageRegistry;
+  if (kind === RegistryKinds.ecr) {
+    registry = new EcrImageRegistry({ client: createEcrClient(region), ...(env['ECR_REGISTRY_ID'] ? { registryId: env['ECR_REGISTRY_ID'] } : {}) });
+  } else if (kind === RegistryKinds.ociHttp) {
+    registry = new OciHttpImageRegistry({ baseUrl: required(env, 'REGISTRY_URL') });
+  } else {
+    throw new Error(`REGISTRY_KIND must be ${RegistryKinds.ecr} or ${RegistryKinds.ociHttp}, not ${kind}`);
+  }
+  const client = new DynamoDBClient({
+    ...(region === undefined ? {} : { region }),
+    ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
+  });
+  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger });
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new Error(`environment variable ${name} is required`);
+  return value;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { PushEvent } from '../core/record-push.ts';
+import { isDigest } from '../core/descriptor.ts';
+
+/**
+ * The EventBridge "ECR Image Action" event. `image-tag` may be missing or empty (pushes by digest);
+ * `manifest-media-type` and `artifact-media-type` are newer fields that older events lack.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html
+ */
+export const ecrImageActionEventSchema = z.object({
+  id: z.string().optional(),
+  source: z.string(),
+  'detail-type': z.string(),
+  time: z.string().optional(),
+  detail: z.object({
+    result: z.string().optional(),
+    'action-type': z.string(),
+    'repository-name': z.string().min(1).max(256),
+    'image-digest': z.string().refine(isDigest, 'must be a sha256 digest'),
+    'image-tag': z.string().max(300).optional(),
+    'manifest-media-type': z.string().optional(),
+    'artifact-media-type': z.string().optional(),
+  }),
+});
+
+export type EcrImageActionEvent = z.infer<typeof ecrImageActionEventSchema>;
+
+export type EventReading = { kind: 'push'; push: PushEvent } | { kind: 'not-a-push'; reason: string };
+
+/** Whether the event is a successful ECR push, and the push it describes. */
+export function readEcrImageAction(event: EcrImageActionEvent): EventReading {
+  if (event.source !== 'aws.ecr' || event['detail-type'] !== 'ECR Image Action') {
+    return { kind: 'not-a-push', reason: `event from ${event.source} / ${event['detail-type']} is not an ECR Image Action` };
+  }
+  const { detail } = event;
+  if (detail['action-type'] !== 'PUSH') return { kind: 'not-a-push', reason: `action-type ${detail['action-type']} is not PUSH` };
+  if (detail.result !== undefined && detail.result !== 'SUCCESS') return { kind: 'not-a-push', reason: `result ${detail.result} is not SUCCESS` };
+  return {
+    kind: 'push',
+    push: {
+      repository: detail['repository-name'],
+      digest: detail['image-digest'],
+      tag: detail['image-tag'] === '' ? undefined : detail['image-tag'],
+      mediaType: detail['manifest-media-type'],
+      eventId: event.id,
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/core/errors.ts';
+import {
+  configPlatforms,
+  DEFAULT_TAG_PATTERN,
+  normaliseRepositoryConfig,
+  type RepositoryConfig,
+  type RepositoryConfigInput,
+} from '../../src/core/repository-config.ts';
+
+describe('normaliseRepositoryConfig', () => {
+  it('fills the defaults', () => {
+    expect(normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64'] })).toEqual<RepositoryConfig>({
+      requiredPlatforms: ['linux/amd64'],
+      optionalPlatforms: [],
+      tagPattern: DEFAULT_TAG_PATTERN,
+      targetTags: ['{version}'],
+      indexMediaType: 'auto',
+      platformOverrides: {},
+    });
+  });
+
+  it('normalises every platform, overrides included, and keeps the rest', () => {
+    expect(
+      normaliseRepositoryConfig({
+        requiredPlatforms: ['linux/x86_64', 'linux/aarch64'],
+        optionalPlatforms: ['linux/arm', 'windows(10.0.20348)/AMD64'],
+        tagPattern: '^(?<version>[0-9.]+)_(?<platform>.+)$',
+        targetTags: ['{version}', 'v{version}'],
+        indexMediaType: 'oci',
+        platformOverrides: { armhf: 'linux/armhf' },
+      }),
+    ).toEqual<RepositoryConfig>({
+      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+      optionalPlatforms: ['linux/arm/v7', 'windows(10.0.20348)/amd64'],
+      tagPattern: '^(?<version>[0-9.]+)_(?<platform>.+)$',
+      targetTags: ['{version}', 'v{version}'],
+      indexMediaType: 'oci',
+      platformOverrides: { armhf: 'linux/arm/v7' },
+    });
+  });
+
+  const base: RepositoryConfigInput = { requiredPlatforms: ['linux/amd64'] };
+  const errors: Array<{ name: string; input: RepositoryConfigInput; field: string; wantErr: RegExp }> = [
+    { name: 'no required platform', input: { requiredPlatforms: [] }, field: 'requiredPlatforms', wantErr: /at least one platform/ },
+    { name: 'a bad required platform', input: { requiredPlatforms: ['linux/amd64', 'linux'] }, field: 'requiredPlatforms[1]', wantErr: /^requiredPlatforms\[1\]: "linux" is not a platform/ },
+    { name: 'unknown/unknown required', input: { requiredPlatforms: ['unknown/unknown'] }, field: 'requiredPlatforms[0]', wantErr: /unknown\/unknown marks attestations/ },
+    { name: 'two spellings of one platform', input: { requiredPlatforms: ['linux/arm64', 'linux/aarch64'] }, field: 'requiredPlatforms', wantErr: /linux\/arm64 is listed twice/ },
+    { name: 'a bad optional platform', input: { ...base, optionalPlatforms: ['linux/'] }, field: 'optionalPlatforms[0]', wantErr: /optionalPlatforms\[0\]/ },
+    { name: 'optional and required', input: { ...base, optionalPlatforms: ['linux/x86_64'] }, field: 'optionalPlatforms', wantErr: /linux\/amd64 is already required/ },
+    { name: 'duplicate optional', input: { ...base, optionalPlatforms: ['linux/arm', 'linux/arm/v7'] }, field: 'optionalPlatforms', wantErr: /listed twice/ },
+    { name: 'pattern without version', input: { ...base, tagPattern: '^(?<v>.+)$' }, field: 'tagPattern', wantErr: /named group/ },
+    { name: 'pattern with nested quantifier', input: { ...base, tagPattern: '^(?<version>(a+)+)$' }, field: 'tagPattern', wantErr: /catastrophically/ },
+    { name: 'no target tags', input: { ...base, targetTags: [] }, field: 'targetTags', wantErr: /at least one tag template/ },
+    { name: 'target tag without {version}', input: { ...base, targetTags: ['{version}', 'latest'] }, field: 'targetTags[1]', wantErr: /"latest" must contain \{version\}/ },
+    { name: 'target tag with another placeholder', input: { ...base, targetTags: ['{version}-{platform}'] }, field: 'targetTags[0]', wantErr: /\{version\} is the only placeholder/ },
+    { name: 'target tag that is not a tag', input: { ...base, targetTags: ['-{version}'] }, field: 'targetTags[0]', wantErr: /does not make a valid tag/ },
+    { name: 'the same template twice', input: { ...base, targetTags: ['{version}', '{version}'] }, field: 'targetTags', wantErr: /same template twice/ },
+    { name: 'a bad override', input: { ...base, platformOverrides: { arm64: 'arm64' } }, field: 'platformOverrides.arm64', wantErr: /^platformOverrides.arm64: "arm64" is not a platform/ },
+  ];
+  for (const { name, input, field, wantErr } of errors) {
+    it(`refuses ${name}, naming ${field}`, () => {
+      let error: unknown;
+      try {
+        normaliseRepositoryConfig(input);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe(field);
+      expect((error as InvalidInputError).details).toMatchObject({ field });
+      expect((error as Error).message).toMatch(wantErr);
+    });
+  }
+
+  it('keeps an override whose tag value is a name Object.prototype has', () => {
+    const config = normaliseRepositoryConfig({ ...base, platformOverrides: { constructor: 'linux/arm' } });
+    expect(Object.hasOwn(config.platformOverrides, 'constructor')).toBe(true);
+    expect(config.platformOverrides['constructor']).toBe('linux/arm/v7');
+  });
+});
+
+describe('configPlatforms', () => {
+  it('parses required and optional platforms', () => {
+    const config = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64'], optionalPlatforms: ['linux/arm'] });
+    expect(configPlatforms(config)).toEqual({
+      required: [{ os: 'linux', architecture: 'amd64' }],
+      optional: [{ os: 'linux', architecture: 'arm', variant: 'v7' }],
+    });
+  });
+});

@@ -1,0 +1,44 @@
+// `npm test`: installs what the tests need (npm packages; the registry, skopeo and the busybox .debs
+// with apt when root), type-checks, runs every test, and ends with one plain summary line.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDebianPackages, ensureNodeModules, projectRoot, REGISTRY } from './lib/ensure.mjs';
+
+ensureNodeModules();
+ensureDebianPackages([
+  REGISTRY,
+  { path: '/usr/bin/skopeo', pkg: 'skopeo' },
+  { path: '/usr/bin/qemu-aarch64-static', pkg: 'qemu-user-static' },
+  { path: '/usr/bin/openssl', pkg: 'openssl' },
+]);
+const debs = spawnSync('bash', [join(projectRoot, 'scripts/fetch-test-debs.sh')], { stdio: 'inherit', cwd: projectRoot });
+if (debs.status !== 0) {
+  console.error('[test] could not fetch the busybox-static .debs the image tests build from (see above)');
+  process.exit(1);
+}
+
+const bin = (name) => join(projectRoot, 'node_modules', '.bin', name);
+const extra = process.argv.slice(2);
+if (extra.length === 0) {
+  console.log('[test] type-checking (tsc --noEmit)…');
+  const tsc = spawnSync(bin('tsc'), ['--noEmit'], { stdio: 'inherit', cwd: projectRoot });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
+
+const report = join(projectRoot, '.cache', 'vitest-report.json');
+rmSync(report, { force: true });
+const env = { ...process.env, NODE_NO_WARNINGS: '1' };
+const vitest = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], {
+  stdio: 'inherit',
+  cwd: projectRoot,
+  env,
+});
+try {
+  const result = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = result.numPendingTests + result.numTodoTests;
+  console.log(`\ntests: ${result.numPassedTests} passed, ${result.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+} catch {
+  console.log('\n[test] vitest wrote no report; see its output above');
+}
+process.exit(vitest.status ?? 1);

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { createApiHandler } from '../../src/handlers/api.ts';
+import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
+import { apiEvent, ecrPushEvent, lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
+
+function call(h: Harness, ...args: Parameters<typeof apiEvent>) {
+  return createApiHandler(h.deps)(apiEvent(...args), lambdaContext);
+}
+
+function json(response: { body?: string }) {
+  return JSON.parse(response.body ?? 'null');
+}
+
+describe('api handler (real middy pipeline, in-memory ports)', () => {
+  it('answers health', async () => {
+    const response = await call(makeHarness(), 'GET', '/v1/health');
+    expect(response).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' });
+  });
+
+  it('stores a config normalised, returns it, lists it and deletes it (repository names with /)', async () => {
+    const h = makeHarness();
+    const put = await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/aarch64', 'linux/x86_64'] } });
+    expect(put.statusCode).toBe(200);
+    const stored = {
+      requiredPlatforms: ['linux/arm64', 'linux/amd64'],
+      optionalPlatforms: [],
+      tagPattern: '^(?<version>.+)-(?<platform>[^-]+)$',
+      targetTags: ['{version}'],
+      indexMediaType: 'auto',
+      platformOverrides: {},
+    };
+    expect(json(put)).toEqual(stored);
+    expect(json(await call(h, 'GET', '/v1/repositories/team/hello/config'))).toEqual(stored);
+    expect(json(await call(h, 'GET', '/v1/repositories'))).toEqual({ repositories: [{ repository: 'team/hello', config: stored }] });
+    expect((await call(h, 'DELETE', '/v1/repositories/team/hello/config')).statusCode).toBe(204);
+    const gone = await call(h, 'GET', '/v1/repositories/team/hello/config');
+    expect(gone.statusCode).toBe(404);
+    expect(gone.headers).toEqual({ 'content-type': 'application/problem+json' });
+  });
+
+  it.each([
+    ['an unknown field', { requiredPlatforms: ['linux/amd64'], colour: 'blue' }, 'body.colour'],
+    ['no required platform', { requiredPlatforms: [] }, 'body.requiredPlatforms'],
+    ['a bad platform', { requiredPlatforms: ['linux/amd64', 'linux'] }, 'body.requiredPlatforms[1]'],
+    ['a duplicate platform', { requiredPlatforms: ['linux/arm64', 'linux/arm64/v8'] }, 'body.requiredPlatforms'],
+    ['a pattern without version group', { requiredPlatforms: ['linux/amd64'], tagPattern: '^(.+)-amd64$' }, 'body.tagPattern'],
+    ['a catastrophic pattern', { requiredPlatforms: ['linux/amd64'], tagPattern: '^(?<version>(a+)+)-x$' }, 'body.tagPattern'],
+    ['a target tag without {version}', { requiredPlatforms: ['linux/amd64'], targetTags: ['latest'] }, 'body.targetTags[0]'],
+    ['a wrong index media type', { requiredPlatforms: ['linux/amd64'], indexMediaType: 'zip' }, 'body.indexMediaType'],
+  ])('refuses a config with %s: 400 naming %s, nothing stored', async (_name, body, field) => {
+    const h = makeHarness();
+    const response = await call(h, 'PUT', '/v1/repositories/hello/config', { body });
+    expect(response.statusCode).toBe(400);
+    const problem = json(response);
+    expect(problem).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, field });
+    expect(problem.detail).toContain(field);
+    expect(await h.store.getRepositoryConfig('hello')).toBeUndefined();
+  });
+
+  it.each([
+    ['a bad repository name', 'PUT', '/v1/repositories/Hello/config', 400],
+    ['a bad version', 'GET', '/v1/repositories/hello/versions/bad%20version', 400],
+    ['an unknown route', 'GET', '/v2/whatever', 404],
+    ['a wrong method', 'PATCH', '/v1/repositories/hello/config', 405],
+  ])('answers %s with a problem', async (_name, method, path, status) => {
+    const response = await call(makeHarness(), method, path, { body: { requiredPlatforms: ['linux/amd64'] } });
+    expect(response.statusCode).toBe(status);
+    expect(json(response)).toMatchObject({ status });
+  });
+
+  it('refuses bodies that are not JSON (400), not JSON typed (415) or too large (413)', async () => {
+    const h = makeHarness();
+    expect((await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: '{oops' })).statusCode).toBe(400);
+    expect((await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: 'a', headers: { 'content-type': 'text/plain' } })).statusCode).toBe(415);
+    expect((await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: 'x'.repeat(1024 * 1024 + 1) })).statusCode).toBe(413);
+  });
+
+  it('reports versions, lists them with a state filter, and publishes on request', async () => {
+    const h = makeHarness();
+    await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
+    const amd = h.registry.addImage('hello', { platform: 'linux/amd64', tag: '2.7-amd64' });
+    await createOnImagePushHandler(h.deps)(ecrPushEvent('hello', amd.manifest.digest, '2.7-amd64'), lambdaContext);
+
+    const waiting = json(await call(h, 'GET', '/v1/repositories/hello/versions/2.7'));
+    expect(waiting).toMatchObject({
+      repository: 'hello',
+      version: '2.7',
+      state: 'waiting',
+      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+      missingPlatforms: ['linux/arm64'],
+      images: [{ platform: 'linux/amd64', digest: amd.manifest.digest, tag: '2.7-amd64', size: amd.manifest.size }],
+      published: null,
+      error: null,
+    });
+
+    const incomplete = await call(h, 'POST', '/v1/repositories/hello/versions/2.7/publish', { body: {} });
+    expect(incomplete.statusCode).toBe(409);
+    expect(json(incomplete)).toMatchObject({ missingPlatforms: ['linux/arm64'], code: 'incomplete' });
+
+    const partial = await call(h, 'POST', '/v1/repositories/hello/versions/2.7/publish', { body: { allowPartial: true } });
+    expect(partial.statusCode).toBe(200);
+    const digest = await h.registry.resolveTag('hello', '2.7');
+    expect(json(partial).published).toMatchObject({ digest, tags: ['2.7'] });
+
+    expect(json(await call(h, 'GET', '/v1/repositories/hello/versions', { query: 'state=waiting' })).versions).toHaveLength(1);
+    expect(json(await call(h, 'GET', '/v1/repositories/hello/versions', { query: 'state=published' })).versions).toHaveLength(0);
+    expect((await call(h, 'GET', '/v1/repositories/hello/versions', { query: 'state=bogus' })).statusCode).toBe(400);
+    expect((await call(h, 'GET', '/v1/repositories/hello/versions/9.9')).statusCode).toBe(404);
+  });
+});

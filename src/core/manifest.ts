@@ -61,8 +61,7 @@ export function parseManifest(raw: RawManifest): ParsedManifest {
   if (isIndexMediaType(mediaType)) {
     return { kind: 'index', mediaType, manifests: readDescriptors(record['manifests'], 'manifests', where), raw: { ...raw, mediaType } };
   }
-  const [config] = readDescriptors([record['config']], 'config', where);
-  if (config === undefined) throw new UnsupportedManifestError(`${where} has no config descriptor`, { digest: raw.digest });
+  const config = readDescriptor(record['config'], 'config', where);
   return { kind: 'image', mediaType, config, layers: readDescriptors(record['layers'] ?? [], 'layers', where), raw: { ...raw, mediaType } };
 }
 

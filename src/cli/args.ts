@@ -114,7 +114,7 @@ function parseConfig(argv: readonly string[], action: string | undefined): Parse
       const { values, positionals } = parseStrict(argv, GLOBAL_OPTIONS, usage);
       if (values.help) return help(action === 'get' ? 'configGet' : 'configDelete');
       const repository = repositoryArgument(positionals, 2, usage);
-      return { kind: 'run', command: { name: action === 'get' ? 'config-get' : 'config-delete', repository }, global: globals(values) };
+      return { kind: 'run', command: { name: action === 'get' ? 'config-get' : 'config-delete', repository }, global: globals(values, usage) };
     }
     case undefined:
       if (argv.includes('--help') || argv.includes('-h')) return help('config');
@@ -147,14 +147,14 @@ function parseConfigSet(argv: readonly string[]): ParsedCommandLine {
     ...(indexMediaType === undefined ? {} : { indexMediaType }),
     ...(values['platform-override'] === undefined ? {} : { platformOverrides: parseOverrides(values['platform-override'], usage) }),
   };
-  return { kind: 'run', command: { name: 'config-set', repository, config }, global: globals(values) };
+  return { kind: 'run', command: { name: 'config-set', repository, config }, global: globals(values, usage) };
 }
 
 function parseRepos(argv: readonly string[]): ParsedCommandLine {
   const { values, positionals } = parseStrict(argv, REPOS_OPTIONS, Usages.repos);
   if (values.help) return help('repos');
   expectPositionals(positionals, 1, Usages.repos);
-  return { kind: 'run', command: { name: 'repos', json: values.json === true }, global: globals(values) };
+  return { kind: 'run', command: { name: 'repos', json: values.json === true }, global: globals(values, Usages.repos) };
 }
 
 function parseStatus(argv: readonly string[]): ParsedCommandLine {
@@ -181,7 +181,7 @@ function parseStatus(argv: readonly string[]): ParsedCommandLine {
       ...(state === undefined ? {} : { state }),
       ...(limit === undefined ? {} : { limit }),
     },
-    global: globals(values),
+    global: globals(values, usage),
   };
 }
 
@@ -195,7 +195,7 @@ function parsePublish(argv: readonly string[]): ParsedCommandLine {
   return {
     kind: 'run',
     command: { name: 'publish', repository: ref.repository, version: ref.version, allowPartial: values['allow-partial'] === true },
-    global: globals(values),
+    global: globals(values, usage),
   };
 }
 
@@ -240,9 +240,9 @@ function repositoryRef(text: string | undefined, usage: string) {
   }
 }
 
-function globals(values: { api?: string; token?: string; region?: string; sigv4?: boolean }): GlobalOptions {
+function globals(values: { api?: string; token?: string; region?: string; sigv4?: boolean }, usage: string): GlobalOptions {
   for (const name of ['api', 'token', 'region'] as const) {
-    if (values[name] === '') throw new UsageError(`--${name} is empty`, Usages.main);
+    if (values[name] === '') throw new UsageError(`--${name} is empty`, usage);
   }
   return {
     sigv4: values.sigv4 === true,

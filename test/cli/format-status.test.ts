@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { VersionStatus } from '../../src/cli/api-types.ts';
+import { formatStatusTable, formatVersionDetail, platformColumns, shortDigest } from '../../src/cli/format-status.ts';
+import { versionStatus } from './support/fake-api-server.ts';
+
+const INDEX = `sha256:${'e'.repeat(64)}`;
+const published = (tags: string[]) => ({ digest: INDEX, mediaType: 'application/vnd.oci.image.index.v1+json', tags, at: '2026-11-27T10:00:01.000Z' });
+const status = (...args: Parameters<typeof versionStatus>) => VersionStatus.parse(versionStatus(...args));
+
+describe('shortDigest', () => {
+  it('keeps the first 12 hex digits', () => {
+    expect(shortDigest('sha256:0123456789abcdef0123')).toBe('0123456789ab');
+  });
+});
+
+describe('platformColumns', () => {
+  it('puts the required then the optional platforms first, then any other a version has', () => {
+    const versions = [status('1', 'waiting', { 'linux/amd64': 'a', 'linux/s390x': 'b' }, {}, ['linux/amd64', 'linux/ppc64le'])];
+    const columns = platformColumns({ requiredPlatforms: ['linux/arm64', 'linux/amd64'], optionalPlatforms: ['linux/arm/v7'] }, versions);
+    expect(columns).toEqual(['linux/arm64', 'linux/amd64', 'linux/arm/v7', 'linux/ppc64le', 'linux/s390x']);
+  });
+
+  it('uses the versions alone when the repository has no config', () => {
+    expect(platformColumns(undefined, [status('1', 'waiting', { 'linux/arm64': 'a' })])).toEqual(['linux/amd64', 'linux/arm64']);
+  });
+});
+
+describe('formatStatusTable', () => {
+  describe('when every version is fine', () => {
+    it('prints one row per version with short digests and - for missing platforms', () => {
+      const versions = [
+        status('2.7', 'published', { 'linux/amd64': '0123456789abcdef', 'linux/arm64': 'fedcba9876543210' }, { published: published(['2.7']) }),
+        status('2.8', 'waiting', { 'linux/amd64': '1234' }),
+      ];
+      expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64', 'linux/arm/v7'])).toBe(
+        [
+          'VERSION  linux/amd64   linux/arm64   linux/arm/v7  STATE      PUBLISHED',
+          '2.7      0123456789ab  fedcba987654  -             published  eeeeeeeeeeee',
+          '2.8      123412341234  -             -             waiting    -',
+        ].join('\n'),
+      );
+    });
+  });
+
+  describe('when versions failed, conflict or are stale', () => {
+    it('flags them with ! and explains each under the table', () => {
+      const versions = [
+        status('2.6', 'publishing', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: published(['2.6', 'latest']) }),
+        status('2.7', 'conflict', { 'linux/amd64': 'c', 'linux/arm64': 'd' }, { error: 'two images claim linux/arm64: 2.7-arm64 and 2.7-aarch64' }),
+        status('2.8', 'failed', { 'linux/amd64': 'f' }, { error: { message: 'PutImage throttled; will retry' } }),
+        status('2.9', 'published', { 'linux/amd64': '9', 'linux/arm64': '8' }, { published: published(['2.9']) }),
+      ];
+      expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64'])).toBe(
+        [
+          'VERSION  linux/amd64   linux/arm64   STATE         PUBLISHED',
+          '2.6      aaaaaaaaaaaa  bbbbbbbbbbbb  publishing !  eeeeeeeeeeee',
+          '2.7      cccccccccccc  dddddddddddd  conflict !    -',
+          '2.8      ffffffffffff  -             failed !      -',
+          '2.9      999999999999  888888888888  published     eeeeeeeeeeee',
+          '',
+          '! 2.6 stale: 2.6, latest still point at the index eeeeeeeeeeee, which was not built from the current images (state publishing)',
+          '! 2.7 conflict: two images claim linux/arm64: 2.7-arm64 and 2.7-aarch64',
+          '! 2.8 failed: PutImage throttled; will retry',
+        ].join('\n'),
+      );
+    });
+  });
+});
+
+describe('formatVersionDetail', () => {
+  it('prints a published version as a block', () => {
+    const version = status('2.7', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, { published: published(['2.7']) });
+    expect(formatVersionDetail(version)).toBe(
+      [
+        'team/hello:2.7',
+        'state      published',
+        'required   linux/amd64, linux/arm64',
+        'missing    -',
+        `images     linux/amd64  sha256:${'01'.repeat(32)}  tag 2.7-amd64  401 bytes  application/vnd.oci.image.manifest.v1+json  pushed 2026-11-27T10:00:00.000Z`,
+        `           linux/arm64  sha256:${'23'.repeat(32)}  tag 2.7-arm64  401 bytes  application/vnd.oci.image.manifest.v1+json  pushed 2026-11-27T10:00:00.000Z`,
+        `published  ${INDEX}  application/vnd.oci.image.index.v1+json  tags 2.7  at 2026-11-27T10:00:01.000Z`,
+        'error      -',
+        'updated    2026-11-27T10:00:01.000Z',
+      ].join('\n'),
+    );
+  });
+
+  it('flags a conflict and repeats its error under the block', () => {
+    const version = status('2.7', 'conflict', {}, { error: 'tag 2.7 is immutable and points elsewhere', updatedAt: undefined });
+    expect(formatVersionDetail(version)).toBe(
+      [
+        'team/hello:2.7',
+        'state      conflict !',
+        'required   linux/amd64, linux/arm64',
+        'missing    linux/amd64, linux/arm64',
+        'images     -',
+        'published  -',
+        'error      tag 2.7 is immutable and points elsewhere',
+        'updated    -',
+        '',
+        '! 2.7 conflict: tag 2.7 is immutable and points elsewhere',
+      ].join('\n'),
+    );
+  });
+});

@@ -61,7 +61,16 @@ export async function readPushedImages(registry: ImageRegistry, push: PushToRead
       continue;
     }
     const own = attestations.filter((a) => a.annotations?.[Annotations.referenceDigest] === child.digest);
-    images.push(toRecord(raw, platform, own, push));
+    const image = toRecord(raw, platform, own, push);
+    // Two images of one platform in one pushed index: which one the index means is unknowable.
+    const twin = images.find((other) => other.key === image.key);
+    if (twin !== undefined) {
+      throw new UnsupportedManifestError(
+        `index ${push.digest} holds two images of platform ${image.key}: ${twin.digest} and ${image.digest}`,
+        { digest: push.digest },
+      );
+    }
+    images.push(image);
   }
   return { images, skipped };
 }

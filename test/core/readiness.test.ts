@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { deriveState, missingPlatforms, selectIndexImages } from '../../src/core/readiness.ts';
+import type { VersionRecord, VersionState } from '../../src/core/version-record.ts';
+import { config, digestOf, record, recordedImage } from './fixtures.ts';
+
+const amd64 = recordedImage('linux/amd64');
+const arm64 = recordedImage('linux/arm64/v8');
+const published = { digest: digestOf('index'), mediaType: 'application/vnd.oci.image.index.v1+json', size: 500, tags: ['2.7'], at: '2026-11-27T10:00:01.000Z' };
+const at = '2026-11-27T10:00:02.000Z';
+
+describe('missingPlatforms', () => {
+  it('lists required platforms no image satisfies, in config order', () => {
+    expect(missingPlatforms(config({ requiredPlatforms: ['linux/arm64', 'linux/amd64', 'linux/arm'] }), record([amd64]))).toEqual(['linux/arm64', 'linux/arm/v7']);
+  });
+  it('matches spellings and Windows builds', () => {
+    const windows = recordedImage('windows(10.0.20348.2227)/amd64');
+    expect(missingPlatforms(config({ requiredPlatforms: ['linux/aarch64', 'windows(10.0.20348)/amd64'] }), record([arm64, windows]))).toEqual([]);
+  });
+  it('is empty without a config', () => expect(missingPlatforms(undefined, record([]))).toEqual([]));
+});
+
+describe('selectIndexImages', () => {
+  it('takes required and optional platforms and leaves out the rest', () => {
+    const arm = recordedImage('linux/arm/v7');
+    const s390x = recordedImage('linux/s390x');
+    const selected = selectIndexImages(config({ optionalPlatforms: ['linux/arm'] }), record([amd64, arm64, arm, s390x]));
+    expect(selected.map((image) => image.key).sort()).toEqual(['linux/amd64', 'linux/arm/v7', 'linux/arm64']);
+  });
+});
+
+describe('deriveState', () => {
+  const complete = record([amd64, arm64], { revision: 3 });
+  const cases: Array<{ name: string; record: VersionRecord; configured?: boolean; want: VersionState }> = [
+    { name: 'a required platform missing', record: record([amd64], { revision: 1 }), want: 'waiting' },
+    { name: 'complete, never published', record: complete, want: 'publishing' },
+    { name: 'published at this revision', record: { ...complete, published: { ...published, revision: 3 } }, want: 'published' },
+    { name: 'published at an older revision', record: { ...complete, published: { ...published, revision: 2 } }, want: 'publishing' },
+    { name: 'failed at this revision', record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 3 } }, want: 'failed' },
+    { name: 'failed at an older revision (a fresh attempt is due)', record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 2 } }, want: 'publishing' },
+    { name: 'conflict at this revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } }, want: 'conflict' },
+    { name: 'conflict while still waiting', record: { ...record([arm64], { revision: 2 }), error: { kind: 'conflict', message: 'x', at, revision: 2 } }, want: 'conflict' },
+    { name: 'conflict at an older revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 1 }, published: { ...published, revision: 3 } }, want: 'published' },
+    { name: 'no config: nothing is missing', record: complete, configured: false, want: 'publishing' },
+  ];
+  for (const { name, record: input, configured = true, want } of cases) {
+    it(name, () => expect(deriveState(configured ? config() : undefined, input)).toBe(want));
+  }
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isDigest } from '../core/descriptor.ts';
 import { isImageManifestMediaType, isIndexMediaType } from '../core/media-types.ts';
 
 /**
@@ -85,8 +86,8 @@ export function readRegistryEvent(raw: unknown, origin: EventOrigin): RegistryEv
   if (target.tag === undefined || target.tag === '') {
     return { kind: 'skip', id, reason: 'push by digest without a tag' };
   }
-  if (target.digest === undefined || target.digest === '') {
-    return { kind: 'invalid', id, reason: 'target.digest: missing from a tagged manifest push' };
+  if (!isDigest(target.digest)) {
+    return { kind: 'invalid', id, reason: `target.digest: ${target.digest ?? '(missing)'} is not a sha256 digest` };
   }
   const event: EcrImageActionEvent = {
     version: '0',

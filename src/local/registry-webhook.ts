@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeError } from '../core/errors.ts';
+import { describeError, isRetryable } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import { hasBearerToken } from './bearer-auth.ts';
 import { BodyTooLargeError, mediaTypeOf, readBody, sendJson, sendProblem } from './http-io.ts';
@@ -25,9 +25,10 @@ export interface RegistryWebhookOptions {
  * for each tagged manifest push, in order.
  *
  * distribution delivers one endpoint's events in order and retries the head event until it gets a
- * 2xx, forever (also on 4xx). So a failing push answers 500 and is not remembered (it comes back),
- * while events that can never succeed (malformed, not a push) are skipped with a log line and
- * answered 200, or they would block every later event.
+ * 2xx, forever (also on 4xx). So a push that fails in a way worth retrying answers 500 and is not
+ * remembered (it comes back), while events that can never succeed (malformed, not a push, refused
+ * by the handler with a non-retryable error) are dropped with a log line and answered 200, or they
+ * would block every later event.
  */
 export function createRegistryWebhook(options: RegistryWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const { secret, onImagePush, logger, origin } = options;
@@ -75,6 +76,16 @@ export function createRegistryWebhook(options: RegistryWebhookOptions): (request
       try {
         await onImagePush(event);
       } catch (error) {
+        if (!isRetryable(error)) {
+          // On AWS this event would land in the dead-letter queue after Lambda's retries. Here a
+          // non-2xx answer would make distribution redeliver it forever, ahead of every later event.
+          logger.error('registry webhook: the push handler refused the event for good; dropped (on AWS: the dead-letter queue)', {
+            ...detail,
+            error: describeError(error),
+          });
+          processed.add(id);
+          continue;
+        }
         // Not remembered: distribution redelivers this event (and holds the ones behind it) until a 2xx.
         logger.error('registry webhook: the push handler failed; the registry will redeliver the event', { ...detail, error: describeError(error) });
         sendProblem(response, 500, 'Internal Server Error', `the push of ${detail.repository}:${detail.tag} failed and will be retried`);

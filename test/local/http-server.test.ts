@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/ports.ts';
 import { createLocalHttpServer } from '../../src/local/http-server.ts';
 import type { EcrImageActionEvent } from '../../src/local/registry-events.ts';
@@ -16,8 +17,10 @@ interface Harness {
   pushes: EcrImageActionEvent[];
   apiEvents: APIGatewayProxyEventV2[];
   logLines: string[];
-  /** Event id → how many more times the push handler throws for it. */
+  /** Event id → how many more times the push handler throws a retryable error for it. */
   failures: Map<string, number>;
+  /** Event ids the push handler refuses for good (a non-retryable error). */
+  refused: Set<string>;
   apiResult: { value: APIGatewayProxyResultV2 };
 }
 
@@ -34,6 +37,7 @@ beforeEach(async () => {
   const apiEvents: APIGatewayProxyEventV2[] = [];
   const logLines: string[] = [];
   const failures = new Map<string, number>();
+  const refused = new Set<string>();
   const apiResult: { value: APIGatewayProxyResultV2 } = {
     value: { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{"repositories":[]}' },
   };
@@ -42,6 +46,7 @@ beforeEach(async () => {
     webhookSecret: SECRET,
     logger: recordingLogger(logLines),
     onImagePush: async (event) => {
+      if (refused.has(event.id)) throw new InvalidInputError('malformed ECR Image Action event');
       const remaining = failures.get(event.id) ?? 0;
       if (remaining > 0) {
         failures.set(event.id, remaining - 1);
@@ -57,7 +62,7 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  h = { baseUrl: `http://127.0.0.1:${port}`, pushes, apiEvents, logLines, failures, apiResult };
+  h = { baseUrl: `http://127.0.0.1:${port}`, pushes, apiEvents, logLines, failures, refused, apiResult };
 });
 
 afterEach(async () => {
@@ -183,6 +188,16 @@ describe('createLocalHttpServer', () => {
         expect(h.pushes.map((e) => e.id)).toEqual(['e1']);
         expect((await postHook(events)).status).toBe(200);
         expect(h.pushes.map((e) => e.id)).toEqual(['e1', 'e2', 'e3']);
+      });
+    });
+
+    describe('when the push handler refuses an event with a non-retryable error', () => {
+      it('drops it with an error log line and goes on with the next events, answering 200', async () => {
+        h.refused.add('e1');
+        const response = await postHook([pushEvent('e1', '1-amd64'), pushEvent('e2', '1-arm64')]);
+        expect(response.status).toBe(200);
+        expect(h.pushes.map((e) => e.id)).toEqual(['e2']);
+        expect(h.logLines.filter((line) => line.startsWith('error') && line.includes('"id":"e1"') && line.includes('dead-letter'))).toHaveLength(1);
       });
     });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ecrImageActionEventSchema, readEcrImageAction } from '../../src/handlers/ecr-image-action.ts';
 import { readRegistryEvent, RegistryEnvelopeSchema } from '../../src/local/registry-events.ts';
 
 const origin = { account: '000000000000', region: 'us-east-1' };
@@ -96,6 +97,7 @@ describe('readRegistryEvent', () => {
     { name: 'a cross-repository mount', input: event({ action: 'mount', target: { fromRepository: 'other', mediaType: 'application/octet-stream' } }), want: { kind: 'skip', reason: /action is mount/ } },
     { name: 'a pull', input: event({ action: 'pull' }), want: { kind: 'skip', reason: /action is pull/ } },
     { name: 'a tagged manifest push without a digest', input: event({ target: { digest: undefined } }), want: { kind: 'invalid', reason: /target\.digest/ } },
+    { name: 'a tagged push with a sha512 digest', input: event({ target: { digest: `sha512:${'a'.repeat(128)}` } }), want: { kind: 'invalid', reason: /not a sha256 digest/ } },
     { name: 'an event without a target', input: { id: 'evt-1', timestamp: 't', action: 'push' }, want: { kind: 'invalid', reason: /target/ } },
     { name: 'an event without a repository', input: event({ target: { repository: undefined } }), want: { kind: 'invalid', reason: /target\.repository/ } },
     { name: 'an event without an id', input: { ...event(), id: undefined }, want: { kind: 'invalid', reason: /id/ } },
@@ -124,6 +126,18 @@ describe('readRegistryEvent', () => {
       });
     });
   }
+
+  describe('when its push is read by the on-image-push handler', () => {
+    it('is a valid ECR Image Action whose push names the same repository, digest, tag and media type', () => {
+      const outcome = readRegistryEvent(event(), origin);
+      if (outcome.kind !== 'push') throw new Error(`expected a push, got ${outcome.kind}: ${outcome.reason}`);
+      const reading = readEcrImageAction(ecrImageActionEventSchema.parse(outcome.event));
+      expect(reading).toEqual({
+        kind: 'push',
+        push: { repository: 'hello', digest: DIGEST, tag: '2.7-arm64', mediaType: 'application/vnd.oci.image.manifest.v1+json', eventId: 'evt-1' },
+      });
+    });
+  });
 
   describe('when the timestamp does not parse', () => {
     it('passes it on unchanged rather than dropping the push', () => {

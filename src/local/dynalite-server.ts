@@ -1,0 +1,34 @@
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+
+/** dynalite answering the DynamoDB API on 127.0.0.1. */
+export interface RunningDynalite {
+  /** `http://127.0.0.1:<port>`. */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts dynalite in this process on an ephemeral port of 127.0.0.1, persisted under `path`
+ * (LevelDB). Table operations finish at once instead of after dynalite's simulated 500 ms.
+ */
+export async function startDynalite(path: string): Promise<RunningDynalite> {
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        // The SDK keeps connections alive; close waits for them unless they are cut.
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/ports.ts';
+import type { ApiInvoker } from './api-gateway-event.ts';
+import { formatBanner, formatExternalRegistryHint } from './banner.ts';
+import { startDynalite } from './dynalite-server.ts';
+import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http-server.ts';
+import type { LocalSettings } from './local-settings.ts';
+import { assertPortFree, listenOrExplain } from './ports.ts';
+import { renderRegistryConfig } from './registry-config.ts';
+import { isRegistryInstalled, REGISTRY_BINARY, REGISTRY_INSTALL_COMMAND, startRegistryProcess, type RunningRegistryProcess } from './registry-process.ts';
+import type { ImagePushInvoker } from './registry-webhook.ts';
+import { loadOrCreateSecret } from './secret-file.ts';
+
+/** Where the handlers' adapters should point, once dynalite and the registry are known. */
+export interface StackEndpoints {
+  readonly registryUrl: string;
+  readonly dynamoEndpoint: string;
+  readonly logger: Logger;
+}
+
+/** The two Lambda handlers, as the HTTP server calls them; plus whatever must be released on stop. */
+export interface StackHandlers {
+  readonly onImagePush: ImagePushInvoker;
+  readonly api: ApiInvoker;
+  readonly close?: () => void | Promise<void>;
+}
+
+export interface LocalStackOptions {
+  readonly settings: LocalSettings;
+  readonly logger: Logger;
+  /** Builds the handlers (the composition root); injected so the runner can be tested without them. */
+  readonly wire: (endpoints: StackEndpoints) => StackHandlers | Promise<StackHandlers>;
+  /** Receives the start-up message (stdout in the CLI). */
+  readonly print: (text: string) => void;
+  /** Only to show paths relative to it. */
+  readonly cwd: string;
+  readonly startedAt?: number;
+  /** Called when the registry this stack started exits on its own (not through stop). */
+  readonly onRegistryExit?: (how: string) => void;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** `http://127.0.0.1:<API_PORT>` (the API is under /v1). */
+  readonly apiUrl: string;
+  readonly registryUrl: string;
+  readonly dynamoEndpoint: string;
+  readonly token: string;
+  readonly dataDir: string;
+  /** Pid of the registry this stack started; undefined with REGISTRY_URL. */
+  readonly registryPid: number | undefined;
+  /** Milliseconds from the start call until everything answered. */
+  readonly readyMs: number;
+  /** Stops the HTTP server, the registry and dynalite; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The local stack could not start; the message says what to do. */
+export class LocalStackError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocalStackError';
+  }
+}
+
+/**
+ * Starts dynalite, the HTTP server around the handlers and (unless REGISTRY_URL is set) the
+ * registry, in that order so the webhook answers before the first notification can arrive.
+ * Whatever started is stopped again when a later step fails.
+ */
+export async function startLocalStackWith(options: LocalStackOptions): Promise<LocalStack> {
+  const { settings, logger } = options;
+  const startedAt = options.startedAt ?? performance.now();
+  const { dataDir, apiPort, registryPort, externalRegistryUrl } = settings;
+  const ownRegistry = externalRegistryUrl === undefined;
+  if (ownRegistry && !isRegistryInstalled()) {
+    throw new LocalStackError(`${REGISTRY_BINARY} is missing. Install the CNCF distribution registry with:\n  ${REGISTRY_INSTALL_COMMAND}`);
+  }
+  const paths = {
+    token: join(dataDir, 'api-token'),
+    secret: join(dataDir, 'registry-secret'),
+    dynamo: join(dataDir, 'dynamodb'),
+    registryDir: join(dataDir, 'registry'),
+    registryData: join(dataDir, 'registry', 'data'),
+    registryConfig: join(dataDir, 'registry', 'config.yml'),
+    registryLog: join(dataDir, 'registry', 'registry.log'),
+  };
+  await mkdir(paths.dynamo, { recursive: true, mode: 0o700 });
+  if (ownRegistry) await mkdir(paths.registryData, { recursive: true, mode: 0o700 });
+  const token = await loadOrCreateSecret(paths.token);
+  const secret = await loadOrCreateSecret(paths.secret);
+  // Checked before anything starts, so a taken port fails fast and names its variable.
+  await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
+  if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => logger.error('local stack: a part failed to stop', { error: describeError(error) }));
+    }
+  };
+  try {
+    const dynalite = await startDynalite(paths.dynamo);
+    stops.push(dynalite.stop);
+    const registryUrl = externalRegistryUrl ?? `http://127.0.0.1:${registryPort}`;
+    const handlers = await options.wire({ registryUrl, dynamoEndpoint: dynalite.endpoint, logger });
+    if (handlers.close) stops.push(async () => handlers.close?.());
+
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const webhookUrl = `${apiUrl}${REGISTRY_HOOK_PATH}`;
+    const server = createLocalHttpServer({ apiToken: token, webhookSecret: secret, onImagePush: handlers.onImagePush, api: handlers.api, logger, tokenHint: paths.token });
+    await listenOrExplain(server, apiPort, 'API and registry webhook', 'API_PORT');
+    stops.push(() => closeServer(server));
+
+    let registry: RunningRegistryProcess | undefined;
+    if (ownRegistry) {
+      await writeFile(
+        paths.registryConfig,
+        renderRegistryConfig({
+          addr: `127.0.0.1:${registryPort}`,
+          rootDirectory: paths.registryData,
+          httpSecret: randomBytes(16).toString('hex'),
+          notifications: { url: webhookUrl, secret },
+        }),
+        { mode: 0o600 },
+      );
+      registry = await startRegistryProcess({ configPath: paths.registryConfig, logPath: paths.registryLog, url: registryUrl });
+      const started = registry;
+      stops.push(() => started.stop());
+    } else {
+      options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd));
+    }
+
+    const readyMs = performance.now() - startedAt;
+    options.print(
+      formatBanner({
+        apiUrl,
+        webhookUrl,
+        registryUrl,
+        registryFiles: ownRegistry ? { storage: paths.registryData, log: paths.registryLog } : undefined,
+        dynamoEndpoint: dynalite.endpoint,
+        dynamoPath: paths.dynamo,
+        tokenPath: paths.token,
+        secretPath: paths.secret,
+        readyMs,
+        cwd: options.cwd,
+      }),
+    );
+    let stopping: Promise<void> | undefined;
+    void registry?.exited.then((how) => {
+      if (stopping !== undefined) return;
+      logger.error(`local stack: docker-registry exited on its own (${how}); see ${paths.registryLog}`);
+      options.onRegistryExit?.(how);
+    });
+    return {
+      apiUrl,
+      registryUrl,
+      dynamoEndpoint: dynalite.endpoint,
+      token,
+      dataDir,
+      registryPid: registry?.pid,
+      readyMs,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Stops accepting connections, lets requests in flight finish for a moment, then cuts the rest. */
+async function closeServer(server: Server, graceMs = 3_000): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+
+/** The registry binary of Debian's `docker-registry` package (CNCF distribution 2.8). */
+export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+/** What a user runs when the binary is missing. */
+export const REGISTRY_INSTALL_COMMAND = 'sudo apt-get install -y --no-install-recommends docker-registry';
+
+/** The registry did not start; the message says why, with the end of its log. */
+export class RegistryStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryStartError';
+  }
+}
+
+export interface RegistryProcessOptions {
+  readonly configPath: string;
+  /** Its stdout and stderr are appended here, never to ours: at info level it logs the webhook secret. */
+  readonly logPath: string;
+  /** `http://127.0.0.1:<port>`: where `/v2/` answers once it is up. */
+  readonly url: string;
+  readonly readyTimeoutMs?: number;
+  readonly binary?: string;
+}
+
+export interface RunningRegistryProcess {
+  readonly pid: number;
+  /** Resolves with the exit code or signal when the process ends, for whatever reason. */
+  readonly exited: Promise<string>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Whether the registry binary is installed. */
+export function isRegistryInstalled(binary = REGISTRY_BINARY): boolean {
+  return existsSync(binary);
+}
+
+/**
+ * Spawns `docker-registry serve <config>` and waits until `/v2/` answers. Throws
+ * {@link RegistryStartError} with the tail of its log when it exits or stays silent.
+ */
+export async function startRegistryProcess(options: RegistryProcessOptions): Promise<RunningRegistryProcess> {
+  const { configPath, logPath, url, readyTimeoutMs = 15_000, binary = REGISTRY_BINARY } = options;
+  const log = await open(logPath, 'a', 0o600);
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, ['serve', configPath], { stdio: ['ignore', log.fd, log.fd] });
+  } finally {
+    await log.close(); // the child holds its own copy of the descriptor
+  }
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
+    child.once('error', (error) => resolve(`spawn failed: ${error.message}`));
+  });
+  const running: RunningRegistryProcess = {
+    pid: child.pid ?? -1,
+    exited,
+    async stop(graceMs = 5_000) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
+  let failure = await waitForV2(url, readyTimeoutMs, hasExited);
+  if (failure === 'exited') failure = `exited (${await exited}) before answering`;
+  if (failure !== undefined) {
+    await running.stop();
+    throw new RegistryStartError(`docker-registry ${failure} on ${url}/v2/; end of ${logPath}:\n${await readTail(logPath)}`);
+  }
+  return running;
+}
+
+/**
+ * Polls `/v2/` until it answers (any status: an auth-protected registry answers 401); `'exited'`
+ * when the process ended first, another reason when it never answers.
+ */
+async function waitForV2(url: string, timeoutMs: number, hasExited: () => boolean): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (hasExited()) return 'exited';
+    try {
+      const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
+      await response.body?.cancel();
+      return undefined;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return `did not answer within ${timeoutMs} ms`;
+}
+
+async function readTail(path: string, lines = 20): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { ensureTable } from '../adapters/dynamodb-table.ts';
+import { DynamoDbVersionStore } from '../adapters/dynamodb-version-store.ts';
+import { OciHttpImageRegistry } from '../adapters/oci-http-image-registry.ts';
+import { createDependencies } from '../composition.ts';
+import { createApiHandler } from '../handlers/api.ts';
+import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
+import type { StackEndpoints, StackHandlers } from './local-stack.ts';
+
+/** The table the local stack keeps its state in (inside dynalite's data folder). */
+export const LOCAL_TABLE_NAME = 'manifest-assembler';
+
+/**
+ * The local composition: the same handlers as on AWS, with the OCI-HTTP registry adapter and a
+ * DynamoDB client pointed at dynalite. Creates the table on first start.
+ */
+export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }: StackEndpoints): Promise<StackHandlers> {
+  const client = new DynamoDBClient({
+    endpoint: dynamoEndpoint,
+    region: 'us-east-1',
+    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(client, LOCAL_TABLE_NAME);
+  const deps = createDependencies({
+    registry: new OciHttpImageRegistry({ baseUrl: registryUrl }),
+    store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
+    logger,
+  });
+  const onImagePush = createOnImagePushHandler(deps);
+  const api = createApiHandler(deps);
+  return {
+    onImagePush: (event) => onImagePush(event, lambdaContext('on-image-push')),
+    api: (event) => api(event, lambdaContext('api')),
+    close: () => client.destroy(),
+  };
+}
+
+/**
+ * A Lambda context for one local invocation. It has no `getRemainingTimeInMillis`: middy would
+ * otherwise arm a timeout timer per call, and there is no deadline here.
+ */
+function lambdaContext(functionName: string): Context {
+  const context: Omit<Context, 'getRemainingTimeInMillis'> = {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+  return context as Context;
+}

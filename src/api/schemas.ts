@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.ts';
-import { IndexMediaTypeChoices } from '../core/repository-config.ts';
+import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
 
@@ -23,6 +23,9 @@ export const repositoryConfigBodySchema = z.strictObject({
   targetTags: z.array(z.string().min(1).max(128)).min(1).max(16).optional(),
   indexMediaType: z.enum([IndexMediaTypeChoices.auto, IndexMediaTypeChoices.oci, IndexMediaTypeChoices.docker]).optional(),
   platformOverrides: z.record(z.string().min(1).max(128), z.string().max(128)).optional(),
+  staleAfter: z.string().max(16).nullable().optional(),
+  onStale: z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial]).optional(),
+  onDrift: z.enum([OnDriftChoices.report, OnDriftChoices.restore]).optional(),
 });
 
 export const publishBodySchema = z.strictObject({ allowPartial: z.boolean().optional() });

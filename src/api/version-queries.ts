@@ -8,7 +8,7 @@ import { jsonResponse, problemResponse } from './problem.ts';
 export async function getVersionStatus(deps: Dependencies, repository: string, version: string): Promise<VersionStatus> {
   const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
-  return toVersionStatus(record, config);
+  return toVersionStatus(record, config, deps.clock.now());
 }
 
 /**
@@ -22,7 +22,7 @@ export async function listVersionStatuses(
 ): Promise<{ versions: VersionStatus[]; cursor: string | null }> {
   const config = await deps.store.getRepositoryConfig(repository);
   const page = await deps.store.listVersions(repository, { limit: query.limit ?? 50, cursor: query.cursor });
-  const versions = page.versions.map((record) => toVersionStatus(record, config)).filter((s) => query.state === undefined || s.state === query.state);
+  const versions = page.versions.map((record) => toVersionStatus(record, config, deps.clock.now())).filter((s) => query.state === undefined || s.state === query.state);
   return { versions, cursor: page.cursor };
 }
 

@@ -129,7 +129,7 @@ async function publishHeldRevision(
     repository,
     version,
     owner,
-    { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision },
+    { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision, ...(missing.length > 0 ? { missingPlatforms: missing } : {}) },
     at,
   );
   if (recorded === undefined) {

@@ -1,5 +1,5 @@
 import { parsePlatform, satisfiesPlatform } from './platform.ts';
-import type { RepositoryConfig } from './repository-config.ts';
+import { parseDuration, type RepositoryConfig } from './repository-config.ts';
 import { VersionStates, type RecordedImage, type VersionRecord, type VersionState } from './version-record.ts';
 
 /** Required platforms that no recorded image satisfies yet. */
@@ -21,12 +21,21 @@ export function selectIndexImages(config: RepositoryConfig, record: Pick<Version
   return Object.values(record.images).filter((image) => wanted.some((platform) => satisfiesPlatform(image.platform, platform)));
 }
 
-/** The state DESIGN §6 reports, derived from the record and the current config (never stored, so never stale). */
-export function deriveState(config: RepositoryConfig | undefined, record: VersionRecord): VersionState {
+/**
+ * The state DESIGN §6 reports, derived from the record, the current config and the time (never
+ * stored, so never out of date). `stale`: still missing platforms `staleAfter` after the first push.
+ */
+export function deriveState(config: RepositoryConfig | undefined, record: VersionRecord, nowMs: number): VersionState {
   const error = record.error?.revision === record.revision ? record.error : undefined;
   if (error?.kind === 'conflict') return VersionStates.conflict;
-  if (missingPlatforms(config, record).length > 0) return VersionStates.waiting;
+  if (missingPlatforms(config, record).length > 0) return isStale(config, record, nowMs) ? VersionStates.stale : VersionStates.waiting;
   if (record.published?.revision === record.revision) return VersionStates.published;
   if (error?.kind === 'failed') return VersionStates.failed;
   return VersionStates.publishing;
+}
+
+/** Whether a version has been waiting for longer than the repository's `staleAfter`. */
+export function isStale(config: RepositoryConfig | undefined, record: Pick<VersionRecord, 'createdAt'>, nowMs: number): boolean {
+  if (config?.staleAfter == null) return false;
+  return nowMs - Date.parse(record.createdAt) >= parseDuration(config.staleAfter);
 }

@@ -10,7 +10,19 @@ export interface RepositoryConfig {
   readonly targetTags: readonly string[];
   readonly indexMediaType: IndexMediaTypeChoice;
   readonly platformOverrides: Readonly<Record<string, string>>;
+  /** A duration (`30m`, `6h`, `2d`) after the first push after which a version still missing platforms is `stale`; null: never. */
+  readonly staleAfter: string | null;
+  /** What a stale version does: keep waiting, or publish the platforms it has (and republish as the rest arrive). */
+  readonly onStale: OnStaleChoice;
+  /** What the reconciler does when someone else moved a published tag: report a conflict, or put our index back. */
+  readonly onDrift: OnDriftChoice;
 }
+
+export const OnStaleChoices = { wait: 'wait', publishPartial: 'publish-partial' } as const;
+export type OnStaleChoice = (typeof OnStaleChoices)[keyof typeof OnStaleChoices];
+
+export const OnDriftChoices = { report: 'report', restore: 'restore' } as const;
+export type OnDriftChoice = (typeof OnDriftChoices)[keyof typeof OnDriftChoices];
 
 export const IndexMediaTypeChoices = { auto: 'auto', oci: 'oci', docker: 'docker' } as const;
 export type IndexMediaTypeChoice = (typeof IndexMediaTypeChoices)[keyof typeof IndexMediaTypeChoices];
@@ -23,6 +35,9 @@ export const DEFAULT_CONFIG: Omit<RepositoryConfig, 'requiredPlatforms'> = {
   targetTags: ['{version}'],
   indexMediaType: 'auto',
   platformOverrides: {},
+  staleAfter: null,
+  onStale: 'wait',
+  onDrift: 'report',
 };
 
 /** The shape a caller sends; every field but `requiredPlatforms` may be left out. */
@@ -33,6 +48,9 @@ export interface RepositoryConfigInput {
   readonly targetTags?: readonly string[] | undefined;
   readonly indexMediaType?: IndexMediaTypeChoice | undefined;
   readonly platformOverrides?: Readonly<Record<string, string>> | undefined;
+  readonly staleAfter?: string | null | undefined;
+  readonly onStale?: OnStaleChoice | undefined;
+  readonly onDrift?: OnDriftChoice | undefined;
 }
 
 /**
@@ -68,7 +86,30 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
     targetTags,
     indexMediaType: input.indexMediaType ?? 'auto',
     platformOverrides,
+    staleAfter: input.staleAfter == null ? null : formatDuration(parseDuration(input.staleAfter, 'staleAfter')),
+    onStale: input.onStale ?? 'wait',
+    onDrift: input.onDrift ?? 'report',
   };
+}
+
+const DURATION = /^(\d{1,6})(s|m|h|d)$/;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `90s`, `30m`, `6h`, `2d` → milliseconds. Throws naming the field. */
+export function parseDuration(text: string, field = 'duration'): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) throw new InvalidInputError(`${field}: "${text}" is not a duration like 30m, 6h or 2d`, field);
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  if (ms < 60_000) throw new InvalidInputError(`${field}: "${text}" is shorter than a minute`, field);
+  return ms;
+}
+
+/** Milliseconds → the largest whole unit (`2h`, not `120m`). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${Math.round(ms / 1000)}s`;
 }
 
 /** The required and optional platforms, parsed. */

@@ -28,6 +28,8 @@ export interface PublishedIndex {
   readonly at: string;
   /** The record revision whose images the index was built from. */
   readonly revision: number;
+  /** Required platforms that were missing when it was published (allowPartial / onStale publish-partial). */
+  readonly missingPlatforms?: readonly string[];
 }
 
 export interface PublishLease {
@@ -66,6 +68,8 @@ export interface VersionRecord {
 
 export const VersionStates = {
   waiting: 'waiting',
+  /** Waiting for longer than the repository's `staleAfter`. */
+  stale: 'stale',
   publishing: 'publishing',
   published: 'published',
   failed: 'failed',

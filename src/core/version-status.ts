@@ -17,12 +17,13 @@ export interface VersionStatus {
     tag: string;
     pushedAt: string;
   }>;
-  readonly published: { digest: string; mediaType: string; tags: readonly string[]; at: string } | null;
+  /** `partial`: published while required platforms were missing (they are in `missingPlatforms`). */
+  readonly published: { digest: string; mediaType: string; tags: readonly string[]; at: string; partial: boolean } | null;
   readonly error: string | null;
   readonly updatedAt: string;
 }
 
-export function toVersionStatus(record: VersionRecord, config: RepositoryConfig | undefined): VersionStatus {
+export function toVersionStatus(record: VersionRecord, config: RepositoryConfig | undefined, nowMs: number): VersionStatus {
   const images = Object.values(record.images)
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((image) => ({
@@ -37,14 +38,20 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
   return {
     repository: record.repository,
     version: record.version,
-    state: deriveState(config, record),
+    state: deriveState(config, record, nowMs),
     requiredPlatforms: config?.requiredPlatforms ?? [],
     missingPlatforms: missingPlatforms(config, record),
     images,
     published:
       record.published === undefined
         ? null
-        : { digest: record.published.digest, mediaType: record.published.mediaType, tags: record.published.tags, at: record.published.at },
+        : {
+            digest: record.published.digest,
+            mediaType: record.published.mediaType,
+            tags: record.published.tags,
+            at: record.published.at,
+            partial: (record.published.missingPlatforms?.length ?? 0) > 0,
+          },
     error,
     updatedAt: record.updatedAt,
   };

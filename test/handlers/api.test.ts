@@ -28,6 +28,9 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
       targetTags: ['{version}'],
       indexMediaType: 'auto',
       platformOverrides: {},
+      staleAfter: null,
+      onStale: 'wait',
+      onDrift: 'report',
     };
     expect(json(put)).toEqual(stored);
     expect(json(await call(h, 'GET', '/v1/repositories/team/hello/config'))).toEqual(stored);
@@ -46,6 +49,8 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
     ['a pattern without version group', { requiredPlatforms: ['linux/amd64'], tagPattern: '^(.+)-amd64$' }, 'body.tagPattern'],
     ['a catastrophic pattern', { requiredPlatforms: ['linux/amd64'], tagPattern: '^(?<version>(a+)+)-x$' }, 'body.tagPattern'],
     ['a target tag without {version}', { requiredPlatforms: ['linux/amd64'], targetTags: ['latest'] }, 'body.targetTags[0]'],
+    ['a bad staleAfter', { requiredPlatforms: ['linux/amd64'], staleAfter: '2 hours' }, 'body.staleAfter'],
+    ['a wrong onStale', { requiredPlatforms: ['linux/amd64'], onStale: 'panic' }, 'body.onStale'],
     ['a wrong index media type', { requiredPlatforms: ['linux/amd64'], indexMediaType: 'zip' }, 'body.indexMediaType'],
   ])('refuses a config with %s: 400 naming %s, nothing stored', async (_name, body, field) => {
     const h = makeHarness();

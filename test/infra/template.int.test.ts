@@ -1,0 +1,360 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION_TABLE_DEFINITION } from '../../src/adapters/dynamodb-table.ts';
+import { checkTemplate } from './cfn-check.ts';
+import { evaluateConditions, parameterValues, resolveValue } from './cfn-evaluate.ts';
+import { loadAwsResourceSpec, type ResourceSpec } from './cfn-spec.ts';
+import { packageProject, type PackagedProject, type PackagedStage } from './package-service.ts';
+import { sdkActionsUsed } from './sdk-actions.ts';
+import { listZipEntries } from './zip-entries.ts';
+
+// Builds the bundles and runs `osls package` twice in a temporary copy of the project: the default
+// stage (dev, no parameters) and prod with every deploy parameter set. Then checks what would be
+// deployed, offline, without AWS credentials.
+
+const prodParams = {
+  repositoryPrefix: 'apps/',
+  repositoryArns: 'arn:aws:ecr:eu-west-1:123456789012:repository/apps/*,arn:aws:ecr:eu-west-1:123456789012:repository/base',
+  alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
+};
+
+let project: PackagedProject;
+let dev: PackagedStage;
+let prod: PackagedStage;
+let spec: ResourceSpec;
+
+beforeAll(async () => {
+  project = await packageProject([
+    { name: 'dev', args: [] },
+    { name: 'prod', args: ['--stage', 'prod', ...Object.entries(prodParams).map(([k, v]) => `--param=${k}=${v}`)] },
+  ]);
+  dev = project.stages['dev']!;
+  prod = project.stages['prod']!;
+  spec = loadAwsResourceSpec();
+}, 180_000);
+
+afterAll(async () => {
+  await project?.remove();
+});
+
+type Resource = { Type: string; Properties: Record<string, any>; [key: string]: any };
+
+const resourcesOf = (stage: PackagedStage, type: string): Array<[string, Resource]> =>
+  Object.entries(stage.template.Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+const onlyResourceOf = (stage: PackagedStage, type: string): [string, Resource] => {
+  const found = resourcesOf(stage, type);
+  expect(found, `exactly one ${type}`).toHaveLength(1);
+  return found[0]!;
+};
+const functionNames = (stage: PackagedStage): string[] => Object.keys(stage.state.service.functions);
+/** The AWS::Lambda::Function of a serverless function. */
+const lambdaOf = (stage: PackagedStage, name: string): Resource => {
+  const deployedName = stage.state.service.functions[name].name;
+  const found = resourcesOf(stage, 'AWS::Lambda::Function').filter(([, r]) => r.Properties.FunctionName === deployedName);
+  expect(found, `the Lambda function of ${name}`).toHaveLength(1);
+  return found[0]![1];
+};
+const getAttTarget = (value: any, attribute: string): string => {
+  expect(value?.['Fn::GetAtt']?.[1], JSON.stringify(value)).toBe(attribute);
+  return value['Fn::GetAtt'][0];
+};
+
+interface Statement { Effect: string; Action: string[]; Resource: unknown[]; Principal?: unknown; Condition?: unknown }
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+/** Every statement of every IAM role policy and resource policy in the template. */
+const policyStatements = (stage: PackagedStage): Array<{ where: string; statement: Statement }> => {
+  const out: Array<{ where: string; statement: Statement }> = [];
+  for (const [id, r] of Object.entries(stage.template.Resources as Record<string, Resource>)) {
+    const documents = [
+      ...asList<any>(r.Properties?.Policies).map((p) => p.PolicyDocument),
+      r.Properties?.PolicyDocument,
+    ].filter(Boolean);
+    for (const document of documents) {
+      for (const s of asList<any>(document.Statement)) {
+        out.push({ where: id, statement: { ...s, Action: asList(s.Action), Resource: asList(s.Resource) } });
+      }
+    }
+  }
+  return out;
+};
+const roleStatements = (stage: PackagedStage, roleId: string): Statement[] =>
+  policyStatements(stage).filter((s) => s.where === roleId).map((s) => s.statement);
+
+describe('scripts/build.mjs', () => {
+  it('prints the size and gzip size of every bundle', () => {
+    for (const name of functionNames(dev)) {
+      expect(project.buildOutput).toMatch(new RegExp(`dist/${name}/index\\.mjs\\s+\\d+ B\\s+gzip -9\\s+\\d+ B`));
+    }
+  });
+
+  describe.each(['on-image-push', 'api'])('the %s bundle', (name) => {
+    const metafile = () => JSON.parse(readFileSync(join(project.root, 'dist/meta', `${name}.json`), 'utf8'));
+    const inputs = (): string[] => Object.keys(metafile().inputs);
+
+    it('is the only file in its dist folder, and its metafile lies outside that folder', () => {
+      expect(readdirSync(join(project.root, 'dist', name))).toEqual(['index.mjs']);
+      expect(Object.keys(metafile().outputs)).toEqual([`dist/${name}/index.mjs`]);
+    });
+
+    it('loads on Node and exports a handler function', async () => {
+      const url = pathToFileURL(join(project.root, 'dist', name, 'index.mjs')).href;
+      const script = `const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') { console.error('handler is ' + typeof m.handler); process.exit(3); }`;
+      await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, NODE_NO_WARNINGS: '1', TABLE_NAME: 'manifest-assembler-test', AWS_REGION: 'eu-west-1', REGISTRY_KIND: 'ecr' },
+      });
+    });
+
+    it('contains no other function, no local-stack, CLI or test code', () => {
+      const own = inputs().filter((p) => !p.includes('node_modules'));
+      expect(own.filter((p) => p.startsWith('functions/'))).toEqual([`functions/${name}.ts`]);
+      expect(own.filter((p) => /^(src\/(local|cli)|test|bench|scripts)\//.test(p))).toEqual([]);
+    });
+
+    it('contains no development-only package', () => {
+      const packageJson = JSON.parse(readFileSync(join(project.root, 'package.json'), 'utf8'));
+      // dynalite and tsx are runtime dependencies of the local stack only; credential-providers is the CLI's.
+      const forbidden = [...Object.keys(packageJson.devDependencies), 'dynalite', 'tsx', '@aws-sdk/credential-providers'];
+      const packages = new Set(inputs().flatMap((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p)?.[1] ?? []));
+      expect([...packages].filter((p) => forbidden.includes(p))).toEqual([]);
+    });
+
+    it('gets from its role exactly the ECR and DynamoDB actions its code calls', () => {
+      const used = sdkActionsUsed(project.root, inputs());
+      expect([...used].some((a) => a.startsWith('dynamodb:'))).toBe(true);
+      const role = getAttTarget(lambdaOf(dev, name).Properties.Role, 'Arn');
+      const granted = roleStatements(dev, role)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => s.Action)
+        .filter((a) => a.startsWith('ecr:') || a.startsWith('dynamodb:'));
+      expect(new Set(granted)).toEqual(used);
+    });
+  });
+});
+
+describe('the packaged template', () => {
+  describe.each([['dev'], ['prod']])('of stage %s', (stageName) => {
+    const stage = () => (stageName === 'dev' ? dev : prod);
+
+    it('is valid against the CloudFormation resource specification', () => {
+      expect(checkTemplate(stage().template as any, spec)).toEqual([]);
+    });
+
+    it('grants no wildcard action and no wildcard resource for ECR, DynamoDB or SQS', () => {
+      const statements = policyStatements(stage());
+      expect(statements.length).toBeGreaterThan(0);
+      for (const { where, statement } of statements) {
+        // osls's deployment bucket policy denies s3:* without TLS: a wildcard Deny narrows access.
+        if (statement.Effect !== 'Allow') continue;
+        for (const action of statement.Action) expect(action, `${where}: ${action}`).not.toContain('*');
+        if (statement.Action.some((a) => /^(ecr|dynamodb|sqs):/.test(a))) {
+          expect(statement.Resource, `${where}: ${statement.Action.join(',')}`).not.toContain('*');
+        }
+      }
+    });
+  });
+
+  describe.each(['on-image-push', 'api'])('the %s function', (name) => {
+    it('runs nodejs22.x on arm64 with at most 256 MB, its bundle as handler', () => {
+      const lambda = lambdaOf(dev, name).Properties;
+      expect(lambda.Runtime).toBe('nodejs22.x');
+      expect(lambda.Architectures).toEqual(['arm64']);
+      expect(lambda.MemorySize).toBeLessThanOrEqual(256);
+      expect(lambda.Handler).toBe(`dist/${name}/index.handler`);
+    });
+
+    it('has the environment the composition root reads', () => {
+      expect(lambdaOf(dev, name).Properties.Environment.Variables).toEqual({
+        TABLE_NAME: { Ref: onlyResourceOf(dev, 'AWS::DynamoDB::Table')[0] },
+        REGISTRY_KIND: 'ecr',
+        POWERTOOLS_SERVICE_NAME: 'manifest-assembler',
+        LOG_LEVEL: 'INFO',
+      });
+    });
+
+    it('is packaged as a zip holding only its own dist folder', () => {
+      // serverless-state.json names the artifact in the default .serverless/ even with --package.
+      const artifact = basename(dev.state.service.functions[name].package.artifact as string);
+      const entries = listZipEntries(readFileSync(join(dev.dir, artifact)));
+      expect(entries).toEqual([`dist/${name}/index.mjs`]);
+    });
+
+    it('has a role of its own', () => {
+      const roles = functionNames(dev).map((n) => getAttTarget(lambdaOf(dev, n).Properties.Role, 'Arn'));
+      expect(new Set(roles).size).toBe(roles.length);
+      expect(dev.template.Resources[getAttTarget(lambdaOf(dev, name).Properties.Role, 'Arn')].Type).toBe('AWS::IAM::Role');
+    });
+
+    it('logs into a log group with a retention that its role may write to, and no other', () => {
+      const deployedName = lambdaOf(dev, name).Properties.FunctionName;
+      const groups = resourcesOf(dev, 'AWS::Logs::LogGroup').filter(([, r]) => r.Properties.LogGroupName === `/aws/lambda/${deployedName}`);
+      expect(groups).toHaveLength(1);
+      const [groupId, group] = groups[0]!;
+      expect(group.Properties.RetentionInDays).toBe(30);
+      expect(prod.template.Resources[groupId].Properties.RetentionInDays).toBe(90);
+      const logs = roleStatements(dev, getAttTarget(lambdaOf(dev, name).Properties.Role, 'Arn')).filter((s) => s.Action.some((a) => a.startsWith('logs:')));
+      expect(logs.flatMap((s) => s.Resource)).toEqual([
+        { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:\${${groupId}}:*` },
+      ]);
+    });
+  });
+
+  describe('the HTTP API', () => {
+    it('routes DESIGN §6 to the api function, every route behind the AWS_IAM authorizer', () => {
+      const routes = resourcesOf(dev, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+      expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+        'DELETE /v1/repositories/{proxy+}',
+        'GET /v1/health',
+        'GET /v1/repositories',
+        'GET /v1/repositories/{proxy+}',
+        'POST /v1/repositories/{proxy+}',
+        'PUT /v1/repositories/{proxy+}',
+      ]);
+      for (const route of routes) expect(route.AuthorizationType, route.RouteKey).toBe('AWS_IAM');
+      const [, integration] = onlyResourceOf(dev, 'AWS::ApiGatewayV2::Integration');
+      expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
+      expect(getAttTarget(integration.Properties.IntegrationUri, 'Arn')).toBe(
+        Object.entries(dev.template.Resources).find(([, r]) => r === lambdaOf(dev, 'api'))![0],
+      );
+    });
+  });
+
+  describe('the ECR push rule', () => {
+    const ruleOf = (stage: PackagedStage) => onlyResourceOf(stage, 'AWS::Events::Rule')[1];
+    const resolved = (stage: PackagedStage, value: any) => {
+      const parameters = parameterValues(stage.template);
+      return resolveValue(value, parameters, evaluateConditions(stage.template, parameters));
+    };
+
+    it('matches successful pushes to every repository when no prefix is given', () => {
+      expect(resolved(dev, ruleOf(dev).Properties.EventPattern)).toEqual({
+        'source': ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        'detail': { 'action-type': ['PUSH'], 'result': ['SUCCESS'] },
+      });
+    });
+
+    it('matches successful pushes to repositories under repositoryPrefix when it is given', () => {
+      expect(resolved(prod, ruleOf(prod).Properties.EventPattern)).toEqual({
+        'source': ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        'detail': { 'action-type': ['PUSH'], 'result': ['SUCCESS'], 'repository-name': [{ prefix: 'apps/' }] },
+      });
+    });
+
+    it('targets on-image-push with a retry policy and a dead-letter queue only that rule may write to', () => {
+      const rule = ruleOf(dev).Properties;
+      expect(rule.Targets).toHaveLength(1);
+      const [target] = rule.Targets;
+      expect(getAttTarget(target.Arn, 'Arn')).toBe(Object.entries(dev.template.Resources).find(([, r]) => r === lambdaOf(dev, 'on-image-push'))![0]);
+      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+      const dlq = getAttTarget(target.DeadLetterConfig.Arn, 'Arn');
+      expect(dev.template.Resources[dlq].Type).toBe('AWS::SQS::Queue');
+
+      const ruleArn = `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule.Name}`;
+      const policies = resourcesOf(dev, 'AWS::SQS::QueuePolicy').filter(([, p]) => p.Properties.Queues.some((q: any) => q.Ref === dlq));
+      expect(policies).toHaveLength(1);
+      expect(policies[0]![1].Properties.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'AllowImagePushRuleOnly',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [dlq, 'Arn'] },
+          Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': ruleArn } } },
+        },
+      ]);
+    });
+
+    it('may invoke on-image-push, and nothing else may through that permission', () => {
+      const permissions = resourcesOf(dev, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
+      expect(permissions).toHaveLength(1);
+      const sourceArn = JSON.stringify(permissions[0]![1].Properties.SourceArn);
+      expect(sourceArn).toContain(`"rule","${ruleOf(dev).Properties.Name}"`);
+    });
+  });
+
+  describe('the on-image-push async configuration', () => {
+    it('retries twice within six hours, then sends the event to its own failure queue', () => {
+      const [, config] = onlyResourceOf(dev, 'AWS::Lambda::EventInvokeConfig');
+      expect(config.Properties.MaximumRetryAttempts).toBe(2);
+      expect(config.Properties.MaximumEventAgeInSeconds).toBe(21600);
+      const queue = getAttTarget(config.Properties.DestinationConfig.OnFailure.Destination, 'Arn');
+      expect(dev.template.Resources[queue].Type).toBe('AWS::SQS::Queue');
+      const role = getAttTarget(lambdaOf(dev, 'on-image-push').Properties.Role, 'Arn');
+      const send = roleStatements(dev, role).filter((s) => s.Action.includes('sqs:SendMessage'));
+      expect(send.flatMap((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [queue, 'Arn'] }]);
+      const ruleDlq = getAttTarget(onlyResourceOf(dev, 'AWS::Events::Rule')[1].Properties.Targets[0].DeadLetterConfig.Arn, 'Arn');
+      expect(queue).not.toBe(ruleDlq);
+    });
+  });
+
+  describe('the dead-letter queues', () => {
+    it('each have an alarm on ApproximateNumberOfMessagesVisible > 0, notifying the alarm topic when one is given', () => {
+      const queues = resourcesOf(dev, 'AWS::SQS::Queue').map(([id]) => id);
+      expect(queues).toHaveLength(2);
+      for (const queue of queues) {
+        const alarms = resourcesOf(dev, 'AWS::CloudWatch::Alarm').filter(([, a]) =>
+          a.Properties.Dimensions.some((d: any) => d.Name === 'QueueName' && d.Value['Fn::GetAtt']?.[0] === queue),
+        );
+        expect(alarms, queue).toHaveLength(1);
+        const [alarmId, alarm] = alarms[0]!;
+        expect(alarm.Properties).toMatchObject({
+          Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+        });
+        const actions = (stage: PackagedStage) => {
+          const parameters = parameterValues(stage.template);
+          return resolveValue(stage.template.Resources[alarmId].Properties, parameters, evaluateConditions(stage.template, parameters)) as any;
+        };
+        expect(actions(dev).AlarmActions).toBeUndefined();
+        expect(actions(prod).AlarmActions).toEqual([prodParams.alarmTopicArn]);
+      }
+    });
+  });
+
+  describe('the table', () => {
+    it('has the key schema of src/adapters/dynamodb-table.ts, on demand, with point-in-time recovery', () => {
+      const [, table] = onlyResourceOf(dev, 'AWS::DynamoDB::Table');
+      expect(table.Properties).toMatchObject({
+        KeySchema: VERSION_TABLE_DEFINITION.KeySchema,
+        AttributeDefinitions: VERSION_TABLE_DEFINITION.AttributeDefinitions,
+        BillingMode: VERSION_TABLE_DEFINITION.BillingMode,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+      expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    });
+
+    it('is protected from deletion on prod only', () => {
+      const [id, table] = onlyResourceOf(dev, 'AWS::DynamoDB::Table');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(prod.template.Resources[id].Properties.DeletionProtectionEnabled).toBe(true);
+      expect(prod.template.Resources[id].DeletionPolicy).toBe('Retain');
+      expect(prod.template.Resources[id].UpdateReplacePolicy).toBe('Retain');
+    });
+  });
+
+  describe('the deploy parameters', () => {
+    it('limit ECR access to repositoryArns when given, else to the repositories under repositoryPrefix', () => {
+      const ecrResources = (stage: PackagedStage) => {
+        const parameters = parameterValues(stage.template);
+        const conditions = evaluateConditions(stage.template, parameters);
+        return policyStatements(stage)
+          .filter((s) => s.statement.Action.some((a) => a.startsWith('ecr:')))
+          .map((s) => resolveValue(s.statement.Resource as any, parameters, conditions));
+      };
+      const everyRepository = [[{ 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' }]];
+      expect(ecrResources(dev)).toEqual(functionNames(dev).map(() => everyRepository[0]).map((r) => [r]));
+      expect(ecrResources(prod)).toEqual(functionNames(prod).map(() => [prodParams.repositoryArns.split(',')]));
+    });
+  });
+
+  it('outputs the HTTP API URL, the table name and the dead-letter queue names', () => {
+    expect(Object.keys(dev.template.Outputs)).toEqual(
+      expect.arrayContaining(['HttpApiUrl', 'TableName', 'ImagePushRuleDeadLetterQueueName', 'OnImagePushFailureQueueName']),
+    );
+  });
+});

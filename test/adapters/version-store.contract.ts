@@ -59,6 +59,9 @@ const CONFIG: RepositoryConfig = {
   targetTags: ['{version}', 'v{version}'],
   indexMediaType: 'oci',
   platformOverrides: { armhf: 'linux/arm/v7', 'x86.64': 'linux/amd64' },
+  staleAfter: null,
+  onStale: 'wait',
+  onDrift: 'report',
 };
 
 const PUBLISHED: PublishedIndex = {
@@ -103,7 +106,15 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('replaces a config on a second put', async () => {
         await store.putRepositoryConfig('hello', CONFIG);
-        const second = { ...CONFIG, requiredPlatforms: ['linux/amd64'], optionalPlatforms: [], platformOverrides: {} };
+        const second: RepositoryConfig = {
+          ...CONFIG,
+          requiredPlatforms: ['linux/amd64'],
+          optionalPlatforms: [],
+          platformOverrides: {},
+          staleAfter: '6h',
+          onStale: 'publish-partial',
+          onDrift: 'restore',
+        };
         await store.putRepositoryConfig('hello', second);
         expect(await store.getRepositoryConfig('hello')).toStrictEqual(second);
       });

@@ -1,0 +1,161 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbVersionStore } from '../../src/adapters/dynamodb-version-store.ts';
+import type { RecordedImage } from '../../src/core/version-record.ts';
+
+// The commands themselves, exactly: the contract suite proves behaviour on dynalite, this pins
+// the expressions the production table will see (Powertools-style command assertions).
+
+const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const ddb = mockClient(client);
+const store = new DynamoDbVersionStore({ client, tableName: 'versions' });
+afterEach(() => ddb.reset());
+
+const windowsImage: RecordedImage = {
+  key: 'windows(10.0.20348)/amd64',
+  platform: { os: 'windows', architecture: 'amd64', osVersion: '10.0.20348' },
+  digest: `sha256:${'a'.repeat(64)}`,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  size: 1000,
+  tag: '2.7-windows',
+  sourceDigest: `sha256:${'a'.repeat(64)}`,
+  pushedAt: '2026-11-27T10:00:00.000Z',
+  attestations: [],
+};
+
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+describe('DynamoDbVersionStore', () => {
+  describe('updateImages on an existing record', () => {
+    it('sends one UpdateItem that sets and removes image keys under a revision condition', async () => {
+      ddb.on(UpdateItemCommand).resolves({
+        Attributes: {
+          pk: { S: 'REPO#team/hello' },
+          sk: { S: 'VERSION#2.7' },
+          repository: { S: 'team/hello' },
+          version: { S: '2.7' },
+          revision: { N: '4' },
+          images: { M: {} },
+          createdAt: { S: '2026-11-27T09:00:00.000Z' },
+          updatedAt: { S: '2026-11-27T10:00:01.000Z' },
+        },
+      });
+      const record = await store.updateImages('team/hello', '2.7', { set: [windowsImage], remove: ['linux/arm/v7'] }, 3, '2026-11-27T10:00:01.000Z');
+
+      expect(ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input)).toStrictEqual([
+        {
+          TableName: 'versions',
+          Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' } },
+          UpdateExpression: 'SET #revision = :nextRevision, #updatedAt = :now, #images.#set0 = :set0 REMOVE #images.#remove0',
+          ConditionExpression: '#revision = :expectedRevision',
+          ExpressionAttributeNames: {
+            '#revision': 'revision',
+            '#images': 'images',
+            '#updatedAt': 'updatedAt',
+            '#set0': 'windows(10.0.20348)/amd64',
+            '#remove0': 'linux/arm/v7',
+          },
+          ExpressionAttributeValues: {
+            ':expectedRevision': { N: '3' },
+            ':nextRevision': { N: '4' },
+            ':now': { S: '2026-11-27T10:00:01.000Z' },
+            ':set0': {
+              M: {
+                key: { S: 'windows(10.0.20348)/amd64' },
+                platform: { M: { os: { S: 'windows' }, architecture: { S: 'amd64' }, osVersion: { S: '10.0.20348' } } },
+                digest: { S: windowsImage.digest },
+                mediaType: { S: 'application/vnd.docker.distribution.manifest.v2+json' },
+                size: { N: '1000' },
+                tag: { S: '2.7-windows' },
+                sourceDigest: { S: windowsImage.sourceDigest },
+                pushedAt: { S: '2026-11-27T10:00:00.000Z' },
+                attestations: { L: [] },
+              },
+            },
+          },
+          ReturnValues: 'ALL_NEW',
+        },
+      ]);
+      expect(record).toStrictEqual({
+        repository: 'team/hello',
+        version: '2.7',
+        revision: 4,
+        images: {},
+        createdAt: '2026-11-27T09:00:00.000Z',
+        updatedAt: '2026-11-27T10:00:01.000Z',
+      });
+    });
+
+    it('gives undefined when the revision condition fails', async () => {
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      expect(await store.updateImages('hello', '2.7', { set: [], remove: [] }, 3, '2026-11-27T10:00:01.000Z')).toBeUndefined();
+    });
+
+    it('rethrows errors it does not know', async () => {
+      const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+      ddb.on(UpdateItemCommand).rejects(throttled);
+      await expect(store.updateImages('hello', '2.7', { set: [], remove: [] }, 3, '2026-11-27T10:00:01.000Z')).rejects.toBe(throttled);
+    });
+  });
+
+  describe('updateImages with expectedRevision 0', () => {
+    it('creates the record with a PutItem that fails if it exists', async () => {
+      ddb.on(PutItemCommand).rejects(conditionFailed());
+      expect(await store.updateImages('hello', '2.7', { set: [], remove: [] }, 0, '2026-11-27T10:00:00.000Z')).toBeUndefined();
+      const [put] = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input);
+      expect(put).toMatchObject({
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+        Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } },
+      });
+    });
+  });
+
+  describe('acquireLease', () => {
+    it('conditions the lease on a free, expired or own lease of an existing record', async () => {
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      expect(await store.acquireLease('hello', '2.7', 'owner-1', 1000, 30_000)).toBeUndefined();
+      expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toStrictEqual({
+        TableName: 'versions',
+        Key: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' } },
+        UpdateExpression: 'SET #lease = :lease',
+        ConditionExpression:
+          'attribute_exists(#pk) AND (attribute_not_exists(#lease) OR #lease.#until < :nowMs OR #lease.#owner = :owner)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#lease': 'lease', '#owner': 'owner', '#until': 'until' },
+        ExpressionAttributeValues: {
+          ':lease': { M: { owner: { S: 'owner-1' }, until: { N: '31000' } } },
+          ':nowMs': { N: '1000' },
+          ':owner': { S: 'owner-1' },
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+  });
+
+  describe('releaseLease', () => {
+    it.each([
+      ['revision-moved', { lease: { M: { owner: { S: 'owner-1' }, until: { N: '5' } } } }],
+      ['not-held', { lease: { M: { owner: { S: 'owner-2' }, until: { N: '5' } } } }],
+      ['not-held', {}],
+    ] as const)("reads the record after a failed condition to tell '%s'", async (outcome, lease) => {
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      ddb.on(GetItemCommand).resolves({
+        Item: { repository: { S: 'hello' }, version: { S: '2.7' }, revision: { N: '2' }, images: { M: {} }, ...lease },
+      });
+      expect(await store.releaseLease('hello', '2.7', 'owner-1', 1)).toBe(outcome);
+      expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+        UpdateExpression: 'REMOVE #lease',
+        ConditionExpression: '#lease.#owner = :owner AND #revision = :expectedRevision',
+      });
+      expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toMatchObject({ ConsistentRead: true });
+    });
+  });
+});

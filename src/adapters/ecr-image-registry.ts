@@ -8,11 +8,12 @@ import {
 } from '@aws-sdk/client-ecr';
 import type { Descriptor, RawManifest } from '../core/descriptor.ts';
 import { computeDigest } from '../core/digest.ts';
-import { ErrorCodes, RegistryError, UnsupportedManifestError } from '../core/errors.ts';
+import { ErrorCodes, RegistryError } from '../core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../core/media-types.ts';
 import type { ImageRegistry } from '../core/ports.ts';
 import { downloadBlob } from './ecr/download-blob.ts';
-import { describeTarget, translateEcrError, translateImageFailure, type EcrCallContext } from './ecr/ecr-errors.ts';
+import { describeTarget, nameOf, tagImmutable, translateEcrError, translateImageFailure, type EcrCallContext } from './ecr/ecr-errors.ts';
+import { decodeManifest, mediaTypeOf } from './ecr/manifest-text.ts';
 
 export { createEcrClient } from './ecr/ecr-client.ts';
 
@@ -28,8 +29,6 @@ export interface EcrImageRegistryOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-// PutImage's `imageManifest` is limited to 4,194,304 characters (API reference), not bytes.
-const MAX_MANIFEST_CHARACTERS = 4_194_304;
 const LIST_IMAGES_PAGE_SIZE = 1000;
 
 /**
@@ -177,50 +176,4 @@ export class EcrImageRegistry implements ImageRegistry {
       throw translateEcrError(error, context);
     }
   }
-}
-
-function nameOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
-}
-
-function tagImmutable(error: unknown, context: EcrCallContext): RegistryError {
-  const message =
-    `tag ${context.tag} of ECR repository ${context.repository} already points to another image, and the repository's tags are immutable, ` +
-    `so ${context.digest} cannot be published under it. Either publish under a new tag (change the repository's targetTags), ` +
-    `delete the image tagged ${context.tag} from ${context.repository}, or make the repository's tags mutable ` +
-    `(or exclude this tag with an IMMUTABLE_WITH_EXCLUSION filter); then publish the version again.`;
-  const translated = translateEcrError(error, context);
-  return new RegistryError(ErrorCodes.tagImmutable, message, { retryable: false, cause: error, details: translated.details });
-}
-
-/** The exact bytes as the string PutImage wants; bytes that are not UTF-8 would change on the way. */
-function decodeManifest(manifest: RawManifest, repository: string): string {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(manifest.bytes);
-  } catch (error) {
-    throw new RegistryError(ErrorCodes.invalidInput, `manifest ${manifest.digest} for ${repository} is not UTF-8, ECR cannot store it unchanged`, { cause: error });
-  }
-  if (text.length > MAX_MANIFEST_CHARACTERS) {
-    throw new RegistryError(ErrorCodes.tooLarge, `manifest ${manifest.digest} for ${repository} has ${text.length} characters, ECR accepts at most ${MAX_MANIFEST_CHARACTERS}`, {
-      details: { repository, digest: manifest.digest, size: manifest.size },
-    });
-  }
-  return text;
-}
-
-/** ECR reports the stored media type; older images and some tools leave it out, and then the JSON says. */
-function mediaTypeOf(reported: string | undefined, manifest: string, repository: string, digest: string): string {
-  if (reported !== undefined && reported !== '') return reported;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(manifest);
-  } catch {
-    throw new UnsupportedManifestError(`manifest ${repository}@${digest} is not JSON`, { repository, digest });
-  }
-  const mediaType = typeof parsed === 'object' && parsed !== null ? (parsed as { mediaType?: unknown }).mediaType : undefined;
-  if (typeof mediaType !== 'string' || mediaType === '') {
-    throw new UnsupportedManifestError(`manifest ${repository}@${digest} has no media type, neither from ECR nor in its JSON`, { repository, digest });
-  }
-  return mediaType;
 }

@@ -23,6 +23,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('dynamoEndpoint', `http://127.0.0.1:${port}`);
   return () =>
     new Promise<void>((resolve, reject) => {
+      // SDK clients keep connections alive; close would wait for them (dynalite allows 30 s).
+      server.closeAllConnections();
       server.close((error) => (error ? reject(error) : resolve()));
     });
 }

@@ -98,5 +98,6 @@ export async function putRawManifest(
 
 /** Serialises a manifest object once; the returned bytes are what gets pushed and digested. */
 export function encodeJson(value: unknown): Uint8Array {
-  return Buffer.from(JSON.stringify(value), 'utf8');
+  // A plain Uint8Array, as the adapter returns: toEqual tells a Buffer from a Uint8Array.
+  return new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
 }

@@ -112,3 +112,19 @@ export function translateImageFailure(failure: ImageFailure, context: EcrCallCon
   const message = `ECR ${context.operation} found ${what} for ${describeTarget(context)}${mapping.code === ErrorCodes.notFound ? reason : ''}`;
   return new RegistryError(mapping.code, message, { retryable: mapping.retryable, details: detailsOf(context, code) });
 }
+
+/** The name of an SDK exception (`ImageNotFoundException`…), whatever class carries it. */
+export function nameOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
+}
+
+/** ImageTagAlreadyExistsException, explained so that a person knows which tag, where, why, and what to do. */
+export function tagImmutable(error: unknown, context: EcrCallContext): RegistryError {
+  const message =
+    `tag ${context.tag} of ECR repository ${context.repository} already points to another image, and the repository's tags are immutable, ` +
+    `so ${context.digest} cannot be published under it. Either publish under a new tag (change the repository's targetTags), ` +
+    `delete the image tagged ${context.tag} from ${context.repository}, or make the repository's tags mutable ` +
+    `(or exclude this tag with an IMMUTABLE_WITH_EXCLUSION filter); then publish the version again.`;
+  const translated = translateEcrError(error, context);
+  return new RegistryError(ErrorCodes.tagImmutable, message, { retryable: false, cause: error, details: translated.details });
+}

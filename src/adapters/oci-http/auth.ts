@@ -50,10 +50,13 @@ export class RegistryAuthenticator {
 
   /** The `Authorization` value to send before being asked, when one is known for this scope. */
   authorizationFor(scope: string): string | undefined {
-    const token = this.#tokens.get(scope);
-    if (token !== undefined) {
+    // A pull,push token also allows pulls, so a fetch after a put needs no second token.
+    const candidates = scope.endsWith(':pull') ? [scope, `${scope},push`] : [scope];
+    for (const key of candidates) {
+      const token = this.#tokens.get(key);
+      if (token === undefined) continue;
       if (token.expiresAt > this.#options.now()) return token.authorization;
-      this.#tokens.delete(scope);
+      this.#tokens.delete(key);
     }
     return this.#basicRequested ? this.#basic() : undefined;
   }

@@ -82,7 +82,8 @@ async function recordImages(
 ): Promise<Recorded | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
   const now = new Date(clock.now()).toISOString();
-  const override = hint === undefined ? undefined : config.platformOverrides[hint];
+  // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
+  const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
   let images: RecordedImage[];
   try {
     const read = await readPushedImages(registry, { repository, digest, tag, override, pushedAt: now });

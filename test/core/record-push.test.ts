@@ -1,0 +1,287 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { buildIndex } from '../../src/core/index-builder.ts';
+import { MediaTypes } from '../../src/core/media-types.ts';
+import { platformToJson } from '../../src/core/platform.ts';
+import { readPushedImages } from '../../src/core/read-push.ts';
+import { deriveState } from '../../src/core/readiness.ts';
+import { recordPush, type PushEvent, type PushOutcome } from '../../src/core/record-push.ts';
+import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
+import { expectValidIndex } from '../support/expect-valid-index.ts';
+import { config, world, type World } from './fixtures.ts';
+
+const repo = 'team/hello';
+
+describe('recordPush', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = world();
+    await w.store.putRepositoryConfig(repo, config());
+  });
+
+  const event = (tag: string | undefined, digest: string): PushEvent => ({ repository: repo, tag, digest, eventId: `evt-${tag}` });
+  /** A per-arch push: the image lands in the registry, then its event is handled. */
+  const push = async (platform: string, tag: string, options: { label?: string; format?: 'oci' | 'docker'; buildx?: boolean } = {}) => {
+    const digest = options.buildx
+      ? w.registry.addBuildxIndex(repo, { platform, tag, label: options.label }).index.digest
+      : w.registry.addImage(repo, { platform, tag, label: options.label, format: options.format }).manifest.digest;
+    return { digest, outcome: await recordPush(w.deps, event(tag, digest)) };
+  };
+  const record = () => w.store.getVersion(repo, '2.7');
+  const state = async () => deriveState(await w.store.getRepositoryConfig(repo), (await record())!);
+  /** The index the version's per-arch tags call for now, built independently of the store. */
+  const expectedIndex = async (tags: string[], choice: 'auto' | 'oci' | 'docker' = 'auto') => {
+    const images = [];
+    for (const tag of tags) {
+      const digest = w.registry.manifestAt(repo, tag)!.digest;
+      images.push(...(await readPushedImages(w.registry, { repository: repo, digest, tag, pushedAt: '' })).images);
+    }
+    return buildIndex(images, choice).manifest;
+  };
+
+  describe('ignores, logging why', () => {
+    const cases: Array<{ name: string; arrange: (w: World) => Promise<PushEvent>; reason: RegExp }> = [
+      { name: 'a push without tag', arrange: async (w) => event(undefined, w.registry.addImage(repo, { platform: 'linux/amd64' }).manifest.digest), reason: /no tag/ },
+      { name: 'an empty tag', arrange: async (w) => event('', w.registry.addImage(repo, { platform: 'linux/amd64' }).manifest.digest), reason: /no tag/ },
+      {
+        name: 'a repository without config',
+        arrange: async (w) => ({ ...event('2.7-amd64', w.registry.addImage('other', { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest), repository: 'other' }),
+        reason: /repository other has no configuration/,
+      },
+      { name: 'a tag not matching the pattern', arrange: async (w) => event('latest', w.registry.addImage(repo, { platform: 'linux/amd64', tag: 'latest' }).manifest.digest), reason: /tag latest does not match tagPattern/ },
+      {
+        name: 'a stale event (the tag moved on)',
+        arrange: async (w) => {
+          const old = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64', label: 'old' });
+          w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64', label: 'new' });
+          return event('2.7-amd64', old.manifest.digest);
+        },
+        reason: /stale: 2.7-amd64 now points to sha256:[0-9a-f]+, not sha256:/,
+      },
+      {
+        name: 'a tag deleted since',
+        arrange: async (w) => {
+          const image = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' });
+          w.registry.untag(repo, '2.7-amd64');
+          return event('2.7-amd64', image.manifest.digest);
+        },
+        reason: /tag 2.7-amd64 no longer exists/,
+      },
+      {
+        name: 'an index holding only an attestation',
+        arrange: async (w) => {
+          const att = w.registry.addImage(repo, { platform: 'linux/amd64', config: { architecture: 'unknown', os: 'unknown' }, tag: '2.7-amd64' });
+          return event('2.7-amd64', att.manifest.digest);
+        },
+        reason: /holds no image with a real platform/,
+      },
+    ];
+    for (const { name, arrange, reason } of cases) {
+      it(name, async () => {
+        const outcome = await recordPush(w.deps, await arrange(w));
+        expect(outcome).toEqual({ kind: 'ignored', reason: expect.stringMatching(reason) });
+        expect(await record()).toBeUndefined();
+        expect(w.registry.calls.putManifest).toBe(0);
+        expect(w.logger.lines.filter((l) => l.message.startsWith('push ignored: '))).toHaveLength(1);
+      });
+    }
+
+    it('its own published index, even though 2.7-rc1 matches the default pattern', async () => {
+      await push('linux/amd64', '2.7-rc1-amd64');
+      const { outcome } = await push('linux/arm64', '2.7-rc1-arm64');
+      expect(outcome).toMatchObject({ kind: 'recorded', version: '2.7-rc1', publish: { kind: 'published', tags: ['2.7-rc1'] } });
+      const published = w.registry.manifestAt(repo, '2.7-rc1')!;
+      const again = await recordPush(w.deps, event('2.7-rc1', published.digest));
+      expect(again).toEqual({ kind: 'ignored', reason: `${repo}:2.7-rc1 is an index manifest-assembler published itself` });
+      expect(await w.store.getVersion(repo, '2.7')).toBeUndefined();
+    });
+  });
+
+  describe('rejects bad content, recording nothing', () => {
+    const cases: Array<{ name: string; arrange: (w: World) => string; reason: RegExp }> = [
+      {
+        name: 'a schema 1 manifest',
+        arrange: (w) => w.registry.storeManifest(repo, { schemaVersion: 1, name: repo, tag: '2.7-amd64', fsLayers: [] }, MediaTypes.dockerSchema1Signed, '2.7-amd64').digest,
+        reason: /Docker schema 1/,
+      },
+      {
+        name: 'a config without os and architecture',
+        arrange: (w) => w.registry.addImage(repo, { platform: 'linux/amd64', config: { created: '2000-01-01T00:00:00Z' }, tag: '2.7-amd64' }).manifest.digest,
+        reason: /has no architecture or os/,
+      },
+      {
+        name: 'an index whose child size is wrong',
+        arrange: (w) => {
+          const image = w.registry.addImage(repo, { platform: 'linux/amd64' });
+          const child = { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size + 1, platform: platformToJson(image.platform) };
+          return w.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [child] }, MediaTypes.ociIndex, '2.7-amd64').digest;
+        },
+        reason: /but the registry holds/,
+      },
+      {
+        name: 'an index with two images of one platform',
+        arrange: (w) => {
+          const children = ['a', 'b'].map((label) => {
+            const image = w.registry.addImage(repo, { platform: 'linux/amd64', label });
+            return { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size, platform: platformToJson(image.platform) };
+          });
+          return w.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: children }, MediaTypes.ociIndex, '2.7-amd64').digest;
+        },
+        reason: /two images of platform linux\/amd64/,
+      },
+    ];
+    for (const { name, arrange, reason } of cases) {
+      it(name, async () => {
+        const digest = arrange(w);
+        const outcome = await recordPush(w.deps, event('2.7-amd64', digest));
+        expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(reason) });
+        expect((outcome as { reason: string }).reason).toContain(`${repo}:2.7-amd64 (${digest})`);
+        expect(await record()).toBeUndefined();
+        expect(w.logger.lines.filter((l) => l.level === 'warn' && l.message.startsWith('push rejected: '))).toHaveLength(1);
+      });
+    }
+  });
+
+  for (const order of [
+    ['linux/amd64', 'linux/arm64'],
+    ['linux/arm64', 'linux/amd64'],
+  ] as const) {
+    it(`records and publishes once complete (${order.join(' then ')})`, async () => {
+      const first = await push(order[0], `2.7-${order[0].split('/')[1]}`);
+      expect(first.outcome).toMatchObject({ kind: 'recorded', version: '2.7', revision: 1, changed: true, publish: { kind: 'waiting' } });
+      expect(await state()).toBe('waiting');
+      const second = await push(order[1], `2.7-${order[1].split('/')[1]}`);
+      const expected = await expectedIndex(['2.7-amd64', '2.7-arm64']);
+      expect(second.outcome).toEqual({
+        kind: 'recorded',
+        version: '2.7',
+        revision: 2,
+        changed: true,
+        platforms: [order[1]],
+        publish: { kind: 'published', digest: expected.digest, revision: 2, tags: ['2.7'] },
+      });
+      expectValidIndex(w.registry.manifestAt(repo, '2.7')!);
+      expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe(expected.digest);
+      expect(w.registry.storedPuts(expected.digest)).toBe(1);
+      expect(await state()).toBe('published');
+    });
+  }
+
+  it('gives the same index digest whatever order the platforms arrive in', async () => {
+    const digests: string[] = [];
+    for (const order of [['amd64', 'arm64'], ['arm64', 'amd64']]) {
+      w = world();
+      await w.store.putRepositoryConfig(repo, config());
+      for (const arch of order) await push(`linux/${arch}`, `2.7-${arch}`);
+      digests.push(w.registry.manifestAt(repo, '2.7')!.digest);
+    }
+    expect(digests[0]).toBe(digests[1]);
+  });
+
+  it('changes nothing and puts nothing for a duplicate event', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    const { digest } = await push('linux/arm64', '2.7-arm64');
+    const before = await record();
+    const puts = w.registry.calls.putManifest;
+    const again = await recordPush(w.deps, event('2.7-arm64', digest));
+    expect(again).toMatchObject({ kind: 'recorded', changed: false, revision: 2, publish: { kind: 'up-to-date', digest: before?.published?.digest } });
+    expect(w.registry.calls.putManifest).toBe(puts);
+    expect(await record()).toEqual(before);
+  });
+
+  it('republishes a rebuild with the new digest', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    await push('linux/arm64', '2.7-arm64');
+    const before = w.registry.manifestAt(repo, '2.7')!.digest;
+    const rebuild = await push('linux/arm64', '2.7-arm64', { label: 'rebuild' });
+    const expected = await expectedIndex(['2.7-amd64', '2.7-arm64']);
+    expect(expected.digest).not.toBe(before);
+    expect(rebuild.outcome).toMatchObject({ kind: 'recorded', revision: 3, changed: true, publish: { kind: 'published', digest: expected.digest, revision: 3 } });
+    const body = expectValidIndex(w.registry.manifestAt(repo, '2.7')!);
+    expect(body.manifests.map((c) => c.digest)).toContain(rebuild.digest);
+    expect((await record())?.images['linux/arm64']?.digest).toBe(rebuild.digest);
+  });
+
+  it('counts a buildx index as its platform and carries its attestation next to it', async () => {
+    const arm = await push('linux/arm64', '2.7-arm64', { buildx: true });
+    expect(arm.outcome).toMatchObject({ kind: 'recorded', platforms: ['linux/arm64'] });
+    await push('linux/amd64', '2.7-amd64', { format: 'docker' });
+    const body = expectValidIndex(w.registry.manifestAt(repo, '2.7')!);
+    expect(body.mediaType).toBe(MediaTypes.ociIndex);
+    const image = (await record())!.images['linux/arm64']!;
+    expect(image.sourceDigest).toBe(arm.digest);
+    const position = body.manifests.findIndex((c) => c.digest === image.digest);
+    expect(body.manifests[position + 1]).toMatchObject({ digest: image.attestations[0]!.digest, platform: { os: 'unknown', architecture: 'unknown' } });
+    expect(body.manifests).toHaveLength(3);
+    expect(w.registry.manifestAt(repo, '2.7')!.digest).toBe((await expectedIndex(['2.7-amd64', '2.7-arm64'])).digest);
+  });
+
+  it('reports two tags claiming one platform as a conflict naming both', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    const first = await push('linux/arm64', '2.7-arm64');
+    const second = await push('linux/arm64/v8', '2.7-aarch64', { label: 'other' });
+    expect(second.outcome).toEqual({ kind: 'conflict', version: '2.7', message: expect.stringContaining(`2.7-arm64 (${first.digest}) and 2.7-aarch64 (${second.digest}) both claim platform linux/arm64`) });
+    expect(await state()).toBe('conflict');
+    expect((await record())?.images['linux/arm64']?.digest).toBe(first.digest);
+    expect(w.logger.messages('warn').some((m) => m.startsWith('push conflicts: '))).toBe(true);
+  });
+
+  it('lets a tag take a platform whose previous tag moved away', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    await push('linux/arm64', '2.7-arm64');
+    w.registry.untag(repo, '2.7-arm64');
+    const taker = await push('linux/arm64', '2.7-aarch64', { label: 'other' });
+    expect(taker.outcome).toMatchObject({ kind: 'recorded', changed: true, publish: { kind: 'published' } });
+    expect((await record())?.images['linux/arm64']).toMatchObject({ digest: taker.digest, tag: '2.7-aarch64' });
+  });
+
+  it('records the new image when the tag moves while the old one is being recorded', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    const old = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'old' });
+    let newer: string | undefined;
+    let resolves = 0;
+    w.registry.beforeCall = (method, args) => {
+      // The second resolve of 2.7-arm64 is the check after the write: move the tag just before it.
+      if (method === 'resolveTag' && args[1] === '2.7-arm64' && ++resolves === 2) {
+        newer = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'new' }).manifest.digest;
+      }
+    };
+    const outcome = await recordPush(w.deps, event('2.7-arm64', old.manifest.digest));
+    w.registry.beforeCall = undefined;
+    expect(newer).toBeDefined();
+    expect(outcome).toMatchObject({ kind: 'recorded', revision: 3, publish: { kind: 'published', revision: 3 } });
+    expect((await record())?.images['linux/arm64']?.digest).toBe(newer);
+    expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe((await expectedIndex(['2.7-amd64', '2.7-arm64'])).digest);
+    expect(w.logger.messages('info')).toContain('tag moved while recording; recording its new image');
+    // The newer push's own event then changes nothing.
+    expect(await recordPush(w.deps, event('2.7-arm64', newer!))).toMatchObject({ kind: 'recorded', changed: false, publish: { kind: 'up-to-date' } });
+  });
+
+  describe('with platformOverrides', () => {
+    const overrides: Partial<RepositoryConfigInput> = { requiredPlatforms: ['linux/amd64', 'linux/arm/v7'], platformOverrides: { armv7: 'linux/arm/v7' } };
+    beforeEach(async () => {
+      await w.store.putRepositoryConfig(repo, config(overrides));
+    });
+
+    it('takes the platform from the override, not the mislabelled config', async () => {
+      const { outcome } = await push('linux/amd64', '2.7-armv7');
+      expect(outcome).toMatchObject({ kind: 'recorded', platforms: ['linux/arm/v7'] });
+    });
+
+    for (const hint of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      it(`reads the config for a tag whose platform part is "${hint}" (not an override)`, async () => {
+        const { outcome } = await push('linux/amd64', `2.7-${hint}`);
+        expect(outcome).toMatchObject({ kind: 'recorded', platforms: ['linux/amd64'] });
+      });
+    }
+  });
+
+  it('throws what is worth retrying (registry unavailable) instead of returning it', async () => {
+    const { RegistryError, ErrorCodes } = await import('../../src/core/errors.ts');
+    const image = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' });
+    w.registry.failNext('fetchBlob', 1, new RegistryError(ErrorCodes.unavailable, 'S3 503', { retryable: true }));
+    await expect(recordPush(w.deps, event('2.7-amd64', image.manifest.digest))).rejects.toMatchObject({ retryable: true, message: 'S3 503' });
+    expect(await record()).toBeUndefined();
+    const outcome: PushOutcome = await recordPush(w.deps, event('2.7-amd64', image.manifest.digest));
+    expect(outcome.kind).toBe('recorded');
+  });
+});

@@ -47,7 +47,7 @@ export async function startRegistryProcess(options: RegistryProcessOptions): Pro
   const log = await open(logPath, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(binary, ['serve', configPath], { stdio: ['ignore', log.fd, log.fd] });
+    child = spawn(binary, ['serve', configPath], { stdio: ['ignore', log.fd, log.fd], env: withoutRegistryOverrides(process.env) });
   } finally {
     await log.close(); // the child holds its own copy of the descriptor
   }
@@ -94,6 +94,14 @@ async function waitForV2(url: string, timeoutMs: number, hasExited: () => boolea
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return `did not answer within ${timeoutMs} ms`;
+}
+
+/**
+ * distribution reads every REGISTRY_* variable as a config override (REGISTRY_HTTP_ADDR…), and ours
+ * (REGISTRY_PORT, REGISTRY_URL) share the prefix: none of them may reach it.
+ */
+export function withoutRegistryOverrides(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('REGISTRY_')));
 }
 
 async function readTail(path: string, lines = 20): Promise<string> {

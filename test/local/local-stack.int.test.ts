@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaTypes } from '../../src/core/media-types.ts';
+import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
+import { pushImage } from '../support/images.ts';
+import { findFreePort } from '../support/registry-process.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+async function freePorts(): Promise<{ REGISTRY_PORT: string; API_PORT: string }> {
+  const registry = await findFreePort();
+  let api = await findFreePort();
+  while (api === registry) api = await findFreePort();
+  return { REGISTRY_PORT: String(registry), API_PORT: String(api) };
+}
+
+async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** Polls until `check` gives a value; the webhook runs the handler after the registry has answered the push. */
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last !== undefined) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('startLocalStack', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let stack: LocalStack;
+  const printed: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'local-stack-'));
+    env = { ...(await freePorts()), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    stack = await startLocalStack({ env, standalone: false, print: (text) => printed.push(text) });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers health without a token and refuses the API without it', async () => {
+    expect((await fetch(`${stack.apiUrl}/v1/health`)).status).toBe(200);
+    expect((await fetch(`${stack.apiUrl}/v1/repositories`)).status).toBe(401);
+    expect((await api(stack, 'GET', '/v1/repositories')).status).toBe(200);
+  });
+
+  it('keeps the token and the webhook secret in 0600 files of the data folder, and prints neither', async () => {
+    const token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
+    const secret = (await readFile(join(dataDir, 'registry-secret'), 'utf8')).trim();
+    expect(token).toBe(stack.token);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secret).not.toBe(token);
+    for (const name of ['api-token', 'registry-secret']) expect((await stat(join(dataDir, name))).mode & 0o777).toBe(0o600);
+    const output = printed.join('');
+    expect(output).toContain(join(dataDir, 'api-token'));
+    expect(output).toContain(`docker://127.0.0.1:${env.REGISTRY_PORT}/`);
+    expect(output).not.toContain(token);
+    expect(output).not.toContain(secret);
+  });
+
+  it('turns real registry pushes into webhook events for the handlers, which publish the index', async () => {
+    const put = await api(stack, 'PUT', '/v1/repositories/team/hello/config', { requiredPlatforms: ['linux/amd64', 'linux/arm64'] });
+    expect(put.status).toBe(200);
+
+    const amd64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci' });
+    const waiting = await eventually(async () => {
+      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
+    }, 'the amd64 push to be recorded');
+    expect(waiting).toMatchObject({ state: 'waiting', missingPlatforms: ['linux/arm64'] });
+
+    const arm64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-arm64', { arch: 'arm64', format: 'oci' });
+    const published = await eventually(async () => {
+      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { state: string; published?: { digest: string } };
+      return body.state === 'published' ? body : undefined;
+    }, 'version 2.7 to be published');
+    expect(published).toMatchObject({
+      state: 'published',
+      images: expect.arrayContaining([
+        expect.objectContaining({ platform: 'linux/amd64', digest: amd64.digest, tag: '2.7-amd64' }),
+        expect.objectContaining({ platform: 'linux/arm64', digest: arm64.digest, tag: '2.7-arm64' }),
+      ]),
+    });
+
+    // The registry is the truth: the version tag holds the index the API reports.
+    const manifest = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers.get('docker-content-digest')).toBe(published.published?.digest);
+    const index = (await manifest.json()) as { manifests: Array<{ digest: string }> };
+    expect(index.manifests.map((m) => m.digest).sort()).toEqual([amd64.digest, arm64.digest].sort());
+  });
+
+  it('keeps the registry log out of its own output', async () => {
+    const log = await readFile(join(dataDir, 'registry', 'registry.log'), 'utf8');
+    expect(log).toContain('/v2/team/hello/manifests/2.7-amd64');
+    expect(printed.join('')).not.toContain('/v2/team/hello/manifests');
+  });
+
+  describe('when started again on the same data folder', () => {
+    it('reuses the token and finds the versions recorded before', async () => {
+      const token = stack.token;
+      await stack.stop();
+      stack = await startLocalStack({ env, standalone: false, print: () => undefined });
+      expect(stack.token).toBe(token);
+      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ state: 'published' });
+    });
+  });
+
+  describe.each([
+    ['API_PORT', 'API and registry webhook'],
+    ['REGISTRY_PORT', 'registry'],
+  ])('when the port of %s is taken', (envVar, what) => {
+    it('fails naming the port and the variable, and leaves nothing running', async () => {
+      const blocker: Server = createServer();
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+      const taken = (blocker.address() as { port: number }).port;
+      const otherDir = await mkdtemp(join(tmpdir(), 'local-stack-taken-'));
+      try {
+        const ports = await freePorts();
+        const attempt = startLocalStack({ env: { ...ports, [envVar]: String(taken), DATA_DIR: otherDir }, standalone: false, print: () => undefined });
+        await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
+        await expect(attempt).rejects.toThrow(new RegExp(`port ${taken} .*\\(${what}\\).*set ${envVar}`));
+        // The other port was not left bound by a half-started stack.
+        const other = envVar === 'API_PORT' ? ports.REGISTRY_PORT : ports.API_PORT;
+        await expect(assertPortFree(Number(other), 'check', 'X')).resolves.toBeUndefined();
+      } finally {
+        blocker.close();
+        await rm(otherDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
+
+describe('the local stack as a process', () => {
+  it('stops the registry, dynalite and the server on SIGINT, frees its ports and exits 0', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'local-stack-proc-'));
+    const ports = await freePorts();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/local/fixtures/start-local-stack.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...ports, DATA_DIR: dataDir, NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    try {
+      const ready = await eventually(async () => /^READY (.*)$/m.exec(stdout)?.[1], `the stack to be ready (stderr: ${stderr})`, 30_000);
+      const { registryPid, apiUrl } = JSON.parse(ready) as { registryPid: number; apiUrl: string };
+      expect(isAlive(registryPid)).toBe(true);
+      expect((await fetch(`${apiUrl}/v1/health`)).status).toBe(200);
+
+      child.kill('SIGINT');
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(isAlive(registryPid)).toBe(false);
+      await expect(assertPortFree(Number(ports.API_PORT), 'api', 'API_PORT')).resolves.toBeUndefined();
+      await expect(assertPortFree(Number(ports.REGISTRY_PORT), 'registry', 'REGISTRY_PORT')).resolves.toBeUndefined();
+      expect(stderr).toContain('SIGINT received, stopping');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

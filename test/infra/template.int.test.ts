@@ -20,6 +20,7 @@ const prodParams = {
   repositoryPrefix: 'apps/',
   repositoryArns: 'arn:aws:ecr:eu-west-1:123456789012:repository/apps/*,arn:aws:ecr:eu-west-1:123456789012:repository/base',
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
+  onImagePushConcurrency: '5',
 };
 
 let project: PackagedProject;
@@ -349,6 +350,18 @@ describe('the packaged template', () => {
       const everyRepository = [[{ 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' }]];
       expect(ecrResources(dev)).toEqual(functionNames(dev).map(() => everyRepository[0]).map((r) => [r]));
       expect(ecrResources(prod)).toEqual(functionNames(prod).map(() => [prodParams.repositoryArns.split(',')]));
+    });
+  });
+
+  describe('the reserved concurrency of on-image-push', () => {
+    it('is unset unless onImagePushConcurrency is given', () => {
+      const reserved = (stage: PackagedStage) => {
+        const parameters = parameterValues(stage.template);
+        const lambda = resolveValue(lambdaOf(stage, 'on-image-push') as any, parameters, evaluateConditions(stage.template, parameters)) as any;
+        return lambda.Properties.ReservedConcurrentExecutions;
+      };
+      expect(reserved(dev)).toBeUndefined();
+      expect(reserved(prod)).toBe('5');
     });
   });
 

@@ -9,9 +9,16 @@ import { formatBanner, formatExternalRegistryHint } from './banner.ts';
 import { startDynalite } from './dynalite-server.ts';
 import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http-server.ts';
 import type { LocalSettings } from './local-settings.ts';
-import { assertPortFree, listenOrExplain } from './ports.ts';
+import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
 import { renderRegistryConfig } from './registry-config.ts';
-import { isRegistryInstalled, REGISTRY_BINARY, REGISTRY_INSTALL_COMMAND, startRegistryProcess, type RunningRegistryProcess } from './registry-process.ts';
+import {
+  isRegistryInstalled,
+  REGISTRY_BINARY,
+  REGISTRY_INSTALL_COMMAND,
+  RegistryStartError,
+  startRegistryProcess,
+  type RunningRegistryProcess,
+} from './registry-process.ts';
 import type { ImagePushInvoker } from './registry-webhook.ts';
 import { loadOrCreateSecret } from './secret-file.ts';
 
@@ -41,6 +48,8 @@ export interface LocalStackOptions {
   readonly startedAt?: number;
   /** Called when the registry this stack started exits on its own (not through stop). */
   readonly onRegistryExit?: (how: string) => void;
+  /** The docker-registry binary; tests point it elsewhere. */
+  readonly registryBinary?: string;
 }
 
 /** A running local stack. */
@@ -77,8 +86,9 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   const startedAt = options.startedAt ?? performance.now();
   const { dataDir, apiPort, registryPort, externalRegistryUrl } = settings;
   const ownRegistry = externalRegistryUrl === undefined;
-  if (ownRegistry && !isRegistryInstalled()) {
-    throw new LocalStackError(`${REGISTRY_BINARY} is missing. Install the CNCF distribution registry with:\n  ${REGISTRY_INSTALL_COMMAND}`);
+  const registryBinary = options.registryBinary ?? REGISTRY_BINARY;
+  if (ownRegistry && !isRegistryInstalled(registryBinary)) {
+    throw new LocalStackError(`${registryBinary} is missing. Install the CNCF distribution registry with:\n  ${REGISTRY_INSTALL_COMMAND}`);
   }
   const paths = {
     token: join(dataDir, 'api-token'),
@@ -128,7 +138,15 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         }),
         { mode: 0o600 },
       );
-      registry = await startRegistryProcess({ configPath: paths.registryConfig, logPath: paths.registryLog, url: registryUrl });
+      try {
+        registry = await startRegistryProcess({ configPath: paths.registryConfig, logPath: paths.registryLog, url: registryUrl, binary: registryBinary });
+      } catch (error) {
+        // Taken between our check and its bind: say so the same way as the check does.
+        if (error instanceof RegistryStartError && /address already in use/.test(error.message)) {
+          throw new PortInUseError(registryPort, 'registry', 'REGISTRY_PORT');
+        }
+        throw error;
+      }
       const started = registry;
       stops.push(() => started.stop());
     } else {

@@ -1,0 +1,59 @@
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadOrCreateSecret } from '../../src/local/secret-file.ts';
+
+describe('loadOrCreateSecret', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'secret-file-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('when the file does not exist', () => {
+    it('creates it with 32 random bytes in base64url, readable by the owner only', async () => {
+      const path = join(dir, 'api-token');
+      const secret = await loadOrCreateSecret(path);
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await readFile(path, 'utf8')).trim()).toBe(secret);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+    });
+
+    it('gives different secrets for different files', async () => {
+      expect(await loadOrCreateSecret(join(dir, 'a'))).not.toBe(await loadOrCreateSecret(join(dir, 'b')));
+    });
+
+    it('gives one secret to concurrent callers', async () => {
+      const path = join(dir, 'raced');
+      const secrets = await Promise.all([loadOrCreateSecret(path), loadOrCreateSecret(path), loadOrCreateSecret(path)]);
+      expect(new Set(secrets).size).toBe(1);
+    });
+  });
+
+  describe('when the file exists', () => {
+    it('returns its content, so a restart keeps the token', async () => {
+      const path = join(dir, 'api-token');
+      const first = await loadOrCreateSecret(path);
+      expect(await loadOrCreateSecret(path)).toBe(first);
+    });
+
+    it('narrows a file others can read to 0600', async () => {
+      const path = join(dir, 'api-token');
+      await writeFile(path, 'kept-as-is\n');
+      await chmod(path, 0o644);
+      expect(await loadOrCreateSecret(path)).toBe('kept-as-is');
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+    });
+
+    it('refills an empty file', async () => {
+      const path = join(dir, 'api-token');
+      await writeFile(path, '\n', { mode: 0o600 });
+      const secret = await loadOrCreateSecret(path);
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await readFile(path, 'utf8')).trim()).toBe(secret);
+    });
+  });
+});

@@ -112,6 +112,8 @@ describe('scripts/build.mjs', () => {
     it('contains no other function, no local-stack, CLI or test code', () => {
       const own = inputs().filter((p) => !p.includes('node_modules'));
       expect(own.filter((p) => p.startsWith('functions/'))).toEqual([`functions/${name}.ts`]);
+      const otherHandlers = ['on-image-push', 'api'].filter((n) => n !== name).map((n) => `src/handlers/${n}.ts`);
+      expect(own.filter((p) => otherHandlers.includes(p))).toEqual([]);
       expect(own.filter((p) => /^(src\/(local|cli)|test|bench|scripts)\//.test(p))).toEqual([]);
     });
 

@@ -24,6 +24,7 @@ import {
   fromVersionItem,
   repositoryPartition,
   tagKey,
+  checkpointKey,
   toConfigItem,
   toVersionItem,
   VERSION_PREFIX,
@@ -288,6 +289,18 @@ export class DynamoDbVersionStore implements VersionStore {
   async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
     const item = await this.#get(tagKey(repository, tag));
     return item?.digests?.SS?.includes(digest) ?? false;
+  }
+
+  async getCheckpoint(name: string): Promise<string | undefined> {
+    return (await this.#get(checkpointKey(name)))?.value?.S;
+  }
+
+  async putCheckpoint(name: string, value: string | null): Promise<void> {
+    if (value === null) {
+      await this.#client.send(new DeleteItemCommand({ TableName: this.#tableName, Key: checkpointKey(name) }));
+      return;
+    }
+    await this.#client.send(new PutItemCommand({ TableName: this.#tableName, Item: { ...checkpointKey(name), value: { S: value } } }));
   }
 
   async #createVersion(repository: string, version: string, change: ImagesChange, now: string): Promise<VersionRecord | undefined> {

@@ -4,7 +4,21 @@ import type { Dependencies } from '../core/ports.ts';
 import { normaliseRepositoryConfig } from '../core/repository-config.ts';
 import type { Route } from './routes.ts';
 import { jsonResponse } from './problem.ts';
-import { listVersionsQuerySchema, parseWith, publishBodySchema, repositoryConfigBodySchema, repositoryNameSchema, versionSchema } from './schemas.ts';
+import { backfillRepository, planBackfill } from '../core/backfill.ts';
+import { reconcileAll } from '../core/reconcile-all.ts';
+import { reconcileRepository } from '../core/reconcile.ts';
+import {
+  backfillBodySchema,
+  listVersionsQuerySchema,
+  parseWith,
+  publishBodySchema,
+  reconcileBodySchema,
+  repositoryConfigBodySchema,
+  repositoryNameSchema,
+  versionSchema,
+} from './schemas.ts';
+
+const API_WORK_BUDGET_MS = 20_000;
 import { getVersionStatus, listVersionStatuses, publishNow } from './version-queries.ts';
 
 export interface ApiRequest {
@@ -20,6 +34,11 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
   const { route } = request;
   const { store } = deps;
   if (route.name === 'health') return jsonResponse(200, { status: 'ok' });
+  if (route.name === 'reconcile-all') {
+    // An HTTP request must answer within API Gateway's 30 s: the pass stops in time and resumes next call.
+    const reports = await reconcileAll(deps, { deadline: deps.clock.now() + API_WORK_BUDGET_MS });
+    return jsonResponse(200, { reports });
+  }
   if (route.name === 'list-repositories') {
     const repositories = await store.listRepositoryConfigs();
     return jsonResponse(200, { repositories });
@@ -47,6 +66,23 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
     case 'version': {
       const version = parseWith(versionSchema, route.version, 'version');
       return jsonResponse(200, await getVersionStatus(deps, repository, version));
+    }
+    case 'reconcile': {
+      const body = parseWith(reconcileBodySchema, request.body ?? {}, 'body');
+      return jsonResponse(200, await reconcileRepository(deps, repository, { cursor: body.cursor }));
+    }
+    case 'backfill': {
+      const body = parseWith(backfillBodySchema, request.body ?? {}, 'body');
+      if (body.dryRun === true) {
+        const plan = await planBackfill(deps, repository);
+        if (plan === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+        return jsonResponse(200, plan);
+      }
+      if ((await deps.store.getRepositoryConfig(repository)) === undefined) {
+        throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+      }
+      const reports = await backfillRepository(deps, repository, { cursor: body.cursor ?? null, maxRuns: 5 });
+      return jsonResponse(200, { reports, cursor: reports.at(-1)?.cursor ?? null });
     }
     case 'publish': {
       const version = parseWith(versionSchema, route.version, 'version');

@@ -8,7 +8,10 @@ export type Route =
   | { readonly name: 'config'; readonly repository: string }
   | { readonly name: 'list-versions'; readonly repository: string }
   | { readonly name: 'version'; readonly repository: string; readonly version: string }
-  | { readonly name: 'publish'; readonly repository: string; readonly version: string };
+  | { readonly name: 'publish'; readonly repository: string; readonly version: string }
+  | { readonly name: 'reconcile-all' }
+  | { readonly name: 'reconcile'; readonly repository: string }
+  | { readonly name: 'backfill'; readonly repository: string };
 
 export type RouteMatch =
   | { readonly kind: 'route'; readonly route: Route }
@@ -21,11 +24,14 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
   const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
   if (path === '/v1/health') return only(method, ['GET'], { name: 'health' });
   if (path === '/v1/repositories') return only(method, ['GET'], { name: 'list-repositories' });
+  if (path === '/v1/reconcile') return only(method, ['POST'], { name: 'reconcile-all' });
   if (!path.startsWith(REPOSITORIES)) return { kind: 'not-found' };
   const rest = path.slice(REPOSITORIES.length);
 
   let m = /^(.+)\/config$/.exec(rest);
   if (m) return only(method, ['GET', 'PUT', 'DELETE'], { name: 'config', repository: decode(m[1]) });
+  m = /^(.+)\/(reconcile|backfill)$/.exec(rest);
+  if (m) return only(method, ['POST'], { name: m[2] === 'reconcile' ? 'reconcile' : 'backfill', repository: decode(m[1]) });
   m = /^(.+)\/versions\/([^/]+)\/publish$/.exec(rest);
   if (m) return only(method, ['POST'], { name: 'publish', repository: decode(m[1]), version: decode(m[2]) });
   m = /^(.+)\/versions\/([^/]+)$/.exec(rest);

@@ -51,3 +51,10 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
+
+export const reconcileBodySchema = z.strictObject({ cursor: z.string().min(1).max(4096).nullable().optional() });
+
+export const backfillBodySchema = z.strictObject({
+  dryRun: z.boolean().optional(),
+  cursor: z.string().min(1).max(4096).nullable().optional(),
+});

@@ -79,6 +79,11 @@ export interface VersionStore {
   rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void>;
   /** Whether manifest-assembler itself put `digest` under `tag`. */
   isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean>;
+
+  /** A named resume point (the reconciler's cursor per repository); undefined when none was saved. */
+  getCheckpoint(name: string): Promise<string | undefined>;
+  /** Saves a resume point; null removes it. Last writer wins: checkpoints are hints, not state. */
+  putCheckpoint(name: string, value: string | null): Promise<void>;
 }
 
 export interface Clock {

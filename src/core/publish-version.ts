@@ -20,6 +20,8 @@ export interface PublishOptions {
   /** The revision this caller is responsible for (what it recorded, or what it read). */
   readonly revision: number;
   readonly allowPartial?: boolean;
+  /** Put the index even if this revision was published already (the reconciler restoring a moved tag). */
+  readonly force?: boolean;
 }
 
 /** Timing of the publish protocol; defaults suit Lambda (60 s timeout) and the local runner alike. */
@@ -70,7 +72,7 @@ export async function publishVersion(deps: Dependencies, repository: string, ver
     }
 
     const config = await store.getRepositoryConfig(repository);
-    const attempt = await publishHeldRevision(deps, held, config, owner, options.allowPartial === true);
+    const attempt = await publishHeldRevision(deps, held, config, owner, options);
     const released = await store.releaseLease(repository, version, owner, held.revision);
     if (released === 'revision-moved') {
       // Images changed while we held the lease: whoever recorded them is waiting for us; go again.
@@ -90,17 +92,17 @@ async function publishHeldRevision(
   record: VersionRecord,
   config: RepositoryConfig | undefined,
   owner: string,
-  allowPartial: boolean,
+  options: PublishOptions,
 ): Promise<PublishOutcome> {
   const { store, registry, clock, logger } = deps;
   const { repository, version, revision } = record;
   const log = { repository, version, revision };
   if (config === undefined) return { kind: 'failed', message: `${repository} has no configuration`, retryable: false };
-  if (record.published?.revision === revision) return { kind: 'up-to-date', digest: record.published.digest };
+  if (record.published?.revision === revision && options.force !== true) return { kind: 'up-to-date', digest: record.published.digest };
   if (record.error?.revision === revision && record.error.kind === 'conflict') return { kind: 'conflict', message: record.error.message };
 
   const missing = missingPlatforms(config, record);
-  if (missing.length > 0 && !allowPartial) return { kind: 'waiting', missing };
+  if (missing.length > 0 && options.allowPartial !== true) return { kind: 'waiting', missing };
   const images = selectIndexImages(config, record);
   if (images.length === 0) return { kind: 'waiting', missing };
 

@@ -509,5 +509,18 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
       });
     });
+    describe('checkpoints', () => {
+      it('saves, replaces and removes a named resume point', async () => {
+        expect(await store.getCheckpoint('reconcile:hello')).toBeUndefined();
+        await store.putCheckpoint('reconcile:hello', 'cursor-1');
+        await store.putCheckpoint('reconcile:hello', 'cursor-2');
+        await store.putCheckpoint('reconcile:team/hello', 'other');
+        expect(await store.getCheckpoint('reconcile:hello')).toBe('cursor-2');
+        await store.putCheckpoint('reconcile:hello', null);
+        expect(await store.getCheckpoint('reconcile:hello')).toBeUndefined();
+        expect(await store.getCheckpoint('reconcile:team/hello')).toBe('other');
+        expect(await store.listRepositoryConfigs()).toEqual([]);
+      });
+    });
   });
 }

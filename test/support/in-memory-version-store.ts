@@ -13,6 +13,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export class InMemoryVersionStore implements VersionStore {
   readonly #configs = new Map<string, RepositoryConfig>();
+  readonly #checkpoints = new Map<string, string>();
   readonly #versions = new Map<string, Map<string, Mutable<VersionRecord>>>();
   readonly #publishedTags = new Map<string, Set<string>>();
 
@@ -144,6 +145,15 @@ export class InMemoryVersionStore implements VersionStore {
 
   async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
     return this.#publishedTags.get(JSON.stringify([repository, tag]))?.has(digest) ?? false;
+  }
+
+  async getCheckpoint(name: string): Promise<string | undefined> {
+    return this.#checkpoints.get(name);
+  }
+
+  async putCheckpoint(name: string, value: string | null): Promise<void> {
+    if (value === null) this.#checkpoints.delete(name);
+    else this.#checkpoints.set(name, value);
   }
 
   #record(repository: string, version: string): Mutable<VersionRecord> | undefined {

@@ -1,0 +1,78 @@
+import { describeError } from './errors.ts';
+import type { Dependencies } from './ports.ts';
+import { missingPlatforms } from './readiness.ts';
+import { readPushedImages } from './read-push.ts';
+import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from './reconcile.ts';
+import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import type { RecordedImage } from './version-record.ts';
+
+export interface BackfillPlanEntry {
+  readonly version: string;
+  readonly platforms: readonly string[];
+  readonly missingPlatforms: readonly string[];
+  readonly tags: readonly string[];
+  readonly action: 'publish' | 'wait';
+}
+
+export interface BackfillPlan {
+  readonly repository: string;
+  readonly tagsScanned: number;
+  readonly versions: readonly BackfillPlanEntry[];
+  readonly problems: ReadonlyArray<{ readonly tag: string; readonly error: string }>;
+}
+
+/**
+ * What a backfill would do, without writing anything: every version found in the repository's
+ * per-arch tags, the platforms its images have, and whether it would be published now.
+ */
+export async function planBackfill(deps: Dependencies, repository: string, options: { maxTags?: number } = {}): Promise<BackfillPlan | undefined> {
+  const config = await deps.store.getRepositoryConfig(repository);
+  if (config === undefined) return undefined;
+  const pattern = compileTagPattern(config.tagPattern);
+  const tags = (await deps.registry.listTags(repository)).sort().slice(0, options.maxTags ?? 5_000);
+  const byVersion = new Map<string, { images: Record<string, RecordedImage>; tags: string[] }>();
+  const problems: Array<{ tag: string; error: string }> = [];
+  for (const tag of tags) {
+    const match = matchTag(pattern, tag);
+    if (match === undefined) continue;
+    try {
+      const digest = await deps.registry.resolveTag(repository, tag);
+      if (digest === undefined || (await deps.store.isPublishedTag(repository, tag, digest))) continue;
+      const override = match.platformHint === undefined ? undefined : config.platformOverrides[match.platformHint];
+      const read = await readPushedImages(deps.registry, { repository, digest, tag, override, pushedAt: '' });
+      const entry = byVersion.get(match.version) ?? { images: {}, tags: [] };
+      entry.tags.push(tag);
+      for (const image of read.images) entry.images[image.key] ??= image;
+      byVersion.set(match.version, entry);
+    } catch (error) {
+      problems.push({ tag, error: describeError(error) });
+    }
+  }
+  const versions = [...byVersion.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([version, entry]): BackfillPlanEntry => {
+      const missing = missingPlatforms(config, entry);
+      return { version, platforms: Object.keys(entry.images).sort(), missingPlatforms: missing, tags: entry.tags, action: missing.length === 0 ? 'publish' : 'wait' };
+    });
+  return { repository, tagsScanned: tags.length, versions, problems };
+}
+
+/**
+ * Assembles every version already in the registry from its per-arch tags: the reconciler's work,
+ * run page after page until the repository is covered (or `maxRuns` pages, then resumable).
+ */
+export async function backfillRepository(
+  deps: Dependencies,
+  repository: string,
+  options: { cursor?: string | null; limits?: ReconcileLimits; maxRuns?: number } = {},
+): Promise<ReconcileReport[]> {
+  const reports: ReconcileReport[] = [];
+  let cursor = options.cursor ?? null;
+  for (let run = 0; run < (options.maxRuns ?? 20); run++) {
+    const report = await reconcileRepository(deps, repository, { cursor, ...(options.limits ? { limits: options.limits } : {}) });
+    reports.push(report);
+    cursor = report.cursor;
+    if (cursor === null) break;
+  }
+  return reports;
+}

@@ -1,0 +1,51 @@
+import { describeError } from './errors.ts';
+import type { Dependencies } from './ports.ts';
+import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from './reconcile.ts';
+
+/** The checkpoint under which a repository's reconcile cursor is kept between runs. */
+export function reconcileCheckpointName(repository: string): string {
+  return `reconcile:${repository}`;
+}
+
+/**
+ * One scheduled pass over every configured repository, page by page, until each is covered or the
+ * time budget runs out. Each repository resumes where the previous pass stopped (its cursor is
+ * saved as a checkpoint), so a large registry is covered over several passes instead of never.
+ */
+export async function reconcileAll(
+  deps: Dependencies,
+  options: { deadline: number; limits?: ReconcileLimits },
+): Promise<ReconcileReport[]> {
+  const reports: ReconcileReport[] = [];
+  for (const { repository } of await deps.store.listRepositoryConfigs()) {
+    const checkpoint = reconcileCheckpointName(repository);
+    let cursor = (await deps.store.getCheckpoint(checkpoint)) ?? null;
+    do {
+      if (deps.clock.now() >= options.deadline) {
+        deps.logger.info('reconcile pass out of time; the next pass resumes here', { repository });
+        return reports;
+      }
+      let report: ReconcileReport;
+      try {
+        report = await reconcileRepository(deps, repository, { cursor, ...(options.limits ? { limits: options.limits } : {}) });
+      } catch (error) {
+        // A saved cursor that no longer reads (or a registry down) must not stop the other repositories.
+        deps.logger.error('reconcile of a repository failed; starting it over next pass', { repository, error: describeError(error) });
+        await deps.store.putCheckpoint(checkpoint, null);
+        break;
+      }
+      reports.push(report);
+      cursor = report.cursor;
+      await deps.store.putCheckpoint(checkpoint, cursor);
+      if (hasFindings(report)) deps.logger.info('reconciled', { ...report });
+    } while (cursor !== null);
+  }
+  return reports;
+}
+
+function hasFindings(report: ReconcileReport): boolean {
+  return (
+    report.pushesRecovered.length + report.published.length + report.publishedPartially.length + report.stale.length +
+      report.drift.length + report.failures.length > 0
+  );
+}

@@ -1,0 +1,186 @@
+import { describeError, InvalidInputError } from './errors.ts';
+import type { Dependencies } from './ports.ts';
+import { publishVersion } from './publish-version.ts';
+import { isStale, missingPlatforms } from './readiness.ts';
+import { recordPush } from './record-push.ts';
+import type { RepositoryConfig } from './repository-config.ts';
+import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import type { VersionRecord } from './version-record.ts';
+
+/** Work one run may do, so a run fits a Lambda invocation or an HTTP request whatever the repository's size. */
+export interface ReconcileLimits {
+  readonly maxTags: number;
+  readonly maxVersions: number;
+}
+
+export const DEFAULT_RECONCILE_LIMITS: ReconcileLimits = { maxTags: 500, maxVersions: 100 };
+
+export interface DriftFinding {
+  readonly version: string;
+  readonly tag: string;
+  readonly expected: string;
+  readonly actual: string | null;
+  readonly action: 'reported' | 'restored';
+}
+
+export interface ReconcileReport {
+  readonly repository: string;
+  readonly tagsScanned: number;
+  /** Per-arch tags whose push had never been recorded (a lost event), now recorded. */
+  readonly pushesRecovered: readonly string[];
+  readonly versionsChecked: number;
+  /** Versions this run published: a publisher had died, the config changed, or a failure was retried. */
+  readonly published: readonly string[];
+  /** Stale versions published partially because the repository says `onStale: publish-partial`. */
+  readonly publishedPartially: readonly string[];
+  readonly stale: readonly string[];
+  readonly drift: readonly DriftFinding[];
+  readonly failures: ReadonlyArray<{ readonly what: string; readonly error: string }>;
+  /** Where the next run goes on; null when this run reached the end of the repository. */
+  readonly cursor: string | null;
+}
+
+type Cursor = { phase: 'tags'; after: string } | { phase: 'versions'; cursor: string | null };
+
+/**
+ * Repairs what events missed (issue 4): records per-arch tags whose push event never arrived,
+ * finishes versions whose publisher died or whose config changed, publishes stale versions
+ * partially when the repository says so, and finds version tags moved by someone else. Safe beside
+ * the event handlers: every write goes through the same conditional paths as theirs. Bounded by
+ * `limits` per run and resumable from the returned cursor.
+ */
+export async function reconcileRepository(
+  deps: Dependencies,
+  repository: string,
+  options: { cursor?: string | null | undefined; limits?: ReconcileLimits } = {},
+): Promise<ReconcileReport> {
+  const limits = options.limits ?? DEFAULT_RECONCILE_LIMITS;
+  const report = emptyReport(repository);
+  const config = await deps.store.getRepositoryConfig(repository);
+  if (config === undefined) return { ...report, cursor: null };
+  const cursor = decodeCursor(options.cursor);
+
+  if (cursor.phase === 'tags') {
+    const next = await recoverMissedPushes(deps, repository, config, cursor.after, limits.maxTags, report);
+    if (next !== null) return { ...report, cursor: encodeCursor({ phase: 'tags', after: next }) };
+  }
+  const page = await deps.store.listVersions(repository, {
+    limit: limits.maxVersions,
+    cursor: cursor.phase === 'versions' ? (cursor.cursor ?? undefined) : undefined,
+  });
+  for (const record of page.versions) {
+    try {
+      await checkVersion(deps, config, record, report);
+    } catch (error) {
+      report.failures.push({ what: `${repository}:${record.version}`, error: describeError(error) });
+    }
+  }
+  report.versionsChecked = page.versions.length;
+  return { ...report, cursor: page.cursor === null ? null : encodeCursor({ phase: 'versions', cursor: page.cursor }) };
+}
+
+/** Returns the last tag looked at when more remain, null when the tags are done. */
+async function recoverMissedPushes(
+  deps: Dependencies, repository: string, config: RepositoryConfig, after: string, maxTags: number, report: MutableReport,
+): Promise<string | null> {
+  const pattern = compileTagPattern(config.tagPattern);
+  const tags = (await deps.registry.listTags(repository)).filter((t) => t > after).sort();
+  const batch = tags.slice(0, maxTags);
+  const records = new Map<string, VersionRecord | undefined>();
+  for (const tag of batch) {
+    report.tagsScanned++;
+    const match = matchTag(pattern, tag);
+    if (match === undefined) continue;
+    try {
+      const digest = await deps.registry.resolveTag(repository, tag);
+      if (digest === undefined || (await deps.store.isPublishedTag(repository, tag, digest))) continue;
+      if (!records.has(match.version)) records.set(match.version, await deps.store.getVersion(repository, match.version));
+      if (isRecordedFrom(records.get(match.version), tag, digest)) continue;
+      const outcome = await recordPush(deps, { repository, digest, tag, eventId: 'reconcile' });
+      if (outcome.kind === 'recorded' && outcome.changed) {
+        report.pushesRecovered.push(tag);
+        records.delete(match.version);
+      }
+    } catch (error) {
+      report.failures.push({ what: `${repository}:${tag}`, error: describeError(error) });
+    }
+  }
+  return batch.length < tags.length ? (batch[batch.length - 1] ?? null) : null;
+}
+
+function isRecordedFrom(record: VersionRecord | undefined, tag: string, digest: string): boolean {
+  return Object.values(record?.images ?? {}).some((image) => image.tag === tag && image.sourceDigest === digest);
+}
+
+async function checkVersion(deps: Dependencies, config: RepositoryConfig, record: VersionRecord, report: MutableReport): Promise<void> {
+  const { repository, version, revision } = record;
+  const now = deps.clock.now();
+  if (record.lease !== undefined && record.lease.until > now) return; // a publisher is at work
+  if (record.error?.kind === 'conflict' && record.error.revision === revision) return; // needs a person
+  const missing = missingPlatforms(config, record);
+  const publishedThis = record.published?.revision === revision;
+
+  if (missing.length === 0 && !publishedThis) {
+    const outcome = await publishVersion(deps, repository, version, { revision });
+    if (outcome.kind === 'published') report.published.push(version);
+    return;
+  }
+  if (missing.length > 0 && isStale(config, record, now)) {
+    report.stale.push(version);
+    if (config.onStale === 'publish-partial' && !publishedThis) {
+      const outcome = await publishVersion(deps, repository, version, { revision, allowPartial: true });
+      if (outcome.kind === 'published') report.publishedPartially.push(version);
+      return;
+    }
+  }
+  if (record.published !== undefined) await checkDrift(deps, config, record, report);
+}
+
+async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: VersionRecord, report: MutableReport): Promise<void> {
+  const published = record.published;
+  if (published === undefined) return;
+  for (const tag of published.tags) {
+    const actual = (await deps.registry.resolveTag(record.repository, tag)) ?? null;
+    if (actual === published.digest) continue;
+    if (config.onDrift === 'restore' && published.revision === record.revision) {
+      await publishVersion(deps, record.repository, record.version, { revision: record.revision, force: true, allowPartial: (published.missingPlatforms?.length ?? 0) > 0 });
+      report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'restored' });
+      return;
+    }
+    const now = new Date(deps.clock.now()).toISOString();
+    const message =
+      `tag ${tag} was moved by someone else: it points to ${actual ?? 'nothing'}, not to the index ${published.digest} ` +
+      `manifest-assembler published; re-push a per-arch tag to republish, or set onDrift: restore`;
+    await deps.store.recordError(record.repository, record.version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now);
+    deps.logger.warn('drift: a published tag was moved', { repository: record.repository, version: record.version, tag, expected: published.digest, actual });
+    report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'reported' });
+    return;
+  }
+}
+
+type MutableReport = {
+  -readonly [K in keyof ReconcileReport]: ReconcileReport[K] extends ReadonlyArray<infer T> ? T[] : ReconcileReport[K];
+};
+
+function emptyReport(repository: string): MutableReport {
+  return {
+    repository, tagsScanned: 0, pushesRecovered: [], versionsChecked: 0, published: [], publishedPartially: [],
+    stale: [], drift: [], failures: [], cursor: null,
+  };
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string | null | undefined): Cursor {
+  if (text === undefined || text === null || text === '') return { phase: 'tags', after: '' };
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (value.phase === 'tags' && typeof value.after === 'string') return value;
+    if (value.phase === 'versions' && (typeof value.cursor === 'string' || value.cursor === null)) return value;
+  } catch {
+    // fall through to the error naming the field
+  }
+  throw new InvalidInputError('cursor: not a cursor this service returned', 'cursor');
+}

@@ -71,13 +71,14 @@ export class OciHttpImageRegistry implements ImageRegistry {
     if (descriptor.size > maxBytes) throw tooLarge(context, descriptor.size, maxBytes);
     const response = await this.#client.send({ method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, context });
     if (!response.ok) throw await this.#client.fail(response, context);
-    // Reading one byte past the descriptor's size is enough to know the registry sent something else.
-    const bytes = await this.#read(response, Math.min(maxBytes, descriptor.size + 1), context, maxBytes);
-    if (bytes.length !== descriptor.size) {
-      throw new RegistryError(ErrorCodes.digestMismatch, `${describeRequest(context)}: got ${bytes.length} bytes, the descriptor says ${descriptor.size}`, {
-        details: { repository, reference: descriptor.digest, expectedSize: descriptor.size, actualSize: bytes.length },
+    const wrongSize = (actualSize: number) =>
+      new RegistryError(ErrorCodes.digestMismatch, `${describeRequest(context)}: got ${actualSize} bytes or more, the descriptor says ${descriptor.size}`, {
+        details: { repository, reference: descriptor.digest, expectedSize: descriptor.size, actualSize },
       });
-    }
+    // Reading one byte past the descriptor's size is enough to know the registry sent something else.
+    const limit = Math.min(maxBytes, descriptor.size + 1);
+    const bytes = await this.#read(response, limit, context, (seen) => (seen > maxBytes ? tooLarge(context, seen, maxBytes) : wrongSize(seen)));
+    if (bytes.length !== descriptor.size) throw wrongSize(bytes.length);
     verifyDigest(bytes, descriptor.digest, context);
     return bytes;
   }
@@ -157,10 +158,15 @@ export class OciHttpImageRegistry implements ImageRegistry {
     return context;
   }
 
-  /** Reads a body of at most `limit` bytes; `reportedLimit` is the limit an error names, when it differs. */
-  async #read(response: Response, limit: number, context: RequestContext, reportedLimit = limit): Promise<Uint8Array> {
+  /** Reads a body of at most `limit` bytes; `overLimit` builds the error for a larger one (default: too-large). */
+  async #read(
+    response: Response,
+    limit: number,
+    context: RequestContext,
+    overLimit: (seen: number) => Error = (seen) => tooLarge(context, seen, limit),
+  ): Promise<Uint8Array> {
     try {
-      return await readLimitedBody(response, limit, (seen) => tooLarge(context, seen, reportedLimit));
+      return await readLimitedBody(response, limit, overLimit);
     } catch (error) {
       // The body stream fails with the same network errors (and the timeout) as the request.
       throw this.#client.failure(error, context);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The architectures test images are built for, by their OCI name. */
@@ -13,6 +13,8 @@ const DEBIAN_ARCH: Record<TestArch, string> = { amd64: 'amd64', arm64: 'arm64', 
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEBS_DIR = join(ROOT, '.cache', 'debs');
+/** Extracted binaries, named after their .deb: unpacking the xz data takes ~0.5 s per arch and process. */
+const BINARIES_DIR = join(ROOT, '.cache', 'busybox');
 const FETCH_SCRIPT = join(ROOT, 'scripts', 'fetch-test-debs.sh');
 
 const binaries = new Map<TestArch, Uint8Array>();
@@ -26,12 +28,27 @@ export function readBusybox(arch: TestArch): Uint8Array {
   const cached = binaries.get(arch);
   if (cached !== undefined) return cached;
   const deb = findDeb(arch) ?? fetchDebs(arch);
-  const dir = mkdtempSync(join(tmpdir(), `busybox-${arch}-`));
+  const extracted = join(BINARIES_DIR, `${basename(deb, '.deb')}.busybox`);
+  let binary: Uint8Array;
+  try {
+    binary = new Uint8Array(readFileSync(extracted));
+  } catch {
+    binary = extractBusybox(deb);
+    mkdirSync(BINARIES_DIR, { recursive: true });
+    // Test files run in parallel processes: write aside, then rename, so no one reads half a file.
+    const partial = `${extracted}.${process.pid}.tmp`;
+    writeFileSync(partial, binary);
+    renameSync(partial, extracted);
+  }
+  binaries.set(arch, binary);
+  return binary;
+}
+
+function extractBusybox(deb: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'busybox-'));
   try {
     execFileSync('dpkg-deb', ['-x', deb, dir]);
-    const binary = new Uint8Array(readFileSync(join(dir, 'bin', 'busybox')));
-    binaries.set(arch, binary);
-    return binary;
+    return new Uint8Array(readFileSync(join(dir, 'bin', 'busybox')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

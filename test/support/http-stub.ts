@@ -18,7 +18,7 @@ export interface HttpStub {
  * A tiny HTTP server on 127.0.0.1 for behaviour a real registry will not show (lying bytes, huge
  * bodies, resets, redirects to storage). Records every request; `close` also drops open connections.
  */
-export async function startHttpStub(handler: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>): Promise<HttpStub> {
+export async function startHttpStub(handler: (request: IncomingMessage, response: ServerResponse) => unknown): Promise<HttpStub> {
   const requests: SeenRequest[] = [];
   const server = createServer((request, response) => {
     requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });

@@ -51,6 +51,12 @@ const onlyResourceOf = (stage: PackagedStage, type: string): [string, Resource] 
   expect(found, `exactly one ${type}`).toHaveLength(1);
   return found[0]!;
 };
+/** The ECR push rule (the other rule is the reconciler's schedule). */
+const imagePushRuleOf = (stage: PackagedStage): Resource => {
+  const found = resourcesOf(stage, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern !== undefined);
+  expect(found, 'exactly one rule with an event pattern').toHaveLength(1);
+  return found[0]![1];
+};
 const functionNames = (stage: PackagedStage): string[] => Object.keys(stage.state.service.functions);
 /** The AWS::Lambda::Function of a serverless function. */
 const lambdaOf = (stage: PackagedStage, name: string): Resource => {
@@ -92,7 +98,7 @@ describe('scripts/build.mjs', () => {
     }
   });
 
-  describe.each(['on-image-push', 'api'])('the %s bundle', (name) => {
+  describe.each(['on-image-push', 'api', 'reconcile'])('the %s bundle', (name) => {
     const metafile = () => JSON.parse(readFileSync(join(project.root, 'dist/meta', `${name}.json`), 'utf8'));
     const inputs = (): string[] => Object.keys(metafile().inputs);
 
@@ -160,7 +166,7 @@ describe('the packaged template', () => {
     });
   });
 
-  describe.each(['on-image-push', 'api'])('the %s function', (name) => {
+  describe.each(['on-image-push', 'api', 'reconcile'])('the %s function', (name) => {
     it('runs nodejs22.x on arm64 with at most 256 MB, its bundle as handler', () => {
       const lambda = lambdaOf(dev, name).Properties;
       expect(lambda.Runtime).toBe('nodejs22.x');
@@ -213,6 +219,7 @@ describe('the packaged template', () => {
         'GET /v1/health',
         'GET /v1/repositories',
         'GET /v1/repositories/{proxy+}',
+        'POST /v1/reconcile',
         'POST /v1/repositories/{proxy+}',
         'PUT /v1/repositories/{proxy+}',
       ]);
@@ -226,7 +233,7 @@ describe('the packaged template', () => {
   });
 
   describe('the ECR push rule', () => {
-    const ruleOf = (stage: PackagedStage) => onlyResourceOf(stage, 'AWS::Events::Rule')[1];
+    const ruleOf = (stage: PackagedStage) => imagePushRuleOf(stage);
     const resolved = (stage: PackagedStage, value: any) => {
       const parameters = parameterValues(stage.template);
       return resolveValue(value, parameters, evaluateConditions(stage.template, parameters));
@@ -273,7 +280,10 @@ describe('the packaged template', () => {
     });
 
     it('may invoke on-image-push, and nothing else may through that permission', () => {
-      const permissions = resourcesOf(dev, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
+      const onImagePush = Object.entries(dev.template.Resources).find(([, r]) => r === lambdaOf(dev, 'on-image-push'))![0];
+      const permissions = resourcesOf(dev, 'AWS::Lambda::Permission').filter(
+        ([, p]) => p.Properties.Principal === 'events.amazonaws.com' && JSON.stringify(p.Properties.FunctionName).includes(onImagePush),
+      );
       expect(permissions).toHaveLength(1);
       const sourceArn = JSON.stringify(permissions[0]![1].Properties.SourceArn);
       expect(sourceArn).toContain(`"rule","${ruleOf(dev).Properties.Name}"`);
@@ -282,7 +292,10 @@ describe('the packaged template', () => {
 
   describe('the on-image-push async configuration', () => {
     it('retries twice within six hours, then sends the event to its own failure queue', () => {
-      const [, config] = onlyResourceOf(dev, 'AWS::Lambda::EventInvokeConfig');
+      const functionId = Object.entries(dev.template.Resources).find(([, r]) => r === lambdaOf(dev, 'on-image-push'))![0];
+      const configs = resourcesOf(dev, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties.FunctionName).includes(functionId));
+      expect(configs).toHaveLength(1);
+      const [, config] = configs[0]!;
       expect(config.Properties.MaximumRetryAttempts).toBe(2);
       expect(config.Properties.MaximumEventAgeInSeconds).toBe(21600);
       const queue = getAttTarget(config.Properties.DestinationConfig.OnFailure.Destination, 'Arn');
@@ -290,8 +303,22 @@ describe('the packaged template', () => {
       const role = getAttTarget(lambdaOf(dev, 'on-image-push').Properties.Role, 'Arn');
       const send = roleStatements(dev, role).filter((s) => s.Action.includes('sqs:SendMessage'));
       expect(send.flatMap((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [queue, 'Arn'] }]);
-      const ruleDlq = getAttTarget(onlyResourceOf(dev, 'AWS::Events::Rule')[1].Properties.Targets[0].DeadLetterConfig.Arn, 'Arn');
+      const ruleDlq = getAttTarget(imagePushRuleOf(dev).Properties.Targets[0].DeadLetterConfig.Arn, 'Arn');
       expect(queue).not.toBe(ruleDlq);
+    });
+  });
+
+  describe('the reconciler', () => {
+    it('runs on a schedule, with its own role and no retries of a pass', () => {
+      const reconcile = lambdaOf(dev, 'reconcile');
+      const id = Object.entries(dev.template.Resources).find(([, r]) => r === reconcile)![0];
+      const schedules = resourcesOf(dev, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
+      expect(schedules).toHaveLength(1);
+      expect(schedules[0]![1].Properties.ScheduleExpression).toBe('rate(15 minutes)');
+      expect(JSON.stringify(schedules[0]![1].Properties.Targets)).toContain(id);
+      expect(reconcile.Properties.Timeout).toBe(300);
+      const roles = ['on-image-push', 'api', 'reconcile'].map((name) => JSON.stringify(lambdaOf(dev, name).Properties.Role));
+      expect(new Set(roles).size).toBe(3);
     });
   });
 

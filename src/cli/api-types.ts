@@ -37,6 +37,8 @@ export const PublishedBody = z.looseObject({
   mediaType: z.string().optional(),
   tags: z.array(z.string()).default([]),
   at: z.string().optional(),
+  /** Published while required platforms were missing (allowPartial, or onStale publish-partial). */
+  partial: z.boolean().default(false),
 });
 
 /** The API's view of one version (DESIGN §6 VersionStatus). */

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { IndexMediaTypeChoices, type RepositoryConfigInput } from '../core/repository-config.ts';
+import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, type RepositoryConfigInput } from '../core/repository-config.ts';
 import { VersionStates, type VersionState } from '../core/version-record.ts';
 import { UsageError } from './cli-error.ts';
 import { parseRepositoryRef, checkRepositoryName } from './repository-ref.ts';
@@ -52,6 +52,9 @@ const CONFIG_SET_OPTIONS = {
   'target-tag': { type: 'string', multiple: true },
   'index-media-type': { type: 'string' },
   'platform-override': { type: 'string', multiple: true },
+  'stale-after': { type: 'string' },
+  'on-stale': { type: 'string' },
+  'on-drift': { type: 'string' },
 } as const satisfies Options;
 
 const STATUS_OPTIONS = {
@@ -135,6 +138,11 @@ function parseConfigSet(argv: readonly string[]): ParsedCommandLine {
   if (indexMediaType !== undefined && !isIndexMediaTypeChoice(indexMediaType)) {
     throw new UsageError(`--index-media-type "${indexMediaType}" must be auto, oci or docker`, usage);
   }
+  const onStale = choice(values['on-stale'], '--on-stale', OnStaleChoices, usage);
+  const onDrift = choice(values['on-drift'], '--on-drift', OnDriftChoices, usage);
+  const staleAfterText = values['stale-after'];
+  if (staleAfterText === '') throw new UsageError('--stale-after is empty (a duration such as 6h, or never)', usage);
+  const staleAfter = staleAfterText === 'never' ? null : staleAfterText;
   const tagPattern = values['tag-pattern'];
   if (tagPattern === '') throw new UsageError('--tag-pattern is empty', usage);
   const targetTags = values['target-tag'];
@@ -146,6 +154,9 @@ function parseConfigSet(argv: readonly string[]): ParsedCommandLine {
     ...(targetTags === undefined ? {} : { targetTags }),
     ...(indexMediaType === undefined ? {} : { indexMediaType }),
     ...(values['platform-override'] === undefined ? {} : { platformOverrides: parseOverrides(values['platform-override'], usage) }),
+    ...(staleAfter === undefined ? {} : { staleAfter }),
+    ...(onStale === undefined ? {} : { onStale }),
+    ...(onDrift === undefined ? {} : { onDrift }),
   };
   return { kind: 'run', command: { name: 'config-set', repository, config }, global: globals(values, usage) };
 }
@@ -276,6 +287,14 @@ function parseOverrides(values: readonly string[], usage: string): Record<string
 function parseLimit(text: string, usage: string): number {
   if (!/^[1-9]\d{0,6}$/.test(text)) throw new UsageError(`--limit "${text}" must be a whole number from 1`, usage);
   return Number(text);
+}
+
+/** A value of a fixed set (`--on-stale wait`), checked here so that a typo is a usage error. */
+function choice<T extends Record<string, string>>(value: string | undefined, option: string, choices: T, usage: string): T[keyof T] | undefined {
+  if (value === undefined) return undefined;
+  const allowed = Object.values(choices);
+  if (!allowed.includes(value)) throw new UsageError(`${option} "${value}" must be ${allowed.join(' or ')}`, usage);
+  return value as T[keyof T];
 }
 
 function helpTopic(words: readonly string[]): UsageName {

@@ -26,23 +26,18 @@ export function platformColumns(config: Pick<RepositoryConfigBody, 'requiredPlat
   return [...columns];
 }
 
-/**
- * A version whose target tags still point at an index that was not built from its current images:
- * it was published once, and has since changed (a rebuild, a partial publish still waiting, a failure).
- */
-export function isStale(version: VersionStatus): boolean {
-  return version.published !== null && version.state !== 'published';
-}
+/** The states a person should look at: flagged with `!` and explained under the table. */
+const ATTENTION_STATES: ReadonlySet<string> = new Set<VersionStatus['state']>(['stale', 'failed', 'conflict']);
 
-/** Whether a version needs a look: failed, in conflict, or stale. */
+/** Whether a version needs a look: stale (waiting too long), failed, or in conflict. */
 export function needsAttention(version: VersionStatus): boolean {
-  return version.state === 'failed' || version.state === 'conflict' || isStale(version);
+  return ATTENTION_STATES.has(version.state);
 }
 
 /**
  * The versions × platforms table of `status <repository>`: one row per version, a short digest per
- * platform (or `-`), the state (flagged with `!` when it needs a look) and the published index;
- * then one line per flagged version saying why.
+ * platform (or `-`), the state (flagged with `!` when it needs a look) and the published index
+ * (`partial` when published without every required platform); then one line per flagged version saying why.
  */
 export function formatStatusTable(versions: readonly VersionStatus[], platforms: readonly string[]): string {
   const header = ['VERSION', ...platforms, 'STATE', 'PUBLISHED'];
@@ -53,7 +48,7 @@ export function formatStatusTable(versions: readonly VersionStatus[], platforms:
       return image === undefined ? MISSING : shortDigest(image.digest);
     }),
     needsAttention(version) ? `${version.state} ${FLAG}` : version.state,
-    version.published === null ? MISSING : shortDigest(version.published.digest),
+    version.published === null ? MISSING : `${shortDigest(version.published.digest)}${version.published.partial ? ' partial' : ''}`,
   ]);
   const notes = versions.filter(needsAttention).map(describeAttention);
   const table = formatTextTable([header, ...rows]);
@@ -88,6 +83,7 @@ export function formatVersionDetail(version: VersionStatus): string {
           : [
               published.digest,
               published.mediaType,
+              published.partial ? 'partial' : undefined,
               published.tags.length === 0 ? undefined : `tags ${published.tags.join(', ')}`,
               published.at === undefined ? undefined : `at ${published.at}`,
             ]
@@ -107,13 +103,11 @@ export function formatVersionDetail(version: VersionStatus): string {
 }
 
 function describeAttention(version: VersionStatus): string {
-  if (version.state === 'failed' || version.state === 'conflict') {
-    return `${FLAG} ${version.version} ${version.state}: ${version.error ?? 'the API gave no error text'}`;
+  if (version.state === 'stale') {
+    const missing = version.missingPlatforms.length === 0 ? 'platforms' : version.missingPlatforms.join(', ');
+    return `${FLAG} ${version.version} stale: still waiting for ${missing}`;
   }
-  const published = version.published;
-  const tags = published === null || published.tags.length === 0 ? 'its tags' : published.tags.join(', ');
-  const digest = published === null ? '' : ` ${shortDigest(published.digest)}`;
-  return `${FLAG} ${version.version} stale: ${tags} still point at the index${digest}, which was not built from the current images (state ${version.state})`;
+  return `${FLAG} ${version.version} ${version.state}: ${version.error ?? 'the API gave no error text'}`;
 }
 
 function listOrMissing(items: readonly string[]): string {

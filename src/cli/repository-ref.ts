@@ -6,6 +6,7 @@ import { TAG_SYNTAX } from '../core/tag-pattern.ts';
  * @see https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pulling-manifests
  */
 const REPOSITORY_SYNTAX = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const MIN_REPOSITORY_LENGTH = 2;
 const MAX_REPOSITORY_LENGTH = 256;
 
 /** `repository` or `repository:version` as typed on the command line. */
@@ -35,9 +36,13 @@ export function formatRepositoryRef(ref: RepositoryRef): string {
 /** Throws unless `name` is a repository name (lower-case components joined by `/`). */
 export function checkRepositoryName(name: string): void {
   if (name === '') throw new Error('the repository name is empty');
-  if (name.length > MAX_REPOSITORY_LENGTH || !REPOSITORY_SYNTAX.test(name)) {
+  if (!REPOSITORY_SYNTAX.test(name)) {
     throw new Error(
       `"${name}" is not a repository name: expected lower-case letters and digits in components joined by '/', e.g. team/hello`,
     );
+  }
+  // ECR's limits, which the API enforces too.
+  if (name.length < MIN_REPOSITORY_LENGTH || name.length > MAX_REPOSITORY_LENGTH) {
+    throw new Error(`"${name}" is not a repository name: it must have ${MIN_REPOSITORY_LENGTH} to ${MAX_REPOSITORY_LENGTH} characters`);
   }
 }

@@ -54,6 +54,10 @@ Options:
   --platform-override <value=platform>
                                    use this platform for images whose tag's platform group is value,
                                    e.g. arm64=linux/arm64/v8 (repeatable)
+  --stale-after <duration>         a version still missing platforms this long after its first push
+                                   is stale: 30m, 6h, 2d, or never (the default)
+  --on-stale <choice>              wait (default), or publish-partial: publish what a stale version has
+  --on-drift <choice>              when someone else moves a published tag: report (default) or restore
 
 Platforms are os[(os.version)]/architecture[/variant], e.g. linux/amd64,linux/arm64,windows(10.0.20348)/amd64.
 
@@ -84,10 +88,11 @@ ${CONNECTION}`,
 
 With a version: everything known about it. Without: a table with one row per version and one column
 per platform (a short image digest, or - when missing), the state and the published index.
+Stale, failed and conflict versions are flagged with ! and explained under the table.
 
 Options:
   --json            print the API's answer as JSON
-  --state <state>   only versions in this state: waiting, publishing, published, failed or conflict
+  --state <state>   only versions in this state: waiting, stale, publishing, published, failed or conflict
   --limit <n>       show at most n versions
 
 ${CONNECTION}`,

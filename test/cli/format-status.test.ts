@@ -42,25 +42,28 @@ describe('formatStatusTable', () => {
     });
   });
 
-  describe('when versions failed, conflict or are stale', () => {
+  describe('when versions are stale, failed or in conflict', () => {
     it('flags them with ! and explains each under the table', () => {
       const versions = [
         status('2.6', 'publishing', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: published(['2.6', 'latest']) }),
         status('2.7', 'conflict', { 'linux/amd64': 'c', 'linux/arm64': 'd' }, { error: 'two images claim linux/arm64: 2.7-arm64 and 2.7-aarch64' }),
         status('2.8', 'failed', { 'linux/amd64': 'f' }, { error: { message: 'PutImage throttled; will retry' } }),
-        status('2.9', 'published', { 'linux/amd64': '9', 'linux/arm64': '8' }, { published: published(['2.9']) }),
+        status('2.9', 'stale', { 'linux/amd64': '9' }),
+        status('3.0', 'stale', { 'linux/amd64': '3' }, { published: { ...published(['3.0']), partial: true } }),
       ];
       expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64'])).toBe(
         [
-          'VERSION  linux/amd64   linux/arm64   STATE         PUBLISHED',
-          '2.6      aaaaaaaaaaaa  bbbbbbbbbbbb  publishing !  eeeeeeeeeeee',
-          '2.7      cccccccccccc  dddddddddddd  conflict !    -',
-          '2.8      ffffffffffff  -             failed !      -',
-          '2.9      999999999999  888888888888  published     eeeeeeeeeeee',
+          'VERSION  linux/amd64   linux/arm64   STATE       PUBLISHED',
+          '2.6      aaaaaaaaaaaa  bbbbbbbbbbbb  publishing  eeeeeeeeeeee',
+          '2.7      cccccccccccc  dddddddddddd  conflict !  -',
+          '2.8      ffffffffffff  -             failed !    -',
+          '2.9      999999999999  -             stale !     -',
+          '3.0      333333333333  -             stale !     eeeeeeeeeeee partial',
           '',
-          '! 2.6 stale: 2.6, latest still point at the index eeeeeeeeeeee, which was not built from the current images (state publishing)',
           '! 2.7 conflict: two images claim linux/arm64: 2.7-arm64 and 2.7-aarch64',
           '! 2.8 failed: PutImage throttled; will retry',
+          '! 2.9 stale: still waiting for linux/arm64',
+          '! 3.0 stale: still waiting for linux/arm64',
         ].join('\n'),
       );
     });
@@ -83,6 +86,11 @@ describe('formatVersionDetail', () => {
         'updated    2026-11-27T10:00:01.000Z',
       ].join('\n'),
     );
+  });
+
+  it('says when the published index is partial', () => {
+    const version = status('2.7', 'waiting', { 'linux/amd64': '01' }, { published: { ...published(['2.7']), partial: true } });
+    expect(formatVersionDetail(version).split('\n').find((line) => line.startsWith('published'))).toBe(`published  ${INDEX}  application/vnd.oci.image.index.v1+json  partial  tags 2.7  at 2026-11-27T10:00:01.000Z`);
   });
 
   it('flags a conflict and repeats its error under the block', () => {

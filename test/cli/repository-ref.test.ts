@@ -8,6 +8,8 @@ describe('parseRepositoryRef', () => {
     { input: 'team/sub-team/hello_world:2.7-rc1', want: { repository: 'team/sub-team/hello_world', version: '2.7-rc1' } },
     { input: 'a.b__c---d/e:V_1.0', want: { repository: 'a.b__c---d/e', version: 'V_1.0' } },
     { input: '', wantErr: /repository name is empty/ },
+    { input: 'h:1', wantErr: /2 to 256 characters/ },
+    { input: `${'a'.repeat(257)}`, wantErr: /2 to 256 characters/ },
     { input: ':2.7', wantErr: /repository name is empty/ },
     { input: 'Team/hello', wantErr: /is not a repository name/ },
     { input: 'team//hello', wantErr: /is not a repository name/ },

@@ -14,6 +14,9 @@ export interface StatusOptions {
   readonly limit?: number;
 }
 
+/** The largest page the API serves (its `limit` is 1 to 100). */
+const MAX_PAGE_SIZE = 100;
+
 /** `status`: one version as a block, or every version of a repository as a table (all pages). */
 export async function runStatus(client: ApiClient, options: StatusOptions, output: Output): Promise<void> {
   if (options.version !== undefined) {
@@ -43,7 +46,7 @@ async function listAllVersions(client: ApiClient, options: StatusOptions): Promi
     const remaining = options.limit === undefined ? undefined : options.limit - versions.length;
     const page = await client.listVersions(options.repository, {
       ...(options.state === undefined ? {} : { state: options.state }),
-      ...(remaining === undefined ? {} : { limit: remaining }),
+      ...(remaining === undefined ? {} : { limit: Math.min(remaining, MAX_PAGE_SIZE) }),
       ...(cursor === undefined ? {} : { cursor }),
     });
     versions.push(...page.versions);

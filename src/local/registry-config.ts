@@ -39,6 +39,11 @@ export interface RegistryConfigOptions {
    * headers, the shared secret included.
    */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug' | undefined;
+  /**
+   * Extra headers on every response. A per-start value (e.g. `X-Registry-Instance: <uuid>`) lets a
+   * starter tell its own registry from another process already answering on the port.
+   */
+  readonly responseHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The header that carries the notification secret, and how its value is built from the secret. */
@@ -77,6 +82,7 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
     `  secret: ${q(options.httpSecret)}`,
     '  headers:',
     '    X-Content-Type-Options: ["nosniff"]',
+    ...Object.entries(options.responseHeaders ?? {}).map(([name, value]) => `    ${q(name)}: [${q(value)}]`),
   ];
   if (options.htpasswdPath !== undefined) {
     lines.push('auth:', '  htpasswd:', '    realm: "manifest-assembler-local"', `    path: ${q(options.htpasswdPath)}`);

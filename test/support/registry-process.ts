@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -65,7 +65,9 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     const attempts = options.port === undefined ? 3 : 1;
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await findFreePort());
+      const instance = randomUUID();
       const config = renderRegistryConfig({
+        responseHeaders: { [INSTANCE_HEADER]: instance },
         addr: `127.0.0.1:${port}`,
         rootDirectory: dataDir,
         httpSecret: randomBytes(16).toString('hex'),
@@ -82,7 +84,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       const output = collectOutput(child);
       const url = `http://127.0.0.1:${port}`;
       try {
-        await waitUntilReady(url, child, output);
+        await waitUntilReady(url, instance, child, output);
       } catch (error) {
         await killProcess(child);
         if (attempt < attempts && /address already in use/.test(output.text())) continue;
@@ -131,7 +133,10 @@ function collectOutput(child: ChildProcess): Output {
   return { text: () => text };
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, output: Output): Promise<void> {
+/** Sent by our registry on every response, so that another process on the port is not taken for it. */
+const INSTANCE_HEADER = 'X-Registry-Instance';
+
+async function waitUntilReady(url: string, instance: string, child: ChildProcess, output: Output): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -140,7 +145,7 @@ async function waitUntilReady(url: string, child: ChildProcess, output: Output):
     try {
       const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
       await response.body?.cancel();
-      return;
+      if (response.headers.get(INSTANCE_HEADER) === instance) return;
     } catch {
       // Not listening yet.
     }

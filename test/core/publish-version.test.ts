@@ -28,7 +28,7 @@ async function setUp(w: World, images: RecordedImage[], input: Partial<Repositor
 }
 
 async function state(w: World) {
-  return deriveState(await w.store.getRepositoryConfig(repo), (await w.store.getVersion(repo, '2.7'))!);
+  return deriveState(await w.store.getRepositoryConfig(repo), (await w.store.getVersion(repo, '2.7'))!, w.clock.now());
 }
 
 describe('publishVersion', () => {

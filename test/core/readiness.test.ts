@@ -7,6 +7,7 @@ const amd64 = recordedImage('linux/amd64');
 const arm64 = recordedImage('linux/arm64/v8');
 const published = { digest: digestOf('index'), mediaType: 'application/vnd.oci.image.index.v1+json', size: 500, tags: ['2.7'], at: '2026-11-27T10:00:01.000Z' };
 const at = '2026-11-27T10:00:02.000Z';
+const NOW = Date.parse('2026-11-27T10:00:05.000Z');
 
 describe('missingPlatforms', () => {
   it('lists required platforms no image satisfies, in config order', () => {
@@ -43,6 +44,22 @@ describe('deriveState', () => {
     { name: 'no config: nothing is missing', record: complete, configured: false, want: 'publishing' },
   ];
   for (const { name, record: input, configured = true, want } of cases) {
-    it(name, () => expect(deriveState(configured ? config() : undefined, input)).toBe(want));
+    it(name, () => expect(deriveState(configured ? config() : undefined, input, NOW)).toBe(want));
   }
+});
+
+describe('deriveState with staleAfter', () => {
+  const waiting = record([amd64], { createdAt: '2026-11-27T10:00:00.000Z' });
+  const cases: Array<{ name: string; staleAfter: string | null; now: string; want: VersionState }> = [
+    { name: 'never stale without staleAfter', staleAfter: null, now: '2027-01-01T00:00:00.000Z', want: 'waiting' },
+    { name: 'waiting before staleAfter', staleAfter: '30m', now: '2026-11-27T10:29:59.999Z', want: 'waiting' },
+    { name: 'stale from staleAfter on', staleAfter: '30m', now: '2026-11-27T10:30:00.000Z', want: 'stale' },
+    { name: 'stale in days', staleAfter: '2d', now: '2026-11-29T10:00:00.000Z', want: 'stale' },
+  ];
+  for (const { name, staleAfter, now, want } of cases) {
+    it(name, () => expect(deriveState(config({ staleAfter }), waiting, Date.parse(now))).toBe(want));
+  }
+  it('a complete version is never stale', () => {
+    expect(deriveState(config({ staleAfter: '1m' }), record([amd64, arm64]), Date.parse('2027-01-01T00:00:00.000Z'))).toBe('publishing');
+  });
 });

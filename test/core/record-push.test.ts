@@ -27,7 +27,7 @@ describe('recordPush', () => {
     return { digest, outcome: await recordPush(w.deps, event(tag, digest)) };
   };
   const record = () => w.store.getVersion(repo, '2.7');
-  const state = async () => deriveState(await w.store.getRepositoryConfig(repo), (await record())!);
+  const state = async () => deriveState(await w.store.getRepositoryConfig(repo), (await record())!, w.clock.now());
   /** The index the version's per-arch tags call for now, built independently of the store. */
   const expectedIndex = async (tags: string[], choice: 'auto' | 'oci' | 'docker' = 'auto') => {
     const images = [];

@@ -17,6 +17,9 @@ describe('normaliseRepositoryConfig', () => {
       targetTags: ['{version}'],
       indexMediaType: 'auto',
       platformOverrides: {},
+      staleAfter: null,
+      onStale: 'wait',
+      onDrift: 'report',
     });
   });
 
@@ -37,6 +40,9 @@ describe('normaliseRepositoryConfig', () => {
       targetTags: ['{version}', 'v{version}'],
       indexMediaType: 'oci',
       platformOverrides: { armhf: 'linux/arm/v7' },
+      staleAfter: null,
+      onStale: 'wait',
+      onDrift: 'report',
     });
   });
 

@@ -3,6 +3,8 @@ import { MediaTypes } from '../../src/core/media-types.ts';
 import { toVersionStatus, type VersionStatus } from '../../src/core/version-status.ts';
 import { config, digestOf, record, recordedImage } from './fixtures.ts';
 
+const NOW = Date.parse('2026-11-27T10:00:05.000Z');
+
 describe('toVersionStatus', () => {
   const arm64 = recordedImage('linux/arm64', { tag: '2.7-arm64', pushedAt: '2026-11-27T10:00:00.000Z' });
   const amd64 = recordedImage('linux/amd64', { tag: '2.7-amd64', pushedAt: '2026-11-27T10:00:03.000Z' });
@@ -14,7 +16,7 @@ describe('toVersionStatus', () => {
       lease: { owner: 'owner-1', until: 1 },
       updatedAt: '2026-11-27T10:00:04.000Z',
     });
-    expect(toVersionStatus(input, config())).toEqual<VersionStatus>({
+    expect(toVersionStatus(input, config(), NOW)).toEqual<VersionStatus>({
       repository: 'hello',
       version: '2.7',
       state: 'published',
@@ -24,24 +26,24 @@ describe('toVersionStatus', () => {
         { platform: 'linux/amd64', digest: amd64.digest, mediaType: MediaTypes.ociManifest, size: amd64.size, tag: '2.7-amd64', pushedAt: '2026-11-27T10:00:03.000Z' },
         { platform: 'linux/arm64', digest: arm64.digest, mediaType: MediaTypes.ociManifest, size: arm64.size, tag: '2.7-arm64', pushedAt: '2026-11-27T10:00:00.000Z' },
       ],
-      published: { digest: digestOf('index'), mediaType: MediaTypes.ociIndex, tags: ['2.7'], at: '2026-11-27T10:00:04.000Z' },
+      published: { digest: digestOf('index'), mediaType: MediaTypes.ociIndex, tags: ['2.7'], at: '2026-11-27T10:00:04.000Z', partial: false },
       error: null,
       updatedAt: '2026-11-27T10:00:04.000Z',
     });
   });
 
   it('reports waiting with what is missing', () => {
-    const status = toVersionStatus(record([arm64]), config());
+    const status = toVersionStatus(record([arm64]), config(), NOW);
     expect(status).toMatchObject({ state: 'waiting', missingPlatforms: ['linux/amd64'], published: null, error: null });
   });
 
   it('shows the error of the current revision only', () => {
     const error = { kind: 'conflict' as const, message: '2.7-arm64 and 2.7-aarch64 both claim linux/arm64', at: '2026-11-27T10:00:00.000Z', revision: 4 };
-    expect(toVersionStatus(record([arm64, amd64], { revision: 4, error }), config())).toMatchObject({ state: 'conflict', error: error.message });
-    expect(toVersionStatus(record([arm64, amd64], { revision: 5, error }), config())).toMatchObject({ state: 'publishing', error: null });
+    expect(toVersionStatus(record([arm64, amd64], { revision: 4, error }), config(), NOW)).toMatchObject({ state: 'conflict', error: error.message });
+    expect(toVersionStatus(record([arm64, amd64], { revision: 5, error }), config(), NOW)).toMatchObject({ state: 'publishing', error: null });
   });
 
   it('without a config, requires nothing', () => {
-    expect(toVersionStatus(record([arm64]), undefined)).toMatchObject({ requiredPlatforms: [], missingPlatforms: [] });
+    expect(toVersionStatus(record([arm64]), undefined, NOW)).toMatchObject({ requiredPlatforms: [], missingPlatforms: [] });
   });
 });

@@ -138,3 +138,26 @@ export function withRandomYields<T extends object>(target: T, random: () => numb
     },
   });
 }
+
+/**
+ * Wraps a port so that every call first takes `latency()` ms of virtual time on `clock`: I/O latency.
+ * Calls of concurrent use cases then overlap, so one task's read and write can have another's write
+ * between them, and a slow call lets a later task overtake — in an order fixed by the seed behind `latency`.
+ */
+export function withLatency<T extends object>(target: T, clock: Clock, latency: () => number): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await clock.sleep(latency());
+        return (await Reflect.apply(value, object, args)) as unknown;
+      };
+    },
+  });
+}
+
+/** Mostly 0–`fastMs`, and one call in `1 / slowChance` takes `slowMs` to 2×`slowMs` (a throttled or paused call). */
+export function randomLatency(random: () => number, options: { fastMs: number; slowMs: number; slowChance: number }): () => number {
+  return () => Math.floor(random() < options.slowChance ? options.slowMs * (1 + random()) : random() * (options.fastMs + 1));
+}

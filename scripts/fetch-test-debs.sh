@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 DEBS_DIR="${DEBS_DIR:-.cache/debs}"
 ARCHES=(amd64 arm64 armhf)
 
+# Parallel test workers may all find a .deb missing at once: one fetches, the others wait and then
+# find it there (apt would also refuse two concurrent updates).
+mkdir -p "$DEBS_DIR"
+exec 9>"$DEBS_DIR/.lock"
+flock 9
+
 missing=()
 for arch in "${ARCHES[@]}"; do
   if ! compgen -G "$DEBS_DIR/busybox-static_*_${arch}.deb" >/dev/null; then
@@ -29,7 +35,6 @@ else
   echo "fetch-test-debs: not root; assuming arm64/armhf are already added to dpkg and apt lists are current" >&2
 fi
 
-mkdir -p "$DEBS_DIR"
 # apt-get download writes into the current directory and needs no root.
 (cd "$DEBS_DIR" && apt-get download -qq "${missing[@]}")
 ls -l "$DEBS_DIR"

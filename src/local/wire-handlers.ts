@@ -7,6 +7,7 @@ import { OciHttpImageRegistry } from '../adapters/oci-http-image-registry.ts';
 import { createDependencies } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
+import { awaitTagAt } from './await-tag.ts';
 import type { StackEndpoints, StackHandlers } from './local-stack.ts';
 
 /** The table the local stack keeps its state in (inside dynalite's data folder). */
@@ -14,7 +15,8 @@ export const LOCAL_TABLE_NAME = 'manifest-assembler';
 
 /**
  * The local composition: the same handlers as on AWS, with the OCI-HTTP registry adapter and a
- * DynamoDB client pointed at dynalite. Creates the table on first start.
+ * DynamoDB client pointed at dynalite. Creates the table on first start. A push event is held
+ * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }: StackEndpoints): Promise<StackHandlers> {
   const client = new DynamoDBClient({
@@ -24,15 +26,22 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }:
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   await ensureTable(client, LOCAL_TABLE_NAME);
+  const registry = new OciHttpImageRegistry({ baseUrl: registryUrl });
   const deps = createDependencies({
-    registry: new OciHttpImageRegistry({ baseUrl: registryUrl }),
+    registry,
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger,
   });
   const onImagePush = createOnImagePushHandler(deps);
   const api = createApiHandler(deps);
   return {
-    onImagePush: (event) => onImagePush(event, lambdaContext('on-image-push')),
+    onImagePush: async (event) => {
+      const { 'repository-name': repository, 'image-tag': tag, 'image-digest': digest } = event.detail;
+      if (!(await awaitTagAt(registry, repository, tag, digest))) {
+        logger.info('registry webhook: the tag does not point at the pushed digest; the handler will judge the push stale', { repository, tag, digest });
+      }
+      return onImagePush(event, lambdaContext('on-image-push'));
+    },
     api: (event) => api(event, lambdaContext('api')),
     close: () => client.destroy(),
   };

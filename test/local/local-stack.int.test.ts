@@ -119,6 +119,23 @@ describe('startLocalStack', () => {
     expect(index.manifests.map((m) => m.digest).sort()).toEqual([amd64.digest, arm64.digest].sort());
   });
 
+  it('republishes when one architecture is rebuilt under the same tag', async () => {
+    // distribution notifies before it moves the tag: the runner must not take the rebuild for a stale event.
+    const before = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { published: { digest: string } };
+    const rebuilt = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci', label: 'rebuild-1' });
+    const after = await eventually(async () => {
+      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
+        state: string;
+        published: { digest: string };
+        images: Array<{ platform: string; digest: string }>;
+      };
+      return body.state === 'published' && body.published.digest !== before.published.digest ? body : undefined;
+    }, 'the rebuild to be republished');
+    expect(after.images.find((image) => image.platform === 'linux/amd64')?.digest).toBe(rebuilt.digest);
+    const tag = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
+    expect(tag.headers.get('docker-content-digest')).toBe(after.published.digest);
+  });
+
   it('keeps the registry log out of its own output', async () => {
     const log = await readFile(join(dataDir, 'registry', 'registry.log'), 'utf8');
     expect(log).toContain('/v2/team/hello/manifests/2.7-amd64');

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { awaitTagAt } from '../../src/local/await-tag.ts';
+
+const OLD = `sha256:${'1'.repeat(64)}`;
+const NEW = `sha256:${'2'.repeat(64)}`;
+
+/** A registry whose tag reads as `answers` in turn (the last one repeats), on a fake clock. */
+function fakeRegistry(answers: Array<string | undefined>) {
+  let time = 0;
+  const calls: number[] = [];
+  return {
+    calls,
+    registry: {
+      resolveTag: async () => {
+        calls.push(time);
+        return answers.length > 1 ? answers.shift() : answers[0];
+      },
+    },
+    clock: { now: () => time, sleep: async (ms: number) => void (time += ms) },
+  };
+}
+
+describe('awaitTagAt', () => {
+  it('returns at once when the tag already points at the digest', async () => {
+    const fake = fakeRegistry([NEW]);
+    expect(await awaitTagAt(fake.registry, 'hello', '2.7-amd64', NEW, fake.clock)).toBe(true);
+    expect(fake.calls).toEqual([0]);
+  });
+
+  describe('when the registry has not written the tag yet (first push)', () => {
+    it('waits until the tag appears', async () => {
+      const fake = fakeRegistry([undefined, undefined, NEW]);
+      expect(await awaitTagAt(fake.registry, 'hello', '2.7-amd64', NEW, { ...fake.clock, pollMs: 10 })).toBe(true);
+      expect(fake.calls).toEqual([0, 10, 20]);
+    });
+  });
+
+  describe('when the tag still points at the image it replaces (a rebuild)', () => {
+    it('waits until it moves to the pushed digest', async () => {
+      const fake = fakeRegistry([OLD, OLD, NEW]);
+      expect(await awaitTagAt(fake.registry, 'hello', '2.7-amd64', NEW, fake.clock)).toBe(true);
+      expect(fake.calls).toHaveLength(3);
+    });
+  });
+
+  describe('when the tag has moved on (a stale event)', () => {
+    it('gives up after the timeout and says so', async () => {
+      const fake = fakeRegistry([OLD]);
+      expect(await awaitTagAt(fake.registry, 'hello', '2.7-amd64', NEW, { ...fake.clock, timeoutMs: 100, pollMs: 10 })).toBe(false);
+      expect(fake.calls.at(-1)).toBe(100);
+      expect(fake.calls).toHaveLength(11);
+    });
+  });
+
+  it('lets a registry failure through (the webhook answers 500 and the event comes back)', async () => {
+    const registry = { resolveTag: async () => Promise.reject(new Error('connection refused')) };
+    await expect(awaitTagAt(registry, 'hello', 't', NEW)).rejects.toThrow('connection refused');
+  });
+});

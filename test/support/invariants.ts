@@ -1,0 +1,264 @@
+import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
+import { computeDigest } from '../../src/core/digest.ts';
+import { buildIndex } from '../../src/core/index-builder.ts';
+import { ACCEPTED_MANIFEST_MEDIA_TYPES, Annotations, isIndexMediaType } from '../../src/core/media-types.ts';
+import { formatPlatform, isUnknownPlatform, normalisePlatform, platformFromJson, type Platform } from '../../src/core/platform.ts';
+import type { VersionStore } from '../../src/core/ports.ts';
+import { deriveState, missingPlatforms, selectIndexImages } from '../../src/core/readiness.ts';
+import type { RepositoryConfig } from '../../src/core/repository-config.ts';
+import { compileTagPattern, formatTargetTag, matchTag } from '../../src/core/tag-pattern.ts';
+import type { RecordedImage } from '../../src/core/version-record.ts';
+import { expectValidIndex } from './expect-valid-index.ts';
+import type { LogLine } from './fakes.ts';
+
+/**
+ * The invariants of DESIGN §5, checked against the registry itself (plain HTTP, no product code
+ * reading it) and the store, once events have stopped. Each check returns violations as sentences
+ * rather than failing at the first, so one failure message shows everything that went wrong.
+ */
+
+/** An index PUT the registry accepted (counted in a port wrapper or in the fault proxy). */
+export interface IndexPut {
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** One delivery of one event to the handler, and how it ended. */
+export interface Delivery {
+  readonly eventId: string;
+  readonly tag: string | undefined;
+  readonly digest: string;
+  /** The handler's outcome kind (`recorded`, `ignored`, `rejected`, `conflict`) or `thrown`. */
+  readonly outcome: string;
+  /** Whether this was the last attempt of its event (nothing redelivers it after). */
+  readonly final: boolean;
+}
+
+export interface RegistryStateInput {
+  /** The registry itself (not a fault proxy). */
+  readonly registryUrl: string;
+  readonly repository: string;
+  readonly config: RepositoryConfig;
+  readonly store: VersionStore;
+  readonly nowMs: number;
+  /** Printed in every violation, so a failing run can be replayed. */
+  readonly seed: number | string;
+  readonly indexPuts?: readonly IndexPut[];
+  /** Accepted PUTs allowed per distinct index digest (bounded retries). Default 3. */
+  readonly maxPutsPerIndex?: number;
+  /** Versions expected to be incomplete (their target tags must not exist). */
+  readonly expectIncomplete?: readonly string[];
+}
+
+export interface RegistryStateReport {
+  readonly versions: number;
+  readonly complete: number;
+  readonly incomplete: number;
+  readonly distinctIndexes: number;
+  readonly indexPuts: number;
+  readonly maxPutsOfOneIndex: number;
+  readonly violations: string[];
+}
+
+interface Fetched {
+  readonly status: number;
+  readonly raw: RawManifest;
+}
+
+async function getManifest(registryUrl: string, repository: string, reference: string): Promise<Fetched> {
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') },
+  });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+  return { status: response.status, raw: { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes } };
+}
+
+async function getJsonBlob(registryUrl: string, repository: string, digest: string): Promise<unknown> {
+  const response = await fetch(`${registryUrl}/v2/${repository}/blobs/${digest}`);
+  if (!response.ok) throw new Error(`blob ${repository}@${digest}: HTTP ${response.status}`);
+  return JSON.parse(await response.text()) as unknown;
+}
+
+async function listTags(registryUrl: string, repository: string): Promise<string[]> {
+  const response = await fetch(`${registryUrl}/v2/${repository}/tags/list?n=10000`);
+  if (response.status === 404) return [];
+  const body = (await response.json()) as { tags?: string[] | null };
+  return body.tags ?? [];
+}
+
+function parseJson(raw: RawManifest): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(raw.bytes)) as Record<string, unknown>;
+}
+
+/** The images a per-arch tag points to now, read from the registry as DESIGN §4.2 describes. */
+async function readTagImages(registryUrl: string, repository: string, tag: string): Promise<RecordedImage[]> {
+  const root = await getManifest(registryUrl, repository, tag);
+  if (root.status !== 200) return [];
+  const body = parseJson(root.raw);
+  const base = { tag, sourceDigest: root.raw.digest, pushedAt: '' };
+  if (!isIndexMediaType(root.raw.mediaType)) {
+    const config = (body['config'] as { digest: string }).digest;
+    const platform = platformFromJson(await getJsonBlob(registryUrl, repository, config));
+    if (platform === undefined || isUnknownPlatform(platform)) return [];
+    const normal = normalisePlatform(platform);
+    return [{ ...base, key: formatPlatform(normal), platform: normal, digest: root.raw.digest, mediaType: root.raw.mediaType, size: root.raw.size, attestations: [] }];
+  }
+  const children = (body['manifests'] ?? []) as Array<Descriptor & { platform?: unknown }>;
+  const isAttestation = (child: { annotations?: Readonly<Record<string, string>>; platform?: unknown }): boolean =>
+    child.annotations?.[Annotations.referenceType] === Annotations.attestationManifest ||
+    (platformFromJson(child.platform) !== undefined && isUnknownPlatform(platformFromJson(child.platform) as Platform));
+  const images: RecordedImage[] = [];
+  for (const child of children.filter((c) => !isAttestation(c))) {
+    const stored = await getManifest(registryUrl, repository, child.digest);
+    const json = platformFromJson(child.platform);
+    if (json === undefined) continue;
+    const platform = normalisePlatform(json);
+    const attestations = children
+      .filter((c) => isAttestation(c) && c.annotations?.[Annotations.referenceDigest] === child.digest)
+      .map(({ platform: _ignored, ...descriptor }) => descriptor as Descriptor);
+    images.push({ ...base, key: formatPlatform(platform), platform, digest: stored.raw.digest, mediaType: stored.raw.mediaType, size: stored.raw.size, attestations });
+  }
+  return images;
+}
+
+/**
+ * Checks DESIGN §5 invariants 1, 2, 3 and 5 for every version that has per-arch tags in the
+ * repository: a complete version's target tags hold exactly buildIndex(the images its per-arch tags
+ * point to now), byte for byte; an incomplete one has no target tag; the store reports the same;
+ * no distinct index was accepted more than `maxPutsPerIndex` times.
+ */
+export async function checkRegistryState(input: RegistryStateInput): Promise<RegistryStateReport> {
+  const { registryUrl, repository, config, store, seed } = input;
+  const violations: string[] = [];
+  const fail = (message: string): void => {
+    violations.push(`[seed ${seed}] ${repository}: ${message}`);
+  };
+  const pattern = compileTagPattern(config.tagPattern);
+  const tags = await listTags(registryUrl, repository);
+  const byVersion = new Map<string, string[]>();
+  for (const tag of tags) {
+    const match = matchTag(pattern, tag);
+    if (match !== undefined) byVersion.set(match.version, [...(byVersion.get(match.version) ?? []), tag]);
+  }
+  // A target tag can match the per-arch pattern too (`2.7-rc1`); it is not a per-arch tag.
+  const targetTags = new Set([...byVersion.keys()].flatMap((version) => config.targetTags.map((t) => formatTargetTag(t, version))));
+
+  let complete = 0;
+  let incomplete = 0;
+  const currentIndexes = new Set<string>();
+  for (const [version, versionTags] of [...byVersion].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const images = new Map<string, RecordedImage>();
+    for (const tag of versionTags.filter((t) => !targetTags.has(t)).sort()) {
+      for (const image of await readTagImages(registryUrl, repository, tag)) {
+        const other = images.get(image.key);
+        if (other !== undefined && other.digest !== image.digest) fail(`${version}: tags ${other.tag} and ${tag} both hold platform ${image.key} (a conflict the test did not plan)`);
+        else if (other === undefined) images.set(image.key, image);
+      }
+    }
+    const now = { images: Object.fromEntries(images) };
+    const missing = missingPlatforms(config, now);
+    const record = await store.getVersion(repository, version);
+    const targets = config.targetTags.map((t) => formatTargetTag(t, version));
+
+    if (missing.length > 0) {
+      incomplete++;
+      if (input.expectIncomplete !== undefined && !input.expectIncomplete.includes(version)) fail(`${version} is incomplete (missing ${missing.join(', ')}) but the test pushed all of it`);
+      for (const tag of targets) {
+        const served = await getManifest(registryUrl, repository, tag);
+        if (served.status !== 404) fail(`${version} is missing ${missing.join(', ')} but ${tag} exists (${served.raw.digest})`);
+      }
+      if (record !== undefined && deriveState(config, record, input.nowMs) !== 'waiting') fail(`${version}: the store says ${deriveState(config, record, input.nowMs)}, expected waiting`);
+      continue;
+    }
+
+    complete++;
+    if (input.expectIncomplete?.includes(version)) fail(`${version} was expected to be incomplete but all its platforms are there`);
+    const expected = buildIndex(selectIndexImages(config, now), config.indexMediaType).manifest;
+    currentIndexes.add(expected.digest);
+    for (const tag of targets) {
+      const served = await getManifest(registryUrl, repository, tag);
+      if (served.status !== 200) {
+        fail(`${version} is complete but ${tag} answers ${served.status}: its index was never published (inv. 1)`);
+        continue;
+      }
+      try {
+        expectValidIndex(served.raw);
+      } catch (error) {
+        fail(`${tag} (${served.raw.digest}) is not a valid index: ${(error as Error).message}`);
+      }
+      if (served.raw.digest !== expected.digest || Buffer.compare(Buffer.from(served.raw.bytes), Buffer.from(expected.bytes)) !== 0) {
+        const children = (parseJson(served.raw)['manifests'] as Array<{ digest: string; platform?: unknown }> | undefined) ?? [];
+        fail(
+          `${tag} holds ${served.raw.digest}, not buildIndex of what the per-arch tags point to now (${expected.digest}); ` +
+            `served children ${children.map((c) => `${JSON.stringify(c.platform)}=${c.digest.slice(7, 19)}`).join(' ')}; ` +
+            `expected ${[...images.values()].map((i) => `${i.key}=${i.digest.slice(7, 19)}`).join(' ')} (inv. 1, 2)`,
+        );
+      }
+    }
+    // Invariant 5: what the API would report is what the registry holds.
+    if (record === undefined) {
+      fail(`${version} is published in the registry but has no record`);
+      continue;
+    }
+    for (const image of images.values()) {
+      const recorded = record.images[image.key];
+      if (recorded?.digest !== image.digest) fail(`${version}: the store has ${image.key}=${recorded?.digest ?? 'nothing'}, the registry ${image.digest} (inv. 5)`);
+    }
+    const state = deriveState(config, record, input.nowMs);
+    if (state !== 'published') fail(`${version}: the store says ${state}${record.error ? ` (${record.error.message})` : ''}, expected published (inv. 5)`);
+    if (record.published?.digest !== expected.digest) fail(`${version}: the store says published ${record.published?.digest ?? 'nothing'}, the registry holds ${expected.digest} (inv. 5)`);
+    if (record.lease !== undefined && record.lease.until > input.nowMs) fail(`${version}: a live lease is left behind by ${record.lease.owner}`);
+  }
+
+  const putsByDigest = new Map<string, number>();
+  for (const put of input.indexPuts ?? []) putsByDigest.set(put.digest, (putsByDigest.get(put.digest) ?? 0) + 1);
+  const maxPuts = input.maxPutsPerIndex ?? 3;
+  for (const [digest, count] of putsByDigest) {
+    if (count > maxPuts) fail(`index ${digest} was put ${count} times (more than ${maxPuts}: once per event, not bounded retries; inv. 3)`);
+  }
+  if (input.indexPuts !== undefined) {
+    for (const digest of currentIndexes) if (!putsByDigest.has(digest)) fail(`index ${digest} is served but no PUT of it was counted`);
+  }
+  return {
+    versions: byVersion.size,
+    complete,
+    incomplete,
+    distinctIndexes: putsByDigest.size,
+    indexPuts: input.indexPuts?.length ?? 0,
+    maxPutsOfOneIndex: Math.max(0, ...putsByDigest.values()),
+    violations,
+  };
+}
+
+/**
+ * DESIGN §5 invariant 4: every delivery ended recorded, ignored or rejected with a logged reason, or
+ * thrown with a logged failure (and then redelivered or dead-lettered, never dropped).
+ */
+export function checkDeliveries(deliveries: readonly Delivery[], lines: readonly LogLine[], seed: number | string): string[] {
+  const violations: string[] = [];
+  const byEvent = new Map<string, LogLine[]>();
+  for (const line of lines) {
+    const id = line.fields['eventId'];
+    if (typeof id === 'string') byEvent.set(id, [...(byEvent.get(id) ?? []), line]);
+  }
+  const known = new Set(['recorded', 'ignored', 'rejected', 'conflict', 'thrown']);
+  for (const delivery of deliveries) {
+    const where = `[seed ${seed}] event ${delivery.eventId} (${delivery.tag ?? 'no tag'} ${delivery.digest.slice(0, 19)})`;
+    if (!known.has(delivery.outcome)) violations.push(`${where}: unknown outcome ${delivery.outcome}`);
+    const logged = byEvent.get(delivery.eventId) ?? [];
+    const expectedLine =
+      delivery.outcome === 'thrown'
+        ? (l: LogLine) => l.level === 'error' && /will be retried or dead-lettered/.test(l.message)
+        : delivery.outcome === 'ignored'
+          ? (l: LogLine) => /ignored/.test(l.message)
+          : delivery.outcome === 'rejected'
+            ? (l: LogLine) => /rejected/.test(l.message)
+            : delivery.outcome === 'conflict'
+              ? (l: LogLine) => /conflict/.test(l.message)
+              : (l: LogLine) => l.message === 'push recorded';
+    if (!logged.some(expectedLine)) violations.push(`${where}: ended ${delivery.outcome} without a log line saying so (inv. 4)`);
+    if (delivery.final && delivery.outcome === 'thrown') violations.push(`${where}: still failing after the last redelivery (dead-lettered)`);
+  }
+  return violations;
+}

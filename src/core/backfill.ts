@@ -11,7 +11,8 @@ export interface BackfillPlanEntry {
   readonly platforms: readonly string[];
   readonly missingPlatforms: readonly string[];
   readonly tags: readonly string[];
-  readonly action: 'publish' | 'wait';
+  /** `conflict`: two of its per-arch tags hold different images of one platform (listed in `problems`); a backfill would not publish it. */
+  readonly action: 'publish' | 'wait' | 'conflict';
 }
 
 export interface BackfillPlan {
@@ -30,7 +31,7 @@ export async function planBackfill(deps: Dependencies, repository: string, optio
   if (config === undefined) return undefined;
   const pattern = compileTagPattern(config.tagPattern);
   const tags = (await deps.registry.listTags(repository)).sort().slice(0, options.maxTags ?? 5_000);
-  const byVersion = new Map<string, { images: Record<string, RecordedImage>; tags: string[] }>();
+  const byVersion = new Map<string, { images: Record<string, RecordedImage>; tags: string[]; conflict: boolean }>();
   const problems: Array<{ tag: string; error: string }> = [];
   for (const tag of tags) {
     const match = matchTag(pattern, tag);
@@ -38,11 +39,24 @@ export async function planBackfill(deps: Dependencies, repository: string, optio
     try {
       const digest = await deps.registry.resolveTag(repository, tag);
       if (digest === undefined || (await deps.store.isPublishedTag(repository, tag, digest))) continue;
-      const override = match.platformHint === undefined ? undefined : config.platformOverrides[match.platformHint];
+      // Own keys only, as recordPush does: a tag ending in -constructor must not find Object.prototype's members.
+      const hint = match.platformHint;
+      const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
       const read = await readPushedImages(deps.registry, { repository, digest, tag, override, pushedAt: '' });
-      const entry = byVersion.get(match.version) ?? { images: {}, tags: [] };
+      const entry = byVersion.get(match.version) ?? { images: {}, tags: [], conflict: false };
       entry.tags.push(tag);
-      for (const image of read.images) entry.images[image.key] ??= image;
+      for (const image of read.images) {
+        const existing = entry.images[image.key];
+        if (existing === undefined) entry.images[image.key] = image;
+        else if (existing.digest !== image.digest) {
+          // What recordPush would find: a conflict, so the plan must not promise a publish.
+          entry.conflict = true;
+          problems.push({
+            tag,
+            error: `${existing.tag} (${existing.digest}) and ${tag} (${image.digest}) both claim platform ${image.key} of version ${match.version}`,
+          });
+        }
+      }
       byVersion.set(match.version, entry);
     } catch (error) {
       problems.push({ tag, error: describeError(error) });
@@ -52,7 +66,8 @@ export async function planBackfill(deps: Dependencies, repository: string, optio
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([version, entry]): BackfillPlanEntry => {
       const missing = missingPlatforms(config, entry);
-      return { version, platforms: Object.keys(entry.images).sort(), missingPlatforms: missing, tags: entry.tags, action: missing.length === 0 ? 'publish' : 'wait' };
+      const action = entry.conflict ? 'conflict' : missing.length === 0 ? 'publish' : 'wait';
+      return { version, platforms: Object.keys(entry.images).sort(), missingPlatforms: missing, tags: entry.tags, action };
     });
   return { repository, tagsScanned: tags.length, versions, problems };
 }

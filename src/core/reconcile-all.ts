@@ -8,6 +8,13 @@ export function reconcileCheckpointName(repository: string): string {
 }
 
 /**
+ * Where a pass that ran out of time stopped, so the next pass starts there instead of at the first
+ * repository again (which would starve every repository after one that needs a whole pass).
+ * `-pass` cannot clash with {@link reconcileCheckpointName}: repository names have no `:` after it.
+ */
+export const RECONCILE_PASS_CHECKPOINT = 'reconcile-pass:next-repository';
+
+/**
  * One scheduled pass over every configured repository, page by page, until each is covered or the
  * time budget runs out. Each repository resumes where the previous pass stopped (its cursor is
  * saved as a checkpoint), so a large registry is covered over several passes instead of never.
@@ -17,12 +24,15 @@ export async function reconcileAll(
   options: { deadline: number; limits?: ReconcileLimits },
 ): Promise<ReconcileReport[]> {
   const reports: ReconcileReport[] = [];
-  for (const { repository } of await deps.store.listRepositoryConfigs()) {
+  const repositories = (await deps.store.listRepositoryConfigs()).map((c) => c.repository);
+  const resumeAt = await deps.store.getCheckpoint(RECONCILE_PASS_CHECKPOINT);
+  for (const repository of startingAt(repositories, resumeAt)) {
     const checkpoint = reconcileCheckpointName(repository);
     let cursor = (await deps.store.getCheckpoint(checkpoint)) ?? null;
     do {
       if (deps.clock.now() >= options.deadline) {
         deps.logger.info('reconcile pass out of time; the next pass resumes here', { repository });
+        await deps.store.putCheckpoint(RECONCILE_PASS_CHECKPOINT, repository);
         return reports;
       }
       let report: ReconcileReport;
@@ -40,7 +50,14 @@ export async function reconcileAll(
       if (hasFindings(report)) deps.logger.info('reconciled', { ...report });
     } while (cursor !== null);
   }
+  if (resumeAt !== undefined) await deps.store.putCheckpoint(RECONCILE_PASS_CHECKPOINT, null);
   return reports;
+}
+
+/** The repositories in order, rotated to start at `first` (or the next one after it, if it is gone). */
+function startingAt(repositories: readonly string[], first: string | undefined): string[] {
+  const at = first === undefined ? -1 : repositories.findIndex((r) => r >= first);
+  return at <= 0 ? [...repositories] : [...repositories.slice(at), ...repositories.slice(0, at)];
 }
 
 function hasFindings(report: ReconcileReport): boolean {

@@ -33,6 +33,16 @@ export interface RegistryWebhookOptions {
 export function createRegistryWebhook(options: RegistryWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const { secret, onImagePush, logger, origin } = options;
   const processed = options.processed ?? new ProcessedEventIds();
+  // distribution gives up on a slow answer after its endpoint timeout (2 s) and sends the same event
+  // again while the first delivery is still being handled: the second one waits for the first.
+  const inFlight = new Map<string, Promise<unknown>>();
+  const runOnce = (id: string, run: () => Promise<unknown>): Promise<unknown> => {
+    const running = inFlight.get(id);
+    if (running !== undefined) return running;
+    const started = run().finally(() => inFlight.delete(id));
+    inFlight.set(id, started);
+    return started;
+  };
   return async (request, response) => {
     if (!hasBearerToken(request.headers, secret)) {
       logger.warn('registry webhook: refused a notification without the shared secret', { remote: request.socket.remoteAddress });
@@ -74,7 +84,7 @@ export function createRegistryWebhook(options: RegistryWebhookOptions): (request
         continue;
       }
       try {
-        await onImagePush(event);
+        await runOnce(id, () => onImagePush(event));
       } catch (error) {
         if (!isRetryable(error)) {
           // On AWS this event would land in the dead-letter queue after Lambda's retries. Here a

@@ -167,6 +167,42 @@ describe('createLocalHttpServer', () => {
       expect(h.pushes).toHaveLength(1);
     });
 
+    it('runs the handler once when the registry resends an event whose first delivery is still being handled', async () => {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let calls = 0;
+      const slow = createLocalHttpServer({
+        apiToken: TOKEN,
+        webhookSecret: SECRET,
+        logger: recordingLogger(h.logLines),
+        onImagePush: async () => {
+          calls += 1;
+          await gate;
+        },
+        api: async () => ({ statusCode: 200 }),
+      });
+      await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/v1/hooks/registry`;
+        const post = () =>
+          fetch(url, { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': EVENTS_TYPE }, body: JSON.stringify({ events: [pushEvent('e1', '1-amd64')] }) });
+        const first = post();
+        while (calls === 0) await new Promise((r) => setTimeout(r, 5));
+        let received = 1;
+        slow.on('request', () => (received += 1));
+        const second = post();
+        while (received < 2) await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 20)); // and let it read its body and reach the handler
+        release();
+        expect((await first).status).toBe(200);
+        expect((await second).status).toBe(200);
+        expect(calls).toBe(1);
+      } finally {
+        slow.closeAllConnections();
+        await new Promise((resolve) => slow.close(resolve));
+      }
+    });
+
     describe('when the push handler throws', () => {
       it('answers 500, does not remember the event, and handles it when it is redelivered', async () => {
         h.failures.set('e1', 2);

@@ -1,4 +1,4 @@
-import { Problem } from './api-types.ts';
+import type { Problem } from './api-types.ts';
 
 /**
  * The API answered with an error status. `problem` is its RFC 9457 body when it sent one; the
@@ -16,7 +16,11 @@ export class ApiError extends Error {
   }
 }
 
-/** Reads an error body: a problem+json document, API Gateway's `{"message": …}`, or nothing usable. */
+/**
+ * Reads an error body: a problem+json document, or API Gateway's `{"message": …}`. Each member is
+ * read on its own, so that one malformed member (an extension that shadows `status`, say) does not
+ * hide the `detail` the user needs.
+ */
 export function parseProblem(contentType: string | null, bodyText: string): Problem | undefined {
   if (!/json/i.test(contentType ?? '')) return undefined;
   let json: unknown;
@@ -25,13 +29,13 @@ export function parseProblem(contentType: string | null, bodyText: string): Prob
   } catch {
     return undefined;
   }
-  const parsed = Problem.safeParse(json);
-  if (!parsed.success) return undefined;
-  const problem = parsed.data;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const body = json as Record<string, unknown>;
+  const text = (key: string) => (typeof body[key] === 'string' ? { [key]: body[key] as string } : {});
+  const problem: Problem = { ...text('type'), ...text('title'), ...text('detail'), ...(typeof body['status'] === 'number' ? { status: body['status'] } : {}) };
   // API Gateway's own errors (a bad signature, a missing route) are {"message": "..."}, not problem+json.
-  const message = (json as Record<string, unknown>)['message'];
-  if (problem.detail === undefined && problem.title === undefined && typeof message === 'string') {
-    return { ...problem, title: message };
+  if (problem.detail === undefined && problem.title === undefined && typeof body['message'] === 'string') {
+    return { ...problem, title: body['message'] };
   }
   return problem;
 }

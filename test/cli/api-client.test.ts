@@ -103,6 +103,19 @@ describe('ApiClient', () => {
       await expect(odd.listVersions('hello')).rejects.toThrow(/GET \/v1\/repositories\/hello\/versions answered with a body the CLI does not understand: versions\.0\.repository/);
     });
 
+    it('still reads the detail when a problem member is malformed', async () => {
+      // Seen from the real API once: an extension named `status` replaced the numeric member.
+      const odd: typeof fetch = async () =>
+        new Response(JSON.stringify({ type: 'about:blank', title: 'Conflict', status: { state: 'waiting' }, detail: 'hello:1 is missing linux/arm64' }), {
+          status: 409,
+          headers: { 'content-type': 'application/problem+json' },
+        });
+      await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: odd }).publish('hello', '1', false)).rejects.toMatchObject({
+        status: 409,
+        message: 'hello:1 is missing linux/arm64',
+      });
+    });
+
     it('reads API Gateway\'s {"message"} errors and plain-text errors', async () => {
       const gateway: typeof fetch = async () => new Response('{"message":"Forbidden"}', { status: 403, headers: { 'content-type': 'application/json' } });
       await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: gateway }).listRepositories()).rejects.toMatchObject({ status: 403, message: 'Forbidden' });

@@ -54,7 +54,7 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
       sendProblem(response, 404, 'Not Found', `no route for ${path}: the API is under /v1`);
       return;
     }
-    const isHealth = path === HEALTH_PATH && (request.method === 'GET' || request.method === 'HEAD');
+    const isHealth = path === HEALTH_PATH && request.method === 'GET';
     if (!isHealth && !hasBearerToken(request.headers, options.apiToken)) {
       sendProblem(response, 401, 'Unauthorized', `this route needs Authorization: Bearer <token>${options.tokenHint ? `; the token is in ${options.tokenHint}` : ''}`, {
         'www-authenticate': 'Bearer',

@@ -94,7 +94,6 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     token: join(dataDir, 'api-token'),
     secret: join(dataDir, 'registry-secret'),
     dynamo: join(dataDir, 'dynamodb'),
-    registryDir: join(dataDir, 'registry'),
     registryData: join(dataDir, 'registry', 'data'),
     registryConfig: join(dataDir, 'registry', 'config.yml'),
     registryLog: join(dataDir, 'registry', 'registry.log'),

@@ -1,8 +1,20 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, type RepositoryConfigInput } from '../core/repository-config.ts';
+import { parseArgs } from 'node:util';
+import { OnDriftChoices, OnStaleChoices, type RepositoryConfigInput } from '../core/repository-config.ts';
 import { VersionStates, type VersionState } from '../core/version-record.ts';
 import { UsageError } from './cli-error.ts';
-import { parseRepositoryRef, checkRepositoryName } from './repository-ref.ts';
+import {
+  choice,
+  expectPositionals,
+  isIndexMediaTypeChoice,
+  isVersionState,
+  parseLimit,
+  parseOverrides,
+  parseStrict,
+  repositoryArgument,
+  repositoryRef,
+  splitList,
+  type Options,
+} from './arg-values.ts';
 import { Usages, type UsageName } from './usage.ts';
 
 /** Options every command that talks to the API accepts. */
@@ -33,8 +45,6 @@ export type Command =
 export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'run'; readonly command: Command; readonly global: GlobalOptions };
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 const GLOBAL_OPTIONS = {
   api: { type: 'string' },
@@ -215,42 +225,6 @@ function findCommandWords(argv: readonly string[]): string[] {
   return parseArgs({ args: [...argv], options: ALL_OPTIONS, strict: false, allowPositionals: true }).positionals;
 }
 
-function parseStrict<T extends Options>(argv: readonly string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
-  } catch (error) {
-    // node:util's messages name the option ("Unknown option '--x'"); the hint about '--' is for scripts, not users.
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(message, usage);
-  }
-}
-
-function expectPositionals(positionals: readonly string[], count: number, usage: string): void {
-  if (positionals.length < count) throw new UsageError(`missing argument after "${positionals.join(' ')}"`, usage);
-  if (positionals.length > count) {
-    throw new UsageError(`unexpected argument "${positionals.slice(count).join(' ')}"`, usage);
-  }
-}
-
-function repositoryArgument(positionals: readonly string[], at: number, usage: string): string {
-  expectPositionals(positionals, at + 1, usage);
-  const repository = positionals[at] ?? '';
-  try {
-    checkRepositoryName(repository);
-  } catch (error) {
-    throw new UsageError((error as Error).message, usage);
-  }
-  return repository;
-}
-
-function repositoryRef(text: string | undefined, usage: string) {
-  try {
-    return parseRepositoryRef(text ?? '');
-  } catch (error) {
-    throw new UsageError((error as Error).message, usage);
-  }
-}
-
 function globals(values: { api?: string; token?: string; region?: string; sigv4?: boolean }, usage: string): GlobalOptions {
   for (const name of ['api', 'token', 'region'] as const) {
     if (values[name] === '') throw new UsageError(`--${name} is empty`, usage);
@@ -261,40 +235,6 @@ function globals(values: { api?: string; token?: string; region?: string; sigv4?
     ...(values.token === undefined ? {} : { token: values.token }),
     ...(values.region === undefined ? {} : { region: values.region }),
   };
-}
-
-function splitList(values: readonly string[] | undefined, option: string, usage: string): string[] {
-  const items = (values ?? []).flatMap((value) => value.split(',')).map((item) => item.trim());
-  if (items.some((item) => item === '')) throw new UsageError(`${option} has an empty item (expected a,b,c)`, usage);
-  return items;
-}
-
-function parseOverrides(values: readonly string[], usage: string): Record<string, string> {
-  const overrides: Record<string, string> = {};
-  for (const text of values) {
-    const equals = text.indexOf('=');
-    const value = equals === -1 ? '' : text.slice(0, equals).trim();
-    const platform = equals === -1 ? '' : text.slice(equals + 1).trim();
-    if (value === '' || platform === '') {
-      throw new UsageError(`--platform-override "${text}" must be value=platform, e.g. arm64=linux/arm64/v8`, usage);
-    }
-    if (Object.hasOwn(overrides, value)) throw new UsageError(`--platform-override names "${value}" twice`, usage);
-    overrides[value] = platform;
-  }
-  return overrides;
-}
-
-function parseLimit(text: string, usage: string): number {
-  if (!/^[1-9]\d{0,6}$/.test(text)) throw new UsageError(`--limit "${text}" must be a whole number from 1`, usage);
-  return Number(text);
-}
-
-/** A value of a fixed set (`--on-stale wait`), checked here so that a typo is a usage error. */
-function choice<T extends Record<string, string>>(value: string | undefined, option: string, choices: T, usage: string): T[keyof T] | undefined {
-  if (value === undefined) return undefined;
-  const allowed = Object.values(choices);
-  if (!allowed.includes(value)) throw new UsageError(`${option} "${value}" must be ${allowed.join(' or ')}`, usage);
-  return value as T[keyof T];
 }
 
 function helpTopic(words: readonly string[]): UsageName {
@@ -313,10 +253,3 @@ function help(name: UsageName): ParsedCommandLine {
   return { kind: 'help', text: Usages[name] };
 }
 
-function isIndexMediaTypeChoice(value: string): value is (typeof IndexMediaTypeChoices)[keyof typeof IndexMediaTypeChoices] {
-  return Object.values<string>(IndexMediaTypeChoices).includes(value);
-}
-
-function isVersionState(value: string): value is VersionState {
-  return Object.values<string>(VersionStates).includes(value);
-}

@@ -28,8 +28,8 @@ export const TOKEN_FILE_NAME = 'api-token';
 
 /**
  * Decides where the API is and how to authenticate: `--api`, else MANIFEST_ASSEMBLER_API, else the
- * local default; SigV4 for API Gateway hosts or `--sigv4`; else `--token`, else the token file the
- * local stack writes into its data folder (DESIGN §6).
+ * local default; SigV4 for API Gateway hosts or `--sigv4`; else `--token`; else, for a loopback
+ * URL only, the token file the local stack writes into its data folder (DESIGN §6); else nothing.
  */
 export async function resolveConnection(global: GlobalOptions, context: ConnectionContext): Promise<Connection> {
   const apiText = global.api ?? nonEmpty(context.env['MANIFEST_ASSEMBLER_API']) ?? DEFAULT_API_URL;
@@ -54,18 +54,19 @@ export async function resolveConnection(global: GlobalOptions, context: Connecti
     };
   }
   if (global.token !== undefined) return { baseUrl, auth: new BearerAuth(global.token), authDescription: 'the token given with --token' };
+  // The data folder's token belongs to the local stack: it is never sent to another host.
+  if (!isLoopbackHost(baseUrl.hostname)) {
+    return { baseUrl, auth: new NoAuth(), authDescription: 'no credentials (pass --token, or --sigv4 for an API behind IAM auth)' };
+  }
   const tokenPath = resolve(context.cwd, nonEmpty(context.env['DATA_DIR']) ?? '.local', TOKEN_FILE_NAME);
   const token = (await (context.readTextFile ?? readOptionalFile)(tokenPath))?.trim();
-  if (token !== undefined && token !== '') {
-    return { baseUrl, auth: new BearerAuth(token), authDescription: `the token in ${tokenPath}` };
-  }
-  if (isLoopbackHost(baseUrl.hostname)) {
+  if (token === undefined || token === '') {
     throw new CliError(
       `no API token: ${tokenPath} ${token === undefined ? 'does not exist' : 'is empty'}. The local stack writes it when it starts: ` +
         'run `npx manifest-assembler start` (or `npm start`) in another terminal, with the same DATA_DIR, or pass --token.',
     );
   }
-  return { baseUrl, auth: new NoAuth(), authDescription: 'no credentials (pass --token, or --sigv4 for an API behind IAM auth)' };
+  return { baseUrl, auth: new BearerAuth(token), authDescription: `the token in ${tokenPath}` };
 }
 
 async function readOptionalFile(path: string): Promise<string | undefined> {

@@ -228,6 +228,18 @@ describe('main', () => {
       expect(api.requests).toHaveLength(0);
     });
 
+    it('never sends the local token to another host', async () => {
+      const sent: Headers[] = [];
+      const recordingFetch: typeof fetch = async (_input, init) => {
+        sent.push(new Headers(init?.headers));
+        return new Response('{"repositories":[]}', { status: 200, headers: { 'content-type': 'application/json' } });
+      };
+      const result = await run(['repos', '--api', 'https://api.example.test'], { fetch: recordingFetch });
+      expect(result.code).toBe(0);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.get('authorization')).toBeNull();
+    });
+
     it('uses --api over MANIFEST_ASSEMBLER_API', async () => {
       const other = await FakeApiServer.start();
       try {

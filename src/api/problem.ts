@@ -25,7 +25,8 @@ const TITLES: Record<number, string> = {
 };
 
 export function problemResponse(status: number, detail: string, extensions: Record<string, unknown> = {}): APIGatewayProxyStructuredResultV2 {
-  const problem: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extensions };
+  // Extensions first: they must never overwrite the RFC 9457 members.
+  const problem: Problem = { ...extensions, type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail };
   return { statusCode: status, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(problem) };
 }
 

@@ -33,7 +33,8 @@ export async function publishNow(deps: Dependencies, repository: string, version
   if ((await deps.store.getRepositoryConfig(repository)) === undefined) {
     throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
   }
-  const outcome = await publishVersion(deps, repository, version, { revision: record.revision, allowPartial });
+  // API Gateway answers within 30 s: wait for another publisher 20 s at most, then 503 (retry).
+  const outcome = await publishVersion(deps, repository, version, { revision: record.revision, allowPartial, waitForLeaseMs: 20_000 });
   const status = await getVersionStatus(deps, repository, version);
   switch (outcome.kind) {
     case 'published':
@@ -44,12 +45,12 @@ export async function publishNow(deps: Dependencies, repository: string, version
       return problemResponse(409, `${repository}:${version} is missing ${outcome.missing.join(', ')}; publish with allowPartial to publish what is there`, {
         code: ErrorCodes.incomplete,
         missingPlatforms: outcome.missing,
-        status,
+        version: status,
       });
     case 'conflict':
-      return problemResponse(409, outcome.message, { code: ErrorCodes.conflict, status });
+      return problemResponse(409, outcome.message, { code: ErrorCodes.conflict, version: status });
     case 'failed':
-      return problemResponse(502, outcome.message, { status });
+      return problemResponse(502, outcome.message, { version: status });
     case 'not-found':
       throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
     default:

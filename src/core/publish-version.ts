@@ -22,13 +22,21 @@ export interface PublishOptions {
   readonly allowPartial?: boolean;
   /** Put the index even if this revision was published already (the reconciler restoring a moved tag). */
   readonly force?: boolean;
+  /** The repository's config when the caller has just read it (saves a read). */
+  readonly config?: RepositoryConfig;
+  /** How long to wait for another publisher; default {@link PublishTiming.waitForLeaseMs}. */
+  readonly waitForLeaseMs?: number;
 }
 
 /** Timing of the publish protocol; defaults suit Lambda (60 s timeout) and the local runner alike. */
 export const PublishTiming = {
   leaseMs: 30_000,
-  /** How long a caller waits for another publisher before giving up with a retryable error. */
-  waitForLeaseMs: 25_000,
+  /**
+   * How long a caller waits for another publisher before giving up with a retryable error: longer
+   * than a lease, so a caller outlives a dead holder's lease and takes over in the same invocation
+   * (on-image-push has 60 s).
+   */
+  waitForLeaseMs: 40_000,
   pollStartMs: 20,
   pollMaxMs: 500,
   putAttempts: 4,
@@ -50,7 +58,7 @@ export async function publishVersion(deps: Dependencies, repository: string, ver
   const { store, clock, logger } = deps;
   const owner = deps.newId();
   const log = { repository, version, owner };
-  const deadline = clock.now() + PublishTiming.waitForLeaseMs;
+  const deadline = clock.now() + (options.waitForLeaseMs ?? PublishTiming.waitForLeaseMs);
   let responsibleFor = options.revision;
   let pollMs: number = PublishTiming.pollStartMs;
 
@@ -71,8 +79,15 @@ export async function publishVersion(deps: Dependencies, repository: string, ver
       continue;
     }
 
-    const config = await store.getRepositoryConfig(repository);
-    const attempt = await publishHeldRevision(deps, held, config, owner, options);
+    const config = options.config ?? (await store.getRepositoryConfig(repository));
+    let attempt: PublishOutcome;
+    try {
+      attempt = await publishHeldRevision(deps, held, config, owner, options);
+    } catch (error) {
+      // Give the lease back at once rather than make everyone wait for it to expire.
+      await store.releaseLease(repository, version, owner, held.revision).catch(() => undefined);
+      throw error;
+    }
     const released = await store.releaseLease(repository, version, owner, held.revision);
     if (released === 'revision-moved') {
       // Images changed while we held the lease: whoever recorded them is waiting for us; go again.
@@ -118,7 +133,12 @@ async function publishHeldRevision(
   try {
     // Remembered before the put, so the push event our own put causes is recognised and ignored.
     for (const tag of tags) await store.rememberPublishedTag(repository, tag, manifest.digest);
-    for (const tag of tags) await putWithRetry(deps, repository, tag, manifest);
+    for (const tag of tags) {
+      // A replay (the index put, then the process died before recording it) needs no second put:
+      // PutImage has a small quota shared with every docker push.
+      if ((await registry.resolveTag(repository, tag)) === manifest.digest) continue;
+      await putWithRetry(deps, repository, tag, manifest);
+    }
   } catch (error) {
     const conflict = isDomainError(error) && error.code === ErrorCodes.tagImmutable;
     const message = describeError(error);

@@ -46,9 +46,9 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   const { store, registry } = deps;
   const { repository, tag } = event;
   if (tag === undefined || tag === '') return { kind: 'ignored', reason: 'no tag (a push by digest, e.g. a child of an index)' };
-  const config = await store.getRepositoryConfig(repository);
+  const [config, ownPublish] = await Promise.all([store.getRepositoryConfig(repository), store.isPublishedTag(repository, tag, event.digest)]);
   if (config === undefined) return { kind: 'ignored', reason: `repository ${repository} has no configuration` };
-  if (await store.isPublishedTag(repository, tag, event.digest)) {
+  if (ownPublish) {
     return { kind: 'ignored', reason: `${repository}:${tag} is an index manifest-assembler published itself` };
   }
   const match = matchTag(compileTagPattern(config.tagPattern), tag);
@@ -62,11 +62,17 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   let digest = event.digest;
   for (let move = 0; move <= MAX_TAG_MOVES; move++) {
     const recorded = await recordImages(deps, config, repository, match.version, tag, digest, match.platformHint);
+    if (recorded.kind === 'tag-moved') {
+      deps.logger.info('tag moved while recording; recording its new image', { repository, tag, from: digest, to: recorded.to });
+      digest = recorded.to;
+      continue;
+    }
     if (recorded.kind !== 'recorded') return recorded;
-    // Checked after the write: if a newer push of this tag was recorded before ours, ours must not win.
+    // Checked again after the write: a newer push of this tag recorded between our last look and our
+    // write must not lose to us.
     const after = await registry.resolveTag(repository, tag);
     if (after === undefined || after === digest) {
-      const publish = await publishVersion(deps, repository, match.version, { revision: recorded.record.revision });
+      const publish = await publishVersion(deps, repository, match.version, { revision: recorded.record.revision, config });
       return { kind: 'recorded', version: match.version, revision: recorded.record.revision, changed: recorded.changed, platforms: recorded.platforms, publish };
     }
     deps.logger.info('tag moved while recording; recording its new image', { repository, tag, from: digest, to: after });
@@ -79,7 +85,7 @@ type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; pla
 
 async function recordImages(
   deps: Dependencies, config: RepositoryConfig, repository: string, version: string, tag: string, digest: string, hint: string | undefined,
-): Promise<Recorded | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
+): Promise<Recorded | { kind: 'tag-moved'; to: string } | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
   const now = new Date(clock.now()).toISOString();
   // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
@@ -118,6 +124,10 @@ async function recordImages(
       }
       return { kind: 'conflict', version, message };
     }
+    // Looked at just before writing, so an event that went stale while we read its manifest (the tag
+    // was rebuilt meanwhile) does not overwrite the newer image, even for a moment.
+    const current = await registry.resolveTag(repository, tag);
+    if (current !== undefined && current !== digest) return { kind: 'tag-moved', to: current };
     const updated = await store.updateImages(repository, version, plan.change, record?.revision ?? 0, now);
     if (updated !== undefined) return { kind: 'recorded', record: updated, changed: true, platforms: images.map((i) => i.key) };
     // Someone else wrote first: read again and re-plan on top of their change.

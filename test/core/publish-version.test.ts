@@ -132,15 +132,38 @@ describe('publishVersion', () => {
     expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe(buildIndex([amd64, arm64], 'auto').manifest.digest);
   });
 
-  it('gives up with a retryable busy error while a fresh dead lease is live, and a retry after expiry publishes', async () => {
+  it('outlasts a fresh dead lease and takes over when it expires, in the same call', async () => {
+    await setUp(w, [amd64, arm64]);
+    const start = w.clock.now();
+    await w.store.acquireLease(repo, '2.7', 'dead', start, PublishTiming.leaseMs);
+    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
+    expect(w.clock.now() - start).toBeGreaterThan(PublishTiming.leaseMs);
+    expect(w.registry.calls.putManifest).toBe(1);
+  });
+
+  it('gives up with a retryable busy error when told to wait less than the dead lease has left', async () => {
     await setUp(w, [amd64, arm64]);
     await w.store.acquireLease(repo, '2.7', 'dead', w.clock.now(), PublishTiming.leaseMs);
-    const error = await publishVersion(w.deps, repo, '2.7', { revision: 1 }).catch((e: unknown) => e);
+    const error = await publishVersion(w.deps, repo, '2.7', { revision: 1, waitForLeaseMs: 1_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: ErrorCodes.busy, retryable: true });
     expect(w.registry.calls.putManifest).toBe(0);
     w.clock.advance(PublishTiming.leaseMs);
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
+  });
+
+  it('gives the lease back at once when the store fails mid-publish', async () => {
+    await setUp(w, [amd64, arm64]);
+    const original = w.store.recordPublished.bind(w.store);
+    w.store.recordPublished = async () => {
+      throw new Error('store unavailable');
+    };
+    await expect(publishVersion(w.deps, repo, '2.7', { revision: 1 })).rejects.toThrow('store unavailable');
+    w.store.recordPublished = original;
+    expect((await w.store.getVersion(repo, '2.7'))?.lease).toBeUndefined();
+    // The retry needs no second put: the tag already holds the index.
+    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
+    expect(w.registry.calls.putManifest).toBe(1);
   });
 
   it('publishes again with the newer images when the revision moves during publish', async () => {

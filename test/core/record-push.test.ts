@@ -234,21 +234,25 @@ describe('recordPush', () => {
     expect((await record())?.images['linux/arm64']).toMatchObject({ digest: taker.digest, tag: '2.7-aarch64' });
   });
 
-  it('records the new image when the tag moves while the old one is being recorded', async () => {
+  it.each([
+    // The 2nd resolve is the look just before the write: the stale image is never written.
+    { when: 'just before the write', resolve: 2, revision: 2 },
+    // The 3rd is the check after the write: the stale image was written, and is replaced at once.
+    { when: 'just after the write', resolve: 3, revision: 3 },
+  ])('records the new image when the tag moves $when', async ({ resolve: moveAt, revision }) => {
     await push('linux/amd64', '2.7-amd64');
     const old = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'old' });
     let newer: string | undefined;
     let resolves = 0;
     w.registry.beforeCall = (method, args) => {
-      // The second resolve of 2.7-arm64 is the check after the write: move the tag just before it.
-      if (method === 'resolveTag' && args[1] === '2.7-arm64' && ++resolves === 2) {
+        if (method === 'resolveTag' && args[1] === '2.7-arm64' && ++resolves === moveAt) {
         newer = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'new' }).manifest.digest;
       }
     };
     const outcome = await recordPush(w.deps, event('2.7-arm64', old.manifest.digest));
     w.registry.beforeCall = undefined;
     expect(newer).toBeDefined();
-    expect(outcome).toMatchObject({ kind: 'recorded', revision: 3, publish: { kind: 'published', revision: 3 } });
+    expect(outcome).toMatchObject({ kind: 'recorded', revision, publish: { kind: 'published', revision } });
     expect((await record())?.images['linux/arm64']?.digest).toBe(newer);
     expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe((await expectedIndex(['2.7-amd64', '2.7-arm64'])).digest);
     expect(w.logger.messages('info')).toContain('tag moved while recording; recording its new image');

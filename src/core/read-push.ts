@@ -1,4 +1,5 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
+import { computeDigest } from './digest.ts';
 import { describeError, UnsupportedManifestError } from './errors.ts';
 import { parseManifest, type ImageManifest } from './manifest.ts';
 import { Annotations, isImageManifestMediaType, Limits } from './media-types.ts';
@@ -27,7 +28,7 @@ export interface ReadPush {
  * real platform, each carrying the attestation manifests that describe it.
  */
 export async function readPushedImages(registry: ImageRegistry, push: PushToRead): Promise<ReadPush> {
-  const root = parseManifest(await registry.fetchManifest(push.repository, push.digest));
+  const root = parseManifest(checkFetchedManifest(await registry.fetchManifest(push.repository, push.digest), push.digest));
   if (root.kind === 'image') {
     const platform = push.override !== undefined ? parsePlatform(push.override) : await readConfigPlatform(registry, push.repository, root);
     if (isUnknownPlatform(platform)) return { images: [], skipped: [`${push.digest} is an attestation (platform unknown/unknown)`] };
@@ -43,7 +44,7 @@ export async function readPushedImages(registry: ImageRegistry, push: PushToRead
       skipped.push(`child ${child.digest} of ${push.digest} has media type ${child.mediaType}, not an image manifest`);
       continue;
     }
-    const raw = await registry.fetchManifest(push.repository, child.digest);
+    const raw = checkFetchedManifest(await registry.fetchManifest(push.repository, child.digest), child.digest);
     checkChildDescriptor(child, raw, push.digest);
     const manifest = parseManifest(raw);
     if (manifest.kind !== 'image') {
@@ -85,6 +86,13 @@ export function isAttestation(descriptor: Descriptor): boolean {
 
 async function readConfigPlatform(registry: ImageRegistry, repository: string, manifest: ImageManifest): Promise<Platform> {
   const bytes = await registry.fetchBlob(repository, manifest.config, Limits.configBytes);
+  // Adapters verify too; checked again here because the platform decides where the image goes.
+  const actual = computeDigest(bytes);
+  if (actual !== manifest.config.digest) {
+    throw new UnsupportedManifestError(`config ${manifest.config.digest} of ${manifest.raw.digest}: the registry served bytes that do not match it (${actual})`, {
+      digest: manifest.raw.digest,
+    });
+  }
   let config: unknown;
   try {
     config = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -108,6 +116,24 @@ function normalise(platform: Platform, what: string): Platform {
   } catch (error) {
     throw new UnsupportedManifestError(`${what}: ${describeError(error)}`);
   }
+}
+
+/**
+ * The index we build references these exact bytes by digest and size, so they are checked here as
+ * well as in the adapter: a registry (or proxy) that serves other bytes must not end up in an index.
+ */
+function checkFetchedManifest(raw: RawManifest, digest: string): RawManifest {
+  const actual = computeDigest(raw.bytes);
+  if (raw.digest !== digest || actual !== digest || raw.size !== raw.bytes.byteLength) {
+    throw new UnsupportedManifestError(
+      `manifest ${digest}: the registry served ${raw.bytes.byteLength} bytes that do not match it (they hash to ${actual})`,
+      { digest },
+    );
+  }
+  if (raw.bytes.byteLength > Limits.manifestBytes) {
+    throw new UnsupportedManifestError(`manifest ${digest} is ${raw.bytes.byteLength} bytes, more than ${Limits.manifestBytes}`, { digest });
+  }
+  return raw;
 }
 
 // The index we build references the child by what the registry stores; a pushed index that lies

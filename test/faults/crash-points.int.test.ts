@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PublishTiming } from '../../src/core/publish-version.ts';
+import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
+import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
+import { pushImage } from '../support/images.ts';
+import { checkDeliveries, checkRegistryState, type Delivery, type IndexPut } from '../support/invariants.ts';
+import { seededRandom } from '../support/fakes.ts';
+import { Crash, CrashingProcess, type CrashPoint } from './crash.ts';
+import { deliverWithRetry, ecrPushEvent, makeDynamoStore, makeStack, reconcileFindings, reconcileToEnd, ScaledClock } from './harness.ts';
+import { recordSuiteFigures } from './summary.ts';
+
+// Suite 4 of issue 4: the process killed at each step of the publish protocol. The last per-arch
+// push of a version is handled by a process that dies at the crash point; its lease stays behind.
+// Until the lease expires nobody else publishes; after it, a redelivery of the event (Lambda's
+// retry) or a reconcile pass finishes the publish: it puts the index under the target tags that do
+// not hold it yet (and only those: `putsAfter`), records it, and every invariant holds. Over the
+// whole story each target tag receives the index exactly once.
+
+const registryUrl = inject('registryUrl');
+const TARGET_TAGS = ['{version}', 'v{version}'];
+
+const CRASH_POINTS: Array<CrashPoint & { holdsLease: boolean; putsAfter: number }> = [
+  { port: 'store', method: 'updateImages', when: 'after', description: 'after recording the images, before publishing', holdsLease: false, putsAfter: 2 },
+  { port: 'store', method: 'rememberPublishedTag', when: 'after', description: 'after remembering the tag, before putting the index', holdsLease: true, putsAfter: 2 },
+  { port: 'registry', method: 'putManifest', when: 'after', nth: 1, description: 'between putting the first target tag and the second', holdsLease: true, putsAfter: 1 },
+  { port: 'registry', method: 'putManifest', when: 'after', nth: 2, description: 'after putting the index, before recording it', holdsLease: true, putsAfter: 0 },
+  { port: 'store', method: 'recordPublished', when: 'after', description: 'after recording the publish, before releasing the lease', holdsLease: true, putsAfter: 0 },
+];
+const RECOVERIES = ['redelivery', 'reconcile'] as const;
+const CASES = CRASH_POINTS.flatMap((point) => RECOVERIES.map((recovery) => ({ point, recovery, name: `${point.description}; recovered by ${recovery}` }))).filter((c) => c.name.includes(process.env['FAULT_CASE'] ?? ''));
+
+let client: DynamoDBClient;
+let tableName: string;
+const started = Date.now();
+const figures = { versions: 0, eventsDelivered: 0, indexPuts: 0, distinct: new Set<string>(), maxPuts: 0, crashes: 0 };
+
+beforeAll(async () => {
+  client = makeDynamoClient();
+  tableName = await createUniqueTable(client, 'faults-crash');
+});
+
+afterAll(() => {
+  recordSuiteFigures({
+    suite: 'crash points', seeds: ['-'], versions: figures.versions, eventsDelivered: figures.eventsDelivered, duplicates: 0,
+    faults: { 'process killed mid-publish': figures.crashes }, indexPuts: figures.indexPuts, distinctIndexes: figures.distinct.size,
+    maxPutsOfOneIndex: figures.maxPuts, ms: Date.now() - started,
+  });
+  client?.destroy();
+});
+
+describe('the process killed between the steps of a publish', () => {
+  it.each(CASES)('$name', async ({ point, recovery }) => {
+    const store = makeDynamoStore(client, tableName);
+    const clock = new ScaledClock();
+    const deliveries: Delivery[] = [];
+    const random = seededRandom(1);
+    const repository = `faults/crash-${point.method.toLowerCase()}-${point.nth ?? 1}-${recovery}-${Math.floor(Math.random() * 1e6)}`;
+    const config = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: TARGET_TAGS });
+    await store.putRepositoryConfig(repository, config);
+
+    const healthy = makeStack({ registryUrl, store, clock });
+    const victim = new CrashingProcess(point);
+    const doomed = makeStack({
+      registryUrl, store, clock: victim.clock(clock), logger: healthy.logger,
+      wrapRegistry: (registry) => victim.wrap('registry', registry),
+      wrapStore: (inner) => victim.wrap('store', inner),
+    });
+    const event = (tag: string, digest: string, mediaType: string, id: string) => ({ repository, tag, digest, mediaType, id });
+
+    const amd64 = await pushImage(registryUrl, repository, '1.0-amd64', { arch: 'amd64', format: 'oci' });
+    expect(await deliverWithRetry(healthy, event('1.0-amd64', amd64.digest, amd64.mediaType, 'amd64'), deliveries, { random, maxAttempts: 1 })).toBe('recorded');
+    const arm64 = await pushImage(registryUrl, repository, '1.0-arm64', { arch: 'arm64', format: 'oci' });
+    const last = event('1.0-arm64', arm64.digest, arm64.mediaType, 'arm64');
+
+    // The last push is handled by the process that dies.
+    await expect(doomed.handle(ecrPushEvent(repository, arm64.digest, '1.0-arm64', arm64.mediaType, 'arm64-crash'))).rejects.toBeInstanceOf(Crash);
+    figures.crashes++;
+    const putsBeforeRecovery = healthy.registry.puts.length + doomed.registry.puts.length;
+    const left = await store.getVersion(repository, '1.0');
+    expect(left?.lease !== undefined && left.lease.until > clock.now(), 'the dead process still holds the lease').toBe(point.holdsLease);
+    expect(healthy.logger.lines.some((l) => l.level === 'error' && l.fields['eventId'] === 'arm64-crash'), 'the failed invocation is logged').toBe(true);
+
+    if (point.holdsLease) {
+      // Before the lease expires, a reconcile pass leaves the version to its (dead) publisher.
+      const early = reconcileFindings(await reconcileToEnd(healthy.deps, repository));
+      expect(early.published, 'nobody publishes beside a live lease').toEqual([]);
+      clock.advance(PublishTiming.leaseMs + 1_000);
+    }
+
+    if (recovery === 'redelivery') {
+      expect(await deliverWithRetry(healthy, last, deliveries, { random, maxAttempts: 3 })).toBe('recorded');
+    } else {
+      const findings = reconcileFindings(await reconcileToEnd(healthy.deps, repository));
+      expect(findings.failures).toEqual([]);
+        // After a crash past recordPublished there is nothing left to publish.
+      expect(findings.published).toEqual(point.method === 'recordPublished' ? [] : ['1.0']);
+    }
+
+    const puts: IndexPut[] = [...healthy.registry.puts, ...doomed.registry.puts];
+    expect(puts.length - putsBeforeRecovery, `index PUTs after recovering from a crash ${point.description}`).toBe(point.putsAfter);
+    const state = await checkRegistryState({ registryUrl, repository, config, store, seed: `crash ${point.description}`, nowMs: clock.now(), indexPuts: puts, maxPutsPerIndex: 1 });
+    expect([...state.violations, ...checkDeliveries(deliveries, healthy.logger.lines, point.description)]).toEqual([]);
+    expect(state.complete).toBe(1);
+    expect(state.distinctIndexes, 'one index, whatever was put twice').toBe(1);
+
+    figures.versions++;
+    figures.eventsDelivered += deliveries.length + 1;
+    figures.indexPuts += puts.length;
+    for (const put of puts) figures.distinct.add(`${repository} ${put.digest}`);
+    figures.maxPuts = Math.max(figures.maxPuts, state.maxPutsOfOneIndex);
+  });
+});

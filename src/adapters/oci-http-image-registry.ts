@@ -5,7 +5,7 @@ import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../core/media-types.ts';
 import type { ImageRegistry } from '../core/ports.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import type { Credentials } from './oci-http/auth.ts';
-import { readLimitedBody } from './oci-http/body.ts';
+import { readLimitedBody } from './http/read-limited-body.ts';
 import { RegistryHttpClient } from './oci-http/client.ts';
 import { nextPageLink } from './oci-http/link.ts';
 import { describeRequest, type RequestContext } from './oci-http/request-context.ts';

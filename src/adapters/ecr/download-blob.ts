@@ -1,6 +1,7 @@
 import type { Descriptor } from '../../core/descriptor.ts';
 import { computeDigest } from '../../core/digest.ts';
 import { ErrorCodes, RegistryError } from '../../core/errors.ts';
+import { readLimitedBody } from '../http/read-limited-body.ts';
 
 export interface BlobDownload {
   readonly fetch: typeof fetch;
@@ -39,7 +40,11 @@ export async function downloadBlob(download: BlobDownload): Promise<Uint8Array> 
     throw new RegistryError(ErrorCodes.tooLarge, `blob ${target} is ${declared} bytes, more than the ${maxBytes} allowed`, { details });
   }
   // descriptor.size <= maxBytes here, so reading past descriptor.size already proves the blob wrong.
-  const bytes = await readCapped(response, descriptor.size, target, details);
+  const bytes = await readLimitedBody(
+    response,
+    descriptor.size,
+    () => new RegistryError(ErrorCodes.digestMismatch, `blob ${target} is longer than the ${descriptor.size} bytes its descriptor says`, { details }),
+  );
   if (bytes.byteLength !== descriptor.size) {
     throw new RegistryError(ErrorCodes.digestMismatch, `blob ${target} has ${bytes.byteLength} bytes, its descriptor says ${descriptor.size}`, { details });
   }
@@ -71,23 +76,4 @@ async function get(download: BlobDownload, target: string): Promise<Response> {
   const retryable = response.status === 403 || response.status === 429 || response.status >= 500;
   const code = response.status === 429 || response.status === 503 ? ErrorCodes.throttled : ErrorCodes.unavailable;
   throw new RegistryError(code, `download of blob ${target} from ${where} answered HTTP ${response.status}`, { retryable, details });
-}
-
-async function readCapped(response: Response, cap: number, target: string, details: Record<string, unknown>): Promise<Uint8Array> {
-  const body = response.body;
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > cap) {
-      await reader.cancel();
-      throw new RegistryError(ErrorCodes.digestMismatch, `blob ${target} is longer than the ${cap} bytes its descriptor says`, { details });
-    }
-    chunks.push(value);
-  }
-  return new Uint8Array(Buffer.concat(chunks, total));
 }

@@ -1,5 +1,5 @@
 import { ErrorCodes, RegistryError } from '../../core/errors.ts';
-import { readLimitedBody } from './body.ts';
+import { readLimitedBody } from '../http/read-limited-body.ts';
 import { parseChallenges, type Challenge } from './challenge.ts';
 import { errorFromFailure } from './errors.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';

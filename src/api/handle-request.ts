@@ -12,6 +12,7 @@ import {
   listVersionsQuerySchema,
   parseWith,
   publishBodySchema,
+  reconcileAllBodySchema,
   reconcileBodySchema,
   repositoryConfigBodySchema,
   repositoryNameSchema,
@@ -35,6 +36,7 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
   const { store } = deps;
   if (route.name === 'health') return jsonResponse(200, { status: 'ok' });
   if (route.name === 'reconcile-all') {
+    parseWith(reconcileAllBodySchema, request.body ?? {}, 'body');
     // An HTTP request must answer within API Gateway's 30 s: the pass stops in time and resumes next call.
     const reports = await reconcileAll(deps, { deadline: deps.clock.now() + API_WORK_BUDGET_MS });
     return jsonResponse(200, { reports });
@@ -69,6 +71,10 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
     }
     case 'reconcile': {
       const body = parseWith(reconcileBodySchema, request.body ?? {}, 'body');
+      // The reconciler passes over a repository without config silently; asked for by name, that is a typo to report.
+      if ((await store.getRepositoryConfig(repository)) === undefined) {
+        throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+      }
       return jsonResponse(200, await reconcileRepository(deps, repository, { cursor: body.cursor }));
     }
     case 'backfill': {

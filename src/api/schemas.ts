@@ -49,8 +49,18 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  return path
+    .map((p, i) => {
+      if (typeof p === 'number') return `[${p}]`;
+      // A map key such as a platformOverrides key may be empty or hold dots: quoted, so the path stays readable.
+      if (!/^[A-Za-z_$][\w$-]*$/.test(String(p))) return `[${JSON.stringify(String(p))}]`;
+      return i === 0 ? String(p) : `.${String(p)}`;
+    })
+    .join('');
 }
+
+/** POST /v1/reconcile takes no parameters; a body, if any, must be empty so a typo is not silently ignored. */
+export const reconcileAllBodySchema = z.strictObject({});
 
 export const reconcileBodySchema = z.strictObject({ cursor: z.string().min(1).max(4096).nullable().optional() });
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RepositoryConfigInput } from '../core/repository-config.ts';
 import type { VersionState } from '../core/version-record.ts';
 import { ApiError, parseProblem } from './api-error.ts';
-import { RepositoryConfigBody, RepositoryList, VersionPage, VersionStatus } from './api-types.ts';
+import { BackfillPlan, BackfillRun, ReconcileReport, ReconcileReports, RepositoryConfigBody, RepositoryList, VersionPage, VersionStatus } from './api-types.ts';
 import { CliError } from './cli-error.ts';
 import type { RequestAuth } from './request-auth.ts';
 
@@ -79,6 +79,26 @@ export class ApiClient {
   /** `POST …/versions/{version}/publish`; a 409 (still incomplete) is an {@link ApiError}. */
   async publish(repository: string, version: string, allowPartial: boolean): Promise<VersionStatus> {
     return this.#json('POST', `${versionPath(repository, version)}/publish`, VersionStatus, { allowPartial });
+  }
+
+  /** One run of `POST /v1/repositories/{repository}/reconcile`; pass the last report's cursor to go on. */
+  async reconcile(repository: string, cursor?: string): Promise<ReconcileReport> {
+    return this.#json('POST', `${repositoryPath(repository)}/reconcile`, ReconcileReport, cursor === undefined ? {} : { cursor });
+  }
+
+  /** `POST /v1/reconcile`: one pass over every configured repository, as far as the API's time budget goes. */
+  async reconcileAll(): Promise<ReconcileReports> {
+    return this.#json('POST', 'v1/reconcile', ReconcileReports, {});
+  }
+
+  /** `POST …/backfill` with `dryRun: true`: what a backfill would do; nothing is written. */
+  async planBackfill(repository: string): Promise<BackfillPlan> {
+    return this.#json('POST', `${repositoryPath(repository)}/backfill`, BackfillPlan, { dryRun: true });
+  }
+
+  /** One request of `POST …/backfill`; pass the previous answer's cursor to go on. */
+  async backfill(repository: string, cursor?: string): Promise<BackfillRun> {
+    return this.#json('POST', `${repositoryPath(repository)}/backfill`, BackfillRun, cursor === undefined ? {} : { cursor });
   }
 
   async #json<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {

@@ -73,3 +73,62 @@ export const Problem = z.looseObject({
   detail: z.string().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
+
+/** A version tag that points somewhere other than the index the service published. */
+export const DriftFinding = z.looseObject({
+  version: z.string(),
+  tag: z.string(),
+  expected: z.string(),
+  /** Null when the tag no longer exists. */
+  actual: z.string().nullable(),
+  /** `reported` (the version is marked conflict) or `restored` (the tag points at the index again); text, so a new action still prints. */
+  action: z.string(),
+});
+export type DriftFinding = z.infer<typeof DriftFinding>;
+
+/** One reconcile run over (part of) a repository: what it repaired and found. */
+export const ReconcileReport = z.looseObject({
+  repository: z.string(),
+  tagsScanned: z.number().default(0),
+  pushesRecovered: z.array(z.string()).default([]),
+  versionsChecked: z.number().default(0),
+  published: z.array(z.string()).default([]),
+  publishedPartially: z.array(z.string()).default([]),
+  stale: z.array(z.string()).default([]),
+  drift: z.array(DriftFinding).default([]),
+  failures: z.array(z.looseObject({ what: z.string(), error: z.string() })).default([]),
+  /** Where the next run goes on; null when this run reached the end of the repository. */
+  cursor: z.string().nullable().default(null),
+});
+export type ReconcileReport = z.infer<typeof ReconcileReport>;
+
+/** `POST /v1/reconcile`: one pass over every configured repository. */
+export const ReconcileReports = z.looseObject({ reports: z.array(ReconcileReport) });
+export type ReconcileReports = z.infer<typeof ReconcileReports>;
+
+/** A backfill run: several reconcile runs, and where the next request goes on (null when done). */
+export const BackfillRun = z.looseObject({
+  reports: z.array(ReconcileReport),
+  cursor: z.string().nullable().default(null),
+});
+export type BackfillRun = z.infer<typeof BackfillRun>;
+
+/** One version a dry-run backfill found in the registry's per-arch tags. */
+export const BackfillPlanEntry = z.looseObject({
+  version: z.string(),
+  platforms: z.array(z.string()).default([]),
+  missingPlatforms: z.array(z.string()).default([]),
+  tags: z.array(z.string()).default([]),
+  /** `publish`, `wait`, or `conflict` (two tags claim one platform); text, so a new action still prints. */
+  action: z.string(),
+});
+export type BackfillPlanEntry = z.infer<typeof BackfillPlanEntry>;
+
+/** What a backfill would do, written nowhere (`dryRun: true`). */
+export const BackfillPlan = z.looseObject({
+  repository: z.string(),
+  tagsScanned: z.number().default(0),
+  versions: z.array(BackfillPlanEntry),
+  problems: z.array(z.looseObject({ tag: z.string(), error: z.string() })).default([]),
+});
+export type BackfillPlan = z.infer<typeof BackfillPlan>;

@@ -39,7 +39,10 @@ export type Command =
       readonly state?: VersionState;
       readonly limit?: number;
     }
-  | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean };
+  | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean }
+  /** Without a repository: one pass over every configured repository. */
+  | { readonly name: 'reconcile'; readonly repository?: string; readonly json: boolean }
+  | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean };
 
 /** What the command line asks for: a help text to print, or a command to run. */
 export type ParsedCommandLine =
@@ -77,9 +80,11 @@ const STATUS_OPTIONS = {
 const REPOS_OPTIONS = { ...GLOBAL_OPTIONS, json: { type: 'boolean' } } as const satisfies Options;
 const PUBLISH_OPTIONS = { ...GLOBAL_OPTIONS, 'allow-partial': { type: 'boolean' } } as const satisfies Options;
 const START_OPTIONS = { help: GLOBAL_OPTIONS.help } as const satisfies Options;
+const RECONCILE_OPTIONS = REPOS_OPTIONS;
+const BACKFILL_OPTIONS = { ...REPOS_OPTIONS, 'dry-run': { type: 'boolean' } } as const satisfies Options;
 
 // Every option of every command, with one type each: only used to find the command words.
-const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS } as const satisfies Options;
+const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS, ...BACKFILL_OPTIONS } as const satisfies Options;
 
 /**
  * Parses the arguments after the program name. Pure: no environment, no files. Throws
@@ -105,6 +110,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       return parseStatus(argv);
     case 'publish':
       return parsePublish(argv);
+    case 'reconcile':
+      return parseReconcile(argv);
+    case 'backfill':
+      return parseBackfill(argv);
     default:
       throw new UsageError(`unknown command "${first}"`, Usages.main);
   }
@@ -220,6 +229,28 @@ function parsePublish(argv: readonly string[]): ParsedCommandLine {
   };
 }
 
+function parseReconcile(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.reconcile;
+  const { values, positionals } = parseStrict(argv, RECONCILE_OPTIONS, usage);
+  if (values.help) return help('reconcile');
+  const json = values.json === true;
+  if (positionals.length === 1) return { kind: 'run', command: { name: 'reconcile', json }, global: globals(values, usage) };
+  const repository = repositoryArgument(positionals, 1, usage);
+  return { kind: 'run', command: { name: 'reconcile', repository, json }, global: globals(values, usage) };
+}
+
+function parseBackfill(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.backfill;
+  const { values, positionals } = parseStrict(argv, BACKFILL_OPTIONS, usage);
+  if (values.help) return help('backfill');
+  const repository = repositoryArgument(positionals, 1, usage);
+  return {
+    kind: 'run',
+    command: { name: 'backfill', repository, dryRun: values['dry-run'] === true, json: values.json === true },
+    global: globals(values, usage),
+  };
+}
+
 /** The positionals, read leniently, so that options may come before the command (`--api … status x`). */
 function findCommandWords(argv: readonly string[]): string[] {
   return parseArgs({ args: [...argv], options: ALL_OPTIONS, strict: false, allowPositionals: true }).positionals;
@@ -245,7 +276,9 @@ function helpTopic(words: readonly string[]): UsageName {
     if (action === 'delete') return 'configDelete';
     return 'config';
   }
-  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish') return command;
+  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish' || command === 'reconcile' || command === 'backfill') {
+    return command;
+  }
   return 'main';
 }
 

@@ -3,8 +3,10 @@ import { ApiClient } from './api-client.ts';
 import { ApiError } from './api-error.ts';
 import { parseCommandLine, type Command } from './args.ts';
 import { CliError, ExitCodes, UsageError } from './cli-error.ts';
+import { runBackfill } from './commands/backfill-command.ts';
 import { runConfigDelete, runConfigGet, runConfigSet } from './commands/config-command.ts';
 import { runPublish } from './commands/publish-command.ts';
+import { runReconcile } from './commands/reconcile-command.ts';
 import { runRepos } from './commands/repos-command.ts';
 import { runStart, type StartLocalStack } from './commands/start-command.ts';
 import { runStatus } from './commands/status-command.ts';
@@ -70,6 +72,10 @@ async function runCommand(client: ApiClient, command: Exclude<Command, { name: '
       return runStatus(client, command, output);
     case 'publish':
       return runPublish(client, command.repository, command.version, command.allowPartial, output);
+    case 'reconcile':
+      return runReconcile(client, command, output);
+    case 'backfill':
+      return runBackfill(client, command, output);
   }
 }
 

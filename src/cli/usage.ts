@@ -6,6 +6,11 @@ const CONNECTION = `Connection options (every command but start):
   --sigv4          sign requests with AWS SigV4 (automatic for *.execute-api.<region>.amazonaws.com)
   --region <name>  region to sign for (default: from the API's host name, else $AWS_REGION)`;
 
+// Reconcile and backfill report per-item failures inside a successful answer; the exit status is the request's.
+const REPORT_EXIT_STATUS = `Exit status: 0 when every request succeeded, even if a report lists failures: they are printed,
+and the next run (or the scheduled reconcile) tries them again; in a script, look at "failures" in
+the --json output. 1 when a request fails, 2 for bad usage.`;
+
 export const Usages = {
   main: `Usage: manifest-assembler <command> [options]
 
@@ -19,6 +24,8 @@ Commands:
   repos                                   list the configured repositories
   status <repository>[:<version>]         show one version, or every version of a repository
   publish <repository>:<version>          publish a version now
+  reconcile [<repository>]                repair what missed events left behind, and find moved tags
+  backfill <repository> [--dry-run]       publish the versions already in the registry
 
 Run 'manifest-assembler <command> --help' for a command's options.
 
@@ -94,6 +101,40 @@ Options:
   --json            print the API's answer as JSON
   --state <state>   only versions in this state: waiting, stale, publishing, published, failed or conflict
   --limit <n>       show at most n versions
+
+${CONNECTION}`,
+
+  reconcile: `Usage: manifest-assembler reconcile [<repository>] [--json]
+
+Repairs what missed events left behind, as the scheduled reconcile does: records per-arch tags whose
+push was never recorded, publishes versions that are complete but not published (or stale ones,
+partially, where the config says onStale: publish-partial), and checks that published tags still
+point at their index. A tag moved by someone else is drift: reported (the version is marked
+conflict) or restored (pointed at the index again), as the config's onDrift says.
+
+With a repository: runs page after page until the whole repository is covered, and prints a summary
+of each page. Without: one pass over every configured repository, as far as the API's time allows
+(the next pass resumes where this one stopped).
+
+Options:
+  --json   print the API's reports as JSON: {"reports": [...]}
+
+${REPORT_EXIT_STATUS}
+
+${CONNECTION}`,
+
+  backfill: `Usage: manifest-assembler backfill <repository> [--dry-run] [--json]
+
+Assembles the versions whose per-arch images are already in the registry (pushed before the
+repository was configured, say): reads every per-arch tag, records the images, and publishes each
+version that has every required platform.
+
+Options:
+  --dry-run   write nothing: list each version found, its platforms, the required platforms it
+              misses, and what a backfill would do (publish, wait, or conflict)
+  --json      print the API's answer as JSON (the plan; or {"reports": [...]})
+
+${REPORT_EXIT_STATUS}
 
 ${CONNECTION}`,
 

@@ -1,0 +1,42 @@
+import type { ApiClient } from '../api-client.ts';
+import type { ReconcileReport } from '../api-types.ts';
+import { formatBackfillPlan } from '../format-backfill.ts';
+import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../format-reconcile.ts';
+import type { Output } from '../output.ts';
+import { followCursor } from './follow-cursor.ts';
+
+export interface BackfillOptions {
+  readonly repository: string;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+}
+
+/**
+ * `backfill`: with --dry-run, the plan (nothing written); otherwise requests until the cursor comes
+ * back null, printing each run's report as it arrives and a line of totals at the end. Failures in
+ * the reports are printed; the exit status stays 0 (see usage.ts).
+ */
+export async function runBackfill(client: ApiClient, options: BackfillOptions, output: Output): Promise<void> {
+  const { repository } = options;
+  if (options.dryRun) {
+    const plan = await client.planBackfill(repository);
+    output.out(options.json ? JSON.stringify(plan, null, 2) : formatBackfillPlan(plan));
+    return;
+  }
+  const reports: ReconcileReport[] = [];
+  await followCursor(
+    `backfilling ${repository}`,
+    (cursor) => client.backfill(repository, cursor),
+    (run) => run.cursor,
+    (run) => {
+      reports.push(...run.reports);
+      if (!options.json) for (const report of run.reports) output.out(formatReconcileReport(report));
+    },
+  );
+  if (options.json) {
+    output.out(JSON.stringify({ reports, cursor: null }, null, 2));
+    return;
+  }
+  output.out(`\nBackfilled ${repository}: ${formatReconcileTotals(reports)}`);
+  if (hasFailures(reports)) output.out('The failures listed above are tried again by the next reconcile (or run backfill again).');
+}

@@ -11,6 +11,8 @@ export interface BannerInfo {
   readonly dynamoPath: string;
   readonly tokenPath: string;
   readonly secretPath: string;
+  /** Milliseconds between reconcile passes; 0 when the reconciler is off. */
+  readonly reconcileIntervalMs: number;
   readonly readyMs: number;
   /** Paths are shown relative to this folder when they are inside it. */
   readonly cwd: string;
@@ -29,6 +31,9 @@ export function formatBanner(info: BannerInfo): string {
       ? `  registry   ${info.registryUrl}   (yours: REGISTRY_URL)`
       : `  registry   ${info.registryUrl}   storage: ${show(info.registryFiles.storage)}   log: ${show(info.registryFiles.log)} (holds the webhook secret at info level: keep it private)`,
     `  DynamoDB   ${info.dynamoEndpoint} (dynalite)   data: ${show(info.dynamoPath)}`,
+    info.reconcileIntervalMs > 0
+      ? `  reconcile  every ${formatSeconds(info.reconcileIntervalMs)} s, first pass now (recovers pushes whose notifications were lost; RECONCILE_INTERVAL=0 turns it off)`
+      : '  reconcile  off (RECONCILE_INTERVAL=0): pushes whose notifications are lost stay unrecorded until a pass runs',
     '',
     'How to push (per-arch tags; the index appears under the version tag once both are in):',
     `  npx manifest-assembler config set hello --require linux/amd64,linux/arm64`,
@@ -61,6 +66,10 @@ export function formatExternalRegistryHint(webhookUrl: string, secretPath: strin
     `The webhook listens on 127.0.0.1 only: the registry must run on this machine (not in a container with its own network).`,
     '',
   ].join('\n');
+}
+
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms) / 1_000);
 }
 
 function showPath(path: string, cwd: string): string {

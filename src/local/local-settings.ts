@@ -8,9 +8,11 @@ export interface LocalSettings {
   readonly dataDir: string;
   /** A registry the user runs themselves; none is started then. No trailing slash. */
   readonly externalRegistryUrl: string | undefined;
+  /** Milliseconds between reconcile passes (RECONCILE_INTERVAL, in seconds); 0 turns the reconciler off. */
+  readonly reconcileIntervalMs: number;
 }
 
-export const LocalDefaults = { registryPort: 5000, apiPort: 8080, dataDir: '.local' } as const;
+export const LocalDefaults = { registryPort: 5000, apiPort: 8080, dataDir: '.local', reconcileIntervalSeconds: 60 } as const;
 
 /** A setting that cannot be used; the message names the variable. */
 export class LocalSettingsError extends Error {
@@ -21,7 +23,7 @@ export class LocalSettingsError extends Error {
 }
 
 /**
- * Reads REGISTRY_PORT, API_PORT, DATA_DIR and REGISTRY_URL; `cwd` resolves a relative DATA_DIR.
+ * Reads REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL and RECONCILE_INTERVAL; `cwd` resolves a relative DATA_DIR.
  * Throws {@link LocalSettingsError} naming the variable when one is not usable.
  */
 export function readLocalSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): LocalSettings {
@@ -32,7 +34,22 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
     throw new LocalSettingsError(`REGISTRY_PORT and API_PORT are both ${apiPort}; give them different ports`);
   }
   const dataDir = resolve(cwd, nonEmpty(env['DATA_DIR']) ?? LocalDefaults.dataDir);
-  return { registryPort, apiPort, dataDir, externalRegistryUrl };
+  const reconcileIntervalMs = Math.ceil(readSeconds(env, 'RECONCILE_INTERVAL', LocalDefaults.reconcileIntervalSeconds) * 1_000);
+  return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs };
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A non-negative number of seconds; fractions are allowed (tests use short intervals). */
+function readSeconds(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const text = nonEmpty(env[name]);
+  if (text === undefined) return fallback;
+  const seconds = Number(text);
+  // setTimeout holds at most 2^31-1 ms; a longer interval would fire at once.
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds * 1_000 > MAX_TIMER_MS) {
+    throw new LocalSettingsError(`${name}=${text} is not a number of seconds (0 turns it off, at most ${Math.floor(MAX_TIMER_MS / 1_000)})`);
+  }
+  return seconds;
 }
 
 function readPort(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {

@@ -10,6 +10,7 @@ import { startDynalite } from './dynalite-server.ts';
 import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http-server.ts';
 import type { LocalSettings } from './local-settings.ts';
 import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
+import { startReconcileTimer, type ReconcileInvoker } from './reconcile-timer.ts';
 import { renderRegistryConfig } from './registry-config.ts';
 import {
   isRegistryInstalled,
@@ -29,10 +30,12 @@ export interface StackEndpoints {
   readonly logger: Logger;
 }
 
-/** The two Lambda handlers, as the HTTP server calls them; plus whatever must be released on stop. */
+/** The Lambda handlers, as the HTTP server and the reconcile timer call them; plus whatever must be released on stop. */
 export interface StackHandlers {
   readonly onImagePush: ImagePushInvoker;
   readonly api: ApiInvoker;
+  /** One reconcile pass; without it no reconcile timer runs. */
+  readonly reconcile?: ReconcileInvoker;
   readonly close?: () => void | Promise<void>;
 }
 
@@ -50,6 +53,8 @@ export interface LocalStackOptions {
   readonly onRegistryExit?: (how: string) => void;
   /** The docker-registry binary; tests point it elsewhere. */
   readonly registryBinary?: string;
+  /** Delay before the first reconcile pass (see {@link startReconcileTimer}). */
+  readonly firstReconcileDelayMs?: number;
 }
 
 /** A running local stack. */
@@ -64,7 +69,10 @@ export interface LocalStack {
   readonly registryPid: number | undefined;
   /** Milliseconds from the start call until everything answered. */
   readonly readyMs: number;
-  /** Stops the HTTP server, the registry and dynalite; safe to call twice. */
+  /**
+   * Stops the reconcile timer (waiting for a pass in progress, which needs the rest), then the
+   * registry, the HTTP server and dynalite; safe to call twice.
+   */
   stop(): Promise<void>;
 }
 
@@ -78,8 +86,9 @@ export class LocalStackError extends Error {
 
 /**
  * Starts dynalite, the HTTP server around the handlers and (unless REGISTRY_URL is set) the
- * registry, in that order so the webhook answers before the first notification can arrive.
- * Whatever started is stopped again when a later step fails.
+ * registry, in that order so the webhook answers before the first notification can arrive; then
+ * the reconcile timer (unless RECONCILE_INTERVAL is 0). Whatever started is stopped again when a
+ * later step fails.
  */
 export async function startLocalStackWith(options: LocalStackOptions): Promise<LocalStack> {
   const { settings, logger } = options;
@@ -163,10 +172,21 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         dynamoPath: paths.dynamo,
         tokenPath: paths.token,
         secretPath: paths.secret,
+        reconcileIntervalMs: handlers.reconcile === undefined ? 0 : settings.reconcileIntervalMs,
         readyMs,
         cwd: options.cwd,
       }),
     );
+    if (handlers.reconcile !== undefined && settings.reconcileIntervalMs > 0) {
+      const timer = startReconcileTimer({
+        intervalMs: settings.reconcileIntervalMs,
+        pass: handlers.reconcile,
+        logger,
+        ...(options.firstReconcileDelayMs === undefined ? {} : { firstDelayMs: options.firstReconcileDelayMs }),
+      });
+      // Last in, so first out: the pass in progress still has the registry and dynalite.
+      stops.push(() => timer.stop());
+    }
     let stopping: Promise<void> | undefined;
     void registry?.exited.then((how) => {
       if (stopping !== undefined) return;

@@ -7,7 +7,7 @@ import { wireLocalHandlers } from './wire-handlers.ts';
 export type { LocalStack } from './local-stack.ts';
 
 export interface StartLocalStackOptions {
-  /** Defaults to process.env: REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, LOG_LEVEL. */
+  /** Defaults to process.env: REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, RECONCILE_INTERVAL, LOG_LEVEL. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
   /**
@@ -21,8 +21,8 @@ export interface StartLocalStackOptions {
 }
 
 /**
- * Starts the local stack (DESIGN §8): dynalite, the registry and the HTTP server around the same
- * handlers as on AWS. Resolves once everything answers.
+ * Starts the local stack (DESIGN §8): dynalite, the registry, the HTTP server around the same
+ * handlers as on AWS, and the reconcile timer. Resolves once everything answers.
  */
 export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
   const startedAt = performance.now();

@@ -7,6 +7,7 @@ import { OciHttpImageRegistry } from '../adapters/oci-http-image-registry.ts';
 import { createDependencies } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
+import { createReconcileHandler } from '../handlers/reconcile.ts';
 import { awaitTagAt } from './await-tag.ts';
 import type { StackEndpoints, StackHandlers } from './local-stack.ts';
 
@@ -14,7 +15,7 @@ import type { StackEndpoints, StackHandlers } from './local-stack.ts';
 export const LOCAL_TABLE_NAME = 'manifest-assembler';
 
 /**
- * The local composition: the same handlers as on AWS, with the OCI-HTTP registry adapter and a
+ * The local composition: the same three handlers as on AWS, with the OCI-HTTP registry adapter and a
  * DynamoDB client pointed at dynalite. Creates the table on first start. A push event is held
  * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
@@ -34,6 +35,9 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }:
   });
   const onImagePush = createOnImagePushHandler(deps);
   const api = createApiHandler(deps);
+  // No deadline is armed: the local context has no getRemainingTimeInMillis, so a pass gets the
+  // handler's default budget and stops between pages when it runs out (the next pass resumes).
+  const reconcile = createReconcileHandler(deps, { timeoutEarlyInMillis: 0 });
   return {
     onImagePush: async (event) => {
       const { 'repository-name': repository, 'image-tag': tag, 'image-digest': digest } = event.detail;
@@ -43,8 +47,29 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }:
       return onImagePush(event, lambdaContext('on-image-push'));
     },
     api: (event) => api(event, lambdaContext('api')),
+    reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
     close: () => client.destroy(),
   };
+}
+
+/**
+ * The event an EventBridge schedule rule sends; the handler reads none of it, but the log lines
+ * of an invocation look the same as on AWS.
+ *
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
+ */
+function scheduledEvent() {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:000000000000:rule/manifest-assembler-local-reconcile'],
+    detail: {},
+  } as const;
 }
 
 /**

@@ -10,6 +10,7 @@ const info = {
   dynamoPath: '/repo/.local/dynamodb',
   tokenPath: '/repo/.local/api-token',
   secretPath: '/repo/.local/registry-secret',
+  reconcileIntervalMs: 60_000,
   readyMs: 812.4,
   cwd: '/repo',
 };
@@ -22,6 +23,18 @@ describe('formatBanner', () => {
     expect(text).toContain('registry   http://127.0.0.1:5000   storage: .local/registry/data   log: .local/registry/registry.log');
     expect(text).toContain('DynamoDB   http://127.0.0.1:40001 (dynalite)   data: .local/dynamodb');
     expect(text).toContain('(812 ms)');
+  });
+
+  it('gives the reconcile interval and how to turn it off', () => {
+    expect(formatBanner(info)).toContain('reconcile  every 60 s, first pass now');
+    expect(formatBanner(info)).toContain('RECONCILE_INTERVAL=0 turns it off');
+    expect(formatBanner({ ...info, reconcileIntervalMs: 1_500 })).toContain('reconcile  every 1.5 s');
+  });
+
+  it('says when the reconciler is off', () => {
+    const text = formatBanner({ ...info, reconcileIntervalMs: 0 });
+    expect(text).toContain('reconcile  off (RECONCILE_INTERVAL=0)');
+    expect(text).not.toContain('reconcile  every');
   });
 
   it('shows how to push with skopeo to the registry it started', () => {

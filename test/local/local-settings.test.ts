@@ -3,7 +3,14 @@ import { readLocalSettings } from '../../src/local/local-settings.ts';
 
 describe('readLocalSettings', () => {
   const cases: Array<{ name: string; env: Record<string, string>; want?: object; wantError?: RegExp }> = [
-    { name: 'nothing set', env: {}, want: { registryPort: 5000, apiPort: 8080, dataDir: '/repo/.local', externalRegistryUrl: undefined } },
+    { name: 'nothing set', env: {}, want: { registryPort: 5000, apiPort: 8080, dataDir: '/repo/.local', externalRegistryUrl: undefined, reconcileIntervalMs: 60_000 } },
+    { name: 'a reconcile interval', env: { RECONCILE_INTERVAL: '300' }, want: { reconcileIntervalMs: 300_000 } },
+    { name: 'a reconcile interval with a fraction', env: { RECONCILE_INTERVAL: '0.25' }, want: { reconcileIntervalMs: 250 } },
+    { name: 'the reconciler turned off', env: { RECONCILE_INTERVAL: '0' }, want: { reconcileIntervalMs: 0 } },
+    { name: 'an empty reconcile interval', env: { RECONCILE_INTERVAL: ' ' }, want: { reconcileIntervalMs: 60_000 } },
+    { name: 'a reconcile interval with a unit', env: { RECONCILE_INTERVAL: '60s' }, wantError: /RECONCILE_INTERVAL=60s is not a number of seconds/ },
+    { name: 'a negative reconcile interval', env: { RECONCILE_INTERVAL: '-1' }, wantError: /RECONCILE_INTERVAL=-1/ },
+    { name: 'a reconcile interval too long for a timer', env: { RECONCILE_INTERVAL: '2147484' }, wantError: /at most 2147483/ },
     { name: 'ports and a relative data folder', env: { REGISTRY_PORT: '5001', API_PORT: '8081', DATA_DIR: 'state' }, want: { registryPort: 5001, apiPort: 8081, dataDir: '/repo/state' } },
     { name: 'an absolute data folder', env: { DATA_DIR: '/var/tmp/x' }, want: { dataDir: '/var/tmp/x' } },
     { name: 'empty values', env: { REGISTRY_PORT: '', API_PORT: ' ', DATA_DIR: '' }, want: { registryPort: 5000, apiPort: 8080, dataDir: '/repo/.local' } },

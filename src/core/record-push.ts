@@ -119,7 +119,9 @@ async function recordImages(
       const message =
         `${existing.tag} (${existing.digest}) and ${incoming.tag} (${incoming.digest}) both claim platform ${existing.key} ` +
         `of version ${version}; delete or re-push one of them, or map tags to platforms with platformOverrides`;
-      if (record !== undefined) {
+      // Written once: a duplicate event or a reconciler pass finding the same conflict leaves the record alone.
+      const known = record?.error?.kind === 'conflict' && record.error.revision === record.revision && record.error.message === message;
+      if (record !== undefined && !known) {
         await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now);
       }
       return { kind: 'conflict', version, message };

@@ -367,6 +367,24 @@ describe('reconcileRepository', () => {
     });
   });
 
+  it('records a conflict between two per-arch tags once: later runs write nothing and put nothing', async () => {
+    const w = countingWorld();
+    await configure(w);
+    const first = pushSilently(w, 'linux/amd64', '2.7-amd64');
+    const second = pushSilently(w, 'linux/amd64', '2.7-x86', 'other build');
+
+    await reconcileRepository(w.deps, repo);
+    const conflicted = await status(w);
+    expect(conflicted.state).toBe('conflict');
+    for (const word of ['2.7-amd64', '2.7-x86', first, second]) expect(conflicted.error).toContain(word);
+
+    w.writes.length = 0;
+    for (let run = 0; run < 2; run++) await reconcileRepository(w.deps, repo);
+    expect(w.writes).toEqual([]);
+    expect(w.registry.calls.putManifest).toBe(0);
+    expect(await status(w)).toEqual(conflicted);
+  });
+
   it('returns an empty report, touching nothing, for a repository without configuration', async () => {
     const w = world();
     pushSilently(w, 'linux/amd64', '2.7-amd64');

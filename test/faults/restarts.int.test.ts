@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { reconcileAll } from '../../src/core/reconcile-all.ts';
 import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
@@ -16,7 +16,7 @@ import { runScenario, scenarioConfig } from './scenario.ts';
 import { recordSuiteFigures } from './summary.ts';
 
 // Suite 3 of issue 4: the processes around the service restart. dynalite is stopped and restarted
-// (same port, same LevelDB folder) while events are being handled; the registry is restarted while
+// (killed, same port, same LevelDB folder) while events are being handled; the registry is restarted while
 // its notifications are still queued in memory, so they are never delivered, and a reconcile pass
 // must find and publish what they announced.
 
@@ -30,7 +30,7 @@ afterAll(() => {
     suite: 'restarts', seeds: SEEDS, versions: figures.versions, eventsDelivered: figures.eventsDelivered, duplicates: figures.duplicates,
     rebuilds: figures.rebuilds,
     faults: {
-      'dynalite stopped and restarted': figures.outages,
+      'dynalite killed and restarted': figures.outages,
       'registry notifications lost in a restart': figures.lostNotifications,
       'leases left by a process cut off from dynalite': figures.leasesLeft,
     },
@@ -38,22 +38,36 @@ afterAll(() => {
   });
 });
 
-/** dynalite on a fixed port of 127.0.0.1, persisted in `path`, so a restart finds its data again. */
-async function startDynaliteAt(port: number, path: string): Promise<Server> {
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
+/**
+ * dynalite in a child process on a fixed port of 127.0.0.1, persisted in `path`, so a restart finds
+ * its data again. A child, not in-process: killing it is what a crash is, and dynalite run in-process
+ * throws uncaught errors from requests still queued when its database is closed.
+ */
+async function startDynaliteAt(port: number, path: string): Promise<ChildProcess> {
+  const script = `require('dynalite')({ path: ${JSON.stringify(path)}, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }).listen(${port}, '127.0.0.1')`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4_000)));
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`dynalite exited (${child.exitCode}): ${stderr}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+      await response.body?.cancel();
+      return child;
+    } catch {
+      await sleep(50);
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`dynalite did not answer on port ${port} within 10 s: ${stderr}`);
 }
 
-async function stopServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+/** Kills dynalite without warning (SIGKILL), as a crash would; its LevelDB folder stays. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
 }
 
 describe('dynalite stopped and restarted mid-flight', () => {

@@ -20,7 +20,8 @@ export function formatReconcileReport(report: ReconcileReport): string {
       report.drift.length === 0
         ? []
         : formatTextTable(
-            report.drift.map((d) => [d.version, `tag ${d.tag}`, `expected ${d.expected}`, `actual ${d.actual ?? 'none'}`, d.action]),
+            // The action before the digests: the last column is the one whose width varies (`none`).
+            report.drift.map((d) => [d.version, `tag ${d.tag}`, d.action, `expected ${d.expected}`, `actual ${d.actual ?? 'none'}`]),
           ).split('\n'),
     ],
     ['failures', report.failures.map((f) => `${f.what}: ${f.error}`)],

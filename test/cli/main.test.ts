@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliDeps } from '../../src/cli/main.ts';
 import { Usages } from '../../src/cli/usage.ts';
-import { FakeApiServer, versionStatus } from './support/fake-api-server.ts';
+import { FakeApiServer, reconcileReport, versionStatus } from './support/fake-api-server.ts';
 
 const TOKEN = 'token-from-the-data-folder';
 
@@ -183,6 +183,192 @@ describe('main', () => {
       expect(api.requests[0]?.method).toBe('POST');
       expect(api.requests[0]?.url).toBe('/v1/repositories/team/hello/versions/2.7/publish');
       expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual({ allowPartial: true });
+    });
+  });
+
+  describe('reconcile of one repository', () => {
+    const INDEX = `sha256:${'e'.repeat(64)}`;
+    const OTHER = `sha256:${'b'.repeat(64)}`;
+
+    beforeEach(() => {
+      api.reconcileRuns.set('team/hello', [
+        reconcileReport('team/hello', { tagsScanned: 500, pushesRecovered: ['2.7-arm64'] }),
+        reconcileReport('team/hello', { tagsScanned: 20 }),
+        reconcileReport('team/hello', {
+          versionsChecked: 9,
+          published: ['2.7'],
+          drift: [{ version: '2.5', tag: '2.5', expected: INDEX, actual: OTHER, action: 'reported' }],
+          failures: [{ what: 'team/hello:2.4', error: 'PutImage throttled' }],
+        }),
+      ]);
+    });
+
+    it('follows the cursor until it is null, prints each report and the totals, and exits 0 although a report lists a failure', async () => {
+      const result = await run(['reconcile', 'team/hello']);
+      expect(api.requests.map((r) => [r.method, r.url, JSON.parse(r.body)])).toEqual([
+        ['POST', '/v1/repositories/team/hello/reconcile', {}],
+        ['POST', '/v1/repositories/team/hello/reconcile', { cursor: '1' }],
+        ['POST', '/v1/repositories/team/hello/reconcile', { cursor: '2' }],
+      ]);
+      expect(result).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: [
+          'team/hello: 500 tags scanned, 0 versions checked',
+          '  recovered pushes  2.7-arm64',
+          'team/hello: 20 tags scanned, 0 versions checked; nothing to repair',
+          'team/hello: 0 tags scanned, 9 versions checked',
+          '  published  2.7',
+          `  drift      2.5  tag 2.5  reported  expected ${INDEX}  actual ${OTHER}`,
+          '  failures   team/hello:2.4: PutImage throttled',
+          '',
+          'Total: 3 runs, 520 tags scanned, 9 versions checked, 1 push recovered, 1 published, 1 drift, 1 failure',
+          'The failures listed above are tried again by the next reconcile.',
+          '',
+        ].join('\n'),
+      });
+    });
+
+    it('prints every report as JSON with --json', async () => {
+      const result = await run(['reconcile', 'team/hello', '--json']);
+      expect(result.code).toBe(0);
+      const printed = JSON.parse(result.stdout) as { reports: { tagsScanned: number; cursor: string | null }[] };
+      expect(printed.reports.map((r) => [r.tagsScanned, r.cursor])).toEqual([[500, '1'], [20, '2'], [0, null]]);
+    });
+
+    it('exits 1 with what was done so far printed when a later request fails', async () => {
+      const failing: typeof fetch = async (input, init) => {
+        if (typeof init?.body === 'string' && init.body.includes('"2"')) {
+          return new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the registry is not answering' }), {
+            status: 503,
+            headers: { 'content-type': 'application/problem+json' },
+          });
+        }
+        return fetch(input, init);
+      };
+      const result = await run(['reconcile', 'team/hello'], { fetch: failing });
+      expect(result.code).toBe(1);
+      expect(result.stdout.split('\n')[0]).toBe('team/hello: 500 tags scanned, 0 versions checked');
+      expect(result.stderr).toBe('manifest-assembler: the registry is not answering\n');
+    });
+
+    it('stops with exit 1 when the API returns a cursor it returned before', async () => {
+      const looping: typeof fetch = async () => new Response(JSON.stringify(reconcileReport('team/hello', { cursor: 'same' })), { status: 200, headers: { 'content-type': 'application/json' } });
+      const result = await run(['reconcile', 'team/hello'], { fetch: looping });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe('manifest-assembler: the API returned the cursor "same" twice while reconciling team/hello\n');
+    });
+  });
+
+  describe('reconcile of every repository', () => {
+    it('asks for one pass and prints its reports', async () => {
+      api.reconcileAllReports = [reconcileReport('a/one', { versionsChecked: 2 }), reconcileReport('b/two', { stale: ['1.0'] })];
+      const result = await run(['reconcile']);
+      expect(api.requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual(['POST /v1/reconcile {}']);
+      expect(result).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: [
+          'a/one: 0 tags scanned, 2 versions checked; nothing to repair',
+          'b/two: 0 tags scanned, 0 versions checked',
+          '  stale  1.0',
+          '',
+          'Total: 2 runs, 0 tags scanned, 2 versions checked, 1 stale',
+          '',
+        ].join('\n'),
+      });
+    });
+
+    it('says when the pass ran out of time', async () => {
+      api.reconcileAllReports = [reconcileReport('a/one', { tagsScanned: 500, cursor: 'abc' })];
+      const result = await run(['reconcile']);
+      expect(result.stdout).toBe(
+        ['a/one: 500 tags scanned, 0 versions checked; nothing to repair', 'The pass ran out of time in a/one; run reconcile again to go on from there.', ''].join('\n'),
+      );
+    });
+
+    it('says when there is no repository, and prints {"reports": []} with --json', async () => {
+      expect(await run(['reconcile'])).toEqual({ code: 0, stdout: 'No repository was reconciled: none is configured.\n', stderr: '' });
+      expect(JSON.parse((await run(['reconcile', '--json'])).stdout)).toEqual({ reports: [] });
+    });
+  });
+
+  describe('backfill', () => {
+    const CONFIG = { requiredPlatforms: ['linux/amd64', 'linux/arm64'], optionalPlatforms: [], tagPattern: 'p(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {} };
+
+    beforeEach(() => {
+      api.configs.set('team/hello', CONFIG);
+      api.backfillPlans.set('team/hello', {
+        repository: 'team/hello',
+        tagsScanned: 3,
+        versions: [
+          { version: '1.0', platforms: ['linux/amd64', 'linux/arm64'], missingPlatforms: [], tags: ['1.0-amd64', '1.0-arm64'], action: 'publish' },
+          { version: '1.1', platforms: ['linux/amd64'], missingPlatforms: ['linux/arm64'], tags: ['1.1-amd64'], action: 'wait' },
+        ],
+        problems: [],
+      });
+      api.reconcileRuns.set('team/hello', [
+        reconcileReport('team/hello', { tagsScanned: 500, pushesRecovered: ['1.0-amd64', '1.0-arm64'] }),
+        reconcileReport('team/hello', { tagsScanned: 1, pushesRecovered: ['1.1-amd64'] }),
+        reconcileReport('team/hello', { versionsChecked: 2, published: ['1.0'] }),
+      ]);
+    });
+
+    it('--dry-run asks for the plan and prints it as a table', async () => {
+      const result = await run(['backfill', 'team/hello', '--dry-run']);
+      expect(api.requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual(['POST /v1/repositories/team/hello/backfill {"dryRun":true}']);
+      expect(result).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: [
+          'team/hello: 3 tags scanned, 2 versions found',
+          '',
+          'VERSION  PLATFORMS                MISSING      ACTION',
+          '1.0      linux/amd64,linux/arm64  -            publish',
+          '1.1      linux/amd64              linux/arm64  wait',
+          '',
+          'A backfill would publish 1 version; 1 would wait for missing platforms.',
+          "Run 'manifest-assembler backfill team/hello' without --dry-run to do it.",
+          '',
+        ].join('\n'),
+      });
+    });
+
+    it('--dry-run --json prints the plan as the API sent it', async () => {
+      const result = await run(['backfill', 'team/hello', '--dry-run', '--json']);
+      expect(JSON.parse(result.stdout)).toEqual(api.backfillPlans.get('team/hello'));
+    });
+
+    it('follows the cursor across requests, prints each run and the totals', async () => {
+      const result = await run(['backfill', 'team/hello']);
+      expect(api.requests.map((r) => JSON.parse(r.body))).toEqual([{}, { cursor: '2' }]);
+      expect(result).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: [
+          'team/hello: 500 tags scanned, 0 versions checked',
+          '  recovered pushes  1.0-amd64, 1.0-arm64',
+          'team/hello: 1 tag scanned, 0 versions checked',
+          '  recovered pushes  1.1-amd64',
+          'team/hello: 0 tags scanned, 2 versions checked',
+          '  published  1.0',
+          '',
+          'Backfilled team/hello: 3 runs, 501 tags scanned, 2 versions checked, 3 pushes recovered, 1 published',
+          '',
+        ].join('\n'),
+      });
+    });
+
+    it('prints every report as JSON with --json', async () => {
+      const result = await run(['backfill', 'team/hello', '--json']);
+      const printed = JSON.parse(result.stdout) as { reports: { published: string[] }[]; cursor: null };
+      expect(printed.reports.map((r) => r.published)).toEqual([[], [], ['1.0']]);
+      expect(printed.cursor).toBeNull();
+    });
+
+    it('exits 1 with the detail when the repository has no config', async () => {
+      api.configs.clear();
+      expect(await run(['backfill', 'team/hello', '--dry-run'])).toEqual({ code: 1, stdout: '', stderr: 'manifest-assembler: repository team/hello has no configuration\n' });
     });
   });
 

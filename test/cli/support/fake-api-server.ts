@@ -15,6 +15,8 @@ export interface FakeApiOptions {
   readonly token?: string;
   /** Versions per page when the request gives no limit: small, so that paging is exercised. */
   readonly pageSize?: number;
+  /** Reconcile runs per backfill request, as the real API does several (default 2). */
+  readonly backfillRunsPerRequest?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -27,6 +29,16 @@ export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   readonly configs = new Map<string, Json>();
   readonly versions = new Map<string, Json[]>();
+  /**
+   * The reports of successive reconcile runs per repository: a request without a cursor gets the
+   * first, the cursor "i" the i-th (each served with the cursor of the next, the last with null).
+   * Backfill serves the same runs, {@link FakeApiOptions.backfillRunsPerRequest} per request.
+   */
+  readonly reconcileRuns = new Map<string, Json[]>();
+  /** What `POST /v1/reconcile` answers with. */
+  reconcileAllReports: Json[] = [];
+  /** What a dry-run backfill answers with, per repository. */
+  readonly backfillPlans = new Map<string, Json>();
   #server: Server;
   #options: FakeApiOptions;
 
@@ -74,7 +86,30 @@ export class FakeApiServer {
     if (request.method === 'GET' && path === '/v1/repositories') {
       return send(200, { repositories: [...this.configs].map(([repository, config]) => ({ repository, config })) });
     }
-    let match = /^\/v1\/repositories\/(.+)\/config$/.exec(path);
+    if (request.method === 'POST' && path === '/v1/reconcile') {
+      if (!hasOnlyKeys(request.body, [])) return problem(400, 'Bad Request', 'body: POST /v1/reconcile takes no parameters');
+      return send(200, { reports: this.reconcileAllReports });
+    }
+    let match = /^\/v1\/repositories\/(.+)\/(reconcile|backfill)$/.exec(path);
+    if (match?.[1] !== undefined && request.method === 'POST') {
+      const repository = match[1];
+      const body = parseBody(request.body);
+      const runs = this.reconcileRuns.get(repository) ?? [reconcileReport(repository)];
+      const at = typeof body?.cursor === 'string' ? Number(body.cursor) : 0;
+      const run = (i: number) => ({ ...runs[i], cursor: i + 1 < runs.length ? String(i + 1) : null });
+      if (match[2] === 'reconcile') {
+        if (body === undefined || !hasOnlyKeys(request.body, ['cursor'])) return problem(400, 'Bad Request', 'body: only cursor is allowed');
+        if (!(at < runs.length)) return problem(400, 'Bad Request', 'cursor: not a cursor this service returned');
+        return send(200, run(at));
+      }
+      if (body === undefined || !hasOnlyKeys(request.body, ['cursor', 'dryRun'])) return problem(400, 'Bad Request', 'body: only dryRun and cursor are allowed');
+      if (!this.configs.has(repository)) return problem(404, 'Not Found', `repository ${repository} has no configuration`);
+      if (body.dryRun === true) return send(200, this.backfillPlans.get(repository) ?? { repository, tagsScanned: 0, versions: [], problems: [] });
+      const reports = [];
+      for (let i = at; i < Math.min(runs.length, at + (this.#options.backfillRunsPerRequest ?? 2)); i++) reports.push(run(i));
+      return send(200, { reports, cursor: reports.at(-1)?.cursor ?? null });
+    }
+    match = /^\/v1\/repositories\/(.+)\/config$/.exec(path);
     if (match?.[1] !== undefined) {
       const repository = match[1];
       if (request.method === 'PUT') {
@@ -147,4 +182,37 @@ export function versionStatus(
     updatedAt: '2026-11-27T10:00:01.000Z',
     ...extra,
   };
+}
+
+/** A ReconcileReport as the API sends it: nothing found unless `extra` says otherwise. */
+export function reconcileReport(repository: string, extra: Json = {}): Json {
+  return {
+    repository,
+    tagsScanned: 0,
+    pushesRecovered: [],
+    versionsChecked: 0,
+    published: [],
+    publishedPartially: [],
+    stale: [],
+    drift: [],
+    failures: [],
+    cursor: null,
+    ...extra,
+  };
+}
+
+function parseBody(text: string): Json | undefined {
+  if (text === '') return {};
+  try {
+    const json: unknown = JSON.parse(text);
+    return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** As the API's strict body schemas: a JSON object (or nothing) with no key but the allowed ones. */
+function hasOnlyKeys(text: string, allowed: readonly string[]): boolean {
+  const body = parseBody(text);
+  return body !== undefined && Object.keys(body).every((key) => allowed.includes(key));
 }

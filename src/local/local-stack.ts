@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import {
   isRegistryInstalled,
   REGISTRY_BINARY,
   REGISTRY_INSTALL_COMMAND,
+  REGISTRY_INSTANCE_HEADER,
   RegistryStartError,
   startRegistryProcess,
   type RunningRegistryProcess,
@@ -136,6 +137,8 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
 
     let registry: RunningRegistryProcess | undefined;
     if (ownRegistry) {
+      // Recognises our registry, not another process that took the port after the check.
+      const instanceId = randomUUID();
       await writeFile(
         paths.registryConfig,
         renderRegistryConfig({
@@ -143,11 +146,12 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
           rootDirectory: paths.registryData,
           httpSecret: randomBytes(16).toString('hex'),
           notifications: { url: webhookUrl, secret },
+          responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
         }),
         { mode: 0o600 },
       );
       try {
-        registry = await startRegistryProcess({ configPath: paths.registryConfig, logPath: paths.registryLog, url: registryUrl, binary: registryBinary });
+        registry = await startRegistryProcess({ configPath: paths.registryConfig, logPath: paths.registryLog, url: registryUrl, binary: registryBinary, instanceId });
       } catch (error) {
         // Taken between our check and its bind: say so the same way as the check does.
         if (error instanceof RegistryStartError && /address already in use/.test(error.message)) {

@@ -21,6 +21,13 @@ export interface RegistryProcessOptions {
   readonly logPath: string;
   /** `http://127.0.0.1:<port>`: where `/v2/` answers once it is up. */
   readonly url: string;
+  /**
+   * When given, `/v2/` counts as answered only with `X-Registry-Instance: <instanceId>`
+   * ({@link REGISTRY_INSTANCE_HEADER}, which the config must send: `responseHeaders` of
+   * renderRegistryConfig). Without it another process already answering on the port (our registry
+   * then exits with "address already in use") could be taken for the one just started.
+   */
+  readonly instanceId?: string;
   readonly readyTimeoutMs?: number;
   readonly binary?: string;
 }
@@ -32,6 +39,9 @@ export interface RunningRegistryProcess {
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it is gone. */
   stop(graceMs?: number): Promise<void>;
 }
+
+/** The response header by which a starter recognises its own registry instance. */
+export const REGISTRY_INSTANCE_HEADER = 'X-Registry-Instance';
 
 /** Whether the registry binary is installed. */
 export function isRegistryInstalled(binary = REGISTRY_BINARY): boolean {
@@ -67,7 +77,7 @@ export async function startRegistryProcess(options: RegistryProcessOptions): Pro
     },
   };
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
-  let failure = await waitForV2(url, readyTimeoutMs, hasExited);
+  let failure = await waitForV2(url, readyTimeoutMs, hasExited, options.instanceId);
   if (failure === 'exited') failure = `exited (${await exited}) before answering`;
   if (failure !== undefined) {
     await running.stop();
@@ -77,23 +87,26 @@ export async function startRegistryProcess(options: RegistryProcessOptions): Pro
 }
 
 /**
- * Polls `/v2/` until it answers (any status: an auth-protected registry answers 401); `'exited'`
- * when the process ended first, another reason when it never answers.
+ * Polls `/v2/` until it answers (any status: an auth-protected registry answers 401), as
+ * `instanceId` when one is given; `'exited'` when the process ended first, another reason when it
+ * never answers.
  */
-async function waitForV2(url: string, timeoutMs: number, hasExited: () => boolean): Promise<string | undefined> {
+async function waitForV2(url: string, timeoutMs: number, hasExited: () => boolean, instanceId: string | undefined): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
+  let someoneElse = false;
   while (Date.now() < deadline) {
     if (hasExited()) return 'exited';
     try {
       const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
       await response.body?.cancel();
-      return undefined;
+      if (instanceId === undefined || response.headers.get(REGISTRY_INSTANCE_HEADER) === instanceId) return undefined;
+      someoneElse = true;
     } catch {
       // Not listening yet.
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  return `did not answer within ${timeoutMs} ms`;
+  return someoneElse ? `did not answer within ${timeoutMs} ms (another process answers there)` : `did not answer within ${timeoutMs} ms`;
 }
 
 /**

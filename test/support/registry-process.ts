@@ -1,15 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderRegistryConfig } from '../../src/local/registry-config.ts';
+import {
+  isRegistryInstalled,
+  REGISTRY_BINARY,
+  REGISTRY_INSTALL_COMMAND,
+  REGISTRY_INSTANCE_HEADER,
+  RegistryStartError,
+  startRegistryProcess,
+} from '../../src/local/registry-process.ts';
 
-/** The registry binary of Debian's `docker-registry` package (CNCF distribution 2.8). */
-export const REGISTRY_BINARY = '/usr/bin/docker-registry';
-export const REGISTRY_INSTALL_COMMAND = 'apt-get install -y --no-install-recommends docker-registry';
+/**
+ * A real CNCF distribution registry for tests, started the way the local runner starts its own
+ * (src/local: the same config renderer and process starter, so REGISTRY_* variables of the test
+ * environment never reach it), with everything in a temporary folder.
+ */
 
 export interface StartRegistryOptions {
   /** Port on 127.0.0.1; a free one when left out. */
@@ -31,15 +39,13 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 15_000;
-
 /**
- * Starts `/usr/bin/docker-registry serve <generated config>` on 127.0.0.1 and waits until `/v2/`
- * answers (any status: with auth configured it answers 401). Throws with the install command when the
- * binary is missing, and with the registry's output when it exits early.
+ * Starts `docker-registry serve <generated config>` on 127.0.0.1 and waits until its own `/v2/`
+ * answers (any status: with auth configured it answers 401). Throws with the install command when
+ * the binary is missing, and with the end of the registry's log when it exits early.
  */
 export async function startRegistry(options: StartRegistryOptions = {}): Promise<RunningRegistry> {
-  if (!existsSync(REGISTRY_BINARY)) {
+  if (!isRegistryInstalled()) {
     throw new Error(`${REGISTRY_BINARY} is missing; install the CNCF distribution registry with: ${REGISTRY_INSTALL_COMMAND}`);
   }
   if ((options.notificationUrl === undefined) !== (options.notificationSecret === undefined)) {
@@ -65,36 +71,38 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     const attempts = options.port === undefined ? 3 : 1;
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await findFreePort());
-      const instance = randomUUID();
-      const config = renderRegistryConfig({
-        responseHeaders: { [INSTANCE_HEADER]: instance },
-        addr: `127.0.0.1:${port}`,
-        rootDirectory: dataDir,
-        httpSecret: randomBytes(16).toString('hex'),
-        notifications:
-          options.notificationUrl !== undefined && options.notificationSecret !== undefined
-            ? { url: options.notificationUrl, secret: options.notificationSecret }
-            : undefined,
-        htpasswdPath,
-        tokenAuth,
-      });
-      const configPath = join(workDir, 'config.yml');
-      await writeFile(configPath, config);
-      const child = spawn(REGISTRY_BINARY, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const output = collectOutput(child);
       const url = `http://127.0.0.1:${port}`;
+      const instanceId = randomUUID();
+      const configPath = join(workDir, 'config.yml');
+      await writeFile(
+        configPath,
+        renderRegistryConfig({
+          addr: `127.0.0.1:${port}`,
+          rootDirectory: dataDir,
+          httpSecret: randomBytes(16).toString('hex'),
+          notifications:
+            options.notificationUrl !== undefined && options.notificationSecret !== undefined
+              ? { url: options.notificationUrl, secret: options.notificationSecret }
+              : undefined,
+          htpasswdPath,
+          tokenAuth,
+          responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
+        }),
+      );
+      let running;
       try {
-        await waitUntilReady(url, instance, child, output);
+        // One log per attempt, so an error shows what this attempt's registry said.
+        running = await startRegistryProcess({ configPath, logPath: join(workDir, `registry-${attempt}.log`), url, instanceId });
       } catch (error) {
-        await killProcess(child);
-        if (attempt < attempts && /address already in use/.test(output.text())) continue;
+        if (attempt < attempts && error instanceof RegistryStartError && /address already in use/.test(error.message)) continue;
         throw error;
       }
+      const started = running;
       return {
         url,
         port,
         async stop() {
-          await killProcess(child);
+          await started.stop();
           await rm(workDir, { recursive: true, force: true });
         },
       };
@@ -116,49 +124,4 @@ export async function findFreePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-interface Output {
-  text(): string;
-}
-
-/** Keeps the last 16 KiB of the registry's output, to explain a failed start. */
-function collectOutput(child: ChildProcess): Output {
-  let text = '';
-  const append = (chunk: Buffer): void => {
-    text = (text + chunk.toString('utf8')).slice(-16_384);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  return { text: () => text };
-}
-
-/** Sent by our registry on every response, so that another process on the port is not taken for it. */
-const INSTANCE_HEADER = 'X-Registry-Instance';
-
-async function waitUntilReady(url: string, instance: string, child: ChildProcess, output: Output): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`docker-registry exited (${child.exitCode ?? child.signalCode}) before answering:\n${output.text()}`);
-    }
-    try {
-      const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
-      await response.body?.cancel();
-      if (response.headers.get(INSTANCE_HEADER) === instance) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`docker-registry did not answer on ${url}/v2/ within ${READY_TIMEOUT_MS} ms:\n${output.text()}`);
-}
-
-async function killProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { InvalidInputError } from './errors.ts';
 
 /** Docker's tag grammar (ECR accepts the same). */
@@ -11,76 +12,51 @@ export interface TagMatch {
 
 const MAX_PATTERN_LENGTH = 512;
 
+/** A compiled `tagPattern`: RE2 syntax, matched in time linear in the tag's length. */
+export interface TagPattern {
+  readonly source: string;
+  readonly re: RE2JS;
+}
+
 /**
- * Compiles a repository's `tagPattern`. It must have a named group `version`; patterns with nested
- * quantifiers (`(a+)+`, `(.*)*`), which can backtrack catastrophically, are refused, since tags come
- * from anyone who can push.
+ * Compiles a repository's `tagPattern`, which must have a named group `version`.
+ *
+ * Tags come from anyone who can push, so the pattern runs on RE2 (re2js), whose matching time is
+ * linear in the input: no pattern, however written (`(a+)+`, `(a|a)*`, `.*.*.*`), can make a tag
+ * take exponential time. The price is RE2's syntax: no lookaround and no backreferences.
  */
-export function compileTagPattern(pattern: string): RegExp {
+export function compileTagPattern(pattern: string): TagPattern {
   if (pattern.length === 0 || pattern.length > MAX_PATTERN_LENGTH) {
     throw new InvalidInputError(`tagPattern must be 1 to ${MAX_PATTERN_LENGTH} characters`, 'tagPattern');
   }
-  let regex: RegExp;
+  let re: RE2JS;
   try {
-    regex = new RegExp(pattern, 'u');
+    re = RE2JS.compile(pattern);
   } catch (error) {
-    throw new InvalidInputError(`tagPattern is not a valid regular expression: ${(error as Error).message}`, 'tagPattern');
-  }
-  if (!/\(\?<version>/.test(pattern)) {
-    throw new InvalidInputError('tagPattern must have a named group (?<version>…)', 'tagPattern');
-  }
-  if (hasNestedQuantifier(pattern)) {
     throw new InvalidInputError(
-      'tagPattern has a quantified group that itself contains a quantifier (like (a+)+), which can backtrack catastrophically',
+      `tagPattern is not a valid regular expression (RE2 syntax: no lookaround, no backreferences): ${(error as Error).message}`,
       'tagPattern',
     );
   }
-  return regex;
+  if (!Object.hasOwn(re.namedGroups(), 'version')) {
+    throw new InvalidInputError('tagPattern must have a named group (?<version>…)', 'tagPattern');
+  }
+  return { source: pattern, re };
 }
 
 /** Splits a tag into version and platform hint; undefined when the tag is not a per-arch tag of this pattern. */
-export function matchTag(pattern: RegExp, tag: string): TagMatch | undefined {
+export function matchTag(pattern: TagPattern, tag: string): TagMatch | undefined {
   if (!TAG_SYNTAX.test(tag)) return undefined;
-  const groups = pattern.exec(tag)?.groups;
-  const version = groups?.['version'];
-  if (version === undefined || version === '' || !TAG_SYNTAX.test(version)) return undefined;
-  const platformHint = groups?.['platform'];
-  return platformHint === undefined || platformHint === '' ? { version } : { version, platformHint };
+  // find(), not matches(): like RegExp.exec, the pattern anchors itself with ^ and $ where it wants.
+  const matcher = pattern.re.matcher(tag);
+  if (!matcher.find()) return undefined;
+  const version = matcher.group('version');
+  if (version === null || version === '' || !TAG_SYNTAX.test(version)) return undefined;
+  const platformHint = Object.hasOwn(pattern.re.namedGroups(), 'platform') ? matcher.group('platform') : null;
+  return platformHint === null || platformHint === '' ? { version } : { version, platformHint };
 }
 
 /** A target tag for a version: `{version}` replaced. */
 export function formatTargetTag(template: string, version: string): string {
   return template.replaceAll('{version}', version);
-}
-
-/**
- * True when a group that is quantified contains a quantifier itself. Conservative: it may refuse a
- * safe pattern such as `(a+b)+`, never accept `(a+)+`.
- */
-function hasNestedQuantifier(pattern: string): boolean {
-  const groupHasQuantifier: boolean[] = [];
-  let escaped = false;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (escaped) { escaped = false; continue; }
-    if (ch === '\\') { escaped = true; continue; }
-    if (inClass) { if (ch === ']') inClass = false; continue; }
-    if (ch === '[') { inClass = true; continue; }
-    if (ch === '(') { groupHasQuantifier.push(false); continue; }
-    if (ch === ')') {
-      const inner = groupHasQuantifier.pop() ?? false;
-      const next = pattern[i + 1];
-      const groupIsQuantified = next === '*' || next === '+' || next === '{';
-      if (inner && groupIsQuantified) return true;
-      if (groupHasQuantifier.length > 0 && (inner || groupIsQuantified)) {
-        groupHasQuantifier[groupHasQuantifier.length - 1] = true;
-      }
-      continue;
-    }
-    if ((ch === '*' || ch === '+' || ch === '{') && groupHasQuantifier.length > 0) {
-      groupHasQuantifier[groupHasQuantifier.length - 1] = true;
-    }
-  }
-  return false;
 }

@@ -106,9 +106,8 @@ describe('PUT …/config bodies', () => {
     // tag patterns
     ['a pattern without a version group', { ...ok, tagPattern: '^(.+)-(?<platform>[^-]+)$' }, 'body.tagPattern'],
     ['a pattern that is not a regular expression', { ...ok, tagPattern: '^(?<version>[a-z' }, 'body.tagPattern'],
-    ['a catastrophic pattern (a+)+', { ...ok, tagPattern: '^(?<version>(a+)+)-x$' }, 'body.tagPattern'],
-    ['a catastrophic pattern (.*)*', { ...ok, tagPattern: '^(?<version>(.*)*)-(?<platform>.+)$' }, 'body.tagPattern'],
-    ['a catastrophic pattern (\\w+){2,}', { ...ok, tagPattern: '^(?<version>(\\w+){2,})$' }, 'body.tagPattern'],
+    ['a lookbehind (not RE2)', { ...ok, tagPattern: '^(?<version>.+)(?<=-x)$' }, 'body.tagPattern'],
+    ['a backreference (not RE2)', { ...ok, tagPattern: '^(?<version>(a)\\1)$' }, 'body.tagPattern'],
     ['an empty pattern', { ...ok, tagPattern: '' }, 'body.tagPattern'],
     ['a pattern of 513 characters', { ...ok, tagPattern: `(?<version>${'a'.repeat(502)})` }, 'body.tagPattern'],
     // target tags

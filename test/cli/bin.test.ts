@@ -30,7 +30,7 @@ function runBin(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-// Each run starts node and tsx in a child process: seconds, not milliseconds.
+// Each run starts node in a child process; the first may also build the CLI's bundle (scripts/build-cli.mjs).
 describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
   let api: FakeApiServer;
 
@@ -75,6 +75,37 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
       });
       expect(authorization).toBe(expected['authorization']);
       expect(result.stdout + result.stderr).not.toContain(SECRET_ACCESS_KEY);
+    });
+  });
+
+  describe('when told to run from source (MANIFEST_ASSEMBLER_FROM_SOURCE=1)', () => {
+    it('runs the CLI through tsx with the same result', async () => {
+      const result = await runBin(['status', 'team/hello:2.7', '--api', api.url, '--token', 't'], { MANIFEST_ASSEMBLER_FROM_SOURCE: '1' });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^team\/hello:2\.7\nstate {6}waiting\n/);
+    });
+  });
+
+  describe('warnings', () => {
+    it("hides the AWS SDK's NodeVersionSupportWarning and prints every other warning", async () => {
+      // The bin, imported as a module, replaces the warning listener; warnings emitted after it are filtered.
+      const code = `process.argv = [process.execPath, 'manifest-assembler', '--help'];
+        await import(${JSON.stringify(BIN)});
+        process.emitWarning('The AWS SDK for JavaScript (v3) will need Node 22', 'NodeVersionSupportWarning');
+        process.emitWarning('something else', 'CustomWarning');`;
+      const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+      });
+      expect(result.stdout).toMatch(/^Usage: manifest-assembler/);
+      expect(result.stderr).toBe('CustomWarning: something else\n');
+    });
+  });
+
+  describe('reconcile', () => {
+    it('runs through the bin against the API', async () => {
+      const result = await runBin(['reconcile', 'team/hello', '--api', api.url, '--token', 't'], {});
+      expect(result).toEqual({ code: 0, stdout: 'team/hello: 0 tags scanned, 0 versions checked; nothing to repair\n', stderr: '' });
     });
   });
 

@@ -114,7 +114,16 @@ async function publishHeldRevision(
   const log = { repository, version, revision };
   if (config === undefined) return { kind: 'failed', message: `${repository} has no configuration`, retryable: false };
   if (record.published?.revision === revision && options.force !== true) return { kind: 'up-to-date', digest: record.published.digest };
-  if (record.error?.revision === revision && record.error.kind === 'conflict') return { kind: 'conflict', message: record.error.message };
+  const error = record.error;
+  if (error?.kind === 'conflict') {
+    if (error.contested !== undefined) {
+      // Two tags claim one platform: only publish once the refused tag has moved on (or is gone).
+      const { tag, digest } = error.contested;
+      if ((await registry.resolveTag(repository, tag)) === digest) return { kind: 'conflict', message: error.message };
+    } else if (error.revision === revision) {
+      return { kind: 'conflict', message: error.message };
+    }
+  }
 
   const missing = missingPlatforms(config, record);
   if (missing.length > 0 && options.allowPartial !== true) return { kind: 'waiting', missing };

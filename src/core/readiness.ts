@@ -1,6 +1,6 @@
 import { parsePlatform, satisfiesPlatform } from './platform.ts';
 import { parseDuration, type RepositoryConfig } from './repository-config.ts';
-import { VersionStates, type RecordedImage, type VersionRecord, type VersionState } from './version-record.ts';
+import { VersionStates, type RecordedImage, type VersionError, type VersionRecord, type VersionState } from './version-record.ts';
 
 /** Required platforms that no recorded image satisfies yet. */
 export function missingPlatforms(config: RepositoryConfig | undefined, record: Pick<VersionRecord, 'images'>): string[] {
@@ -26,7 +26,7 @@ export function selectIndexImages(config: RepositoryConfig, record: Pick<Version
  * stored, so never out of date). `stale`: still missing platforms `staleAfter` after the first push.
  */
 export function deriveState(config: RepositoryConfig | undefined, record: VersionRecord, nowMs: number): VersionState {
-  const error = record.error?.revision === record.revision ? record.error : undefined;
+  const error = activeError(record);
   if (error?.kind === 'conflict') return VersionStates.conflict;
   if (missingPlatforms(config, record).length > 0) return isStale(config, record, nowMs) ? VersionStates.stale : VersionStates.waiting;
   if (record.published?.revision === record.revision) return VersionStates.published;
@@ -38,4 +38,14 @@ export function deriveState(config: RepositoryConfig | undefined, record: Versio
 export function isStale(config: RepositoryConfig | undefined, record: Pick<VersionRecord, 'createdAt'>, nowMs: number): boolean {
   if (config?.staleAfter == null) return false;
   return nowMs - Date.parse(record.createdAt) >= parseDuration(config.staleAfter);
+}
+
+/**
+ * The error that applies to the record now: one of its current revision, or a contested-platform
+ * conflict, which holds across revisions until a publish clears it.
+ */
+export function activeError(record: Pick<VersionRecord, 'error' | 'revision'>): VersionError | undefined {
+  const { error } = record;
+  if (error === undefined) return undefined;
+  return error.revision === record.revision || (error.kind === 'conflict' && error.contested !== undefined) ? error : undefined;
 }

@@ -116,7 +116,17 @@ async function checkVersion(deps: Dependencies, config: RepositoryConfig, record
   const { repository, version, revision } = record;
   const now = deps.clock.now();
   if (record.lease !== undefined && record.lease.until > now) return; // a publisher is at work
-  if (record.error?.kind === 'conflict' && record.error.revision === revision) return; // needs a person
+  const error = record.error;
+  if (error?.kind === 'conflict' && error.contested === undefined && error.revision === revision) return; // needs a person
+  if (error?.kind === 'conflict' && error.contested !== undefined) {
+    // Settled once the refused tag has moved on or gone; a publish (put skipped if the tag already
+    // holds the index) then clears it. Until then it needs a person.
+    const still = (await deps.registry.resolveTag(repository, error.contested.tag)) === error.contested.digest;
+    if (still || missingPlatforms(config, record).length > 0) return;
+    const outcome = await publishVersion(deps, repository, version, { revision, force: record.published?.revision === revision });
+    if (outcome.kind === 'published') report.published.push(version);
+    return;
+  }
   const missing = missingPlatforms(config, record);
   const publishedThis = record.published?.revision === revision;
 

@@ -122,7 +122,8 @@ async function recordImages(
       // Written once: a duplicate event or a reconciler pass finding the same conflict leaves the record alone.
       const known = record?.error?.kind === 'conflict' && record.error.revision === record.revision && record.error.message === message;
       if (record !== undefined && !known) {
-        await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now);
+        const contested = { tag: incoming.tag, digest: incoming.sourceDigest };
+        await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now, contested }, undefined, now);
       }
       return { kind: 'conflict', version, message };
     }

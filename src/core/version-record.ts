@@ -47,6 +47,12 @@ export interface VersionError {
   readonly at: string;
   /** The record revision the error applies to; a newer revision gets a fresh attempt. */
   readonly revision: number;
+  /**
+   * For two per-arch tags claiming one platform: the push that was refused. Such a conflict holds
+   * across revisions (another platform arriving must not publish past it) until that tag no longer
+   * points to that digest; the next publish then clears it.
+   */
+  readonly contested?: { readonly tag: string; readonly digest: string };
 }
 
 /**

@@ -116,6 +116,16 @@ describe('ApiClient', () => {
       });
     });
 
+    it('reads the detail of a publish 409 that carries the VersionStatus under `version`', async () => {
+      const body = { code: 'incomplete', missingPlatforms: ['linux/arm64'], version: versionStatus('1', 'waiting', { 'linux/amd64': 'a' }), type: 'about:blank', title: 'Conflict', status: 409, detail: 'hello:1 is missing linux/arm64; publish with allowPartial to publish what is there' };
+      const odd: typeof fetch = async () => new Response(JSON.stringify(body), { status: 409, headers: { 'content-type': 'application/problem+json' } });
+      await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: odd }).publish('hello', '1', false)).rejects.toMatchObject({
+        status: 409,
+        message: 'hello:1 is missing linux/arm64; publish with allowPartial to publish what is there',
+        problem: { title: 'Conflict', status: 409 },
+      });
+    });
+
     it('reads API Gateway\'s {"message"} errors and plain-text errors', async () => {
       const gateway: typeof fetch = async () => new Response('{"message":"Forbidden"}', { status: 403, headers: { 'content-type': 'application/json' } });
       await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: gateway }).listRepositories()).rejects.toMatchObject({ status: 403, message: 'Forbidden' });

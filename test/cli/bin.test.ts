@@ -92,7 +92,9 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
       // The bin, imported as a module, replaces the warning listener; warnings emitted after it are filtered.
       const code = `process.argv = [process.execPath, 'manifest-assembler', '--help'];
         await import(${JSON.stringify(BIN)});
-        process.emitWarning('The AWS SDK for JavaScript (v3) will need Node 22', 'NodeVersionSupportWarning');
+        // As @aws-sdk/core emits it: a plain Warning whose message starts with the name.
+        process.emitWarning('NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\\nversions published after the first week of January 2027\\nwill require node >=22.');
+        process.emitWarning('the same, named', 'NodeVersionSupportWarning');
         process.emitWarning('something else', 'CustomWarning');`;
       const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
         execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));

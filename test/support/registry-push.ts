@@ -31,6 +31,7 @@ export async function pushBlob(
   repository: string,
   bytes: Uint8Array,
   mediaType = 'application/octet-stream',
+  options: { mount?: boolean } = {},
 ): Promise<PushedContent> {
   const { url, headers } = resolveTarget(target);
   const digest = computeDigest(bytes);
@@ -40,7 +41,7 @@ export async function pushBlob(
 
   // Tests push the same layers into many repositories: mount them from one that has them (201)
   // instead of uploading ~1 MB again. A 202 means the registry declined and opened a normal upload.
-  const source = blobHolders.get(`${url} ${digest}`);
+  const source = options.mount === false ? undefined : blobHolders.get(`${url} ${digest}`);
   const mount = source === undefined ? '' : `?mount=${digest}&from=${source}`;
   const start = await fetch(`${url}/v2/${repository}/blobs/uploads/${mount}`, { method: 'POST', headers });
   if (start.status === 201) {

@@ -1,4 +1,7 @@
-import { z } from 'zod';
+// zod/mini: the same validation as zod with a tree-shakable API; full zod was 39% of each Lambda
+// bundle. The English messages are loaded explicitly (mini ships none by default).
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
@@ -7,37 +10,39 @@ import { VersionStates } from '../core/version-record.ts';
 /** OCI / ECR repository name grammar (path components separated by '/'). */
 export const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
-export const repositoryNameSchema = z
-  .string()
-  .min(2, 'a repository name has 2 to 256 characters')
-  .max(256, 'a repository name has 2 to 256 characters')
-  .regex(REPOSITORY_NAME, 'a repository name is lower-case path components ([a-z0-9] separated by ., _, __ or -) joined by /');
+export const repositoryNameSchema = z.string().check(
+  z.minLength(2, 'a repository name has 2 to 256 characters'),
+  z.maxLength(256, 'a repository name has 2 to 256 characters'),
+  z.regex(REPOSITORY_NAME, 'a repository name is lower-case path components ([a-z0-9] separated by ., _, __ or -) joined by /'),
+);
 
-export const versionSchema = z.string().regex(TAG_SYNTAX, 'a version must be a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}');
+export const versionSchema = z.string().check(z.regex(TAG_SYNTAX, 'a version must be a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'));
+
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 /** The body of PUT …/config (DESIGN §3): unknown fields are refused. */
 export const repositoryConfigBodySchema = z.strictObject({
-  requiredPlatforms: z.array(z.string().max(128)).min(1, 'name at least one platform').max(64),
-  optionalPlatforms: z.array(z.string().max(128)).max(64).optional(),
-  tagPattern: z.string().min(1).max(512).optional(),
-  targetTags: z.array(z.string().min(1).max(128)).min(1).max(16).optional(),
-  indexMediaType: z.enum([IndexMediaTypeChoices.auto, IndexMediaTypeChoices.oci, IndexMediaTypeChoices.docker]).optional(),
-  platformOverrides: z.record(z.string().min(1).max(128), z.string().max(128)).optional(),
-  staleAfter: z.string().max(16).nullable().optional(),
-  onStale: z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial]).optional(),
-  onDrift: z.enum([OnDriftChoices.report, OnDriftChoices.restore]).optional(),
+  requiredPlatforms: z.array(text(0, 128)).check(z.minLength(1, 'name at least one platform'), z.maxLength(64)),
+  optionalPlatforms: z.optional(z.array(text(0, 128)).check(z.maxLength(64))),
+  tagPattern: z.optional(text(1, 512)),
+  targetTags: z.optional(z.array(text(1, 128)).check(z.minLength(1), z.maxLength(16))),
+  indexMediaType: z.optional(z.enum([IndexMediaTypeChoices.auto, IndexMediaTypeChoices.oci, IndexMediaTypeChoices.docker])),
+  platformOverrides: z.optional(z.record(text(1, 128), text(0, 128))),
+  staleAfter: z.optional(z.nullable(text(0, 16))),
+  onStale: z.optional(z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial])),
+  onDrift: z.optional(z.enum([OnDriftChoices.report, OnDriftChoices.restore])),
 });
 
-export const publishBodySchema = z.strictObject({ allowPartial: z.boolean().optional() });
+export const publishBodySchema = z.strictObject({ allowPartial: z.optional(z.boolean()) });
 
 export const listVersionsQuerySchema = z.strictObject({
-  state: z.enum(Object.values(VersionStates) as [string, ...string[]]).optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-  cursor: z.string().min(1).max(2048).optional(),
+  state: z.optional(z.enum(Object.values(VersionStates) as [string, ...string[]])),
+  limit: z.optional(z.pipe(z.coerce.number(), z.int().check(z.minimum(1), z.maximum(100)))),
+  cursor: z.optional(text(1, 2048)),
 });
 
 /** Validates with a schema; the error names the first offending field (`body.requiredPlatforms[1]: …`). */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -62,9 +67,9 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 /** POST /v1/reconcile takes no parameters; a body, if any, must be empty so a typo is not silently ignored. */
 export const reconcileAllBodySchema = z.strictObject({});
 
-export const reconcileBodySchema = z.strictObject({ cursor: z.string().min(1).max(4096).nullable().optional() });
+export const reconcileBodySchema = z.strictObject({ cursor: z.optional(z.nullable(text(1, 4096))) });
 
 export const backfillBodySchema = z.strictObject({
-  dryRun: z.boolean().optional(),
-  cursor: z.string().min(1).max(4096).nullable().optional(),
+  dryRun: z.optional(z.boolean()),
+  cursor: z.optional(z.nullable(text(1, 4096))),
 });

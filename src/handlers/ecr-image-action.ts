@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../api/zod-locale.ts';
 import type { PushEvent } from '../core/record-push.ts';
 import { isDigest } from '../core/descriptor.ts';
 
@@ -9,18 +10,18 @@ import { isDigest } from '../core/descriptor.ts';
  * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html
  */
 export const ecrImageActionEventSchema = z.object({
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   source: z.string(),
   'detail-type': z.string(),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.object({
-    result: z.string().optional(),
+    result: z.optional(z.string()),
     'action-type': z.string(),
-    'repository-name': z.string().min(1).max(256),
-    'image-digest': z.string().refine(isDigest, 'must be a sha256 digest'),
-    'image-tag': z.string().max(300).optional(),
-    'manifest-media-type': z.string().optional(),
-    'artifact-media-type': z.string().optional(),
+    'repository-name': z.string().check(z.minLength(1), z.maxLength(256)),
+    'image-digest': z.string().check(z.refine(isDigest, 'must be a sha256 digest')),
+    'image-tag': z.optional(z.string().check(z.maxLength(300))),
+    'manifest-media-type': z.optional(z.string()),
+    'artifact-media-type': z.optional(z.string()),
   }),
 });
 

@@ -40,9 +40,10 @@ describe('formatBanner', () => {
   it('shows how to push with skopeo to the registry it started', () => {
     const pushLines = formatBanner(info).split('\n').filter((line) => line.includes('skopeo copy'));
     expect(pushLines).toEqual([
-      '  skopeo copy --dest-tls-verify=false oci:./hello-amd64:latest docker://127.0.0.1:5000/hello:2.7-amd64',
-      '  skopeo copy --dest-tls-verify=false oci:./hello-arm64:latest docker://127.0.0.1:5000/hello:2.7-arm64',
+      '  skopeo copy --dest-tls-verify=false oci:.local/demo/busybox:amd64 docker://127.0.0.1:5000/hello:2.7-amd64',
+      '  skopeo copy --dest-tls-verify=false oci:.local/demo/busybox:arm64 docker://127.0.0.1:5000/hello:2.7-arm64',
     ]);
+    expect(formatBanner(info)).toContain('npm run demo-images');
   });
 
   it('shows absolute paths outside the working folder', () => {

@@ -1,0 +1,15 @@
+// `npm run bench`: installs what is needed (as npm test does), then runs bench/run.ts.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureDebianPackages, ensureNodeModules, projectRoot, REGISTRY } from './lib/ensure.mjs';
+
+ensureNodeModules();
+ensureDebianPackages([REGISTRY]);
+const debs = spawnSync('bash', [join(projectRoot, 'scripts/fetch-test-debs.sh')], { stdio: 'inherit', cwd: projectRoot });
+if (debs.status !== 0) process.exit(1);
+const run = spawnSync(join(projectRoot, 'node_modules/.bin/tsx'), [join(projectRoot, 'bench/run.ts')], {
+  stdio: 'inherit',
+  cwd: projectRoot,
+  env: { ...process.env, NODE_NO_WARNINGS: '1' },
+});
+process.exit(run.status ?? 1);

@@ -56,15 +56,19 @@ export async function startRegistryProcess(options: RegistryProcessOptions): Pro
   const { configPath, logPath, url, readyTimeoutMs = 15_000, binary = REGISTRY_BINARY } = options;
   const log = await open(logPath, 'a', 0o600);
   let child: ChildProcess;
+  let exited: Promise<string>;
   try {
     child = spawn(binary, ['serve', configPath], { stdio: ['ignore', log.fd, log.fd], env: withoutRegistryOverrides(process.env) });
+    // Listened for before anything awaits: a process that fails at once can exit while we close the
+    // log below, and an 'exit' emitted with no listener would leave `exited` pending for ever.
+    const spawned = child;
+    exited = new Promise<string>((resolve) => {
+      spawned.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
+      spawned.once('error', (error) => resolve(`spawn failed: ${error.message}`));
+    });
   } finally {
     await log.close(); // the child holds its own copy of the descriptor
   }
-  const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
-    child.once('error', (error) => resolve(`spawn failed: ${error.message}`));
-  });
   const running: RunningRegistryProcess = {
     pid: child.pid ?? -1,
     exited,

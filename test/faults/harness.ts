@@ -53,6 +53,8 @@ export class ScaledClock implements Clock {
  */
 export class CountingRegistry implements ImageRegistry {
   readonly puts: IndexPut[] = [];
+  /** Every PUT tried, accepted or not: one that failed at the client (a timeout) may still have landed. */
+  readonly attemptedPuts: IndexPut[] = [];
   attempts = 0;
   onPut: ((tag: string, manifest: RawManifest) => void) | undefined;
   constructor(readonly inner: ImageRegistry) {}
@@ -70,6 +72,7 @@ export class CountingRegistry implements ImageRegistry {
   }
   async putManifest(repository: string, tag: string, manifest: RawManifest): Promise<void> {
     this.attempts++;
+    this.attemptedPuts.push({ tag, digest: manifest.digest });
     await this.inner.putManifest(repository, tag, manifest);
     this.puts.push({ tag, digest: manifest.digest });
     this.onPut?.(tag, manifest);

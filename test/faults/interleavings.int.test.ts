@@ -47,7 +47,7 @@ describe('randomised interleavings (real registry, dynalite, on-image-push handl
     });
 
     const before = await checkRegistryState({
-      registryUrl, repository, config, store, seed, nowMs: Date.now(), indexPuts: stack.registry.puts, expectIncomplete: run.incomplete,
+      registryUrl, repository, config, store, seed, nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, expectIncomplete: run.incomplete,
     });
     const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
     expect([...before.violations, ...lost], `seed ${seed}: replay with FAULT_SEED=${seed}`).toEqual([]);

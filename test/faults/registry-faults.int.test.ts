@@ -73,7 +73,7 @@ describe('registry faults through a proxy (500, 429 + Retry-After, hang past tim
       for (const put of accepted.filter((p) => p.cut)) cutByDigest.set(put.digest, (cutByDigest.get(put.digest) ?? 0) + 1);
 
       const state = await checkRegistryState({
-        registryUrl, repository, config, store, seed, nowMs: Date.now(), indexPuts: stack.registry.puts, expectIncomplete: run.incomplete,
+        registryUrl, repository, config, store, seed, nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, expectIncomplete: run.incomplete,
       });
       const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
       const overPut = [...new Set(accepted.map((p) => p.digest))]

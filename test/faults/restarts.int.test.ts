@@ -108,7 +108,7 @@ describe('dynalite stopped and restarted mid-flight', () => {
       expect(outages, `seed ${seed}: both outages happened`).toHaveLength(2);
 
       const state = await checkRegistryState({
-        registryUrl, repository, config, store, seed, nowMs: clock.now(), indexPuts: stack.registry.puts, expectIncomplete: run.incomplete,
+        registryUrl, repository, config, store, seed, nowMs: clock.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, expectIncomplete: run.incomplete,
         forbidLeftoverLeases: false,
       });
       const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
@@ -209,7 +209,7 @@ describe('the registry restarted with notifications pending', () => {
       // Each recovered push is recorded through recordPush, which publishes the version once complete.
       expect(stack.logger.lines.filter((l) => l.message === 'published').map((l) => l.fields['version']).sort()).toEqual(versions);
 
-      const state = await checkRegistryState({ registryUrl: registry.url, repository, config, store, seed: 'registry restart', nowMs: Date.now(), indexPuts: stack.registry.puts, maxPutsPerIndex: 1 });
+      const state = await checkRegistryState({ registryUrl: registry.url, repository, config, store, seed: 'registry restart', nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, maxPutsPerIndex: 1 });
       expect(state.violations).toEqual([]);
       expect(state.complete).toBe(versions.length);
       const again = await reconcileAll(stack.deps, { deadline: Date.now() + 30_000 });

@@ -44,6 +44,8 @@ export interface RegistryStateInput {
   /** Printed in every violation, so a failing run can be replayed. */
   readonly seed: number | string;
   readonly indexPuts?: readonly IndexPut[];
+  /** Every PUT tried, accepted or not (a timed-out PUT may have landed); evidence that a served index was put by us. */
+  readonly indexPutAttempts?: readonly IndexPut[];
   /** Accepted PUTs allowed per distinct index digest and target tag (bounded retries). Default 3. */
   readonly maxPutsPerIndex?: number;
   /** Versions expected to be incomplete (their target tags must not exist). */
@@ -235,7 +237,12 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
     if (count > maxPuts) fail(`index ${what} was put ${count} times (more than ${maxPuts}: once per event, not bounded retries; inv. 3)`);
   }
   if (input.indexPuts !== undefined) {
-    for (const digest of currentIndexes) if (!putsByDigest.has(digest)) fail(`index ${digest} is served but no PUT of it was counted`);
+    // A PUT the client saw fail (a timeout, a cut answer) may still have landed, and the retry then
+    // skips the put because the tag already holds the index: attempts count as evidence too.
+    const attempted = new Set((input.indexPutAttempts ?? []).map((put) => put.digest));
+    for (const digest of currentIndexes) {
+      if (!putsByDigest.has(digest) && !attempted.has(digest)) fail(`index ${digest} is served but no PUT of it was counted`);
+    }
   }
   return {
     versions: byVersion.size,

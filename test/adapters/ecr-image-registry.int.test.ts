@@ -7,6 +7,7 @@ import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, MediaTypes } from '../../src/core/media-types.ts';
 import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
 import { encodeJson, pushBuildxStyleIndex, pushImage, pushRawManifest, type BuiltImage } from '../support/images.ts';
+import { rejection } from '../support/rejection.ts';
 
 // The adapter through the real @aws-sdk/client-ecr over HTTP, against the ECR double, whose every
 // byte comes from the real registry of the `int` project.
@@ -41,14 +42,6 @@ async function registryManifest(repository: string, reference: string): Promise<
   return { status: response.status, digest: response.headers.get('docker-content-digest'), bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
-}
 
 beforeAll(async () => {
   ecr = await startEcrDouble({ registryUrl });

@@ -25,6 +25,7 @@ import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
 import { ErrorCodes, RegistryError, UnsupportedManifestError, type ErrorCode } from '../../src/core/errors.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
+import { rejection } from '../support/rejection.ts';
 
 // Command-level tests: the exact input of each ECR call, and the translation of every error ECR
 // documents for it. The same paths run through the real SDK over HTTP in ecr-image-registry.int.test.ts.
@@ -46,14 +47,6 @@ function exception<T extends ECRServiceException>(Type: new (options: { message:
   return new Type({ message, $metadata: {} });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
-}
 
 beforeEach(() => {
   ecr.reset();

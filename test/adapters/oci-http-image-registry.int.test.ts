@@ -8,6 +8,7 @@ import { htpasswdLine } from '../support/htpasswd.ts';
 import { encodeJson, pushBlob, pushBuildxStyleIndex, pushImage, pushRawManifest } from '../support/images.ts';
 import { startRegistry, type RunningRegistry } from '../support/registry-process.ts';
 import { startTokenServer, type TokenServer } from '../support/token-server.ts';
+import { rejection } from '../support/rejection.ts';
 
 const registryUrl = inject('registryUrl');
 const registry = new OciHttpImageRegistry({ baseUrl: registryUrl });
@@ -24,15 +25,6 @@ function rawIndex(value: unknown, mediaType: string = MediaTypes.ociIndex): RawM
   return { mediaType, digest: computeDigest(bytes), size: bytes.length, bytes };
 }
 
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
-}
 
 describe('OciHttpImageRegistry against the CNCF registry', () => {
   describe('fetchManifest', () => {

@@ -5,6 +5,7 @@ import { computeDigest } from '../../src/core/digest.ts';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits, MediaTypes } from '../../src/core/media-types.ts';
 import { startHttpStub, type HttpStub } from '../support/http-stub.ts';
+import { rejection } from '../support/rejection.ts';
 
 // Behaviour a well-behaved registry never shows (lying bytes, endless bodies, resets, redirects to
 // storage, paging), served by tiny HTTP servers on 127.0.0.1.
@@ -20,14 +21,6 @@ async function stub(handler: (request: IncomingMessage, response: ServerResponse
   return started;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
-}
 
 const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }));
 const manifestDigest = computeDigest(manifestBytes);

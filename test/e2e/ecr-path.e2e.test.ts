@@ -14,6 +14,7 @@ import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import { pushBuildxStyleIndex, pushImage, pushRawManifest } from '../support/images.ts';
+import { ecrPushEvent } from '../support/ecr-event.ts';
 
 // The production ECR path end to end: EventBridge-shaped "ECR Image Action" events into the real
 // on-image-push handler (middy), EcrImageRegistry through the real SDK to the ECR double, the real
@@ -25,24 +26,7 @@ let ecr: EcrDouble;
 let store: DynamoDbVersionStore;
 
 function ecrEvent(repository: string, digest: string, tag: string | undefined, mediaType: string) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'ECR Image Action',
-    source: 'aws.ecr',
-    account: ecr.registryId,
-    time: '2026-11-27T10:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      result: 'SUCCESS',
-      'repository-name': repository,
-      'image-digest': digest,
-      'action-type': 'PUSH',
-      'image-tag': tag ?? '',
-      'manifest-media-type': mediaType,
-    },
-  };
+  return ecrPushEvent(repository, digest, tag ?? '', { id: randomUUID(), account: ecr.registryId, mediaType });
 }
 
 function makeHandler() {

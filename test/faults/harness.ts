@@ -9,6 +9,7 @@ import { reconcileRepository, type ReconcileReport } from '../../src/core/reconc
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import type { Delivery, IndexPut } from '../support/invariants.ts';
+import { ecrPushEvent as sharedEcrPushEvent } from '../support/ecr-event.ts';
 
 /** Real-time pause (the suites run against real processes). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,26 +80,9 @@ export class CountingRegistry implements ImageRegistry {
   }
 }
 
-/** The EventBridge "ECR Image Action" event ECR sends for a push. */
+/** The EventBridge "ECR Image Action" event ECR sends for a push (always with a media type and an id here). */
 export function ecrPushEvent(repository: string, digest: string, tag: string | undefined, mediaType: string, id: string): Record<string, unknown> {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'ECR Image Action',
-    source: 'aws.ecr',
-    account: '123456789012',
-    time: '2026-11-27T10:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      result: 'SUCCESS',
-      'repository-name': repository,
-      'image-digest': digest,
-      'action-type': 'PUSH',
-      'image-tag': tag ?? '',
-      'manifest-media-type': mediaType,
-    },
-  };
+  return sharedEcrPushEvent(repository, digest, tag ?? '', { id, mediaType });
 }
 
 const lambdaContext = { awsRequestId: 'faults', functionName: 'on-image-push' } as unknown as Context;

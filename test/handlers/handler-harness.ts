@@ -50,23 +50,4 @@ export function apiEvent(method: string, path: string, options: { body?: unknown
   };
 }
 
-export function ecrPushEvent(repository: string, digest: string, tag: string | undefined, extra: Record<string, unknown> = {}) {
-  return {
-    version: '0',
-    id: `event-${digest.slice(7, 15)}-${tag ?? 'none'}`,
-    'detail-type': 'ECR Image Action',
-    source: 'aws.ecr',
-    account: '123456789012',
-    time: '2026-11-27T10:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail: {
-      result: 'SUCCESS',
-      'repository-name': repository,
-      'image-digest': digest,
-      'action-type': 'PUSH',
-      ...(tag === undefined ? {} : { 'image-tag': tag }),
-      ...extra,
-    },
-  };
-}
+export { ecrPushEvent } from '../support/ecr-event.ts';

@@ -26,9 +26,11 @@ export async function startDynalite(path: string): Promise<RunningDynalite> {
     endpoint: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve, reject) => {
-        // The SDK keeps connections alive; close waits for them unless they are cut.
-        server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
+        // The SDK keeps connections alive: idle ones are closed now; a request still being answered
+        // finishes first (cutting it would leave dynalite writing to a closed database, which throws).
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
       }),
   };
 }

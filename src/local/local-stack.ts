@@ -131,9 +131,24 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const webhookUrl = `${apiUrl}${REGISTRY_HOOK_PATH}`;
-    const server = createLocalHttpServer({ apiToken: token, webhookSecret: secret, onImagePush: handlers.onImagePush, api: handlers.api, logger, tokenHint: paths.token });
+    // Handler calls are tracked so stop() can wait for them: one still running when dynalite closes
+    // would crash the process (dynalite throws "Database is closed" from a callback).
+    const inFlight = new InFlight();
+    const server = createLocalHttpServer({
+      apiToken: token,
+      webhookSecret: secret,
+      onImagePush: inFlight.track(handlers.onImagePush),
+      api: inFlight.track(handlers.api),
+      logger,
+      tokenHint: paths.token,
+    });
     await listenOrExplain(server, apiPort, 'API and registry webhook', 'API_PORT');
-    stops.push(() => closeServer(server));
+    stops.push(async () => {
+      await closeServer(server);
+      if (!(await inFlight.drain(HANDLER_DRAIN_MS))) {
+        logger.warn(`local stack: ${inFlight.size} handler call(s) still running after ${HANDLER_DRAIN_MS} ms; stopping anyway`);
+      }
+    });
 
     let registry: RunningRegistryProcess | undefined;
     if (ownRegistry) {
@@ -220,4 +235,42 @@ async function closeServer(server: Server, graceMs = 3_000): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(timer);
+}
+
+/** How long stop() waits for handler calls still running (a publish may wait for another's lease). */
+const HANDLER_DRAIN_MS = 15_000;
+
+/** The handler calls in progress, so that stopping can wait for them. */
+class InFlight {
+  readonly #calls = new Set<Promise<unknown>>();
+
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  track<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return (...args) => {
+      const call = fn(...args);
+      this.#calls.add(call);
+      const forget = () => this.#calls.delete(call);
+      call.then(forget, forget);
+      return call;
+    };
+  }
+
+  /** True when every call ended within `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#calls.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#calls]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return this.#calls.size === 0;
+  }
 }

@@ -1,3 +1,4 @@
+import { isRetryable } from '../core/errors.ts';
 import type { ImageRegistry } from '../core/ports.ts';
 
 export interface AwaitTagOptions {
@@ -28,7 +29,13 @@ export async function awaitTagAt(
   const { timeoutMs = 1_000, pollMs = 10, now = Date.now, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
   const deadline = now() + timeoutMs;
   for (;;) {
-    if ((await registry.resolveTag(repository, tag)) === digest) return true;
+    try {
+      if ((await registry.resolveTag(repository, tag)) === digest) return true;
+    } catch (error) {
+      // distribution answers 500 while the tag's link file is being written ("invalid checksum digest
+      // format"): not there yet. Anything else, or still failing at the deadline, is the handler's to judge.
+      if (!isRetryable(error) || now() >= deadline) return false;
+    }
     if (now() >= deadline) return false;
     await sleep(pollMs);
   }

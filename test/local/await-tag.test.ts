@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { awaitTagAt } from '../../src/local/await-tag.ts';
 
 const OLD = `sha256:${'1'.repeat(64)}`;
@@ -52,8 +53,23 @@ describe('awaitTagAt', () => {
     });
   });
 
-  it('lets a registry failure through (the webhook answers 500 and the event comes back)', async () => {
-    const registry = { resolveTag: async () => Promise.reject(new Error('connection refused')) };
-    await expect(awaitTagAt(registry, 'hello', 't', NEW)).rejects.toThrow('connection refused');
+  it('polls through the 500 distribution answers while it writes the tag link', async () => {
+    const fake = fakeRegistry([NEW]);
+    let failures = 2;
+    const registry = {
+      resolveTag: async (...args: []) => {
+        if (failures-- > 0) throw new RegistryError(ErrorCodes.unavailable, 'HTTP 500', { retryable: true });
+        return fake.registry.resolveTag(...args);
+      },
+    };
+    expect(await awaitTagAt(registry, 'hello', '2.7-amd64', NEW, fake.clock)).toBe(true);
+  });
+
+  it('leaves a failure that lasts past the deadline, or is not retryable, to the handler (which then answers for it)', async () => {
+    const fake = fakeRegistry([NEW]);
+    const down = { resolveTag: async () => Promise.reject(new RegistryError(ErrorCodes.unavailable, 'connection refused', { retryable: true })) };
+    expect(await awaitTagAt(down, 'hello', 't', NEW, { ...fake.clock, timeoutMs: 50 })).toBe(false);
+    const denied = { resolveTag: async () => Promise.reject(new RegistryError(ErrorCodes.denied, 'denied')) };
+    expect(await awaitTagAt(denied, 'hello', 't', NEW, fake.clock)).toBe(false);
   });
 });

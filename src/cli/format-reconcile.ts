@@ -24,6 +24,7 @@ export function formatReconcileReport(report: ReconcileReport): string {
             report.drift.map((d) => [d.version, `tag ${d.tag}`, d.action, `expected ${d.expected}`, `actual ${d.actual ?? 'none'}`]),
           ).split('\n'),
     ],
+    ['conflicts', report.conflicts.map((c) => `${c.tag}: ${c.message}`)],
     ['failures', report.failures.map((f) => `${f.what}: ${f.error}`)],
   ];
   const present = fields.filter(([, lines]) => lines.length > 0);

@@ -35,6 +35,8 @@ export interface ReconcileReport {
   readonly publishedPartially: readonly string[];
   readonly stale: readonly string[];
   readonly drift: readonly DriftFinding[];
+  /** Per-arch tags found in conflict (two images claiming one platform), each with the reason. */
+  readonly conflicts: ReadonlyArray<{ readonly tag: string; readonly message: string }>;
   readonly failures: ReadonlyArray<{ readonly what: string; readonly error: string }>;
   /** Where the next run goes on; null when this run reached the end of the repository. */
   readonly cursor: string | null;
@@ -97,6 +99,7 @@ async function recoverMissedPushes(
       if (!records.has(match.version)) records.set(match.version, await deps.store.getVersion(repository, match.version));
       if (isRecordedFrom(records.get(match.version), tag, digest)) continue;
       const outcome = await recordPush(deps, { repository, digest, tag, eventId: 'reconcile' });
+      if (outcome.kind === 'conflict') report.conflicts.push({ tag, message: outcome.message });
       if (outcome.kind === 'recorded' && outcome.changed) {
         report.pushesRecovered.push(tag);
         records.delete(match.version);
@@ -153,8 +156,17 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
     const actual = (await deps.registry.resolveTag(record.repository, tag)) ?? null;
     if (actual === published.digest) continue;
     if (config.onDrift === 'restore' && published.revision === record.revision) {
-      await publishVersion(deps, record.repository, record.version, { revision: record.revision, force: true, allowPartial: (published.missingPlatforms?.length ?? 0) > 0 });
-      report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'restored' });
+      const outcome = await publishVersion(deps, record.repository, record.version, {
+        revision: record.revision,
+        force: true,
+        allowPartial: (published.missingPlatforms?.length ?? 0) > 0,
+      });
+      if (outcome.kind === 'published') {
+        report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'restored' });
+      } else {
+        // Not put back this pass (another publisher holds the lease, a conflict…): the next pass tries again.
+        report.failures.push({ what: `${record.repository}:${tag}`, error: `moved tag not restored: publish said ${outcome.kind}` });
+      }
       return;
     }
     const now = new Date(deps.clock.now()).toISOString();
@@ -175,7 +187,7 @@ type MutableReport = {
 function emptyReport(repository: string): MutableReport {
   return {
     repository, tagsScanned: 0, pushesRecovered: [], versionsChecked: 0, published: [], publishedPartially: [],
-    stale: [], drift: [], failures: [], cursor: null,
+    stale: [], drift: [], conflicts: [], failures: [], cursor: null,
   };
 }
 

@@ -24,12 +24,14 @@ export function summariseReconcilePass(reports: readonly ReconcileReport[], ms: 
   const stale = qualified((r) => r.stale);
   const drift = reports.flatMap((r) => r.drift.map((d) => `${r.repository}:${d.tag}(${d.action})`));
   const failures = reports.flatMap((r) => r.failures.map((f) => `${f.what}: ${f.error}`));
+  const conflicts = reports.flatMap((r) => (r.conflicts ?? []).map((c) => `${r.repository}:${c.tag}`));
   const counts: Array<[number, string, string]> = [
     [recovered.length, 'lost push recovered', 'lost pushes recovered'],
     [published.length, 'version published', 'versions published'],
     [partial.length, 'stale version published partially', 'stale versions published partially'],
     [stale.length, 'version stale', 'versions stale'],
     [drift.length, 'version tag moved elsewhere', 'version tags moved elsewhere'],
+    [conflicts.length, 'per-arch tag in conflict', 'per-arch tags in conflict'],
     [failures.length, 'failure', 'failures'],
   ];
   const said = counts.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
@@ -42,7 +44,7 @@ export function summariseReconcilePass(reports: readonly ReconcileReport[], ms: 
   if (said.length === 0) return { level: 'debug', message: 'reconcile pass: nothing to repair', fields: scope };
   const list = (names: string[]): string | undefined => (names.length === 0 ? undefined : names.join(','));
   return {
-    level: failures.length > 0 || drift.length > 0 ? 'warn' : 'info',
+    level: failures.length > 0 || drift.length > 0 || conflicts.length > 0 ? 'warn' : 'info',
     message: `reconcile pass: ${said.join(', ')}`,
     fields: {
       recovered: list(recovered),
@@ -50,6 +52,7 @@ export function summariseReconcilePass(reports: readonly ReconcileReport[], ms: 
       publishedPartially: list(partial),
       stale: list(stale),
       drift: list(drift),
+      conflicts: list(conflicts),
       // Errors hold spaces; the logger quotes them as one JSON string.
       failures: failures.length === 0 ? undefined : failures.join('; '),
       ...scope,

@@ -48,4 +48,12 @@ describe('a conflict between two per-arch tags claiming one platform', () => {
     expect(await push('2.7-x86', arm)).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
     expect(await status()).toMatchObject({ state: 'published', error: null });
   });
+
+  it('is listed in the reconciler report, and a pass writes nothing new for it', async () => {
+    const { h } = await setUp();
+    const before = await h.store.getVersion(repo, '2.7');
+    const report = await reconcileRepository(h.deps, repo);
+    expect(report.conflicts).toEqual([{ tag: '2.7-x86', message: expect.stringContaining('both claim platform linux/amd64') }]);
+    expect(await h.store.getVersion(repo, '2.7')).toEqual(before);
+  });
 });

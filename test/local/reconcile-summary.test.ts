@@ -5,7 +5,7 @@ import { summariseReconcilePass } from '../../src/local/reconcile-summary.ts';
 function report(repository: string, parts: Partial<ReconcileReport> = {}): ReconcileReport {
   return {
     repository, tagsScanned: 4, pushesRecovered: [], versionsChecked: 2, published: [], publishedPartially: [],
-    stale: [], drift: [], failures: [], cursor: null, ...parts,
+    stale: [], drift: [], conflicts: [], failures: [], cursor: null, ...parts,
   };
 }
 
@@ -59,5 +59,12 @@ describe('summariseReconcilePass', () => {
       expect(line.message).toBe(`reconcile pass: ${said}`);
       expect(line.fields).toMatchObject(fields);
     });
+  });
+
+  it('warns about per-arch tags found in conflict, naming them', () => {
+    const line = summariseReconcilePass([report('hello', { conflicts: [{ tag: '2.7-x86', message: 'both claim linux/amd64' }] })], 5);
+    expect(line.level).toBe('warn');
+    expect(line.message).toBe('reconcile pass: 1 per-arch tag in conflict');
+    expect(line.fields['conflicts']).toBe('hello:2.7-x86');
   });
 });

@@ -1,34 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { backfillRepository, planBackfill } from '../../src/core/backfill.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
-import type { Dependencies, VersionStore } from '../../src/core/ports.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
+import { countingWorld } from './counting-world.ts';
 import { config, world, type World } from './fixtures.ts';
 
 const repo = 'hello';
-
-const WRITE_METHODS = new Set<keyof VersionStore>([
-  'putRepositoryConfig', 'deleteRepositoryConfig', 'updateImages', 'acquireLease', 'recordPublished', 'recordError',
-  'releaseLease', 'rememberPublishedTag', 'putCheckpoint',
-]);
-
-/** The world's store behind a proxy that counts every write. */
-function countingWorld(): World & { writes: string[] } {
-  const w = world();
-  const writes: string[] = [];
-  const store = new Proxy(w.store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (WRITE_METHODS.has(property as keyof VersionStore)) writes.push(String(property));
-        return Reflect.apply(value, target, args) as unknown;
-      };
-    },
-  });
-  const deps: Dependencies = { ...w.deps, store };
-  return { ...w, deps, writes };
-}
 
 /**
  * A repository with history and no records: 1.0 and 1.2 complete (1.2 pushed by buildx), 1.1 missing

@@ -1,40 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
-import type { Dependencies, VersionStore } from '../../src/core/ports.ts';
 import { PublishTiming } from '../../src/core/publish-version.ts';
 import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from '../../src/core/reconcile.ts';
 import { recordPush } from '../../src/core/record-push.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { toVersionStatus } from '../../src/core/version-status.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
+import { countingWorld } from './counting-world.ts';
 import { config, world, type World } from './fixtures.ts';
 
 const repo = 'hello';
 const HOUR = 3_600_000;
-
-const WRITE_METHODS = new Set<keyof VersionStore>([
-  'putRepositoryConfig', 'deleteRepositoryConfig', 'updateImages', 'acquireLease', 'recordPublished', 'recordError',
-  'releaseLease', 'rememberPublishedTag', 'putCheckpoint',
-]);
-
-/** The world's store behind a proxy that counts every write, so "changes nothing" is asserted, not assumed. */
-function countingWorld(): World & { writes: string[] } {
-  const w = world();
-  const writes: string[] = [];
-  const store = new Proxy(w.store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (WRITE_METHODS.has(property as keyof VersionStore)) writes.push(String(property));
-        return Reflect.apply(value, target, args) as unknown;
-      };
-    },
-  });
-  const deps: Dependencies = { ...w.deps, store };
-  return { ...w, deps, writes };
-}
 
 async function configure(w: World, input: Partial<RepositoryConfigInput> = {}): Promise<void> {
   await w.store.putRepositoryConfig(repo, config(input));

@@ -139,6 +139,11 @@ async function publishHeldRevision(
   }
   const { manifest } = built;
   const tags = config.targetTags.map((template) => formatTargetTag(template, version));
+  // Renewed before every put attempt: a holder that stalled past its lease (a slow registry, a long
+  // Retry-After) learns it lost the lease before it puts, so it cannot land an index after its successor's.
+  const renewLease = async (): Promise<void> => {
+    if ((await store.acquireLease(repository, version, owner, clock.now(), PublishTiming.leaseMs)) === undefined) throw new LeaseLost();
+  };
   try {
     // Remembered before the put, so the push event our own put causes is recognised and ignored.
     for (const tag of tags) await store.rememberPublishedTag(repository, tag, manifest.digest);
@@ -146,9 +151,13 @@ async function publishHeldRevision(
       // A replay (the index put, then the process died before recording it) needs no second put:
       // PutImage has a small quota shared with every docker push.
       if ((await registry.resolveTag(repository, tag)) === manifest.digest) continue;
-      await putWithRetry(deps, repository, tag, manifest);
+      await putWithRetry(deps, repository, tag, manifest, renewLease);
     }
   } catch (error) {
+    if (error instanceof LeaseLost) {
+      logger.warn('lease lost before a put; the new holder will publish', { ...log, digest: manifest.digest });
+      return { kind: 'handed-over', reason: 'lease lost while publishing' };
+    }
     const conflict = isDomainError(error) && error.code === ErrorCodes.tagImmutable;
     const message = describeError(error);
     await store.recordError(repository, version, { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() }, owner, new Date(clock.now()).toISOString());
@@ -172,8 +181,18 @@ async function publishHeldRevision(
   return { kind: 'published', digest: manifest.digest, revision, tags };
 }
 
-async function putWithRetry(deps: Dependencies, repository: string, tag: string, manifest: Parameters<Dependencies['registry']['putManifest']>[2]): Promise<void> {
+/** Another publisher holds the lease now (ours expired): stop without putting. */
+class LeaseLost extends Error {}
+
+async function putWithRetry(
+  deps: Dependencies,
+  repository: string,
+  tag: string,
+  manifest: Parameters<Dependencies['registry']['putManifest']>[2],
+  beforeAttempt: () => Promise<void>,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    await beforeAttempt();
     try {
       await deps.registry.putManifest(repository, tag, manifest);
       return;

@@ -25,7 +25,9 @@ export function faultSeeds(fixed: readonly number[], fresh = true): number[] {
     const to = match[2] === undefined ? from : Number(match[2]);
     return Array.from({ length: Math.min(to - from + 1, 1000) }, (_, i) => from + i);
   }
-  return fresh ? [...fixed, Date.now() % 2 ** 31] : [...fixed];
+  // CI runs the fixed seeds only, so whether a submission lands does not depend on a draw; every
+  // other run also tries one fresh seed, which is how new interleavings get explored.
+  return fresh && process.env['CI'] === undefined ? [...fixed, Date.now() % 2 ** 31] : [...fixed];
 }
 
 /**

@@ -16,7 +16,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /**
  * The seeds a suite runs: FAULT_SEED=7 replays one, FAULT_SEED=1..20 sweeps a range; otherwise the
- * suite's fixed seeds plus one fresh seed per run, so CI keeps exploring (the seed is in every message).
+ * suite's fixed seeds, plus one fresh seed per run outside CI (the seed is in every message).
  */
 export function faultSeeds(fixed: readonly number[], fresh = true): number[] {
   const match = /^(\d+)(?:\.\.(\d+))?$/.exec(process.env['FAULT_SEED'] ?? '');

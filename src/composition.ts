@@ -36,6 +36,12 @@ export function createDependencies(parts: {
 export const RegistryKinds = { ecr: 'ecr', ociHttp: 'oci-http' } as const;
 
 /**
+ * Per registry call: shorter than a publish lease (PublishTiming.leaseMs, 30 s), because the lease is
+ * renewed before each put; a put that could outlast the lease could land after a successor's.
+ */
+export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
+
+/**
  * Dependencies from the Lambda environment: TABLE_NAME (required), REGISTRY_KIND (`ecr`, the
  * default, or `oci-http` with REGISTRY_URL), AWS_REGION, and optionally DYNAMODB_ENDPOINT.
  */
@@ -46,9 +52,13 @@ export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Depen
   const kind = env['REGISTRY_KIND'] ?? RegistryKinds.ecr;
   let registry: ImageRegistry;
   if (kind === RegistryKinds.ecr) {
-    registry = new EcrImageRegistry({ client: createEcrClient(region), ...(env['ECR_REGISTRY_ID'] ? { registryId: env['ECR_REGISTRY_ID'] } : {}) });
+    registry = new EcrImageRegistry({
+      client: createEcrClient(region),
+      timeoutMs: REGISTRY_CALL_TIMEOUT_MS,
+      ...(env['ECR_REGISTRY_ID'] ? { registryId: env['ECR_REGISTRY_ID'] } : {}),
+    });
   } else if (kind === RegistryKinds.ociHttp) {
-    registry = new OciHttpImageRegistry({ baseUrl: required(env, 'REGISTRY_URL') });
+    registry = new OciHttpImageRegistry({ baseUrl: required(env, 'REGISTRY_URL'), timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
   } else {
     throw new Error(`REGISTRY_KIND must be ${RegistryKinds.ecr} or ${RegistryKinds.ociHttp}, not ${kind}`);
   }

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { ensureTable } from '../adapters/dynamodb-table.ts';
 import { DynamoDbVersionStore } from '../adapters/dynamodb-version-store.ts';
 import { OciHttpImageRegistry } from '../adapters/oci-http-image-registry.ts';
-import { createDependencies } from '../composition.ts';
+import { createDependencies, REGISTRY_CALL_TIMEOUT_MS } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
@@ -27,7 +27,7 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }:
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   await ensureTable(client, LOCAL_TABLE_NAME);
-  const registry = new OciHttpImageRegistry({ baseUrl: registryUrl });
+  const registry = new OciHttpImageRegistry({ baseUrl: registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
   const deps = createDependencies({
     registry,
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),

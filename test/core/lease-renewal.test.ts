@@ -33,3 +33,10 @@ describe('a publisher whose lease ran out before it put', () => {
     expect(h.logger.messages('warn')).toContain('lease lost before a put; the new holder will publish');
   });
 });
+
+describe('registry call timeouts', () => {
+  it('are shorter than a publish lease, so a put cannot outlast the lease renewed just before it', async () => {
+    const { REGISTRY_CALL_TIMEOUT_MS } = await import('../../src/composition.ts');
+    expect(REGISTRY_CALL_TIMEOUT_MS).toBeLessThan(PublishTiming.leaseMs);
+  });
+});

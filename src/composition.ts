@@ -8,8 +8,8 @@ import type { Clock, Dependencies, ImageRegistry, Logger, VersionStore } from '.
 
 /**
  * The composition root: the only place that picks and constructs adapters. Lambda entry points
- * call {@link dependenciesFromEnv}; the local runner and tests call {@link createDependencies}
- * with the adapters they built.
+ * call {@link dependenciesFromEnv}, the local runner {@link localDependencies}; tests call
+ * {@link createDependencies} with the adapters (or fakes) they built.
  */
 
 export const systemClock: Clock = {
@@ -73,4 +73,30 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (value === undefined || value === '') throw new Error(`environment variable ${name} is required`);
   return value;
+}
+
+/** The table the local stack keeps its state in (inside dynalite's data folder). */
+export const LOCAL_TABLE_NAME = 'manifest-assembler';
+
+/**
+ * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
+ * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
+ */
+export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: string; logger: Logger }): {
+  deps: Dependencies;
+  client: DynamoDBClient;
+  close: () => void;
+} {
+  const client = new DynamoDBClient({
+    endpoint: parts.dynamoEndpoint,
+    region: 'us-east-1',
+    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const deps = createDependencies({
+    registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
+    store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
+    logger: parts.logger,
+  });
+  return { deps, client, close: () => client.destroy() };
 }

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { ensureTable } from '../adapters/dynamodb-table.ts';
-import { DynamoDbVersionStore } from '../adapters/dynamodb-version-store.ts';
-import { OciHttpImageRegistry } from '../adapters/oci-http-image-registry.ts';
-import { createDependencies, REGISTRY_CALL_TIMEOUT_MS } from '../composition.ts';
+import { LOCAL_TABLE_NAME, localDependencies } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
 import { awaitTagAt } from './await-tag.ts';
 import type { StackEndpoints, StackHandlers } from './local-stack.ts';
 
-/** The table the local stack keeps its state in (inside dynalite's data folder). */
-export const LOCAL_TABLE_NAME = 'manifest-assembler';
+export { LOCAL_TABLE_NAME };
 
 /**
  * The local composition: the same three handlers as on AWS, with the OCI-HTTP registry adapter and a
@@ -20,19 +16,9 @@ export const LOCAL_TABLE_NAME = 'manifest-assembler';
  * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }: StackEndpoints): Promise<StackHandlers> {
-  const client = new DynamoDBClient({
-    endpoint: dynamoEndpoint,
-    region: 'us-east-1',
-    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const { deps, client, close } = localDependencies({ registryUrl, dynamoEndpoint, logger });
   await ensureTable(client, LOCAL_TABLE_NAME);
-  const registry = new OciHttpImageRegistry({ baseUrl: registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
-  const deps = createDependencies({
-    registry,
-    store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
-    logger,
-  });
+  const { registry } = deps;
   const onImagePush = createOnImagePushHandler(deps);
   const api = createApiHandler(deps);
   // No deadline is armed: the local context has no getRemainingTimeInMillis, so a pass gets the
@@ -48,7 +34,7 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }:
     },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
-    close: () => client.destroy(),
+    close,
   };
 }
 

@@ -1,4 +1,4 @@
-import { describeError } from './errors.ts';
+import { describeError, isRetryable } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from './reconcile.ts';
 
@@ -39,9 +39,15 @@ export async function reconcileAll(
       try {
         report = await reconcileRepository(deps, repository, { cursor, ...(options.limits ? { limits: options.limits } : {}) });
       } catch (error) {
-        // A saved cursor that no longer reads (or a registry down) must not stop the other repositories.
-        deps.logger.error('reconcile of a repository failed; starting it over next pass', { repository, error: describeError(error) });
-        await deps.store.putCheckpoint(checkpoint, null);
+        // A failing repository must not stop the others. A passing failure (registry or store
+        // unavailable, throttled) keeps the checkpoint, so the next pass resumes where this one was;
+        // anything else (a saved cursor that no longer reads) starts the repository over.
+        const retryable = isRetryable(error);
+        deps.logger.error(`reconcile of a repository failed; ${retryable ? 'resuming it' : 'starting it over'} next pass`, {
+          repository,
+          error: describeError(error),
+        });
+        if (!retryable) await deps.store.putCheckpoint(checkpoint, null);
         break;
       }
       reports.push(report);

@@ -92,7 +92,7 @@ describe('reconcileAll', () => {
     expectValidIndex(w.registry.manifestAt('beta', '2.0')!);
   });
 
-  it('goes on with the other repositories when one fails, logging it and starting it over next pass', async () => {
+  it('goes on with the other repositories when one fails: a broken cursor starts over, a passing failure resumes', async () => {
     const w = await lostPushes({ alpha: ['1.0'], beta: ['2.0'], gamma: ['3.0'] });
     await w.store.putCheckpoint(reconcileCheckpointName('beta'), 'stale-cursor');
     const advance = w.registry.beforeCall;
@@ -108,7 +108,7 @@ describe('reconcileAll', () => {
     const errors = w.logger.lines.filter((l) => l.level === 'error');
     expect(errors.map((l) => [l.message, l.fields['repository']])).toEqual([
       ['reconcile of a repository failed; starting it over next pass', 'beta'],
-      ['reconcile of a repository failed; starting it over next pass', 'gamma'],
+      ['reconcile of a repository failed; resuming it next pass', 'gamma'],
     ]);
     expect(errors[0]?.fields['error']).toContain('cursor');
     expect(errors[1]?.fields['error']).toBe('registry answered 503');
@@ -127,5 +127,19 @@ describe('reconcileAll', () => {
     const before = w.logger.lines.length;
     await reconcileAll(w.deps, { deadline: w.clock.now() + 60 * PAGE_MS, limits });
     expect(w.logger.lines.slice(before).filter((l) => l.message === 'reconciled')).toEqual([]);
+  });
+
+  it('keeps where a repository was when the registry fails on the way (a retryable error), and resumes there', async () => {
+    const w = await lostPushes({ alpha: ['1.0', '1.1'] });
+    await onePagePass(w);
+    const saved = await w.store.getCheckpoint(reconcileCheckpointName('alpha'));
+    expect(saved).toBeDefined();
+    const advance = w.registry.beforeCall;
+    w.registry.beforeCall = (method, args) => {
+      advance?.(method, args);
+      if (method === 'listTags') throw new RegistryError(ErrorCodes.unavailable, 'registry answered 503', { retryable: true });
+    };
+    await reconcileAll(w.deps, { deadline: w.clock.now() + 60 * PAGE_MS, limits });
+    expect(await w.store.getCheckpoint(reconcileCheckpointName('alpha'))).toBe(saved);
   });
 });

@@ -186,6 +186,10 @@ export class DynamoDbVersionStore implements VersionStore {
       names[`#remove${i}`] = key;
       return `#images.#remove${i}`;
     });
+    if (change.clearError === true) {
+      names['#error'] = 'error';
+      removes.push('#error');
+    }
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
     const item = await this.#update({ key: versionKey(repository, version), update, condition: revisionIsExpected, values, names });
     return item === undefined ? undefined : fromVersionItem(item);

@@ -29,6 +29,8 @@ export interface VersionPage {
 export interface ImagesChange {
   readonly set: readonly RecordedImage[];
   readonly remove: readonly string[];
+  /** Remove the version's error in the same write (the push settles the conflict it records). */
+  readonly clearError?: boolean;
 }
 
 /**

@@ -131,7 +131,11 @@ async function recordImages(
     // was rebuilt meanwhile) does not overwrite the newer image, even for a moment.
     const current = await registry.resolveTag(repository, tag);
     if (current !== undefined && current !== digest) return { kind: 'tag-moved', to: current };
-    const updated = await store.updateImages(repository, version, plan.change, record?.revision ?? 0, now);
+    // The refused tag of a contested-platform conflict, pushed again and now recorded without one:
+    // the conflict is settled, so it goes in the same write.
+    const settles = record?.error?.kind === 'conflict' && record.error.contested?.tag === tag;
+    const change = settles ? { ...plan.change, clearError: true } : plan.change;
+    const updated = await store.updateImages(repository, version, change, record?.revision ?? 0, now);
     if (updated !== undefined) return { kind: 'recorded', record: updated, changed: true, platforms: images.map((i) => i.key) };
     // Someone else wrote first: read again and re-plan on top of their change.
     await clock.sleep(Math.floor(Math.random() * 10 * attempt));

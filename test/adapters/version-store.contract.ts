@@ -509,6 +509,19 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
       });
     });
+    describe('updateImages with clearError', () => {
+      it('removes the error in the same write, and only then', async () => {
+        await store.updateImages('hello', '2.7', { set: [], remove: [] }, 0, T2);
+        const conflict = { kind: 'conflict' as const, message: 'two tags claim linux/amd64', at: T2, revision: 1, contested: { tag: '2.7-x86', digest: digestOf(9) } };
+        expect(await store.recordError('hello', '2.7', conflict, undefined, T2)).toBeDefined();
+        const kept = await store.updateImages('hello', '2.7', { set: [], remove: [] }, 1, T2);
+        expect(kept?.error).toEqual(conflict);
+        const cleared = await store.updateImages('hello', '2.7', { set: [], remove: [], clearError: true }, 2, T2);
+        expect(cleared?.error).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
+      });
+    });
+
     describe('checkpoints', () => {
       it('saves, replaces and removes a named resume point', async () => {
         expect(await store.getCheckpoint('reconcile:hello')).toBeUndefined();

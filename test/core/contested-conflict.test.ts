@@ -56,4 +56,11 @@ describe('a conflict between two per-arch tags claiming one platform', () => {
     expect(report.conflicts).toEqual([{ tag: '2.7-x86', message: expect.stringContaining('both claim platform linux/amd64') }]);
     expect(await h.store.getVersion(repo, '2.7')).toEqual(before);
   });
+
+  it('is cleared at once when the refused tag is re-pushed with another platform, even while the version still waits', async () => {
+    const { h, push, status } = await setUp();
+    const arm = h.registry.addImage(repo, { platform: 'linux/arm/v7', tag: '2.7-x86', label: 'fixed' }).manifest.digest;
+    expect(await push('2.7-x86', arm)).toMatchObject({ kind: 'recorded', publish: { kind: 'waiting' } });
+    expect(await status()).toMatchObject({ state: 'waiting', error: null, missingPlatforms: ['linux/arm64'] });
+  });
 });

@@ -82,6 +82,7 @@ export class InMemoryVersionStore implements VersionStore {
     record.images = images;
     record.revision = expectedRevision + 1;
     record.updatedAt = now;
+    if (change.clearError === true) delete record.error;
     return copy(record);
   }
 

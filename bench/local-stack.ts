@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../src/local/main.ts';
 import { pushImage, type TestArch } from '../test/support/images.ts';
+import { findFreePort } from '../test/support/registry-process.ts';
 import { summarise, type Timing } from './harness.ts';
 
 export interface StackFigures {
@@ -12,16 +12,6 @@ export interface StackFigures {
   readonly throughput: { versions: number; pushes: number; seconds: number; versionsPerSecond: number };
   readonly runnerRssMiB: number;
   readonly registryRssMiB: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function rssMiB(pid: number | undefined): number {
@@ -52,7 +42,7 @@ async function waitForTag(registryUrl: string, repository: string, tag: string, 
 export async function benchLocalStack(options: { versions: number; concurrentVersions: number }): Promise<StackFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ma-bench-'));
   const stack = await startLocalStack({
-    env: { ...process.env, DATA_DIR: dataDir, REGISTRY_PORT: String(await freePort()), API_PORT: String(await freePort()), LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATA_DIR: dataDir, REGISTRY_PORT: String(await findFreePort()), API_PORT: String(await findFreePort()), LOG_LEVEL: 'warn' },
     standalone: false,
     print: () => {},
   });

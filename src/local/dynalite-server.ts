@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { listenOnLoopback } from './ports.ts';
 
 /** dynalite answering the DynamoDB API on 127.0.0.1. */
 export interface RunningDynalite {
@@ -14,14 +14,7 @@ export interface RunningDynalite {
  */
 export async function startDynalite(path: string): Promise<RunningDynalite> {
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: () =>

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 
 /** A port the local stack needs is taken; the message names the port and the variable that moves it. */
 export class PortInUseError extends Error {
@@ -17,15 +17,21 @@ export async function assertPortFree(port: number, what: string, envVar: string)
 }
 
 /** Listens on 127.0.0.1 only; EADDRINUSE becomes a {@link PortInUseError}. */
-export function listenOrExplain(server: Server | ReturnType<typeof createServer>, port: number, what: string, envVar: string): Promise<void> {
+export async function listenOrExplain(server: Server | ReturnType<typeof createServer>, port: number, what: string, envVar: string): Promise<void> {
+  try {
+    await listenOnLoopback(server, port);
+  } catch (error) {
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(port, what, envVar) : error;
+  }
+}
+
+/** Listens on 127.0.0.1 only (port 0: any free port) and resolves with the port it got. */
+export function listenOnLoopback(server: Pick<NetServer, 'once' | 'off' | 'listen' | 'address'>, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, what, envVar) : error);
-    };
-    server.once('error', onError);
+    server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
-      server.off('error', onError);
-      resolve();
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
     });
   });
 }

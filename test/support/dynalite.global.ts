@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import type { TestProject } from 'vitest/node';
+import { listenOnLoopback } from '../../src/local/ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,11 +15,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   project.provide('dynamoEndpoint', `http://127.0.0.1:${port}`);
   return () =>
     new Promise<void>((resolve, reject) => {

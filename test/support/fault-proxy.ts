@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../../src/local/ports.ts';
 
 /**
  * A fault-injecting HTTP proxy in front of a real registry (node:http on 127.0.0.1, port 0).
@@ -190,14 +191,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   // A client that gave up mid-request makes the server see a broken socket; that is expected here.
   server.on('clientError', (_error, socket) => socket.destroy());
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     calls,

@@ -12,6 +12,7 @@ import {
   RegistryStartError,
   startRegistryProcess,
 } from '../../src/local/registry-process.ts';
+import { listenOnLoopback } from '../../src/local/ports.ts';
 
 /**
  * A real CNCF distribution registry for tests, started the way the local runner starts its own
@@ -115,13 +116,8 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
 
 /** A port that was free on 127.0.0.1 a moment ago. */
 export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  const server = createServer();
+  const port = await listenOnLoopback(server);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

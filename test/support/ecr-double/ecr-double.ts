@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ECRClientConfig } from '@aws-sdk/client-ecr';
 import { EcrException, readBody, sendException, sendJson, TARGET_PREFIX } from './aws-json.ts';
 import { BLOB_DOWNLOAD_PATH, serveBlobDownload, type BlobDownloadRecord } from './blob-download.ts';
@@ -7,6 +6,7 @@ import { putImage } from './put-image.ts';
 import { batchGetImage, describeImages, getDownloadUrlForLayer, listImages } from './read-operations.ts';
 import { RegistryClient } from './registry-client.ts';
 import type { DoubleState, TagMutability } from './state.ts';
+import { listenOnLoopback } from '../../../src/local/ports.ts';
 
 export type { BlobDownloadRecord } from './blob-download.ts';
 export type { TagMutability } from './state.ts';
@@ -106,11 +106,7 @@ export async function startEcrDouble(options: { registryUrl: string; registryId?
       else response.destroy(error instanceof Error ? error : new Error(String(error)));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   state.baseUrl = `http://127.0.0.1:${port}`;
 
   return {

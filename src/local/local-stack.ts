@@ -11,6 +11,7 @@ import type { LocalSettings } from './local-settings.ts';
 import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
 import { startReconcileTimer, type ReconcileInvoker } from './reconcile-timer.ts';
 import { renderRegistryConfig } from './registry-config.ts';
+import { removeRegistryPidFile, stopOrphanedRegistry, writeRegistryPidFile } from './registry-orphan.ts';
 import {
   isRegistryInstalled,
   REGISTRY_BINARY,
@@ -106,6 +107,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     registryData: join(dataDir, 'registry', 'data'),
     registryConfig: join(dataDir, 'registry', 'config.yml'),
     registryLog: join(dataDir, 'registry', 'registry.log'),
+    registryPid: join(dataDir, 'registry', 'registry.pid'),
   };
   // Owner-only on every start, not only when created: the folder holds the token and the secret.
   // Below these, 0700 folders already keep everyone else out (docker-registry and LevelDB create
@@ -117,6 +119,13 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   await narrowFile(paths.registryLog);
   const token = await loadOrCreateSecret(paths.token);
   const secret = await loadOrCreateSecret(paths.secret);
+  if (ownRegistry) {
+    // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
+    const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
+    if (orphan.kind === 'stopped') {
+      logger.warn(`local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`);
+    }
+  }
   // Checked before anything starts, so a taken port fails fast and names its variable.
   await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
   if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
@@ -176,6 +185,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
           url: registryUrl,
           binary: registryBinary,
           instanceId,
+          onSpawn: (pid) => writeRegistryPidFile(paths.registryPid, { registryPid: pid, runnerPid: process.pid }),
         });
       } catch (error) {
         // Taken between our check and its bind: say so the same way as the check does.
@@ -185,7 +195,10 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         throw error;
       }
       const started = registry;
-      stops.push(() => started.stop());
+      stops.push(async () => {
+        await started.stop();
+        await removeRegistryPidFile(paths.registryPid);
+      });
     } else {
       options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd));
     }

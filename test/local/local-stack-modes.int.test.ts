@@ -31,7 +31,7 @@ describe('startLocalStack on a data folder made by hand, another tool, or an old
     expect(await mode(join(dataDir, folder))).toBe('700');
   });
 
-  it.each(['api-token', 'registry-secret', 'registry/config.yml', 'registry/registry.log'])('keeps %s owner-only (0600)', async (file) => {
+  it.each(['api-token', 'registry-secret', 'registry/config.yml', 'registry/registry.log', 'registry/registry.pid'])('keeps %s owner-only (0600)', async (file) => {
     expect(await mode(join(dataDir, file))).toBe('600');
   });
 

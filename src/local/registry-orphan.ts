@@ -59,12 +59,12 @@ export async function stopOrphanedRegistry(options: StopOrphanOptions): Promise<
   const record = await readRecord(pidFile);
   if (record === undefined) return { kind: 'none' };
   const pid = record.registryPid;
-  const process_ = await readProcess(pid);
-  if (process_ === undefined || !isServing(process_.argv, binary, configPath)) {
+  const found = await readProcess(pid);
+  if (found === undefined || !isServing(found.argv, binary, configPath)) {
     await removeRegistryPidFile(pidFile);
     return { kind: 'stale', pid };
   }
-  if (process_.ppid === record.runnerPid) throw new DataFolderInUseError(record.runnerPid, pid);
+  if (found.ppid === record.runnerPid) throw new DataFolderInUseError(record.runnerPid, pid);
   let how: 'SIGTERM' | 'SIGKILL' = 'SIGTERM';
   signal(pid, 'SIGTERM');
   if (!(await waitUntilGone(pid, graceMs))) {

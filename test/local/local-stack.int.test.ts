@@ -9,17 +9,9 @@ import { MediaTypes } from '../../src/core/media-types.ts';
 import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
 import { pushImage } from '../support/images.ts';
-import { findFreePort } from '../support/registry-process.ts';
-import { registryChildren } from '../support/runner-process.ts';
+import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-async function freePorts(): Promise<{ REGISTRY_PORT: string; API_PORT: string }> {
-  const registry = await findFreePort();
-  let api = await findFreePort();
-  while (api === registry) api = await findFreePort();
-  return { REGISTRY_PORT: String(registry), API_PORT: String(api) };
-}
 
 async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Response> {
   return fetch(`${stack.apiUrl}${path}`, {

@@ -1,4 +1,5 @@
 import dynalite from 'dynalite';
+import { repairDynaliteIteratorClose } from './dynalite-iterator-close.ts';
 import { listenOnLoopback } from './ports.ts';
 
 /** dynalite answering the DynamoDB API on 127.0.0.1. */
@@ -10,9 +11,11 @@ export interface RunningDynalite {
 
 /**
  * Starts dynalite in this process on an ephemeral port of 127.0.0.1, persisted under `path`
- * (LevelDB). Table operations finish at once instead of after dynalite's simulated 500 ms.
+ * (LevelDB). Table operations finish at once instead of after dynalite's simulated 500 ms. Its
+ * reads close their LevelDB iterators ({@link repairDynaliteIteratorClose}).
  */
 export async function startDynalite(path: string): Promise<RunningDynalite> {
+  repairDynaliteIteratorClose();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listenOnLoopback(server);
   return {

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import type { ApiInvoker } from './api-gateway-event.ts';
@@ -12,6 +11,7 @@ import type { LocalSettings } from './local-settings.ts';
 import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
 import { startReconcileTimer, type ReconcileInvoker } from './reconcile-timer.ts';
 import { renderRegistryConfig } from './registry-config.ts';
+import { removeRegistryPidFile, stopOrphanedRegistry, writeRegistryPidFile } from './registry-orphan.ts';
 import {
   isRegistryInstalled,
   REGISTRY_BINARY,
@@ -22,7 +22,7 @@ import {
   type RunningRegistryProcess,
 } from './registry-process.ts';
 import type { ImagePushInvoker } from './registry-webhook.ts';
-import { loadOrCreateSecret } from './secret-file.ts';
+import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } from './secret-file.ts';
 
 /** Where the handlers' adapters should point, once dynalite and the registry are known. */
 export interface StackEndpoints {
@@ -107,11 +107,25 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     registryData: join(dataDir, 'registry', 'data'),
     registryConfig: join(dataDir, 'registry', 'config.yml'),
     registryLog: join(dataDir, 'registry', 'registry.log'),
+    registryPid: join(dataDir, 'registry', 'registry.pid'),
   };
-  await mkdir(paths.dynamo, { recursive: true, mode: 0o700 });
-  if (ownRegistry) await mkdir(paths.registryData, { recursive: true, mode: 0o700 });
+  // Owner-only on every start, not only when created: the folder holds the token and the secret.
+  // Below these, 0700 folders already keep everyone else out (docker-registry and LevelDB create
+  // theirs 0755 and their files 0644).
+  for (const folder of [dataDir, paths.dynamo, ...(ownRegistry ? [dirname(paths.registryConfig), paths.registryData] : [])]) {
+    await ensurePrivateFolder(folder);
+  }
+  await narrowFile(paths.registryConfig);
+  await narrowFile(paths.registryLog);
   const token = await loadOrCreateSecret(paths.token);
   const secret = await loadOrCreateSecret(paths.secret);
+  if (ownRegistry) {
+    // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
+    const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
+    if (orphan.kind === 'stopped') {
+      logger.warn(`local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`);
+    }
+  }
   // Checked before anything starts, so a taken port fails fast and names its variable.
   await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
   if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
@@ -154,7 +168,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     if (ownRegistry) {
       // Recognises our registry, not another process that took the port after the check.
       const instanceId = randomUUID();
-      await writeFile(
+      await writeSecretFile(
         paths.registryConfig,
         renderRegistryConfig({
           addr: `127.0.0.1:${registryPort}`,
@@ -163,10 +177,16 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
           notifications: { url: webhookUrl, secret },
           responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
         }),
-        { mode: 0o600 },
       );
       try {
-        registry = await startRegistryProcess({ configPath: paths.registryConfig, logPath: paths.registryLog, url: registryUrl, binary: registryBinary, instanceId });
+        registry = await startRegistryProcess({
+          configPath: paths.registryConfig,
+          logPath: paths.registryLog,
+          url: registryUrl,
+          binary: registryBinary,
+          instanceId,
+          onSpawn: (pid) => writeRegistryPidFile(paths.registryPid, { registryPid: pid, runnerPid: process.pid }),
+        });
       } catch (error) {
         // Taken between our check and its bind: say so the same way as the check does.
         if (error instanceof RegistryStartError && /address already in use/.test(error.message)) {
@@ -175,7 +195,10 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         throw error;
       }
       const started = registry;
-      stops.push(() => started.stop());
+      stops.push(async () => {
+        await started.stop();
+        await removeRegistryPidFile(paths.registryPid);
+      });
     } else {
       options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd));
     }

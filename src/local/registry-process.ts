@@ -30,6 +30,8 @@ export interface RegistryProcessOptions {
   readonly instanceId?: string;
   readonly readyTimeoutMs?: number;
   readonly binary?: string;
+  /** Called with its pid as soon as it is spawned, before it answers (to record it: a kill -9 can come at any time). */
+  readonly onSpawn?: (pid: number) => Promise<void>;
 }
 
 export interface RunningRegistryProcess {
@@ -80,6 +82,14 @@ export async function startRegistryProcess(options: RegistryProcessOptions): Pro
       clearTimeout(timer);
     },
   };
+  if (child.pid !== undefined && options.onSpawn !== undefined) {
+    try {
+      await options.onSpawn(child.pid);
+    } catch (error) {
+      await running.stop();
+      throw error;
+    }
+  }
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
   let failure = await waitForV2(url, readyTimeoutMs, hasExited, options.instanceId);
   if (failure === 'exited') failure = `exited (${await exited}) before answering`;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,16 +9,9 @@ import { MediaTypes } from '../../src/core/media-types.ts';
 import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
 import { pushImage } from '../support/images.ts';
-import { findFreePort } from '../support/registry-process.ts';
+import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-async function freePorts(): Promise<{ REGISTRY_PORT: string; API_PORT: string }> {
-  const registry = await findFreePort();
-  let api = await findFreePort();
-  while (api === registry) api = await findFreePort();
-  return { REGISTRY_PORT: String(registry), API_PORT: String(api) };
-}
 
 async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Response> {
   return fetch(`${stack.apiUrl}${path}`, {
@@ -178,22 +171,6 @@ describe('startLocalStack', () => {
     });
   });
 });
-
-/** The docker-registry processes started by `pid` (read from /proc: the runner names no pid). */
-async function registryChildren(pid: number): Promise<number[]> {
-  const tasks = await readdir(`/proc/${pid}/task`);
-  const children = (await Promise.all(tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => ''))))
-    .join(' ')
-    .split(/\s+/)
-    .filter((text) => text !== '')
-    .map(Number);
-  const registries: number[] = [];
-  for (const child of children) {
-    const cmdline = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes('docker-registry')) registries.push(child);
-  }
-  return registries;
-}
 
 describe('manifest-assembler start (the CLI, as its own process)', () => {
   it('stops the registry, dynalite and the server on SIGINT, frees its ports and exits 0', async () => {

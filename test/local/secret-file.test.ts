@@ -1,8 +1,8 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadOrCreateSecret } from '../../src/local/secret-file.ts';
+import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } from '../../src/local/secret-file.ts';
 
 describe('loadOrCreateSecret', () => {
   let dir: string;
@@ -55,5 +55,73 @@ describe('loadOrCreateSecret', () => {
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect((await readFile(path, 'utf8')).trim()).toBe(secret);
     });
+
+    it('narrows an empty file others can read when it refills it', async () => {
+      const path = join(dir, 'api-token');
+      await writeFile(path, '');
+      await chmod(path, 0o644);
+      await loadOrCreateSecret(path);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+    });
+  });
+});
+
+describe('writeSecretFile', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'secret-file-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['does not exist', undefined],
+    ['exists with mode 0644', 0o644],
+    ['exists with mode 0666', 0o666],
+    ['exists with mode 0600', 0o600],
+  ])('leaves a file that %s owner-only (0600) with the new content', async (_, mode) => {
+    const path = join(dir, 'config.yml');
+    if (mode !== undefined) {
+      await writeFile(path, 'old: secret\n');
+      await chmod(path, mode);
+    }
+    await writeSecretFile(path, 'new: secret\n');
+    expect(await readFile(path, 'utf8')).toBe('new: secret\n');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('narrowFile', () => {
+  it('narrows an existing file to 0600 and accepts a missing one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'secret-file-'));
+    try {
+      const path = join(dir, 'registry.log');
+      await narrowFile(path);
+      await writeFile(path, 'line\n');
+      await chmod(path, 0o644);
+      await narrowFile(path);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ensurePrivateFolder', () => {
+  it('creates a missing folder, and narrows an existing one, to 0700', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'secret-file-'));
+    try {
+      const created = join(dir, 'a', 'b');
+      await ensurePrivateFolder(created);
+      expect((await stat(created)).mode & 0o777).toBe(0o700);
+      const existing = join(dir, 'existing');
+      await mkdir(existing, { mode: 0o755 });
+      await chmod(existing, 0o755);
+      await ensurePrivateFolder(existing);
+      expect((await stat(existing)).mode & 0o777).toBe(0o700);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

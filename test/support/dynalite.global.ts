@@ -1,5 +1,6 @@
 import dynalite from 'dynalite';
 import type { TestProject } from 'vitest/node';
+import { repairDynaliteIteratorClose } from '../../src/local/dynalite-iterator-close.ts';
 import { listenOnLoopback } from '../../src/local/ports.ts';
 
 declare module 'vitest' {
@@ -14,6 +15,7 @@ declare module 'vitest' {
  * Tables are ACTIVE at once (`createTableMs: 0`) so tests do not wait out dynalite's default 500 ms.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  repairDynaliteIteratorClose(); // or every Query of the whole run keeps its iterator open
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listenOnLoopback(server);
   project.provide('dynamoEndpoint', `http://127.0.0.1:${port}`);

@@ -3,8 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { OciHttpImageRegistry } from './adapters/oci-http-image-registry.ts';
+import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
-import type { Clock, Dependencies, ImageRegistry, Logger, VersionStore } from './core/ports.ts';
+import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
 
 /**
  * The composition root: the only place that picks and constructs adapters. Lambda entry points
@@ -23,11 +24,15 @@ export function createDependencies(parts: {
   logger?: Logger;
   clock?: Clock;
   newId?: () => string;
+  /** Where outcome events go; without one each is logged as not sent. */
+  events?: VersionEvents;
 }): Dependencies {
+  const logger = parts.logger ?? new PowertoolsLoggerAdapter();
   return {
     registry: parts.registry,
     store: parts.store,
-    logger: parts.logger ?? new PowertoolsLoggerAdapter(),
+    logger,
+    events: parts.events ?? new LogOnlyVersionEvents(logger),
     clock: parts.clock ?? systemClock,
     newId: parts.newId ?? randomUUID,
   };

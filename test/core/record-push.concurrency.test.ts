@@ -10,6 +10,7 @@ import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { CapturingLogger, idGenerator, ManualClock, seededRandom, randomLatency, withLatency, withRandomYields } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
+import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { config } from './fixtures.ts';
 
 const repo = 'team/hello';
@@ -48,6 +49,7 @@ async function simulate(seed: number): Promise<Run> {
   const store = new InMemoryVersionStore();
   const clock = new ManualClock();
   const latency = randomLatency(random, { fastMs: 40, slowMs: 300, slowChance: 0.08 });
+  const events = new RecordingVersionEvents();
   const deps: Dependencies = {
     // Every call takes virtual time (now and then a slow one) and yields a few microtasks: use cases
     // overlap call by call, and a later push can overtake an earlier one that is still being recorded.
@@ -55,6 +57,7 @@ async function simulate(seed: number): Promise<Run> {
     store: withRandomYields(withLatency(store, clock, latency), random),
     clock,
     logger: new CapturingLogger(),
+    events,
     newId: idGenerator(`seed${seed}`),
   };
   await store.putRepositoryConfig(repo, config({ requiredPlatforms: Object.values(ARCHES) }));

@@ -56,6 +56,7 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#id': 'id',
   '#state': 'state',
   '#event': 'event',
+  '#order': 'order',
 };
 
 // Condition clauses, named for what they mean (the ports.ts contract states each one).
@@ -69,11 +70,11 @@ const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR $
 const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
 const errorIsNewerThanPublished = '#error.#revision > :publishedRevision';
 const nothingAnnounced = 'attribute_not_exists(#announcement)';
-const announcedNoNewer = '#announcement.#revision <= :revision';
+const announcedNoHigher = '#announcement.#order <= :order';
 const announcedOtherOutcome = '#announcement.#id <> :id';
 const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
 const announcementClaimable =
-  `${recordExists} AND (${nothingAnnounced} OR (${announcedNoNewer} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+  `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
 const announcementIsId = '#announcement.#id = :id';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
@@ -314,7 +315,7 @@ export class DynamoDbVersionStore implements VersionStore {
       condition: announcementClaimable,
       values: {
         ':announcement': { M: toAttributeMap(announcement) },
-        ':revision': { N: String(announcement.revision) },
+        ':order': { N: String(announcement.order) },
         ':id': { S: announcement.id },
         ':pending': { S: 'pending' },
         ':nowMs': { N: String(nowMs) },

@@ -1,7 +1,7 @@
 import { describeError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
-import { buildVersionEvent, type VersionEvent, type VersionOutcome } from './version-events.ts';
+import { announcementOrder, buildVersionEvent, type VersionEvent, type VersionOutcome } from './version-events.ts';
 import { AnnouncementStates, type VersionRecord } from './version-record.ts';
 
 /** Timing of announcing; a claim outlives every attempt of its sender, so two senders never overlap. */
@@ -32,7 +32,7 @@ export async function announceOutcome(deps: Dependencies, outcome: VersionOutcom
   // Read-side shortcut for the common repeat (a reconciler pass finding the same stale version).
   if (record.announcement?.id === event.id && record.announcement.state === AnnouncementStates.sent) return;
   try {
-    const announcement = { id: event.id, revision: event.data.revision, state: AnnouncementStates.pending, until: nowMs + AnnounceTiming.claimMs, event };
+    const announcement = { id: event.id, revision: event.data.revision, order: announcementOrder(outcome, event.data.revision), state: AnnouncementStates.pending, until: nowMs + AnnounceTiming.claimMs, event };
     if (!(await deps.store.claimAnnouncement(repository, version, announcement, nowMs))) {
       deps.logger.debug('outcome already announced (or being announced, or superseded)', log);
       return;

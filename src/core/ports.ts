@@ -85,7 +85,7 @@ export interface VersionStore {
 
   /**
    * Claims the announcing of an outcome: stores `announcement` (state `pending`) on the version record,
-   * only if the record exists and its last announcement is of an older or the same revision and either
+   * only if the record exists and its last announcement has a lower or equal `order` and is either
    * another outcome, or this one left `pending` by a sender whose claim has expired (`until` < `nowMs`).
    * False when the outcome is announced already, being announced, or older than the last one.
    */

@@ -73,6 +73,23 @@ export function buildVersionEvent(outcome: VersionOutcome, record: VersionRecord
   return { id: versionEventId(outcome, data), outcome, time, data };
 }
 
+// Within one revision outcomes only move forward: a version found stale may then be published
+// partially, fail, be published, and a published one may be found in conflict (its tag moved by
+// someone else). A stale or failed outcome found after a publish of the same revision is not news:
+// the version still reports published.
+const rankInRevision: Record<VersionOutcome, number> = {
+  'stale': 0,
+  'failed': 1,
+  'partially-published': 2,
+  'published': 3,
+  'conflict': 4,
+};
+
+/** Orders the outcomes of one version: by revision, then by {@link rankInRevision}. */
+export function announcementOrder(outcome: VersionOutcome, revision: number): number {
+  return revision * 8 + rankInRevision[outcome];
+}
+
 /**
  * The stable id of an outcome: the same version, outcome, revision and index digest (and, for a
  * conflict, the same reason) always give the same id, so a consumer can drop a redelivery by id.

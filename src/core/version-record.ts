@@ -67,8 +67,10 @@ export type AnnouncementState = (typeof AnnouncementStates)[keyof typeof Announc
 export interface Announcement {
   /** The event's id: the same outcome of the same version always gets the same id. */
   readonly id: string;
-  /** The record revision the outcome belongs to; an older outcome never replaces a newer one. */
+  /** The record revision the outcome belongs to. */
   readonly revision: number;
+  /** Where the outcome stands among all of the version's outcomes ({@link announcementOrder}); a lower one never replaces a higher one. */
+  readonly order: number;
   readonly state: AnnouncementState;
   /** Epoch milliseconds after which a `pending` claim may be taken over (its sender died or gave up). */
   readonly until: number;

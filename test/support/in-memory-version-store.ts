@@ -154,7 +154,7 @@ export class InMemoryVersionStore implements VersionStore {
     const last = record.announcement;
     const claimable =
       last === undefined ||
-      (last.revision <= announcement.revision && (last.id !== announcement.id || (last.state === 'pending' && last.until < nowMs)));
+      (last.order <= announcement.order && (last.id !== announcement.id || (last.state === 'pending' && last.until < nowMs)));
     if (!claimable) return false;
     record.announcement = copy(announcement);
     return true;

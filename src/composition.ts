@@ -3,8 +3,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { OciHttpImageRegistry } from './adapters/oci-http-image-registry.ts';
+import { createEventBridgeClient, EventBridgeVersionEvents } from './adapters/events/eventbridge-version-events.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
+import { DynamoDbOutbox } from './adapters/webhook/dynamodb-outbox.ts';
+import { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
+import { OutboxVersionEvents } from './adapters/webhook/outbox-version-events.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
 
 /**
@@ -48,7 +52,9 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
 
 /**
  * Dependencies from the Lambda environment: TABLE_NAME (required), REGISTRY_KIND (`ecr`, the
- * default, or `oci-http` with REGISTRY_URL), AWS_REGION, and optionally DYNAMODB_ENDPOINT.
+ * default, or `oci-http` with REGISTRY_URL), AWS_REGION, optionally DYNAMODB_ENDPOINT; outcome
+ * events go to EventBridge bus EVENT_BUS_NAME (`default` when unset), naming REGISTRY_HOST as their
+ * registry.
  */
 export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Dependencies {
   const tableName = required(env, 'TABLE_NAME');
@@ -71,7 +77,20 @@ export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Depen
     ...(region === undefined ? {} : { region }),
     ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
   });
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger });
+  const events = new EventBridgeVersionEvents({
+    client: createEventBridgeClient(region),
+    eventBusName: env['EVENT_BUS_NAME'] || 'default',
+    registry: registryHost(env, kind, region),
+  });
+  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events });
+}
+
+/** The host images of this registry are named by (`<host>/<repository>:<tag>`), for events. */
+function registryHost(env: NodeJS.ProcessEnv, kind: string, region: string | undefined): string {
+  if (env['REGISTRY_HOST']) return env['REGISTRY_HOST'];
+  if (kind === RegistryKinds.ociHttp) return new URL(required(env, 'REGISTRY_URL')).host;
+  // The deployment sets REGISTRY_HOST; without it the account is only known from ECR_REGISTRY_ID.
+  return `${env['ECR_REGISTRY_ID'] || '<account>'}.dkr.ecr.${region ?? '<region>'}.amazonaws.com`;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -87,9 +106,17 @@ export const LOCAL_TABLE_NAME = 'manifest-assembler';
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
  * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
  */
-export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: string; logger: Logger }): {
+export function localDependencies(parts: {
+  registryUrl: string;
+  dynamoEndpoint: string;
+  logger: Logger;
+  /** Where outcome events are POSTed and the key they are signed with. */
+  notify?: { urls: readonly string[]; secret: string };
+}): {
   deps: Dependencies;
   client: DynamoDBClient;
+  /** Delivers the queued outcome events; start it once the table exists. */
+  delivery: NotifyDelivery;
   close: () => void;
 } {
   const client = new DynamoDBClient({
@@ -98,10 +125,15 @@ export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: 
     // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
+  const delivery = new NotifyDelivery({ outbox, secret: parts.notify?.secret ?? '', logger: parts.logger });
   const deps = createDependencies({
     registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
+    events: new OutboxVersionEvents({
+      outbox, urls: parts.notify?.urls ?? [], registryUrl: parts.registryUrl, logger: parts.logger, onQueued: () => delivery.wake(),
+    }),
   });
-  return { deps, client, close: () => client.destroy() };
+  return { deps, client, delivery, close: () => client.destroy() };
 }

@@ -126,7 +126,7 @@ export function localDependencies(parts: {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
-  const delivery = new NotifyDelivery({ outbox, secret: parts.notify?.secret ?? '', logger: parts.logger });
+  const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });
   const deps = createDependencies({
     registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),

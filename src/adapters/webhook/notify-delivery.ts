@@ -5,20 +5,29 @@ import type { DynamoDbOutbox, OutboxItem } from './dynamodb-outbox.ts';
 import { redactUrl } from './redact-url.ts';
 
 /** Timing of deliveries: exponential back-off from `firstRetryMs` up to `maxRetryMs`, never giving up. */
-export const DeliveryTiming = {
+export interface DeliveryTimingOptions {
+  readonly firstRetryMs: number;
+  readonly maxRetryMs: number;
+  readonly pollMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+export const DeliveryTiming: DeliveryTimingOptions = {
   firstRetryMs: 1_000,
   maxRetryMs: 300_000,
   /** How often the outbox is looked at when nothing wakes the worker (a retry falling due). */
   pollMs: 1_000,
   requestTimeoutMs: 10_000,
-} as const;
+};
 
 export interface NotifyDeliveryOptions {
   readonly outbox: DynamoDbOutbox;
+  /** The URLs deliveries may go to (NOTIFY_URL); one queued for another URL is dropped with a warning. */
+  readonly urls: readonly string[];
   /** The HMAC key; never logged. */
   readonly secret: string;
   readonly logger: Logger;
-  readonly timing?: Partial<typeof DeliveryTiming>;
+  readonly timing?: Partial<DeliveryTimingOptions>;
   readonly now?: () => number;
 }
 
@@ -26,13 +35,14 @@ export interface NotifyDeliveryOptions {
  * Drains the outbox: POSTs each queued event to its URL, signed, and removes it only after a 2xx.
  * Anything else (a refused connection, a timeout, a 500, a 404) is logged and tried again later with
  * exponential back-off, however long the receiver stays away. Started, it first delivers whatever
- * a previous run left queued.
+ * a previous run left queued (to the URLs still configured).
  */
 export class NotifyDelivery {
   readonly #outbox: DynamoDbOutbox;
+  readonly #urls: ReadonlySet<string>;
   readonly #secret: string;
   readonly #logger: Logger;
-  readonly #timing: typeof DeliveryTiming;
+  readonly #timing: DeliveryTimingOptions;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -41,6 +51,7 @@ export class NotifyDelivery {
 
   constructor(options: NotifyDeliveryOptions) {
     this.#outbox = options.outbox;
+    this.#urls = new Set(options.urls);
     this.#secret = options.secret;
     this.#logger = options.logger;
     this.#timing = { ...DeliveryTiming, ...options.timing };
@@ -84,6 +95,12 @@ export class NotifyDelivery {
   async #pass(): Promise<void> {
     for (const item of await this.#outbox.list()) {
       if (this.#stopped) return;
+      if (!this.#urls.has(item.url)) {
+        // Queued by an earlier run whose NOTIFY_URL listed this receiver; the user has taken it out.
+        await this.#outbox.remove(item);
+        this.#logger.warn('notify: dropped a queued event: NOTIFY_URL no longer lists its URL', { eventId: item.eventId, url: redactUrl(item.url), attempts: item.attempts });
+        continue;
+      }
       if (item.nextAt > this.#now()) continue;
       await this.#deliver(item);
     }

@@ -36,7 +36,7 @@ const createRequireBanner =
   "import { createRequire as __maCreateRequire } from 'node:module'; const require = __maCreateRequire(import.meta.url);";
 
 /** esbuild options shared by every function (see local-stack-facts §6 for why ESM + minify). */
-function buildOptions(fn, banner) {
+export function buildOptions(fn, banner) {
   return {
     entryPoints: [join(root, fn.entry)],
     outfile: join(distDir, fn.name, 'index.mjs'),
@@ -93,7 +93,8 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+// Run only as a script: bench/bundles.ts imports buildOptions to build its SDK-only floor the same way.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main().catch((error) => {
   // esbuild's BuildFailure carries the individual errors; print each with its location.
   for (const e of error.errors ?? []) {
     const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : '';

@@ -4,25 +4,11 @@ import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { publishVersion } from '../../src/core/publish-version.ts';
 import { reconcileRepository } from '../../src/core/reconcile.ts';
 import { recordPush } from '../../src/core/record-push.ts';
-import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { announcementOrder, buildVersionEvent, versionEventId } from '../../src/core/version-events.ts';
 import { config, world, type World } from './fixtures.ts';
+import { configure, push, pushSilently, repo } from './world-pushes.ts';
 
-const repo = 'hello';
 const HOUR = 3_600_000;
-
-async function configure(w: World, input: Partial<RepositoryConfigInput> = {}): Promise<void> {
-  await w.store.putRepositoryConfig(repo, config(input));
-}
-
-function pushSilently(w: World, platform: string, tag: string, label?: string): string {
-  return w.registry.addImage(repo, { platform, tag, ...(label === undefined ? {} : { label }) }).manifest.digest;
-}
-
-async function push(w: World, platform: string, tag: string, label?: string) {
-  const digest = pushSilently(w, platform, tag, label);
-  return recordPush(w.deps, { repository: repo, digest, tag });
-}
 
 async function redeliver(w: World, tag: string) {
   return recordPush(w.deps, { repository: repo, digest: (await w.registry.resolveTag(repo, tag))!, tag });

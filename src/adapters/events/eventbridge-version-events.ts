@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DomainError, ErrorCodes } from '../../core/errors.ts';
 import type { VersionEvents } from '../../core/ports.ts';
-import type { VersionEvent, VersionOutcome } from '../../core/version-events.ts';
+import { formatEventPayload, type VersionEvent, type VersionOutcome } from '../../core/version-events.ts';
 
 /** The `source` of every event manifest-assembler puts on EventBridge (a rule matches on it). */
 export const EVENT_SOURCE = 'manifest-assembler';
@@ -70,22 +70,8 @@ export class EventBridgeVersionEvents implements VersionEvents {
   }
 
   #entry(event: VersionEvent): PutEventsRequestEntry {
-    const { data } = event;
     // Fixed key order: the same outcome always produces the same detail text.
-    const detail = {
-      eventId: event.id,
-      repository: data.repository,
-      version: data.version,
-      state: data.state,
-      digest: data.digest,
-      mediaType: data.mediaType,
-      tags: data.tags,
-      platforms: data.platforms,
-      missingPlatforms: data.missingPlatforms,
-      error: data.error,
-      registry: this.#registry,
-      revision: data.revision,
-    };
+    const detail = { eventId: event.id, ...formatEventPayload(event.data, this.#registry) };
     return {
       EventBusName: this.#eventBusName,
       Source: EVENT_SOURCE,

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { VersionEvent } from '../../core/version-events.ts';
+import { formatEventPayload, type VersionEvent } from '../../core/version-events.ts';
 
 /** The header carrying `sha256=<hex HMAC-SHA256 of the body>` keyed by the notify secret. */
 export const SIGNATURE_HEADER = 'X-Manifest-Assembler-Signature';
@@ -25,19 +25,7 @@ export function formatCloudEvent(event: VersionEvent, registryUrl: string): stri
     subject: `${data.repository}:${data.version}`,
     time: event.time,
     datacontenttype: 'application/json',
-    data: {
-      repository: data.repository,
-      version: data.version,
-      state: data.state,
-      digest: data.digest,
-      mediaType: data.mediaType,
-      tags: data.tags,
-      platforms: data.platforms,
-      missingPlatforms: data.missingPlatforms,
-      error: data.error,
-      registry: new URL(registryUrl).host,
-      revision: data.revision,
-    },
+    data: formatEventPayload(data, new URL(registryUrl).host),
   });
 }
 

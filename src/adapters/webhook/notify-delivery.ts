@@ -48,6 +48,8 @@ export class NotifyDelivery {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = true;
+  /** Aborts the request in flight when stopping, so a hanging receiver does not hold the runner up. */
+  #abort = new AbortController();
 
   constructor(options: NotifyDeliveryOptions) {
     this.#outbox = options.outbox;
@@ -60,6 +62,7 @@ export class NotifyDelivery {
 
   start(): void {
     this.#stopped = false;
+    this.#abort = new AbortController();
     this.wake();
   }
 
@@ -81,14 +84,16 @@ export class NotifyDelivery {
           this.wake();
           return;
         }
-        this.#timer = setTimeout(() => this.wake(), this.#timing.pollMs);
+        // Without URLs the start-up pass (dropping what an earlier run queued) is all there is to do.
+        if (this.#urls.size > 0) this.#timer = setTimeout(() => this.wake(), this.#timing.pollMs);
       });
   }
 
-  /** Stops after the delivery in progress; what is still queued stays for the next start. */
+  /** Stops, cutting a delivery in progress (it counts as a failed attempt); what is queued stays for the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#abort.abort(new Error('the runner is stopping'));
     await this.#running;
   }
 
@@ -115,7 +120,7 @@ export class NotifyDelivery {
         headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, [SIGNATURE_HEADER]: signBody(item.body, this.#secret) },
         body: item.body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.#timing.requestTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.#timing.requestTimeoutMs), this.#abort.signal]),
       });
       await response.body?.cancel();
       if (response.status >= 200 && response.status < 300) {

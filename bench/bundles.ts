@@ -1,15 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
 import { buildOptions } from '../scripts/build.mjs';
 
 export interface BundleFigures {
   readonly name: string;
+  /** What a cold start loads: index.mjs and the chunks it imports statically. */
   readonly bytes: number;
   readonly gzipBytes: number;
+  /** Everything in the function's folder, the chunks loaded only on demand included. */
+  readonly totalBytes: number;
   /** Milliseconds to import the bundle in a fresh `node` process (module load + init), median and p90. */
   readonly initP50Ms: number;
   readonly initP90Ms: number;
@@ -35,19 +39,36 @@ export async function benchBundles(rounds = 25): Promise<BundleFigures[]> {
   const files = [];
   for (const bundle of BUNDLES) {
     const options = buildOptions({ name: bundle.out, entry: bundle.entry });
-    await build(options);
-    files.push({ ...bundle, file: options.outfile as string });
+    await rm(options.outdir as string, { recursive: true, force: true });
+    const { metafile } = await build(options);
+    files.push({ ...bundle, file: join(options.outdir as string, 'index.mjs'), ...loadedAtStart(metafile, bundle.out) });
   }
   const samples = new Map<string, number[]>(files.map((f) => [f.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const f of files) samples.get(f.name)?.push(importMs(f.file));
   }
   return files.map((f) => {
-    const code = readFileSync(f.file);
     const sorted = [...(samples.get(f.name) ?? [])].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-    return { name: f.name, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, initP50Ms: at(0.5), initP90Ms: at(0.9) };
+    const gzipBytes = f.startFiles.reduce((sum, file) => sum + gzipSync(readFileSync(join(root, file)), { level: 9 }).length, 0);
+    return { name: f.name, bytes: f.startBytes, gzipBytes, totalBytes: f.totalBytes, initP50Ms: at(0.5), initP90Ms: at(0.9) };
   });
+}
+
+/** The output files a cold start reads (the entry and, transitively, its static imports) and their size. */
+function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[]; startBytes: number; totalBytes: number } {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((path) => path.endsWith(`${out}/index.mjs`));
+  const seen = new Set<string>();
+  for (const stack = entry === undefined ? [] : [entry]; stack.length > 0; ) {
+    const path = stack.pop() as string;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && imported.path in outputs) stack.push(imported.path);
+  }
+  const bytesOf = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
+  const total = Object.keys(outputs).filter((path) => path.includes(`/${out}/`) && !path.endsWith('.map'));
+  return { startFiles: [...seen], startBytes: bytesOf(seen), totalBytes: bytesOf(total) };
 }
 
 function importMs(file: string): number {

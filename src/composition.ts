@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
-import { OciHttpImageRegistry } from './adapters/oci-http-image-registry.ts';
 import { createEventBridgeClient, EventBridgeVersionEvents } from './adapters/events/eventbridge-version-events.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
-import { DynamoDbOutbox } from './adapters/webhook/dynamodb-outbox.ts';
-import { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
-import { OutboxVersionEvents } from './adapters/webhook/outbox-version-events.ts';
+import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
 
 /**
@@ -54,9 +51,10 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
  * Dependencies from the Lambda environment: TABLE_NAME (required), REGISTRY_KIND (`ecr`, the
  * default, or `oci-http` with REGISTRY_URL), AWS_REGION, optionally DYNAMODB_ENDPOINT; outcome
  * events go to EventBridge bus EVENT_BUS_NAME (`default` when unset), naming REGISTRY_HOST as their
- * registry.
+ * registry. Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is
+ * dead weight in every bundle and every cold start.
  */
-export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Dependencies {
+export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
   const logger = new PowertoolsLoggerAdapter(env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler', env['LOG_LEVEL']);
   const region = env['AWS_REGION'];
@@ -69,7 +67,7 @@ export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Depen
       ...(env['ECR_REGISTRY_ID'] ? { registryId: env['ECR_REGISTRY_ID'] } : {}),
     });
   } else if (kind === RegistryKinds.ociHttp) {
-    registry = new OciHttpImageRegistry({ baseUrl: required(env, 'REGISTRY_URL'), timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
+    registry = await ociHttpRegistry(required(env, 'REGISTRY_URL'));
   } else {
     throw new Error(`REGISTRY_KIND must be ${RegistryKinds.ecr} or ${RegistryKinds.ociHttp}, not ${kind}`);
   }
@@ -93,6 +91,12 @@ function registryHost(env: NodeJS.ProcessEnv, kind: string, region: string | und
   return `${env['ECR_REGISTRY_ID'] || '<account>'}.dkr.ecr.${region ?? '<region>'}.amazonaws.com`;
 }
 
+/** The OCI-HTTP adapter, imported on demand so that the Lambda bundles (ECR only) leave it out. */
+async function ociHttpRegistry(baseUrl: string): Promise<ImageRegistry> {
+  const { OciHttpImageRegistry } = await import('./adapters/oci-http-image-registry.ts');
+  return new OciHttpImageRegistry({ baseUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (value === undefined || value === '') throw new Error(`environment variable ${name} is required`);
@@ -106,29 +110,35 @@ export const LOCAL_TABLE_NAME = 'manifest-assembler';
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
  * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
  */
-export function localDependencies(parts: {
+export async function localDependencies(parts: {
   registryUrl: string;
   dynamoEndpoint: string;
   logger: Logger;
   /** Where outcome events are POSTed and the key they are signed with. */
   notify?: { urls: readonly string[]; secret: string };
-}): {
+}): Promise<{
   deps: Dependencies;
   client: DynamoDBClient;
   /** Delivers the queued outcome events; start it once the table exists. */
   delivery: NotifyDelivery;
   close: () => void;
-} {
+}> {
   const client = new DynamoDBClient({
     endpoint: parts.dynamoEndpoint,
     region: 'us-east-1',
     // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  // Local-only adapters, loaded here so that the Lambda bundles leave them out.
+  const [{ DynamoDbOutbox }, { NotifyDelivery }, { OutboxVersionEvents }] = await Promise.all([
+    import('./adapters/webhook/dynamodb-outbox.ts'),
+    import('./adapters/webhook/notify-delivery.ts'),
+    import('./adapters/webhook/outbox-version-events.ts'),
+  ]);
   const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
   const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });
   const deps = createDependencies({
-    registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
+    registry: await ociHttpRegistry(parts.registryUrl),
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
     events: new OutboxVersionEvents({

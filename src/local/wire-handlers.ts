@@ -17,7 +17,7 @@ export { LOCAL_TABLE_NAME };
  * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints): Promise<StackHandlers> {
-  const { deps, client, delivery, close } = localDependencies({ registryUrl, dynamoEndpoint, logger, notify });
+  const { deps, client, delivery, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, notify });
   await ensureTable(client, LOCAL_TABLE_NAME);
   // Delivers what a previous run left queued, then whatever the handlers announce.
   delivery.start();

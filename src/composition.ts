@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
-import { createEventBridgeClient, EventBridgeVersionEvents } from './adapters/events/eventbridge-version-events.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
@@ -75,12 +74,29 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env):
     ...(region === undefined ? {} : { region }),
     ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
   });
-  const events = new EventBridgeVersionEvents({
-    client: createEventBridgeClient(region),
-    eventBusName: env['EVENT_BUS_NAME'] || 'default',
-    registry: registryHost(env, kind, region),
-  });
+  const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
   return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events });
+}
+
+/**
+ * The EventBridge adapter, imported at the first announcement: most invocations announce nothing,
+ * so the EventBridge client stays off the cold path.
+ */
+function eventBridgeEvents(region: string | undefined, eventBusName: string, registry: string): VersionEvents {
+  let loaded: Promise<VersionEvents> | undefined;
+  const load = async (): Promise<VersionEvents> => {
+    const { EventBridgeVersionEvents, createEventBridgeClient } = await import('./adapters/events/eventbridge-version-events.ts');
+    return new EventBridgeVersionEvents({ client: createEventBridgeClient(region), eventBusName, registry });
+  };
+  return {
+    announce: async (event) => {
+      loaded ??= load().catch((error: unknown) => {
+        loaded = undefined; // the next announcement tries the import again
+        throw error;
+      });
+      await (await loaded).announce(event);
+    },
+  };
 }
 
 /** The host images of this registry are named by (`<host>/<repository>:<tag>`), for events. */

@@ -1,13 +1,19 @@
 import { describeError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
-import { announcementOrder, buildVersionEvent, type VersionEvent, type VersionOutcome } from './version-events.ts';
+import { announcementOrder, buildVersionEvent, VersionOutcomes, type VersionEvent, type VersionOutcome } from './version-events.ts';
 import { AnnouncementStates, type VersionRecord } from './version-record.ts';
 
 /** Timing of announcing; a claim outlives every attempt of its sender, so two senders never overlap. */
 export const AnnounceTiming = {
   /** How long a `pending` claim is its sender's alone (then anyone may send it again). */
   claimMs: 60_000,
+  /**
+   * How far back the reconciler looks for a publish that was never announced (its publisher died
+   * between recording it and claiming the announcement). A version published longer ago without any
+   * announcement on its record predates events and is not announced after the fact.
+   */
+  missedPublishWindowMs: 24 * 3_600_000,
   attempts: 3,
   backoffMs: 200,
 } as const;
@@ -29,10 +35,13 @@ export async function announceOutcome(deps: Dependencies, outcome: VersionOutcom
   const nowMs = deps.clock.now();
   const event = buildVersionEvent(outcome, record, config, new Date(nowMs).toISOString());
   const log = { repository, version, outcome, eventId: event.id, revision: event.data.revision };
-  // Read-side shortcut for the common repeat (a reconciler pass finding the same stale version).
-  if (record.announcement?.id === event.id && record.announcement.state === AnnouncementStates.sent) return;
+  // Read-side shortcut for the common repeat (a reconciler pass finding the same stale version) and
+  // for an outcome a newer one has superseded: the claim would fail, so no write is spent on it.
+  const last = record.announcement;
+  const order = announcementOrder(outcome, event.data.revision);
+  if (last !== undefined && (last.order > order || (last.id === event.id && last.state === AnnouncementStates.sent))) return;
   try {
-    const announcement = { id: event.id, revision: event.data.revision, order: announcementOrder(outcome, event.data.revision), state: AnnouncementStates.pending, until: nowMs + AnnounceTiming.claimMs, event };
+    const announcement = { id: event.id, revision: event.data.revision, order, state: AnnouncementStates.pending, until: nowMs + AnnounceTiming.claimMs, event };
     if (!(await deps.store.claimAnnouncement(repository, version, announcement, nowMs))) {
       deps.logger.debug('outcome already announced (or being announced, or superseded)', log);
       return;
@@ -42,6 +51,19 @@ export async function announceOutcome(deps: Dependencies, outcome: VersionOutcom
     return;
   }
   await sendClaimed(deps, repository, version, event);
+}
+
+/**
+ * Announces the publish a record holds if nobody did: its publisher died (or the store failed)
+ * between recording the publish and claiming the announcement. The reconciler calls it for every
+ * version it checks; a no-op for a version announced already.
+ */
+export async function announceMissedPublish(deps: Dependencies, record: VersionRecord, config: RepositoryConfig | undefined): Promise<void> {
+  const published = record.published;
+  if (published === undefined || published.revision !== record.revision) return;
+  if (record.announcement === undefined && deps.clock.now() - Date.parse(published.at) > AnnounceTiming.missedPublishWindowMs) return;
+  const partial = (published.missingPlatforms?.length ?? 0) > 0;
+  await announceOutcome(deps, partial ? VersionOutcomes.partiallyPublished : VersionOutcomes.published, record, config);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { announceOutcome, resendPendingAnnouncement } from './announce-outcome.ts';
+import { announceMissedPublish, announceOutcome, resendPendingAnnouncement } from './announce-outcome.ts';
 import { describeError, InvalidInputError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion } from './publish-version.ts';
@@ -121,6 +121,7 @@ async function checkVersion(deps: Dependencies, config: RepositoryConfig, record
   const now = deps.clock.now();
   await resendPendingAnnouncement(deps, record);
   if (record.lease !== undefined && record.lease.until > now) return; // a publisher is at work
+  await announceMissedPublish(deps, record, config);
   const error = record.error;
   if (error?.kind === 'conflict' && error.contested === undefined && error.revision === revision) return; // needs a person
   if (error?.kind === 'conflict' && error.contested !== undefined) {

@@ -204,6 +204,38 @@ describe('announceOutcome', () => {
       expect((await w.store.getVersion(repo, '2.7'))?.announcement).toEqual({ id: pending.id, revision: 2, order: announcementOrder('published', 2), state: 'sent', until: expect.any(Number) });
     });
 
+    it('announces a publish whose claim was never written (the store failed, or the publisher died, right after recording it)', async () => {
+      await configure(w);
+      const claim = w.store.claimAnnouncement.bind(w.store);
+      let failures = 1;
+      w.store.claimAnnouncement = async (...args) => {
+        if (failures-- > 0) throw new Error('store unavailable');
+        return claim(...args);
+      };
+      await push(w, 'linux/amd64', '2.7-amd64');
+      await push(w, 'linux/arm64', '2.7-arm64');
+      expect(w.events.events).toEqual([]);
+      expect(w.logger.messages('error')).toContain('outcome not announced: the claim could not be written');
+
+      await reconcileRepository(w.deps, repo);
+      await reconcileRepository(w.deps, repo);
+      expect(w.events.events.map((e) => [e.outcome, e.data.digest])).toEqual([['published', w.registry.manifestAt(repo, '2.7')!.digest]]);
+    });
+
+    it('does not announce after the fact a version published before events existed', async () => {
+      await configure(w);
+      const claim = w.store.claimAnnouncement.bind(w.store);
+      w.store.claimAnnouncement = async () => false; // as if the record had no announcement support yet
+      await push(w, 'linux/amd64', '2.7-amd64');
+      await push(w, 'linux/arm64', '2.7-arm64');
+      w.store.claimAnnouncement = claim;
+      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toBeUndefined();
+
+      w.clock.advance(AnnounceTiming.missedPublishWindowMs + 1);
+      await reconcileRepository(w.deps, repo);
+      expect(w.events.events).toEqual([]);
+    });
+
     it('resends a claim whose sender died only once the claim has expired', async () => {
       await configure(w);
       await push(w, 'linux/amd64', '2.7-amd64');

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
+import { computeDigest } from './digest.ts';
 import { activeError, missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { VersionStates, type VersionRecord, type VersionState } from './version-record.ts';
-
-// node:crypto is the only non-core import here, as in digest.ts: hashing is pure computation.
 
 /** The outcomes a user acts on, each announced once per change. */
 export const VersionOutcomes = {
@@ -117,7 +115,7 @@ export function announcementOrder(outcome: VersionOutcome, revision: number): nu
  */
 export function versionEventId(outcome: VersionOutcome, data: Pick<VersionEventData, 'repository' | 'version' | 'revision' | 'digest' | 'error'>): string {
   const identity = [data.repository, data.version, outcome, data.revision, data.digest ?? '', outcome === VersionOutcomes.conflict ? (data.error ?? '') : ''];
-  const hex = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+  const hex = computeDigest(new TextEncoder().encode(JSON.stringify(identity))).slice('sha256:'.length);
   // UUID layout (version nibble 8: custom, RFC 9562) so tools that expect a UUID-shaped id accept it.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
+import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
-import type { Clock, Dependencies, ImageRegistry, Logger, VersionStore } from './core/ports.ts';
+import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
+import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
 
 /**
  * The composition root: the only place that picks and constructs adapters. Lambda entry points
@@ -22,11 +24,15 @@ export function createDependencies(parts: {
   logger?: Logger;
   clock?: Clock;
   newId?: () => string;
+  /** Where outcome events go; without one each is logged as not sent. */
+  events?: VersionEvents;
 }): Dependencies {
+  const logger = parts.logger ?? new PowertoolsLoggerAdapter();
   return {
     registry: parts.registry,
     store: parts.store,
-    logger: parts.logger ?? new PowertoolsLoggerAdapter(),
+    logger,
+    events: parts.events ?? new LogOnlyVersionEvents(logger),
     clock: parts.clock ?? systemClock,
     newId: parts.newId ?? randomUUID,
   };
@@ -42,9 +48,10 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
 
 /**
  * Dependencies from the Lambda environment: TABLE_NAME (required), REGISTRY_KIND (`ecr`, the
- * default, or `oci-http` with REGISTRY_URL), AWS_REGION, and optionally DYNAMODB_ENDPOINT.
- * Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is dead weight
- * in every bundle and every cold start.
+ * default, or `oci-http` with REGISTRY_URL), AWS_REGION, optionally DYNAMODB_ENDPOINT; outcome
+ * events go to EventBridge bus EVENT_BUS_NAME (`default` when unset), naming REGISTRY_HOST as their
+ * registry. Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is
+ * dead weight in every bundle and every cold start.
  */
 export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
@@ -67,7 +74,37 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env):
     ...(region === undefined ? {} : { region }),
     ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
   });
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger });
+  const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
+  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events });
+}
+
+/**
+ * The EventBridge adapter, imported at the first announcement: most invocations announce nothing,
+ * so the EventBridge client stays off the cold path.
+ */
+function eventBridgeEvents(region: string | undefined, eventBusName: string, registry: string): VersionEvents {
+  let loaded: Promise<VersionEvents> | undefined;
+  const load = async (): Promise<VersionEvents> => {
+    const { EventBridgeVersionEvents, createEventBridgeClient } = await import('./adapters/events/eventbridge-version-events.ts');
+    return new EventBridgeVersionEvents({ client: createEventBridgeClient(region), eventBusName, registry });
+  };
+  return {
+    announce: async (event) => {
+      loaded ??= load().catch((error: unknown) => {
+        loaded = undefined; // the next announcement tries the import again
+        throw error;
+      });
+      await (await loaded).announce(event);
+    },
+  };
+}
+
+/** The host images of this registry are named by (`<host>/<repository>:<tag>`), for events. */
+function registryHost(env: NodeJS.ProcessEnv, kind: string, region: string | undefined): string {
+  if (env['REGISTRY_HOST']) return env['REGISTRY_HOST'];
+  if (kind === RegistryKinds.ociHttp) return new URL(required(env, 'REGISTRY_URL')).host;
+  // The deployment sets REGISTRY_HOST; without it the account is only known from ECR_REGISTRY_ID.
+  return `${env['ECR_REGISTRY_ID'] || '<account>'}.dkr.ecr.${region ?? '<region>'}.amazonaws.com`;
 }
 
 /** The OCI-HTTP adapter, imported on demand so that the Lambda bundles (ECR only) leave it out. */
@@ -89,9 +126,17 @@ export const LOCAL_TABLE_NAME = 'manifest-assembler';
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
  * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
  */
-export async function localDependencies(parts: { registryUrl: string; dynamoEndpoint: string; logger: Logger }): Promise<{
+export async function localDependencies(parts: {
+  registryUrl: string;
+  dynamoEndpoint: string;
+  logger: Logger;
+  /** Where outcome events are POSTed and the key they are signed with. */
+  notify?: { urls: readonly string[]; secret: string };
+}): Promise<{
   deps: Dependencies;
   client: DynamoDBClient;
+  /** Delivers the queued outcome events; start it once the table exists. */
+  delivery: NotifyDelivery;
   close: () => void;
 }> {
   const client = new DynamoDBClient({
@@ -100,10 +145,21 @@ export async function localDependencies(parts: { registryUrl: string; dynamoEndp
     // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  // Local-only adapters, loaded here so that the Lambda bundles leave them out.
+  const [{ DynamoDbOutbox }, { NotifyDelivery }, { OutboxVersionEvents }] = await Promise.all([
+    import('./adapters/webhook/dynamodb-outbox.ts'),
+    import('./adapters/webhook/notify-delivery.ts'),
+    import('./adapters/webhook/outbox-version-events.ts'),
+  ]);
+  const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
+  const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });
   const deps = createDependencies({
     registry: await ociHttpRegistry(parts.registryUrl),
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
+    events: new OutboxVersionEvents({
+      outbox, urls: parts.notify?.urls ?? [], registryUrl: parts.registryUrl, logger: parts.logger, onQueued: () => delivery.wake(),
+    }),
   });
-  return { deps, client, close: () => client.destroy() };
+  return { deps, client, delivery, close: () => client.destroy() };
 }

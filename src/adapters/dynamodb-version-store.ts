@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
-import type { PublishedIndex, VersionError, VersionRecord } from '../core/version-record.ts';
+import type { Announcement, PublishedIndex, VersionError, VersionRecord } from '../core/version-record.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
 import {
   checkImagesChange,
@@ -52,6 +52,11 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#published': 'published',
   '#updatedAt': 'updatedAt',
   '#digests': 'digests',
+  '#announcement': 'announcement',
+  '#id': 'id',
+  '#state': 'state',
+  '#event': 'event',
+  '#order': 'order',
 };
 
 // Condition clauses, named for what they mean (the ports.ts contract states each one).
@@ -64,6 +69,13 @@ const leaseHeldByCaller = '#lease.#owner = :owner';
 const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR ${leaseHeldByCaller})`;
 const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
 const errorIsNewerThanPublished = '#error.#revision > :publishedRevision';
+const nothingAnnounced = 'attribute_not_exists(#announcement)';
+const announcedNoHigher = '#announcement.#order <= :order';
+const announcedOtherOutcome = '#announcement.#id <> :id';
+const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
+const announcementClaimable =
+  `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+const announcementIsId = '#announcement.#id = :id';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
@@ -293,6 +305,33 @@ export class DynamoDbVersionStore implements VersionStore {
   async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
     const item = await this.#get(tagKey(repository, tag));
     return item?.digests?.SS?.includes(digest) ?? false;
+  }
+
+  async claimAnnouncement(repository: string, version: string, announcement: Announcement, nowMs: number): Promise<boolean> {
+    checkCount(nowMs, 'nowMs');
+    const item = await this.#update({
+      key: versionKey(repository, version),
+      update: 'SET #announcement = :announcement',
+      condition: announcementClaimable,
+      values: {
+        ':announcement': { M: toAttributeMap(announcement) },
+        ':order': { N: String(announcement.order) },
+        ':id': { S: announcement.id },
+        ':pending': { S: 'pending' },
+        ':nowMs': { N: String(nowMs) },
+      },
+    });
+    return item !== undefined;
+  }
+
+  async settleAnnouncement(repository: string, version: string, id: string, how: 'sent' | 'retry'): Promise<boolean> {
+    const item = await this.#update({
+      key: versionKey(repository, version),
+      update: how === 'sent' ? 'SET #announcement.#state = :sent REMOVE #announcement.#event' : 'SET #announcement.#until = :expired',
+      condition: announcementIsId,
+      values: how === 'sent' ? { ':id': { S: id }, ':sent': { S: 'sent' } } : { ':id': { S: id }, ':expired': { N: '0' } },
+    });
+    return item !== undefined;
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {

@@ -37,7 +37,8 @@ Exit status: 0 done, 1 the request failed, 2 bad usage.`,
 
 Starts the local stack: the registry on 127.0.0.1:5000, DynamoDB (dynalite) and the API with the
 registry webhook on 127.0.0.1:8080, and stops all of it on Ctrl-C. Environment: REGISTRY_PORT,
-API_PORT, DATA_DIR (default .local), REGISTRY_URL.`,
+API_PORT, DATA_DIR (default .local), REGISTRY_URL, RECONCILE_INTERVAL, and NOTIFY_URL (comma-separated
+URLs that receive a signed CloudEvent for each published, stale, conflicting or failed version).`,
 
   config: `Usage: manifest-assembler config <set|get|delete> <repository> [options]
 

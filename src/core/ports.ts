@@ -1,6 +1,7 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import type { RepositoryConfig } from './repository-config.ts';
-import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
+import type { VersionEvent } from './version-events.ts';
+import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
 
 /**
  * The registry the images live in: ECR through its API, or any OCI distribution registry over HTTP.
@@ -82,10 +83,32 @@ export interface VersionStore {
   /** Whether manifest-assembler itself put `digest` under `tag`. */
   isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean>;
 
+  /**
+   * Claims the announcing of an outcome: stores `announcement` (state `pending`) on the version record,
+   * only if the record exists and its last announcement has a lower or equal `order` and is either
+   * another outcome, or this one left `pending` by a sender whose claim has expired (`until` < `nowMs`).
+   * False when the outcome is announced already, being announced, or older than the last one.
+   */
+  claimAnnouncement(repository: string, version: string, announcement: Announcement, nowMs: number): Promise<boolean>;
+  /**
+   * Settles a claim, only if the record's announcement is still `id`: `sent` marks it delivered (and
+   * drops the stored event); `retry` keeps it pending but expired, so the next caller sends it again.
+   */
+  settleAnnouncement(repository: string, version: string, id: string, how: 'sent' | 'retry'): Promise<boolean>;
+
   /** A named resume point (the reconciler's cursor per repository); undefined when none was saved. */
   getCheckpoint(name: string): Promise<string | undefined>;
   /** Saves a resume point; null removes it. Last writer wins: checkpoints are hints, not state. */
   putCheckpoint(name: string, value: string | null): Promise<void>;
+}
+
+/**
+ * Where outcome events go: EventBridge on AWS, the local runner's signed webhook deliveries locally.
+ * `announce` resolves once the destination has taken the event (durably); it throws, with
+ * `retryable` set, when it did not. The same event may be announced twice: it keeps its id.
+ */
+export interface VersionEvents {
+  announce(event: VersionEvent): Promise<void>;
 }
 
 export interface Clock {
@@ -110,6 +133,8 @@ export interface Dependencies {
   readonly store: VersionStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where outcome events are announced. */
+  readonly events: VersionEvents;
   /** A unique id for a publisher (lease owner). */
   readonly newId: () => string;
 }

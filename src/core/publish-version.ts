@@ -1,3 +1,4 @@
+import { announceOutcome } from './announce-outcome.ts';
 import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { buildIndex } from './index-builder.ts';
 import type { Dependencies } from './ports.ts';
@@ -160,7 +161,8 @@ async function publishHeldRevision(
     }
     const conflict = isDomainError(error) && error.code === ErrorCodes.tagImmutable;
     const message = describeError(error);
-    await store.recordError(repository, version, { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() }, owner, new Date(clock.now()).toISOString());
+    const withError = await store.recordError(repository, version, { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() }, owner, new Date(clock.now()).toISOString());
+    await announceOutcome(deps, conflict ? 'conflict' : 'failed', withError, config);
     logger.error('publish failed', { ...log, digest: manifest.digest, error: message, conflict });
     return conflict ? { kind: 'conflict', message } : { kind: 'failed', message, retryable: isRetryable(error) };
   }
@@ -177,6 +179,7 @@ async function publishHeldRevision(
     logger.warn('lease lost while publishing; the new holder will publish', { ...log, digest: manifest.digest });
     return { kind: 'handed-over', reason: 'lease lost while publishing' };
   }
+  await announceOutcome(deps, missing.length > 0 ? 'partially-published' : 'published', recorded, config);
   logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, platforms: images.map((i) => i.key) });
   return { kind: 'published', digest: manifest.digest, revision, tags };
 }

@@ -1,3 +1,4 @@
+import { announceMissedPublish, announceOutcome, resendPendingAnnouncement } from './announce-outcome.ts';
 import { describeError, InvalidInputError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion } from './publish-version.ts';
@@ -118,7 +119,9 @@ function isRecordedFrom(record: VersionRecord | undefined, tag: string, digest: 
 async function checkVersion(deps: Dependencies, config: RepositoryConfig, record: VersionRecord, report: MutableReport): Promise<void> {
   const { repository, version, revision } = record;
   const now = deps.clock.now();
+  await resendPendingAnnouncement(deps, record);
   if (record.lease !== undefined && record.lease.until > now) return; // a publisher is at work
+  await announceMissedPublish(deps, record, config);
   const error = record.error;
   if (error?.kind === 'conflict' && error.contested === undefined && error.revision === revision) return; // needs a person
   if (error?.kind === 'conflict' && error.contested !== undefined) {
@@ -140,6 +143,7 @@ async function checkVersion(deps: Dependencies, config: RepositoryConfig, record
   }
   if (missing.length > 0 && isStale(config, record, now)) {
     report.stale.push(version);
+    await announceOutcome(deps, 'stale', record, config);
     if (config.onStale === 'publish-partial' && !publishedThis) {
       const outcome = await publishVersion(deps, repository, version, { revision, allowPartial: true });
       if (outcome.kind === 'published') report.publishedPartially.push(version);
@@ -173,7 +177,7 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
     const message =
       `tag ${tag} was moved by someone else: it points to ${actual ?? 'nothing'}, not to the index ${published.digest} ` +
       `manifest-assembler published; re-push a per-arch tag to republish, or set onDrift: restore`;
-    await deps.store.recordError(record.repository, record.version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now);
+    await announceOutcome(deps, 'conflict', await deps.store.recordError(record.repository, record.version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now), config);
     deps.logger.warn('drift: a published tag was moved', { repository: record.repository, version: record.version, tag, expected: published.digest, actual });
     report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'reported' });
     return;

@@ -1,3 +1,4 @@
+import { announceOutcome } from './announce-outcome.ts';
 import { describeError, DomainError, ErrorCodes, isDomainError } from './errors.ts';
 import { planImagesChange } from './images-change.ts';
 import type { Dependencies } from './ports.ts';
@@ -123,7 +124,7 @@ async function recordImages(
       const known = record?.error?.kind === 'conflict' && record.error.revision === record.revision && record.error.message === message;
       if (record !== undefined && !known) {
         const contested = { tag: incoming.tag, digest: incoming.sourceDigest };
-        await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now, contested }, undefined, now);
+        await announceOutcome(deps, 'conflict', await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now, contested }, undefined, now), config);
       }
       return { kind: 'conflict', version, message };
     }

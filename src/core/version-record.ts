@@ -1,3 +1,4 @@
+import type { VersionEvent } from './version-events.ts';
 import type { Descriptor } from './descriptor.ts';
 import type { Platform } from './platform.ts';
 
@@ -55,6 +56,28 @@ export interface VersionError {
   readonly contested?: { readonly tag: string; readonly digest: string };
 }
 
+export const AnnouncementStates = { pending: 'pending', sent: 'sent' } as const;
+export type AnnouncementState = (typeof AnnouncementStates)[keyof typeof AnnouncementStates];
+
+/**
+ * The claim on announcing one outcome of a version. Claimed `pending` with the exact event before it
+ * is sent, so a sender that dies or fails leaves it for another (the reconciler) to send again, with
+ * the same id; `sent` once the destination took it.
+ */
+export interface Announcement {
+  /** The event's id: the same outcome of the same version always gets the same id. */
+  readonly id: string;
+  /** The record revision the outcome belongs to. */
+  readonly revision: number;
+  /** Where the outcome stands among all of the version's outcomes ({@link announcementOrder}); a lower one never replaces a higher one. */
+  readonly order: number;
+  readonly state: AnnouncementState;
+  /** Epoch milliseconds after which a `pending` claim may be taken over (its sender died or gave up). */
+  readonly until: number;
+  /** What is sent; dropped once it is `sent`. */
+  readonly event?: VersionEvent;
+}
+
 /**
  * Everything known about one version of one repository. `revision` grows by one with every change
  * to `images`; writers compare-and-set on it, which is what keeps concurrent pushes from losing
@@ -68,6 +91,8 @@ export interface VersionRecord {
   readonly published?: PublishedIndex;
   readonly lease?: PublishLease;
   readonly error?: VersionError;
+  /** The last outcome announced (or being announced) for this version; see announce-outcome.ts. */
+  readonly announcement?: Announcement;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { redactUrl } from '../adapters/webhook/redact-url.ts';
 
 /** Where each part of the running local stack is, for the start-up message. */
 export interface BannerInfo {
@@ -11,6 +12,8 @@ export interface BannerInfo {
   readonly dynamoPath: string;
   readonly tokenPath: string;
   readonly secretPath: string;
+  /** Where outcome events are POSTed, and the file with the key they are signed with. */
+  readonly notify?: { readonly urls: readonly string[]; readonly secretPath: string };
   /** Milliseconds between reconcile passes; 0 when the reconciler is off. */
   readonly reconcileIntervalMs: number;
   readonly readyMs: number;
@@ -31,6 +34,7 @@ export function formatBanner(info: BannerInfo): string {
       ? `  registry   ${info.registryUrl}   (yours: REGISTRY_URL)`
       : `  registry   ${info.registryUrl}   storage: ${show(info.registryFiles.storage)}   log: ${show(info.registryFiles.log)} (holds the webhook secret at info level: keep it private)`,
     `  DynamoDB   ${info.dynamoEndpoint} (dynalite)   data: ${show(info.dynamoPath)}`,
+    ...formatNotifyLines(info.notify, show),
     info.reconcileIntervalMs > 0
       ? `  reconcile  every ${formatSeconds(info.reconcileIntervalMs)} s, first pass now (recovers pushes whose notifications were lost; RECONCILE_INTERVAL=0 turns it off)`
       : '  reconcile  off (RECONCILE_INTERVAL=0): pushes whose notifications are lost stay unrecorded until a pass runs',
@@ -67,6 +71,16 @@ export function formatExternalRegistryHint(webhookUrl: string, secretPath: strin
     `The webhook listens on 127.0.0.1 only: the registry must run on this machine (not in a container with its own network).`,
     '',
   ].join('\n');
+}
+
+function formatNotifyLines(notify: BannerInfo['notify'], show: (path: string) => string): string[] {
+  if (notify === undefined) return [];
+  if (notify.urls.length === 0) return ['  events     not sent (set NOTIFY_URL to POST signed CloudEvents to your URLs; see docs/events.md)'];
+  const [first, ...rest] = notify.urls.map(redactUrl);
+  return [
+    `  events     POST ${first}   signed with: ${show(notify.secretPath)} (X-Manifest-Assembler-Signature)`,
+    ...rest.map((url) => `             POST ${url}`),
+  ];
 }
 
 function formatSeconds(ms: number): string {

@@ -10,6 +10,8 @@ export interface LocalSettings {
   readonly externalRegistryUrl: string | undefined;
   /** Milliseconds between reconcile passes (RECONCILE_INTERVAL, in seconds); 0 turns the reconciler off. */
   readonly reconcileIntervalMs: number;
+  /** Where outcome events are POSTed (NOTIFY_URL, comma-separated); empty: nowhere. */
+  readonly notifyUrls: readonly string[];
 }
 
 export const LocalDefaults = { registryPort: 5000, apiPort: 8080, dataDir: '.local', reconcileIntervalSeconds: 60 } as const;
@@ -23,7 +25,7 @@ export class LocalSettingsError extends Error {
 }
 
 /**
- * Reads REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL and RECONCILE_INTERVAL; `cwd` resolves a relative DATA_DIR.
+ * Reads REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, RECONCILE_INTERVAL and NOTIFY_URL; `cwd` resolves a relative DATA_DIR.
  * Throws {@link LocalSettingsError} naming the variable when one is not usable.
  */
 export function readLocalSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): LocalSettings {
@@ -35,7 +37,29 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
   }
   const dataDir = resolve(cwd, nonEmpty(env['DATA_DIR']) ?? LocalDefaults.dataDir);
   const reconcileIntervalMs = Math.ceil(readSeconds(env, 'RECONCILE_INTERVAL', LocalDefaults.reconcileIntervalSeconds) * 1_000);
-  return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs };
+  return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs, notifyUrls: readNotifyUrls(env) };
+}
+
+/** NOTIFY_URL: comma-separated http(s) URLs, each checked now so a typo fails the start, not a delivery. */
+function readNotifyUrls(env: Readonly<Record<string, string | undefined>>): string[] {
+  const text = nonEmpty(env['NOTIFY_URL']);
+  if (text === undefined) return [];
+  const urls = text.split(',').map((part) => part.trim());
+  urls.forEach((url, i) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    // The value is not echoed whole: a receiver URL may carry a token.
+    if (parsed === undefined) throw new LocalSettingsError(`NOTIFY_URL: entry ${i + 1} is not a URL (expected e.g. http://127.0.0.1:9000/events)`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new LocalSettingsError(`NOTIFY_URL: entry ${i + 1} uses ${parsed.protocol.slice(0, -1)}; only http and https are supported`);
+    }
+  });
+  if (new Set(urls).size !== urls.length) throw new LocalSettingsError('NOTIFY_URL: a URL is listed twice');
+  return urls;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -29,6 +29,8 @@ export interface StackEndpoints {
   readonly registryUrl: string;
   readonly dynamoEndpoint: string;
   readonly logger: Logger;
+  /** Where outcome events are POSTed (NOTIFY_URL) and the key they are signed with (notify-secret). */
+  readonly notify: { readonly urls: readonly string[]; readonly secret: string };
 }
 
 /** The Lambda handlers, as the HTTP server and the reconcile timer call them; plus whatever must be released on stop. */
@@ -103,6 +105,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   const paths = {
     token: join(dataDir, 'api-token'),
     secret: join(dataDir, 'registry-secret'),
+    notifySecret: join(dataDir, 'notify-secret'),
     dynamo: join(dataDir, 'dynamodb'),
     registryData: join(dataDir, 'registry', 'data'),
     registryConfig: join(dataDir, 'registry', 'config.yml'),
@@ -119,6 +122,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   await narrowFile(paths.registryLog);
   const token = await loadOrCreateSecret(paths.token);
   const secret = await loadOrCreateSecret(paths.secret);
+  const notifySecret = await loadOrCreateSecret(paths.notifySecret);
   if (ownRegistry) {
     // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
     const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
@@ -140,7 +144,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     const dynalite = await startDynalite(paths.dynamo);
     stops.push(dynalite.stop);
     const registryUrl = externalRegistryUrl ?? `http://127.0.0.1:${registryPort}`;
-    const handlers = await options.wire({ registryUrl, dynamoEndpoint: dynalite.endpoint, logger });
+    const handlers = await options.wire({ registryUrl, dynamoEndpoint: dynalite.endpoint, logger, notify: { urls: settings.notifyUrls, secret: notifySecret } });
     if (handlers.close) stops.push(async () => handlers.close?.());
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -214,6 +218,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         dynamoPath: paths.dynamo,
         tokenPath: paths.token,
         secretPath: paths.secret,
+        notify: { urls: settings.notifyUrls, secretPath: paths.notifySecret },
         reconcileIntervalMs: handlers.reconcile === undefined ? 0 : settings.reconcileIntervalMs,
         readyMs,
         cwd: options.cwd,

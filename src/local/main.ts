@@ -7,7 +7,7 @@ import { wireLocalHandlers } from './wire-handlers.ts';
 export type { LocalStack } from './local-stack.ts';
 
 export interface StartLocalStackOptions {
-  /** Defaults to process.env: REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, RECONCILE_INTERVAL, LOG_LEVEL. */
+  /** Defaults to process.env: REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, RECONCILE_INTERVAL, NOTIFY_URL, LOG_LEVEL. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
   /**

@@ -12,12 +12,15 @@ export { LOCAL_TABLE_NAME };
 
 /**
  * The local composition: the same three handlers as on AWS, with the OCI-HTTP registry adapter and a
- * DynamoDB client pointed at dynalite. Creates the table on first start. A push event is held
+ * DynamoDB client pointed at dynalite. Creates the table on first start and starts delivering outcome
+ * events (NOTIFY_URL). A push event is held
  * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
-export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }: StackEndpoints): Promise<StackHandlers> {
-  const { deps, client, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger });
+export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints): Promise<StackHandlers> {
+  const { deps, client, delivery, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, notify });
   await ensureTable(client, LOCAL_TABLE_NAME);
+  // Delivers what a previous run left queued, then whatever the handlers announce.
+  delivery.start();
   const { registry } = deps;
   const onImagePush = createOnImagePushHandler(deps);
   const api = createApiHandler(deps);
@@ -34,7 +37,10 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }:
     },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
-    close,
+    close: async () => {
+      await delivery.stop();
+      close();
+    },
   };
 }
 

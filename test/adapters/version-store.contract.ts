@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../src/core/errors.ts';
 import { formatPlatform, type Platform } from '../../src/core/platform.ts';
 import type { ImagesChange, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
-import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
+import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 
 const T0 = '2026-11-27T10:00:00.000Z';
 const T1 = '2026-11-27T10:00:01.000Z';
@@ -519,6 +519,77 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         const cleared = await store.updateImages('hello', '2.7', { set: [], remove: [], clearError: true }, 2, T2);
         expect(cleared?.error).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
+      });
+    });
+
+    describe('announcements', () => {
+      const event = {
+        id: '7f0c2b1e-9d4a-8c3b-a1e2-3f4a5b6c7d8e',
+        outcome: 'published' as const,
+        time: T1,
+        data: {
+          repository: 'hello', version: '2.7', state: 'published' as const, digest: digestOf(99), mediaType: 'application/vnd.oci.image.index.v1+json',
+          tags: ['2.7'], platforms: ['linux/amd64'], missingPlatforms: [], error: null, revision: 1,
+        },
+      };
+      const claim = (overrides: Partial<Announcement> = {}): Announcement => ({
+        id: event.id, revision: 1, order: 11, state: 'pending', until: NOW_MS + 60_000, event, ...overrides,
+      });
+
+      it('claims an outcome once: the claim is stored with its event, a second claim of it fails', async () => {
+        await createVersion();
+        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS)).toBe(true);
+        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim());
+        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS + 1)).toBe(false);
+      });
+
+      it('lets anyone take over a pending claim once it has expired, and settles it as sent without its event', async () => {
+        await createVersion();
+        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
+        expect(await store.claimAnnouncement('hello', '2.7', claim({ until: NOW_MS + 120_000 }), NOW_MS + 60_001)).toBe(true);
+        expect(await store.settleAnnouncement('hello', '2.7', event.id, 'sent')).toBe(true);
+        const { event: _dropped, ...sent } = claim({ until: NOW_MS + 120_000, state: 'sent' });
+        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(sent);
+        expect(await store.claimAnnouncement('hello', '2.7', claim({ until: NOW_MS + 999_999 }), NOW_MS + 999_999)).toBe(false);
+      });
+
+      it('hands a failed claim back (expired at once), so the next claim of it succeeds', async () => {
+        await createVersion();
+        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
+        expect(await store.settleAnnouncement('hello', '2.7', event.id, 'retry')).toBe(true);
+        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim({ until: 0 }));
+        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS)).toBe(true);
+      });
+
+      it('lets a higher or equal order replace another outcome, never a lower one', async () => {
+        await createVersion();
+        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
+        expect(await store.claimAnnouncement('hello', '2.7', claim({ id: 'lower', order: 10 }), NOW_MS)).toBe(false);
+        expect(await store.claimAnnouncement('hello', '2.7', claim({ id: 'same-order', order: 11 }), NOW_MS)).toBe(true);
+        expect(await store.claimAnnouncement('hello', '2.7', claim({ id: 'higher', revision: 2, order: 19 }), NOW_MS)).toBe(true);
+        expect((await store.getVersion('hello', '2.7'))?.announcement?.id).toBe('higher');
+      });
+
+      it('settles only the claim it names', async () => {
+        await createVersion();
+        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
+        expect(await store.settleAnnouncement('hello', '2.7', 'another', 'sent')).toBe(false);
+        expect((await store.getVersion('hello', '2.7'))?.announcement?.state).toBe('pending');
+      });
+
+      it('claims nothing on a version that does not exist, and creates nothing', async () => {
+        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS)).toBe(false);
+        expect(await store.settleAnnouncement('hello', '2.7', event.id, 'sent')).toBe(false);
+        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+      });
+
+      it('keeps the claim through image changes, leases and publishes', async () => {
+        await createVersion();
+        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
+        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.recordPublished('hello', '2.7', 'a', { ...PUBLISHED, revision: 2 }, T2);
+        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim());
       });
     });
 

@@ -8,6 +8,7 @@ import type { RecordedImage, VersionRecord } from '../../src/core/version-record
 import { CapturingLogger, idGenerator, ManualClock } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
+import { RecordingVersionEvents } from '../support/recording-events.ts';
 
 /** A digest made from a word, so tests can name content without building it. */
 export function digestOf(word: string): string {
@@ -64,6 +65,7 @@ export interface World {
   readonly store: InMemoryVersionStore;
   readonly clock: ManualClock;
   readonly logger: CapturingLogger;
+  readonly events: RecordingVersionEvents;
   readonly deps: Dependencies;
 }
 
@@ -73,5 +75,6 @@ export function world(): World {
   const store = new InMemoryVersionStore();
   const clock = new ManualClock();
   const logger = new CapturingLogger();
-  return { registry, store, clock, logger, deps: { registry, store, clock, logger, newId: idGenerator() } };
+  const events = new RecordingVersionEvents();
+  return { registry, store, clock, logger, events, deps: { registry, store, clock, logger, events, newId: idGenerator() } };
 }

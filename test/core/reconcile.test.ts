@@ -3,30 +3,14 @@ import { InvalidInputError } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { PublishTiming } from '../../src/core/publish-version.ts';
 import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from '../../src/core/reconcile.ts';
-import { recordPush } from '../../src/core/record-push.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { toVersionStatus } from '../../src/core/version-status.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { countingWorld } from './counting-world.ts';
-import { config, world, type World } from './fixtures.ts';
+import { world, type World } from './fixtures.ts';
+import { configure, push, pushSilently, repo } from './world-pushes.ts';
 
-const repo = 'hello';
 const HOUR = 3_600_000;
-
-async function configure(w: World, input: Partial<RepositoryConfigInput> = {}): Promise<void> {
-  await w.store.putRepositoryConfig(repo, config(input));
-}
-
-/** A per-arch push whose event never arrived: the tag exists in the registry, nothing is recorded. */
-function pushSilently(w: World, platform: string, tag: string, label?: string): string {
-  return w.registry.addImage(repo, { platform, tag, ...(label === undefined ? {} : { label }) }).manifest.digest;
-}
-
-/** A per-arch push whose event did arrive. */
-async function push(w: World, platform: string, tag: string, label?: string) {
-  const digest = pushSilently(w, platform, tag, label);
-  return recordPush(w.deps, { repository: repo, digest, tag });
-}
 
 async function status(w: World, version = '2.7') {
   const record = await w.store.getVersion(repo, version);

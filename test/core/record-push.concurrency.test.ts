@@ -10,6 +10,7 @@ import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { CapturingLogger, idGenerator, ManualClock, seededRandom, randomLatency, withLatency, withRandomYields } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
+import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { config } from './fixtures.ts';
 
 const repo = 'team/hello';
@@ -34,6 +35,8 @@ interface Run {
   readonly store: InMemoryVersionStore;
   readonly outcomes: PushOutcome[];
   readonly incomplete: string;
+  readonly events: RecordingVersionEvents;
+  readonly tagAtAnnounce: ReadonlyMap<string, string | undefined>;
 }
 
 /**
@@ -48,6 +51,12 @@ async function simulate(seed: number): Promise<Run> {
   const store = new InMemoryVersionStore();
   const clock = new ManualClock();
   const latency = randomLatency(random, { fastMs: 40, slowMs: 300, slowChance: 0.08 });
+  const events = new RecordingVersionEvents();
+  // What the version tag held when each event went out: a publish is announced only after its put.
+  const tagAtAnnounce = new Map<string, string | undefined>();
+  events.onAnnounce = async (event) => {
+    tagAtAnnounce.set(event.id, await registry.resolveTag(repo, event.data.version));
+  };
   const deps: Dependencies = {
     // Every call takes virtual time (now and then a slow one) and yields a few microtasks: use cases
     // overlap call by call, and a later push can overtake an earlier one that is still being recorded.
@@ -55,6 +64,7 @@ async function simulate(seed: number): Promise<Run> {
     store: withRandomYields(withLatency(store, clock, latency), random),
     clock,
     logger: new CapturingLogger(),
+    events,
     newId: idGenerator(`seed${seed}`),
   };
   await store.putRepositoryConfig(repo, config({ requiredPlatforms: Object.values(ARCHES) }));
@@ -103,7 +113,7 @@ async function simulate(seed: number): Promise<Run> {
     }
   }
   await Promise.all(pushTasks);
-  return { registry, store, outcomes, incomplete };
+  return { registry, store, outcomes, incomplete, events, tagAtAnnounce };
 }
 
 /** The images each version's per-arch tags point to now, read straight from the registry. */
@@ -165,6 +175,19 @@ describe('recordPush under concurrency', () => {
       const events = run.outcomes.filter((o) => o.kind === 'recorded').length;
       expect(run.registry.puts.length, `${why}: puts (${run.registry.puts.length}) well under recorded events (${events})`).toBeLessThan(events);
       expect(run.outcomes.length, why).toBeGreaterThan(VERSIONS.length * 3);
+
+      // Events: each outcome sent once, a publish only once its index is under the tag, and the
+      // newest event of every complete version names the index its tag holds in the end.
+      const ids = run.events.events.map((e) => e.id);
+      expect(new Set(ids).size, `${why}: no event sent twice`).toBe(ids.length);
+      for (const event of run.events.events) {
+        expect(event.outcome, why).toBe('published');
+        expect(run.tagAtAnnounce.get(event.id), `${why}: ${event.data.version} rev ${event.data.revision} announced after its put`).toBe(event.data.digest);
+      }
+      for (const version of VERSIONS.filter((v) => v !== run.incomplete)) {
+        const newest = run.events.events.filter((e) => e.data.version === version).sort((a, b) => b.data.revision - a.data.revision)[0];
+        expect(newest?.data.digest, `${why}: newest event of ${version}`).toBe(run.registry.manifestAt(repo, version)?.digest);
+      }
     });
   }
 });

@@ -6,6 +6,7 @@ import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { pushImage } from '../support/images.ts';
 import { checkDeliveries, checkRegistryState, type Delivery, type IndexPut } from '../support/invariants.ts';
 import { seededRandom } from '../support/fakes.ts';
+import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { Crash, CrashingProcess, type CrashPoint } from './crash.ts';
 import { deliverWithRetry, ecrPushEvent, makeDynamoStore, makeStack, reconcileFindings, reconcileToEnd, ScaledClock } from './harness.ts';
 import { recordSuiteFigures } from './summary.ts';
@@ -59,10 +60,11 @@ describe('the process killed between the steps of a publish', () => {
     const config = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: TARGET_TAGS });
     await store.putRepositoryConfig(repository, config);
 
-    const healthy = makeStack({ registryUrl, store, clock });
+    const events = new RecordingVersionEvents();
+    const healthy = makeStack({ registryUrl, store, clock, events });
     const victim = new CrashingProcess(point);
     const doomed = makeStack({
-      registryUrl, store, clock: victim.clock(clock), logger: healthy.logger,
+      registryUrl, store, clock: victim.clock(clock), logger: healthy.logger, events,
       wrapRegistry: (registry) => victim.wrap('registry', registry),
       wrapStore: (inner) => victim.wrap('store', inner),
     });
@@ -103,6 +105,12 @@ describe('the process killed between the steps of a publish', () => {
     expect([...state.violations, ...checkDeliveries(deliveries, healthy.logger.lines, point.description)]).toEqual([]);
     expect(state.complete).toBe(1);
     expect(state.distinctIndexes, 'one index, whatever was put twice').toBe(1);
+
+    // The publish is announced once, naming the index the tags hold, by the recovery or at the
+    // latest by the next reconcile pass (a crash after recording the publish left it unannounced).
+    await reconcileToEnd(healthy.deps, repository);
+    const published = (await store.getVersion(repository, '1.0'))?.published;
+    expect(events.events.map((e) => [e.outcome, e.data.digest, e.data.tags])).toEqual([['published', published?.digest, ['1.0', 'v1.0']]]);
 
     figures.versions++;
     figures.eventsDelivered += deliveries.length + 1;

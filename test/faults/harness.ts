@@ -4,7 +4,7 @@ import { OciHttpImageRegistry } from '../../src/adapters/oci-http-image-registry
 import { createDependencies } from '../../src/composition.ts';
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { isRetryable } from '../../src/core/errors.ts';
-import type { Clock, Dependencies, ImageRegistry, VersionStore } from '../../src/core/ports.ts';
+import type { Clock, Dependencies, ImageRegistry, VersionEvents, VersionStore } from '../../src/core/ports.ts';
 import { reconcileRepository, type ReconcileReport } from '../../src/core/reconcile.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
 import { CapturingLogger } from '../support/fakes.ts';
@@ -107,6 +107,8 @@ export function makeStack(options: {
   logger?: CapturingLogger;
   wrapRegistry?: (registry: ImageRegistry) => ImageRegistry;
   wrapStore?: (store: VersionStore) => VersionStore;
+  /** Where outcome events go (default: logged only). */
+  events?: VersionEvents;
 }): Stack {
   const logger = options.logger ?? new CapturingLogger();
   const registry = new CountingRegistry(new OciHttpImageRegistry({ baseUrl: options.registryUrl, timeoutMs: options.timeoutMs ?? 10_000 }));
@@ -115,6 +117,7 @@ export function makeStack(options: {
     store: options.wrapStore ? options.wrapStore(options.store) : options.store,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.events ? { events: options.events } : {}),
   });
   const handler = createOnImagePushHandler(deps, { timeoutEarlyInMillis: 0 });
   return { deps, registry, store: options.store, logger, handle: (event) => handler(event, lambdaContext) as Promise<{ kind: string }> };

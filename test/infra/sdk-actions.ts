@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** IAM service prefixes of the AWS SDK clients the functions use. */
-const clients = { '@aws-sdk/client-ecr': 'ecr', '@aws-sdk/client-dynamodb': 'dynamodb' } as const;
+const clients = { '@aws-sdk/client-ecr': 'ecr', '@aws-sdk/client-dynamodb': 'dynamodb', '@aws-sdk/client-eventbridge': 'events' } as const;
 
 const importBlock = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g;
 

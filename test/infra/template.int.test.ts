@@ -21,6 +21,7 @@ const prodParams = {
   repositoryArns: 'arn:aws:ecr:eu-west-1:123456789012:repository/apps/*,arn:aws:ecr:eu-west-1:123456789012:repository/base',
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
   onImagePushConcurrency: '5',
+  eventBusName: 'releases',
 };
 
 let project: PackagedProject;
@@ -150,14 +151,15 @@ describe('scripts/build.mjs', () => {
       expect([...packages].filter((p) => forbidden.includes(p))).toEqual([]);
     });
 
-    it('gets from its role exactly the ECR and DynamoDB actions its code calls', () => {
+    it('gets from its role exactly the ECR, DynamoDB and EventBridge actions its code calls', () => {
       const used = sdkActionsUsed(project.root, inputs());
       expect([...used].some((a) => a.startsWith('dynamodb:'))).toBe(true);
+      expect(used).toContain('events:PutEvents');
       const role = getAttTarget(lambdaOf(dev, name).Properties.Role, 'Arn');
       const granted = roleStatements(dev, role)
         .filter((s) => s.Effect === 'Allow')
         .flatMap((s) => s.Action)
-        .filter((a) => a.startsWith('ecr:') || a.startsWith('dynamodb:'));
+        .filter((a) => a.startsWith('ecr:') || a.startsWith('dynamodb:') || a.startsWith('events:'));
       expect(new Set(granted)).toEqual(used);
     });
   });
@@ -171,14 +173,14 @@ describe('the packaged template', () => {
       expect(checkTemplate(stage().template as any, spec)).toEqual([]);
     });
 
-    it('grants no wildcard action and no wildcard resource for ECR, DynamoDB or SQS', () => {
+    it('grants no wildcard action and no wildcard resource for ECR, DynamoDB, SQS or EventBridge', () => {
       const statements = policyStatements(stage());
       expect(statements.length).toBeGreaterThan(0);
       for (const { where, statement } of statements) {
         // osls's deployment bucket policy denies s3:* without TLS: a wildcard Deny narrows access.
         if (statement.Effect !== 'Allow') continue;
         for (const action of statement.Action) expect(action, `${where}: ${action}`).not.toContain('*');
-        if (statement.Action.some((a) => /^(ecr|dynamodb|sqs):/.test(a))) {
+        if (statement.Action.some((a) => /^(ecr|dynamodb|sqs|events):/.test(a))) {
           expect(statement.Resource, `${where}: ${statement.Action.join(',')}`).not.toContain('*');
         }
       }
@@ -200,6 +202,8 @@ describe('the packaged template', () => {
         REGISTRY_KIND: 'ecr',
         POWERTOOLS_SERVICE_NAME: 'manifest-assembler',
         LOG_LEVEL: 'INFO',
+        EVENT_BUS_NAME: { Ref: 'EventBusName' },
+        REGISTRY_HOST: { 'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}' },
       });
     });
 
@@ -400,6 +404,36 @@ describe('the packaged template', () => {
       const everyRepository = [[{ 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' }]];
       expect(ecrResources(dev)).toEqual(functionNames(dev).map(() => everyRepository[0]).map((r) => [r]));
       expect(ecrResources(prod)).toEqual(functionNames(prod).map(() => [prodParams.repositoryArns.split(',')]));
+    });
+  });
+
+  describe('the outcome events', () => {
+    const resolved = (stage: PackagedStage, value: any) => {
+      const parameters = parameterValues(stage.template);
+      return resolveValue(value, parameters, evaluateConditions(stage.template, parameters));
+    };
+    const busArn = (bus: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${bus}` });
+
+    it('go to the bus named by eventBusName: default unless given', () => {
+      expect(dev.template.Parameters.EventBusName).toMatchObject({ Type: 'String', Default: 'default' });
+      expect(prod.template.Parameters.EventBusName).toMatchObject({ Type: 'String', Default: 'releases' });
+      for (const name of ['on-image-push', 'api', 'reconcile']) {
+        expect(resolved(dev, lambdaOf(dev, name).Properties.Environment.Variables.EVENT_BUS_NAME)).toBe('default');
+        expect(resolved(prod, lambdaOf(prod, name).Properties.Environment.Variables.EVENT_BUS_NAME)).toBe('releases');
+      }
+    });
+
+    it('may be put by every function on that bus only, and by nothing else', () => {
+      for (const stage of [dev, prod]) {
+        const bus = stage === dev ? 'default' : 'releases';
+        const putters = policyStatements(stage).filter((s) => s.statement.Action.some((a) => a.startsWith('events:')));
+        const roles = ['on-image-push', 'api', 'reconcile'].map((name) => getAttTarget(lambdaOf(stage, name).Properties.Role, 'Arn'));
+        expect(putters.map((s) => s.where).sort()).toEqual([...roles].sort());
+        for (const { statement } of putters) {
+          expect(statement).toMatchObject({ Effect: 'Allow', Action: ['events:PutEvents'] });
+          expect(resolved(stage, statement.Resource)).toEqual([busArn(bus)]);
+        }
+      }
     });
   });
 

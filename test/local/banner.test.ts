@@ -65,3 +65,16 @@ describe('formatExternalRegistryHint', () => {
     expect(text).toContain('ignore: { mediatypes: [application/octet-stream], actions: [pull] }');
   });
 });
+
+describe('formatBanner events line', () => {
+  it('lists every URL and the secret file, never credentials or query', () => {
+    const text = formatBanner({ ...info, notify: { urls: ['http://127.0.0.1:9000/events', 'https://bot:pw@hooks.example.com/in?token=abc'], secretPath: '/repo/.local/notify-secret' } });
+    expect(text).toContain('events     POST http://127.0.0.1:9000/events   signed with: .local/notify-secret (X-Manifest-Assembler-Signature)');
+    expect(text).toContain('             POST https://hooks.example.com/in (credentials or query hidden)');
+    expect(text).not.toMatch(/pw|abc/);
+  });
+
+  it('says how to turn events on when NOTIFY_URL is not set', () => {
+    expect(formatBanner({ ...info, notify: { urls: [], secretPath: '/repo/.local/notify-secret' } })).toContain('events     not sent (set NOTIFY_URL');
+  });
+});

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
 import type { ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
-import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
+import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -146,6 +146,30 @@ export class InMemoryVersionStore implements VersionStore {
 
   async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
     return this.#publishedTags.get(JSON.stringify([repository, tag]))?.has(digest) ?? false;
+  }
+
+  async claimAnnouncement(repository: string, version: string, announcement: Announcement, nowMs: number): Promise<boolean> {
+    const record = this.#record(repository, version);
+    if (record === undefined) return false;
+    const last = record.announcement;
+    const claimable =
+      last === undefined ||
+      (last.order <= announcement.order && (last.id !== announcement.id || (last.state === 'pending' && last.until < nowMs)));
+    if (!claimable) return false;
+    record.announcement = copy(announcement);
+    return true;
+  }
+
+  async settleAnnouncement(repository: string, version: string, id: string, how: 'sent' | 'retry'): Promise<boolean> {
+    const record = this.#record(repository, version);
+    if (record?.announcement?.id !== id) return false;
+    if (how === 'sent') {
+      const { event: _sent, ...rest } = record.announcement;
+      record.announcement = { ...rest, state: 'sent' };
+    } else {
+      record.announcement = { ...record.announcement, until: 0 };
+    }
+    return true;
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {

@@ -1,0 +1,115 @@
+import { describeError } from './errors.ts';
+import type { Dependencies } from './ports.ts';
+import type { RepositoryConfig } from './repository-config.ts';
+import { announcementOrder, buildVersionEvent, VersionOutcomes, type VersionEvent, type VersionOutcome } from './version-events.ts';
+import { AnnouncementStates, type VersionRecord } from './version-record.ts';
+
+/** Timing of announcing; a claim outlives every attempt of its sender, so two senders never overlap. */
+export const AnnounceTiming = {
+  /** How long a `pending` claim is its sender's alone (then anyone may send it again). */
+  claimMs: 60_000,
+  /**
+   * How far back the reconciler looks for a publish that was never announced (its publisher died
+   * between recording it and claiming the announcement). A version published longer ago without any
+   * announcement on its record predates events and is not announced after the fact.
+   */
+  missedPublishWindowMs: 24 * 3_600_000,
+  attempts: 3,
+  backoffMs: 200,
+} as const;
+
+/**
+ * Announces `outcome` of a version once: call it after the outcome is recorded (and, for a publish,
+ * after the registry holds the tags), with the record the store returned; undefined (the write lost
+ * a race) announces nothing.
+ *
+ * The version record carries the claim: a conditional write takes it (`pending`, with the exact
+ * event) before the event is sent, so concurrent callers and redeliveries send it once, and a
+ * repeat of an outcome already announced sends nothing. A send that keeps failing leaves the claim
+ * pending and expired; the reconciler sends it again ({@link resendPendingAnnouncement}) with the
+ * same id. Never throws: the outcome itself is recorded, and a failed announcement is logged.
+ */
+export async function announceOutcome(deps: Dependencies, outcome: VersionOutcome, record: VersionRecord | undefined, config: RepositoryConfig | undefined): Promise<void> {
+  if (record === undefined) return;
+  const { repository, version } = record;
+  const nowMs = deps.clock.now();
+  const event = buildVersionEvent(outcome, record, config, new Date(nowMs).toISOString());
+  const log = { repository, version, outcome, eventId: event.id, revision: event.data.revision };
+  // Read-side shortcut for the common repeat (a reconciler pass finding the same stale version) and
+  // for an outcome a newer one has superseded: the claim would fail, so no write is spent on it.
+  const last = record.announcement;
+  const order = announcementOrder(outcome, event.data.revision);
+  if (last !== undefined && (last.order > order || (last.id === event.id && last.state === AnnouncementStates.sent))) return;
+  try {
+    const announcement = { id: event.id, revision: event.data.revision, order, state: AnnouncementStates.pending, until: nowMs + AnnounceTiming.claimMs, event };
+    if (!(await deps.store.claimAnnouncement(repository, version, announcement, nowMs))) {
+      deps.logger.debug('outcome already announced (or being announced, or superseded)', log);
+      return;
+    }
+  } catch (error) {
+    deps.logger.error('outcome not announced: the claim could not be written', { ...log, error: describeError(error) });
+    return;
+  }
+  await sendClaimed(deps, repository, version, event);
+}
+
+/**
+ * Announces the publish a record holds if nobody did: its publisher died (or the store failed)
+ * between recording the publish and claiming the announcement. The reconciler calls it for every
+ * version it checks; a no-op for a version announced already.
+ */
+export async function announceMissedPublish(deps: Dependencies, record: VersionRecord, config: RepositoryConfig | undefined): Promise<void> {
+  const published = record.published;
+  if (published === undefined || published.revision !== record.revision) return;
+  if (record.announcement === undefined && deps.clock.now() - Date.parse(published.at) > AnnounceTiming.missedPublishWindowMs) return;
+  const partial = (published.missingPlatforms?.length ?? 0) > 0;
+  await announceOutcome(deps, partial ? VersionOutcomes.partiallyPublished : VersionOutcomes.published, record, config);
+}
+
+/**
+ * Sends again an announcement whose sender died or gave up (`pending` past its claim), with the
+ * same event and id. The reconciler calls it for every version it checks; a no-op otherwise.
+ */
+export async function resendPendingAnnouncement(deps: Dependencies, record: VersionRecord): Promise<void> {
+  const pending = record.announcement;
+  const nowMs = deps.clock.now();
+  if (pending?.state !== AnnouncementStates.pending || pending.until >= nowMs || pending.event === undefined) return;
+  const { repository, version } = record;
+  try {
+    const claimed = await deps.store.claimAnnouncement(repository, version, { ...pending, until: nowMs + AnnounceTiming.claimMs }, nowMs);
+    if (!claimed) return;
+  } catch (error) {
+    deps.logger.error('pending announcement not resent: the claim could not be written', { repository, version, eventId: pending.id, error: describeError(error) });
+    return;
+  }
+  deps.logger.info('resending an announcement left pending', { repository, version, eventId: pending.id, outcome: pending.event.outcome });
+  await sendClaimed(deps, repository, version, pending.event);
+}
+
+async function sendClaimed(deps: Dependencies, repository: string, version: string, event: VersionEvent): Promise<void> {
+  const log = { repository, version, outcome: event.outcome, eventId: event.id, revision: event.data.revision };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.events.announce(event);
+    } catch (error) {
+      if (attempt < AnnounceTiming.attempts) {
+        deps.logger.warn('announcing failed; retrying', { ...log, attempt, error: describeError(error) });
+        await deps.clock.sleep(AnnounceTiming.backoffMs * 2 ** (attempt - 1));
+        continue;
+      }
+      deps.logger.error('announcing failed; left pending for the reconciler to send again', { ...log, attempts: attempt, error: describeError(error) });
+      await deps.store.settleAnnouncement(repository, version, event.id, 'retry').catch((settleError: unknown) => {
+        deps.logger.error('could not hand the announcement back; it is resent once its claim expires', { ...log, error: describeError(settleError) });
+      });
+      return;
+    }
+    try {
+      await deps.store.settleAnnouncement(repository, version, event.id, 'sent');
+    } catch (error) {
+      // Sent but not marked: once the claim expires the reconciler sends it again, with the same id.
+      deps.logger.warn('announced, but not marked sent; it may be sent again with the same id', { ...log, error: describeError(error) });
+    }
+    deps.logger.info('outcome announced', log);
+    return;
+  }
+}

@@ -8,7 +8,8 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
+import type { FloatingPointer } from '../core/floating-pointer.ts';
+import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import type { PublishedIndex, VersionError, VersionRecord } from '../core/version-record.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
@@ -20,6 +21,10 @@ import {
   configsPartition,
   decodeCursor,
   encodeCursor,
+  FLOATING_PREFIX,
+  floatingKey,
+  fromFloatingItem,
+  toFloatingItem,
   fromConfigItem,
   fromVersionItem,
   repositoryPartition,
@@ -52,6 +57,7 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#published': 'published',
   '#updatedAt': 'updatedAt',
   '#digests': 'digests',
+  '#rank': 'rank',
 };
 
 // Condition clauses, named for what they mean (the ports.ts contract states each one).
@@ -64,6 +70,8 @@ const leaseHeldByCaller = '#lease.#owner = :owner';
 const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR ${leaseHeldByCaller})`;
 const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
 const errorIsNewerThanPublished = '#error.#revision > :publishedRevision';
+// Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
+const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
@@ -293,6 +301,55 @@ export class DynamoDbVersionStore implements VersionStore {
   async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
     const item = await this.#get(tagKey(repository, tag));
     return item?.digests?.SS?.includes(digest) ?? false;
+  }
+
+  async claimFloatingTag(repository: string, pointer: FloatingPointer): Promise<FloatingClaim> {
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      try {
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#tableName,
+            Item: toFloatingItem(repository, pointer),
+            ConditionExpression: pointerIsNotHigher,
+            ExpressionAttributeNames: { '#pk': 'pk', '#rank': 'rank' },
+            ExpressionAttributeValues: { ':rank': { S: pointer.rank } },
+          }),
+        );
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+      // Read, not ReturnValuesOnConditionCheckFailure: dynalite does not return the item. Pointers
+      // only move forward, so what is read now ranks at least as high as what refused the write.
+      const higher = await this.getFloatingTag(repository, pointer.tag);
+      if (higher !== undefined && higher.rank > pointer.rank) return { kind: 'higher', pointer: higher };
+    }
+    throw new Error(`claimFloatingTag ${repository}:${pointer.tag}: the pointer kept changing while claiming it`);
+  }
+
+  async getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined> {
+    const item = await this.#get(floatingKey(repository, tag));
+    return item === undefined ? undefined : fromFloatingItem(item);
+  }
+
+  async listFloatingTags(repository: string): Promise<FloatingPointer[]> {
+    const pointers: FloatingPointer[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :floatingPrefix)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+          ExpressionAttributeValues: { ':pk': { S: repositoryPartition(repository) }, ':floatingPrefix': { S: FLOATING_PREFIX } },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      pointers.push(...(page.Items ?? []).map(fromFloatingItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return pointers;
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {

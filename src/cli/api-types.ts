@@ -96,6 +96,8 @@ export const ReconcileReport = z.looseObject({
   publishedPartially: z.array(z.string()).default([]),
   stale: z.array(z.string()).default([]),
   drift: z.array(DriftFinding).default([]),
+  /** Floating tags (`latest`, `2.7`) put back on (or moved forward to) the version their pointer names. */
+  floatingRepaired: z.array(z.string()).default([]),
   conflicts: z.array(z.looseObject({ tag: z.string(), message: z.string() })).default([]),
   failures: z.array(z.looseObject({ what: z.string(), error: z.string() })).default([]),
   /** Where the next run goes on; null when this run reached the end of the repository. */

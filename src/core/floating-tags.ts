@@ -45,22 +45,33 @@ export async function moveFloatingTags(
   const results: FloatingTagResult[] = [];
   for (const tag of floatingTargetTags(input.config, version)) {
     const pointer: FloatingPointer = { tag, version, digest: manifest.digest, revision, rank: floatingRank(semver, version, revision) };
-    const claim = await deps.store.claimFloatingTag(repository, pointer);
-    if (claim.kind === 'claimed') {
-      results.push({ tag, outcome: 'moved', pointer: await settleFloatingTag(deps, repository, pointer, { known: manifest, put }) });
-      continue;
-    }
-    const higher = claim.pointer;
-    if (higher.digest !== manifest.digest && (await deps.registry.resolveTag(repository, tag)) === manifest.digest) {
-      deps.logger.warn('a floating tag still holds this version after a higher one claimed it; putting the higher index back', {
-        repository, version, tag, higher: higher.version,
-      });
-      await settleFloatingTag(deps, repository, higher, { known: manifest, put });
-    }
-    deps.logger.info('floating tag stays on a higher version', { repository, version, tag, on: higher.version });
-    results.push({ tag, outcome: 'stays', pointer: higher });
+    results.push(await advanceFloatingTag(deps, repository, pointer, { known: manifest, put }));
   }
   return results;
+}
+
+/**
+ * Claims one floating tag for `pointer` and, when claimed, settles the registry tag on it. When a
+ * higher version holds the pointer, puts its index back only if the tag holds this pointer's index.
+ */
+export async function advanceFloatingTag(
+  deps: Dependencies,
+  repository: string,
+  pointer: FloatingPointer,
+  options: { known?: RawManifest; put?: PutIndex } = {},
+): Promise<FloatingTagResult> {
+  const { tag, version } = pointer;
+  const claim = await deps.store.claimFloatingTag(repository, pointer);
+  if (claim.kind === 'claimed') return { tag, outcome: 'moved', pointer: await settleFloatingTag(deps, repository, pointer, options) };
+  const higher = claim.pointer;
+  if (higher.digest !== pointer.digest && (await deps.registry.resolveTag(repository, tag)) === pointer.digest) {
+    deps.logger.warn('a floating tag still holds this version after a higher one claimed it; putting the higher index back', {
+      repository, version, tag, higher: higher.version,
+    });
+    await settleFloatingTag(deps, repository, higher, options);
+  }
+  deps.logger.info('floating tag stays on a higher version', { repository, version, tag, on: higher.version });
+  return { tag, outcome: 'stays', pointer: higher };
 }
 
 /**

@@ -5,7 +5,7 @@ import { summariseReconcilePass } from '../../src/local/reconcile-summary.ts';
 function report(repository: string, parts: Partial<ReconcileReport> = {}): ReconcileReport {
   return {
     repository, tagsScanned: 4, pushesRecovered: [], versionsChecked: 2, published: [], publishedPartially: [],
-    stale: [], drift: [], conflicts: [], failures: [], cursor: null, ...parts,
+    stale: [], drift: [], floatingRepaired: [], conflicts: [], failures: [], cursor: null, ...parts,
   };
 }
 

@@ -116,23 +116,7 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   async listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>> {
-    const configs: Array<{ repository: string; config: RepositoryConfig }> = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': 'pk' },
-          ExpressionAttributeValues: { ':pk': { S: configsPartition() } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      configs.push(...(page.Items ?? []).map(fromConfigItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return configs;
+    return (await this.#queryAll(configsPartition())).map(fromConfigItem);
   }
 
   async getVersion(repository: string, version: string): Promise<VersionRecord | undefined> {
@@ -333,23 +317,7 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   async listFloatingTags(repository: string): Promise<FloatingPointer[]> {
-    const pointers: FloatingPointer[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :floatingPrefix)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':pk': { S: repositoryPartition(repository) }, ':floatingPrefix': { S: FLOATING_PREFIX } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      pointers.push(...(page.Items ?? []).map(fromFloatingItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return pointers;
+    return (await this.#queryAll(repositoryPartition(repository), FLOATING_PREFIX)).map(fromFloatingItem);
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {
@@ -389,6 +357,27 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
     return fromVersionItem(item);
+  }
+
+  /** Every item of a partition (only sort keys starting with `skPrefix`, when given), page after page. */
+  async #queryAll(pk: string, skPrefix?: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: skPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :skPrefix)',
+          ExpressionAttributeNames: skPrefix === undefined ? { '#pk': 'pk' } : { '#pk': 'pk', '#sk': 'sk' },
+          ExpressionAttributeValues: skPrefix === undefined ? { ':pk': { S: pk } } : { ':pk': { S: pk }, ':skPrefix': { S: skPrefix } },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
   }
 
   async #get(key: Key): Promise<Item | undefined> {

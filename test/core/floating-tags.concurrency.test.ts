@@ -8,7 +8,7 @@ import { recordPush, type PushOutcome } from '../../src/core/record-push.ts';
 import { compareSemver, isRelease, parseSemver } from '../../src/core/semver.ts';
 import { floatingTargetTags } from '../../src/core/target-tags.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
-import { CapturingLogger, idGenerator, ManualClock, randomLatency, seededRandom, withLatency, withRandomYields } from '../support/fakes.ts';
+import { CapturingLogger, idGenerator, ManualClock, seedsFrom, randomLatency, seededRandom, withLatency, withRandomYields } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
 import { config } from './fixtures.ts';
@@ -27,14 +27,6 @@ const MAX_DELIVERIES = 30;
 
 // CONCURRENCY_SEED=7 replays a seed; CONCURRENCY_SEED=1..200 sweeps a range.
 const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 5, 8, 13, 21, 34, 20261201, Date.now() % 2 ** 31];
-
-function seedsFrom(text: string | undefined): number[] | undefined {
-  const match = /^(\d+)(?:\.\.(\d+))?$/.exec(text ?? '');
-  if (!match) return undefined;
-  const from = Number(match[1]);
-  const to = match[2] === undefined ? from : Number(match[2]);
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
 
 async function simulate(seed: number) {
   const random = seededRandom(seed);

@@ -147,16 +147,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
   const fail = (message: string): void => {
     violations.push(`[seed ${seed}] ${repository}: ${message}`);
   };
-  const pattern = await compileTagPattern(config.tagPattern);
-  const tags = await listTags(registryUrl, repository);
-  const byVersion = new Map<string, string[]>();
-  for (const tag of tags) {
-    const match = matchTag(pattern, tag);
-    if (match !== undefined) byVersion.set(match.version, [...(byVersion.get(match.version) ?? []), tag]);
-  }
-  // A target tag can match the per-arch pattern too (`2.7-rc1`); it is not a per-arch tag.
-  const targetTags = targetTagsOf(config, [...byVersion.keys()]);
-  dropTargetOnlyVersions(byVersion, targetTags);
+  const { byVersion, targets: targetTags } = await tagsByVersion(registryUrl, repository, config);
 
   let complete = 0;
   let incomplete = 0;
@@ -260,9 +251,22 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
   };
 }
 
-/** A "version" whose only tags are target tags (`2.0.1-rc.1` read as version 2.0.1, platform rc.1) is none. */
-function dropTargetOnlyVersions(byVersion: Map<string, string[]>, targetTags: ReadonlySet<string>): void {
-  for (const [version, tags] of byVersion) if (tags.every((tag) => targetTags.has(tag))) byVersion.delete(version);
+/**
+ * The repository's tags, grouped by the version the tag pattern reads from them, and the target tags
+ * those versions make. A target tag can match the per-arch pattern too (`2.7-rc1`; `2.0.1-rc.1` read as
+ * version 2.0.1, platform rc.1): it is not a per-arch tag, and a "version" with only such tags is none.
+ */
+async function tagsByVersion(registryUrl: string, repository: string, config: RepositoryConfig): Promise<{ tags: string[]; byVersion: Map<string, string[]>; targets: Set<string> }> {
+  const pattern = await compileTagPattern(config.tagPattern);
+  const tags = await listTags(registryUrl, repository);
+  const byVersion = new Map<string, string[]>();
+  for (const tag of tags) {
+    const match = matchTag(pattern, tag);
+    if (match !== undefined) byVersion.set(match.version, [...(byVersion.get(match.version) ?? []), tag]);
+  }
+  const targets = targetTagsOf(config, [...byVersion.keys()]);
+  for (const [version, versionTags] of byVersion) if (versionTags.every((tag) => targets.has(tag))) byVersion.delete(version);
+  return { tags, byVersion, targets };
 }
 
 /** Every exact and floating target tag the versions make. */
@@ -289,15 +293,7 @@ export async function checkFloatingTags(input: Pick<RegistryStateInput, 'registr
   const fail = (message: string): void => {
     violations.push(`[seed ${seed}] ${repository}: ${message} (floating-tag invariant)`);
   };
-  const pattern = await compileTagPattern(config.tagPattern);
-  const tags = await listTags(registryUrl, repository);
-  const byVersion = new Map<string, string[]>();
-  for (const tag of tags) {
-    const match = matchTag(pattern, tag);
-    if (match !== undefined) byVersion.set(match.version, [...(byVersion.get(match.version) ?? []), tag]);
-  }
-  const targets = targetTagsOf(config, [...byVersion.keys()]);
-  dropTargetOnlyVersions(byVersion, targets);
+  const { tags, byVersion, targets } = await tagsByVersion(registryUrl, repository, config);
   const highest = new Map<string, { version: string; digest: string }>();
   const versionOfIndex = new Map<string, string>();
   const releases = [...byVersion.keys()]

@@ -24,6 +24,13 @@ describe('summariseReconcilePass', () => {
     });
   });
 
+  describe('when floating tags were repaired', () => {
+    it('names them by repository at info', () => {
+      const line = summariseReconcilePass([report('team/hello', { floatingRepaired: ['latest'] })], 1);
+      expect(line).toMatchObject({ level: 'info', message: 'reconcile pass: 1 floating tag repaired', fields: { floatingRepaired: 'team/hello:latest' } });
+    });
+  });
+
   describe('when lost pushes were recovered and versions published', () => {
     it('gives one info line naming them by repository', () => {
       const line = summariseReconcilePass(

@@ -1,5 +1,5 @@
 import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
-import { moveFloatingTags } from './floating-tags.ts';
+import { moveFloatingTags, type FloatingTagResult } from './floating-tags.ts';
 import { buildIndex } from './index-builder.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
@@ -145,7 +145,7 @@ async function publishHeldRevision(
   const renewLease = async (): Promise<void> => {
     if ((await store.acquireLease(repository, version, owner, clock.now(), PublishTiming.leaseMs)) === undefined) throw new LeaseLost();
   };
-  let floating: Awaited<ReturnType<typeof moveFloatingTags>> = [];
+  let floating: FloatingTagResult[] = [];
   try {
     // Remembered before the put, so the push event our own put causes is recognised and ignored.
     for (const tag of tags) await store.rememberPublishedTag(repository, tag, manifest.digest);

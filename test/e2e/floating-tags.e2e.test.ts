@@ -121,9 +121,18 @@ describe('floating target tags, end to end', () => {
     const config = { requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: ['{version}', '{major}.{minor}', 'latest'] };
     expect((await api('PUT', `/v1/repositories/${repo}/config`, config)).status).toBe(200);
     await Promise.all(
-      VERSIONS.flatMap((version) => ARCHES.map((arch) => `${version}-${arch}`)).map((name) =>
-        run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]),
-      ),
+      VERSIONS.flatMap((version) => ARCHES.map((arch) => `${version}-${arch}`)).map(async (name) => {
+        // distribution answers 500 now and then when concurrent uploads of one layer race into a new
+        // repository ("trying to reuse blob … failed to read from destination"); a client tries again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
+          } catch (error) {
+            if (attempt >= 3) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+          }
+        }
+      }),
     );
     const published: Record<string, string> = {};
     for (const version of VERSIONS) published[version] = (await waitForPublished(repo, version)).published.digest;

@@ -14,7 +14,8 @@ import {
  * Items (the layout lives in dynamodb-version-items.ts):
  * - repository configs: `pk = REPOSITORIES`, `sk = <repository>`, so listing them is one Query;
  * - version records: `pk = REPO#<repository>`, `sk = VERSION#<version>`;
- * - tags manifest-assembler published: `pk = REPO#<repository>`, `sk = TAG#<tag>`.
+ * - tags manifest-assembler published: `pk = REPO#<repository>`, `sk = TAG#<tag>`;
+ * - floating tag pointers (where `latest`, `2.7` point): `pk = REPO#<repository>`, `sk = FLOAT#<tag>`.
  *
  * No TTL and no index: nothing expires (dynalite has no TTL), and every read is by key or by key prefix.
  */

@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InvalidInputError } from '../core/errors.ts';
+import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type { ImagesChange } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import type { VersionRecord } from '../core/version-record.ts';
@@ -12,6 +13,7 @@ export type Item = Record<string, AttributeValue>;
 const CONFIGS_PK = 'REPOSITORIES';
 export const VERSION_PREFIX = 'VERSION#';
 const TAG_PREFIX = 'TAG#';
+export const FLOATING_PREFIX = 'FLOAT#';
 
 export const configKey = (repository: string): Key => ({ pk: { S: CONFIGS_PK }, sk: { S: repository } });
 export const configsPartition = (): string => CONFIGS_PK;
@@ -25,6 +27,24 @@ export const tagKey = (repository: string, tag: string): Key => ({
   pk: { S: repositoryPartition(repository) },
   sk: { S: `${TAG_PREFIX}${tag}` },
 });
+
+export const floatingKey = (repository: string, tag: string): Key => ({
+  pk: { S: repositoryPartition(repository) },
+  sk: { S: `${FLOATING_PREFIX}${tag}` },
+});
+
+/** A floating tag pointer as an item: its fields next to the key. */
+export function toFloatingItem(repository: string, pointer: FloatingPointer): Item {
+  return { ...toAttributeMap(pointer), ...floatingKey(repository, pointer.tag) };
+}
+
+export function fromFloatingItem(item: Item): FloatingPointer {
+  const { pk: _pk, sk: _sk, ...fields } = fromAttributeMap(item);
+  if (typeof fields.rank !== 'string' || typeof fields.digest !== 'string') {
+    throw new Error(`DynamoDB item ${String(_pk)} ${String(_sk)} is not a floating tag pointer (no rank or digest)`);
+  }
+  return fields as unknown as FloatingPointer;
+}
 
 export function toConfigItem(repository: string, config: RepositoryConfig): Item {
   return { ...configKey(repository), config: { M: toAttributeMap(config) } };

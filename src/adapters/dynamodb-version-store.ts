@@ -8,7 +8,8 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
+import type { FloatingPointer } from '../core/floating-pointer.ts';
+import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import type { Announcement, PublishedIndex, VersionError, VersionRecord } from '../core/version-record.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
@@ -20,6 +21,10 @@ import {
   configsPartition,
   decodeCursor,
   encodeCursor,
+  FLOATING_PREFIX,
+  floatingKey,
+  fromFloatingItem,
+  toFloatingItem,
   fromConfigItem,
   fromVersionItem,
   repositoryPartition,
@@ -57,6 +62,7 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#state': 'state',
   '#event': 'event',
   '#order': 'order',
+  '#rank': 'rank',
 };
 
 // Condition clauses, named for what they mean (the ports.ts contract states each one).
@@ -76,6 +82,8 @@ const announcementAbandoned = '(#announcement.#state = :pending AND #announcemen
 const announcementClaimable =
   `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
 const announcementIsId = '#announcement.#id = :id';
+// Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
+const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
@@ -120,23 +128,7 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   async listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>> {
-    const configs: Array<{ repository: string; config: RepositoryConfig }> = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': 'pk' },
-          ExpressionAttributeValues: { ':pk': { S: configsPartition() } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      configs.push(...(page.Items ?? []).map(fromConfigItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return configs;
+    return (await this.#queryAll(configsPartition())).map(fromConfigItem);
   }
 
   async getVersion(repository: string, version: string): Promise<VersionRecord | undefined> {
@@ -334,6 +326,39 @@ export class DynamoDbVersionStore implements VersionStore {
     return item !== undefined;
   }
 
+  async claimFloatingTag(repository: string, pointer: FloatingPointer): Promise<FloatingClaim> {
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      try {
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#tableName,
+            Item: toFloatingItem(repository, pointer),
+            ConditionExpression: pointerIsNotHigher,
+            ExpressionAttributeNames: { '#pk': 'pk', '#rank': 'rank' },
+            ExpressionAttributeValues: { ':rank': { S: pointer.rank } },
+          }),
+        );
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+      // Read, not ReturnValuesOnConditionCheckFailure: dynalite does not return the item. Pointers
+      // only move forward, so what is read now ranks at least as high as what refused the write.
+      const higher = await this.getFloatingTag(repository, pointer.tag);
+      if (higher !== undefined && higher.rank > pointer.rank) return { kind: 'higher', pointer: higher };
+    }
+    throw new Error(`claimFloatingTag ${repository}:${pointer.tag}: the pointer kept changing while claiming it`);
+  }
+
+  async getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined> {
+    const item = await this.#get(floatingKey(repository, tag));
+    return item === undefined ? undefined : fromFloatingItem(item);
+  }
+
+  async listFloatingTags(repository: string): Promise<FloatingPointer[]> {
+    return (await this.#queryAll(repositoryPartition(repository), FLOATING_PREFIX)).map(fromFloatingItem);
+  }
+
   async getCheckpoint(name: string): Promise<string | undefined> {
     return (await this.#get(checkpointKey(name)))?.value?.S;
   }
@@ -371,6 +396,27 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
     return fromVersionItem(item);
+  }
+
+  /** Every item of a partition (only sort keys starting with `skPrefix`, when given), page after page. */
+  async #queryAll(pk: string, skPrefix?: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: skPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :skPrefix)',
+          ExpressionAttributeNames: skPrefix === undefined ? { '#pk': 'pk' } : { '#pk': 'pk', '#sk': 'sk' },
+          ExpressionAttributeValues: skPrefix === undefined ? { ':pk': { S: pk } } : { ':pk': { S: pk }, ':skPrefix': { S: skPrefix } },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
   }
 
   async #get(key: Key): Promise<Item | undefined> {

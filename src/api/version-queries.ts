@@ -1,6 +1,9 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, ErrorCodes, NotFoundError } from '../core/errors.ts';
+import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type { Dependencies } from '../core/ports.ts';
+import type { RepositoryConfig } from '../core/repository-config.ts';
+import { floatingTemplates } from '../core/target-tags.ts';
 import { publishVersion } from '../core/publish-version.ts';
 import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
 import { jsonResponse, problemResponse } from './problem.ts';
@@ -8,7 +11,12 @@ import { jsonResponse, problemResponse } from './problem.ts';
 export async function getVersionStatus(deps: Dependencies, repository: string, version: string): Promise<VersionStatus> {
   const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
-  return toVersionStatus(record, config, deps.clock.now());
+  return toVersionStatus(record, config, deps.clock.now(), await floatingPointers(deps, repository, config));
+}
+
+/** The repository's floating tag pointers: one read, and none when the config has no floating template. */
+async function floatingPointers(deps: Dependencies, repository: string, config: RepositoryConfig | undefined): Promise<FloatingPointer[]> {
+  return config === undefined || floatingTemplates(config).length === 0 ? [] : deps.store.listFloatingTags(repository);
 }
 
 /**
@@ -21,8 +29,11 @@ export async function listVersionStatuses(
   query: { state?: string | undefined; limit?: number | undefined; cursor?: string | undefined },
 ): Promise<{ versions: VersionStatus[]; cursor: string | null }> {
   const config = await deps.store.getRepositoryConfig(repository);
-  const page = await deps.store.listVersions(repository, { limit: query.limit ?? 50, cursor: query.cursor });
-  const versions = page.versions.map((record) => toVersionStatus(record, config, deps.clock.now())).filter((s) => query.state === undefined || s.state === query.state);
+  const [page, pointers] = await Promise.all([
+    deps.store.listVersions(repository, { limit: query.limit ?? 50, cursor: query.cursor }),
+    floatingPointers(deps, repository, config),
+  ]);
+  const versions = page.versions.map((record) => toVersionStatus(record, config, deps.clock.now(), pointers)).filter((s) => query.state === undefined || s.state === query.state);
   return { versions, cursor: page.cursor };
 }
 

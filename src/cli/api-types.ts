@@ -50,6 +50,11 @@ export const VersionStatus = z.looseObject({
   missingPlatforms: z.array(z.string()).default([]),
   images: z.array(VersionImage).default([]),
   published: PublishedBody.nullable().default(null),
+  /** The tags that point at this version now: exact ones, then floating ones (`latest`, `2.7`). */
+  // Optional, not defaulted: `--json` prints what the API said, and an older API sends neither.
+  tags: z.array(z.string()).optional(),
+  /** Plain sentences: why a floating tag does not follow this version. */
+  notes: z.array(z.string()).optional(),
   // The contract shows `error` as null or text; an object with a message is read too.
   error: z
     .union([z.string(), z.looseObject({ message: z.string() }).transform((e) => e.message)])
@@ -96,6 +101,8 @@ export const ReconcileReport = z.looseObject({
   publishedPartially: z.array(z.string()).default([]),
   stale: z.array(z.string()).default([]),
   drift: z.array(DriftFinding).default([]),
+  /** Floating tags (`latest`, `2.7`) put back on (or moved forward to) the version their pointer names. */
+  floatingRepaired: z.array(z.string()).default([]),
   conflicts: z.array(z.looseObject({ tag: z.string(), message: z.string() })).default([]),
   failures: z.array(z.looseObject({ what: z.string(), error: z.string() })).default([]),
   /** Where the next run goes on; null when this run reached the end of the repository. */

@@ -15,6 +15,7 @@ export function formatReconcileReport(report: ReconcileReport): string {
     ['published', listed(report.published)],
     ['published partially', listed(report.publishedPartially)],
     ['stale', listed(report.stale)],
+    ['floating tags repaired', listed(report.floatingRepaired)],
     [
       'drift',
       report.drift.length === 0
@@ -45,6 +46,7 @@ export function formatReconcileTotals(reports: readonly ReconcileReport[]): stri
     [sum((r) => r.published.length), 'published', 'published'],
     [sum((r) => r.publishedPartially.length), 'published partially', 'published partially'],
     [sum((r) => r.stale.length), 'stale', 'stale'],
+    [sum((r) => r.floatingRepaired.length), 'floating tag repaired', 'floating tags repaired'],
     [sum((r) => r.drift.length), 'drift', 'drift'],
     [sum((r) => r.failures.length), 'failure', 'failures'],
   ];

@@ -40,7 +40,9 @@ export function needsAttention(version: VersionStatus): boolean {
  * (`partial` when published without every required platform); then one line per flagged version saying why.
  */
 export function formatStatusTable(versions: readonly VersionStatus[], platforms: readonly string[]): string {
-  const header = ['VERSION', ...platforms, 'STATE', 'PUBLISHED'];
+  // Only a repository with floating tags gets a TAGS column: elsewhere it would repeat the version.
+  const withTags = versions.some(holdsFloatingTags);
+  const header = ['VERSION', ...platforms, 'STATE', 'PUBLISHED', ...(withTags ? ['TAGS'] : [])];
   const rows = versions.map((version) => [
     version.version,
     ...platforms.map((platform) => {
@@ -49,6 +51,7 @@ export function formatStatusTable(versions: readonly VersionStatus[], platforms:
     }),
     needsAttention(version) ? `${version.state} ${FLAG}` : version.state,
     version.published === null ? MISSING : `${shortDigest(version.published.digest)}${version.published.partial ? ' partial' : ''}`,
+    ...(withTags ? [listOrMissing(version.tags ?? []).replaceAll(', ', ',')] : []),
   ]);
   const notes = versions.filter(needsAttention).map(describeAttention);
   const table = formatTextTable([header, ...rows]);
@@ -91,6 +94,8 @@ export function formatVersionDetail(version: VersionStatus): string {
               .join('  '),
       ],
     ],
+    ...(holdsFloatingTags(version) ? ([['tags', [listOrMissing(version.tags ?? [])]]] as [string, string[]][]) : []),
+    ...((version.notes ?? []).length > 0 ? ([['notes', version.notes ?? []]] as [string, string[]][]) : []),
     ['error', [version.error ?? MISSING]],
     ['updated', [version.updatedAt ?? MISSING]],
   ];
@@ -100,6 +105,12 @@ export function formatVersionDetail(version: VersionStatus): string {
   );
   const notes = needsAttention(version) ? ['', describeAttention(version)] : [];
   return [`${version.repository}:${version.version}`, ...lines, ...notes].join('\n');
+}
+
+/** Whether floating tags concern a version: it holds one beyond its published exact tags, or a note says why not. */
+function holdsFloatingTags(version: VersionStatus): boolean {
+  const exact = new Set(version.published?.tags ?? []);
+  return (version.notes ?? []).length > 0 || (version.tags ?? []).some((tag) => !exact.has(tag));
 }
 
 function describeAttention(version: VersionStatus): string {

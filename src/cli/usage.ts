@@ -57,7 +57,9 @@ Options:
   --optional <platform,...>        platforms included when present (repeatable)
   --tag-pattern <regex>            how a per-arch tag reads, with a (?<version>...) group
                                    (default: ^(?<version>.+)-(?<platform>[^-]+)$)
-  --target-tag <template>          tag that receives the index, with {version} (repeatable; default: {version})
+  --target-tag <template>          tag that receives the index (repeatable; default: {version}): exact with
+                                   {version}, or floating (latest, {major}, {major}.{minor}), which moves
+                                   only forward, to the highest release; at least one must be exact
   --index-media-type <choice>      auto (default), oci or docker
   --platform-override <value=platform>
                                    use this platform for images whose tag's platform group is value,

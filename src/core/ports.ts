@@ -1,4 +1,5 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
+import type { FloatingPointer } from './floating-pointer.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionEvent } from './version-events.ts';
 import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
@@ -33,6 +34,9 @@ export interface ImagesChange {
   /** Remove the version's error in the same write (the push settles the conflict it records). */
   readonly clearError?: boolean;
 }
+
+/** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
+export type FloatingClaim = { readonly kind: 'claimed' } | { readonly kind: 'higher'; readonly pointer: FloatingPointer };
 
 /**
  * Durable state: repository configs and version records. Every write is a single-item conditional
@@ -95,6 +99,16 @@ export interface VersionStore {
    * drops the stored event); `retry` keeps it pending but expired, so the next caller sends it again.
    */
   settleAnnouncement(repository: string, version: string, id: string, how: 'sent' | 'retry'): Promise<boolean>;
+  /**
+   * Points floating tag `pointer.tag` at `pointer`, only if the tag has no pointer yet or its pointer's
+   * `rank` is lower than or equal to `pointer.rank` (so it only moves forward; an equal rank, a republish
+   * of the same revision, moves it along). Otherwise gives the pointer that ranks higher.
+   */
+  claimFloatingTag(repository: string, pointer: FloatingPointer): Promise<FloatingClaim>;
+  /** Where a floating tag points; undefined when no version has claimed it. */
+  getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined>;
+  /** Every floating tag pointer of a repository, in tag order (one read of the repository's items). */
+  listFloatingTags(repository: string): Promise<FloatingPointer[]>;
 
   /** A named resume point (the reconciler's cursor per repository); undefined when none was saved. */
   getCheckpoint(name: string): Promise<string | undefined>;

@@ -1,10 +1,11 @@
 import { announceOutcome } from './announce-outcome.ts';
 import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
+import { moveFloatingTags, type FloatingTagResult } from './floating-tags.ts';
 import { buildIndex } from './index-builder.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
-import { formatTargetTag } from './tag-pattern.ts';
+import { exactTargetTags } from './target-tags.ts';
 import type { VersionRecord } from './version-record.ts';
 
 export type PublishOutcome =
@@ -139,12 +140,13 @@ async function publishHeldRevision(
     });
   }
   const { manifest } = built;
-  const tags = config.targetTags.map((template) => formatTargetTag(template, version));
+  const tags = exactTargetTags(config, version);
   // Renewed before every put attempt: a holder that stalled past its lease (a slow registry, a long
   // Retry-After) learns it lost the lease before it puts, so it cannot land an index after its successor's.
   const renewLease = async (): Promise<void> => {
     if ((await store.acquireLease(repository, version, owner, clock.now(), PublishTiming.leaseMs)) === undefined) throw new LeaseLost();
   };
+  let floating: FloatingTagResult[] = [];
   try {
     // Remembered before the put, so the push event our own put causes is recognised and ignored.
     for (const tag of tags) await store.rememberPublishedTag(repository, tag, manifest.digest);
@@ -153,6 +155,11 @@ async function publishHeldRevision(
       // PutImage has a small quota shared with every docker push.
       if ((await registry.resolveTag(repository, tag)) === manifest.digest) continue;
       await putWithRetry(deps, repository, tag, manifest, renewLease);
+    }
+    // Floating tags (latest, 2.7) follow only complete releases, forward only; their store pointer
+    // orders racing publishers, so these puts need no lease.
+    if (missing.length === 0) {
+      floating = await moveFloatingTags(deps, { repository, version, revision, manifest, config }, (tag, index) => putWithRetry(deps, repository, tag, index, async () => {}));
     }
   } catch (error) {
     if (error instanceof LeaseLost) {
@@ -180,7 +187,8 @@ async function publishHeldRevision(
     return { kind: 'handed-over', reason: 'lease lost while publishing' };
   }
   await announceOutcome(deps, missing.length > 0 ? 'partially-published' : 'published', recorded, config);
-  logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, platforms: images.map((i) => i.key) });
+  const moved = floating.filter((f) => f.outcome === 'moved').map((f) => f.tag);
+  logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, floating: moved, platforms: images.map((i) => i.key) });
   return { kind: 'published', digest: manifest.digest, revision, tags };
 }
 

@@ -69,6 +69,6 @@ function startingAt(repositories: readonly string[], first: string | undefined):
 function hasFindings(report: ReconcileReport): boolean {
   return (
     report.pushesRecovered.length + report.published.length + report.publishedPartially.length + report.stale.length +
-      report.drift.length + report.failures.length > 0
+      report.drift.length + report.floatingRepaired.length + report.failures.length > 0
   );
 }

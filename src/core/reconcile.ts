@@ -5,7 +5,9 @@ import { publishVersion } from './publish-version.ts';
 import { isStale, missingPlatforms } from './readiness.ts';
 import { recordPush } from './record-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
+import { advanceLaggingFloatingTags, repairFloatingTags, type FloatingFindings } from './reconcile-floating.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import { floatingTemplates } from './target-tags.ts';
 import type { VersionRecord } from './version-record.ts';
 
 /** Work one run may do, so a run fits a Lambda invocation or an HTTP request whatever the repository's size. */
@@ -36,6 +38,8 @@ export interface ReconcileReport {
   readonly publishedPartially: readonly string[];
   readonly stale: readonly string[];
   readonly drift: readonly DriftFinding[];
+  /** Floating tags (`latest`, `2.7`) put back on the version their pointer names, or moved forward to a published release they lagged behind. */
+  readonly floatingRepaired: readonly string[];
   /** Per-arch tags found in conflict (two images claiming one platform), each with the reason. */
   readonly conflicts: ReadonlyArray<{ readonly tag: string; readonly message: string }>;
   readonly failures: ReadonlyArray<{ readonly what: string; readonly error: string }>;
@@ -79,6 +83,7 @@ export async function reconcileRepository(
     }
   }
   report.versionsChecked = page.versions.length;
+  if (floatingTemplates(config).length > 0) await reconcileFloatingTags(deps, repository, config, page.versions, page.cursor === null, report);
   return { ...report, cursor: page.cursor === null ? null : encodeCursor({ phase: 'versions', cursor: page.cursor }) };
 }
 
@@ -184,6 +189,23 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
   }
 }
 
+/**
+ * Floating tags: moved forward to this page's published releases they lag behind, and, once the
+ * pass reaches the end of the versions, put back where their pointers say. One read of the pointers.
+ */
+async function reconcileFloatingTags(
+  deps: Dependencies, repository: string, config: RepositoryConfig, records: readonly VersionRecord[], lastPage: boolean, report: MutableReport,
+): Promise<void> {
+  const findings: FloatingFindings = { repaired: report.floatingRepaired, drift: report.drift, failures: report.failures };
+  try {
+    const pointers = new Map((await deps.store.listFloatingTags(repository)).map((p) => [p.tag, p]));
+    await advanceLaggingFloatingTags(deps, repository, config, records, pointers, findings);
+    if (lastPage) await repairFloatingTags(deps, repository, config, pointers.values(), findings);
+  } catch (error) {
+    report.failures.push({ what: `${repository} floating tags`, error: describeError(error) });
+  }
+}
+
 type MutableReport = {
   -readonly [K in keyof ReconcileReport]: ReconcileReport[K] extends ReadonlyArray<infer T> ? T[] : ReconcileReport[K];
 };
@@ -191,7 +213,7 @@ type MutableReport = {
 function emptyReport(repository: string): MutableReport {
   return {
     repository, tagsScanned: 0, pushesRecovered: [], versionsChecked: 0, published: [], publishedPartially: [],
-    stale: [], drift: [], conflicts: [], failures: [], cursor: null,
+    stale: [], drift: [], floatingRepaired: [], conflicts: [], failures: [], cursor: null,
   };
 }
 

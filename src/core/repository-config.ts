@@ -1,6 +1,8 @@
 import { InvalidInputError } from './errors.ts';
 import { formatPlatform, parsePlatform, type Platform } from './platform.ts';
+import { parseSemver } from './semver.ts';
 import { checkTagPatternText, DEFAULT_TAG_PATTERN, formatTargetTag, TAG_SYNTAX } from './tag-pattern.ts';
+import { FLOATING_PLACEHOLDERS, formatFloatingTag, isFloatingTemplate } from './target-tags.ts';
 
 export { DEFAULT_TAG_PATTERN };
 
@@ -9,6 +11,7 @@ export interface RepositoryConfig {
   readonly requiredPlatforms: readonly string[];
   readonly optionalPlatforms: readonly string[];
   readonly tagPattern: string;
+  /** Exact templates (with `{version}`) and floating ones (`latest`, `{major}.{minor}`): see target-tags.ts. */
   readonly targetTags: readonly string[];
   readonly indexMediaType: IndexMediaTypeChoice;
   readonly platformOverrides: Readonly<Record<string, string>>;
@@ -74,9 +77,7 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
   const targetTags = [...(input.targetTags ?? DEFAULT_CONFIG.targetTags)];
   if (targetTags.length === 0) throw new InvalidInputError('targetTags must hold at least one tag template', 'targetTags');
   targetTags.forEach((template, i) => checkTargetTemplate(template, `targetTags[${i}]`));
-  if (new Set(targetTags).size !== targetTags.length) {
-    throw new InvalidInputError('targetTags has the same template twice', 'targetTags');
-  }
+  checkTargetTagList(targetTags);
   const platformOverrides: Record<string, string> = {};
   for (const [value, platform] of Object.entries(input.platformOverrides ?? {})) {
     platformOverrides[value] = normalisePlatformText(platform, `platformOverrides.${value}`);
@@ -137,15 +138,70 @@ function normalisePlatformText(text: string, field: string): string {
   }
 }
 
-function checkTargetTemplate(template: string, field: string): void {
-  if (!template.includes('{version}')) {
-    throw new InvalidInputError(`${field}: "${template}" must contain {version}, or every version would publish to one tag`, field);
+/**
+ * Checks one target tag template, naming `field` in the error. An exact template (with `{version}`)
+ * has no other placeholder; a floating one holds only `{major}`, `{minor}`, `{patch}` (each once, and
+ * a later part only with the earlier ones: a floating tag names a release line, so `{minor}` alone
+ * would let 3.2.0 move the tag that 2.2.x holds). Either must render a valid tag.
+ */
+export function checkTargetTemplate(template: string, field: string): void {
+  const placeholders: string[] = template.match(/\{[^{}]*\}/g) ?? [];
+  let sample: string;
+  if (!isFloatingTemplate(template)) {
+    const other = placeholders.find((p) => p !== '{version}');
+    if (other !== undefined) {
+      throw new InvalidInputError(`${field}: "${template}" has ${other}; {version} is the only placeholder of an exact template (one with {version})`, field);
+    }
+    sample = formatTargetTag(template, '1.0');
+  } else {
+    const unknown = placeholders.find((p) => !(FLOATING_PLACEHOLDERS as readonly string[]).includes(p));
+    if (unknown !== undefined) {
+      throw new InvalidInputError(
+        `${field}: "${template}" has ${unknown}; a floating template (one without {version}) may hold only {major}, {minor} and {patch}`,
+        field,
+      );
+    }
+    const twice = placeholders.find((p, i) => placeholders.indexOf(p) !== i);
+    if (twice !== undefined) throw new InvalidInputError(`${field}: "${template}" has ${twice} twice`, field);
+    if ((placeholders.includes('{minor}') && !placeholders.includes('{major}')) || (placeholders.includes('{patch}') && !placeholders.includes('{minor}'))) {
+      throw new InvalidInputError(`${field}: "${template}" names a release line without its earlier parts: use {major}, {major}.{minor} or {major}.{minor}.{patch}`, field);
+    }
+    sample = formatFloatingTag(template, { major: 1, minor: 2, patch: 3 });
   }
-  const sample = formatTargetTag(template, '1.0');
-  if (!TAG_SYNTAX.test(sample) || /\{[^}]*\}/.test(sample)) {
+  if (!TAG_SYNTAX.test(sample) || /[{}]/.test(sample)) {
+    throw new InvalidInputError(`${field}: "${template}" does not make a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), e.g. "${sample}"`, field);
+  }
+}
+
+/** Versions every template is rendered for, to find two templates that would fight over one tag. */
+const SAMPLE_VERSIONS = ['1.2.3', 'v1.2.3', '10.20.30'];
+
+/**
+ * The list as a whole: no template twice, no two templates rendering one tag for the same version
+ * (`{version}` and `{major}.{minor}.{patch}` both make `1.2.3`), and at least one exact template,
+ * since a version that is not semver moves no floating tag and would otherwise publish nowhere.
+ */
+function checkTargetTagList(targetTags: readonly string[]): void {
+  if (new Set(targetTags).size !== targetTags.length) {
+    throw new InvalidInputError('targetTags has the same template twice', 'targetTags');
+  }
+  for (const version of SAMPLE_VERSIONS) {
+    const semver = parseSemver(version)!;
+    const rendered = targetTags.map((t) => (isFloatingTemplate(t) ? formatFloatingTag(t, semver) : formatTargetTag(t, version)));
+    const clash = rendered.findIndex((tag, i) => rendered.indexOf(tag) !== i);
+    if (clash !== -1) {
+      const first = rendered.indexOf(rendered[clash]!);
+      throw new InvalidInputError(
+        `targetTags[${clash}]: "${targetTags[clash]}" makes the same tag as targetTags[${first}] ("${targetTags[first]}"): both make "${rendered[clash]}" for version ${version}`,
+        `targetTags[${clash}]`,
+      );
+    }
+  }
+  if (targetTags.every(isFloatingTemplate)) {
     throw new InvalidInputError(
-      `${field}: "${template}" does not make a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}); {version} is the only placeholder`,
-      field,
+      `targetTags: every template is floating (${targetTags.join(', ')}); add an exact one with {version}, such as "{version}": ` +
+        'a pre-release or a version that is not semver moves no floating tag, so it would be published under no tag at all',
+      'targetTags',
     );
   }
 }

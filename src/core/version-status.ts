@@ -1,3 +1,5 @@
+import type { FloatingPointer } from './floating-pointer.ts';
+import { describeVersionTags } from './floating-status.ts';
 import { activeError, deriveState, missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionRecord, VersionState } from './version-record.ts';
@@ -19,11 +21,16 @@ export interface VersionStatus {
   }>;
   /** `partial`: published while required platforms were missing (they are in `missingPlatforms`). */
   readonly published: { digest: string; mediaType: string; tags: readonly string[]; at: string; partial: boolean } | null;
+  /** The tags that point at this version now: its exact tags once published, then the floating tags (`latest`, `2.7`) whose pointer names it. */
+  readonly tags: readonly string[];
+  /** Plain sentences for a person: why a floating tag does not follow this version (pre-release, not semver, a newer release holds it…). */
+  readonly notes: readonly string[];
   readonly error: string | null;
   readonly updatedAt: string;
 }
 
-export function toVersionStatus(record: VersionRecord, config: RepositoryConfig | undefined, nowMs: number): VersionStatus {
+/** A version's status; `pointers` are the repository's floating tag pointers (listFloatingTags), read once per page. */
+export function toVersionStatus(record: VersionRecord, config: RepositoryConfig | undefined, nowMs: number, pointers: readonly FloatingPointer[] = []): VersionStatus {
   const images = Object.values(record.images)
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((image) => ({
@@ -35,6 +42,7 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
       pushedAt: image.pushedAt,
     }));
   const error = activeError(record)?.message ?? null;
+  const { tags, notes } = describeVersionTags(record, config, pointers);
   return {
     repository: record.repository,
     version: record.version,
@@ -52,6 +60,8 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
             at: record.published.at,
             partial: (record.published.missingPlatforms?.length ?? 0) > 0,
           },
+    tags,
+    notes,
     error,
     updatedAt: record.updatedAt,
   };

@@ -22,6 +22,7 @@ export function summariseReconcilePass(reports: readonly ReconcileReport[], ms: 
   const published = qualified((r) => r.published);
   const partial = qualified((r) => r.publishedPartially);
   const stale = qualified((r) => r.stale);
+  const floating = qualified((r) => r.floatingRepaired);
   const drift = reports.flatMap((r) => r.drift.map((d) => `${r.repository}:${d.tag}(${d.action})`));
   const failures = reports.flatMap((r) => r.failures.map((f) => `${f.what}: ${f.error}`));
   const conflicts = reports.flatMap((r) => (r.conflicts ?? []).map((c) => `${r.repository}:${c.tag}`));
@@ -30,6 +31,7 @@ export function summariseReconcilePass(reports: readonly ReconcileReport[], ms: 
     [published.length, 'version published', 'versions published'],
     [partial.length, 'stale version published partially', 'stale versions published partially'],
     [stale.length, 'version stale', 'versions stale'],
+    [floating.length, 'floating tag repaired', 'floating tags repaired'],
     [drift.length, 'version tag moved elsewhere', 'version tags moved elsewhere'],
     [conflicts.length, 'per-arch tag in conflict', 'per-arch tags in conflict'],
     [failures.length, 'failure', 'failures'],
@@ -51,6 +53,7 @@ export function summariseReconcilePass(reports: readonly ReconcileReport[], ms: 
       published: list(published),
       publishedPartially: list(partial),
       stale: list(stale),
+      floatingRepaired: list(floating),
       drift: list(drift),
       conflicts: list(conflicts),
       // Errors hold spaces; the logger quotes them as one JSON string.

@@ -158,4 +158,43 @@ describe('DynamoDbVersionStore', () => {
       expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toMatchObject({ ConsistentRead: true });
     });
   });
+
+  describe('claimFloatingTag', () => {
+    const pointer = { tag: 'latest', version: '2.8.0', digest: `sha256:${'b'.repeat(64)}`, revision: 3, rank: 'r2' };
+
+    it('puts the pointer under a condition that lets it only move forward', async () => {
+      ddb.on(PutItemCommand).resolves({});
+      expect(await store.claimFloatingTag('team/hello', pointer)).toStrictEqual({ kind: 'claimed' });
+      expect(ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input)).toStrictEqual([
+        {
+          TableName: 'versions',
+          Item: {
+            pk: { S: 'REPO#team/hello' },
+            sk: { S: 'FLOAT#latest' },
+            tag: { S: 'latest' },
+            version: { S: '2.8.0' },
+            digest: { S: pointer.digest },
+            revision: { N: '3' },
+            rank: { S: 'r2' },
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #rank <= :rank',
+          ExpressionAttributeNames: { '#pk': 'pk', '#rank': 'rank' },
+          ExpressionAttributeValues: { ':rank': { S: 'r2' } },
+        },
+      ]);
+    });
+
+    it('reads the higher pointer after a failed condition', async () => {
+      ddb.on(PutItemCommand).rejects(conditionFailed());
+      const higher = { tag: { S: 'latest' }, version: { S: '2.9.0' }, digest: { S: pointer.digest }, revision: { N: '1' }, rank: { S: 'r3' } };
+      ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'FLOAT#latest' }, ...higher } });
+      expect(await store.claimFloatingTag('team/hello', pointer)).toStrictEqual({
+        kind: 'higher',
+        pointer: { tag: 'latest', version: '2.9.0', digest: pointer.digest, revision: 1, rank: 'r3' },
+      });
+      expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toStrictEqual({
+        TableName: 'versions', Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'FLOAT#latest' } }, ConsistentRead: true,
+      });
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
 import { formatPlatform, type Platform } from '../../src/core/platform.ts';
+import { floatingRank, type FloatingPointer } from '../../src/core/floating-pointer.ts';
 import type { ImagesChange, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
@@ -590,6 +591,61 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
         await store.recordPublished('hello', '2.7', 'a', { ...PUBLISHED, revision: 2 }, T2);
         expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim());
+      });
+    });
+
+    describe('floating tags', () => {
+      const pointer = (tag: string, version: string, revision = 1, digest = digestOf(`${version}#${revision}`)): FloatingPointer => {
+        const [major, minor, patch] = version.replace(/^v/, '').split('.').map(Number) as [number, number, number];
+        return { tag, version, digest, revision, rank: floatingRank({ major, minor, patch }, version, revision) };
+      };
+
+      it('claims a tag nobody points yet, and gives the pointer back exactly', async () => {
+        expect(await store.getFloatingTag('hello', 'latest')).toBeUndefined();
+        expect(await store.claimFloatingTag('hello', pointer('latest', '2.7.1'))).toStrictEqual({ kind: 'claimed' });
+        expect(await store.getFloatingTag('hello', 'latest')).toStrictEqual(pointer('latest', '2.7.1'));
+      });
+
+      it('moves forward to a higher version, and refuses a lower one, giving the higher pointer', async () => {
+        await store.claimFloatingTag('hello', pointer('latest', '2.7.1'));
+        expect(await store.claimFloatingTag('hello', pointer('latest', '2.8.0'))).toStrictEqual({ kind: 'claimed' });
+        expect(await store.claimFloatingTag('hello', pointer('latest', '2.7.2'))).toStrictEqual({ kind: 'higher', pointer: pointer('latest', '2.8.0') });
+        expect(await store.claimFloatingTag('hello', pointer('latest', '2.10.0'))).toStrictEqual({ kind: 'claimed' });
+        expect(await store.claimFloatingTag('hello', pointer('latest', '2.9.9'))).toMatchObject({ kind: 'higher', pointer: { version: '2.10.0' } });
+        expect((await store.getFloatingTag('hello', 'latest'))?.version).toBe('2.10.0');
+      });
+
+      it('moves along to a newer revision of the same version and to a republish of the same revision, never back', async () => {
+        await store.claimFloatingTag('hello', pointer('2.8', '2.8.0', 2));
+        expect(await store.claimFloatingTag('hello', pointer('2.8', '2.8.0', 3))).toStrictEqual({ kind: 'claimed' });
+        const republished = pointer('2.8', '2.8.0', 3, digestOf('other bytes'));
+        expect(await store.claimFloatingTag('hello', republished)).toStrictEqual({ kind: 'claimed' });
+        expect(await store.claimFloatingTag('hello', pointer('2.8', '2.8.0', 2))).toStrictEqual({ kind: 'higher', pointer: republished });
+        expect(await store.getFloatingTag('hello', '2.8')).toStrictEqual(republished);
+      });
+
+      it('keeps tags and repositories apart, and lists one repository\'s pointers in tag order', async () => {
+        await store.claimFloatingTag('hello', pointer('latest', '2.8.0'));
+        await store.claimFloatingTag('hello', pointer('2.7', '2.7.2'));
+        await store.claimFloatingTag('hello/sub', pointer('latest', '1.0.0'));
+        await createVersion('hello', '2.7'); // a version of the same name is not a pointer
+        await store.rememberPublishedTag('hello', 'latest', digestOf(1)); // nor is a published tag
+        expect(await store.listFloatingTags('hello')).toStrictEqual([pointer('2.7', '2.7.2'), pointer('latest', '2.8.0')]);
+        expect(await store.listFloatingTags('hello/sub')).toStrictEqual([pointer('latest', '1.0.0')]);
+        expect(await store.listFloatingTags('nothing')).toStrictEqual([]);
+        expect((await store.listVersions('hello', { limit: 10 })).versions.map((v) => v.version)).toStrictEqual(['2.7']);
+        expect(await store.getFloatingTag('hello', '2.8')).toBeUndefined();
+      });
+
+      it('lets exactly the highest of 10 concurrent claimants hold the tag', async () => {
+        const claims = Array.from({ length: 10 }, (_, i) => pointer('latest', `1.${(i * 7) % 10}.0`));
+        const results = await Promise.all(claims.map((p) => store.claimFloatingTag('hello', p)));
+        expect(await store.getFloatingTag('hello', 'latest')).toStrictEqual(pointer('latest', '1.9.0'));
+        // Whoever was refused was shown a pointer higher than its own.
+        results.forEach((result, i) => {
+          if (result.kind === 'higher') expect(result.pointer.rank > claims[i]!.rank).toBe(true);
+        });
+        expect(results[claims.findIndex((p) => p.version === '1.9.0')]).toStrictEqual({ kind: 'claimed' });
       });
     });
 

@@ -64,6 +64,12 @@ describe('formatReconcileTotals', () => {
   it('says so when there is one run that found nothing', () => {
     expect(formatReconcileTotals([report()])).toBe('1 run, 0 tags scanned, 0 versions checked');
   });
+
+  it('counts floating tags repaired', () => {
+    const reports = [report({ floatingRepaired: ['latest', '2.7'] })];
+    expect(formatReconcileTotals(reports)).toBe('1 run, 0 tags scanned, 0 versions checked, 2 floating tags repaired');
+    expect(formatReconcileReport(reports[0]!)).toContain('floating tags repaired  latest, 2.7');
+  });
 });
 
 describe('hasFailures', () => {

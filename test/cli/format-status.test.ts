@@ -70,6 +70,44 @@ describe('formatStatusTable', () => {
   });
 });
 
+describe('formatStatusTable with floating tags', () => {
+  it('adds a TAGS column with the tags each version holds', () => {
+    const versions = [
+      status('2.7.2', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: published(['2.7.2']), tags: ['2.7.2', '2.7'], notes: ['latest stays on 2.8.0 (newer)'] }),
+      status('2.8.0', 'published', { 'linux/amd64': 'c', 'linux/arm64': 'd' }, { published: published(['2.8.0']), tags: ['2.8.0', '2.8', 'latest'] }),
+      status('2.9.0', 'waiting', { 'linux/amd64': 'e' }),
+    ];
+    expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64'])).toBe(
+      [
+        'VERSION  linux/amd64   linux/arm64   STATE      PUBLISHED     TAGS',
+        '2.7.2    aaaaaaaaaaaa  bbbbbbbbbbbb  published  eeeeeeeeeeee  2.7.2,2.7',
+        '2.8.0    cccccccccccc  dddddddddddd  published  eeeeeeeeeeee  2.8.0,2.8,latest',
+        '2.9.0    eeeeeeeeeeee  -             waiting    -             -',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('formatVersionDetail with floating tags', () => {
+  it('lists the tags and the notes', () => {
+    const version = status('2.7.2', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, {
+      published: published(['2.7.2']), tags: ['2.7.2', '2.7'], notes: ['latest stays on 2.8.0 (newer)'],
+    });
+    const lines = formatVersionDetail(version).split('\n');
+    expect(lines.slice(lines.findIndex((l) => l.startsWith('tags')), lines.findIndex((l) => l.startsWith('error')))).toEqual([
+      'tags       2.7.2, 2.7',
+      'notes      latest stays on 2.8.0 (newer)',
+    ]);
+  });
+
+  it('shows the notes of a pre-release that holds only its exact tag', () => {
+    const version = status('2.9.0-rc1', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, {
+      published: published(['2.9.0-rc1']), tags: ['2.9.0-rc1'], notes: ['2.9.0-rc1 is a pre-release: floating tags (latest) do not move to it'],
+    });
+    expect(formatVersionDetail(version)).toContain('notes      2.9.0-rc1 is a pre-release: floating tags (latest) do not move to it');
+  });
+});
+
 describe('formatVersionDetail', () => {
   it('prints a published version as a block', () => {
     const version = status('2.7', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, { published: published(['2.7']) });

@@ -4,7 +4,7 @@ import { world, type World } from './fixtures.ts';
 /** Every VersionStore method that writes. */
 export const WRITE_METHODS = new Set<keyof VersionStore>([
   'putRepositoryConfig', 'deleteRepositoryConfig', 'updateImages', 'acquireLease', 'recordPublished', 'recordError',
-  'releaseLease', 'rememberPublishedTag', 'putCheckpoint',
+  'releaseLease', 'rememberPublishedTag', 'putCheckpoint', 'claimFloatingTag',
 ]);
 
 /** The world's store behind a proxy that counts every write, so "changes nothing" is asserted, not assumed. */

@@ -7,7 +7,7 @@ import { deriveState, selectIndexImages } from '../../src/core/readiness.ts';
 import { recordPush, type PushOutcome } from '../../src/core/record-push.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { CapturingLogger, idGenerator, ManualClock, seededRandom, randomLatency, withLatency, withRandomYields } from '../support/fakes.ts';
+import { CapturingLogger, idGenerator, ManualClock, seedsFrom, seededRandom, randomLatency, withLatency, withRandomYields } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
 import { RecordingVersionEvents } from '../support/recording-events.ts';
@@ -21,14 +21,6 @@ const MAX_DELIVERIES = 30;
 // Fixed seeds replay known interleavings and one fresh seed per run explores. CONCURRENCY_SEED=7 replays
 // a failing seed; CONCURRENCY_SEED=1..500 sweeps a range.
 const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 42, 20261127, Date.now() % 2 ** 31];
-
-function seedsFrom(text: string | undefined): number[] | undefined {
-  const match = /^(\d+)(?:\.\.(\d+))?$/.exec(text ?? '');
-  if (!match) return undefined;
-  const from = Number(match[1]);
-  const to = match[2] === undefined ? from : Number(match[2]);
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
 
 interface Run {
   readonly registry: InMemoryImageRegistry;

@@ -57,8 +57,18 @@ describe('normaliseRepositoryConfig', () => {
     { name: 'duplicate optional', input: { ...base, optionalPlatforms: ['linux/arm', 'linux/arm/v7'] }, field: 'optionalPlatforms', wantErr: /listed twice/ },
     { name: 'pattern without version', input: { ...base, tagPattern: '^(?<v>.+)$' }, field: 'tagPattern', wantErr: /named group/ },
     { name: 'no target tags', input: { ...base, targetTags: [] }, field: 'targetTags', wantErr: /at least one tag template/ },
-    { name: 'target tag without {version}', input: { ...base, targetTags: ['{version}', 'latest'] }, field: 'targetTags[1]', wantErr: /"latest" must contain \{version\}/ },
+    { name: 'only floating target tags', input: { ...base, targetTags: ['latest', '{major}.{minor}'] }, field: 'targetTags', wantErr: /every template is floating \(latest, \{major\}.\{minor\}\); add an exact one with \{version\}.*not semver/ },
     { name: 'target tag with another placeholder', input: { ...base, targetTags: ['{version}-{platform}'] }, field: 'targetTags[0]', wantErr: /\{version\} is the only placeholder/ },
+    { name: 'an exact template with a floating placeholder', input: { ...base, targetTags: ['{version}-{major}'] }, field: 'targetTags[0]', wantErr: /has \{major\}; \{version\} is the only placeholder of an exact template/ },
+    { name: 'a floating template with an unknown placeholder', input: { ...base, targetTags: ['{version}', '{major}-{arch}'] }, field: 'targetTags[1]', wantErr: /has \{arch\}; a floating template .* only \{major\}, \{minor\} and \{patch\}/ },
+    { name: 'a placeholder in the wrong case', input: { ...base, targetTags: ['{version}', '{Major}'] }, field: 'targetTags[1]', wantErr: /has \{Major\}/ },
+    { name: 'a placeholder twice', input: { ...base, targetTags: ['{version}', '{major}.{major}'] }, field: 'targetTags[1]', wantErr: /\{major\} twice/ },
+    { name: 'a release line without its major', input: { ...base, targetTags: ['{version}', 'v{minor}'] }, field: 'targetTags[1]', wantErr: /without its earlier parts/ },
+    { name: 'a patch without its minor', input: { ...base, targetTags: ['{version}', '{major}.{patch}'] }, field: 'targetTags[1]', wantErr: /without its earlier parts/ },
+    { name: 'a floating template that is not a tag', input: { ...base, targetTags: ['{version}', 'latest!'] }, field: 'targetTags[1]', wantErr: /does not make a valid tag/ },
+    { name: 'an unclosed brace', input: { ...base, targetTags: ['{version}', '{major'] }, field: 'targetTags[1]', wantErr: /does not make a valid tag/ },
+    { name: 'two templates making one tag', input: { ...base, targetTags: ['{version}', '{major}.{minor}.{patch}'] }, field: 'targetTags[1]', wantErr: /same tag as targetTags\[0\] \("\{version\}"\): both make "1.2.3"/ },
+    { name: 'two templates making one tag for v versions', input: { ...base, targetTags: ['{version}', 'v{major}.{minor}.{patch}'] }, field: 'targetTags[1]', wantErr: /both make "v1.2.3" for version v1.2.3/ },
     { name: 'target tag that is not a tag', input: { ...base, targetTags: ['-{version}'] }, field: 'targetTags[0]', wantErr: /does not make a valid tag/ },
     { name: 'the same template twice', input: { ...base, targetTags: ['{version}', '{version}'] }, field: 'targetTags', wantErr: /same template twice/ },
     { name: 'a bad override', input: { ...base, platformOverrides: { arm64: 'arm64' } }, field: 'platformOverrides.arm64', wantErr: /^platformOverrides.arm64: "arm64" is not a platform/ },
@@ -77,6 +87,14 @@ describe('normaliseRepositoryConfig', () => {
       expect((error as Error).message).toMatch(wantErr);
     });
   }
+
+  it.each([
+    [['{version}', 'latest']],
+    [['{version}', '{major}', '{major}.{minor}', 'latest']],
+    [['v{version}', 'v{major}', 'stable', '{major}.{minor}.{patch}-final']],
+  ])('accepts floating templates beside an exact one: %j', (targetTags) => {
+    expect(normaliseRepositoryConfig({ ...base, targetTags }).targetTags).toEqual(targetTags);
+  });
 
   it('keeps an override whose tag value is a name Object.prototype has', () => {
     const config = normaliseRepositoryConfig({ ...base, platformOverrides: { constructor: 'linux/arm' } });

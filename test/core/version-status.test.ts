@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
+import { floatingRank, type FloatingPointer } from '../../src/core/floating-pointer.ts';
+import type { VersionRecord } from '../../src/core/version-record.ts';
 import { toVersionStatus, type VersionStatus } from '../../src/core/version-status.ts';
 import { config, digestOf, record, recordedImage } from './fixtures.ts';
 
@@ -27,6 +29,8 @@ describe('toVersionStatus', () => {
         { platform: 'linux/arm64', digest: arm64.digest, mediaType: MediaTypes.ociManifest, size: arm64.size, tag: '2.7-arm64', pushedAt: '2026-11-27T10:00:00.000Z' },
       ],
       published: { digest: digestOf('index'), mediaType: MediaTypes.ociIndex, tags: ['2.7'], at: '2026-11-27T10:00:04.000Z', partial: false },
+      tags: ['2.7'],
+      notes: [],
       error: null,
       updatedAt: '2026-11-27T10:00:04.000Z',
     });
@@ -45,5 +49,39 @@ describe('toVersionStatus', () => {
 
   it('without a config, requires nothing', () => {
     expect(toVersionStatus(record([arm64]), undefined, NOW)).toMatchObject({ requiredPlatforms: [], missingPlatforms: [] });
+  });
+
+  describe('tags and notes with floating target tags', () => {
+    const cfg = config({ targetTags: ['{version}', '{major}.{minor}', 'latest'] });
+    const published = (version: string, revision = 1, extra: object = {}) =>
+      record([arm64, amd64], { version, revision, published: { digest: digestOf(version), mediaType: MediaTypes.ociIndex, size: 700, tags: [version], at: '2026-11-27T10:00:04.000Z', revision, ...extra } });
+    const pointer = (tag: string, version: string, revision = 1): FloatingPointer => {
+      const [major, minor, patch] = version.replace(/^v/, '').split('.').map(Number) as [number, number, number];
+      return { tag, version, digest: digestOf(version), revision, rank: floatingRank({ major, minor, patch }, version, revision) };
+    };
+    const POINTERS = [pointer('2.7', '2.7.2'), pointer('2.8', '2.8.0'), pointer('latest', '2.8.0')];
+
+    const cases: Array<{ name: string; input: VersionRecord; pointers?: FloatingPointer[]; tags: string[]; notes: string[] }> = [
+      { name: 'the release latest and 2.8 follow', input: published('2.8.0'), tags: ['2.8.0', '2.8', 'latest'], notes: [] },
+      { name: 'a patch of an older line', input: published('2.7.2'), tags: ['2.7.2', '2.7'], notes: ['latest stays on 2.8.0 (newer)'] },
+      { name: 'a release passed by newer ones', input: published('2.7.1'), tags: ['2.7.1'], notes: ['2.7 stays on 2.7.2 (newer)', 'latest stays on 2.8.0 (newer)'] },
+      { name: 'another spelling of the same release', input: published('v2.8.0'), tags: ['v2.8.0'], notes: ['2.8 stays on 2.8.0 (same precedence as v2.8.0, ranked higher by name)', 'latest stays on 2.8.0 (same precedence as v2.8.0, ranked higher by name)'] },
+      { name: 'a pre-release', input: published('2.9.0-rc1'), tags: ['2.9.0-rc1'], notes: ['2.9.0-rc1 is a pre-release: floating tags ({major}.{minor}, latest) do not move to it'] },
+      { name: 'a version that is not semver', input: published('3.0'), tags: ['3.0'], notes: ['3.0 is not semver (major.minor.patch): floating tags ({major}.{minor}, latest) never move to it'] },
+      { name: 'a release not yet published', input: record([arm64], { version: '2.9.0' }), tags: [], notes: [] },
+      { name: 'a release published partially', input: published('2.9.0', 1, { missingPlatforms: ['linux/amd64'] }), tags: ['2.9.0'], notes: ['published partially: floating tags ({major}.{minor}, latest) move to it once every required platform is in'] },
+      { name: 'a release the tags have not followed yet', input: published('2.9.0'), tags: ['2.9.0'], notes: ['2.9 does not exist yet: it moves to 2.9.0 at the next reconcile', 'latest is still on 2.8.0: it moves to 2.9.0 at the next reconcile'] },
+      { name: 'a release republished after a rebuild while its publish runs', input: published('2.8.0', 1, {}), pointers: [pointer('latest', '2.8.0', 2)], tags: ['2.8.0', 'latest'], notes: ['2.8 does not exist yet: it moves to 2.8.0 at the next reconcile'] },
+    ];
+    for (const { name, input, pointers, tags, notes } of cases) {
+      it(`for ${name}: tags ${JSON.stringify(tags)}`, () => {
+        expect(toVersionStatus(input, cfg, NOW, pointers ?? POINTERS)).toMatchObject({ tags, notes });
+      });
+    }
+
+    it('has no notes when the config has no floating template, and ignores pointers of templates it no longer has', () => {
+      expect(toVersionStatus(published('2.8.0'), config(), NOW, POINTERS)).toMatchObject({ tags: ['2.8.0'], notes: [] });
+      expect(toVersionStatus(published('3.0'), undefined, NOW, POINTERS)).toMatchObject({ tags: ['3.0'], notes: [] });
+    });
   });
 });

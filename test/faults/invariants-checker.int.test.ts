@@ -3,7 +3,7 @@ import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { CapturingLogger, seededRandom } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';
-import { checkDeliveries, checkRegistryState, type Delivery } from '../support/invariants.ts';
+import { checkDeliveries, checkFloatingTags, checkRegistryState, type Delivery } from '../support/invariants.ts';
 import { deliverWithRetry, makeDynamoStore, makeStack } from './harness.ts';
 
 // The checker the fault suites rely on must be able to fail: a rebuild whose event was lost leaves
@@ -40,6 +40,40 @@ describe('checkRegistryState and checkDeliveries', () => {
 
       expect(checkDeliveries(deliveries, stack.logger.lines, 'checker')).toEqual([]);
       expect(checkDeliveries(deliveries, new CapturingLogger().lines, 'checker')).toHaveLength(deliveries.length);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('checkFloatingTags reports a floating tag left on a lower release and a pointer that says otherwise', async () => {
+    const client = makeDynamoClient();
+    try {
+      const store = makeDynamoStore(client, await createUniqueTable(client, 'faults-checker-floating'));
+      const stack = makeStack({ registryUrl, store });
+      const repository = `faults/checker-floating-${Math.floor(Math.random() * 1e6)}`;
+      const config = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: ['{version}', '{major}.{minor}', 'latest'] });
+      await store.putRepositoryConfig(repository, config);
+      const deliveries: Delivery[] = [];
+      for (const version of ['1.0.0', '1.1.0']) {
+        for (const arch of ['amd64', 'arm64'] as const) {
+          const tag = `${version}-${arch}`;
+          const image = await pushImage(registryUrl, repository, tag, { arch, format: 'oci', label: version });
+          await deliverWithRetry(stack, { repository, tag, digest: image.digest, mediaType: image.mediaType, id: tag }, deliveries, { random: seededRandom(1) });
+        }
+      }
+      const clean = await checkFloatingTags({ registryUrl, repository, config, store, seed: 'checker' });
+      expect(clean).toEqual({ floating: { '1.0': '1.0.0', '1.1': '1.1.0', latest: '1.1.0' }, violations: [] });
+
+      // latest put back on the lower release (a late put nobody corrected), and a floating tag no release makes.
+      const lower = (await store.getVersion(repository, '1.0.0'))!.published!.digest;
+      const index = await stack.registry.fetchManifest(repository, lower);
+      await stack.registry.putManifest(repository, 'latest', index);
+      await stack.registry.putManifest(repository, '9.9', index);
+      await store.claimFloatingTag(repository, { ...(await store.getFloatingTag(repository, '1.1'))!, tag: '1.1', version: '1.1.0', digest: lower, rank: 'zzz' });
+      const broken = (await checkFloatingTags({ registryUrl, repository, config, store, seed: 'checker' })).violations.join('\n');
+      expect(broken).toMatch(/\[seed checker\].*latest holds sha256:\w+ \(the index of 1\.0\.0, lower\), not 1\.1\.0's index/);
+      expect(broken).toMatch(/the 1\.1 pointer names 1\.1\.0 \(sha256:\w+\), not 1\.1\.0/);
+      expect(broken).not.toMatch(/9\.9/); // 9.9 is not a floating tag of any version here: not this check's business
     } finally {
       client.destroy();
     }

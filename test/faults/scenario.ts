@@ -14,6 +14,8 @@ export const PLATFORM_OF: Record<TestArch, string> = { amd64: 'linux/amd64', arm
 
 export interface ScenarioOptions {
   readonly versions: number;
+  /** The version names (the first `versions` of them); default `1.0`, `1.1`, … */
+  readonly versionNames?: readonly string[];
   readonly arches: readonly TestArch[];
   /** Versions left with one platform never pushed. */
   readonly incompleteVersions: number;
@@ -53,7 +55,7 @@ export async function runScenario(
   const tasks = new TaskSet();
   const deliveries: Delivery[] = [];
   const outcomes: Record<string, number> = {};
-  const versions = Array.from({ length: options.versions }, (_, i) => `${1 + Math.floor(i / 10)}.${i % 10}`);
+  const versions = Array.from({ length: options.versions }, (_, i) => options.versionNames?.[i] ?? `${1 + Math.floor(i / 10)}.${i % 10}`);
   const incomplete = versions.slice(0, options.incompleteVersions);
   let events = 0;
   let duplicates = 0;

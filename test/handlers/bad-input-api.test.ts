@@ -112,7 +112,9 @@ describe('PUT …/config bodies', () => {
     ['an empty pattern', { ...ok, tagPattern: '' }, 'body.tagPattern'],
     ['a pattern of 513 characters', { ...ok, tagPattern: `(?<version>${'a'.repeat(502)})` }, 'body.tagPattern'],
     // target tags
-    ['a target tag without {version}', { ...ok, targetTags: ['latest'] }, 'body.targetTags[0]'],
+    ['only floating target tags (no {version})', { ...ok, targetTags: ['latest'] }, 'body.targetTags'],
+    ['a floating target tag with an unknown placeholder', { ...ok, targetTags: ['{version}', 'v{arch}'] }, 'body.targetTags[1]'],
+    ['two target tags making one tag', { ...ok, targetTags: ['{version}', '{major}.{minor}.{patch}'] }, 'body.targetTags[1]'],
     ['a target tag that is no tag', { ...ok, targetTags: ['{version}:x'] }, 'body.targetTags[0]'],
     ['an unknown placeholder', { ...ok, targetTags: ['{version}-{arch}'] }, 'body.targetTags[0]'],
     ['no target tags', { ...ok, targetTags: [] }, 'body.targetTags'],

@@ -5,7 +5,7 @@ import { summariseReconcilePass } from '../../src/local/reconcile-summary.ts';
 function report(repository: string, parts: Partial<ReconcileReport> = {}): ReconcileReport {
   return {
     repository, tagsScanned: 4, pushesRecovered: [], versionsChecked: 2, published: [], publishedPartially: [],
-    stale: [], drift: [], conflicts: [], failures: [], cursor: null, ...parts,
+    stale: [], drift: [], floatingRepaired: [], conflicts: [], failures: [], cursor: null, ...parts,
   };
 }
 
@@ -21,6 +21,13 @@ describe('summariseReconcilePass', () => {
 
     it('handles a pass over no repository', () => {
       expect(summariseReconcilePass([], 0)).toMatchObject({ level: 'debug', fields: { repositories: 0 } });
+    });
+  });
+
+  describe('when floating tags were repaired', () => {
+    it('names them by repository at info', () => {
+      const line = summariseReconcilePass([report('team/hello', { floatingRepaired: ['latest'] })], 1);
+      expect(line).toMatchObject({ level: 'info', message: 'reconcile pass: 1 floating tag repaired', fields: { floatingRepaired: 'team/hello:latest' } });
     });
   });
 

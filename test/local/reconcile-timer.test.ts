@@ -149,7 +149,7 @@ describe('startReconcileTimer', () => {
     it('logs one line per pass: debug when there was nothing to do, info with what was repaired', async () => {
       const found: ReconcileReport = {
         repository: 'hello', tagsScanned: 2, pushesRecovered: ['2.7-amd64', '2.7-arm64'], versionsChecked: 1, published: ['2.7'],
-        publishedPartially: [], stale: [], drift: [], conflicts: [], failures: [], cursor: null,
+        publishedPartially: [], stale: [], drift: [], floatingRepaired: [], conflicts: [], failures: [], cursor: null,
       };
       let calls = 0;
       const pass = countingPass(async () => (calls++ === 0 ? { reports: [found] } : quiet));

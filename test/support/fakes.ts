@@ -102,6 +102,15 @@ export function idGenerator(prefix = 'owner'): () => string {
   return () => `${prefix}-${++next}`;
 }
 
+/** Seeds named by an environment variable: `7` replays one, `1..200` sweeps a range; undefined when unset or malformed. */
+export function seedsFrom(text: string | undefined): number[] | undefined {
+  const match = /^(\d+)(?:\.\.(\d+))?$/.exec(text ?? '');
+  if (!match) return undefined;
+  const from = Number(match[1]);
+  const to = match[2] === undefined ? from : Number(match[2]);
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
 /** mulberry32: a small seeded PRNG, so a failing interleaving can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
-import type { ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
+import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
+import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 
@@ -16,6 +17,7 @@ export class InMemoryVersionStore implements VersionStore {
   readonly #checkpoints = new Map<string, string>();
   readonly #versions = new Map<string, Map<string, Mutable<VersionRecord>>>();
   readonly #publishedTags = new Map<string, Set<string>>();
+  readonly #floating = new Map<string, Map<string, FloatingPointer>>();
 
   async getRepositoryConfig(repository: string): Promise<RepositoryConfig | undefined> {
     const config = this.#configs.get(repository);
@@ -170,6 +172,26 @@ export class InMemoryVersionStore implements VersionStore {
       record.announcement = { ...record.announcement, until: 0 };
     }
     return true;
+  }
+
+  async claimFloatingTag(repository: string, pointer: FloatingPointer): Promise<FloatingClaim> {
+    const pointers = this.#floating.get(repository) ?? new Map<string, FloatingPointer>();
+    this.#floating.set(repository, pointers);
+    const current = pointers.get(pointer.tag);
+    // String comparison by code unit: ranks are ASCII, where that is DynamoDB's byte order too.
+    if (current !== undefined && current.rank > pointer.rank) return { kind: 'higher', pointer: copy(current) };
+    pointers.set(pointer.tag, copy(pointer));
+    return { kind: 'claimed' };
+  }
+
+  async getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined> {
+    const pointer = this.#floating.get(repository)?.get(tag);
+    return pointer === undefined ? undefined : copy(pointer);
+  }
+
+  async listFloatingTags(repository: string): Promise<FloatingPointer[]> {
+    const pointers = this.#floating.get(repository) ?? new Map<string, FloatingPointer>();
+    return [...pointers.keys()].sort(compareKeys).map((tag) => copy(pointers.get(tag)!));
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {

@@ -6,7 +6,9 @@ import { formatPlatform, isUnknownPlatform, normalisePlatform, platformFromJson,
 import type { VersionStore } from '../../src/core/ports.ts';
 import { deriveState, missingPlatforms, selectIndexImages } from '../../src/core/readiness.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
-import { compileTagPattern, formatTargetTag, matchTag } from '../../src/core/tag-pattern.ts';
+import { compareSemver, parseSemver } from '../../src/core/semver.ts';
+import { compileTagPattern, matchTag } from '../../src/core/tag-pattern.ts';
+import { exactTargetTags, floatingTargetTags } from '../../src/core/target-tags.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
 import { expectValidIndex } from './expect-valid-index.ts';
 import type { LogLine } from './fakes.ts';
@@ -145,15 +147,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
   const fail = (message: string): void => {
     violations.push(`[seed ${seed}] ${repository}: ${message}`);
   };
-  const pattern = await compileTagPattern(config.tagPattern);
-  const tags = await listTags(registryUrl, repository);
-  const byVersion = new Map<string, string[]>();
-  for (const tag of tags) {
-    const match = matchTag(pattern, tag);
-    if (match !== undefined) byVersion.set(match.version, [...(byVersion.get(match.version) ?? []), tag]);
-  }
-  // A target tag can match the per-arch pattern too (`2.7-rc1`); it is not a per-arch tag.
-  const targetTags = new Set([...byVersion.keys()].flatMap((version) => config.targetTags.map((t) => formatTargetTag(t, version))));
+  const { byVersion, targets: targetTags } = await tagsByVersion(registryUrl, repository, config);
 
   let complete = 0;
   let incomplete = 0;
@@ -171,7 +165,8 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
     const now = { images: Object.fromEntries(images) };
     const missing = missingPlatforms(config, now);
     const record = await store.getVersion(repository, version);
-    const targets = config.targetTags.map((t) => formatTargetTag(t, version));
+    // Exact tags only: floating ones (`latest`, `2.7`) follow the highest release (checkFloatingTags).
+    const targets = exactTargetTags(config, version);
 
     if (missing.length > 0) {
       incomplete++;
@@ -254,6 +249,85 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
     leasesLeft,
     violations,
   };
+}
+
+/**
+ * The repository's tags, grouped by the version the tag pattern reads from them, and the target tags
+ * those versions make. A target tag can match the per-arch pattern too (`2.7-rc1`; `2.0.1-rc.1` read as
+ * version 2.0.1, platform rc.1): it is not a per-arch tag, and a "version" with only such tags is none.
+ */
+async function tagsByVersion(registryUrl: string, repository: string, config: RepositoryConfig): Promise<{ tags: string[]; byVersion: Map<string, string[]>; targets: Set<string> }> {
+  const pattern = await compileTagPattern(config.tagPattern);
+  const tags = await listTags(registryUrl, repository);
+  const byVersion = new Map<string, string[]>();
+  for (const tag of tags) {
+    const match = matchTag(pattern, tag);
+    if (match !== undefined) byVersion.set(match.version, [...(byVersion.get(match.version) ?? []), tag]);
+  }
+  const targets = targetTagsOf(config, [...byVersion.keys()]);
+  for (const [version, versionTags] of byVersion) if (versionTags.every((tag) => targets.has(tag))) byVersion.delete(version);
+  return { tags, byVersion, targets };
+}
+
+/** Every exact and floating target tag the versions make. */
+function targetTagsOf(config: RepositoryConfig, versions: readonly string[]): Set<string> {
+  return new Set(versions.flatMap((version) => [...exactTargetTags(config, version), ...floatingTargetTags(config, version)]));
+}
+
+export interface FloatingTagsReport {
+  /** Floating tags checked, each with the version it must hold. */
+  readonly floating: Record<string, string>;
+  readonly violations: string[];
+}
+
+/**
+ * The floating-tag invariant, once events have stopped: each floating tag (`latest`, `{major}.{minor}`)
+ * holds, byte for byte, the index of the highest complete release among the versions whose per-arch
+ * tags are in the registry (ties of precedence broken by version text, as the pointers do), never a
+ * lower one; its store pointer names that version and index; and no floating tag exists that no
+ * complete release makes.
+ */
+export async function checkFloatingTags(input: Pick<RegistryStateInput, 'registryUrl' | 'repository' | 'config' | 'store' | 'seed'>): Promise<FloatingTagsReport> {
+  const { registryUrl, repository, config, store, seed } = input;
+  const violations: string[] = [];
+  const fail = (message: string): void => {
+    violations.push(`[seed ${seed}] ${repository}: ${message} (floating-tag invariant)`);
+  };
+  const { tags, byVersion, targets } = await tagsByVersion(registryUrl, repository, config);
+  const highest = new Map<string, { version: string; digest: string }>();
+  const versionOfIndex = new Map<string, string>();
+  const releases = [...byVersion.keys()]
+    .filter((version) => floatingTargetTags(config, version).length > 0)
+    .sort((a, b) => compareSemver(parseSemver(a)!, parseSemver(b)!) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const version of releases) {
+    const images = new Map<string, RecordedImage>();
+    for (const tag of byVersion.get(version)!.filter((t) => !targets.has(t))) {
+      for (const image of await readTagImages(registryUrl, repository, tag)) if (!images.has(image.key)) images.set(image.key, image);
+    }
+    const now = { images: Object.fromEntries(images) };
+    if (missingPlatforms(config, now).length > 0) continue;
+    const digest = buildIndex(selectIndexImages(config, now), config.indexMediaType).manifest.digest;
+    versionOfIndex.set(digest, version);
+    for (const tag of floatingTargetTags(config, version)) highest.set(tag, { version, digest });
+  }
+  for (const [tag, want] of highest) {
+    const served = await getManifest(registryUrl, repository, tag);
+    if (served.status !== 200) fail(`${tag} answers ${served.status}, but ${want.version} is a complete release that makes it`);
+    else if (served.raw.digest !== want.digest) {
+      const held = versionOfIndex.get(served.raw.digest);
+      fail(`${tag} holds ${served.raw.digest} (${held === undefined ? 'no current index of a release' : `the index of ${held}, lower`}), not ${want.version}'s index ${want.digest}`);
+    }
+    const pointer = await store.getFloatingTag(repository, tag);
+    if (pointer?.version !== want.version || pointer.digest !== want.digest) {
+      fail(`the ${tag} pointer names ${pointer === undefined ? 'nothing' : `${pointer.version} (${pointer.digest})`}, not ${want.version} (${want.digest})`);
+    }
+  }
+  for (const tag of tags) {
+    if (!targets.has(tag) || highest.has(tag)) continue;
+    const floatingOnly = ![...byVersion.keys()].some((version) => exactTargetTags(config, version).includes(tag));
+    if (floatingOnly) fail(`${tag} exists, but no complete release makes it`);
+  }
+  return { floating: Object.fromEntries([...highest].map(([tag, { version }]) => [tag, version])), violations };
 }
 
 /**

@@ -16,7 +16,8 @@ export async function runPublish(client: ApiClient, repository: string, version:
     throw error;
   }
   if (status.published !== null && status.state === 'published') {
-    output.out(`Published ${repository}:${version} as ${status.published.tags.join(', ')} (${shortDigest(status.published.digest)}).`);
+    const tags = status.tags !== undefined && status.tags.length > 0 ? status.tags : status.published.tags;
+    output.out(`Published ${repository}:${version} as ${tags.join(', ')} (${shortDigest(status.published.digest)}).`);
   }
   output.out(formatVersionDetail(status));
 }

@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { expectValidIndex } from '../support/expect-valid-index.ts';
+import type { BuiltImage } from '../support/images.ts';
+import { writeOciLayout } from '../support/oci-layout.ts';
+import { findFreePort } from '../support/registry-process.ts';
+
+// Floating target tags through the running local stack (issue 7, "done when"): a repository with
+// target tags {version}, {major}.{minor} and latest; 2.7.1, 2.8.0 and 2.7.2 pushed with skopeo (amd64
+// and arm64 each, the platforms of each version in a different order). latest and 2.8 end on 2.8.0's
+// index and 2.7 on 2.7.2's, as a registry client (skopeo) reads them.
+
+const run = promisify(execFile);
+const VERSIONS = ['2.7.1', '2.8.0', '2.7.2'] as const;
+const ARCHES = ['amd64', 'arm64'] as const;
+let stack: LocalStack;
+let dataDir: string;
+let layoutDir: string;
+let layout: Record<string, BuiltImage>;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ma-e2e-floating-'));
+  layoutDir = join(dataDir, 'layout');
+  // Each version's images differ (a label), so each version's index has its own digest.
+  layout = writeOciLayout(
+    layoutDir,
+    VERSIONS.flatMap((version) => ARCHES.map((arch) => ({ name: `${version}-${arch}`, options: { arch, label: `release ${version}` } }))),
+  );
+  stack = await startLocalStack({
+    env: { ...process.env, DATA_DIR: dataDir, REGISTRY_PORT: String(await findFreePort()), API_PORT: String(await findFreePort()), LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0' },
+    standalone: false,
+    print: () => {},
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const registryHost = () => stack.registryUrl.replace('http://', '');
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? null : JSON.parse(text) };
+}
+
+async function waitForPublished(repo: string, version: string): Promise<any> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { status, json } = await api('GET', `/v1/repositories/${repo}/versions/${version}`);
+    if (status === 200 && json.state === 'published') return json;
+    if (Date.now() > deadline) throw new Error(`${repo}:${version} was not published; last answer ${status} ${JSON.stringify(json)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** What a registry client sees under a tag: skopeo's raw manifest, its digest computed here. */
+async function inspectTag(repo: string, tag: string): Promise<{ digest: string; manifest: any; bytes: Uint8Array }> {
+  const { stdout } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost()}/${repo}:${tag}`], { encoding: 'buffer' });
+  const bytes = new Uint8Array(stdout);
+  return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, manifest: JSON.parse(Buffer.from(bytes).toString('utf8')), bytes };
+}
+
+describe('floating target tags, end to end', () => {
+  it('leaves latest and 2.8 on 2.8.0 and moves 2.7 to 2.7.2 when 2.7.1, 2.8.0, 2.7.2 are pushed in that order', async () => {
+    const repo = 'e2e/floating';
+    const config = { requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: ['{version}', '{major}.{minor}', 'latest'] };
+    expect((await api('PUT', `/v1/repositories/${repo}/config`, config)).status).toBe(200);
+
+    const published: Record<string, string> = {};
+    for (const [i, version] of VERSIONS.entries()) {
+      for (const arch of i % 2 === 0 ? ARCHES : [...ARCHES].reverse()) {
+        const name = `${version}-${arch}`;
+        await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
+      }
+      published[version] = (await waitForPublished(repo, version)).published.digest;
+    }
+    expect(new Set(Object.values(published)).size).toBe(3);
+
+    // A registry client's view of every target tag.
+    const seen: Record<string, string> = {};
+    for (const tag of ['2.7.1', '2.8.0', '2.7.2', '2.7', '2.8', 'latest']) seen[tag] = (await inspectTag(repo, tag)).digest;
+    expect(seen).toEqual({
+      '2.7.1': published['2.7.1'],
+      '2.8.0': published['2.8.0'],
+      '2.7.2': published['2.7.2'],
+      '2.7': published['2.7.2'],
+      '2.8': published['2.8.0'],
+      latest: published['2.8.0'],
+    });
+    const latest = await inspectTag(repo, 'latest');
+    expect(latest.manifest.manifests.map((m: any) => m.digest).sort()).toEqual([layout['2.8.0-amd64']!.digest, layout['2.8.0-arm64']!.digest].sort());
+    expectValidIndex({ mediaType: latest.manifest.mediaType, digest: latest.digest, size: latest.bytes.byteLength, bytes: latest.bytes });
+
+    // status says which tags each version holds, and why latest did not move to 2.7.2.
+    const versions = (await api('GET', `/v1/repositories/${repo}/versions`)).json.versions;
+    expect(versions.map((v: any) => [v.version, v.tags, v.notes])).toEqual([
+      ['2.7.1', ['2.7.1'], ['2.7 stays on 2.7.2 (newer)', 'latest stays on 2.8.0 (newer)']],
+      ['2.7.2', ['2.7.2', '2.7'], ['latest stays on 2.8.0 (newer)']],
+      ['2.8.0', ['2.8.0', '2.8', 'latest'], []],
+    ]);
+
+    // Our own puts of latest and 2.7 raised notifications too; they were ignored, nothing else was recorded.
+    expect(versions).toHaveLength(3);
+  });
+
+  it('ends the same when all six images are pushed at once', async () => {
+    const repo = 'e2e/floating-race';
+    const config = { requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: ['{version}', '{major}.{minor}', 'latest'] };
+    expect((await api('PUT', `/v1/repositories/${repo}/config`, config)).status).toBe(200);
+    await Promise.all(
+      VERSIONS.flatMap((version) => ARCHES.map((arch) => `${version}-${arch}`)).map(async (name) => {
+        // distribution answers 500 now and then when concurrent uploads of one layer race into a new
+        // repository ("trying to reuse blob … failed to read from destination"); a client tries again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
+          } catch (error) {
+            if (attempt >= 3) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+          }
+        }
+      }),
+    );
+    const published: Record<string, string> = {};
+    for (const version of VERSIONS) published[version] = (await waitForPublished(repo, version)).published.digest;
+    expect(await Promise.all(['latest', '2.8', '2.7'].map(async (tag) => (await inspectTag(repo, tag)).digest))).toEqual([
+      published['2.8.0'], published['2.8.0'], published['2.7.2'],
+    ]);
+  });
+});

@@ -186,7 +186,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
 
     complete++;
     if (input.expectIncomplete?.includes(version)) fail(`${version} was expected to be incomplete but all its platforms are there`);
-    const expected = buildIndex(selectIndexImages(config, now), config.indexMediaType).manifest;
+    const expected = buildIndex(selectIndexImages(config, now), config.indexMediaType, config.annotations).manifest;
     currentIndexes.add(expected.digest);
     for (const tag of targets) {
       const served = await getManifest(registryUrl, repository, tag);

@@ -52,7 +52,9 @@ export function toConfigItem(repository: string, config: RepositoryConfig): Item
 
 export function fromConfigItem(item: Item): { repository: string; config: RepositoryConfig } {
   const plain = fromAttributeMap(item);
-  return { repository: String(plain.sk), config: plain.config as unknown as RepositoryConfig };
+  const config = plain.config as unknown as RepositoryConfig;
+  // Configs stored before `annotations` existed have none.
+  return { repository: String(plain.sk), config: { ...config, annotations: config.annotations ?? {} } };
 }
 
 /** A version record as an item: the record's own fields next to the key. */

@@ -2,6 +2,7 @@
 // bundle. The English messages are loaded explicitly (mini ships none by default).
 import * as z from 'zod/mini';
 import './zod-locale.ts';
+import { annotationKeyProblem, AnnotationLimits } from '../core/annotations.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
@@ -20,6 +21,27 @@ export const versionSchema = z.string().check(z.regex(TAG_SYNTAX, 'a version mus
 
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
+/**
+ * A map of annotation keys to strings. Not a `z.record`: zod drops an own `__proto__` key without a
+ * word and refuses any object with a `constructor` key, so the keys are checked on the raw input
+ * first (and `__proto__` is refused by name); the object then only has to hold bounded strings.
+ */
+export const annotationsSchema = z.pipe(
+  z.transform((input: unknown, ctx) => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+    const keys = Object.keys(input);
+    if (keys.length > AnnotationLimits.entries) {
+      ctx.issues.push({ code: 'custom', message: `at most ${AnnotationLimits.entries} annotations (got ${keys.length})`, input });
+    }
+    for (const key of keys) {
+      const problem = annotationKeyProblem(key);
+      if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input, path: [key] });
+    }
+    return input;
+  }),
+  z.catchall(z.object({}), text(0, AnnotationLimits.valueLength)),
+);
+
 /** The body of PUT …/config (DESIGN §3): unknown fields are refused. */
 export const repositoryConfigBodySchema = z.strictObject({
   requiredPlatforms: z.array(text(0, 128)).check(z.minLength(1, 'name at least one platform'), z.maxLength(64)),
@@ -31,6 +53,7 @@ export const repositoryConfigBodySchema = z.strictObject({
   staleAfter: z.optional(z.nullable(text(0, 16))),
   onStale: z.optional(z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial])),
   onDrift: z.optional(z.enum([OnDriftChoices.report, OnDriftChoices.restore])),
+  annotations: z.optional(annotationsSchema),
 });
 
 export const publishBodySchema = z.strictObject({ allowPartial: z.optional(z.boolean()) });

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { annotationKeyProblem } from '../core/annotations.ts';
 import { IndexMediaTypeChoices, type IndexMediaTypeChoice } from '../core/repository-config.ts';
 import { VersionStates, type VersionState } from '../core/version-record.ts';
 import { UsageError } from './cli-error.ts';
@@ -72,6 +73,25 @@ export function parseOverrides(values: readonly string[], usage: string): Record
     overrides[value] = platform;
   }
   return overrides;
+}
+
+/**
+ * `--annotation key=value`, repeatable, each key once; the value may be empty and may hold `=`.
+ * Keys are checked here so a typo is a usage error; `__proto__` is refused by name.
+ */
+export function parseAnnotations(values: readonly string[], usage: string): Record<string, string> {
+  const entries = new Map<string, string>();
+  for (const text of values) {
+    const equals = text.indexOf('=');
+    if (equals === -1) throw new UsageError(`--annotation "${text}" must be key=value, e.g. org.opencontainers.image.source=https://github.com/org/repo`, usage);
+    const key = text.slice(0, equals).trim();
+    const problem = annotationKeyProblem(key);
+    if (problem !== undefined) throw new UsageError(`--annotation "${text}": ${problem}`, usage);
+    if (entries.has(key)) throw new UsageError(`--annotation names "${key}" twice`, usage);
+    entries.set(key, text.slice(equals + 1));
+  }
+  // fromEntries defines own properties: `constructor` is an ordinary key.
+  return Object.fromEntries(entries);
 }
 
 /** A positive whole number. */

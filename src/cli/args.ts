@@ -7,6 +7,7 @@ import {
   expectPositionals,
   isIndexMediaTypeChoice,
   isVersionState,
+  parseAnnotations,
   parseLimit,
   parseOverrides,
   parseStrict,
@@ -68,6 +69,7 @@ const CONFIG_SET_OPTIONS = {
   'stale-after': { type: 'string' },
   'on-stale': { type: 'string' },
   'on-drift': { type: 'string' },
+  annotation: { type: 'string', multiple: true },
 } as const satisfies Options;
 
 const STATUS_OPTIONS = {
@@ -176,6 +178,7 @@ function parseConfigSet(argv: readonly string[]): ParsedCommandLine {
     ...(staleAfter === undefined ? {} : { staleAfter }),
     ...(onStale === undefined ? {} : { onStale }),
     ...(onDrift === undefined ? {} : { onDrift }),
+    ...(values.annotation === undefined ? {} : { annotations: parseAnnotations(values.annotation, usage) }),
   };
   return { kind: 'run', command: { name: 'config-set', repository, config }, global: globals(values, usage) };
 }

@@ -68,6 +68,9 @@ Options:
                                    is stale: 30m, 6h, 2d, or never (the default)
   --on-stale <choice>              wait (default), or publish-partial: publish what a stale version has
   --on-drift <choice>              when someone else moves a published tag: report (default) or restore
+  --annotation <key=value>         an annotation of every published OCI index, e.g.
+                                   org.opencontainers.image.source=https://github.com/org/repo (repeatable);
+                                   wins over the org.opencontainers.image.* labels the images agree on
 
 Platforms are os[(os.version)]/architecture[/variant], e.g. linux/amd64,linux/arm64,windows(10.0.20348)/amd64.
 

@@ -1,3 +1,4 @@
+import { indexAnnotations } from './annotations.ts';
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import { computeDigest } from './digest.ts';
 import { MediaTypes } from './media-types.ts';
@@ -9,6 +10,8 @@ export interface BuiltIndex {
   readonly manifest: RawManifest;
   /** Attestations left out because a Docker manifest list cannot carry the annotations that tie them to their image. */
   readonly omittedAttestations: number;
+  /** Keys of the index annotations left out because the index is a Docker manifest list, which has no annotations. */
+  readonly omittedAnnotations: readonly string[];
 }
 
 /**
@@ -20,8 +23,15 @@ export interface BuiltIndex {
  *
  * Media type (DESIGN §3): `auto` gives a Docker manifest list when every child is a Docker v2
  * manifest (attestations are OCI manifests, so their presence means an OCI index), else an OCI index.
+ *
+ * Annotations: those the images inherit, merged with `configured` (see {@link indexAnnotations}),
+ * written last and sorted, and only when there are some, so an index without any keeps the bytes
+ * it had before annotations existed. Only an OCI index has them: the Docker list schema has no
+ * such field. The index never carries `platform.features`, `artifactType` or `subject`: ECR
+ * refuses lists with `platform.features` (aws/containers-roadmap#2439) and none of them has a
+ * meaning for a multi-arch index.
  */
-export function buildIndex(images: readonly RecordedImage[], choice: IndexMediaTypeChoice): BuiltIndex {
+export function buildIndex(images: readonly RecordedImage[], choice: IndexMediaTypeChoice, configured: Readonly<Record<string, string>> = {}): BuiltIndex {
   const ordered = [...images].sort((a, b) => compare(a.key, b.key));
   const withAttestations = ordered.flatMap((image) => [image.mediaType, ...image.attestations.map((a) => a.mediaType)]);
   const mediaType = chooseMediaType(withAttestations, choice);
@@ -38,8 +48,15 @@ export function buildIndex(images: readonly RecordedImage[], choice: IndexMediaT
       manifests.push(attestationEntry(attestation));
     }
   }
-  const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType, manifests }));
-  return { manifest: { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes }, omittedAttestations };
+  const annotations = indexAnnotations(ordered, configured);
+  const keys = Object.keys(annotations);
+  const withAnnotations = !isDocker && keys.length > 0;
+  const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType, manifests, ...(withAnnotations ? { annotations } : {}) }));
+  return {
+    manifest: { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes },
+    omittedAttestations,
+    omittedAnnotations: isDocker ? keys : [],
+  };
 }
 
 function chooseMediaType(childMediaTypes: readonly string[], choice: IndexMediaTypeChoice): string {

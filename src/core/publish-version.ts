@@ -132,11 +132,20 @@ async function publishHeldRevision(
   const images = selectIndexImages(config, record);
   if (images.length === 0) return { kind: 'waiting', missing };
 
-  const built = buildIndex(images, config.indexMediaType);
+  const built = buildIndex(images, config.indexMediaType, config.annotations);
   if (built.omittedAttestations > 0) {
     logger.warn('attestations left out: a Docker manifest list cannot carry them (set indexMediaType to oci or auto to keep them)', {
       ...log,
       omitted: built.omittedAttestations,
+    });
+  }
+  if (built.omittedAnnotations.length > 0) {
+    // Every Docker child has a created time, so this happens on each Docker-list publish: only a
+    // warning when the user configured annotations that are now missing.
+    const configured = built.omittedAnnotations.some((key) => Object.hasOwn(config.annotations, key));
+    logger[configured ? 'warn' : 'info']('annotations left out: a Docker manifest list has none (set indexMediaType to oci to keep them)', {
+      ...log,
+      omitted: built.omittedAnnotations,
     });
   }
   const { manifest } = built;

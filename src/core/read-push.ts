@@ -1,6 +1,7 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import { computeDigest } from './digest.ts';
 import { describeError, UnsupportedManifestError } from './errors.ts';
+import { readImageConfigMetadata, type ImageConfigMetadata } from './image-config-metadata.ts';
 import { parseManifest, type ImageManifest } from './manifest.ts';
 import { Annotations, isImageManifestMediaType, Limits } from './media-types.ts';
 import { formatPlatform, isUnknownPlatform, normalisePlatform, parsePlatform, platformFromJson, type Platform } from './platform.ts';
@@ -18,21 +19,28 @@ export interface PushToRead {
 
 export interface ReadPush {
   readonly images: RecordedImage[];
-  /** Children passed over, each with the reason (nested indexes, unknown platforms…), for the log. */
+  /**
+   * Children passed over, each with the reason (nested indexes, unknown platforms…), and labels of
+   * an image config that were not kept, for the log.
+   */
   readonly skipped: string[];
 }
 
 /**
  * Reads what a per-arch tag points to (DESIGN §4.2): an image manifest gives one image, whose
  * platform comes from its config blob (or the override); an index gives one image per child with a
- * real platform, each carrying the attestation manifests that describe it.
+ * real platform, each carrying the attestation manifests that describe it. Every image's config is
+ * read, also when the platform is known without it: its `org.opencontainers.image.*` labels and
+ * `created` time are what the index inherits as annotations.
  */
 export async function readPushedImages(registry: ImageRegistry, push: PushToRead): Promise<ReadPush> {
   const root = parseManifest(checkFetchedManifest(await registry.fetchManifest(push.repository, push.digest), push.digest));
   if (root.kind === 'image') {
-    const platform = push.override !== undefined ? parsePlatform(push.override) : await readConfigPlatform(registry, push.repository, root);
+    const config = await readImageConfig(registry, push.repository, root);
+    const platform = push.override !== undefined ? parsePlatform(push.override) : configPlatform(config, root);
     if (isUnknownPlatform(platform)) return { images: [], skipped: [`${push.digest} is an attestation (platform unknown/unknown)`] };
-    return { images: [toRecord(root.raw, platform, [], push)], skipped: [] };
+    const metadata = configMetadata(config, root);
+    return { images: [toRecord(root.raw, platform, [], push, metadata)], skipped: [...metadata.notes] };
   }
 
   const attestations = root.manifests.filter(isAttestation);
@@ -51,18 +59,21 @@ export async function readPushedImages(registry: ImageRegistry, push: PushToRead
       skipped.push(`child ${child.digest} of ${push.digest} is an index`);
       continue;
     }
+    const config = await readImageConfig(registry, push.repository, manifest);
     const platform =
       push.override !== undefined && candidates.length === 1
         ? parsePlatform(push.override)
         : child.platform !== undefined
           ? normalise(child.platform, `platform of child ${child.digest}`)
-          : await readConfigPlatform(registry, push.repository, manifest);
+          : configPlatform(config, manifest);
     if (isUnknownPlatform(platform)) {
       skipped.push(`child ${child.digest} of ${push.digest} has platform unknown/unknown`);
       continue;
     }
     const own = attestations.filter((a) => a.annotations?.[Annotations.referenceDigest] === child.digest);
-    const image = toRecord(raw, platform, own, push);
+    const metadata = configMetadata(config, manifest);
+    skipped.push(...metadata.notes);
+    const image = toRecord(raw, platform, own, push, metadata);
     // Two images of one platform in one pushed index: which one the index means is unknowable.
     const twin = images.find((other) => other.key === image.key);
     if (twin !== undefined) {
@@ -84,7 +95,10 @@ export function isAttestation(descriptor: Descriptor): boolean {
   );
 }
 
-async function readConfigPlatform(registry: ImageRegistry, repository: string, manifest: ImageManifest): Promise<Platform> {
+/** A config blob, fetched, verified and parsed; `notJson` says why it could not be parsed. */
+type ImageConfig = { readonly json: unknown } | { readonly notJson: string };
+
+async function readImageConfig(registry: ImageRegistry, repository: string, manifest: ImageManifest): Promise<ImageConfig> {
   const bytes = await registry.fetchBlob(repository, manifest.config, Limits.configBytes);
   // Adapters verify too; checked again here because the platform decides where the image goes.
   const actual = computeDigest(bytes);
@@ -93,13 +107,24 @@ async function readConfigPlatform(registry: ImageRegistry, repository: string, m
       digest: manifest.raw.digest,
     });
   }
-  let config: unknown;
   try {
-    config = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return { json: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) };
   } catch (error) {
-    throw new UnsupportedManifestError(`config ${manifest.config.digest} of ${manifest.raw.digest} is not JSON: ${describeError(error)}`);
+    return { notJson: `config ${manifest.config.digest} of ${manifest.raw.digest} is not JSON: ${describeError(error)}` };
   }
-  const platform = platformFromJson(config);
+}
+
+// An image whose platform comes from elsewhere (an override, its index) is recorded even when its
+// config cannot be read; it just inherits nothing.
+function configMetadata(config: ImageConfig, manifest: ImageManifest): ImageConfigMetadata {
+  if ('notJson' in config) return { notes: [`${config.notJson}; its labels are not inherited`] };
+  const metadata = readImageConfigMetadata(config.json);
+  return { ...metadata, notes: metadata.notes.map((note) => `${note} (config of ${manifest.raw.digest})`) };
+}
+
+function configPlatform(config: ImageConfig, manifest: ImageManifest): Platform {
+  if ('notJson' in config) throw new UnsupportedManifestError(config.notJson);
+  const platform = platformFromJson(config.json);
   if (platform === undefined) {
     throw new UnsupportedManifestError(
       `config ${manifest.config.digest} of image ${manifest.raw.digest} has no architecture or os, so its platform is unknown; ` +
@@ -147,7 +172,7 @@ function checkChildDescriptor(child: Descriptor, raw: RawManifest, parent: strin
   }
 }
 
-function toRecord(raw: RawManifest, platform: Platform, attestations: Descriptor[], push: PushToRead): RecordedImage {
+function toRecord(raw: RawManifest, platform: Platform, attestations: Descriptor[], push: PushToRead, metadata: ImageConfigMetadata): RecordedImage {
   return {
     key: formatPlatform(platform),
     platform,
@@ -158,5 +183,7 @@ function toRecord(raw: RawManifest, platform: Platform, attestations: Descriptor
     sourceDigest: push.digest,
     pushedAt: push.pushedAt,
     attestations: attestations.map((a) => ({ ...a })),
+    ...(metadata.labels === undefined ? {} : { labels: metadata.labels }),
+    ...(metadata.created === undefined ? {} : { created: metadata.created }),
   };
 }

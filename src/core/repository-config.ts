@@ -1,3 +1,4 @@
+import { normaliseAnnotations } from './annotations.ts';
 import { InvalidInputError } from './errors.ts';
 import { formatPlatform, parsePlatform, type Platform } from './platform.ts';
 import { parseSemver } from './semver.ts';
@@ -21,6 +22,8 @@ export interface RepositoryConfig {
   readonly onStale: OnStaleChoice;
   /** What the reconciler does when someone else moved a published tag: report a conflict, or put our index back. */
   readonly onDrift: OnDriftChoice;
+  /** Annotations of every published index (OCI index only), keys sorted; they win over inherited ones. */
+  readonly annotations: Readonly<Record<string, string>>;
 }
 
 export const OnStaleChoices = { wait: 'wait', publishPartial: 'publish-partial' } as const;
@@ -41,6 +44,7 @@ export const DEFAULT_CONFIG: Omit<RepositoryConfig, 'requiredPlatforms'> = {
   staleAfter: null,
   onStale: 'wait',
   onDrift: 'report',
+  annotations: {},
 };
 
 /** The shape a caller sends; every field but `requiredPlatforms` may be left out. */
@@ -54,12 +58,14 @@ export interface RepositoryConfigInput {
   readonly staleAfter?: string | null | undefined;
   readonly onStale?: OnStaleChoice | undefined;
   readonly onDrift?: OnDriftChoice | undefined;
+  readonly annotations?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
  * Checks the meaning of a config (platforms parse, no duplicates, the pattern has a `version` group —
  * its RE2 syntax is checked by {@link compileTagPattern} —
- * target tags are valid tags) and returns it normalised. Throws {@link InvalidInputError} naming the field.
+ * target tags are valid tags, annotation keys and values are bounded) and returns it normalised.
+ * Throws {@link InvalidInputError} naming the field.
  */
 export function normaliseRepositoryConfig(input: RepositoryConfigInput): RepositoryConfig {
   const requiredPlatforms = normalisePlatformList(input.requiredPlatforms, 'requiredPlatforms');
@@ -92,6 +98,7 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
     staleAfter: input.staleAfter == null ? null : formatDuration(parseDuration(input.staleAfter, 'staleAfter')),
     onStale: input.onStale ?? 'wait',
     onDrift: input.onDrift ?? 'report',
+    annotations: normaliseAnnotations(input.annotations ?? {}),
   };
 }
 

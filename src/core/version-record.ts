@@ -19,6 +19,13 @@ export interface RecordedImage {
   readonly pushedAt: string;
   /** Attestation manifests (BuildKit provenance, SBOM) describing this image, exactly as pushed. */
   readonly attestations: readonly Descriptor[];
+  /**
+   * The image config's `org.opencontainers.image.*` labels (bounded), which the index may inherit as
+   * annotations. Absent when there are none, and on images recorded before labels were read.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The image config's `created` time (RFC 3339); absent when it has none, and on older records. */
+  readonly created?: string;
 }
 
 export interface PublishedIndex {

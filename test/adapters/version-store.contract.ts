@@ -37,8 +37,10 @@ function image(platform: Platform, overrides: Partial<RecordedImage> = {}): Reco
   };
 }
 
-/** An image with everything optional filled in: BuildKit attestation, Windows os.version and features. */
+/** An image with everything optional filled in: BuildKit attestation, Windows os.version and features, inherited labels. */
 const FULL_IMAGE = image(PLATFORMS.windows, {
+  labels: { 'org.opencontainers.image.revision': 'abc123', 'org.opencontainers.image.source': 'https://github.com/example/hello' },
+  created: '2026-11-27T09:59:58.123456789Z',
   attestations: [
     {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -63,6 +65,15 @@ const CONFIG: RepositoryConfig = {
   staleAfter: null,
   onStale: 'wait',
   onDrift: 'report',
+  // Keys that are also names on Object.prototype, dots and slashes, an empty and a non-ASCII value.
+  annotations: {
+    constructor: 'kept as an own key',
+    hasOwnProperty: 'x',
+    'io.example/team': '',
+    'org.opencontainers.image.description': 'Grüße, 世界',
+    'org.opencontainers.image.source': 'https://github.com/example/hello',
+    toString: 'y',
+  },
 };
 
 const PUBLISHED: PublishedIndex = {

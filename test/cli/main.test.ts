@@ -60,6 +60,14 @@ describe('main', () => {
       expect(result.stderr).toBe('');
     });
 
+    it('sends each --annotation as an entry of annotations, and config get prints them back', async () => {
+      const set = await run(['config', 'set', 'hello', '--require', 'linux/amd64', '--annotation', 'org.opencontainers.image.source=https://github.com/org/repo', '--annotation', 'constructor=x']);
+      expect(set.code).toBe(0);
+      expect(JSON.parse(api.requests[0]?.body ?? '').annotations).toStrictEqual({ 'org.opencontainers.image.source': 'https://github.com/org/repo', constructor: 'x' });
+      const got = await run(['config', 'get', 'hello']);
+      expect(JSON.parse(got.stdout).annotations).toStrictEqual({ 'org.opencontainers.image.source': 'https://github.com/org/repo', constructor: 'x' });
+    });
+
     it('prints the detail of a 400 problem and exits 1', async () => {
       // An empty --require is a usage error, so the 400 comes from a fetch that rewrites the body: the CLI must print the server's detail.
       const rewrite: typeof fetch = (input, init) => fetch(input, { ...init, body: '{"requiredPlatforms":[]}' });

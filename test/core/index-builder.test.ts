@@ -82,6 +82,82 @@ describe('buildIndex', () => {
     });
   });
 
+  describe('golden with annotations', () => {
+    // Two children built apart: they agree on source and revision, not on title or created.
+    const child = (key: 'amd64' | 'arm64', digest: string, extra: Partial<RecordedImage>): RecordedImage => ({
+      key: `linux/${key}`,
+      platform: { os: 'linux', architecture: key },
+      digest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: 402,
+      tag: `2.7-${key}`,
+      sourceDigest: digest,
+      pushedAt: '2026-11-27T10:00:00.000Z',
+      attestations: [],
+      ...extra,
+    });
+    const amd64 = child('amd64', 'sha256:83b5ccc618862aee1fac2293eea096cdbbf1330c35b39855043c125f1d55cc66', {
+      labels: { 'org.opencontainers.image.source': 'https://github.com/example/hello', 'org.opencontainers.image.revision': '4e1c9a2' },
+      created: '2026-11-27T09:58:00Z',
+    });
+    const arm64 = child('arm64', 'sha256:0612bc8ebf820407f3f2c9dcde2661c64544558d822f1eb07a298f8d9e368bf5', {
+      labels: {
+        'org.opencontainers.image.title': 'hello arm64',
+        'org.opencontainers.image.source': 'https://github.com/example/hello',
+        'org.opencontainers.image.revision': '4e1c9a2',
+      },
+      created: '2026-11-27T10:01:30.5Z',
+    });
+    // Given unsorted: keys are sorted in the output, and the configured title wins.
+    const configured = { 'org.opencontainers.image.title': 'hello', 'com.example.team': 'web' };
+
+    it('gives exactly these bytes and this digest: annotations last, keys sorted, created the latest child created', () => {
+      const { manifest, omittedAnnotations } = buildIndex([arm64, amd64], 'auto', configured);
+      expectValidIndex(manifest);
+      expect(text(manifest)).toBe(
+        '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[' +
+          '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:83b5ccc618862aee1fac2293eea096cdbbf1330c35b39855043c125f1d55cc66","size":402,"platform":{"architecture":"amd64","os":"linux"}},' +
+          '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0612bc8ebf820407f3f2c9dcde2661c64544558d822f1eb07a298f8d9e368bf5","size":402,"platform":{"architecture":"arm64","os":"linux"}}],' +
+          '"annotations":{"com.example.team":"web","org.opencontainers.image.created":"2026-11-27T10:01:30.5Z","org.opencontainers.image.revision":"4e1c9a2",' +
+          '"org.opencontainers.image.source":"https://github.com/example/hello","org.opencontainers.image.title":"hello"}}',
+      );
+      expect(manifest.digest).toBe('sha256:baf8b541dea2b7b9c39b053fb66b8e08817f6b44107da0cb8c87589710daec86');
+      expect(manifest.digest).toBe(`sha256:${createHash('sha256').update(text(manifest)).digest('hex')}`);
+      expect(manifest.size).toBe(748);
+      expect(omittedAnnotations).toEqual([]);
+    });
+
+    it('gives the bytes it gave before annotations existed when the children were recorded without labels or created', () => {
+      const old = (image: RecordedImage): RecordedImage => {
+        const { labels: _labels, created: _created, ...rest } = image;
+        return rest;
+      };
+      const { manifest } = buildIndex([old(arm64), old(amd64)], 'auto');
+      expect(text(manifest)).toBe(
+        '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[' +
+          '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:83b5ccc618862aee1fac2293eea096cdbbf1330c35b39855043c125f1d55cc66","size":402,"platform":{"architecture":"amd64","os":"linux"}},' +
+          '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0612bc8ebf820407f3f2c9dcde2661c64544558d822f1eb07a298f8d9e368bf5","size":402,"platform":{"architecture":"arm64","os":"linux"}}]}',
+      );
+      // One child recorded before labels were read: nothing is inherited from labels or created.
+      expect(text(buildIndex([old(arm64), amd64], 'auto').manifest)).toBe(text(manifest));
+    });
+
+    it('leaves every annotation out of a Docker manifest list and names them', () => {
+      const docker = (image: RecordedImage): RecordedImage => ({ ...image, mediaType: MediaTypes.dockerManifest });
+      const { manifest, omittedAnnotations } = buildIndex([docker(arm64), docker(amd64)], 'auto', configured);
+      expectValidIndex(manifest);
+      expect(manifest.mediaType).toBe(MediaTypes.dockerManifestList);
+      expect(text(manifest)).not.toContain('annotations');
+      expect(omittedAnnotations).toEqual([
+        'com.example.team',
+        'org.opencontainers.image.created',
+        'org.opencontainers.image.revision',
+        'org.opencontainers.image.source',
+        'org.opencontainers.image.title',
+      ]);
+    });
+  });
+
   describe('media type', () => {
     const oci = recordedImage('linux/amd64');
     const docker = recordedImage('linux/arm64', { mediaType: MediaTypes.dockerManifest });
@@ -164,6 +240,28 @@ const imagesArbitrary = fc
   );
 const choiceArbitrary = fc.constantFrom<IndexMediaTypeChoice>('auto', 'oci', 'docker');
 
+// Labels drawn from a small pool so that children often agree; created times in several spellings.
+const labelsArbitrary = fc.option(
+  fc.dictionary(
+    fc.constantFrom('org.opencontainers.image.source', 'org.opencontainers.image.revision', 'org.opencontainers.image.title', 'org.opencontainers.image.created', 'com.example.x'),
+    fc.constantFrom('a', 'b'),
+  ),
+  { nil: undefined },
+);
+const createdArbitrary = fc.option(
+  fc.constantFrom('2026-01-01T00:00:00Z', '2026-01-01T01:00:00+01:00', '2026-01-01T00:00:00.5Z', '2025-12-31T23:59:59.999999999Z', '2026-06-01T00:00:00Z'),
+  { nil: undefined },
+);
+const annotatedImagesArbitrary = imagesArbitrary.chain((images) =>
+  fc.tuple(...images.map(() => fc.tuple(labelsArbitrary, createdArbitrary))).map((extras) =>
+    images.map((image, i) => {
+      const [labels, created] = extras[i]!;
+      return { ...image, ...(labels === undefined ? {} : { labels }), ...(created === undefined ? {} : { created }) };
+    }),
+  ),
+);
+const configuredArbitrary = fc.dictionary(fc.constantFrom('org.opencontainers.image.title', 'com.example.team', 'constructor', 'org.opencontainers.image.created'), fc.string({ maxLength: 8 }));
+
 describe('buildIndex properties', () => {
   it('gives byte-identical output for any order of the same images and attestations', () => {
     fc.assert(
@@ -173,6 +271,32 @@ describe('buildIndex properties', () => {
         const b = buildIndex(shuffled, choice).manifest;
         expect(b.digest).toBe(a.digest);
         expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true);
+      }),
+    );
+  });
+
+  it('gives byte-identical output for any order of the children, of their labels and of the configured annotations', () => {
+    fc.assert(
+      fc.property(annotatedImagesArbitrary, choiceArbitrary, configuredArbitrary, fc.integer(), (images, choice, configured, seed) => {
+        const reorder = <T,>(record: Readonly<Record<string, T>>) => Object.fromEntries(shuffle(Object.entries(record), seed + 2));
+        const shuffled = shuffle(images, seed).map((image) => ({
+          ...image,
+          attestations: shuffle(image.attestations, seed + 1),
+          ...(image.labels === undefined ? {} : { labels: reorder(image.labels) }),
+        }));
+        const a = buildIndex(images, choice, configured);
+        const b = buildIndex(shuffled, choice, reorder(configured));
+        expectValidIndex(a.manifest);
+        expect(b.manifest.digest).toBe(a.manifest.digest);
+        expect(Buffer.from(b.manifest.bytes).equals(Buffer.from(a.manifest.bytes))).toBe(true);
+        expect(b.omittedAnnotations).toEqual(a.omittedAnnotations);
+        // Configured values are always there, as given, in an OCI index.
+        const body = JSON.parse(text(a.manifest)) as { annotations?: Record<string, string> };
+        if (a.manifest.mediaType === MediaTypes.ociIndex) {
+          for (const [key, value] of Object.entries(configured)) expect(body.annotations?.[key]).toBe(value);
+        } else {
+          expect(body.annotations).toBeUndefined();
+        }
       }),
     );
   });
@@ -232,12 +356,27 @@ describe('expectValidIndex', () => {
         b['manifests'][0].annotations = { a: 'b' };
       }, MediaTypes.dockerManifestList),
     },
+    { name: 'platform.features (ECR refuses it)', input: rebuilt((b) => (b['manifests'][0].platform.features = ['sse4'])) },
+    { name: 'an artifactType on the index', input: rebuilt((b) => (b['artifactType'] = 'application/example')) },
+    { name: 'annotations before manifests', input: rebuilt((b) => reorder(Object.assign(b, { annotations: { a: 'b' } }), ['schemaVersion', 'mediaType', 'annotations', 'manifests'])) },
+    { name: 'unsorted annotation keys', input: rebuilt((b) => (b['annotations'] = { b: '1', a: '2' })) },
+    { name: 'an empty annotations map', input: rebuilt((b) => (b['annotations'] = {})) },
+    { name: 'an annotation value that is not a string', input: rebuilt((b) => (b['annotations'] = { a: 1 })) },
   ];
   for (const { name, input } of bad) {
     it(`fails on ${name}`, () => expect(() => expectValidIndex(input)).toThrow());
   }
   it('passes a good index', () => expect(() => expectValidIndex(good)).not.toThrow());
+  it('passes a good index with annotations', () => expect(() => expectValidIndex(rebuilt((b) => (b['annotations'] = { a: '1', b: '' })))).not.toThrow());
 });
+
+/** Rewrites the object's own keys in the given order (JSON keeps insertion order). */
+function reorder(body: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {
+  const entries = order.filter((key) => Object.hasOwn(body, key)).map((key) => [key, body[key]] as const);
+  for (const key of Object.keys(body)) delete body[key];
+  for (const [key, value] of entries) body[key] = value;
+  return body;
+}
 
 function shuffle<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];

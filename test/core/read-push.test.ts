@@ -40,11 +40,52 @@ describe('readPushedImages', () => {
       });
     }
 
-    it('takes the override instead of the config, without fetching the config', async () => {
-      const image = registry.addImage(repository, { platform: 'linux/amd64', tag: '2.7-armv7' });
+    it('takes the override instead of the config\'s platform, and still reads the config\'s labels', async () => {
+      const image = registry.addImage(repository, { platform: 'linux/amd64', tag: '2.7-armv7', labels: { 'org.opencontainers.image.source': 's' } });
       const read = await readPushedImages(registry, push(image.manifest.digest, '2.7-armv7', 'linux/arm/v7'));
       expect(read.images.map((i) => i.key)).toEqual(['linux/arm/v7']);
-      expect(registry.calls.fetchBlob).toBe(0);
+      expect(read.images[0]?.labels).toEqual({ 'org.opencontainers.image.source': 's' });
+      expect(registry.calls.fetchBlob).toBe(1);
+    });
+
+    it('records the org.opencontainers.image labels and the created time of the config, and nothing else of it', async () => {
+      const image = registry.addImage(repository, {
+        platform: 'linux/amd64',
+        created: '2026-11-27T09:00:00.123456789Z',
+        labels: { 'org.opencontainers.image.revision': 'abc', 'org.opencontainers.image.source': 'https://x', maintainer: 'me' },
+      });
+      const [recorded] = (await readPushedImages(registry, push(image.manifest.digest, '2.7-amd64'))).images;
+      expect(recorded?.labels).toStrictEqual({ 'org.opencontainers.image.revision': 'abc', 'org.opencontainers.image.source': 'https://x' });
+      expect(recorded?.created).toBe('2026-11-27T09:00:00.123456789Z');
+    });
+
+    it('records no labels or created when the config has none, so the record looks as before', async () => {
+      const image = registry.addImage(repository, { platform: 'linux/amd64' });
+      const [recorded] = (await readPushedImages(registry, push(image.manifest.digest, '2.7-amd64'))).images;
+      expect(recorded).not.toHaveProperty('labels');
+      expect(recorded).not.toHaveProperty('created');
+    });
+
+    it('records an overridden image whose config is not JSON, inheriting nothing, and says why', async () => {
+      const blob = registry.storeBlob(repository, 'not json');
+      const manifest = registry.storeManifest(
+        repository,
+        { schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: blob.digest, size: blob.size }, layers: [] },
+        MediaTypes.ociManifest,
+      );
+      const read = await readPushedImages(registry, push(manifest.digest, '2.7-armv7', 'linux/arm/v7'));
+      expect(read.images.map((i) => i.key)).toEqual(['linux/arm/v7']);
+      expect(read.images[0]).not.toHaveProperty('labels');
+      expect(read.skipped).toEqual([expect.stringMatching(/^config sha256:[0-9a-f]+ of sha256:[0-9a-f]+ is not JSON: .*; its labels are not inherited$/)]);
+    });
+
+    it('says which labels it left out', async () => {
+      const image = registry.addImage(repository, { platform: 'linux/amd64', labels: { 'org.opencontainers.image.description': 'x'.repeat(2000) } });
+      const read = await readPushedImages(registry, push(image.manifest.digest, '2.7-amd64'));
+      expect(read.images[0]).not.toHaveProperty('labels');
+      expect(read.skipped).toEqual([
+        `label org.opencontainers.image.description not inherited: longer than 1024 characters (config of ${image.manifest.digest})`,
+      ]);
     });
 
     it('skips an attestation pushed on its own', async () => {
@@ -82,7 +123,12 @@ describe('readPushedImages', () => {
 
   describe('an index', () => {
     it('gives a buildx index as its image, carrying the attestation', async () => {
-      const { index, image, attestation } = registry.addBuildxIndex(repository, { platform: 'linux/arm64', tag: '2.7-arm64' });
+      const { index, image, attestation } = registry.addBuildxIndex(repository, {
+        platform: 'linux/arm64',
+        tag: '2.7-arm64',
+        labels: { 'org.opencontainers.image.source': 'https://x' },
+        created: '2026-01-01T00:00:00Z',
+      });
       const read = await readPushedImages(registry, push(index.digest, '2.7-arm64'));
       expect(read.skipped).toEqual([]);
       expect(read.images).toHaveLength(1);
@@ -96,13 +142,15 @@ describe('readPushedImages', () => {
           annotations: { [Annotations.referenceDigest]: image.manifest.digest, [Annotations.referenceType]: Annotations.attestationManifest },
         },
       ]);
-      // The attestation is never fetched as if it were an image.
+      expect(read.images[0]).toMatchObject({ labels: { 'org.opencontainers.image.source': 'https://x' }, created: '2026-01-01T00:00:00Z' });
+      // The attestation is never fetched as if it were an image, nor its config read.
       expect(registry.calls.fetchManifest).toBe(2);
+      expect(registry.calls.fetchBlob).toBe(1);
     });
 
-    it('gives every platform of a multi-platform index, taking the child platform without fetching configs', async () => {
-      const amd64 = registry.addImage(repository, { platform: 'linux/amd64' });
-      const arm = registry.addImage(repository, { platform: 'linux/arm/v7' });
+    it('gives every platform of a multi-platform index, taking the child platform and each child\'s labels from its config', async () => {
+      const amd64 = registry.addImage(repository, { platform: 'linux/amd64', labels: { 'org.opencontainers.image.title': 'amd' }, created: '2026-01-01T00:00:00Z' });
+      const arm = registry.addImage(repository, { platform: 'linux/arm/v7', labels: { 'org.opencontainers.image.title': 'arm' } });
       const index = registry.storeManifest(
         repository,
         {
@@ -117,7 +165,11 @@ describe('readPushedImages', () => {
         ['linux/amd64', amd64.manifest.digest],
         ['linux/arm/v7', arm.manifest.digest],
       ]);
-      expect(registry.calls.fetchBlob).toBe(0);
+      expect(read.images.map((i) => [i.labels, i.created])).toEqual([
+        [{ 'org.opencontainers.image.title': 'amd' }, '2026-01-01T00:00:00Z'],
+        [{ 'org.opencontainers.image.title': 'arm' }, undefined],
+      ]);
+      expect(registry.calls.fetchBlob).toBe(2);
     });
 
     it('reads the config of a child without platform, and skips nested indexes', async () => {

@@ -20,6 +20,7 @@ describe('normaliseRepositoryConfig', () => {
       staleAfter: null,
       onStale: 'wait',
       onDrift: 'report',
+      annotations: {},
     });
   });
 
@@ -43,6 +44,7 @@ describe('normaliseRepositoryConfig', () => {
       staleAfter: null,
       onStale: 'wait',
       onDrift: 'report',
+      annotations: {},
     });
   });
 
@@ -72,6 +74,15 @@ describe('normaliseRepositoryConfig', () => {
     { name: 'target tag that is not a tag', input: { ...base, targetTags: ['-{version}'] }, field: 'targetTags[0]', wantErr: /does not make a valid tag/ },
     { name: 'the same template twice', input: { ...base, targetTags: ['{version}', '{version}'] }, field: 'targetTags', wantErr: /same template twice/ },
     { name: 'a bad override', input: { ...base, platformOverrides: { arm64: 'arm64' } }, field: 'platformOverrides.arm64', wantErr: /^platformOverrides.arm64: "arm64" is not a platform/ },
+    {
+      name: 'a __proto__ annotation key',
+      input: { ...base, annotations: JSON.parse('{"org.example.a":"1","__proto__":"x"}') as Record<string, string> },
+      field: 'annotations["__proto__"]',
+      wantErr: /^annotations\["__proto__"\]: "__proto__" cannot be an annotation key/,
+    },
+    { name: 'an annotation key with a space', input: { ...base, annotations: { 'org.example a': 'x' } }, field: 'annotations["org.example a"]', wantErr: /reverse-domain notation/ },
+    { name: 'an annotation key of digits', input: { ...base, annotations: { '42': 'x' } }, field: 'annotations["42"]', wantErr: /is not an annotation key/ },
+    { name: 'an empty annotation key', input: { ...base, annotations: { '': 'x' } }, field: 'annotations[""]', wantErr: /1 to 128 characters/ },
   ];
   for (const { name, input, field, wantErr } of errors) {
     it(`refuses ${name}, naming ${field}`, () => {
@@ -94,6 +105,13 @@ describe('normaliseRepositoryConfig', () => {
     [['v{version}', 'v{major}', 'stable', '{major}.{minor}.{patch}-final']],
   ])('accepts floating templates beside an exact one: %j', (targetTags) => {
     expect(normaliseRepositoryConfig({ ...base, targetTags }).targetTags).toEqual(targetTags);
+  });
+
+  it('keeps annotations sorted by key, constructor among them as an ordinary key', () => {
+    const config = normaliseRepositoryConfig({ ...base, annotations: { 'org.opencontainers.image.source': 's', constructor: 'c', 'com.example/x': '' } });
+    expect(Object.keys(config.annotations)).toEqual(['com.example/x', 'constructor', 'org.opencontainers.image.source']);
+    expect(Object.hasOwn(config.annotations, 'constructor')).toBe(true);
+    expect(config.annotations['constructor']).toBe('c');
   });
 
   it('keeps an override whose tag value is a name Object.prototype has', () => {

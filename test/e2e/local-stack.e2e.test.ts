@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { pushBuildxStyleIndex, pushImage, type BuiltImage } from '../support/images.ts';
+import { IMAGE_CREATED, pushBuildxStyleIndex, pushImage, type BuiltImage } from '../support/images.ts';
 import { writeOciLayout } from '../support/oci-layout.ts';
 import { findFreePort } from '../support/registry-process.ts';
 
@@ -178,7 +178,7 @@ describe('the local stack, end to end', () => {
     // Byte-identical to what the core builds from the recorded images.
     const recorded = status.images.map((i: any) => ({
       key: i.platform, platform: { os: 'linux', architecture: i.platform.split('/')[1] }, digest: i.digest, mediaType: i.mediaType, size: i.size,
-      tag: i.tag, sourceDigest: '', pushedAt: '',
+      tag: i.tag, sourceDigest: '', pushedAt: '', created: IMAGE_CREATED,
       attestations: i.platform === 'linux/arm64'
         ? [{ mediaType: buildx.attestation.mediaType, digest: buildx.attestation.digest, size: buildx.attestation.size, annotations: index.manifests[2]!.annotations }]
         : [],

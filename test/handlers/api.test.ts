@@ -31,6 +31,7 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
       staleAfter: null,
       onStale: 'wait',
       onDrift: 'report',
+      annotations: {},
     };
     expect(json(put)).toEqual(stored);
     expect(json(await call(h, 'GET', '/v1/repositories/team/hello/config'))).toEqual(stored);

@@ -89,7 +89,7 @@ describe('PUT …/config bodies', () => {
   const ok = { requiredPlatforms: PLATFORMS };
   it.each<[string, unknown, string | null]>([
     ['a minimal config', ok, null],
-    ['every field', { ...ok, optionalPlatforms: ['linux/arm/v7'], tagPattern: '^(?<version>.+)_(?<platform>.+)$', targetTags: ['{version}', 'v{version}'], indexMediaType: 'oci', platformOverrides: { arm: 'linux/arm64' }, staleAfter: '6h', onStale: 'publish-partial', onDrift: 'restore' }, null],
+    ['every field', { ...ok, optionalPlatforms: ['linux/arm/v7'], tagPattern: '^(?<version>.+)_(?<platform>.+)$', targetTags: ['{version}', 'v{version}'], indexMediaType: 'oci', platformOverrides: { arm: 'linux/arm64' }, staleAfter: '6h', onStale: 'publish-partial', onDrift: 'restore', annotations: { 'org.opencontainers.image.source': 'https://x' } }, null],
     ['upper-case platforms (normalised)', { requiredPlatforms: ['LINUX/AMD64'] }, null],
     // platforms
     ['a platform without architecture', { requiredPlatforms: ['linux'] }, 'body.requiredPlatforms[0]'],
@@ -103,6 +103,16 @@ describe('PUT …/config bodies', () => {
     ['an override to a bad platform', { ...ok, platformOverrides: { arm: 'arm' } }, 'body.platformOverrides.arm'],
     ['an override with an empty key', { ...ok, platformOverrides: { '': 'linux/arm64' } }, 'body.platformOverrides[""]'],
     ['an unknown field with a space', { ...ok, 'required platforms': PLATFORMS }, 'body["required platforms"]'],
+    // annotations
+    ['annotations named like Object.prototype members', { ...ok, annotations: { constructor: 'c', toString: 't', 'com.example/x': '' } }, null],
+    ['a __proto__ annotation key', { ...ok, annotations: JSON.parse('{"com.example.a":"1","__proto__":"x"}') as unknown }, 'body.annotations.__proto__'],
+    ['a __proto__ annotation key holding an object', { ...ok, annotations: JSON.parse('{"__proto__":{"a":"b"}}') as unknown }, 'body.annotations.__proto__'],
+    ['an annotation key with a space', { ...ok, annotations: { 'com.example key': 'x' } }, 'body.annotations["com.example key"]'],
+    ['an annotation key of 129 characters', { ...ok, annotations: { [`k${'x'.repeat(128)}`]: 'x' } }, `body.annotations.k${'x'.repeat(128)}`],
+    ['an annotation value of 1025 characters', { ...ok, annotations: { 'com.example.a': 'x'.repeat(1025) } }, 'body.annotations["com.example.a"]'],
+    ['an annotation value that is a number', { ...ok, annotations: { 'com.example.a': 1 } }, 'body.annotations["com.example.a"]'],
+    ['33 annotations', { ...ok, annotations: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`com.example.k${i}`, 'v'])) }, 'body.annotations'],
+    ['annotations as an array', { ...ok, annotations: [['a', 'b']] }, 'body.annotations'],
     // tag patterns
     ['a pattern without a version group', { ...ok, tagPattern: '^(.+)-(?<platform>[^-]+)$' }, 'body.tagPattern'],
     ['a pattern that is not a regular expression', { ...ok, tagPattern: '^(?<version>[a-z' }, 'body.tagPattern'],

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
+import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { pushImage } from '../support/images.ts';
 import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
 
@@ -127,6 +128,45 @@ describe('startLocalStack', () => {
     expect(after.images.find((image) => image.platform === 'linux/amd64')?.digest).toBe(rebuilt.digest);
     const tag = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
     expect(tag.headers.get('docker-content-digest')).toBe(after.published.digest);
+  });
+
+  it('publishes the configured annotations and the org.opencontainers.image labels every image carries, created the latest one', async () => {
+    const put = await api(stack, 'PUT', '/v1/repositories/team/annotated/config', {
+      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+      annotations: { 'com.example.team': 'web', 'org.opencontainers.image.title': 'hello' },
+    });
+    expect(put.status).toBe(200);
+    const source = 'https://github.com/example/hello';
+    // Built apart, as two runners would: they agree on the source, not on the revision, title or created.
+    await pushImage(stack.registryUrl, 'team/annotated', '1.0-amd64', {
+      arch: 'amd64',
+      format: 'oci',
+      labels: { 'org.opencontainers.image.source': source, 'org.opencontainers.image.revision': 'r1', 'org.opencontainers.image.title': 'hello amd64' },
+      created: '2026-11-27T09:00:00Z',
+    });
+    await pushImage(stack.registryUrl, 'team/annotated', '1.0-arm64', {
+      arch: 'arm64',
+      format: 'oci',
+      labels: { 'org.opencontainers.image.source': source, 'org.opencontainers.image.revision': 'r2', 'org.opencontainers.image.title': 'hello arm64' },
+      created: '2026-11-27T09:30:00.5Z',
+    });
+    const published = await eventually(async () => {
+      const body = (await (await api(stack, 'GET', '/v1/repositories/team/annotated/versions/1.0')).json()) as { state: string; published?: { digest: string } };
+      return body.state === 'published' ? body : undefined;
+    }, 'version 1.0 to be published');
+
+    const response = await fetch(`${stack.registryUrl}/v2/team/annotated/manifests/1.0`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+    expect(response.status).toBe(200);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const digest = response.headers.get('docker-content-digest') ?? '';
+    expect(digest).toBe(published.published?.digest);
+    const index = expectValidIndex({ mediaType: response.headers.get('content-type') ?? '', digest, size: bytes.byteLength, bytes }) as { annotations?: unknown };
+    expect(index.annotations).toStrictEqual({
+      'com.example.team': 'web',
+      'org.opencontainers.image.created': '2026-11-27T09:30:00.5Z',
+      'org.opencontainers.image.source': source,
+      'org.opencontainers.image.title': 'hello',
+    });
   });
 
   it('keeps the registry log out of its own output', async () => {

@@ -7,7 +7,7 @@ interface ChildJson {
   mediaType?: unknown;
   digest?: unknown;
   size?: unknown;
-  platform?: { os?: unknown; architecture?: unknown; variant?: unknown; 'os.version'?: unknown };
+  platform?: { os?: unknown; architecture?: unknown; variant?: unknown; 'os.version'?: unknown; features?: unknown };
   annotations?: Record<string, unknown>;
 }
 
@@ -16,7 +16,10 @@ interface ChildJson {
  * go-containerregistry's validate.Index): schemaVersion 2; `mediaType` equal to `raw.mediaType` and an
  * index type; every child with mediaType, sha256 digest, size and platform; no platform twice among
  * the images; every attestation pointing at an image of this index; no annotations in a Docker list;
- * digest and size those of the bytes. Returns the parsed body.
+ * digest and size those of the bytes. And what the index builder promises and ECR needs: only the
+ * top-level fields `schemaVersion`, `mediaType`, `manifests` and `annotations`, in that order (no
+ * `artifactType` or `subject`); annotations, when present, a non-empty map of strings with sorted
+ * keys; no `platform.features` (ECR refuses it, aws/containers-roadmap#2439). Returns the parsed body.
  */
 export function expectValidIndex(raw: RawManifest): { schemaVersion: number; mediaType: string; manifests: ChildJson[] } {
   expect(raw.digest, 'digest is sha256 of the bytes').toBe(computeDigest(raw.bytes));
@@ -30,6 +33,16 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
   const manifests = body['manifests'] as ChildJson[];
   const isDocker = raw.mediaType === MediaTypes.dockerManifestList;
   if (isDocker) expect(body, 'a Docker manifest list has no annotations').not.toHaveProperty('annotations');
+  const topLevel = ['schemaVersion', 'mediaType', 'manifests', 'annotations'];
+  expect(Object.keys(body), 'top-level fields, in this order').toEqual(topLevel.filter((key) => Object.hasOwn(body, key)));
+  if (Object.hasOwn(body, 'annotations')) {
+    const annotations = body['annotations'] as Record<string, unknown>;
+    expect(typeof annotations === 'object' && annotations !== null && !Array.isArray(annotations), 'annotations is a map').toBe(true);
+    const keys = Object.keys(annotations);
+    expect(keys.length, 'annotations is written only when there are some').toBeGreaterThan(0);
+    expect(keys, 'annotation keys sorted').toEqual([...keys].sort());
+    for (const key of keys) expect(typeof annotations[key], `annotations["${key}"] is a string`).toBe('string');
+  }
 
   const imageDigests = new Set<string>();
   const platforms = new Set<string>();
@@ -41,6 +54,7 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
     expect(Number.isSafeInteger(child.size) && (child.size as number) >= 0, `${where}.size is a byte count`).toBe(true);
     expect(child.platform, `${where}.platform`).toBeTypeOf('object');
     expect(typeof child.platform?.os === 'string' && typeof child.platform.architecture === 'string', `${where}.platform has os and architecture`).toBe(true);
+    expect(child.platform, `${where}.platform has no features (ECR refuses it)`).not.toHaveProperty('features');
     if (isDocker) expect(child, `${where} of a Docker manifest list has no annotations`).not.toHaveProperty('annotations');
     const isAttestation =
       child.annotations?.[Annotations.referenceType] === Annotations.attestationManifest ||

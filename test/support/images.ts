@@ -30,6 +30,10 @@ export interface ImageOptions {
   readonly label?: string;
   /** What the config claims instead of the real platform (a cross-compiled image labelled with the build host's arch). */
   readonly configPlatform?: ImagePlatform;
+  /** More config labels (`org.opencontainers.image.source`…), as `docker build --label` or metadata-action set them. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The config's `created` time (default {@link IMAGE_CREATED}). */
+  readonly created?: string;
 }
 
 export interface Blob extends PushedContent {
@@ -59,7 +63,9 @@ const FORMAT_TYPES = {
   },
 } as const;
 
-const CREATED = '2000-01-01T00:00:00Z';
+/** The `created` time of every test image unless one is given: fixed, so the bytes are too. */
+export const IMAGE_CREATED = '2000-01-01T00:00:00Z';
+const CREATED = IMAGE_CREATED;
 
 interface Layer {
   readonly gzipped: Uint8Array;
@@ -103,11 +109,11 @@ export function buildImage(options: ImageOptions): BuiltImage {
     types.config,
     encodeJson({
       ...platformJson(platform),
-      created: CREATED,
+      created: options.created ?? CREATED,
       config: {
         Cmd: ['/bin/sh'],
         Env: ['PATH=/bin'],
-        Labels: options.label === undefined ? {} : { 'org.example.build': options.label },
+        Labels: { ...(options.label === undefined ? {} : { 'org.example.build': options.label }), ...options.labels },
       },
       rootfs: { type: 'layers', diff_ids: [diffId] },
       history: [{ created: CREATED, created_by: 'test/support/images.ts: busybox-static' }],

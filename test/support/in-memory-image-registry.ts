@@ -19,6 +19,10 @@ export interface AddImageOptions {
   readonly label?: string;
   /** Replaces the whole config body (e.g. one without `os`/`architecture`). */
   readonly config?: Record<string, unknown>;
+  /** More config labels (`org.opencontainers.image.source`…), beside `org.example.build`. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The config's `created` time; none when left out. */
+  readonly created?: string;
 }
 
 export interface TestImage {
@@ -178,7 +182,8 @@ export class InMemoryImageRegistry implements ImageRegistry {
     const label = options.label ?? 'build-1';
     const configBody = options.config ?? {
       ...platformToJson(platform),
-      config: { Labels: { 'org.example.build': label } },
+      ...(options.created === undefined ? {} : { created: options.created }),
+      config: { Labels: { 'org.example.build': label, ...options.labels } },
       rootfs: { type: 'layers', diff_ids: [computeDigest(new TextEncoder().encode(`layer ${label}`))] },
     };
     const config = this.storeBlob(repository, configBody);

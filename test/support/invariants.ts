@@ -1,6 +1,7 @@
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
+import { readImageConfigMetadata } from '../../src/core/image-config-metadata.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Annotations, isIndexMediaType } from '../../src/core/media-types.ts';
 import { formatPlatform, isUnknownPlatform, normalisePlatform, platformFromJson, type Platform } from '../../src/core/platform.ts';
 import type { VersionStore } from '../../src/core/ports.ts';
@@ -110,12 +111,17 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
   if (root.status !== 200) return [];
   const body = parseJson(root.raw);
   const base = { tag, sourceDigest: root.raw.digest, pushedAt: '' };
+  // What the index inherits: the config's org.opencontainers.image labels and created time.
+  const inherited = async (manifest: Record<string, unknown>) => {
+    const { labels, created } = readImageConfigMetadata(await getJsonBlob(registryUrl, repository, (manifest['config'] as { digest: string }).digest));
+    return { ...(labels === undefined ? {} : { labels }), ...(created === undefined ? {} : { created }) };
+  };
   if (!isIndexMediaType(root.raw.mediaType)) {
     const config = (body['config'] as { digest: string }).digest;
     const platform = platformFromJson(await getJsonBlob(registryUrl, repository, config));
     if (platform === undefined || isUnknownPlatform(platform)) return [];
     const normal = normalisePlatform(platform);
-    return [{ ...base, key: formatPlatform(normal), platform: normal, digest: root.raw.digest, mediaType: root.raw.mediaType, size: root.raw.size, attestations: [] }];
+    return [{ ...base, key: formatPlatform(normal), platform: normal, digest: root.raw.digest, mediaType: root.raw.mediaType, size: root.raw.size, attestations: [], ...(await inherited(body)) }];
   }
   const children = (body['manifests'] ?? []) as Array<Descriptor & { platform?: unknown }>;
   const isAttestation = (child: { annotations?: Readonly<Record<string, string>>; platform?: unknown }): boolean =>
@@ -130,7 +136,7 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
     const attestations = children
       .filter((c) => isAttestation(c) && c.annotations?.[Annotations.referenceDigest] === child.digest)
       .map(({ platform: _ignored, ...descriptor }) => descriptor as Descriptor);
-    images.push({ ...base, key: formatPlatform(platform), platform, digest: stored.raw.digest, mediaType: stored.raw.mediaType, size: stored.raw.size, attestations });
+    images.push({ ...base, key: formatPlatform(platform), platform, digest: stored.raw.digest, mediaType: stored.raw.mediaType, size: stored.raw.size, attestations, ...(await inherited(parseJson(stored.raw))) });
   }
   return images;
 }
@@ -181,7 +187,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
 
     complete++;
     if (input.expectIncomplete?.includes(version)) fail(`${version} was expected to be incomplete but all its platforms are there`);
-    const expected = buildIndex(selectIndexImages(config, now), config.indexMediaType).manifest;
+    const expected = buildIndex(selectIndexImages(config, now), config.indexMediaType, config.annotations).manifest;
     currentIndexes.add(expected.digest);
     for (const tag of targets) {
       const served = await getManifest(registryUrl, repository, tag);

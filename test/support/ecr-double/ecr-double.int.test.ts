@@ -12,8 +12,10 @@ import {
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { computeDigest } from '../../../src/core/digest.ts';
+import { buildIndex } from '../../../src/core/index-builder.ts';
 import { MediaTypes } from '../../../src/core/media-types.ts';
-import { encodeJson, pushImage, type BuiltImage } from '../images.ts';
+import { expectValidIndex } from '../expect-valid-index.ts';
+import { encodeJson, IMAGE_CREATED, pushImage, type BuiltImage } from '../images.ts';
 import { startEcrDouble, type EcrDouble } from './ecr-double.ts';
 
 // The double itself, through the raw SDK: it must answer as ECR documents, or adapter tests against
@@ -84,6 +86,43 @@ describe('ECR double: PutImage', () => {
     const error = await putError({ repositoryName: repository, imageTag: 'x', imageManifest: indexText([foreign]) });
     expect(error).toBeInstanceOf(ReferencedImagesNotFoundException);
     expect((error as Error).message).toContain(`Images with digests '[${foreign.digest}]'`);
+  });
+
+  it('refuses a list or an index whose child carries platform.features (aws/containers-roadmap#2439), and takes it without', async () => {
+    const repository = newRepository();
+    const image = await pushImage(registryUrl, repository, 'a', { arch: 'amd64', format: 'docker' });
+    for (const mediaType of [MediaTypes.dockerManifestList, MediaTypes.ociIndex]) {
+      const list = (platform: Record<string, unknown>) =>
+        JSON.stringify({ schemaVersion: 2, mediaType, manifests: [{ mediaType: image.mediaType, digest: image.digest, size: image.size, platform }] });
+      const error = await putError({ repositoryName: repository, imageTag: 'f', imageManifest: list({ architecture: 'amd64', os: 'linux', features: ['sse4'] }) });
+      expect(error, mediaType).toBeInstanceOf(InvalidParameterException);
+      expect((error as Error).message).toContain('platform.features');
+      expect(await putError({ repositoryName: repository, imageTag: `ok-${mediaType.length}`, imageManifest: list({ architecture: 'amd64', os: 'linux' }) })).toBeUndefined();
+    }
+  });
+
+  it('takes the OCI index manifest-assembler builds with annotations', async () => {
+    const repository = newRepository();
+    const amd64 = await pushImage(registryUrl, repository, 'a', { arch: 'amd64', format: 'oci', labels: { 'org.opencontainers.image.source': 'https://x' } });
+    const arm64 = await pushImage(registryUrl, repository, 'b', { arch: 'arm64', format: 'oci', labels: { 'org.opencontainers.image.source': 'https://x' } });
+    const recorded = [amd64, arm64].map((image) => ({
+      key: `linux/${image.platform.architecture}`,
+      platform: image.platform,
+      digest: image.digest,
+      mediaType: image.mediaType,
+      size: image.size,
+      tag: 'x',
+      sourceDigest: image.digest,
+      pushedAt: '',
+      attestations: [],
+      labels: { 'org.opencontainers.image.source': 'https://x' },
+      created: IMAGE_CREATED,
+    }));
+    const { manifest } = buildIndex(recorded, 'auto', { 'com.example.team': 'web' });
+    expectValidIndex(manifest);
+    expect(new TextDecoder().decode(manifest.bytes)).toContain('"annotations":{"com.example.team":"web"');
+    const put = await client.send(new PutImageCommand({ repositoryName: repository, imageTag: '1.0', imageManifest: new TextDecoder().decode(manifest.bytes), imageDigest: manifest.digest }));
+    expect(put.image?.imageId?.imageDigest).toBe(manifest.digest);
   });
 
   it('answers ImageAlreadyExistsException for the same manifest and tag, in any repository', async () => {

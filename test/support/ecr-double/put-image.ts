@@ -12,8 +12,9 @@ const INVALID_JSON = "Invalid parameter at 'ImageManifest' failed to satisfy con
  * characters), JSON and media type (a manifest without `mediaType` needs `imageManifestMediaType`,
  * else ECR's misleading "Invalid JSON syntax"), `imageDigest` against the digest of the UTF-8 bytes,
  * the tag (same digest: ImageAlreadyExists; another digest in an immutable repository:
- * ImageTagAlreadyExists), children of an index in the same repository (ReferencedImagesNotFound);
- * then the bytes go to the registry under the tag (or by digest when untagged).
+ * ImageTagAlreadyExists), fields of an index that ECR refuses (`platform.features`), children of an
+ * index in the same repository (ReferencedImagesNotFound); then the bytes go to the registry under
+ * the tag (or by digest when untagged).
  */
 export async function putImage(state: DoubleState, input: Input): Promise<unknown> {
   const repository = requireRepository(state, input['repositoryName']);
@@ -33,7 +34,10 @@ export async function putImage(state: DoubleState, input: Input): Promise<unknow
   }
   const tag = typeof input['imageTag'] === 'string' ? input['imageTag'] : undefined;
   await checkTag(state, repository, digest, tag);
-  if (isIndexMediaType(mediaType)) await checkChildren(state, repository, text);
+  if (isIndexMediaType(mediaType)) {
+    checkRefusedIndexFields(text);
+    await checkChildren(state, repository, text);
+  }
 
   const response = await state.registry.putManifest(repository, tag ?? digest, bytes, mediaType);
   if (response.status !== 201) {
@@ -87,6 +91,23 @@ async function checkTag(state: DoubleState, repository: string, digest: string, 
       'ImageTagAlreadyExistsException',
       `The image tag '${String(tag)}' already exists in the '${repository}' repository and cannot be overwritten because the repository is immutable.`,
     );
+  }
+}
+
+/**
+ * ECR refuses a manifest list whose children carry `platform.features` (the CPU features field the
+ * Docker list schema defines and the OCI index reserves): aws/containers-roadmap#2439. The issue
+ * does not quote ECR's message; this one says what was refused.
+ */
+function checkRefusedIndexFields(text: string): void {
+  const index = JSON.parse(text) as { manifests?: Array<{ digest?: unknown; platform?: Record<string, unknown> }> };
+  for (const child of index.manifests ?? []) {
+    if (child.platform !== undefined && Object.hasOwn(child.platform, 'features')) {
+      throw new EcrException(
+        'InvalidParameterException',
+        `Invalid parameter at 'imageManifest' failed to satisfy constraint: 'platform.features is not supported' (child ${String(child.digest)})`,
+      );
+    }
   }
 }
 

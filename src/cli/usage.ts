@@ -1,5 +1,7 @@
 /** The help text of the command line and of each command (printed by `--help`, and after a usage error). */
 
+import { WAIT_HELP } from './commands/wait-command.ts';
+
 const CONNECTION = `Connection options (every command but start):
   --api <url>      the API (default: $MANIFEST_ASSEMBLER_API, else http://127.0.0.1:8080)
   --token <token>  bearer token for the local API (default: the api-token file in $DATA_DIR, else .local)
@@ -26,12 +28,13 @@ Commands:
   publish <repository>:<version>          publish a version now
   reconcile [<repository>]                repair what missed events left behind, and find moved tags
   backfill <repository> [--dry-run]       publish the versions already in the registry
+  wait <repository>:<version>             wait until a version is published (for CI; exit 3 on --timeout)
 
 Run 'manifest-assembler <command> --help' for a command's options.
 
 ${CONNECTION}
 
-Exit status: 0 done, 1 the request failed, 2 bad usage.`,
+Exit status: 0 done, 1 the request failed, 2 bad usage (wait: 3 timed out).`,
 
   start: `Usage: manifest-assembler start
 
@@ -145,6 +148,10 @@ is refused.
 
 Options:
   --allow-partial   publish with the platforms that are there
+
+${CONNECTION}`,
+
+  wait: `${WAIT_HELP}
 
 ${CONNECTION}`,
 } as const;

@@ -7,6 +7,7 @@ import { jsonResponse } from './problem.ts';
 import { backfillRepository, planBackfill } from '../core/backfill.ts';
 import { reconcileAll } from '../core/reconcile-all.ts';
 import { reconcileRepository } from '../core/reconcile.ts';
+import { republishRepository } from '../core/republish-repository.ts';
 import {
   backfillBodySchema,
   listVersionsQuerySchema,
@@ -79,6 +80,12 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
     }
     case 'backfill': {
       const body = parseWith(backfillBodySchema, request.body ?? {}, 'body');
+      if (body.republish === true) {
+        const config = await store.getRepositoryConfig(repository);
+        if (config === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+        const options = { dryRun: body.dryRun === true, cursor: body.cursor ?? null, deadline: deps.clock.now() + API_WORK_BUDGET_MS };
+        return jsonResponse(200, await republishRepository(deps, repository, config, options));
+      }
       if (body.dryRun === true) {
         const plan = await planBackfill(deps, repository);
         if (plan === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });

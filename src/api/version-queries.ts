@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, ErrorCodes, NotFoundError } from '../core/errors.ts';
 import type { Dependencies } from '../core/ports.ts';
-import { publishVersion } from '../core/publish-version.ts';
+import { reapplyConfig } from '../core/reapply-config.ts';
 import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
 import { jsonResponse, problemResponse } from './problem.ts';
 
@@ -26,7 +26,10 @@ export async function listVersionStatuses(
   return { versions, cursor: page.cursor };
 }
 
-/** POST …/publish: publishes now if complete (or partially when allowed) and answers with the status. */
+/**
+ * POST …/publish: publishes now if complete (or partially when allowed) and answers with the status.
+ * A version published already gets the current config re-applied: republished only if that changes the index.
+ */
 export async function publishNow(deps: Dependencies, repository: string, version: string, allowPartial: boolean): Promise<APIGatewayProxyStructuredResultV2> {
   const record = await deps.store.getVersion(repository, version);
   if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
@@ -34,7 +37,7 @@ export async function publishNow(deps: Dependencies, repository: string, version
     throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
   }
   // API Gateway answers within 30 s: wait for another publisher 20 s at most, then 503 (retry).
-  const outcome = await publishVersion(deps, repository, version, { revision: record.revision, allowPartial, waitForLeaseMs: 20_000 });
+  const { outcome } = await reapplyConfig(deps, repository, version, { allowPartial, waitForLeaseMs: 20_000 });
   const status = await getVersionStatus(deps, repository, version);
   switch (outcome.kind) {
     case 'published':

@@ -43,7 +43,7 @@ export type Command =
   | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean }
   /** Without a repository: one pass over every configured repository. */
   | { readonly name: 'reconcile'; readonly repository?: string; readonly json: boolean }
-  | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean }
+  | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean; readonly republish?: boolean }
   | ({ readonly name: 'wait' } & WaitOptions);
 
 /** What the command line asks for: a help text to print, or a command to run. */
@@ -83,7 +83,7 @@ const REPOS_OPTIONS = { ...GLOBAL_OPTIONS, json: { type: 'boolean' } } as const 
 const PUBLISH_OPTIONS = { ...GLOBAL_OPTIONS, 'allow-partial': { type: 'boolean' } } as const satisfies Options;
 const START_OPTIONS = { help: GLOBAL_OPTIONS.help } as const satisfies Options;
 const RECONCILE_OPTIONS = REPOS_OPTIONS;
-const BACKFILL_OPTIONS = { ...REPOS_OPTIONS, 'dry-run': { type: 'boolean' } } as const satisfies Options;
+const BACKFILL_OPTIONS = { ...REPOS_OPTIONS, 'dry-run': { type: 'boolean' }, republish: { type: 'boolean' } } as const satisfies Options;
 const WAIT_COMMAND_OPTIONS = { ...GLOBAL_OPTIONS, ...WAIT_OPTIONS } as const satisfies Options;
 
 // Every option of every command, with one type each: only used to find the command words.
@@ -251,7 +251,13 @@ function parseBackfill(argv: readonly string[]): ParsedCommandLine {
   const repository = repositoryArgument(positionals, 1, usage);
   return {
     kind: 'run',
-    command: { name: 'backfill', repository, dryRun: values['dry-run'] === true, json: values.json === true },
+    command: {
+      name: 'backfill',
+      repository,
+      dryRun: values['dry-run'] === true,
+      json: values.json === true,
+      ...(values.republish === true ? { republish: true } : {}),
+    },
     global: globals(values, usage),
   };
 }

@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../core/errors.ts';
 import type { Dependencies } from '../core/ports.ts';
 import { normaliseRepositoryConfig } from '../core/repository-config.ts';
 import type { Route } from './routes.ts';
+import { openApiDocument } from './openapi.ts';
 import { jsonResponse } from './problem.ts';
 import { backfillRepository, planBackfill } from '../core/backfill.ts';
 import { reconcileAll } from '../core/reconcile-all.ts';
@@ -36,6 +37,7 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
   const { route } = request;
   const { store } = deps;
   if (route.name === 'health') return jsonResponse(200, { status: 'ok' });
+  if (route.name === 'openapi') return jsonResponse(200, openApiDocument());
   if (route.name === 'reconcile-all') {
     parseWith(reconcileAllBodySchema, request.body ?? {}, 'body');
     // An HTTP request must answer within API Gateway's 30 s: the pass stops in time and resumes next call.

@@ -170,7 +170,7 @@ describe('wait', () => {
       ['failed', { error: 'registry unavailable' }, 'team/hello:2.7 failed to publish: registry unavailable'],
       ['stale', {}, "team/hello:2.7 is stale: still missing linux/arm64 after the repository's staleAfter"],
     ])('exits 1 with the reason when the version is %s', async (state, extra, reason) => {
-      const images = state === 'stale' ? { 'linux/amd64': 'a' } : { 'linux/amd64': 'a', 'linux/arm64': 'b' };
+      const images: Record<string, string> = state === 'stale' ? { 'linux/amd64': 'a' } : { 'linux/amd64': 'a', 'linux/arm64': 'b' };
       const status = versionStatus('2.7', state, images, extra);
       setVersion(status);
       const result = await run(['wait', 'team/hello:2.7', '--token', TOKEN], virtualClock());

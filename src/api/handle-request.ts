@@ -4,7 +4,6 @@ import type { Dependencies } from '../core/ports.ts';
 import { normaliseRepositoryConfig } from '../core/repository-config.ts';
 import { compileTagPattern } from '../core/tag-pattern.ts';
 import type { Route } from './routes.ts';
-import { openApiDocument } from './openapi.ts';
 import { jsonResponse } from './problem.ts';
 import { backfillRepository, planBackfill } from '../core/backfill.ts';
 import { reconcileAll } from '../core/reconcile-all.ts';
@@ -38,7 +37,11 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
   const { route } = request;
   const { store } = deps;
   if (route.name === 'health') return jsonResponse(200, { status: 'ok' });
-  if (route.name === 'openapi') return jsonResponse(200, openApiDocument());
+  if (route.name === 'openapi') {
+    // Generated on first request, from a chunk loaded only then: no cold start pays for the generator.
+    const { openApiDocument } = await import('./openapi.ts');
+    return jsonResponse(200, openApiDocument());
+  }
   if (route.name === 'reconcile-all') {
     parseWith(reconcileAllBodySchema, request.body ?? {}, 'body');
     // An HTTP request must answer within API Gateway's 30 s: the pass stops in time and resumes next call.

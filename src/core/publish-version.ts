@@ -189,7 +189,7 @@ async function publishHeldRevision(
 }
 
 /** Whether the record's current revision is published exactly as this index, tags and missing platforms. */
-function isPublishedAs(record: VersionRecord, digest: string, tags: readonly string[], missing: readonly string[]): boolean {
+export function isPublishedAs(record: VersionRecord, digest: string, tags: readonly string[], missing: readonly string[]): boolean {
   const { published } = record;
   if (published?.revision !== record.revision || published.digest !== digest) return false;
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item) => b.includes(item));

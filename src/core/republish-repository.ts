@@ -3,6 +3,7 @@ import { buildIndex } from './index-builder.ts';
 import { parseManifest } from './manifest.ts';
 import { formatPlatform, isUnknownPlatform } from './platform.ts';
 import type { Dependencies } from './ports.ts';
+import { isPublishedAs } from './publish-version.ts';
 import { movedPerArchTags, reapplyConfig } from './reapply-config.ts';
 import { activeError, missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -125,11 +126,7 @@ async function planReapply(deps: Dependencies, config: RepositoryConfig, record:
   if ((missing.length > 0 && !partial) || images.length === 0) return { kind: 'waiting', missing };
   const { manifest } = buildIndex(images, config.indexMediaType);
   const tags = config.targetTags.map((template) => formatTargetTag(template, version));
-  const published = record.published;
-  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item) => b.includes(item));
-  if (published?.revision === record.revision && published.digest === manifest.digest && same(published.tags, tags) && same(published.missingPlatforms ?? [], missing)) {
-    return { kind: 'unchanged' };
-  }
+  if (isPublishedAs(record, manifest.digest, tags, missing)) return { kind: 'unchanged' };
   return { kind: 'changed', change: describeChange(version, from, manifest.digest, before, images.map((i) => i.key), []) };
 }
 

@@ -60,7 +60,8 @@ export async function republishRepository(deps: Dependencies, repository: string
   };
   let cursor = options.cursor ?? undefined;
   do {
-    const page = await deps.store.listVersions(repository, { limit: options.pageSize ?? 25, cursor });
+    // Small pages: the deadline is checked between pages, and a page cannot be left half done.
+    const page = await deps.store.listVersions(repository, { limit: options.pageSize ?? 10, cursor });
     for (const record of page.versions) {
       report.versionsChecked++;
       try {
@@ -88,13 +89,15 @@ type Entry =
 async function republishOne(deps: Dependencies, record: VersionRecord): Promise<Entry> {
   const { repository, version } = record;
   const allowPartial = (record.published?.missingPlatforms?.length ?? 0) > 0;
-  const { outcome, rerecorded } = await reapplyConfig(deps, repository, version, { allowPartial });
+  // A version another worker is publishing is listed as a failure (run again) rather than waited for.
+  const { outcome, rerecorded } = await reapplyConfig(deps, repository, version, { allowPartial, waitForLeaseMs: REPUBLISH_LEASE_WAIT_MS });
+  if (outcome.kind === 'up-to-date' && rerecorded.length > 0 && outcome.digest !== undefined && outcome.digest !== record.published?.digest) {
+    // Recording the moved per-arch tags published the version already.
+    return { kind: 'changed', change: await describePublished(deps, record, outcome.digest, rerecorded) };
+  }
   switch (outcome.kind) {
-    case 'published': {
-      const before = record.published === undefined ? [] : await indexPlatforms(deps, repository, record.published.digest);
-      const after = await indexPlatforms(deps, repository, outcome.digest);
-      return { kind: 'changed', change: describeChange(version, record.published?.digest ?? null, outcome.digest, before, after, rerecorded) };
-    }
+    case 'published':
+      return { kind: 'changed', change: await describePublished(deps, record, outcome.digest, rerecorded) };
     case 'up-to-date':
     case 'handed-over':
       return { kind: 'unchanged' };
@@ -107,6 +110,16 @@ async function republishOne(deps: Dependencies, record: VersionRecord): Promise<
     case 'not-found':
       throw new Error(`${repository}:${version} disappeared while republishing`);
   }
+}
+
+const REPUBLISH_LEASE_WAIT_MS = 5_000;
+
+/** The change from the index a record had published to `digest`, from both indexes as the registry holds them. */
+async function describePublished(deps: Dependencies, record: VersionRecord, digest: string, movedTags: readonly string[]): Promise<ReapplyChange> {
+  const from = record.published?.digest ?? null;
+  const before = from === null ? [] : await indexPlatforms(deps, record.repository, from);
+  const after = await indexPlatforms(deps, record.repository, digest);
+  return describeChange(record.version, from, digest, before, after, movedTags);
 }
 
 /** What {@link republishOne} would do, from reads only. */

@@ -77,6 +77,23 @@ describe('republishRepository', () => {
     expect(w.registry.manifestAt(repo, '1.0')?.digest).toBe(before['1.0']);
   });
 
+  it('records a per-arch tag moved without its event, and reports the version with the tag (dry run: to be read first)', async () => {
+    const { w, before } = await history();
+    const original = config();
+    await w.store.putRepositoryConfig(repo, original);
+    w.registry.addImage(repo, { platform: 'linux/arm64', tag: '1.0-arm64', label: 'rebuild' });
+
+    const plan = await republishRepository(w.deps, repo, original, { dryRun: true });
+    expect(plan.changed).toEqual([{ version: '1.0', from: before['1.0'], to: null, platformsAdded: [], platformsRemoved: [], movedTags: ['1.0-arm64'] }]);
+    expect(w.registry.puts).toEqual([]);
+
+    const report = await republishRepository(w.deps, repo, original);
+    const now = w.registry.manifestAt(repo, '1.0')?.digest;
+    expect(now).not.toBe(before['1.0']);
+    expect(report.changed).toEqual([{ version: '1.0', from: before['1.0'], to: now, platformsAdded: [], platformsRemoved: [], movedTags: ['1.0-arm64'] }]);
+    expect(report).toMatchObject({ unchanged: 1, waiting: [{ version: '1.2', missingPlatforms: ['linux/arm64'] }] });
+  });
+
   it('goes page by page and resumes from the cursor', async () => {
     const { w, current } = await history();
     const first = await republishRepository(w.deps, repo, current, { pageSize: 1, maxVersions: 2 });

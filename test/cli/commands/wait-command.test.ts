@@ -226,6 +226,21 @@ describe('wait', () => {
       expect(refused.stderr).toContain('a valid bearer token is required');
     });
 
+    it('signs every poll with SigV4 for an API behind IAM, as on AWS', async () => {
+      await api.close();
+      api = await FakeApiServer.start();
+      setVersion(versionStatus('2.7', 'waiting', { 'linux/amd64': 'a' }));
+      const clock = virtualClock([() => setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: PUBLISHED }))]);
+      const result = await run(['wait', 'team/hello:2.7', '--sigv4', '--region', 'eu-west-1'], clock, {
+        credentials: () => async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }),
+      });
+      expect(result.code).toBe(0);
+      expect(versionRequests()).toHaveLength(2);
+      for (const request of versionRequests()) {
+        expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, /);
+      }
+    });
+
     it('exits 2 for bad usage without sending anything', async () => {
       const result = await run(['wait', 'team/hello', '--token', TOKEN], virtualClock());
       expect(result.code).toBe(2);

@@ -25,7 +25,7 @@ Commands:
   config delete <repository>              remove a repository's config (its version records stay)
   repos                                   list the configured repositories
   status <repository>[:<version>]         show one version, or every version of a repository
-  publish <repository>:<version>          publish a version now
+  publish <repository>:<version>          publish a version now (or re-apply the current config to it)
   reconcile [<repository>]                repair what missed events left behind, and find moved tags
   backfill <repository> [--dry-run]       publish the versions already in the registry
            [--republish]                  (or re-apply the current config to every published version)

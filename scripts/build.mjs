@@ -35,6 +35,35 @@ const dynamicRequireMarker = 'Dynamic require of';
 const createRequireBanner =
   "import { createRequire as __maCreateRequire } from 'node:module'; const require = __maCreateRequire(import.meta.url);";
 
+/**
+ * The api function serves GET /v1/openapi.json, generated from the zod schemas by src/api/openapi.ts.
+ * In a Lambda bundle that file is replaced by the document it generates, computed here at build
+ * time: the generator and zod's JSON Schema converter would otherwise land on the cold path (esbuild
+ * splits by file, and the converter sits in the zod core every cold start loads). The local runner
+ * (tsx, no build) runs the generator itself on the first request; a test compares the two.
+ */
+const openApiAtBuildTime = {
+  name: 'openapi-at-build-time',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]src[\\/]api[\\/]openapi\.ts$/ }, async () => ({
+      contents: `const document = ${JSON.stringify(await generatedOpenApiDocument())};\nexport function openApiDocument() { return document; }\n`,
+      loader: 'js',
+    }));
+  },
+};
+
+let openApiDocument;
+/** Bundles the generator on its own, imports it from memory and runs it (once per build process). */
+function generatedOpenApiDocument() {
+  openApiDocument ??= (async () => {
+    const generator = await build({ entryPoints: [join(root, 'src/api/openapi.ts')], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent' });
+    const code = Buffer.from(generator.outputFiles[0].text).toString('base64');
+    const module = await import(`data:text/javascript;base64,${code}`);
+    return module.buildOpenApiDocument();
+  })();
+  return openApiDocument;
+}
+
 /** esbuild options shared by every function (see local-stack-facts §6 for why ESM + minify). */
 export function buildOptions(fn, banner) {
   return {
@@ -55,6 +84,7 @@ export function buildOptions(fn, banner) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'silent',
+    plugins: [openApiAtBuildTime],
     ...(banner ? { banner: { js: banner } } : {}),
   };
 }

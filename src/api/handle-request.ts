@@ -8,6 +8,7 @@ import { jsonResponse } from './problem.ts';
 import { backfillRepository, planBackfill } from '../core/backfill.ts';
 import { reconcileAll } from '../core/reconcile-all.ts';
 import { reconcileRepository } from '../core/reconcile.ts';
+import { republishRepository } from '../core/republish-repository.ts';
 import {
   backfillBodySchema,
   listVersionsQuerySchema,
@@ -36,6 +37,11 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
   const { route } = request;
   const { store } = deps;
   if (route.name === 'health') return jsonResponse(200, { status: 'ok' });
+  if (route.name === 'openapi') {
+    // Generated on first request, from a chunk loaded only then: no cold start pays for the generator.
+    const { openApiDocument } = await import('./openapi.ts');
+    return jsonResponse(200, openApiDocument());
+  }
   if (route.name === 'reconcile-all') {
     parseWith(reconcileAllBodySchema, request.body ?? {}, 'body');
     // An HTTP request must answer within API Gateway's 30 s: the pass stops in time and resumes next call.
@@ -80,6 +86,12 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
     }
     case 'backfill': {
       const body = parseWith(backfillBodySchema, request.body ?? {}, 'body');
+      if (body.republish === true) {
+        const config = await store.getRepositoryConfig(repository);
+        if (config === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+        const options = { dryRun: body.dryRun === true, cursor: body.cursor ?? null, deadline: deps.clock.now() + API_WORK_BUDGET_MS };
+        return jsonResponse(200, await republishRepository(deps, repository, config, options));
+      }
       if (body.dryRun === true) {
         const plan = await planBackfill(deps, repository);
         if (plan === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });

@@ -4,6 +4,7 @@
  */
 export type Route =
   | { readonly name: 'health' }
+  | { readonly name: 'openapi' }
   | { readonly name: 'list-repositories' }
   | { readonly name: 'config'; readonly repository: string }
   | { readonly name: 'list-versions'; readonly repository: string }
@@ -13,16 +14,33 @@ export type Route =
   | { readonly name: 'reconcile'; readonly repository: string }
   | { readonly name: 'backfill'; readonly repository: string };
 
+/** The methods each route answers (any other gets 405); the OpenAPI test checks the router against it. */
+export const ROUTE_METHODS = {
+  health: ['GET'],
+  openapi: ['GET'],
+  'list-repositories': ['GET'],
+  config: ['GET', 'PUT', 'DELETE'],
+  'list-versions': ['GET'],
+  version: ['GET'],
+  publish: ['POST'],
+  'reconcile-all': ['POST'],
+  reconcile: ['POST'],
+  backfill: ['POST'],
+} as const satisfies Record<Route['name'], readonly string[]>;
+
 export type RouteMatch =
   | { readonly kind: 'route'; readonly route: Route }
   | { readonly kind: 'method-not-allowed'; readonly allowed: readonly string[] }
   | { readonly kind: 'not-found' };
 
 const REPOSITORIES = '/v1/repositories/';
+/** Where the OpenAPI document is served; like health, it needs no token locally. */
+export const OPENAPI_PATH = '/v1/openapi.json';
 
 export function matchRoute(method: string, rawPath: string): RouteMatch {
   const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
   if (path === '/v1/health') return only(method, ['GET'], { name: 'health' });
+  if (path === OPENAPI_PATH) return only(method, ['GET'], { name: 'openapi' });
   if (path === '/v1/repositories') return only(method, ['GET'], { name: 'list-repositories' });
   if (path === '/v1/reconcile') return only(method, ['POST'], { name: 'reconcile-all' });
   if (!path.startsWith(REPOSITORIES)) return { kind: 'not-found' };

@@ -94,5 +94,7 @@ export const reconcileBodySchema = z.strictObject({ cursor: z.optional(z.nullabl
 
 export const backfillBodySchema = z.strictObject({
   dryRun: z.optional(z.boolean()),
+  /** Re-apply the current config to every version already recorded, instead of reading the registry's tags. */
+  republish: z.optional(z.boolean()),
   cursor: z.optional(z.nullable(text(1, 4096))),
 });

@@ -4,7 +4,7 @@ import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type { Dependencies } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import { floatingTemplates } from '../core/target-tags.ts';
-import { publishVersion } from '../core/publish-version.ts';
+import { reapplyConfig } from '../core/reapply-config.ts';
 import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
 import { jsonResponse, problemResponse } from './problem.ts';
 
@@ -37,7 +37,10 @@ export async function listVersionStatuses(
   return { versions, cursor: page.cursor };
 }
 
-/** POST …/publish: publishes now if complete (or partially when allowed) and answers with the status. */
+/**
+ * POST …/publish: publishes now if complete (or partially when allowed) and answers with the status.
+ * A version published already gets the current config re-applied: republished only if that changes the index.
+ */
 export async function publishNow(deps: Dependencies, repository: string, version: string, allowPartial: boolean): Promise<APIGatewayProxyStructuredResultV2> {
   const record = await deps.store.getVersion(repository, version);
   if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
@@ -45,7 +48,7 @@ export async function publishNow(deps: Dependencies, repository: string, version
     throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
   }
   // API Gateway answers within 30 s: wait for another publisher 20 s at most, then 503 (retry).
-  const outcome = await publishVersion(deps, repository, version, { revision: record.revision, allowPartial, waitForLeaseMs: 20_000 });
+  const { outcome } = await reapplyConfig(deps, repository, version, { allowPartial, waitForLeaseMs: 20_000 });
   const status = await getVersionStatus(deps, repository, version);
   switch (outcome.kind) {
     case 'published':

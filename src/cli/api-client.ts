@@ -2,7 +2,17 @@ import type { z } from 'zod';
 import type { RepositoryConfigInput } from '../core/repository-config.ts';
 import type { VersionState } from '../core/version-record.ts';
 import { ApiError, parseProblem } from './api-error.ts';
-import { BackfillPlan, BackfillRun, ReconcileReport, ReconcileReports, RepositoryConfigBody, RepositoryList, VersionPage, VersionStatus } from './api-types.ts';
+import {
+  BackfillPlan,
+  BackfillRun,
+  ReconcileReport,
+  ReconcileReports,
+  RepositoryConfigBody,
+  RepositoryList,
+  RepublishReport,
+  VersionPage,
+  VersionStatus,
+} from './api-types.ts';
 import { CliError } from './cli-error.ts';
 import type { RequestAuth } from './request-auth.ts';
 
@@ -99,6 +109,12 @@ export class ApiClient {
   /** One request of `POST …/backfill`; pass the previous answer's cursor to go on. */
   async backfill(repository: string, cursor?: string): Promise<BackfillRun> {
     return this.#json('POST', `${repositoryPath(repository)}/backfill`, BackfillRun, cursor === undefined ? {} : { cursor });
+  }
+
+  /** One request of `POST …/backfill` with `republish: true`: re-applies the config to a page of versions (or plans it). */
+  async republish(repository: string, options: { dryRun: boolean; cursor?: string }): Promise<RepublishReport> {
+    const body = { republish: true, ...(options.dryRun ? { dryRun: true } : {}), ...(options.cursor === undefined ? {} : { cursor: options.cursor }) };
+    return this.#json('POST', `${repositoryPath(repository)}/backfill`, RepublishReport, body);
   }
 
   async #json<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {

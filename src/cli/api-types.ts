@@ -140,3 +140,30 @@ export const BackfillPlan = z.looseObject({
   problems: z.array(z.looseObject({ tag: z.string(), error: z.string() })).default([]),
 });
 export type BackfillPlan = z.infer<typeof BackfillPlan>;
+
+/** What re-applying the config did (or, in a dry run, would do) to one version. */
+export const ReapplyChange = z.looseObject({
+  version: z.string(),
+  /** The index published before; null when the version had never been published. */
+  from: z.string().nullable(),
+  /** The index after; null in a dry run when moved per-arch tags must be read first. */
+  to: z.string().nullable(),
+  platformsAdded: z.array(z.string()).default([]),
+  platformsRemoved: z.array(z.string()).default([]),
+  movedTags: z.array(z.string()).default([]),
+});
+export type ReapplyChange = z.infer<typeof ReapplyChange>;
+
+/** `POST …/backfill` with `republish: true`: one page of versions with the current config re-applied. */
+export const RepublishReport = z.looseObject({
+  repository: z.string(),
+  dryRun: z.boolean().default(false),
+  versionsChecked: z.number().default(0),
+  changed: z.array(ReapplyChange).default([]),
+  unchanged: z.number().default(0),
+  waiting: z.array(z.looseObject({ version: z.string(), missingPlatforms: z.array(z.string()).default([]) })).default([]),
+  conflicts: z.array(z.looseObject({ version: z.string(), message: z.string() })).default([]),
+  failures: z.array(z.looseObject({ what: z.string(), error: z.string() })).default([]),
+  cursor: z.string().nullable().default(null),
+});
+export type RepublishReport = z.infer<typeof RepublishReport>;

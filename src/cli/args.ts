@@ -17,6 +17,7 @@ import {
   type Options,
 } from './arg-values.ts';
 import { Usages, type UsageName } from './usage.ts';
+import { readWaitOptions, WAIT_OPTIONS, type WaitOptions } from './commands/wait-command.ts';
 
 /** Options every command that talks to the API accepts. */
 export interface GlobalOptions {
@@ -43,7 +44,8 @@ export type Command =
   | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean }
   /** Without a repository: one pass over every configured repository. */
   | { readonly name: 'reconcile'; readonly repository?: string; readonly json: boolean }
-  | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean };
+  | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean; readonly republish?: boolean }
+  | ({ readonly name: 'wait' } & WaitOptions);
 
 /** What the command line asks for: a help text to print, or a command to run. */
 export type ParsedCommandLine =
@@ -83,10 +85,11 @@ const REPOS_OPTIONS = { ...GLOBAL_OPTIONS, json: { type: 'boolean' } } as const 
 const PUBLISH_OPTIONS = { ...GLOBAL_OPTIONS, 'allow-partial': { type: 'boolean' } } as const satisfies Options;
 const START_OPTIONS = { help: GLOBAL_OPTIONS.help } as const satisfies Options;
 const RECONCILE_OPTIONS = REPOS_OPTIONS;
-const BACKFILL_OPTIONS = { ...REPOS_OPTIONS, 'dry-run': { type: 'boolean' } } as const satisfies Options;
+const BACKFILL_OPTIONS = { ...REPOS_OPTIONS, 'dry-run': { type: 'boolean' }, republish: { type: 'boolean' } } as const satisfies Options;
+const WAIT_COMMAND_OPTIONS = { ...GLOBAL_OPTIONS, ...WAIT_OPTIONS } as const satisfies Options;
 
 // Every option of every command, with one type each: only used to find the command words.
-const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS, ...BACKFILL_OPTIONS } as const satisfies Options;
+const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS, ...BACKFILL_OPTIONS, ...WAIT_COMMAND_OPTIONS } as const satisfies Options;
 
 /**
  * Parses the arguments after the program name. Pure: no environment, no files. Throws
@@ -116,6 +119,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       return parseReconcile(argv);
     case 'backfill':
       return parseBackfill(argv);
+    case 'wait':
+      return parseWait(argv);
     default:
       throw new UsageError(`unknown command "${first}"`, Usages.main);
   }
@@ -249,9 +254,22 @@ function parseBackfill(argv: readonly string[]): ParsedCommandLine {
   const repository = repositoryArgument(positionals, 1, usage);
   return {
     kind: 'run',
-    command: { name: 'backfill', repository, dryRun: values['dry-run'] === true, json: values.json === true },
+    command: {
+      name: 'backfill',
+      repository,
+      dryRun: values['dry-run'] === true,
+      json: values.json === true,
+      ...(values.republish === true ? { republish: true } : {}),
+    },
     global: globals(values, usage),
   };
+}
+
+function parseWait(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.wait;
+  const { values, positionals } = parseStrict(argv, WAIT_COMMAND_OPTIONS, usage);
+  if (values.help) return help('wait');
+  return { kind: 'run', command: { name: 'wait', ...readWaitOptions(values, positionals, usage) }, global: globals(values, usage) };
 }
 
 /** The positionals, read leniently, so that options may come before the command (`--api … status x`). */
@@ -279,7 +297,7 @@ function helpTopic(words: readonly string[]): UsageName {
     if (action === 'delete') return 'configDelete';
     return 'config';
   }
-  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish' || command === 'reconcile' || command === 'backfill') {
+  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish' || command === 'reconcile' || command === 'backfill' || command === 'wait') {
     return command;
   }
   return 'main';

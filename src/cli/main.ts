@@ -10,6 +10,7 @@ import { runReconcile } from './commands/reconcile-command.ts';
 import { runRepos } from './commands/repos-command.ts';
 import { runStart, type StartLocalStack } from './commands/start-command.ts';
 import { runStatus } from './commands/status-command.ts';
+import { runWait, type WaitClock } from './commands/wait-command.ts';
 import { resolveConnection, type Connection } from './connection.ts';
 import type { Output } from './output.ts';
 
@@ -22,13 +23,15 @@ export interface CliDeps {
   readonly fetch: typeof fetch;
   readonly credentials: () => AwsCredentialIdentityProvider;
   readonly startLocalStack?: StartLocalStack;
+  /** Time for `wait`'s polling; tests pass a virtual one. */
+  readonly clock: WaitClock;
 }
 
 const PROGRAM = 'manifest-assembler';
 
 /**
  * Runs `manifest-assembler <argv…>` and returns the exit status: 0 done, 1 a failed request
- * (the problem's detail printed), 2 bad usage (the usage printed). Never throws.
+ * (the problem's detail printed), 2 bad usage (the usage printed), 3 `wait` timed out. Never throws.
  */
 export async function main(argv: readonly string[], overrides: Partial<CliDeps> = {}): Promise<number> {
   const deps: CliDeps = {
@@ -38,6 +41,7 @@ export async function main(argv: readonly string[], overrides: Partial<CliDeps> 
     stderr: (text) => process.stderr.write(text),
     fetch: globalThis.fetch,
     credentials: defaultCredentialChain,
+    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
     ...overrides,
   };
   const output: Output = { out: (text) => deps.stdout(`${text}\n`), err: (text) => deps.stderr(`${text}\n`) };
@@ -51,14 +55,14 @@ export async function main(argv: readonly string[], overrides: Partial<CliDeps> 
     if (parsed.command.name === 'start') return await runStart(deps.startLocalStack);
     connection = await resolveConnection(parsed.global, deps);
     const client = new ApiClient({ baseUrl: connection.baseUrl, auth: connection.auth, fetch: deps.fetch });
-    await runCommand(client, parsed.command, output);
+    await runCommand(client, parsed.command, output, deps.clock);
     return ExitCodes.ok;
   } catch (error) {
     return reportFailure(error, connection, output);
   }
 }
 
-async function runCommand(client: ApiClient, command: Exclude<Command, { name: 'start' }>, output: Output): Promise<void> {
+async function runCommand(client: ApiClient, command: Exclude<Command, { name: 'start' }>, output: Output, clock: WaitClock): Promise<void> {
   switch (command.name) {
     case 'config-set':
       return runConfigSet(client, command.repository, command.config, output);
@@ -76,6 +80,8 @@ async function runCommand(client: ApiClient, command: Exclude<Command, { name: '
       return runReconcile(client, command, output);
     case 'backfill':
       return runBackfill(client, command, output);
+    case 'wait':
+      return runWait(client, command, output, clock);
   }
 }
 
@@ -104,7 +110,7 @@ function reportFailure(error: unknown, connection: Connection | undefined, outpu
   }
   if (error instanceof CliError) {
     output.err(`${PROGRAM}: ${error.message}`);
-    return ExitCodes.failed;
+    return error.exitCode;
   }
   // Anything else is a bug in the CLI or the runner: the stack helps whoever reports it.
   output.err(`${PROGRAM}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

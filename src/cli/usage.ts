@@ -1,5 +1,7 @@
 /** The help text of the command line and of each command (printed by `--help`, and after a usage error). */
 
+import { WAIT_HELP } from './commands/wait-command.ts';
+
 const CONNECTION = `Connection options (every command but start):
   --api <url>      the API (default: $MANIFEST_ASSEMBLER_API, else http://127.0.0.1:8080)
   --token <token>  bearer token for the local API (default: the api-token file in $DATA_DIR, else .local)
@@ -23,15 +25,17 @@ Commands:
   config delete <repository>              remove a repository's config (its version records stay)
   repos                                   list the configured repositories
   status <repository>[:<version>]         show one version, or every version of a repository
-  publish <repository>:<version>          publish a version now
+  publish <repository>:<version>          publish a version now (or re-apply the current config to it)
   reconcile [<repository>]                repair what missed events left behind, and find moved tags
   backfill <repository> [--dry-run]       publish the versions already in the registry
+           [--republish]                  (or re-apply the current config to every published version)
+  wait <repository>:<version>             wait until a version is published (for CI; exit 3 on --timeout)
 
 Run 'manifest-assembler <command> --help' for a command's options.
 
 ${CONNECTION}
 
-Exit status: 0 done, 1 the request failed, 2 bad usage.`,
+Exit status: 0 done, 1 the request failed, 2 bad usage (wait: 3 timed out).`,
 
   start: `Usage: manifest-assembler start
 
@@ -129,15 +133,23 @@ ${REPORT_EXIT_STATUS}
 
 ${CONNECTION}`,
 
-  backfill: `Usage: manifest-assembler backfill <repository> [--dry-run] [--json]
+  backfill: `Usage: manifest-assembler backfill <repository> [--republish] [--dry-run] [--json]
 
 Assembles the versions whose per-arch images are already in the registry (pushed before the
 repository was configured, say): reads every per-arch tag, records the images, and publishes each
 version that has every required platform.
 
+With --republish: re-applies the repository's current config to every version recorded. Each
+index is rebuilt from the current config and the images its per-arch tags point at now, and put
+only where it differs from the published one (a platform removed or added, other target tags, another
+index media type). A version published partially stays partial; one missing a newly required
+platform is left as published and listed.
+
 Options:
+  --republish re-apply the current config to the versions already recorded (see above)
   --dry-run   write nothing: list each version found, its platforms, the required platforms it
-              misses, and what a backfill would do (publish, wait, or conflict)
+              misses, and what a backfill would do (publish, wait, or conflict); with --republish,
+              each version whose index would change: old → new digest, platforms added and removed
   --json      print the API's answer as JSON (the plan; or {"reports": [...]})
 
 ${REPORT_EXIT_STATUS}
@@ -147,10 +159,15 @@ ${CONNECTION}`,
   publish: `Usage: manifest-assembler publish <repository>:<version> [--allow-partial]
 
 Publishes the version now. Without --allow-partial, a version that still misses a required platform
-is refused.
+is refused. A version published already gets the current config re-applied: its index is rebuilt
+from the current config and the images its per-arch tags point at now, and put only if it differs.
 
 Options:
   --allow-partial   publish with the platforms that are there
+
+${CONNECTION}`,
+
+  wait: `${WAIT_HELP}
 
 ${CONNECTION}`,
 } as const;

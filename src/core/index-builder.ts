@@ -3,7 +3,7 @@ import type { Descriptor, RawManifest } from './descriptor.ts';
 import { computeDigest } from './digest.ts';
 import { MediaTypes } from './media-types.ts';
 import { platformToJson } from './platform.ts';
-import type { IndexMediaTypeChoice } from './repository-config.ts';
+import type { IndexMediaTypeChoice, RepositoryConfig } from './repository-config.ts';
 import type { RecordedImage } from './version-record.ts';
 
 export interface BuiltIndex {
@@ -85,4 +85,12 @@ function sortedRecord(record: Readonly<Record<string, string>>): Record<string, 
 // Code-unit order, not locale order: the bytes must not depend on the machine's locale.
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The index of a version under its repository's config: the one way src/ builds it, so the
+ * publisher, the re-apply dry run and the replication check always produce the same bytes.
+ */
+export function buildVersionIndex(images: readonly RecordedImage[], config: Pick<RepositoryConfig, 'indexMediaType' | 'annotations'>): BuiltIndex {
+  return buildIndex(images, config.indexMediaType, config.annotations);
 }

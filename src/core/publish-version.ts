@@ -1,7 +1,7 @@
 import { announceOutcome } from './announce-outcome.ts';
 import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { moveFloatingTags, type FloatingTagResult } from './floating-tags.ts';
-import { buildIndex } from './index-builder.ts';
+import { buildVersionIndex } from './index-builder.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -24,6 +24,11 @@ export interface PublishOptions {
   readonly allowPartial?: boolean;
   /** Put the index even if this revision was published already (the reconciler restoring a moved tag). */
   readonly force?: boolean;
+  /**
+   * Re-apply the current config: build the index even if this revision was published already, and
+   * put and record it only when its digest, tags or missing platforms differ from the published ones.
+   */
+  readonly onlyIfChanged?: boolean;
   /** The repository's config when the caller has just read it (saves a read). */
   readonly config?: RepositoryConfig;
   /** How long to wait for another publisher; default {@link PublishTiming.waitForLeaseMs}. */
@@ -115,7 +120,8 @@ async function publishHeldRevision(
   const { repository, version, revision } = record;
   const log = { repository, version, revision };
   if (config === undefined) return { kind: 'failed', message: `${repository} has no configuration`, retryable: false };
-  if (record.published?.revision === revision && options.force !== true) return { kind: 'up-to-date', digest: record.published.digest };
+  const reapply = options.onlyIfChanged === true;
+  if (record.published?.revision === revision && options.force !== true && !reapply) return { kind: 'up-to-date', digest: record.published.digest };
   const error = record.error;
   if (error?.kind === 'conflict') {
     if (error.contested !== undefined) {
@@ -132,7 +138,7 @@ async function publishHeldRevision(
   const images = selectIndexImages(config, record);
   if (images.length === 0) return { kind: 'waiting', missing };
 
-  const built = buildIndex(images, config.indexMediaType, config.annotations);
+  const built = buildVersionIndex(images, config);
   if (built.omittedAttestations > 0) {
     logger.warn('attestations left out: a Docker manifest list cannot carry them (set indexMediaType to oci or auto to keep them)', {
       ...log,
@@ -150,6 +156,7 @@ async function publishHeldRevision(
   }
   const { manifest } = built;
   const tags = exactTargetTags(config, version);
+  if (reapply && isPublishedAs(record, manifest.digest, tags, missing)) return { kind: 'up-to-date', digest: manifest.digest };
   // Renewed before every put attempt: a holder that stalled past its lease (a slow registry, a long
   // Retry-After) learns it lost the lease before it puts, so it cannot land an index after its successor's.
   const renewLease = async (): Promise<void> => {
@@ -199,6 +206,14 @@ async function publishHeldRevision(
   const moved = floating.filter((f) => f.outcome === 'moved').map((f) => f.tag);
   logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, floating: moved, platforms: images.map((i) => i.key) });
   return { kind: 'published', digest: manifest.digest, revision, tags };
+}
+
+/** Whether the record's current revision is published exactly as this index, tags and missing platforms. */
+export function isPublishedAs(record: VersionRecord, digest: string, tags: readonly string[], missing: readonly string[]): boolean {
+  const { published } = record;
+  if (published?.revision !== record.revision || published.digest !== digest) return false;
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item) => b.includes(item));
+  return same(published.tags, tags) && same(published.missingPlatforms ?? [], missing);
 }
 
 /** Another publisher holds the lease now (ours expired): stop without putting. */

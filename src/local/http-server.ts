@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { OPENAPI_PATH } from '../api/routes.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import { fromApiGatewayResult, toApiGatewayEvent, type ApiInvoker } from './api-gateway-event.ts';
@@ -11,9 +12,11 @@ import type { ProcessedEventIds } from './processed-event-ids.ts';
 /** The path distribution's notifications are sent to. */
 export const REGISTRY_HOOK_PATH = '/v1/hooks/registry';
 const HEALTH_PATH = '/v1/health';
+/** GET routes that need no token: health, and the API's description (nothing in either is secret). */
+const OPEN_PATHS: ReadonlySet<string> = new Set([HEALTH_PATH, OPENAPI_PATH]);
 
 export interface LocalHttpServerOptions {
-  /** Bearer token every API route but `GET /v1/health` requires. */
+  /** Bearer token every API route but `GET /v1/health` and `GET /v1/openapi.json` requires. */
   readonly apiToken: string;
   /** Bearer token the registry sends with its notifications. */
   readonly webhookSecret: string;
@@ -54,8 +57,8 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
       sendProblem(response, 404, 'Not Found', `no route for ${path}: the API is under /v1`);
       return;
     }
-    const isHealth = path === HEALTH_PATH && request.method === 'GET';
-    if (!isHealth && !hasBearerToken(request.headers, options.apiToken)) {
+    const isOpen = OPEN_PATHS.has(path) && request.method === 'GET';
+    if (!isOpen && !hasBearerToken(request.headers, options.apiToken)) {
       sendProblem(response, 401, 'Unauthorized', `this route needs Authorization: Bearer <token>${options.tokenHint ? `; the token is in ${options.tokenHint}` : ''}`, {
         'www-authenticate': 'Bearer',
       });

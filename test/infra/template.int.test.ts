@@ -242,6 +242,7 @@ describe('the packaged template', () => {
       expect(routes.map((r) => r.RouteKey).sort()).toEqual([
         'DELETE /v1/repositories/{proxy+}',
         'GET /v1/health',
+        'GET /v1/openapi.json',
         'GET /v1/repositories',
         'GET /v1/repositories/{proxy+}',
         'POST /v1/reconcile',

@@ -255,10 +255,18 @@ describe('createLocalHttpServer', () => {
       expect(await response.json()).toEqual({ status: 'ok' });
     });
 
+    it('passes GET /v1/openapi.json to the handler without a token', async () => {
+      const response = await fetch(`${h.baseUrl}/v1/openapi.json`);
+      expect(response.status).toBe(200);
+      expect(h.apiEvents.map((e) => e.rawPath)).toEqual(['/v1/openapi.json']);
+    });
+
     it.each([
       ['GET', '/v1/repositories'],
       ['PUT', '/v1/repositories/team/hello/config'],
       ['POST', '/v1/health'],
+      ['POST', '/v1/openapi.json'],
+      ['GET', '/v1/openapi.json/x'],
       ['GET', '/v1'],
     ])('answers 401 problem+json to %s %s without the token and does not call the handler', async (method, path) => {
       const response = await fetch(`${h.baseUrl}${path}`, { method });

@@ -1,7 +1,8 @@
 import type { ApiClient } from '../api-client.ts';
-import type { ReconcileReport } from '../api-types.ts';
+import type { ReconcileReport, RepublishReport } from '../api-types.ts';
 import { formatBackfillPlan } from '../format-backfill.ts';
 import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../format-reconcile.ts';
+import { formatRepublish } from '../format-republish.ts';
 import type { Output } from '../output.ts';
 import { followCursor } from './follow-cursor.ts';
 
@@ -9,6 +10,8 @@ export interface BackfillOptions {
   readonly repository: string;
   readonly dryRun: boolean;
   readonly json: boolean;
+  /** Re-apply the current config to every version recorded instead of reading the registry's tags. */
+  readonly republish?: boolean;
 }
 
 /**
@@ -18,6 +21,7 @@ export interface BackfillOptions {
  */
 export async function runBackfill(client: ApiClient, options: BackfillOptions, output: Output): Promise<void> {
   const { repository } = options;
+  if (options.republish === true) return runRepublish(client, options, output);
   if (options.dryRun) {
     const plan = await client.planBackfill(repository);
     output.out(options.json ? JSON.stringify(plan, null, 2) : formatBackfillPlan(plan));
@@ -39,4 +43,16 @@ export async function runBackfill(client: ApiClient, options: BackfillOptions, o
   }
   output.out(`\nBackfilled ${repository}: ${formatReconcileTotals(reports)}`);
   if (hasFailures(reports)) output.out('The failures listed above are tried again by the next reconcile (or run backfill again).');
+}
+
+/** `backfill --republish [--dry-run]`: every page of versions, then one table of what changed. */
+async function runRepublish(client: ApiClient, options: BackfillOptions, output: Output): Promise<void> {
+  const reports: RepublishReport[] = [];
+  await followCursor(
+    `republishing ${options.repository}`,
+    (cursor) => client.republish(options.repository, { dryRun: options.dryRun, ...(cursor === undefined ? {} : { cursor }) }),
+    (page) => page.cursor,
+    (page) => reports.push(page),
+  );
+  output.out(options.json ? JSON.stringify({ reports }, null, 2) : formatRepublish(options.repository, reports, options.dryRun));
 }

@@ -39,6 +39,11 @@ export class FakeApiServer {
   reconcileAllReports: Json[] = [];
   /** What a dry-run backfill answers with, per repository. */
   readonly backfillPlans = new Map<string, Json>();
+  /**
+   * The pages `backfill` with `republish: true` answers with, per repository (dry run or not): the
+   * cursor "i" gets the i-th, each served with the cursor of the next, the last with null.
+   */
+  readonly republishPages = new Map<string, Json[]>();
   #server: Server;
   #options: FakeApiOptions;
 
@@ -102,8 +107,12 @@ export class FakeApiServer {
         if (!(at < runs.length)) return problem(400, 'Bad Request', 'cursor: not a cursor this service returned');
         return send(200, run(at));
       }
-      if (body === undefined || !hasOnlyKeys(request.body, ['cursor', 'dryRun'])) return problem(400, 'Bad Request', 'body: only dryRun and cursor are allowed');
+      if (body === undefined || !hasOnlyKeys(request.body, ['cursor', 'dryRun', 'republish'])) return problem(400, 'Bad Request', 'body: only dryRun, republish and cursor are allowed');
       if (!this.configs.has(repository)) return problem(404, 'Not Found', `repository ${repository} has no configuration`);
+      if (body.republish === true) {
+        const pages = this.republishPages.get(repository) ?? [{ repository, versionsChecked: 0, changed: [], unchanged: 0, waiting: [], conflicts: [], failures: [] }];
+        return send(200, { ...pages[at], dryRun: body.dryRun === true, cursor: at + 1 < pages.length ? String(at + 1) : null });
+      }
       if (body.dryRun === true) return send(200, this.backfillPlans.get(repository) ?? { repository, tagsScanned: 0, versions: [], problems: [] });
       const reports = [];
       for (let i = at; i < Math.min(runs.length, at + (this.#options.backfillRunsPerRequest ?? 2)); i++) reports.push(run(i));

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import './zod-locale.ts';
 import { InvalidInputError } from '../core/errors.ts';
+import { isPlainRecord, refusedMapKeyReason } from '../core/map-keys.ts';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
@@ -20,6 +21,44 @@ export const versionSchema = z.string().check(z.regex(TAG_SYNTAX, 'a version mus
 
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
+/**
+ * A string → value map from a user (JSON body, stored config), safe for any key: zod's own
+ * `z.record` refuses an object with a `constructor` key ("expected record") and drops `__proto__`
+ * silently. Here `constructor`, `toString`… are ordinary keys and `__proto__` is refused, naming it.
+ * The result is a fresh plain object holding only own keys, in the order given.
+ */
+export function safeRecordSchema<V>(key: z.ZodMiniType<string, string>, value: z.ZodMiniType<V, unknown>) {
+  return z.pipe(
+    z.unknown(),
+    z.transform((input, ctx): Record<string, V> => {
+      if (!isPlainRecord(input)) {
+        ctx.issues.push({ code: 'invalid_type', expected: 'record', input, message: 'expected an object of key → value' });
+        return z.NEVER;
+      }
+      const output: Record<string, V> = {};
+      for (const name of Object.keys(input)) {
+        const refused = refusedMapKeyReason(name);
+        if (refused !== undefined) {
+          ctx.issues.push({ code: 'custom', message: refused, input: name, path: [name] });
+          continue;
+        }
+        const keyResult = key.safeParse(name);
+        if (!keyResult.success) {
+          for (const issue of keyResult.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, input: name, path: [name, ...issue.path] });
+          continue;
+        }
+        const valueResult = value.safeParse(input[name]);
+        if (!valueResult.success) {
+          for (const issue of valueResult.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, input: input[name], path: [name, ...issue.path] });
+          continue;
+        }
+        output[name] = valueResult.data;
+      }
+      return output;
+    }),
+  );
+}
+
 /** The body of PUT …/config (DESIGN §3): unknown fields are refused. */
 export const repositoryConfigBodySchema = z.strictObject({
   requiredPlatforms: z.array(text(0, 128)).check(z.minLength(1, 'name at least one platform'), z.maxLength(64)),
@@ -27,7 +66,7 @@ export const repositoryConfigBodySchema = z.strictObject({
   tagPattern: z.optional(text(1, 512)),
   targetTags: z.optional(z.array(text(1, 128)).check(z.minLength(1), z.maxLength(16))),
   indexMediaType: z.optional(z.enum([IndexMediaTypeChoices.auto, IndexMediaTypeChoices.oci, IndexMediaTypeChoices.docker])),
-  platformOverrides: z.optional(z.record(text(1, 128), text(0, 128))),
+  platformOverrides: z.optional(safeRecordSchema(text(1, 128), text(0, 128))),
   staleAfter: z.optional(z.nullable(text(0, 16))),
   onStale: z.optional(z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial])),
   onDrift: z.optional(z.enum([OnDriftChoices.report, OnDriftChoices.restore])),

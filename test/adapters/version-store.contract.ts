@@ -104,6 +104,14 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect(await store.getRepositoryConfig('team/hello')).toStrictEqual(CONFIG);
       });
 
+      it('keeps override keys named like Object.prototype members as ordinary keys', async () => {
+        const config: RepositoryConfig = { ...CONFIG, platformOverrides: { constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' } };
+        await store.putRepositoryConfig('hello', config);
+        const stored = await store.getRepositoryConfig('hello');
+        expect(stored).toStrictEqual(config);
+        expect(Object.keys(stored?.platformOverrides ?? {})).toStrictEqual(['constructor', 'toString', 'hasOwnProperty']);
+      });
+
       it('replaces a config on a second put', async () => {
         await store.putRepositoryConfig('hello', CONFIG);
         const second: RepositoryConfig = {

@@ -42,6 +42,11 @@ describe('parseCommandLine', () => {
         },
       },
       {
+        name: 'config set with overrides keyed constructor and toString keeps them as ordinary keys',
+        argv: ['config', 'set', 'hello', '--require=linux/amd64', '--platform-override', 'constructor=linux/arm64', '--platform-override', 'toString=linux/amd64'],
+        want: { kind: 'run', command: { name: 'config-set', repository: 'hello', config: { requiredPlatforms: ['linux/amd64'], platformOverrides: { constructor: 'linux/arm64', toString: 'linux/amd64' } } }, global: NO_GLOBALS },
+      },
+      {
         name: 'config set with only --require sends only requiredPlatforms',
         argv: ['config', 'set', 'hello', '--require=linux/amd64'],
         want: { kind: 'run', command: { name: 'config-set', repository: 'hello', config: { requiredPlatforms: ['linux/amd64'] } }, global: NO_GLOBALS },
@@ -135,6 +140,7 @@ describe('parseCommandLine', () => {
       { name: 'config set with an override without =', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', 'arm64'], message: /must be value=platform/, usage: Usages.configSet },
       { name: 'config set with an override without a platform', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', 'arm64='], message: /must be value=platform/, usage: Usages.configSet },
       { name: 'config set with one override value twice', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', 'a=linux/amd64', '--platform-override', 'a=linux/arm64'], message: /names "a" twice/, usage: Usages.configSet },
+      { name: 'config set with an override keyed __proto__', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', '__proto__=linux/arm64'], message: /--platform-override "__proto__" cannot be a key/, usage: Usages.configSet },
       { name: 'config set with an empty tag pattern', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--tag-pattern', ''], message: /--tag-pattern is empty/, usage: Usages.configSet },
       { name: 'config set with an empty target tag', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--target-tag', ''], message: /--target-tag is empty/, usage: Usages.configSet },
       { name: 'config set with a bad --on-stale', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--on-stale', 'publish'], message: /--on-stale "publish" must be wait or publish-partial/, usage: Usages.configSet },

@@ -4,17 +4,20 @@ import * as z from 'zod/mini';
 import './zod-locale.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { isPlainRecord, refusedMapKeyReason } from '../core/map-keys.ts';
+import { repositoryNameProblem } from '../core/repository-name.ts';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
 
-/** OCI / ECR repository name grammar (path components separated by '/'). */
-export const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
-export const repositoryNameSchema = z.string().check(
-  z.minLength(2, 'a repository name has 2 to 256 characters'),
-  z.maxLength(256, 'a repository name has 2 to 256 characters'),
-  z.regex(REPOSITORY_NAME, 'a repository name is lower-case path components ([a-z0-9] separated by ., _, __ or -) joined by /'),
+/** A repository name in the one grammar of src/core/repository-name.ts; the message says what is wrong. */
+export const repositoryNameSchema = z.pipe(
+  z.string(),
+  z.transform((text, ctx) => {
+    const problem = repositoryNameProblem(text);
+    if (problem === undefined) return text;
+    ctx.issues.push({ code: 'custom', message: problem, input: text });
+    return z.NEVER;
+  }),
 );
 
 export const versionSchema = z.string().check(z.regex(TAG_SYNTAX, 'a version must be a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'));

@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, ErrorCodes, NotFoundError } from '../core/errors.ts';
 import type { Dependencies } from '../core/ports.ts';
 import { publishVersion } from '../core/publish-version.ts';
+import { requireRepositoryConfig } from '../core/repository-config.ts';
 import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
 import { jsonResponse, problemResponse } from './problem.ts';
 
@@ -30,9 +31,7 @@ export async function listVersionStatuses(
 export async function publishNow(deps: Dependencies, repository: string, version: string, allowPartial: boolean): Promise<APIGatewayProxyStructuredResultV2> {
   const record = await deps.store.getVersion(repository, version);
   if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
-  if ((await deps.store.getRepositoryConfig(repository)) === undefined) {
-    throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
-  }
+  await requireRepositoryConfig(deps.store, repository);
   // API Gateway answers within 30 s: wait for another publisher 20 s at most, then 503 (retry).
   const outcome = await publishVersion(deps, repository, version, { revision: record.revision, allowPartial, waitForLeaseMs: 20_000 });
   const status = await getVersionStatus(deps, repository, version);

@@ -1,4 +1,4 @@
-import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
+import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { buildIndex } from './index-builder.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
@@ -112,7 +112,7 @@ async function publishHeldRevision(
   const { store, registry, clock, logger } = deps;
   const { repository, version, revision } = record;
   const log = { repository, version, revision };
-  if (config === undefined) return { kind: 'failed', message: `${repository} has no configuration`, retryable: false };
+  if (config === undefined) return { kind: 'failed', message: describeNoConfiguration(repository), retryable: false };
   if (record.published?.revision === revision && options.force !== true) return { kind: 'up-to-date', digest: record.published.digest };
   const error = record.error;
   if (error?.kind === 'conflict') {

@@ -1,4 +1,4 @@
-import { describeError, DomainError, ErrorCodes, isDomainError } from './errors.ts';
+import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError } from './errors.ts';
 import { planImagesChange } from './images-change.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion, type PublishOutcome } from './publish-version.ts';
@@ -47,7 +47,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   const { repository, tag } = event;
   if (tag === undefined || tag === '') return { kind: 'ignored', reason: 'no tag (a push by digest, e.g. a child of an index)' };
   const [config, ownPublish] = await Promise.all([store.getRepositoryConfig(repository), store.isPublishedTag(repository, tag, event.digest)]);
-  if (config === undefined) return { kind: 'ignored', reason: `repository ${repository} has no configuration` };
+  if (config === undefined) return { kind: 'ignored', reason: describeNoConfiguration(repository) };
   if (ownPublish) {
     return { kind: 'ignored', reason: `${repository}:${tag} is an index manifest-assembler published itself` };
   }

@@ -1,4 +1,5 @@
-import { InvalidInputError } from './errors.ts';
+import { InvalidInputError, RepositoryNotConfiguredError } from './errors.ts';
+import type { VersionStore } from './ports.ts';
 import { formatPlatform, parsePlatform, type Platform } from './platform.ts';
 import { compileTagPattern, formatTargetTag, TAG_SYNTAX } from './tag-pattern.ts';
 
@@ -90,6 +91,13 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
     onStale: input.onStale ?? 'wait',
     onDrift: input.onDrift ?? 'report',
   };
+}
+
+/** The repository's config; throws {@link RepositoryNotConfiguredError} when it has none. */
+export async function requireRepositoryConfig(store: Pick<VersionStore, 'getRepositoryConfig'>, repository: string): Promise<RepositoryConfig> {
+  const config = await store.getRepositoryConfig(repository);
+  if (config === undefined) throw new RepositoryNotConfiguredError(repository);
+  return config;
 }
 
 const DURATION = /^(\d{1,6})(s|m|h|d)$/;

@@ -23,8 +23,10 @@ function errorOf(fn: () => unknown): InvalidInputError {
 describe('parseWith', () => {
   const cases: Array<{ name: string; run: () => unknown; want?: unknown; field?: string; message?: RegExp }> = [
     { name: 'a valid name', run: () => parseWith(repositoryNameSchema, 'team/hello', 'repository'), want: 'team/hello' },
-    { name: 'a bad name', run: () => parseWith(repositoryNameSchema, 'Team', 'repository'), field: 'repository', message: /^repository: a repository name is lower-case/ },
-    { name: 'a name of 2 to 256 characters', run: () => parseWith(repositoryNameSchema, 'a', 'repository'), field: 'repository', message: /2 to 256/ },
+    { name: 'a bad name', run: () => parseWith(repositoryNameSchema, 'Team', 'repository'), field: 'repository', message: /^repository: "Team" is not a repository name: lower-case path components/ },
+    { name: 'a name of 2 to 255 characters', run: () => parseWith(repositoryNameSchema, 'a', 'repository'), field: 'repository', message: /2 to 255/ },
+    { name: 'a name of 255 characters', run: () => parseWith(repositoryNameSchema, 'a'.repeat(255), 'repository'), want: 'a'.repeat(255) },
+    { name: 'a name of 256 characters', run: () => parseWith(repositoryNameSchema, 'a'.repeat(256), 'repository'), field: 'repository', message: /^repository: a repository name has 2 to 255 characters \(this one has 256\)$/ },
     { name: 'a bad version', run: () => parseWith(versionSchema, '.x', 'version'), field: 'version', message: /^version: a version must be a valid tag/ },
     { name: 'an unknown field', run: () => parseWith(repositoryConfigBodySchema, { requiredPlatforms: ['linux/amd64'], colour: 1 }, 'body'), field: 'body.colour', message: /^body\.colour: is not a known field$/ },
     { name: 'an item of an array', run: () => parseWith(repositoryConfigBodySchema, { requiredPlatforms: ['linux/amd64', 3] }, 'body'), field: 'body.requiredPlatforms[1]' },

@@ -146,7 +146,7 @@ describe('parseCommandLine', () => {
       { name: 'config set with a bad --on-stale', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--on-stale', 'publish'], message: /--on-stale "publish" must be wait or publish-partial/, usage: Usages.configSet },
       { name: 'config set with a bad --on-drift', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--on-drift', 'fix'], message: /--on-drift "fix" must be report or restore/, usage: Usages.configSet },
       { name: 'config set with an empty --stale-after', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--stale-after='], message: /--stale-after is empty/, usage: Usages.configSet },
-      { name: 'config get with a one-letter repository', argv: ['config', 'get', 'a'], message: /2 to 256 characters/, usage: Usages.configGet },
+      { name: 'config get with a one-letter repository', argv: ['config', 'get', 'a'], message: /2 to 255 characters/, usage: Usages.configGet },
       { name: 'config set with a status option', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--json'], message: /Unknown option '--json'/, usage: Usages.configSet },
       { name: 'config get with an upper-case repository', argv: ['config', 'get', 'Team/Hello'], message: /"Team\/Hello" is not a repository name/, usage: Usages.configGet },
       { name: 'config get with .. in the repository', argv: ['config', 'get', 'team/../admin'], message: /is not a repository name/, usage: Usages.configGet },

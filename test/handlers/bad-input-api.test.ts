@@ -48,6 +48,8 @@ describe('repository names in the path', () => {
     ['an empty component', 'team//hello', 'bad'],
     ['a space', 'hel%20lo', 'bad'],
     ['a malformed escape', 'hel%ZZlo', 'bad'],
+    ['255 characters (the most)', `${'a'.repeat(127)}/${'b'.repeat(127)}`, 'ok'],
+    ['256 characters', `${'a'.repeat(128)}/${'b'.repeat(127)}`, 'bad'],
     ['257 characters', 'a'.repeat(257), 'bad'],
   ];
   for (const [method, path] of routes) {

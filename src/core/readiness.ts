@@ -1,3 +1,4 @@
+import { describeNoConfiguration } from './errors.ts';
 import { parsePlatform, satisfiesPlatform } from './platform.ts';
 import { parseDuration, type RepositoryConfig } from './repository-config.ts';
 import { VersionStates, type RecordedImage, type VersionError, type VersionRecord, type VersionState } from './version-record.ts';
@@ -28,10 +29,24 @@ export function selectIndexImages(config: RepositoryConfig, record: Pick<Version
 export function deriveState(config: RepositoryConfig | undefined, record: VersionRecord, nowMs: number): VersionState {
   const error = activeError(record);
   if (error?.kind === 'conflict') return VersionStates.conflict;
+  // No config (it was deleted): nothing will publish this version, whatever lease or error it holds,
+  // so it waits for one; an index published at this revision is still what the tags hold.
+  if (config === undefined) return record.published?.revision === record.revision ? VersionStates.published : VersionStates.waiting;
   if (missingPlatforms(config, record).length > 0) return isStale(config, record, nowMs) ? VersionStates.stale : VersionStates.waiting;
   if (record.published?.revision === record.revision) return VersionStates.published;
   if (error?.kind === 'failed') return VersionStates.failed;
   return VersionStates.publishing;
+}
+
+/**
+ * The error text a status shows: a conflict first (it needs a person), then a missing config (the
+ * reason nothing publishes the version), then the active error.
+ */
+export function describeVersionError(config: RepositoryConfig | undefined, record: VersionRecord): string | undefined {
+  const error = activeError(record);
+  if (error?.kind === 'conflict') return error.message;
+  if (config === undefined) return `${describeNoConfiguration(record.repository)}; set it again to publish this version`;
+  return error?.message;
 }
 
 /** Whether a version has been waiting for longer than the repository's `staleAfter`. */

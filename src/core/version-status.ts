@@ -1,4 +1,4 @@
-import { activeError, deriveState, missingPlatforms } from './readiness.ts';
+import { deriveState, describeVersionError, missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionRecord, VersionState } from './version-record.ts';
 
@@ -34,7 +34,7 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
       tag: image.tag,
       pushedAt: image.pushedAt,
     }));
-  const error = activeError(record)?.message ?? null;
+  const error = describeVersionError(config, record) ?? null;
   return {
     repository: record.repository,
     version: record.version,

@@ -41,7 +41,13 @@ describe('deriveState', () => {
     { name: 'conflict at this revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } }, want: 'conflict' },
     { name: 'conflict while still waiting', record: { ...record([arm64], { revision: 2 }), error: { kind: 'conflict', message: 'x', at, revision: 2 } }, want: 'conflict' },
     { name: 'conflict at an older revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 1 }, published: { ...published, revision: 3 } }, want: 'published' },
-    { name: 'no config: nothing is missing', record: complete, configured: false, want: 'publishing' },
+    // Without a config nothing will publish it (the config was deleted): waiting, never publishing.
+    { name: 'no config, complete, never published', record: complete, configured: false, want: 'waiting' },
+    { name: 'no config, complete, a publisher holds the lease', record: { ...complete, lease: { owner: 'o', until: NOW + 30_000 } }, configured: false, want: 'waiting' },
+    { name: 'no config, published at an older revision', record: { ...complete, published: { ...published, revision: 2 } }, configured: false, want: 'waiting' },
+    { name: 'no config, published at this revision (the tags hold it)', record: { ...complete, published: { ...published, revision: 3 } }, configured: false, want: 'published' },
+    { name: 'no config, failed at this revision', record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 3 } }, configured: false, want: 'waiting' },
+    { name: 'no config, conflict at this revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } }, configured: false, want: 'conflict' },
   ];
   for (const { name, record: input, configured = true, want } of cases) {
     it(name, () => expect(deriveState(configured ? config() : undefined, input, NOW)).toBe(want));

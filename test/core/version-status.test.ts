@@ -46,4 +46,20 @@ describe('toVersionStatus', () => {
   it('without a config, requires nothing', () => {
     expect(toVersionStatus(record([arm64]), undefined, NOW)).toMatchObject({ requiredPlatforms: [], missingPlatforms: [] });
   });
+
+  it('without a config (deleted), a complete version being published says it waits for one, and why', () => {
+    const leased = record([arm64, amd64], { revision: 2, lease: { owner: 'owner-1', until: NOW + 30_000 } });
+    expect(toVersionStatus(leased, undefined, NOW)).toMatchObject({
+      state: 'waiting',
+      error: 'repository hello has no configuration; set it again to publish this version',
+    });
+  });
+
+  it('without a config, a version published at its revision stays published, with the missing config noted', () => {
+    const published = { digest: digestOf('index'), mediaType: MediaTypes.ociIndex, size: 700, tags: ['2.7'], at: '2026-11-27T10:00:04.000Z', revision: 2 };
+    expect(toVersionStatus(record([arm64, amd64], { revision: 2, published }), undefined, NOW)).toMatchObject({
+      state: 'published',
+      error: 'repository hello has no configuration; set it again to publish this version',
+    });
+  });
 });

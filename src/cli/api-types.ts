@@ -58,6 +58,8 @@ export const VersionStatus = z.looseObject({
     .union([z.string(), z.looseObject({ message: z.string() }).transform((e) => e.message)])
     .nullable()
     .default(null),
+  /** Refused per-arch pushes (bad content), by tag; absent from an older API. */
+  rejected: z.array(z.looseObject({ tag: z.string(), digest: z.string(), reason: z.string(), at: z.string().optional() })).default([]),
   updatedAt: z.string().optional(),
 });
 export type VersionStatus = z.infer<typeof VersionStatus>;

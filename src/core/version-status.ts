@@ -20,6 +20,8 @@ export interface VersionStatus {
   /** `partial`: published while required platforms were missing (they are in `missingPlatforms`). */
   readonly published: { digest: string; mediaType: string; tags: readonly string[]; at: string; partial: boolean } | null;
   readonly error: string | null;
+  /** Per-arch pushes that were refused (bad content), by tag; an accepted push of the tag removes its entry. */
+  readonly rejected: ReadonlyArray<{ tag: string; digest: string; reason: string; at: string }>;
   readonly updatedAt: string;
 }
 
@@ -53,6 +55,9 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
             partial: (record.published.missingPlatforms?.length ?? 0) > 0,
           },
     error,
+    rejected: Object.values(record.rejected ?? {})
+      .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
+      .map(({ tag, digest, reason, at }) => ({ tag, digest, reason, at })),
     updatedAt: record.updatedAt,
   };
 }

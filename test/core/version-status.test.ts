@@ -28,6 +28,7 @@ describe('toVersionStatus', () => {
       ],
       published: { digest: digestOf('index'), mediaType: MediaTypes.ociIndex, tags: ['2.7'], at: '2026-11-27T10:00:04.000Z', partial: false },
       error: null,
+      rejected: [],
       updatedAt: '2026-11-27T10:00:04.000Z',
     });
   });
@@ -61,5 +62,18 @@ describe('toVersionStatus', () => {
       state: 'published',
       error: 'repository hello has no configuration; set it again to publish this version',
     });
+  });
+
+  it('lists refused pushes by tag and makes the latest the error when nothing else is wrong', () => {
+    const rejected = {
+      '2.7-x': { tag: '2.7-x', digest: digestOf('x'), reason: 'Docker schema 1 is not supported', at: '2026-11-27T10:00:01.000Z' },
+      '2.7-arm64': { tag: '2.7-arm64', digest: digestOf('bad'), reason: 'image config has no architecture', at: '2026-11-27T10:00:02.000Z' },
+    };
+    const status = toVersionStatus(record([amd64], { rejected }), config(), NOW);
+    expect(status.rejected).toEqual([rejected['2.7-arm64'], rejected['2.7-x']]);
+    expect(status.state).toBe('failed');
+    expect(status.error).toBe(
+      `push of 2.7-arm64 (${digestOf('bad')}) was refused: image config has no architecture; push a fixed image under that tag (and 1 more refused push: 2.7-x)`,
+    );
   });
 });

@@ -137,4 +137,23 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
       expect(json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'))).toMatchObject({ state: 'publishing', error: null });
     });
   });
+
+  describe('when a push is refused', () => {
+    it('shows the refusal in the status of a version whose only push was refused (not a 404)', async () => {
+      const h = makeHarness();
+      await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
+      const digest = h.registry.addImage('team/hello', { platform: 'linux/arm64', config: { os: 'linux' }, tag: '2.7-arm64' }).manifest.digest;
+      const outcome = await createOnImagePushHandler(h.deps, { timeoutEarlyInMillis: 0 })(ecrPushEvent('team/hello', digest, '2.7-arm64'), lambdaContext);
+      expect(outcome).toMatchObject({ kind: 'rejected' });
+
+      const response = await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      expect(response.statusCode).toBe(200);
+      const status = json(response);
+      expect(status).toMatchObject({ state: 'failed', images: [], missingPlatforms: ['linux/amd64', 'linux/arm64'], published: null });
+      expect(status.rejected).toEqual([{ tag: '2.7-arm64', digest, reason: expect.stringContaining('has no architecture'), at: expect.any(String) }]);
+      expect(status.error).toMatch(/^push of 2\.7-arm64 \(sha256:[0-9a-f]{64}\) was refused: .*has no architecture.*; push a fixed image under that tag$/);
+      const listed = json(await call(h, 'GET', '/v1/repositories/team/hello/versions'));
+      expect(listed.versions).toMatchObject([{ version: '2.7', state: 'failed', rejected: [{ tag: '2.7-arm64' }] }]);
+    });
+  });
 });

@@ -88,6 +88,8 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
  * nothing), at most {@link MAX_REJECTED_TAGS} tags, the oldest evicted in the same write.
  */
 async function recordRefusal(deps: Dependencies, repository: string, version: string, rejection: PushRejection): Promise<void> {
+  // A tag rebuilt while we read the refused image: the newer push is the one to judge (and to show).
+  if ((await deps.registry.resolveTag(repository, rejection.tag)) !== rejection.digest) return;
   const record = await deps.store.getVersion(repository, version);
   const known = record?.rejected?.[rejection.tag];
   if (known !== undefined && known.digest === rejection.digest && known.reason === rejection.reason) return;

@@ -334,6 +334,17 @@ describe('recordPush', () => {
       expect((await record())?.revision).toBe(1);
     });
 
+    it('keeps no refusal for an image whose tag was rebuilt while it was being read', async () => {
+      const bad = refuse('2.7-arm64');
+      let good: string | undefined;
+      w.registry.beforeCall = (method) => {
+        // The rebuild lands while the refused image's config is being fetched.
+        if (method === 'fetchBlob' && good === undefined) good = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'fixed' }).manifest.digest;
+      };
+      expect(await recordPush(w.deps, event('2.7-arm64', bad))).toMatchObject({ kind: 'rejected' });
+      expect(await record()).toBeUndefined();
+    });
+
     it(`keeps the refusals of the ${MAX_REJECTED_TAGS} latest tags, dropping the oldest`, async () => {
       for (let i = 0; i < MAX_REJECTED_TAGS + 3; i++) {
         await recordPush(w.deps, event(`2.7-x${i}`, refuse(`2.7-x${i}`)));

@@ -48,11 +48,12 @@ export function fromAttributeValue(value: AttributeValue, path = '$'): PlainValu
   throw new TypeError(`${path}: attribute type ${Object.keys(value).join(',')} is not read by this codec`);
 }
 
-/** Converts a whole item (or a map attribute) back to a plain object. */
+/**
+ * Converts a whole item (or a map attribute) back to a plain object. Keys become own properties
+ * whatever their name: assigning would turn a stored `__proto__` key into a prototype change.
+ */
 export function fromAttributeMap(map: Record<string, AttributeValue>, path = '$'): Record<string, PlainValue> {
-  const value: Record<string, PlainValue> = {};
-  for (const [key, item] of Object.entries(map)) value[key] = fromAttributeValue(item, `${path}.${key}`);
-  return value;
+  return Object.fromEntries(Object.entries(map).map(([key, item]) => [key, fromAttributeValue(item, `${path}.${key}`)]));
 }
 
 function isPlainObject(value: unknown): value is object {

@@ -11,7 +11,7 @@ import {
 import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
-import type { Announcement, PublishedIndex, VersionError, VersionRecord } from '../core/version-record.ts';
+import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../core/version-record.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
 import {
   checkImagesChange,
@@ -63,6 +63,11 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#event': 'event',
   '#order': 'order',
   '#rank': 'rank',
+  '#rejected': 'rejected',
+  '#digest': 'digest',
+  '#repository': 'repository',
+  '#version': 'version',
+  '#createdAt': 'createdAt',
 };
 
 // Condition clauses, named for what they mean (the ports.ts contract states each one).
@@ -84,6 +89,9 @@ const announcementClaimable =
 const announcementIsId = '#announcement.#id = :id';
 // Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
 const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
+const onlyRefusalsRecorded = '#revision = :zero';
+const hasRefusals = 'attribute_exists(#rejected)';
+const hasNoRefusals = 'attribute_not_exists(#rejected)';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
@@ -190,13 +198,58 @@ export class DynamoDbVersionStore implements VersionStore {
       names[`#remove${i}`] = key;
       return `#images.#remove${i}`;
     });
-    if (change.clearError === true) {
-      names['#error'] = 'error';
-      removes.push('#error');
-    }
+    removes.push(...clearing(change, names));
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
     const item = await this.#update({ key: versionKey(repository, version), update, condition: revisionIsExpected, values, names });
     return item === undefined ? undefined : fromVersionItem(item);
+  }
+
+  async recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord> {
+    const key = versionKey(repository, version);
+    const names: Record<string, string> = { '#tag': rejection.tag };
+    evict.forEach((tag, i) => (names[`#evict${i}`] = tag));
+    const evictions = evict.map((_, i) => `#rejected.#evict${i}`);
+    // The map must exist before one of its entries can be set, and one update cannot both create it
+    // and set an entry (overlapping paths): one write for each case, each conditioned on which it is.
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const added = await this.#update({
+        key,
+        update: `SET #rejected.#tag = :rejection, #updatedAt = :now${evictions.length > 0 ? ` REMOVE ${evictions.join(', ')}` : ''}`,
+        condition: hasRefusals,
+        values: { ':rejection': { M: toAttributeMap(rejection) }, ':now': { S: now } },
+        names,
+      });
+      if (added !== undefined) return fromVersionItem(added);
+      // No refusals yet, perhaps no record either: create both, leaving whatever else the record holds.
+      const created = await this.#update({
+        key,
+        update:
+          'SET #rejected = :rejected, #updatedAt = :now, #repository = if_not_exists(#repository, :repository), ' +
+          '#version = if_not_exists(#version, :version), #revision = if_not_exists(#revision, :zero), ' +
+          '#images = if_not_exists(#images, :noImages), #createdAt = if_not_exists(#createdAt, :now)',
+        condition: hasNoRefusals,
+        values: {
+          ':rejected': { M: { [rejection.tag]: { M: toAttributeMap(rejection) } } },
+          ':now': { S: now },
+          ':repository': { S: repository },
+          ':version': { S: version },
+          ':zero': { N: '0' },
+          ':noImages': { M: {} },
+        },
+      });
+      if (created !== undefined) return fromVersionItem(created);
+    }
+    throw new Error(`recordRejection ${repository}:${version}: the refusals kept changing while recording one`);
+  }
+
+  async clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void> {
+    await this.#update({
+      key: versionKey(repository, version),
+      update: 'REMOVE #rejected.#tag',
+      condition: '#rejected.#tag.#digest = :digest',
+      values: { ':digest': { S: digest } },
+      names: { '#tag': tag },
+    });
   }
 
   async acquireLease(repository: string, version: string, owner: string, nowMs: number, leaseMs: number): Promise<VersionRecord | undefined> {
@@ -392,7 +445,7 @@ export class DynamoDbVersionStore implements VersionStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) return undefined;
+      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(repository, version, change, now);
       throw error;
     }
     return fromVersionItem(item);
@@ -417,6 +470,28 @@ export class DynamoDbVersionStore implements VersionStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;
+  }
+
+  /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
+  async #replaceRefusalsOnlyRecord(repository: string, version: string, change: ImagesChange, now: string): Promise<VersionRecord | undefined> {
+    const key = versionKey(repository, version);
+    const existing = await this.#get(key);
+    if (existing?.revision?.N !== '0') return undefined;
+    const names: Record<string, string> = {};
+    const removes = clearing(change, names);
+    const item = await this.#update({
+      key,
+      update: `SET #revision = :one, #images = :images, #updatedAt = :now${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      condition: onlyRefusalsRecorded,
+      values: {
+        ':one': { N: '1' },
+        ':zero': { N: '0' },
+        ':images': { M: toAttributeMap(Object.fromEntries(change.set.map((image) => [image.key, image]))) },
+        ':now': { S: now },
+      },
+      names,
+    });
+    return item === undefined ? undefined : fromVersionItem(item);
   }
 
   async #get(key: Key): Promise<Item | undefined> {
@@ -447,6 +522,21 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
   }
+}
+
+/** The REMOVE paths of a change's clearError and clearRejected, their names added to `names`. */
+function clearing(change: ImagesChange, names: Record<string, string>): string[] {
+  const removes: string[] = [];
+  if (change.clearError === true) {
+    names['#error'] = 'error';
+    removes.push('#error');
+  }
+  (change.clearRejected ?? []).forEach((tag, i) => {
+    names['#rejected'] = 'rejected';
+    names[`#clearRejected${i}`] = tag;
+    removes.push(`#rejected.#clearRejected${i}`);
+  });
+  return removes;
 }
 
 function pickUsed(names: Readonly<Record<string, string>>, expressions: string): Record<string, string> {

@@ -11,6 +11,7 @@ import { computeDigest } from '../core/digest.ts';
 import { ErrorCodes, RegistryError } from '../core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../core/media-types.ts';
 import type { ImageRegistry } from '../core/ports.ts';
+import { repositoryNameProblem } from '../core/repository-name.ts';
 import { downloadBlob } from './ecr/download-blob.ts';
 import { describeTarget, nameOf, tagImmutable, translateEcrError, translateImageFailure, type EcrCallContext } from './ecr/ecr-errors.ts';
 import { decodeManifest, mediaTypeOf } from './ecr/manifest-text.ts';
@@ -166,7 +167,11 @@ export class EcrImageRegistry implements ImageRegistry {
   }
 
   #context(operation: string, repository: string, rest: { digest?: string; tag?: string }): EcrCallContext {
-    return { operation, repository, registryId: this.#registryId, ...rest };
+    const context = { operation, repository, registryId: this.#registryId, ...rest };
+    // The API accepts only this grammar, so a name failing it is a caller's bug: refused before ECR sees it.
+    const problem = repositoryNameProblem(repository);
+    if (problem !== undefined) throw new RegistryError(ErrorCodes.invalidInput, `ECR ${operation} ${problem}`, { details: { repository } });
+    return context;
   }
 
   async #send<T>(context: EcrCallContext, call: (signal: AbortSignal) => Promise<T>): Promise<T> {

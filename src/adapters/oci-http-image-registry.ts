@@ -3,6 +3,7 @@ import { computeDigest } from '../core/digest.ts';
 import { ErrorCodes, RegistryError } from '../core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../core/media-types.ts';
 import type { ImageRegistry } from '../core/ports.ts';
+import { repositoryNameProblem } from '../core/repository-name.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import type { Credentials } from './oci-http/auth.ts';
 import { readLimitedBody } from './http/read-limited-body.ts';
@@ -23,8 +24,6 @@ export interface OciHttpImageRegistryOptions {
   readonly now?: () => number;
 }
 
-/** The distribution spec's repository name grammar; checked so a name can never change the request path. */
-const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG_LIST_PAGE_LIMIT = 4 * 1024 * 1024;
 /** A registry whose `Link` pages never end is broken; stop rather than loop. */
 const MAX_TAG_PAGES = 10_000;
@@ -152,8 +151,10 @@ export class OciHttpImageRegistry implements ImageRegistry {
 
   #context(operation: string, repository: string, reference: string | undefined): RequestContext {
     const context = { operation, repository, reference, registry: this.#client.baseUrl };
-    if (!REPOSITORY_NAME.test(repository) || repository.length > 255) {
-      throw new RegistryError(ErrorCodes.invalidInput, `${describeRequest(context)}: not a valid repository name`, { details: { repository } });
+    // Checked so a name can never change the request path.
+    const problem = repositoryNameProblem(repository);
+    if (problem !== undefined) {
+      throw new RegistryError(ErrorCodes.invalidInput, `${describeRequest(context)}: ${problem}`, { details: { repository } });
     }
     return context;
   }

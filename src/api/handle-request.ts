@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { InvalidInputError, NotFoundError } from '../core/errors.ts';
+import { InvalidInputError, RepositoryNotConfiguredError } from '../core/errors.ts';
 import type { Dependencies } from '../core/ports.ts';
-import { normaliseRepositoryConfig } from '../core/repository-config.ts';
+import { normaliseRepositoryConfig, requireRepositoryConfig } from '../core/repository-config.ts';
 import { compileTagPattern } from '../core/tag-pattern.ts';
 import type { Route } from './routes.ts';
 import { jsonResponse } from './problem.ts';
@@ -64,9 +64,7 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
         await store.deleteRepositoryConfig(repository);
         return { statusCode: 204, headers: {}, body: '' };
       }
-      const config = await store.getRepositoryConfig(repository);
-      if (config === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
-      return jsonResponse(200, config);
+      return jsonResponse(200, await requireRepositoryConfig(store, repository));
     }
     case 'list-versions': {
       const query = parseWith(listVersionsQuerySchema, request.query, 'query');
@@ -79,27 +77,22 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
     case 'reconcile': {
       const body = parseWith(reconcileBodySchema, request.body ?? {}, 'body');
       // The reconciler passes over a repository without config silently; asked for by name, that is a typo to report.
-      if ((await store.getRepositoryConfig(repository)) === undefined) {
-        throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
-      }
+      await requireRepositoryConfig(store, repository);
       return jsonResponse(200, await reconcileRepository(deps, repository, { cursor: body.cursor }));
     }
     case 'backfill': {
       const body = parseWith(backfillBodySchema, request.body ?? {}, 'body');
       if (body.republish === true) {
-        const config = await store.getRepositoryConfig(repository);
-        if (config === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+        const config = await requireRepositoryConfig(store, repository);
         const options = { dryRun: body.dryRun === true, cursor: body.cursor ?? null, deadline: deps.clock.now() + API_WORK_BUDGET_MS };
         return jsonResponse(200, await republishRepository(deps, repository, config, options));
       }
       if (body.dryRun === true) {
         const plan = await planBackfill(deps, repository);
-        if (plan === undefined) throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
+        if (plan === undefined) throw new RepositoryNotConfiguredError(repository);
         return jsonResponse(200, plan);
       }
-      if ((await deps.store.getRepositoryConfig(repository)) === undefined) {
-        throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
-      }
+      await requireRepositoryConfig(store, repository);
       const reports = await backfillRepository(deps, repository, { cursor: body.cursor ?? null, maxRuns: 5 });
       return jsonResponse(200, { reports, cursor: reports.at(-1)?.cursor ?? null });
     }

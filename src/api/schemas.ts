@@ -4,17 +4,21 @@ import * as z from 'zod/mini';
 import './zod-locale.ts';
 import { annotationKeyProblem, AnnotationLimits } from '../core/annotations.ts';
 import { InvalidInputError } from '../core/errors.ts';
+import { isPlainRecord, refusedMapKeyReason } from '../core/map-keys.ts';
+import { repositoryNameProblem } from '../core/repository-name.ts';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
 
-/** OCI / ECR repository name grammar (path components separated by '/'). */
-export const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
-export const repositoryNameSchema = z.string().check(
-  z.minLength(2, 'a repository name has 2 to 256 characters'),
-  z.maxLength(256, 'a repository name has 2 to 256 characters'),
-  z.regex(REPOSITORY_NAME, 'a repository name is lower-case path components ([a-z0-9] separated by ., _, __ or -) joined by /'),
+/** A repository name in the one grammar of src/core/repository-name.ts; the message says what is wrong. */
+export const repositoryNameSchema = z.pipe(
+  z.string(),
+  z.transform((text, ctx) => {
+    const problem = repositoryNameProblem(text);
+    if (problem === undefined) return text;
+    ctx.issues.push({ code: 'custom', message: problem, input: text });
+    return z.NEVER;
+  }),
 );
 
 export const versionSchema = z.string().check(z.regex(TAG_SYNTAX, 'a version must be a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'));
@@ -42,6 +46,44 @@ export const annotationsSchema = z.pipe(
   z.catchall(z.object({}), text(0, AnnotationLimits.valueLength)),
 );
 
+/**
+ * A string → value map from a user (JSON body, stored config), safe for any key: zod's own
+ * `z.record` refuses an object with a `constructor` key ("expected record") and drops `__proto__`
+ * silently. Here `constructor`, `toString`… are ordinary keys and `__proto__` is refused, naming it.
+ * The result is a fresh plain object holding only own keys, in the order given.
+ */
+export function safeRecordSchema<V>(key: z.ZodMiniType<string, string>, value: z.ZodMiniType<V, unknown>) {
+  return z.pipe(
+    z.unknown(),
+    z.transform((input, ctx): Record<string, V> => {
+      if (!isPlainRecord(input)) {
+        ctx.issues.push({ code: 'invalid_type', expected: 'record', input, message: 'expected an object of key → value' });
+        return z.NEVER;
+      }
+      const output: Record<string, V> = {};
+      for (const name of Object.keys(input)) {
+        const refused = refusedMapKeyReason(name);
+        if (refused !== undefined) {
+          ctx.issues.push({ code: 'custom', message: refused, input: name, path: [name] });
+          continue;
+        }
+        const keyResult = key.safeParse(name);
+        if (!keyResult.success) {
+          for (const issue of keyResult.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, input: name, path: [name, ...issue.path] });
+          continue;
+        }
+        const valueResult = value.safeParse(input[name]);
+        if (!valueResult.success) {
+          for (const issue of valueResult.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, input: input[name], path: [name, ...issue.path] });
+          continue;
+        }
+        output[name] = valueResult.data;
+      }
+      return output;
+    }),
+  );
+}
+
 /** The body of PUT …/config (DESIGN §3): unknown fields are refused. */
 export const repositoryConfigBodySchema = z.strictObject({
   requiredPlatforms: z.array(text(0, 128)).check(z.minLength(1, 'name at least one platform'), z.maxLength(64)),
@@ -49,7 +91,7 @@ export const repositoryConfigBodySchema = z.strictObject({
   tagPattern: z.optional(text(1, 512)),
   targetTags: z.optional(z.array(text(1, 128)).check(z.minLength(1), z.maxLength(16))),
   indexMediaType: z.optional(z.enum([IndexMediaTypeChoices.auto, IndexMediaTypeChoices.oci, IndexMediaTypeChoices.docker])),
-  platformOverrides: z.optional(z.record(text(1, 128), text(0, 128))),
+  platformOverrides: z.optional(safeRecordSchema(text(1, 128), text(0, 128))),
   staleAfter: z.optional(z.nullable(text(0, 16))),
   onStale: z.optional(z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial])),
   onDrift: z.optional(z.enum([OnDriftChoices.report, OnDriftChoices.restore])),

@@ -5,6 +5,7 @@ import type { Dependencies } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import { floatingTemplates } from '../core/target-tags.ts';
 import { reapplyConfig } from '../core/reapply-config.ts';
+import { requireRepositoryConfig } from '../core/repository-config.ts';
 import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
 import { jsonResponse, problemResponse } from './problem.ts';
 
@@ -44,9 +45,7 @@ export async function listVersionStatuses(
 export async function publishNow(deps: Dependencies, repository: string, version: string, allowPartial: boolean): Promise<APIGatewayProxyStructuredResultV2> {
   const record = await deps.store.getVersion(repository, version);
   if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
-  if ((await deps.store.getRepositoryConfig(repository)) === undefined) {
-    throw new NotFoundError(`repository ${repository} has no configuration`, { repository });
-  }
+  await requireRepositoryConfig(deps.store, repository);
   // API Gateway answers within 30 s: wait for another publisher 20 s at most, then 503 (retry).
   const { outcome } = await reapplyConfig(deps, repository, version, { allowPartial, waitForLeaseMs: 20_000 });
   const status = await getVersionStatus(deps, repository, version);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import * as zm from 'zod/mini';
+import { safeRecordSchema } from '../api/schemas.ts';
 import { VersionStates } from '../core/version-record.ts';
 
 /**
@@ -13,7 +15,8 @@ export const RepositoryConfigBody = z.looseObject({
   tagPattern: z.string(),
   targetTags: z.array(z.string()),
   indexMediaType: z.string(),
-  platformOverrides: z.record(z.string(), z.string()).default({}),
+  // Not z.record: it refuses a map with a `constructor` key, which is a legal override value.
+  platformOverrides: z.optional(safeRecordSchema(zm.string(), zm.string())).transform((overrides) => overrides ?? {}),
 });
 export type RepositoryConfigBody = z.infer<typeof RepositoryConfigBody>;
 
@@ -60,6 +63,8 @@ export const VersionStatus = z.looseObject({
     .union([z.string(), z.looseObject({ message: z.string() }).transform((e) => e.message)])
     .nullable()
     .default(null),
+  /** Refused per-arch pushes (bad content), by tag; absent from an older API. */
+  rejected: z.array(z.looseObject({ tag: z.string(), digest: z.string(), reason: z.string(), at: z.string().optional() })).default([]),
   updatedAt: z.string().optional(),
 });
 export type VersionStatus = z.infer<typeof VersionStatus>;

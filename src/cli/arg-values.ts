@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { annotationKeyProblem } from '../core/annotations.ts';
+import { refusedMapKeyReason } from '../core/map-keys.ts';
 import { IndexMediaTypeChoices, type IndexMediaTypeChoice } from '../core/repository-config.ts';
 import { VersionStates, type VersionState } from '../core/version-record.ts';
 import { UsageError } from './cli-error.ts';
@@ -69,6 +70,8 @@ export function parseOverrides(values: readonly string[], usage: string): Record
     if (value === '' || platform === '') {
       throw new UsageError(`--platform-override "${text}" must be value=platform, e.g. arm64=linux/arm64/v8`, usage);
     }
+    const refused = refusedMapKeyReason(value);
+    if (refused !== undefined) throw new UsageError(`--platform-override ${refused}`, usage);
     if (Object.hasOwn(overrides, value)) throw new UsageError(`--platform-override names "${value}" twice`, usage);
     overrides[value] = platform;
   }

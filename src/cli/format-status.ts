@@ -29,9 +29,9 @@ export function platformColumns(config: Pick<RepositoryConfigBody, 'requiredPlat
 /** The states a person should look at: flagged with `!` and explained under the table. */
 const ATTENTION_STATES: ReadonlySet<string> = new Set<VersionStatus['state']>(['stale', 'failed', 'conflict']);
 
-/** Whether a version needs a look: stale (waiting too long), failed, or in conflict. */
+/** Whether a version needs a look: stale (waiting too long), failed, in conflict, or with a refused push. */
 export function needsAttention(version: VersionStatus): boolean {
-  return ATTENTION_STATES.has(version.state);
+  return ATTENTION_STATES.has(version.state) || version.rejected.length > 0;
 }
 
 /**
@@ -53,7 +53,7 @@ export function formatStatusTable(versions: readonly VersionStatus[], platforms:
     version.published === null ? MISSING : `${shortDigest(version.published.digest)}${version.published.partial ? ' partial' : ''}`,
     ...(withTags ? [listOrMissing(version.tags ?? []).replaceAll(', ', ',')] : []),
   ]);
-  const notes = versions.filter(needsAttention).map(describeAttention);
+  const notes = versions.filter(needsAttention).flatMap(describeAttention);
   const table = formatTextTable([header, ...rows]);
   return notes.length === 0 ? table : `${table}\n\n${notes.join('\n')}`;
 }
@@ -97,13 +97,16 @@ export function formatVersionDetail(version: VersionStatus): string {
     ...(holdsFloatingTags(version) ? ([['tags', [listOrMissing(version.tags ?? [])]]] as [string, string[]][]) : []),
     ...((version.notes ?? []).length > 0 ? ([['notes', version.notes ?? []]] as [string, string[]][]) : []),
     ['error', [version.error ?? MISSING]],
+    ...(version.rejected.length === 0
+      ? []
+      : [['refused', version.rejected.map((r) => [r.tag, r.digest, r.at === undefined ? undefined : `at ${r.at}`, r.reason].filter((part) => part !== undefined).join('  '))] as [string, string[]]]),
     ['updated', [version.updatedAt ?? MISSING]],
   ];
   const width = Math.max(...fields.map(([name]) => name.length));
   const lines = fields.flatMap(([name, values]) =>
     values.map((value, i) => `${(i === 0 ? name : '').padEnd(width)}  ${value}`.trimEnd()),
   );
-  const notes = needsAttention(version) ? ['', describeAttention(version)] : [];
+  const notes = needsAttention(version) ? ['', ...describeAttention(version)] : [];
   return [`${version.repository}:${version.version}`, ...lines, ...notes].join('\n');
 }
 
@@ -113,12 +116,20 @@ function holdsFloatingTags(version: VersionStatus): boolean {
   return (version.notes ?? []).length > 0 || (version.tags ?? []).some((tag) => !exact.has(tag));
 }
 
-function describeAttention(version: VersionStatus): string {
+/** The lines under a table or block: why the state needs a look, then each refused push its error does not already name. */
+function describeAttention(version: VersionStatus): string[] {
+  const lines: string[] = [];
   if (version.state === 'stale') {
     const missing = version.missingPlatforms.length === 0 ? 'platforms' : version.missingPlatforms.join(', ');
-    return `${FLAG} ${version.version} stale: still waiting for ${missing}`;
+    lines.push(`${FLAG} ${version.version} stale: still waiting for ${missing}`);
+  } else if (ATTENTION_STATES.has(version.state)) {
+    lines.push(`${FLAG} ${version.version} ${version.state}: ${version.error ?? 'the API gave no error text'}`);
   }
-  return `${FLAG} ${version.version} ${version.state}: ${version.error ?? 'the API gave no error text'}`;
+  for (const refusal of version.rejected) {
+    if (lines.some((line) => line.includes(`${refusal.tag} (${refusal.digest})`))) continue;
+    lines.push(`${FLAG} ${version.version} refused ${refusal.tag} (${shortDigest(refusal.digest)}): ${refusal.reason}`);
+  }
+  return lines;
 }
 
 function listOrMissing(items: readonly string[]): string {

@@ -59,6 +59,19 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** The one wording of "this repository has no configuration", for errors, ignore reasons and status alike. */
+export function describeNoConfiguration(repository: string): string {
+  return `repository ${repository} has no configuration`;
+}
+
+/** Asked about a repository that has no configuration (a 404 at the API). */
+export class RepositoryNotConfiguredError extends NotFoundError {
+  constructor(repository: string) {
+    super(describeNoConfiguration(repository), { repository });
+    this.name = 'RepositoryNotConfiguredError';
+  }
+}
+
 /** A manifest we cannot use: schema 1, not JSON, unknown media type, no platform… */
 export class UnsupportedManifestError extends DomainError {
   constructor(message: string, details: Record<string, unknown> = {}) {

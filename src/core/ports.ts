@@ -2,7 +2,7 @@ import type { Descriptor, RawManifest } from './descriptor.ts';
 import type { FloatingPointer } from './floating-pointer.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionEvent } from './version-events.ts';
-import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
+import type { Announcement, PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
 
 /**
  * The registry the images live in: ECR through its API, or any OCI distribution registry over HTTP.
@@ -33,6 +33,8 @@ export interface ImagesChange {
   readonly remove: readonly string[];
   /** Remove the version's error in the same write (the push settles the conflict it records). */
   readonly clearError?: boolean;
+  /** Tags whose refusal to remove in the same write (their new push was accepted). */
+  readonly clearRejected?: readonly string[];
 }
 
 /** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
@@ -55,10 +57,20 @@ export interface VersionStore {
 
   /**
    * Applies a change to the images and increments `revision`, only if the record's revision is still
-   * `expectedRevision` (0: the record must not exist yet; it is created). Returns the new record, or
+   * `expectedRevision` (0: the record must not exist yet, or hold only refusals; it is created). Returns the new record, or
    * undefined when someone else wrote first (read again and retry).
    */
   updateImages(repository: string, version: string, change: ImagesChange, expectedRevision: number, now: string): Promise<VersionRecord | undefined>;
+
+  /**
+   * Sets the refusal of `rejection.tag` and removes the refusals of the `evict` tags, in one write
+   * that creates the record (revision 0, no images) when there is none; images, revision, lease and
+   * error stay as they are. Returns the record. (A record of revision 0 counts as absent for
+   * `updateImages` with expectedRevision 0, which keeps its refusals.)
+   */
+  recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord>;
+  /** Removes the refusal of `tag`, only while it is the refusal of `digest` (a newer refusal stays). */
+  clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void>;
 
   /**
    * Takes the publish lease if nobody holds it, it has expired (`until` < `nowMs`), or `owner` holds it

@@ -1,5 +1,5 @@
 import { announceOutcome } from './announce-outcome.ts';
-import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
+import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { moveFloatingTags, type FloatingTagResult } from './floating-tags.ts';
 import { buildVersionIndex } from './index-builder.ts';
 import type { Dependencies } from './ports.ts';
@@ -119,7 +119,7 @@ async function publishHeldRevision(
   const { store, registry, clock, logger } = deps;
   const { repository, version, revision } = record;
   const log = { repository, version, revision };
-  if (config === undefined) return { kind: 'failed', message: `${repository} has no configuration`, retryable: false };
+  if (config === undefined) return { kind: 'failed', message: describeNoConfiguration(repository), retryable: false };
   const reapply = options.onlyIfChanged === true;
   if (record.published?.revision === revision && options.force !== true && !reapply) return { kind: 'up-to-date', digest: record.published.digest };
   const error = record.error;

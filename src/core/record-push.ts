@@ -1,12 +1,12 @@
 import { announceOutcome } from './announce-outcome.ts';
-import { describeError, DomainError, ErrorCodes, isDomainError } from './errors.ts';
+import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError } from './errors.ts';
 import { planImagesChange } from './images-change.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion, type PublishOutcome } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
-import type { RecordedImage, VersionRecord } from './version-record.ts';
+import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
 export interface PushEvent {
@@ -20,12 +20,14 @@ export interface PushEvent {
 
 export type PushOutcome =
   | { readonly kind: 'ignored'; readonly reason: string }
-  /** Bad content: nothing recorded, the reason logged (and on the version when one is known). */
+  /** Bad content: no image recorded; the refusal is logged and kept on the version (its status shows it). */
   | { readonly kind: 'rejected'; readonly reason: string }
   | { readonly kind: 'conflict'; readonly version: string; readonly message: string }
   | { readonly kind: 'recorded'; readonly version: string; readonly revision: number; readonly changed: boolean; readonly platforms: readonly string[]; readonly publish: PublishOutcome };
 
 const MAX_WRITE_ATTEMPTS = 20;
+/** How many per-arch tags of one version keep a refusal on the record; the oldest give way. */
+export const MAX_REJECTED_TAGS = 10;
 const MAX_TAG_MOVES = 3;
 
 /**
@@ -48,7 +50,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   const { repository, tag } = event;
   if (tag === undefined || tag === '') return { kind: 'ignored', reason: 'no tag (a push by digest, e.g. a child of an index)' };
   const [config, ownPublish] = await Promise.all([store.getRepositoryConfig(repository), store.isPublishedTag(repository, tag, event.digest)]);
-  if (config === undefined) return { kind: 'ignored', reason: `repository ${repository} has no configuration` };
+  if (config === undefined) return { kind: 'ignored', reason: describeNoConfiguration(repository) };
   if (ownPublish) {
     return { kind: 'ignored', reason: `${repository}:${tag} is an index manifest-assembler published itself` };
   }
@@ -82,6 +84,24 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   throw new DomainError(ErrorCodes.busy, `${repository}:${tag} kept moving while being recorded; will retry`, { retryable: true });
 }
 
+/**
+ * Keeps a refusal on the version so its status shows it: one entry per tag (a duplicate event writes
+ * nothing), at most {@link MAX_REJECTED_TAGS} tags, the oldest evicted in the same write.
+ */
+async function recordRefusal(deps: Dependencies, repository: string, version: string, rejection: PushRejection): Promise<void> {
+  // A tag rebuilt while we read the refused image: the newer push is the one to judge (and to show).
+  if ((await deps.registry.resolveTag(repository, rejection.tag)) !== rejection.digest) return;
+  const record = await deps.store.getVersion(repository, version);
+  const known = record?.rejected?.[rejection.tag];
+  if (known !== undefined && known.digest === rejection.digest && known.reason === rejection.reason) return;
+  const others = Object.values(record?.rejected ?? {}).filter((r) => r.tag !== rejection.tag);
+  const evict = others
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    .slice(0, Math.max(0, others.length - (MAX_REJECTED_TAGS - 1)))
+    .map((r) => r.tag);
+  await deps.store.recordRejection(repository, version, rejection, evict, rejection.at);
+}
+
 type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; platforms: string[] };
 
 async function recordImages(
@@ -97,7 +117,10 @@ async function recordImages(
     for (const reason of read.skipped) deps.logger.info(`skipped: ${reason}`, { repository, tag, digest });
     images = read.images;
   } catch (error) {
-    if (isDomainError(error) && !error.retryable) return { kind: 'rejected', reason: `${repository}:${tag} (${digest}): ${describeError(error)}` };
+    if (isDomainError(error) && !error.retryable) {
+      await recordRefusal(deps, repository, version, { tag, digest, reason: describeError(error), at: now });
+      return { kind: 'rejected', reason: `${repository}:${tag} (${digest}): ${describeError(error)}` };
+    }
     throw error;
   }
   if (images.length === 0) return { kind: 'ignored', reason: `${repository}:${tag} holds no image with a real platform` };
@@ -106,8 +129,11 @@ async function recordImages(
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const record = await store.getVersion(repository, version);
     const plan = planImagesChange(record, tag, images, replaceable);
+    const refused = record?.rejected?.[tag];
     if (plan.kind === 'unchanged') {
       if (record === undefined) throw new Error('unreachable: an unchanged plan needs a record');
+      // The tag is back on the image already recorded: its refusal is history.
+      if (refused !== undefined) await store.clearRejection(repository, version, tag, refused.digest);
       return { kind: 'recorded', record, changed: false, platforms: images.map((i) => i.key) };
     }
     if (plan.kind === 'contested') {
@@ -135,7 +161,7 @@ async function recordImages(
     // The refused tag of a contested-platform conflict, pushed again and now recorded without one:
     // the conflict is settled, so it goes in the same write.
     const settles = record?.error?.kind === 'conflict' && record.error.contested?.tag === tag;
-    const change = settles ? { ...plan.change, clearError: true } : plan.change;
+    const change = { ...plan.change, ...(settles ? { clearError: true } : {}), ...(refused !== undefined ? { clearRejected: [tag] } : {}) };
     const updated = await store.updateImages(repository, version, change, record?.revision ?? 0, now);
     if (updated !== undefined) return { kind: 'recorded', record: updated, changed: true, platforms: images.map((i) => i.key) };
     // Someone else wrote first: read again and re-plan on top of their change.

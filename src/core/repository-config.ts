@@ -1,5 +1,6 @@
 import { normaliseAnnotations } from './annotations.ts';
-import { InvalidInputError } from './errors.ts';
+import { InvalidInputError, RepositoryNotConfiguredError } from './errors.ts';
+import type { VersionStore } from './ports.ts';
 import { formatPlatform, parsePlatform, type Platform } from './platform.ts';
 import { parseSemver } from './semver.ts';
 import { checkTagPatternText, DEFAULT_TAG_PATTERN, formatTargetTag, TAG_SYNTAX } from './tag-pattern.ts';
@@ -100,6 +101,13 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
     onDrift: input.onDrift ?? 'report',
     annotations: normaliseAnnotations(input.annotations ?? {}),
   };
+}
+
+/** The repository's config; throws {@link RepositoryNotConfiguredError} when it has none. */
+export async function requireRepositoryConfig(store: Pick<VersionStore, 'getRepositoryConfig'>, repository: string): Promise<RepositoryConfig> {
+  const config = await store.getRepositoryConfig(repository);
+  if (config === undefined) throw new RepositoryNotConfiguredError(repository);
+  return config;
 }
 
 const DURATION = /^(\d{1,6})(s|m|h|d)$/;

@@ -86,8 +86,19 @@ export interface Announcement {
 }
 
 /**
+ * A per-arch push that was read and refused (no architecture in its config, a digest mismatch,
+ * Docker schema 1, too large…): kept on the version so its status shows why an image is missing.
+ */
+export interface PushRejection {
+  readonly tag: string;
+  readonly digest: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/**
  * Everything known about one version of one repository. `revision` grows by one with every change
- * to `images`; writers compare-and-set on it, which is what keeps concurrent pushes from losing
+ * to `images` (0 while only refusals are recorded); writers compare-and-set on it, which is what keeps concurrent pushes from losing
  * each other's images without transactions.
  */
 export interface VersionRecord {
@@ -100,6 +111,11 @@ export interface VersionRecord {
   readonly error?: VersionError;
   /** The last outcome announced (or being announced) for this version; see announce-outcome.ts. */
   readonly announcement?: Announcement;
+  /**
+   * Refused pushes by per-arch tag, the latest refusal of each (a bounded few tags). A record whose
+   * only pushes were refused has revision 0 and no images. An accepted push of a tag removes its entry.
+   */
+  readonly rejected?: Readonly<Record<string, PushRejection>>;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -1,6 +1,6 @@
 import type { FloatingPointer } from './floating-pointer.ts';
 import { describeVersionTags } from './floating-status.ts';
-import { activeError, deriveState, missingPlatforms } from './readiness.ts';
+import { deriveState, describeVersionError, missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionRecord, VersionState } from './version-record.ts';
 
@@ -26,6 +26,8 @@ export interface VersionStatus {
   /** Plain sentences for a person: why a floating tag does not follow this version (pre-release, not semver, a newer release holds it…). */
   readonly notes: readonly string[];
   readonly error: string | null;
+  /** Per-arch pushes that were refused (bad content), by tag; an accepted push of the tag removes its entry. */
+  readonly rejected: ReadonlyArray<{ tag: string; digest: string; reason: string; at: string }>;
   readonly updatedAt: string;
 }
 
@@ -41,7 +43,7 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
       tag: image.tag,
       pushedAt: image.pushedAt,
     }));
-  const error = activeError(record)?.message ?? null;
+  const error = describeVersionError(config, record) ?? null;
   const { tags, notes } = describeVersionTags(record, config, pointers);
   return {
     repository: record.repository,
@@ -63,6 +65,9 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
     tags,
     notes,
     error,
+    rejected: Object.values(record.rejected ?? {})
+      .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
+      .map(({ tag, digest, reason, at }) => ({ tag, digest, reason, at })),
     updatedAt: record.updatedAt,
   };
 }

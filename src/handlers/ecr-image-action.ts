@@ -41,6 +41,8 @@ export function parseEcrImageActionEvent(event: unknown): EcrImageActionEvent {
     detail: {
       result: optionalString(detail, 'result', 'detail.'),
       'action-type': string(detail, 'action-type', 'detail.'),
+      // ECR's own limits, not the repository-name grammar: a push to a repository the API could never
+      // configure is ignored as unconfigured (with a log line), not dead-lettered as malformed.
       'repository-name': string(detail, 'repository-name', 'detail.', { min: 1, max: 256 }),
       'image-digest': digest(detail, 'image-digest', 'detail.'),
       'image-tag': optionalString(detail, 'image-tag', 'detail.', { max: 300 }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDigest } from '../core/descriptor.ts';
+import { repositoryNameProblem } from '../core/repository-name.ts';
 import { isImageManifestMediaType, isIndexMediaType } from '../core/media-types.ts';
 
 /**
@@ -19,7 +20,11 @@ const RegistryEventSchema = z.object({
   target: z.object({
     mediaType: z.string().optional(),
     digest: z.string().optional(),
-    repository: z.string().min(1),
+    // The one grammar: a forged name (CR/LF, `..`) never reaches the handler or the log as a repository.
+    repository: z.string().superRefine((name, ctx) => {
+      const problem = repositoryNameProblem(name);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     tag: z.string().optional(),
     fromRepository: z.string().optional(),
   }),

@@ -109,12 +109,27 @@ describe('DynamoDbVersionStore', () => {
   describe('updateImages with expectedRevision 0', () => {
     it('creates the record with a PutItem that fails if it exists', async () => {
       ddb.on(PutItemCommand).rejects(conditionFailed());
+      ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
       expect(await store.updateImages('hello', '2.7', { set: [], remove: [] }, 0, '2026-11-27T10:00:00.000Z')).toBeUndefined();
       const [put] = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input);
       expect(put).toMatchObject({
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': 'pk' },
         Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } },
+      });
+      expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    });
+
+    it('takes over a record that holds only refusals (revision 0), conditioned on its revision still being 0', async () => {
+      ddb.on(PutItemCommand).rejects(conditionFailed());
+      ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '0' }, images: { M: {} } } });
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      expect(await store.updateImages('hello', '2.7', { set: [], remove: [], clearRejected: ['2.7-arm64'] }, 0, '2026-11-27T10:00:00.000Z')).toBeUndefined();
+      const [update] = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+      expect(update).toMatchObject({
+        UpdateExpression: 'SET #revision = :one, #images = :images, #updatedAt = :now REMOVE #rejected.#clearRejected0',
+        ConditionExpression: '#revision = :zero',
+        ExpressionAttributeNames: { '#revision': 'revision', '#images': 'images', '#updatedAt': 'updatedAt', '#rejected': 'rejected', '#clearRejected0': '2.7-arm64' },
       });
     });
   });

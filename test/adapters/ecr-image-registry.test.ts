@@ -299,3 +299,29 @@ describe('fetchBlob', () => {
     expect((await rejection(registry().fetchBlob(REPO, descriptor, 1024))).code).toBe(ErrorCodes.notFound);
   });
 });
+
+describe('repository names', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const longest = `${'a'.repeat(127)}/${'b'.repeat(127)}`;
+  const tooLong = `${'a'.repeat(128)}/${'b'.repeat(127)}`;
+  it.each<[string, (r: EcrImageRegistry, name: string) => Promise<unknown>]>([
+    ['fetchManifest', (r, name) => r.fetchManifest(name, digest)],
+    ['fetchBlob', (r, name) => r.fetchBlob(name, { mediaType: MediaTypes.ociConfig, digest, size: 2 }, 1024)],
+    ['resolveTag', (r, name) => r.resolveTag(name, '2.7')],
+    ['putManifest', (r, name) => r.putManifest(name, '2.7', INDEX)],
+    ['listTags', (r, name) => r.listTags(name)],
+  ])('%s refuses a 256-character name (the API refuses it too) without calling ECR', async (_operation, call) => {
+    ecr.reset();
+    const error = await rejection(call(registry(), tooLong));
+    expect(error).toMatchObject({ code: ErrorCodes.invalidInput, retryable: false, details: { repository: tooLong } });
+    expect(error.message).toContain('2 to 255 characters (this one has 256)');
+    expect(ecr.calls()).toHaveLength(0);
+  });
+
+  it('passes a 255-character name on to ECR', async () => {
+    ecr.reset();
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: digest, imageTags: ['2.7'] }] });
+    expect(await registry().resolveTag(longest, '2.7')).toBe(digest);
+    expect(ecr.commandCalls(DescribeImagesCommand)[0]?.args[0].input.repositoryName).toBe(longest);
+  });
+});

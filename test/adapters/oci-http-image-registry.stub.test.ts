@@ -326,3 +326,17 @@ describe('Bearer challenges', () => {
     expect(error.message).toContain('list tags app');
   });
 });
+
+describe('repository names', () => {
+  it('asks the registry about a 255-character name and refuses a 256-character one without asking', async () => {
+    const server = await stub((_req, res) => res.writeHead(404).end());
+    const registry = new OciHttpImageRegistry({ baseUrl: server.url });
+    const longest = `${'a'.repeat(127)}/${'b'.repeat(127)}`;
+    expect(await registry.resolveTag(longest, '2.7')).toBeUndefined();
+    expect(server.requests).toHaveLength(1);
+    const error = await rejection(registry.resolveTag(`${longest}b`, '2.7'));
+    expect(error).toMatchObject({ code: ErrorCodes.invalidInput, details: { repository: `${longest}b` } });
+    expect(error.message).toContain('2 to 255 characters (this one has 256)');
+    expect(server.requests).toHaveLength(1);
+  });
+});

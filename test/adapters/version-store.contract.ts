@@ -116,6 +116,14 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect(await store.getRepositoryConfig('team/hello')).toStrictEqual(CONFIG);
       });
 
+      it('keeps override keys named like Object.prototype members as ordinary keys', async () => {
+        const config: RepositoryConfig = { ...CONFIG, platformOverrides: { constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' } };
+        await store.putRepositoryConfig('hello', config);
+        const stored = await store.getRepositoryConfig('hello');
+        expect(stored).toStrictEqual(config);
+        expect(Object.keys(stored?.platformOverrides ?? {})).toStrictEqual(['constructor', 'toString', 'hasOwnProperty']);
+      });
+
       it('replaces a config on a second put', async () => {
         await store.putRepositoryConfig('hello', CONFIG);
         const second: RepositoryConfig = {
@@ -657,6 +665,66 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
           if (result.kind === 'higher') expect(result.pointer.rank > claims[i]!.rank).toBe(true);
         });
         expect(results[claims.findIndex((p) => p.version === '1.9.0')]).toStrictEqual({ kind: 'claimed' });
+      });
+    });
+
+    describe('refusals', () => {
+      const refusal = (tag: string, n: number, at = T1) => ({ tag, digest: digestOf(n), reason: `config of ${tag} has no architecture`, at });
+
+      it('creates a record of revision 0 without images when there is none, and lists it', async () => {
+        const created = await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
+        const want = { repository: 'hello', version: '2.7', revision: 0, images: {}, rejected: { '2.7-arm64': refusal('2.7-arm64', 1) }, createdAt: T1, updatedAt: T1 };
+        expect(created).toStrictEqual(want);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(want);
+        expect((await store.listVersions('hello', { limit: 10 })).versions).toStrictEqual([want]);
+      });
+
+      it('adds to an existing record, keeping its images, revision, lease and error; a tag keeps its latest refusal', async () => {
+        const created = await createVersion();
+        await store.acquireLease('hello', '2.7', 'owner-1', NOW_MS, LEASE_MS);
+        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
+        const updated = await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 2, T2), [], T2);
+        expect(updated).toMatchObject({ revision: 1, images: created.images, lease: { owner: 'owner-1' }, createdAt: T0, updatedAt: T2 });
+        expect(updated.rejected).toStrictEqual({ '2.7-arm64': refusal('2.7-arm64', 2, T2) });
+      });
+
+      it('evicts the tags it is told to in the same write', async () => {
+        await store.recordRejection('hello', '2.7', refusal('2.7-a', 1), [], T1);
+        await store.recordRejection('hello', '2.7', refusal('2.7-b', 2), [], T1);
+        const updated = await store.recordRejection('hello', '2.7', refusal('2.7-c', 3), ['2.7-a'], T2);
+        expect(Object.keys(updated.rejected ?? {}).sort()).toStrictEqual(['2.7-b', '2.7-c']);
+      });
+
+      it('lets updateImages with expectedRevision 0 take over a record of only refusals, keeping them and createdAt', async () => {
+        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T0);
+        await store.recordRejection('hello', '2.7', refusal('2.7-x', 2), [], T0);
+        const updated = await store.updateImages('hello', '2.7', { ...change([image(PLATFORMS.amd64)]), clearRejected: ['2.7-x'] }, 0, T1);
+        expect(updated).toMatchObject({ revision: 1, createdAt: T0, updatedAt: T1, images: { 'linux/amd64': image(PLATFORMS.amd64) } });
+        expect(updated?.rejected).toStrictEqual({ '2.7-arm64': refusal('2.7-arm64', 1) });
+        expect(await store.updateImages('hello', '2.7', change([]), 0, T1)).toBeUndefined();
+      });
+
+      it('removes a refusal with updateImages clearRejected, in the same write as the images', async () => {
+        await createVersion();
+        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
+        const updated = await store.updateImages('hello', '2.7', { ...change([image(PLATFORMS.arm64)]), clearRejected: ['2.7-arm64'] }, 1, T2);
+        expect(updated?.revision).toBe(2);
+        expect(updated?.rejected).toStrictEqual({});
+      });
+
+      it('clearRejection removes the refusal only while it is of the digest given', async () => {
+        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
+        await store.clearRejection('hello', '2.7', '2.7-arm64', digestOf(2));
+        expect(Object.keys((await store.getVersion('hello', '2.7'))?.rejected ?? {})).toStrictEqual(['2.7-arm64']);
+        await store.clearRejection('hello', '2.7', '2.7-arm64', digestOf(1));
+        expect((await store.getVersion('hello', '2.7'))?.rejected).toStrictEqual({});
+        await store.clearRejection('hello', '2.8', '2.8-arm64', digestOf(1));
+        expect(await store.getVersion('hello', '2.8')).toBeUndefined();
+      });
+
+      it('loses none of 10 concurrent refusals of different tags of a new version', async () => {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => store.recordRejection('hello', '2.7', refusal(`2.7-t${i}`, i), [], T1)));
+        expect(Object.keys((await store.getVersion('hello', '2.7'))?.rejected ?? {})).toHaveLength(10);
       });
     });
 

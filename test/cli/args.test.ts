@@ -44,6 +44,11 @@ describe('parseCommandLine', () => {
         },
       },
       {
+        name: 'config set with overrides keyed constructor and toString keeps them as ordinary keys',
+        argv: ['config', 'set', 'hello', '--require=linux/amd64', '--platform-override', 'constructor=linux/arm64', '--platform-override', 'toString=linux/amd64'],
+        want: { kind: 'run', command: { name: 'config-set', repository: 'hello', config: { requiredPlatforms: ['linux/amd64'], platformOverrides: { constructor: 'linux/arm64', toString: 'linux/amd64' } } }, global: NO_GLOBALS },
+      },
+      {
         name: 'config set with only --require sends only requiredPlatforms',
         argv: ['config', 'set', 'hello', '--require=linux/amd64'],
         want: { kind: 'run', command: { name: 'config-set', repository: 'hello', config: { requiredPlatforms: ['linux/amd64'] } }, global: NO_GLOBALS },
@@ -137,6 +142,7 @@ describe('parseCommandLine', () => {
       { name: 'config set with an override without =', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', 'arm64'], message: /must be value=platform/, usage: Usages.configSet },
       { name: 'config set with an override without a platform', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', 'arm64='], message: /must be value=platform/, usage: Usages.configSet },
       { name: 'config set with one override value twice', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', 'a=linux/amd64', '--platform-override', 'a=linux/arm64'], message: /names "a" twice/, usage: Usages.configSet },
+      { name: 'config set with an override keyed __proto__', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--platform-override', '__proto__=linux/arm64'], message: /--platform-override "__proto__" cannot be a key/, usage: Usages.configSet },
       { name: 'config set with an empty tag pattern', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--tag-pattern', ''], message: /--tag-pattern is empty/, usage: Usages.configSet },
       { name: 'config set with an empty target tag', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--target-tag', ''], message: /--target-tag is empty/, usage: Usages.configSet },
       { name: 'config set with a bad --on-stale', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--on-stale', 'publish'], message: /--on-stale "publish" must be wait or publish-partial/, usage: Usages.configSet },
@@ -147,7 +153,7 @@ describe('parseCommandLine', () => {
       { name: 'config set with one annotation key twice', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--annotation', 'a=1', '--annotation', 'a=2'], message: /--annotation names "a" twice/, usage: Usages.configSet },
       { name: 'config set with a bad --on-drift', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--on-drift', 'fix'], message: /--on-drift "fix" must be report or restore/, usage: Usages.configSet },
       { name: 'config set with an empty --stale-after', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--stale-after='], message: /--stale-after is empty/, usage: Usages.configSet },
-      { name: 'config get with a one-letter repository', argv: ['config', 'get', 'a'], message: /2 to 256 characters/, usage: Usages.configGet },
+      { name: 'config get with a one-letter repository', argv: ['config', 'get', 'a'], message: /2 to 255 characters/, usage: Usages.configGet },
       { name: 'config set with a status option', argv: ['config', 'set', 'hello', '--require', 'linux/amd64', '--json'], message: /Unknown option '--json'/, usage: Usages.configSet },
       { name: 'config get with an upper-case repository', argv: ['config', 'get', 'Team/Hello'], message: /"Team\/Hello" is not a repository name/, usage: Usages.configGet },
       { name: 'config get with .. in the repository', argv: ['config', 'get', 'team/../admin'], message: /is not a repository name/, usage: Usages.configGet },

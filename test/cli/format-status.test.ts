@@ -108,6 +108,47 @@ describe('formatVersionDetail with floating tags', () => {
   });
 });
 
+describe('refused pushes', () => {
+  const refused = (tag: string, fill: string, reason: string, at = '2026-11-27T10:00:02.000Z') => ({ tag, digest: `sha256:${fill.repeat(64)}`, reason, at });
+  const onlyRefused = () =>
+    status('2.7', 'failed', {}, {
+      rejected: [refused('2.7-arm64', 'f', 'image config has no architecture'), refused('2.7-x', '7', 'Docker schema 1 is not supported', '2026-11-27T10:00:01.000Z')],
+      error: `push of 2.7-arm64 (sha256:${'f'.repeat(64)}) was refused: image config has no architecture; push a fixed image under that tag (and 1 more refused push: 2.7-x)`,
+    });
+
+  it('flags a version with refusals under the table, each refused tag once', () => {
+    const versions = [
+      onlyRefused(),
+      // A refused rebuild of a published version: still published, but flagged.
+      status('2.6', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: published(['2.6']), rejected: [refused('2.6-arm64', 'c', 'image config has no architecture')] }),
+    ];
+    expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64'])).toBe(
+      [
+        'VERSION  linux/amd64   linux/arm64   STATE        PUBLISHED',
+        '2.7      -             -             failed !     -',
+        '2.6      aaaaaaaaaaaa  bbbbbbbbbbbb  published !  eeeeeeeeeeee',
+        '',
+        `! 2.7 failed: push of 2.7-arm64 (sha256:${'f'.repeat(64)}) was refused: image config has no architecture; push a fixed image under that tag (and 1 more refused push: 2.7-x)`,
+        '! 2.7 refused 2.7-x (777777777777): Docker schema 1 is not supported',
+        '! 2.6 refused 2.6-arm64 (cccccccccccc): image config has no architecture',
+      ].join('\n'),
+    );
+  });
+
+  it('lists the refusals in the detail block', () => {
+    const lines = formatVersionDetail(onlyRefused()).split('\n');
+    expect(lines.filter((line) => line.startsWith('refused') || line.startsWith('         '))).toEqual([
+      `refused    2.7-arm64  sha256:${'f'.repeat(64)}  at 2026-11-27T10:00:02.000Z  image config has no architecture`,
+      `           2.7-x  sha256:${'7'.repeat(64)}  at 2026-11-27T10:00:01.000Z  Docker schema 1 is not supported`,
+    ]);
+  });
+
+  it('reads a status without `rejected` (an older API) as none', () => {
+    const { rejected: _rejected, ...older } = versionStatus('2.7', 'waiting', {}) as Record<string, unknown>;
+    expect(VersionStatus.parse(older).rejected).toEqual([]);
+  });
+});
+
 describe('formatVersionDetail', () => {
   it('prints a published version as a block', () => {
     const version = status('2.7', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, { published: published(['2.7']) });

@@ -90,6 +90,19 @@ describe('main', () => {
     });
   });
 
+  describe('configs with prototype-named override keys', () => {
+    it('lists and prints a config whose overrides are keyed constructor and toString', async () => {
+      const platformOverrides = { constructor: 'linux/arm64', toString: 'linux/amd64' };
+      api.configs.set('team/hello', { requiredPlatforms: ['linux/amd64'], optionalPlatforms: [], tagPattern: 'x(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides });
+      const got = await run(['config', 'get', 'team/hello']);
+      expect(got.code, got.stderr).toBe(0);
+      expect(JSON.parse(got.stdout)).toMatchObject({ platformOverrides });
+      const repos = await run(['repos', '--json']);
+      expect(repos.code, repos.stderr).toBe(0);
+      expect(repos.stdout).toContain('"constructor": "linux/arm64"');
+    });
+  });
+
   describe('repos', () => {
     it('prints a table of the configured repositories', async () => {
       api.configs.set('team/hello', { requiredPlatforms: ['linux/amd64', 'linux/arm64'], optionalPlatforms: [], tagPattern: 'p(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {} });

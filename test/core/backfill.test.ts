@@ -110,7 +110,7 @@ describe('backfillRepository', () => {
     }
     expect(await w.registry.resolveTag(repo, '1.1')).toBeUndefined();
     expect((await w.store.getVersion(repo, '1.1'))?.images).toHaveProperty(['linux/amd64']);
-    expect(await w.store.getVersion(repo, '1.3')).toBeUndefined();
+    expect(await w.store.getVersion(repo, '1.3')).toMatchObject({ revision: 0, images: {}, rejected: { '1.3-amd64': { tag: '1.3-amd64' } } });
     expect(w.logger.messages('warn').some((m) => m.startsWith('push rejected:') && m.includes('1.3-amd64'))).toBe(true);
     expect(w.registry.puts.filter((p) => p.result === 'stored').map((p) => p.tag).sort()).toEqual(['1.0', '1.2']);
   });

@@ -93,7 +93,7 @@ describe('publishVersion', () => {
   it('fails without retry when the repository has no config', async () => {
     await setUp(w, [amd64, arm64]);
     await w.store.deleteRepositoryConfig(repo);
-    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({ kind: 'failed', message: 'hello has no configuration', retryable: false });
+    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({ kind: 'failed', message: 'repository hello has no configuration', retryable: false });
   });
 
   it('waits for another owner holding the lease, then finds its revision published', async () => {

@@ -30,6 +30,7 @@ describe('selectIndexImages', () => {
 });
 
 describe('deriveState', () => {
+  const refusal = { tag: '2.7-arm64', digest: `sha256:${'f'.repeat(64)}`, reason: 'image config has no architecture', at };
   const complete = record([amd64, arm64], { revision: 3 });
   const cases: Array<{ name: string; record: VersionRecord; configured?: boolean; want: VersionState }> = [
     { name: 'a required platform missing', record: record([amd64], { revision: 1 }), want: 'waiting' },
@@ -41,7 +42,20 @@ describe('deriveState', () => {
     { name: 'conflict at this revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } }, want: 'conflict' },
     { name: 'conflict while still waiting', record: { ...record([arm64], { revision: 2 }), error: { kind: 'conflict', message: 'x', at, revision: 2 } }, want: 'conflict' },
     { name: 'conflict at an older revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 1 }, published: { ...published, revision: 3 } }, want: 'published' },
-    { name: 'no config: nothing is missing', record: complete, configured: false, want: 'publishing' },
+    // A refused push: failed while platforms are missing (nothing completes it until a fixed push)…
+    { name: 'a refused push while a platform is missing', record: { ...record([amd64], { revision: 1 }), rejected: { '2.7-arm64': refusal } }, want: 'failed' },
+    { name: 'only a refused push (revision 0, no images)', record: { ...record([], { revision: 0 }), rejected: { '2.7-arm64': refusal } }, want: 'failed' },
+    { name: 'a refused push while in conflict', record: { ...record([arm64], { revision: 2 }), error: { kind: 'conflict', message: 'x', at, revision: 2 }, rejected: { '2.7-amd64': refusal } }, want: 'conflict' },
+    // …but a complete version goes on as usual (a refused rebuild leaves the earlier image in place).
+    { name: 'a refused rebuild of a published version', record: { ...complete, published: { ...published, revision: 3 }, rejected: { '2.7-arm64': refusal } }, want: 'published' },
+    { name: 'a refused rebuild of a complete version', record: { ...complete, rejected: { '2.7-arm64': refusal } }, want: 'publishing' },
+    // Without a config nothing will publish it (the config was deleted): waiting, never publishing.
+    { name: 'no config, complete, never published', record: complete, configured: false, want: 'waiting' },
+    { name: 'no config, complete, a publisher holds the lease', record: { ...complete, lease: { owner: 'o', until: NOW + 30_000 } }, configured: false, want: 'waiting' },
+    { name: 'no config, published at an older revision', record: { ...complete, published: { ...published, revision: 2 } }, configured: false, want: 'waiting' },
+    { name: 'no config, published at this revision (the tags hold it)', record: { ...complete, published: { ...published, revision: 3 } }, configured: false, want: 'published' },
+    { name: 'no config, failed at this revision', record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 3 } }, configured: false, want: 'waiting' },
+    { name: 'no config, conflict at this revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } }, configured: false, want: 'conflict' },
   ];
   for (const { name, record: input, configured = true, want } of cases) {
     it(name, () => expect(deriveState(configured ? config() : undefined, input, NOW)).toBe(want));

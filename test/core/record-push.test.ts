@@ -4,7 +4,7 @@ import { MediaTypes } from '../../src/core/media-types.ts';
 import { platformToJson } from '../../src/core/platform.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { deriveState } from '../../src/core/readiness.ts';
-import { recordPush, type PushEvent, type PushOutcome } from '../../src/core/record-push.ts';
+import { MAX_REJECTED_TAGS, recordPush, type PushEvent, type PushOutcome } from '../../src/core/record-push.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { config, world, type World } from './fixtures.ts';
@@ -96,7 +96,7 @@ describe('recordPush', () => {
     });
   });
 
-  describe('rejects bad content, recording nothing', () => {
+  describe('rejects bad content, recording no image but the refusal', () => {
     const cases: Array<{ name: string; arrange: (w: World) => string; reason: RegExp }> = [
       {
         name: 'a schema 1 manifest',
@@ -135,7 +135,10 @@ describe('recordPush', () => {
         const outcome = await recordPush(w.deps, event('2.7-amd64', digest));
         expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(reason) });
         expect((outcome as { reason: string }).reason).toContain(`${repo}:2.7-amd64 (${digest})`);
-        expect(await record()).toBeUndefined();
+        const stored = await record();
+        expect(stored).toMatchObject({ revision: 0, images: {} });
+        expect(stored?.rejected).toEqual({ '2.7-amd64': { tag: '2.7-amd64', digest, reason: expect.stringMatching(reason), at: expect.any(String) } });
+        expect(await state()).toBe('failed');
         expect(w.logger.lines.filter((l) => l.level === 'warn' && l.message.startsWith('push rejected: '))).toHaveLength(1);
       });
     }
@@ -287,5 +290,70 @@ describe('recordPush', () => {
     expect(await record()).toBeUndefined();
     const outcome: PushOutcome = await recordPush(w.deps, event('2.7-amd64', image.manifest.digest));
     expect(outcome.kind).toBe('recorded');
+  });
+
+  describe('refused pushes on the version record', () => {
+    const refuse = (tag: string, label = tag) =>
+      w.registry.addImage(repo, { platform: 'linux/amd64', label, config: { created: '2000-01-01T00:00:00Z' }, tag }).manifest.digest;
+
+    it('records the refusal once: a duplicate event writes nothing', async () => {
+      const digest = refuse('2.7-arm64');
+      await recordPush(w.deps, event('2.7-arm64', digest));
+      const first = await record();
+      w.clock.advance(1000);
+      expect(await recordPush(w.deps, event('2.7-arm64', digest))).toMatchObject({ kind: 'rejected' });
+      expect(await record()).toEqual(first);
+    });
+
+    it('keeps the images recorded so far and their revision', async () => {
+      await push('linux/amd64', '2.7-amd64');
+      const digest = refuse('2.7-arm64');
+      await recordPush(w.deps, event('2.7-arm64', digest));
+      const stored = await record();
+      expect(stored?.revision).toBe(1);
+      expect(Object.keys(stored?.images ?? {})).toEqual(['linux/amd64']);
+      expect(Object.keys(stored?.rejected ?? {})).toEqual(['2.7-arm64']);
+      expect(await state()).toBe('failed');
+    });
+
+    it('clears the refusal of a tag when a later push of that tag is accepted, in the same write', async () => {
+      await recordPush(w.deps, event('2.7-arm64', refuse('2.7-arm64')));
+      const { outcome } = await push('linux/arm64', '2.7-arm64');
+      expect(outcome).toMatchObject({ kind: 'recorded', revision: 1 });
+      expect((await record())?.rejected).toEqual({});
+      expect(await state()).toBe('waiting');
+    });
+
+    it('clears it too when the tag goes back to the image already recorded (nothing else changes)', async () => {
+      const good = await push('linux/arm64', '2.7-arm64');
+      await recordPush(w.deps, event('2.7-arm64', refuse('2.7-arm64', 'broken rebuild')));
+      expect(Object.keys((await record())?.rejected ?? {})).toEqual(['2.7-arm64']);
+      w.registry.tag(repo, '2.7-arm64', good.digest);
+      expect(await recordPush(w.deps, event('2.7-arm64', good.digest))).toMatchObject({ kind: 'recorded', changed: false });
+      expect((await record())?.rejected).toEqual({});
+      expect((await record())?.revision).toBe(1);
+    });
+
+    it('keeps no refusal for an image whose tag was rebuilt while it was being read', async () => {
+      const bad = refuse('2.7-arm64');
+      let good: string | undefined;
+      w.registry.beforeCall = (method) => {
+        // The rebuild lands while the refused image's config is being fetched.
+        if (method === 'fetchBlob' && good === undefined) good = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'fixed' }).manifest.digest;
+      };
+      expect(await recordPush(w.deps, event('2.7-arm64', bad))).toMatchObject({ kind: 'rejected' });
+      expect(await record()).toBeUndefined();
+    });
+
+    it(`keeps the refusals of the ${MAX_REJECTED_TAGS} latest tags, dropping the oldest`, async () => {
+      for (let i = 0; i < MAX_REJECTED_TAGS + 3; i++) {
+        await recordPush(w.deps, event(`2.7-x${i}`, refuse(`2.7-x${i}`)));
+        w.clock.advance(1000);
+      }
+      const tags = Object.keys((await record())?.rejected ?? {}).sort();
+      expect(tags).toHaveLength(MAX_REJECTED_TAGS);
+      expect(tags).not.toContain('2.7-x0');
+      expect(tags).toContain(`2.7-x${MAX_REJECTED_TAGS + 2}`);
+    });
   });
 });

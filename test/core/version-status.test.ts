@@ -32,6 +32,7 @@ describe('toVersionStatus', () => {
       tags: ['2.7'],
       notes: [],
       error: null,
+      rejected: [],
       updatedAt: '2026-11-27T10:00:04.000Z',
     });
   });
@@ -83,5 +84,34 @@ describe('toVersionStatus', () => {
       expect(toVersionStatus(published('2.8.0'), config(), NOW, POINTERS)).toMatchObject({ tags: ['2.8.0'], notes: [] });
       expect(toVersionStatus(published('3.0'), undefined, NOW, POINTERS)).toMatchObject({ tags: ['3.0'], notes: [] });
     });
+  });
+
+  it('without a config (deleted), a complete version being published says it waits for one, and why', () => {
+    const leased = record([arm64, amd64], { revision: 2, lease: { owner: 'owner-1', until: NOW + 30_000 } });
+    expect(toVersionStatus(leased, undefined, NOW)).toMatchObject({
+      state: 'waiting',
+      error: 'repository hello has no configuration; set it again to publish this version',
+    });
+  });
+
+  it('without a config, a version published at its revision stays published, with the missing config noted', () => {
+    const published = { digest: digestOf('index'), mediaType: MediaTypes.ociIndex, size: 700, tags: ['2.7'], at: '2026-11-27T10:00:04.000Z', revision: 2 };
+    expect(toVersionStatus(record([arm64, amd64], { revision: 2, published }), undefined, NOW)).toMatchObject({
+      state: 'published',
+      error: 'repository hello has no configuration; set it again to publish this version',
+    });
+  });
+
+  it('lists refused pushes by tag and makes the latest the error when nothing else is wrong', () => {
+    const rejected = {
+      '2.7-x': { tag: '2.7-x', digest: digestOf('x'), reason: 'Docker schema 1 is not supported', at: '2026-11-27T10:00:01.000Z' },
+      '2.7-arm64': { tag: '2.7-arm64', digest: digestOf('bad'), reason: 'image config has no architecture', at: '2026-11-27T10:00:02.000Z' },
+    };
+    const status = toVersionStatus(record([amd64], { rejected }), config(), NOW);
+    expect(status.rejected).toEqual([rejected['2.7-arm64'], rejected['2.7-x']]);
+    expect(status.state).toBe('failed');
+    expect(status.error).toBe(
+      `push of 2.7-arm64 (${digestOf('bad')}) was refused: image config has no architecture; push a fixed image under that tag (and 1 more refused push: 2.7-x)`,
+    );
   });
 });

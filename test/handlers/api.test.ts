@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../src/handlers/api.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
+import { recordedImage } from '../core/fixtures.ts';
 import { apiEvent, ecrPushEvent, lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
 
 function call(h: Harness, ...args: Parameters<typeof apiEvent>) {
@@ -113,5 +114,48 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
     expect(json(await call(h, 'GET', '/v1/repositories/hello/versions', { query: 'state=published' })).versions).toHaveLength(0);
     expect((await call(h, 'GET', '/v1/repositories/hello/versions', { query: 'state=bogus' })).statusCode).toBe(400);
     expect((await call(h, 'GET', '/v1/repositories/hello/versions/9.9')).statusCode).toBe(404);
+  });
+
+  describe('when the config of a version being published is deleted', () => {
+    it('reports the version waiting for a config (never publishing), with the reason, until the config is set again', async () => {
+      const h = makeHarness();
+      await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
+      // Complete and leased: a publisher took it (and crashed, or is still working).
+      const images = [recordedImage('linux/amd64', { tag: '2.7-amd64' }), recordedImage('linux/arm64', { tag: '2.7-arm64' })];
+      await h.store.updateImages('team/hello', '2.7', { set: images, remove: [] }, 0, new Date(h.clock.now()).toISOString());
+      await h.store.acquireLease('team/hello', '2.7', 'crashed-publisher', h.clock.now(), 60_000);
+      expect(json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'))).toMatchObject({ state: 'publishing' });
+
+      expect((await call(h, 'DELETE', '/v1/repositories/team/hello/config')).statusCode).toBe(204);
+
+      const status = json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'));
+      expect(status).toMatchObject({ state: 'waiting', requiredPlatforms: [], missingPlatforms: [], error: 'repository team/hello has no configuration; set it again to publish this version' });
+      const listed = json(await call(h, 'GET', '/v1/repositories/team/hello/versions', { query: 'state=publishing' }));
+      expect(listed.versions).toEqual([]);
+      const waiting = json(await call(h, 'GET', '/v1/repositories/team/hello/versions', { query: 'state=waiting' }));
+      expect(waiting.versions.map((v: { version: string }) => v.version)).toEqual(['2.7']);
+
+      await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
+      expect(json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'))).toMatchObject({ state: 'publishing', error: null });
+    });
+  });
+
+  describe('when a push is refused', () => {
+    it('shows the refusal in the status of a version whose only push was refused (not a 404)', async () => {
+      const h = makeHarness();
+      await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
+      const digest = h.registry.addImage('team/hello', { platform: 'linux/arm64', config: { os: 'linux' }, tag: '2.7-arm64' }).manifest.digest;
+      const outcome = await createOnImagePushHandler(h.deps, { timeoutEarlyInMillis: 0 })(ecrPushEvent('team/hello', digest, '2.7-arm64'), lambdaContext);
+      expect(outcome).toMatchObject({ kind: 'rejected' });
+
+      const response = await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      expect(response.statusCode).toBe(200);
+      const status = json(response);
+      expect(status).toMatchObject({ state: 'failed', images: [], missingPlatforms: ['linux/amd64', 'linux/arm64'], published: null });
+      expect(status.rejected).toEqual([{ tag: '2.7-arm64', digest, reason: expect.stringContaining('has no architecture'), at: expect.any(String) }]);
+      expect(status.error).toMatch(/^push of 2\.7-arm64 \(sha256:[0-9a-f]{64}\) was refused: .*has no architecture.*; push a fixed image under that tag$/);
+      const listed = json(await call(h, 'GET', '/v1/repositories/team/hello/versions'));
+      expect(listed.versions).toMatchObject([{ version: '2.7', state: 'failed', rejected: [{ tag: '2.7-arm64' }] }]);
+    });
   });
 });

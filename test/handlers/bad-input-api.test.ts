@@ -48,6 +48,8 @@ describe('repository names in the path', () => {
     ['an empty component', 'team//hello', 'bad'],
     ['a space', 'hel%20lo', 'bad'],
     ['a malformed escape', 'hel%ZZlo', 'bad'],
+    ['255 characters (the most)', `${'a'.repeat(127)}/${'b'.repeat(127)}`, 'ok'],
+    ['256 characters', `${'a'.repeat(128)}/${'b'.repeat(127)}`, 'bad'],
     ['257 characters', 'a'.repeat(257), 'bad'],
   ];
   for (const [method, path] of routes) {
@@ -102,6 +104,11 @@ describe('PUT …/config bodies', () => {
     ['a bad optional platform', { ...ok, optionalPlatforms: ['arm'] }, 'body.optionalPlatforms[0]'],
     ['an override to a bad platform', { ...ok, platformOverrides: { arm: 'arm' } }, 'body.platformOverrides.arm'],
     ['an override with an empty key', { ...ok, platformOverrides: { '': 'linux/arm64' } }, 'body.platformOverrides[""]'],
+    // prototype keys: legal tag suffixes are ordinary keys; __proto__ is refused, never dropped
+    ['an override keyed constructor', { ...ok, platformOverrides: { constructor: 'linux/arm64' } }, null],
+    ['overrides keyed toString and hasOwnProperty', { ...ok, platformOverrides: { toString: 'linux/arm64', hasOwnProperty: 'linux/amd64' } }, null],
+    ['an override keyed __proto__ (text)', JSON.parse('{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"__proto__":"linux/arm64"}}'), 'body.platformOverrides.__proto__'],
+    ['an override keyed __proto__ (object)', JSON.parse('{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"__proto__":{"x":"linux/arm64"}}}'), 'body.platformOverrides.__proto__'],
     ['an unknown field with a space', { ...ok, 'required platforms': PLATFORMS }, 'body["required platforms"]'],
     // annotations
     ['annotations named like Object.prototype members', { ...ok, annotations: { constructor: 'c', toString: 't', 'com.example/x': '' } }, null],
@@ -157,6 +164,24 @@ describe('PUT …/config bodies', () => {
     }
     expectBadRequest(response, field);
     expect(await h.store.getRepositoryConfig('hello')).toBeUndefined();
+  });
+
+  it('stores and answers overrides keyed constructor, toString and hasOwnProperty as ordinary keys', async () => {
+    const h = makeHarness();
+    const platformOverrides = { constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' };
+    const response = await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: PLATFORMS, platformOverrides } });
+    expect(response.json['platformOverrides']).toStrictEqual({ constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' });
+    const stored = await h.store.getRepositoryConfig('hello');
+    expect(Object.keys(stored?.platformOverrides ?? {})).toStrictEqual(['constructor', 'toString', 'hasOwnProperty']);
+  });
+
+  it('says why __proto__ is refused as an override key', async () => {
+    const response = await call(makeHarness(), 'PUT', '/v1/repositories/hello/config', {
+      rawBody: '{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"arm":"linux/arm64","__proto__":{"polluted":"yes"}}}',
+    });
+    expectBadRequest(response, 'body.platformOverrides.__proto__');
+    expect(response.json['detail']).toBe('body.platformOverrides.__proto__: "__proto__" cannot be a key (it names the object prototype in JavaScript)');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
   it('refuses a PUT without a body, naming the body', async () => {

@@ -219,7 +219,7 @@ describe('bad content behind a push', () => {
     ],
   ];
 
-  it.each(cases)('rejects %s: the reason names repository, tag and digest; a warn line; nothing recorded', async (_name, setUp, why) => {
+  it.each(cases)('rejects %s: the reason names repository, tag and digest; a warn line; the refusal recorded, no image', async (_name, setUp, why) => {
     const h = await lyingHarness();
     const digest = setUp(h);
 
@@ -233,7 +233,9 @@ describe('bad content behind a push', () => {
     expect(h.logger.lines.filter((l) => l.level === 'warn')).toEqual([
       { level: 'warn', message: `push rejected: ${reason}`, fields: expect.objectContaining({ repository: repo, tag, digest, outcome: 'rejected' }) },
     ]);
-    expect(await h.store.getVersion(repo, '2.7')).toBeUndefined();
+    const stored = await h.store.getVersion(repo, '2.7');
+    expect(stored).toMatchObject({ revision: 0, images: {} });
+    expect(stored?.rejected).toEqual({ [tag]: { tag, digest, reason: expect.stringMatching(why), at: expect.any(String) } });
     expect(h.registry.puts).toEqual([]);
   });
 
@@ -249,6 +251,7 @@ describe('bad content behind a push', () => {
     const good = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
     expect(await handler(ecrPushEvent(repo, good, '2.7-amd64'), lambdaContext)).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
     expectValidIndex(h.registry.manifestAt(repo, '2.7')!);
+    expect((await h.store.getVersion(repo, '2.7'))?.rejected).toEqual({});
   });
 
   it('accepts a config without architecture/os when platformOverrides maps the tag (the fix the message gives)', async () => {

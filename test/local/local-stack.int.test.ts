@@ -11,6 +11,8 @@ import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { pushImage } from '../support/images.ts';
 import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
+import { encodeJson, pushBlob, pushRawManifest } from '../support/registry-push.ts';
+import { findFreePort } from '../support/registry-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -167,6 +169,26 @@ describe('startLocalStack', () => {
       'org.opencontainers.image.source': source,
       'org.opencontainers.image.title': 'hello',
     });
+  });
+
+  it('shows a refused push (a config without architecture) in the status, even as the only push, until a good push of the tag clears it', async () => {
+    const config = await pushBlob(stack.registryUrl, 'team/hello', encodeJson({ os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }), MediaTypes.ociConfig);
+    const manifest = encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [] });
+    const refused = await pushRawManifest(stack.registryUrl, 'team/hello', '3.0-arm64', manifest, MediaTypes.ociManifest);
+    const failed = await eventually(async () => {
+      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/3.0');
+      return response.status === 200 ? ((await response.json()) as { state: string; error: string; images: unknown[]; rejected: Array<Record<string, string>> }) : undefined;
+    }, 'the refusal to be recorded');
+    expect(failed).toMatchObject({ state: 'failed', images: [], rejected: [{ tag: '3.0-arm64', digest: refused.digest }] });
+    expect(failed.rejected[0]?.['reason']).toContain('has no architecture or os');
+    expect(failed.error).toContain(`push of 3.0-arm64 (${refused.digest}) was refused`);
+
+    await pushImage(stack.registryUrl, 'team/hello', '3.0-arm64', { arch: 'arm64', format: 'oci' });
+    const waiting = await eventually(async () => {
+      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/3.0')).json()) as { state: string; rejected: unknown[]; error: string | null };
+      return body.state === 'waiting' ? body : undefined;
+    }, 'the good push to clear the refusal');
+    expect(waiting).toMatchObject({ rejected: [], error: null });
   });
 
   it('keeps the registry log out of its own output', async () => {

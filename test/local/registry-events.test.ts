@@ -100,6 +100,8 @@ describe('readRegistryEvent', () => {
     { name: 'a tagged push with a sha512 digest', input: event({ target: { digest: `sha512:${'a'.repeat(128)}` } }), want: { kind: 'invalid', reason: /not a sha256 digest/ } },
     { name: 'an event without a target', input: { id: 'evt-1', timestamp: 't', action: 'push' }, want: { kind: 'invalid', reason: /target/ } },
     { name: 'an event without a repository', input: event({ target: { repository: undefined } }), want: { kind: 'invalid', reason: /target\.repository/ } },
+    { name: 'a repository name with CR/LF', input: event({ target: { repository: 'hello\r\nforged line' } }), want: { kind: 'invalid', reason: /^target\.repository: "hello\\r\\nforged line" is not a repository name/ } },
+    { name: 'a repository name of 256 characters', input: event({ target: { repository: 'a'.repeat(256) } }), want: { kind: 'invalid', reason: /^target\.repository: a repository name has 2 to 255 characters/ } },
     { name: 'an event without an id', input: { ...event(), id: undefined }, want: { kind: 'invalid', reason: /id/ } },
     { name: 'a string instead of an event', input: 'push', want: { kind: 'invalid', reason: /\(event\)/ } },
     { name: 'null', input: null, want: { kind: 'invalid', reason: /\(event\)/ } },

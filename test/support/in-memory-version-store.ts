@@ -2,7 +2,7 @@ import { InvalidInputError } from '../../src/core/errors.ts';
 import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
 import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
-import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
+import type { Announcement, PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -65,13 +65,18 @@ export class InMemoryVersionStore implements VersionStore {
     checkCount(expectedRevision, 'expectedRevision');
     const record = this.#record(repository, version);
     if (expectedRevision === 0) {
-      if (record !== undefined) return undefined;
+      if (record !== undefined && record.revision !== 0) return undefined;
+      // A record holding only refusals is taken over: its refusals and createdAt stay.
+      const rejected = withoutTags(record?.rejected, change.clearRejected ?? []);
       const created: VersionRecord = {
         repository,
         version,
         revision: 1,
         images: Object.fromEntries(change.set.map((image) => [image.key, image])),
-        createdAt: now,
+        ...(rejected === undefined ? {} : { rejected }),
+        ...(record?.error === undefined || change.clearError === true ? {} : { error: record.error }),
+        ...(record?.lease === undefined ? {} : { lease: record.lease }),
+        createdAt: record?.createdAt ?? now,
         updatedAt: now,
       };
       this.#versionsOf(repository).set(version, copy(created));
@@ -85,7 +90,24 @@ export class InMemoryVersionStore implements VersionStore {
     record.revision = expectedRevision + 1;
     record.updatedAt = now;
     if (change.clearError === true) delete record.error;
+    if (record.rejected !== undefined) record.rejected = withoutTags(record.rejected, change.clearRejected ?? []);
     return copy(record);
+  }
+
+  async recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord> {
+    let record = this.#record(repository, version);
+    if (record === undefined) {
+      record = { repository, version, revision: 0, images: {}, createdAt: now, updatedAt: now };
+      this.#versionsOf(repository).set(version, record);
+    }
+    record.rejected = { ...withoutTags(record.rejected, evict), [rejection.tag]: copy(rejection) };
+    record.updatedAt = now;
+    return copy(record);
+  }
+
+  async clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void> {
+    const record = this.#record(repository, version);
+    if (record?.rejected?.[tag]?.digest === digest) record.rejected = withoutTags(record.rejected, [tag]);
   }
 
   async acquireLease(repository: string, version: string, owner: string, nowMs: number, leaseMs: number): Promise<VersionRecord | undefined> {
@@ -212,6 +234,11 @@ export class InMemoryVersionStore implements VersionStore {
     if (versions === undefined) this.#versions.set(repository, (versions = new Map()));
     return versions;
   }
+}
+
+function withoutTags<T>(map: Readonly<Record<string, T>> | undefined, tags: readonly string[]): Record<string, T> | undefined {
+  if (map === undefined) return undefined;
+  return Object.fromEntries(Object.entries(map).filter(([tag]) => !tags.includes(tag)));
 }
 
 /** A deep copy as DynamoDB would give it back: JSON data, properties that are `undefined` left out. */

@@ -5,7 +5,7 @@ import { readImageConfigMetadata } from '../../src/core/image-config-metadata.ts
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Annotations, isIndexMediaType } from '../../src/core/media-types.ts';
 import { formatPlatform, isUnknownPlatform, normalisePlatform, platformFromJson, type Platform } from '../../src/core/platform.ts';
 import type { VersionStore } from '../../src/core/ports.ts';
-import { deriveState, missingPlatforms, selectIndexImages } from '../../src/core/readiness.ts';
+import { deriveState, hasRefusals, missingPlatforms, selectIndexImages } from '../../src/core/readiness.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import { compareSemver, parseSemver } from '../../src/core/semver.ts';
 import { compileTagPattern, matchTag } from '../../src/core/tag-pattern.ts';
@@ -181,7 +181,9 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
         const served = await getManifest(registryUrl, repository, tag);
         if (served.status !== 404) fail(`${version} is missing ${missing.join(', ')} but ${tag} exists (${served.raw.digest})`);
       }
-      if (record !== undefined && deriveState(config, record, input.nowMs) !== 'waiting') fail(`${version}: the store says ${deriveState(config, record, input.nowMs)}, expected waiting`);
+      // A refused push of a missing platform makes it `failed` (the refusal is its error); otherwise it waits.
+      const expectedState = record !== undefined && hasRefusals(record) ? 'failed' : 'waiting';
+      if (record !== undefined && deriveState(config, record, input.nowMs) !== expectedState) fail(`${version}: the store says ${deriveState(config, record, input.nowMs)}, expected ${expectedState}`);
       continue;
     }
 

@@ -188,6 +188,7 @@ export function versionStatus(
     })),
     published: null,
     error: null,
+    rejected: [],
     updatedAt: '2026-11-27T10:00:01.000Z',
     ...extra,
   };

@@ -3,7 +3,7 @@
 import * as z from 'zod/mini';
 import './zod-locale.ts';
 import { InvalidInputError } from '../core/errors.ts';
-import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
+import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, TagMutabilityChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
 
@@ -31,6 +31,7 @@ export const repositoryConfigBodySchema = z.strictObject({
   staleAfter: z.optional(z.nullable(text(0, 16))),
   onStale: z.optional(z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial])),
   onDrift: z.optional(z.enum([OnDriftChoices.report, OnDriftChoices.restore])),
+  tagMutability: z.optional(z.enum([TagMutabilityChoices.mutable, TagMutabilityChoices.immutable])),
 });
 
 export const publishBodySchema = z.strictObject({ allowPartial: z.optional(z.boolean()) });

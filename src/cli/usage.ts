@@ -65,6 +65,7 @@ Options:
                                    is stale: 30m, 6h, 2d, or never (the default)
   --on-stale <choice>              wait (default), or publish-partial: publish what a stale version has
   --on-drift <choice>              when someone else moves a published tag: report (default) or restore
+  --tag-mutability <choice>        mutable (default) or immutable: publish each version once, report rebuilds
 
 Platforms are os[(os.version)]/architecture[/variant], e.g. linux/amd64,linux/arm64,windows(10.0.20348)/amd64.
 

@@ -5,6 +5,7 @@ import { publishVersion, type PublishOutcome } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import { versionTagReason } from './version-tag.ts';
 import type { RecordedImage, VersionRecord } from './version-record.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
@@ -53,6 +54,8 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   }
   const match = matchTag(compileTagPattern(config.tagPattern), tag);
   if (match === undefined) return { kind: 'ignored', reason: `tag ${tag} does not match tagPattern ${config.tagPattern}` };
+  const versionTag = await versionTagReason(store, config, repository, tag, event.digest, match.version);
+  if (versionTag !== undefined) return { kind: 'ignored', reason: versionTag };
 
   // The registry is the truth: an event for a digest the tag no longer points to is stale.
   const current = await registry.resolveTag(repository, tag);

@@ -16,7 +16,16 @@ export interface RepositoryConfig {
   readonly onStale: OnStaleChoice;
   /** What the reconciler does when someone else moved a published tag: report a conflict, or put our index back. */
   readonly onDrift: OnDriftChoice;
+  /**
+   * `immutable`: the registry refuses to move the version's target tags (an ECR repository with
+   * IMMUTABLE tags), so a version is published once and never republished; a rebuild after that is
+   * a conflict saying so. Absent (or `mutable`): a rebuild republishes.
+   */
+  readonly tagMutability?: TagMutabilityChoice;
 }
+
+export const TagMutabilityChoices = { mutable: 'mutable', immutable: 'immutable' } as const;
+export type TagMutabilityChoice = (typeof TagMutabilityChoices)[keyof typeof TagMutabilityChoices];
 
 export const OnStaleChoices = { wait: 'wait', publishPartial: 'publish-partial' } as const;
 export type OnStaleChoice = (typeof OnStaleChoices)[keyof typeof OnStaleChoices];
@@ -51,6 +60,7 @@ export interface RepositoryConfigInput {
   readonly staleAfter?: string | null | undefined;
   readonly onStale?: OnStaleChoice | undefined;
   readonly onDrift?: OnDriftChoice | undefined;
+  readonly tagMutability?: TagMutabilityChoice | undefined;
 }
 
 /**
@@ -75,6 +85,13 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
   if (new Set(targetTags).size !== targetTags.length) {
     throw new InvalidInputError('targetTags has the same template twice', 'targetTags');
   }
+  const onStale = input.onStale ?? 'wait';
+  if (input.tagMutability === 'immutable' && onStale === 'publish-partial') {
+    throw new InvalidInputError(
+      'onStale: publish-partial republishes when the missing platforms arrive, which tagMutability: immutable forbids; use onStale: wait',
+      'onStale',
+    );
+  }
   const platformOverrides: Record<string, string> = {};
   for (const [value, platform] of Object.entries(input.platformOverrides ?? {})) {
     platformOverrides[value] = normalisePlatformText(platform, `platformOverrides.${value}`);
@@ -87,8 +104,9 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
     indexMediaType: input.indexMediaType ?? 'auto',
     platformOverrides,
     staleAfter: input.staleAfter == null ? null : formatDuration(parseDuration(input.staleAfter, 'staleAfter')),
-    onStale: input.onStale ?? 'wait',
+    onStale,
     onDrift: input.onDrift ?? 'report',
+    ...(input.tagMutability === undefined ? {} : { tagMutability: input.tagMutability }),
   };
 }
 

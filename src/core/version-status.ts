@@ -18,7 +18,15 @@ export interface VersionStatus {
     pushedAt: string;
   }>;
   /** `partial`: published while required platforms were missing (they are in `missingPlatforms`). */
-  readonly published: { digest: string; mediaType: string; tags: readonly string[]; at: string; partial: boolean } | null;
+  readonly published: {
+    digest: string;
+    mediaType: string;
+    tags: readonly string[];
+    at: string;
+    partial: boolean;
+    /** Tags a known tool rewrote on top of this index (SOCI, signatures), each with what holds it; absent when none. */
+    heldBy?: ReadonlyArray<{ tag: string; digest: string; note: string }>;
+  } | null;
   readonly error: string | null;
   readonly updatedAt: string;
 }
@@ -51,6 +59,7 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
             tags: record.published.tags,
             at: record.published.at,
             partial: (record.published.missingPlatforms?.length ?? 0) > 0,
+            ...(record.published.heldBy?.length ? { heldBy: record.published.heldBy.map((h) => ({ ...h })) } : {}),
           },
     error,
     updatedAt: record.updatedAt,

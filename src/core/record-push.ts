@@ -5,7 +5,7 @@ import { publishVersion, type PublishOutcome } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
-import { versionTagReason } from './version-tag.ts';
+import { isAssembledIndex, versionTagReason } from './version-tag.ts';
 import type { RecordedImage, VersionRecord } from './version-record.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
@@ -103,6 +103,9 @@ async function recordImages(
     throw error;
   }
   if (images.length === 0) return { kind: 'ignored', reason: `${repository}:${tag} holds no image with a real platform` };
+  if (isAssembledIndex(images, digest, config)) {
+    return { kind: 'ignored', reason: `${repository}:${tag} holds an index manifest-assembler assembled (another deployment's, e.g. replicated from another region), not a per-arch push` };
+  }
 
   const replaceable = new Set<string>();
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {

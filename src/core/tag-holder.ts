@@ -62,7 +62,11 @@ export async function classifyTagHolder(
     const parsed = parseManifest(raw);
     if (parsed.kind !== 'index') return { kind: 'foreign', digest };
     const found = await coveredImages(registry, repository, parsed.manifests, ours.images);
-    if (found === undefined || found.covered.size < new Set(ours.images.map((i) => i.key)).size) return { kind: 'foreign', digest };
+    // Something must have been added: our images alone in other bytes (another media type, an
+    // older index of ours) are just another index, which a publish replaces.
+    if (found === undefined || found.artifacts === 0 || found.covered.size < new Set(ours.images.map((i) => i.key)).size) {
+      return { kind: 'foreign', digest };
+    }
     const extras = found.artifacts;
     const soci = parsed.manifests.some(isSociIndex);
     return {

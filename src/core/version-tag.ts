@@ -1,4 +1,5 @@
 import { buildIndex } from './index-builder.ts';
+import type { RecordedImage } from './version-record.ts';
 import type { VersionStore } from './ports.ts';
 import { selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -48,4 +49,15 @@ export async function versionTagReason(
     return `${repository}:${tag} is a target tag of version ${version}, not a per-arch tag; the reconciler checks what it holds`;
   }
   return undefined;
+}
+
+/**
+ * Whether an index pushed under a tag is one this service assembled (in this deployment or another,
+ * e.g. replicated from another region): building an index from the images it holds gives back the
+ * very same bytes. Our builder's output is canonical (fixed key order, no whitespace), which a
+ * builder's per-arch index is not, so such a push is never mistaken for a per-arch push.
+ */
+export function isAssembledIndex(images: readonly RecordedImage[], digest: string, config: RepositoryConfig): boolean {
+  if (images.length === 0 || images.some((image) => image.digest === digest)) return false;
+  return buildIndex(images, config.indexMediaType).manifest.digest === digest;
 }

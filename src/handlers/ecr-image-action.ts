@@ -40,7 +40,7 @@ const PUSH_ACTIONS: Readonly<Record<string, string>> = { 'ECR Image Action': 'PU
 export function readEcrImageAction(event: EcrImageActionEvent): EventReading {
   const action = Object.hasOwn(PUSH_ACTIONS, event['detail-type']) ? PUSH_ACTIONS[event['detail-type']] : undefined;
   if (event.source !== 'aws.ecr' || action === undefined) {
-    return { kind: 'not-a-push', reason: `event from ${event.source} / ${event['detail-type']} is not an ECR Image Action or Replication Action` };
+    return { kind: 'not-a-push', reason: `event from ${event.source} / ${event['detail-type']} is not an ECR Image Action` };
   }
   const { detail } = event;
   if (detail['action-type'] !== action) return { kind: 'not-a-push', reason: `action-type ${detail['action-type']} is not ${action}` };

@@ -91,6 +91,7 @@ export function formatVersionDetail(version: VersionStatus): string {
               .join('  '),
       ],
     ],
+    ...(published?.heldBy?.length ? [['held by', published.heldBy.map((held) => held.note)] as [string, string[]]] : []),
     ['error', [version.error ?? MISSING]],
     ['updated', [version.updatedAt ?? MISSING]],
   ];

@@ -16,7 +16,7 @@ export { LOCAL_TABLE_NAME };
  * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }: StackEndpoints): Promise<StackHandlers> {
-  const { deps, client, close } = localDependencies({ registryUrl, dynamoEndpoint, logger });
+  const { deps, client, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger });
   await ensureTable(client, LOCAL_TABLE_NAME);
   const { registry } = deps;
   const onImagePush = createOnImagePushHandler(deps);

@@ -8,7 +8,7 @@ import type { RepositoryConfigInput } from '../../src/core/repository-config.ts'
 import { classifyTagHolder, SociV2 } from '../../src/core/tag-holder.ts';
 import { toVersionStatus } from '../../src/core/version-status.ts';
 import { versionsForTargetTag } from '../../src/core/version-tag.ts';
-import { readEcrImageAction, ecrImageActionEventSchema } from '../../src/handlers/ecr-image-action.ts';
+import { parseEcrImageActionEvent, readEcrImageAction } from '../../src/handlers/ecr-image-action.ts';
 import { ecrPushEvent } from '../support/ecr-event.ts';
 import { countingWorld } from './counting-world.ts';
 import { config, world, type World } from './fixtures.ts';
@@ -312,13 +312,13 @@ describe('replication into another region', () => {
       'detail-type': 'ECR Replication Action',
     };
     replicated.detail = { ...replicated.detail, 'action-type': 'REPLICATE', 'source-region': 'us-west-2', 'source-account': '123456789012' };
-    expect(readEcrImageAction(ecrImageActionEventSchema.parse(replicated))).toMatchObject({
+    expect(readEcrImageAction(parseEcrImageActionEvent(replicated))).toMatchObject({
       kind: 'push',
       push: { repository: repo, tag: '2.7-amd64' },
     });
     const odd = { ...replicated, detail: { ...replicated.detail, 'action-type': 'PUSH' } };
-    expect(readEcrImageAction(ecrImageActionEventSchema.parse(odd))).toEqual({ kind: 'not-a-push', reason: 'action-type PUSH is not REPLICATE' });
+    expect(readEcrImageAction(parseEcrImageActionEvent(odd))).toEqual({ kind: 'not-a-push', reason: 'action-type PUSH is not REPLICATE' });
     const failed = { ...replicated, detail: { ...replicated.detail, result: 'FAILED' } };
-    expect(readEcrImageAction(ecrImageActionEventSchema.parse(failed))).toMatchObject({ kind: 'not-a-push' });
+    expect(readEcrImageAction(parseEcrImageActionEvent(failed))).toMatchObject({ kind: 'not-a-push' });
   });
 });

@@ -3,7 +3,7 @@
 // Strict objects, so a field added to an answer but not here fails those tests; the document itself
 // lets answers grow (clients must ignore fields they do not know).
 import * as z from 'zod/mini';
-import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
+import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, TagMutabilityChoices } from '../core/repository-config.ts';
 import { VersionStates } from '../core/version-record.ts';
 
 const strings = z.array(z.string());
@@ -25,6 +25,8 @@ export const repositoryConfigResponseSchema = z.strictObject({
   onDrift: z.enum([OnDriftChoices.report, OnDriftChoices.restore]),
   /** Index annotations the config adds (OCI annotation keys). */
   annotations: z.optional(z.record(z.string(), z.string())),
+  /** `immutable`: each version is published once (an ECR repository with immutable tags); absent: mutable. */
+  tagMutability: z.optional(z.enum([TagMutabilityChoices.mutable, TagMutabilityChoices.immutable])),
 });
 
 export const repositoryListResponseSchema = z.strictObject({
@@ -48,6 +50,8 @@ const publishedIndex = z.strictObject({
   at: z.string(),
   /** Published while required platforms were missing (they are in missingPlatforms). */
   partial: z.boolean(),
+  /** Tags a known tool rewrote on top of this index (a SOCI index, a signature), with what holds each; absent when none. */
+  heldBy: z.optional(z.array(z.strictObject({ tag: z.string(), digest: z.string(), note: z.string() }))),
 });
 
 /** Everything known about one version. */

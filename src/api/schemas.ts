@@ -6,7 +6,7 @@ import { annotationKeyProblem, AnnotationLimits } from '../core/annotations.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { isPlainRecord, refusedMapKeyReason } from '../core/map-keys.ts';
 import { repositoryNameProblem } from '../core/repository-name.ts';
-import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices } from '../core/repository-config.ts';
+import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, TagMutabilityChoices } from '../core/repository-config.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
 
@@ -96,6 +96,7 @@ export const repositoryConfigBodySchema = z.strictObject({
   onStale: z.optional(z.enum([OnStaleChoices.wait, OnStaleChoices.publishPartial])),
   onDrift: z.optional(z.enum([OnDriftChoices.report, OnDriftChoices.restore])),
   annotations: z.optional(annotationsSchema),
+  tagMutability: z.optional(z.enum([TagMutabilityChoices.mutable, TagMutabilityChoices.immutable])),
 });
 
 export const publishBodySchema = z.strictObject({ allowPartial: z.optional(z.boolean()) });

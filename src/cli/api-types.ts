@@ -42,6 +42,8 @@ export const PublishedBody = z.looseObject({
   at: z.string().optional(),
   /** Published while required platforms were missing (allowPartial, or onStale publish-partial). */
   partial: z.boolean().default(false),
+  /** Tags another tool rewrote on top of the index (SOCI, a signature), each with a note saying what holds it. */
+  heldBy: z.array(z.looseObject({ tag: z.string(), digest: z.string(), note: z.string() })).optional(),
 });
 
 /** The API's view of one version (DESIGN §6 VersionStatus). */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { OnDriftChoices, OnStaleChoices, type RepositoryConfigInput } from '../core/repository-config.ts';
+import { OnDriftChoices, OnStaleChoices, TagMutabilityChoices, type RepositoryConfigInput } from '../core/repository-config.ts';
 import { VersionStates, type VersionState } from '../core/version-record.ts';
 import { UsageError } from './cli-error.ts';
 import {
@@ -72,6 +72,7 @@ const CONFIG_SET_OPTIONS = {
   'on-stale': { type: 'string' },
   'on-drift': { type: 'string' },
   annotation: { type: 'string', multiple: true },
+  'tag-mutability': { type: 'string' },
 } as const satisfies Options;
 
 const STATUS_OPTIONS = {
@@ -166,6 +167,7 @@ function parseConfigSet(argv: readonly string[]): ParsedCommandLine {
   }
   const onStale = choice(values['on-stale'], '--on-stale', OnStaleChoices, usage);
   const onDrift = choice(values['on-drift'], '--on-drift', OnDriftChoices, usage);
+  const tagMutability = choice(values['tag-mutability'], '--tag-mutability', TagMutabilityChoices, usage);
   const staleAfterText = values['stale-after'];
   if (staleAfterText === '') throw new UsageError('--stale-after is empty (a duration such as 6h, or never)', usage);
   const staleAfter = staleAfterText === 'never' ? null : staleAfterText;
@@ -184,6 +186,7 @@ function parseConfigSet(argv: readonly string[]): ParsedCommandLine {
     ...(onStale === undefined ? {} : { onStale }),
     ...(onDrift === undefined ? {} : { onDrift }),
     ...(values.annotation === undefined ? {} : { annotations: parseAnnotations(values.annotation, usage) }),
+    ...(tagMutability === undefined ? {} : { tagMutability }),
   };
   return { kind: 'run', command: { name: 'config-set', repository, config }, global: globals(values, usage) };
 }

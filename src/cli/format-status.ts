@@ -96,6 +96,7 @@ export function formatVersionDetail(version: VersionStatus): string {
     ],
     ...(holdsFloatingTags(version) ? ([['tags', [listOrMissing(version.tags ?? [])]]] as [string, string[]][]) : []),
     ...((version.notes ?? []).length > 0 ? ([['notes', version.notes ?? []]] as [string, string[]][]) : []),
+    ...(published?.heldBy?.length ? [['held by', published.heldBy.map((held) => held.note)] as [string, string[]]] : []),
     ['error', [version.error ?? MISSING]],
     ...(version.rejected.length === 0
       ? []

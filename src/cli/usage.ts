@@ -75,6 +75,7 @@ Options:
   --annotation <key=value>         an annotation of every published OCI index, e.g.
                                    org.opencontainers.image.source=https://github.com/org/repo (repeatable);
                                    wins over the org.opencontainers.image.* labels the images agree on
+  --tag-mutability <choice>        mutable (default) or immutable: publish each version once, report rebuilds
 
 Platforms are os[(os.version)]/architecture[/variant], e.g. linux/amd64,linux/arm64,windows(10.0.20348)/amd64.
 

@@ -5,8 +5,9 @@ import { buildVersionIndex } from './index-builder.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
+import { classifyTagHolder } from './tag-holder.ts';
 import { exactTargetTags } from './target-tags.ts';
-import type { VersionRecord } from './version-record.ts';
+import type { TagHeldBy, VersionRecord } from './version-record.ts';
 
 export type PublishOutcome =
   | { readonly kind: 'published'; readonly digest: string; readonly revision: number; readonly tags: readonly string[] }
@@ -157,6 +158,17 @@ async function publishHeldRevision(
   const { manifest } = built;
   const tags = exactTargetTags(config, version);
   if (reapply && isPublishedAs(record, manifest.digest, tags, missing)) return { kind: 'up-to-date', digest: manifest.digest };
+  const refusal = immutableRefusal(config, record, manifest.digest, tags);
+  if (refusal !== undefined) {
+    const now = new Date(clock.now()).toISOString();
+    // Written once per revision: the reconciler and redelivered events find it and leave it.
+    if (!(record.error?.kind === 'conflict' && record.error.revision === revision)) {
+      await store.recordError(repository, version, { kind: 'conflict', message: refusal, revision, at: now }, owner, now);
+    }
+    logger.warn('not republished: the version tags are immutable', { ...log, published: record.published?.digest, built: manifest.digest });
+    return { kind: 'conflict', message: refusal };
+  }
+  const heldBy: TagHeldBy[] = [];
   // Renewed before every put attempt: a holder that stalled past its lease (a slow registry, a long
   // Retry-After) learns it lost the lease before it puts, so it cannot land an index after its successor's.
   const renewLease = async (): Promise<void> => {
@@ -167,9 +179,16 @@ async function publishHeldRevision(
     // Remembered before the put, so the push event our own put causes is recognised and ignored.
     for (const tag of tags) await store.rememberPublishedTag(repository, tag, manifest.digest);
     for (const tag of tags) {
-      // A replay (the index put, then the process died before recording it) needs no second put:
-      // PutImage has a small quota shared with every docker push.
-      if ((await registry.resolveTag(repository, tag)) === manifest.digest) continue;
+      // A replay (the index put, then the process died before recording it), or an identical index
+      // replicated from another region, needs no second put: PutImage has a small quota shared with
+      // every docker push. A tool's manifest built on this index (SOCI, a signature) is not fought.
+      const holding = await classifyTagHolder(registry, repository, tag, { digest: manifest.digest, images });
+      if (holding.kind === 'ours') continue;
+      if (holding.kind === 'builds-on-ours') {
+        heldBy.push({ tag, digest: holding.digest, note: holding.note });
+        logger.info('tag left as another tool rewrote it on top of this index', { ...log, tag, holder: holding.digest, note: holding.note });
+        continue;
+      }
       await putWithRetry(deps, repository, tag, manifest, renewLease);
     }
     // Floating tags (latest, 2.7) follow only complete releases, forward only; their store pointer
@@ -194,7 +213,11 @@ async function publishHeldRevision(
     repository,
     version,
     owner,
-    { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision, ...(missing.length > 0 ? { missingPlatforms: missing } : {}) },
+    {
+      digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision,
+      ...(missing.length > 0 ? { missingPlatforms: missing } : {}),
+      ...(heldBy.length > 0 ? { heldBy } : {}),
+    },
     at,
   );
   if (recorded === undefined) {
@@ -214,6 +237,24 @@ export function isPublishedAs(record: VersionRecord, digest: string, tags: reado
   if (published?.revision !== record.revision || published.digest !== digest) return false;
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item) => b.includes(item));
   return same(published.tags, tags) && same(published.missingPlatforms ?? [], missing);
+}
+
+/**
+ * With immutable tags a version is published once: a rebuild recorded later would need the tag
+ * moved, which the registry refuses, so it is refused here with what to do instead of put and failed.
+ */
+function immutableRefusal(config: RepositoryConfig, record: VersionRecord, built: string, tags: readonly string[]): string | undefined {
+  const published = record.published;
+  if (config.tagMutability !== 'immutable' || published === undefined || published.digest === built) return undefined;
+  const rebuilt = Object.values(record.images)
+    .filter((image) => image.pushedAt > published.at)
+    .map((image) => `${image.tag} (${image.key})`);
+  return (
+    `version ${record.version} was published as ${published.digest} under ${published.tags.join(', ')}, and the repository's tags are immutable ` +
+    `(tagMutability: immutable), so the images recorded since${rebuilt.length > 0 ? ` (${rebuilt.join(', ')})` : ''} are not published (they would make ${built}). ` +
+    `Publish the rebuild under a new version (push new per-arch tags), or push the published images back to their per-arch tags ` +
+    `(tags ${tags.join(', ')} keep ${published.digest})`
+  );
 }
 
 /** Another publisher holds the lease now (ours expired): stop without putting. */

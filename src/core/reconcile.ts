@@ -2,10 +2,11 @@ import { announceMissedPublish, announceOutcome, resendPendingAnnouncement } fro
 import { describeError, InvalidInputError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion } from './publish-version.ts';
-import { isStale, missingPlatforms } from './readiness.ts';
+import { isStale, missingPlatforms, selectIndexImages } from './readiness.ts';
 import { recordPush } from './record-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { advanceLaggingFloatingTags, repairFloatingTags, type FloatingFindings } from './reconcile-floating.ts';
+import { classifyTagHolder } from './tag-holder.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { floatingTemplates } from './target-tags.ts';
 import type { VersionRecord } from './version-record.ts';
@@ -164,6 +165,7 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
   for (const tag of published.tags) {
     const actual = (await deps.registry.resolveTag(record.repository, tag)) ?? null;
     if (actual === published.digest) continue;
+    if (actual !== null && (await isBuiltOnOurs(deps, config, record, tag, actual))) continue;
     if (config.onDrift === 'restore' && published.revision === record.revision) {
       const outcome = await publishVersion(deps, record.repository, record.version, {
         revision: record.revision,
@@ -204,6 +206,31 @@ async function reconcileFloatingTags(
   } catch (error) {
     report.failures.push({ what: `${repository} floating tags`, error: describeError(error) });
   }
+}
+
+/**
+ * A tag rewritten by a tool that builds on our index (a SOCI-enabled index, a signature whose
+ * subject is ours) is not drift: it is neither reported nor restored over. The first time it is
+ * seen, a publish of the same revision records what holds the tag (the put is skipped) so status
+ * can show it.
+ */
+async function isBuiltOnOurs(deps: Dependencies, config: RepositoryConfig, record: VersionRecord, tag: string, actual: string): Promise<boolean> {
+  const published = record.published;
+  if (published === undefined) return false;
+  const holding = await classifyTagHolder(deps.registry, record.repository, tag, { digest: published.digest, images: selectIndexImages(config, record) }, actual);
+  if (holding.kind !== 'builds-on-ours') return false;
+  const noted = published.heldBy?.some((held) => held.tag === tag && held.digest === actual) === true;
+  if (!noted && published.revision === record.revision) {
+    const outcome = await publishVersion(deps, record.repository, record.version, {
+      revision: record.revision,
+      force: true,
+      allowPartial: (published.missingPlatforms?.length ?? 0) > 0,
+    });
+    deps.logger.info('a published tag holds a manifest built on our index; left as it is', {
+      repository: record.repository, version: record.version, tag, holder: actual, note: holding.note, recorded: outcome.kind,
+    });
+  }
+  return true;
 }
 
 type MutableReport = {

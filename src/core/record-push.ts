@@ -6,6 +6,7 @@ import { publishVersion, type PublishOutcome } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import { isAssembledIndex, versionTagReason } from './version-tag.ts';
 import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
@@ -56,6 +57,8 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   }
   const match = matchTag(await compileTagPattern(config.tagPattern), tag);
   if (match === undefined) return { kind: 'ignored', reason: `tag ${tag} does not match tagPattern ${config.tagPattern}` };
+  const versionTag = await versionTagReason(store, config, repository, tag, event.digest, match.version);
+  if (versionTag !== undefined) return { kind: 'ignored', reason: versionTag };
 
   // The registry is the truth: an event for a digest the tag no longer points to is stale.
   const current = await registry.resolveTag(repository, tag);
@@ -124,6 +127,9 @@ async function recordImages(
     throw error;
   }
   if (images.length === 0) return { kind: 'ignored', reason: `${repository}:${tag} holds no image with a real platform` };
+  if (isAssembledIndex(images, digest, config)) {
+    return { kind: 'ignored', reason: `${repository}:${tag} holds an index manifest-assembler assembled (another deployment's, e.g. replicated from another region), not a per-arch push` };
+  }
 
   const replaceable = new Set<string>();
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {

@@ -25,7 +25,16 @@ export interface RepositoryConfig {
   readonly onDrift: OnDriftChoice;
   /** Annotations of every published index (OCI index only), keys sorted; they win over inherited ones. */
   readonly annotations: Readonly<Record<string, string>>;
+  /**
+   * `immutable`: the registry refuses to move the version's target tags (an ECR repository with
+   * IMMUTABLE tags), so a version is published once and never republished; a rebuild after that is
+   * a conflict saying so. Absent (or `mutable`): a rebuild republishes.
+   */
+  readonly tagMutability?: TagMutabilityChoice;
 }
+
+export const TagMutabilityChoices = { mutable: 'mutable', immutable: 'immutable' } as const;
+export type TagMutabilityChoice = (typeof TagMutabilityChoices)[keyof typeof TagMutabilityChoices];
 
 export const OnStaleChoices = { wait: 'wait', publishPartial: 'publish-partial' } as const;
 export type OnStaleChoice = (typeof OnStaleChoices)[keyof typeof OnStaleChoices];
@@ -60,6 +69,7 @@ export interface RepositoryConfigInput {
   readonly onStale?: OnStaleChoice | undefined;
   readonly onDrift?: OnDriftChoice | undefined;
   readonly annotations?: Readonly<Record<string, string>> | undefined;
+  readonly tagMutability?: TagMutabilityChoice | undefined;
 }
 
 /**
@@ -85,6 +95,13 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
   if (targetTags.length === 0) throw new InvalidInputError('targetTags must hold at least one tag template', 'targetTags');
   targetTags.forEach((template, i) => checkTargetTemplate(template, `targetTags[${i}]`));
   checkTargetTagList(targetTags);
+  const onStale = input.onStale ?? 'wait';
+  if (input.tagMutability === 'immutable' && onStale === 'publish-partial') {
+    throw new InvalidInputError(
+      'onStale: publish-partial republishes when the missing platforms arrive, which tagMutability: immutable forbids; use onStale: wait',
+      'onStale',
+    );
+  }
   const platformOverrides: Record<string, string> = {};
   for (const [value, platform] of Object.entries(input.platformOverrides ?? {})) {
     platformOverrides[value] = normalisePlatformText(platform, `platformOverrides.${value}`);
@@ -97,9 +114,10 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
     indexMediaType: input.indexMediaType ?? 'auto',
     platformOverrides,
     staleAfter: input.staleAfter == null ? null : formatDuration(parseDuration(input.staleAfter, 'staleAfter')),
-    onStale: input.onStale ?? 'wait',
+    onStale,
     onDrift: input.onDrift ?? 'report',
     annotations: normaliseAnnotations(input.annotations ?? {}),
+    ...(input.tagMutability === undefined ? {} : { tagMutability: input.tagMutability }),
   };
 }
 

@@ -38,6 +38,18 @@ export interface PublishedIndex {
   readonly revision: number;
   /** Required platforms that were missing when it was published (allowPartial / onStale publish-partial). */
   readonly missingPlatforms?: readonly string[];
+  /**
+   * Target tags another tool rewrote with a manifest built on this index (a SOCI-enabled index, a
+   * signature with this index as subject): left as they are, each with a note saying what holds it.
+   */
+  readonly heldBy?: readonly TagHeldBy[];
+}
+
+/** A target tag that holds another tool's manifest built on the published index. */
+export interface TagHeldBy {
+  readonly tag: string;
+  readonly digest: string;
+  readonly note: string;
 }
 
 export interface PublishLease {

@@ -20,7 +20,15 @@ export interface VersionStatus {
     pushedAt: string;
   }>;
   /** `partial`: published while required platforms were missing (they are in `missingPlatforms`). */
-  readonly published: { digest: string; mediaType: string; tags: readonly string[]; at: string; partial: boolean } | null;
+  readonly published: {
+    digest: string;
+    mediaType: string;
+    tags: readonly string[];
+    at: string;
+    partial: boolean;
+    /** Tags a known tool rewrote on top of this index (SOCI, signatures), each with what holds it; absent when none. */
+    heldBy?: ReadonlyArray<{ tag: string; digest: string; note: string }>;
+  } | null;
   /** The tags that point at this version now: its exact tags once published, then the floating tags (`latest`, `2.7`) whose pointer names it. */
   readonly tags: readonly string[];
   /** Plain sentences for a person: why a floating tag does not follow this version (pre-release, not semver, a newer release holds it…). */
@@ -61,6 +69,7 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
             tags: record.published.tags,
             at: record.published.at,
             partial: (record.published.missingPlatforms?.length ?? 0) > 0,
+            ...(record.published.heldBy?.length ? { heldBy: record.published.heldBy.map((h) => ({ ...h })) } : {}),
           },
     tags,
     notes,

@@ -54,13 +54,21 @@ export function parseEcrImageActionEvent(event: unknown): EcrImageActionEvent {
 
 export type EventReading = { kind: 'push'; push: PushEvent } | { kind: 'not-a-push'; reason: string };
 
-/** Whether the event is a successful ECR push, and the push it describes. */
+/**
+ * The events that put an image into a repository: a push, and (in a replication destination) the
+ * arrival of an image replicated from another region or account, which ECR reports as an
+ * "ECR Replication Action" with action-type REPLICATE and the same detail fields.
+ */
+const PUSH_ACTIONS: Readonly<Record<string, string>> = { 'ECR Image Action': 'PUSH', 'ECR Replication Action': 'REPLICATE' };
+
+/** Whether the event is a successful ECR push (or replication into this registry), and the push it describes. */
 export function readEcrImageAction(event: EcrImageActionEvent): EventReading {
-  if (event.source !== 'aws.ecr' || event['detail-type'] !== 'ECR Image Action') {
+  const action = Object.hasOwn(PUSH_ACTIONS, event['detail-type']) ? PUSH_ACTIONS[event['detail-type']] : undefined;
+  if (event.source !== 'aws.ecr' || action === undefined) {
     return { kind: 'not-a-push', reason: `event from ${event.source} / ${event['detail-type']} is not an ECR Image Action` };
   }
   const { detail } = event;
-  if (detail['action-type'] !== 'PUSH') return { kind: 'not-a-push', reason: `action-type ${detail['action-type']} is not PUSH` };
+  if (detail['action-type'] !== action) return { kind: 'not-a-push', reason: `action-type ${detail['action-type']} is not ${action}` };
   if (detail.result !== undefined && detail.result !== 'SUCCESS') return { kind: 'not-a-push', reason: `result ${detail.result} is not SUCCESS` };
   return {
     kind: 'push',

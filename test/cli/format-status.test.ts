@@ -172,6 +172,14 @@ describe('formatVersionDetail', () => {
     expect(formatVersionDetail(version).split('\n').find((line) => line.startsWith('published'))).toBe(`published  ${INDEX}  application/vnd.oci.image.index.v1+json  partial  tags 2.7  at 2026-11-27T10:00:01.000Z`);
   });
 
+  it('says what holds a tag another tool rewrote on top of the index', () => {
+    const note = `2.7 holds sha256:${'5'.repeat(64)}, a SOCI-enabled index with every image of the published index ${INDEX} plus 2 artifacts added by another tool`;
+    const heldBy = [{ tag: '2.7', digest: `sha256:${'5'.repeat(64)}`, note }];
+    const version = status('2.7', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, { published: { ...published(['2.7']), heldBy } });
+    const lines = formatVersionDetail(version).split('\n');
+    expect(lines[lines.findIndex((line) => line.startsWith('published')) + 1]).toBe(`held by    ${note}`);
+  });
+
   it('flags a conflict and repeats its error under the block', () => {
     const version = status('2.7', 'conflict', {}, { error: 'tag 2.7 is immutable and points elsewhere', updatedAt: undefined });
     expect(formatVersionDetail(version)).toBe(

@@ -22,6 +22,7 @@ const prodParams = {
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
   onImagePushConcurrency: '5',
   eventBusName: 'releases',
+  signingProfileArns: 'arn:aws:signer:eu-west-1:123456789012:/signing-profiles/release,arn:aws:signer:eu-west-1:123456789012:/signing-profiles/nightly',
 };
 
 let project: PackagedProject;
@@ -265,19 +266,19 @@ describe('the packaged template', () => {
       return resolveValue(value, parameters, evaluateConditions(stage.template, parameters));
     };
 
-    it('matches successful pushes to every repository when no prefix is given', () => {
+    it('matches successful pushes (and replications into this region) to every repository when no prefix is given', () => {
       expect(resolved(dev, ruleOf(dev).Properties.EventPattern)).toEqual({
         'source': ['aws.ecr'],
-        'detail-type': ['ECR Image Action'],
-        'detail': { 'action-type': ['PUSH'], 'result': ['SUCCESS'] },
+        'detail-type': ['ECR Image Action', 'ECR Replication Action'],
+        'detail': { 'action-type': ['PUSH', 'REPLICATE'], 'result': ['SUCCESS'] },
       });
     });
 
     it('matches successful pushes to repositories under repositoryPrefix when it is given', () => {
       expect(resolved(prod, ruleOf(prod).Properties.EventPattern)).toEqual({
         'source': ['aws.ecr'],
-        'detail-type': ['ECR Image Action'],
-        'detail': { 'action-type': ['PUSH'], 'result': ['SUCCESS'], 'repository-name': [{ prefix: 'apps/' }] },
+        'detail-type': ['ECR Image Action', 'ECR Replication Action'],
+        'detail': { 'action-type': ['PUSH', 'REPLICATE'], 'result': ['SUCCESS'], 'repository-name': [{ prefix: 'apps/' }] },
       });
     });
 
@@ -435,6 +436,41 @@ describe('the packaged template', () => {
           expect(resolved(stage, statement.Resource)).toEqual([busArn(bus)]);
         }
       }
+    });
+  });
+
+  describe('ECR managed signing (signingProfileArns)', () => {
+    /** The statements of a function's role as CloudFormation would deploy them for the stage's parameters. */
+    const deployedStatements = (stage: PackagedStage, name: string): Statement[] => {
+      const parameters = parameterValues(stage.template);
+      const conditions = evaluateConditions(stage.template, parameters);
+      const role = getAttTarget(lambdaOf(stage, name).Properties.Role, 'Arn');
+      const resolved = resolveValue(stage.template.Resources[role].Properties.Policies as any, parameters, conditions) as any[];
+      return resolved.flatMap((p) => asList<any>(p.PolicyDocument.Statement)).map((s) => ({ ...s, Action: asList(s.Action), Resource: asList(s.Resource) }));
+    };
+    const signing = (statements: Statement[]) => statements.filter((s) => s.Action.some((a) => a.startsWith('signer:')));
+
+    it.each(['on-image-push', 'api', 'reconcile'])('is not granted to %s without the parameter', (name) => {
+      const statements = deployedStatements(dev, name);
+      expect(signing(statements)).toEqual([]);
+      expect(statements.flatMap((s) => s.Action).filter((a) => /LayerUpload|UploadLayer|LayerAvailability/.test(a))).toEqual([]);
+    });
+
+    it.each(['on-image-push', 'api', 'reconcile'])('lets %s (it puts indexes) sign with the given profiles only, and upload the signature to the repositories only', (name) => {
+      const statements = deployedStatements(prod, name);
+      expect(signing(statements)).toEqual([
+        { Sid: 'ManagedSigning', Effect: 'Allow', Action: ['signer:SignPayload'], Resource: prodParams.signingProfileArns.split(',') },
+      ]);
+      const upload = statements.filter((s) => s.Action.includes('ecr:InitiateLayerUpload'));
+      expect(upload).toEqual([
+        {
+          Sid: 'ManagedSigningUpload',
+          Effect: 'Allow',
+          Action: ['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
+          Resource: prodParams.repositoryArns.split(','),
+        },
+      ]);
+      for (const statement of statements) for (const action of statement.Action) expect(action).not.toContain('*');
     });
   });
 

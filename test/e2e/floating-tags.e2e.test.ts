@@ -1,20 +1,24 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { eventually, EventReceiver, hasValidSignature } from '../support/event-receiver.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import type { BuiltImage } from '../support/images.ts';
 import { writeOciLayout } from '../support/oci-layout.ts';
 import { findFreePort } from '../support/registry-process.ts';
 
-// Floating target tags through the running local stack (issue 7, "done when"): a repository with
-// target tags {version}, {major}.{minor} and latest; 2.7.1, 2.8.0 and 2.7.2 pushed with skopeo (amd64
-// and arm64 each, the platforms of each version in a different order). latest and 2.8 end on 2.8.0's
-// index and 2.7 on 2.7.2's, as a registry client (skopeo) reads them.
+// The release pipeline through the running local stack (issue 7, "done when"): a repository with
+// target tags {version}, {major}.{minor} and latest and configured annotations; 2.7.1, 2.8.0 and 2.7.2
+// pushed with skopeo (amd64 and arm64 each, the platforms of each version in a different order).
+// latest and 2.8 end on 2.8.0's index and 2.7 on 2.7.2's, as a registry client (skopeo) reads them;
+// each index carries the configured and inherited annotations; a receiver at NOTIFY_URL gets one
+// signed CloudEvent per publish; `manifest-assembler wait` returns 0 for each version.
 
 const run = promisify(execFile);
 const VERSIONS = ['2.7.1', '2.8.0', '2.7.2'] as const;
@@ -23,6 +27,8 @@ let stack: LocalStack;
 let dataDir: string;
 let layoutDir: string;
 let layout: Record<string, BuiltImage>;
+let receiver: EventReceiver;
+const SOURCE = 'https://github.com/example/hello';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ma-e2e-floating-'));
@@ -30,10 +36,30 @@ beforeAll(async () => {
   // Each version's images differ (a label), so each version's index has its own digest.
   layout = writeOciLayout(
     layoutDir,
-    VERSIONS.flatMap((version) => ARCHES.map((arch) => ({ name: `${version}-${arch}`, options: { arch, label: `release ${version}` } }))),
+    VERSIONS.flatMap((version) =>
+      ARCHES.map((arch) => ({
+        name: `${version}-${arch}`,
+        // Built on two runners: they agree on the source and the version, not on the build time.
+        options: {
+          arch,
+          label: `release ${version}`,
+          labels: { 'org.opencontainers.image.source': SOURCE, 'org.opencontainers.image.version': version },
+          created: arch === 'amd64' ? '2026-11-30T10:00:00Z' : '2026-11-30T10:05:00Z',
+        },
+      })),
+    ),
   );
+  receiver = await new EventReceiver().start();
   stack = await startLocalStack({
-    env: { ...process.env, DATA_DIR: dataDir, REGISTRY_PORT: String(await findFreePort()), API_PORT: String(await findFreePort()), LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      REGISTRY_PORT: String(await findFreePort()),
+      API_PORT: String(await findFreePort()),
+      LOG_LEVEL: 'warn',
+      RECONCILE_INTERVAL: '0',
+      NOTIFY_URL: receiver.url,
+    },
     standalone: false,
     print: () => {},
   });
@@ -41,6 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  await receiver?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -73,21 +100,69 @@ async function inspectTag(repo: string, tag: string): Promise<{ digest: string; 
   return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, manifest: JSON.parse(Buffer.from(bytes).toString('utf8')), bytes };
 }
 
-describe('floating target tags, end to end', () => {
-  it('leaves latest and 2.8 on 2.8.0 and moves 2.7 to 2.7.2 when 2.7.1, 2.8.0, 2.7.2 are pushed in that order', async () => {
+/** `manifest-assembler wait` as a CI job runs it against the local API. */
+async function waitCommand(reference: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['wait', reference, '--timeout', '1m', '--api', stack.apiUrl, '--token', stack.token], {
+    env: {},
+    cwd: tmpdir(),
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  return { code, stdout, stderr };
+}
+
+describe('the release pipeline, end to end', () => {
+  it('leaves latest and 2.8 on 2.8.0 and moves 2.7 to 2.7.2 when 2.7.1, 2.8.0, 2.7.2 are pushed in that order, annotated, announced and waited for', async () => {
     const repo = 'e2e/floating';
-    const config = { requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: ['{version}', '{major}.{minor}', 'latest'] };
+    const config = {
+      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+      targetTags: ['{version}', '{major}.{minor}', 'latest'],
+      annotations: { 'org.opencontainers.image.vendor': 'Example Corp', 'org.opencontainers.image.title': 'hello' },
+    };
     expect((await api('PUT', `/v1/repositories/${repo}/config`, config)).status).toBe(200);
 
     const published: Record<string, string> = {};
     for (const [i, version] of VERSIONS.entries()) {
+      // The deploy job starts waiting before the images are there.
+      const waiting = waitCommand(`${repo}:${version}`);
       for (const arch of i % 2 === 0 ? ARCHES : [...ARCHES].reverse()) {
         const name = `${version}-${arch}`;
         await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
       }
       published[version] = (await waitForPublished(repo, version)).published.digest;
+      const waited = await waiting;
+      expect(waited.code).toBe(0);
+      expect(waited.stderr).toContain(`${repo}:${version} is published`);
+      expect(waited.stdout.trim()).toBe(published[version]);
     }
     expect(new Set(Object.values(published)).size).toBe(3);
+
+    // Every index carries the configured annotations and the labels both images agree on; created is
+    // the later image's, never the clock.
+    for (const version of VERSIONS) {
+      expect((await inspectTag(repo, version)).manifest.annotations).toStrictEqual({
+        'org.opencontainers.image.created': '2026-11-30T10:05:00Z',
+        'org.opencontainers.image.source': SOURCE,
+        'org.opencontainers.image.title': 'hello',
+        'org.opencontainers.image.vendor': 'Example Corp',
+        'org.opencontainers.image.version': version,
+      });
+    }
+
+    // One signed CloudEvent per publish, after the tag held the index.
+    const events = await eventually(() => {
+      const accepted = receiver.accepted().filter((r) => JSON.parse(r.body).subject.startsWith(`${repo}:`));
+      return accepted.length >= VERSIONS.length ? accepted : undefined;
+    }, 'one event per published version');
+    const secret = readFileSync(join(dataDir, 'notify-secret'), 'utf8').trim();
+    for (const request of events) expect(hasValidSignature(request, secret)).toBe(true);
+    const bodies = events.map((r) => JSON.parse(r.body));
+    expect(bodies.map((b) => [b.type, b.subject, b.data.digest])).toEqual(
+      VERSIONS.map((version) => ['io.manifest-assembler.version.published', `${repo}:${version}`, published[version]]),
+    );
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(VERSIONS.length);
 
     // A registry client's view of every target tag.
     const seen: Record<string, string> = {};

@@ -42,7 +42,9 @@ export type Command =
   | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean }
   /** Without a repository: one pass over every configured repository. */
   | { readonly name: 'reconcile'; readonly repository?: string; readonly json: boolean }
-  | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean };
+  | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean }
+  /** `port` 0: any free port. */
+  | { readonly name: 'dashboard'; readonly port: number };
 
 /** What the command line asks for: a help text to print, or a command to run. */
 export type ParsedCommandLine =
@@ -82,9 +84,10 @@ const PUBLISH_OPTIONS = { ...GLOBAL_OPTIONS, 'allow-partial': { type: 'boolean' 
 const START_OPTIONS = { help: GLOBAL_OPTIONS.help } as const satisfies Options;
 const RECONCILE_OPTIONS = REPOS_OPTIONS;
 const BACKFILL_OPTIONS = { ...REPOS_OPTIONS, 'dry-run': { type: 'boolean' } } as const satisfies Options;
+const DASHBOARD_OPTIONS = { ...GLOBAL_OPTIONS, port: { type: 'string' } } as const satisfies Options;
 
 // Every option of every command, with one type each: only used to find the command words.
-const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS, ...BACKFILL_OPTIONS } as const satisfies Options;
+const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS, ...BACKFILL_OPTIONS, ...DASHBOARD_OPTIONS } as const satisfies Options;
 
 /**
  * Parses the arguments after the program name. Pure: no environment, no files. Throws
@@ -114,6 +117,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       return parseReconcile(argv);
     case 'backfill':
       return parseBackfill(argv);
+    case 'dashboard':
+      return parseDashboard(argv);
     default:
       throw new UsageError(`unknown command "${first}"`, Usages.main);
   }
@@ -251,6 +256,16 @@ function parseBackfill(argv: readonly string[]): ParsedCommandLine {
   };
 }
 
+function parseDashboard(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.dashboard;
+  const { values, positionals } = parseStrict(argv, DASHBOARD_OPTIONS, usage);
+  if (values.help) return help('dashboard');
+  expectPositionals(positionals, 1, usage);
+  const text = values.port ?? '8090';
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port "${text}" must be a port number (0 to 65535; 0 picks a free one)`, usage);
+  return { kind: 'run', command: { name: 'dashboard', port: Number(text) }, global: globals(values, usage) };
+}
+
 /** The positionals, read leniently, so that options may come before the command (`--api … status x`). */
 function findCommandWords(argv: readonly string[]): string[] {
   return parseArgs({ args: [...argv], options: ALL_OPTIONS, strict: false, allowPositionals: true }).positionals;
@@ -276,7 +291,7 @@ function helpTopic(words: readonly string[]): UsageName {
     if (action === 'delete') return 'configDelete';
     return 'config';
   }
-  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish' || command === 'reconcile' || command === 'backfill') {
+  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish' || command === 'reconcile' || command === 'backfill' || command === 'dashboard') {
     return command;
   }
   return 'main';

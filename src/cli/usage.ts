@@ -26,6 +26,7 @@ Commands:
   publish <repository>:<version>          publish a version now
   reconcile [<repository>]                repair what missed events left behind, and find moved tags
   backfill <repository> [--dry-run]       publish the versions already in the registry
+  dashboard [--port <n>]                  open the live dashboard of an API (signs for a deployed one)
 
 Run 'manifest-assembler <command> --help' for a command's options.
 
@@ -135,6 +136,18 @@ Options:
   --json      print the API's answer as JSON (the plan; or {"reports": [...]})
 
 ${REPORT_EXIT_STATUS}
+
+${CONNECTION}`,
+
+  dashboard: `Usage: manifest-assembler dashboard [--port <n>]
+
+Serves the dashboard (versions × platforms, live) on http://127.0.0.1:<n>/ (default 8090) and
+relays the page's read-only API calls to --api, signed with SigV4 from the standard AWS credential
+chain for a deployed API: no credential reaches the browser. Prints a token that the page asks for
+once. Runs until Ctrl-C. The local stack serves the same page itself at http://127.0.0.1:8080/.
+
+Options:
+  --port <n>   the local port (0: any free port)
 
 ${CONNECTION}`,
 

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleApiRequest } from '../api/handle-request.ts';
+import { withEntityTag } from '../api/entity-tag.ts';
 import { errorToResponse, problemResponse } from '../api/problem.ts';
 import { matchRoute } from '../api/routes.ts';
 import type { Dependencies } from '../core/ports.ts';
@@ -30,7 +31,8 @@ export function createApiHandler(deps: Dependencies, options: { timeoutEarlyInMi
         const body = readBody(event);
         if ('problem' in body) return body.problem;
         const query = Object.fromEntries(new URLSearchParams(event.rawQueryString ?? ''));
-        return await handleApiRequest(deps, { method, route: match.route, query, body: body.value });
+        const response = await handleApiRequest(deps, { method, route: match.route, query, body: body.value });
+        return withEntityTag(method, event.headers?.['if-none-match'], response);
       } catch (error) {
         return errorToResponse(error, deps.logger);
       }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { describeError } from '../core/errors.ts';
+import { serveDashboardAsset } from '../dashboard/serve-dashboard.ts';
 import type { Logger } from '../core/ports.ts';
 import { fromApiGatewayResult, toApiGatewayEvent, type ApiInvoker } from './api-gateway-event.ts';
 import { hasBearerToken } from './bearer-auth.ts';
@@ -51,7 +52,9 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
       return;
     }
     if (path !== '/v1' && !path.startsWith('/v1/')) {
-      sendProblem(response, 404, 'Not Found', `no route for ${path}: the API is under /v1`);
+      // The dashboard page itself needs no token; the API calls it makes do.
+      if (serveDashboardAsset(request, response)) return;
+      sendProblem(response, 404, 'Not Found', `no route for ${path}: the API is under /v1, the dashboard at /`);
       return;
     }
     const isHealth = path === HEALTH_PATH && request.method === 'GET';

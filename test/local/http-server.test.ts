@@ -306,6 +306,18 @@ describe('createLocalHttpServer', () => {
       expect(h.apiEvents).toHaveLength(0);
     });
 
+    it('serves the dashboard page at / without a token, with its CSP, and never hands it to the API', async () => {
+      const response = await fetch(`${h.baseUrl}/`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/);
+      expect(await response.text()).toContain('<title>manifest-assembler</title>');
+      const etag = response.headers.get('etag') ?? '';
+      expect((await fetch(`${h.baseUrl}/`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await fetch(`${h.baseUrl}/dashboard/app.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+      expect((await fetch(`${h.baseUrl}/`, { method: 'POST' })).status).toBe(405);
+      expect(h.apiEvents).toEqual([]);
+    });
+
     it('answers 404 outside /v1', async () => {
       expect((await fetch(`${h.baseUrl}/v2/`)).status).toBe(404);
     });

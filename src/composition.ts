@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
+import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
 import { OciHttpImageRegistry } from './adapters/oci-http-image-registry.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
+import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionStore } from './core/ports.ts';
 
 /**
@@ -23,13 +26,17 @@ export function createDependencies(parts: {
   logger?: Logger;
   clock?: Clock;
   newId?: () => string;
+  /** With metrics, registry and store calls that throw are counted too. */
+  metrics?: Metrics;
 }): Dependencies {
+  const { metrics } = parts;
   return {
-    registry: parts.registry,
-    store: parts.store,
+    registry: metrics === undefined ? parts.registry : meteredRegistry(parts.registry, metrics),
+    store: metrics === undefined ? parts.store : meteredStore(parts.store, metrics),
     logger: parts.logger ?? new PowertoolsLoggerAdapter(),
     clock: parts.clock ?? systemClock,
     newId: parts.newId ?? randomUUID,
+    ...(metrics === undefined ? {} : { metrics }),
   };
 }
 
@@ -66,7 +73,8 @@ export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Depen
     ...(region === undefined ? {} : { region }),
     ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
   });
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger });
+  const metrics = new CloudWatchEmfMetrics({ serviceName: env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler' });
+  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, metrics });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -82,7 +90,7 @@ export const LOCAL_TABLE_NAME = 'manifest-assembler';
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
  * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
  */
-export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: string; logger: Logger }): {
+export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: string; logger: Logger; metrics?: Metrics }): {
   deps: Dependencies;
   client: DynamoDBClient;
   close: () => void;
@@ -97,6 +105,7 @@ export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: 
     registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
+    ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
   });
   return { deps, client, close: () => client.destroy() };
 }

@@ -1,4 +1,5 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
+import type { Metrics } from './metrics.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
 
@@ -112,4 +113,6 @@ export interface Dependencies {
   readonly logger: Logger;
   /** A unique id for a publisher (lease owner). */
   readonly newId: () => string;
+  /** Where outcomes and timings are counted; absent: not measured. */
+  readonly metrics?: Metrics;
 }

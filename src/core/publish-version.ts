@@ -1,5 +1,6 @@
 import { describeError, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { buildIndex } from './index-builder.ts';
+import { Counters, measurePublish, noMetrics } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -162,6 +163,7 @@ async function publishHeldRevision(
     const message = describeError(error);
     await store.recordError(repository, version, { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() }, owner, new Date(clock.now()).toISOString());
     logger.error('publish failed', { ...log, digest: manifest.digest, error: message, conflict });
+    deps.metrics?.count(conflict ? Counters.versionsInConflict : Counters.versionsFailed);
     return conflict ? { kind: 'conflict', message } : { kind: 'failed', message, retryable: isRetryable(error) };
   }
   const at = new Date(clock.now()).toISOString();
@@ -178,6 +180,7 @@ async function publishHeldRevision(
     return { kind: 'handed-over', reason: 'lease lost while publishing' };
   }
   logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, platforms: images.map((i) => i.key) });
+  measurePublish(deps.metrics ?? noMetrics, images, missing.length > 0, clock.now());
   return { kind: 'published', digest: manifest.digest, revision, tags };
 }
 

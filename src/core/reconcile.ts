@@ -1,4 +1,5 @@
 import { describeError, InvalidInputError } from './errors.ts';
+import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion } from './publish-version.ts';
 import { isStale, missingPlatforms } from './readiness.ts';
@@ -140,6 +141,7 @@ async function checkVersion(deps: Dependencies, config: RepositoryConfig, record
   }
   if (missing.length > 0 && isStale(config, record, now)) {
     report.stale.push(version);
+    deps.metrics?.count(Counters.versionsStale);
     if (config.onStale === 'publish-partial' && !publishedThis) {
       const outcome = await publishVersion(deps, repository, version, { revision, allowPartial: true });
       if (outcome.kind === 'published') report.publishedPartially.push(version);
@@ -174,6 +176,7 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
       `tag ${tag} was moved by someone else: it points to ${actual ?? 'nothing'}, not to the index ${published.digest} ` +
       `manifest-assembler published; re-push a per-arch tag to republish, or set onDrift: restore`;
     await deps.store.recordError(record.repository, record.version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now);
+    deps.metrics?.count(Counters.versionsInConflict);
     deps.logger.warn('drift: a published tag was moved', { repository: record.repository, version: record.version, tag, expected: published.digest, actual });
     report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'reported' });
     return;

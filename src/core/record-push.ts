@@ -1,5 +1,6 @@
 import { describeError, DomainError, ErrorCodes, isDomainError } from './errors.ts';
 import { planImagesChange } from './images-change.ts';
+import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion, type PublishOutcome } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
@@ -124,6 +125,7 @@ async function recordImages(
       if (record !== undefined && !known) {
         const contested = { tag: incoming.tag, digest: incoming.sourceDigest };
         await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now, contested }, undefined, now);
+        deps.metrics?.count(Counters.versionsInConflict);
       }
       return { kind: 'conflict', version, message };
     }

@@ -5,7 +5,7 @@ import { withEntityTag } from '../api/entity-tag.ts';
 import { errorToResponse, problemResponse } from '../api/problem.ts';
 import { matchRoute } from '../api/routes.ts';
 import type { Dependencies } from '../core/ports.ts';
-import { withLambdaContext } from './middlewares.ts';
+import { flushMetrics, withLambdaContext } from './middlewares.ts';
 
 /** Request bodies above this are refused with 413 (a config is a few hundred bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -19,6 +19,7 @@ export function createApiHandler(deps: Dependencies, options: { timeoutEarlyInMi
     timeoutEarlyInMillis: options.timeoutEarlyInMillis ?? 5,
   })
     .use(withLambdaContext(deps.logger))
+    .use(flushMetrics(deps.metrics))
     .handler(async (event) => {
       try {
         const method = event.requestContext.http.method.toUpperCase();

@@ -1,10 +1,11 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../core/errors.ts';
+import { Timings } from '../core/metrics.ts';
 import type { Dependencies } from '../core/ports.ts';
 import { recordPush, type PushOutcome } from '../core/record-push.ts';
 import { ecrImageActionEventSchema, readEcrImageAction } from './ecr-image-action.ts';
-import { logFailures, withLambdaContext } from './middlewares.ts';
+import { flushMetrics, logFailures, withLambdaContext } from './middlewares.ts';
 
 export type OnImagePushResult = PushOutcome | { kind: 'ignored'; reason: string };
 
@@ -16,6 +17,7 @@ export type OnImagePushResult = PushOutcome | { kind: 'ignored'; reason: string 
 export function createOnImagePushHandler(deps: Dependencies, options: { timeoutEarlyInMillis?: number } = {}) {
   return middy<unknown, OnImagePushResult, Error, Context>({ timeoutEarlyInMillis: options.timeoutEarlyInMillis ?? 5 })
     .use(withLambdaContext(deps.logger))
+    .use(flushMetrics(deps.metrics))
     .use(logFailures(deps.logger, 'on-image-push'))
     .handler(async (event) => {
       const parsed = ecrImageActionEventSchema.safeParse(event);
@@ -24,6 +26,8 @@ export function createOnImagePushHandler(deps: Dependencies, options: { timeoutE
         // Thrown, not ignored: a malformed event ends in the dead-letter queue where a person can see it.
         throw new InvalidInputError(`malformed ECR Image Action event: ${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
       }
+      const sentAt = Date.parse(parsed.data.time ?? '');
+      if (Number.isFinite(sentAt)) deps.metrics?.observe(Timings.eventAge, Math.max(0, deps.clock.now() - sentAt) / 1000);
       const reading = readEcrImageAction(parsed.data);
       if (reading.kind === 'not-a-push') {
         deps.logger.info(`event ignored: ${reading.reason}`, { eventId: parsed.data.id });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { ensureTable } from '../adapters/dynamodb-table.ts';
+import { PrometheusMetrics } from '../adapters/prometheus-metrics.ts';
 import { LOCAL_TABLE_NAME, localDependencies } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
@@ -16,7 +17,8 @@ export { LOCAL_TABLE_NAME };
  * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }: StackEndpoints): Promise<StackHandlers> {
-  const { deps, client, close } = localDependencies({ registryUrl, dynamoEndpoint, logger });
+  const metrics = new PrometheusMetrics();
+  const { deps, client, close } = localDependencies({ registryUrl, dynamoEndpoint, logger, metrics });
   await ensureTable(client, LOCAL_TABLE_NAME);
   const { registry } = deps;
   const onImagePush = createOnImagePushHandler(deps);
@@ -34,6 +36,7 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }:
     },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
+    metricsText: () => metrics.render(),
     close,
   };
 }

@@ -30,7 +30,7 @@ export async function benchCore(): Promise<Timing[]> {
   const two = images(2);
   const thirtyTwo = images(32);
   const built = buildIndex(thirtyTwo, 'oci').manifest;
-  const pattern = compileTagPattern('^(?<version>.+)-(?<platform>[^-]+)$');
+  const pattern = await compileTagPattern('^(?<version>.+)-(?<platform>[^-]+)$');
   return [
     await measure('parsePlatform + formatPlatform (linux/aarch64)', 20_000, () => formatPlatform(parsePlatform('linux/aarch64'))),
     await measure('matchTag, default pattern (2.7.1-rc1-arm64)', 20_000, () => matchTag(pattern, '2.7.1-rc1-arm64')),

@@ -1,45 +1,35 @@
-// npm run bench: measures the pure core, then the local stack end to end (real registry, webhook,
-// handlers, dynalite), and writes the results with the machine they ran on to bench/RESULTS.md.
+// npm run bench: the pure core, then manifest-assembler side by side with the tools a user would
+// otherwise run (docker manifest, buildah manifest) on the same pushes in one run, then the Lambda
+// bundles against an SDK-only floor; writes bench/RESULTS.md with the machine it ran on.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchBundles } from './bundles.ts';
 import { benchCore } from './core.ts';
-import { machine, timingTable } from './harness.ts';
-import { benchLocalStack } from './local-stack.ts';
+import { machine, summarise, timingTable } from './harness.ts';
+import { formatReport } from './report.ts';
+import { benchSideBySide } from './side-by-side.ts';
 
-const versions = Number(process.env['BENCH_VERSIONS'] ?? 30);
-const concurrent = Number(process.env['BENCH_CONCURRENT_VERSIONS'] ?? 10);
+const numberFromEnv = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1`);
+  return value;
+};
+const options = {
+  runs: numberFromEnv('BENCH_RUNS', 3),
+  versionsPerRun: numberFromEnv('BENCH_VERSIONS', 80),
+  burstVersions: numberFromEnv('BENCH_BURST_VERSIONS', 50),
+  burstPushers: numberFromEnv('BENCH_PUSHERS', 10),
+  pollMs: numberFromEnv('BENCH_POLL_MS', 5),
+};
 
 console.log(`machine: ${machine()}`);
 const core = await benchCore();
 console.log(timingTable(core));
-const stack = await benchLocalStack({ versions, concurrentVersions: concurrent });
-console.log(timingTable(stack.timings));
-
-const report = `# Benchmark results
-
-Run with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
-Machine: ${machine()}.
-
-## Core (pure functions, per call)
-
-${timingTable(core)}
-
-## Local stack, end to end
-
-Real CNCF registry (docker-registry), its notification webhook, the same on-image-push handler as on
-AWS, dynalite; real busybox images pushed over HTTP. ${versions} versions pushed one after another
-(amd64 first, then arm64), timing from the arm64 push to the moment \`HEAD /v2/…/manifests/<version>\`
-answers with the index:
-
-${timingTable(stack.timings)}
-
-Concurrent: ${stack.throughput.versions} versions (${stack.throughput.pushes} per-arch pushes),
-${concurrent} versions at a time with both platforms pushed in parallel: all published in
-${stack.throughput.seconds.toFixed(2)} s = **${stack.throughput.versionsPerSecond.toFixed(1)} versions/s**.
-
-Stack ready ${stack.readyMs.toFixed(0)} ms after start. Memory after the run: runner (API, webhook,
-handlers, dynalite, and this benchmark's client) ${stack.runnerRssMiB.toFixed(0)} MiB RSS; registry
-${stack.registryRssMiB.toFixed(0)} MiB RSS.
-`;
+console.log(`side by side: ${options.runs} runs × ${options.versionsPerRun} versions, bursts of ${options.burstVersions} versions with ${options.burstPushers} pushers…`);
+const side = await benchSideBySide(options);
+for (const tool of side.tools) console.log(timingTable([summarise(`${tool}: last push answered → tag holds the index`, side.latencies[tool])]));
+console.log('bundles…');
+const bundles = await benchBundles();
+const report = formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles });
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

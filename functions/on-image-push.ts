@@ -2,4 +2,4 @@ import { dependenciesFromEnv } from '../src/composition.ts';
 import { createOnImagePushHandler } from '../src/handlers/on-image-push.ts';
 
 /** Lambda entry point: EventBridge "ECR Image Action" → record the push, publish when complete. */
-export const handler = createOnImagePushHandler(dependenciesFromEnv());
+export const handler = createOnImagePushHandler(await dependenciesFromEnv());

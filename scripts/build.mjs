@@ -8,7 +8,7 @@
 // Exits non-zero on any build error or when a required entry point is missing.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -36,10 +36,16 @@ const createRequireBanner =
   "import { createRequire as __maCreateRequire } from 'node:module'; const require = __maCreateRequire(import.meta.url);";
 
 /** esbuild options shared by every function (see local-stack-facts §6 for why ESM + minify). */
-function buildOptions(fn, banner) {
+export function buildOptions(fn, banner) {
   return {
     entryPoints: [join(root, fn.entry)],
-    outfile: join(distDir, fn.name, 'index.mjs'),
+    // Code splitting: what a function imports on demand (re2js for a custom tagPattern) goes into a
+    // chunk beside index.mjs that is loaded only when used, not at every cold start.
+    outdir: join(distDir, fn.name),
+    entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -59,14 +65,24 @@ async function buildFunction(fn) {
   const outfile = join(distDir, fn.name, 'index.mjs');
   let code = await readFile(outfile);
   let banner = false;
-  if (code.includes(dynamicRequireMarker)) {
+  if (code.includes(dynamicRequireMarker) || (await chunksOf(fn.name)).some((chunk) => chunk.includes(dynamicRequireMarker))) {
+    await rm(join(distDir, fn.name), { recursive: true, force: true });
     result = await build(buildOptions(fn, createRequireBanner));
     code = await readFile(outfile);
     banner = true;
   }
   await writeFile(join(metaDir, `${fn.name}.json`), JSON.stringify(result.metafile));
   for (const warning of result.warnings) console.warn(`warning (${fn.name}): ${warning.text}`);
-  return { name: fn.name, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, banner };
+  const chunks = await chunksOf(fn.name);
+  const chunkBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  return { name: fn.name, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, chunkBytes, chunks: chunks.length, banner };
+}
+
+/** The contents of a function's lazily loaded chunks. */
+async function chunksOf(name) {
+  const dir = join(distDir, name, 'chunks');
+  if (!existsSync(dir)) return [];
+  return Promise.all((await readdir(dir)).map((file) => readFile(join(dir, file))));
 }
 
 async function main() {
@@ -88,12 +104,14 @@ async function main() {
     const file = relative(root, join(distDir, b.name, 'index.mjs'));
     console.log(
       `${file.padEnd(28)} ${String(b.bytes).padStart(9)} B  gzip -9 ${String(b.gzip).padStart(8)} B` +
+        (b.chunks > 0 ? `  + ${b.chunks} chunk(s) loaded on demand, ${b.chunkBytes} B` : '') +
         (b.banner ? '  (createRequire banner: the bundle requires Node built-ins from CJS code)' : ''),
     );
   }
 }
 
-main().catch((error) => {
+// Run only as a script: bench/bundles.ts imports buildOptions to build its SDK-only floor the same way.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main().catch((error) => {
   // esbuild's BuildFailure carries the individual errors; print each with its location.
   for (const e of error.errors ?? []) {
     const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : '';

@@ -4,7 +4,6 @@ import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
-import { OciHttpImageRegistry } from './adapters/oci-http-image-registry.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionStore } from './core/ports.ts';
@@ -51,8 +50,10 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
 /**
  * Dependencies from the Lambda environment: TABLE_NAME (required), REGISTRY_KIND (`ecr`, the
  * default, or `oci-http` with REGISTRY_URL), AWS_REGION, and optionally DYNAMODB_ENDPOINT.
+ * Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is dead weight
+ * in every bundle and every cold start.
  */
-export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Dependencies {
+export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
   const logger = new PowertoolsLoggerAdapter(env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler', env['LOG_LEVEL']);
   const region = env['AWS_REGION'];
@@ -65,7 +66,7 @@ export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Depen
       ...(env['ECR_REGISTRY_ID'] ? { registryId: env['ECR_REGISTRY_ID'] } : {}),
     });
   } else if (kind === RegistryKinds.ociHttp) {
-    registry = new OciHttpImageRegistry({ baseUrl: required(env, 'REGISTRY_URL'), timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
+    registry = await ociHttpRegistry(required(env, 'REGISTRY_URL'));
   } else {
     throw new Error(`REGISTRY_KIND must be ${RegistryKinds.ecr} or ${RegistryKinds.ociHttp}, not ${kind}`);
   }
@@ -75,6 +76,12 @@ export function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Depen
   });
   const metrics = new CloudWatchEmfMetrics({ serviceName: env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler' });
   return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, metrics });
+}
+
+/** The OCI-HTTP adapter, imported on demand so that the Lambda bundles (ECR only) leave it out. */
+async function ociHttpRegistry(baseUrl: string): Promise<ImageRegistry> {
+  const { OciHttpImageRegistry } = await import('./adapters/oci-http-image-registry.ts');
+  return new OciHttpImageRegistry({ baseUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -90,11 +97,11 @@ export const LOCAL_TABLE_NAME = 'manifest-assembler';
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
  * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
  */
-export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: string; logger: Logger; metrics?: Metrics }): {
+export async function localDependencies(parts: { registryUrl: string; dynamoEndpoint: string; logger: Logger; metrics?: Metrics }): Promise<{
   deps: Dependencies;
   client: DynamoDBClient;
   close: () => void;
-} {
+}> {
   const client = new DynamoDBClient({
     endpoint: parts.dynamoEndpoint,
     region: 'us-east-1',
@@ -102,7 +109,7 @@ export function localDependencies(parts: { registryUrl: string; dynamoEndpoint: 
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const deps = createDependencies({
-    registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
+    registry: await ociHttpRegistry(parts.registryUrl),
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
     ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),

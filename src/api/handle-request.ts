@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { InvalidInputError, NotFoundError } from '../core/errors.ts';
 import type { Dependencies } from '../core/ports.ts';
 import { normaliseRepositoryConfig } from '../core/repository-config.ts';
+import { compileTagPattern } from '../core/tag-pattern.ts';
 import type { Route } from './routes.ts';
 import { jsonResponse } from './problem.ts';
 import { backfillRepository, planBackfill } from '../core/backfill.ts';
@@ -103,6 +104,8 @@ async function putConfig(deps: Dependencies, repository: string, body: unknown):
   let config;
   try {
     config = normaliseRepositoryConfig(input);
+    // The pattern's RE2 syntax, which normalising alone does not check (re2js loads on demand).
+    await compileTagPattern(config.tagPattern);
   } catch (error) {
     if (error instanceof InvalidInputError && error.field !== undefined) {
       throw new InvalidInputError(`body.${error.message}`, `body.${error.field}`);

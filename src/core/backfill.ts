@@ -29,7 +29,7 @@ export interface BackfillPlan {
 export async function planBackfill(deps: Dependencies, repository: string, options: { maxTags?: number } = {}): Promise<BackfillPlan | undefined> {
   const config = await deps.store.getRepositoryConfig(repository);
   if (config === undefined) return undefined;
-  const pattern = compileTagPattern(config.tagPattern);
+  const pattern = await compileTagPattern(config.tagPattern);
   const tags = (await deps.registry.listTags(repository)).sort().slice(0, options.maxTags ?? 5_000);
   const byVersion = new Map<string, { images: Record<string, RecordedImage>; tags: string[]; conflict: boolean }>();
   const problems: Array<{ tag: string; error: string }> = [];

@@ -86,7 +86,7 @@ export async function reconcileRepository(
 async function recoverMissedPushes(
   deps: Dependencies, repository: string, config: RepositoryConfig, after: string, maxTags: number, report: MutableReport,
 ): Promise<string | null> {
-  const pattern = compileTagPattern(config.tagPattern);
+  const pattern = await compileTagPattern(config.tagPattern);
   const tags = (await deps.registry.listTags(repository)).filter((t) => t > after).sort();
   const batch = tags.slice(0, maxTags);
   const records = new Map<string, VersionRecord | undefined>();

@@ -52,7 +52,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   if (ownPublish) {
     return { kind: 'ignored', reason: `${repository}:${tag} is an index manifest-assembler published itself` };
   }
-  const match = matchTag(compileTagPattern(config.tagPattern), tag);
+  const match = matchTag(await compileTagPattern(config.tagPattern), tag);
   if (match === undefined) return { kind: 'ignored', reason: `tag ${tag} does not match tagPattern ${config.tagPattern}` };
 
   // The registry is the truth: an event for a digest the tag no longer points to is stale.

@@ -1,6 +1,8 @@
 import { InvalidInputError } from './errors.ts';
 import { formatPlatform, parsePlatform, type Platform } from './platform.ts';
-import { compileTagPattern, formatTargetTag, TAG_SYNTAX } from './tag-pattern.ts';
+import { checkTagPatternText, DEFAULT_TAG_PATTERN, formatTargetTag, TAG_SYNTAX } from './tag-pattern.ts';
+
+export { DEFAULT_TAG_PATTERN };
 
 /** How a repository's per-arch pushes become a published index (DESIGN §3). Platforms are stored normalised. */
 export interface RepositoryConfig {
@@ -27,8 +29,6 @@ export type OnDriftChoice = (typeof OnDriftChoices)[keyof typeof OnDriftChoices]
 export const IndexMediaTypeChoices = { auto: 'auto', oci: 'oci', docker: 'docker' } as const;
 export type IndexMediaTypeChoice = (typeof IndexMediaTypeChoices)[keyof typeof IndexMediaTypeChoices];
 
-export const DEFAULT_TAG_PATTERN = '^(?<version>.+)-(?<platform>[^-]+)$';
-
 export const DEFAULT_CONFIG: Omit<RepositoryConfig, 'requiredPlatforms'> = {
   optionalPlatforms: [],
   tagPattern: DEFAULT_TAG_PATTERN,
@@ -54,7 +54,8 @@ export interface RepositoryConfigInput {
 }
 
 /**
- * Checks the meaning of a config (platforms parse, no duplicates, the pattern has a `version` group,
+ * Checks the meaning of a config (platforms parse, no duplicates, the pattern has a `version` group —
+ * its RE2 syntax is checked by {@link compileTagPattern} —
  * target tags are valid tags) and returns it normalised. Throws {@link InvalidInputError} naming the field.
  */
 export function normaliseRepositoryConfig(input: RepositoryConfigInput): RepositoryConfig {
@@ -68,7 +69,8 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
     throw new InvalidInputError(`optionalPlatforms: ${both} is already required`, 'optionalPlatforms');
   }
   const tagPattern = input.tagPattern ?? DEFAULT_TAG_PATTERN;
-  compileTagPattern(tagPattern);
+  // The full RE2 check is asynchronous (re2js is loaded on demand): the API runs compileTagPattern before storing.
+  checkTagPatternText(tagPattern);
   const targetTags = [...(input.targetTags ?? DEFAULT_CONFIG.targetTags)];
   if (targetTags.length === 0) throw new InvalidInputError('targetTags must hold at least one tag template', 'targetTags');
   targetTags.forEach((template, i) => checkTargetTemplate(template, `targetTags[${i}]`));

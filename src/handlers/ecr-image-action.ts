@@ -1,7 +1,6 @@
-import * as z from 'zod/mini';
-import '../api/zod-locale.ts';
-import type { PushEvent } from '../core/record-push.ts';
 import { isDigest } from '../core/descriptor.ts';
+import { InvalidInputError } from '../core/errors.ts';
+import type { PushEvent } from '../core/record-push.ts';
 
 /**
  * The EventBridge "ECR Image Action" event. `image-tag` may be missing or empty (pushes by digest);
@@ -9,23 +8,47 @@ import { isDigest } from '../core/descriptor.ts';
  *
  * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html
  */
-export const ecrImageActionEventSchema = z.object({
-  id: z.optional(z.string()),
-  source: z.string(),
-  'detail-type': z.string(),
-  time: z.optional(z.string()),
-  detail: z.object({
-    result: z.optional(z.string()),
-    'action-type': z.string(),
-    'repository-name': z.string().check(z.minLength(1), z.maxLength(256)),
-    'image-digest': z.string().check(z.refine(isDigest, 'must be a sha256 digest')),
-    'image-tag': z.optional(z.string().check(z.maxLength(300))),
-    'manifest-media-type': z.optional(z.string()),
-    'artifact-media-type': z.optional(z.string()),
-  }),
-});
+export interface EcrImageActionEvent {
+  readonly id?: string | undefined;
+  readonly source: string;
+  readonly 'detail-type': string;
+  readonly time?: string | undefined;
+  readonly detail: {
+    readonly result?: string | undefined;
+    readonly 'action-type': string;
+    readonly 'repository-name': string;
+    readonly 'image-digest': string;
+    readonly 'image-tag'?: string | undefined;
+    readonly 'manifest-media-type'?: string | undefined;
+    readonly 'artifact-media-type'?: string | undefined;
+  };
+}
 
-export type EcrImageActionEvent = z.infer<typeof ecrImageActionEventSchema>;
+/**
+ * Checks an event's shape and returns it typed, or throws {@link InvalidInputError} naming the
+ * first bad field (`malformed ECR Image Action event: detail.image-digest: must be a sha256 digest`).
+ * A dozen checked fields: written out rather than loaded from a schema library, which was most of
+ * the on-image-push bundle's own code and start-up time.
+ */
+export function parseEcrImageActionEvent(event: unknown): EcrImageActionEvent {
+  const root = object(event, 'event');
+  const detail = object(root['detail'], 'detail');
+  return {
+    id: optionalString(root, 'id', ''),
+    source: string(root, 'source', ''),
+    'detail-type': string(root, 'detail-type', ''),
+    time: optionalString(root, 'time', ''),
+    detail: {
+      result: optionalString(detail, 'result', 'detail.'),
+      'action-type': string(detail, 'action-type', 'detail.'),
+      'repository-name': string(detail, 'repository-name', 'detail.', { min: 1, max: 256 }),
+      'image-digest': digest(detail, 'image-digest', 'detail.'),
+      'image-tag': optionalString(detail, 'image-tag', 'detail.', { max: 300 }),
+      'manifest-media-type': optionalString(detail, 'manifest-media-type', 'detail.'),
+      'artifact-media-type': optionalString(detail, 'artifact-media-type', 'detail.'),
+    },
+  };
+}
 
 export type EventReading = { kind: 'push'; push: PushEvent } | { kind: 'not-a-push'; reason: string };
 
@@ -47,4 +70,40 @@ export function readEcrImageAction(event: EcrImageActionEvent): EventReading {
       eventId: event.id,
     },
   };
+}
+
+type Fields = Readonly<Record<string, unknown>>;
+type Length = { readonly min?: number; readonly max?: number };
+
+function malformed(field: string, message: string): InvalidInputError {
+  return new InvalidInputError(`malformed ECR Image Action event: ${field}: ${message}`);
+}
+
+function object(value: unknown, field: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(field, `expected an object, received ${describe(value)}`);
+  return value as Fields;
+}
+
+function string(fields: Fields, key: string, prefix: string, length: Length = {}): string {
+  const value = Object.hasOwn(fields, key) ? fields[key] : undefined;
+  if (typeof value !== 'string') throw malformed(`${prefix}${key}`, `expected a string, received ${describe(value)}`);
+  if (length.min !== undefined && value.length < length.min) throw malformed(`${prefix}${key}`, `must have at least ${length.min} character(s)`);
+  if (length.max !== undefined && value.length > length.max) throw malformed(`${prefix}${key}`, `must have at most ${length.max} characters`);
+  return value;
+}
+
+function optionalString(fields: Fields, key: string, prefix: string, length: Length = {}): string | undefined {
+  return Object.hasOwn(fields, key) && fields[key] !== undefined ? string(fields, key, prefix, length) : undefined;
+}
+
+function digest(fields: Fields, key: string, prefix: string): string {
+  const value = string(fields, key, prefix);
+  if (!isDigest(value)) throw malformed(`${prefix}${key}`, 'must be a sha256 digest');
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return value === undefined ? 'nothing' : `a ${typeof value}`;
 }

@@ -1,10 +1,9 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { InvalidInputError } from '../core/errors.ts';
 import { Timings } from '../core/metrics.ts';
 import type { Dependencies } from '../core/ports.ts';
 import { recordPush, type PushOutcome } from '../core/record-push.ts';
-import { ecrImageActionEventSchema, readEcrImageAction } from './ecr-image-action.ts';
+import { parseEcrImageActionEvent, readEcrImageAction } from './ecr-image-action.ts';
 import { flushMetrics, logFailures, withLambdaContext } from './middlewares.ts';
 
 export type OnImagePushResult = PushOutcome | { kind: 'ignored'; reason: string };
@@ -20,17 +19,13 @@ export function createOnImagePushHandler(deps: Dependencies, options: { timeoutE
     .use(flushMetrics(deps.metrics))
     .use(logFailures(deps.logger, 'on-image-push'))
     .handler(async (event) => {
-      const parsed = ecrImageActionEventSchema.safeParse(event);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        // Thrown, not ignored: a malformed event ends in the dead-letter queue where a person can see it.
-        throw new InvalidInputError(`malformed ECR Image Action event: ${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
-      }
-      const sentAt = Date.parse(parsed.data.time ?? '');
+      // Thrown, not ignored: a malformed event ends in the dead-letter queue where a person can see it.
+      const parsed = parseEcrImageActionEvent(event);
+      const sentAt = Date.parse(parsed.time ?? '');
       if (Number.isFinite(sentAt)) deps.metrics?.observe(Timings.eventAge, Math.max(0, deps.clock.now() - sentAt) / 1000);
-      const reading = readEcrImageAction(parsed.data);
+      const reading = readEcrImageAction(parsed);
       if (reading.kind === 'not-a-push') {
-        deps.logger.info(`event ignored: ${reading.reason}`, { eventId: parsed.data.id });
+        deps.logger.info(`event ignored: ${reading.reason}`, { eventId: parsed.id });
         return { kind: 'ignored', reason: reading.reason };
       }
       return recordPush(deps, reading.push);

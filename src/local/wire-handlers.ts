@@ -18,7 +18,7 @@ export { LOCAL_TABLE_NAME };
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger }: StackEndpoints): Promise<StackHandlers> {
   const metrics = new PrometheusMetrics();
-  const { deps, client, close } = localDependencies({ registryUrl, dynamoEndpoint, logger, metrics });
+  const { deps, client, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, metrics });
   await ensureTable(client, LOCAL_TABLE_NAME);
   const { registry } = deps;
   const onImagePush = createOnImagePushHandler(deps);

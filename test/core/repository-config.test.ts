@@ -56,7 +56,6 @@ describe('normaliseRepositoryConfig', () => {
     { name: 'optional and required', input: { ...base, optionalPlatforms: ['linux/x86_64'] }, field: 'optionalPlatforms', wantErr: /linux\/amd64 is already required/ },
     { name: 'duplicate optional', input: { ...base, optionalPlatforms: ['linux/arm', 'linux/arm/v7'] }, field: 'optionalPlatforms', wantErr: /listed twice/ },
     { name: 'pattern without version', input: { ...base, tagPattern: '^(?<v>.+)$' }, field: 'tagPattern', wantErr: /named group/ },
-    { name: 'pattern with a lookahead (not RE2)', input: { ...base, tagPattern: '^(?<version>.+)(?=-x)' }, field: 'tagPattern', wantErr: /RE2 syntax/ },
     { name: 'no target tags', input: { ...base, targetTags: [] }, field: 'targetTags', wantErr: /at least one tag template/ },
     { name: 'target tag without {version}', input: { ...base, targetTags: ['{version}', 'latest'] }, field: 'targetTags[1]', wantErr: /"latest" must contain \{version\}/ },
     { name: 'target tag with another placeholder', input: { ...base, targetTags: ['{version}-{platform}'] }, field: 'targetTags[0]', wantErr: /\{version\} is the only placeholder/ },

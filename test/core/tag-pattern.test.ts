@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
 import { DEFAULT_TAG_PATTERN } from '../../src/core/repository-config.ts';
-import { compileTagPattern, formatTargetTag, matchTag, type TagMatch, type TagPattern } from '../../src/core/tag-pattern.ts';
+import { checkTagPatternText, compileTagPattern, formatTargetTag, matchTag, type TagMatch, type TagPattern } from '../../src/core/tag-pattern.ts';
 
 describe('compileTagPattern', () => {
   const cases: Array<{ name: string; input: string; wantErr?: RegExp }> = [
@@ -24,14 +24,14 @@ describe('compileTagPattern', () => {
     { name: 'backreference is not RE2', input: '^(?<version>(a)\\1)$', wantErr: /RE2 syntax/ },
   ];
   for (const { name, input, wantErr } of cases) {
-    it(name, () => {
+    it(name, async () => {
       if (wantErr === undefined) {
-        expect(compileTagPattern(input).source).toBe(input);
+        expect((await compileTagPattern(input)).source).toBe(input);
         return;
       }
       let error: unknown;
       try {
-        compileTagPattern(input);
+        await compileTagPattern(input);
       } catch (caught) {
         error = caught;
       }
@@ -42,9 +42,9 @@ describe('compileTagPattern', () => {
   }
 });
 
-describe('matchTag', () => {
-  const defaultPattern = compileTagPattern(DEFAULT_TAG_PATTERN);
-  const versionOnly = compileTagPattern('^release-(?<version>[0-9.]+)$');
+describe('matchTag', async () => {
+  const defaultPattern = await compileTagPattern(DEFAULT_TAG_PATTERN);
+  const versionOnly = await compileTagPattern('^release-(?<version>[0-9.]+)$');
   const cases: Array<{ name: string; pattern: TagPattern; input: string; want: TagMatch | undefined }> = [
     { name: 'version and platform', pattern: defaultPattern, input: '2.7-arm64', want: { version: '2.7', platformHint: 'arm64' } },
     { name: 'a version with a dash keeps it', pattern: defaultPattern, input: '2.7-rc1-arm64', want: { version: '2.7-rc1', platformHint: 'arm64' } },
@@ -55,9 +55,9 @@ describe('matchTag', () => {
     { name: 'a 128-character tag', pattern: defaultPattern, input: `${'a'.repeat(122)}-arm64`, want: { version: 'a'.repeat(122), platformHint: 'arm64' } },
     { name: 'a 129-character tag is not a tag', pattern: defaultPattern, input: `${'a'.repeat(123)}-arm64`, want: undefined },
     { name: 'a tag starting with a dot is not a tag', pattern: defaultPattern, input: '.2.7-arm64', want: undefined },
-    { name: 'an empty version', pattern: compileTagPattern('^(?<version>[0-9]*)-(?<platform>.+)$'), input: '-arm64', want: undefined },
-    { name: 'a version that is not a tag', pattern: compileTagPattern('^x(?<version>.+)-(?<platform>[^-]+)$'), input: 'x.1-arm64', want: undefined },
-    { name: 'an empty platform group gives no hint', pattern: compileTagPattern('^(?<version>[0-9.]+)(?<platform>[a-z]*)$'), input: '1.2', want: { version: '1.2' } },
+    { name: 'an empty version', pattern: await compileTagPattern('^(?<version>[0-9]*)-(?<platform>.+)$'), input: '-arm64', want: undefined },
+    { name: 'a version that is not a tag', pattern: await compileTagPattern('^x(?<version>.+)-(?<platform>[^-]+)$'), input: 'x.1-arm64', want: undefined },
+    { name: 'an empty platform group gives no hint', pattern: await compileTagPattern('^(?<version>[0-9.]+)(?<platform>[a-z]*)$'), input: '1.2', want: { version: '1.2' } },
   ];
   for (const { name, pattern, input, want } of cases) {
     it(name, () => expect(matchTag(pattern, input)).toEqual(want));
@@ -71,6 +71,39 @@ describe('matchTag', () => {
         expect(matchTag(defaultPattern, `${v}-${p}`)).toEqual({ version: v, platformHint: p });
       }),
     );
+  });
+
+  it('matches the default pattern without RE2 exactly as RE2 matches it', async () => {
+    // The same pattern spelled with P-style groups is compiled by RE2; the default one is not.
+    const onRe2 = await compileTagPattern('^(?P<version>.+)-(?P<platform>[^-]+)$');
+    expect(onRe2).not.toBe(defaultPattern);
+    const tag = fc.stringMatching(/^[A-Za-z0-9_.-]{0,30}$/);
+    fc.assert(
+      fc.property(tag, (t) => {
+        expect(matchTag(defaultPattern, t)).toEqual(matchTag(onRe2, t));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const t of ['a-', '-a', 'a--b', 'a-b-', '--', 'a-b-c', '1.0-rc.1-arm64']) expect(matchTag(defaultPattern, t)).toEqual(matchTag(onRe2, t));
+  });
+
+  it('compiles a custom pattern once and reuses it', async () => {
+    const pattern = '^build-(?<version>[0-9]+)-(?<platform>[a-z0-9]+)$';
+    expect(await compileTagPattern(pattern)).toBe(await compileTagPattern(pattern));
+  });
+});
+
+describe('checkTagPatternText', () => {
+  it.each([
+    ['', /1 to 512 characters/],
+    ['^(?<ver>.+)$', /named group \(\?<version>…\)/],
+  ])('refuses %j without compiling it', (input, wantErr) => {
+    expect(() => checkTagPatternText(input)).toThrow(wantErr);
+  });
+
+  it('accepts both spellings of the version group', () => {
+    expect(() => checkTagPatternText('^(?<version>.+)$')).not.toThrow();
+    expect(() => checkTagPatternText('^(?P<version>.+)$')).not.toThrow();
   });
 });
 
@@ -89,8 +122,8 @@ describe('matchTag on patterns that would backtrack catastrophically in a backtr
     ['(a|a)*', '^(?<version>(a|a)*)-x$'],
     ['(a+)+', '^(?<version>(a+)+)-x$'],
     ['.*.*.*.*.*', '^(?<version>.*.*.*.*.*)-x$'],
-  ])('%s on a 128-character tag that does not match', (_name, pattern) => {
-    expect(matchTag(compileTagPattern(pattern), adversarial)).toBeUndefined();
-    expect(matchTag(compileTagPattern(pattern), `${'a'.repeat(126)}-x`)).toEqual({ version: 'a'.repeat(126) });
+  ])('%s on a 128-character tag that does not match', async (_name, pattern) => {
+    expect(matchTag(await compileTagPattern(pattern), adversarial)).toBeUndefined();
+    expect(matchTag(await compileTagPattern(pattern), `${'a'.repeat(126)}-x`)).toEqual({ version: 'a'.repeat(126) });
   });
 });

@@ -106,6 +106,7 @@ describe('PUT …/config bodies', () => {
     // tag patterns
     ['a pattern without a version group', { ...ok, tagPattern: '^(.+)-(?<platform>[^-]+)$' }, 'body.tagPattern'],
     ['a pattern that is not a regular expression', { ...ok, tagPattern: '^(?<version>[a-z' }, 'body.tagPattern'],
+    ['a lookahead (not RE2)', { ...ok, tagPattern: '^(?<version>.+)(?=-x)' }, 'body.tagPattern'],
     ['a lookbehind (not RE2)', { ...ok, tagPattern: '^(?<version>.+)(?<=-x)$' }, 'body.tagPattern'],
     ['a backreference (not RE2)', { ...ok, tagPattern: '^(?<version>(a)\\1)$' }, 'body.tagPattern'],
     ['an empty pattern', { ...ok, tagPattern: '' }, 'body.tagPattern'],

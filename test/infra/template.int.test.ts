@@ -106,9 +106,28 @@ describe('scripts/build.mjs', () => {
     const metafile = () => JSON.parse(readFileSync(join(project.root, 'dist/meta', `${name}.json`), 'utf8'));
     const inputs = (): string[] => Object.keys(metafile().inputs);
 
-    it('is the only file in its dist folder, and its metafile lies outside that folder', () => {
-      expect(readdirSync(join(project.root, 'dist', name))).toEqual(['index.mjs']);
-      expect(Object.keys(metafile().outputs)).toEqual([`dist/${name}/index.mjs`]);
+    it('is index.mjs and its chunks, alone in its dist folder, and its metafile lies outside that folder', () => {
+      expect(readdirSync(join(project.root, 'dist', name)).sort()).toEqual(['chunks', 'index.mjs']);
+      const outputs = Object.keys(metafile().outputs);
+      expect(outputs).toContain(`dist/${name}/index.mjs`);
+      expect(outputs.filter((p) => !p.startsWith(`dist/${name}/chunks/`) && p !== `dist/${name}/index.mjs`)).toEqual([]);
+    });
+
+    it('loads re2js and the OCI-HTTP adapter only on demand, never at a cold start', () => {
+      // A custom tagPattern needs re2js; the default pattern and every ECR call do not.
+      const outputs = metafile().outputs as Record<string, { imports: Array<{ path: string; kind: string }>; inputs: Record<string, unknown> }>;
+      const atStart = new Set<string>();
+      for (const stack = [`dist/${name}/index.mjs`]; stack.length > 0; ) {
+        const path = stack.pop() as string;
+        if (atStart.has(path)) continue;
+        atStart.add(path);
+        for (const i of outputs[path]?.imports ?? []) if (i.kind === 'import-statement' && i.path in outputs) stack.push(i.path);
+      }
+      const loaded = [...atStart].flatMap((path) => Object.keys(outputs[path]?.inputs ?? {}));
+      expect(loaded.filter((p) => p.includes('node_modules/re2js/'))).toEqual([]);
+      expect(loaded.filter((p) => p.startsWith('src/adapters/oci-http'))).toEqual([]);
+      expect(inputs().some((p) => p.includes('node_modules/re2js/'))).toBe(true);
+      if (name !== 'api') expect(loaded.filter((p) => p.includes('node_modules/zod/'))).toEqual([]);
     });
 
     it('loads on Node and exports a handler function', async () => {
@@ -192,7 +211,9 @@ describe('the packaged template', () => {
       // serverless-state.json names the artifact in the default .serverless/ even with --package.
       const artifact = basename(dev.state.service.functions[name].package.artifact as string);
       const entries = listZipEntries(readFileSync(join(dev.dir, artifact)));
-      expect(entries).toEqual([`dist/${name}/index.mjs`]);
+      expect(entries).toContain(`dist/${name}/index.mjs`);
+      expect(entries.filter((e) => !e.startsWith(`dist/${name}/chunks/`) && e !== `dist/${name}/index.mjs`)).toEqual([]);
+      expect(entries.length).toBe(readdirSync(join(project.root, 'dist', name, 'chunks')).length + 1);
     });
 
     it('has a role of its own', () => {

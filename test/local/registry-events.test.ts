@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ecrImageActionEventSchema, readEcrImageAction } from '../../src/handlers/ecr-image-action.ts';
+import { parseEcrImageActionEvent, readEcrImageAction } from '../../src/handlers/ecr-image-action.ts';
 import { readRegistryEvent, RegistryEnvelopeSchema } from '../../src/local/registry-events.ts';
 
 const origin = { account: '000000000000', region: 'us-east-1' };
@@ -131,7 +131,7 @@ describe('readRegistryEvent', () => {
     it('is a valid ECR Image Action whose push names the same repository, digest, tag and media type', () => {
       const outcome = readRegistryEvent(event(), origin);
       if (outcome.kind !== 'push') throw new Error(`expected a push, got ${outcome.kind}: ${outcome.reason}`);
-      const reading = readEcrImageAction(ecrImageActionEventSchema.parse(outcome.event));
+      const reading = readEcrImageAction(parseEcrImageActionEvent(outcome.event));
       expect(reading).toEqual({
         kind: 'push',
         push: { repository: 'hello', digest: DIGEST, tag: '2.7-arm64', mediaType: 'application/vnd.oci.image.manifest.v1+json', eventId: 'evt-1' },

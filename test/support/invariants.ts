@@ -145,7 +145,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
   const fail = (message: string): void => {
     violations.push(`[seed ${seed}] ${repository}: ${message}`);
   };
-  const pattern = compileTagPattern(config.tagPattern);
+  const pattern = await compileTagPattern(config.tagPattern);
   const tags = await listTags(registryUrl, repository);
   const byVersion = new Map<string, string[]>();
   for (const tag of tags) {

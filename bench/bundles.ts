@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+// @ts-expect-error: a plain .mjs build script without type declarations.
+import { buildOptions } from '../scripts/build.mjs';
+
+export interface BundleFigures {
+  readonly name: string;
+  /** What a cold start loads: index.mjs and the chunks it imports statically. */
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  /** Everything in the function's folder, the chunks loaded only on demand included. */
+  readonly totalBytes: number;
+  /** Milliseconds to import the bundle in a fresh `node` process (module load + init), median and p90. */
+  readonly initP50Ms: number;
+  readonly initP90Ms: number;
+}
+
+const root = join(import.meta.dirname, '..');
+const BUNDLES = [
+  { name: 'sdk-only floor', entry: 'bench/sdk-floor.ts', out: 'bench-sdk-floor' },
+  { name: 'on-image-push', entry: 'functions/on-image-push.ts', out: 'bench-on-image-push' },
+  { name: 'api', entry: 'functions/api.ts', out: 'bench-api' },
+  { name: 'reconcile', entry: 'functions/reconcile.ts', out: 'bench-reconcile' },
+] as const;
+
+// What a function reads at module load (the composition root builds its clients then); no call is made.
+const LAMBDA_ENV = { TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', EVENT_BUS_NAME: 'default' };
+
+/**
+ * Builds each Lambda bundle and an SDK-only floor with the options scripts/build.mjs uses, then
+ * times importing each in a fresh node process, `rounds` times, interleaved so that drift of the
+ * machine hits all bundles alike.
+ */
+export async function benchBundles(rounds = 25): Promise<BundleFigures[]> {
+  const files = [];
+  for (const bundle of BUNDLES) {
+    const options = buildOptions({ name: bundle.out, entry: bundle.entry });
+    await rm(options.outdir as string, { recursive: true, force: true });
+    const { metafile } = await build(options);
+    files.push({ ...bundle, file: join(options.outdir as string, 'index.mjs'), ...loadedAtStart(metafile, bundle.out) });
+  }
+  const samples = new Map<string, number[]>(files.map((f) => [f.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const f of files) samples.get(f.name)?.push(importMs(f.file));
+  }
+  return files.map((f) => {
+    const sorted = [...(samples.get(f.name) ?? [])].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+    const gzipBytes = f.startFiles.reduce((sum, file) => sum + gzipSync(readFileSync(join(root, file)), { level: 9 }).length, 0);
+    return { name: f.name, bytes: f.startBytes, gzipBytes, totalBytes: f.totalBytes, initP50Ms: at(0.5), initP90Ms: at(0.9) };
+  });
+}
+
+/** The output files a cold start reads (the entry and, transitively, its static imports) and their size. */
+function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[]; startBytes: number; totalBytes: number } {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((path) => path.endsWith(`${out}/index.mjs`));
+  const seen = new Set<string>();
+  for (const stack = entry === undefined ? [] : [entry]; stack.length > 0; ) {
+    const path = stack.pop() as string;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && imported.path in outputs) stack.push(imported.path);
+  }
+  const bytesOf = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
+  const total = Object.keys(outputs).filter((path) => path.includes(`/${out}/`) && !path.endsWith('.map'));
+  return { startFiles: [...seen], startBytes: bytesOf(seen), totalBytes: bytesOf(total) };
+}
+
+function importMs(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); process.stdout.write(String(performance.now() - t));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
+  return Number(result.stdout);
+}

@@ -1,0 +1,117 @@
+// The load generator, in its own process (npm run bench forks it): pushes the per-arch images, runs
+// the anchors, and watches the version tags; prints one JSON line with what it measured. Keeping it
+// out of the runner's process means the runner's memory and CPU figures are the runner's alone.
+import { pushImage, type TestArch } from '../test/support/images.ts';
+import { runAnchor, type AnchorTool } from './anchors.ts';
+
+export type Tool = 'project' | AnchorTool;
+
+export type PusherJob =
+  | {
+      readonly kind: 'latency';
+      readonly registryUrl: string;
+      readonly anchorHosts: Readonly<Record<AnchorTool, string>>;
+      readonly repository: string;
+      readonly versions: readonly string[];
+      readonly anchors: readonly AnchorTool[];
+      readonly pollMs: number;
+    }
+  | {
+      readonly kind: 'burst';
+      readonly tool: Tool;
+      readonly registryUrl: string;
+      readonly anchorHost: string;
+      readonly repository: string;
+      readonly versions: readonly string[];
+      readonly pushers: number;
+      readonly pollMs: number;
+    };
+
+export interface LatencyResult {
+  readonly kind: 'latency';
+  /** Milliseconds from the last per-arch push answered to the version tag holding the index, per tool. */
+  readonly latencies: Record<Tool, number[]>;
+  readonly polls: number;
+  readonly maxRssMiB: number;
+}
+
+export interface BurstResult {
+  readonly kind: 'burst';
+  readonly tool: Tool;
+  readonly seconds: number;
+  readonly versions: number;
+  readonly polls: number;
+  readonly maxRssMiB: number;
+}
+
+const ARCHES: readonly TestArch[] = ['amd64', 'arm64'];
+const INDEX_TYPES = 'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json';
+let polls = 0;
+
+async function tagHoldsIndex(registryUrl: string, repository: string, tag: string): Promise<boolean> {
+  polls++;
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: INDEX_TYPES } });
+  return response.ok && INDEX_TYPES.includes((response.headers.get('content-type') ?? '').split(';')[0] ?? '-');
+}
+
+async function waitForIndex(registryUrl: string, repository: string, tag: string, pollMs: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await tagHoldsIndex(registryUrl, repository, tag))) {
+    if (performance.now() > deadline) throw new Error(`${repository}:${tag} holds no index after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+const pushArch = (registryUrl: string, repository: string, version: string, arch: TestArch) =>
+  pushImage(registryUrl, repository, `${version}-${arch}`, { arch, format: 'oci', label: `${repository}:${version}` });
+
+async function measureLatency(job: Extract<PusherJob, { kind: 'latency' }>): Promise<LatencyResult> {
+  const latencies: Record<Tool, number[]> = { project: [], docker: [], buildah: [] };
+  for (const [i, version] of job.versions.entries()) {
+    await pushArch(job.registryUrl, job.repository, version, 'amd64');
+    await pushArch(job.registryUrl, job.repository, version, 'arm64');
+    const answered = performance.now();
+    await waitForIndex(job.registryUrl, job.repository, version, job.pollMs);
+    latencies.project.push(performance.now() - answered);
+    // The anchors work from the same per-arch tags; which goes first alternates, so neither always
+    // finds the registry's caches warmed by the other.
+    const order = i % 2 === 0 ? job.anchors : [...job.anchors].reverse();
+    for (const tool of order) {
+      const started = performance.now();
+      await runAnchor(tool, { registryHost: job.anchorHosts[tool], repository: job.repository }, ARCHES.map((a) => `${version}-${a}`), `${version}-${tool}`);
+      latencies[tool].push(performance.now() - started);
+      if (!(await tagHoldsIndex(job.registryUrl, job.repository, `${version}-${tool}`))) throw new Error(`${tool} left no index at ${version}-${tool}`);
+    }
+  }
+  return { kind: 'latency', latencies, polls, maxRssMiB: maxRssMiB() };
+}
+
+async function measureBurst(job: Extract<PusherJob, { kind: 'burst' }>): Promise<BurstResult> {
+  const queue = [...job.versions];
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  const worker = async (): Promise<void> => {
+    for (let version = queue.shift(); version !== undefined; version = queue.shift()) {
+      await Promise.all(ARCHES.map((arch) => pushArch(job.registryUrl, job.repository, version!, arch)));
+      if (job.tool === 'project') {
+        // The project publishes on its own; this pusher moves on, and a watcher waits for the tag.
+        pending.push(waitForIndex(job.registryUrl, job.repository, version, job.pollMs));
+      } else {
+        await runAnchor(job.tool, { registryHost: job.anchorHost, repository: job.repository }, ARCHES.map((a) => `${version}-${a}`), version);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.pushers }, worker));
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  return { kind: 'burst', tool: job.tool, seconds, versions: job.versions.length, polls, maxRssMiB: maxRssMiB() };
+}
+
+function maxRssMiB(): number {
+  // ru_maxrss is in KiB on Linux.
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as PusherJob;
+const result = job.kind === 'latency' ? await measureLatency(job) : await measureBurst(job);
+process.stdout.write(`${JSON.stringify(result)}\n`);

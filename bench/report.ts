@@ -1,0 +1,137 @@
+import type { BundleFigures } from './bundles.ts';
+import { timingTable, type Timing } from './harness.ts';
+import type { Tool } from './pusher.ts';
+import type { SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
+
+export interface BenchReport {
+  readonly date: string;
+  readonly machine: string;
+  readonly options: SideBySideOptions;
+  readonly core: readonly Timing[];
+  readonly side: SideBySideFigures;
+  readonly bundles: readonly BundleFigures[];
+}
+
+const TOOL_NAMES: Record<Tool, string> = {
+  project: 'manifest-assembler (automatic, on the push event)',
+  docker: '`docker manifest create` + `annotate` + `push --insecure`',
+  buildah: '`buildah manifest create` + `add` ×2 + `push`',
+};
+
+export function percentile(samples: readonly number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+
+const median = (values: readonly number[]) => percentile(values, 0.5);
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
+
+/** bench/RESULTS.md: every figure of one `npm run bench`, with the machine and the ratios to the anchors. */
+export function formatReport(report: BenchReport): string {
+  const { side, options } = report;
+  const latencyRows = side.tools.map((tool) => {
+    const s = side.latencies[tool];
+    return `| ${TOOL_NAMES[tool]} | ${s.length} | ${ms(percentile(s, 0.5))} | ${ms(percentile(s, 0.95))} | ${ms(percentile(s, 0.99))} | ${ms(Math.max(...s))} |`;
+  });
+  const burstSeconds = (tool: Tool) => side.bursts.filter((b) => b.tool === tool).map((b) => b.seconds);
+  const burstRows = side.tools.map((tool) => {
+    const seconds = burstSeconds(tool);
+    return `| ${TOOL_NAMES[tool]} | ${seconds.map((s) => s.toFixed(2)).join(', ')} s | ${median(seconds).toFixed(2)} s | ${(options.burstVersions / median(seconds)).toFixed(1)} |`;
+  });
+  const kinds = [...new Set(side.tools.flatMap((tool) => Object.keys(side.requestsPerVersion[tool])))].sort();
+  const total = (tool: Tool) => Object.values(side.requestsPerVersion[tool]).reduce((a, b) => a + b, 0);
+  const requestRows = [
+    ...kinds.map((kind) => `| ${kind} | ${side.tools.map((tool) => (side.requestsPerVersion[tool][kind] ?? 0).toFixed(2)).join(' | ')} |`),
+    `| **total** | ${side.tools.map((tool) => `**${total(tool).toFixed(2)}**`).join(' | ')} |`,
+  ];
+  const floor = report.bundles.find((b) => b.name === 'sdk-only floor');
+  const bundleRows = report.bundles.map((b) => {
+    const over = floor === undefined || b === floor ? '—' : `+${((b.bytes - floor.bytes) / 1000).toFixed(0)} KB, +${(b.initP50Ms - floor.initP50Ms).toFixed(1)} ms`;
+    return `| ${b.name} | ${(b.bytes / 1000).toFixed(0)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${over} |`;
+  });
+  const project = side.latencies.project;
+  const docker = side.latencies.docker;
+  const latencyVersions = options.runs * options.versionsPerRun;
+  return `# Benchmark results
+
+Run with \`npm run bench\` on ${report.date}.
+Machine: ${report.machine}.
+${side.skipped.length > 0 ? `\nNot measured: ${side.skipped.join('; ')}.\n` : ''}
+Three processes, as in use: the **runner** (\`manifest-assembler start\`: webhook, handlers, dynalite),
+the **registry** (docker-registry, whose notifications go to the runner), and the **load generator**
+(bench/pusher.ts: pushes, runs the anchors, watches tags). Each tool reaches the registry through
+its own counting proxy, so every tool's requests are counted by the same instrument.
+
+## Latency: last per-arch push answered → version tag holds the index
+
+${options.runs} runs × ${options.versionsPerRun} versions (linux/amd64 + linux/arm64, real busybox images,
+OCI). For each version the load generator pushes amd64 then arm64 once; manifest-assembler
+publishes on its own, timed from the arm64 push's answer until \`HEAD\` of the version tag returns
+the index (polled every ${options.pollMs} ms); then each anchor builds its own index from the same
+per-arch tags (alternating which goes first), timed from its start to its exit.
+
+| tool | versions | p50 | p95 | p99 | max |
+| --- | --- | --- | --- | --- | --- |
+${latencyRows.join('\n')}
+
+manifest-assembler p50 / docker p50 = **${ratio(percentile(project, 0.5), percentile(docker, 0.5))}**;
+manifest-assembler p99 / docker p50 = **${ratio(percentile(project, 0.99), percentile(docker, 0.5))}**.
+
+## Burst: ${options.burstVersions} versions × 2 platforms, ${options.burstPushers} pushers
+
+Each tool does the same work per run: push both platforms of ${options.burstVersions} versions,
+${options.burstPushers} at a time, and get every version tag published (for the anchors, each pusher runs
+the anchor after its pushes, as a CI merge job would). Tools interleaved, order rotated per run.
+
+| tool | per run | median | versions/s |
+| --- | --- | --- | --- |
+${burstRows.join('\n')}
+
+manifest-assembler time / docker workflow time = **${ratio(median(burstSeconds('project')), median(burstSeconds('docker')))}**.
+
+## Registry requests per version, by kind
+
+Counted by the proxy in front of each tool over the ${latencyVersions} latency versions (the pushes
+themselves and the load generator's polling go straight to the registry and are not counted).
+DynamoDB requests are not counted here: the runner serves dynalite in its own process.
+
+| request | ${side.tools.join(' | ')} |
+| --- | ${side.tools.map(() => '---').join(' | ')} |
+${requestRows.join('\n')}
+
+## Memory (resident, read from /proc, outside each process)
+
+| process | peak |
+| --- | --- |
+| runner, whole run (VmHWM) | ${side.rss.runnerPeakMiB.toFixed(0)} MiB |
+| runner, during the manifest-assembler bursts (sampled every 50 ms) | ${side.rss.runnerPeakDuringBurstMiB.toFixed(0)} MiB |
+| runner, at the end | ${side.rss.runnerEndMiB.toFixed(0)} MiB |
+| registry (VmHWM) | ${side.rss.registryPeakMiB.toFixed(0)} MiB |
+| load generator | ${side.rss.pusherPeakMiB.toFixed(0)} MiB |
+
+Runner ready ${side.readyMs.toFixed(0)} ms after its process started (bundle cached).
+
+**The poller's cost.** The load generator sent ${side.polls.latency} tag checks during the latency runs
+(${(side.polls.latency / latencyVersions).toFixed(1)} per version) and ${side.polls.burst} during the bursts, each a
+\`HEAD\` straight to the registry, every ${options.pollMs} ms while a tag is pending: registry CPU that
+manifest-assembler and the anchors share alike.
+
+## Lambda bundles against an SDK-only floor
+
+Built with the options of scripts/build.mjs (esbuild, ESM, minified, node20). The floor
+(bench/sdk-floor.ts) holds only the SDK clients and middy the functions need. *Loaded at start* is
+index.mjs and the chunks it imports statically (what a cold start reads); *all* adds the chunks
+loaded only on demand (re2js for a custom tagPattern, the SDK's rarely used credential providers).
+Init: importing the bundle in a fresh \`node\` process (module load and top-level code), 25 times
+each, interleaved.
+
+| bundle | loaded at start | gzip -9 | all | init p50 | init p90 | over the floor (start, init p50) |
+| --- | --- | --- | --- | --- | --- | --- |
+${bundleRows.join('\n')}
+
+## Core (pure functions, per call)
+
+${timingTable(report.core)}
+`;
+}

@@ -1,0 +1,240 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderRegistryConfig } from '../src/local/registry-config.ts';
+import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry-process.ts';
+import { findFreePort } from '../test/support/registry-process.ts';
+import { anchorAvailable, AnchorTools, type AnchorTool } from './anchors.ts';
+import { startCountingProxy, type CountingProxy, type RequestCounts } from './counting-proxy.ts';
+import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
+import { RssSampler } from './rss-sampler.ts';
+
+export interface SideBySideOptions {
+  readonly runs: number;
+  readonly versionsPerRun: number;
+  readonly burstVersions: number;
+  readonly burstPushers: number;
+  /** How often the load generator asks whether a version tag holds the index (HEAD, straight to the registry). */
+  readonly pollMs: number;
+}
+
+export interface SideBySideFigures {
+  readonly tools: readonly Tool[];
+  readonly skipped: readonly string[];
+  readonly latencies: Record<Tool, number[]>;
+  readonly bursts: BurstResult[];
+  /** Registry requests per version, by kind, as the counting proxy in front of each tool saw them (latency runs). */
+  readonly requestsPerVersion: Record<Tool, RequestCounts>;
+  readonly rss: { runnerPeakMiB: number; runnerPeakDuringBurstMiB: number; runnerEndMiB: number; registryPeakMiB: number; pusherPeakMiB: number };
+  readonly polls: { latency: number; burst: number };
+  readonly readyMs: number;
+}
+
+const root = join(import.meta.dirname, '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+// Per-arch tags only: the anchors' own targets (`1.0.0-docker`) must not look like per-arch pushes.
+const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
+
+/**
+ * manifest-assembler and the tools a user would otherwise run, on the same pushes, in one run:
+ * the registry (docker-registry) and a counting proxy per tool; the runner as its own process
+ * (`manifest-assembler start` with REGISTRY_URL at its proxy; the registry notifies its webhook);
+ * the load generator (bench/pusher.ts) as a third process. Memory is read from /proc, outside.
+ */
+export async function benchSideBySide(options: SideBySideOptions): Promise<SideBySideFigures> {
+  const work = mkdtempSync(join(tmpdir(), 'ma-bench-'));
+  const dataDir = join(work, 'data');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(join(dataDir, 'registry-secret'), `${secret}\n`, { mode: 0o600 });
+  const [registryPort, apiPort] = [await findFreePort(), await findFreePort()];
+  const registryUrl = `http://127.0.0.1:${registryPort}`;
+  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(work, { recursive: true, force: true })];
+  try {
+    const instanceId = randomUUID();
+    const configPath = join(work, 'registry.yml');
+    writeFileSync(
+      configPath,
+      renderRegistryConfig({
+        addr: `127.0.0.1:${registryPort}`,
+        rootDirectory: join(work, 'registry'),
+        httpSecret: randomBytes(16).toString('hex'),
+        notifications: { url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, secret },
+        responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
+      }),
+    );
+    const registry = await startRegistryProcess({ configPath, logPath: join(work, 'registry.log'), url: registryUrl, instanceId });
+    cleanups.unshift(() => registry.stop());
+    const proxies: Record<Tool, CountingProxy> = {
+      project: await startCountingProxy(registryUrl),
+      docker: await startCountingProxy(registryUrl),
+      buildah: await startCountingProxy(registryUrl),
+    };
+    cleanups.unshift(() => Promise.all(Object.values(proxies).map((p) => p.close())).then(() => undefined));
+
+    const started = performance.now();
+    const runner = startRunner({ DATA_DIR: dataDir, API_PORT: String(apiPort), REGISTRY_URL: proxies.project.url });
+    cleanups.unshift(() => stopProcess(runner));
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await waitForHealth(apiUrl, runner);
+    const readyMs = performance.now() - started;
+    const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+    const runnerRss = new RssSampler(runner.pid ?? -1);
+    const registryRss = new RssSampler(registry.pid);
+    cleanups.unshift(() => {
+      runnerRss.stop();
+      registryRss.stop();
+    });
+    for (const repository of ['bench/hello', 'bench/burst']) {
+      const answer = await fetch(`${apiUrl}/v1/repositories/${repository}/config`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], tagPattern: TAG_PATTERN }),
+      });
+      if (!answer.ok) throw new Error(`configuring ${repository} failed: ${answer.status} ${await answer.text()}`);
+    }
+
+    const skipped: string[] = [];
+    const anchors: AnchorTool[] = [];
+    for (const tool of Object.values(AnchorTools)) {
+      const why = await anchorAvailable(tool);
+      if (why === undefined) anchors.push(tool);
+      else skipped.push(why);
+    }
+    const tools: Tool[] = ['project', ...anchors];
+    const host = (tool: Tool) => proxies[tool].url.replace('http://', '');
+    let pusherPeakMiB = 0;
+    const polls = { latency: 0, burst: 0 };
+
+    // Latency: every version pushed once; the project publishes on its own, then each anchor builds
+    // its index from the same per-arch tags.
+    const latencies: Record<Tool, number[]> = { project: [], docker: [], buildah: [] };
+    const requestTotals: Record<Tool, RequestCounts> = { project: {}, docker: {}, buildah: {} };
+    for (let run = 0; run < options.runs; run++) {
+      for (const proxy of Object.values(proxies)) proxy.reset();
+      const versions = Array.from({ length: options.versionsPerRun }, (_, i) => `${run + 1}.${i}.0`);
+      const result = await runPusher<LatencyResult>({
+        kind: 'latency',
+        registryUrl,
+        anchorHosts: { docker: host('docker'), buildah: host('buildah') },
+        repository: 'bench/hello',
+        versions,
+        anchors,
+        pollMs: options.pollMs,
+      });
+      for (const tool of tools) {
+        latencies[tool].push(...result.latencies[tool]);
+        addCounts(requestTotals[tool], proxies[tool].counts());
+      }
+      polls.latency += result.polls;
+      pusherPeakMiB = Math.max(pusherPeakMiB, result.maxRssMiB);
+    }
+    const totalVersions = options.runs * options.versionsPerRun;
+    const requestsPerVersion = Object.fromEntries(
+      tools.map((tool) => [tool, Object.fromEntries(Object.entries(requestTotals[tool]).map(([k, n]) => [k, n / totalVersions]))]),
+    ) as Record<Tool, RequestCounts>;
+
+    // Bursts: the same work for each tool (push both platforms of N versions, P pushers at a time,
+    // and get every version tag published), tools interleaved and their order rotated per run.
+    const bursts: BurstResult[] = [];
+    let runnerPeakDuringBurstMiB = 0;
+    for (let run = 0; run < options.runs; run++) {
+      const order = tools.map((_, i) => tools[(i + run) % tools.length] as Tool);
+      for (const tool of order) {
+        const versions = Array.from({ length: options.burstVersions }, (_, i) => `${100 + run}.${i}.0`);
+        if (tool === 'project') runnerRss.resetPeak();
+        const result = await runPusher<BurstResult>({
+          kind: 'burst',
+          tool,
+          registryUrl,
+          anchorHost: host(tool),
+          // Anchors work in a repository the project has no config for (their pushes are ignored there).
+          repository: tool === 'project' ? 'bench/burst' : `bench/anchor-${tool}`,
+          versions,
+          pushers: options.burstPushers,
+          pollMs: options.pollMs,
+        });
+        if (tool === 'project') runnerPeakDuringBurstMiB = Math.max(runnerPeakDuringBurstMiB, runnerRss.peakMiB());
+        bursts.push(result);
+        polls.burst += result.polls;
+        pusherPeakMiB = Math.max(pusherPeakMiB, result.maxRssMiB);
+      }
+    }
+    return {
+      tools,
+      skipped,
+      latencies,
+      bursts,
+      requestsPerVersion,
+      rss: {
+        runnerPeakMiB: runnerRss.highWaterMiB(),
+        runnerPeakDuringBurstMiB,
+        runnerEndMiB: runnerRss.currentMiB(),
+        registryPeakMiB: registryRss.highWaterMiB(),
+        pusherPeakMiB,
+      },
+      polls,
+      readyMs,
+    };
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+function startRunner(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [join(root, 'bin', 'manifest-assembler.mjs'), 'start'], {
+    cwd: root,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0', NODE_NO_WARNINGS: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[runner] ${chunk.toString()}`));
+  return child;
+}
+
+async function waitForHealth(apiUrl: string, runner: ChildProcess): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    if (runner.exitCode !== null) throw new Error(`the runner exited with ${runner.exitCode} before answering`);
+    const ok = await fetch(`${apiUrl}/v1/health`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (performance.now() > deadline) throw new Error('the runner did not answer /v1/health within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGINT');
+  });
+}
+
+function runPusher<T>(job: PusherJob): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [join(import.meta.dirname, 'pusher.ts'), JSON.stringify(job)], {
+      cwd: root,
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as T);
+      else reject(new Error(`the load generator exited with ${code}: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+function addCounts(into: RequestCounts, from: RequestCounts): void {
+  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+}

@@ -8,6 +8,7 @@ export type Route =
   | { readonly name: 'config'; readonly repository: string }
   | { readonly name: 'list-versions'; readonly repository: string }
   | { readonly name: 'version'; readonly repository: string; readonly version: string }
+  | { readonly name: 'history'; readonly repository: string; readonly version: string }
   | { readonly name: 'publish'; readonly repository: string; readonly version: string }
   | { readonly name: 'reconcile-all' }
   | { readonly name: 'reconcile'; readonly repository: string }
@@ -32,6 +33,8 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
   if (m) return only(method, ['GET', 'PUT', 'DELETE'], { name: 'config', repository: decode(m[1]) });
   m = /^(.+)\/(reconcile|backfill)$/.exec(rest);
   if (m) return only(method, ['POST'], { name: m[2] === 'reconcile' ? 'reconcile' : 'backfill', repository: decode(m[1]) });
+  m = /^(.+)\/versions\/([^/]+)\/history$/.exec(rest);
+  if (m) return only(method, ['GET'], { name: 'history', repository: decode(m[1]), version: decode(m[2]) });
   m = /^(.+)\/versions\/([^/]+)\/publish$/.exec(rest);
   if (m) return only(method, ['POST'], { name: 'publish', repository: decode(m[1]), version: decode(m[2]) });
   m = /^(.+)\/versions\/([^/]+)$/.exec(rest);

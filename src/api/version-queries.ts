@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, ErrorCodes, NotFoundError } from '../core/errors.ts';
 import type { Dependencies } from '../core/ports.ts';
 import { publishVersion } from '../core/publish-version.ts';
+import type { HistoryEntry } from '../core/version-history.ts';
 import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
 import { jsonResponse, problemResponse } from './problem.ts';
 
@@ -9,6 +10,17 @@ export async function getVersionStatus(deps: Dependencies, repository: string, v
   const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
   return toVersionStatus(record, config, deps.clock.now());
+}
+
+/** GET …/history: the version's history, oldest entry first; 404 when the version was never recorded. */
+export async function getVersionHistory(
+  deps: Dependencies,
+  repository: string,
+  version: string,
+): Promise<{ repository: string; version: string; sequence: number; entries: readonly HistoryEntry[] }> {
+  const [record, history] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getHistory(repository, version)]);
+  if (record === undefined && history.sequence === 0) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
+  return { repository, version, sequence: history.sequence, entries: history.entries };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RepositoryConfigInput } from '../core/repository-config.ts';
 import type { VersionState } from '../core/version-record.ts';
 import { ApiError, parseProblem } from './api-error.ts';
-import { BackfillPlan, BackfillRun, ReconcileReport, ReconcileReports, RepositoryConfigBody, RepositoryList, VersionPage, VersionStatus } from './api-types.ts';
+import { BackfillPlan, BackfillRun, ReconcileReport, ReconcileReports, RepositoryConfigBody, RepositoryList, VersionHistoryBody, VersionPage, VersionStatus } from './api-types.ts';
 import { CliError } from './cli-error.ts';
 import type { RequestAuth } from './request-auth.ts';
 
@@ -74,6 +74,11 @@ export class ApiClient {
   /** `GET /v1/repositories/{repository}/versions/{version}` */
   async getVersion(repository: string, version: string): Promise<VersionStatus> {
     return this.#json('GET', versionPath(repository, version), VersionStatus);
+  }
+
+  /** `GET /v1/repositories/{repository}/versions/{version}/history` */
+  async getHistory(repository: string, version: string): Promise<VersionHistoryBody> {
+    return this.#json('GET', `${versionPath(repository, version)}/history`, VersionHistoryBody);
   }
 
   /** `POST …/versions/{version}/publish`; a 409 (still incomplete) is an {@link ApiError}. */

@@ -133,3 +133,25 @@ export const BackfillPlan = z.looseObject({
   problems: z.array(z.looseObject({ tag: z.string(), error: z.string() })).default([]),
 });
 export type BackfillPlan = z.infer<typeof BackfillPlan>;
+
+/** One entry of a version's history: what happened, when; the other fields depend on `kind`. */
+export const HistoryEntryBody = z.looseObject({
+  kind: z.string(),
+  at: z.string(),
+  sequence: z.number().optional(),
+  platform: z.string().optional(),
+  tag: z.string().optional(),
+  digest: z.string().optional(),
+  eventId: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  revision: z.number().optional(),
+  reason: z.string().optional(),
+  missingPlatforms: z.array(z.string()).optional(),
+  actual: z.string().nullable().optional(),
+  action: z.string().optional(),
+});
+export type HistoryEntryBody = z.infer<typeof HistoryEntryBody>;
+
+/** `GET …/versions/{version}/history`. */
+export const VersionHistoryBody = z.looseObject({ sequence: z.number(), entries: z.array(HistoryEntryBody) });
+export type VersionHistoryBody = z.infer<typeof VersionHistoryBody>;

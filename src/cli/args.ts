@@ -38,6 +38,7 @@ export type Command =
       readonly json: boolean;
       readonly state?: VersionState;
       readonly limit?: number;
+      readonly history?: boolean;
     }
   | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean }
   /** Without a repository: one pass over every configured repository. */
@@ -77,6 +78,7 @@ const STATUS_OPTIONS = {
   json: { type: 'boolean' },
   state: { type: 'string' },
   limit: { type: 'string' },
+  history: { type: 'boolean' },
 } as const satisfies Options;
 
 const REPOS_OPTIONS = { ...GLOBAL_OPTIONS, json: { type: 'boolean' } } as const satisfies Options;
@@ -205,6 +207,7 @@ function parseStatus(argv: readonly string[]): ParsedCommandLine {
   if (ref.version !== undefined && (state !== undefined || values.limit !== undefined)) {
     throw new UsageError('--state and --limit apply to a repository, not to one version', usage);
   }
+  if (values.history === true && ref.version === undefined) throw new UsageError('--history applies to one version: status <repository>:<version> --history', usage);
   const limit = values.limit === undefined ? undefined : parseLimit(values.limit, usage);
   return {
     kind: 'run',
@@ -215,6 +218,7 @@ function parseStatus(argv: readonly string[]): ParsedCommandLine {
       json: values.json === true,
       ...(state === undefined ? {} : { state }),
       ...(limit === undefined ? {} : { limit }),
+      ...(values.history === true ? { history: true } : {}),
     },
     global: globals(values, usage),
   };

@@ -92,7 +92,7 @@ Options:
 
 ${CONNECTION}`,
 
-  status: `Usage: manifest-assembler status <repository>[:<version>] [--json] [--state <state>] [--limit <n>]
+  status: `Usage: manifest-assembler status <repository>[:<version>] [--json] [--history] [--state <state>] [--limit <n>]
 
 With a version: everything known about it. Without: a table with one row per version and one column
 per platform (a short image digest, or - when missing), the state and the published index.
@@ -100,6 +100,8 @@ Stale, failed and conflict versions are flagged with ! and explained under the t
 
 Options:
   --json            print the API's answer as JSON
+  --history         with a version: what happened to it, oldest first (pushes, publishes, conflicts,
+                    drift, repairs; the last 100 entries)
   --state <state>   only versions in this state: waiting, stale, publishing, published, failed or conflict
   --limit <n>       show at most n versions
 

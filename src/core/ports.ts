@@ -1,6 +1,7 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import type { Metrics } from './metrics.ts';
 import type { RepositoryConfig } from './repository-config.ts';
+import type { VersionHistory } from './version-history.ts';
 import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
 
 /**
@@ -87,6 +88,14 @@ export interface VersionStore {
   getCheckpoint(name: string): Promise<string | undefined>;
   /** Saves a resume point; null removes it. Last writer wins: checkpoints are hints, not state. */
   putCheckpoint(name: string, value: string | null): Promise<void>;
+
+  /** A version's history; `{ sequence: 0, entries: [] }` when nothing was recorded. */
+  getHistory(repository: string, version: string): Promise<VersionHistory>;
+  /**
+   * Replaces a version's history, only if its `sequence` is still `expectedSequence` (0: none may
+   * exist yet). False when another writer appended first (read again and retry).
+   */
+  putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean>;
 }
 
 export interface Clock {

@@ -93,7 +93,7 @@ describe('waitingSince, reasonOf, shortDigest, countByState', () => {
 
 describe('describeHistoryEntry', () => {
   it('lists the fields of an entry but its kind and time, digests short', () => {
-    expect(describeHistoryEntry({ kind: 'push-recorded', at: 'x', sequence: 3, tag: '2.7-amd64', digest: DIGEST, platform: 'linux/amd64' })).toBe('tag 2.7-amd64 · digest 0123456789ab · platform linux/amd64');
+    expect(describeHistoryEntry({ id: 'push:x', kind: 'push-recorded', at: 'x', sequence: 3, tag: '2.7-amd64', digest: DIGEST, platform: 'linux/amd64' })).toBe('tag 2.7-amd64 · digest 0123456789ab · platform linux/amd64');
     expect(describeHistoryEntry({ kind: 'published', tags: ['2.7', 'latest'], revision: 4 })).toBe('tags 2.7, latest · revision 4');
   });
 });

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
 import type { ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
+import { EMPTY_HISTORY, type VersionHistory } from '../../src/core/version-history.ts';
 import type { PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -16,6 +17,18 @@ export class InMemoryVersionStore implements VersionStore {
   readonly #checkpoints = new Map<string, string>();
   readonly #versions = new Map<string, Map<string, Mutable<VersionRecord>>>();
   readonly #publishedTags = new Map<string, Set<string>>();
+  readonly #histories = new Map<string, VersionHistory>();
+
+  async getHistory(repository: string, version: string): Promise<VersionHistory> {
+    return copy(this.#histories.get(JSON.stringify([repository, version])) ?? EMPTY_HISTORY);
+  }
+
+  async putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
+    const key = JSON.stringify([repository, version]);
+    if ((this.#histories.get(key)?.sequence ?? 0) !== expectedSequence) return false;
+    this.#histories.set(key, copy(history));
+    return true;
+  }
 
   async getRepositoryConfig(repository: string): Promise<RepositoryConfig | undefined> {
     const config = this.#configs.get(repository);

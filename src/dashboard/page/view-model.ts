@@ -98,7 +98,7 @@ export function countByState(statuses: readonly VersionStatus[]): Record<string,
 export function describeHistoryEntry(entry: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(entry)) {
-    if (key === 'kind' || key === 'at' || key === 'sequence' || value === undefined || value === null) continue;
+    if (key === 'kind' || key === 'at' || key === 'sequence' || key === 'id' || value === undefined || value === null) continue;
     if (typeof value === 'string') parts.push(`${key} ${key === 'digest' || key.endsWith('Digest') ? shortDigest(value) : value}`);
     else if (typeof value === 'number' || typeof value === 'boolean') parts.push(`${key} ${String(value)}`);
     else if (Array.isArray(value)) parts.push(`${key} ${value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`);

@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import type { LocalStack } from '../../src/local/main.ts';
+import { startStackOnFreePorts } from '../support/free-port-stack.ts';
 import { pushImage } from '../support/images.ts';
-import { findFreePort } from '../support/registry-process.ts';
 import { startSigV4Gateway, type SigV4Gateway } from '../support/sigv4-gateway.ts';
 import { CHROMIUM, hasChromium, launchChromium } from './browser.ts';
 
@@ -37,28 +35,19 @@ async function openMatrix(page: Page, url: string, token: string): Promise<void>
 const row = (page: Page, version: string) => page.locator(`tr[data-version="${version}"]`);
 
 describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
-  let dataDir: string;
   let stack: LocalStack;
+  let stopStack: () => Promise<void>;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
-    const registryPort = await findFreePort();
-    let apiPort = await findFreePort();
-    while (apiPort === registryPort) apiPort = await findFreePort();
-    stack = await startLocalStack({
-      env: { REGISTRY_PORT: String(registryPort), API_PORT: String(apiPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0' },
-      standalone: false,
-      print: () => undefined,
-    });
+    ({ stack, stop: stopStack } = await startStackOnFreePorts('dashboard-e2e'));
     expect((await api(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, { requiredPlatforms: ['linux/amd64', 'linux/arm64'] })).status).toBe(200);
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await stopStack?.();
   });
 
   describe('served by the local stack', () => {

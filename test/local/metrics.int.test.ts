@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import type { LocalStack } from '../../src/local/main.ts';
+import { startStackOnFreePorts } from '../support/free-port-stack.ts';
 import { pushImage } from '../support/images.ts';
-import { findFreePort } from '../support/registry-process.ts';
 
 /** The value of one sample line (`name value`) in Prometheus text, or undefined when absent. */
 function sample(text: string, name: string): number | undefined {
@@ -13,8 +10,8 @@ function sample(text: string, name: string): number | undefined {
 }
 
 describe('GET /metrics on the local stack', () => {
-  let dataDir: string;
   let stack: LocalStack;
+  let stop: () => Promise<void>;
   const scrape = async (): Promise<string> => {
     const response = await fetch(`${stack.apiUrl}/metrics`, { headers: { authorization: `Bearer ${stack.token}` } });
     expect(response.status).toBe(200);
@@ -22,20 +19,11 @@ describe('GET /metrics on the local stack', () => {
   };
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'metrics-int-'));
-    const registryPort = await findFreePort();
-    let apiPort = await findFreePort();
-    while (apiPort === registryPort) apiPort = await findFreePort();
-    stack = await startLocalStack({
-      env: { REGISTRY_PORT: String(registryPort), API_PORT: String(apiPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0' },
-      standalone: false,
-      print: () => undefined,
-    });
+    ({ stack, stop } = await startStackOnFreePorts('metrics-int'));
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await stop?.();
   });
 
   it('refuses a scrape without the token', async () => {

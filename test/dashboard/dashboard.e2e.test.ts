@@ -1,7 +1,11 @@
 import { join, resolve } from 'node:path';
+import { createServer, type Server } from 'node:http';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { NoAuth } from '../../src/cli/request-auth.ts';
+import { startDashboardProxy, type DashboardProxy } from '../../src/dashboard/dashboard-proxy.ts';
+import { listenOnLoopback } from '../../src/local/ports.ts';
 import type { LocalStack } from '../../src/local/main.ts';
 import { startStackOnFreePorts } from '../support/free-port-stack.ts';
 import { pushImage } from '../support/images.ts';
@@ -168,6 +172,62 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
       await page.close();
       stopCli();
       expect(await cliExit).toBe(0);
+    });
+  });
+
+  describe('with hostile text in every field the API returns', () => {
+    const PAYLOAD = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
+    let api: Server;
+    let proxy: DashboardProxy;
+
+    beforeAll(async () => {
+      // An API whose repository names, tags, reasons, refused pushes and history carry markup.
+      const version = {
+        repository: 'evil', version: `1${PAYLOAD}`, state: 'conflict', requiredPlatforms: ['linux/amd64'], missingPlatforms: [],
+        images: [{ platform: 'linux/amd64', digest: `sha256:${'a'.repeat(64)}`, tag: `1-amd64${PAYLOAD}`, pushedAt: '2026-11-27T10:00:00.000Z' }],
+        published: null, error: `two images claim linux/amd64 ${PAYLOAD}`, updatedAt: '2026-11-27T10:00:00.000Z',
+        tags: [`latest${PAYLOAD}`], notes: [PAYLOAD], rejected: [{ tag: PAYLOAD, digest: `sha256:${'b'.repeat(64)}`, reason: PAYLOAD, at: '2026-11-27T10:00:01.000Z' }],
+      };
+      const bodies: Record<string, unknown> = {
+        '/v1/repositories': { repositories: [{ repository: 'evil', config: { requiredPlatforms: ['linux/amd64'] } }] },
+        '/v1/repositories/evil/versions': { versions: [version], cursor: null },
+        [`/v1/repositories/evil/versions/${encodeURIComponent(version.version)}`]: version,
+        [`/v1/repositories/evil/versions/${encodeURIComponent(version.version)}/history`]: { sequence: 1, entries: [{ id: 'x', kind: 'conflict', at: '2026-11-27T10:00:01.000Z', sequence: 1, reason: PAYLOAD }] },
+      };
+      api = createServer((request, response) => {
+        const body = bodies[(request.url ?? '').split('?')[0] ?? ''];
+        response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? { detail: 'no' }));
+      });
+      const port = await listenOnLoopback(api);
+      proxy = await startDashboardProxy({ upstream: new URL(`http://127.0.0.1:${port}`), auth: new NoAuth() });
+    });
+
+    afterAll(async () => {
+      await proxy?.stop();
+      await new Promise((resolve) => api?.close(resolve));
+    });
+
+    it('shows the markup as text and runs none of it', async () => {
+      const page = await browser.context.newPage();
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
+      });
+      await page.goto(proxy.url);
+      await page.getByRole('textbox', { name: 'Token' }).fill(proxy.sessionToken);
+      await page.getByRole('button', { name: 'Open the dashboard' }).click();
+      await page.getByRole('link', { name: 'evil' }).click();
+      await page.locator('tr[data-state="conflict"]').waitFor();
+      expect(await page.locator('td.reason').first().textContent()).toContain(PAYLOAD);
+      await page.locator('tr[data-state="conflict"] th a').click();
+      await page.getByRole('heading', { name: 'History' }).waitFor();
+      await page.locator('ol.history li').waitFor();
+      expect(await page.locator('ol.history li').textContent()).toContain(PAYLOAD);
+      expect(await page.locator('main img, main script').count()).toBe(0);
+      expect(await page.evaluate('window.pwned')).toBeUndefined();
+      expect(dialogs).toEqual([]);
+      await page.close();
     });
   });
 });

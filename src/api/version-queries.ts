@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, ErrorCodes, NotFoundError } from '../core/errors.ts';
+import { recordHistoryQuietly } from '../core/history.ts';
 import type { Dependencies } from '../core/ports.ts';
 import { publishVersion } from '../core/publish-version.ts';
 import type { HistoryEntry } from '../core/version-history.ts';
@@ -47,6 +48,7 @@ export async function publishNow(deps: Dependencies, repository: string, version
   }
   // API Gateway answers within 30 s: wait for another publisher 20 s at most, then 503 (retry).
   const outcome = await publishVersion(deps, repository, version, { revision: record.revision, allowPartial, waitForLeaseMs: 20_000 });
+  await recordHistoryQuietly(deps, repository, version);
   const status = await getVersionStatus(deps, repository, version);
   switch (outcome.kind) {
     case 'published':

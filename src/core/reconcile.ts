@@ -1,4 +1,5 @@
 import { describeError, InvalidInputError } from './errors.ts';
+import { recordHistory, type HistoryNote } from './history.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion } from './publish-version.ts';
@@ -6,6 +7,7 @@ import { isStale, missingPlatforms } from './readiness.ts';
 import { recordPush } from './record-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import { HistoryKinds } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
 
 /** Work one run may do, so a run fits a Lambda invocation or an HTTP request whatever the repository's size. */
@@ -74,6 +76,7 @@ export async function reconcileRepository(
   for (const record of page.versions) {
     try {
       await checkVersion(deps, config, record, report);
+      await recordHistory(deps, repository, record.version, { notes: repairNotes(report, record.version, deps.clock.now()) });
     } catch (error) {
       report.failures.push({ what: `${repository}:${record.version}`, error: describeError(error) });
     }
@@ -103,6 +106,7 @@ async function recoverMissedPushes(
       if (outcome.kind === 'conflict') report.conflicts.push({ tag, message: outcome.message });
       if (outcome.kind === 'recorded' && outcome.changed) {
         report.pushesRecovered.push(tag);
+        await recordHistory(deps, repository, match.version, { notes: [{ id: `repaired:push:${tag}:${digest}`, kind: HistoryKinds.repaired, at: new Date(deps.clock.now()).toISOString(), tag, digest, action: 'recorded a push no event had delivered' }] });
         records.delete(match.version);
       }
     } catch (error) {
@@ -165,6 +169,7 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
       });
       if (outcome.kind === 'published') {
         report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'restored' });
+        await recordHistory(deps, record.repository, record.version, { notes: [{ id: `drift-restored:${tag}:${actual}:${deps.clock.now()}`, kind: HistoryKinds.driftRestored, at: new Date(deps.clock.now()).toISOString(), tag, digest: published.digest, actual }] });
       } else {
         // Not put back this pass (another publisher holds the lease, a conflict…): the next pass tries again.
         report.failures.push({ what: `${record.repository}:${tag}`, error: `moved tag not restored: publish said ${outcome.kind}` });
@@ -179,8 +184,18 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
     deps.metrics?.count(Counters.versionsInConflict);
     deps.logger.warn('drift: a published tag was moved', { repository: record.repository, version: record.version, tag, expected: published.digest, actual });
     report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'reported' });
+    await recordHistory(deps, record.repository, record.version, { notes: [{ id: `drift:${tag}:${published.digest}:${actual}:${now}`, kind: HistoryKinds.driftFound, at: now, tag, digest: published.digest, actual }] });
     return;
   }
+}
+
+/** What this pass did to a version that its events had not: said in the version's history. */
+function repairNotes(report: MutableReport, version: string, nowMs: number): HistoryNote[] {
+  const at = new Date(nowMs).toISOString();
+  const notes: HistoryNote[] = [];
+  if (report.published.includes(version)) notes.push({ id: `repaired:publish:${at}`, kind: HistoryKinds.repaired, at, action: 'published a complete version nobody had published' });
+  if (report.publishedPartially.includes(version)) notes.push({ id: `repaired:partial:${at}`, kind: HistoryKinds.repaired, at, action: 'published what there is of a stale version (onStale: publish-partial)' });
+  return notes;
 }
 
 type MutableReport = {

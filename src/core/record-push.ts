@@ -1,4 +1,5 @@
 import { describeError, DomainError, ErrorCodes, isDomainError } from './errors.ts';
+import { recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
@@ -35,6 +36,7 @@ const MAX_TAG_MOVES = 3;
  */
 export async function recordPush(deps: Dependencies, event: PushEvent): Promise<PushOutcome> {
   const outcome = await recordPushUnlogged(deps, event);
+  if (outcome.kind === 'recorded' || outcome.kind === 'conflict') await recordHistory(deps, event.repository, outcome.version, { eventId: event.eventId, tag: event.tag });
   const fields = { repository: event.repository, tag: event.tag, digest: event.digest, eventId: event.eventId, outcome: outcome.kind };
   if (outcome.kind === 'ignored') deps.logger.info(`push ignored: ${outcome.reason}`, fields);
   else if (outcome.kind === 'rejected') deps.logger.warn(`push rejected: ${outcome.reason}`, fields);

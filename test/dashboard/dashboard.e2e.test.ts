@@ -100,6 +100,9 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
       await page.getByRole('heading', { name: `${REPOSITORY}:2.7 published` }).waitFor();
       expect(await page.locator('.detail code.digest').count()).toBeGreaterThanOrEqual(3);
       await page.getByRole('heading', { name: 'History' }).waitFor();
+      // Newest first: the publish, then the two pushes, each with its platform and event.
+      await expect.poll(() => page.locator('ol.history li').evaluateAll((items) => items.map((i) => i.getAttribute('data-kind')))).toEqual(['published', 'push-recorded', 'push-recorded']);
+      expect(await page.locator('ol.history li[data-kind="push-recorded"]').allTextContents()).toEqual([expect.stringContaining('platform linux/arm64'), expect.stringContaining('platform linux/amd64')]);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-version.png'), fullPage: true });
       await page.keyboard.press('Escape');
       await page.getByRole('heading', { name: REPOSITORY }).waitFor();

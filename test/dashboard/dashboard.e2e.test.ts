@@ -62,6 +62,12 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
 
     it('asks for the token once, then shows a version waiting for its second platform', async () => {
       await pushImage(stack.registryUrl, REPOSITORY, '2.7-amd64', { arch: 'amd64', format: 'oci' });
+      // A wrong token first: the API refuses it, the page says so and asks again.
+      await page.goto(`${stack.apiUrl}/`);
+      await page.getByRole('textbox', { name: 'Token' }).fill('not-the-token');
+      await page.getByRole('button', { name: 'Open the dashboard' }).click();
+      await page.getByRole('alert').filter({ hasText: 'The API refused that token' }).waitFor();
+      expect(await page.evaluate("sessionStorage.getItem('manifest-assembler.token')")).toBeNull();
       await openMatrix(page, `${stack.apiUrl}/`, stack.token);
       await expect.poll(() => row(page, '2.7').getAttribute('data-state'), { timeout: 20_000 }).toBe('waiting');
       await expect.poll(() => row(page, '2.7').locator('.state').textContent()).toBe('waiting');

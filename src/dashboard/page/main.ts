@@ -19,7 +19,8 @@ const statusLine = document.getElementById('status') as HTMLElement;
 /** The last body seen per API path, so a 304 still renders. */
 const bodies = new Map<string, unknown>();
 let rendered = '';
-let refused = false;
+/** True while the token form is up: the status line says so instead of "Live". */
+let awaitingToken = false;
 
 function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -81,7 +82,7 @@ async function tick(): Promise<void> {
     }
     throw error;
   }
-  refused = false;
+  awaitingToken = false;
   if (changed) {
     render(route);
     if (key !== rendered) focusHeading();
@@ -148,18 +149,23 @@ function render(route: Route): void {
   }
 }
 
+/**
+ * Asks for the token: once when there is none, again (saying so) when the API refused the one sent.
+ * While the form is up, later ticks leave it alone, so what is being typed stays.
+ */
 function showTokenForm(): void {
   rendered = '';
+  awaitingToken = true;
+  const refused = api.token !== undefined;
+  if (refused) api.token = undefined;
   if (main.querySelector('.token-form') !== null && !refused) return;
   replaceContent(
     main,
     renderTokenForm((token) => {
       api.token = token;
-      refused = true; // cleared by the next tick that the API accepts
       poller.now();
-    }, refused && api.token !== undefined),
+    }, refused),
   );
-  if (api.token !== undefined) api.token = undefined;
 }
 
 function focusHeading(): void {
@@ -183,8 +189,8 @@ const poller = new Poller(tick, {
   maxBackoffMs: 30_000,
   onResult: (failure) => {
     if (failure === null) {
-      statusLine.textContent = `Live · checked ${new Date().toLocaleTimeString()}`;
-      statusLine.dataset['state'] = 'live';
+      statusLine.textContent = awaitingToken ? 'Waiting for the API token' : `Live · checked ${new Date().toLocaleTimeString()}`;
+      statusLine.dataset['state'] = awaitingToken ? 'token' : 'live';
     } else {
       statusLine.textContent = `${(failure.error as Error).message ?? String(failure.error)} · retrying in ${Math.round(failure.retryInMs / 1000)} s`;
       statusLine.dataset['state'] = 'error';

@@ -12,7 +12,9 @@ import { pushImage } from '../support/images.ts';
 import { startSigV4Gateway, type SigV4Gateway } from '../support/sigv4-gateway.ts';
 import { CHROMIUM, hasChromium, launchChromium } from './browser.ts';
 
-const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/img');
+// The README's screenshots: written into docs/img with SCREENSHOTS=1, else into .cache, so that an
+// ordinary test run does not leave changed images in the work tree.
+const SCREENSHOTS = resolve(import.meta.dirname, process.env['SCREENSHOTS'] === '1' ? '../../docs/img' : '../../.cache/dashboard-screenshots');
 const REPOSITORY = 'team/hello';
 
 if (!hasChromium) {

@@ -1,5 +1,5 @@
 // `npm test`: installs what the tests need (npm packages; the registry, skopeo and the busybox .debs
-// with apt when root), type-checks, runs every test, and ends with one plain summary line.
+// and chromium with apt when root), type-checks, runs every test, and ends with one plain summary line.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ ensureDebianPackages([
   { path: '/usr/bin/skopeo', pkg: 'skopeo' },
   { path: '/usr/bin/qemu-aarch64-static', pkg: 'qemu-user-static' },
   { path: '/usr/bin/openssl', pkg: 'openssl' },
+  // The dashboard's browser test drives Debian's chromium (never a browser a driver downloads).
+  { path: '/usr/bin/chromium', pkg: 'chromium', optional: true },
 ]);
 const debs = spawnSync('bash', [join(projectRoot, 'scripts/fetch-test-debs.sh')], { stdio: 'inherit', cwd: projectRoot });
 if (debs.status !== 0) {
@@ -24,6 +26,9 @@ if (extra.length === 0) {
   console.log('[test] type-checking (tsc --noEmit)…');
   const tsc = spawnSync(bin('tsc'), ['--noEmit'], { stdio: 'inherit', cwd: projectRoot });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  // The dashboard page is browser code (DOM types), checked with its own tsconfig.
+  const page = spawnSync(bin('tsc'), ['--noEmit', '-p', 'src/dashboard/page/tsconfig.json'], { stdio: 'inherit', cwd: projectRoot });
+  if (page.status !== 0) process.exit(page.status ?? 1);
 }
 
 const report = join(projectRoot, '.cache', 'vitest-report.json');

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
+import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
 import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
+import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
 
 /**
@@ -26,15 +29,19 @@ export function createDependencies(parts: {
   newId?: () => string;
   /** Where outcome events go; without one each is logged as not sent. */
   events?: VersionEvents;
+  /** With metrics, registry and store calls that throw are counted too. */
+  metrics?: Metrics;
 }): Dependencies {
+  const { metrics } = parts;
   const logger = parts.logger ?? new PowertoolsLoggerAdapter();
   return {
-    registry: parts.registry,
-    store: parts.store,
+    registry: metrics === undefined ? parts.registry : meteredRegistry(parts.registry, metrics),
+    store: metrics === undefined ? parts.store : meteredStore(parts.store, metrics),
     logger,
     events: parts.events ?? new LogOnlyVersionEvents(logger),
     clock: parts.clock ?? systemClock,
     newId: parts.newId ?? randomUUID,
+    ...(metrics === undefined ? {} : { metrics }),
   };
 }
 
@@ -75,7 +82,8 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env):
     ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
   });
   const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events });
+  const metrics = new CloudWatchEmfMetrics({ serviceName: env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler' });
+  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics });
 }
 
 /**
@@ -130,6 +138,7 @@ export async function localDependencies(parts: {
   registryUrl: string;
   dynamoEndpoint: string;
   logger: Logger;
+  metrics?: Metrics;
   /** Where outcome events are POSTed and the key they are signed with. */
   notify?: { urls: readonly string[]; secret: string };
 }): Promise<{
@@ -160,6 +169,7 @@ export async function localDependencies(parts: {
     events: new OutboxVersionEvents({
       outbox, urls: parts.notify?.urls ?? [], registryUrl: parts.registryUrl, logger: parts.logger, onQueued: () => delivery.wake(),
     }),
+    ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
   });
   return { deps, client, delivery, close: () => client.destroy() };
 }

@@ -28,13 +28,19 @@ let aptUpdated = false;
 
 /**
  * Installs missing Debian packages when root; otherwise prints the exact command and exits.
- * @param {{ path: string, pkg: string }[]} needs a file each package provides, and the package
+ * A package marked `optional` is installed the same way when root, and only warned about otherwise.
+ * @param {{ path: string, pkg: string, optional?: boolean }[]} needs a file each package provides, and the package
  */
 export function ensureDebianPackages(needs) {
-  const missing = needs.filter((n) => !existsSync(n.path)).map((n) => n.pkg);
+  let missing = needs.filter((n) => !existsSync(n.path)).map((n) => n.pkg);
   if (missing.length === 0) return;
-  const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    // An optional package only turns its tests off (they say so when they skip); the rest are needed.
+    const optional = needs.filter((n) => n.optional && !existsSync(n.path)).map((n) => n.pkg);
+    if (optional.length > 0) console.warn(`[setup] not installed: ${optional.join(', ')}; the tests that need it are skipped. Install with: sudo apt-get install -y ${optional.join(' ')}`);
+    missing = missing.filter((pkg) => !optional.includes(pkg));
+    if (missing.length === 0) return;
+    const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
     console.error(`[setup] missing: ${missing.join(', ')}. Install with:\n\n  sudo apt-get update && sudo ${command}\n`);
     process.exit(1);
   }
@@ -45,7 +51,7 @@ export function ensureDebianPackages(needs) {
     aptUpdated = true;
   }
   if (!run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env })) {
-    console.error(`[setup] apt-get failed; try: ${command}`);
+    console.error(`[setup] apt-get failed; try: apt-get install -y --no-install-recommends ${missing.join(' ')}`);
     process.exit(1);
   }
 }

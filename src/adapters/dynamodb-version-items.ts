@@ -22,6 +22,10 @@ export const versionKey = (repository: string, version: string): Key => ({
   pk: { S: repositoryPartition(repository) },
   sk: { S: `${VERSION_PREFIX}${version}` },
 });
+export const historyKey = (repository: string, version: string): Key => ({
+  pk: { S: repositoryPartition(repository) },
+  sk: { S: `HISTORY#${version}` },
+});
 export const checkpointKey = (name: string): Key => ({ pk: { S: 'CHECKPOINTS' }, sk: { S: name } });
 export const tagKey = (repository: string, tag: string): Key => ({
   pk: { S: repositoryPartition(repository) },

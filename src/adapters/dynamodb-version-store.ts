@@ -11,8 +11,9 @@ import {
 import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
+import { EMPTY_HISTORY, type VersionHistory } from '../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../core/version-record.ts';
-import { toAttributeMap } from './dynamodb-codec.ts';
+import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 import {
   checkImagesChange,
   checkLimit,
@@ -30,6 +31,7 @@ import {
   repositoryPartition,
   tagKey,
   checkpointKey,
+  historyKey,
   toConfigItem,
   toVersionItem,
   VERSION_PREFIX,
@@ -422,6 +424,34 @@ export class DynamoDbVersionStore implements VersionStore {
       return;
     }
     await this.#client.send(new PutItemCommand({ TableName: this.#tableName, Item: { ...checkpointKey(name), value: { S: value } } }));
+  }
+
+  async getHistory(repository: string, version: string): Promise<VersionHistory> {
+    const item = await this.#get(historyKey(repository, version));
+    if (item === undefined) return EMPTY_HISTORY;
+    const { sequence, entries } = fromAttributeMap(item);
+    return { sequence: Number(sequence), entries: (entries ?? []) as unknown as VersionHistory['entries'] };
+  }
+
+  async putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
+    // One item per version holding the last entries: a single conditional PutItem (compare-and-set
+    // on `sequence`) appends, so two writers can never both win and none can lose the other's entry.
+    const sequenceIsExpected = expectedSequence === 0 ? 'attribute_not_exists(#pk)' : '#sequence = :expectedSequence';
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: { ...toAttributeMap({ sequence: history.sequence, entries: history.entries }), ...historyKey(repository, version) },
+          ConditionExpression: sequenceIsExpected,
+          ExpressionAttributeNames: expectedSequence === 0 ? { '#pk': 'pk' } : { '#sequence': 'sequence' },
+          ...(expectedSequence === 0 ? {} : { ExpressionAttributeValues: { ':expectedSequence': { N: String(expectedSequence) } } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   async #createVersion(repository: string, version: string, change: ImagesChange, now: string): Promise<VersionRecord | undefined> {

@@ -22,7 +22,7 @@ import {
 } from './schemas.ts';
 
 const API_WORK_BUDGET_MS = 20_000;
-import { getVersionStatus, listVersionStatuses, publishNow } from './version-queries.ts';
+import { getVersionHistory, getVersionStatus, listVersionStatuses, publishNow } from './version-queries.ts';
 
 export interface ApiRequest {
   readonly method: string;
@@ -73,6 +73,10 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
     case 'version': {
       const version = parseWith(versionSchema, route.version, 'version');
       return jsonResponse(200, await getVersionStatus(deps, repository, version));
+    }
+    case 'history': {
+      const version = parseWith(versionSchema, route.version, 'version');
+      return jsonResponse(200, await getVersionHistory(deps, repository, version));
     }
     case 'reconcile': {
       const body = parseWith(reconcileBodySchema, request.body ?? {}, 'body');

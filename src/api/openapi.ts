@@ -10,6 +10,7 @@ import {
   repositoryListResponseSchema,
   republishReportResponseSchema,
   versionPageResponseSchema,
+  versionHistoryResponseSchema,
   versionStatusResponseSchema,
 } from './response-schemas.ts';
 import type { Route } from './routes.ts';
@@ -88,6 +89,11 @@ const OPERATIONS: readonly Operation[] = [
   {
     id: 'getVersion', route: 'version', method: 'get', path: VERSION, summary: 'Everything known about one version',
     description: '404 until a per-arch push of the version has been recorded.', ok: [200, 'VersionStatus'], errors: [400, 404, 503],
+  },
+  {
+    id: 'getVersionHistory', route: 'history', method: 'get', path: `${VERSION}/history`, summary: 'What happened to one version, with times',
+    description: 'Append-only and bounded (the last 100 entries, oldest first): pushes recorded, publishes, conflicts and their resolution, drift, reconciler repairs.',
+    ok: [200, 'VersionHistory'], errors: [400, 404, 503],
   },
   {
     id: 'publishVersion', route: 'publish', method: 'post', path: `${VERSION}/publish`, body: 'PublishRequest',
@@ -214,6 +220,7 @@ function componentSchemas(): Record<string, Json> {
   responses.add(repositoryListResponseSchema, { id: 'RepositoryList' });
   responses.add(versionStatusResponseSchema, { id: 'VersionStatus' });
   responses.add(versionPageResponseSchema, { id: 'VersionPage' });
+  responses.add(versionHistoryResponseSchema, { id: 'VersionHistory' });
   responses.add(reconcileReportResponseSchema, { id: 'ReconcileReport' });
   responses.add(reconcileReportsResponseSchema, { id: 'ReconcileReports' });
   responses.add(backfillRunResponseSchema, { id: 'BackfillRun' });

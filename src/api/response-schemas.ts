@@ -4,6 +4,7 @@
 // lets answers grow (clients must ignore fields they do not know).
 import * as z from 'zod/mini';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, TagMutabilityChoices } from '../core/repository-config.ts';
+import { HistoryKinds } from '../core/version-history.ts';
 import { VersionStates } from '../core/version-record.ts';
 
 const strings = z.array(z.string());
@@ -72,6 +73,27 @@ export const versionStatusResponseSchema = z.strictObject({
   /** Pushes refused for this version, with the reason. */
   rejected: z.optional(z.array(z.strictObject({ tag: z.string(), digest: z.string(), reason: z.string(), at: z.string() }))),
 });
+
+/** One entry of a version's history; fields beyond id, kind, at and sequence depend on the kind. */
+const historyEntry = z.strictObject({
+  id: z.string(),
+  kind: z.enum(HistoryKinds),
+  at: z.string(),
+  sequence: count,
+  platform: z.optional(z.string()),
+  tag: z.optional(z.string()),
+  digest: z.optional(z.string()),
+  eventId: z.optional(z.string()),
+  tags: z.optional(strings),
+  revision: z.optional(count),
+  reason: z.optional(z.string()),
+  missingPlatforms: z.optional(strings),
+  actual: z.optional(z.nullable(z.string())),
+  action: z.optional(z.string()),
+});
+
+/** `GET …/versions/{version}/history`: the entries kept (the last 100), oldest first, and how many were ever appended. */
+export const versionHistoryResponseSchema = z.strictObject({ repository: z.string(), version: z.string(), sequence: count, entries: z.array(historyEntry) });
 
 export const versionPageResponseSchema = z.strictObject({ versions: z.array(versionStatusResponseSchema), cursor });
 

@@ -9,6 +9,7 @@ export type Route =
   | { readonly name: 'config'; readonly repository: string }
   | { readonly name: 'list-versions'; readonly repository: string }
   | { readonly name: 'version'; readonly repository: string; readonly version: string }
+  | { readonly name: 'history'; readonly repository: string; readonly version: string }
   | { readonly name: 'publish'; readonly repository: string; readonly version: string }
   | { readonly name: 'reconcile-all' }
   | { readonly name: 'reconcile'; readonly repository: string }
@@ -22,6 +23,7 @@ export const ROUTE_METHODS = {
   config: ['GET', 'PUT', 'DELETE'],
   'list-versions': ['GET'],
   version: ['GET'],
+  history: ['GET'],
   publish: ['POST'],
   'reconcile-all': ['POST'],
   reconcile: ['POST'],
@@ -50,6 +52,8 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
   if (m) return only(method, ['GET', 'PUT', 'DELETE'], { name: 'config', repository: decode(m[1]) });
   m = /^(.+)\/(reconcile|backfill)$/.exec(rest);
   if (m) return only(method, ['POST'], { name: m[2] === 'reconcile' ? 'reconcile' : 'backfill', repository: decode(m[1]) });
+  m = /^(.+)\/versions\/([^/]+)\/history$/.exec(rest);
+  if (m) return only(method, ['GET'], { name: 'history', repository: decode(m[1]), version: decode(m[2]) });
   m = /^(.+)\/versions\/([^/]+)\/publish$/.exec(rest);
   if (m) return only(method, ['POST'], { name: 'publish', repository: decode(m[1]), version: decode(m[2]) });
   m = /^(.+)\/versions\/([^/]+)$/.exec(rest);

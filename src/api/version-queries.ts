@@ -6,6 +6,8 @@ import type { RepositoryConfig } from '../core/repository-config.ts';
 import { floatingTemplates } from '../core/target-tags.ts';
 import { reapplyConfig } from '../core/reapply-config.ts';
 import { requireRepositoryConfig } from '../core/repository-config.ts';
+import { recordHistoryQuietly } from '../core/history.ts';
+import type { HistoryEntry } from '../core/version-history.ts';
 import { toVersionStatus, type VersionStatus } from '../core/version-status.ts';
 import { jsonResponse, problemResponse } from './problem.ts';
 
@@ -18,6 +20,17 @@ export async function getVersionStatus(deps: Dependencies, repository: string, v
 /** The repository's floating tag pointers: one read, and none when the config has no floating template. */
 async function floatingPointers(deps: Dependencies, repository: string, config: RepositoryConfig | undefined): Promise<FloatingPointer[]> {
   return config === undefined || floatingTemplates(config).length === 0 ? [] : deps.store.listFloatingTags(repository);
+}
+
+/** GET …/history: the version's history, oldest entry first; 404 when the version was never recorded. */
+export async function getVersionHistory(
+  deps: Dependencies,
+  repository: string,
+  version: string,
+): Promise<{ repository: string; version: string; sequence: number; entries: readonly HistoryEntry[] }> {
+  const [record, history] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getHistory(repository, version)]);
+  if (record === undefined && history.sequence === 0) throw new NotFoundError(`no push of ${repository} version ${version} has been recorded`, { repository, version });
+  return { repository, version, sequence: history.sequence, entries: history.entries };
 }
 
 /**
@@ -48,6 +61,7 @@ export async function publishNow(deps: Dependencies, repository: string, version
   await requireRepositoryConfig(deps.store, repository);
   // API Gateway answers within 30 s: wait for another publisher 20 s at most, then 503 (retry).
   const { outcome } = await reapplyConfig(deps, repository, version, { allowPartial, waitForLeaseMs: 20_000 });
+  await recordHistoryQuietly(deps, repository, version);
   const status = await getVersionStatus(deps, repository, version);
   switch (outcome.kind) {
     case 'published':

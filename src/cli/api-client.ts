@@ -10,6 +10,7 @@ import {
   RepositoryConfigBody,
   RepositoryList,
   RepublishReport,
+  VersionHistoryBody,
   VersionPage,
   VersionStatus,
 } from './api-types.ts';
@@ -84,6 +85,11 @@ export class ApiClient {
   /** `GET /v1/repositories/{repository}/versions/{version}` */
   async getVersion(repository: string, version: string): Promise<VersionStatus> {
     return this.#json('GET', versionPath(repository, version), VersionStatus);
+  }
+
+  /** `GET /v1/repositories/{repository}/versions/{version}/history` */
+  async getHistory(repository: string, version: string): Promise<VersionHistoryBody> {
+    return this.#json('GET', `${versionPath(repository, version)}/history`, VersionHistoryBody);
   }
 
   /** `POST …/versions/{version}/publish`; a 409 (still incomplete) is an {@link ApiError}. */

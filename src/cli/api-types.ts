@@ -174,3 +174,24 @@ export const RepublishReport = z.looseObject({
   cursor: z.string().nullable().default(null),
 });
 export type RepublishReport = z.infer<typeof RepublishReport>;
+/** One entry of a version's history: what happened, when; the other fields depend on `kind`. */
+export const HistoryEntryBody = z.looseObject({
+  kind: z.string(),
+  at: z.string(),
+  sequence: z.number().optional(),
+  platform: z.string().optional(),
+  tag: z.string().optional(),
+  digest: z.string().optional(),
+  eventId: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  revision: z.number().optional(),
+  reason: z.string().optional(),
+  missingPlatforms: z.array(z.string()).optional(),
+  actual: z.string().nullable().optional(),
+  action: z.string().optional(),
+});
+export type HistoryEntryBody = z.infer<typeof HistoryEntryBody>;
+
+/** `GET …/versions/{version}/history`. */
+export const VersionHistoryBody = z.looseObject({ sequence: z.number(), entries: z.array(HistoryEntryBody) });
+export type VersionHistoryBody = z.infer<typeof VersionHistoryBody>;

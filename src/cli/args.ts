@@ -40,12 +40,15 @@ export type Command =
       readonly json: boolean;
       readonly state?: VersionState;
       readonly limit?: number;
+      readonly history?: boolean;
     }
   | { readonly name: 'publish'; readonly repository: string; readonly version: string; readonly allowPartial: boolean }
   /** Without a repository: one pass over every configured repository. */
   | { readonly name: 'reconcile'; readonly repository?: string; readonly json: boolean }
   | { readonly name: 'backfill'; readonly repository: string; readonly dryRun: boolean; readonly json: boolean; readonly republish?: boolean }
-  | ({ readonly name: 'wait' } & WaitOptions);
+  | ({ readonly name: 'wait' } & WaitOptions)
+  /** `port` 0: any free port. */
+  | { readonly name: 'dashboard'; readonly port: number };
 
 /** What the command line asks for: a help text to print, or a command to run. */
 export type ParsedCommandLine =
@@ -80,6 +83,7 @@ const STATUS_OPTIONS = {
   json: { type: 'boolean' },
   state: { type: 'string' },
   limit: { type: 'string' },
+  history: { type: 'boolean' },
 } as const satisfies Options;
 
 const REPOS_OPTIONS = { ...GLOBAL_OPTIONS, json: { type: 'boolean' } } as const satisfies Options;
@@ -88,9 +92,10 @@ const START_OPTIONS = { help: GLOBAL_OPTIONS.help } as const satisfies Options;
 const RECONCILE_OPTIONS = REPOS_OPTIONS;
 const BACKFILL_OPTIONS = { ...REPOS_OPTIONS, 'dry-run': { type: 'boolean' }, republish: { type: 'boolean' } } as const satisfies Options;
 const WAIT_COMMAND_OPTIONS = { ...GLOBAL_OPTIONS, ...WAIT_OPTIONS } as const satisfies Options;
+const DASHBOARD_OPTIONS = { ...GLOBAL_OPTIONS, port: { type: 'string' } } as const satisfies Options;
 
 // Every option of every command, with one type each: only used to find the command words.
-const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS, ...BACKFILL_OPTIONS, ...WAIT_COMMAND_OPTIONS } as const satisfies Options;
+const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIONS, ...BACKFILL_OPTIONS, ...WAIT_COMMAND_OPTIONS, ...DASHBOARD_OPTIONS } as const satisfies Options;
 
 /**
  * Parses the arguments after the program name. Pure: no environment, no files. Throws
@@ -122,6 +127,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       return parseBackfill(argv);
     case 'wait':
       return parseWait(argv);
+    case 'dashboard':
+      return parseDashboard(argv);
     default:
       throw new UsageError(`unknown command "${first}"`, Usages.main);
   }
@@ -211,6 +218,7 @@ function parseStatus(argv: readonly string[]): ParsedCommandLine {
   if (ref.version !== undefined && (state !== undefined || values.limit !== undefined)) {
     throw new UsageError('--state and --limit apply to a repository, not to one version', usage);
   }
+  if (values.history === true && ref.version === undefined) throw new UsageError('--history applies to one version: status <repository>:<version> --history', usage);
   const limit = values.limit === undefined ? undefined : parseLimit(values.limit, usage);
   return {
     kind: 'run',
@@ -221,6 +229,7 @@ function parseStatus(argv: readonly string[]): ParsedCommandLine {
       json: values.json === true,
       ...(state === undefined ? {} : { state }),
       ...(limit === undefined ? {} : { limit }),
+      ...(values.history === true ? { history: true } : {}),
     },
     global: globals(values, usage),
   };
@@ -275,6 +284,16 @@ function parseWait(argv: readonly string[]): ParsedCommandLine {
   return { kind: 'run', command: { name: 'wait', ...readWaitOptions(values, positionals, usage) }, global: globals(values, usage) };
 }
 
+function parseDashboard(argv: readonly string[]): ParsedCommandLine {
+  const usage = Usages.dashboard;
+  const { values, positionals } = parseStrict(argv, DASHBOARD_OPTIONS, usage);
+  if (values.help) return help('dashboard');
+  expectPositionals(positionals, 1, usage);
+  const text = values.port ?? '8090';
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port "${text}" must be a port number (0 to 65535; 0 picks a free one)`, usage);
+  return { kind: 'run', command: { name: 'dashboard', port: Number(text) }, global: globals(values, usage) };
+}
+
 /** The positionals, read leniently, so that options may come before the command (`--api … status x`). */
 function findCommandWords(argv: readonly string[]): string[] {
   return parseArgs({ args: [...argv], options: ALL_OPTIONS, strict: false, allowPositionals: true }).positionals;
@@ -300,7 +319,7 @@ function helpTopic(words: readonly string[]): UsageName {
     if (action === 'delete') return 'configDelete';
     return 'config';
   }
-  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish' || command === 'reconcile' || command === 'backfill' || command === 'wait') {
+  if (command === 'start' || command === 'repos' || command === 'status' || command === 'publish' || command === 'reconcile' || command === 'backfill' || command === 'wait' || command === 'dashboard') {
     return command;
   }
   return 'main';

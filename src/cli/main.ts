@@ -4,6 +4,7 @@ import { ApiError } from './api-error.ts';
 import { parseCommandLine, type Command } from './args.ts';
 import { CliError, ExitCodes, UsageError } from './cli-error.ts';
 import { runBackfill } from './commands/backfill-command.ts';
+import { runDashboard, untilSignal } from './commands/dashboard-command.ts';
 import { runConfigDelete, runConfigGet, runConfigSet } from './commands/config-command.ts';
 import { runPublish } from './commands/publish-command.ts';
 import { runReconcile } from './commands/reconcile-command.ts';
@@ -25,6 +26,8 @@ export interface CliDeps {
   readonly startLocalStack?: StartLocalStack;
   /** Time for `wait`'s polling; tests pass a virtual one. */
   readonly clock: WaitClock;
+  /** How long `dashboard` serves: until Ctrl-C by default; tests end it themselves. */
+  readonly untilStopped?: () => Promise<void>;
 }
 
 const PROGRAM = 'manifest-assembler';
@@ -54,6 +57,10 @@ export async function main(argv: readonly string[], overrides: Partial<CliDeps> 
     }
     if (parsed.command.name === 'start') return await runStart(deps.startLocalStack);
     connection = await resolveConnection(parsed.global, deps);
+    if (parsed.command.name === 'dashboard') {
+      await runDashboard(connection, parsed.command.port, output, { fetch: deps.fetch, untilStopped: deps.untilStopped ?? untilSignal });
+      return ExitCodes.ok;
+    }
     const client = new ApiClient({ baseUrl: connection.baseUrl, auth: connection.auth, fetch: deps.fetch });
     await runCommand(client, parsed.command, output, deps.clock);
     return ExitCodes.ok;
@@ -62,7 +69,7 @@ export async function main(argv: readonly string[], overrides: Partial<CliDeps> 
   }
 }
 
-async function runCommand(client: ApiClient, command: Exclude<Command, { name: 'start' }>, output: Output, clock: WaitClock): Promise<void> {
+async function runCommand(client: ApiClient, command: Exclude<Command, { name: 'start' | 'dashboard' }>, output: Output, clock: WaitClock): Promise<void> {
   switch (command.name) {
     case 'config-set':
       return runConfigSet(client, command.repository, command.config, output);

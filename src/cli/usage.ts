@@ -30,6 +30,7 @@ Commands:
   backfill <repository> [--dry-run]       publish the versions already in the registry
            [--republish]                  (or re-apply the current config to every published version)
   wait <repository>:<version>             wait until a version is published (for CI; exit 3 on --timeout)
+  dashboard [--port <n>]                  open the live dashboard of an API (signs for a deployed one)
 
 Run 'manifest-assembler <command> --help' for a command's options.
 
@@ -102,7 +103,7 @@ Options:
 
 ${CONNECTION}`,
 
-  status: `Usage: manifest-assembler status <repository>[:<version>] [--json] [--state <state>] [--limit <n>]
+  status: `Usage: manifest-assembler status <repository>[:<version>] [--json] [--history] [--state <state>] [--limit <n>]
 
 With a version: everything known about it. Without: a table with one row per version and one column
 per platform (a short image digest, or - when missing), the state and the published index.
@@ -110,6 +111,8 @@ Stale, failed and conflict versions are flagged with ! and explained under the t
 
 Options:
   --json            print the API's answer as JSON
+  --history         with a version: what happened to it, oldest first (pushes, publishes, conflicts,
+                    drift, repairs; the last 100 entries)
   --state <state>   only versions in this state: waiting, stale, publishing, published, failed or conflict
   --limit <n>       show at most n versions
 
@@ -154,6 +157,18 @@ Options:
   --json      print the API's answer as JSON (the plan; or {"reports": [...]})
 
 ${REPORT_EXIT_STATUS}
+
+${CONNECTION}`,
+
+  dashboard: `Usage: manifest-assembler dashboard [--port <n>]
+
+Serves the dashboard (versions × platforms, live) on http://127.0.0.1:<n>/ (default 8090) and
+relays the page's read-only API calls to --api, signed with SigV4 from the standard AWS credential
+chain for a deployed API: no credential reaches the browser. Prints a token that the page asks for
+once. Runs until Ctrl-C. The local stack serves the same page itself at http://127.0.0.1:8080/.
+
+Options:
+  --port <n>   the local port (0: any free port)
 
 ${CONNECTION}`,
 

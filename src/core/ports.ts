@@ -1,7 +1,9 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import type { FloatingPointer } from './floating-pointer.ts';
+import type { Metrics } from './metrics.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionEvent } from './version-events.ts';
+import type { VersionHistory } from './version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from './version-record.ts';
 
 /**
@@ -126,6 +128,14 @@ export interface VersionStore {
   getCheckpoint(name: string): Promise<string | undefined>;
   /** Saves a resume point; null removes it. Last writer wins: checkpoints are hints, not state. */
   putCheckpoint(name: string, value: string | null): Promise<void>;
+
+  /** A version's history; `{ sequence: 0, entries: [] }` when nothing was recorded. */
+  getHistory(repository: string, version: string): Promise<VersionHistory>;
+  /**
+   * Replaces a version's history, only if its `sequence` is still `expectedSequence` (0: none may
+   * exist yet). False when another writer appended first (read again and retry).
+   */
+  putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean>;
 }
 
 /**
@@ -163,4 +173,6 @@ export interface Dependencies {
   readonly events: VersionEvents;
   /** A unique id for a publisher (lease owner). */
   readonly newId: () => string;
+  /** Where outcomes and timings are counted; absent: not measured. */
+  readonly metrics?: Metrics;
 }

@@ -2,6 +2,7 @@ import { announceOutcome } from './announce-outcome.ts';
 import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { moveFloatingTags, type FloatingTagResult } from './floating-tags.ts';
 import { buildVersionIndex } from './index-builder.ts';
+import { Counters, measurePublish, noMetrics } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -206,6 +207,7 @@ async function publishHeldRevision(
     const withError = await store.recordError(repository, version, { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() }, owner, new Date(clock.now()).toISOString());
     await announceOutcome(deps, conflict ? 'conflict' : 'failed', withError, config);
     logger.error('publish failed', { ...log, digest: manifest.digest, error: message, conflict });
+    deps.metrics?.count(conflict ? Counters.versionsInConflict : Counters.versionsFailed);
     return conflict ? { kind: 'conflict', message } : { kind: 'failed', message, retryable: isRetryable(error) };
   }
   const at = new Date(clock.now()).toISOString();
@@ -228,6 +230,7 @@ async function publishHeldRevision(
   await announceOutcome(deps, missing.length > 0 ? 'partially-published' : 'published', recorded, config);
   const moved = floating.filter((f) => f.outcome === 'moved').map((f) => f.tag);
   logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, floating: moved, platforms: images.map((i) => i.key) });
+  measurePublish(deps.metrics ?? noMetrics, images, missing.length > 0, clock.now());
   return { kind: 'published', digest: manifest.digest, revision, tags };
 }
 

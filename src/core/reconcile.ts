@@ -1,5 +1,7 @@
 import { announceMissedPublish, announceOutcome, resendPendingAnnouncement } from './announce-outcome.ts';
 import { describeError, InvalidInputError } from './errors.ts';
+import { recordHistory, type HistoryNote } from './history.ts';
+import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion } from './publish-version.ts';
 import { isStale, missingPlatforms, selectIndexImages } from './readiness.ts';
@@ -9,6 +11,7 @@ import { advanceLaggingFloatingTags, repairFloatingTags, type FloatingFindings }
 import { classifyTagHolder } from './tag-holder.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { floatingTemplates } from './target-tags.ts';
+import { HistoryKinds } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
 
 /** Work one run may do, so a run fits a Lambda invocation or an HTTP request whatever the repository's size. */
@@ -79,6 +82,7 @@ export async function reconcileRepository(
   for (const record of page.versions) {
     try {
       await checkVersion(deps, config, record, report);
+      await recordHistory(deps, repository, record.version, { notes: repairNotes(report, record.version, deps.clock.now()) });
     } catch (error) {
       report.failures.push({ what: `${repository}:${record.version}`, error: describeError(error) });
     }
@@ -109,6 +113,7 @@ async function recoverMissedPushes(
       if (outcome.kind === 'conflict') report.conflicts.push({ tag, message: outcome.message });
       if (outcome.kind === 'recorded' && outcome.changed) {
         report.pushesRecovered.push(tag);
+        await recordHistory(deps, repository, match.version, { notes: [{ id: `repaired:push:${tag}:${digest}`, kind: HistoryKinds.repaired, at: new Date(deps.clock.now()).toISOString(), tag, digest, action: 'recorded a push no event had delivered' }] });
         records.delete(match.version);
       }
     } catch (error) {
@@ -150,6 +155,7 @@ async function checkVersion(deps: Dependencies, config: RepositoryConfig, record
   if (missing.length > 0 && isStale(config, record, now)) {
     report.stale.push(version);
     await announceOutcome(deps, 'stale', record, config);
+    deps.metrics?.count(Counters.versionsStale);
     if (config.onStale === 'publish-partial' && !publishedThis) {
       const outcome = await publishVersion(deps, repository, version, { revision, allowPartial: true });
       if (outcome.kind === 'published') report.publishedPartially.push(version);
@@ -174,6 +180,7 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
       });
       if (outcome.kind === 'published') {
         report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'restored' });
+        await recordHistory(deps, record.repository, record.version, { notes: [{ id: `drift-restored:${tag}:${actual}:${deps.clock.now()}`, kind: HistoryKinds.driftRestored, at: new Date(deps.clock.now()).toISOString(), tag, digest: published.digest, actual }] });
       } else {
         // Not put back this pass (another publisher holds the lease, a conflict…): the next pass tries again.
         report.failures.push({ what: `${record.repository}:${tag}`, error: `moved tag not restored: publish said ${outcome.kind}` });
@@ -185,8 +192,10 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
       `tag ${tag} was moved by someone else: it points to ${actual ?? 'nothing'}, not to the index ${published.digest} ` +
       `manifest-assembler published; re-push a per-arch tag to republish, or set onDrift: restore`;
     await announceOutcome(deps, 'conflict', await deps.store.recordError(record.repository, record.version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now), config);
+    deps.metrics?.count(Counters.versionsInConflict);
     deps.logger.warn('drift: a published tag was moved', { repository: record.repository, version: record.version, tag, expected: published.digest, actual });
     report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'reported' });
+    await recordHistory(deps, record.repository, record.version, { notes: [{ id: `drift:${tag}:${published.digest}:${actual}:${now}`, kind: HistoryKinds.driftFound, at: now, tag, digest: published.digest, actual }] });
     return;
   }
 }
@@ -231,6 +240,15 @@ async function isBuiltOnOurs(deps: Dependencies, config: RepositoryConfig, recor
     });
   }
   return true;
+}
+
+/** What this pass did to a version that its events had not: said in the version's history. */
+function repairNotes(report: MutableReport, version: string, nowMs: number): HistoryNote[] {
+  const at = new Date(nowMs).toISOString();
+  const notes: HistoryNote[] = [];
+  if (report.published.includes(version)) notes.push({ id: `repaired:publish:${at}`, kind: HistoryKinds.repaired, at, action: 'published a complete version nobody had published' });
+  if (report.publishedPartially.includes(version)) notes.push({ id: `repaired:partial:${at}`, kind: HistoryKinds.repaired, at, action: 'published what there is of a stale version (onStale: publish-partial)' });
+  return notes;
 }
 
 type MutableReport = {

@@ -1,6 +1,8 @@
 import { announceOutcome } from './announce-outcome.ts';
 import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError } from './errors.ts';
+import { recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
+import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { publishVersion, type PublishOutcome } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
@@ -38,6 +40,7 @@ const MAX_TAG_MOVES = 3;
  */
 export async function recordPush(deps: Dependencies, event: PushEvent): Promise<PushOutcome> {
   const outcome = await recordPushUnlogged(deps, event);
+  if (outcome.kind === 'recorded' || outcome.kind === 'conflict') await recordHistory(deps, event.repository, outcome.version, { eventId: event.eventId, tag: event.tag });
   const fields = { repository: event.repository, tag: event.tag, digest: event.digest, eventId: event.eventId, outcome: outcome.kind };
   if (outcome.kind === 'ignored') deps.logger.info(`push ignored: ${outcome.reason}`, fields);
   else if (outcome.kind === 'rejected') deps.logger.warn(`push rejected: ${outcome.reason}`, fields);
@@ -157,6 +160,7 @@ async function recordImages(
       if (record !== undefined && !known) {
         const contested = { tag: incoming.tag, digest: incoming.sourceDigest };
         await announceOutcome(deps, 'conflict', await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now, contested }, undefined, now), config);
+        deps.metrics?.count(Counters.versionsInConflict);
       }
       return { kind: 'conflict', version, message };
     }

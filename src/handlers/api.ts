@@ -1,10 +1,11 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleApiRequest } from '../api/handle-request.ts';
+import { withEntityTag } from '../api/entity-tag.ts';
 import { errorToResponse, problemResponse } from '../api/problem.ts';
 import { matchRoute } from '../api/routes.ts';
 import type { Dependencies } from '../core/ports.ts';
-import { withLambdaContext } from './middlewares.ts';
+import { flushMetrics, withLambdaContext } from './middlewares.ts';
 
 /** Request bodies above this are refused with 413 (a config is a few hundred bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -18,6 +19,7 @@ export function createApiHandler(deps: Dependencies, options: { timeoutEarlyInMi
     timeoutEarlyInMillis: options.timeoutEarlyInMillis ?? 5,
   })
     .use(withLambdaContext(deps.logger))
+    .use(flushMetrics(deps.metrics))
     .handler(async (event) => {
       try {
         const method = event.requestContext.http.method.toUpperCase();
@@ -30,7 +32,8 @@ export function createApiHandler(deps: Dependencies, options: { timeoutEarlyInMi
         const body = readBody(event);
         if ('problem' in body) return body.problem;
         const query = Object.fromEntries(new URLSearchParams(event.rawQueryString ?? ''));
-        return await handleApiRequest(deps, { method, route: match.route, query, body: body.value });
+        const response = await handleApiRequest(deps, { method, route: match.route, query, body: body.value });
+        return withEntityTag(method, event.headers?.['if-none-match'], response);
       } catch (error) {
         return errorToResponse(error, deps.logger);
       }

@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describeError, isDomainError } from '../core/errors.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { Logger } from '../core/ports.ts';
 
 interface ContextAwareLogger extends Logger {
@@ -31,4 +32,10 @@ export function logFailures(logger: Logger, handlerName: string): MiddlewareObj<
       });
     },
   };
+}
+
+/** Writes the invocation's metrics when it ends, whether it succeeded or failed (a failure is what alarms watch). */
+export function flushMetrics(metrics: Metrics | undefined): MiddlewareObj<unknown, unknown, Error, Context> {
+  const flush = (): void => metrics?.flush?.();
+  return { name: 'flush-metrics', after: flush, onError: flush };
 }

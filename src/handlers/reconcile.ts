@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { Dependencies } from '../core/ports.ts';
 import { reconcileAll } from '../core/reconcile-all.ts';
 import type { ReconcileReport } from '../core/reconcile.ts';
-import { logFailures, withLambdaContext } from './middlewares.ts';
+import { flushMetrics, logFailures, withLambdaContext } from './middlewares.ts';
 
 /** Time kept back from the Lambda timeout so the last page finishes and its checkpoint is saved. */
 const SAFETY_MARGIN_MS = 15_000;
@@ -18,6 +18,7 @@ export function createReconcileHandler(deps: Dependencies, options: { timeoutEar
     timeoutEarlyInMillis: options.timeoutEarlyInMillis ?? 5,
   })
     .use(withLambdaContext(deps.logger))
+    .use(flushMetrics(deps.metrics))
     .use(logFailures(deps.logger, 'reconcile'))
     .handler(async (_event, context) => {
       const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : DEFAULT_BUDGET_MS;

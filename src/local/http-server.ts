@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { OPENAPI_PATH } from '../api/routes.ts';
 import { describeError } from '../core/errors.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../adapters/prometheus-metrics.ts';
+import { serveDashboardAsset } from '../dashboard/serve-dashboard.ts';
 import type { Logger } from '../core/ports.ts';
 import { fromApiGatewayResult, toApiGatewayEvent, type ApiInvoker } from './api-gateway-event.ts';
 import { hasBearerToken } from './bearer-auth.ts';
@@ -14,6 +16,8 @@ export const REGISTRY_HOOK_PATH = '/v1/hooks/registry';
 const HEALTH_PATH = '/v1/health';
 /** GET routes that need no token: health, and the API's description (nothing in either is secret). */
 const OPEN_PATHS: ReadonlySet<string> = new Set([HEALTH_PATH, OPENAPI_PATH]);
+/** Where a Prometheus server scrapes the local runner's metrics. */
+export const METRICS_PATH = '/metrics';
 
 export interface LocalHttpServerOptions {
   /** Bearer token every API route but `GET /v1/health` and `GET /v1/openapi.json` requires. */
@@ -27,6 +31,8 @@ export interface LocalHttpServerOptions {
   readonly processed?: ProcessedEventIds;
   /** Shown in the 401 for a missing API token, so a user knows where to look. */
   readonly tokenHint?: string;
+  /** The Prometheus text `GET /metrics` answers with (behind the API token). */
+  readonly metricsText?: () => string;
 }
 
 /**
@@ -53,17 +59,18 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
       await webhook(request, response);
       return;
     }
+    if (path === METRICS_PATH && options.metricsText !== undefined) {
+      serveMetrics(request, response, options.metricsText, options);
+      return;
+    }
     if (path !== '/v1' && !path.startsWith('/v1/')) {
-      sendProblem(response, 404, 'Not Found', `no route for ${path}: the API is under /v1`);
+      // The dashboard page itself needs no token; the API calls it makes do.
+      if (serveDashboardAsset(request, response)) return;
+      sendProblem(response, 404, 'Not Found', `no route for ${path}: the API is under /v1, the dashboard at /`);
       return;
     }
     const isOpen = OPEN_PATHS.has(path) && request.method === 'GET';
-    if (!isOpen && !hasBearerToken(request.headers, options.apiToken)) {
-      sendProblem(response, 401, 'Unauthorized', `this route needs Authorization: Bearer <token>${options.tokenHint ? `; the token is in ${options.tokenHint}` : ''}`, {
-        'www-authenticate': 'Bearer',
-      });
-      return;
-    }
+    if (!isOpen && refusedWithoutToken(request, response, options)) return;
     await invokeApi(request, response, options.api);
   };
   return createServer((request, response) => {
@@ -101,4 +108,24 @@ async function invokeApi(request: IncomingMessage, response: ServerResponse, api
   const result = fromApiGatewayResult(await api(event));
   response.writeHead(result.statusCode, { ...result.headers, 'content-length': result.body.length });
   response.end(request.method === 'HEAD' ? undefined : result.body);
+}
+
+function serveMetrics(request: IncomingMessage, response: ServerResponse, metricsText: () => string, options: LocalHttpServerOptions): void {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    sendProblem(response, 405, 'Method Not Allowed', `${METRICS_PATH} accepts GET only`, { allow: 'GET, HEAD' });
+    return;
+  }
+  if (refusedWithoutToken(request, response, options)) return;
+  const body = metricsText();
+  response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  response.end(request.method === 'HEAD' ? undefined : body);
+}
+
+/** Answers 401 (saying where the token is) unless the request carries the API token. */
+function refusedWithoutToken(request: IncomingMessage, response: ServerResponse, options: LocalHttpServerOptions): boolean {
+  if (hasBearerToken(request.headers, options.apiToken)) return false;
+  sendProblem(response, 401, 'Unauthorized', `this route needs Authorization: Bearer <token>${options.tokenHint ? `; the token is in ${options.tokenHint}` : ''}`, {
+    'www-authenticate': 'Bearer',
+  });
+  return true;
 }

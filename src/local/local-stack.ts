@@ -39,6 +39,8 @@ export interface StackHandlers {
   readonly api: ApiInvoker;
   /** One reconcile pass; without it no reconcile timer runs. */
   readonly reconcile?: ReconcileInvoker;
+  /** What `GET /metrics` answers (Prometheus text); without it the route is 404. */
+  readonly metricsText?: () => string;
   readonly close?: () => void | Promise<void>;
 }
 
@@ -159,6 +161,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
       api: inFlight.track(handlers.api),
       logger,
       tokenHint: paths.token,
+      ...(handlers.metricsText === undefined ? {} : { metricsText: handlers.metricsText }),
     });
     await listenOrExplain(server, apiPort, 'API and registry webhook', 'API_PORT');
     stops.push(async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { ensureTable } from '../adapters/dynamodb-table.ts';
+import { PrometheusMetrics } from '../adapters/prometheus-metrics.ts';
 import { LOCAL_TABLE_NAME, localDependencies } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
@@ -17,7 +18,8 @@ export { LOCAL_TABLE_NAME };
  * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints): Promise<StackHandlers> {
-  const { deps, client, delivery, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, notify });
+  const metrics = new PrometheusMetrics();
+  const { deps, client, delivery, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
   await ensureTable(client, LOCAL_TABLE_NAME);
   // Delivers what a previous run left queued, then whatever the handlers announce.
   delivery.start();
@@ -37,6 +39,7 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, n
     },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
+    metricsText: () => metrics.render(),
     close: async () => {
       await delivery.stop();
       close();

@@ -5,6 +5,7 @@ import { floatingRank, type FloatingPointer } from '../../src/core/floating-poin
 import type { ImagesChange, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
+import type { HistoryEntry } from '../../src/core/version-history.ts';
 
 const T0 = '2026-11-27T10:00:00.000Z';
 const T1 = '2026-11-27T10:00:01.000Z';
@@ -739,6 +740,44 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect(await store.getCheckpoint('reconcile:hello')).toBeUndefined();
         expect(await store.getCheckpoint('reconcile:team/hello')).toBe('other');
         expect(await store.listRepositoryConfigs()).toEqual([]);
+      });
+    });
+
+    describe('history', () => {
+      const entry = (sequence: number, overrides: Partial<HistoryEntry> = {}): HistoryEntry => ({
+        id: `push:linux/amd64:${digestOf(sequence)}:${T0}`,
+        kind: 'push-recorded',
+        at: T0,
+        sequence,
+        platform: 'linux/amd64',
+        tag: '2.7-amd64',
+        digest: digestOf(sequence),
+        eventId: 'e-1',
+        ...overrides,
+      });
+
+      it('is empty for a version nothing was recorded for', async () => {
+        expect(await store.getHistory('hello', '2.7')).toEqual({ sequence: 0, entries: [] });
+      });
+
+      it('is created only when none exists, then replaced only by a writer that read the current sequence', async () => {
+        const first = { sequence: 1, entries: [entry(1)] };
+        expect(await store.putHistory('hello', '2.7', first, 0)).toBe(true);
+        expect(await store.putHistory('hello', '2.7', { sequence: 1, entries: [entry(1, { tag: 'other' })] }, 0)).toBe(false);
+        const second = { sequence: 3, entries: [entry(1), entry(2), entry(3, { kind: 'published', tags: ['2.7', 'latest'], revision: 2, actual: null, missingPlatforms: [] })] };
+        expect(await store.putHistory('hello', '2.7', second, 2)).toBe(false);
+        expect(await store.putHistory('hello', '2.7', second, 1)).toBe(true);
+        expect(await store.getHistory('hello', '2.7')).toEqual(second);
+        expect(await store.putHistory('hello', '2.7', { sequence: 4, entries: [] }, 1)).toBe(false);
+      });
+
+      it('keeps one history per version, apart from the version records', async () => {
+        await createVersion();
+        await store.putHistory('hello', '2.7', { sequence: 1, entries: [entry(1)] }, 0);
+        await store.putHistory('team/hello', '2.7', { sequence: 1, entries: [entry(1, { tag: 'team' })] }, 0);
+        expect((await store.getHistory('team/hello', '2.7')).entries[0]?.tag).toBe('team');
+        expect((await store.getHistory('hello', '2.8')).sequence).toBe(0);
+        expect((await store.listVersions('hello', { limit: 10 })).versions.map((v) => v.version)).toEqual(['2.7']);
       });
     });
   });

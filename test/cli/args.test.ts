@@ -115,6 +115,14 @@ describe('parseCommandLine', () => {
       { name: 'repos --help', argv: ['repos', '--help'], want: { kind: 'help', text: Usages.repos } },
       { name: 'status --help', argv: ['status', '--help'], want: { kind: 'help', text: Usages.status } },
       { name: 'publish --help', argv: ['publish', '--help'], want: { kind: 'help', text: Usages.publish } },
+      { name: 'dashboard on its default port', argv: ['dashboard'], want: { kind: 'run', command: { name: 'dashboard', port: 8090 }, global: NO_GLOBALS } },
+      {
+        name: 'dashboard of a deployed API on any free port',
+        argv: ['dashboard', '--api', 'https://abc.execute-api.eu-west-1.amazonaws.com', '--port', '0'],
+        want: { kind: 'run', command: { name: 'dashboard', port: 0 }, global: { sigv4: false, api: 'https://abc.execute-api.eu-west-1.amazonaws.com' } },
+      },
+      { name: 'dashboard --help', argv: ['dashboard', '--help'], want: { kind: 'help', text: Usages.dashboard } },
+      { name: 'status of one version with its history', argv: ['status', 'hello:2.7', '--history'], want: { kind: 'run', command: { name: 'status', repository: 'hello', version: '2.7', json: false, history: true }, global: NO_GLOBALS } },
     ];
     it.each(cases)('$name', ({ argv, want }) => {
       expect(parseCommandLine(argv)).toEqual(want);
@@ -177,6 +185,10 @@ describe('parseCommandLine', () => {
       { name: 'backfill with a value for --dry-run', argv: ['backfill', 'hello', '--dry-run=no'], message: /--dry-run/, usage: Usages.backfill },
       { name: 'backfill with a status option', argv: ['backfill', 'hello', '--state', 'waiting'], message: /Unknown option '--state'/, usage: Usages.backfill },
       { name: 'publish with an unknown flag', argv: ['publish', 'hello:1', '--force'], message: /Unknown option '--force'/, usage: Usages.publish },
+      { name: 'dashboard with a port that is not a number', argv: ['dashboard', '--port', 'http'], message: /--port "http" must be a port number/, usage: Usages.dashboard },
+      { name: 'dashboard with a port past 65535', argv: ['dashboard', '--port', '70000'], message: /--port "70000"/, usage: Usages.dashboard },
+      { name: 'dashboard with an argument', argv: ['dashboard', 'hello'], message: /unexpected argument "hello"/, usage: Usages.dashboard },
+      { name: 'status of a repository with --history', argv: ['status', 'hello', '--history'], message: /--history applies to one version/, usage: Usages.status },
     ];
     it.each(cases)('$name', ({ argv, message, usage }) => {
       let thrown: unknown;

@@ -175,6 +175,35 @@ describe('main', () => {
       expect(missing).toEqual({ code: 1, stdout: '', stderr: 'manifest-assembler: no version 9.9 of team/hello\n' });
     });
 
+    it('prints the history after the block with --history, and inside the JSON with --json', async () => {
+      api.versions.set('team/hello', [versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' })]);
+      const entries = [
+        { sequence: 1, kind: 'push-recorded', at: '2026-11-27T10:00:00.000Z', platform: 'linux/amd64', tag: '2.7-amd64', digest: `sha256:${'a'.repeat(64)}`, eventId: 'e-1' },
+        { sequence: 2, kind: 'published', at: '2026-11-27T10:00:05.000Z', digest: `sha256:${'e'.repeat(64)}`, tags: ['2.7'], revision: 2 },
+        { sequence: 3, kind: 'conflict', at: '2026-11-27T10:01:00.000Z', reason: 'tag 2.7 was moved by someone else', revision: 2 },
+      ];
+      api.histories.set('team/hello:2.7', { repository: 'team/hello', version: '2.7', sequence: 3, entries });
+      const text = await run(['status', 'team/hello:2.7', '--history']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain(
+        [
+          'History:',
+          `  2026-11-27T10:00:00.000Z  push-recorded  linux/amd64 2.7-amd64 sha256:aaaaaaaaaaaa event e-1`,
+          `  2026-11-27T10:00:05.000Z  published      sha256:eeeeeeeeeeee tags 2.7 revision 2`,
+          `  2026-11-27T10:01:00.000Z  conflict       revision 2: tag 2.7 was moved by someone else`,
+        ].join('\n'),
+      );
+      expect(api.requests.map((r) => r.url)).toContain('/v1/repositories/team/hello/versions/2.7/history');
+      const json = await run(['status', 'team/hello:2.7', '--history', '--json']);
+      expect(JSON.parse(json.stdout).history).toEqual(entries);
+    });
+
+    it('refuses --history without a version (exit 2)', async () => {
+      const result = await run(['status', 'team/hello', '--history']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('--history applies to one version');
+    });
+
     it('prints the VersionStatus with --json', async () => {
       api.versions.set('team/hello', [versionStatus('2.7', 'waiting', { 'linux/amd64': 'a' })]);
       const result = await run(['status', 'team/hello:2.7', '--json']);

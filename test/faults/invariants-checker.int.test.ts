@@ -28,6 +28,14 @@ describe('checkRegistryState and checkDeliveries', () => {
       const clean = await checkRegistryState({ registryUrl, repository, config, store, seed: 'checker', nowMs: Date.now(), indexPuts: stack.registry.puts });
       expect(clean.violations).toEqual([]);
 
+      // A history that lost its publish entry and skipped a sequence number.
+      const history = await store.getHistory(repository, '1.0');
+      const lossy = { sequence: history.sequence + 1, entries: history.entries.filter((e) => e.kind !== 'published') };
+      expect(await store.putHistory(repository, '1.0', lossy, history.sequence)).toBe(true);
+      const lost = await checkRegistryState({ registryUrl, repository, config, store, seed: 'checker', nowMs: Date.now() });
+      expect(lost.violations.join('\n')).toMatch(/1\.0: history lacks the publish of sha256:\w+ \(revision 2\)/);
+      expect(lost.violations.join('\n')).toMatch(/history entry \d has sequence \d+, expected \d+ \(an append was lost or doubled\)/);
+
       // A rebuild nobody told us about: the tag moved, the index did not.
       await pushImage(registryUrl, repository, '1.0-arm64', { arch: 'arm64', format: 'oci', label: 'rebuilt' });
       const stale = await checkRegistryState({

@@ -15,7 +15,17 @@ function json(response: { body?: string }) {
 describe('api handler (real middy pipeline, in-memory ports)', () => {
   it('answers health', async () => {
     const response = await call(makeHarness(), 'GET', '/v1/health');
-    expect(response).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' });
+    // Every 200 GET carries an ETag (conditional GET, what the dashboard polls with).
+    expect(response).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json', etag: expect.stringMatching(/^"[\w-]{27}"$/) }, body: '{"status":"ok"}' });
+  });
+
+  it('answers a GET whose If-None-Match names the current ETag with an empty 304, through the real pipeline', async () => {
+    const h = makeHarness();
+    const first = await call(h, 'GET', '/v1/repositories');
+    const etag = String(first.headers?.['etag']);
+    expect(await call(h, 'GET', '/v1/repositories', { headers: { 'if-none-match': etag } })).toEqual({ statusCode: 304, headers: { etag }, body: '' });
+    await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: ['linux/amd64'] } });
+    expect((await call(h, 'GET', '/v1/repositories', { headers: { 'if-none-match': etag } })).statusCode).toBe(200);
   });
 
   it('stores a config normalised, returns it, lists it and deletes it (repository names with /)', async () => {

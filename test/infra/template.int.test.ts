@@ -4,7 +4,9 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../src/adapters/cloudwatch-emf-metrics.ts';
 import { VERSION_TABLE_DEFINITION } from '../../src/adapters/dynamodb-table.ts';
+import { Counters, Timings } from '../../src/core/metrics.ts';
 import { checkTemplate } from './cfn-check.ts';
 import { evaluateConditions, parameterValues, resolveValue } from './cfn-evaluate.ts';
 import { loadAwsResourceSpec, type ResourceSpec } from './cfn-spec.ts';
@@ -23,6 +25,8 @@ const prodParams = {
   onImagePushConcurrency: '5',
   eventBusName: 'releases',
   signingProfileArns: 'arn:aws:signer:eu-west-1:123456789012:/signing-profiles/release,arn:aws:signer:eu-west-1:123456789012:/signing-profiles/nightly',
+  metricAlarms: 'true',
+  eventAgeAlarmSeconds: '600',
 };
 
 let project: PackagedProject;
@@ -369,6 +373,32 @@ describe('the packaged template', () => {
         expect(actions(dev).AlarmActions).toBeUndefined();
         expect(actions(prod).AlarmActions).toEqual([prodParams.alarmTopicArn]);
       }
+    });
+  });
+
+  describe('the alarms on application metrics', () => {
+    const metricAlarms = (stage: PackagedStage) => {
+      const parameters = parameterValues(stage.template);
+      const conditions = evaluateConditions(stage.template, parameters);
+      return resourcesOf(stage, 'AWS::CloudWatch::Alarm')
+        .filter(([, a]) => a.Properties.Namespace === 'ManifestAssembler')
+        .filter(([, a]) => a.Condition === undefined || conditions[a.Condition] === true)
+        .map(([id, a]) => [id, resolveValue(a.Properties, parameters, conditions) as any] as const);
+    };
+
+    it('are left out unless metricAlarms is true', () => {
+      expect(metricAlarms(dev)).toEqual([]);
+    });
+
+    it('watch conflicts, failures and event age under the names the code emits, notifying the alarm topic', () => {
+      const byMetric = Object.fromEntries(metricAlarms(prod).map(([, a]) => [a.MetricName, a]));
+      expect(Object.keys(byMetric).sort()).toEqual([Timings.eventAge, Counters.versionsFailed, Counters.versionsInConflict].sort());
+      for (const alarm of Object.values(byMetric)) {
+        expect(alarm).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: 'manifest-assembler' }], ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [prodParams.alarmTopicArn] });
+      }
+      expect(byMetric[Counters.versionsInConflict]).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
+      expect(byMetric[Counters.versionsFailed]).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
+      expect(byMetric[Timings.eventAge]).toMatchObject({ Statistic: 'Maximum', Threshold: '600' });
     });
   });
 

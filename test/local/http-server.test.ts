@@ -59,6 +59,7 @@ beforeEach(async () => {
       if (event.rawPath === '/v1/health') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' };
       return apiResult.value;
     },
+    metricsText: () => 'manifest_assembler_versions_published_total 7\n',
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -312,6 +313,27 @@ describe('createLocalHttpServer', () => {
       });
       expect(response.status).toBe(413);
       expect(h.apiEvents).toHaveLength(0);
+    });
+
+    it('serves the dashboard page at / without a token, with its CSP, and never hands it to the API', async () => {
+      const response = await fetch(`${h.baseUrl}/`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/);
+      expect(await response.text()).toContain('<title>manifest-assembler</title>');
+      const etag = response.headers.get('etag') ?? '';
+      expect((await fetch(`${h.baseUrl}/`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await fetch(`${h.baseUrl}/dashboard/app.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+      expect((await fetch(`${h.baseUrl}/`, { method: 'POST' })).status).toBe(405);
+      expect(h.apiEvents).toEqual([]);
+    });
+
+    it('serves /metrics in the Prometheus text format behind the API token, GET only', async () => {
+      expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(401);
+      const response = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(await response.text()).toBe('manifest_assembler_versions_published_total 7\n');
+      expect((await fetch(`${h.baseUrl}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
     });
 
     it('answers 404 outside /v1', async () => {

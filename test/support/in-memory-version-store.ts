@@ -3,6 +3,7 @@ import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
 import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import type { Announcement, PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
+import { EMPTY_HISTORY, type VersionHistory } from '../../src/core/version-history.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -18,6 +19,18 @@ export class InMemoryVersionStore implements VersionStore {
   readonly #versions = new Map<string, Map<string, Mutable<VersionRecord>>>();
   readonly #publishedTags = new Map<string, Set<string>>();
   readonly #floating = new Map<string, Map<string, FloatingPointer>>();
+  readonly #histories = new Map<string, VersionHistory>();
+
+  async getHistory(repository: string, version: string): Promise<VersionHistory> {
+    return copy(this.#histories.get(JSON.stringify([repository, version])) ?? EMPTY_HISTORY);
+  }
+
+  async putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
+    const key = JSON.stringify([repository, version]);
+    if ((this.#histories.get(key)?.sequence ?? 0) !== expectedSequence) return false;
+    this.#histories.set(key, copy(history));
+    return true;
+  }
 
   async getRepositoryConfig(repository: string): Promise<RepositoryConfig | undefined> {
     const config = this.#configs.get(repository);

@@ -10,7 +10,8 @@ import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import { compareSemver, parseSemver } from '../../src/core/semver.ts';
 import { compileTagPattern, matchTag } from '../../src/core/tag-pattern.ts';
 import { exactTargetTags, floatingTargetTags } from '../../src/core/target-tags.ts';
-import type { RecordedImage } from '../../src/core/version-record.ts';
+import type { VersionHistory } from '../../src/core/version-history.ts';
+import type { RecordedImage, VersionRecord } from '../../src/core/version-record.ts';
 import { expectValidIndex } from './expect-valid-index.ts';
 import type { LogLine } from './fakes.ts';
 
@@ -220,6 +221,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
       const recorded = record.images[image.key];
       if (recorded?.digest !== image.digest) fail(`${version}: the store has ${image.key}=${recorded?.digest ?? 'nothing'}, the registry ${image.digest} (inv. 5)`);
     }
+    for (const problem of checkHistory(record, await store.getHistory(repository, version))) fail(`${version}: ${problem}`);
     const state = deriveState(config, record, input.nowMs);
     if (state !== 'published') fail(`${version}: the store says ${state}${record.error ? ` (${record.error.message})` : ''}, expected published (inv. 5)`);
     if (record.published?.digest !== expected.digest) fail(`${version}: the store says published ${record.published?.digest ?? 'nothing'}, the registry holds ${expected.digest} (inv. 5)`);
@@ -336,6 +338,35 @@ export async function checkFloatingTags(input: Pick<RegistryStateInput, 'registr
     if (floatingOnly) fail(`${tag} exists, but no complete release makes it`);
   }
   return { floating: Object.fromEntries([...highest].map(([tag, { version }]) => [tag, version])), violations };
+}
+
+/**
+ * The history of a version, against its record once events have stopped: entries numbered without
+ * a gap or a repeat (no append lost to a concurrent writer, none written twice), no change recorded
+ * twice, and the changes the record shows (each image it holds, its publish) all recorded.
+ */
+export function checkHistory(record: VersionRecord, history: VersionHistory): string[] {
+  const problems: string[] = [];
+  const { entries } = history;
+  entries.forEach((entry, i) => {
+    const expected = history.sequence - entries.length + 1 + i;
+    if (entry.sequence !== expected) problems.push(`history entry ${i} has sequence ${entry.sequence}, expected ${expected} (an append was lost or doubled)`);
+  });
+  const ids = entries.map((e) => e.id);
+  const doubled = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (doubled.length > 0) problems.push(`history records ${doubled.join(', ')} more than once`);
+  // Bounded: with the full HISTORY_LIMIT kept, the oldest changes may have been dropped on purpose.
+  const complete = history.sequence === entries.length;
+  for (const image of Object.values(record.images)) {
+    const recorded = entries.some((e) => e.kind === 'push-recorded' && e.platform === image.key && e.digest === image.digest && e.tag === image.tag);
+    if (!recorded && complete) problems.push(`history lacks the push of ${image.tag} (${image.key} ${image.digest})`);
+  }
+  const { published } = record;
+  if (published !== undefined) {
+    const recorded = entries.some((e) => (e.kind === 'published' || e.kind === 'published-partially') && e.digest === published.digest && e.revision === published.revision);
+    if (!recorded) problems.push(`history lacks the publish of ${published.digest} (revision ${published.revision})`);
+  }
+  return problems;
 }
 
 /**

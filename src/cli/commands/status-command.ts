@@ -3,6 +3,7 @@ import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../api-error.ts';
 import type { RepositoryConfigBody, VersionStatus } from '../api-types.ts';
 import { CliError } from '../cli-error.ts';
+import { formatHistory } from '../format-history.ts';
 import { formatStatusTable, formatVersionDetail, platformColumns } from '../format-status.ts';
 import type { Output } from '../output.ts';
 
@@ -12,6 +13,8 @@ export interface StatusOptions {
   readonly json: boolean;
   readonly state?: VersionState;
   readonly limit?: number;
+  /** With a version: its history too (`--history`). */
+  readonly history?: boolean;
 }
 
 /** The largest page the API serves (its `limit` is 1 to 100). */
@@ -20,8 +23,12 @@ const MAX_PAGE_SIZE = 100;
 /** `status`: one version as a block, or every version of a repository as a table (all pages). */
 export async function runStatus(client: ApiClient, options: StatusOptions, output: Output): Promise<void> {
   if (options.version !== undefined) {
-    const version = await client.getVersion(options.repository, options.version);
-    output.out(options.json ? JSON.stringify(version, null, 2) : formatVersionDetail(version));
+    const [version, history] = await Promise.all([
+      client.getVersion(options.repository, options.version),
+      options.history === true ? client.getHistory(options.repository, options.version) : Promise.resolve(undefined),
+    ]);
+    if (options.json) output.out(JSON.stringify(history === undefined ? version : { ...version, history: history.entries }, null, 2));
+    else output.out(history === undefined ? formatVersionDetail(version) : `${formatVersionDetail(version)}\n\n${formatHistory(history.entries)}`);
     return;
   }
   const [versions, config] = await Promise.all([

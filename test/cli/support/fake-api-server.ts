@@ -29,6 +29,8 @@ export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   readonly configs = new Map<string, Json>();
   readonly versions = new Map<string, Json[]>();
+  /** `GET …/versions/{version}/history` answers, by `repository:version`. */
+  readonly histories = new Map<string, Json>();
   /**
    * The reports of successive reconcile runs per repository: a request without a cursor gets the
    * first, the cursor "i" the i-th (each served with the cursor of the next, the last with null).
@@ -145,6 +147,11 @@ export class FakeApiServer {
       const size = Number(url.searchParams.get('limit') ?? this.#options.pageSize ?? 2);
       const end = start + size;
       return send(200, { versions: all.slice(start, end), cursor: end < all.length ? String(end) : null });
+    }
+    match = /^\/v1\/repositories\/(.+)\/versions\/([^/]+?)\/history$/.exec(path);
+    if (match?.[1] !== undefined && request.method === 'GET') {
+      const history = this.histories.get(`${match[1]}:${match[2]}`);
+      return history === undefined ? problem(404, 'Not Found', `no version ${match[2]} of ${match[1]}`) : send(200, history);
     }
     match = /^\/v1\/repositories\/(.+)\/versions\/([^/]+?)(\/publish)?$/.exec(path);
     if (match?.[1] !== undefined && match[2] !== undefined) {

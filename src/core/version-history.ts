@@ -1,0 +1,52 @@
+/**
+ * A version's history: an append-only, bounded list of what happened to it, with times. Entries
+ * are derived from the version record as each writer leaves it (see history.ts), each under an id
+ * that names the change it records, so writing the same change twice (a redelivered event, a
+ * retried publish) adds nothing, and a change whose writer died before recording it is recorded
+ * by the next one to look at the version.
+ */
+export const HistoryKinds = {
+  pushRecorded: 'push-recorded',
+  published: 'published',
+  publishedPartially: 'published-partially',
+  conflict: 'conflict',
+  conflictResolved: 'conflict-resolved',
+  failed: 'failed',
+  driftFound: 'drift-found',
+  driftRestored: 'drift-restored',
+  repaired: 'repaired',
+} as const;
+export type HistoryKind = (typeof HistoryKinds)[keyof typeof HistoryKinds];
+
+/** One thing that happened to a version. Fields beyond `id`, `kind`, `at` and `sequence` depend on the kind. */
+export interface HistoryEntry {
+  /** Names the change (e.g. `push:linux/amd64:sha256:…:2026-…`): the same change always gets the same id. */
+  readonly id: string;
+  readonly kind: HistoryKind;
+  readonly at: string;
+  /** 1 for a version's first entry, then one more for each entry appended. */
+  readonly sequence: number;
+  readonly platform?: string;
+  readonly tag?: string;
+  readonly digest?: string;
+  readonly eventId?: string;
+  readonly tags?: readonly string[];
+  readonly revision?: number;
+  readonly reason?: string;
+  readonly missingPlatforms?: readonly string[];
+  /** For drift: what the tag pointed to instead of the index. */
+  readonly actual?: string | null;
+  /** For a reconciler repair: what it did. */
+  readonly action?: string;
+}
+
+/** What the store keeps per version: the entries kept (the last {@link HISTORY_LIMIT}) and how many were ever appended. */
+export interface VersionHistory {
+  readonly sequence: number;
+  readonly entries: readonly HistoryEntry[];
+}
+
+/** How many entries a version's history keeps; older ones are dropped as new ones arrive. */
+export const HISTORY_LIMIT = 100;
+
+export const EMPTY_HISTORY: VersionHistory = { sequence: 0, entries: [] };

@@ -114,7 +114,7 @@ Runner ready ${side.readyMs.toFixed(0)} ms after its process started (bundle cac
 
 **The poller's cost.** The load generator sent ${side.polls.latency} tag checks during the latency runs
 (${(side.polls.latency / latencyVersions).toFixed(1)} per version) and ${side.polls.burst} during the bursts, each a
-\`HEAD\` straight to the registry, every ${options.pollMs} ms while a tag is pending: registry CPU that
+\`HEAD\` straight to the registry, every ${options.pollMs} ms while a tag is pending (every ${options.burstPollMs} ms in the bursts): registry CPU that
 manifest-assembler and the anchors share alike.
 
 ## Lambda bundles against an SDK-only floor

@@ -20,6 +20,7 @@ const options = {
   burstVersions: numberFromEnv('BENCH_BURST_VERSIONS', 50),
   burstPushers: numberFromEnv('BENCH_PUSHERS', 10),
   pollMs: numberFromEnv('BENCH_POLL_MS', 5),
+  burstPollMs: numberFromEnv('BENCH_BURST_POLL_MS', 50),
 };
 
 console.log(`machine: ${machine()}`);

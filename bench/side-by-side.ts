@@ -18,6 +18,11 @@ export interface SideBySideOptions {
   readonly burstPushers: number;
   /** How often the load generator asks whether a version tag holds the index (HEAD, straight to the registry). */
   readonly pollMs: number;
+  /**
+   * The same during bursts, where every pending version has a watcher of its own: at 5 ms, 50
+   * watchers sent the registry ~2,500 HEADs a second, competing with the runner for it.
+   */
+  readonly burstPollMs: number;
 }
 
 export interface SideBySideFigures {
@@ -154,7 +159,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           repository: tool === 'project' ? 'bench/burst' : `bench/anchor-${tool}`,
           versions,
           pushers: options.burstPushers,
-          pollMs: options.pollMs,
+          pollMs: options.burstPollMs,
         });
         if (tool === 'project') runnerPeakDuringBurstMiB = Math.max(runnerPeakDuringBurstMiB, runnerRss.peakMiB());
         bursts.push(result);

@@ -101,7 +101,8 @@ const ALL_OPTIONS = { ...CONFIG_SET_OPTIONS, ...STATUS_OPTIONS, ...PUBLISH_OPTIO
  * Parses the arguments after the program name. Pure: no environment, no files. Throws
  * {@link UsageError} (exit 2) with the usage of the command it was meant for.
  */
-export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+export function parseCommandLine(given: readonly string[]): ParsedCommandLine {
+  const argv = attachTokenValues(given);
   const words = findCommandWords(argv);
   const [first, second] = words;
   if (first === undefined) {
@@ -132,6 +133,27 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     default:
       throw new UsageError(`unknown command "${first}"`, Usages.main);
   }
+}
+
+/**
+ * `--token <value>` becomes `--token=<value>`: a token is opaque and may start with `-`, which
+ * node:util's parser would otherwise refuse as an ambiguous option value. Only `--token`: for other
+ * options a dash after them is far more likely a forgotten value than a value.
+ */
+export function attachTokenValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') return [...joined, ...argv.slice(i)];
+    const value = argv[i + 1];
+    if (arg === '--token' && value !== undefined) {
+      joined.push(`--token=${value}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 function parseStart(argv: readonly string[]): ParsedCommandLine {

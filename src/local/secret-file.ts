@@ -56,7 +56,7 @@ export async function loadOrCreateSecret(path: string): Promise<string> {
     await chmod(path, PRIVATE_FILE_MODE);
     return existing;
   }
-  const secret = randomBytes(32).toString('base64url');
+  const secret = createSecret();
   if (existing === '') {
     await writeSecretFile(path, `${secret}\n`);
     return secret;
@@ -71,6 +71,18 @@ export async function loadOrCreateSecret(path: string): Promise<string> {
     return theirs;
   }
   return secret;
+}
+
+/**
+ * 32 random bytes as base64url, drawn again while the text starts with `-`: a secret is passed on
+ * command lines (`--token <secret>`), and an argument parser reads a leading dash as an option
+ * (node:util refused one in 64 tokens as "ambiguous"). Redrawing keeps the full 256 bits.
+ */
+export function createSecret(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const secret = random(32).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 async function readSecret(path: string): Promise<string | undefined> {

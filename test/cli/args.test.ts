@@ -122,6 +122,8 @@ describe('parseCommandLine', () => {
         want: { kind: 'run', command: { name: 'dashboard', port: 0 }, global: { sigv4: false, api: 'https://abc.execute-api.eu-west-1.amazonaws.com' } },
       },
       { name: 'dashboard --help', argv: ['dashboard', '--help'], want: { kind: 'help', text: Usages.dashboard } },
+      { name: 'wait with a token that starts with a dash', argv: ['wait', 'hello:2.7', '--token', '-Zx9_token', '--timeout', '90s'], want: { kind: 'run', command: { name: 'wait', repository: 'hello', version: '2.7', timeoutMs: 90_000, json: false }, global: { sigv4: false, token: '-Zx9_token' } } },
+      { name: 'a token that starts with a dash before the command', argv: ['--token', '--', 'repos'], want: { kind: 'run', command: { name: 'repos', json: false }, global: { sigv4: false, token: '--' } } },
       { name: 'status of one version with its history', argv: ['status', 'hello:2.7', '--history'], want: { kind: 'run', command: { name: 'status', repository: 'hello', version: '2.7', json: false, history: true }, global: NO_GLOBALS } },
     ];
     it.each(cases)('$name', ({ argv, want }) => {

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } from '../../src/local/secret-file.ts';
+import { createSecret, ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } from '../../src/local/secret-file.ts';
 
 describe('loadOrCreateSecret', () => {
   let dir: string;
@@ -123,5 +123,21 @@ describe('ensurePrivateFolder', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('createSecret', () => {
+  it('draws again while the secret starts with a dash, so `--token <secret>` always parses', () => {
+    // The first draw encodes to "-…" (0xf8 → "-" in base64url), the second does not.
+    const draws = [Buffer.alloc(32, 0xf8), Buffer.alloc(32, 0x01)];
+    let calls = 0;
+    const secret = createSecret(() => draws[calls++] as Buffer);
+    expect(calls).toBe(2);
+    expect(secret).toBe(Buffer.alloc(32, 0x01).toString('base64url'));
+    expect(Buffer.alloc(32, 0xf8).toString('base64url').startsWith('-')).toBe(true);
+  });
+
+  it('never starts with a dash over many draws', () => {
+    for (let i = 0; i < 2_000; i++) expect(createSecret().startsWith('-')).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { announceMissedPublish, announceOutcome, resendPendingAnnouncement } from './announce-outcome.ts';
-import { describeError, InvalidInputError } from './errors.ts';
+import { describeError, InvalidInputError, RepositoryNotConfiguredError } from './errors.ts';
 import { recordHistory, type HistoryNote } from './history.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
@@ -63,12 +63,21 @@ type Cursor = { phase: 'tags'; after: string } | { phase: 'versions'; cursor: st
 export async function reconcileRepository(
   deps: Dependencies,
   repository: string,
-  options: { cursor?: string | null | undefined; limits?: ReconcileLimits } = {},
+  options: {
+    cursor?: string | null | undefined;
+    limits?: ReconcileLimits;
+    /** Asked for by name (the API), a repository without config is a typo to report: throw {@link RepositoryNotConfiguredError}. */
+    requireConfig?: boolean;
+  } = {},
 ): Promise<ReconcileReport> {
   const limits = options.limits ?? DEFAULT_RECONCILE_LIMITS;
   const report = emptyReport(repository);
   const config = await deps.store.getRepositoryConfig(repository);
-  if (config === undefined) return { ...report, cursor: null };
+  if (config === undefined) {
+    // The scheduled pass goes over a repository without config silently.
+    if (options.requireConfig === true) throw new RepositoryNotConfiguredError(repository);
+    return { ...report, cursor: null };
+  }
   const cursor = decodeCursor(options.cursor);
 
   if (cursor.phase === 'tags') {

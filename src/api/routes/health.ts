@@ -1,0 +1,4 @@
+import type { RouteFunction } from '../routes.ts';
+
+/** GET /v1/health: the function is up (it checks no dependency, so a store outage does not read as "down"). */
+export const getHealth: RouteFunction = async () => ({ status: 'ok' });

@@ -1,0 +1,10 @@
+import { checkRepositoryName } from '../../core/repository-name.ts';
+import { listVersionStatuses } from '../../core/version-status.ts';
+import type { RouteFunction } from '../routes.ts';
+import { listVersionsQuerySchema, parseWith } from '../schemas.ts';
+
+/** GET …/{repository}/versions?state=&limit=&cursor=: one page of version statuses. */
+export const getVersions: RouteFunction<{ readonly name: 'list-versions'; readonly repository: string }> = async (deps, { route, query }) => {
+  const repository = checkRepositoryName(route.repository);
+  return listVersionStatuses(deps, repository, parseWith(listVersionsQuerySchema, query, 'query'));
+};

@@ -1,4 +1,5 @@
 import type { Dependencies } from '../core/ports.ts';
+import type { DeepReadonly } from './response-schemas.ts';
 
 /**
  * Route recognition for the HTTP API (docs/api.md). Repository names contain `/` and appear unescaped,
@@ -43,9 +44,10 @@ export interface RouteRequest<R extends Route = Route> {
 /**
  * The one shape of a route (src/api/routes/*.ts): check the input, make one core call, return its
  * data (answered as 200 JSON; `undefined` is a 204) or let a domain error through (answered as a
- * problem by src/api/problem.ts). No route builds an HTTP response.
+ * problem by src/api/problem.ts). No route builds an HTTP response. `Answer` is the type inferred
+ * from the route's response schema (response-schemas.ts), so what core returns must fit the document.
  */
-export type RouteFunction<R extends Route = Route> = (deps: Dependencies, request: RouteRequest<R>) => Promise<unknown>;
+export type RouteFunction<R extends Route = Route, Answer = unknown> = (deps: Dependencies, request: RouteRequest<R>) => Promise<DeepReadonly<Answer>>;
 
 /** How long a route may work: API Gateway answers within 30 s, so a long pass stops in time and the next call resumes it. */
 export const API_WORK_BUDGET_MS = 20_000;

@@ -75,7 +75,7 @@ export function answerResponse(data: unknown): APIGatewayProxyStructuredResultV2
   return data === undefined ? { statusCode: 204, headers: {}, body: '' } : jsonResponse(200, data);
 }
 
-export function jsonResponse(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+function jsonResponse(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 

@@ -1,7 +1,5 @@
 import type { Dependencies } from '../core/ports.ts';
-import type { Route, ROUTE_METHODS, RouteFunction, RouteRequest } from './routes.ts';
-
-type RouteNamed<N extends Route['name']> = Extract<Route, { name: N }>;
+import type { Route, ROUTE_METHODS, RouteFunction, RouteNamed, RouteRequest } from './routes.ts';
 
 /**
  * Each route and method → its route function (src/api/routes/*.ts), imported on the first request

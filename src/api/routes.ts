@@ -18,6 +18,9 @@ export type Route =
   | { readonly name: 'reconcile'; readonly repository: string }
   | { readonly name: 'backfill'; readonly repository: string };
 
+/** The route of a name, with its path parameters: `RouteNamed<'version'>`. */
+export type RouteNamed<N extends Route['name']> = Extract<Route, { readonly name: N }>;
+
 /** The methods each route answers (any other gets 405); the OpenAPI test checks the router against it. */
 export const ROUTE_METHODS = {
   health: ['GET'],

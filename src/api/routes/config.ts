@@ -3,10 +3,10 @@ import { InvalidInputError } from '../../core/errors.ts';
 import { requireRepositoryConfig } from '../../core/repository-config.ts';
 import { checkRepositoryName } from '../../core/repository-name.ts';
 import type { RepositoryConfigResponse } from '../response-schemas.ts';
-import type { RouteFunction } from '../routes.ts';
+import type { RouteFunction, RouteNamed } from '../routes.ts';
 import { inField, parseWith, repositoryConfigBodySchema } from '../schemas.ts';
 
-type ConfigRoute<Answer> = RouteFunction<{ readonly name: 'config'; readonly repository: string }, Answer>;
+type ConfigRoute<Answer> = RouteFunction<RouteNamed<'config'>, Answer>;
 
 /** GET …/{repository}/config: the config as stored; 404 when there is none. */
 export const getConfig: ConfigRoute<RepositoryConfigResponse> = async (deps, { route }) => requireRepositoryConfig(deps.store, checkRepositoryName(route.repository));

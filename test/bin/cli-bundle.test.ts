@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-const BUILD_CLI = new URL('../../scripts/build-cli.mjs', import.meta.url).href;
+const CLI_BUNDLE = new URL('../../bin/cli-bundle.mjs', import.meta.url).href;
 
 // A plain .mjs script without declarations: the parts the tests call, typed here.
-const { ensureCliBundle, fingerprintSources } = (await import(BUILD_CLI)) as {
+const { ensureCliBundle, fingerprintSources } = (await import(CLI_BUNDLE)) as {
   ensureCliBundle(options: { root: string; cacheDir: string }): Promise<{ dir: string; built: boolean }>;
   fingerprintSources(root: string): string;
 };
@@ -39,7 +39,7 @@ async function importMain(dir: string): Promise<(argv: readonly string[]) => Pro
   return module.main;
 }
 
-describe('scripts/build-cli.mjs', { timeout: 60_000 }, () => {
+describe('bin/cli-bundle.mjs', { timeout: 60_000 }, () => {
   let root: string;
   let cacheDir: string;
 
@@ -82,7 +82,7 @@ describe('scripts/build-cli.mjs', { timeout: 60_000 }, () => {
     });
 
     it('gives concurrent first runs in separate processes one complete bundle', async () => {
-      const code = `import { ensureCliBundle } from ${JSON.stringify(BUILD_CLI)};
+      const code = `import { ensureCliBundle } from ${JSON.stringify(CLI_BUNDLE)};
         const { dir } = await ensureCliBundle({ root: ${JSON.stringify(root)}, cacheDir: ${JSON.stringify(cacheDir)} });
         const { main } = await import(new URL('file://' + dir + '/main.mjs').href);
         console.log(JSON.stringify({ dir, answer: await main(['x']) }));`;
@@ -97,7 +97,7 @@ describe('scripts/build-cli.mjs', { timeout: 60_000 }, () => {
   });
 
   describe('loadCli', () => {
-    const load = (options: string) => `import { loadCli } from ${JSON.stringify(BUILD_CLI)};
+    const load = (options: string) => `import { loadCli } from ${JSON.stringify(CLI_BUNDLE)};
       const cli = await loadCli({ root: ${JSON.stringify(root)}, cacheDir: ${JSON.stringify(cacheDir)}, warn: (text) => console.log('WARN ' + text), ${options} });
       console.log(cli.from, await cli.main(['x']), cli.startLocalStack === undefined ? '-' : await cli.startLocalStack());`;
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { RepositoryConfigInput } from '../core/repository-config.ts';
 import type { VersionState } from '../core/version-record.ts';
 import { ApiError, parseProblem } from './api-error.ts';
@@ -35,8 +35,8 @@ export interface ListVersionsQuery {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
- * The HTTP API of DESIGN §6, one method per route. Answers are checked against the contract's
- * shapes; error statuses become {@link ApiError}, unreachable APIs a {@link CliError}.
+ * The HTTP API (docs/api.md), one method per route. Answers are read with the server's own response
+ * schemas, leniently (api-types.ts); error statuses become {@link ApiError}, unreachable APIs a {@link CliError}.
  */
 export class ApiClient {
   readonly #baseUrl: URL;
@@ -123,7 +123,7 @@ export class ApiClient {
     return this.#json('POST', `${repositoryPath(repository)}/backfill`, RepublishReport, body);
   }
 
-  async #json<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+  async #json<T>(method: string, path: string, schema: z.ZodMiniType<T, unknown>, body?: unknown): Promise<T> {
     const { response, text, label } = await this.#send(method, path, body);
     let json: unknown;
     try {

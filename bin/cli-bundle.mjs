@@ -71,6 +71,10 @@ export async function ensureCliBundle(options = {}) {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     format: 'esm',
+    // Dynamic imports stay dynamic (the API answers' readers, which load zod), and main.mjs and
+    // local.mjs share their common modules: chunks/ beside them.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'node',
     target: 'node20',
     packages: 'external',

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -9,7 +9,7 @@ const CLI_BUNDLE = new URL('../../bin/cli-bundle.mjs', import.meta.url).href;
 
 // A plain .mjs script without declarations: the parts the tests call, typed here.
 const { ensureCliBundle, fingerprintSources } = (await import(CLI_BUNDLE)) as {
-  ensureCliBundle(options: { root: string; cacheDir: string }): Promise<{ dir: string; built: boolean }>;
+  ensureCliBundle(options?: { root: string; cacheDir: string }): Promise<{ dir: string; built: boolean }>;
   fingerprintSources(root: string): string;
 };
 
@@ -118,6 +118,34 @@ describe('bin/cli-bundle.mjs', { timeout: 60_000 }, () => {
         stdout: 'WARN manifest-assembler: cannot bundle the CLI (src/cli/main.ts:3:1: Unexpected "}"); running it from source, which is slower\nsource 41 -\n',
         stderr: '',
       });
+    });
+  });
+
+  describe("the project's bundle", () => {
+    /** The packages a bundle file loads before its code runs: its static imports, followed through its chunks. */
+    async function staticPackages(file: string, seen = new Set<string>()): Promise<Set<string>> {
+      const packages = new Set<string>();
+      if (seen.has(file)) return packages;
+      seen.add(file);
+      const text = await readFile(file, 'utf8');
+      // Static imports only: `import … from "x"` and `import "x"` at the start of a line, not import("x").
+      for (const [, specifier] of text.matchAll(/^(?:import\s[^;]*?from\s*|import\s*)"([^"]+)";/gms)) {
+        if (specifier === undefined) continue;
+        if (specifier.startsWith('.')) for (const name of await staticPackages(resolve(dirname(file), specifier), seen)) packages.add(name);
+        else packages.add(specifier);
+      }
+      return packages;
+    }
+
+    it('loads zod only when an answer is read: --help and usage errors do without', async () => {
+      const { dir } = await ensureCliBundle();
+      const packages = await staticPackages(join(dir, 'main.mjs'));
+      expect(packages).toContain('node:util');
+      expect([...packages].filter((name) => name.startsWith('zod'))).toEqual([]);
+      const chunks = await readdir(join(dir, 'chunks'));
+      const readers = chunks.find((name) => name.startsWith('api-types-') && name.endsWith('.mjs'));
+      expect(readers).toBeDefined();
+      expect(await staticPackages(join(dir, 'chunks', readers ?? ''))).toContain('zod/mini');
     });
   });
 });

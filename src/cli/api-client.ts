@@ -171,7 +171,7 @@ export class ApiClient {
 }
 
 /**
- * `v1/repositories/team/hello`: the repository's `/` stay unescaped, as the API expects (DESIGN §6);
+ * `v1/repositories/team/hello`: the repository's `/` stay unescaped, as the API expects (docs/api.md);
  * each segment is encoded on its own, which changes nothing for a valid name.
  */
 export function repositoryPath(repository: string): string {

@@ -1,9 +1,9 @@
 import type { ApiClient } from '../api-client.ts';
 import type { ReconcileReport, RepublishReport } from '../api-types.ts';
 import { repositoryArgument, type Options } from '../arg-values.ts';
-import { formatBackfillPlan } from '../format-backfill.ts';
-import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../format-reconcile.ts';
-import { formatRepublish } from '../format-republish.ts';
+import { formatBackfillPlan } from '../format/format-backfill.ts';
+import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../format/format-reconcile.ts';
+import { formatRepublish } from '../format/format-republish.ts';
 import type { Output } from '../output.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand, REPORT_EXIT_STATUS_HELP } from './command.ts';
 import { followCursor } from './follow-cursor.ts';

@@ -1,7 +1,7 @@
 import { ApiError } from '../api-error.ts';
 import { expectPositionals, repositoryRef, type Options } from '../arg-values.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import { formatVersionDetail, shortDigest } from '../format-status.ts';
+import { formatVersionDetail, shortDigest } from '../format/format-status.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
 
 const OPTIONS = { ...CONNECTION_OPTIONS, 'allow-partial': { type: 'boolean' } } as const satisfies Options;

@@ -1,5 +1,5 @@
 import { expectPositionals, type Options } from '../arg-values.ts';
-import { formatRepositoryTable } from '../format-repositories.ts';
+import { formatRepositoryTable } from '../format/format-repositories.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
 
 const OPTIONS = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satisfies Options;

@@ -4,8 +4,8 @@ import { ApiError } from '../api-error.ts';
 import type { RepositoryConfigBody, VersionStatus } from '../api-types.ts';
 import { expectPositionals, isVersionState, parseLimit, repositoryRef, type Options } from '../arg-values.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import { formatHistory } from '../format-history.ts';
-import { formatStatusTable, formatVersionDetail, platformColumns } from '../format-status.ts';
+import { formatHistory } from '../format/format-history.ts';
+import { formatStatusTable, formatVersionDetail, platformColumns } from '../format/format-status.ts';
 import type { Output } from '../output.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
 

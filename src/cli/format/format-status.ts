@@ -1,4 +1,4 @@
-import type { RepositoryConfigBody, VersionStatus } from './api-types.ts';
+import type { RepositoryConfigBody, VersionStatus } from '../api-types.ts';
 import { formatTextTable } from './text-table.ts';
 
 /** How many hex digits of a digest a table shows: enough to tell images apart, as `docker images` does. */

@@ -7,7 +7,7 @@ import type { RepositoryConfig } from './repository-config.ts';
 import { floatingTemplates } from './target-tags.ts';
 import type { VersionRecord, VersionState } from './version-record.ts';
 
-/** What the API reports for a version (DESIGN §6, VersionStatus). */
+/** What the API reports for a version (docs/api.md, VersionStatus). */
 export interface VersionStatus {
   readonly repository: string;
   readonly version: string;

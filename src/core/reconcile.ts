@@ -16,11 +16,13 @@ import type { classifyTagHolder as ClassifyTagHolder } from './tag-holder.ts';
 
 // Repairs are loaded at the first repair of a process, not at every cold start of the reconcile
 // function: most passes record no push, publish nothing and find no moved tag, and this code
-// (the push, publish and tag-holder paths, 25 KB minified) is a third of what the function would
-// otherwise load before its first line runs (docs/performance.md).
-const recordPush: typeof RecordPush = async (...args) => (await import('./record-push.ts')).recordPush(...args);
-const publishVersion: typeof PublishVersion = async (...args) => (await import('./publish-version.ts')).publishVersion(...args);
-const classifyTagHolder: typeof ClassifyTagHolder = async (...args) => (await import('./tag-holder.ts')).classifyTagHolder(...args);
+// (the push, publish and tag-holder paths, 23 KB minified) is a third of what the function would
+// otherwise load before its first line runs (docs/performance.md). One module, so the bundler
+// makes one lazy chunk and few shared ones (each file a cold start loads has its own cost).
+const repairs = () => import('./reconcile-repairs.ts');
+const recordPush: typeof RecordPush = async (...args) => (await repairs()).recordPush(...args);
+const publishVersion: typeof PublishVersion = async (...args) => (await repairs()).publishVersion(...args);
+const classifyTagHolder: typeof ClassifyTagHolder = async (...args) => (await repairs()).classifyTagHolder(...args);
 
 /** Work one run may do, so a run fits a Lambda invocation or an HTTP request whatever the repository's size. */
 export interface ReconcileLimits {

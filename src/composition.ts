@@ -4,8 +4,8 @@ import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
+import { LambdaJsonLogger } from './adapters/lambda-json-logger.ts';
 import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
-import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
@@ -33,7 +33,7 @@ export function createDependencies(parts: {
   metrics?: Metrics;
 }): Dependencies {
   const { metrics } = parts;
-  const logger = parts.logger ?? new PowertoolsLoggerAdapter();
+  const logger = parts.logger ?? new LambdaJsonLogger();
   return {
     registry: metrics === undefined ? parts.registry : meteredRegistry(parts.registry, metrics),
     store: metrics === undefined ? parts.store : meteredStore(parts.store, metrics),
@@ -62,7 +62,8 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
  */
 export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
-  const logger = new PowertoolsLoggerAdapter(env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler', env['LOG_LEVEL']);
+  const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler';
+  const logger = new LambdaJsonLogger({ serviceName, env });
   const region = env['AWS_REGION'];
   const kind = env['REGISTRY_KIND'] ?? RegistryKinds.ecr;
   let registry: ImageRegistry;
@@ -82,7 +83,7 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env):
     ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
   });
   const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
-  const metrics = new CloudWatchEmfMetrics({ serviceName: env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler' });
+  const metrics = new CloudWatchEmfMetrics({ serviceName });
   return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics });
 }
 

@@ -14,9 +14,8 @@ const OVER_FLOOR_BOUND = 60_000;
  * Bundles not yet within the bound, each held to what it weighs now (a ratchet, so it cannot grow
  * unnoticed). on-image-push: what remains above the bound is the publish path every push runs
  * through publishVersion, the ECR error translation and the store's methods other functions use,
- * which the round-trip work in src/core and the adapters reshapes (docs/performance.md). api: the
- * zod schemas and routes in src/api, being restructured on their own. Delete an entry once its
- * bundle fits the bound; the last test below says when.
+ * which the round-trip work in src/core and the adapters reshapes (docs/performance.md). Delete an
+ * entry once its bundle fits the bound; the last test below says when.
  */
 const RATCHETS: Readonly<Record<string, number>> = { 'on-image-push': 75_000 };
 

@@ -82,6 +82,8 @@ export class RegistryInbox {
   /** Lanes are found one push at a time, so pushes reach their lanes in the order they arrived. */
   #intake: Promise<void> = Promise.resolve();
   #seq = 0;
+  /** Queued and not finished, counted from the moment a push is queued (before its lane is known). */
+  #unfinished = 0;
   readonly #counts = { recorded: 0, resumed: 0, handled: 0, refused: 0, retries: 0 };
 
   constructor(options: RegistryInboxOptions) {
@@ -96,7 +98,10 @@ export class RegistryInbox {
     this.#scheduler = new LaneScheduler<Job>({
       concurrency: options.concurrency ?? InboxDefaults.concurrency,
       run: (job) => this.#run(job),
-      onCrash: (error, job) => this.#logger.error('registry inbox: handling a push crashed; it stays recorded for the next start', { id: job.id, error: describeError(error) }),
+      onCrash: (error, job) => {
+        this.#unfinished -= 1;
+        this.#logger.error('registry inbox: handling a push crashed; it stays recorded for the next start', { id: job.id, error: describeError(error) });
+      },
       ...(options.setTimer === undefined ? {} : { setTimer: options.setTimer }),
       ...(options.clearTimer === undefined ? {} : { clearTimer: options.clearTimer }),
     });
@@ -104,7 +109,7 @@ export class RegistryInbox {
 
   /** Pushes recorded and not handled yet (including those running or waiting for a retry). */
   get pending(): number {
-    return this.#scheduler.size;
+    return this.#unfinished;
   }
 
   /** Resumes what an earlier run recorded and did not finish; resolves with how many. */
@@ -149,8 +154,10 @@ export class RegistryInbox {
 
   /** Starts no more pushes and waits for those running; the rest stay recorded for the next start. */
   async stop(): Promise<void> {
+    // At once, not after the intake: the caller may close dynalite soon after.
+    const stopping = this.#scheduler.stop();
     await this.#intake;
-    await this.#scheduler.stop();
+    await stopping;
   }
 
   /** The inbox's figures in the Prometheus text format, for `GET /metrics`. */
@@ -164,12 +171,13 @@ export class RegistryInbox {
       ...counter('manifest_assembler_inbox_retries_total', 'Failed handler runs that were scheduled again.', this.#counts.retries),
       '# HELP manifest_assembler_inbox_pending Push events recorded and not yet handled.',
       '# TYPE manifest_assembler_inbox_pending gauge',
-      `manifest_assembler_inbox_pending ${this.#scheduler.size}`,
+      `manifest_assembler_inbox_pending ${this.#unfinished}`,
       '',
     ].join('\n');
   }
 
   #schedule(job: Job): void {
+    this.#unfinished += 1;
     this.#intake = this.#intake.then(async () => {
       let lane: string;
       try {
@@ -209,6 +217,7 @@ export class RegistryInbox {
     } catch (error) {
       this.#logger.warn('registry inbox: could not remove a handled push; the next start handles it again (harmless)', { id: job.id, error: describeError(error) });
     }
+    this.#unfinished -= 1;
     return { kind: 'done' };
   }
 }

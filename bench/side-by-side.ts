@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderRegistryConfig } from '../src/local/registry-config.ts';
 import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry-process.ts';
+import { RUNNER_NODE_FLAGS } from '../scripts/runner-node-flags.mjs';
 import { findFreePort } from '../test/support/registry-process.ts';
 import { anchorAvailable, AnchorTools, type AnchorTool } from './anchors.ts';
 import { startCountingProxy, type CountingProxy, type RequestCounts } from './counting-proxy.ts';
@@ -188,8 +189,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
   }
 }
 
+/** The runner as `npm start` and the bin's shebang run it: with {@link RUNNER_NODE_FLAGS}. */
 function startRunner(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [join(root, 'bin', 'manifest-assembler.mjs'), 'start'], {
+  const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, join(root, 'bin', 'manifest-assembler.mjs'), 'start'], {
     cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0', NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],

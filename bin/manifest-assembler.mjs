@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // The package's bin. It runs an esbuild bundle of the CLI, built on the first run and again when a
 // file under src/ changes (./cli-bundle.mjs), because running the TypeScript sources through tsx
 // costs seconds per run; without esbuild it still runs them through tsx. Then it hands the CLI's

@@ -10,6 +10,7 @@ import { BodyTooLargeError, readBody, sendProblem } from './http-io.ts';
 import type { EventOrigin } from './registry-events.ts';
 import { createRegistryWebhook, type ImagePushInvoker } from './registry-webhook.ts';
 import type { ProcessedEventIds } from './processed-event-ids.ts';
+import type { RegistryInbox } from './registry-inbox.ts';
 
 /** The path distribution's notifications are sent to. */
 export const REGISTRY_HOOK_PATH = '/v1/hooks/registry';
@@ -25,6 +26,8 @@ export interface LocalHttpServerOptions {
   /** Bearer token the registry sends with its notifications. */
   readonly webhookSecret: string;
   readonly onImagePush: ImagePushInvoker;
+  /** When given, the webhook records pushes here and answers at once (see {@link createRegistryWebhook}). */
+  readonly inbox?: Pick<RegistryInbox, 'accept'>;
   readonly api: ApiInvoker;
   readonly logger: Logger;
   readonly origin?: EventOrigin;
@@ -48,6 +51,7 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
     logger,
     origin: options.origin ?? { account: '000000000000', region: 'us-east-1' },
     ...(options.processed === undefined ? {} : { processed: options.processed }),
+    ...(options.inbox === undefined ? {} : { inbox: options.inbox }),
   });
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { InboxDefaults } from './registry-inbox.ts';
 
 /** What the local stack is told by its environment (DESIGN §8). */
 export interface LocalSettings {
@@ -12,9 +13,14 @@ export interface LocalSettings {
   readonly reconcileIntervalMs: number;
   /** Where outcome events are POSTed (NOTIFY_URL, comma-separated); empty: nowhere. */
   readonly notifyUrls: readonly string[];
+  /** Registry pushes handled at the same time, each of a different version (INBOX_CONCURRENCY). */
+  readonly inboxConcurrency: number;
 }
 
-export const LocalDefaults = { registryPort: 5000, apiPort: 8080, dataDir: '.local', reconcileIntervalSeconds: 60 } as const;
+export const LocalDefaults = { registryPort: 5000, apiPort: 8080, dataDir: '.local', reconcileIntervalSeconds: 60, inboxConcurrency: InboxDefaults.concurrency } as const;
+
+/** More would only queue inside dynalite, which shares the runner's one event loop. */
+const MAX_INBOX_CONCURRENCY = 64;
 
 /** A setting that cannot be used; the message names the variable. */
 export class LocalSettingsError extends Error {
@@ -25,7 +31,8 @@ export class LocalSettingsError extends Error {
 }
 
 /**
- * Reads REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, RECONCILE_INTERVAL and NOTIFY_URL; `cwd` resolves a relative DATA_DIR.
+ * Reads REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, RECONCILE_INTERVAL, NOTIFY_URL and
+ * INBOX_CONCURRENCY; `cwd` resolves a relative DATA_DIR.
  * Throws {@link LocalSettingsError} naming the variable when one is not usable.
  */
 export function readLocalSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): LocalSettings {
@@ -37,7 +44,16 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
   }
   const dataDir = resolve(cwd, nonEmpty(env['DATA_DIR']) ?? LocalDefaults.dataDir);
   const reconcileIntervalMs = Math.ceil(readSeconds(env, 'RECONCILE_INTERVAL', LocalDefaults.reconcileIntervalSeconds) * 1_000);
-  return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs, notifyUrls: readNotifyUrls(env) };
+  const inboxConcurrency = readWholeNumber(env, 'INBOX_CONCURRENCY', LocalDefaults.inboxConcurrency, MAX_INBOX_CONCURRENCY);
+  return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs, notifyUrls: readNotifyUrls(env), inboxConcurrency };
+}
+
+function readWholeNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, max: number): number {
+  const text = nonEmpty(env[name]);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) throw new LocalSettingsError(`${name}=${text} is not a whole number from 1 to ${max}`);
+  return value;
 }
 
 /** NOTIFY_URL: comma-separated http(s) URLs, each checked now so a typo fails the start, not a delivery. */

@@ -21,6 +21,8 @@ import {
   startRegistryProcess,
   type RunningRegistryProcess,
 } from './registry-process.ts';
+import type { EcrImageActionEvent } from './registry-events.ts';
+import { RegistryInbox, type InboxStore } from './registry-inbox.ts';
 import type { ImagePushInvoker } from './registry-webhook.ts';
 import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } from './secret-file.ts';
 
@@ -36,6 +38,12 @@ export interface StackEndpoints {
 /** The Lambda handlers, as the HTTP server and the reconcile timer call them; plus whatever must be released on stop. */
 export interface StackHandlers {
   readonly onImagePush: ImagePushInvoker;
+  /**
+   * Where the webhook records pushes, and the lane (version) of a push. With it the webhook answers
+   * once a push is recorded and a worker pool runs `onImagePush`; without it the webhook runs
+   * `onImagePush` before answering.
+   */
+  readonly inbox?: { readonly store: InboxStore; readonly laneOf: (event: EcrImageActionEvent) => Promise<string> };
   readonly api: ApiInvoker;
   /** One reconcile pass; without it no reconcile timer runs. */
   readonly reconcile?: ReconcileInvoker;
@@ -154,22 +162,39 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     // Handler calls are tracked so stop() can wait for them: one still running when dynalite closes
     // would crash the process (dynalite throws "Database is closed" from a callback).
     const inFlight = new InFlight();
-    const server = createLocalHttpServer({
-      apiToken: token,
-      webhookSecret: secret,
-      onImagePush: inFlight.track(handlers.onImagePush),
-      api: inFlight.track(handlers.api),
-      logger,
-      tokenHint: paths.token,
-      ...(handlers.metricsText === undefined ? {} : { metricsText: handlers.metricsText }),
-    });
-    await listenOrExplain(server, apiPort, 'API and registry webhook', 'API_PORT');
+    const inbox =
+      handlers.inbox === undefined
+        ? undefined
+        : new RegistryInbox({
+            store: handlers.inbox.store,
+            laneOf: handlers.inbox.laneOf,
+            handle: inFlight.track(handlers.onImagePush),
+            concurrency: settings.inboxConcurrency,
+            logger,
+          });
+    // Runs after the server stopped taking requests: the inbox starts no more pushes (what is left
+    // stays recorded for the next start), and the calls in progress get a moment to finish.
     stops.push(async () => {
-      await closeServer(server);
+      void inbox?.stop();
       if (!(await inFlight.drain(HANDLER_DRAIN_MS))) {
         logger.warn(`local stack: ${inFlight.size} handler call(s) still running after ${HANDLER_DRAIN_MS} ms; stopping anyway`);
       }
     });
+    // Before the webhook answers: what a killed runner recorded is queued ahead of anything new.
+    await inbox?.start();
+    const metricsText = handlers.metricsText;
+    const server = createLocalHttpServer({
+      apiToken: token,
+      webhookSecret: secret,
+      onImagePush: inFlight.track(handlers.onImagePush),
+      ...(inbox === undefined ? {} : { inbox }),
+      api: inFlight.track(handlers.api),
+      logger,
+      tokenHint: paths.token,
+      ...(metricsText === undefined ? {} : { metricsText: () => metricsText() + (inbox?.metricsText() ?? '') }),
+    });
+    await listenOrExplain(server, apiPort, 'API and registry webhook', 'API_PORT');
+    stops.push(() => closeServer(server));
 
     let registry: RunningRegistryProcess | undefined;
     if (ownRegistry) {

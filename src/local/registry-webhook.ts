@@ -5,6 +5,7 @@ import { hasBearerToken } from './bearer-auth.ts';
 import { BodyTooLargeError, mediaTypeOf, readBody, sendJson, sendProblem } from './http-io.ts';
 import { ProcessedEventIds } from './processed-event-ids.ts';
 import { readRegistryEvent, RegistryEnvelopeSchema, type EcrImageActionEvent, type EventOrigin } from './registry-events.ts';
+import type { AcceptOutcome, RegistryInbox } from './registry-inbox.ts';
 
 /** Invokes the on-image-push handler with one ECR event; throws when the push should be retried. */
 export type ImagePushInvoker = (event: EcrImageActionEvent) => Promise<unknown>;
@@ -12,26 +13,37 @@ export type ImagePushInvoker = (event: EcrImageActionEvent) => Promise<unknown>;
 /** The media type distribution sends notifications with. */
 export const REGISTRY_EVENTS_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 
+const ACCEPT_LOG_LINES: Readonly<Record<AcceptOutcome, string>> = {
+  recorded: 'registry webhook: recorded a push in the inbox',
+  'recorded-already': 'registry webhook: skipped a push the inbox holds already',
+  'handled-already': 'registry webhook: skipped a push already handled',
+};
+
 export interface RegistryWebhookOptions {
   readonly secret: string;
+  /** Runs a push while the registry waits for the answer; only without an inbox. */
   readonly onImagePush: ImagePushInvoker;
+  /** Records each push and answers at once; the inbox's workers run the handler (the local stack's way). */
+  readonly inbox?: Pick<RegistryInbox, 'accept'>;
   readonly logger: Logger;
   readonly origin: EventOrigin;
   readonly processed?: ProcessedEventIds;
 }
 
 /**
- * `POST /v1/hooks/registry`: reads a distribution notification and runs the on-image-push handler
- * for each tagged manifest push, in order.
+ * `POST /v1/hooks/registry`: reads a distribution notification and, for each tagged manifest push in
+ * order, records it in the inbox (answering once all are recorded), or without an inbox runs the
+ * on-image-push handler before answering.
  *
- * distribution delivers one endpoint's events in order and retries the head event until it gets a
- * 2xx, forever (also on 4xx). So a push that fails in a way worth retrying answers 500 and is not
- * remembered (it comes back), while events that can never succeed (malformed, not a push, refused
- * by the handler with a non-retryable error) are dropped with a log line and answered 200, or they
- * would block every later event.
+ * distribution delivers one endpoint's events one at a time, in order, and retries the head event
+ * until it gets a 2xx, forever (also on 4xx). So a push that could not be recorded (or, without an
+ * inbox, failed in a way worth retrying) answers 500 and is not remembered (it comes back), while
+ * events that can never succeed (malformed, not a push, refused by the handler with a
+ * non-retryable error) are dropped with a log line and answered 200, or they would block every
+ * later event.
  */
 export function createRegistryWebhook(options: RegistryWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  const { secret, onImagePush, logger, origin } = options;
+  const { secret, onImagePush, inbox, logger, origin } = options;
   const processed = options.processed ?? new ProcessedEventIds();
   // distribution gives up on a slow answer after its endpoint timeout (2 s) and sends the same event
   // again while the first delivery is still being handled: the second one waits for the first.
@@ -79,6 +91,17 @@ export function createRegistryWebhook(options: RegistryWebhookOptions): (request
       }
       const { id, event } = outcome;
       const detail = { id, repository: event.detail['repository-name'], tag: event.detail['image-tag'], digest: event.detail['image-digest'] };
+      if (inbox !== undefined) {
+        try {
+          logger.debug(ACCEPT_LOG_LINES[await inbox.accept({ id, event })], detail);
+        } catch (error) {
+          // Not recorded, so not answered: distribution redelivers it (and holds the ones behind it) until a 2xx.
+          logger.error('registry webhook: could not record a push; the registry will redeliver the event', { ...detail, error: describeError(error) });
+          sendProblem(response, 500, 'Internal Server Error', `the push of ${detail.repository}:${detail.tag} could not be recorded and will be retried`);
+          return;
+        }
+        continue;
+      }
       if (processed.has(id)) {
         logger.info('registry webhook: skipped an event already handled', detail);
         continue;

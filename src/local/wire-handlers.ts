@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { ensureTable } from '../adapters/dynamodb-table.ts';
+import { DynamoDbInbox } from '../adapters/inbox/dynamodb-inbox.ts';
 import { PrometheusMetrics } from '../adapters/prometheus-metrics.ts';
 import { LOCAL_TABLE_NAME, localDependencies } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
@@ -8,14 +9,16 @@ import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
 import { awaitTagAt } from './await-tag.ts';
 import type { StackEndpoints, StackHandlers } from './local-stack.ts';
+import { createVersionLanes } from './version-lanes.ts';
 
 export { LOCAL_TABLE_NAME };
 
 /**
  * The local composition: the same three handlers as on AWS, with the OCI-HTTP registry adapter and a
  * DynamoDB client pointed at dynalite. Creates the table on first start and starts delivering outcome
- * events (NOTIFY_URL). A push event is held
- * until its tag has moved ({@link awaitTagAt}: distribution notifies before it writes the tag).
+ * events (NOTIFY_URL). Registry pushes go through the durable inbox in the same table
+ * ({@link DynamoDbInbox}), one lane per version. A push event is held until its tag has moved
+ * ({@link awaitTagAt}: distribution notifies before it writes the tag).
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints): Promise<StackHandlers> {
   const metrics = new PrometheusMetrics();
@@ -37,6 +40,7 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, n
       }
       return onImagePush(event, lambdaContext('on-image-push'));
     },
+    inbox: { store: new DynamoDbInbox({ client, tableName: LOCAL_TABLE_NAME }), laneOf: createVersionLanes(deps.store) },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
     metricsText: () => metrics.render(),

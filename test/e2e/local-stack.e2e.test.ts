@@ -142,6 +142,16 @@ describe('the local stack, end to end', () => {
       });
       expect(response.status).toBe(200);
     }
+    // The webhook answers once a push is in the inbox; the handler runs after. Wait until dup-2 (and
+    // anything before it) was handled, so that `after` sees what it did.
+    const inboxFigure = async (name: string) => {
+      const text = await (await fetch(`${stack.apiUrl}/metrics`, { headers: { authorization: `Bearer ${stack.token}` } })).text();
+      return Number(new RegExp(`^manifest_assembler_inbox_${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    for (let tries = 0; (await inboxFigure('pending')) !== 0; tries += 1) {
+      if (tries > 400) throw new Error('the inbox did not empty');
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const after = (await api('GET', `/v1/repositories/${repo}/versions/4.0`)).json;
     expect(after).toEqual(before);
   });

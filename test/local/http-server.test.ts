@@ -238,6 +238,64 @@ describe('createLocalHttpServer', () => {
       });
     });
 
+    describe('with an inbox', () => {
+      let inboxServer: Server;
+      let url: string;
+      const accepted: string[] = [];
+      let failing = false;
+
+      beforeEach(async () => {
+        accepted.length = 0;
+        failing = false;
+        inboxServer = createLocalHttpServer({
+          apiToken: TOKEN,
+          webhookSecret: SECRET,
+          logger: recordingLogger(h.logLines),
+          onImagePush: async (event) => {
+            h.pushes.push(event);
+          },
+          inbox: {
+            accept: async ({ id }) => {
+              if (failing) throw new Error('dynalite is not answering');
+              if (accepted.includes(id)) return 'recorded-already';
+              accepted.push(id);
+              return 'recorded';
+            },
+          },
+          api: async () => ({ statusCode: 200 }),
+        });
+        await new Promise<void>((resolve) => inboxServer.listen(0, '127.0.0.1', resolve));
+        url = `http://127.0.0.1:${(inboxServer.address() as AddressInfo).port}/v1/hooks/registry`;
+      });
+
+      afterEach(async () => {
+        inboxServer.closeAllConnections();
+        await new Promise((resolve) => inboxServer.close(resolve));
+      });
+
+      const post = (events: unknown[]) =>
+        fetch(url, { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': EVENTS_TYPE }, body: JSON.stringify({ events }) });
+
+      it('records each tagged push in order and answers 200 without running the handler itself', async () => {
+        const response = await post([pushEvent('e1', '1-amd64'), pushEvent('no-tag', undefined), pushEvent('e2', '1-arm64')]);
+        expect(response.status).toBe(200);
+        expect(accepted).toEqual(['e1', 'e2']);
+        expect(h.pushes).toEqual([]);
+        expect((await post([pushEvent('e1', '1-amd64')])).status).toBe(200);
+        expect(accepted).toEqual(['e1', 'e2']);
+      });
+
+      it('answers 500 when a push cannot be recorded, so that the registry sends it again', async () => {
+        failing = true;
+        const response = await post([pushEvent('e1', '1-amd64')]);
+        expect(response.status).toBe(500);
+        expect(h.logLines.filter((line) => line.startsWith('error') && line.includes('could not record') && line.includes('dynalite is not answering'))).toHaveLength(1);
+        failing = false;
+        expect((await post([pushEvent('e1', '1-amd64')])).status).toBe(200);
+        expect(accepted).toEqual(['e1']);
+      });
+    });
+
     it('never logs the secret', async () => {
       await postHook([pushEvent('e1', '1-amd64')], { secret: 'wrong' });
       await postHook([pushEvent('e2', '1-amd64')]);

@@ -3,7 +3,12 @@ import { readLocalSettings } from '../../src/local/local-settings.ts';
 
 describe('readLocalSettings', () => {
   const cases: Array<{ name: string; env: Record<string, string>; want?: object; wantError?: RegExp }> = [
-    { name: 'nothing set', env: {}, want: { registryPort: 5000, apiPort: 8080, dataDir: '/repo/.local', externalRegistryUrl: undefined, reconcileIntervalMs: 60_000 } },
+    { name: 'nothing set', env: {}, want: { registryPort: 5000, apiPort: 8080, dataDir: '/repo/.local', externalRegistryUrl: undefined, reconcileIntervalMs: 60_000, inboxConcurrency: 4 } },
+    { name: 'an inbox concurrency', env: { INBOX_CONCURRENCY: '16' }, want: { inboxConcurrency: 16 } },
+    { name: 'an inbox concurrency of one (pushes one at a time)', env: { INBOX_CONCURRENCY: '1' }, want: { inboxConcurrency: 1 } },
+    { name: 'an inbox concurrency of 0', env: { INBOX_CONCURRENCY: '0' }, wantError: /INBOX_CONCURRENCY=0 is not a whole number from 1 to 64/ },
+    { name: 'an inbox concurrency over 64', env: { INBOX_CONCURRENCY: '65' }, wantError: /INBOX_CONCURRENCY=65/ },
+    { name: 'an inbox concurrency with a fraction', env: { INBOX_CONCURRENCY: '2.5' }, wantError: /INBOX_CONCURRENCY=2.5/ },
     { name: 'a reconcile interval', env: { RECONCILE_INTERVAL: '300' }, want: { reconcileIntervalMs: 300_000 } },
     { name: 'a reconcile interval with a fraction', env: { RECONCILE_INTERVAL: '0.25' }, want: { reconcileIntervalMs: 250 } },
     { name: 'the reconciler turned off', env: { RECONCILE_INTERVAL: '0' }, want: { reconcileIntervalMs: 0 } },

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { RUNNER_NODE_FLAGS } from '../../scripts/runner-node-flags.mjs';
 import { findFreePort } from './registry-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,12 +49,12 @@ export async function startRunnerProcess(options: {
   dataDir: string;
   ports?: RunnerPorts;
   env?: Record<string, string>;
-  /** Node options for the runner (some, like --optimize-for-size, are refused in NODE_OPTIONS). */
+  /** Node options for the runner, after its own ({@link RUNNER_NODE_FLAGS}, as the bin's shebang has them). */
   nodeOptions?: readonly string[];
   readyTimeoutMs?: number;
 }): Promise<RunnerProcess> {
   const ports = options.ports ?? (await freeRunnerPorts());
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [...(options.nodeOptions ?? []), 'bin/manifest-assembler.mjs', 'start'], {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [...RUNNER_NODE_FLAGS, ...(options.nodeOptions ?? []), 'bin/manifest-assembler.mjs', 'start'], {
     cwd: ROOT,
     env: { ...process.env, ...ports, DATA_DIR: options.dataDir, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

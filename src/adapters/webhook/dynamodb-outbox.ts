@@ -1,4 +1,5 @@
-import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isConditionFailed, putIfAbsent, queryPartition } from '../dynamodb-partition.ts';
 
 /** One delivery of one event to one URL, waiting to be made. */
 export interface OutboxItem {
@@ -31,55 +32,29 @@ export class DynamoDbOutbox {
   /** Queues `body` for each URL; a URL that has this event queued already keeps its one item. */
   async enqueue(eventId: string, body: string, urls: readonly string[], nowMs: number): Promise<void> {
     for (const url of urls) {
-      try {
-        await this.#client.send(
-          new PutItemCommand({
-            TableName: this.#tableName,
-            Item: {
-              pk: { S: PARTITION },
-              sk: { S: sortKey(eventId, url) },
-              eventId: { S: eventId },
-              url: { S: url },
-              body: { S: body },
-              attempts: { N: '0' },
-              nextAt: { N: String(nowMs) },
-              queuedAt: { N: String(nowMs) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (error) {
-        if ((error as { name?: unknown }).name !== 'ConditionalCheckFailedException') throw error;
-      }
+      await putIfAbsent(this.#client, this.#tableName, {
+        pk: { S: PARTITION },
+        sk: { S: sortKey(eventId, url) },
+        eventId: { S: eventId },
+        url: { S: url },
+        body: { S: body },
+        attempts: { N: '0' },
+        nextAt: { N: String(nowMs) },
+        queuedAt: { N: String(nowMs) },
+      });
     }
   }
 
   /** Every queued delivery, oldest first. */
   async list(): Promise<OutboxItem[]> {
-    const items: OutboxItem[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: PARTITION } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        items.push({
-          eventId: item.eventId?.S ?? '',
-          url: item.url?.S ?? '',
-          body: item.body?.S ?? '',
-          attempts: Number(item.attempts?.N ?? 0),
-          nextAt: Number(item.nextAt?.N ?? 0),
-          queuedAt: Number(item.queuedAt?.N ?? 0),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = (await queryPartition(this.#client, this.#tableName, PARTITION)).map((item) => ({
+      eventId: item.eventId?.S ?? '',
+      url: item.url?.S ?? '',
+      body: item.body?.S ?? '',
+      attempts: Number(item.attempts?.N ?? 0),
+      nextAt: Number(item.nextAt?.N ?? 0),
+      queuedAt: Number(item.queuedAt?.N ?? 0),
+    }));
     return items.sort((a, b) => a.queuedAt - b.queuedAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   }
 
@@ -100,7 +75,7 @@ export class DynamoDbOutbox {
         ExpressionAttributeValues: { ':attempts': { N: String(attempts) }, ':nextAt': { N: String(nextAt) } },
       }),
     ).catch((error: unknown) => {
-      if ((error as { name?: unknown }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailed(error)) throw error;
     });
   }
 }

@@ -1,0 +1,63 @@
+import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { putIfAbsent, queryPartition } from '../dynamodb-partition.ts';
+
+/** One registry notification event, recorded and waiting to be handled. */
+export interface InboxEntry {
+  /** The notification event's id (distribution repeats it on every redelivery). */
+  readonly id: string;
+  /** The event to hand to the push handler, as JSON. */
+  readonly body: string;
+  /** Epoch milliseconds when it was recorded. */
+  readonly receivedAt: number;
+  /** Order of arrival within one run, for entries recorded in the same millisecond. */
+  readonly seq: number;
+}
+
+const PARTITION = 'REGISTRY-INBOX';
+
+/**
+ * The local runner's durable inbox: one item per registry notification event in the stack's DynamoDB
+ * table on dynalite, whose data survives the runner being killed. Recording is one conditional put
+ * (an event recorded twice keeps its one item); an item leaves only once its event was handled.
+ */
+export class DynamoDbInbox {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
+  constructor(options: { client: DynamoDBClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  /** Records `entry`: true when it is new, false when an event with its id is recorded already. */
+  add(entry: InboxEntry): Promise<boolean> {
+    return putIfAbsent(this.#client, this.#tableName, {
+      pk: { S: PARTITION },
+      sk: { S: entry.id },
+      body: { S: entry.body },
+      receivedAt: { N: String(entry.receivedAt) },
+      seq: { N: String(entry.seq) },
+    });
+  }
+
+  /** Every recorded event, in the order it arrived. */
+  async list(): Promise<InboxEntry[]> {
+    const entries = (await queryPartition(this.#client, this.#tableName, PARTITION)).map((item) => ({
+      id: item.sk?.S ?? '',
+      body: item.body?.S ?? '',
+      receivedAt: Number(item.receivedAt?.N ?? 0),
+      seq: Number(item.seq?.N ?? 0),
+    }));
+    return entries.sort(compareArrival);
+  }
+
+  /** Forgets an event that was handled (or refused for good). */
+  async remove(id: string): Promise<void> {
+    await this.#client.send(new DeleteItemCommand({ TableName: this.#tableName, Key: { pk: { S: PARTITION }, sk: { S: id } } }));
+  }
+}
+
+/** Earlier arrival first: by time, then by the sequence number of the run that recorded both. */
+export function compareArrival(a: InboxEntry, b: InboxEntry): number {
+  return a.receivedAt - b.receivedAt || a.seq - b.seq;
+}

@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '../../../src/adapters/dynamodb-table.ts';
+import { DynamoDbInbox, type InboxEntry } from '../../../src/adapters/inbox/dynamodb-inbox.ts';
+import { DynamoDbOutbox } from '../../../src/adapters/webhook/dynamodb-outbox.ts';
+import { startDynalite, type RunningDynalite } from '../../../src/local/dynalite-server.ts';
+import type { EcrImageActionEvent } from '../../../src/local/registry-events.ts';
+import { RegistryInbox } from '../../../src/local/registry-inbox.ts';
+import { makeDynamoClient, createUniqueTable } from '../../support/dynamodb.ts';
+import { CapturingLogger } from '../../support/fakes.ts';
+
+const entry = (id: string, receivedAt: number, seq: number): InboxEntry => ({ id, body: JSON.stringify({ id }), receivedAt, seq });
+
+function pushEvent(id: string, tag: string): EcrImageActionEvent {
+  return {
+    version: '0', id, 'detail-type': 'ECR Image Action', source: 'aws.ecr', account: '000000000000', time: '2026-12-01T10:00:00.000Z', region: 'us-east-1', resources: [],
+    detail: { result: 'SUCCESS', 'repository-name': 'team/app', 'image-digest': `sha256:${'b'.repeat(64)}`, 'action-type': 'PUSH', 'image-tag': tag, 'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json' },
+  };
+}
+
+describe('DynamoDbInbox on dynalite', () => {
+  let client: DynamoDBClient;
+  let tableName: string;
+
+  beforeAll(async () => {
+    client = makeDynamoClient();
+    tableName = await createUniqueTable(client);
+  });
+
+  it('records an event once, lists events in the order they arrived, and removes one', async () => {
+    const inbox = new DynamoDbInbox({ client, tableName });
+    expect(await inbox.add(entry('b', 1_000, 2))).toBe(true);
+    expect(await inbox.add(entry('a', 1_000, 1))).toBe(true);
+    expect(await inbox.add(entry('c', 999, 9))).toBe(true);
+    // A redelivery of a recorded event: no second item, and the first one is kept as it was.
+    expect(await inbox.add({ ...entry('b', 5_000, 7), body: '{"changed":true}' })).toBe(false);
+    expect(await inbox.list()).toEqual([entry('c', 999, 9), entry('a', 1_000, 1), entry('b', 1_000, 2)]);
+    await inbox.remove('a');
+    await inbox.remove('not-there');
+    expect((await inbox.list()).map((e) => e.id)).toEqual(['c', 'b']);
+  });
+
+  it('lists past one Query page (1 MB)', async () => {
+    const table = await createUniqueTable(client, 'inbox-pages');
+    const inbox = new DynamoDbInbox({ client, tableName: table });
+    const body = 'x'.repeat(100_000);
+    for (let i = 0; i < 14; i++) await inbox.add({ id: `e${String(i).padStart(2, '0')}`, body, receivedAt: i, seq: i });
+    const listed = await inbox.list();
+    expect(listed).toHaveLength(14);
+    expect(listed.map((e) => e.receivedAt)).toEqual([...Array(14).keys()]);
+  });
+
+  it('shares the table with the notify outbox without seeing its items', async () => {
+    const table = await createUniqueTable(client, 'inbox-outbox');
+    await new DynamoDbOutbox({ client, tableName: table }).enqueue('ev-1', '{}', ['http://127.0.0.1:9/'], 1);
+    const inbox = new DynamoDbInbox({ client, tableName: table });
+    await inbox.add(entry('push-1', 2, 1));
+    expect((await inbox.list()).map((e) => e.id)).toEqual(['push-1']);
+    expect((await new DynamoDbOutbox({ client, tableName: table }).list()).map((i) => i.eventId)).toEqual(['ev-1']);
+  });
+});
+
+describe('RegistryInbox over DynamoDbInbox, stopped mid-way and started again on the same data folder', () => {
+  let dir: string;
+  let dynalite: RunningDynalite | undefined;
+
+  afterEach(async () => {
+    await dynalite?.stop();
+    dynalite = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('handles what the first run recorded and did not finish, and nothing it finished', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'inbox-int-'));
+    const open = async () => {
+      dynalite = await startDynalite(dir);
+      const c = makeDynamoClient(dynalite.endpoint);
+      await ensureTable(c, 'inbox');
+      return { client: c, store: new DynamoDbInbox({ client: c, tableName: 'inbox' }) };
+    };
+    const laneOf = async (event: EcrImageActionEvent) => event.detail['image-tag'].replace(/-[^-]+$/, '');
+
+    const first = await open();
+    const handledFirst: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inbox1 = new RegistryInbox({
+      store: first.store,
+      laneOf,
+      logger: new CapturingLogger(),
+      concurrency: 1,
+      handle: async (event) => {
+        handledFirst.push(event.id);
+        // The first push finishes; the second hangs (the runner is "killed" while handling it).
+        if (handledFirst.length > 1) await gate;
+      },
+    });
+    await inbox1.start();
+    for (const [id, tag] of [['p1', '1.0-amd64'], ['p2', '1.0-arm64'], ['p3', '2.0-amd64']] as const) {
+      expect(await inbox1.accept({ id, event: pushEvent(id, tag) })).toBe('recorded');
+    }
+    while (handledFirst.length < 2) await new Promise((r) => setTimeout(r, 5));
+    void inbox1.stop();
+    first.client.destroy();
+    await dynalite!.stop();
+    dynalite = undefined;
+
+    const second = await open();
+    const handledSecond: string[] = [];
+    const inbox2 = new RegistryInbox({
+      store: second.store,
+      laneOf,
+      logger: new CapturingLogger(),
+      concurrency: 4,
+      handle: async (event) => {
+        handledSecond.push(event.id);
+      },
+    });
+    expect(await inbox2.start()).toBe(2);
+    await inbox2.idle();
+    release();
+    // p2 was running when the first run stopped: it runs again (the handler is idempotent); p1 does not.
+    expect(handledSecond.sort()).toEqual(['p2', 'p3']);
+    expect(await second.store.list()).toEqual([]);
+    await inbox2.stop();
+    second.client.destroy();
+  });
+});

@@ -432,6 +432,114 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('updateImages with a lease', () => {
+      const key = { repository: 'hello', version: '2.7' };
+      const lease = { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS };
+
+      it('creates the record holding the lease', async () => {
+        const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), { expectedRevision: 0, now: T0, lease });
+        expect(created).toMatchObject({ revision: 1, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
+      });
+
+      it('records the change and takes the lease in one write', async () => {
+        await createVersion();
+        const updated = await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, lease });
+        expect(updated).toMatchObject({ revision: 2, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
+        expect(Object.keys(updated?.images ?? {}).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(updated);
+      });
+
+      it.each([
+        ['a live lease', NOW_MS],
+        ['an expired lease', NOW_MS - 2 * LEASE_MS],
+      ])('gives undefined when someone holds %s, and changes nothing', async (_, takenAt) => {
+        const created = await createVersion();
+        const held = await store.acquireLease(key, { owner: 'b', nowMs: takenAt, leaseMs: LEASE_MS });
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, lease })).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual({ ...created, lease: held?.lease });
+      });
+
+      it('gives undefined for a stale revision, and takes no lease', async () => {
+        await createVersion();
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 2, now: T1, lease })).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.lease).toBeUndefined();
+      });
+    });
+
+    describe('completePublish', () => {
+      const key = { repository: 'hello', version: '2.7' };
+      const claim = { id: 'event-1', revision: 1, order: 3, state: 'sent' as const, until: NOW_MS };
+
+      it('records the publish and, with release, gives the lease up in the same write', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true });
+        expect(written).toMatchObject({ published: PUBLISHED, updatedAt: T1, revision: 1 });
+        expect(written !== undefined && 'lease' in written).toBe(false);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(written);
+      });
+
+      it('keeps the lease without release', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: false })).toMatchObject({ published: PUBLISHED, lease: { owner: 'a' } });
+      });
+
+      it('claims the announcement in the same write', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true, announcement: { claim, nowMs: NOW_MS } });
+        expect(written?.announcement).toStrictEqual(claim);
+        // Claimed already: the same claim again fails, and so does the whole write.
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'a', published: { ...PUBLISHED, at: T2 }, now: T2, release: true, announcement: { claim, nowMs: NOW_MS } })).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
+      });
+
+      it('gives undefined, and writes nothing, when the revision moved, the lease is someone else\'s, or an error is newer', async () => {
+        await createVersion();
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true })).toBeUndefined(); // no lease
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'b', published: PUBLISHED, now: T1, release: true })).toBeUndefined();
+        await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true })).toBeUndefined(); // revision 2 now
+        const after = await store.getVersion('hello', '2.7');
+        expect(after?.published).toBeUndefined();
+        expect(after?.lease?.owner).toBe('a');
+      });
+
+      it('clears an error of the published revision', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.recordError('hello', '2.7', { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, 'a', T1);
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T2, release: true });
+        expect(written !== undefined && 'error' in written).toBe(false);
+      });
+    });
+
+    describe('readForPush', () => {
+      const key = { repository: 'hello', version: '2.7' };
+
+      it('reads nothing into a store that has nothing', async () => {
+        expect(await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(1), targetVersions: ['2.7-amd64'] })).toEqual({
+          record: undefined, targets: new Map(), publishedByUs: false, history: { sequence: 0, entries: [] },
+        });
+      });
+
+      it('reads the record, the target versions that exist, whether the digest is ours, and the history, at once', async () => {
+        const record = await createVersion();
+        const target = await createVersion('hello', '2.7-amd64');
+        await createVersion('other', '2.7-rc1');
+        await store.rememberPublishedTag('hello', '2.7-amd64', digestOf(7));
+        const history = { sequence: 1, entries: [{ id: 'push:x', kind: 'push-recorded' as const, at: T0, sequence: 1 }] };
+        expect(await store.putHistory('hello', '2.7', history, 0)).toBe(true);
+        const read = await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(7), targetVersions: ['2.7-amd64', '2.7-rc1', '2.7'] });
+        expect(read).toEqual({ record, targets: new Map([['2.7-amd64', target]]), publishedByUs: true, history });
+        expect((await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(8), targetVersions: [] })).publishedByUs).toBe(false);
+      });
+    });
+
     describe('releaseLease', () => {
       it("gives 'released' and frees the lease for others", async () => {
         await createVersion();

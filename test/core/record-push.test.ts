@@ -7,6 +7,8 @@ import { deriveState } from '../../src/core/readiness.ts';
 import { MAX_REJECTED_TAGS, recordPush, type PushEvent, type PushOutcome } from '../../src/core/record-push.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
+import { LogOnlyVersionEvents } from '../../src/adapters/events/log-only-version-events.ts';
+import type { VersionEvents } from '../../src/core/ports.ts';
 import { config, world, type World } from './fixtures.ts';
 
 const repo = 'team/hello';
@@ -235,6 +237,30 @@ describe('recordPush', () => {
     const taker = await push('linux/arm64', '2.7-aarch64', { label: 'other' });
     expect(taker.outcome).toMatchObject({ kind: 'recorded', changed: true, publish: { kind: 'published' } });
     expect((await record())?.images['linux/arm64']).toMatchObject({ digest: taker.digest, tag: '2.7-aarch64' });
+  });
+
+  it.each([
+    // Events only logged: the publish, its announcement and the lease's release are one write.
+    { events: 'log only', apart: [] },
+    // Events delivered: sent while the lease is held (before any later index can be put), then released.
+    { events: 'delivered', apart: ['releaseLease'] },
+  ])('takes no lease on a version that cannot publish yet, and takes it with the images that complete it ($events)', async ({ events, apart }) => {
+    if (events === 'log only') (w.deps as { events: VersionEvents }).events = new LogOnlyVersionEvents(w.logger);
+    const calls: string[] = [];
+    for (const method of ['acquireLease', 'releaseLease', 'recordPublished', 'getVersion'] as const) {
+      const original = (w.store[method] as (...args: unknown[]) => Promise<unknown>).bind(w.store);
+      (w.store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        calls.push(method);
+        return original(...args);
+      };
+    }
+    const first = await push('linux/amd64', '2.7-amd64');
+    expect(first.outcome).toMatchObject({ publish: { kind: 'waiting' } });
+    expect((await record())?.lease).toBeUndefined();
+    calls.length = 0;
+    expect((await push('linux/arm64', '2.7-arm64')).outcome).toMatchObject({ publish: { kind: 'published' } });
+    expect(calls, 'no read before a write, no lease taken on its own, no publish recorded apart').toEqual(apart);
+    expect((await record())?.lease).toBeUndefined();
   });
 
   it('looks at the tag once when nothing races the push', async () => {

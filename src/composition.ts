@@ -56,9 +56,10 @@ export function createDependencies(parts: {
 }
 
 /**
- * How long a function reuses a repository config it read (docs/configuration.md): a config changed
- * through the API reaches the on-image-push function at most this much later. Locally the API and
- * the handlers share one store, which forgets a config as soon as it is written.
+ * How long the push handler reuses a repository config it read (docs/configuration.md): a config
+ * changed through the API reaches the on-image-push function at most this much later. The API and
+ * reconcile functions always read it. Locally the API and the handlers share one store, which
+ * forgets a config as soon as it is written.
  */
 export const CONFIG_MAX_AGE_MS = 5_000;
 
@@ -83,7 +84,7 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
  * registry. Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is
  * dead weight in every bundle and every cold start.
  */
-export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Dependencies> {
+export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, options: { configMaxAgeMs?: number } = {}): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
   const logger = new PowertoolsLoggerAdapter(env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler', env['LOG_LEVEL']);
   const region = env['AWS_REGION'];
@@ -106,7 +107,7 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env):
   });
   const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
   const metrics = new CloudWatchEmfMetrics({ serviceName: env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler' });
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics, configMaxAgeMs: CONFIG_MAX_AGE_MS });
+  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics, configMaxAgeMs: options.configMaxAgeMs ?? 0 });
 }
 
 /**

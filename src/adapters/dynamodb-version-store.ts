@@ -175,10 +175,14 @@ export class DynamoDbVersionStore implements VersionStore {
     return { versions, cursor };
   }
 
-  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[] }): Promise<PushContext> {
+  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext> {
     const { repository, version } = key;
     const targetVersions = [...new Set(options.targetVersions)].filter((v) => v !== version);
-    const keys = [versionKey(repository, version), ...targetVersions.map((v) => versionKey(repository, v)), tagKey(repository, options.tag), historyKey(repository, version)];
+    const targetTags = [...new Set(options.targetTags ?? [])].filter((t) => t !== options.tag);
+    const keys = [
+      versionKey(repository, version), ...targetVersions.map((v) => versionKey(repository, v)), tagKey(repository, options.tag),
+      ...targetTags.map((t) => tagKey(repository, t)), historyKey(repository, version),
+    ];
     // One request for every item recording a push looks at (BatchGetItem: at most 100 keys).
     const items = await this.#batchGet(keys);
     const find = (wanted: Key) => items.find((item) => item['pk']?.S === wanted['pk']?.S && item['sk']?.S === wanted['sk']?.S);
@@ -194,6 +198,7 @@ export class DynamoDbVersionStore implements VersionStore {
       targets,
       publishedByUs: find(tagKey(repository, options.tag))?.['digests']?.SS?.includes(options.digest) ?? false,
       history: historyItem === undefined ? EMPTY_HISTORY : fromHistoryItem(historyItem),
+      rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.['digests']?.SS?.length ?? 0) > 0)),
     };
   }
 

@@ -62,6 +62,8 @@ export interface PushContext {
   readonly publishedByUs: boolean;
   /** The version's history as it stood (so appending to it needs no second read). */
   readonly history: VersionHistory;
+  /** The `targetTags` asked for under which a digest was remembered (so something was put there before). */
+  readonly rememberedTargetTags: ReadonlySet<string>;
 }
 
 /** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
@@ -85,9 +87,10 @@ export interface VersionStore {
   /**
    * What recording a push of `tag` needs, in one read: the version's record, the records of the
    * `targetVersions` (versions whose target tag `tag` could be), and whether manifest-assembler put
-   * `digest` under `tag` itself ({@link rememberPublishedTag}).
+   * `digest` under `tag` itself ({@link rememberPublishedTag}), and which of the version's
+   * `targetTags` have any digest remembered.
    */
-  readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[] }): Promise<PushContext>;
+  readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext>;
 
   /**
    * Applies a change to the images and increments `revision`, only if the record's revision is still

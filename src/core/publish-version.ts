@@ -43,6 +43,8 @@ export interface PublishOptions {
    * `allowPartial` is not set), the version cannot publish yet and no lease is taken.
    */
   readonly known?: VersionRecord;
+  /** Target tags something was put under before (read with the record): looked at before a put. */
+  readonly tagsPutBefore?: ReadonlySet<string>;
   /** The publish lease, taken by the caller's write (updateImages), with the record that write returned. */
   readonly held?: { readonly owner: string; readonly record: VersionRecord };
 }
@@ -94,9 +96,15 @@ export async function publishVersionRecorded(
   let responsibleFor = options.revision;
   let pollMs: number = PublishTiming.pollStartMs;
   const known = options.known;
-  if (options.held === undefined && known !== undefined && options.allowPartial !== true) {
+  if (options.held === undefined && known !== undefined) {
+    // Nothing to do, known without taking the lease: the revision is published already (a
+    // redelivered event), or the version misses a platform.
+    const again = options.force === true || options.onlyIfChanged === true;
+    if (!again && known.revision === options.revision && known.published?.revision === known.revision) {
+      return { outcome: { kind: 'up-to-date', digest: known.published.digest } };
+    }
     const missing = missingPlatforms(options.config, known);
-    if (missing.length > 0) return { outcome: { kind: 'waiting', missing } };
+    if (missing.length > 0 && options.allowPartial !== true) return { outcome: { kind: 'waiting', missing } };
   }
   let taken = options.held?.record;
 
@@ -232,9 +240,11 @@ async function publishHeld(
   };
   // Whether a target tag may hold this index already, or another tool's manifest built on it: only
   // when it was put before (this digest is the one published, or a holder we took the lease over
-  // from may have put it before dying), or the caller asks to put again. Otherwise nothing can hold
-  // an index nobody has put yet, and the look would be a round trip for nothing.
-  const mayHoldIt = options.takenOver || record.published?.digest === manifest.digest || options.force === true || reapply;
+  // from may have put it before dying), something was pushed under the tag (an index replicated from
+  // another region), or the caller asks to put again. Otherwise nothing can hold an index nobody has
+  // put yet, and the look would be a round trip for nothing.
+  const mayHoldIt = (tag: string): boolean =>
+    options.takenOver || record.published?.digest === manifest.digest || options.force === true || reapply || options.tagsPutBefore?.has(tag) === true;
   const pattern = await compileTagPattern(config.tagPattern);
   let floating: FloatingTagResult[] = [];
   try {
@@ -249,7 +259,7 @@ async function publishHeld(
       // A replay (the index put, then the process died before recording it), or an identical index
       // replicated from another region, needs no second put: PutImage has a small quota shared with
       // every docker push. A tool's manifest built on this index (SOCI, a signature) is not fought.
-      const holding = mayHoldIt ? await classifyTagHolder(registry, repository, tag, { digest: manifest.digest, images }) : ({ kind: 'absent' } as const);
+      const holding = mayHoldIt(tag) ? await classifyTagHolder(registry, repository, tag, { digest: manifest.digest, images }) : ({ kind: 'absent' } as const);
       if (holding.kind === 'ours') continue;
       if (holding.kind === 'builds-on-ours') {
         heldBy.push({ tag, digest: holding.digest, note: holding.note });

@@ -8,6 +8,7 @@ import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
 import { PublishTiming, publishVersionRecorded, type PublishOutcome } from './publish-version.ts';
 import { missingPlatforms } from './readiness.ts';
 import { readPushedImages } from './read-push.ts';
+import { exactTargetTags } from './target-tags.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { isAssembledIndex, versionsForTargetTag, versionTagReason } from './version-tag.ts';
@@ -66,15 +67,21 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   const ownPublish = `${repository}:${tag} is an index manifest-assembler published itself`;
   // The push event of our own put (the registry sends one for it): known here without a read.
   if (deps.recentPuts?.has(repository, tag, event.digest) === true) return ignored(ownPublish);
-  const match = matchTag(await compileTagPattern(config.tagPattern), tag);
+  const pattern = await compileTagPattern(config.tagPattern);
+  const match = matchTag(pattern, tag);
   if (match === undefined) return ignored(`tag ${tag} does not match tagPattern ${config.tagPattern}`);
   const key = { repository, version: match.version };
   // One read for everything below: the record (read before the tag check: see recordImages), the
   // versions this tag could be the target tag of, and whether we put this digest under this tag.
-  const context = await store.readForPush(key, { tag, digest: event.digest, targetVersions: versionsForTargetTag(config, tag) });
+  // Target tags the pattern matches are the only ones anything is remembered under (publish-version.ts).
+  const targetTags = exactTargetTags(config, match.version).filter((t) => matchTag(pattern, t) !== undefined);
+  const context = await store.readForPush(key, { tag, digest: event.digest, targetVersions: versionsForTargetTag(config, tag), targetTags });
   if (context.publishedByUs) return ignored(ownPublish);
   const versionTag = versionTagReason(context.targets, config, repository, tag, event.digest, match.version);
-  if (versionTag !== undefined) return ignored(versionTag);
+  if (versionTag !== undefined) {
+    await rememberTargetTagPush(deps, repository, tag, event.digest);
+    return ignored(versionTag);
+  }
 
   // The registry is the truth: an event for a digest the tag no longer points to is stale. This is
   // the one look at the tag an event costs when nothing races it.
@@ -96,7 +103,9 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     if (recorded.kind !== 'recorded') return { outcome: recorded, known: { history: context.history } };
     const { record } = recorded;
     const held = record.lease?.owner === owner ? { owner, record } : undefined;
-    const publish = await publishVersionRecorded(deps, repository, match.version, { revision: record.revision, config, known: record, ...(held === undefined ? {} : { held }) });
+    const publish = await publishVersionRecorded(deps, repository, match.version, {
+      revision: record.revision, config, known: record, tagsPutBefore: context.rememberedTargetTags, ...(held === undefined ? {} : { held }),
+    });
     return {
       outcome: { kind: 'recorded', version: match.version, revision: record.revision, changed: recorded.changed, platforms: recorded.platforms, publish: publish.outcome },
       // The record as our last write left it; a publish that wrote an error (conflict, failure) is read again.
@@ -104,6 +113,15 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     };
   }
   throw new DomainError(ErrorCodes.busy, `${repository}:${tag} kept moving while being recorded; will retry`, { retryable: true });
+}
+
+/**
+ * Remembers a push under a version's target tag that is not a per-arch push (an index replicated
+ * from another region's deployment, another tool's push): its publisher then looks at the tag before
+ * putting, and leaves it alone if it holds the very index already.
+ */
+async function rememberTargetTagPush(deps: Dependencies, repository: string, tag: string, digest: string): Promise<void> {
+  await deps.store.rememberPublishedTag(repository, tag, digest);
 }
 
 /** Whether publishing ended without a write of its own (so the caller's record is still the latest it knows). */
@@ -180,6 +198,7 @@ async function recordImages(
   }
   if (images.length === 0) return { kind: 'ignored', reason: `${repository}:${tag} holds no image with a real platform` };
   if (isAssembledIndex(images, digest, config)) {
+    await rememberTargetTagPush(deps, repository, tag, digest);
     return { kind: 'ignored', reason: `${repository}:${tag} holds an index manifest-assembler assembled (another deployment's, e.g. replicated from another region), not a per-arch push` };
   }
 

@@ -523,7 +523,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('reads nothing into a store that has nothing', async () => {
         expect(await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(1), targetVersions: ['2.7-amd64'] })).toEqual({
-          record: undefined, targets: new Map(), publishedByUs: false, history: { sequence: 0, entries: [] },
+          record: undefined, targets: new Map(), publishedByUs: false, history: { sequence: 0, entries: [] }, rememberedTargetTags: new Set(),
         });
       });
 
@@ -534,8 +534,9 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         await store.rememberPublishedTag('hello', '2.7-amd64', digestOf(7));
         const history = { sequence: 1, entries: [{ id: 'push:x', kind: 'push-recorded' as const, at: T0, sequence: 1 }] };
         expect(await store.putHistory('hello', '2.7', history, 0)).toBe(true);
-        const read = await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(7), targetVersions: ['2.7-amd64', '2.7-rc1', '2.7'] });
-        expect(read).toEqual({ record, targets: new Map([['2.7-amd64', target]]), publishedByUs: true, history });
+        await store.rememberPublishedTag('hello', '2.7-index', digestOf(9));
+        const read = await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(7), targetVersions: ['2.7-amd64', '2.7-rc1', '2.7'], targetTags: ['2.7-index', '2.7-other'] });
+        expect(read).toEqual({ record, targets: new Map([['2.7-amd64', target]]), publishedByUs: true, history, rememberedTargetTags: new Set(['2.7-index']) });
         expect((await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(8), targetVersions: [] })).publishedByUs).toBe(false);
       });
     });

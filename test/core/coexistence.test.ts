@@ -283,11 +283,7 @@ describe('replication into another region', () => {
     expect(await b.registry.resolveTag(repo, '1.0-rc1')).toBe(ours);
     expect(await status(b, '1.0-rc1')).toMatchObject({ state: 'published', error: null, published: { digest: ours } });
     expect(await b.store.getVersion(repo, '1.0')).toBeUndefined();
-    // At most one put of the very same bytes: a publisher does not look at a target tag before putting
-    // an index nobody has put under it as far as its record knows (docs/performance.md), so it may put
-    // the replicated bytes once more (a no-op for the registry: ECR answers ImageAlreadyExists).
-    expect(b.registry.puts.filter((p) => p.tag === '1.0-rc1').length).toBeLessThanOrEqual(1);
-    for (const put of b.registry.puts.filter((p) => p.tag === '1.0-rc1')) expect(put.digest).toBe(ours);
+    expect(b.registry.puts.filter((p) => p.tag === '1.0-rc1').length).toBeLessThanOrEqual(order.at(-1) === 'index' ? 1 : 0);
     expect(await reconcileRepository(b.deps, repo)).toMatchObject({ drift: [], conflicts: [], failures: [], pushesRecovered: [] });
   });
 

@@ -67,7 +67,7 @@ export class InMemoryVersionStore implements VersionStore {
     return { versions: page.map((version) => copy(this.#record(repository, version)!)), cursor };
   }
 
-  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[] }): Promise<PushContext> {
+  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext> {
     const { repository, version } = key;
     const targets = new Map<string, VersionRecord>();
     for (const target of options.targetVersions) {
@@ -80,6 +80,7 @@ export class InMemoryVersionStore implements VersionStore {
       targets,
       publishedByUs: await this.isPublishedTag(repository, options.tag, options.digest),
       history: await this.getHistory(repository, version),
+      rememberedTargetTags: new Set((options.targetTags ?? []).filter((t) => t !== options.tag && (this.#publishedTags.get(JSON.stringify([repository, t]))?.size ?? 0) > 0)),
     };
   }
 

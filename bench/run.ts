@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { benchBundles } from './bundles.ts';
 import { benchCore } from './core.ts';
 import { machine, summarise, timingTable } from './harness.ts';
-import { formatReport } from './report.ts';
+import { bundleTable, formatReport } from './report.ts';
 import { benchSideBySide } from './side-by-side.ts';
 
 const numberFromEnv = (name: string, fallback: number) => {
@@ -24,13 +24,21 @@ const options = {
 };
 
 console.log(`machine: ${machine()}`);
+// BENCH_ONLY=bundles: only the Lambda bundles against the floor (a minute, no registry), printed;
+// bench/RESULTS.md is left as the last full run wrote it.
+const only = process.env['BENCH_ONLY'];
+if (only !== undefined && only !== '' && only !== 'bundles') throw new Error(`BENCH_ONLY must be bundles (or unset), not ${only}`);
+if (only === 'bundles') {
+  console.log(bundleTable(await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 25))));
+  process.exit(0);
+}
 const core = await benchCore();
 console.log(timingTable(core));
 console.log(`side by side: ${options.runs} runs × ${options.versionsPerRun} versions, bursts of ${options.burstVersions} versions with ${options.burstPushers} pushers…`);
 const side = await benchSideBySide(options);
 for (const tool of side.tools) console.log(timingTable([summarise(`${tool}: last push answered → tag holds the index`, side.latencies[tool])]));
 console.log('bundles…');
-const bundles = await benchBundles();
+const bundles = await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 25));
 const report = formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles });
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

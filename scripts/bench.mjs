@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { ensureDebianPackages, ensureNodeModules, projectRoot, REGISTRY } from './lib/ensure.mjs';
 
 ensureNodeModules();
-// buildah is the second anchor the project is measured against (docker's client is the first).
-ensureDebianPackages([REGISTRY, { path: '/usr/bin/buildah', pkg: 'buildah' }]);
-const debs = spawnSync('bash', [join(projectRoot, 'scripts/fetch-test-debs.sh')], { stdio: 'inherit', cwd: projectRoot });
-if (debs.status !== 0) process.exit(1);
+// BENCH_ONLY=bundles measures the Lambda bundles alone: no registry, no anchors to install.
+if (process.env.BENCH_ONLY !== 'bundles') {
+  // buildah is the second anchor the project is measured against (docker's client is the first).
+  ensureDebianPackages([REGISTRY, { path: '/usr/bin/buildah', pkg: 'buildah' }]);
+  const debs = spawnSync('bash', [join(projectRoot, 'scripts/fetch-test-debs.sh')], { stdio: 'inherit', cwd: projectRoot });
+  if (debs.status !== 0) process.exit(1);
+}
 const run = spawnSync(join(projectRoot, 'node_modules/.bin/tsx'), [join(projectRoot, 'bench/run.ts')], {
   stdio: 'inherit',
   cwd: projectRoot,

@@ -5,9 +5,9 @@ import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
 import { withCachedConfigs } from './adapters/cached-config-store.ts';
+import { LambdaJsonLogger } from './adapters/lambda-json-logger.ts';
 import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
 import { RecentPuts } from './core/recent-puts.ts';
-import { PowertoolsLoggerAdapter } from './adapters/powertools-logger.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
@@ -39,7 +39,7 @@ export function createDependencies(parts: {
   tagSettle?: Dependencies['tagSettle'];
 }): Dependencies {
   const { metrics, configMaxAgeMs = 0 } = parts;
-  const logger = parts.logger ?? new PowertoolsLoggerAdapter();
+  const logger = parts.logger ?? new LambdaJsonLogger();
   const clock = parts.clock ?? systemClock;
   const store = configMaxAgeMs > 0 ? withCachedConfigs(parts.store, { maxAgeMs: configMaxAgeMs, now: () => clock.now() }) : parts.store;
   return {
@@ -86,7 +86,8 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
  */
 export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, options: { configMaxAgeMs?: number } = {}): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
-  const logger = new PowertoolsLoggerAdapter(env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler', env['LOG_LEVEL']);
+  const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler';
+  const logger = new LambdaJsonLogger({ serviceName, env });
   const region = env['AWS_REGION'];
   const kind = env['REGISTRY_KIND'] ?? RegistryKinds.ecr;
   let registry: ImageRegistry;
@@ -106,7 +107,7 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, 
     ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
   });
   const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
-  const metrics = new CloudWatchEmfMetrics({ serviceName: env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler' });
+  const metrics = new CloudWatchEmfMetrics({ serviceName });
   return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics, configMaxAgeMs: options.configMaxAgeMs ?? 0 });
 }
 

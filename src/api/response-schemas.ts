@@ -164,3 +164,23 @@ export const problemDetailsSchema = z.looseObject({
   code: z.optional(z.string()),
   field: z.optional(z.string()),
 });
+
+/** A type readonly at every depth: what a route may return for an answer (core's views are readonly). */
+export type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+// The answers as TypeScript types, inferred from the schemas above: what each route returns (the
+// compiler checks it against the schema) and what a client such as the CLI reads.
+export type HealthResponse = z.output<typeof healthResponseSchema>;
+export type RepositoryConfigResponse = z.output<typeof repositoryConfigResponseSchema>;
+export type RepositoryListResponse = z.output<typeof repositoryListResponseSchema>;
+export type VersionStatusResponse = z.output<typeof versionStatusResponseSchema>;
+export type VersionHistoryResponse = z.output<typeof versionHistoryResponseSchema>;
+export type VersionPageResponse = z.output<typeof versionPageResponseSchema>;
+export type ReconcileReportResponse = z.output<typeof reconcileReportResponseSchema>;
+export type ReconcileReportsResponse = z.output<typeof reconcileReportsResponseSchema>;
+export type BackfillRunResponse = z.output<typeof backfillRunResponseSchema>;
+export type BackfillPlanResponse = z.output<typeof backfillPlanResponseSchema>;
+export type RepublishReportResponse = z.output<typeof republishReportResponseSchema>;
+/** What `POST …/backfill` answers, by its flags (see the three types). */
+export type BackfillResponse = BackfillRunResponse | BackfillPlanResponse | RepublishReportResponse;
+export type ProblemDetails = z.output<typeof problemDetailsSchema>;

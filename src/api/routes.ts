@@ -1,5 +1,8 @@
+import type { Dependencies } from '../core/ports.ts';
+import type { DeepReadonly } from './response-schemas.ts';
+
 /**
- * Route recognition for the HTTP API (DESIGN §6). Repository names contain `/` and appear unescaped,
+ * Route recognition for the HTTP API (docs/api.md). Repository names contain `/` and appear unescaped,
  * as in the OCI distribution API, so routes are recognised by their trailing keywords.
  */
 export type Route =
@@ -15,6 +18,9 @@ export type Route =
   | { readonly name: 'reconcile'; readonly repository: string }
   | { readonly name: 'backfill'; readonly repository: string };
 
+/** The route of a name, with its path parameters: `RouteNamed<'version'>`. */
+export type RouteNamed<N extends Route['name']> = Extract<Route, { readonly name: N }>;
+
 /** The methods each route answers (any other gets 405); the OpenAPI test checks the router against it. */
 export const ROUTE_METHODS = {
   health: ['GET'],
@@ -29,6 +35,25 @@ export const ROUTE_METHODS = {
   reconcile: ['POST'],
   backfill: ['POST'],
 } as const satisfies Record<Route['name'], readonly string[]>;
+
+/** What a route function gets: the recognised route (with its path parameters, not yet checked), the query and the parsed body. */
+export interface RouteRequest<R extends Route = Route> {
+  readonly route: R;
+  readonly query: Readonly<Record<string, string>>;
+  /** The parsed JSON body, or undefined when there was none. */
+  readonly body: unknown;
+}
+
+/**
+ * The one shape of a route (src/api/routes/*.ts): check the input, make one core call, return its
+ * data (answered as 200 JSON; `undefined` is a 204) or let a domain error through (answered as a
+ * problem by src/api/problem.ts). No route builds an HTTP response. `Answer` is the type inferred
+ * from the route's response schema (response-schemas.ts), so what core returns must fit the document.
+ */
+export type RouteFunction<R extends Route = Route, Answer = unknown> = (deps: Dependencies, request: RouteRequest<R>) => Promise<DeepReadonly<Answer>>;
+
+/** How long a route may work: API Gateway answers within 30 s, so a long pass stops in time and the next call resumes it. */
+export const API_WORK_BUDGET_MS = 20_000;
 
 export type RouteMatch =
   | { readonly kind: 'route'; readonly route: Route }

@@ -7,10 +7,13 @@ import { InvalidInputError } from '../core/errors.ts';
 import { isPlainRecord, refusedMapKeyReason } from '../core/map-keys.ts';
 import { repositoryNameProblem } from '../core/repository-name.ts';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, TagMutabilityChoices } from '../core/repository-config.ts';
-import { TAG_SYNTAX } from '../core/tag-pattern.ts';
+import { TAG_SYNTAX, VERSION_SYNTAX_MESSAGE } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
 
-/** A repository name in the one grammar of src/core/repository-name.ts; the message says what is wrong. */
+/**
+ * A repository name in the one grammar of src/core/repository-name.ts; the message says what is wrong.
+ * The routes check path parameters with checkRepositoryName itself, so a read needs no zod.
+ */
 export const repositoryNameSchema = z.pipe(
   z.string(),
   z.transform((text, ctx) => {
@@ -21,7 +24,8 @@ export const repositoryNameSchema = z.pipe(
   }),
 );
 
-export const versionSchema = z.string().check(z.regex(TAG_SYNTAX, 'a version must be a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'));
+/** A version, as in a path; the routes check it with checkVersion (core), which says the same, without zod. */
+export const versionSchema = z.string().check(z.regex(TAG_SYNTAX, VERSION_SYNTAX_MESSAGE));
 
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
@@ -84,7 +88,7 @@ export function safeRecordSchema<V>(key: z.ZodMiniType<string, string>, value: z
   );
 }
 
-/** The body of PUT …/config (DESIGN §3): unknown fields are refused. */
+/** The body of PUT …/config (docs/configuration.md): unknown fields are refused. */
 export const repositoryConfigBodySchema = z.strictObject({
   requiredPlatforms: z.array(text(0, 128)).check(z.minLength(1, 'name at least one platform'), z.maxLength(64)),
   optionalPlatforms: z.optional(z.array(text(0, 128)).check(z.maxLength(64))),
@@ -117,6 +121,19 @@ export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, where: st
   const field = path === '' ? where : `${where}${path.startsWith('[') ? '' : '.'}${path}`;
   const message = keys.length > 0 ? 'is not a known field' : (issue?.message ?? 'invalid');
   throw new InvalidInputError(`${field}: ${message}`, field);
+}
+
+/**
+ * Runs a core call on input that came from `where` (the body): an {@link InvalidInputError} it throws
+ * names the field there (`tagPattern` → `body.tagPattern`), as {@link parseWith} does.
+ */
+export async function inField<T>(where: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof InvalidInputError && error.field !== undefined) throw new InvalidInputError(`${where}.${error.message}`, `${where}.${error.field}`);
+    throw error;
+  }
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {

@@ -1,8 +1,10 @@
-import { describeError } from './errors.ts';
+import { describeError, RepositoryNotConfiguredError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms } from './readiness.ts';
 import { readPushedImages } from './read-push.ts';
 import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from './reconcile.ts';
+import { requireRepositoryConfig } from './repository-config.ts';
+import { republishRepository, type RepublishReport } from './republish-repository.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import type { RecordedImage } from './version-record.ts';
 
@@ -90,4 +92,46 @@ export async function backfillRepository(
     if (cursor === null) break;
   }
   return reports;
+}
+
+/** What a backfill is asked to do: by default publish what the registry holds; `dryRun` plans; `republish` re-applies the config. */
+export interface BackfillRequest {
+  readonly dryRun?: boolean | undefined;
+  /** Re-apply the current config to every version already recorded, instead of reading the registry's tags. */
+  readonly republish?: boolean | undefined;
+  /** Where the previous call stopped. */
+  readonly cursor?: string | null | undefined;
+  /** Epoch ms after which a republish starts no further page. */
+  readonly deadline: number;
+  /** Reconcile runs one call makes at most (each run is bounded, so this bounds the call). */
+  readonly maxRuns: number;
+}
+
+/** The reconcile runs a backfill made, and where to go on (null: the repository is covered). */
+export interface BackfillRun {
+  readonly reports: ReconcileReport[];
+  readonly cursor: string | null;
+}
+
+/**
+ * One backfill call on a configured repository (a {@link RepositoryNotConfiguredError} otherwise):
+ * reconcile runs until covered or `maxRuns` ({@link BackfillRun}); with `dryRun`, the plan with
+ * nothing written ({@link BackfillPlan}); with `republish`, the current config re-applied to a page
+ * of recorded versions, or with `dryRun` planned ({@link RepublishReport}).
+ */
+export async function backfill(deps: Dependencies, repository: string, request: BackfillRequest): Promise<BackfillRun | BackfillPlan | RepublishReport> {
+  const dryRun = request.dryRun === true;
+  const cursor = request.cursor ?? null;
+  if (request.republish === true) {
+    const config = await requireRepositoryConfig(deps.store, repository);
+    return republishRepository(deps, repository, config, { dryRun, cursor, deadline: request.deadline });
+  }
+  if (dryRun) {
+    const plan = await planBackfill(deps, repository);
+    if (plan === undefined) throw new RepositoryNotConfiguredError(repository);
+    return plan;
+  }
+  await requireRepositoryConfig(deps.store, repository);
+  const reports = await backfillRepository(deps, repository, { cursor, maxRuns: request.maxRuns });
+  return { reports, cursor: reports.at(-1)?.cursor ?? null };
 }

@@ -18,6 +18,8 @@ export const ErrorCodes = {
   conflict: 'conflict',
   incomplete: 'incomplete',
   busy: 'busy',
+  /** Publishing a version failed (the registry refused the index…); the version's record says why. */
+  publishFailed: 'publish-failed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -69,6 +71,14 @@ export class RepositoryNotConfiguredError extends NotFoundError {
   constructor(repository: string) {
     super(describeNoConfiguration(repository), { repository });
     this.name = 'RepositoryNotConfiguredError';
+  }
+}
+
+/** Asked about a version no push of which has been recorded (a 404 at the API). */
+export class VersionNotRecordedError extends NotFoundError {
+  constructor({ repository, version }: { readonly repository: string; readonly version: string }) {
+    super(`no push of ${repository} version ${version} has been recorded`, { repository, version });
+    this.name = 'VersionNotRecordedError';
   }
 }
 

@@ -1,18 +1,28 @@
 import { announceMissedPublish, announceOutcome, resendPendingAnnouncement } from './announce-outcome.ts';
-import { describeError, InvalidInputError } from './errors.ts';
+import { describeError, InvalidInputError, RepositoryNotConfiguredError } from './errors.ts';
 import { recordHistory, type HistoryNote } from './history.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
-import { publishVersion } from './publish-version.ts';
 import { isStale, missingPlatforms, selectIndexImages } from './readiness.ts';
-import { recordPush } from './record-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { advanceLaggingFloatingTags, repairFloatingTags, type FloatingFindings } from './reconcile-floating.ts';
-import { classifyTagHolder } from './tag-holder.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { floatingTemplates } from './target-tags.ts';
 import { HistoryKinds } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
+import type { publishVersion as PublishVersion } from './publish-version.ts';
+import type { recordPush as RecordPush } from './record-push.ts';
+import type { classifyTagHolder as ClassifyTagHolder } from './tag-holder.ts';
+
+// Repairs are loaded at the first repair of a process, not at every cold start of the reconcile
+// function: most passes record no push, publish nothing and find no moved tag, and this code
+// (the push, publish and tag-holder paths, 23 KB minified) is a third of what the function would
+// otherwise load before its first line runs (docs/performance.md). One module, so the bundler
+// makes one lazy chunk and few shared ones (each file a cold start loads has its own cost).
+const repairs = () => import('./reconcile-repairs.ts');
+const recordPush: typeof RecordPush = async (...args) => (await repairs()).recordPush(...args);
+const publishVersion: typeof PublishVersion = async (...args) => (await repairs()).publishVersion(...args);
+const classifyTagHolder: typeof ClassifyTagHolder = async (...args) => (await repairs()).classifyTagHolder(...args);
 
 /** Work one run may do, so a run fits a Lambda invocation or an HTTP request whatever the repository's size. */
 export interface ReconcileLimits {
@@ -63,12 +73,21 @@ type Cursor = { phase: 'tags'; after: string } | { phase: 'versions'; cursor: st
 export async function reconcileRepository(
   deps: Dependencies,
   repository: string,
-  options: { cursor?: string | null | undefined; limits?: ReconcileLimits } = {},
+  options: {
+    cursor?: string | null | undefined;
+    limits?: ReconcileLimits;
+    /** Asked for by name (the API), a repository without config is a typo to report: throw {@link RepositoryNotConfiguredError}. */
+    requireConfig?: boolean;
+  } = {},
 ): Promise<ReconcileReport> {
   const limits = options.limits ?? DEFAULT_RECONCILE_LIMITS;
   const report = emptyReport(repository);
   const config = await deps.store.getRepositoryConfig(repository);
-  if (config === undefined) return { ...report, cursor: null };
+  if (config === undefined) {
+    // The scheduled pass goes over a repository without config silently.
+    if (options.requireConfig === true) throw new RepositoryNotConfiguredError(repository);
+    return { ...report, cursor: null };
+  }
   const cursor = decodeCursor(options.cursor);
 
   if (cursor.phase === 'tags') {

@@ -4,6 +4,15 @@ import { InvalidInputError } from './errors.ts';
 /** Docker's tag grammar (ECR accepts the same). */
 export const TAG_SYNTAX = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** What is wrong with a version that is not one: it becomes part of tags, so it must be a tag itself. */
+export const VERSION_SYNTAX_MESSAGE = 'a version must be a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
+
+/** `text` itself when it is a valid version; throws {@link InvalidInputError} naming `field` otherwise. */
+export function checkVersion(text: string, field = 'version'): string {
+  if (!TAG_SYNTAX.test(text)) throw new InvalidInputError(`${field}: ${VERSION_SYNTAX_MESSAGE}`, field);
+  return text;
+}
+
 /** The default `tagPattern`: everything before the last `-` is the version, the rest the platform. */
 export const DEFAULT_TAG_PATTERN = '^(?<version>.+)-(?<platform>[^-]+)$';
 

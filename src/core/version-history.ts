@@ -1,3 +1,6 @@
+import { VersionNotRecordedError } from './errors.ts';
+import type { Dependencies } from './ports.ts';
+
 /**
  * A version's history: an append-only, bounded list of what happened to it, with times. Entries
  * are derived from the version record as each writer leaves it (see history.ts), each under an id
@@ -50,3 +53,17 @@ export interface VersionHistory {
 export const HISTORY_LIMIT = 100;
 
 export const EMPTY_HISTORY: VersionHistory = { sequence: 0, entries: [] };
+
+/** What GET …/versions/{version}/history answers: the entries kept, oldest first, and how many were ever appended. */
+export interface VersionHistoryView extends VersionHistory {
+  readonly repository: string;
+  readonly version: string;
+}
+
+/** A version's history; a {@link VersionNotRecordedError} when the version was never recorded. */
+export async function getVersionHistory(deps: Dependencies, key: { readonly repository: string; readonly version: string }): Promise<VersionHistoryView> {
+  const { repository, version } = key;
+  const [record, history] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getHistory(repository, version)]);
+  if (record === undefined && history.sequence === 0) throw new VersionNotRecordedError(key);
+  return { repository, version, sequence: history.sequence, entries: history.entries };
+}

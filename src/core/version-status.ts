@@ -1,10 +1,13 @@
+import { VersionNotRecordedError } from './errors.ts';
 import type { FloatingPointer } from './floating-pointer.ts';
 import { describeVersionTags } from './floating-status.ts';
+import type { Dependencies } from './ports.ts';
 import { deriveState, describeVersionError, missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
+import { floatingTemplates } from './target-tags.ts';
 import type { VersionRecord, VersionState } from './version-record.ts';
 
-/** What the API reports for a version (DESIGN §6, VersionStatus). */
+/** What the API reports for a version (docs/api.md, VersionStatus). */
 export interface VersionStatus {
   readonly repository: string;
   readonly version: string;
@@ -79,4 +82,40 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
       .map(({ tag, digest, reason, at }) => ({ tag, digest, reason, at })),
     updatedAt: record.updatedAt,
   };
+}
+
+/** Everything known about one version (GET …/versions/{version}); a {@link VersionNotRecordedError} until a push of it is recorded. */
+export async function getVersionStatus(deps: Dependencies, key: { readonly repository: string; readonly version: string }): Promise<VersionStatus> {
+  const { repository, version } = key;
+  const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
+  if (record === undefined) throw new VersionNotRecordedError(key);
+  return toVersionStatus(record, config, deps.clock.now(), await floatingPointers(deps, repository, config));
+}
+
+/** What {@link listVersionStatuses} takes: an optional state filter and one store page (`limit`, default 50, and `cursor`). */
+export interface VersionListQuery {
+  readonly state?: string | undefined;
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+}
+
+/**
+ * One page of versions (GET …/versions). With a `state` filter the page is one store page filtered,
+ * so it may hold fewer than `limit` versions (even none) while `cursor` still points further.
+ */
+export async function listVersionStatuses(deps: Dependencies, repository: string, query: VersionListQuery): Promise<{ versions: VersionStatus[]; cursor: string | null }> {
+  const config = await deps.store.getRepositoryConfig(repository);
+  const [page, pointers] = await Promise.all([
+    deps.store.listVersions(repository, { limit: query.limit ?? 50, cursor: query.cursor }),
+    floatingPointers(deps, repository, config),
+  ]);
+  const versions = page.versions
+    .map((record) => toVersionStatus(record, config, deps.clock.now(), pointers))
+    .filter((status) => query.state === undefined || status.state === query.state);
+  return { versions, cursor: page.cursor };
+}
+
+/** The repository's floating tag pointers: one read, and none when the config has no floating template. */
+async function floatingPointers(deps: Dependencies, repository: string, config: RepositoryConfig | undefined): Promise<FloatingPointer[]> {
+  return config === undefined || floatingTemplates(config).length === 0 ? [] : deps.store.listFloatingTags(repository);
 }

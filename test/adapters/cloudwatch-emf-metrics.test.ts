@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CloudWatchEmfMetrics, METRICS_NAMESPACE } from '../../src/adapters/cloudwatch-emf-metrics.ts';
 import { Counters, Timings } from '../../src/core/metrics.ts';
 
-/** The EMF lines Powertools writes to stdout during `run`. */
+/** The EMF lines written to stdout during `run`. */
 function emfLines(run: () => void): Array<Record<string, any>> {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -18,11 +18,8 @@ function emfLines(run: () => void): Array<Record<string, any>> {
 }
 
 describe('CloudWatchEmfMetrics', () => {
-  afterEach(() => vi.unstubAllEnvs());
-
   it('writes one EMF line per flush with the core names, Count and Seconds units, under the namespace', () => {
-    vi.stubEnv('POWERTOOLS_DEV', '');
-    const metrics = new CloudWatchEmfMetrics({ serviceName: 'manifest-assembler-test' });
+    const metrics = new CloudWatchEmfMetrics({ serviceName: 'manifest-assembler-test', now: () => 1_700_000_000_000 });
     const [line, ...more] = emfLines(() => {
       metrics.count(Counters.versionsPublished);
       metrics.count(Counters.versionsInConflict);
@@ -31,6 +28,7 @@ describe('CloudWatchEmfMetrics', () => {
       metrics.flush();
     });
     expect(more).toEqual([]);
+    expect(line?.['_aws']?.Timestamp).toBe(1_700_000_000_000);
     const directive = line?.['_aws']?.CloudWatchMetrics?.[0];
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
     expect(directive.Dimensions).toEqual([['service']]);
@@ -45,7 +43,6 @@ describe('CloudWatchEmfMetrics', () => {
   });
 
   it('writes nothing, and warns about nothing, when an invocation measured nothing', () => {
-    // Powertools writes its "no metrics to publish" warning to stderr through its own Console.
     const written: string[] = [];
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
@@ -58,5 +55,30 @@ describe('CloudWatchEmfMetrics', () => {
       stderr.mockRestore();
     }
     expect(written).toEqual([]);
+  });
+
+  it('flushes early when a metric reaches the 100 values one EMF line may carry, and buffers afresh after', () => {
+    const lines: string[] = [];
+    const metrics = new CloudWatchEmfMetrics({ write: (line) => lines.push(line) });
+    for (let i = 0; i < 101; i++) metrics.observe(Timings.lastPushToPublish, i);
+    metrics.count(Counters.versionsPublished);
+    expect(lines).toHaveLength(1);
+    metrics.flush();
+    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, any>);
+    expect(first?.['LastPushToPublishSeconds']).toHaveLength(100);
+    expect(second).toMatchObject({ LastPushToPublishSeconds: 100, VersionsPublished: 1 });
+    expect(second?.['_aws'].CloudWatchMetrics[0].Metrics).toEqual([
+      { Name: 'LastPushToPublishSeconds', Unit: 'Seconds' },
+      { Name: 'VersionsPublished', Unit: 'Count' },
+    ]);
+  });
+
+  it('drops a value that is not a finite number (EMF has none; JSON would write null)', () => {
+    const lines: string[] = [];
+    const metrics = new CloudWatchEmfMetrics({ write: (line) => lines.push(line) });
+    metrics.observe(Timings.eventAge, Number.NaN);
+    metrics.observe(Timings.eventAge, Number.POSITIVE_INFINITY);
+    metrics.flush();
+    expect(lines).toEqual([]);
   });
 });

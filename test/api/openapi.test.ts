@@ -16,7 +16,6 @@ import {
   versionStatusResponseSchema,
 } from '../../src/api/response-schemas.ts';
 import { matchRoute, ROUTE_METHODS } from '../../src/api/routes.ts';
-import type * as cli from '../../src/cli/api-types.ts';
 import type { VersionStatus } from '../../src/core/version-status.ts';
 import { createApiHandler } from '../../src/handlers/api.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
@@ -34,11 +33,10 @@ const documented = Object.entries(document.paths).flatMap(([path, item]) => Obje
 
 type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
-// Compile-time: what the API builds fits the documented schema, and what is documented fits what the CLI reads.
+// Compile-time: what the API builds fits the documented schema. (The CLI reads answers with readers
+// built from these same schemas: test/cli/api-types.test.ts pins how.)
 const statusFitsDocument: DeepReadonly<z.output<typeof versionStatusResponseSchema>> = {} as VersionStatus;
-const documentFitsCli: z.input<typeof cli.VersionStatus> = {} as z.output<typeof versionStatusResponseSchema>;
-const reportFitsCli: z.input<typeof cli.RepublishReport> = {} as z.output<typeof republishReportResponseSchema>;
-void [statusFitsDocument, documentFitsCli, reportFitsCli];
+void statusFitsDocument;
 
 describe('the OpenAPI document', () => {
   it('passes the OpenAPI 3.1 schema validator', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorToResponse, problemResponse } from '../../src/api/problem.ts';
+import { answerResponse, errorToResponse, HttpRefusal, problemResponse } from '../../src/api/problem.ts';
 import { DomainError, ErrorCodes, InvalidInputError, NotFoundError, RegistryError } from '../../src/core/errors.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 
@@ -43,5 +43,31 @@ describe('problemResponse', () => {
     expect(response.statusCode).toBe(413);
     expect(response.headers).toEqual({ 'content-type': 'application/problem+json' });
     expect(JSON.parse(response.body ?? '{}')).toEqual({ type: 'about:blank', title: 'Payload Too Large', status: 413, detail: 'body: too large', limit: 1 });
+  });
+});
+
+describe('errorToResponse for the answers not listed above', () => {
+  it('answers a failed publish 502 with its details and without a code member', () => {
+    const logger = new CapturingLogger();
+    const response = errorToResponse(new DomainError(ErrorCodes.publishFailed, 'registry refused the index', { details: { version: { state: 'failed' } } }), logger);
+    expect(response.statusCode).toBe(502);
+    expect(JSON.parse(response.body ?? '{}')).toEqual({ type: 'about:blank', title: 'Bad Gateway', status: 502, detail: 'registry refused the index', version: { state: 'failed' } });
+    expect(logger.lines.map((l) => l.level)).toEqual(['warn']);
+  });
+
+  it('answers a refusal of the HTTP layer with its status, extensions and headers, no code, nothing logged', () => {
+    const logger = new CapturingLogger();
+    const response = errorToResponse(new HttpRefusal(405, 'PUT is not allowed on /v1/health; use GET', {}, { allow: 'GET' }), logger);
+    expect(response.statusCode).toBe(405);
+    expect(response.headers).toEqual({ 'content-type': 'application/problem+json', allow: 'GET' });
+    expect(JSON.parse(response.body ?? '{}')).toEqual({ type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'PUT is not allowed on /v1/health; use GET' });
+    expect(logger.lines).toEqual([]);
+  });
+});
+
+describe('answerResponse', () => {
+  it('answers data as 200 JSON and nothing as an empty 204', () => {
+    expect(answerResponse({ status: 'ok' })).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' });
+    expect(answerResponse(undefined)).toEqual({ statusCode: 204, headers: {}, body: '' });
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
 import { DEFAULT_TAG_PATTERN } from '../../src/core/repository-config.ts';
-import { checkTagPatternText, compileTagPattern, formatTargetTag, matchTag, type TagMatch, type TagPattern } from '../../src/core/tag-pattern.ts';
+import { checkTagPatternText, checkVersion, compileTagPattern, formatTargetTag, matchTag, VERSION_SYNTAX_MESSAGE, type TagMatch, type TagPattern } from '../../src/core/tag-pattern.ts';
 
 describe('compileTagPattern', () => {
   const cases: Array<{ name: string; input: string; wantErr?: RegExp }> = [
@@ -126,4 +126,26 @@ describe('matchTag on patterns that would backtrack catastrophically in a backtr
     expect(matchTag(await compileTagPattern(pattern), adversarial)).toBeUndefined();
     expect(matchTag(await compileTagPattern(pattern), `${'a'.repeat(126)}-x`)).toEqual({ version: 'a'.repeat(126) });
   });
+});
+
+describe('checkVersion', () => {
+  const cases: Array<{ name: string; input: string; ok: boolean }> = [
+    { name: 'a release', input: '2.7.1', ok: true },
+    { name: 'a pre-release with dashes', input: '2.8.0-rc1', ok: true },
+    { name: 'an underscore first', input: '_nightly', ok: true },
+    { name: 'the longest tag', input: `v${'1'.repeat(127)}`, ok: true },
+    { name: 'empty', input: '', ok: false },
+    { name: 'a dot first', input: '.x', ok: false },
+    { name: 'a slash', input: '2.7/x', ok: false },
+    { name: 'one character too long', input: `v${'1'.repeat(128)}`, ok: false },
+  ];
+  for (const { name, input, ok } of cases) {
+    it(`${ok ? 'accepts' : 'refuses'} ${name}`, () => {
+      if (ok) {
+        expect(checkVersion(input)).toBe(input);
+        return;
+      }
+      expect(() => checkVersion(input, 'path.version')).toThrow(expect.objectContaining({ field: 'path.version', message: `path.version: ${VERSION_SYNTAX_MESSAGE}` }));
+    });
+  }
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { getVersionStatus, listVersionStatuses } from '../../src/api/version-queries.ts';
 import { recordPush } from '../../src/core/record-push.ts';
-import { config, world, type World } from '../core/fixtures.ts';
+import { getVersionStatus, listVersionStatuses } from '../../src/core/version-status.ts';
+import { config, world, type World } from './fixtures.ts';
 
 const repo = 'hello';
 
@@ -43,7 +43,7 @@ describe('version queries with floating tags', () => {
       ['2.9.0-rc1', ['2.9.0-rc1'], ['2.9.0-rc1 is a pre-release: floating tags ({major}.{minor}, latest) do not move to it']],
     ]);
     expect(reads).toEqual({ lists: 1, gets: 0 });
-    expect((await getVersionStatus(w.deps, repo, '2.8.0')).tags).toEqual(['2.8.0', '2.8', 'latest']);
+    expect((await getVersionStatus(w.deps, { repository: repo, version: '2.8.0' })).tags).toEqual(['2.8.0', '2.8', 'latest']);
     expect(reads).toEqual({ lists: 2, gets: 0 });
   });
 
@@ -53,7 +53,7 @@ describe('version queries with floating tags', () => {
     await release(w, '1.0.0');
     const reads = countPointerReads(w);
     expect((await listVersionStatuses(w.deps, repo, {})).versions[0]).toMatchObject({ tags: ['1.0.0'], notes: [] });
-    expect((await getVersionStatus(w.deps, repo, '1.0.0')).tags).toEqual(['1.0.0']);
+    expect((await getVersionStatus(w.deps, { repository: repo, version: '1.0.0' })).tags).toEqual(['1.0.0']);
     expect(reads).toEqual({ lists: 0, gets: 0 });
   });
 });

@@ -4,8 +4,10 @@ import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
+import { withCachedConfigs } from './adapters/cached-config-store.ts';
 import { LambdaJsonLogger } from './adapters/lambda-json-logger.ts';
 import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
+import { RecentPuts } from './core/recent-puts.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
@@ -31,19 +33,41 @@ export function createDependencies(parts: {
   events?: VersionEvents;
   /** With metrics, registry and store calls that throw are counted too. */
   metrics?: Metrics;
+  /** How long a repository config read may be reused ({@link CONFIG_MAX_AGE_MS} in production); 0 or absent: never. */
+  configMaxAgeMs?: number;
+  /** See {@link Dependencies.tagSettle}: for a registry that notifies before it moves the tag. */
+  tagSettle?: Dependencies['tagSettle'];
 }): Dependencies {
-  const { metrics } = parts;
+  const { metrics, configMaxAgeMs = 0 } = parts;
   const logger = parts.logger ?? new LambdaJsonLogger();
+  const clock = parts.clock ?? systemClock;
+  const store = configMaxAgeMs > 0 ? withCachedConfigs(parts.store, { maxAgeMs: configMaxAgeMs, now: () => clock.now() }) : parts.store;
   return {
     registry: metrics === undefined ? parts.registry : meteredRegistry(parts.registry, metrics),
-    store: metrics === undefined ? parts.store : meteredStore(parts.store, metrics),
+    store: metrics === undefined ? store : meteredStore(store, metrics),
     logger,
     events: parts.events ?? new LogOnlyVersionEvents(logger),
-    clock: parts.clock ?? systemClock,
+    clock,
     newId: parts.newId ?? randomUUID,
+    recentPuts: new RecentPuts(),
     ...(metrics === undefined ? {} : { metrics }),
+    ...(parts.tagSettle === undefined ? {} : { tagSettle: parts.tagSettle }),
   };
 }
+
+/**
+ * How long the push handler reuses a repository config it read (docs/configuration.md): a config
+ * changed through the API reaches the on-image-push function at most this much later. The API and
+ * reconcile functions always read it. Locally the API and the handlers share one store, which
+ * forgets a config as soon as it is written.
+ */
+export const CONFIG_MAX_AGE_MS = 5_000;
+
+/**
+ * distribution sends its push notification before it writes the tag: the local handlers wait up to
+ * this long for a pushed tag to reach the pushed digest (looking every `pollMs`).
+ */
+export const LOCAL_TAG_SETTLE = { waitMs: 1_000, pollMs: 10 } as const;
 
 export const RegistryKinds = { ecr: 'ecr', ociHttp: 'oci-http' } as const;
 
@@ -60,7 +84,7 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
  * registry. Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is
  * dead weight in every bundle and every cold start.
  */
-export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Dependencies> {
+export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, options: { configMaxAgeMs?: number } = {}): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
   const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler';
   const logger = new LambdaJsonLogger({ serviceName, env });
@@ -84,7 +108,7 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env):
   });
   const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
   const metrics = new CloudWatchEmfMetrics({ serviceName });
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics });
+  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics, configMaxAgeMs: options.configMaxAgeMs ?? 0 });
 }
 
 /**
@@ -171,6 +195,8 @@ export async function localDependencies(parts: {
       outbox, urls: parts.notify?.urls ?? [], registryUrl: parts.registryUrl, logger: parts.logger, onQueued: () => delivery.wake(),
     }),
     ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
+    configMaxAgeMs: CONFIG_MAX_AGE_MS,
+    tagSettle: LOCAL_TAG_SETTLE,
   });
   return { deps, client, delivery, close: () => client.destroy() };
 }

@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
@@ -9,7 +10,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../core/floating-pointer.ts';
-import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../core/ports.ts';
+import type { FloatingClaim, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../core/version-record.ts';
@@ -89,6 +90,7 @@ const announcementAbandoned = '(#announcement.#state = :pending AND #announcemen
 const announcementClaimable =
   `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
 const announcementIsId = '#announcement.#id = :id';
+const publishedRevisionIsCurrent = '#revision = :publishedRevision';
 // Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
 const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
 const onlyRefusalsRecorded = '#revision = :zero';
@@ -173,16 +175,40 @@ export class DynamoDbVersionStore implements VersionStore {
     return { versions, cursor };
   }
 
-  async updateImages(
-    repository: string,
-    version: string,
-    change: ImagesChange,
-    expectedRevision: number,
-    now: string,
-  ): Promise<VersionRecord | undefined> {
+  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext> {
+    const { repository, version } = key;
+    const targetVersions = [...new Set(options.targetVersions)].filter((v) => v !== version);
+    const targetTags = [...new Set(options.targetTags ?? [])].filter((t) => t !== options.tag);
+    const keys = [
+      versionKey(repository, version), ...targetVersions.map((v) => versionKey(repository, v)), tagKey(repository, options.tag),
+      ...targetTags.map((t) => tagKey(repository, t)), historyKey(repository, version),
+    ];
+    // One request for every item recording a push looks at (BatchGetItem: at most 100 keys).
+    const items = await this.#batchGet(keys);
+    const find = (wanted: Key) => items.find((item) => item['pk']?.S === wanted['pk']?.S && item['sk']?.S === wanted['sk']?.S);
+    const recordItem = find(versionKey(repository, version));
+    const targets = new Map<string, VersionRecord>();
+    for (const target of targetVersions) {
+      const item = find(versionKey(repository, target));
+      if (item !== undefined) targets.set(target, fromVersionItem(item));
+    }
+    const historyItem = find(historyKey(repository, version));
+    return {
+      record: recordItem === undefined ? undefined : fromVersionItem(recordItem),
+      targets,
+      publishedByUs: find(tagKey(repository, options.tag))?.['digests']?.SS?.includes(options.digest) ?? false,
+      history: historyItem === undefined ? EMPTY_HISTORY : fromHistoryItem(historyItem),
+      rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.['digests']?.SS?.length ?? 0) > 0)),
+    };
+  }
+
+  async updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined> {
+    const { repository, version } = key;
+    const { expectedRevision, now, lease } = options;
     checkImagesChange(change);
     checkCount(expectedRevision, 'expectedRevision');
-    if (expectedRevision === 0) return this.#createVersion(repository, version, change, now);
+    if (lease !== undefined) checkLease(lease);
+    if (expectedRevision === 0) return this.#createVersion(repository, version, change, now, lease);
 
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = {
@@ -196,13 +222,18 @@ export class DynamoDbVersionStore implements VersionStore {
       values[`:set${i}`] = { M: toAttributeMap(image) };
       sets.push(`#images.#set${i} = :set${i}`);
     });
+    if (lease !== undefined) {
+      values[':lease'] = { M: toAttributeMap({ owner: lease.owner, until: lease.nowMs + lease.leaseMs }) };
+      sets.push('#lease = :lease');
+    }
     const removes = change.remove.map((key, i) => {
       names[`#remove${i}`] = key;
       return `#images.#remove${i}`;
     });
     removes.push(...clearing(change, names));
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
-    const item = await this.#update({ key: versionKey(repository, version), update, condition: revisionIsExpected, values, names });
+    const condition = lease === undefined ? revisionIsExpected : `${revisionIsExpected} AND ${noLease}`;
+    const item = await this.#update({ key: versionKey(repository, version), update, condition, values, names });
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
@@ -254,9 +285,10 @@ export class DynamoDbVersionStore implements VersionStore {
     });
   }
 
-  async acquireLease(repository: string, version: string, owner: string, nowMs: number, leaseMs: number): Promise<VersionRecord | undefined> {
-    checkCount(nowMs, 'nowMs');
-    checkCount(leaseMs, 'leaseMs');
+  async acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined> {
+    const { repository, version } = key;
+    const { owner, nowMs, leaseMs } = lease;
+    checkLease(lease);
     const item = await this.#update({
       key: versionKey(repository, version),
       update: 'SET #lease = :lease',
@@ -270,13 +302,9 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async recordPublished(
-    repository: string,
-    version: string,
-    owner: string,
-    published: PublishedIndex,
-    now: string,
-  ): Promise<VersionRecord | undefined> {
+  async recordPublished(versionOf: VersionKey, options: { owner: string; published: PublishedIndex; now: string }): Promise<VersionRecord | undefined> {
+    const { repository, version } = versionOf;
+    const { owner, published, now } = options;
     const key = versionKey(repository, version);
     const values = {
       ':published': { M: toAttributeMap(published) },
@@ -308,6 +336,35 @@ export class DynamoDbVersionStore implements VersionStore {
     throw new Error(`recordPublished ${repository}:${version}: the error kept changing while recording the publish`);
   }
 
+  async completePublish(
+    versionOf: VersionKey,
+    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+  ): Promise<VersionRecord | undefined> {
+    const { owner, published, now, release, announcement } = options;
+    const values: Record<string, AttributeValue> = {
+      ':published': { M: toAttributeMap(published) },
+      ':now': { S: now },
+      ':owner': { S: owner },
+      ':publishedRevision': { N: String(published.revision) },
+    };
+    let update = 'SET #published = :published, #updatedAt = :now';
+    let condition = `${leaseHeldByCaller} AND ${publishedRevisionIsCurrent} AND (${errorIsNotNewerThanPublished})`;
+    if (announcement !== undefined) {
+      checkCount(announcement.nowMs, 'nowMs');
+      Object.assign(values, {
+        ':announcement': { M: toAttributeMap(announcement.claim) },
+        ':order': { N: String(announcement.claim.order) },
+        ':id': { S: announcement.claim.id },
+        ':pending': { S: 'pending' },
+        ':nowMs': { N: String(announcement.nowMs) },
+      });
+      update += ', #announcement = :announcement';
+      condition += ` AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+    }
+    const item = await this.#update({ key: versionKey(versionOf.repository, versionOf.version), update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`, condition, values });
+    return item === undefined ? undefined : fromVersionItem(item);
+  }
+
   async recordError(
     repository: string,
     version: string,
@@ -327,7 +384,9 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async releaseLease(repository: string, version: string, owner: string, expectedRevision: number): Promise<'released' | 'revision-moved' | 'not-held'> {
+  async releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'> {
+    const { repository, version } = key;
+    const { owner, expectedRevision } = options;
     checkCount(expectedRevision, 'expectedRevision');
     for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
       const released = await this.#update({
@@ -428,9 +487,7 @@ export class DynamoDbVersionStore implements VersionStore {
 
   async getHistory(repository: string, version: string): Promise<VersionHistory> {
     const item = await this.#get(historyKey(repository, version));
-    if (item === undefined) return EMPTY_HISTORY;
-    const { sequence, entries } = fromAttributeMap(item);
-    return { sequence: Number(sequence), entries: (entries ?? []) as unknown as VersionHistory['entries'] };
+    return item === undefined ? EMPTY_HISTORY : fromHistoryItem(item);
   }
 
   async putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
@@ -454,13 +511,14 @@ export class DynamoDbVersionStore implements VersionStore {
     }
   }
 
-  async #createVersion(repository: string, version: string, change: ImagesChange, now: string): Promise<VersionRecord | undefined> {
+  async #createVersion(repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined): Promise<VersionRecord | undefined> {
     const record: VersionRecord = {
       repository,
       version,
       revision: 1,
       // Nothing to remove from a record that does not exist yet.
       images: Object.fromEntries(change.set.map((image) => [image.key, image])),
+      ...(lease === undefined ? {} : { lease: { owner: lease.owner, until: lease.nowMs + lease.leaseMs } }),
       createdAt: now,
       updatedAt: now,
     };
@@ -475,7 +533,7 @@ export class DynamoDbVersionStore implements VersionStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(repository, version, change, now);
+      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(repository, version, change, now, lease);
       throw error;
     }
     return fromVersionItem(item);
@@ -503,7 +561,9 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
-  async #replaceRefusalsOnlyRecord(repository: string, version: string, change: ImagesChange, now: string): Promise<VersionRecord | undefined> {
+  async #replaceRefusalsOnlyRecord(
+    repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined,
+  ): Promise<VersionRecord | undefined> {
     const key = versionKey(repository, version);
     const existing = await this.#get(key);
     if (existing?.revision?.N !== '0') return undefined;
@@ -511,17 +571,34 @@ export class DynamoDbVersionStore implements VersionStore {
     const removes = clearing(change, names);
     const item = await this.#update({
       key,
-      update: `SET #revision = :one, #images = :images, #updatedAt = :now${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      condition: onlyRefusalsRecorded,
+      update: `SET #revision = :one, #images = :images, #updatedAt = :now${lease === undefined ? '' : ', #lease = :lease'}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      condition: lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`,
       values: {
         ':one': { N: '1' },
         ':zero': { N: '0' },
         ':images': { M: toAttributeMap(Object.fromEntries(change.set.map((image) => [image.key, image]))) },
         ':now': { S: now },
+        ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap({ owner: lease.owner, until: lease.nowMs + lease.leaseMs }) } }),
       },
       names,
     });
     return item === undefined ? undefined : fromVersionItem(item);
+  }
+
+  /** The items that exist among `keys` (consistent reads), in no particular order. */
+  async #batchGet(keys: Key[]): Promise<Item[]> {
+    const items: Item[] = [];
+    let pending: Key[] = keys;
+    // UnprocessedKeys comes back when DynamoDB throttles part of a batch: ask again for those.
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= 5) throw new Error(`BatchGetItem on ${this.#tableName}: ${pending.length} keys left unprocessed after ${round} rounds`);
+      const { Responses, UnprocessedKeys } = await this.#client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.#tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      items.push(...(Responses?.[this.#tableName] ?? []));
+      pending = (UnprocessedKeys?.[this.#tableName]?.Keys ?? []) as Key[];
+    }
+    return items;
   }
 
   async #get(key: Key): Promise<Item | undefined> {
@@ -552,6 +629,16 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
   }
+}
+
+function checkLease(lease: LeaseRequest): void {
+  checkCount(lease.nowMs, 'nowMs');
+  checkCount(lease.leaseMs, 'leaseMs');
+}
+
+function fromHistoryItem(item: Item): VersionHistory {
+  const { sequence, entries } = fromAttributeMap(item);
+  return { sequence: Number(sequence), entries: (entries ?? []) as unknown as VersionHistory['entries'] };
 }
 
 /** The REMOVE paths of a change's clearError and clearRejected, their names added to `names`. */

@@ -2,7 +2,7 @@ import { describeError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { announcementOrder, buildVersionEvent, VersionOutcomes, type VersionEvent, type VersionOutcome } from './version-events.ts';
-import { AnnouncementStates, type VersionRecord } from './version-record.ts';
+import { AnnouncementStates, type Announcement, type AnnouncementState, type VersionRecord } from './version-record.ts';
 
 /** Timing of announcing; a claim outlives every attempt of its sender, so two senders never overlap. */
 export const AnnounceTiming = {
@@ -33,15 +33,12 @@ export async function announceOutcome(deps: Dependencies, outcome: VersionOutcom
   if (record === undefined) return;
   const { repository, version } = record;
   const nowMs = deps.clock.now();
-  const event = buildVersionEvent(outcome, record, config, new Date(nowMs).toISOString());
+  const { claim: announcement, event } = announcementOf(outcome, record, config, nowMs, AnnouncementStates.pending);
   const log = { repository, version, outcome, eventId: event.id, revision: event.data.revision };
   // Read-side shortcut for the common repeat (a reconciler pass finding the same stale version) and
   // for an outcome a newer one has superseded: the claim would fail, so no write is spent on it.
-  const last = record.announcement;
-  const order = announcementOrder(outcome, event.data.revision);
-  if (last !== undefined && (last.order > order || (last.id === event.id && last.state === AnnouncementStates.sent))) return;
+  if (isAnnounced(record, announcement)) return;
   try {
-    const announcement = { id: event.id, revision: event.data.revision, order, state: AnnouncementStates.pending, until: nowMs + AnnounceTiming.claimMs, event };
     if (!(await deps.store.claimAnnouncement(repository, version, announcement, nowMs))) {
       deps.logger.debug('outcome already announced (or being announced, or superseded)', log);
       return;
@@ -51,6 +48,25 @@ export async function announceOutcome(deps: Dependencies, outcome: VersionOutcom
     return;
   }
   await sendClaimed(deps, repository, version, event);
+}
+
+/**
+ * The claim on announcing `outcome` of `record` and the event it announces: `pending` carries the
+ * event (a sender that dies leaves it for the reconciler); `sent` does not (nothing left to send).
+ */
+export function announcementOf(
+  outcome: VersionOutcome, record: VersionRecord, config: RepositoryConfig | undefined, nowMs: number, state: AnnouncementState,
+): { claim: Announcement; event: VersionEvent } {
+  const event = buildVersionEvent(outcome, record, config, new Date(nowMs).toISOString());
+  const base = { id: event.id, revision: event.data.revision, order: announcementOrder(outcome, event.data.revision) };
+  const claim: Announcement = state === AnnouncementStates.pending ? { ...base, state, until: nowMs + AnnounceTiming.claimMs, event } : { ...base, state, until: nowMs };
+  return { claim, event };
+}
+
+/** Whether the record shows `claim`'s outcome announced already, or superseded by a later one (a claim would fail). */
+export function isAnnounced(record: VersionRecord, claim: Announcement): boolean {
+  const last = record.announcement;
+  return last !== undefined && (last.order > claim.order || (last.id === claim.id && last.state === AnnouncementStates.sent));
 }
 
 /**

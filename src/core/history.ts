@@ -15,6 +15,12 @@ export interface HistoryContext {
   readonly notes?: readonly HistoryNote[];
 }
 
+/** What a caller already read or wrote: the record as it left it and the history as it read it. */
+export interface KnownState {
+  readonly record?: VersionRecord;
+  readonly history?: VersionHistory;
+}
+
 /** How often an append re-reads after another writer appended first. */
 const MAX_APPEND_ATTEMPTS = 8;
 
@@ -23,14 +29,21 @@ const MAX_APPEND_ATTEMPTS = 8;
  * record shows that the history lacks (each image pushed, the index published, a conflict or a
  * failure, a conflict settled), plus the caller's notes. Idempotent: an entry's id names its
  * change, so calling it again, or after a writer that died between its change and this call,
- * appends only what is missing. Throws a retryable error when the store is unavailable, so the
+ * appends only what is missing. With `known`, the record and history the caller holds are used
+ * instead of reading them. Throws a retryable error when the store is unavailable, so the
  * event is retried and its history written then.
  */
-export async function recordHistory(deps: Dependencies, repository: string, version: string, context: HistoryContext = {}): Promise<void> {
-  const record = await deps.store.getVersion(repository, version);
+export async function recordHistory(
+  deps: Dependencies, repository: string, version: string, context: HistoryContext = {}, known: KnownState = {},
+): Promise<void> {
+  let record = known.record ?? (await deps.store.getVersion(repository, version));
   if (record === undefined && (context.notes ?? []).length === 0) return;
   for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-    const history = await deps.store.getHistory(repository, version);
+    // What the caller holds first; once another writer appended, both are read again (a history
+    // newer than the record could otherwise read a conflict the record predates as resolved).
+    const fresh = attempt > 1 || known.history === undefined;
+    if (attempt > 1 && known.record !== undefined) record = await deps.store.getVersion(repository, version);
+    const history = fresh ? await deps.store.getHistory(repository, version) : known.history!;
     const next = appendMissing(history, [...(record === undefined ? [] : entriesOf(record, history, context, deps.clock.now())), ...(context.notes ?? [])]);
     if (next === undefined) return;
     if (await deps.store.putHistory(repository, version, next, history.sequence)) return;

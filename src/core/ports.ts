@@ -1,6 +1,7 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import type { FloatingPointer } from './floating-pointer.ts';
 import type { Metrics } from './metrics.ts';
+import type { RecentPuts } from './recent-puts.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionEvent } from './version-events.ts';
 import type { VersionHistory } from './version-history.ts';
@@ -39,6 +40,32 @@ export interface ImagesChange {
   readonly clearRejected?: readonly string[];
 }
 
+/** Names one version of one repository in the store. */
+export interface VersionKey {
+  readonly repository: string;
+  readonly version: string;
+}
+
+/** A publish lease to take (or renew): `owner` holds it until `nowMs + leaseMs` (epoch milliseconds). */
+export interface LeaseRequest {
+  readonly owner: string;
+  readonly nowMs: number;
+  readonly leaseMs: number;
+}
+
+/** What {@link VersionStore.readForPush} read. */
+export interface PushContext {
+  readonly record: VersionRecord | undefined;
+  /** The records of the target versions asked for that exist. */
+  readonly targets: ReadonlyMap<string, VersionRecord>;
+  /** Whether manifest-assembler put the pushed digest under the pushed tag itself. */
+  readonly publishedByUs: boolean;
+  /** The version's history as it stood (so appending to it needs no second read). */
+  readonly history: VersionHistory;
+  /** The `targetTags` asked for under which a digest was remembered (so something was put there before). */
+  readonly rememberedTargetTags: ReadonlySet<string>;
+}
+
 /** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
 export type FloatingClaim = { readonly kind: 'claimed' } | { readonly kind: 'higher'; readonly pointer: FloatingPointer };
 
@@ -58,11 +85,21 @@ export interface VersionStore {
   listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage>;
 
   /**
-   * Applies a change to the images and increments `revision`, only if the record's revision is still
-   * `expectedRevision` (0: the record must not exist yet, or hold only refusals; it is created). Returns the new record, or
-   * undefined when someone else wrote first (read again and retry).
+   * What recording a push of `tag` needs, in one read: the version's record, the records of the
+   * `targetVersions` (versions whose target tag `tag` could be), and whether manifest-assembler put
+   * `digest` under `tag` itself ({@link rememberPublishedTag}), and which of the version's
+   * `targetTags` have any digest remembered.
    */
-  updateImages(repository: string, version: string, change: ImagesChange, expectedRevision: number, now: string): Promise<VersionRecord | undefined>;
+  readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext>;
+
+  /**
+   * Applies a change to the images and increments `revision`, only if the record's revision is still
+   * `expectedRevision` (0: the record must not exist yet, or hold only refusals; it is created). With
+   * `lease`, the same write takes the publish lease, only if nobody holds one (a lease someone holds,
+   * even expired, fails the write: {@link acquireLease} takes that over). Returns the new record, or
+   * undefined when the condition failed (read again and retry).
+   */
+  updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined>;
 
   /**
    * Sets the refusal of `rejection.tag` and removes the refusals of the `evict` tags, in one write
@@ -79,12 +116,23 @@ export interface VersionStore {
    * already (renewal). Returns the record as it stands with the lease, or undefined when another
    * owner holds a live lease.
    */
-  acquireLease(repository: string, version: string, owner: string, nowMs: number, leaseMs: number): Promise<VersionRecord | undefined>;
+  acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined>;
   /**
    * Records a publish, only while `owner` holds the lease; clears an error of that revision or older.
    * Returns the record, or undefined when the lease was lost.
    */
-  recordPublished(repository: string, version: string, owner: string, published: PublishedIndex, now: string): Promise<VersionRecord | undefined>;
+  recordPublished(key: VersionKey, options: { owner: string; published: PublishedIndex; now: string }): Promise<VersionRecord | undefined>;
+  /**
+   * Records a publish in one write, only while `owner` holds the lease and the revision is still
+   * `published.revision` (an error of that revision or older is cleared); with `release`, gives the
+   * lease up in the same write; with `announcement`, claims it there too, only if
+   * {@link claimAnnouncement} would. Returns the record, or undefined when any of that does not hold:
+   * the caller then takes the long way ({@link recordPublished}, a claim, {@link releaseLease}).
+   */
+  completePublish(
+    key: VersionKey,
+    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+  ): Promise<VersionRecord | undefined>;
   /**
    * Records a failure or a conflict for the revision it applies to. With `owner`, only while that
    * owner holds the lease; without, only while the revision is still `error.revision`.
@@ -94,7 +142,7 @@ export interface VersionStore {
    * Gives the lease up, only if `owner` holds it and the revision is still `expectedRevision`.
    * 'revision-moved': images changed meanwhile, the lease is kept (publish again); 'not-held': it was lost.
    */
-  releaseLease(repository: string, version: string, owner: string, expectedRevision: number): Promise<'released' | 'revision-moved' | 'not-held'>;
+  releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'>;
 
   /** Remembers that manifest-assembler itself put `digest` under `tag`, before it does. */
   rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void>;
@@ -145,6 +193,11 @@ export interface VersionStore {
  */
 export interface VersionEvents {
   announce(event: VersionEvent): Promise<void>;
+  /**
+   * False when events only go to the log (no destination configured): announcing cannot fail then,
+   * so a publish claims its announcement as sent in the write that records it. Absent: true.
+   */
+  readonly delivers?: boolean;
 }
 
 export interface Clock {
@@ -175,4 +228,11 @@ export interface Dependencies {
   readonly newId: () => string;
   /** Where outcomes and timings are counted; absent: not measured. */
   readonly metrics?: Metrics;
+  /** The index puts this process made lately; absent: every push event of ours is checked in the store. */
+  readonly recentPuts?: RecentPuts;
+  /**
+   * How long a registry may take, after sending a push event, to show the tag at the pushed digest:
+   * distribution notifies before it writes the tag. Absent (ECR, which notifies after the push): one look.
+   */
+  readonly tagSettle?: { readonly waitMs: number; readonly pollMs: number };
 }

@@ -8,7 +8,10 @@ import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { classifyTagHolder } from './tag-holder.ts';
 import { exactTargetTags } from './target-tags.ts';
-import type { TagHeldBy, VersionRecord } from './version-record.ts';
+import { announcementOf, isAnnounced } from './announce-outcome.ts';
+import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import { VersionOutcomes } from './version-events.ts';
+import { AnnouncementStates, type PublishedIndex, type TagHeldBy, type VersionRecord } from './version-record.ts';
 
 export type PublishOutcome =
   | { readonly kind: 'published'; readonly digest: string; readonly revision: number; readonly tags: readonly string[] }
@@ -35,6 +38,15 @@ export interface PublishOptions {
   readonly config?: RepositoryConfig;
   /** How long to wait for another publisher; default {@link PublishTiming.waitForLeaseMs}. */
   readonly waitForLeaseMs?: number;
+  /**
+   * The record as the caller's own write just returned it: when it misses a required platform (and
+   * `allowPartial` is not set), the version cannot publish yet and no lease is taken.
+   */
+  readonly known?: VersionRecord;
+  /** Target tags something was put under before (read with the record): looked at before a put. */
+  readonly tagsPutBefore?: ReadonlySet<string>;
+  /** The publish lease, taken by the caller's write (updateImages), with the record that write returned. */
+  readonly held?: { readonly owner: string; readonly record: VersionRecord };
 }
 
 /** Timing of the publish protocol; defaults suit Lambda (60 s timeout) and the local runner alike. */
@@ -50,6 +62,11 @@ export const PublishTiming = {
   pollMaxMs: 500,
   putAttempts: 4,
   putBackoffMs: 200,
+  /**
+   * A put starting this soon after the lease was taken (or renewed) needs no renewal first: the
+   * lease outlasts it by more than a registry call's timeout (REGISTRY_CALL_TIMEOUT_MS, 20 s).
+   */
+  renewAfterMs: 5_000,
 } as const;
 
 /**
@@ -64,20 +81,43 @@ export const PublishTiming = {
  * unpublished.
  */
 export async function publishVersion(deps: Dependencies, repository: string, version: string, options: PublishOptions): Promise<PublishOutcome> {
+  return (await publishVersionRecorded(deps, repository, version, options)).outcome;
+}
+
+/** {@link publishVersion}, with the record as its last write left it (when it wrote one). */
+export async function publishVersionRecorded(
+  deps: Dependencies, repository: string, version: string, options: PublishOptions,
+): Promise<{ outcome: PublishOutcome; record?: VersionRecord }> {
   const { store, clock, logger } = deps;
-  const owner = deps.newId();
+  const key = { repository, version };
+  const owner = options.held?.owner ?? deps.newId();
   const log = { repository, version, owner };
   const deadline = clock.now() + (options.waitForLeaseMs ?? PublishTiming.waitForLeaseMs);
   let responsibleFor = options.revision;
   let pollMs: number = PublishTiming.pollStartMs;
+  const known = options.known;
+  if (options.held === undefined && known !== undefined) {
+    // Nothing to do, known without taking the lease: the revision is published already (a
+    // redelivered event), or the version misses a platform.
+    const again = options.force === true || options.onlyIfChanged === true;
+    if (!again && known.revision === options.revision && known.published?.revision === known.revision) {
+      return { outcome: { kind: 'up-to-date', digest: known.published.digest } };
+    }
+    const missing = missingPlatforms(options.config, known);
+    if (missing.length > 0 && options.allowPartial !== true) return { outcome: { kind: 'waiting', missing } };
+  }
+  let taken = options.held?.record;
 
   for (;;) {
-    const held = await store.acquireLease(repository, version, owner, clock.now(), PublishTiming.leaseMs);
+    // Taken over from its last holder (not taken with the images): that holder may have put already.
+    const takenOver = taken === undefined;
+    const held = taken ?? (await store.acquireLease(key, { owner, nowMs: clock.now(), leaseMs: PublishTiming.leaseMs }));
+    taken = undefined;
     if (held === undefined) {
       const current = await store.getVersion(repository, version);
-      if (current === undefined) return { kind: 'not-found' };
-      if (current.revision > responsibleFor) return { kind: 'handed-over', reason: `revision ${current.revision} was recorded after ${responsibleFor}` };
-      if ((current.published?.revision ?? 0) >= responsibleFor) return { kind: 'up-to-date', digest: current.published?.digest };
+      if (current === undefined) return { outcome: { kind: 'not-found' } };
+      if (current.revision > responsibleFor) return { outcome: { kind: 'handed-over', reason: `revision ${current.revision} was recorded after ${responsibleFor}` } };
+      if ((current.published?.revision ?? 0) >= responsibleFor) return { outcome: { kind: 'up-to-date', digest: current.published?.digest } };
       if (clock.now() > deadline) {
         throw new DomainError(ErrorCodes.busy, `${repository}:${version} is being published by another worker that has not finished; will retry`, {
           retryable: true,
@@ -89,34 +129,52 @@ export async function publishVersion(deps: Dependencies, repository: string, ver
     }
 
     const config = options.config ?? (await store.getRepositoryConfig(repository));
-    let attempt: PublishOutcome;
+    let attempt: HeldOutcome;
     try {
-      attempt = await publishHeldRevision(deps, held, config, owner, options);
+      attempt = await publishHeldRevision(deps, held, config, owner, { ...options, takenOver });
     } catch (error) {
       // Give the lease back at once rather than make everyone wait for it to expire.
-      await store.releaseLease(repository, version, owner, held.revision).catch(() => undefined);
+      await store.releaseLease(key, { owner, expectedRevision: held.revision }).catch(() => undefined);
       throw error;
     }
-    const released = await store.releaseLease(repository, version, owner, held.revision);
+    // Recorded and released in one write: nothing changed meanwhile (the write was conditioned on it).
+    if (attempt.released) return { outcome: attempt.outcome, ...(attempt.record === undefined ? {} : { record: attempt.record }) };
+    const released = await store.releaseLease(key, { owner, expectedRevision: held.revision });
     if (released === 'revision-moved') {
       // Images changed while we held the lease: whoever recorded them is waiting for us; go again.
-      logger.info('images changed while publishing; publishing again', { ...log, revision: held.revision, outcome: attempt.kind });
+      logger.info('images changed while publishing; publishing again', { ...log, revision: held.revision, outcome: attempt.outcome.kind });
       responsibleFor = held.revision + 1;
       continue;
     }
-    if (attempt.kind === 'failed' && attempt.retryable) {
-      throw new DomainError(ErrorCodes.unavailable, attempt.message, { retryable: true });
+    if (attempt.outcome.kind === 'failed' && attempt.outcome.retryable) {
+      throw new DomainError(ErrorCodes.unavailable, attempt.outcome.message, { retryable: true });
     }
-    return attempt;
+    return { outcome: attempt.outcome, ...(attempt.record === undefined ? {} : { record: attempt.record }) };
   }
 }
+
+/** What publishing a held revision gave: the record its publish write left, and whether that write gave the lease up. */
+type HeldOutcome = { outcome: PublishOutcome; record?: VersionRecord; released: boolean };
 
 async function publishHeldRevision(
   deps: Dependencies,
   record: VersionRecord,
   config: RepositoryConfig | undefined,
   owner: string,
-  options: PublishOptions,
+  options: PublishOptions & { takenOver: boolean },
+): Promise<HeldOutcome> {
+  const done: { record?: VersionRecord; released?: boolean } = {};
+  const outcome = await publishHeld(deps, record, config, owner, options, done);
+  return { outcome, released: done.released === true, ...(done.record === undefined ? {} : { record: done.record }) };
+}
+
+async function publishHeld(
+  deps: Dependencies,
+  record: VersionRecord,
+  config: RepositoryConfig | undefined,
+  owner: string,
+  options: PublishOptions & { takenOver: boolean },
+  done: { record?: VersionRecord; released?: boolean },
 ): Promise<PublishOutcome> {
   const { store, registry, clock, logger } = deps;
   const { repository, version, revision } = record;
@@ -170,20 +228,38 @@ async function publishHeldRevision(
     return { kind: 'conflict', message: refusal };
   }
   const heldBy: TagHeldBy[] = [];
-  // Renewed before every put attempt: a holder that stalled past its lease (a slow registry, a long
-  // Retry-After) learns it lost the lease before it puts, so it cannot land an index after its successor's.
+  // Renewed before a put attempt unless the lease was taken (or renewed) just now: a holder that
+  // stalled past its lease (a slow registry, a long Retry-After) learns it lost the lease before it
+  // puts, so it cannot land an index after its successor's.
+  let leaseUntil = record.lease?.owner === owner ? record.lease.until : 0;
   const renewLease = async (): Promise<void> => {
-    if ((await store.acquireLease(repository, version, owner, clock.now(), PublishTiming.leaseMs)) === undefined) throw new LeaseLost();
+    const nowMs = clock.now();
+    if (leaseUntil - nowMs > PublishTiming.leaseMs - PublishTiming.renewAfterMs) return;
+    if ((await store.acquireLease({ repository, version }, { owner, nowMs, leaseMs: PublishTiming.leaseMs })) === undefined) throw new LeaseLost();
+    leaseUntil = nowMs + PublishTiming.leaseMs;
   };
+  // Whether a target tag may hold this index already, or another tool's manifest built on it: only
+  // when it was put before (this digest is the one published, or a holder we took the lease over
+  // from may have put it before dying), something was pushed under the tag (an index replicated from
+  // another region), or the caller asks to put again. Otherwise nothing can hold an index nobody has
+  // put yet, and the look would be a round trip for nothing.
+  const mayHoldIt = (tag: string): boolean =>
+    options.takenOver || record.published?.digest === manifest.digest || options.force === true || reapply || options.tagsPutBefore?.has(tag) === true;
+  const pattern = await compileTagPattern(config.tagPattern);
   let floating: FloatingTagResult[] = [];
   try {
-    // Remembered before the put, so the push event our own put causes is recognised and ignored.
-    for (const tag of tags) await store.rememberPublishedTag(repository, tag, manifest.digest);
+    for (const tag of tags) {
+      // Remembered before the put, so the push event our own put causes is recognised and ignored:
+      // in this process without a read; in the store when the tag pattern matches the tag (a tag it
+      // does not match is never taken for a per-arch push, by events, the reconciler or a backfill).
+      deps.recentPuts?.add(repository, tag, manifest.digest);
+      if (matchTag(pattern, tag) !== undefined) await store.rememberPublishedTag(repository, tag, manifest.digest);
+    }
     for (const tag of tags) {
       // A replay (the index put, then the process died before recording it), or an identical index
       // replicated from another region, needs no second put: PutImage has a small quota shared with
       // every docker push. A tool's manifest built on this index (SOCI, a signature) is not fought.
-      const holding = await classifyTagHolder(registry, repository, tag, { digest: manifest.digest, images });
+      const holding = mayHoldIt(tag) ? await classifyTagHolder(registry, repository, tag, { digest: manifest.digest, images }) : ({ kind: 'absent' } as const);
       if (holding.kind === 'ours') continue;
       if (holding.kind === 'builds-on-ours') {
         heldBy.push({ tag, digest: holding.digest, note: holding.note });
@@ -210,24 +286,44 @@ async function publishHeldRevision(
     deps.metrics?.count(conflict ? Counters.versionsInConflict : Counters.versionsFailed);
     return conflict ? { kind: 'conflict', message } : { kind: 'failed', message, retryable: isRetryable(error) };
   }
-  const at = new Date(clock.now()).toISOString();
-  const recorded = await store.recordPublished(
-    repository,
-    version,
-    owner,
-    {
-      digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision,
-      ...(missing.length > 0 ? { missingPlatforms: missing } : {}),
-      ...(heldBy.length > 0 ? { heldBy } : {}),
-    },
-    at,
-  );
-  if (recorded === undefined) {
-    // Our lease expired mid-publish and another publisher took over; it publishes the latest revision.
-    logger.warn('lease lost while publishing; the new holder will publish', { ...log, digest: manifest.digest });
-    return { kind: 'handed-over', reason: 'lease lost while publishing' };
+  const nowMs = clock.now();
+  const at = new Date(nowMs).toISOString();
+  const published: PublishedIndex = {
+    digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision,
+    ...(missing.length > 0 ? { missingPlatforms: missing } : {}),
+    ...(heldBy.length > 0 ? { heldBy } : {}),
+  };
+  const outcome = missing.length > 0 ? VersionOutcomes.partiallyPublished : VersionOutcomes.published;
+  // The usual case in one write: the publish recorded (nothing changed while we held the lease).
+  // Where events only go to the log, the announcement is marked sent and the lease given up in the
+  // same write. Otherwise the event is claimed, sent and settled while we still hold the lease (so
+  // it goes out before any later index can be put), and the lease is given up after.
+  const logOnly = deps.events.delivers === false;
+  const { claim, event } = announcementOf(outcome, { ...record, published }, config, nowMs, AnnouncementStates.sent);
+  const claiming = logOnly && !isAnnounced(record, claim);
+  const key = { repository, version };
+  const written = await store.completePublish(key, { owner, published, now: at, release: logOnly, ...(claiming ? { announcement: { claim, nowMs } } : {}) });
+  if (written !== undefined) {
+    done.record = written;
+    done.released = logOnly;
+    if (claiming) {
+      // Only a log line: it cannot fail in a way worth a retry, so it was marked sent with the publish.
+      await deps.events.announce(event).catch((error: unknown) => logger.warn('outcome not logged', { ...log, error: describeError(error) }));
+    } else if (!logOnly) {
+      await announceOutcome(deps, outcome, written, config);
+    }
+  } else {
+    // The long way: images changed meanwhile, or the lease was lost, or someone else claimed the
+    // announcement: record the publish alone (the caller then gives the lease up), then announce.
+    const recorded = await store.recordPublished(key, { owner, published, now: at });
+    if (recorded === undefined) {
+      // Our lease expired mid-publish and another publisher took over; it publishes the latest revision.
+      logger.warn('lease lost while publishing; the new holder will publish', { ...log, digest: manifest.digest });
+      return { kind: 'handed-over', reason: 'lease lost while publishing' };
+    }
+    done.record = recorded;
+    await announceOutcome(deps, outcome, recorded, config);
   }
-  await announceOutcome(deps, missing.length > 0 ? 'partially-published' : 'published', recorded, config);
   const moved = floating.filter((f) => f.outcome === 'moved').map((f) => f.tag);
   logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, floating: moved, platforms: images.map((i) => i.key) });
   measurePublish(deps.metrics ?? noMetrics, images, missing.length > 0, clock.now());

@@ -1,14 +1,17 @@
 import { announceOutcome } from './announce-outcome.ts';
 import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError } from './errors.ts';
-import { recordHistory } from './history.ts';
+import { awaitTagAt } from './await-tag.ts';
+import { recordHistory, type KnownState } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { Counters } from './metrics.ts';
-import type { Dependencies } from './ports.ts';
-import { publishVersion, type PublishOutcome } from './publish-version.ts';
+import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
+import { PublishTiming, publishVersionRecorded, type PublishOutcome } from './publish-version.ts';
+import { missingPlatforms } from './readiness.ts';
 import { readPushedImages } from './read-push.ts';
+import { exactTargetTags } from './target-tags.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
-import { isAssembledIndex, versionTagReason } from './version-tag.ts';
+import { isAssembledIndex, versionsForTargetTag, versionTagReason } from './version-tag.ts';
 import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
@@ -39,8 +42,10 @@ const MAX_TAG_MOVES = 3;
  * Expected outcomes are returned; retryable failures (registry or store unavailable) are thrown.
  */
 export async function recordPush(deps: Dependencies, event: PushEvent): Promise<PushOutcome> {
-  const outcome = await recordPushUnlogged(deps, event);
-  if (outcome.kind === 'recorded' || outcome.kind === 'conflict') await recordHistory(deps, event.repository, outcome.version, { eventId: event.eventId, tag: event.tag });
+  const { outcome, known } = await recordPushUnlogged(deps, event);
+  if (outcome.kind === 'recorded' || outcome.kind === 'conflict') {
+    await recordHistory(deps, event.repository, outcome.version, { eventId: event.eventId, tag: event.tag }, known);
+  }
   const fields = { repository: event.repository, tag: event.tag, digest: event.digest, eventId: event.eventId, outcome: outcome.kind };
   if (outcome.kind === 'ignored') deps.logger.info(`push ignored: ${outcome.reason}`, fields);
   else if (outcome.kind === 'rejected') deps.logger.warn(`push rejected: ${outcome.reason}`, fields);
@@ -49,45 +54,91 @@ export async function recordPush(deps: Dependencies, event: PushEvent): Promise<
   return outcome;
 }
 
-async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise<PushOutcome> {
-  const { store, registry } = deps;
-  const { repository, tag } = event;
-  if (tag === undefined || tag === '') return { kind: 'ignored', reason: 'no tag (a push by digest, e.g. a child of an index)' };
-  const [config, ownPublish] = await Promise.all([store.getRepositoryConfig(repository), store.isPublishedTag(repository, tag, event.digest)]);
-  if (config === undefined) return { kind: 'ignored', reason: describeNoConfiguration(repository) };
-  if (ownPublish) {
-    return { kind: 'ignored', reason: `${repository}:${tag} is an index manifest-assembler published itself` };
-  }
-  const match = matchTag(await compileTagPattern(config.tagPattern), tag);
-  if (match === undefined) return { kind: 'ignored', reason: `tag ${tag} does not match tagPattern ${config.tagPattern}` };
-  const versionTag = await versionTagReason(store, config, repository, tag, event.digest, match.version);
-  if (versionTag !== undefined) return { kind: 'ignored', reason: versionTag };
+/** What the push left known, so its history is appended without reading the record and history again. */
+type Handled = { outcome: PushOutcome; known?: KnownState };
 
-  // The registry is the truth: an event for a digest the tag no longer points to is stale.
-  const current = await registry.resolveTag(repository, tag);
-  if (current === undefined) return { kind: 'ignored', reason: `tag ${tag} no longer exists` };
-  if (current !== event.digest) return { kind: 'ignored', reason: `stale: ${tag} now points to ${current}, not ${event.digest}` };
+async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise<Handled> {
+  const { store } = deps;
+  const { repository, tag } = event;
+  const ignored = (reason: string): Handled => ({ outcome: { kind: 'ignored', reason } });
+  if (tag === undefined || tag === '') return ignored('no tag (a push by digest, e.g. a child of an index)');
+  const config = await store.getRepositoryConfig(repository);
+  if (config === undefined) return ignored(describeNoConfiguration(repository));
+  const ownPublish = `${repository}:${tag} is an index manifest-assembler published itself`;
+  // The push event of our own put (the registry sends one for it): known here without a read.
+  if (deps.recentPuts?.has(repository, tag, event.digest) === true) return ignored(ownPublish);
+  const pattern = await compileTagPattern(config.tagPattern);
+  const match = matchTag(pattern, tag);
+  if (match === undefined) return ignored(`tag ${tag} does not match tagPattern ${config.tagPattern}`);
+  const key = { repository, version: match.version };
+  // One read for everything below: the record (read before the tag check: see recordImages), the
+  // versions this tag could be the target tag of, and whether we put this digest under this tag.
+  // Target tags the pattern matches are the only ones anything is remembered under (publish-version.ts).
+  const targetTags = exactTargetTags(config, match.version).filter((t) => matchTag(pattern, t) !== undefined);
+  const context = await store.readForPush(key, { tag, digest: event.digest, targetVersions: versionsForTargetTag(config, tag), targetTags });
+  if (context.publishedByUs) return ignored(ownPublish);
+  const versionTag = versionTagReason(context.targets, config, repository, tag, event.digest, match.version);
+  if (versionTag !== undefined) {
+    await rememberTargetTagPush(deps, repository, tag, event.digest);
+    return ignored(versionTag);
+  }
+
+  // The registry is the truth: an event for a digest the tag no longer points to is stale. This is
+  // the one look at the tag an event costs when nothing races it.
+  const current = await lookAtTag(deps, repository, tag, event.digest);
+  if (current === undefined) return ignored(`tag ${tag} no longer exists`);
+  if (current !== event.digest) return ignored(`stale: ${tag} now points to ${current}, not ${event.digest}`);
 
   let digest = event.digest;
+  let seen: { record: VersionRecord | undefined } | undefined = { record: context.record };
   for (let move = 0; move <= MAX_TAG_MOVES; move++) {
-    const recorded = await recordImages(deps, config, repository, match.version, tag, digest, match.platformHint);
+    const owner = deps.newId();
+    const recorded = await recordImages(deps, config, key, tag, digest, match.platformHint, seen, owner);
+    seen = undefined;
     if (recorded.kind === 'tag-moved') {
       deps.logger.info('tag moved while recording; recording its new image', { repository, tag, from: digest, to: recorded.to });
       digest = recorded.to;
       continue;
     }
-    if (recorded.kind !== 'recorded') return recorded;
-    // Checked again after the write: a newer push of this tag recorded between our last look and our
-    // write must not lose to us.
-    const after = await registry.resolveTag(repository, tag);
-    if (after === undefined || after === digest) {
-      const publish = await publishVersion(deps, repository, match.version, { revision: recorded.record.revision, config });
-      return { kind: 'recorded', version: match.version, revision: recorded.record.revision, changed: recorded.changed, platforms: recorded.platforms, publish };
-    }
-    deps.logger.info('tag moved while recording; recording its new image', { repository, tag, from: digest, to: after });
-    digest = after;
+    if (recorded.kind !== 'recorded') return { outcome: recorded, known: { history: context.history } };
+    const { record } = recorded;
+    const held = record.lease?.owner === owner ? { owner, record } : undefined;
+    const publish = await publishVersionRecorded(deps, repository, match.version, {
+      revision: record.revision, config, known: record, tagsPutBefore: context.rememberedTargetTags, ...(held === undefined ? {} : { held }),
+    });
+    return {
+      outcome: { kind: 'recorded', version: match.version, revision: record.revision, changed: recorded.changed, platforms: recorded.platforms, publish: publish.outcome },
+      // The record as our last write left it; a publish that wrote an error (conflict, failure) is read again.
+      known: { history: context.history, ...(publish.record !== undefined ? { record: publish.record } : wroteNothing(publish.outcome) ? { record } : {}) },
+    };
   }
   throw new DomainError(ErrorCodes.busy, `${repository}:${tag} kept moving while being recorded; will retry`, { retryable: true });
+}
+
+/**
+ * Remembers a push under a version's target tag that is not a per-arch push (an index replicated
+ * from another region's deployment, another tool's push): its publisher then looks at the tag before
+ * putting, and leaves it alone if it holds the very index already.
+ */
+async function rememberTargetTagPush(deps: Dependencies, repository: string, tag: string, digest: string): Promise<void> {
+  await deps.store.rememberPublishedTag(repository, tag, digest);
+}
+
+/** Whether publishing ended without a write of its own (so the caller's record is still the latest it knows). */
+function wroteNothing(outcome: PublishOutcome): boolean {
+  return outcome.kind === 'waiting' || outcome.kind === 'up-to-date' || outcome.kind === 'handed-over' || outcome.kind === 'not-found';
+}
+
+/**
+ * What `tag` points to now. Where the registry sends its event before it moves the tag
+ * (distribution: `tagSettle`), waits a moment for the tag to reach the pushed digest.
+ */
+async function lookAtTag(deps: Dependencies, repository: string, tag: string, digest: string): Promise<string | undefined> {
+  const { registry, clock, tagSettle } = deps;
+  if (tagSettle !== undefined && (await awaitTagAt(registry, repository, tag, digest, { timeoutMs: tagSettle.waitMs, pollMs: tagSettle.pollMs, now: () => clock.now(), sleep: (ms) => clock.sleep(ms) }))) {
+    return digest;
+  }
+  return registry.resolveTag(repository, tag);
 }
 
 /**
@@ -110,10 +161,26 @@ async function recordRefusal(deps: Dependencies, repository: string, version: st
 
 type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; platforms: string[] };
 
+/**
+ * Reads the images `digest` holds and records them under the version, compare-and-set on the
+ * record's revision.
+ *
+ * One look at the tag per event is enough, because the record each write is conditioned on was read
+ * before the tag was looked at: a newer push of the tag happened after our look, so its event reads
+ * the record after ours did, and whichever of the two writes lands second finds the revision moved,
+ * reads again and looks at the tag again. So a stale image never overwrites a newer one, not even for
+ * a moment. `seen` is the record the caller read before its look; without it (a retry, a moved
+ * tag) each attempt reads the record, then looks at the tag, then writes.
+ *
+ * When the write completes the version and nobody holds its publish lease, the same write takes the
+ * lease for `owner` (the caller publishes next).
+ */
 async function recordImages(
-  deps: Dependencies, config: RepositoryConfig, repository: string, version: string, tag: string, digest: string, hint: string | undefined,
+  deps: Dependencies, config: RepositoryConfig, key: VersionKey, tag: string, digest: string, hint: string | undefined,
+  seen: { record: VersionRecord | undefined } | undefined, owner: string,
 ): Promise<Recorded | { kind: 'tag-moved'; to: string } | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
+  const { repository, version } = key;
   const now = new Date(clock.now()).toISOString();
   // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
   const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
@@ -131,12 +198,14 @@ async function recordImages(
   }
   if (images.length === 0) return { kind: 'ignored', reason: `${repository}:${tag} holds no image with a real platform` };
   if (isAssembledIndex(images, digest, config)) {
+    await rememberTargetTagPush(deps, repository, tag, digest);
     return { kind: 'ignored', reason: `${repository}:${tag} holds an index manifest-assembler assembled (another deployment's, e.g. replicated from another region), not a per-arch push` };
   }
 
   const replaceable = new Set<string>();
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-    const record = await store.getVersion(repository, version);
+    const looked = attempt === 1 && seen !== undefined;
+    const record = looked ? seen!.record : await store.getVersion(repository, version);
     const plan = planImagesChange(record, tag, images, replaceable);
     const refused = record?.rejected?.[tag];
     if (plan.kind === 'unchanged') {
@@ -164,18 +233,36 @@ async function recordImages(
       }
       return { kind: 'conflict', version, message };
     }
-    // Looked at just before writing, so an event that went stale while we read its manifest (the tag
-    // was rebuilt meanwhile) does not overwrite the newer image, even for a moment.
-    const current = await registry.resolveTag(repository, tag);
-    if (current !== undefined && current !== digest) return { kind: 'tag-moved', to: current };
+    if (!looked) {
+      // This attempt read the record itself: look at the tag after that read, before writing.
+      const current = await registry.resolveTag(repository, tag);
+      if (current !== undefined && current !== digest) return { kind: 'tag-moved', to: current };
+    }
     // The refused tag of a contested-platform conflict, pushed again and now recorded without one:
     // the conflict is settled, so it goes in the same write.
     const settles = record?.error?.kind === 'conflict' && record.error.contested?.tag === tag;
     const change = { ...plan.change, ...(settles ? { clearError: true } : {}), ...(refused !== undefined ? { clearRejected: [tag] } : {}) };
-    const updated = await store.updateImages(repository, version, change, record?.revision ?? 0, now);
+    const lease = takesLease(config, record, change) ? { owner, nowMs: clock.now(), leaseMs: PublishTiming.leaseMs } : undefined;
+    const updated = await store.updateImages(key, change, { expectedRevision: record?.revision ?? 0, now, ...(lease === undefined ? {} : { lease }) });
     if (updated !== undefined) return { kind: 'recorded', record: updated, changed: true, platforms: images.map((i) => i.key) };
-    // Someone else wrote first: read again and re-plan on top of their change.
+    // Someone else wrote first (or took the lease): read again and re-plan on top of their change.
     await clock.sleep(Math.floor(Math.random() * 10 * attempt));
   }
   throw new DomainError(ErrorCodes.busy, `${repository}:${version} is being written by too many pushes at once; will retry`, { retryable: true });
+}
+
+/**
+ * Whether the write of `change` should take the publish lease too: only when it completes the
+ * version (no required platform missing afterwards), nothing else blocks the publish, and nobody
+ * holds a lease (an expired one is taken over by publishVersion, which then looks at what its dead
+ * holder may have put). A version that cannot publish yet gets no lease.
+ */
+function takesLease(config: RepositoryConfig, record: VersionRecord | undefined, change: ImagesChange): boolean {
+  if (record?.lease !== undefined) return false;
+  const images: Record<string, RecordedImage> = { ...record?.images };
+  for (const image of change.set) images[image.key] = image;
+  for (const key of change.remove) delete images[key];
+  if (Object.keys(images).length === 0 || missingPlatforms(config, { images }).length > 0) return false;
+  const error = change.clearError === true ? undefined : record?.error;
+  return error?.kind !== 'conflict';
 }

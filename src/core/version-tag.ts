@@ -1,6 +1,5 @@
 import { buildVersionIndex } from './index-builder.ts';
-import type { RecordedImage } from './version-record.ts';
-import type { VersionStore } from './ports.ts';
+import type { RecordedImage, VersionRecord } from './version-record.ts';
 import { selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { formatTargetTag } from './tag-pattern.ts';
@@ -32,14 +31,15 @@ function everyPrefix(text: string): string[] {
  * this matters where versions contain the pattern's separator (version `1.0-rc1` publishes `1.0-rc1`,
  * which the default pattern reads as version `1.0`, platform `rc1`). Our own index arriving under it
  * without this store having put it (replicated from another region's deployment) is recognised by
- * building the index from the recorded images and comparing digests.
+ * building the index from the recorded images and comparing digests. `targets` holds the records of
+ * the versions {@link versionsForTargetTag} names (read with the pushed version's record, in one go).
  */
-export async function versionTagReason(
-  store: VersionStore, config: RepositoryConfig, repository: string, tag: string, digest: string, perArchVersion: string,
-): Promise<string | undefined> {
+export function versionTagReason(
+  targets: ReadonlyMap<string, VersionRecord>, config: RepositoryConfig, repository: string, tag: string, digest: string, perArchVersion: string,
+): string | undefined {
   for (const version of versionsForTargetTag(config, tag)) {
     if (version === perArchVersion) continue;
-    const record = await store.getVersion(repository, version);
+    const record = targets.get(version);
     if (record === undefined) continue;
     const images = selectIndexImages(config, record);
     const built = images.length === 0 ? undefined : buildVersionIndex(images, config).manifest.digest;

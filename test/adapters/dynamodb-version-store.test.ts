@@ -48,7 +48,7 @@ describe('DynamoDbVersionStore', () => {
           updatedAt: { S: '2026-11-27T10:00:01.000Z' },
         },
       });
-      const record = await store.updateImages('team/hello', '2.7', { set: [windowsImage], remove: ['linux/arm/v7'] }, 3, '2026-11-27T10:00:01.000Z');
+      const record = await store.updateImages({ repository: 'team/hello', version: '2.7' }, { set: [windowsImage], remove: ['linux/arm/v7'] }, { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' });
 
       expect(ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input)).toStrictEqual([
         {
@@ -96,13 +96,13 @@ describe('DynamoDbVersionStore', () => {
 
     it('gives undefined when the revision condition fails', async () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
-      expect(await store.updateImages('hello', '2.7', { set: [], remove: [] }, 3, '2026-11-27T10:00:01.000Z')).toBeUndefined();
+      expect(await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' })).toBeUndefined();
     });
 
     it('rethrows errors it does not know', async () => {
       const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
       ddb.on(UpdateItemCommand).rejects(throttled);
-      await expect(store.updateImages('hello', '2.7', { set: [], remove: [] }, 3, '2026-11-27T10:00:01.000Z')).rejects.toBe(throttled);
+      await expect(store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' })).rejects.toBe(throttled);
     });
   });
 
@@ -110,7 +110,7 @@ describe('DynamoDbVersionStore', () => {
     it('creates the record with a PutItem that fails if it exists', async () => {
       ddb.on(PutItemCommand).rejects(conditionFailed());
       ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
-      expect(await store.updateImages('hello', '2.7', { set: [], remove: [] }, 0, '2026-11-27T10:00:00.000Z')).toBeUndefined();
+      expect(await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' })).toBeUndefined();
       const [put] = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input);
       expect(put).toMatchObject({
         ConditionExpression: 'attribute_not_exists(#pk)',
@@ -124,7 +124,7 @@ describe('DynamoDbVersionStore', () => {
       ddb.on(PutItemCommand).rejects(conditionFailed());
       ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '0' }, images: { M: {} } } });
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
-      expect(await store.updateImages('hello', '2.7', { set: [], remove: [], clearRejected: ['2.7-arm64'] }, 0, '2026-11-27T10:00:00.000Z')).toBeUndefined();
+      expect(await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [], clearRejected: ['2.7-arm64'] }, { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' })).toBeUndefined();
       const [update] = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
       expect(update).toMatchObject({
         UpdateExpression: 'SET #revision = :one, #images = :images, #updatedAt = :now REMOVE #rejected.#clearRejected0',
@@ -137,7 +137,7 @@ describe('DynamoDbVersionStore', () => {
   describe('acquireLease', () => {
     it('conditions the lease on a free, expired or own lease of an existing record', async () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
-      expect(await store.acquireLease('hello', '2.7', 'owner-1', 1000, 30_000)).toBeUndefined();
+      expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', nowMs: 1000, leaseMs: 30_000 })).toBeUndefined();
       expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toStrictEqual({
         TableName: 'versions',
         Key: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' } },
@@ -165,7 +165,7 @@ describe('DynamoDbVersionStore', () => {
       ddb.on(GetItemCommand).resolves({
         Item: { repository: { S: 'hello' }, version: { S: '2.7' }, revision: { N: '2' }, images: { M: {} }, ...lease },
       });
-      expect(await store.releaseLease('hello', '2.7', 'owner-1', 1)).toBe(outcome);
+      expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', expectedRevision: 1 })).toBe(outcome);
       expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
         UpdateExpression: 'REMOVE #lease',
         ConditionExpression: '#lease.#owner = :owner AND #revision = :expectedRevision',

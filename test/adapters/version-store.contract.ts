@@ -102,7 +102,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     /** Creates hello:2.7 with the amd64 image (revision 1). */
     async function createVersion(repository = 'hello', version = '2.7'): Promise<VersionRecord> {
-      const created = await store.updateImages(repository, version, change([image(PLATFORMS.amd64)]), 0, T0);
+      const created = await store.updateImages({ repository, version }, change([image(PLATFORMS.amd64)]), { expectedRevision: 0, now: T0 });
       if (created === undefined) throw new Error(`${repository}:${version} existed already`);
       return created;
     }
@@ -175,7 +175,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     describe('updateImages', () => {
       it('creates the record with expectedRevision 0 at revision 1', async () => {
-        const created = await store.updateImages('hello', '2.7', change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)], ['linux/s390x']), 0, T0);
+        const created = await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)], ['linux/s390x']), { expectedRevision: 0, now: T0 });
         const expected: VersionRecord = {
           repository: 'hello',
           version: '2.7',
@@ -189,33 +189,33 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       });
 
       it('creates an empty record from an empty change', async () => {
-        const created = await store.updateImages('hello', '2.7', change([]), 0, T0);
+        const created = await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T0 });
         expect(created).toMatchObject({ revision: 1, images: {} });
       });
 
       it('gives undefined for expectedRevision 0 when the record exists, and changes nothing', async () => {
         const created = await createVersion();
-        expect(await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 0, T1)).toBeUndefined();
+        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 0, now: T1 })).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
       });
 
       it('gives undefined for a stale revision, and changes nothing', async () => {
         await createVersion();
-        const second = await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        const second = await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
         expect(second?.revision).toBe(2);
-        expect(await store.updateImages('hello', '2.7', change([image(PLATFORMS.armV7)]), 1, T2)).toBeUndefined();
+        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.armV7)]), { expectedRevision: 1, now: T2 })).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(second);
       });
 
       it('gives undefined for a revision of a record that does not exist, and creates nothing', async () => {
-        expect(await store.updateImages('hello', '2.7', change([image(PLATFORMS.amd64)]), 3, T0)).toBeUndefined();
+        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64)]), { expectedRevision: 3, now: T0 })).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toBeUndefined();
       });
 
       it('sets and removes images in one change, bumping revision and updatedAt only', async () => {
-        await store.updateImages('hello', '2.7', change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)]), 0, T0);
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)]), { expectedRevision: 0, now: T0 });
         const rebuilt = image(PLATFORMS.amd64, { digest: digestOf(42), size: 402, pushedAt: T1 });
-        const updated = await store.updateImages('hello', '2.7', change([rebuilt, image(PLATFORMS.armV7)], ['linux/arm64']), 1, T1);
+        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([rebuilt, image(PLATFORMS.armV7)], ['linux/arm64']), { expectedRevision: 1, now: T1 });
         const expected: VersionRecord = {
           repository: 'hello',
           version: '2.7',
@@ -230,26 +230,26 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('treats removing an absent image as nothing to remove', async () => {
         const created = await createVersion();
-        const updated = await store.updateImages('hello', '2.7', change([], ['linux/ppc64le']), 1, T1);
+        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['linux/ppc64le']), { expectedRevision: 1, now: T1 });
         expect(updated).toStrictEqual({ ...created, revision: 2, updatedAt: T1 });
       });
 
       it("keeps platform keys with '(', ')', '.' and '/' apart, and each image exactly as given", async () => {
         await createVersion();
-        const updated = await store.updateImages('hello', '2.7', change([FULL_IMAGE, image(PLATFORMS.armV7)]), 1, T1);
+        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([FULL_IMAGE, image(PLATFORMS.armV7)]), { expectedRevision: 1, now: T1 });
         expect(Object.keys(updated?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7', 'windows(10.0.20348.2227)/amd64']);
         const stored = await store.getVersion('hello', '2.7');
         expect(stored?.images['windows(10.0.20348.2227)/amd64']).toStrictEqual(FULL_IMAGE);
         // Optional fields that were absent stay absent (not present-but-undefined, not null).
         expect(Object.keys(stored?.images['linux/amd64']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os']);
         expect(Object.keys(stored?.images['linux/arm/v7']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os', 'variant']);
-        const removed = await store.updateImages('hello', '2.7', change([], ['windows(10.0.20348.2227)/amd64']), 2, T2);
+        const removed = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['windows(10.0.20348.2227)/amd64']), { expectedRevision: 2, now: T2 });
         expect(Object.keys(removed?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7']);
       });
 
       it('refuses a change that names one image key twice, naming the change', async () => {
         await createVersion();
-        const twice = store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)], ['linux/arm64']), 1, T1);
+        const twice = store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)], ['linux/arm64']), { expectedRevision: 1, now: T1 });
         await expect(twice).rejects.toBeInstanceOf(InvalidInputError);
         await expect(twice).rejects.toMatchObject({ field: 'change' });
         expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
@@ -265,13 +265,13 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       });
 
       it('loses none of 20 concurrent writers that retry on undefined', async () => {
-        await store.updateImages('hello', '2.7', change([]), 0, T0);
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T0 });
         const writers = Array.from({ length: 20 }, (_, i) => image({ os: 'linux', architecture: `arch${i}` }));
         const attempts = await Promise.all(
           writers.map(async (img) => {
             for (let attempt = 1; ; attempt++) {
               const current = await store.getVersion('hello', '2.7');
-              const written = await store.updateImages('hello', '2.7', change([img]), current?.revision ?? 0, T1);
+              const written = await store.updateImages({ repository: 'hello', version: '2.7' }, change([img]), { expectedRevision: current?.revision ?? 0, now: T1 });
               if (written !== undefined) return attempt;
             }
           }),
@@ -338,44 +338,44 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     describe('acquireLease', () => {
       it('gives undefined for a version that does not exist, and creates nothing', async () => {
-        expect(await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS)).toBeUndefined();
+        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS })).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toBeUndefined();
       });
 
       it('takes a free lease and gives the record with it', async () => {
         const created = await createVersion();
-        const held = await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        const held = await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
         expect(held).toStrictEqual({ ...created, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(held);
       });
 
       it('refuses another owner while the lease lives, up to and including `until`', async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        expect(await store.acquireLease('hello', '2.7', 'b', NOW_MS + 1, LEASE_MS)).toBeUndefined();
-        expect(await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS, LEASE_MS)).toBeUndefined();
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS })).toBeUndefined();
+        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS, leaseMs: LEASE_MS })).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
       });
 
       it('renews for the owner', async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        const renewed = await store.acquireLease('hello', '2.7', 'a', NOW_MS + 1000, LEASE_MS);
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const renewed = await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS + 1000, leaseMs: LEASE_MS });
         expect(renewed?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + 1000 + LEASE_MS });
       });
 
       it('lets another owner take it once it has expired', async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        const stolen = await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS + 1, LEASE_MS);
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const stolen = await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
         expect(stolen?.lease).toStrictEqual({ owner: 'b', until: NOW_MS + 2 * LEASE_MS + 1 });
-        expect(await store.acquireLease('hello', '2.7', 'a', NOW_MS + LEASE_MS + 2, LEASE_MS)).toBeUndefined();
+        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS + LEASE_MS + 2, leaseMs: LEASE_MS })).toBeUndefined();
       });
 
       it('gives the lease to exactly one of 10 concurrent acquirers', async () => {
         await createVersion();
         const owners = Array.from({ length: 10 }, (_, i) => `owner-${i}`);
-        const results = await Promise.all(owners.map((owner) => store.acquireLease('hello', '2.7', owner, NOW_MS, LEASE_MS)));
+        const results = await Promise.all(owners.map((owner) => store.acquireLease({ repository: 'hello', version: '2.7' }, { owner, nowMs: NOW_MS, leaseMs: LEASE_MS })));
         const winners = results.filter((r) => r !== undefined);
         expect(winners).toHaveLength(1);
         expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual(winners[0]?.lease);
@@ -385,88 +385,197 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
     describe('recordPublished', () => {
       it('records the publish for the lease owner and keeps the lease', async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        const recorded = await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1);
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const recorded = await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 });
         expect(recorded).toMatchObject({ published: PUBLISHED, updatedAt: T1, lease: { owner: 'a' }, revision: 1 });
         expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
       });
 
       it('gives undefined to anyone else, and records nothing', async () => {
         await createVersion();
-        expect(await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1)).toBeUndefined(); // no lease at all
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        expect(await store.recordPublished('hello', '2.7', 'b', PUBLISHED, T1)).toBeUndefined();
+        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 })).toBeUndefined(); // no lease at all
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'b', published: PUBLISHED, now: T1 })).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.published).toBeUndefined();
       });
 
       it('gives undefined to an owner whose expired lease was taken over', async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS + 1, LEASE_MS);
-        expect(await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1)).toBeUndefined();
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
+        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 })).toBeUndefined();
       });
 
       it('gives undefined for a version that does not exist', async () => {
-        expect(await store.recordPublished('hello', '2.7', 'a', PUBLISHED, T1)).toBeUndefined();
+        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 })).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toBeUndefined();
       });
 
       it('clears an error of the published revision or older', async () => {
         await createVersion();
-        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
         await store.recordError('hello', '2.7', { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, 'a', T1);
-        const recorded = await store.recordPublished('hello', '2.7', 'a', { ...PUBLISHED, revision: 2 }, T2);
+        const recorded = await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 });
         expect(recorded !== undefined && 'error' in recorded).toBe(false);
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(recorded);
       });
 
       it('keeps an error of a newer revision', async () => {
         await createVersion();
-        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
         const error: VersionError = { kind: 'conflict', message: 'two images claim linux/arm64', at: T1, revision: 2 };
         await store.recordError('hello', '2.7', error, undefined, T1);
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        const recorded = await store.recordPublished('hello', '2.7', 'a', { ...PUBLISHED, revision: 1 }, T2);
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const recorded = await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: { ...PUBLISHED, revision: 1 }, now: T2 });
         expect(recorded).toMatchObject({ error, published: { ...PUBLISHED, revision: 1 }, updatedAt: T2 });
+      });
+    });
+
+    describe('updateImages with a lease', () => {
+      const key = { repository: 'hello', version: '2.7' };
+      const lease = { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS };
+
+      it('creates the record holding the lease', async () => {
+        const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), { expectedRevision: 0, now: T0, lease });
+        expect(created).toMatchObject({ revision: 1, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
+      });
+
+      it('records the change and takes the lease in one write', async () => {
+        await createVersion();
+        const updated = await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, lease });
+        expect(updated).toMatchObject({ revision: 2, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
+        expect(Object.keys(updated?.images ?? {}).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(updated);
+      });
+
+      it.each([
+        ['a live lease', NOW_MS],
+        ['an expired lease', NOW_MS - 2 * LEASE_MS],
+      ])('gives undefined when someone holds %s, and changes nothing', async (_, takenAt) => {
+        const created = await createVersion();
+        const held = await store.acquireLease(key, { owner: 'b', nowMs: takenAt, leaseMs: LEASE_MS });
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, lease })).toBeUndefined();
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual({ ...created, lease: held?.lease });
+      });
+
+      it('gives undefined for a stale revision, and takes no lease', async () => {
+        await createVersion();
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 2, now: T1, lease })).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.lease).toBeUndefined();
+      });
+    });
+
+    describe('completePublish', () => {
+      const key = { repository: 'hello', version: '2.7' };
+      const claim = { id: 'event-1', revision: 1, order: 3, state: 'sent' as const, until: NOW_MS };
+
+      it('records the publish and, with release, gives the lease up in the same write', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true });
+        expect(written).toMatchObject({ published: PUBLISHED, updatedAt: T1, revision: 1 });
+        expect(written !== undefined && 'lease' in written).toBe(false);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(written);
+      });
+
+      it('keeps the lease without release', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: false })).toMatchObject({ published: PUBLISHED, lease: { owner: 'a' } });
+      });
+
+      it('claims the announcement in the same write', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true, announcement: { claim, nowMs: NOW_MS } });
+        expect(written?.announcement).toStrictEqual(claim);
+        // Claimed already: the same claim again fails, and so does the whole write.
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'a', published: { ...PUBLISHED, at: T2 }, now: T2, release: true, announcement: { claim, nowMs: NOW_MS } })).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
+      });
+
+      it('gives undefined, and writes nothing, when the revision moved, the lease is someone else\'s, or an error is newer', async () => {
+        await createVersion();
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true })).toBeUndefined(); // no lease
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'b', published: PUBLISHED, now: T1, release: true })).toBeUndefined();
+        await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true })).toBeUndefined(); // revision 2 now
+        const after = await store.getVersion('hello', '2.7');
+        expect(after?.published).toBeUndefined();
+        expect(after?.lease?.owner).toBe('a');
+      });
+
+      it('clears an error of the published revision', async () => {
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.recordError('hello', '2.7', { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, 'a', T1);
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T2, release: true });
+        expect(written !== undefined && 'error' in written).toBe(false);
+      });
+    });
+
+    describe('readForPush', () => {
+      const key = { repository: 'hello', version: '2.7' };
+
+      it('reads nothing into a store that has nothing', async () => {
+        expect(await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(1), targetVersions: ['2.7-amd64'] })).toEqual({
+          record: undefined, targets: new Map(), publishedByUs: false, history: { sequence: 0, entries: [] }, rememberedTargetTags: new Set(),
+        });
+      });
+
+      it('reads the record, the target versions that exist, whether the digest is ours, and the history, at once', async () => {
+        const record = await createVersion();
+        const target = await createVersion('hello', '2.7-amd64');
+        await createVersion('other', '2.7-rc1');
+        await store.rememberPublishedTag('hello', '2.7-amd64', digestOf(7));
+        const history = { sequence: 1, entries: [{ id: 'push:x', kind: 'push-recorded' as const, at: T0, sequence: 1 }] };
+        expect(await store.putHistory('hello', '2.7', history, 0)).toBe(true);
+        await store.rememberPublishedTag('hello', '2.7-index', digestOf(9));
+        const read = await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(7), targetVersions: ['2.7-amd64', '2.7-rc1', '2.7'], targetTags: ['2.7-index', '2.7-other'] });
+        expect(read).toEqual({ record, targets: new Map([['2.7-amd64', target]]), publishedByUs: true, history, rememberedTargetTags: new Set(['2.7-index']) });
+        expect((await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(8), targetVersions: [] })).publishedByUs).toBe(false);
       });
     });
 
     describe('releaseLease', () => {
       it("gives 'released' and frees the lease for others", async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('released');
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('released');
         const after = await store.getVersion('hello', '2.7');
         expect(after !== undefined && 'lease' in after).toBe(false);
-        expect(await store.acquireLease('hello', '2.7', 'b', NOW_MS + 1, LEASE_MS)).toBeDefined();
+        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS })).toBeDefined();
       });
 
       it("gives 'revision-moved' when the images changed meanwhile, and keeps the lease", async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
-        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('revision-moved');
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('revision-moved');
         expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
-        expect(await store.releaseLease('hello', '2.7', 'a', 2)).toBe('released');
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 2 })).toBe('released');
       });
 
       it("gives 'not-held' to an owner who does not hold it, and leaves the holder's lease", async () => {
         await createVersion();
-        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('not-held'); // nobody holds it
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        expect(await store.releaseLease('hello', '2.7', 'b', 1)).toBe('not-held');
-        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
-        expect(await store.releaseLease('hello', '2.7', 'b', 1)).toBe('not-held'); // not held wins over moved
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('not-held'); // nobody holds it
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'b', expectedRevision: 1 })).toBe('not-held');
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'b', expectedRevision: 1 })).toBe('not-held'); // not held wins over moved
         expect((await store.getVersion('hello', '2.7'))?.lease?.owner).toBe('a');
       });
 
       it("gives 'not-held' after the lease was taken over, and for a version that does not exist", async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        await store.acquireLease('hello', '2.7', 'b', NOW_MS + LEASE_MS + 1, LEASE_MS);
-        expect(await store.releaseLease('hello', '2.7', 'a', 1)).toBe('not-held');
-        expect(await store.releaseLease('hello', '9.9', 'a', 1)).toBe('not-held');
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('not-held');
+        expect(await store.releaseLease({ repository: 'hello', version: '9.9' }, { owner: 'a', expectedRevision: 1 })).toBe('not-held');
       });
     });
 
@@ -475,7 +584,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('records the error for the lease owner', async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
         const recorded = await store.recordError('hello', '2.7', failure, 'a', T1);
         expect(recorded).toMatchObject({ error: failure, updatedAt: T1, lease: { owner: 'a' } });
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(recorded);
@@ -484,21 +593,21 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('gives undefined to an owner who does not hold the lease', async () => {
         await createVersion();
         expect(await store.recordError('hello', '2.7', failure, 'a', T1)).toBeUndefined();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
         expect(await store.recordError('hello', '2.7', failure, 'b', T1)).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
       });
 
       it("without an owner, records the error while the revision is still the error's", async () => {
         await createVersion();
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS); // someone else's lease does not matter
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS }); // someone else's lease does not matter
         const conflict: VersionError = { kind: 'conflict', message: '2.7-arm64 and 2.7-aarch64 both claim linux/arm64', at: T1, revision: 1 };
         expect(await store.recordError('hello', '2.7', conflict, undefined, T1)).toMatchObject({ error: conflict, updatedAt: T1 });
       });
 
       it('without an owner, gives undefined once the revision moved on', async () => {
         await createVersion();
-        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
         expect(await store.recordError('hello', '2.7', failure, undefined, T2)).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
       });
@@ -532,12 +641,12 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
     });
     describe('updateImages with clearError', () => {
       it('removes the error in the same write, and only then', async () => {
-        await store.updateImages('hello', '2.7', { set: [], remove: [] }, 0, T2);
+        await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 0, now: T2 });
         const conflict = { kind: 'conflict' as const, message: 'two tags claim linux/amd64', at: T2, revision: 1, contested: { tag: '2.7-x86', digest: digestOf(9) } };
         expect(await store.recordError('hello', '2.7', conflict, undefined, T2)).toBeDefined();
-        const kept = await store.updateImages('hello', '2.7', { set: [], remove: [] }, 1, T2);
+        const kept = await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 1, now: T2 });
         expect(kept?.error).toEqual(conflict);
-        const cleared = await store.updateImages('hello', '2.7', { set: [], remove: [], clearError: true }, 2, T2);
+        const cleared = await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [], clearError: true }, { expectedRevision: 2, now: T2 });
         expect(cleared?.error).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
       });
@@ -607,9 +716,9 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('keeps the claim through image changes, leases and publishes', async () => {
         await createVersion();
         await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
-        await store.updateImages('hello', '2.7', change([image(PLATFORMS.arm64)]), 1, T1);
-        await store.acquireLease('hello', '2.7', 'a', NOW_MS, LEASE_MS);
-        await store.recordPublished('hello', '2.7', 'a', { ...PUBLISHED, revision: 2 }, T2);
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 });
         expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim());
       });
     });
@@ -682,7 +791,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('adds to an existing record, keeping its images, revision, lease and error; a tag keeps its latest refusal', async () => {
         const created = await createVersion();
-        await store.acquireLease('hello', '2.7', 'owner-1', NOW_MS, LEASE_MS);
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', nowMs: NOW_MS, leaseMs: LEASE_MS });
         await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
         const updated = await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 2, T2), [], T2);
         expect(updated).toMatchObject({ revision: 1, images: created.images, lease: { owner: 'owner-1' }, createdAt: T0, updatedAt: T2 });
@@ -699,16 +808,16 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('lets updateImages with expectedRevision 0 take over a record of only refusals, keeping them and createdAt', async () => {
         await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T0);
         await store.recordRejection('hello', '2.7', refusal('2.7-x', 2), [], T0);
-        const updated = await store.updateImages('hello', '2.7', { ...change([image(PLATFORMS.amd64)]), clearRejected: ['2.7-x'] }, 0, T1);
+        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, { ...change([image(PLATFORMS.amd64)]), clearRejected: ['2.7-x'] }, { expectedRevision: 0, now: T1 });
         expect(updated).toMatchObject({ revision: 1, createdAt: T0, updatedAt: T1, images: { 'linux/amd64': image(PLATFORMS.amd64) } });
         expect(updated?.rejected).toStrictEqual({ '2.7-arm64': refusal('2.7-arm64', 1) });
-        expect(await store.updateImages('hello', '2.7', change([]), 0, T1)).toBeUndefined();
+        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T1 })).toBeUndefined();
       });
 
       it('removes a refusal with updateImages clearRejected, in the same write as the images', async () => {
         await createVersion();
         await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
-        const updated = await store.updateImages('hello', '2.7', { ...change([image(PLATFORMS.arm64)]), clearRejected: ['2.7-arm64'] }, 1, T2);
+        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, { ...change([image(PLATFORMS.arm64)]), clearRejected: ['2.7-arm64'] }, { expectedRevision: 1, now: T2 });
         expect(updated?.revision).toBe(2);
         expect(updated?.rejected).toStrictEqual({});
       });

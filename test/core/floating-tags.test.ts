@@ -21,7 +21,7 @@ async function pushVersion(w: World, version: string, label = 'b1'): Promise<voi
     images.push(...(await readPushedImages(w.registry, { repository: repo, digest, tag, pushedAt: w.clock.iso() })).images);
   }
   const current = await w.store.getVersion(repo, version);
-  const updated = await w.store.updateImages(repo, version, { set: images, remove: [] }, current?.revision ?? 0, w.clock.iso());
+  const updated = await w.store.updateImages({ repository: repo, version: version }, { set: images, remove: [] }, { expectedRevision: current?.revision ?? 0, now: w.clock.iso() });
   if (updated === undefined) throw new Error('raced');
 }
 

@@ -62,7 +62,7 @@ describe('appendMissing', () => {
 describe('recordHistory', () => {
   it('records what the record shows, once, however often it is called', async () => {
     const w = world();
-    await w.store.updateImages('hello', '2.7', { set: [amd64], remove: [] }, 0, T0);
+    await w.store.updateImages({ repository: 'hello', version: '2.7' }, { set: [amd64], remove: [] }, { expectedRevision: 0, now: T0 });
     await recordHistory(w.deps, 'hello', '2.7', { eventId: 'e-1', tag: amd64.tag });
     await recordHistory(w.deps, 'hello', '2.7', { eventId: 'e-1', tag: amd64.tag });
     const history = await w.store.getHistory('hello', '2.7');

@@ -108,8 +108,8 @@ describe('reconcileRepository', () => {
       const digest = pushSilently(w, 'linux/arm64', '2.7-arm64');
       const { readPushedImages } = await import('../../src/core/read-push.ts');
       const read = await readPushedImages(w.registry, { repository: repo, digest, tag: '2.7-arm64', pushedAt: w.clock.iso() });
-      await w.store.updateImages(repo, '2.7', { set: read.images, remove: [] }, 1, w.clock.iso());
-      expect(await w.store.acquireLease(repo, '2.7', 'dead-publisher', w.clock.now(), PublishTiming.leaseMs)).toBeDefined();
+      await w.store.updateImages({ repository: repo, version: '2.7' }, { set: read.images, remove: [] }, { expectedRevision: 1, now: w.clock.iso() });
+      expect(await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead-publisher', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs })).toBeDefined();
     });
 
     it('leaves the version alone while the lease is live', async () => {

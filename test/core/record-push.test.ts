@@ -7,6 +7,8 @@ import { deriveState } from '../../src/core/readiness.ts';
 import { MAX_REJECTED_TAGS, recordPush, type PushEvent, type PushOutcome } from '../../src/core/record-push.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
+import { LogOnlyVersionEvents } from '../../src/adapters/events/log-only-version-events.ts';
+import type { VersionEvents } from '../../src/core/ports.ts';
 import { config, world, type World } from './fixtures.ts';
 
 const repo = 'team/hello';
@@ -238,29 +240,63 @@ describe('recordPush', () => {
   });
 
   it.each([
-    // The 2nd resolve is the look just before the write: the stale image is never written.
-    { when: 'just before the write', resolve: 2, revision: 2 },
-    // The 3rd is the check after the write: the stale image was written, and is replaced at once.
-    { when: 'just after the write', resolve: 3, revision: 3 },
-  ])('records the new image when the tag moves $when', async ({ resolve: moveAt, revision }) => {
+    // Events only logged: the publish, its announcement and the lease's release are one write.
+    { events: 'log only', apart: [] },
+    // Events delivered: sent while the lease is held (before any later index can be put), then released.
+    { events: 'delivered', apart: ['releaseLease'] },
+  ])('takes no lease on a version that cannot publish yet, and takes it with the images that complete it ($events)', async ({ events, apart }) => {
+    if (events === 'log only') (w.deps as { events: VersionEvents }).events = new LogOnlyVersionEvents(w.logger);
+    const calls: string[] = [];
+    for (const method of ['acquireLease', 'releaseLease', 'recordPublished', 'getVersion'] as const) {
+      const original = (w.store[method] as (...args: unknown[]) => Promise<unknown>).bind(w.store);
+      (w.store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        calls.push(method);
+        return original(...args);
+      };
+    }
+    const first = await push('linux/amd64', '2.7-amd64');
+    expect(first.outcome).toMatchObject({ publish: { kind: 'waiting' } });
+    expect((await record())?.lease).toBeUndefined();
+    calls.length = 0;
+    expect((await push('linux/arm64', '2.7-arm64')).outcome).toMatchObject({ publish: { kind: 'published' } });
+    expect(calls, 'no read before a write, no lease taken on its own, no publish recorded apart').toEqual(apart);
+    expect((await record())?.lease).toBeUndefined();
+  });
+
+  it('looks at the tag once when nothing races the push', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    const arm64 = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64' });
+    const before = w.registry.calls.resolveTag ?? 0;
+    expect(await recordPush(w.deps, event('2.7-arm64', arm64.manifest.digest))).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
+    expect((w.registry.calls.resolveTag ?? 0) - before, 'one look at 2.7-arm64, none at the version tag').toBe(1);
+  });
+
+  it('never writes a stale image over a newer push recorded between its read and its write: it looks at the tag again', async () => {
     await push('linux/amd64', '2.7-amd64');
     const old = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'old' });
     let newer: string | undefined;
-    let resolves = 0;
-    w.registry.beforeCall = (method, args) => {
-        if (method === 'resolveTag' && args[1] === '2.7-arm64' && ++resolves === moveAt) {
-        newer = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'new' }).manifest.digest;
-      }
+    w.registry.beforeCall = async (method, args) => {
+      // The old push's event has read the record and looked at the tag; now the tag is pushed again
+      // and the newer push's event is handled to the end before the old one writes.
+      if (method !== 'fetchManifest' || args[1] !== old.manifest.digest || newer !== undefined) return;
+      newer = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'new' }).manifest.digest;
+      expect(await recordPush(w.deps, event('2.7-arm64', newer))).toMatchObject({ kind: 'recorded', changed: true, publish: { kind: 'published' } });
+    };
+    const revisions: number[] = [];
+    const update = w.store.updateImages.bind(w.store);
+    w.store.updateImages = async (...args) => {
+      const written = await update(...args);
+      if (written !== undefined) revisions.push(written.revision);
+      return written;
     };
     const outcome = await recordPush(w.deps, event('2.7-arm64', old.manifest.digest));
     w.registry.beforeCall = undefined;
     expect(newer).toBeDefined();
-    expect(outcome).toMatchObject({ kind: 'recorded', revision, publish: { kind: 'published', revision } });
+    expect(outcome).toMatchObject({ kind: 'recorded', changed: false, publish: { kind: 'up-to-date' } });
+    expect(revisions, 'only the newer push wrote: the stale write found the revision moved').toEqual([2]);
     expect((await record())?.images['linux/arm64']?.digest).toBe(newer);
     expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe((await expectedIndex(['2.7-amd64', '2.7-arm64'])).digest);
     expect(w.logger.messages('info')).toContain('tag moved while recording; recording its new image');
-    // The newer push's own event then changes nothing.
-    expect(await recordPush(w.deps, event('2.7-arm64', newer!))).toMatchObject({ kind: 'recorded', changed: false, publish: { kind: 'up-to-date' } });
   });
 
   describe('with platformOverrides', () => {

@@ -22,11 +22,13 @@ const registryUrl = inject('registryUrl');
 const TARGET_TAGS = ['{version}', 'v{version}'];
 
 const CRASH_POINTS: Array<CrashPoint & { holdsLease: boolean; putsAfter: number }> = [
-  { port: 'store', method: 'updateImages', when: 'after', description: 'after recording the images, before publishing', holdsLease: false, putsAfter: 2 },
-  { port: 'store', method: 'rememberPublishedTag', when: 'after', description: 'after remembering the tag, before putting the index', holdsLease: true, putsAfter: 2 },
+  // The write that completes the version takes the lease too (docs/reliability.md), so a crash right after it leaves the lease held.
+  { port: 'store', method: 'updateImages', when: 'after', description: 'after recording the images and taking the lease, before publishing', holdsLease: true, putsAfter: 2 },
+  // The version tags here do not match the tag pattern, so nothing is remembered in the store before the put: the last step before it is the put itself.
+  { port: 'registry', method: 'putManifest', when: 'before', nth: 1, description: 'holding the lease, before putting the index', holdsLease: true, putsAfter: 2 },
   { port: 'registry', method: 'putManifest', when: 'after', nth: 1, description: 'between putting the first target tag and the second', holdsLease: true, putsAfter: 1 },
   { port: 'registry', method: 'putManifest', when: 'after', nth: 2, description: 'after putting the index, before recording it', holdsLease: true, putsAfter: 0 },
-  { port: 'store', method: 'recordPublished', when: 'after', description: 'after recording the publish, before releasing the lease', holdsLease: true, putsAfter: 0 },
+  { port: 'store', method: 'completePublish', when: 'after', description: 'after recording the publish, before announcing it and releasing the lease', holdsLease: true, putsAfter: 0 },
   { port: 'store', method: 'putHistory', when: 'before', description: 'after publishing, before recording its history', holdsLease: false, putsAfter: 0 },
 ];
 const RECOVERIES = ['redelivery', 'reconcile'] as const;
@@ -97,7 +99,7 @@ describe('the process killed between the steps of a publish', () => {
       const findings = reconcileFindings(await reconcileToEnd(healthy.deps, repository));
       expect(findings.failures).toEqual([]);
       // After a crash past recordPublished there is nothing left to publish (only history to catch up).
-      expect(findings.published).toEqual(point.method === 'recordPublished' || point.method === 'putHistory' ? [] : ['1.0']);
+      expect(findings.published).toEqual(point.method === 'completePublish' || point.method === 'putHistory' ? [] : ['1.0']);
     }
 
     const puts: IndexPut[] = [...healthy.registry.puts, ...doomed.registry.puts];

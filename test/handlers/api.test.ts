@@ -132,8 +132,8 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
       await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
       // Complete and leased: a publisher took it (and crashed, or is still working).
       const images = [recordedImage('linux/amd64', { tag: '2.7-amd64' }), recordedImage('linux/arm64', { tag: '2.7-arm64' })];
-      await h.store.updateImages('team/hello', '2.7', { set: images, remove: [] }, 0, new Date(h.clock.now()).toISOString());
-      await h.store.acquireLease('team/hello', '2.7', 'crashed-publisher', h.clock.now(), 60_000);
+      await h.store.updateImages({ repository: 'team/hello', version: '2.7' }, { set: images, remove: [] }, { expectedRevision: 0, now: new Date(h.clock.now()).toISOString() });
+      await h.store.acquireLease({ repository: 'team/hello', version: '2.7' }, { owner: 'crashed-publisher', nowMs: h.clock.now(), leaseMs: 60_000 });
       expect(json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'))).toMatchObject({ state: 'publishing' });
 
       expect((await call(h, 'DELETE', '/v1/repositories/team/hello/config')).statusCode).toBe(204);

@@ -17,7 +17,9 @@ const OVER_FLOOR_BOUND = 60_000;
  * which the round-trip work in src/core and the adapters reshapes (docs/performance.md). Delete an
  * entry once its bundle fits the bound; the last test below says when.
  */
-const RATCHETS: Readonly<Record<string, number>> = { 'on-image-push': 75_000 };
+// The round-trip work (issue 8 part 1) added ~5.6 KB to both: readForPush and completePublish in the
+// store, the 5 s config reuse, the memory of recent puts, the wait for the tag moved into core.
+const RATCHETS: Readonly<Record<string, number>> = { 'on-image-push': 81_000, reconcile: 63_000 };
 
 const PREFIX = 'test-size-';
 const sizes = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
 import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
-import type { FloatingClaim, ImagesChange, VersionPage, VersionStore } from '../../src/core/ports.ts';
+import type { FloatingClaim, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import type { Announcement, PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../src/core/version-history.ts';
@@ -67,16 +67,33 @@ export class InMemoryVersionStore implements VersionStore {
     return { versions: page.map((version) => copy(this.#record(repository, version)!)), cursor };
   }
 
-  async updateImages(
-    repository: string,
-    version: string,
-    change: ImagesChange,
-    expectedRevision: number,
-    now: string,
-  ): Promise<VersionRecord | undefined> {
+  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext> {
+    const { repository, version } = key;
+    const targets = new Map<string, VersionRecord>();
+    for (const target of options.targetVersions) {
+      const record = target === version ? undefined : this.#record(repository, target);
+      if (record !== undefined) targets.set(target, copy(record));
+    }
+    const record = this.#record(repository, version);
+    return {
+      record: record === undefined ? undefined : copy(record),
+      targets,
+      publishedByUs: await this.isPublishedTag(repository, options.tag, options.digest),
+      history: await this.getHistory(repository, version),
+      rememberedTargetTags: new Set((options.targetTags ?? []).filter((t) => t !== options.tag && (this.#publishedTags.get(JSON.stringify([repository, t]))?.size ?? 0) > 0)),
+    };
+  }
+
+  async updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined> {
+    const { repository, version } = key;
+    const { expectedRevision, now, lease } = options;
     checkImagesChange(change);
     checkCount(expectedRevision, 'expectedRevision');
+    if (lease !== undefined) checkLease(lease);
     const record = this.#record(repository, version);
+    // With a lease asked for, the write holds only while nobody holds one (not even an expired one).
+    if (lease !== undefined && record?.lease !== undefined) return undefined;
+    const newLease = lease === undefined ? undefined : { owner: lease.owner, until: lease.nowMs + lease.leaseMs };
     if (expectedRevision === 0) {
       if (record !== undefined && record.revision !== 0) return undefined;
       // A record holding only refusals is taken over: its refusals and createdAt stay.
@@ -89,6 +106,7 @@ export class InMemoryVersionStore implements VersionStore {
         ...(rejected === undefined ? {} : { rejected }),
         ...(record?.error === undefined || change.clearError === true ? {} : { error: record.error }),
         ...(record?.lease === undefined ? {} : { lease: record.lease }),
+        ...(newLease === undefined ? {} : { lease: newLease }),
         createdAt: record?.createdAt ?? now,
         updatedAt: now,
       };
@@ -102,6 +120,7 @@ export class InMemoryVersionStore implements VersionStore {
     record.images = images;
     record.revision = expectedRevision + 1;
     record.updatedAt = now;
+    if (newLease !== undefined) record.lease = newLease;
     if (change.clearError === true) delete record.error;
     if (record.rejected !== undefined) record.rejected = withoutTags(record.rejected, change.clearRejected ?? []);
     return copy(record);
@@ -123,9 +142,10 @@ export class InMemoryVersionStore implements VersionStore {
     if (record?.rejected?.[tag]?.digest === digest) record.rejected = withoutTags(record.rejected, [tag]);
   }
 
-  async acquireLease(repository: string, version: string, owner: string, nowMs: number, leaseMs: number): Promise<VersionRecord | undefined> {
-    checkCount(nowMs, 'nowMs');
-    checkCount(leaseMs, 'leaseMs');
+  async acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined> {
+    const { repository, version } = key;
+    const { owner, nowMs, leaseMs } = lease;
+    checkLease(lease);
     const record = this.#record(repository, version);
     if (record === undefined) return undefined;
     const takeable = record.lease === undefined || record.lease.until < nowMs || record.lease.owner === owner;
@@ -134,18 +154,31 @@ export class InMemoryVersionStore implements VersionStore {
     return copy(record);
   }
 
-  async recordPublished(
-    repository: string,
-    version: string,
-    owner: string,
-    published: PublishedIndex,
-    now: string,
-  ): Promise<VersionRecord | undefined> {
+  async recordPublished(key: VersionKey, options: { owner: string; published: PublishedIndex; now: string }): Promise<VersionRecord | undefined> {
+    const { repository, version } = key;
+    const { owner, published, now } = options;
     const record = this.#record(repository, version);
     if (record?.lease?.owner !== owner) return undefined;
     record.published = copy(published);
     record.updatedAt = now;
     if (record.error !== undefined && record.error.revision <= published.revision) delete record.error;
+    return copy(record);
+  }
+
+  async completePublish(
+    key: VersionKey,
+    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+  ): Promise<VersionRecord | undefined> {
+    const { owner, published, now, release, announcement } = options;
+    const record = this.#record(key.repository, key.version);
+    if (record?.lease?.owner !== owner || record.revision !== published.revision) return undefined;
+    if (record.error !== undefined && record.error.revision > published.revision) return undefined;
+    if (announcement !== undefined && !isClaimable(record.announcement, announcement.claim, announcement.nowMs)) return undefined;
+    record.published = copy(published);
+    record.updatedAt = now;
+    if (release) delete record.lease;
+    delete record.error;
+    if (announcement !== undefined) record.announcement = copy(announcement.claim);
     return copy(record);
   }
 
@@ -165,7 +198,9 @@ export class InMemoryVersionStore implements VersionStore {
     return copy(record);
   }
 
-  async releaseLease(repository: string, version: string, owner: string, expectedRevision: number): Promise<'released' | 'revision-moved' | 'not-held'> {
+  async releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'> {
+    const { repository, version } = key;
+    const { owner, expectedRevision } = options;
     checkCount(expectedRevision, 'expectedRevision');
     const record = this.#record(repository, version);
     if (record?.lease?.owner !== owner) return 'not-held';
@@ -188,11 +223,7 @@ export class InMemoryVersionStore implements VersionStore {
   async claimAnnouncement(repository: string, version: string, announcement: Announcement, nowMs: number): Promise<boolean> {
     const record = this.#record(repository, version);
     if (record === undefined) return false;
-    const last = record.announcement;
-    const claimable =
-      last === undefined ||
-      (last.order <= announcement.order && (last.id !== announcement.id || (last.state === 'pending' && last.until < nowMs)));
-    if (!claimable) return false;
+    if (!isClaimable(record.announcement, announcement, nowMs)) return false;
     record.announcement = copy(announcement);
     return true;
   }
@@ -287,6 +318,16 @@ function checkImagesChange(change: ImagesChange): void {
     if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
     seen.add(key);
   }
+}
+
+function checkLease(lease: LeaseRequest): void {
+  checkCount(lease.nowMs, 'nowMs');
+  checkCount(lease.leaseMs, 'leaseMs');
+}
+
+/** The condition of claimAnnouncement (ports.ts). */
+function isClaimable(last: Announcement | undefined, claim: Announcement, nowMs: number): boolean {
+  return last === undefined || (last.order <= claim.order && (last.id !== claim.id || (last.state === 'pending' && last.until < nowMs)));
 }
 
 function checkCount(value: number, field: string): void {

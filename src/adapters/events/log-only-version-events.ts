@@ -7,6 +7,8 @@ import type { VersionEvent } from '../../core/version-events.ts';
  */
 export class LogOnlyVersionEvents implements VersionEvents {
   readonly #logger: Logger;
+  /** Nothing is delivered: announcing is a log line. */
+  readonly delivers = false;
 
   constructor(logger: Logger) {
     this.#logger = logger;

@@ -23,6 +23,11 @@ export class OutboxVersionEvents implements VersionEvents {
     this.#queued = options.onQueued;
   }
 
+  /** Without NOTIFY_URL an event is only logged. */
+  get delivers(): boolean {
+    return this.#urls.length > 0;
+  }
+
   async announce(event: VersionEvent): Promise<void> {
     const { repository, version } = event.data;
     if (this.#urls.length === 0) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
-import { awaitTagAt } from '../../src/local/await-tag.ts';
+import { awaitTagAt } from '../../src/core/await-tag.ts';
 
 const OLD = `sha256:${'1'.repeat(64)}`;
 const NEW = `sha256:${'2'.repeat(64)}`;

@@ -1,5 +1,5 @@
-import { isRetryable } from '../core/errors.ts';
-import type { ImageRegistry } from '../core/ports.ts';
+import { isRetryable } from './errors.ts';
+import type { ImageRegistry } from './ports.ts';
 
 export interface AwaitTagOptions {
   /** How long to wait for the tag to point at the digest before letting the handler decide. */

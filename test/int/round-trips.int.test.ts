@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCountingProxy, type CountingProxy, type RequestCounts } from '../../bench/counting-proxy.ts';
+import { DynamoDbVersionStore } from '../../src/adapters/dynamodb-version-store.ts';
+import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
+import { CONFIG_MAX_AGE_MS, createDependencies } from '../../src/composition.ts';
+import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
+import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
+import { LOCAL_TABLE_NAME, wireLocalHandlers } from '../../src/local/wire-handlers.ts';
+import type { EcrImageActionEvent } from '../../src/local/registry-events.ts';
+import { CapturingLogger } from '../support/fakes.ts';
+import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
+import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
+import { ecrPushEvent } from '../support/ecr-event.ts';
+import { pushImage } from '../support/images.ts';
+
+// The round trips one 2-platform version costs (docs/performance.md): the per-arch pushes of
+// 2.7-amd64 and 2.7-arm64, then the push event of the index put under 2.7 (the echo, which the
+// registry sends for our own put), each through the real on-image-push handler. Registry requests
+// are counted by a proxy in front of the real registry, DynamoDB requests by a middleware on the
+// real SDK client talking to dynalite, ECR API calls by the ECR double.
+
+/** The floor (issue 8): 2K manifest and config GETs + 1 PUT + one tag check per per-arch event. */
+const REGISTRY_FLOOR = 7;
+/**
+ * Where DynamoDB stands: the config read, one BatchGetItem per event, the record's create, the
+ * write that completes it and takes the lease, the write that records the publish and gives the
+ * lease up, and one history put per event. The floor is 6: the two history puts go once the history
+ * is written with the version record (docs/performance.md, "What is left").
+ */
+const DYNAMODB_CEILING = 8;
+
+const registryUrl = inject('registryUrl');
+const dynamoEndpoint = inject('dynamoEndpoint');
+const lambdaContext = { awsRequestId: 'round-trips', functionName: 'on-image-push' } as unknown as Context;
+
+/** Counts every command a DynamoDB client sends, by command name, from now on. */
+function countCommands(client: DynamoDBClient): { counts: () => RequestCounts; reset: () => void } {
+  let counts: RequestCounts = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'roundTripsCounter' },
+  );
+  return { counts: () => ({ ...counts }), reset: () => (counts = {}) };
+}
+
+function total(counts: RequestCounts): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+/** Pushes 2.7-amd64 and 2.7-arm64 straight to the registry; returns the three events of the version. */
+async function pushVersion(repository: string, mediaTypeOfEvent: boolean) {
+  const amd64 = await pushImage(registryUrl, repository, '2.7-amd64', { arch: 'amd64', format: 'oci' });
+  const arm64 = await pushImage(registryUrl, repository, '2.7-arm64', { arch: 'arm64', format: 'oci' });
+  const event = (digest: string, tag: string, mediaType: string) =>
+    ecrPushEvent(repository, digest, tag, { id: randomUUID(), ...(mediaTypeOfEvent ? { mediaType } : {}) }) as unknown as EcrImageActionEvent;
+  return { amd64: event(amd64.digest, '2.7-amd64', amd64.mediaType), arm64: event(arm64.digest, '2.7-arm64', arm64.mediaType), echo: event };
+}
+
+async function publishedDigest(repository: string): Promise<string | undefined> {
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/2.7`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json' },
+  });
+  return response.ok ? (response.headers.get('docker-content-digest') ?? undefined) : undefined;
+}
+
+describe('round trips of one 2-platform version', () => {
+  describe('locally: the local runner\'s handlers, OCI-HTTP registry adapter, dynalite', () => {
+    let proxy: CountingProxy;
+    beforeAll(async () => {
+      proxy = await startCountingProxy(registryUrl);
+    });
+    afterAll(async () => {
+      await proxy.close();
+    });
+
+    it(`costs at most ${REGISTRY_FLOOR} registry requests and ${DYNAMODB_CEILING} DynamoDB requests, the echo of the index put included`, async () => {
+      let dynamo: ReturnType<typeof countCommands> | undefined;
+      const handlers = await wireLocalHandlers(
+        { registryUrl: proxy.url, dynamoEndpoint, logger: new CapturingLogger(), notify: { urls: [], secret: '' } },
+        { onDynamoClient: (client) => (dynamo = countCommands(client)) },
+      );
+      try {
+        const repository = `round-trips/local-${randomUUID().slice(0, 8)}`;
+        // The config goes in the way the API writes it; the count starts with the version's first event.
+        await new DynamoDbVersionStore({ client: makeDynamoClient(), tableName: LOCAL_TABLE_NAME }).putRepositoryConfig(
+          repository, normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] }),
+        );
+        const events = await pushVersion(repository, false);
+        proxy.reset();
+        dynamo!.reset();
+
+        expect(await handlers.onImagePush(events.amd64)).toMatchObject({ kind: 'recorded', publish: { kind: 'waiting' } });
+        expect(await handlers.onImagePush(events.arm64)).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
+        const digest = await publishedDigest(repository);
+        expect(digest).toBeDefined();
+        const beforeEcho = { registry: proxy.counts(), dynamo: dynamo!.counts() };
+        expect(await handlers.onImagePush(events.echo(digest!, '2.7', 'application/vnd.oci.image.index.v1+json'))).toMatchObject({ kind: 'ignored' });
+
+        const registry = proxy.counts();
+        const dynamoDb = dynamo!.counts();
+        console.log('round trips, local stack, one 2-platform version:', JSON.stringify({ registry, dynamoDb, echo: {
+          registry: total(registry) - total(beforeEcho.registry), dynamoDb: total(dynamoDb) - total(beforeEcho.dynamo) } }));
+        expect(total(registry), JSON.stringify(registry)).toBeLessThanOrEqual(REGISTRY_FLOOR);
+        expect(total(dynamoDb), JSON.stringify(dynamoDb)).toBeLessThanOrEqual(DYNAMODB_CEILING);
+      } finally {
+        await handlers.close?.();
+      }
+    });
+  });
+
+  describe('on AWS: the ECR adapter through the real SDK to the ECR double, DynamoDB on dynalite', () => {
+    let ecr: EcrDouble;
+    beforeAll(async () => {
+      ecr = await startEcrDouble({ registryUrl });
+    });
+    afterAll(async () => {
+      await ecr.close();
+    });
+
+    it(`costs at most ${REGISTRY_FLOOR} ECR API calls (and a config download per platform) and ${DYNAMODB_CEILING} DynamoDB requests`, async () => {
+      const client = makeDynamoClient();
+      const tableName = await createUniqueTable(client);
+      const dynamo = countCommands(client);
+      const store = new DynamoDbVersionStore({ client, tableName });
+      const deps = createDependencies({
+        registry: new EcrImageRegistry({ client: createEcrClient('us-east-1', ecr.clientConfig()) }),
+        store,
+        logger: new CapturingLogger(),
+        configMaxAgeMs: CONFIG_MAX_AGE_MS,
+      });
+      const handler = createOnImagePushHandler(deps, { timeoutEarlyInMillis: 0 });
+      const repository = `round-trips/ecr-${randomUUID().slice(0, 8)}`;
+      ecr.createRepository(repository, { tagMutability: 'MUTABLE' });
+      await store.putRepositoryConfig(repository, normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] }));
+      const events = await pushVersion(repository, true);
+      const callsBefore = ecr.calls.length;
+      const downloadsBefore = ecr.blobDownloads.length;
+      dynamo.reset();
+
+      expect(await handler(events.amd64, lambdaContext)).toMatchObject({ kind: 'recorded', publish: { kind: 'waiting' } });
+      expect(await handler(events.arm64, lambdaContext)).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
+      const digest = await publishedDigest(repository);
+      expect(await handler(events.echo(digest!, '2.7', 'application/vnd.oci.image.index.v1+json'), lambdaContext)).toMatchObject({ kind: 'ignored' });
+
+      const ecrCalls: RequestCounts = {};
+      for (const call of ecr.calls.slice(callsBefore)) ecrCalls[call.operation] = (ecrCalls[call.operation] ?? 0) + 1;
+      // Not ECR API calls: each config blob comes through the pre-signed URL GetDownloadUrlForLayer gives.
+      const downloads = ecr.blobDownloads.length - downloadsBefore;
+      const dynamoDb = dynamo.counts();
+      console.log('round trips, ECR path, one 2-platform version:', JSON.stringify({ ecr: ecrCalls, blobDownloads: downloads, dynamoDb }));
+      expect(total(ecrCalls), JSON.stringify(ecrCalls)).toBeLessThanOrEqual(REGISTRY_FLOOR);
+      expect(downloads, 'one config blob download per platform').toBe(2);
+      expect(total(dynamoDb), JSON.stringify(dynamoDb)).toBeLessThanOrEqual(DYNAMODB_CEILING);
+    });
+  });
+});

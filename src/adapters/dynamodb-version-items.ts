@@ -3,6 +3,7 @@ import { InvalidInputError } from '../core/errors.ts';
 import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type { ImagesChange } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
+import type { VersionHistory } from '../core/version-history.ts';
 import type { VersionRecord } from '../core/version-record.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 
@@ -22,6 +23,7 @@ export const versionKey = (repository: string, version: string): Key => ({
   pk: { S: repositoryPartition(repository) },
   sk: { S: `${VERSION_PREFIX}${version}` },
 });
+/** Where a version's history was kept before it moved onto the version item; still read (and written for a version without a record). */
 export const historyKey = (repository: string, version: string): Key => ({
   pk: { S: repositoryPartition(repository) },
   sk: { S: `HISTORY#${version}` },
@@ -66,9 +68,24 @@ export function toVersionItem(record: VersionRecord): Item {
   return { ...toAttributeMap(record), ...versionKey(record.repository, record.version) };
 }
 
-/** The record an item holds; the key attributes stay behind. */
+/**
+ * A version's history is kept on its record's item (so the writes that change the record append to
+ * it in the same request), beside the record's fields: its entries and how many were ever appended.
+ */
+export const HISTORY_ATTRIBUTE = 'history';
+export const HISTORY_SEQUENCE_ATTRIBUTE = 'historySequence';
+
+/** The history a version item holds; undefined when none was written on it (see historyKey for older records). */
+export function historyOfVersionItem(item: Item): VersionHistory | undefined {
+  const sequence = item[HISTORY_SEQUENCE_ATTRIBUTE]?.N;
+  if (sequence === undefined) return undefined;
+  const { entries } = fromAttributeMap({ entries: item[HISTORY_ATTRIBUTE] ?? { L: [] } });
+  return { sequence: Number(sequence), entries: entries as unknown as VersionHistory['entries'] };
+}
+
+/** The record an item holds; the key attributes and the history stay behind. */
 export function fromVersionItem(item: Item): VersionRecord {
-  const { pk: _pk, sk: _sk, ...fields } = fromAttributeMap(item);
+  const { pk: _pk, sk: _sk, [HISTORY_ATTRIBUTE]: _history, [HISTORY_SEQUENCE_ATTRIBUTE]: _sequence, ...fields } = fromAttributeMap(item);
   if (typeof fields.revision !== 'number' || typeof fields.images !== 'object') {
     throw new Error(`DynamoDB item ${String(_pk)} ${String(_sk)} is not a version record (no revision or images)`);
   }

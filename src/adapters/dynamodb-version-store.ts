@@ -10,7 +10,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../core/floating-pointer.ts';
-import type { FloatingClaim, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../core/ports.ts';
+import type { FloatingClaim, HistoryWrite, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../core/version-record.ts';
@@ -29,6 +29,9 @@ import {
   toFloatingItem,
   fromConfigItem,
   fromVersionItem,
+  historyOfVersionItem,
+  HISTORY_ATTRIBUTE,
+  HISTORY_SEQUENCE_ATTRIBUTE,
   repositoryPartition,
   tagKey,
   checkpointKey,
@@ -71,6 +74,8 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#repository': 'repository',
   '#version': 'version',
   '#createdAt': 'createdAt',
+  '#history': HISTORY_ATTRIBUTE,
+  '#historySequence': HISTORY_SEQUENCE_ATTRIBUTE,
 };
 
 // Condition clauses, named for what they mean (the ports.ts contract states each one).
@@ -96,6 +101,10 @@ const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
 const onlyRefusalsRecorded = '#revision = :zero';
 const hasRefusals = 'attribute_exists(#rejected)';
 const hasNoRefusals = 'attribute_not_exists(#rejected)';
+// The history on the version item is compare-and-set on its sequence. Where the item has none yet,
+// its history is the older separate item's (or none), which nothing writes once the record exists
+// (see putHistory), so every writer read the same one and its expected sequence is that one's.
+const historySequenceIsExpected = '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
@@ -192,23 +201,25 @@ export class DynamoDbVersionStore implements VersionStore {
       const item = find(versionKey(repository, target));
       if (item !== undefined) targets.set(target, fromVersionItem(item));
     }
-    const historyItem = find(historyKey(repository, version));
     return {
       record: recordItem === undefined ? undefined : fromVersionItem(recordItem),
       targets,
       publishedByUs: find(tagKey(repository, options.tag))?.['digests']?.SS?.includes(options.digest) ?? false,
-      history: historyItem === undefined ? EMPTY_HISTORY : fromHistoryItem(historyItem),
+      history: historyOf(recordItem, find(historyKey(repository, version))),
       rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.['digests']?.SS?.length ?? 0) > 0)),
     };
   }
 
-  async updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined> {
+  async updateImages(
+    key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
-    const { expectedRevision, now, lease } = options;
+    const { expectedRevision, now, lease, history } = options;
     checkImagesChange(change);
     checkCount(expectedRevision, 'expectedRevision');
     if (lease !== undefined) checkLease(lease);
-    if (expectedRevision === 0) return this.#createVersion(repository, version, change, now, lease);
+    if (history !== undefined) checkCount(history.expectedSequence, 'expectedSequence');
+    if (expectedRevision === 0) return this.#createVersion(repository, version, change, now, lease, history);
 
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = {
@@ -231,8 +242,12 @@ export class DynamoDbVersionStore implements VersionStore {
       return `#images.#remove${i}`;
     });
     removes.push(...clearing(change, names));
+    let condition = lease === undefined ? revisionIsExpected : `${revisionIsExpected} AND ${noLease}`;
+    if (history !== undefined) {
+      sets.push(...settingHistory(history, values));
+      condition += ` AND ${historySequenceIsExpected}`;
+    }
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
-    const condition = lease === undefined ? revisionIsExpected : `${revisionIsExpected} AND ${noLease}`;
     const item = await this.#update({ key: versionKey(repository, version), update, condition, values, names });
     return item === undefined ? undefined : fromVersionItem(item);
   }
@@ -338,9 +353,11 @@ export class DynamoDbVersionStore implements VersionStore {
 
   async completePublish(
     versionOf: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+    options: {
+      owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number }; history?: HistoryWrite;
+    },
   ): Promise<VersionRecord | undefined> {
-    const { owner, published, now, release, announcement } = options;
+    const { owner, published, now, release, announcement, history } = options;
     const values: Record<string, AttributeValue> = {
       ':published': { M: toAttributeMap(published) },
       ':now': { S: now },
@@ -360,6 +377,11 @@ export class DynamoDbVersionStore implements VersionStore {
       });
       update += ', #announcement = :announcement';
       condition += ` AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+    }
+    if (history !== undefined) {
+      checkCount(history.expectedSequence, 'expectedSequence');
+      update += `, ${settingHistory(history, values).join(', ')}`;
+      condition += ` AND ${historySequenceIsExpected}`;
     }
     const item = await this.#update({ key: versionKey(versionOf.repository, versionOf.version), update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`, condition, values });
     return item === undefined ? undefined : fromVersionItem(item);
@@ -486,13 +508,30 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   async getHistory(repository: string, version: string): Promise<VersionHistory> {
-    const item = await this.#get(historyKey(repository, version));
-    return item === undefined ? EMPTY_HISTORY : fromHistoryItem(item);
+    // Both items in one request: a record written before the history moved onto it keeps its
+    // history in the separate item until the next append moves it over.
+    const items = await this.#batchGet([versionKey(repository, version), historyKey(repository, version)]);
+    const find = (wanted: Key) => items.find((item) => item['sk']?.S === wanted['sk']?.S);
+    return historyOf(find(versionKey(repository, version)), find(historyKey(repository, version)));
   }
 
   async putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
-    // One item per version holding the last entries: a single conditional PutItem (compare-and-set
-    // on `sequence`) appends, so two writers can never both win and none can lose the other's entry.
+    checkCount(expectedSequence, 'expectedSequence');
+    // On the version record, where its writes append too (updateImages, completePublish): one
+    // conditional write (compare-and-set on the sequence), so two writers can never both win and
+    // none can lose the other's entry.
+    const values: Record<string, AttributeValue> = {};
+    const sets = settingHistory({ history, expectedSequence }, values);
+    const written = await this.#update({
+      key: versionKey(repository, version), update: `SET ${sets.join(', ')}`, condition: `${recordExists} AND ${historySequenceIsExpected}`, values,
+    });
+    if (written !== undefined) return true;
+    if ((await this.#get(versionKey(repository, version))) !== undefined) return false;
+    return this.#putSeparateHistory(repository, version, history, expectedSequence);
+  }
+
+  /** A history without a record (notes only): the separate item, as before the history moved onto the record. */
+  async #putSeparateHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
     const sequenceIsExpected = expectedSequence === 0 ? 'attribute_not_exists(#pk)' : '#sequence = :expectedSequence';
     try {
       await this.#client.send(
@@ -511,7 +550,9 @@ export class DynamoDbVersionStore implements VersionStore {
     }
   }
 
-  async #createVersion(repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined): Promise<VersionRecord | undefined> {
+  async #createVersion(
+    repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined, history: HistoryWrite | undefined,
+  ): Promise<VersionRecord | undefined> {
     const record: VersionRecord = {
       repository,
       version,
@@ -523,17 +564,20 @@ export class DynamoDbVersionStore implements VersionStore {
       updatedAt: now,
     };
     const item = toVersionItem(record);
+    // A record that does not exist has no history on it; its separate item's sequence was read.
+    const historyValues: Record<string, AttributeValue> = {};
+    if (history !== undefined) settingHistory(history, historyValues);
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#tableName,
-          Item: item,
+          Item: { ...item, ...(history === undefined ? {} : { [HISTORY_ATTRIBUTE]: historyValues[':history']!, [HISTORY_SEQUENCE_ATTRIBUTE]: historyValues[':historySequence']! }) },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': 'pk' },
         }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(repository, version, change, now, lease);
+      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(repository, version, change, now, lease, history);
       throw error;
     }
     return fromVersionItem(item);
@@ -562,24 +606,28 @@ export class DynamoDbVersionStore implements VersionStore {
 
   /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
   async #replaceRefusalsOnlyRecord(
-    repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined,
+    repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined, history: HistoryWrite | undefined,
   ): Promise<VersionRecord | undefined> {
     const key = versionKey(repository, version);
     const existing = await this.#get(key);
     if (existing?.revision?.N !== '0') return undefined;
     const names: Record<string, string> = {};
     const removes = clearing(change, names);
+    const values: Record<string, AttributeValue> = {
+      ':one': { N: '1' },
+      ':zero': { N: '0' },
+      ':images': { M: toAttributeMap(Object.fromEntries(change.set.map((image) => [image.key, image]))) },
+      ':now': { S: now },
+      ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap({ owner: lease.owner, until: lease.nowMs + lease.leaseMs }) } }),
+    };
+    const historySets = history === undefined ? [] : settingHistory(history, values);
+    let condition = lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`;
+    if (history !== undefined) condition += ` AND ${historySequenceIsExpected}`;
     const item = await this.#update({
       key,
-      update: `SET #revision = :one, #images = :images, #updatedAt = :now${lease === undefined ? '' : ', #lease = :lease'}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      condition: lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`,
-      values: {
-        ':one': { N: '1' },
-        ':zero': { N: '0' },
-        ':images': { M: toAttributeMap(Object.fromEntries(change.set.map((image) => [image.key, image]))) },
-        ':now': { S: now },
-        ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap({ owner: lease.owner, until: lease.nowMs + lease.leaseMs }) } }),
-      },
+      update: `SET ${['#revision = :one', '#images = :images', '#updatedAt = :now', ...(lease === undefined ? [] : ['#lease = :lease']), ...historySets].join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      condition,
+      values,
       names,
     });
     return item === undefined ? undefined : fromVersionItem(item);
@@ -639,6 +687,21 @@ function checkLease(lease: LeaseRequest): void {
 function fromHistoryItem(item: Item): VersionHistory {
   const { sequence, entries } = fromAttributeMap(item);
   return { sequence: Number(sequence), entries: (entries ?? []) as unknown as VersionHistory['entries'] };
+}
+
+/** A version's history: on its record when there, else in the separate item a record written before that keeps (else none). */
+function historyOf(recordItem: Item | undefined, separateItem: Item | undefined): VersionHistory {
+  const onRecord = recordItem === undefined ? undefined : historyOfVersionItem(recordItem);
+  if (onRecord !== undefined) return onRecord;
+  return separateItem === undefined ? EMPTY_HISTORY : fromHistoryItem(separateItem);
+}
+
+/** The SET clauses that write `write.history` on the version item, their values added to `values`. */
+function settingHistory(write: HistoryWrite, values: Record<string, AttributeValue>): string[] {
+  values[':history'] = { L: toAttributeMap({ entries: write.history.entries })['entries']?.L ?? [] };
+  values[':historySequence'] = { N: String(write.history.sequence) };
+  values[':expectedHistorySequence'] = { N: String(write.expectedSequence) };
+  return ['#history = :history', '#historySequence = :historySequence'];
 }
 
 /** The REMOVE paths of a change's clearError and clearRejected, their names added to `names`. */

@@ -1,5 +1,5 @@
 import { describeError, DomainError, ErrorCodes } from './errors.ts';
-import type { Dependencies } from './ports.ts';
+import type { Dependencies, HistoryWrite } from './ports.ts';
 import { activeError } from './readiness.ts';
 import { HISTORY_LIMIT, HistoryKinds, type HistoryEntry, type VersionHistory } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
@@ -63,6 +63,16 @@ export async function recordHistoryQuietly(deps: Dependencies, repository: strin
   } catch (error) {
     deps.logger.warn('history not recorded now; the next change or reconcile pass records it', { repository, version, error: describeError(error) });
   }
+}
+
+/**
+ * The history to write with a change of the record, in the same write (updateImages,
+ * completePublish): `known` brought up to date with `record` as that write will leave it, the same
+ * entries {@link recordHistory} would append after it. Undefined when nothing is new.
+ */
+export function historyWriteFor(known: VersionHistory, record: VersionRecord, context: HistoryContext, nowMs: number): HistoryWrite | undefined {
+  const next = appendMissing(known, [...entriesOf(record, known, context, nowMs), ...(context.notes ?? [])]);
+  return next === undefined ? undefined : { history: next, expectedSequence: known.sequence };
 }
 
 /** The history with the entries whose ids it does not hold yet, bounded; undefined when nothing is new. */

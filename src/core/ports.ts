@@ -47,6 +47,16 @@ export interface VersionKey {
 }
 
 /** A publish lease to take (or renew): `owner` holds it until `nowMs + leaseMs` (epoch milliseconds). */
+/**
+ * A version's history to write in the same write as its record: `history` replaces the one kept,
+ * only if its `sequence` is still `expectedSequence` (the write fails otherwise, as when its own
+ * condition fails). So a change and the history entries it implies land together, in one request.
+ */
+export interface HistoryWrite {
+  readonly history: VersionHistory;
+  readonly expectedSequence: number;
+}
+
 export interface LeaseRequest {
   readonly owner: string;
   readonly nowMs: number;
@@ -97,9 +107,12 @@ export interface VersionStore {
    * `expectedRevision` (0: the record must not exist yet, or hold only refusals; it is created). With
    * `lease`, the same write takes the publish lease, only if nobody holds one (a lease someone holds,
    * even expired, fails the write: {@link acquireLease} takes that over). Returns the new record, or
-   * undefined when the condition failed (read again and retry).
+   * undefined when the condition failed (read again and retry). With `history`, the same write
+   * replaces the version's history too, only if its sequence is still the expected one.
    */
-  updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined>;
+  updateImages(
+    key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+  ): Promise<VersionRecord | undefined>;
 
   /**
    * Sets the refusal of `rejection.tag` and removes the refusals of the `evict` tags, in one write
@@ -126,12 +139,15 @@ export interface VersionStore {
    * Records a publish in one write, only while `owner` holds the lease and the revision is still
    * `published.revision` (an error of that revision or older is cleared); with `release`, gives the
    * lease up in the same write; with `announcement`, claims it there too, only if
-   * {@link claimAnnouncement} would. Returns the record, or undefined when any of that does not hold:
-   * the caller then takes the long way ({@link recordPublished}, a claim, {@link releaseLease}).
+   * {@link claimAnnouncement} would; with `history`, replaces the version's history there too, only if
+   * its sequence is still the expected one. Returns the record, or undefined when any of that does not
+   * hold: the caller then takes the long way ({@link recordPublished}, a claim, {@link releaseLease}).
    */
   completePublish(
     key: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+    options: {
+      owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number }; history?: HistoryWrite;
+    },
   ): Promise<VersionRecord | undefined>;
   /**
    * Records a failure or a conflict for the revision it applies to. With `owner`, only while that

@@ -2,6 +2,7 @@ import { announceOutcome } from './announce-outcome.ts';
 import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { moveFloatingTags, type FloatingTagResult } from './floating-tags.ts';
 import { buildVersionIndex } from './index-builder.ts';
+import { historyWriteFor, type HistoryContext } from './history.ts';
 import { Counters, measurePublish, noMetrics } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
@@ -11,6 +12,7 @@ import { exactTargetTags } from './target-tags.ts';
 import { announcementOf, isAnnounced } from './announce-outcome.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { VersionOutcomes } from './version-events.ts';
+import type { VersionHistory } from './version-history.ts';
 import { AnnouncementStates, type PublishedIndex, type TagHeldBy, type VersionRecord } from './version-record.ts';
 
 export type PublishOutcome =
@@ -47,6 +49,11 @@ export interface PublishOptions {
   readonly tagsPutBefore?: ReadonlySet<string>;
   /** The publish lease, taken by the caller's write (updateImages), with the record that write returned. */
   readonly held?: { readonly owner: string; readonly record: VersionRecord };
+  /**
+   * The version's history as the caller knows it: the write that records the publish appends to it
+   * (so the publish costs no write of its own for it). Absent: the caller records it after.
+   */
+  readonly history?: { readonly known: VersionHistory; readonly context?: HistoryContext };
 }
 
 /** Timing of the publish protocol; defaults suit Lambda (60 s timeout) and the local runner alike. */
@@ -84,10 +91,13 @@ export async function publishVersion(deps: Dependencies, repository: string, ver
   return (await publishVersionRecorded(deps, repository, version, options)).outcome;
 }
 
-/** {@link publishVersion}, with the record as its last write left it (when it wrote one). */
+/**
+ * {@link publishVersion}, with the record as its last write left it (when it wrote one), and the
+ * history as that write left it (when it appended to `options.history`).
+ */
 export async function publishVersionRecorded(
   deps: Dependencies, repository: string, version: string, options: PublishOptions,
-): Promise<{ outcome: PublishOutcome; record?: VersionRecord }> {
+): Promise<{ outcome: PublishOutcome; record?: VersionRecord; history?: VersionHistory }> {
   const { store, clock, logger } = deps;
   const key = { repository, version };
   const owner = options.held?.owner ?? deps.newId();
@@ -107,6 +117,11 @@ export async function publishVersionRecorded(
     if (missing.length > 0 && options.allowPartial !== true) return { outcome: { kind: 'waiting', missing } };
   }
   let taken = options.held?.record;
+  let history = options.history;
+  let written: VersionHistory | undefined;
+  const done = (attempt: HeldOutcome) => ({
+    outcome: attempt.outcome, ...(attempt.record === undefined ? {} : { record: attempt.record }), ...(written === undefined ? {} : { history: written }),
+  });
 
   for (;;) {
     // Taken over from its last holder (not taken with the images): that holder may have put already.
@@ -131,14 +146,18 @@ export async function publishVersionRecorded(
     const config = options.config ?? (await store.getRepositoryConfig(repository));
     let attempt: HeldOutcome;
     try {
-      attempt = await publishHeldRevision(deps, held, config, owner, { ...options, takenOver });
+      attempt = await publishHeldRevision(deps, held, config, owner, { ...options, takenOver, ...(history === undefined ? {} : { history }) });
     } catch (error) {
       // Give the lease back at once rather than make everyone wait for it to expire.
       await store.releaseLease(key, { owner, expectedRevision: held.revision }).catch(() => undefined);
       throw error;
     }
+    if (attempt.history !== undefined && history !== undefined) {
+      written = attempt.history;
+      history = { ...history, known: written };
+    }
     // Recorded and released in one write: nothing changed meanwhile (the write was conditioned on it).
-    if (attempt.released) return { outcome: attempt.outcome, ...(attempt.record === undefined ? {} : { record: attempt.record }) };
+    if (attempt.released) return done(attempt);
     const released = await store.releaseLease(key, { owner, expectedRevision: held.revision });
     if (released === 'revision-moved') {
       // Images changed while we held the lease: whoever recorded them is waiting for us; go again.
@@ -149,12 +168,12 @@ export async function publishVersionRecorded(
     if (attempt.outcome.kind === 'failed' && attempt.outcome.retryable) {
       throw new DomainError(ErrorCodes.unavailable, attempt.outcome.message, { retryable: true });
     }
-    return { outcome: attempt.outcome, ...(attempt.record === undefined ? {} : { record: attempt.record }) };
+    return done(attempt);
   }
 }
 
 /** What publishing a held revision gave: the record its publish write left, and whether that write gave the lease up. */
-type HeldOutcome = { outcome: PublishOutcome; record?: VersionRecord; released: boolean };
+type HeldOutcome = { outcome: PublishOutcome; record?: VersionRecord; released: boolean; history?: VersionHistory };
 
 async function publishHeldRevision(
   deps: Dependencies,
@@ -163,10 +182,15 @@ async function publishHeldRevision(
   owner: string,
   options: PublishOptions & { takenOver: boolean },
 ): Promise<HeldOutcome> {
-  const done: { record?: VersionRecord; released?: boolean } = {};
+  const done: HeldDone = {};
   const outcome = await publishHeld(deps, record, config, owner, options, done);
-  return { outcome, released: done.released === true, ...(done.record === undefined ? {} : { record: done.record }) };
+  return {
+    outcome, released: done.released === true, ...(done.record === undefined ? {} : { record: done.record }), ...(done.history === undefined ? {} : { history: done.history }),
+  };
 }
+
+/** What the publish write left: the record, whether it gave the lease up, and the history it appended to. */
+type HeldDone = { record?: VersionRecord; released?: boolean; history?: VersionHistory };
 
 async function publishHeld(
   deps: Dependencies,
@@ -174,7 +198,7 @@ async function publishHeld(
   config: RepositoryConfig | undefined,
   owner: string,
   options: PublishOptions & { takenOver: boolean },
-  done: { record?: VersionRecord; released?: boolean },
+  done: HeldDone,
 ): Promise<PublishOutcome> {
   const { store, registry, clock, logger } = deps;
   const { repository, version, revision } = record;
@@ -302,10 +326,16 @@ async function publishHeld(
   const { claim, event } = announcementOf(outcome, { ...record, published }, config, nowMs, AnnouncementStates.sent);
   const claiming = logOnly && !isAnnounced(record, claim);
   const key = { repository, version };
-  const written = await store.completePublish(key, { owner, published, now: at, release: logOnly, ...(claiming ? { announcement: { claim, nowMs } } : {}) });
+  // The history entries the publish implies go in the same write (the write clears the error it supersedes).
+  const { error: _cleared, ...withoutError } = record;
+  const history = options.history === undefined ? undefined : historyWriteFor(options.history.known, { ...withoutError, published, updatedAt: at }, options.history.context ?? {}, nowMs);
+  const written = await store.completePublish(key, {
+    owner, published, now: at, release: logOnly, ...(claiming ? { announcement: { claim, nowMs } } : {}), ...(history === undefined ? {} : { history }),
+  });
   if (written !== undefined) {
     done.record = written;
     done.released = logOnly;
+    if (history !== undefined) done.history = history.history;
     if (claiming) {
       // Only a log line: it cannot fail in a way worth a retry, so it was marked sent with the publish.
       await deps.events.announce(event).catch((error: unknown) => logger.warn('outcome not logged', { ...log, error: describeError(error) }));

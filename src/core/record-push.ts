@@ -1,7 +1,7 @@
 import { announceOutcome } from './announce-outcome.ts';
 import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError } from './errors.ts';
 import { awaitTagAt } from './await-tag.ts';
-import { recordHistory, type KnownState } from './history.ts';
+import { historyWriteFor, recordHistory, type HistoryContext, type KnownState } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
@@ -12,6 +12,7 @@ import { exactTargetTags } from './target-tags.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { isAssembledIndex, versionsForTargetTag, versionTagReason } from './version-tag.ts';
+import type { VersionHistory } from './version-history.ts';
 import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
@@ -90,7 +91,8 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   if (current !== event.digest) return ignored(`stale: ${tag} now points to ${current}, not ${event.digest}`);
 
   let digest = event.digest;
-  let seen: { record: VersionRecord | undefined } | undefined = { record: context.record };
+  const historyContext: HistoryContext = { eventId: event.eventId, tag: event.tag };
+  let seen: Seen | undefined = { record: context.record, history: context.history, historyContext };
   for (let move = 0; move <= MAX_TAG_MOVES; move++) {
     const owner = deps.newId();
     const recorded = await recordImages(deps, config, key, tag, digest, match.platformHint, seen, owner);
@@ -102,14 +104,17 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     }
     if (recorded.kind !== 'recorded') return { outcome: recorded, known: { history: context.history } };
     const { record } = recorded;
+    // The history as the write left it when it appended there (else as read: recordHistory appends).
+    const history = recorded.history ?? context.history;
     const held = record.lease?.owner === owner ? { owner, record } : undefined;
     const publish = await publishVersionRecorded(deps, repository, match.version, {
       revision: record.revision, config, known: record, tagsPutBefore: context.rememberedTargetTags, ...(held === undefined ? {} : { held }),
+      history: { known: history, context: historyContext },
     });
     return {
       outcome: { kind: 'recorded', version: match.version, revision: record.revision, changed: recorded.changed, platforms: recorded.platforms, publish: publish.outcome },
       // The record as our last write left it; a publish that wrote an error (conflict, failure) is read again.
-      known: { history: context.history, ...(publish.record !== undefined ? { record: publish.record } : wroteNothing(publish.outcome) ? { record } : {}) },
+      known: { history: publish.history ?? history, ...(publish.record !== undefined ? { record: publish.record } : wroteNothing(publish.outcome) ? { record } : {}) },
     };
   }
   throw new DomainError(ErrorCodes.busy, `${repository}:${tag} kept moving while being recorded; will retry`, { retryable: true });
@@ -159,7 +164,11 @@ async function recordRefusal(deps: Dependencies, repository: string, version: st
   await deps.store.recordRejection(repository, version, rejection, evict, rejection.at);
 }
 
-type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; platforms: string[] };
+/** `history`: the history the write appended to the record's (the history is then known as that write left it). */
+type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; platforms: string[]; history?: VersionHistory };
+
+/** What the caller read before its look at the tag: the record and the history, and what the push adds to the history. */
+type Seen = { record: VersionRecord | undefined; history: VersionHistory; historyContext: HistoryContext };
 
 /**
  * Reads the images `digest` holds and records them under the version, compare-and-set on the
@@ -169,7 +178,8 @@ type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; pla
  * before the tag was looked at: a newer push of the tag happened after our look, so its event reads
  * the record after ours did, and whichever of the two writes lands second finds the revision moved,
  * reads again and looks at the tag again. So a stale image never overwrites a newer one, not even for
- * a moment. `seen` is the record the caller read before its look; without it (a retry, a moved
+ * a moment. `seen` is the record the caller read before its look (with the history read with it,
+ * appended to in the same write, so the push costs no write of its own for it); without it (a retry, a moved
  * tag) each attempt reads the record, then looks at the tag, then writes.
  *
  * When the write completes the version and nobody holds its publish lease, the same write takes the
@@ -177,7 +187,7 @@ type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; pla
  */
 async function recordImages(
   deps: Dependencies, config: RepositoryConfig, key: VersionKey, tag: string, digest: string, hint: string | undefined,
-  seen: { record: VersionRecord | undefined } | undefined, owner: string,
+  seen: Seen | undefined, owner: string,
 ): Promise<Recorded | { kind: 'tag-moved'; to: string } | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
   const { repository, version } = key;
@@ -243,12 +253,26 @@ async function recordImages(
     const settles = record?.error?.kind === 'conflict' && record.error.contested?.tag === tag;
     const change = { ...plan.change, ...(settles ? { clearError: true } : {}), ...(refused !== undefined ? { clearRejected: [tag] } : {}) };
     const lease = takesLease(config, record, change) ? { owner, nowMs: clock.now(), leaseMs: PublishTiming.leaseMs } : undefined;
-    const updated = await store.updateImages(key, change, { expectedRevision: record?.revision ?? 0, now, ...(lease === undefined ? {} : { lease }) });
-    if (updated !== undefined) return { kind: 'recorded', record: updated, changed: true, platforms: images.map((i) => i.key) };
+    const history = looked ? historyWriteFor(seen!.history, afterChange(key, record, change, now), seen!.historyContext, clock.now()) : undefined;
+    const updated = await store.updateImages(key, change, {
+      expectedRevision: record?.revision ?? 0, now, ...(lease === undefined ? {} : { lease }), ...(history === undefined ? {} : { history }),
+    });
+    if (updated !== undefined) {
+      return { kind: 'recorded', record: updated, changed: true, platforms: images.map((i) => i.key), ...(history === undefined ? {} : { history: history.history }) };
+    }
     // Someone else wrote first (or took the lease): read again and re-plan on top of their change.
     await clock.sleep(Math.floor(Math.random() * 10 * attempt));
   }
   throw new DomainError(ErrorCodes.busy, `${repository}:${version} is being written by too many pushes at once; will retry`, { retryable: true });
+}
+
+/** The record as updateImages will leave it, as far as its history goes (images, revision, error). */
+function afterChange(key: VersionKey, record: VersionRecord | undefined, change: ImagesChange, now: string): VersionRecord {
+  const images: Record<string, RecordedImage> = { ...record?.images };
+  for (const image of change.set) images[image.key] = image;
+  for (const k of change.remove) delete images[k];
+  const { error, ...rest } = record ?? { ...key, revision: 0, images: {}, createdAt: now, updatedAt: now };
+  return { ...rest, revision: rest.revision + 1, images, updatedAt: now, ...(error === undefined || change.clearError === true ? {} : { error }) };
 }
 
 /**

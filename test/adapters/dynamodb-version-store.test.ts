@@ -215,28 +215,51 @@ describe('DynamoDbVersionStore', () => {
 
   describe('putHistory', () => {
     const history = { sequence: 3, entries: [{ id: 'publish:2:x', kind: 'published' as const, at: '2026-11-27T10:00:01.000Z', sequence: 3, tags: ['2.7'], revision: 2 }] };
+    const entries = { L: [{ M: { id: { S: 'publish:2:x' }, kind: { S: 'published' }, at: { S: '2026-11-27T10:00:01.000Z' }, sequence: { N: '3' }, tags: { L: [{ S: '2.7' }] }, revision: { N: '2' } } }] };
 
-    it('sends one PutItem of the whole bounded list, conditional on the sequence read', async () => {
+    it('sends one UpdateItem of the whole bounded list onto the version record, conditional on the sequence read', async () => {
+      ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
+      expect(await store.putHistory('team/hello', '2.7', history, 2)).toBe(true);
+      expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
+        TableName: 'versions',
+        Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' } },
+        UpdateExpression: 'SET #history = :history, #historySequence = :historySequence',
+        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#history': 'history', '#historySequence': 'historySequence' },
+        ExpressionAttributeValues: { ':history': entries, ':historySequence': { N: '3' }, ':expectedHistorySequence': { N: '2' } },
+        ReturnValues: 'ALL_NEW',
+      });
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    });
+
+    it('answers false when another writer appended to the record first', async () => {
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
+      expect(await store.putHistory('team/hello', '2.7', history, 2)).toBe(false);
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    });
+
+    it('without a record, puts the separate history item, conditional on the sequence read', async () => {
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      ddb.on(GetItemCommand).resolves({});
       ddb.on(PutItemCommand).resolves({});
       expect(await store.putHistory('team/hello', '2.7', history, 2)).toBe(true);
       expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual({
         TableName: 'versions',
-        Item: {
-          pk: { S: 'REPO#team/hello' },
-          sk: { S: 'HISTORY#2.7' },
-          sequence: { N: '3' },
-          entries: { L: [{ M: { id: { S: 'publish:2:x' }, kind: { S: 'published' }, at: { S: '2026-11-27T10:00:01.000Z' }, sequence: { N: '3' }, tags: { L: [{ S: '2.7' }] }, revision: { N: '2' } } }] },
-        },
+        Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'HISTORY#2.7' }, sequence: { N: '3' }, entries },
         ConditionExpression: '#sequence = :expectedSequence',
         ExpressionAttributeNames: { '#sequence': 'sequence' },
         ExpressionAttributeValues: { ':expectedSequence': { N: '2' } },
       });
     });
 
-    it('creates the first history only where none exists, and answers false when another writer came first', async () => {
+    it('without a record, creates the first history only where none exists, and answers false when another writer came first', async () => {
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      ddb.on(GetItemCommand).resolves({});
       ddb.on(PutItemCommand).rejects(conditionFailed());
       expect(await store.putHistory('team/hello', '2.7', history, 0)).toBe(false);
       expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({ ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } });
     });
   });
+
 });

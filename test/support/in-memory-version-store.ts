@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
 import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
-import type { FloatingClaim, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../../src/core/ports.ts';
+import type { FloatingClaim, HistoryWrite, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
 import type { Announcement, PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../src/core/version-history.ts';
@@ -30,6 +30,15 @@ export class InMemoryVersionStore implements VersionStore {
     if ((this.#histories.get(key)?.sequence ?? 0) !== expectedSequence) return false;
     this.#histories.set(key, copy(history));
     return true;
+  }
+
+  /** Whether `write` may go with a record's write: the history's sequence is still the expected one. */
+  #historyHolds(repository: string, version: string, write: HistoryWrite | undefined): boolean {
+    return write === undefined || (this.#histories.get(JSON.stringify([repository, version]))?.sequence ?? 0) === write.expectedSequence;
+  }
+
+  #writeHistory(repository: string, version: string, write: HistoryWrite | undefined): void {
+    if (write !== undefined) this.#histories.set(JSON.stringify([repository, version]), copy(write.history));
   }
 
   async getRepositoryConfig(repository: string): Promise<RepositoryConfig | undefined> {
@@ -84,13 +93,17 @@ export class InMemoryVersionStore implements VersionStore {
     };
   }
 
-  async updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined> {
+  async updateImages(
+    key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
-    const { expectedRevision, now, lease } = options;
+    const { expectedRevision, now, lease, history } = options;
     checkImagesChange(change);
     checkCount(expectedRevision, 'expectedRevision');
     if (lease !== undefined) checkLease(lease);
+    if (history !== undefined) checkCount(history.expectedSequence, 'expectedSequence');
     const record = this.#record(repository, version);
+    if (!this.#historyHolds(repository, version, history)) return undefined;
     // With a lease asked for, the write holds only while nobody holds one (not even an expired one).
     if (lease !== undefined && record?.lease !== undefined) return undefined;
     const newLease = lease === undefined ? undefined : { owner: lease.owner, until: lease.nowMs + lease.leaseMs };
@@ -111,6 +124,7 @@ export class InMemoryVersionStore implements VersionStore {
         updatedAt: now,
       };
       this.#versionsOf(repository).set(version, copy(created));
+      this.#writeHistory(repository, version, history);
       return copy(created);
     }
     if (record?.revision !== expectedRevision) return undefined;
@@ -123,6 +137,7 @@ export class InMemoryVersionStore implements VersionStore {
     if (newLease !== undefined) record.lease = newLease;
     if (change.clearError === true) delete record.error;
     if (record.rejected !== undefined) record.rejected = withoutTags(record.rejected, change.clearRejected ?? []);
+    this.#writeHistory(repository, version, history);
     return copy(record);
   }
 
@@ -167,10 +182,13 @@ export class InMemoryVersionStore implements VersionStore {
 
   async completePublish(
     key: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+    options: {
+      owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number }; history?: HistoryWrite;
+    },
   ): Promise<VersionRecord | undefined> {
-    const { owner, published, now, release, announcement } = options;
+    const { owner, published, now, release, announcement, history } = options;
     const record = this.#record(key.repository, key.version);
+    if (!this.#historyHolds(key.repository, key.version, history)) return undefined;
     if (record?.lease?.owner !== owner || record.revision !== published.revision) return undefined;
     if (record.error !== undefined && record.error.revision > published.revision) return undefined;
     if (announcement !== undefined && !isClaimable(record.announcement, announcement.claim, announcement.nowMs)) return undefined;
@@ -179,6 +197,7 @@ export class InMemoryVersionStore implements VersionStore {
     if (release) delete record.lease;
     delete record.error;
     if (announcement !== undefined) record.announcement = copy(announcement.claim);
+    this.#writeHistory(key.repository, key.version, history);
     return copy(record);
   }
 

@@ -103,8 +103,9 @@ const hasRefusals = 'attribute_exists(#rejected)';
 const hasNoRefusals = 'attribute_not_exists(#rejected)';
 // The history on the version item is compare-and-set on its sequence. Where the item has none yet,
 // its history is the older separate item's (or none), which nothing writes once the record exists
-// (see putHistory), so every writer read the same one and its expected sequence is that one's.
-const historySequenceIsExpected = '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
+// (see putHistory), so every writer read the same one and expects that one's sequence.
+const historySequenceIsExpected = (expectedSequence: number): string =>
+  expectedSequence === 0 ? 'attribute_not_exists(#historySequence)' : '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
@@ -245,7 +246,7 @@ export class DynamoDbVersionStore implements VersionStore {
     let condition = lease === undefined ? revisionIsExpected : `${revisionIsExpected} AND ${noLease}`;
     if (history !== undefined) {
       sets.push(...settingHistory(history, values));
-      condition += ` AND ${historySequenceIsExpected}`;
+      condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
     }
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
     const item = await this.#update({ key: versionKey(repository, version), update, condition, values, names });
@@ -381,7 +382,7 @@ export class DynamoDbVersionStore implements VersionStore {
     if (history !== undefined) {
       checkCount(history.expectedSequence, 'expectedSequence');
       update += `, ${settingHistory(history, values).join(', ')}`;
-      condition += ` AND ${historySequenceIsExpected}`;
+      condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
     }
     const item = await this.#update({ key: versionKey(versionOf.repository, versionOf.version), update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`, condition, values });
     return item === undefined ? undefined : fromVersionItem(item);
@@ -523,7 +524,7 @@ export class DynamoDbVersionStore implements VersionStore {
     const values: Record<string, AttributeValue> = {};
     const sets = settingHistory({ history, expectedSequence }, values);
     const written = await this.#update({
-      key: versionKey(repository, version), update: `SET ${sets.join(', ')}`, condition: `${recordExists} AND ${historySequenceIsExpected}`, values,
+      key: versionKey(repository, version), update: `SET ${sets.join(', ')}`, condition: `${recordExists} AND ${historySequenceIsExpected(expectedSequence)}`, values,
     });
     if (written !== undefined) return true;
     if ((await this.#get(versionKey(repository, version))) !== undefined) return false;
@@ -622,7 +623,7 @@ export class DynamoDbVersionStore implements VersionStore {
     };
     const historySets = history === undefined ? [] : settingHistory(history, values);
     let condition = lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`;
-    if (history !== undefined) condition += ` AND ${historySequenceIsExpected}`;
+    if (history !== undefined) condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
     const item = await this.#update({
       key,
       update: `SET ${['#revision = :one', '#images = :images', '#updatedAt = :now', ...(lease === undefined ? [] : ['#lease = :lease']), ...historySets].join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
@@ -700,7 +701,7 @@ function historyOf(recordItem: Item | undefined, separateItem: Item | undefined)
 function settingHistory(write: HistoryWrite, values: Record<string, AttributeValue>): string[] {
   values[':history'] = { L: toAttributeMap({ entries: write.history.entries })['entries']?.L ?? [] };
   values[':historySequence'] = { N: String(write.history.sequence) };
-  values[':expectedHistorySequence'] = { N: String(write.expectedSequence) };
+  if (write.expectedSequence > 0) values[':expectedHistorySequence'] = { N: String(write.expectedSequence) };
   return ['#history = :history', '#historySequence = :historySequence'];
 }
 

@@ -888,6 +888,44 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect((await store.getHistory('hello', '2.8')).sequence).toBe(0);
         expect((await store.listVersions('hello', { limit: 10 })).versions.map((v) => v.version)).toEqual(['2.7']);
       });
+
+      it('goes in the same write as the images, creating the record or updating it, only while its sequence is the one read', async () => {
+        const key = { repository: 'hello', version: '2.7' };
+        const first = { sequence: 1, entries: [entry(1)] };
+        const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), { expectedRevision: 0, now: T0, history: { history: first, expectedSequence: 0 } });
+        expect(created).toMatchObject({ revision: 1 });
+        expect(created !== undefined && 'history' in created).toBe(false);
+        expect(await store.getHistory('hello', '2.7')).toEqual(first);
+        expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
+        // A sequence read before another writer appended fails the whole write: images and history stay.
+        const stale = { sequence: 1, entries: [entry(1, { tag: 'stale' })] };
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, history: { history: stale, expectedSequence: 0 } })).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
+        expect(await store.getHistory('hello', '2.7')).toEqual(first);
+        const second = { sequence: 2, entries: [entry(1), entry(2)] };
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, history: { history: second, expectedSequence: 1 } })).toMatchObject({ revision: 2 });
+        expect(await store.getHistory('hello', '2.7')).toEqual(second);
+        // putHistory appends where the writes do.
+        const third = { sequence: 3, entries: [entry(1), entry(2), entry(3)] };
+        expect(await store.putHistory('hello', '2.7', third, 1)).toBe(false);
+        expect(await store.putHistory('hello', '2.7', third, 2)).toBe(true);
+        expect(await store.getHistory('hello', '2.7')).toEqual(third);
+        expect((await store.listVersions('hello', { limit: 10 })).versions[0]).toStrictEqual(await store.getVersion('hello', '2.7'));
+      });
+
+      it('goes in the same write as the publish, only while its sequence is the one read', async () => {
+        const key = { repository: 'hello', version: '2.7' };
+        await createVersion();
+        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const pushed = { sequence: 1, entries: [entry(1)] };
+        expect(await store.putHistory('hello', '2.7', pushed, 0)).toBe(true);
+        const published = { sequence: 2, entries: [entry(1), entry(2, { kind: 'published', revision: 1 })] };
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: false, history: { history: published, expectedSequence: 0 } })).toBeUndefined();
+        expect((await store.getVersion('hello', '2.7'))?.published).toBeUndefined();
+        expect(await store.getHistory('hello', '2.7')).toEqual(pushed);
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true, history: { history: published, expectedSequence: 1 } })).toMatchObject({ published: PUBLISHED });
+        expect(await store.getHistory('hello', '2.7')).toEqual(published);
+      });
     });
   });
 }

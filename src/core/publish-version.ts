@@ -277,7 +277,7 @@ async function putWithRetry(
       return;
     } catch (error) {
       if (!isRetryable(error) || attempt >= PublishTiming.putAttempts) throw error;
-      const retryAfterSeconds = isDomainError(error) ? Number(error.details['retryAfterSeconds']) : NaN;
+      const retryAfterSeconds = isDomainError(error) ? Number(error.details.retryAfterSeconds) : NaN;
       const delay = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
         ? Math.min(retryAfterSeconds * 1000, 5_000)
         : PublishTiming.putBackoffMs * 2 ** (attempt - 1);

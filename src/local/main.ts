@@ -29,7 +29,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const standalone = options.standalone ?? true;
-  const logger = createConsoleLogger(parseLogLevel(env['LOG_LEVEL']) ?? 'info');
+  const logger = createConsoleLogger(parseLogLevel(env.LOG_LEVEL) ?? 'info');
   let stack: LocalStack;
   try {
     stack = await startLocalStackWith({

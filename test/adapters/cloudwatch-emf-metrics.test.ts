@@ -31,7 +31,7 @@ describe('CloudWatchEmfMetrics', () => {
       metrics.flush();
     });
     expect(more).toEqual([]);
-    const directive = line?.['_aws']?.CloudWatchMetrics?.[0];
+    const directive = line?._aws?.CloudWatchMetrics?.[0];
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
     expect(directive.Dimensions).toEqual([['service']]);
     expect(directive.Metrics).toEqual(

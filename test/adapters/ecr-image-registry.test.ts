@@ -154,7 +154,7 @@ describe('fetchManifest', () => {
     ecr.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageDigest: INDEX.digest }, imageManifest: `${indexText} `, imageManifestMediaType: MediaTypes.ociIndex }] });
     const error = await rejection(registry().fetchManifest(REPO, INDEX.digest));
     expect(error.code).toBe(ErrorCodes.digestMismatch);
-    expect(error.details['actualDigest']).toBe(computeDigest(Buffer.from(`${indexText} `)));
+    expect(error.details.actualDigest).toBe(computeDigest(Buffer.from(`${indexText} `)));
   });
 
   describe.each([
@@ -173,7 +173,7 @@ describe('fetchManifest', () => {
       const error = await rejection(registry().fetchManifest(REPO, INDEX.digest));
       expect({ code: error.code, retryable: error.retryable }).toEqual({ code, retryable });
       expect(error.message).toContain(`${REPO}@${INDEX.digest}`);
-      expect(error.details['ecrError']).toBe(failureCode);
+      expect(error.details.ecrError).toBe(failureCode);
     });
   });
 

@@ -108,7 +108,7 @@ describe('fetchBlob from a misbehaving registry', () => {
     });
     const error = await rejection(new OciHttpImageRegistry({ baseUrl: server.url }).fetchBlob('app', configDescriptor, 1024 * 1024));
     expect(error).toMatchObject({ code: ErrorCodes.digestMismatch, details: { expectedSize: configDescriptor.size } });
-    expect(error.details['actualSize']).toBeGreaterThan(configDescriptor.size);
+    expect(error.details.actualSize).toBeGreaterThan(configDescriptor.size);
   });
 
   it.each([

@@ -17,7 +17,7 @@ function runBin(args: string[], env: Record<string, string>): Promise<{ code: nu
       [BIN, ...args],
       {
         env: {
-          PATH: process.env['PATH'] ?? '',
+          PATH: process.env.PATH ?? '',
           HOME: '/nonexistent',
           AWS_CONFIG_FILE: '/nonexistent/config',
           AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
@@ -73,7 +73,7 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
         url: new URL(request?.url ?? '', `http://${String(request?.headers.host)}`),
         headers: { accept: String(request?.headers.accept) },
       });
-      expect(authorization).toBe(expected['authorization']);
+      expect(authorization).toBe(expected.authorization);
       expect(result.stdout + result.stderr).not.toContain(SECRET_ACCESS_KEY);
     });
   });
@@ -97,7 +97,7 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
         process.emitWarning('the same, named', 'NodeVersionSupportWarning');
         process.emitWarning('something else', 'CustomWarning');`;
       const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+        execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env.PATH ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
       });
       expect(result.stdout).toMatch(/^Usage: manifest-assembler/);
       expect(result.stderr).toBe('CustomWarning: something else\n');

@@ -27,7 +27,7 @@ const TARGETS = ['{version}', '{major}', '{major}.{minor}', 'latest'];
 const MAX_DELIVERIES = 30;
 
 // CONCURRENCY_SEED=7 replays a seed; CONCURRENCY_SEED=1..200 sweeps a range.
-const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 5, 8, 13, 21, 34, 20261201, Date.now() % 2 ** 31];
+const SEEDS = seedsFrom(process.env.CONCURRENCY_SEED) ?? [1, 2, 3, 5, 8, 13, 21, 34, 20261201, Date.now() % 2 ** 31];
 
 async function simulate(seed: number) {
   const random = seededRandom(seed);

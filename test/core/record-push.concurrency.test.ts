@@ -20,7 +20,7 @@ const MAX_DELIVERIES = 30;
 
 // Fixed seeds replay known interleavings and one fresh seed per run explores. CONCURRENCY_SEED=7 replays
 // a failing seed; CONCURRENCY_SEED=1..500 sweeps a range.
-const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 42, 20261127, Date.now() % 2 ** 31];
+const SEEDS = seedsFrom(process.env.CONCURRENCY_SEED) ?? [1, 2, 3, 42, 20261127, Date.now() % 2 ** 31];
 
 interface Run {
   readonly registry: InMemoryImageRegistry;

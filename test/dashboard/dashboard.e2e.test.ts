@@ -14,7 +14,7 @@ import { CHROMIUM, hasChromium, launchChromium } from './browser.ts';
 
 // The README's screenshots: written into docs/img with SCREENSHOTS=1, else into .cache, so that an
 // ordinary test run does not leave changed images in the work tree.
-const SCREENSHOTS = resolve(import.meta.dirname, process.env['SCREENSHOTS'] === '1' ? '../../docs/img' : '../../.cache/dashboard-screenshots');
+const SCREENSHOTS = resolve(import.meta.dirname, process.env.SCREENSHOTS === '1' ? '../../docs/img' : '../../.cache/dashboard-screenshots');
 const REPOSITORY = 'team/hello';
 
 if (!hasChromium) {

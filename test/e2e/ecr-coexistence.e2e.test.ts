@@ -80,7 +80,7 @@ async function served(repository: string, reference: string): Promise<{ status: 
 }
 
 function puts(repository: string): number {
-  return ecr.callsTo('PutImage').filter((call) => call.input['repositoryName'] === repository).length;
+  return ecr.callsTo('PutImage').filter((call) => call.input.repositoryName === repository).length;
 }
 
 /** Publishes `version` in a deployment from two per-arch pushes; returns the index digest. */
@@ -241,7 +241,7 @@ describe('immutable repositories', () => {
     const rebuilt = await pushImage(registryUrl, d.repository, '5.0-arm64', { ...IMAGES.arm64, label: 'rebuild' });
     const event = pushEvent(d.repository, rebuilt.digest, '5.0-arm64', rebuilt.mediaType);
     expect(await d.handle(event)).toMatchObject({ publish: { kind: 'conflict', message: expect.stringContaining('tag 5.0 of ECR repository') } });
-    const attempts = ecr.callsTo('PutImage').filter((c) => c.input['repositoryName'] === d.repository).map((c) => c.outcome);
+    const attempts = ecr.callsTo('PutImage').filter((c) => c.input.repositoryName === d.repository).map((c) => c.outcome);
     expect(attempts).toEqual(['ok', 'ImageTagAlreadyExistsException']);
     await d.handle(event);
     await reconcileRepository(d.deps, d.repository);

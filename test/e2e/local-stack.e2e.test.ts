@@ -110,14 +110,14 @@ describe('the local stack, end to end', () => {
     const waiting = await waitForVersion(repo, '2.7', (s) => s.images.length === 1);
     expect(waiting).toMatchObject({ state: 'waiting', missingPlatforms: [`linux/${order[1]}`], published: null });
     await skopeoPush(order[1]!, repo, `2.7-${order[1]}`);
-    await expectPublishedIndexOf(repo, '2.7', [layout['amd64']!, layout['arm64']!]);
+    await expectPublishedIndexOf(repo, '2.7', [layout.amd64!, layout.arm64!]);
   });
 
   it('publishes when both pushes happen at the same moment', async () => {
     const repo = newRepo();
     await configure(repo);
     await Promise.all([skopeoPush('amd64', repo, '3.1-amd64'), skopeoPush('arm64', repo, '3.1-arm64')]);
-    await expectPublishedIndexOf(repo, '3.1', [layout['amd64']!, layout['arm64']!]);
+    await expectPublishedIndexOf(repo, '3.1', [layout.amd64!, layout.arm64!]);
   });
 
   it('changes nothing when the same notification is delivered twice', async () => {
@@ -135,7 +135,7 @@ describe('the local stack, end to end', () => {
         body: JSON.stringify({
           events: [{
             id, timestamp: new Date().toISOString(), action: 'push',
-            target: { mediaType: layout['arm64']!.mediaType, size: layout['arm64']!.size, digest: layout['arm64']!.digest, repository: repo, tag: '4.0-arm64' },
+            target: { mediaType: layout.arm64!.mediaType, size: layout.arm64!.size, digest: layout.arm64!.digest, repository: repo, tag: '4.0-arm64' },
             request: { method: 'PUT' }, actor: {}, source: {},
           }],
         }),
@@ -155,7 +155,7 @@ describe('the local stack, end to end', () => {
     await skopeoPush('arm64-v2', repo, '5.0-arm64');
     const second = await waitForVersion(repo, '5.0', (s) => s.state === 'published' && s.published.digest !== first.published.digest);
     expect(second.images.find((i: any) => i.platform === 'linux/arm64').digest).toBe(layout['arm64-v2']!.digest);
-    await expectPublishedIndexOf(repo, '5.0', [layout['amd64']!, layout['arm64-v2']!]);
+    await expectPublishedIndexOf(repo, '5.0', [layout.amd64!, layout['arm64-v2']!]);
   });
 
   it('counts a buildx-style index as its platform and carries the attestation next to its image', async () => {
@@ -211,10 +211,10 @@ describe('the local stack, end to end', () => {
     const pulled = join(dataDir, 'pulled-arm64');
     await run('skopeo', ['copy', '-q', '--src-tls-verify=false', '--override-arch', 'arm64', `docker://${registryHost()}/${repo}:8.0`, `oci:${pulled}:x`]);
     const index = JSON.parse(readFileSync(join(pulled, 'index.json'), 'utf8'));
-    expect(index.manifests.map((m: any) => m.digest)).toEqual([layout['arm64']!.digest]);
+    expect(index.manifests.map((m: any) => m.digest)).toEqual([layout.arm64!.digest]);
     // Unpack its layer and run its busybox under qemu: the pull really got an arm64 binary.
     const rootfs = join(dataDir, 'rootfs-arm64');
-    const layer = join(pulled, 'blobs', 'sha256', layout['arm64']!.layer.digest.slice('sha256:'.length));
+    const layer = join(pulled, 'blobs', 'sha256', layout.arm64!.layer.digest.slice('sha256:'.length));
     await run('mkdir', ['-p', rootfs]);
     await run('tar', ['-xzf', layer, '-C', rootfs]);
     const { stdout } = await run('qemu-aarch64-static', [join(rootfs, 'bin', 'busybox'), 'uname', '-m']);

@@ -30,7 +30,7 @@ const CRASH_POINTS: Array<CrashPoint & { holdsLease: boolean; putsAfter: number 
   { port: 'store', method: 'putHistory', when: 'before', description: 'after publishing, before recording its history', holdsLease: false, putsAfter: 0 },
 ];
 const RECOVERIES = ['redelivery', 'reconcile'] as const;
-const CASES = CRASH_POINTS.flatMap((point) => RECOVERIES.map((recovery) => ({ point, recovery, name: `${point.description}; recovered by ${recovery}` }))).filter((c) => c.name.includes(process.env['FAULT_CASE'] ?? ''));
+const CASES = CRASH_POINTS.flatMap((point) => RECOVERIES.map((recovery) => ({ point, recovery, name: `${point.description}; recovered by ${recovery}` }))).filter((c) => c.name.includes(process.env.FAULT_CASE ?? ''));
 
 let client: DynamoDBClient;
 let tableName: string;
@@ -82,7 +82,7 @@ describe('the process killed between the steps of a publish', () => {
     const putsBeforeRecovery = healthy.registry.puts.length + doomed.registry.puts.length;
     const left = await store.getVersion(repository, '1.0');
     expect(left?.lease !== undefined && left.lease.until > clock.now(), 'the dead process still holds the lease').toBe(point.holdsLease);
-    expect(healthy.logger.lines.some((l) => l.level === 'error' && l.fields['eventId'] === 'arm64-crash'), 'the failed invocation is logged').toBe(true);
+    expect(healthy.logger.lines.some((l) => l.level === 'error' && l.fields.eventId === 'arm64-crash'), 'the failed invocation is logged').toBe(true);
 
     if (point.holdsLease) {
       // Before the lease expires, a reconcile pass leaves the version to its (dead) publisher.

@@ -19,7 +19,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * suite's fixed seeds, plus one fresh seed per run outside CI (the seed is in every message).
  */
 export function faultSeeds(fixed: readonly number[], fresh = true): number[] {
-  const match = /^(\d+)(?:\.\.(\d+))?$/.exec(process.env['FAULT_SEED'] ?? '');
+  const match = /^(\d+)(?:\.\.(\d+))?$/.exec(process.env.FAULT_SEED ?? '');
   if (match) {
     const from = Number(match[1]);
     const to = match[2] === undefined ? from : Number(match[2]);
@@ -27,7 +27,7 @@ export function faultSeeds(fixed: readonly number[], fresh = true): number[] {
   }
   // CI runs the fixed seeds only, so whether a submission lands does not depend on a draw; every
   // other run also tries one fresh seed, which is how new interleavings get explored.
-  return fresh && process.env['CI'] === undefined ? [...fixed, Date.now() % 2 ** 31] : [...fixed];
+  return fresh && process.env.CI === undefined ? [...fixed, Date.now() % 2 ** 31] : [...fixed];
 }
 
 /**

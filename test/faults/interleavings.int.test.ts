@@ -60,7 +60,7 @@ describe('randomised interleavings (real registry, dynalite, on-image-push handl
     expect(after.violations, `seed ${seed}`).toEqual([]);
 
     // Stale events (a rebuild's old digest) were read and ignored, not recorded over the new image.
-    expect(run.outcomes['thrown'] ?? 0, `seed ${seed}: events dead-lettered`).toBe(0);
+    expect(run.outcomes.thrown ?? 0, `seed ${seed}: events dead-lettered`).toBe(0);
     figures.versions += run.versions.length;
     figures.eventsDelivered += run.deliveries.length;
     figures.duplicates += run.duplicates;

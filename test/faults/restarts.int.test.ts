@@ -207,7 +207,7 @@ describe('the registry restarted with notifications pending', () => {
       expect(reports.flatMap((r) => r.failures)).toEqual([]);
       expect(reports.flatMap((r) => r.pushesRecovered).sort()).toEqual([...tags].sort());
       // Each recovered push is recorded through recordPush, which publishes the version once complete.
-      expect(stack.logger.lines.filter((l) => l.message === 'published').map((l) => l.fields['version']).sort()).toEqual(versions);
+      expect(stack.logger.lines.filter((l) => l.message === 'published').map((l) => l.fields.version).sort()).toEqual(versions);
 
       const state = await checkRegistryState({ registryUrl: registry.url, repository, config, store, seed: 'registry restart', nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, maxPutsPerIndex: 1 });
       expect(state.violations).toEqual([]);

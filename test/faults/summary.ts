@@ -43,7 +43,7 @@ export function recordSuiteFigures(figures: SuiteFigures): void {
   console.log(`[faults] ${row}`);
   // Only a run that asks for it rewrites the committed figures (`FAULT_REPORT=1 npm test`), so an
   // ordinary test run leaves the working tree clean.
-  if (process.env['FAULT_REPORT'] !== '1') return;
+  if (process.env.FAULT_REPORT !== '1') return;
   // Suites run in parallel workers: a directory made atomically serialises the read-modify-write.
   let locked = false;
   for (let i = 0; i < 200 && !locked; i++) {

@@ -39,8 +39,8 @@ beforeAll(async () => {
     { name: 'dev', args: [] },
     { name: 'prod', args: ['--stage', 'prod', ...Object.entries(prodParams).map(([k, v]) => `--param=${k}=${v}`)] },
   ]);
-  dev = project.stages['dev']!;
-  prod = project.stages['prod']!;
+  dev = project.stages.dev!;
+  prod = project.stages.prod!;
   spec = loadAwsResourceSpec();
 }, 180_000);
 

@@ -180,7 +180,7 @@ describe('startLocalStack', () => {
       return response.status === 200 ? ((await response.json()) as { state: string; error: string; images: unknown[]; rejected: Array<Record<string, string>> }) : undefined;
     }, 'the refusal to be recorded');
     expect(failed).toMatchObject({ state: 'failed', images: [], rejected: [{ tag: '3.0-arm64', digest: refused.digest }] });
-    expect(failed.rejected[0]?.['reason']).toContain('has no architecture or os');
+    expect(failed.rejected[0]?.reason).toContain('has no architecture or os');
     expect(failed.error).toContain(`push of 3.0-arm64 (${refused.digest}) was refused`);
 
     await pushImage(stack.registryUrl, 'team/hello', '3.0-arm64', { arch: 'arm64', format: 'oci' });

@@ -114,17 +114,17 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
   const base = { tag, sourceDigest: root.raw.digest, pushedAt: '' };
   // What the index inherits: the config's org.opencontainers.image labels and created time.
   const inherited = async (manifest: Record<string, unknown>) => {
-    const { labels, created } = readImageConfigMetadata(await getJsonBlob(registryUrl, repository, (manifest['config'] as { digest: string }).digest));
+    const { labels, created } = readImageConfigMetadata(await getJsonBlob(registryUrl, repository, (manifest.config as { digest: string }).digest));
     return { ...(labels === undefined ? {} : { labels }), ...(created === undefined ? {} : { created }) };
   };
   if (!isIndexMediaType(root.raw.mediaType)) {
-    const config = (body['config'] as { digest: string }).digest;
+    const config = (body.config as { digest: string }).digest;
     const platform = platformFromJson(await getJsonBlob(registryUrl, repository, config));
     if (platform === undefined || isUnknownPlatform(platform)) return [];
     const normal = normalisePlatform(platform);
     return [{ ...base, key: formatPlatform(normal), platform: normal, digest: root.raw.digest, mediaType: root.raw.mediaType, size: root.raw.size, attestations: [], ...(await inherited(body)) }];
   }
-  const children = (body['manifests'] ?? []) as Array<Descriptor & { platform?: unknown }>;
+  const children = (body.manifests ?? []) as Array<Descriptor & { platform?: unknown }>;
   const isAttestation = (child: { annotations?: Readonly<Record<string, string>>; platform?: unknown }): boolean =>
     child.annotations?.[Annotations.referenceType] === Annotations.attestationManifest ||
     (platformFromJson(child.platform) !== undefined && isUnknownPlatform(platformFromJson(child.platform) as Platform));
@@ -204,7 +204,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
         fail(`${tag} (${served.raw.digest}) is not a valid index: ${(error as Error).message}`);
       }
       if (served.raw.digest !== expected.digest || Buffer.compare(Buffer.from(served.raw.bytes), Buffer.from(expected.bytes)) !== 0) {
-        const children = (parseJson(served.raw)['manifests'] as Array<{ digest: string; platform?: unknown }> | undefined) ?? [];
+        const children = (parseJson(served.raw).manifests as Array<{ digest: string; platform?: unknown }> | undefined) ?? [];
         fail(
           `${tag} holds ${served.raw.digest}, not buildIndex of what the per-arch tags point to now (${expected.digest}); ` +
             `served children ${children.map((c) => `${JSON.stringify(c.platform)}=${c.digest.slice(7, 19)}`).join(' ')}; ` +
@@ -377,7 +377,7 @@ export function checkDeliveries(deliveries: readonly Delivery[], lines: readonly
   const violations: string[] = [];
   const byEvent = new Map<string, LogLine[]>();
   for (const line of lines) {
-    const id = line.fields['eventId'];
+    const id = line.fields.eventId;
     if (typeof id === 'string') byEvent.set(id, [...(byEvent.get(id) ?? []), line]);
   }
   const known = new Set(['recorded', 'ignored', 'rejected', 'conflict', 'thrown']);

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { InvalidInputError, RepositoryNotConfiguredError } from '../core/errors.ts';
 import type { Dependencies } from '../core/ports.ts';
-import { normaliseRepositoryConfig, requireRepositoryConfig } from '../core/repository-config.ts';
+import { normaliseRepositoryConfig, type RepositoryConfig, requireRepositoryConfig } from '../core/repository-config.ts';
 import { compileTagPattern } from '../core/tag-pattern.ts';
 import type { Route } from './routes.ts';
 import { jsonResponse } from './problem.ts';
@@ -110,7 +110,7 @@ export async function handleApiRequest(deps: Dependencies, request: ApiRequest):
 
 async function putConfig(deps: Dependencies, repository: string, body: unknown): Promise<APIGatewayProxyStructuredResultV2> {
   const input = parseWith(repositoryConfigBodySchema, body, 'body');
-  let config;
+  let config: RepositoryConfig;
   try {
     config = normaliseRepositoryConfig(input);
     // The pattern's RE2 syntax, which normalising alone does not check (re2js loads on demand).

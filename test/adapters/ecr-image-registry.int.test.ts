@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
+import { ErrorCodes } from '../../src/core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, MediaTypes } from '../../src/core/media-types.ts';
 import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
 import { encodeJson, pushBuildxStyleIndex, pushImage, pushRawManifest, type BuiltImage } from '../support/images.ts';

@@ -2,7 +2,7 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   ECRClient,
-  ECRServiceException,
+  type ECRServiceException,
   GetDownloadUrlForLayerCommand,
   ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
@@ -23,7 +23,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError, UnsupportedManifestError, type ErrorCode } from '../../src/core/errors.ts';
+import { ErrorCodes, UnsupportedManifestError, type ErrorCode } from '../../src/core/errors.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { rejection } from '../support/rejection.ts';
 

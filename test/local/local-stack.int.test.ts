@@ -12,7 +12,6 @@ import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { pushImage } from '../support/images.ts';
 import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
 import { encodeJson, pushBlob, pushRawManifest } from '../support/registry-push.ts';
-import { findFreePort } from '../support/registry-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

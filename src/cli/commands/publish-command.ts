@@ -6,7 +6,7 @@ import type { Output } from '../output.ts';
 
 /** `publish`: asks the API to publish now and prints the version as it stands afterwards. */
 export async function runPublish(client: ApiClient, repository: string, version: string, allowPartial: boolean, output: Output): Promise<void> {
-  let status;
+  let status: Awaited<ReturnType<ApiClient['publish']>>;
   try {
     status = await client.publish(repository, version, allowPartial);
   } catch (error) {

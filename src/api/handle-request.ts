@@ -32,7 +32,7 @@ export interface ApiRequest {
   readonly body: unknown;
 }
 
-/** Runs one recognised API route (DESIGN §6). Throws domain errors; the caller maps them to problems. */
+/** Runs one recognised API route (docs/api.md). Throws domain errors; the caller maps them to problems. */
 export async function handleApiRequest(deps: Dependencies, request: ApiRequest): Promise<APIGatewayProxyStructuredResultV2> {
   const { route } = request;
   const { store } = deps;

@@ -1,5 +1,5 @@
 /**
- * Route recognition for the HTTP API (DESIGN §6). Repository names contain `/` and appear unescaped,
+ * Route recognition for the HTTP API (docs/api.md). Repository names contain `/` and appear unescaped,
  * as in the OCI distribution API, so routes are recognised by their trailing keywords.
  */
 export type Route =

@@ -84,7 +84,7 @@ export function safeRecordSchema<V>(key: z.ZodMiniType<string, string>, value: z
   );
 }
 
-/** The body of PUT …/config (DESIGN §3): unknown fields are refused. */
+/** The body of PUT …/config (docs/configuration.md): unknown fields are refused. */
 export const repositoryConfigBodySchema = z.strictObject({
   requiredPlatforms: z.array(text(0, 128)).check(z.minLength(1, 'name at least one platform'), z.maxLength(64)),
   optionalPlatforms: z.optional(z.array(text(0, 128)).check(z.maxLength(64))),

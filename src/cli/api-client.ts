@@ -35,7 +35,7 @@ export interface ListVersionsQuery {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
- * The HTTP API of DESIGN §6, one method per route. Answers are checked against the contract's
+ * The HTTP API (docs/api.md), one method per route. Answers are checked against the contract's
  * shapes; error statuses become {@link ApiError}, unreachable APIs a {@link CliError}.
  */
 export class ApiClient {
@@ -171,7 +171,7 @@ export class ApiClient {
 }
 
 /**
- * `v1/repositories/team/hello`: the repository's `/` stay unescaped, as the API expects (DESIGN §6);
+ * `v1/repositories/team/hello`: the repository's `/` stay unescaped, as the API expects (docs/api.md);
  * each segment is encoded on its own, which changes nothing for a valid name.
  */
 export function repositoryPath(repository: string): string {

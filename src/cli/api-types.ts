@@ -4,11 +4,11 @@ import { safeRecordSchema } from '../api/schemas.ts';
 import { VersionStates } from '../core/version-record.ts';
 
 /**
- * The bodies the HTTP API answers with (DESIGN §6), checked at the CLI's edge. Lenient where the
+ * The bodies the HTTP API answers with (docs/api.md), checked at the CLI's edge. Lenient where the
  * contract allows growth: unknown keys are kept, so `--json` prints what the API said.
  */
 
-/** A repository's config as the API stores it (DESIGN §3). */
+/** A repository's config as the API stores it (docs/configuration.md). */
 export const RepositoryConfigBody = z.looseObject({
   requiredPlatforms: z.array(z.string()),
   optionalPlatforms: z.array(z.string()).default([]),
@@ -46,7 +46,7 @@ export const PublishedBody = z.looseObject({
   heldBy: z.array(z.looseObject({ tag: z.string(), digest: z.string(), note: z.string() })).optional(),
 });
 
-/** The API's view of one version (DESIGN §6 VersionStatus). */
+/** The API's view of one version (VersionStatus in docs/api.md). */
 export const VersionStatus = z.looseObject({
   repository: z.string(),
   version: z.string(),

@@ -116,7 +116,7 @@ export function isIndexMediaTypeChoice(value: string): value is IndexMediaTypeCh
   return Object.values<string>(IndexMediaTypeChoices).includes(value);
 }
 
-/** One of the states of DESIGN §6 (VersionStates). */
+/** One of the version states the API reports (VersionStates; listed in docs/api.md). */
 export function isVersionState(value: string): value is VersionState {
   return Object.values<string>(VersionStates).includes(value);
 }

@@ -1,5 +1,5 @@
 /**
- * The ways a command line run goes wrong, each with its exit status (DESIGN §7): bad usage (2,
+ * The ways a command line run goes wrong, each with its exit status (docs/cli.md): bad usage (2,
  * the usage is printed), a failed request or unusable environment (1), and `wait` giving up (3).
  */
 

@@ -29,7 +29,7 @@ export const TOKEN_FILE_NAME = 'api-token';
 /**
  * Decides where the API is and how to authenticate: `--api`, else MANIFEST_ASSEMBLER_API, else the
  * local default; SigV4 for API Gateway hosts or `--sigv4`; else `--token`; else, for a loopback
- * URL only, the token file the local stack writes into its data folder (DESIGN §6); else nothing.
+ * URL only, the token file the local stack writes into its data folder (docs/local.md); else nothing.
  */
 export async function resolveConnection(global: GlobalOptions, context: ConnectionContext): Promise<Connection> {
   const apiText = global.api ?? nonEmpty(context.env.MANIFEST_ASSEMBLER_API) ?? DEFAULT_API_URL;

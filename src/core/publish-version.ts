@@ -53,7 +53,7 @@ export const PublishTiming = {
 } as const;
 
 /**
- * Publishes a version's index if it is complete (DESIGN §5).
+ * Publishes a version's index if it is complete, keeping invariants 1 to 3 of docs/reliability.md.
  *
  * One publisher at a time holds a lease on the version record. The holder builds the index from the
  * revision it holds, puts it under every target tag, records it, and gives the lease up only if no

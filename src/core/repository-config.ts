@@ -8,7 +8,7 @@ import { FLOATING_PLACEHOLDERS, formatFloatingTag, isFloatingTemplate } from './
 
 export { DEFAULT_TAG_PATTERN };
 
-/** How a repository's per-arch pushes become a published index (DESIGN §3). Platforms are stored normalised. */
+/** How a repository's per-arch pushes become a published index (docs/configuration.md). Platforms are stored normalised. */
 export interface RepositoryConfig {
   readonly requiredPlatforms: readonly string[];
   readonly optionalPlatforms: readonly string[];

@@ -4,7 +4,7 @@ import { deriveState, describeVersionError, missingPlatforms } from './readiness
 import type { RepositoryConfig } from './repository-config.ts';
 import type { VersionRecord, VersionState } from './version-record.ts';
 
-/** What the API reports for a version (DESIGN §6, VersionStatus). */
+/** What the API reports for a version (VersionStatus in docs/api.md). */
 export interface VersionStatus {
   readonly repository: string;
   readonly version: string;

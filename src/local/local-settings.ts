@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 
-/** What the local stack is told by its environment (DESIGN §8). */
+/** What the local stack is told by its environment (the variables of docs/local.md). */
 export interface LocalSettings {
   readonly registryPort: number;
   readonly apiPort: number;

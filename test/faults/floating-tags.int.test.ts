@@ -14,7 +14,7 @@ import { recordSuiteFigures, type SuiteFigures } from './summary.ts';
 // on-image-push handler: the versions of three release lines, a pre-release and a version that is not
 // semver are pushed at once, rebuilt, their events delivered late, twice, out of order (our own index
 // puts raise events too). Once events stop, every floating tag must hold the highest complete
-// release's index and its pointer must name it; the exact tags keep every DESIGN §5 invariant.
+// release's index and its pointer must name it; the exact tags keep every invariant of docs/reliability.md.
 
 const registryUrl = inject('registryUrl');
 const SEEDS = faultSeeds([1, 2]); // both catch a publisher that does not re-read the pointer after its put

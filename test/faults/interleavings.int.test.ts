@@ -9,7 +9,7 @@ import { recordSuiteFigures, type SuiteFigures } from './summary.ts';
 
 // Suite 1 of issue 4: randomised interleavings against the real registry and dynalite. Many versions
 // × three platforms pushed concurrently, events delivered late, twice, out of order, rebuilds whose
-// event may come before or after the old image's. After quiescence every DESIGN §5 invariant is
+// event may come before or after the old image's. After quiescence every invariant of docs/reliability.md is
 // checked against the registry itself; then a reconcile pass must find nothing left to do.
 
 const registryUrl = inject('registryUrl');

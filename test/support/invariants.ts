@@ -16,7 +16,7 @@ import { expectValidIndex } from './expect-valid-index.ts';
 import type { LogLine } from './fakes.ts';
 
 /**
- * The invariants of DESIGN §5, checked against the registry itself (plain HTTP, no product code
+ * The invariants of docs/reliability.md, checked against the registry itself (plain HTTP, no product code
  * reading it) and the store, once events have stopped. Each check returns violations as sentences
  * rather than failing at the first, so one failure message shows everything that went wrong.
  */
@@ -106,7 +106,7 @@ function parseJson(raw: RawManifest): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(raw.bytes)) as Record<string, unknown>;
 }
 
-/** The images a per-arch tag points to now, read from the registry as DESIGN §4.2 describes. */
+/** The images a per-arch tag points to now, read from the registry (docs/architecture.md, "How a push becomes an index", step 2). */
 async function readTagImages(registryUrl: string, repository: string, tag: string): Promise<RecordedImage[]> {
   const root = await getManifest(registryUrl, repository, tag);
   if (root.status !== 200) return [];
@@ -143,7 +143,7 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
 }
 
 /**
- * Checks DESIGN §5 invariants 1, 2, 3 and 5 for every version that has per-arch tags in the
+ * Checks invariants 1, 2, 3 and 5 of docs/reliability.md for every version that has per-arch tags in the
  * repository: a complete version's target tags hold exactly buildIndex(the images its per-arch tags
  * point to now), byte for byte; an incomplete one has no target tag; the store reports the same;
  * no distinct index was accepted more than `maxPutsPerIndex` times.
@@ -370,7 +370,7 @@ export function checkHistory(record: VersionRecord, history: VersionHistory): st
 }
 
 /**
- * DESIGN §5 invariant 4: every delivery ended recorded, ignored or rejected with a logged reason, or
+ * Invariant 4 of docs/reliability.md: every delivery ended recorded, ignored or rejected with a logged reason, or
  * thrown with a logged failure (and then redelivered or dead-lettered, never dropped).
  */
 export function checkDeliveries(deliveries: readonly Delivery[], lines: readonly LogLine[], seed: number | string): string[] {

@@ -22,7 +22,7 @@ export interface FakeApiOptions {
 type Json = Record<string, unknown>;
 
 /**
- * A small stand-in for the API of DESIGN §6 on 127.0.0.1, port 0: it keeps configs and versions in
+ * A small stand-in for the API (docs/api.md) on 127.0.0.1, port 0: it keeps configs and versions in
  * memory, answers with the contract's bodies, statuses and problem+json errors, and records every request.
  */
 export class FakeApiServer {

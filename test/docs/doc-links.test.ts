@@ -18,7 +18,7 @@ function withoutFences(markdown: string): string {
  * Repository paths a document names, in prose, code spans or links (`src/core/record-push.ts`,
  * `../src/core/ports.ts`), repository-relative. Folders count; globs and placeholders do not.
  */
-export function namedPaths(markdown: string): string[] {
+function namedPaths(markdown: string): string[] {
   const folders = SOURCE_FOLDERS.join('|');
   const pattern = new RegExp(String.raw`(?<![\w./-])(?:\.\./)*((?:${folders})/[\w./*{}<>-]*)`, 'g');
   const names = [...markdown.matchAll(pattern)].map((m) => (m[1] ?? '').replace(/[.]+$/, ''));
@@ -26,7 +26,7 @@ export function namedPaths(markdown: string): string[] {
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
-export function headingAnchor(heading: string): string {
+function headingAnchor(heading: string): string {
   return heading
     .trim()
     .toLowerCase()
@@ -46,7 +46,7 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 /** Relative link targets (`docs/api.md`, `release-pipeline.md#wait`, `#invariants`), in order. */
-export function relativeLinks(markdown: string): string[] {
+function relativeLinks(markdown: string): string[] {
   const targets = [...withoutFences(markdown).matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1] ?? '');
   return targets.filter((t) => !/^[a-z][a-z+.-]*:/i.test(t));
 }

@@ -28,7 +28,7 @@ const extra = process.argv.slice(2);
 let biomeFailed = false;
 if (extra.length === 0) {
   console.log('[test] lint and format check (biome ci)…');
-  const biome = spawnSync(bin('biome'), ['ci', '.'], { stdio: 'inherit', cwd: projectRoot });
+  const biome = spawnSync(bin('biome'), ['ci', '--error-on-warnings', '.'], { stdio: 'inherit', cwd: projectRoot });
   biomeFailed = biome.status !== 0;
   if (biomeFailed) {
     console.error('[test] biome ci failed: run `npx biome check --write` (or `npm run format`) and fix what it still reports');

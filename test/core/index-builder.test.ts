@@ -330,8 +330,10 @@ describe('buildIndex properties', () => {
 describe('expectValidIndex', () => {
   // The checker must be able to fail, or every "valid" above means nothing.
   const good = buildIndex([recordedImage('linux/amd64'), recordedImage('linux/arm64')], 'oci').manifest;
-  const rebuilt = (mutate: (body: Record<string, any>) => void, mediaType = good.mediaType): RawManifest => {
-    const body = JSON.parse(text(good)) as Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: the good index's body, bent by path into each bad shape below.
+  type Body = Record<string, any>;
+  const rebuilt = (mutate: (body: Body) => void, mediaType = good.mediaType): RawManifest => {
+    const body = JSON.parse(text(good)) as Body;
     mutate(body);
     const bytes = new TextEncoder().encode(JSON.stringify(body));
     return { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes };

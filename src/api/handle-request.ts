@@ -20,9 +20,9 @@ import {
   repositoryNameSchema,
   versionSchema,
 } from './schemas.ts';
+import { getVersionHistory, getVersionStatus, listVersionStatuses, publishNow } from './version-queries.ts';
 
 const API_WORK_BUDGET_MS = 20_000;
-import { getVersionHistory, getVersionStatus, listVersionStatuses, publishNow } from './version-queries.ts';
 
 export interface ApiRequest {
   readonly method: string;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The package's bin. It runs an esbuild bundle of the CLI, built on the first run and again when a
-// file under src/ changes (scripts/build-cli.mjs), because running the TypeScript sources through
-// tsx costs seconds per run; without esbuild it still runs them through tsx. Then it hands the CLI's
-// exit status to the shell.
-import { loadCli } from '../scripts/build-cli.mjs';
+// file under src/ changes (./cli-bundle.mjs), because running the TypeScript sources through tsx
+// costs seconds per run; without esbuild it still runs them through tsx. Then it hands the CLI's
+// exit status to the shell. It imports nothing outside bin/ but node: modules and packages.
+import { loadCli } from './cli-bundle.mjs';
 
 // The AWS SDK warns on Node 20 that releases after January 2027 will need Node 22; the SDK is pinned,
 // and Lambda runs nodejs22.x, so the warning is noise here. Other warnings are still printed. The SDK

@@ -1,197 +1,179 @@
-import { z } from 'zod';
-import * as zm from 'zod/mini';
-import { safeRecordSchema } from '../api/schemas.ts';
-import { VersionStates } from '../core/version-record.ts';
+import * as z from 'zod/mini';
+// One locale by path (as src/api does): the messages say what was expected, not just "Invalid input".
+import en from 'zod/v4/locales/en.js';
+import {
+  backfillPlanResponseSchema,
+  backfillRunResponseSchema,
+  type problemDetailsSchema,
+  reconcileReportResponseSchema,
+  reconcileReportsResponseSchema,
+  repositoryConfigResponseSchema,
+  repositoryListResponseSchema,
+  republishReportResponseSchema,
+  versionHistoryResponseSchema,
+  versionPageResponseSchema,
+  versionStatusResponseSchema,
+} from '../api/response-schemas.ts';
+import { isPlainRecord, refusedMapKeyReason } from '../core/map-keys.ts';
 
 /**
- * The bodies the HTTP API answers with (docs/api.md), checked at the CLI's edge. Lenient where the
- * contract allows growth: unknown keys are kept, so `--json` prints what the API said.
+ * The API's answers as the CLI reads them: the server's own response schemas
+ * (src/api/response-schemas.ts, the ones its OpenAPI document and its tests use), read leniently so
+ * that a CLI keeps working against an API a release newer or older than itself:
+ *
+ * - unknown keys are kept, at every depth (a newer API's fields; `--json` prints them);
+ * - a value of a fixed set is read as text (a newer API's drift action or history kind still prints);
+ * - an absent list reads as [], an absent nullable as null, an absent flag as false, an absent map
+ *   as {} and an absent count as 0 (fields an older API did not send); optional fields stay optional;
+ * - a map may have any key but `__proto__` (zod's `z.record` refuses a `constructor` key).
+ *
+ * Three fields go further, each said where it is read: a version's `rejected` is [] when absent,
+ * its `error` may be an object with a message, and its `updatedAt` may be absent.
  */
 
-/** A repository's config as the API stores it (docs/configuration.md). */
-export const RepositoryConfigBody = z.looseObject({
-  requiredPlatforms: z.array(z.string()),
-  optionalPlatforms: z.array(z.string()).default([]),
-  tagPattern: z.string(),
-  targetTags: z.array(z.string()),
-  indexMediaType: z.string(),
-  // Not z.record: it refuses a map with a `constructor` key, which is a legal override value.
-  platformOverrides: z.optional(safeRecordSchema(zm.string(), zm.string())).transform((overrides) => overrides ?? {}),
-});
-export type RepositoryConfigBody = z.infer<typeof RepositoryConfigBody>;
+z.config(en());
 
-export const RepositoryList = z.looseObject({
-  repositories: z.array(z.looseObject({ repository: z.string(), config: RepositoryConfigBody })),
-});
-export type RepositoryList = z.infer<typeof RepositoryList>;
+/** A server type as the rules above read it: every string literal widened to text. */
+export type Lenient<T> = T extends string
+  ? string
+  : T extends readonly (infer U)[]
+    ? Lenient<U>[]
+    : T extends object
+      ? { [K in keyof T]: Lenient<T[K]> }
+      : T;
 
-export const VersionImage = z.looseObject({
-  platform: z.string(),
-  digest: z.string(),
-  mediaType: z.string().optional(),
-  size: z.number().optional(),
-  tag: z.string().optional(),
-  pushedAt: z.string().optional(),
-});
-export type VersionImage = z.infer<typeof VersionImage>;
+type Reader<T> = z.ZodMiniType<T, unknown>;
 
-export const PublishedBody = z.looseObject({
-  digest: z.string(),
-  mediaType: z.string().optional(),
-  tags: z.array(z.string()).default([]),
-  at: z.string().optional(),
-  /** Published while required platforms were missing (allowPartial, or onStale publish-partial). */
-  partial: z.boolean().default(false),
-  /** Tags another tool rewrote on top of the index (SOCI, a signature), each with a note saying what holds it. */
-  heldBy: z.array(z.looseObject({ tag: z.string(), digest: z.string(), note: z.string() })).optional(),
-});
+// The zod/mini definitions the reading rules look at (zod's `_zod.def`, by its `type`).
+type Def =
+  | { type: 'object'; shape: Record<string, z.ZodMiniType> }
+  | { type: 'array'; element: z.ZodMiniType }
+  | { type: 'nullable' | 'optional'; innerType: z.ZodMiniType }
+  | { type: 'record'; valueType: z.ZodMiniType }
+  | { type: 'enum' | 'literal' | 'boolean' | 'number' | 'string' };
 
-/** The API's view of one version (VersionStatus in docs/api.md). */
-export const VersionStatus = z.looseObject({
-  repository: z.string(),
-  version: z.string(),
-  state: z.enum(VersionStates),
-  requiredPlatforms: z.array(z.string()).default([]),
-  missingPlatforms: z.array(z.string()).default([]),
-  images: z.array(VersionImage).default([]),
-  published: PublishedBody.nullable().default(null),
-  /** The tags that point at this version now: exact ones, then floating ones (`latest`, `2.7`). */
-  // Optional, not defaulted: `--json` prints what the API said, and an older API sends neither.
-  tags: z.array(z.string()).optional(),
-  /** Plain sentences: why a floating tag does not follow this version. */
-  notes: z.array(z.string()).optional(),
-  // The contract shows `error` as null or text; an object with a message is read too.
-  error: z
-    .union([z.string(), z.looseObject({ message: z.string() }).transform((e) => e.message)])
-    .nullable()
-    .default(null),
-  /** Refused per-arch pushes (bad content), by tag; absent from an older API. */
-  rejected: z.array(z.looseObject({ tag: z.string(), digest: z.string(), reason: z.string(), at: z.string().optional() })).default([]),
-  updatedAt: z.string().optional(),
-});
-export type VersionStatus = z.infer<typeof VersionStatus>;
+function definition(schema: z.ZodMiniType): Def {
+  return schema._zod.def as unknown as Def;
+}
 
-export const VersionPage = z.looseObject({
-  versions: z.array(VersionStatus),
-  cursor: z.string().nullable().default(null),
-});
-export type VersionPage = z.infer<typeof VersionPage>;
+/** The server's schema read by the rules above (the value it answers with; absent fields are {@link readField}'s). */
+function read(schema: z.ZodMiniType): z.ZodMiniType {
+  const def = definition(schema);
+  switch (def.type) {
+    case 'object':
+      return z.looseObject(Object.fromEntries(Object.entries(def.shape).map(([key, field]) => [key, readField(field)])));
+    case 'array':
+      return z.array(read(def.element));
+    case 'nullable':
+      return z.nullable(read(def.innerType));
+    case 'optional':
+      return z.optional(read(def.innerType));
+    case 'record':
+      return safeRecord(read(def.valueType));
+    case 'enum':
+    case 'literal':
+      return z.string();
+    default:
+      return schema;
+  }
+}
 
-/** RFC 9457 problem details; every member optional, as the RFC has it. */
-export const Problem = z.looseObject({
-  type: z.string().optional(),
-  title: z.string().optional(),
-  status: z.number().optional(),
-  detail: z.string().optional(),
-});
-export type Problem = z.infer<typeof Problem>;
+/** A field of an object: absent, it reads as its empty value where its type has one. */
+function readField(schema: z.ZodMiniType): z.ZodMiniType {
+  const type = definition(schema).type;
+  const value = read(schema);
+  if (type === 'array') return z._default(value, () => []);
+  if (type === 'record') return z._default(value, () => ({}));
+  if (type === 'nullable') return z._default(value, null);
+  if (type === 'boolean') return z._default(value, false);
+  if (type === 'number') return z._default(value, 0);
+  return value;
+}
 
-/** A version tag that points somewhere other than the index the service published. */
-export const DriftFinding = z.looseObject({
-  version: z.string(),
-  tag: z.string(),
-  expected: z.string(),
-  /** Null when the tag no longer exists. */
-  actual: z.string().nullable(),
-  /** `reported` (the version is marked conflict) or `restored` (the tag points at the index again); text, so a new action still prints. */
-  action: z.string(),
-});
-export type DriftFinding = z.infer<typeof DriftFinding>;
+/** A string → value map with any key but `__proto__`, copied into a fresh object in the order given. */
+function safeRecord(value: z.ZodMiniType): z.ZodMiniType {
+  return z.pipe(
+    z.unknown(),
+    z.transform((input, ctx) => {
+      if (!isPlainRecord(input)) {
+        ctx.issues.push({ code: 'invalid_type', expected: 'record', input, message: 'expected an object of key → value' });
+        return z.NEVER;
+      }
+      const output: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(input)) {
+        const refused = refusedMapKeyReason(key);
+        const parsed = value.safeParse(item);
+        if (refused !== undefined) ctx.issues.push({ code: 'custom', message: refused, input: key, path: [key] });
+        else if (!parsed.success) ctx.issues.push({ code: 'custom', message: parsed.error.issues.map((issue) => issue.message).join('; '), input: item, path: [key] });
+        else output[key] = parsed.data;
+      }
+      return output;
+    }),
+  );
+}
+
+/** The reader of one of the server's schemas, typed as the server's answer read by the rules above. */
+function reader<S extends z.ZodMiniType>(schema: S): Reader<Lenient<z.output<S>>> {
+  return read(schema) as Reader<Lenient<z.output<S>>>;
+}
+
+/** A repository's config as the API stores it. */
+export const RepositoryConfigBody = reader(repositoryConfigResponseSchema);
+export type RepositoryConfigBody = z.output<typeof RepositoryConfigBody>;
+
+export const RepositoryList = reader(repositoryListResponseSchema);
+export type RepositoryList = z.output<typeof RepositoryList>;
+
+type ServerVersionStatus = Lenient<z.output<typeof versionStatusResponseSchema>>;
+
+/** The API's view of one version. */
+export type VersionStatus = Omit<ServerVersionStatus, 'rejected' | 'updatedAt'> & {
+  /** Refused per-arch pushes (bad content); an older API sent none. */
+  readonly rejected: NonNullable<ServerVersionStatus['rejected']>;
+  readonly updatedAt?: string;
+};
+
+const versionStatusShape = versionStatusResponseSchema.def.shape;
+
+export const VersionStatus: Reader<VersionStatus> = z.extend(read(versionStatusResponseSchema) as z.ZodMiniObject, {
+  rejected: z._default(read(versionStatusShape.rejected.def.innerType), () => []),
+  // The contract has `error` as null or text; an object with a message is read too.
+  error: z._default(
+    z.nullable(z.union([z.string(), z.pipe(z.looseObject({ message: z.string() }), z.transform((error) => error.message))])),
+    null,
+  ),
+  updatedAt: z.optional(z.string()),
+}) as unknown as Reader<VersionStatus>;
+
+export type VersionPage = Omit<Lenient<z.output<typeof versionPageResponseSchema>>, 'versions'> & { versions: VersionStatus[] };
+export const VersionPage: Reader<VersionPage> = z.extend(read(versionPageResponseSchema) as z.ZodMiniObject, {
+  versions: z._default(z.array(VersionStatus), () => []),
+}) as unknown as Reader<VersionPage>;
 
 /** One reconcile run over (part of) a repository: what it repaired and found. */
-export const ReconcileReport = z.looseObject({
-  repository: z.string(),
-  tagsScanned: z.number().default(0),
-  pushesRecovered: z.array(z.string()).default([]),
-  versionsChecked: z.number().default(0),
-  published: z.array(z.string()).default([]),
-  publishedPartially: z.array(z.string()).default([]),
-  stale: z.array(z.string()).default([]),
-  drift: z.array(DriftFinding).default([]),
-  /** Floating tags (`latest`, `2.7`) put back on (or moved forward to) the version their pointer names. */
-  floatingRepaired: z.array(z.string()).default([]),
-  conflicts: z.array(z.looseObject({ tag: z.string(), message: z.string() })).default([]),
-  failures: z.array(z.looseObject({ what: z.string(), error: z.string() })).default([]),
-  /** Where the next run goes on; null when this run reached the end of the repository. */
-  cursor: z.string().nullable().default(null),
-});
-export type ReconcileReport = z.infer<typeof ReconcileReport>;
+export const ReconcileReport = reader(reconcileReportResponseSchema);
+export type ReconcileReport = z.output<typeof ReconcileReport>;
 
 /** `POST /v1/reconcile`: one pass over every configured repository. */
-export const ReconcileReports = z.looseObject({ reports: z.array(ReconcileReport) });
-export type ReconcileReports = z.infer<typeof ReconcileReports>;
+export const ReconcileReports = reader(reconcileReportsResponseSchema);
+export type ReconcileReports = z.output<typeof ReconcileReports>;
 
 /** A backfill run: several reconcile runs, and where the next request goes on (null when done). */
-export const BackfillRun = z.looseObject({
-  reports: z.array(ReconcileReport),
-  cursor: z.string().nullable().default(null),
-});
-export type BackfillRun = z.infer<typeof BackfillRun>;
-
-/** One version a dry-run backfill found in the registry's per-arch tags. */
-export const BackfillPlanEntry = z.looseObject({
-  version: z.string(),
-  platforms: z.array(z.string()).default([]),
-  missingPlatforms: z.array(z.string()).default([]),
-  tags: z.array(z.string()).default([]),
-  /** `publish`, `wait`, or `conflict` (two tags claim one platform); text, so a new action still prints. */
-  action: z.string(),
-});
-export type BackfillPlanEntry = z.infer<typeof BackfillPlanEntry>;
+export const BackfillRun = reader(backfillRunResponseSchema);
+export type BackfillRun = z.output<typeof BackfillRun>;
 
 /** What a backfill would do, written nowhere (`dryRun: true`). */
-export const BackfillPlan = z.looseObject({
-  repository: z.string(),
-  tagsScanned: z.number().default(0),
-  versions: z.array(BackfillPlanEntry),
-  problems: z.array(z.looseObject({ tag: z.string(), error: z.string() })).default([]),
-});
-export type BackfillPlan = z.infer<typeof BackfillPlan>;
-
-/** What re-applying the config did (or, in a dry run, would do) to one version. */
-export const ReapplyChange = z.looseObject({
-  version: z.string(),
-  /** The index published before; null when the version had never been published. */
-  from: z.string().nullable(),
-  /** The index after; null in a dry run when moved per-arch tags must be read first. */
-  to: z.string().nullable(),
-  platformsAdded: z.array(z.string()).default([]),
-  platformsRemoved: z.array(z.string()).default([]),
-  movedTags: z.array(z.string()).default([]),
-});
-export type ReapplyChange = z.infer<typeof ReapplyChange>;
+export const BackfillPlan = reader(backfillPlanResponseSchema);
+export type BackfillPlan = z.output<typeof BackfillPlan>;
 
 /** `POST …/backfill` with `republish: true`: one page of versions with the current config re-applied. */
-export const RepublishReport = z.looseObject({
-  repository: z.string(),
-  dryRun: z.boolean().default(false),
-  versionsChecked: z.number().default(0),
-  changed: z.array(ReapplyChange).default([]),
-  unchanged: z.number().default(0),
-  waiting: z.array(z.looseObject({ version: z.string(), missingPlatforms: z.array(z.string()).default([]) })).default([]),
-  conflicts: z.array(z.looseObject({ version: z.string(), message: z.string() })).default([]),
-  failures: z.array(z.looseObject({ what: z.string(), error: z.string() })).default([]),
-  cursor: z.string().nullable().default(null),
-});
-export type RepublishReport = z.infer<typeof RepublishReport>;
-/** One entry of a version's history: what happened, when; the other fields depend on `kind`. */
-export const HistoryEntryBody = z.looseObject({
-  kind: z.string(),
-  at: z.string(),
-  sequence: z.number().optional(),
-  platform: z.string().optional(),
-  tag: z.string().optional(),
-  digest: z.string().optional(),
-  eventId: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  revision: z.number().optional(),
-  reason: z.string().optional(),
-  missingPlatforms: z.array(z.string()).optional(),
-  actual: z.string().nullable().optional(),
-  action: z.string().optional(),
-});
-export type HistoryEntryBody = z.infer<typeof HistoryEntryBody>;
+export const RepublishReport = reader(republishReportResponseSchema);
+export type RepublishReport = z.output<typeof RepublishReport>;
 
 /** `GET …/versions/{version}/history`. */
-export const VersionHistoryBody = z.looseObject({ sequence: z.number(), entries: z.array(HistoryEntryBody) });
-export type VersionHistoryBody = z.infer<typeof VersionHistoryBody>;
+export const VersionHistoryBody = reader(versionHistoryResponseSchema);
+export type VersionHistoryBody = z.output<typeof VersionHistoryBody>;
+export type HistoryEntryBody = VersionHistoryBody['entries'][number];
+
+/** RFC 9457 problem details as the CLI reads them (member by member, in api-error.ts): every member optional, as the RFC has it. */
+export type Problem = Partial<Pick<z.output<typeof problemDetailsSchema>, 'type' | 'title' | 'status' | 'detail'>>;

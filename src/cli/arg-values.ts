@@ -13,6 +13,9 @@ import { checkRepositoryName, parseRepositoryRef, type RepositoryRef } from './r
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** The option values node:util parses for `O`, typed per option. */
+export type OptionValues<O extends Options> = ReturnType<typeof parseStrict<O>>['values'];
+
 /** node:util parseArgs with only the given options; its errors become usage errors. */
 export function parseStrict<T extends Options>(argv: readonly string[], options: T, usage: string) {
   try {
@@ -116,7 +119,7 @@ export function isIndexMediaTypeChoice(value: string): value is IndexMediaTypeCh
   return Object.values<string>(IndexMediaTypeChoices).includes(value);
 }
 
-/** One of the version states the API reports (VersionStates; listed in docs/api.md). */
+/** One of the version states (VersionStates; docs/api.md). */
 export function isVersionState(value: string): value is VersionState {
   return Object.values<string>(VersionStates).includes(value);
 }

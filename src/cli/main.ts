@@ -1,17 +1,13 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ApiClient } from './api-client.ts';
 import { ApiError } from './api-error.ts';
-import { parseCommandLine, type Command } from './args.ts';
+import { parseCommandLine } from './args.ts';
 import { CliError, ExitCodes, UsageError } from './cli-error.ts';
-import { runBackfill } from './commands/backfill-command.ts';
-import { runDashboard, untilSignal } from './commands/dashboard-command.ts';
-import { runConfigDelete, runConfigGet, runConfigSet } from './commands/config-command.ts';
-import { runPublish } from './commands/publish-command.ts';
-import { runReconcile } from './commands/reconcile-command.ts';
-import { runRepos } from './commands/repos-command.ts';
-import { runStart, type StartLocalStack } from './commands/start-command.ts';
-import { runStatus } from './commands/status-command.ts';
-import { runWait, type WaitClock } from './commands/wait-command.ts';
+import { COMMANDS } from './command-table.ts';
+import type { CliCommand, CommandContext } from './commands/command.ts';
+import { untilSignal } from './commands/dashboard-command.ts';
+import type { StartLocalStack } from './commands/start-command.ts';
+import type { WaitClock } from './commands/wait-command.ts';
 import { resolveConnection, type Connection } from './connection.ts';
 import type { Output } from './output.ts';
 
@@ -55,40 +51,24 @@ export async function main(argv: readonly string[], overrides: Partial<CliDeps> 
       output.out(parsed.text);
       return ExitCodes.ok;
     }
-    if (parsed.command.name === 'start') return await runStart(deps.startLocalStack);
-    connection = await resolveConnection(parsed.global, deps);
-    if (parsed.command.name === 'dashboard') {
-      await runDashboard(connection, parsed.command.port, output, { fetch: deps.fetch, untilStopped: deps.untilStopped ?? untilSignal });
-      return ExitCodes.ok;
-    }
-    const client = new ApiClient({ baseUrl: connection.baseUrl, auth: connection.auth, fetch: deps.fetch });
-    await runCommand(client, parsed.command, output, deps.clock);
-    return ExitCodes.ok;
+    const connect = async (): Promise<Connection> => (connection ??= await resolveConnection(parsed.global, deps));
+    const context: CommandContext = {
+      output,
+      connect,
+      client: async () => {
+        const { baseUrl, auth } = await connect();
+        return new ApiClient({ baseUrl, auth, fetch: deps.fetch });
+      },
+      fetch: deps.fetch,
+      clock: deps.clock,
+      untilStopped: deps.untilStopped ?? untilSignal,
+      startLocalStack: deps.startLocalStack,
+    };
+    // The table's entry for the parsed name: its parse made `parsed.command`, so its run takes it.
+    const command = COMMANDS[parsed.command.name] as unknown as CliCommand;
+    return (await command.run(parsed.command, context)) ?? ExitCodes.ok;
   } catch (error) {
     return reportFailure(error, connection, output);
-  }
-}
-
-async function runCommand(client: ApiClient, command: Exclude<Command, { name: 'start' | 'dashboard' }>, output: Output, clock: WaitClock): Promise<void> {
-  switch (command.name) {
-    case 'config-set':
-      return runConfigSet(client, command.repository, command.config, output);
-    case 'config-get':
-      return runConfigGet(client, command.repository, output);
-    case 'config-delete':
-      return runConfigDelete(client, command.repository, output);
-    case 'repos':
-      return runRepos(client, command.json, output);
-    case 'status':
-      return runStatus(client, command, output);
-    case 'publish':
-      return runPublish(client, command.repository, command.version, command.allowPartial, output);
-    case 'reconcile':
-      return runReconcile(client, command, output);
-    case 'backfill':
-      return runBackfill(client, command, output);
-    case 'wait':
-      return runWait(client, command, output, clock);
   }
 }
 

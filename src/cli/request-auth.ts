@@ -15,7 +15,7 @@ export interface RequestAuth {
   authorize(request: OutgoingRequest): Promise<Record<string, string>>;
 }
 
-/** `Authorization: Bearer <token>`, what the local API wants (docs/local.md). */
+/** `Authorization: Bearer <token>`, what the local API wants (docs/api.md). */
 export class BearerAuth implements RequestAuth {
   readonly #token: string;
 

@@ -178,9 +178,9 @@ describe('main', () => {
     it('prints the history after the block with --history, and inside the JSON with --json', async () => {
       api.versions.set('team/hello', [versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' })]);
       const entries = [
-        { sequence: 1, kind: 'push-recorded', at: '2026-11-27T10:00:00.000Z', platform: 'linux/amd64', tag: '2.7-amd64', digest: `sha256:${'a'.repeat(64)}`, eventId: 'e-1' },
-        { sequence: 2, kind: 'published', at: '2026-11-27T10:00:05.000Z', digest: `sha256:${'e'.repeat(64)}`, tags: ['2.7'], revision: 2 },
-        { sequence: 3, kind: 'conflict', at: '2026-11-27T10:01:00.000Z', reason: 'tag 2.7 was moved by someone else', revision: 2 },
+        { id: 'h-1', sequence: 1, kind: 'push-recorded', at: '2026-11-27T10:00:00.000Z', platform: 'linux/amd64', tag: '2.7-amd64', digest: `sha256:${'a'.repeat(64)}`, eventId: 'e-1' },
+        { id: 'h-2', sequence: 2, kind: 'published', at: '2026-11-27T10:00:05.000Z', digest: `sha256:${'e'.repeat(64)}`, tags: ['2.7'], revision: 2 },
+        { id: 'h-3', sequence: 3, kind: 'conflict', at: '2026-11-27T10:01:00.000Z', reason: 'tag 2.7 was moved by someone else', revision: 2 },
       ];
       api.histories.set('team/hello:2.7', { repository: 'team/hello', version: '2.7', sequence: 3, entries });
       const text = await run(['status', 'team/hello:2.7', '--history']);

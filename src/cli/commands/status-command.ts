@@ -1,11 +1,36 @@
-import type { VersionState } from '../../core/version-record.ts';
+import { VersionStates, type VersionState } from '../../core/version-record.ts';
 import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../api-error.ts';
 import type { RepositoryConfigBody, VersionStatus } from '../api-types.ts';
-import { CliError } from '../cli-error.ts';
-import { formatHistory } from '../format-history.ts';
-import { formatStatusTable, formatVersionDetail, platformColumns } from '../format-status.ts';
+import { expectPositionals, isVersionState, parseLimit, repositoryRef, type Options } from '../arg-values.ts';
+import { CliError, UsageError } from '../cli-error.ts';
+import { formatHistory } from '../format/format-history.ts';
+import { formatStatusTable, formatVersionDetail, platformColumns } from '../format/format-status.ts';
 import type { Output } from '../output.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  json: { type: 'boolean' },
+  state: { type: 'string' },
+  limit: { type: 'string' },
+  history: { type: 'boolean' },
+} as const satisfies Options;
+
+const HELP = `Usage: manifest-assembler status <repository>[:<version>] [--json] [--history] [--state <state>] [--limit <n>]
+
+With a version: everything known about it. Without: a table with one row per version and one column
+per platform (a short image digest, or - when missing), the state and the published index.
+Stale, failed and conflict versions are flagged with ! and explained under the table.
+
+Options:
+  --json            print the API's answer as JSON
+  --history         with a version: what happened to it, oldest first (pushes, publishes, conflicts,
+                    drift, repairs; the last 100 entries)
+  --state <state>   only versions in this state: waiting, stale, publishing, published, failed or conflict
+  --limit <n>       show at most n versions
+
+${CONNECTION_HELP}`;
 
 export interface StatusOptions {
   readonly repository: string;
@@ -17,11 +42,40 @@ export interface StatusOptions {
   readonly history?: boolean;
 }
 
+/** `status <repository>[:<version>]`: one version as a block, or every version of a repository as a table. */
+export const statusCommand = defineCommand({
+  words: ['status'],
+  summary: [['status <repository>[:<version>]', 'show one version, or every version of a repository']],
+  options: OPTIONS,
+  help: HELP,
+  parse: (values, positionals): StatusOptions => {
+    expectPositionals(positionals, 2, HELP);
+    const ref = repositoryRef(positionals[1], HELP);
+    const state = values.state;
+    if (state !== undefined && !isVersionState(state)) {
+      throw new UsageError(`--state "${state}" must be one of ${Object.values(VersionStates).join(', ')}`, HELP);
+    }
+    if (ref.version !== undefined && (state !== undefined || values.limit !== undefined)) {
+      throw new UsageError('--state and --limit apply to a repository, not to one version', HELP);
+    }
+    if (values.history === true && ref.version === undefined) throw new UsageError('--history applies to one version: status <repository>:<version> --history', HELP);
+    const limit = values.limit === undefined ? undefined : parseLimit(values.limit, HELP);
+    return {
+      repository: ref.repository,
+      ...(ref.version === undefined ? {} : { version: ref.version }),
+      json: values.json === true,
+      ...(state === undefined ? {} : { state }),
+      ...(limit === undefined ? {} : { limit }),
+      ...(values.history === true ? { history: true } : {}),
+    };
+  },
+  run: async (options, { client, output }) => runStatus(await client(), options, output),
+});
+
 /** The largest page the API serves (its `limit` is 1 to 100). */
 const MAX_PAGE_SIZE = 100;
 
-/** `status`: one version as a block, or every version of a repository as a table (all pages). */
-export async function runStatus(client: ApiClient, options: StatusOptions, output: Output): Promise<void> {
+async function runStatus(client: ApiClient, options: StatusOptions, output: Output): Promise<void> {
   if (options.version !== undefined) {
     const [version, history] = await Promise.all([
       client.getVersion(options.repository, options.version),

@@ -4,19 +4,15 @@ import type { VersionStatus } from '../api-types.ts';
 import { expectPositionals, repositoryRef, type Options } from '../arg-values.ts';
 import { CliError, ExitCodes, UsageError } from '../cli-error.ts';
 import type { Output } from '../output.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
 
-/**
- * `wait <repository>:<version>`: blocks a release pipeline until the version is published, with
- * its options, help text and run in one place (args.ts and usage.ts only wire them in).
- */
-
-/** The options of `wait` besides the connection options every command has. */
-export const WAIT_OPTIONS = {
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
   timeout: { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies Options;
 
-export const WAIT_HELP = `Usage: manifest-assembler wait <repository>:<version> [--timeout 10m] [--json]
+const HELP = `Usage: manifest-assembler wait <repository>:<version> [--timeout 10m] [--json]
 
 Waits until the version is published with every required platform, for a deploy job that must not
 start before the multi-arch index exists. Polls the API, about every second at first and every 5
@@ -30,7 +26,9 @@ Options:
   --json                 print the version's status as JSON (on success, failure and timeout)
 
 Exit status: 0 published (the index digest is printed on stdout); 1 the version is in conflict,
-failed or stale (the reason is printed), or a request was refused; 2 bad usage; 3 timed out.`;
+failed or stale (the reason is printed), or a request was refused; 2 bad usage; 3 timed out.
+
+${CONNECTION_HELP}`;
 
 export interface WaitOptions {
   readonly repository: string;
@@ -41,21 +39,28 @@ export interface WaitOptions {
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
 
-/** Reads `wait`'s positionals and options (parsed by node:util with {@link WAIT_OPTIONS}). */
-export function readWaitOptions(values: { timeout?: string | undefined; json?: boolean | undefined }, positionals: readonly string[], usage: string): WaitOptions {
-  expectPositionals(positionals, 2, usage);
-  const ref = repositoryRef(positionals[1], usage);
-  if (ref.version === undefined) throw new UsageError(`wait needs <repository>:<version>, got "${positionals[1]}"`, usage);
-  const timeoutMs = values.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseTimeout(values.timeout, usage);
-  return { repository: ref.repository, version: ref.version, timeoutMs, json: values.json === true };
-}
+/** `wait <repository>:<version>`: blocks a release pipeline until the version is published. */
+export const waitCommand = defineCommand({
+  words: ['wait'],
+  summary: [['wait <repository>:<version>', 'wait until a version is published (for CI; exit 3 on --timeout)']],
+  options: OPTIONS,
+  help: HELP,
+  parse: (values, positionals): WaitOptions => {
+    expectPositionals(positionals, 2, HELP);
+    const ref = repositoryRef(positionals[1], HELP);
+    if (ref.version === undefined) throw new UsageError(`wait needs <repository>:<version>, got "${positionals[1]}"`, HELP);
+    const timeoutMs = values.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseTimeout(values.timeout, HELP);
+    return { repository: ref.repository, version: ref.version, timeoutMs, json: values.json === true };
+  },
+  run: async (options, { client, output, clock }) => runWait(await client(), options, output, clock),
+});
 
 const TIMEOUT = /^(\d{1,7})(s|m|h)?$/;
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 
 /** `90s`, `10m`, `1h` (a bare number is seconds), from 1 s to 24 h. */
-export function parseTimeout(text: string, usage: string): number {
+function parseTimeout(text: string, usage: string): number {
   const match = TIMEOUT.exec(text.trim());
   const ms = match === null ? NaN : Number(match[1]) * UNIT_MS[(match[2] ?? 's') as keyof typeof UNIT_MS];
   if (!(ms >= 1_000 && ms <= MAX_TIMEOUT_MS)) {
@@ -84,7 +89,7 @@ type Look =
  * (throws a {@link CliError}: exit 1, the reason printed) or the timeout passes (exit 3). Progress
  * goes to stderr, one line per change, so a CI log shows what the job is waiting for.
  */
-export async function runWait(client: ApiClient, options: WaitOptions, output: Output, clock: WaitClock): Promise<void> {
+async function runWait(client: ApiClient, options: WaitOptions, output: Output, clock: WaitClock): Promise<void> {
   const ref = `${options.repository}:${options.version}`;
   const deadline = clock.now() + options.timeoutMs;
   let delay: number = WaitTiming.firstPollMs;
@@ -124,7 +129,7 @@ type Verdict = { readonly kind: 'published'; readonly digest: string } | { reado
  * partial. A partial publish keeps the wait going (the missing platforms may still arrive) unless
  * the version is stale, which fails the wait like a conflict.
  */
-export function judge(status: VersionStatus): Verdict {
+function judge(status: VersionStatus): Verdict {
   const { published } = status;
   if (status.state === 'published' && published !== null && !published.partial) return { kind: 'published', digest: published.digest };
   if (status.state === 'conflict') return { kind: 'failed', reason: `is in conflict: ${status.error ?? 'see status'}` };

@@ -91,7 +91,7 @@ export class FakeApiServer {
       return problem(401, 'Unauthorized', 'a valid bearer token is required');
     }
     if (request.method === 'GET' && path === '/v1/repositories') {
-      return send(200, { repositories: [...this.configs].map(([repository, config]) => ({ repository, config })) });
+      return send(200, { repositories: [...this.configs].map(([repository, config]) => ({ repository, config: asStored(config) })) });
     }
     if (request.method === 'POST' && path === '/v1/reconcile') {
       if (!hasOnlyKeys(request.body, [])) return problem(400, 'Bad Request', 'body: POST /v1/reconcile takes no parameters');
@@ -130,10 +130,10 @@ export class FakeApiServer {
         }
         const stored = { optionalPlatforms: [], tagPattern: '^(?<version>.+)-(?<platform>[^-]+)$', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {}, ...body };
         this.configs.set(repository, stored);
-        return send(200, stored);
+        return send(200, asStored(stored));
       }
       const config = this.configs.get(repository);
-      if (request.method === 'GET') return config === undefined ? problem(404, 'Not Found', `no config for ${repository}`) : send(200, config);
+      if (request.method === 'GET') return config === undefined ? problem(404, 'Not Found', `no config for ${repository}`) : send(200, asStored(config));
       if (request.method === 'DELETE') {
         this.configs.delete(repository);
         return send(204);
@@ -216,6 +216,11 @@ export function reconcileReport(repository: string, extra: Json = {}): Json {
     cursor: null,
     ...extra,
   };
+}
+
+/** A config as the API answers with it: normalised, so a test's config may leave out what the API fills in. */
+function asStored(config: Json): Json {
+  return { staleAfter: null, onStale: 'wait', onDrift: 'report', ...config };
 }
 
 function parseBody(text: string): Json | undefined {

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigV4Auth } from '../../src/cli/sigv4-auth.ts';
-import { FakeApiServer, versionStatus } from './support/fake-api-server.ts';
+import { FakeApiServer, versionStatus } from '../cli/support/fake-api-server.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/manifest-assembler.mjs', import.meta.url));
 const ACCESS_KEY_ID = 'AKIDEXAMPLE';
@@ -30,7 +32,7 @@ function runBin(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-// Each run starts node in a child process; the first may also build the CLI's bundle (scripts/build-cli.mjs).
+// Each run starts node in a child process; the first may also build the CLI's bundle (bin/cli-bundle.mjs).
 describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
   let api: FakeApiServer;
 
@@ -118,6 +120,35 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
       const usage = await runBin(['status'], {});
       expect(usage.code).toBe(2);
       expect(usage.stderr).toMatch(/^manifest-assembler: missing argument/);
+    });
+  });
+
+  describe('what it imports', () => {
+    // The bin is what ships: scripts/ is the project's tooling and may be left out of a package.
+    it('imports only node: modules, packages and its own folder, never scripts/', () => {
+      const binDir = dirname(BIN);
+      const specifiers = readdirSync(binDir)
+        .filter((name) => name.endsWith('.mjs'))
+        .flatMap((name) => [...readFileSync(join(binDir, name), 'utf8').matchAll(/(?:from\s+|import\s*\(\s*)(['"])([^'"]+)\1/g)].map((match) => `${name}: ${match[2]}`));
+      expect(specifiers).toContain('manifest-assembler.mjs: ./cli-bundle.mjs');
+      const outside = specifiers.filter((entry) => {
+        const specifier = entry.split(': ')[1] ?? '';
+        return specifier.startsWith('.') && !specifier.startsWith('./');
+      });
+      expect(outside).toEqual([]);
+    });
+  });
+
+  describe('scripts/build-cli.mjs', () => {
+    it('builds (or finds) the bundle ahead of a first run and prints its folder', async () => {
+      const root = fileURLToPath(new URL('../..', import.meta.url));
+      const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+      });
+      expect(result.stderr).toBe('');
+      const match = /^(\.cache\/cli\/[0-9a-f]{16}) \((built|already up to date)\)\n$/.exec(result.stdout);
+      expect(match, result.stdout).not.toBeNull();
+      expect(existsSync(join(root, match?.[1] ?? '', 'main.mjs'))).toBe(true);
     });
   });
 });

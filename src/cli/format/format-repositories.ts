@@ -1,4 +1,4 @@
-import type { RepositoryList } from './api-types.ts';
+import type { RepositoryList } from '../api-types.ts';
 import { formatTextTable } from './text-table.ts';
 
 /** The table of `repos`: one row per configured repository with its platforms and target tags. */

@@ -1,15 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-const BUILD_CLI = new URL('../../scripts/build-cli.mjs', import.meta.url).href;
+const CLI_BUNDLE = new URL('../../bin/cli-bundle.mjs', import.meta.url).href;
 
 // A plain .mjs script without declarations: the parts the tests call, typed here.
-const { ensureCliBundle, fingerprintSources } = (await import(BUILD_CLI)) as {
-  ensureCliBundle(options: { root: string; cacheDir: string }): Promise<{ dir: string; built: boolean }>;
+const { ensureCliBundle, fingerprintSources } = (await import(CLI_BUNDLE)) as {
+  ensureCliBundle(options?: { root: string; cacheDir: string }): Promise<{ dir: string; built: boolean }>;
   fingerprintSources(root: string): string;
 };
 
@@ -39,7 +39,7 @@ async function importMain(dir: string): Promise<(argv: readonly string[]) => Pro
   return module.main;
 }
 
-describe('scripts/build-cli.mjs', { timeout: 60_000 }, () => {
+describe('bin/cli-bundle.mjs', { timeout: 60_000 }, () => {
   let root: string;
   let cacheDir: string;
 
@@ -82,7 +82,7 @@ describe('scripts/build-cli.mjs', { timeout: 60_000 }, () => {
     });
 
     it('gives concurrent first runs in separate processes one complete bundle', async () => {
-      const code = `import { ensureCliBundle } from ${JSON.stringify(BUILD_CLI)};
+      const code = `import { ensureCliBundle } from ${JSON.stringify(CLI_BUNDLE)};
         const { dir } = await ensureCliBundle({ root: ${JSON.stringify(root)}, cacheDir: ${JSON.stringify(cacheDir)} });
         const { main } = await import(new URL('file://' + dir + '/main.mjs').href);
         console.log(JSON.stringify({ dir, answer: await main(['x']) }));`;
@@ -97,7 +97,7 @@ describe('scripts/build-cli.mjs', { timeout: 60_000 }, () => {
   });
 
   describe('loadCli', () => {
-    const load = (options: string) => `import { loadCli } from ${JSON.stringify(BUILD_CLI)};
+    const load = (options: string) => `import { loadCli } from ${JSON.stringify(CLI_BUNDLE)};
       const cli = await loadCli({ root: ${JSON.stringify(root)}, cacheDir: ${JSON.stringify(cacheDir)}, warn: (text) => console.log('WARN ' + text), ${options} });
       console.log(cli.from, await cli.main(['x']), cli.startLocalStack === undefined ? '-' : await cli.startLocalStack());`;
 
@@ -118,6 +118,34 @@ describe('scripts/build-cli.mjs', { timeout: 60_000 }, () => {
         stdout: 'WARN manifest-assembler: cannot bundle the CLI (src/cli/main.ts:3:1: Unexpected "}"); running it from source, which is slower\nsource 41 -\n',
         stderr: '',
       });
+    });
+  });
+
+  describe("the project's bundle", () => {
+    /** The packages a bundle file loads before its code runs: its static imports, followed through its chunks. */
+    async function staticPackages(file: string, seen = new Set<string>()): Promise<Set<string>> {
+      const packages = new Set<string>();
+      if (seen.has(file)) return packages;
+      seen.add(file);
+      const text = await readFile(file, 'utf8');
+      // Static imports only: `import … from "x"` and `import "x"` at the start of a line, not import("x").
+      for (const [, specifier] of text.matchAll(/^(?:import\s[^;]*?from\s*|import\s*)"([^"]+)";/gms)) {
+        if (specifier === undefined) continue;
+        if (specifier.startsWith('.')) for (const name of await staticPackages(resolve(dirname(file), specifier), seen)) packages.add(name);
+        else packages.add(specifier);
+      }
+      return packages;
+    }
+
+    it('loads zod only when an answer is read: --help and usage errors do without', async () => {
+      const { dir } = await ensureCliBundle();
+      const packages = await staticPackages(join(dir, 'main.mjs'));
+      expect(packages).toContain('node:util');
+      expect([...packages].filter((name) => name.startsWith('zod'))).toEqual([]);
+      const chunks = await readdir(join(dir, 'chunks'));
+      const readers = chunks.find((name) => name.startsWith('api-types-') && name.endsWith('.mjs'));
+      expect(readers).toBeDefined();
+      expect(await staticPackages(join(dir, 'chunks', readers ?? ''))).toContain('zod/mini');
     });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { VersionStatus } from '../../src/cli/api-types.ts';
-import { formatStatusTable, formatVersionDetail, platformColumns, shortDigest } from '../../src/cli/format-status.ts';
-import { versionStatus } from './support/fake-api-server.ts';
+import { VersionStatus } from '../../../src/cli/api-types.ts';
+import { formatStatusTable, formatVersionDetail, platformColumns, shortDigest } from '../../../src/cli/format/format-status.ts';
+import { versionStatus } from '../support/fake-api-server.ts';
 
 const INDEX = `sha256:${'e'.repeat(64)}`;
 const published = (tags: string[]) => ({ digest: INDEX, mediaType: 'application/vnd.oci.image.index.v1+json', tags, at: '2026-11-27T10:00:01.000Z' });

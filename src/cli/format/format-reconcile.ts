@@ -1,4 +1,4 @@
-import type { ReconcileReport } from './api-types.ts';
+import type { ReconcileReport } from '../api-types.ts';
 import { formatTextTable } from './text-table.ts';
 
 const INDENT = '  ';

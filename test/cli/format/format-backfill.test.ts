@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BackfillPlan } from '../../src/cli/api-types.ts';
-import { formatBackfillPlan } from '../../src/cli/format-backfill.ts';
+import { BackfillPlan } from '../../../src/cli/api-types.ts';
+import { formatBackfillPlan } from '../../../src/cli/format/format-backfill.ts';
 
 const plan = (versions: unknown[], problems: unknown[] = [], tagsScanned = 7) => BackfillPlan.parse({ repository: 'team/hello', tagsScanned, versions, problems });
 const entry = (version: string, platforms: string[], missingPlatforms: string[], action: string) => ({

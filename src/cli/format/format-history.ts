@@ -1,4 +1,4 @@
-import type { HistoryEntryBody } from './api-types.ts';
+import type { HistoryEntryBody } from '../api-types.ts';
 
 /**
  * A version's history as lines, oldest first: time, what happened, and the fields that say to

@@ -1,4 +1,4 @@
-import type { RepositoryConfigBody, VersionStatus } from './api-types.ts';
+import type { RepositoryConfigBody, VersionStatus } from '../api-types.ts';
 import { formatTextTable } from './text-table.ts';
 
 /** How many hex digits of a digest a table shows: enough to tell images apart, as `docker images` does. */
@@ -61,16 +61,7 @@ export function formatStatusTable(versions: readonly VersionStatus[], platforms:
 /** The readable block of `status <repository>:<version>`. */
 export function formatVersionDetail(version: VersionStatus): string {
   const imageLines = version.images.map((image) =>
-    [
-      image.platform,
-      image.digest,
-      image.tag === undefined ? undefined : `tag ${image.tag}`,
-      image.size === undefined ? undefined : `${image.size} bytes`,
-      image.mediaType,
-      image.pushedAt === undefined ? undefined : `pushed ${image.pushedAt}`,
-    ]
-      .filter((part) => part !== undefined)
-      .join('  '),
+    [image.platform, image.digest, `tag ${image.tag}`, `${image.size} bytes`, image.mediaType, `pushed ${image.pushedAt}`].join('  '),
   );
   const published = version.published;
   const fields: [string, string[]][] = [
@@ -88,7 +79,7 @@ export function formatVersionDetail(version: VersionStatus): string {
               published.mediaType,
               published.partial ? 'partial' : undefined,
               published.tags.length === 0 ? undefined : `tags ${published.tags.join(', ')}`,
-              published.at === undefined ? undefined : `at ${published.at}`,
+              `at ${published.at}`,
             ]
               .filter((part) => part !== undefined)
               .join('  '),
@@ -100,7 +91,7 @@ export function formatVersionDetail(version: VersionStatus): string {
     ['error', [version.error ?? MISSING]],
     ...(version.rejected.length === 0
       ? []
-      : [['refused', version.rejected.map((r) => [r.tag, r.digest, r.at === undefined ? undefined : `at ${r.at}`, r.reason].filter((part) => part !== undefined).join('  '))] as [string, string[]]]),
+      : [['refused', version.rejected.map((r) => [r.tag, r.digest, `at ${r.at}`, r.reason].join('  '))] as [string, string[]]]),
     ['updated', [version.updatedAt ?? MISSING]],
   ];
   const width = Math.max(...fields.map(([name]) => name.length));

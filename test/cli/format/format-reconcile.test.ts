@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ReconcileReport } from '../../src/cli/api-types.ts';
-import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../../src/cli/format-reconcile.ts';
-import { reconcileReport } from './support/fake-api-server.ts';
+import { ReconcileReport } from '../../../src/cli/api-types.ts';
+import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../../../src/cli/format/format-reconcile.ts';
+import { reconcileReport } from '../support/fake-api-server.ts';
 
 const report = (extra: Record<string, unknown> = {}) => ReconcileReport.parse(reconcileReport('team/hello', extra));
 const INDEX = `sha256:${'e'.repeat(64)}`;

@@ -1,4 +1,4 @@
-import type { BackfillPlan } from './api-types.ts';
+import type { BackfillPlan } from '../api-types.ts';
 import { formatTextTable } from './text-table.ts';
 
 const MISSING = '-';

@@ -1,4 +1,4 @@
-import type { RepublishReport } from './api-types.ts';
+import type { RepublishReport } from '../api-types.ts';
 import { shortDigest } from './format-status.ts';
 import { formatTextTable } from './text-table.ts';
 

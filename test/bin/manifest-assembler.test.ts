@@ -143,7 +143,7 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
     it('builds (or finds) the bundle ahead of a first run and prints its folder', async () => {
       const root = fileURLToPath(new URL('../..', import.meta.url));
       const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+        execFile(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root, env: { PATH: process.env.PATH ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
       });
       expect(result.stderr).toBe('');
       const match = /^(\.cache\/cli\/[0-9a-f]{16}) \((built|already up to date)\)\n$/.exec(result.stdout);

@@ -115,7 +115,7 @@ export async function ensureCliBundle(options = {}) {
 export async function loadCli(options = {}) {
   const root = options.root ?? projectRoot;
   const warn = options.warn ?? ((text) => process.stderr.write(`${text}\n`));
-  if (!(options.fromSource ?? process.env['MANIFEST_ASSEMBLER_FROM_SOURCE'] === '1')) {
+  if (!(options.fromSource ?? process.env.MANIFEST_ASSEMBLER_FROM_SOURCE === '1')) {
     let dir;
     try {
       ({ dir } = await ensureCliBundle(options));

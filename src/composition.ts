@@ -95,7 +95,7 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, 
     registry = new EcrImageRegistry({
       client: createEcrClient(region),
       timeoutMs: REGISTRY_CALL_TIMEOUT_MS,
-      ...(env['ECR_REGISTRY_ID'] ? { registryId: env['ECR_REGISTRY_ID'] } : {}),
+      ...(env.ECR_REGISTRY_ID ? { registryId: env.ECR_REGISTRY_ID } : {}),
     });
   } else if (kind === RegistryKinds.ociHttp) {
     registry = await ociHttpRegistry(required(env, 'REGISTRY_URL'));
@@ -104,7 +104,7 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, 
   }
   const client = new DynamoDBClient({
     ...(region === undefined ? {} : { region }),
-    ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
+    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
   });
   const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
   const metrics = new CloudWatchEmfMetrics({ serviceName });
@@ -134,10 +134,10 @@ function eventBridgeEvents(region: string | undefined, eventBusName: string, reg
 
 /** The host images of this registry are named by (`<host>/<repository>:<tag>`), for events. */
 function registryHost(env: NodeJS.ProcessEnv, kind: string, region: string | undefined): string {
-  if (env['REGISTRY_HOST']) return env['REGISTRY_HOST'];
+  if (env.REGISTRY_HOST) return env.REGISTRY_HOST;
   if (kind === RegistryKinds.ociHttp) return new URL(required(env, 'REGISTRY_URL')).host;
   // The deployment sets REGISTRY_HOST; without it the account is only known from ECR_REGISTRY_ID.
-  return `${env['ECR_REGISTRY_ID'] || '<account>'}.dkr.ecr.${region ?? '<region>'}.amazonaws.com`;
+  return `${env.ECR_REGISTRY_ID || '<account>'}.dkr.ecr.${region ?? '<region>'}.amazonaws.com`;
 }
 
 /** The OCI-HTTP adapter, imported on demand so that the Lambda bundles (ECR only) leave it out. */

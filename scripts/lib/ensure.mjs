@@ -18,7 +18,7 @@ export function ensureNodeModules() {
   if (markers.every(existsSync)) return;
   console.log('[setup] installing npm dependencies (npm ci)…');
   if (!run('npm', ['ci', '--no-audit', '--no-fund'])) {
-    console.error('[setup] npm ci failed; run it yourself in ' + projectRoot + ' and look at its error');
+    console.error(`[setup] npm ci failed; run it yourself in ${projectRoot} and look at its error`);
     process.exit(1);
   }
 }

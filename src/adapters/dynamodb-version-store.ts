@@ -240,7 +240,7 @@ export class DynamoDbVersionStore implements VersionStore {
   async recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord> {
     const key = versionKey(repository, version);
     const names: Record<string, string> = { '#tag': rejection.tag };
-    evict.forEach((tag, i) => (names[`#evict${i}`] = tag));
+    for (const [i, tag] of evict.entries()) names[`#evict${i}`] = tag;
     const evictions = evict.map((_, i) => `#rejected.#evict${i}`);
     // The map must exist before one of its entries can be set, and one update cannot both create it
     // and set an entry (overlapping paths): one write for each case, each conditioned on which it is.

@@ -63,7 +63,7 @@ export class PrometheusMetrics implements Metrics {
     for (const [name, histogram] of this.#histograms) {
       const metric = prometheusName(name);
       lines.push(`# HELP ${metric} ${HELP[name]}`, `# TYPE ${metric} histogram`);
-      BUCKETS.forEach((bound, i) => lines.push(`${metric}_bucket{le="${bound}"} ${histogram.buckets[i] ?? 0}`));
+      for (const [i, bound] of BUCKETS.entries()) lines.push(`${metric}_bucket{le="${bound}"} ${histogram.buckets[i] ?? 0}`);
       lines.push(`${metric}_bucket{le="+Inf"} ${histogram.count}`, `${metric}_sum ${histogram.sum}`, `${metric}_count ${histogram.count}`);
     }
     return `${lines.join('\n')}\n`;

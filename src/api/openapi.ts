@@ -137,7 +137,8 @@ export function openApiDocument(): Json {
 export function buildOpenApiDocument(): Json {
   const paths: Record<string, Json> = {};
   for (const operation of OPERATIONS) {
-    const item = (paths[operation.path] ??= {});
+    const item = paths[operation.path] ?? {};
+    paths[operation.path] = item;
     item[operation.method] = describeOperation(operation);
   }
   return {

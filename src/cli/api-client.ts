@@ -149,7 +149,7 @@ export class ApiClient {
       ...(payload === undefined ? {} : { body: payload }),
     });
     // fetch sets Host from the URL itself (the same value the signer signed).
-    delete headers['host'];
+    delete headers.host;
     let response: Response;
     let text: string;
     try {

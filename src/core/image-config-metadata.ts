@@ -26,8 +26,8 @@ export interface ImageConfigMetadata {
 export function readImageConfigMetadata(config: unknown): ImageConfigMetadata {
   const notes: string[] = [];
   const body = isRecord(config) ? config : {};
-  const inner = isRecord(body['config']) ? body['config'] : {};
-  const rawLabels = isRecord(inner['Labels']) ? inner['Labels'] : {};
+  const inner = isRecord(body.config) ? body.config : {};
+  const rawLabels = isRecord(inner.Labels) ? inner.Labels : {};
   const keys = Object.keys(rawLabels)
     .filter((key) => key.startsWith(OCI_IMAGE_PREFIX))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -53,7 +53,7 @@ export function readImageConfigMetadata(config: unknown): ImageConfigMetadata {
     labels.push([key, value as string]);
     total += key.length + (value as string).length;
   }
-  const created = body['created'];
+  const created = body.created;
   const keepCreated = typeof created === 'string' && created.length <= ImageMetadataLimits.createdLength && isCreatedTime(created);
   if (created !== undefined && !keepCreated) notes.push(`created ${JSON.stringify(created).slice(0, 80)} is not an RFC 3339 time; not inherited`);
   return {

@@ -21,8 +21,9 @@ export interface BuiltIndex {
  * keys in a fixed order, no whitespace — equal inputs give byte-identical output and so one digest.
  * Child descriptors are the recorded digest, size and media type: the exact bytes the registry stores.
  *
- * Media type (DESIGN §3): `auto` gives a Docker manifest list when every child is a Docker v2
- * manifest (attestations are OCI manifests, so their presence means an OCI index), else an OCI index.
+ * Media type (`indexMediaType`, docs/configuration.md): `auto` gives a Docker manifest list when
+ * every child is a Docker v2 manifest (attestations are OCI manifests, so their presence means an OCI
+ * index), else an OCI index.
  *
  * Annotations: those the images inherit, merged with `configured` (see {@link indexAnnotations}),
  * written last and sorted, and only when there are some, so an index without any keeps the bytes

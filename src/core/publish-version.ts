@@ -70,7 +70,7 @@ export const PublishTiming = {
 } as const;
 
 /**
- * Publishes a version's index if it is complete (DESIGN §5).
+ * Publishes a version's index if it is complete, keeping invariants 1 to 3 of docs/reliability.md.
  *
  * One publisher at a time holds a lease on the version record. The holder builds the index from the
  * revision it holds, puts it under every target tag, records it, and gives the lease up only if no
@@ -373,7 +373,7 @@ async function putWithRetry(
       return;
     } catch (error) {
       if (!isRetryable(error) || attempt >= PublishTiming.putAttempts) throw error;
-      const retryAfterSeconds = isDomainError(error) ? Number(error.details['retryAfterSeconds']) : NaN;
+      const retryAfterSeconds = isDomainError(error) ? Number(error.details.retryAfterSeconds) : NaN;
       const delay = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
         ? Math.min(retryAfterSeconds * 1000, 5_000)
         : PublishTiming.putBackoffMs * 2 ** (attempt - 1);

@@ -27,11 +27,11 @@ export interface ReadPush {
 }
 
 /**
- * Reads what a per-arch tag points to (DESIGN §4.2): an image manifest gives one image, whose
- * platform comes from its config blob (or the override); an index gives one image per child with a
- * real platform, each carrying the attestation manifests that describe it. Every image's config is
- * read, also when the platform is known without it: its `org.opencontainers.image.*` labels and
- * `created` time are what the index inherits as annotations.
+ * Reads what a per-arch tag points to (docs/architecture.md, "How a push becomes an index", step 2):
+ * an image manifest gives one image, whose platform comes from its config blob (or the override); an
+ * index gives one image per child with a real platform, each carrying the attestation manifests that
+ * describe it. Every image's config is read, also when the platform is known without it: its
+ * `org.opencontainers.image.*` labels and `created` time are what the index inherits as annotations.
  */
 export async function readPushedImages(registry: ImageRegistry, push: PushToRead): Promise<ReadPush> {
   const root = parseManifest(checkFetchedManifest(await registry.fetchManifest(push.repository, push.digest), push.digest));

@@ -23,7 +23,7 @@ export function selectIndexImages(config: RepositoryConfig, record: Pick<Version
 }
 
 /**
- * The state DESIGN §6 reports, derived from the record, the current config and the time (never
+ * The state the API reports (docs/api.md), derived from the record, the current config and the time (never
  * stored, so never out of date). `stale`: still missing platforms `staleAfter` after the first push.
  */
 export function deriveState(config: RepositoryConfig | undefined, record: VersionRecord, nowMs: number): VersionState {

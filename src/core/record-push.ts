@@ -37,8 +37,9 @@ export const MAX_REJECTED_TAGS = 10;
 const MAX_TAG_MOVES = 3;
 
 /**
- * Handles one push (DESIGN §4): decides whether it is a per-arch push, reads the images the tag
- * points to now, records them under the version, and publishes when the version is complete.
+ * Handles one push (docs/architecture.md, "Follow one push", steps 3 to 6): decides whether it is a
+ * per-arch push, reads the images the tag points to now, records them under the version, and
+ * publishes when the version is complete.
  * Expected outcomes are returned; retryable failures (registry or store unavailable) are thrown.
  */
 export async function recordPush(deps: Dependencies, event: PushEvent): Promise<PushOutcome> {

@@ -150,22 +150,22 @@ function jsonOf(raw: RawManifest): Record<string, unknown> {
 }
 
 function subjectOf(raw: RawManifest): string | undefined {
-  const subject = jsonOf(raw)['subject'];
+  const subject = jsonOf(raw).subject;
   const digest = typeof subject === 'object' && subject !== null ? (subject as { digest?: unknown }).digest : undefined;
   return typeof digest === 'string' ? digest : undefined;
 }
 
 function annotationsOf(raw: RawManifest): Record<string, unknown> {
-  const annotations = jsonOf(raw)['annotations'];
+  const annotations = jsonOf(raw).annotations;
   return typeof annotations === 'object' && annotations !== null ? (annotations as Record<string, unknown>) : {};
 }
 
 function describeArtifact(raw: RawManifest): string {
   const body = jsonOf(raw);
-  const config = body['config'];
+  const config = body.config;
   const type =
-    typeof body['artifactType'] === 'string'
-      ? body['artifactType']
+    typeof body.artifactType === 'string'
+      ? body.artifactType
       : typeof config === 'object' && config !== null && typeof (config as { mediaType?: unknown }).mediaType === 'string'
         ? (config as { mediaType: string }).mediaType
         : raw.mediaType;

@@ -117,5 +117,5 @@ export function versionEventId(outcome: VersionOutcome, data: Pick<VersionEventD
   const identity = [data.repository, data.version, outcome, data.revision, data.digest ?? '', outcome === VersionOutcomes.conflict ? (data.error ?? '') : ''];
   const hex = computeDigest(new TextEncoder().encode(JSON.stringify(identity))).slice('sha256:'.length);
   // UUID layout (version nibble 8: custom, RFC 9562) so tools that expect a UUID-shaped id accept it.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

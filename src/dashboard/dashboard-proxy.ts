@@ -79,7 +79,7 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
     const ifNoneMatch = request.headers['if-none-match'];
     if (typeof ifNoneMatch === 'string') unsigned['if-none-match'] = ifNoneMatch;
     const headers = await options.auth.authorize({ method: request.method ?? 'GET', url, headers: unsigned });
-    delete headers['host']; // fetch sends the URL's own host, the value that was signed
+    delete headers.host; // fetch sends the URL's own host, the value that was signed
     const upstream = await doFetch(url, { method: request.method ?? 'GET', headers, redirect: 'error' });
     const body = Buffer.from(await upstream.arrayBuffer());
     if (body.byteLength > MAX_UPSTREAM_BYTES) throw new Error(`the answer is over ${MAX_UPSTREAM_BYTES} bytes`);

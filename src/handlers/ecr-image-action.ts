@@ -32,7 +32,7 @@ export interface EcrImageActionEvent {
  */
 export function parseEcrImageActionEvent(event: unknown): EcrImageActionEvent {
   const root = object(event, 'event');
-  const detail = object(root['detail'], 'detail');
+  const detail = object(root.detail, 'detail');
   return {
     id: optionalString(root, 'id', ''),
     source: string(root, 'source', ''),

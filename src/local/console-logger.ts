@@ -29,6 +29,7 @@ export function createConsoleLogger(level: LogLevel = 'info', write: (line: stri
  * C1 controls, the Unicode line and paragraph separators, and the bidirectional overrides that
  * make text display in another order than it is stored.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are what it finds and escapes.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const HAS_UNSAFE = new RegExp(UNSAFE.source);
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { InboxDefaults } from './registry-inbox.ts';
 
-/** What the local stack is told by its environment (DESIGN §8). */
+/** What the local stack is told by its environment (the variables of docs/local.md). */
 export interface LocalSettings {
   readonly registryPort: number;
   readonly apiPort: number;
@@ -42,7 +42,7 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
   if (externalRegistryUrl === undefined && registryPort === apiPort) {
     throw new LocalSettingsError(`REGISTRY_PORT and API_PORT are both ${apiPort}; give them different ports`);
   }
-  const dataDir = resolve(cwd, nonEmpty(env['DATA_DIR']) ?? LocalDefaults.dataDir);
+  const dataDir = resolve(cwd, nonEmpty(env.DATA_DIR) ?? LocalDefaults.dataDir);
   const reconcileIntervalMs = Math.ceil(readSeconds(env, 'RECONCILE_INTERVAL', LocalDefaults.reconcileIntervalSeconds) * 1_000);
   const inboxConcurrency = readWholeNumber(env, 'INBOX_CONCURRENCY', LocalDefaults.inboxConcurrency, MAX_INBOX_CONCURRENCY);
   return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs, notifyUrls: readNotifyUrls(env), inboxConcurrency };
@@ -58,7 +58,7 @@ function readWholeNumber(env: Readonly<Record<string, string | undefined>>, name
 
 /** NOTIFY_URL: comma-separated http(s) URLs, each checked now so a typo fails the start, not a delivery. */
 function readNotifyUrls(env: Readonly<Record<string, string | undefined>>): string[] {
-  const text = nonEmpty(env['NOTIFY_URL']);
+  const text = nonEmpty(env.NOTIFY_URL);
   if (text === undefined) return [];
   const urls = text.split(',').map((part) => part.trim());
   urls.forEach((url, i) => {

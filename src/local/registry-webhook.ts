@@ -66,7 +66,7 @@ export function createRegistryWebhook(options: RegistryWebhookOptions): (request
       sendProblem(response, 415, 'Unsupported Media Type', `expected ${REGISTRY_EVENTS_MEDIA_TYPE} or application/json, got ${mediaType || '(none)'}`);
       return;
     }
-    let envelope;
+    let envelope: { events: unknown[] };
     try {
       envelope = RegistryEnvelopeSchema.parse(JSON.parse((await readBody(request)).toString('utf8')));
     } catch (error) {

@@ -2,8 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { CloudWatchEmfMetrics, METRICS_NAMESPACE } from '../../src/adapters/cloudwatch-emf-metrics.ts';
 import { Counters, Timings } from '../../src/core/metrics.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: an EMF line read by path (`_aws.CloudWatchMetrics[0]`); the assertions check its shape.
+type EmfLine = Record<string, any>;
+
 /** The EMF lines written to stdout during `run`. */
-function emfLines(run: () => void): Array<Record<string, any>> {
+function emfLines(run: () => void): EmfLine[] {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
@@ -14,7 +17,7 @@ function emfLines(run: () => void): Array<Record<string, any>> {
   } finally {
     spy.mockRestore();
   }
-  return lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+  return lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as EmfLine);
 }
 
 describe('CloudWatchEmfMetrics', () => {

@@ -46,7 +46,7 @@ describe('toAttributeValue / fromAttributeValue', () => {
 describe('prototype keys in stored maps', () => {
   it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('reads %s back as an ordinary own key, leaving the prototype alone', (key) => {
     const plain = fromAttributeMap({ platformOverrides: { M: { [key]: { S: 'linux/arm64' }, arm: { S: 'linux/arm/v7' } } } });
-    const overrides = plain['platformOverrides'] as Record<string, unknown>;
+    const overrides = plain.platformOverrides as Record<string, unknown>;
     expect(Object.getPrototypeOf(overrides)).toBe(Object.prototype);
     expect(Object.hasOwn(overrides, key)).toBe(true);
     expect(Object.keys(overrides)).toStrictEqual([key, 'arm']);
@@ -57,7 +57,7 @@ describe('prototype keys in stored maps', () => {
     // Built with JSON.parse: an object literal's `__proto__:` would set the literal's prototype instead.
     const plain = fromAttributeMap(JSON.parse('{"__proto__":{"M":{"polluted":{"S":"yes"}}}}') as Record<string, AttributeValue>);
     expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
-    expect((plain as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect((plain as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(plain)).toStrictEqual(['__proto__']);
   });
 });

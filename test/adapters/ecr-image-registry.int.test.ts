@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
+import { ErrorCodes } from '../../src/core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, MediaTypes } from '../../src/core/media-types.ts';
 import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
 import { encodeJson, pushBuildxStyleIndex, pushImage, pushRawManifest, type BuiltImage } from '../support/images.ts';
@@ -78,7 +78,7 @@ describe('EcrImageRegistry.fetchManifest', () => {
       expect(manifest.digest).toBe(index.digest);
       expect(Buffer.from(manifest.bytes).equals(Buffer.from(index.bytes))).toBe(true);
       const call = ecr.callsTo('BatchGetImage')[before];
-      expect(call?.input['acceptedMediaTypes']).toEqual(expect.arrayContaining([MediaTypes.ociIndex, MediaTypes.dockerManifestList, MediaTypes.ociManifest, MediaTypes.dockerManifest]));
+      expect(call?.input.acceptedMediaTypes).toEqual(expect.arrayContaining([MediaTypes.ociIndex, MediaTypes.dockerManifestList, MediaTypes.ociManifest, MediaTypes.dockerManifest]));
     });
   });
 
@@ -94,7 +94,7 @@ describe('EcrImageRegistry.fetchManifest', () => {
   it('says not-found naming the repository when ECR has no such repository', async () => {
     const error = await rejection(registry.fetchManifest('ecr-adapter/never-created', computeDigest(Buffer.from('x'))));
     expect(error.code).toBe(ErrorCodes.notFound);
-    expect(error.details['ecrError']).toBe('RepositoryNotFoundException');
+    expect(error.details.ecrError).toBe('RepositoryNotFoundException');
     expect(error.message).toContain('ecr-adapter/never-created');
   });
 
@@ -158,7 +158,7 @@ describe('EcrImageRegistry.fetchBlob', () => {
     const missing = { mediaType: MediaTypes.ociConfig, digest: computeDigest(Buffer.from('no such config')), size: 14 };
     const error = await rejection(registry.fetchBlob(repository, missing, 1024));
     expect(error.code).toBe(ErrorCodes.notFound);
-    expect(error.details['ecrError']).toBe('LayersNotFoundException');
+    expect(error.details.ecrError).toBe('LayersNotFoundException');
   });
 });
 
@@ -255,7 +255,7 @@ describe('EcrImageRegistry.putManifest', () => {
     const error = await rejection(registry.putManifest(repository, '3.0', { ...index, digest: computeDigest(Buffer.from('other')) }));
     expect(error.code).toBe(ErrorCodes.digestMismatch);
     expect(error.retryable).toBe(false);
-    expect(error.details['ecrError']).toBe('ImageDigestDoesNotMatchException');
+    expect(error.details.ecrError).toBe('ImageDigestDoesNotMatchException');
   });
 
   it('puts an index without a top-level mediaType, because it always sends imageManifestMediaType', async () => {
@@ -278,7 +278,7 @@ describe('EcrImageRegistry.putManifest', () => {
   it('throws not-found when the repository does not exist', async () => {
     const error = await rejection(registry.putManifest('ecr-adapter/never-created', 'x', raw(MediaTypes.ociIndex, encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }))));
     expect(error.code).toBe(ErrorCodes.notFound);
-    expect(error.details['ecrError']).toBe('RepositoryNotFoundException');
+    expect(error.details.ecrError).toBe('RepositoryNotFoundException');
   });
 
   describe.each([
@@ -294,7 +294,7 @@ describe('EcrImageRegistry.putManifest', () => {
       const error = await rejection(registry.putManifest(repository, '3.0', index));
       expect(error.code).toBe(code);
       expect(error.retryable).toBe(retryable);
-      expect(error.details['ecrError']).toBe(exception);
+      expect(error.details.ecrError).toBe(exception);
     });
   });
 });
@@ -310,7 +310,7 @@ describe('EcrImageRegistry.listTags', () => {
       expect((await registry.listTags(repository)).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
       const calls = ecr.callsTo('ListImages').slice(before);
       expect(calls).toHaveLength(3);
-      expect(calls[0]?.input['filter']).toEqual({ tagStatus: 'TAGGED' });
+      expect(calls[0]?.input.filter).toEqual({ tagStatus: 'TAGGED' });
     } finally {
       ecr.setMaxPageSize(1000);
     }

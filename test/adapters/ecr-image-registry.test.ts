@@ -2,7 +2,7 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   ECRClient,
-  ECRServiceException,
+  type ECRServiceException,
   GetDownloadUrlForLayerCommand,
   ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
@@ -23,7 +23,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError, UnsupportedManifestError, type ErrorCode } from '../../src/core/errors.ts';
+import { ErrorCodes, UnsupportedManifestError, type ErrorCode } from '../../src/core/errors.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { rejection } from '../support/rejection.ts';
 
@@ -154,7 +154,7 @@ describe('fetchManifest', () => {
     ecr.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageDigest: INDEX.digest }, imageManifest: `${indexText} `, imageManifestMediaType: MediaTypes.ociIndex }] });
     const error = await rejection(registry().fetchManifest(REPO, INDEX.digest));
     expect(error.code).toBe(ErrorCodes.digestMismatch);
-    expect(error.details['actualDigest']).toBe(computeDigest(Buffer.from(`${indexText} `)));
+    expect(error.details.actualDigest).toBe(computeDigest(Buffer.from(`${indexText} `)));
   });
 
   describe.each([
@@ -173,7 +173,7 @@ describe('fetchManifest', () => {
       const error = await rejection(registry().fetchManifest(REPO, INDEX.digest));
       expect({ code: error.code, retryable: error.retryable }).toEqual({ code, retryable });
       expect(error.message).toContain(`${REPO}@${INDEX.digest}`);
-      expect(error.details['ecrError']).toBe(failureCode);
+      expect(error.details.ecrError).toBe(failureCode);
     });
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OciHttpImageRegistry } from '../../src/adapters/oci-http-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
+import { ErrorCodes } from '../../src/core/errors.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { htpasswdLine } from '../support/htpasswd.ts';
 import { encodeJson, pushBlob, pushBuildxStyleIndex, pushImage, pushRawManifest } from '../support/images.ts';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OciHttpImageRegistry } from '../../src/adapters/oci-http-image-registry.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
+import { ErrorCodes } from '../../src/core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits, MediaTypes } from '../../src/core/media-types.ts';
 import { startHttpStub, type HttpStub } from '../support/http-stub.ts';
 import { rejection } from '../support/rejection.ts';
@@ -108,7 +108,7 @@ describe('fetchBlob from a misbehaving registry', () => {
     });
     const error = await rejection(new OciHttpImageRegistry({ baseUrl: server.url }).fetchBlob('app', configDescriptor, 1024 * 1024));
     expect(error).toMatchObject({ code: ErrorCodes.digestMismatch, details: { expectedSize: configDescriptor.size } });
-    expect(error.details['actualSize']).toBeGreaterThan(configDescriptor.size);
+    expect(error.details.actualSize).toBeGreaterThan(configDescriptor.size);
   });
 
   it.each([

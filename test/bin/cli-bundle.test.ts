@@ -27,7 +27,7 @@ async function writeProject(root: string, answer: number): Promise<void> {
 /** Runs an ES module snippet in a fresh node, as the bin would run; stdout and stderr are returned. */
 function runNode(code: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env['PATH'] ?? '', NODE_NO_WARNINGS: '1' } }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1' } }, (error, stdout, stderr) =>
       resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
     );
   });

@@ -19,7 +19,7 @@ function runBin(args: string[], env: Record<string, string>): Promise<{ code: nu
       [BIN, ...args],
       {
         env: {
-          PATH: process.env['PATH'] ?? '',
+          PATH: process.env.PATH ?? '',
           HOME: '/nonexistent',
           AWS_CONFIG_FILE: '/nonexistent/config',
           AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
@@ -75,7 +75,7 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
         url: new URL(request?.url ?? '', `http://${String(request?.headers.host)}`),
         headers: { accept: String(request?.headers.accept) },
       });
-      expect(authorization).toBe(expected['authorization']);
+      expect(authorization).toBe(expected.authorization);
       expect(result.stdout + result.stderr).not.toContain(SECRET_ACCESS_KEY);
     });
   });
@@ -99,7 +99,7 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
         process.emitWarning('the same, named', 'NodeVersionSupportWarning');
         process.emitWarning('something else', 'CustomWarning');`;
       const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+        execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env.PATH ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
       });
       expect(result.stdout).toMatch(/^Usage: manifest-assembler/);
       expect(result.stderr).toBe('CustomWarning: something else\n');
@@ -143,7 +143,7 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
     it('builds (or finds) the bundle ahead of a first run and prints its folder', async () => {
       const root = fileURLToPath(new URL('../..', import.meta.url));
       const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+        execFile(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root, env: { PATH: process.env.PATH ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
       });
       expect(result.stderr).toBe('');
       const match = /^(\.cache\/cli\/[0-9a-f]{16}) \((built|already up to date)\)\n$/.exec(result.stdout);

@@ -13,7 +13,7 @@ describe('the CLI reading of the API answers', () => {
         newTopLevel: 1,
       });
       const read = VersionStatus.parse(status) as Record<string, unknown> & VersionStatus;
-      expect(read['newTopLevel']).toBe(1);
+      expect(read.newTopLevel).toBe(1);
       expect(read.published).toMatchObject({ signedBy: 'x' });
     });
 

@@ -27,9 +27,9 @@ describe('SigV4Auth', () => {
     ];
     it.each(cases)('signs $name as published', async ({ method, url, signature }) => {
       const headers = await new SigV4Auth(SUITE).authorize({ method, url: new URL(url), headers: {} });
-      expect(headers['authorization']).toBe(`${SCOPE}, Signature=${signature}`);
+      expect(headers.authorization).toBe(`${SCOPE}, Signature=${signature}`);
       expect(headers['x-amz-date']).toBe('20150830T123600Z');
-      expect(headers['host']).toBe('example.amazonaws.com');
+      expect(headers.host).toBe('example.amazonaws.com');
       // API Gateway does not want the payload hash header (the signer's applyChecksum is off).
       expect(headers['x-amz-content-sha256']).toBeUndefined();
     });
@@ -40,7 +40,7 @@ describe('SigV4Auth', () => {
       const auth = new SigV4Auth({ ...SUITE, credentials: { ...SUITE.credentials, sessionToken: 'session-token-example' } });
       const headers = await auth.authorize({ method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {} });
       expect(headers['x-amz-security-token']).toBe('session-token-example');
-      expect(headers['authorization']).toContain('SignedHeaders=host;x-amz-date;x-amz-security-token,');
+      expect(headers.authorization).toContain('SignedHeaders=host;x-amz-date;x-amz-security-token,');
     });
   });
 
@@ -50,9 +50,9 @@ describe('SigV4Auth', () => {
       const request = (body: string) => ({ method: 'PUT', url: new URL('http://127.0.0.1:8080/v1/repositories/team/hello/config'), headers: { 'content-type': 'application/json' }, body });
       const a = await auth.authorize(request('{"requiredPlatforms":["linux/amd64"]}'));
       const b = await auth.authorize(request('{"requiredPlatforms":["linux/arm64"]}'));
-      expect(a['host']).toBe('127.0.0.1:8080');
-      expect(a['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20150830\/us-east-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
-      expect(a['authorization']).not.toBe(b['authorization']);
+      expect(a.host).toBe('127.0.0.1:8080');
+      expect(a.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20150830\/us-east-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+      expect(a.authorization).not.toBe(b.authorization);
     });
   });
 

@@ -17,7 +17,12 @@ function fakeRegistry(answers: Array<string | undefined>) {
         return answers.length > 1 ? answers.shift() : answers[0];
       },
     },
-    clock: { now: () => time, sleep: async (ms: number) => void (time += ms) },
+    clock: {
+      now: () => time,
+      sleep: async (ms: number) => {
+        time += ms;
+      },
+    },
   };
 }
 

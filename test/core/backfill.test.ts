@@ -3,7 +3,7 @@ import { backfillRepository, planBackfill } from '../../src/core/backfill.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { countingWorld } from './counting-world.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, world } from './fixtures.ts';
 
 const repo = 'hello';
 

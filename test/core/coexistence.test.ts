@@ -18,6 +18,7 @@ import { config, world, type World } from './fixtures.ts';
 // test/e2e/ecr-coexistence.e2e.test.ts.
 
 const repo = 'hello';
+// biome-ignore lint/suspicious/noExplicitAny: manifests read and rewritten by path; the assertions check their shape.
 const decode = (bytes: Uint8Array): any => JSON.parse(new TextDecoder().decode(bytes));
 
 async function configure(w: World, input: Partial<RepositoryConfigInput> = {}): Promise<void> {

@@ -1,18 +1,17 @@
 import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isRetryable } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
-import type { Dependencies } from '../../src/core/ports.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { selectIndexImages } from '../../src/core/readiness.ts';
-import { recordPush, type PushOutcome } from '../../src/core/record-push.ts';
+import type { PushOutcome } from '../../src/core/record-push.ts';
 import { compareSemver, isRelease, parseSemver } from '../../src/core/semver.ts';
 import { floatingTargetTags } from '../../src/core/target-tags.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
-import { CapturingLogger, idGenerator, ManualClock, seedsFrom, randomLatency, seededRandom, withLatency, withRandomYields } from '../support/fakes.ts';
+import { ManualClock, seedsFrom, randomLatency, seededRandom } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
 import { config } from './fixtures.ts';
+import { racingDependencies, retryingDelivery } from './racing-world.ts';
 
 // Racing publishes of several releases must never leave a floating tag on a lower one. Releases of
 // the same lines (1.0.x, 1.1.x, 2.x), a pre-release and a version that is not semver are pushed at
@@ -27,7 +26,7 @@ const TARGETS = ['{version}', '{major}', '{major}.{minor}', 'latest'];
 const MAX_DELIVERIES = 30;
 
 // CONCURRENCY_SEED=7 replays a seed; CONCURRENCY_SEED=1..200 sweeps a range.
-const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 5, 8, 13, 21, 34, 20261201, Date.now() % 2 ** 31];
+const SEEDS = seedsFrom(process.env.CONCURRENCY_SEED) ?? [1, 2, 3, 5, 8, 13, 21, 34, 20261201, Date.now() % 2 ** 31];
 
 async function simulate(seed: number) {
   const random = seededRandom(seed);
@@ -38,27 +37,10 @@ async function simulate(seed: number) {
   const latency = randomLatency(random, { fastMs: 40, slowMs: 400, slowChance: 0.1 });
   const tasks: Promise<void>[] = [];
   const outcomes: PushOutcome[] = [];
-  const deps: Dependencies = {
-    registry: withRandomYields(withLatency(registry, clock, latency), random),
-    store: withRandomYields(withLatency(store, clock, latency), random),
-    clock,
-    logger: new CapturingLogger(),
-    events: new RecordingVersionEvents(),
-    newId: idGenerator(`seed${seed}`),
-  };
+  const deps = racingDependencies({ registry, store, clock, random, latency, events: new RecordingVersionEvents(), seed });
   await store.putRepositoryConfig(repo, config({ requiredPlatforms: Object.values(ARCHES), targetTags: TARGETS }));
 
-  const deliver = async (tag: string, digest: string) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        outcomes.push(await recordPush(deps, { repository: repo, tag, digest }));
-        return;
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_DELIVERIES) throw error;
-        await clock.sleep(1_000 + Math.floor(random() * 5_000));
-      }
-    }
-  };
+  const deliver = retryingDelivery(deps, repo, { random, maxDeliveries: MAX_DELIVERIES, outcomes });
   const schedule = (tag: string, digest: string) => {
     const copies = random() < 0.3 ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {

@@ -40,7 +40,7 @@ describe('readImageConfigMetadata', () => {
       const { notes: got, ...rest } = readImageConfigMetadata(config);
       expect(rest).toStrictEqual(want);
       expect(got).toHaveLength(notes.length);
-      notes.forEach((pattern, i) => expect(got[i]).toMatch(pattern));
+      for (const [i, pattern] of notes.entries()) expect(got[i]).toMatch(pattern);
       if (rest.labels !== undefined) expect(Object.keys(rest.labels)).toEqual(Object.keys(rest.labels).sort());
     });
   }

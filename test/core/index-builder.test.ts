@@ -330,8 +330,10 @@ describe('buildIndex properties', () => {
 describe('expectValidIndex', () => {
   // The checker must be able to fail, or every "valid" above means nothing.
   const good = buildIndex([recordedImage('linux/amd64'), recordedImage('linux/arm64')], 'oci').manifest;
-  const rebuilt = (mutate: (body: Record<string, any>) => void, mediaType = good.mediaType): RawManifest => {
-    const body = JSON.parse(text(good)) as Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: the good index's body, bent by path into each bad shape below.
+  type Body = Record<string, any>;
+  const rebuilt = (mutate: (body: Body) => void, mediaType = good.mediaType): RawManifest => {
+    const body = JSON.parse(text(good)) as Body;
     mutate(body);
     const bytes = new TextEncoder().encode(JSON.stringify(body));
     return { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes };
@@ -339,35 +341,35 @@ describe('expectValidIndex', () => {
   const bad: Array<{ name: string; input: RawManifest }> = [
     { name: 'a wrong digest', input: { ...good, digest: digestOf('other') } },
     { name: 'a wrong size', input: { ...good, size: good.size + 1 } },
-    { name: 'schemaVersion 1', input: rebuilt((b) => (b['schemaVersion'] = 1)) },
+    { name: 'schemaVersion 1', input: rebuilt((b) => (b.schemaVersion = 1)) },
     { name: 'served as a manifest', input: rebuilt(() => undefined, MediaTypes.ociManifest) },
     { name: 'body and served media type disagree', input: rebuilt(() => undefined, MediaTypes.dockerManifestList) },
-    { name: 'a child without size', input: rebuilt((b) => delete b['manifests'][0].size) },
-    { name: 'a child without platform', input: rebuilt((b) => delete b['manifests'][1].platform) },
-    { name: 'a duplicate platform', input: rebuilt((b) => (b['manifests'][1].platform = { architecture: 'amd64', os: 'linux' })) },
+    { name: 'a child without size', input: rebuilt((b) => delete b.manifests[0].size) },
+    { name: 'a child without platform', input: rebuilt((b) => delete b.manifests[1].platform) },
+    { name: 'a duplicate platform', input: rebuilt((b) => (b.manifests[1].platform = { architecture: 'amd64', os: 'linux' })) },
     {
       name: 'an attestation of an image not in the index',
-      input: rebuilt((b) => b['manifests'].push({ ...b['manifests'][0], platform: { architecture: 'unknown', os: 'unknown' }, annotations: { [Annotations.referenceDigest]: digestOf('x') } })),
+      input: rebuilt((b) => b.manifests.push({ ...b.manifests[0], platform: { architecture: 'unknown', os: 'unknown' }, annotations: { [Annotations.referenceDigest]: digestOf('x') } })),
     },
     {
       name: 'a Docker list with annotations',
       input: rebuilt((b) => {
-        b['mediaType'] = MediaTypes.dockerManifestList;
-        b['manifests'][0].annotations = { a: 'b' };
+        b.mediaType = MediaTypes.dockerManifestList;
+        b.manifests[0].annotations = { a: 'b' };
       }, MediaTypes.dockerManifestList),
     },
-    { name: 'platform.features (ECR refuses it)', input: rebuilt((b) => (b['manifests'][0].platform.features = ['sse4'])) },
-    { name: 'an artifactType on the index', input: rebuilt((b) => (b['artifactType'] = 'application/example')) },
+    { name: 'platform.features (ECR refuses it)', input: rebuilt((b) => (b.manifests[0].platform.features = ['sse4'])) },
+    { name: 'an artifactType on the index', input: rebuilt((b) => (b.artifactType = 'application/example')) },
     { name: 'annotations before manifests', input: rebuilt((b) => reorder(Object.assign(b, { annotations: { a: 'b' } }), ['schemaVersion', 'mediaType', 'annotations', 'manifests'])) },
-    { name: 'unsorted annotation keys', input: rebuilt((b) => (b['annotations'] = { b: '1', a: '2' })) },
-    { name: 'an empty annotations map', input: rebuilt((b) => (b['annotations'] = {})) },
-    { name: 'an annotation value that is not a string', input: rebuilt((b) => (b['annotations'] = { a: 1 })) },
+    { name: 'unsorted annotation keys', input: rebuilt((b) => (b.annotations = { b: '1', a: '2' })) },
+    { name: 'an empty annotations map', input: rebuilt((b) => (b.annotations = {})) },
+    { name: 'an annotation value that is not a string', input: rebuilt((b) => (b.annotations = { a: 1 })) },
   ];
   for (const { name, input } of bad) {
     it(`fails on ${name}`, () => expect(() => expectValidIndex(input)).toThrow());
   }
   it('passes a good index', () => expect(() => expectValidIndex(good)).not.toThrow());
-  it('passes a good index with annotations', () => expect(() => expectValidIndex(rebuilt((b) => (b['annotations'] = { a: '1', b: '' })))).not.toThrow());
+  it('passes a good index with annotations', () => expect(() => expectValidIndex(rebuilt((b) => (b.annotations = { a: '1', b: '' })))).not.toThrow());
 });
 
 /** Rewrites the object's own keys in the given order (JSON keeps insertion order). */

@@ -38,8 +38,8 @@ describe('reconcileAll', () => {
   it('covers every repository in one pass when there is time, and clears the checkpoints', async () => {
     const w = await lostPushes({ alpha: ['1.0', '1.1'], beta: ['2.0'] });
     const reports = await reconcileAll(w.deps, { deadline: w.clock.now() + 60 * PAGE_MS, limits });
-    expect(reports.filter((r) => r.repository === 'alpha').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch['alpha']);
-    expect(reports.filter((r) => r.repository === 'beta').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch['beta']);
+    expect(reports.filter((r) => r.repository === 'alpha').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch.alpha);
+    expect(reports.filter((r) => r.repository === 'beta').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch.beta);
     for (const [repository, version] of [['alpha', '1.0'], ['alpha', '1.1'], ['beta', '2.0']] as const) {
       expectValidIndex(w.registry.manifestAt(repository, version)!);
     }
@@ -72,7 +72,7 @@ describe('reconcileAll', () => {
     for (let pass = 0; pass < 20 && (await w.store.getCheckpoint(reconcileCheckpointName('alpha'))) !== undefined; pass++) {
       recovered.push(...(await onePagePass(w)).flatMap((r) => r.pushesRecovered));
     }
-    expect(recovered).toEqual(w.perArch['alpha']);
+    expect(recovered).toEqual(w.perArch.alpha);
     for (const version of ['1.0', '1.1', '1.2']) expectValidIndex(w.registry.manifestAt('alpha', version)!);
   });
 
@@ -106,17 +106,17 @@ describe('reconcileAll', () => {
     expect([...new Set(reports.map((r) => r.repository))]).toEqual(['alpha']);
     expectValidIndex(w.registry.manifestAt('alpha', '1.0')!);
     const errors = w.logger.lines.filter((l) => l.level === 'error');
-    expect(errors.map((l) => [l.message, l.fields['repository']])).toEqual([
+    expect(errors.map((l) => [l.message, l.fields.repository])).toEqual([
       ['reconcile of a repository failed; starting it over next pass', 'beta'],
       ['reconcile of a repository failed; resuming it next pass', 'gamma'],
     ]);
-    expect(errors[0]?.fields['error']).toContain('cursor');
-    expect(errors[1]?.fields['error']).toBe('registry answered 503');
+    expect(errors[0]?.fields.error).toContain('cursor');
+    expect(errors[1]?.fields.error).toBe('registry answered 503');
     expect(await w.store.getCheckpoint(reconcileCheckpointName('beta'))).toBeUndefined();
 
     w.registry.beforeCall = advance;
     const next = await reconcileAll(w.deps, { deadline: w.clock.now() + 60 * PAGE_MS, limits });
-    expect(next.filter((r) => r.repository !== 'alpha').flatMap((r) => r.pushesRecovered)).toEqual([...w.perArch['beta']!, ...w.perArch['gamma']!]);
+    expect(next.filter((r) => r.repository !== 'alpha').flatMap((r) => r.pushesRecovered)).toEqual([...w.perArch.beta!, ...w.perArch.gamma!]);
   });
 
   it('logs a line per page that found something, and none for pages that found nothing', async () => {

@@ -1,17 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isRetryable } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
-import type { Dependencies } from '../../src/core/ports.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { deriveState, selectIndexImages } from '../../src/core/readiness.ts';
-import { recordPush, type PushOutcome } from '../../src/core/record-push.ts';
+import type { PushOutcome } from '../../src/core/record-push.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { CapturingLogger, idGenerator, ManualClock, seedsFrom, seededRandom, randomLatency, withLatency, withRandomYields } from '../support/fakes.ts';
+import { ManualClock, seedsFrom, seededRandom, randomLatency } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
 import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { config } from './fixtures.ts';
+import { racingDependencies, retryingDelivery } from './racing-world.ts';
 
 const repo = 'team/hello';
 const ARCHES = { amd64: 'linux/amd64', arm64: 'linux/arm64', armv7: 'linux/arm/v7' } as const;
@@ -20,7 +19,7 @@ const MAX_DELIVERIES = 30;
 
 // Fixed seeds replay known interleavings and one fresh seed per run explores. CONCURRENCY_SEED=7 replays
 // a failing seed; CONCURRENCY_SEED=1..500 sweeps a range.
-const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 42, 20261127, Date.now() % 2 ** 31];
+const SEEDS = seedsFrom(process.env.CONCURRENCY_SEED) ?? [1, 2, 3, 42, 20261127, Date.now() % 2 ** 31];
 
 interface Run {
   readonly registry: InMemoryImageRegistry;
@@ -49,31 +48,12 @@ async function simulate(seed: number): Promise<Run> {
   events.onAnnounce = async (event) => {
     tagAtAnnounce.set(event.id, await registry.resolveTag(repo, event.data.version));
   };
-  const deps: Dependencies = {
-    // Every call takes virtual time (now and then a slow one) and yields a few microtasks: use cases
-    // overlap call by call, and a later push can overtake an earlier one that is still being recorded.
-    registry: withRandomYields(withLatency(registry, clock, latency), random),
-    store: withRandomYields(withLatency(store, clock, latency), random),
-    clock,
-    logger: new CapturingLogger(),
-    events,
-    newId: idGenerator(`seed${seed}`),
-  };
+  const deps = racingDependencies({ registry, store, clock, random, latency, events, seed });
   await store.putRepositoryConfig(repo, config({ requiredPlatforms: Object.values(ARCHES) }));
   const incomplete = VERSIONS[Math.floor(random() * VERSIONS.length)]!;
   const outcomes: PushOutcome[] = [];
 
-  const deliver = async (tag: string, digest: string) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        outcomes.push(await recordPush(deps, { repository: repo, tag, digest }));
-        return;
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_DELIVERIES) throw error;
-        await clock.sleep(1_000 + Math.floor(random() * 5_000));
-      }
-    }
-  };
+  const deliver = retryingDelivery(deps, repo, { random, maxDeliveries: MAX_DELIVERIES, outcomes });
 
   const pushTasks: Promise<void>[] = [];
   for (const version of VERSIONS) {

@@ -111,13 +111,13 @@ describe('normaliseRepositoryConfig', () => {
     const config = normaliseRepositoryConfig({ ...base, annotations: { 'org.opencontainers.image.source': 's', constructor: 'c', 'com.example/x': '' } });
     expect(Object.keys(config.annotations)).toEqual(['com.example/x', 'constructor', 'org.opencontainers.image.source']);
     expect(Object.hasOwn(config.annotations, 'constructor')).toBe(true);
-    expect(config.annotations['constructor']).toBe('c');
+    expect(config.annotations.constructor).toBe('c');
   });
 
   it('keeps an override whose tag value is a name Object.prototype has', () => {
     const config = normaliseRepositoryConfig({ ...base, platformOverrides: { constructor: 'linux/arm' } });
     expect(Object.hasOwn(config.platformOverrides, 'constructor')).toBe(true);
-    expect(config.platformOverrides['constructor']).toBe('linux/arm/v7');
+    expect(config.platformOverrides.constructor).toBe('linux/arm/v7');
   });
 });
 

@@ -11,7 +11,7 @@ describe('toVersionStatus', () => {
   const arm64 = recordedImage('linux/arm64', { tag: '2.7-arm64', pushedAt: '2026-11-27T10:00:00.000Z' });
   const amd64 = recordedImage('linux/amd64', { tag: '2.7-amd64', pushedAt: '2026-11-27T10:00:03.000Z' });
 
-  it('reports a published version as DESIGN §6 shows it, images sorted by platform', () => {
+  it('reports a published version as docs/api.md shows it, images sorted by platform', () => {
     const input = record([arm64, amd64], {
       revision: 2,
       published: { digest: digestOf('index'), mediaType: MediaTypes.ociIndex, size: 700, tags: ['2.7'], at: '2026-11-27T10:00:04.000Z', revision: 2 },

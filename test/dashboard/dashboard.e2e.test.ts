@@ -11,22 +11,15 @@ import { startStackOnFreePorts } from '../support/free-port-stack.ts';
 import { pushImage } from '../support/images.ts';
 import { startSigV4Gateway, type SigV4Gateway } from '../support/sigv4-gateway.ts';
 import { CHROMIUM, hasChromium, launchChromium } from './browser.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
 
 // The README's screenshots: written into docs/img with SCREENSHOTS=1, else into .cache, so that an
 // ordinary test run does not leave changed images in the work tree.
-const SCREENSHOTS = resolve(import.meta.dirname, process.env['SCREENSHOTS'] === '1' ? '../../docs/img' : '../../.cache/dashboard-screenshots');
+const SCREENSHOTS = resolve(import.meta.dirname, process.env.SCREENSHOTS === '1' ? '../../docs/img' : '../../.cache/dashboard-screenshots');
 const REPOSITORY = 'team/hello';
 
 if (!hasChromium) {
   console.warn(`[dashboard browser test] SKIPPED: ${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run and npm test install it as root)`);
-}
-
-async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 }
 
 /** Opens the page, answers the token prompt, and goes to the repository's matrix. */
@@ -47,7 +40,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
 
   beforeAll(async () => {
     ({ stack, stop: stopStack } = await startStackOnFreePorts('dashboard-e2e'));
-    expect((await api(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, { requiredPlatforms: ['linux/amd64', 'linux/arm64'] })).status).toBe(200);
+    expect((await requestLocalApi(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, { requiredPlatforms: ['linux/amd64', 'linux/arm64'] })).status).toBe(200);
     browser = await launchChromium();
   });
 

@@ -10,7 +10,7 @@ import { reconcileRepository } from '../../src/core/reconcile.ts';
 import { normaliseRepositoryConfig, type RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { SociV2 } from '../../src/core/tag-holder.ts';
 import { toVersionStatus } from '../../src/core/version-status.ts';
-import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
+import { createOnImagePushHandler, type OnImagePushResult } from '../../src/handlers/on-image-push.ts';
 import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
 import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { ecrPushEvent } from '../support/ecr-event.ts';
@@ -35,7 +35,7 @@ interface Deployment {
   readonly store: DynamoDbVersionStore;
   readonly logger: CapturingLogger;
   readonly deps: ReturnType<typeof createDependencies>;
-  readonly handle: (event: unknown) => Promise<any>;
+  readonly handle: (event: unknown) => Promise<OnImagePushResult>;
   status(version: string): Promise<ReturnType<typeof toVersionStatus> | undefined>;
 }
 
@@ -80,7 +80,7 @@ async function served(repository: string, reference: string): Promise<{ status: 
 }
 
 function puts(repository: string): number {
-  return ecr.callsTo('PutImage').filter((call) => call.input['repositoryName'] === repository).length;
+  return ecr.callsTo('PutImage').filter((call) => call.input.repositoryName === repository).length;
 }
 
 /** Publishes `version` in a deployment from two per-arch pushes; returns the index digest. */
@@ -226,7 +226,7 @@ describe('immutable repositories', () => {
     const event = pushEvent(d.repository, rebuilt.digest, '4.0-arm64', rebuilt.mediaType);
     const outcome = await d.handle(event);
     expect(outcome).toMatchObject({ kind: 'recorded', publish: { kind: 'conflict', message: expect.stringContaining('Publish the rebuild under a new version') } });
-    expect(outcome.publish.message).toContain(`version 4.0 was published as ${first} under 4.0`);
+    expect(outcome).toMatchObject({ publish: { message: expect.stringContaining(`version 4.0 was published as ${first} under 4.0`) } });
     // Redelivered, and the reconciler: still no PutImage, the tag keeps the first index.
     await d.handle(event);
     await reconcileRepository(d.deps, d.repository);
@@ -241,7 +241,7 @@ describe('immutable repositories', () => {
     const rebuilt = await pushImage(registryUrl, d.repository, '5.0-arm64', { ...IMAGES.arm64, label: 'rebuild' });
     const event = pushEvent(d.repository, rebuilt.digest, '5.0-arm64', rebuilt.mediaType);
     expect(await d.handle(event)).toMatchObject({ publish: { kind: 'conflict', message: expect.stringContaining('tag 5.0 of ECR repository') } });
-    const attempts = ecr.callsTo('PutImage').filter((c) => c.input['repositoryName'] === d.repository).map((c) => c.outcome);
+    const attempts = ecr.callsTo('PutImage').filter((c) => c.input.repositoryName === d.repository).map((c) => c.outcome);
     expect(attempts).toEqual(['ok', 'ImageTagAlreadyExistsException']);
     await d.handle(event);
     await reconcileRepository(d.deps, d.repository);

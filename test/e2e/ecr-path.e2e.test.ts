@@ -59,7 +59,7 @@ async function expectChildrenByteExact(repository: string, manifests: Array<{ me
 }
 
 function successfulPuts(repository: string): number {
-  return ecr.callsTo('PutImage').filter((call) => call.input['repositoryName'] === repository && call.outcome === 'ok').length;
+  return ecr.callsTo('PutImage').filter((call) => call.input.repositoryName === repository && call.outcome === 'ok').length;
 }
 
 beforeAll(async () => {
@@ -95,7 +95,7 @@ describe('ECR path: EventBridge event → on-image-push → EcrImageRegistry →
     ]);
     await expectChildrenByteExact(repository, index.manifests);
     expect(successfulPuts(repository)).toBe(1);
-    expect(ecr.callsTo('PutImage').find((call) => call.input['repositoryName'] === repository)?.input).toMatchObject({
+    expect(ecr.callsTo('PutImage').find((call) => call.input.repositoryName === repository)?.input).toMatchObject({
       imageTag: '2.7',
       imageDigest: published.digest,
       imageManifestMediaType: MediaTypes.dockerManifestList,

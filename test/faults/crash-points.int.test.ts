@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
 import { PublishTiming } from '../../src/core/publish-version.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
-import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { pushImage } from '../support/images.ts';
 import { checkDeliveries, checkRegistryState, type Delivery, type IndexPut } from '../support/invariants.ts';
 import { seededRandom } from '../support/fakes.ts';
 import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { Crash, CrashingProcess, type CrashPoint } from './crash.ts';
-import { deliverWithRetry, ecrPushEvent, makeDynamoStore, makeStack, reconcileFindings, reconcileToEnd, ScaledClock } from './harness.ts';
-import { recordSuiteFigures } from './summary.ts';
+import { deliverWithRetry, ecrPushEvent, faultSuite, makeStack, reconcileFindings, reconcileToEnd, ScaledClock } from './harness.ts';
+import { addCounts } from './summary.ts';
 
 // Suite 4 of issue 4: the process killed at each step of the publish protocol. The last per-arch
 // push of a version is handled by a process that dies at the crash point; its lease stays behind.
@@ -32,30 +30,15 @@ const CRASH_POINTS: Array<CrashPoint & { holdsLease: boolean; putsAfter: number 
   { port: 'store', method: 'putHistory', when: 'before', description: 'after publishing, before recording its history', holdsLease: false, putsAfter: 0 },
 ];
 const RECOVERIES = ['redelivery', 'reconcile'] as const;
-const CASES = CRASH_POINTS.flatMap((point) => RECOVERIES.map((recovery) => ({ point, recovery, name: `${point.description}; recovered by ${recovery}` }))).filter((c) => c.name.includes(process.env['FAULT_CASE'] ?? ''));
+const CASES = CRASH_POINTS.flatMap((point) => RECOVERIES.map((recovery) => ({ point, recovery, name: `${point.description}; recovered by ${recovery}` }))).filter((c) => c.name.includes(process.env.FAULT_CASE ?? ''));
 
-let client: DynamoDBClient;
-let tableName: string;
-const started = Date.now();
-const figures = { versions: 0, eventsDelivered: 0, indexPuts: 0, distinct: new Set<string>(), maxPuts: 0, crashes: 0 };
-
-beforeAll(async () => {
-  client = makeDynamoClient();
-  tableName = await createUniqueTable(client, 'faults-crash');
-});
-
-afterAll(() => {
-  recordSuiteFigures({
-    suite: 'crash points', seeds: ['-'], versions: figures.versions, eventsDelivered: figures.eventsDelivered, duplicates: 0,
-    faults: { 'process killed mid-publish': figures.crashes }, indexPuts: figures.indexPuts, distinctIndexes: figures.distinct.size,
-    maxPutsOfOneIndex: figures.maxPuts, ms: Date.now() - started,
-  });
-  client?.destroy();
-});
+const suite = faultSuite({ suite: 'crash points', seeds: ['-'], tablePrefix: 'faults-crash' });
+// Indexes are counted once across cases (repository and digest), not once per case.
+const distinctIndexes = new Set<string>();
 
 describe('the process killed between the steps of a publish', () => {
   it.each(CASES)('$name', async ({ point, recovery }) => {
-    const store = makeDynamoStore(client, tableName);
+    const store = suite.store();
     const clock = new ScaledClock();
     const deliveries: Delivery[] = [];
     const random = seededRandom(1);
@@ -80,11 +63,11 @@ describe('the process killed between the steps of a publish', () => {
 
     // The last push is handled by the process that dies.
     await expect(doomed.handle(ecrPushEvent(repository, arm64.digest, '1.0-arm64', arm64.mediaType, 'arm64-crash'))).rejects.toBeInstanceOf(Crash);
-    figures.crashes++;
+    addCounts(suite.tally.faults, { 'process killed mid-publish': 1 });
     const putsBeforeRecovery = healthy.registry.puts.length + doomed.registry.puts.length;
     const left = await store.getVersion(repository, '1.0');
     expect(left?.lease !== undefined && left.lease.until > clock.now(), 'the dead process still holds the lease').toBe(point.holdsLease);
-    expect(healthy.logger.lines.some((l) => l.level === 'error' && l.fields['eventId'] === 'arm64-crash'), 'the failed invocation is logged').toBe(true);
+    expect(healthy.logger.lines.some((l) => l.level === 'error' && l.fields.eventId === 'arm64-crash'), 'the failed invocation is logged').toBe(true);
 
     if (point.holdsLease) {
       // Before the lease expires, a reconcile pass leaves the version to its (dead) publisher.
@@ -115,10 +98,10 @@ describe('the process killed between the steps of a publish', () => {
     const published = (await store.getVersion(repository, '1.0'))?.published;
     expect(events.events.map((e) => [e.outcome, e.data.digest, e.data.tags])).toEqual([['published', published?.digest, ['1.0', 'v1.0']]]);
 
-    figures.versions++;
-    figures.eventsDelivered += deliveries.length + 1;
-    figures.indexPuts += puts.length;
-    for (const put of puts) figures.distinct.add(`${repository} ${put.digest}`);
-    figures.maxPuts = Math.max(figures.maxPuts, state.maxPutsOfOneIndex);
+    const before = distinctIndexes.size;
+    for (const put of puts) distinctIndexes.add(`${repository} ${put.digest}`);
+    suite.tally.versions++;
+    suite.tally.eventsDelivered += deliveries.length + 1;
+    suite.tally.addPuts({ indexPuts: puts.length, distinctIndexes: distinctIndexes.size - before, maxPutsOfOneIndex: state.maxPutsOfOneIndex });
   });
 });

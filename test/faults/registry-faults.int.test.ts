@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
 import { isRetryable } from '../../src/core/errors.ts';
-import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { seededRandom } from '../support/fakes.ts';
 import { CallKinds, FaultKinds, startFaultProxy, type FaultRules } from '../support/fault-proxy.ts';
 import { checkDeliveries, checkRegistryState } from '../support/invariants.ts';
-import { faultSeeds, makeDynamoStore, makeStack, reconcileFindings, reconcileToEnd } from './harness.ts';
+import { faultSeeds, faultSuite, makeStack, reconcileFindings, reconcileToEnd } from './harness.ts';
 import { runScenario, scenarioConfig } from './scenario.ts';
-import { addCounts, recordSuiteFigures } from './summary.ts';
+import { addCounts } from './summary.ts';
 
 // Suite 2 of issue 4: the same randomised scenario with the adapter talking to the registry through a
 // fault-injecting proxy: 500, 429 with Retry-After, hangs past the adapter's timeout, connection
@@ -30,28 +28,14 @@ function everyFaultOn(maxFaults: number): FaultRules {
   };
 }
 
-let client: DynamoDBClient;
-let tableName: string;
-const started = Date.now();
-const figures = { versions: 0, eventsDelivered: 0, duplicates: 0, rebuilds: 0, indexPuts: 0, distinctIndexes: 0, maxPutsOfOneIndex: 0 };
-const faults: Record<string, number> = {};
-
-beforeAll(async () => {
-  client = makeDynamoClient();
-  tableName = await createUniqueTable(client, 'faults-registry');
-});
-
-afterAll(() => {
-  recordSuiteFigures({ suite: 'registry faults', seeds: SEEDS, ...figures, faults, ms: Date.now() - started });
-  client?.destroy();
-});
+const suite = faultSuite({ suite: 'registry faults', seeds: SEEDS, tablePrefix: 'faults-registry' });
 
 describe('registry faults through a proxy (500, 429 + Retry-After, hang past timeout, reset before/after)', () => {
   it.each(SEEDS)('seed %i: redelivered events converge; invariants hold against the registry', async (seed) => {
     const random = seededRandom(seed);
     const proxy = await startFaultProxy({ upstream: registryUrl, random: seededRandom(seed ^ 0x5eed), rules: everyFaultOn(6), retryAfterSeconds: 1 });
     try {
-      const store = makeDynamoStore(client, tableName);
+      const store = suite.store();
       const stack = makeStack({ registryUrl: proxy.url, store, timeoutMs: ADAPTER_TIMEOUT_MS });
       const repository = `faults/proxy-${seed}-${Math.floor(Math.random() * 1e6)}`;
       const config = scenarioConfig(['amd64', 'arm64', 'arm']);
@@ -96,14 +80,13 @@ describe('registry faults through a proxy (500, 429 + Retry-After, hang past tim
       const clean = reconcileFindings(await reconcileToEnd(stack.deps, repository));
       expect(clean, `seed ${seed}: a clean reconcile pass finds nothing left`).toEqual({ recovered: [], published: [], failures: [] });
 
-      addCounts(faults, proxy.faultCounts());
-      figures.versions += run.versions.length;
-      figures.eventsDelivered += run.deliveries.length;
-      figures.duplicates += run.duplicates;
-      figures.rebuilds += run.rebuilds;
-      figures.indexPuts += accepted.length;
-      figures.distinctIndexes += new Set(accepted.map((p) => p.digest)).size;
-      figures.maxPutsOfOneIndex = Math.max(figures.maxPutsOfOneIndex, ...accepted.map((p) => accepted.filter((q) => q.digest === p.digest).length));
+      addCounts(suite.tally.faults, proxy.faultCounts());
+      suite.tally.addRun(run);
+      suite.tally.addPuts({
+        indexPuts: accepted.length,
+        distinctIndexes: new Set(accepted.map((p) => p.digest)).size,
+        maxPutsOfOneIndex: Math.max(0, ...accepted.map((p) => accepted.filter((q) => q.digest === p.digest).length)),
+      });
       console.log(`[faults] registry faults seed ${seed}: ${run.events} events, ${run.deliveries.length} deliveries (redeliveries included), outcomes ${JSON.stringify(run.outcomes)}, faults ${JSON.stringify(proxy.faultCounts())}, ${accepted.length} index PUTs accepted of ${stack.registry.attempts} attempts`);
     } finally {
       await proxy.close();

@@ -13,7 +13,7 @@ import { checkDeliveries, checkRegistryState } from '../support/invariants.ts';
 import { findFreePort, startRegistry, type RunningRegistry } from '../support/registry-process.ts';
 import { faultSeeds, makeDynamoStore, makeStack, ScaledClock, sleep } from './harness.ts';
 import { runScenario, scenarioConfig } from './scenario.ts';
-import { recordSuiteFigures } from './summary.ts';
+import { addCounts, SuiteTally } from './summary.ts';
 
 // Suite 3 of issue 4: the processes around the service restart. dynalite is stopped and restarted
 // (killed, same port, same LevelDB folder) while events are being handled; the registry is restarted while
@@ -22,21 +22,9 @@ import { recordSuiteFigures } from './summary.ts';
 
 const registryUrl = inject('registryUrl');
 const SEEDS = faultSeeds([3]);
-const started = Date.now();
-const figures = { versions: 0, eventsDelivered: 0, duplicates: 0, rebuilds: 0, indexPuts: 0, distinct: 0, maxPuts: 0, outages: 0, lostNotifications: 0, leasesLeft: 0 };
-
-afterAll(() => {
-  recordSuiteFigures({
-    suite: 'restarts', seeds: SEEDS, versions: figures.versions, eventsDelivered: figures.eventsDelivered, duplicates: figures.duplicates,
-    rebuilds: figures.rebuilds,
-    faults: {
-      'dynalite killed and restarted': figures.outages,
-      'registry notifications lost in a restart': figures.lostNotifications,
-      'leases left by a process cut off from dynalite': figures.leasesLeft,
-    },
-    indexPuts: figures.indexPuts, distinctIndexes: figures.distinct, maxPutsOfOneIndex: figures.maxPuts, ms: Date.now() - started,
-  });
-});
+// Each case starts its own dynalite (or registry) to stop it, so there is no shared table here.
+const tally = new SuiteTally('restarts', SEEDS);
+afterAll(() => tally.record());
 
 /**
  * dynalite in a child process on a fixed port of 127.0.0.1, persisted in `path`, so a restart finds
@@ -116,15 +104,9 @@ describe('dynalite stopped and restarted mid-flight', () => {
       const thrown = run.deliveries.filter((d) => d.outcome === 'thrown').length;
       console.log(`[faults] dynalite restarts seed ${seed}: outages ${outages.join(', ')} ms; ${run.events} events, ${run.deliveries.length} deliveries (${thrown} failed and were redelivered), ${state.indexPuts} index PUTs of ${state.distinctIndexes} indexes, ${state.leasesLeft} leases left to expire`);
 
-      figures.outages += outages.length;
-      figures.versions += run.versions.length;
-      figures.eventsDelivered += run.deliveries.length;
-      figures.duplicates += run.duplicates;
-      figures.rebuilds += run.rebuilds;
-      figures.indexPuts += state.indexPuts;
-      figures.distinct += state.distinctIndexes;
-      figures.maxPuts = Math.max(figures.maxPuts, state.maxPutsOfOneIndex);
-      figures.leasesLeft += state.leasesLeft;
+      tally.addRun(run);
+      tally.addPuts(state);
+      addCounts(tally.faults, { 'dynalite killed and restarted': outages.length, 'leases left by a process cut off from dynalite': state.leasesLeft });
     } finally {
       client.destroy();
       await stopServer(server).catch(() => undefined);
@@ -196,7 +178,7 @@ describe('the registry restarted with notifications pending', () => {
       // Long enough for the registry's 1 s back-off to have sent anything it still had.
       await sleep(2_500);
       expect(receiver.accepted, 'the restarted registry delivers none of the queued events').toEqual([]);
-      figures.lostNotifications += tags.length + 1;
+      addCounts(tally.faults, { 'registry notifications lost in a restart': tags.length + 1 });
 
       const tableName = await createUniqueTable(client, 'faults-lost');
       const store = makeDynamoStore(client, tableName);
@@ -207,7 +189,7 @@ describe('the registry restarted with notifications pending', () => {
       expect(reports.flatMap((r) => r.failures)).toEqual([]);
       expect(reports.flatMap((r) => r.pushesRecovered).sort()).toEqual([...tags].sort());
       // Each recovered push is recorded through recordPush, which publishes the version once complete.
-      expect(stack.logger.lines.filter((l) => l.message === 'published').map((l) => l.fields['version']).sort()).toEqual(versions);
+      expect(stack.logger.lines.filter((l) => l.message === 'published').map((l) => l.fields.version).sort()).toEqual(versions);
 
       const state = await checkRegistryState({ registryUrl: registry.url, repository, config, store, seed: 'registry restart', nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, maxPutsPerIndex: 1 });
       expect(state.violations).toEqual([]);
@@ -216,10 +198,8 @@ describe('the registry restarted with notifications pending', () => {
       expect(again.flatMap((r) => [...r.pushesRecovered, ...r.published, ...r.failures.map((f) => f.error)]), 'a second pass finds nothing').toEqual([]);
       expect(checkDeliveries([], stack.logger.lines, 'registry restart')).toEqual([]);
 
-      figures.versions += versions.length;
-      figures.indexPuts += state.indexPuts;
-      figures.distinct += state.distinctIndexes;
-      figures.maxPuts = Math.max(figures.maxPuts, state.maxPutsOfOneIndex);
+      tally.versions += versions.length;
+      tally.addPuts(state);
     } finally {
       client.destroy();
       await registry?.stop();

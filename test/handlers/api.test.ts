@@ -22,7 +22,7 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
   it('answers a GET whose If-None-Match names the current ETag with an empty 304, through the real pipeline', async () => {
     const h = makeHarness();
     const first = await call(h, 'GET', '/v1/repositories');
-    const etag = String(first.headers?.['etag']);
+    const etag = String(first.headers?.etag);
     expect(await call(h, 'GET', '/v1/repositories', { headers: { 'if-none-match': etag } })).toEqual({ statusCode: 304, headers: { etag }, body: '' });
     await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: ['linux/amd64'] } });
     expect((await call(h, 'GET', '/v1/repositories', { headers: { 'if-none-match': etag } })).statusCode).toBe(200);

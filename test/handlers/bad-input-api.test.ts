@@ -21,7 +21,7 @@ function expectBadRequest(response: Awaited<ReturnType<typeof call>>, field: str
   expect(response.statusCode, JSON.stringify(response.json)).toBe(400);
   expect(response.headers).toMatchObject({ 'content-type': 'application/problem+json' });
   expect(response.json).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, code: 'invalid-input', field });
-  expect(response.json['detail']).toContain(field);
+  expect(response.json.detail).toContain(field);
 }
 
 describe('repository names in the path', () => {
@@ -170,7 +170,7 @@ describe('PUT …/config bodies', () => {
     const h = makeHarness();
     const platformOverrides = { constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' };
     const response = await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: PLATFORMS, platformOverrides } });
-    expect(response.json['platformOverrides']).toStrictEqual({ constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' });
+    expect(response.json.platformOverrides).toStrictEqual({ constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' });
     const stored = await h.store.getRepositoryConfig('hello');
     expect(Object.keys(stored?.platformOverrides ?? {})).toStrictEqual(['constructor', 'toString', 'hasOwnProperty']);
   });
@@ -180,8 +180,8 @@ describe('PUT …/config bodies', () => {
       rawBody: '{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"arm":"linux/arm64","__proto__":{"polluted":"yes"}}}',
     });
     expectBadRequest(response, 'body.platformOverrides.__proto__');
-    expect(response.json['detail']).toBe('body.platformOverrides.__proto__: "__proto__" cannot be a key (it names the object prototype in JavaScript)');
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(response.json.detail).toBe('body.platformOverrides.__proto__: "__proto__" cannot be a key (it names the object prototype in JavaScript)');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('refuses a PUT without a body, naming the body', async () => {
@@ -240,7 +240,7 @@ describe('POST bodies', () => {
     const response = await call(h, method, path, method === 'POST' ? { body: {} } : {});
     expect(response.statusCode).toBe(404);
     expect(response.json).toMatchObject({ status: 404, title: 'Not Found' });
-    expect(response.json['detail']).toMatch(/nothere|9\.9/);
+    expect(response.json.detail).toMatch(/nothere|9\.9/);
   });
 });
 
@@ -258,7 +258,7 @@ describe('oversized and non-JSON bodies', () => {
     const tooLarge = await call(h, method, path, { rawBody: big });
     expect(tooLarge.statusCode).toBe(413);
     expect(tooLarge.json).toMatchObject({ status: 413, title: 'Payload Too Large' });
-    expect(tooLarge.json['detail']).toContain(`${MAX_BODY_BYTES}-byte limit`);
+    expect(tooLarge.json.detail).toContain(`${MAX_BODY_BYTES}-byte limit`);
     const base64 = await createApiHandler(h.deps, { timeoutEarlyInMillis: 0 })(
       { ...apiEvent(method, path, { rawBody: Buffer.from(big).toString('base64') }), isBase64Encoded: true },
       lambdaContext,
@@ -268,7 +268,7 @@ describe('oversized and non-JSON bodies', () => {
     const notJson = await call(h, method, path, { rawBody: '{"requiredPlatforms": [' });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json).toMatchObject({ field: 'body' });
-    expect(notJson.json['detail']).toContain('not valid JSON');
+    expect(notJson.json.detail).toContain('not valid JSON');
     expect((await call(h, method, path, { rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(415);
 
     expect(await h.store.getRepositoryConfig('hello')).toEqual(before);
@@ -340,7 +340,7 @@ describe('routes and methods', () => {
     const response = await call(h, method, path, { body: {} });
     expect(response.statusCode).toBe(405);
     expect(response.headers).toMatchObject({ allow, 'content-type': 'application/problem+json' });
-    expect(response.json['detail']).toContain(allow);
+    expect(response.json.detail).toContain(allow);
     expect(await h.store.getRepositoryConfig('hello')).toBeDefined();
   });
 });

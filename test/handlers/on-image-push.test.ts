@@ -26,8 +26,8 @@ describe('on-image-push handler (real middy pipeline, in-memory ports)', () => {
       expect(published).toBeDefined();
       const index = expectValidIndex(published!);
       expect(index.manifests.map((m) => [m.platform?.architecture, m.digest])).toEqual([
-        ['amd64', images['amd64']!.manifest.digest],
-        ['arm64', images['arm64']!.manifest.digest],
+        ['amd64', images.amd64!.manifest.digest],
+        ['arm64', images.arm64!.manifest.digest],
       ]);
     }
   });

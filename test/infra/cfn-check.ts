@@ -126,7 +126,9 @@ function checkValue(value: Json, type: TypeShape, path: string, report: Report):
     // Fn::If picks one of two literal values: both must fit. Other intrinsics compute values the
     // checker does not evaluate.
     const branches = value['Fn::If'];
-    if (Array.isArray(branches)) branches.slice(1).forEach((b, i) => isNoValue(b) || checkValue(b, type, `${path}[Fn::If ${i + 1}]`, report));
+    if (Array.isArray(branches)) {
+      for (const [i, b] of branches.slice(1).entries()) if (!isNoValue(b)) checkValue(b, type, `${path}[Fn::If ${i + 1}]`, report);
+    }
     return;
   }
   switch (type.kind) {
@@ -135,12 +137,12 @@ function checkValue(value: Json, type: TypeShape, path: string, report: Report):
       else report(path, `${type.name} must be an object`);
       return;
     case 'list':
-      if (Array.isArray(value)) value.forEach((v, i) => checkValue(v, type.element, `${path}[${i}]`, report));
-      else report(path, 'must be a list');
+      if (!Array.isArray(value)) report(path, 'must be a list');
+      else for (const [i, v] of value.entries()) checkValue(v, type.element, `${path}[${i}]`, report);
       return;
     case 'map':
-      if (isObject(value)) Object.entries(value).forEach(([k, v]) => checkValue(v, type.element, `${path}.${k}`, report));
-      else report(path, 'must be a map');
+      if (!isObject(value)) report(path, 'must be a map');
+      else for (const [k, v] of Object.entries(value)) checkValue(v, type.element, `${path}.${k}`, report);
       return;
     case 'union': {
       // Check against the one object type of the union when the value is an object; anything
@@ -166,7 +168,7 @@ interface Names {
 
 function walkReferences(value: unknown, path: string, template: CfnTemplate, names: Names, spec: ResourceSpec, report: Report): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walkReferences(v, `${path}[${i}]`, template, names, spec, report));
+    for (const [i, v] of value.entries()) walkReferences(v, `${path}[${i}]`, template, names, spec, report);
     return;
   }
   if (!isObject(value)) return;

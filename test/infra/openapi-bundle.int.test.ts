@@ -38,8 +38,8 @@ describe('the api bundle', () => {
   });
 
   it('serves the document generated at build time, equal to what the generator makes', async () => {
-    process.env['TABLE_NAME'] ??= 'openapi-test';
-    process.env['REGISTRY_KIND'] ??= 'ecr';
+    process.env.TABLE_NAME ??= 'openapi-test';
+    process.env.REGISTRY_KIND ??= 'ecr';
     const { handler } = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }> };
     const event = { version: '2.0', rawPath: '/v1/openapi.json', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET', path: '/v1/openapi.json' } }, isBase64Encoded: false };
     const response = await handler(event, { awsRequestId: 'openapi-test', functionName: 'api' });

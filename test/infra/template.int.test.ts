@@ -39,8 +39,8 @@ beforeAll(async () => {
     { name: 'dev', args: [] },
     { name: 'prod', args: ['--stage', 'prod', ...Object.entries(prodParams).map(([k, v]) => `--param=${k}=${v}`)] },
   ]);
-  dev = project.stages['dev']!;
-  prod = project.stages['prod']!;
+  dev = project.stages.dev!;
+  prod = project.stages.prod!;
   spec = loadAwsResourceSpec();
 }, 180_000);
 
@@ -242,7 +242,7 @@ describe('the packaged template', () => {
   });
 
   describe('the HTTP API', () => {
-    it('routes DESIGN §6 to the api function, every route behind the AWS_IAM authorizer', () => {
+    it('routes the API of docs/api.md to the api function, every route behind the AWS_IAM authorizer', () => {
       const routes = resourcesOf(dev, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
       expect(routes.map((r) => r.RouteKey).sort()).toEqual([
         'DELETE /v1/repositories/{proxy+}',

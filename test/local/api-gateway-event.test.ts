@@ -36,7 +36,7 @@ describe('toApiGatewayEvent', () => {
   it('joins repeated headers with commas and moves cookies apart', () => {
     const event = toApiGatewayEvent({ ...base, headers: { 'x-many': ['a', 'b'], cookie: 'a=1; b=2' } });
     expect(event.headers['x-many']).toBe('a,b');
-    expect(event.headers['cookie']).toBeUndefined();
+    expect(event.headers.cookie).toBeUndefined();
     expect(event.cookies).toEqual(['a=1', 'b=2']);
   });
 

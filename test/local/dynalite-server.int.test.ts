@@ -25,7 +25,12 @@ function watchOpenResources(): { open: Set<object>; restore: () => void } {
     };
     return () => Object.assign(prototype, { attachResource, detachResource });
   });
-  return { open, restore: () => restores.forEach((restore) => restore()) };
+  return {
+    open,
+    restore: () => {
+      for (const restore of restores) restore();
+    },
+  };
 }
 
 describe('startDynalite', () => {

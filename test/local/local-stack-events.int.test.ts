@@ -7,6 +7,7 @@ import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
 import { eventually, EventReceiver, hasValidSignature } from '../support/event-receiver.ts';
 import { pushImage } from '../support/images.ts';
 import { findFreePort } from '../support/registry-process.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
 
 // The whole local runner with NOTIFY_URL: real registry pushes, the same handlers, a real receiver.
 
@@ -21,12 +22,7 @@ describe('the local runner with NOTIFY_URL', () => {
     stack = await startLocalStack({ env, standalone: false, print: (text) => printed.push(text) });
     return stack;
   };
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${stack!.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${stack!.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const api = (method: string, path: string, body?: unknown) => requestLocalApi(stack!, method, path, body);
   const tagDigest = async (tag: string) =>
     (await fetch(`${stack!.registryUrl}/v2/team/hello/manifests/${tag}`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } })).headers.get('docker-content-digest');
   const secret = async () => (await readFile(join(dataDir, 'notify-secret'), 'utf8')).trim();

@@ -11,6 +11,7 @@ import { wireLocalHandlers } from '../../src/local/wire-handlers.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';
 import { findFreePort, startRegistry, type RunningRegistry } from '../support/registry-process.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
 
 // The reconcile timer of the local stack against the real registry and dynalite: pushes whose
 // notifications never reached the runner (it was down, or the registry was told to notify nobody)
@@ -26,14 +27,6 @@ async function freePorts(): Promise<{ REGISTRY_PORT: string; API_PORT: string }>
   return { REGISTRY_PORT: String(registry), API_PORT: String(api) };
 }
 
-async function api(stack: { apiUrl: string; token: string }, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
 interface VersionBody {
   state: string;
   images: Array<{ platform: string; digest: string }>;
@@ -45,7 +38,7 @@ async function waitForPublished(stack: LocalStack, version: string, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const response = await api(stack, 'GET', `/v1/repositories/${REPOSITORY}/versions/${version}`);
+    const response = await requestLocalApi(stack, 'GET', `/v1/repositories/${REPOSITORY}/versions/${version}`);
     last = `${response.status} ${await response.text()}`;
     if (response.status === 200) {
       const body = JSON.parse(last.slice(4)) as VersionBody;
@@ -82,7 +75,7 @@ describe('the local stack’s reconcile timer', () => {
     it('records and publishes them in the pass shortly after start', async () => {
       const env = { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
       const first = await startLocalStack({ env: { ...env, RECONCILE_INTERVAL: '0' }, standalone: false, print: () => undefined });
-      expect((await api(first, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
+      expect((await requestLocalApi(first, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
       await first.stop();
 
       // The stack's own registry storage, served by a registry that notifies nobody.
@@ -116,7 +109,7 @@ describe('the local stack’s reconcile timer', () => {
         print: () => undefined,
       });
       cleanups.push(() => stack.stop());
-      expect((await api(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
+      expect((await requestLocalApi(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
 
       const amd64 = await pushImage(silentRegistry.url, REPOSITORY, '4.0-amd64', { arch: 'amd64', format: 'docker' });
       const arm64 = await pushImage(silentRegistry.url, REPOSITORY, '4.0-arm64', { arch: 'arm64', format: 'docker' });
@@ -167,7 +160,7 @@ describe('the local stack’s reconcile timer', () => {
       let stopped: Promise<void> | undefined;
       try {
         await started;
-        expect((await api(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
+        expect((await requestLocalApi(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
         const amd64 = await pushImage(registry.url, REPOSITORY, '5.0-amd64', { arch: 'amd64', format: 'oci' });
         const arm64 = await pushImage(registry.url, REPOSITORY, '5.0-arm64', { arch: 'arm64', format: 'oci' });
 

@@ -12,29 +12,10 @@ import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { pushImage } from '../support/images.ts';
 import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
 import { encodeJson, pushBlob, pushRawManifest } from '../support/registry-push.ts';
-import { findFreePort } from '../support/registry-process.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
+import { eventually } from '../support/event-receiver.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-/** Polls until `check` gives a value; the webhook runs the handler after the registry has answered the push. */
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last !== undefined) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -65,7 +46,7 @@ describe('startLocalStack', () => {
   it('answers health without a token and refuses the API without it', async () => {
     expect((await fetch(`${stack.apiUrl}/v1/health`)).status).toBe(200);
     expect((await fetch(`${stack.apiUrl}/v1/repositories`)).status).toBe(401);
-    expect((await api(stack, 'GET', '/v1/repositories')).status).toBe(200);
+    expect((await requestLocalApi(stack, 'GET', '/v1/repositories')).status).toBe(200);
   });
 
   it('keeps the token and the webhook secret in 0600 files of the data folder, and prints neither', async () => {
@@ -84,19 +65,19 @@ describe('startLocalStack', () => {
   });
 
   it('turns real registry pushes into webhook events for the handlers, which publish the index', async () => {
-    const put = await api(stack, 'PUT', '/v1/repositories/team/hello/config', { requiredPlatforms: ['linux/amd64', 'linux/arm64'] });
+    const put = await requestLocalApi(stack, 'PUT', '/v1/repositories/team/hello/config', { requiredPlatforms: ['linux/amd64', 'linux/arm64'] });
     expect(put.status).toBe(200);
 
     const amd64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci' });
     const waiting = await eventually(async () => {
-      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      const response = await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
       return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
     }, 'the amd64 push to be recorded');
     expect(waiting).toMatchObject({ state: 'waiting', missingPlatforms: ['linux/arm64'] });
 
     const arm64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-arm64', { arch: 'arm64', format: 'oci' });
     const published = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { state: string; published?: { digest: string } };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { state: string; published?: { digest: string } };
       return body.state === 'published' ? body : undefined;
     }, 'version 2.7 to be published');
     expect(published).toMatchObject({
@@ -117,10 +98,10 @@ describe('startLocalStack', () => {
 
   it('republishes when one architecture is rebuilt under the same tag', async () => {
     // distribution notifies before it moves the tag: the runner must not take the rebuild for a stale event.
-    const before = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { published: { digest: string } };
+    const before = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { published: { digest: string } };
     const rebuilt = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci', label: 'rebuild-1' });
     const after = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
         state: string;
         published: { digest: string };
         images: Array<{ platform: string; digest: string }>;
@@ -133,7 +114,7 @@ describe('startLocalStack', () => {
   });
 
   it('publishes the configured annotations and the org.opencontainers.image labels every image carries, created the latest one', async () => {
-    const put = await api(stack, 'PUT', '/v1/repositories/team/annotated/config', {
+    const put = await requestLocalApi(stack, 'PUT', '/v1/repositories/team/annotated/config', {
       requiredPlatforms: ['linux/amd64', 'linux/arm64'],
       annotations: { 'com.example.team': 'web', 'org.opencontainers.image.title': 'hello' },
     });
@@ -153,7 +134,7 @@ describe('startLocalStack', () => {
       created: '2026-11-27T09:30:00.5Z',
     });
     const published = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/annotated/versions/1.0')).json()) as { state: string; published?: { digest: string } };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/annotated/versions/1.0')).json()) as { state: string; published?: { digest: string } };
       return body.state === 'published' ? body : undefined;
     }, 'version 1.0 to be published');
 
@@ -176,16 +157,16 @@ describe('startLocalStack', () => {
     const manifest = encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [] });
     const refused = await pushRawManifest(stack.registryUrl, 'team/hello', '3.0-arm64', manifest, MediaTypes.ociManifest);
     const failed = await eventually(async () => {
-      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/3.0');
+      const response = await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/3.0');
       return response.status === 200 ? ((await response.json()) as { state: string; error: string; images: unknown[]; rejected: Array<Record<string, string>> }) : undefined;
     }, 'the refusal to be recorded');
     expect(failed).toMatchObject({ state: 'failed', images: [], rejected: [{ tag: '3.0-arm64', digest: refused.digest }] });
-    expect(failed.rejected[0]?.['reason']).toContain('has no architecture or os');
+    expect(failed.rejected[0]?.reason).toContain('has no architecture or os');
     expect(failed.error).toContain(`push of 3.0-arm64 (${refused.digest}) was refused`);
 
     await pushImage(stack.registryUrl, 'team/hello', '3.0-arm64', { arch: 'arm64', format: 'oci' });
     const waiting = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/3.0')).json()) as { state: string; rejected: unknown[]; error: string | null };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/3.0')).json()) as { state: string; rejected: unknown[]; error: string | null };
       return body.state === 'waiting' ? body : undefined;
     }, 'the good push to clear the refusal');
     expect(waiting).toMatchObject({ rejected: [], error: null });
@@ -203,7 +184,7 @@ describe('startLocalStack', () => {
       await stack.stop();
       stack = await startLocalStack({ env, standalone: false, print: () => undefined });
       expect(stack.token).toBe(token);
-      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      const response = await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ state: 'published' });
     });

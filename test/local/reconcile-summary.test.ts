@@ -72,6 +72,6 @@ describe('summariseReconcilePass', () => {
     const line = summariseReconcilePass([report('hello', { conflicts: [{ tag: '2.7-x86', message: 'both claim linux/amd64' }] })], 5);
     expect(line.level).toBe('warn');
     expect(line.message).toBe('reconcile pass: 1 per-arch tag in conflict');
-    expect(line.fields['conflicts']).toBe('hello:2.7-x86');
+    expect(line.fields.conflicts).toBe('hello:2.7-x86');
   });
 });

@@ -35,17 +35,17 @@ describe('startRegistryProcess', () => {
   }
 
   describe('when the environment holds REGISTRY_* variables', () => {
-    const saved = process.env['REGISTRY_HTTP_ADDR'];
+    const saved = process.env.REGISTRY_HTTP_ADDR;
     afterEach(() => {
-      if (saved === undefined) delete process.env['REGISTRY_HTTP_ADDR'];
-      else process.env['REGISTRY_HTTP_ADDR'] = saved;
+      if (saved === undefined) delete process.env.REGISTRY_HTTP_ADDR;
+      else process.env.REGISTRY_HTTP_ADDR = saved;
     });
 
     it('keeps them from the registry, which would read them as config overrides', async () => {
       const port = await findFreePort();
       const elsewhere = await findFreePort();
       // distribution would listen here instead of on the configured address.
-      process.env['REGISTRY_HTTP_ADDR'] = `127.0.0.1:${elsewhere}`;
+      process.env.REGISTRY_HTTP_ADDR = `127.0.0.1:${elsewhere}`;
       const instanceId = randomUUID();
       const registry = await startRegistryProcess({
         configPath: await writeConfig(port, instanceId),

@@ -99,7 +99,9 @@ describe('the runner under API and webhook floods (its own process)', () => {
 
     const rss: number[] = [await readRssMiB(runner.pid)];
     const statuses = new Map<number, number>();
-    const count = (round: Map<number, number>) => round.forEach((n, status) => statuses.set(status, (statuses.get(status) ?? 0) + n));
+    const count = (round: Map<number, number>) => {
+      for (const [status, n] of round) statuses.set(status, (statuses.get(status) ?? 0) + n);
+    };
     for (let round = 0; round < ROUNDS; round += 1) {
       count(await inParallel(API_CALLS_PER_ROUND, CONCURRENCY, list));
       count(await inParallel(NOTIFICATIONS_PER_ROUND, CONCURRENCY, notify));

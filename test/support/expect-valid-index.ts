@@ -27,16 +27,16 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
   expect(isIndexMediaType(raw.mediaType), `${raw.mediaType} is an index media type`).toBe(true);
 
   const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw.bytes)) as Record<string, unknown>;
-  expect(body['schemaVersion'], 'schemaVersion').toBe(2);
-  expect(body['mediaType'], 'body mediaType equals the served mediaType').toBe(raw.mediaType);
-  expect(Array.isArray(body['manifests']), 'manifests is an array').toBe(true);
-  const manifests = body['manifests'] as ChildJson[];
+  expect(body.schemaVersion, 'schemaVersion').toBe(2);
+  expect(body.mediaType, 'body mediaType equals the served mediaType').toBe(raw.mediaType);
+  expect(Array.isArray(body.manifests), 'manifests is an array').toBe(true);
+  const manifests = body.manifests as ChildJson[];
   const isDocker = raw.mediaType === MediaTypes.dockerManifestList;
   if (isDocker) expect(body, 'a Docker manifest list has no annotations').not.toHaveProperty('annotations');
   const topLevel = ['schemaVersion', 'mediaType', 'manifests', 'annotations'];
   expect(Object.keys(body), 'top-level fields, in this order').toEqual(topLevel.filter((key) => Object.hasOwn(body, key)));
   if (Object.hasOwn(body, 'annotations')) {
-    const annotations = body['annotations'] as Record<string, unknown>;
+    const annotations = body.annotations as Record<string, unknown>;
     expect(typeof annotations === 'object' && annotations !== null && !Array.isArray(annotations), 'annotations is a map').toBe(true);
     const keys = Object.keys(annotations);
     expect(keys.length, 'annotations is written only when there are some').toBeGreaterThan(0);

@@ -34,7 +34,7 @@ describe('pushImage', () => {
 
         const config = JSON.parse(Buffer.from(image.config.bytes).toString('utf8')) as Record<string, unknown>;
         expect(config).toMatchObject({ architecture: c.architecture, os: 'linux', rootfs: { diff_ids: [image.layer.diffId] } });
-        expect(config['variant']).toBe(c.variant);
+        expect(config.variant).toBe(c.variant);
         expect(image.mediaType).toBe(c.format === 'oci' ? MediaTypes.ociManifest : MediaTypes.dockerManifest);
 
         const inspected = await skopeoInspect(`${repository}:v1`);
@@ -42,7 +42,7 @@ describe('pushImage', () => {
         // skopeo 1.9's summary has no Variant; the config it reads does.
         const inspectedConfig = await skopeoInspect(`${repository}:v1`, ['--config']);
         expect(inspectedConfig).toMatchObject({ architecture: c.architecture, os: 'linux' });
-        expect(inspectedConfig['variant']).toBe(c.variant);
+        expect(inspectedConfig.variant).toBe(c.variant);
         const { stdout: raw } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost}/${repository}:v1`]);
         expect(computeDigest(Buffer.from(raw, 'utf8'))).toBe(image.digest);
       });

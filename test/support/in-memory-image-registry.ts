@@ -1,13 +1,22 @@
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
-import { Annotations, isIndexMediaType, MediaTypes } from '../../src/core/media-types.ts';
+import { isIndexMediaType, MediaTypes } from '../../src/core/media-types.ts';
 import { parsePlatform, platformToJson, type Platform } from '../../src/core/platform.ts';
 import type { ImageRegistry } from '../../src/core/ports.ts';
+import {
+  attestationConfigDocument,
+  attestationManifestDocument,
+  buildxIndexDocument,
+  FORMAT_TYPES,
+  IN_TOTO,
+  type ImageFormat,
+  imageManifestDocument,
+} from './image-documents.ts';
+
+export type { ImageFormat } from './image-documents.ts';
 
 export type RegistryMethod = 'fetchManifest' | 'fetchBlob' | 'resolveTag' | 'putManifest' | 'listTags';
-
-export type ImageFormat = 'oci' | 'docker';
 
 export interface AddImageOptions {
   /** `linux/arm64/v8` or a platform object; written into the config blob as a builder would. */
@@ -52,11 +61,6 @@ export interface PutRecord {
   /** What the put did: stored, or the error code it failed with. */
   readonly result: 'stored' | string;
 }
-
-const FORMAT_TYPES = {
-  oci: { manifest: MediaTypes.ociManifest, config: MediaTypes.ociConfig, layer: 'application/vnd.oci.image.layer.v1.tar+gzip' },
-  docker: { manifest: MediaTypes.dockerManifest, config: MediaTypes.dockerConfig, layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip' },
-} as const;
 
 /**
  * The {@link ImageRegistry} port in memory. Content is stored by digest per repository and tags map to
@@ -190,12 +194,7 @@ export class InMemoryImageRegistry implements ImageRegistry {
     const layer = this.storeBlob(repository, `layer ${label} ${JSON.stringify(platformToJson(platform))}`);
     const manifest = this.storeManifest(
       repository,
-      {
-        schemaVersion: 2,
-        mediaType: types.manifest,
-        config: { mediaType: types.config, digest: config.digest, size: config.size },
-        layers: [{ mediaType: types.layer, digest: layer.digest, size: layer.size }],
-      },
+      imageManifestDocument(format, { mediaType: types.config, ...config }, [{ mediaType: types.layer, ...layer }]),
       types.manifest,
       options.tag,
     );
@@ -209,44 +208,14 @@ export class InMemoryImageRegistry implements ImageRegistry {
    */
   addBuildxIndex(repository: string, options: Omit<AddImageOptions, 'format'> & { readonly format?: ImageFormat }): BuildxIndex {
     const image = this.addImage(repository, { ...options, tag: undefined });
-    const attestationConfig = this.storeBlob(repository, { architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [] } });
+    const attestationConfig = this.storeBlob(repository, attestationConfigDocument([]));
     const statement = this.storeBlob(repository, { _type: 'https://in-toto.io/Statement/v0.1', subject: [{ digest: image.manifest.digest }] });
     const attestation = this.storeManifest(
       repository,
-      {
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociManifest,
-        config: { mediaType: MediaTypes.ociConfig, digest: attestationConfig.digest, size: attestationConfig.size },
-        layers: [
-          {
-            mediaType: 'application/vnd.in-toto+json',
-            digest: statement.digest,
-            size: statement.size,
-            annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' },
-          },
-        ],
-      },
+      attestationManifestDocument({ mediaType: MediaTypes.ociConfig, ...attestationConfig }, { mediaType: IN_TOTO.mediaType, ...statement }),
       MediaTypes.ociManifest,
     );
-    const index = this.storeManifest(
-      repository,
-      {
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociIndex,
-        manifests: [
-          { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size, platform: platformToJson(image.platform) },
-          {
-            mediaType: MediaTypes.ociManifest,
-            digest: attestation.digest,
-            size: attestation.size,
-            annotations: { [Annotations.referenceDigest]: image.manifest.digest, [Annotations.referenceType]: Annotations.attestationManifest },
-            platform: { architecture: 'unknown', os: 'unknown' },
-          },
-        ],
-      },
-      MediaTypes.ociIndex,
-      options.tag,
-    );
+    const index = this.storeManifest(repository, buildxIndexDocument(image.manifest, platformToJson(image.platform), attestation), MediaTypes.ociIndex, options.tag);
     return { index, image, attestation };
   }
 

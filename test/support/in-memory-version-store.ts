@@ -274,8 +274,8 @@ export class InMemoryVersionStore implements VersionStore {
   }
 
   #versionsOf(repository: string): Map<string, Mutable<VersionRecord>> {
-    let versions = this.#versions.get(repository);
-    if (versions === undefined) this.#versions.set(repository, (versions = new Map()));
+    const versions = this.#versions.get(repository) ?? new Map<string, Mutable<VersionRecord>>();
+    this.#versions.set(repository, versions);
     return versions;
   }
 }

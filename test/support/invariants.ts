@@ -16,7 +16,7 @@ import { expectValidIndex } from './expect-valid-index.ts';
 import type { LogLine } from './fakes.ts';
 
 /**
- * The invariants of DESIGN §5, checked against the registry itself (plain HTTP, no product code
+ * The invariants of docs/reliability.md, checked against the registry itself (plain HTTP, no product code
  * reading it) and the store, once events have stopped. Each check returns violations as sentences
  * rather than failing at the first, so one failure message shows everything that went wrong.
  */
@@ -106,7 +106,7 @@ function parseJson(raw: RawManifest): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(raw.bytes)) as Record<string, unknown>;
 }
 
-/** The images a per-arch tag points to now, read from the registry as DESIGN §4.2 describes. */
+/** The images a per-arch tag points to now, read from the registry (docs/architecture.md, "How a push becomes an index", step 2). */
 async function readTagImages(registryUrl: string, repository: string, tag: string): Promise<RecordedImage[]> {
   const root = await getManifest(registryUrl, repository, tag);
   if (root.status !== 200) return [];
@@ -114,17 +114,17 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
   const base = { tag, sourceDigest: root.raw.digest, pushedAt: '' };
   // What the index inherits: the config's org.opencontainers.image labels and created time.
   const inherited = async (manifest: Record<string, unknown>) => {
-    const { labels, created } = readImageConfigMetadata(await getJsonBlob(registryUrl, repository, (manifest['config'] as { digest: string }).digest));
+    const { labels, created } = readImageConfigMetadata(await getJsonBlob(registryUrl, repository, (manifest.config as { digest: string }).digest));
     return { ...(labels === undefined ? {} : { labels }), ...(created === undefined ? {} : { created }) };
   };
   if (!isIndexMediaType(root.raw.mediaType)) {
-    const config = (body['config'] as { digest: string }).digest;
+    const config = (body.config as { digest: string }).digest;
     const platform = platformFromJson(await getJsonBlob(registryUrl, repository, config));
     if (platform === undefined || isUnknownPlatform(platform)) return [];
     const normal = normalisePlatform(platform);
     return [{ ...base, key: formatPlatform(normal), platform: normal, digest: root.raw.digest, mediaType: root.raw.mediaType, size: root.raw.size, attestations: [], ...(await inherited(body)) }];
   }
-  const children = (body['manifests'] ?? []) as Array<Descriptor & { platform?: unknown }>;
+  const children = (body.manifests ?? []) as Array<Descriptor & { platform?: unknown }>;
   const isAttestation = (child: { annotations?: Readonly<Record<string, string>>; platform?: unknown }): boolean =>
     child.annotations?.[Annotations.referenceType] === Annotations.attestationManifest ||
     (platformFromJson(child.platform) !== undefined && isUnknownPlatform(platformFromJson(child.platform) as Platform));
@@ -143,7 +143,7 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
 }
 
 /**
- * Checks DESIGN §5 invariants 1, 2, 3 and 5 for every version that has per-arch tags in the
+ * Checks invariants 1, 2, 3 and 5 of docs/reliability.md for every version that has per-arch tags in the
  * repository: a complete version's target tags hold exactly buildIndex(the images its per-arch tags
  * point to now), byte for byte; an incomplete one has no target tag; the store reports the same;
  * no distinct index was accepted more than `maxPutsPerIndex` times.
@@ -204,7 +204,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
         fail(`${tag} (${served.raw.digest}) is not a valid index: ${(error as Error).message}`);
       }
       if (served.raw.digest !== expected.digest || Buffer.compare(Buffer.from(served.raw.bytes), Buffer.from(expected.bytes)) !== 0) {
-        const children = (parseJson(served.raw)['manifests'] as Array<{ digest: string; platform?: unknown }> | undefined) ?? [];
+        const children = (parseJson(served.raw).manifests as Array<{ digest: string; platform?: unknown }> | undefined) ?? [];
         fail(
           `${tag} holds ${served.raw.digest}, not buildIndex of what the per-arch tags point to now (${expected.digest}); ` +
             `served children ${children.map((c) => `${JSON.stringify(c.platform)}=${c.digest.slice(7, 19)}`).join(' ')}; ` +
@@ -370,14 +370,14 @@ export function checkHistory(record: VersionRecord, history: VersionHistory): st
 }
 
 /**
- * DESIGN §5 invariant 4: every delivery ended recorded, ignored or rejected with a logged reason, or
+ * Invariant 4 of docs/reliability.md: every delivery ended recorded, ignored or rejected with a logged reason, or
  * thrown with a logged failure (and then redelivered or dead-lettered, never dropped).
  */
 export function checkDeliveries(deliveries: readonly Delivery[], lines: readonly LogLine[], seed: number | string): string[] {
   const violations: string[] = [];
   const byEvent = new Map<string, LogLine[]>();
   for (const line of lines) {
-    const id = line.fields['eventId'];
+    const id = line.fields.eventId;
     if (typeof id === 'string') byEvent.set(id, [...(byEvent.get(id) ?? []), line]);
   }
   const known = new Set(['recorded', 'ignored', 'rejected', 'conflict', 'thrown']);

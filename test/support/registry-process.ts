@@ -61,7 +61,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       htpasswdPath = join(workDir, 'htpasswd');
       await writeFile(htpasswdPath, options.htpasswd);
     }
-    let tokenAuth;
+    let tokenAuth: { realm: string; service: string; issuer: string; rootCertBundlePath: string } | undefined;
     if (options.tokenAuth !== undefined) {
       const { certificatePem, ...rest } = options.tokenAuth;
       const rootCertBundlePath = join(workDir, 'token-root.pem');
@@ -90,7 +90,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
           responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
         }),
       );
-      let running;
+      let running: Awaited<ReturnType<typeof startRegistryProcess>>;
       try {
         // One log per attempt, so an error shows what this attempt's registry said.
         running = await startRegistryProcess({ configPath, logPath: join(workDir, `registry-${attempt}.log`), url, instanceId });

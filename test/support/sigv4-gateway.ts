@@ -82,7 +82,7 @@ async function verify(signer: SignatureV4, request: IncomingMessage, body: Buffe
     if (typeof value !== 'string') return `signed header ${name} is missing`;
     headers[name] = value;
   }
-  const url = new URL(request.url ?? '/', `http://${headers['host']}`);
+  const url = new URL(request.url ?? '/', `http://${headers.host}`);
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
@@ -92,7 +92,7 @@ async function verify(signer: SignatureV4, request: IncomingMessage, body: Buffe
     new HttpRequest({ method: request.method ?? 'GET', protocol: 'http:', hostname: url.hostname, ...(url.port ? { port: Number(url.port) } : {}), path: url.pathname, query, headers, ...(body.length > 0 ? { body: body.toString('utf8') } : {}) }),
     { signingDate: new Date(Date.UTC(Number(when[1]), Number(when[2]) - 1, Number(when[3]), Number(when[4]), Number(when[5]), Number(when[6]))), signingRegion: region },
   );
-  const computed = /Signature=([0-9a-f]{64})$/.exec(String(expected.headers['authorization']))?.[1];
+  const computed = /Signature=([0-9a-f]{64})$/.exec(String(expected.headers.authorization))?.[1];
   return computed === signature ? undefined : 'signature does not match';
 }
 

@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DomainError, ErrorCodes } from '../../core/errors.ts';
 import type { VersionEvents } from '../../core/ports.ts';
 import { formatEventPayload, type VersionEvent, type VersionOutcome } from '../../core/version-events.ts';
@@ -47,7 +47,7 @@ export class EventBridgeVersionEvents implements VersionEvents {
 
   async announce(event: VersionEvent): Promise<void> {
     const what = `${DetailTypes[event.outcome]} ${event.data.repository}:${event.data.version} (${event.id})`;
-    let result;
+    let result: PutEventsCommandOutput;
     try {
       result = await this.#client.send(new PutEventsCommand({ Entries: [this.#entry(event)] }));
     } catch (error) {

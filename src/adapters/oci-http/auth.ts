@@ -67,7 +67,7 @@ export class RegistryAuthenticator {
    */
   async answer(header: string | null, scope: string, context: RequestContext): Promise<string | undefined> {
     const challenges = parseChallenges(header ?? '');
-    const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params['realm'] !== undefined);
+    const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm !== undefined);
     if (bearer !== undefined) return this.#fetchToken(bearer, scope, context);
     if (challenges.some((c) => c.scheme === 'basic') && this.#options.credentials !== undefined) {
       this.#basicRequested = true;
@@ -83,7 +83,7 @@ export class RegistryAuthenticator {
   }
 
   async #fetchToken(challenge: Challenge, scope: string, context: RequestContext): Promise<string> {
-    const realm = challenge.params['realm'] ?? '';
+    const realm = challenge.params.realm ?? '';
     let url: URL;
     try {
       url = new URL(realm);
@@ -93,10 +93,10 @@ export class RegistryAuthenticator {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new RegistryError(ErrorCodes.unauthorized, `${describeRequest(context)}: the registry's token realm is not http(s): ${realm}`);
     }
-    const service = challenge.params['service'];
+    const service = challenge.params.service;
     if (service !== undefined) url.searchParams.set('service', service);
     // The challenge names the scope this resource needs; ours is the same for every registry seen.
-    url.searchParams.set('scope', challenge.params['scope'] ?? scope);
+    url.searchParams.set('scope', challenge.params.scope ?? scope);
     const basic = this.#basic();
     let response: Response;
     try {

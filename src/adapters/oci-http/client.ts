@@ -99,7 +99,7 @@ export class RegistryHttpClient {
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { ...request.headers };
       // Only the registry itself sees credentials; a redirect to storage carries its own signature.
-      if (authorization !== undefined && url.origin === origin) headers['authorization'] = authorization;
+      if (authorization !== undefined && url.origin === origin) headers.authorization = authorization;
       const response = await this.#options.fetch(url, {
         method,
         headers,

@@ -179,7 +179,7 @@ function focusHeading(): void {
 function refreshDurations(): void {
   const now = Date.now();
   for (const element of main.querySelectorAll<HTMLElement>('[data-since]')) {
-    element.textContent = formatDuration(now - Number(element.dataset['since']));
+    element.textContent = formatDuration(now - Number(element.dataset.since));
   }
 }
 
@@ -190,10 +190,10 @@ const poller = new Poller(tick, {
   onResult: (failure) => {
     if (failure === null) {
       statusLine.textContent = awaitingToken ? 'Waiting for the API token' : `Live · checked ${new Date().toLocaleTimeString()}`;
-      statusLine.dataset['state'] = awaitingToken ? 'token' : 'live';
+      statusLine.dataset.state = awaitingToken ? 'token' : 'live';
     } else {
       statusLine.textContent = `${(failure.error as Error).message ?? String(failure.error)} · retrying in ${Math.round(failure.retryInMs / 1000)} s`;
-      statusLine.dataset['state'] = 'error';
+      statusLine.dataset.state = 'error';
     }
   },
 });

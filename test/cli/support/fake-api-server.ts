@@ -77,7 +77,7 @@ export class FakeApiServer {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  #answer(request: RecordedRequest, response: ServerResponse): void {
+  #answer(request: RecordedRequest, response: ServerResponse) {
     const send = (status: number, body?: unknown, contentType = 'application/json') => {
       response.writeHead(status, body === undefined ? {} : { 'content-type': contentType });
       response.end(body === undefined ? undefined : JSON.stringify(body));

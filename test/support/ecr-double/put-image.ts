@@ -17,22 +17,22 @@ const INVALID_JSON = "Invalid parameter at 'ImageManifest' failed to satisfy con
  * the tag (or by digest when untagged).
  */
 export async function putImage(state: DoubleState, input: Input): Promise<unknown> {
-  const repository = requireRepository(state, input['repositoryName']);
-  const text = input['imageManifest'];
+  const repository = requireRepository(state, input.repositoryName);
+  const text = input.imageManifest;
   if (typeof text !== 'string' || text.length === 0) {
     throw new EcrException('InvalidParameterException', "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length greater than or equal to 1'");
   }
   if (text.length > MAX_MANIFEST_CHARACTERS) {
     throw new EcrException('InvalidParameterException', `Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length less than or equal to ${MAX_MANIFEST_CHARACTERS}'`);
   }
-  const mediaType = mediaTypeOf(text, input['imageManifestMediaType']);
+  const mediaType = mediaTypeOf(text, input.imageManifestMediaType);
   const bytes = Buffer.from(text, 'utf8');
   const digest = computeDigest(bytes);
-  const declared = input['imageDigest'];
+  const declared = input.imageDigest;
   if (declared !== undefined && declared !== digest) {
     throw new EcrException('ImageDigestDoesNotMatchException', `Provided digest '${String(declared)}' does not match the digest of the image manifest '${digest}'`);
   }
-  const tag = typeof input['imageTag'] === 'string' ? input['imageTag'] : undefined;
+  const tag = typeof input.imageTag === 'string' ? input.imageTag : undefined;
   await checkTag(state, repository, digest, tag);
   if (isIndexMediaType(mediaType)) {
     checkRefusedIndexFields(text);

@@ -1,5 +1,5 @@
 import type { BundleFigures } from './bundles.ts';
-import { timingTable, type Timing } from './harness.ts';
+import { type Timing, timingTable } from './harness.ts';
 import type { Tool } from './pusher.ts';
 import type { SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
 

@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RUNNER_NODE_FLAGS } from '../scripts/runner-node-flags.mjs';
 import { renderRegistryConfig } from '../src/local/registry-config.ts';
 import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry-process.ts';
-import { RUNNER_NODE_FLAGS } from '../scripts/runner-node-flags.mjs';
 import { findFreePort } from '../test/support/registry-process.ts';
-import { anchorAvailable, AnchorTools, type AnchorTool } from './anchors.ts';
-import { startCountingProxy, type CountingProxy, type RequestCounts } from './counting-proxy.ts';
+import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
+import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
 import { RssSampler } from './rss-sampler.ts';
 
@@ -33,7 +33,13 @@ export interface SideBySideFigures {
   readonly bursts: BurstResult[];
   /** Registry requests per version, by kind, as the counting proxy in front of each tool saw them (latency runs). */
   readonly requestsPerVersion: Record<Tool, RequestCounts>;
-  readonly rss: { runnerPeakMiB: number; runnerPeakDuringBurstMiB: number; runnerEndMiB: number; registryPeakMiB: number; pusherPeakMiB: number };
+  readonly rss: {
+    runnerPeakMiB: number;
+    runnerPeakDuringBurstMiB: number;
+    runnerEndMiB: number;
+    registryPeakMiB: number;
+    pusherPeakMiB: number;
+  };
   readonly polls: { latency: number; burst: number };
   readonly readyMs: number;
 }
@@ -204,7 +210,10 @@ async function waitForHealth(apiUrl: string, runner: ChildProcess): Promise<void
   const deadline = performance.now() + 60_000;
   for (;;) {
     if (runner.exitCode !== null) throw new Error(`the runner exited with ${runner.exitCode} before answering`);
-    const ok = await fetch(`${apiUrl}/v1/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${apiUrl}/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (performance.now() > deadline) throw new Error('the runner did not answer /v1/health within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 20));

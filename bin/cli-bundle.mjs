@@ -120,7 +120,8 @@ export async function loadCli(options = {}) {
     try {
       ({ dir } = await ensureCliBundle(options));
     } catch (error) {
-      if (!isQuietFailure(error)) warn(`manifest-assembler: cannot bundle the CLI (${describe(error)}); running it from source, which is slower`);
+      if (!isQuietFailure(error))
+        warn(`manifest-assembler: cannot bundle the CLI (${describe(error)}); running it from source, which is slower`);
     }
     if (dir !== undefined) {
       const { main } = await import(pathToFileURL(join(dir, 'main.mjs')).href);

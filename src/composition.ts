@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { withCachedConfigs } from './adapters/cached-config-store.ts';
 import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
-import { withCachedConfigs } from './adapters/cached-config-store.ts';
 import { LambdaJsonLogger } from './adapters/lambda-json-logger.ts';
 import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
-import { RecentPuts } from './core/recent-puts.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
+import { RecentPuts } from './core/recent-puts.ts';
 
 /**
  * The composition root: the only place that picks and constructs adapters. Lambda entry points
@@ -84,12 +84,15 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
  * registry. Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is
  * dead weight in every bundle and every cold start.
  */
-export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, options: { configMaxAgeMs?: number } = {}): Promise<Dependencies> {
+export async function dependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { configMaxAgeMs?: number } = {},
+): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
-  const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler';
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'manifest-assembler';
   const logger = new LambdaJsonLogger({ serviceName, env });
-  const region = env['AWS_REGION'];
-  const kind = env['REGISTRY_KIND'] ?? RegistryKinds.ecr;
+  const region = env.AWS_REGION;
+  const kind = env.REGISTRY_KIND ?? RegistryKinds.ecr;
   let registry: ImageRegistry;
   if (kind === RegistryKinds.ecr) {
     registry = new EcrImageRegistry({
@@ -106,9 +109,16 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, 
     ...(region === undefined ? {} : { region }),
     ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
   });
-  const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
+  const events = eventBridgeEvents(region, env.EVENT_BUS_NAME || 'default', registryHost(env, kind, region));
   const metrics = new CloudWatchEmfMetrics({ serviceName });
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics, configMaxAgeMs: options.configMaxAgeMs ?? 0 });
+  return createDependencies({
+    registry,
+    store: new DynamoDbVersionStore({ client, tableName }),
+    logger,
+    events,
+    metrics,
+    configMaxAgeMs: options.configMaxAgeMs ?? 0,
+  });
 }
 
 /**
@@ -192,7 +202,11 @@ export async function localDependencies(parts: {
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
     events: new OutboxVersionEvents({
-      outbox, urls: parts.notify?.urls ?? [], registryUrl: parts.registryUrl, logger: parts.logger, onQueued: () => delivery.wake(),
+      outbox,
+      urls: parts.notify?.urls ?? [],
+      registryUrl: parts.registryUrl,
+      logger: parts.logger,
+      onQueued: () => delivery.wake(),
     }),
     ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
     configMaxAgeMs: CONFIG_MAX_AGE_MS,

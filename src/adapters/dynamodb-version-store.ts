@@ -1,13 +1,13 @@
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type { FloatingClaim, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../core/ports.ts';
@@ -16,29 +16,29 @@ import { EMPTY_HISTORY, type VersionHistory } from '../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../core/version-record.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 import {
+  checkCount,
   checkImagesChange,
   checkLimit,
-  checkCount,
+  checkpointKey,
   configKey,
   configsPartition,
   decodeCursor,
   encodeCursor,
   FLOATING_PREFIX,
   floatingKey,
-  fromFloatingItem,
-  toFloatingItem,
   fromConfigItem,
+  fromFloatingItem,
   fromVersionItem,
+  historyKey,
+  type Item,
+  type Key,
   repositoryPartition,
   tagKey,
-  checkpointKey,
-  historyKey,
   toConfigItem,
+  toFloatingItem,
   toVersionItem,
   VERSION_PREFIX,
   versionKey,
-  type Item,
-  type Key,
 } from './dynamodb-version-items.ts';
 
 export interface DynamoDbVersionStoreOptions {
@@ -87,8 +87,7 @@ const nothingAnnounced = 'attribute_not_exists(#announcement)';
 const announcedNoHigher = '#announcement.#order <= :order';
 const announcedOtherOutcome = '#announcement.#id <> :id';
 const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
-const announcementClaimable =
-  `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+const announcementClaimable = `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
 const announcementIsId = '#announcement.#id = :id';
 const publishedRevisionIsCurrent = '#revision = :publishedRevision';
 // Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
@@ -175,17 +174,23 @@ export class DynamoDbVersionStore implements VersionStore {
     return { versions, cursor };
   }
 
-  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext> {
+  async readForPush(
+    key: VersionKey,
+    options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] },
+  ): Promise<PushContext> {
     const { repository, version } = key;
     const targetVersions = [...new Set(options.targetVersions)].filter((v) => v !== version);
     const targetTags = [...new Set(options.targetTags ?? [])].filter((t) => t !== options.tag);
     const keys = [
-      versionKey(repository, version), ...targetVersions.map((v) => versionKey(repository, v)), tagKey(repository, options.tag),
-      ...targetTags.map((t) => tagKey(repository, t)), historyKey(repository, version),
+      versionKey(repository, version),
+      ...targetVersions.map((v) => versionKey(repository, v)),
+      tagKey(repository, options.tag),
+      ...targetTags.map((t) => tagKey(repository, t)),
+      historyKey(repository, version),
     ];
     // One request for every item recording a push looks at (BatchGetItem: at most 100 keys).
     const items = await this.#batchGet(keys);
-    const find = (wanted: Key) => items.find((item) => item['pk']?.S === wanted['pk']?.S && item['sk']?.S === wanted['sk']?.S);
+    const find = (wanted: Key) => items.find((item) => item.pk?.S === wanted.pk?.S && item.sk?.S === wanted.sk?.S);
     const recordItem = find(versionKey(repository, version));
     const targets = new Map<string, VersionRecord>();
     for (const target of targetVersions) {
@@ -196,13 +201,17 @@ export class DynamoDbVersionStore implements VersionStore {
     return {
       record: recordItem === undefined ? undefined : fromVersionItem(recordItem),
       targets,
-      publishedByUs: find(tagKey(repository, options.tag))?.['digests']?.SS?.includes(options.digest) ?? false,
+      publishedByUs: find(tagKey(repository, options.tag))?.digests?.SS?.includes(options.digest) ?? false,
       history: historyItem === undefined ? EMPTY_HISTORY : fromHistoryItem(historyItem),
-      rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.['digests']?.SS?.length ?? 0) > 0)),
+      rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.digests?.SS?.length ?? 0) > 0)),
     };
   }
 
-  async updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined> {
+  async updateImages(
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
     const { expectedRevision, now, lease } = options;
     checkImagesChange(change);
@@ -237,7 +246,13 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord> {
+  async recordRejection(
+    repository: string,
+    version: string,
+    rejection: PushRejection,
+    evict: readonly string[],
+    now: string,
+  ): Promise<VersionRecord> {
     const key = versionKey(repository, version);
     const names: Record<string, string> = { '#tag': rejection.tag };
     for (const [i, tag] of evict.entries()) names[`#evict${i}`] = tag;
@@ -302,7 +317,10 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async recordPublished(versionOf: VersionKey, options: { owner: string; published: PublishedIndex; now: string }): Promise<VersionRecord | undefined> {
+  async recordPublished(
+    versionOf: VersionKey,
+    options: { owner: string; published: PublishedIndex; now: string },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = versionOf;
     const { owner, published, now } = options;
     const key = versionKey(repository, version);
@@ -338,7 +356,13 @@ export class DynamoDbVersionStore implements VersionStore {
 
   async completePublish(
     versionOf: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+    options: {
+      owner: string;
+      published: PublishedIndex;
+      now: string;
+      release: boolean;
+      announcement?: { claim: Announcement; nowMs: number };
+    },
   ): Promise<VersionRecord | undefined> {
     const { owner, published, now, release, announcement } = options;
     const values: Record<string, AttributeValue> = {
@@ -361,7 +385,12 @@ export class DynamoDbVersionStore implements VersionStore {
       update += ', #announcement = :announcement';
       condition += ` AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
     }
-    const item = await this.#update({ key: versionKey(versionOf.repository, versionOf.version), update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`, condition, values });
+    const item = await this.#update({
+      key: versionKey(versionOf.repository, versionOf.version),
+      update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`,
+      condition,
+      values,
+    });
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
@@ -384,7 +413,10 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'> {
+  async releaseLease(
+    key: VersionKey,
+    options: { owner: string; expectedRevision: number },
+  ): Promise<'released' | 'revision-moved' | 'not-held'> {
     const { repository, version } = key;
     const { owner, expectedRevision } = options;
     checkCount(expectedRevision, 'expectedRevision');
@@ -511,7 +543,13 @@ export class DynamoDbVersionStore implements VersionStore {
     }
   }
 
-  async #createVersion(repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined): Promise<VersionRecord | undefined> {
+  async #createVersion(
+    repository: string,
+    version: string,
+    change: ImagesChange,
+    now: string,
+    lease: LeaseRequest | undefined,
+  ): Promise<VersionRecord | undefined> {
     const record: VersionRecord = {
       repository,
       version,
@@ -562,7 +600,11 @@ export class DynamoDbVersionStore implements VersionStore {
 
   /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
   async #replaceRefusalsOnlyRecord(
-    repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined,
+    repository: string,
+    version: string,
+    change: ImagesChange,
+    now: string,
+    lease: LeaseRequest | undefined,
   ): Promise<VersionRecord | undefined> {
     const key = versionKey(repository, version);
     const existing = await this.#get(key);
@@ -663,5 +705,7 @@ function pickUsed(names: Readonly<Record<string, string>>, expressions: string):
 
 // By name too: a second copy of the SDK in a bundle would make `instanceof` miss it.
 function isConditionFailed(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
+  );
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseStrict, type Options } from './arg-values.ts';
+import { type Options, parseStrict } from './arg-values.ts';
 import { UsageError } from './cli-error.ts';
 import { COMMAND_LIST, type Command } from './command-table.ts';
 import type { CliCommand } from './commands/command.ts';

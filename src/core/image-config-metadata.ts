@@ -1,4 +1,4 @@
-import { annotationKeyProblem, AnnotationLimits, isCreatedTime, OCI_IMAGE_PREFIX } from './annotations.ts';
+import { AnnotationLimits, annotationKeyProblem, isCreatedTime, OCI_IMAGE_PREFIX } from './annotations.ts';
 
 /**
  * Bounds on what one image config contributes to its recorded image. A version record holds every
@@ -55,7 +55,8 @@ export function readImageConfigMetadata(config: unknown): ImageConfigMetadata {
   }
   const created = body.created;
   const keepCreated = typeof created === 'string' && created.length <= ImageMetadataLimits.createdLength && isCreatedTime(created);
-  if (created !== undefined && !keepCreated) notes.push(`created ${JSON.stringify(created).slice(0, 80)} is not an RFC 3339 time; not inherited`);
+  if (created !== undefined && !keepCreated)
+    notes.push(`created ${JSON.stringify(created).slice(0, 80)} is not an RFC 3339 time; not inherited`);
   return {
     ...(labels.length > 0 ? { labels: Object.fromEntries(labels) } : {}),
     ...(keepCreated ? { created } : {}),

@@ -1,4 +1,4 @@
-import { isDigest, type Descriptor, type RawManifest } from './descriptor.ts';
+import { type Descriptor, isDigest, type RawManifest } from './descriptor.ts';
 import { UnsupportedManifestError } from './errors.ts';
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType, MediaTypes } from './media-types.ts';
 import { platformFromJson } from './platform.ts';

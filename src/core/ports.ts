@@ -90,7 +90,10 @@ export interface VersionStore {
    * `digest` under `tag` itself ({@link rememberPublishedTag}), and which of the version's
    * `targetTags` have any digest remembered.
    */
-  readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext>;
+  readForPush(
+    key: VersionKey,
+    options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] },
+  ): Promise<PushContext>;
 
   /**
    * Applies a change to the images and increments `revision`, only if the record's revision is still
@@ -99,7 +102,11 @@ export interface VersionStore {
    * even expired, fails the write: {@link acquireLease} takes that over). Returns the new record, or
    * undefined when the condition failed (read again and retry).
    */
-  updateImages(key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest }): Promise<VersionRecord | undefined>;
+  updateImages(
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest },
+  ): Promise<VersionRecord | undefined>;
 
   /**
    * Sets the refusal of `rejection.tag` and removes the refusals of the `evict` tags, in one write
@@ -107,7 +114,13 @@ export interface VersionStore {
    * error stay as they are. Returns the record. (A record of revision 0 counts as absent for
    * `updateImages` with expectedRevision 0, which keeps its refusals.)
    */
-  recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord>;
+  recordRejection(
+    repository: string,
+    version: string,
+    rejection: PushRejection,
+    evict: readonly string[],
+    now: string,
+  ): Promise<VersionRecord>;
   /** Removes the refusal of `tag`, only while it is the refusal of `digest` (a newer refusal stays). */
   clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void>;
 
@@ -131,13 +144,25 @@ export interface VersionStore {
    */
   completePublish(
     key: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number } },
+    options: {
+      owner: string;
+      published: PublishedIndex;
+      now: string;
+      release: boolean;
+      announcement?: { claim: Announcement; nowMs: number };
+    },
   ): Promise<VersionRecord | undefined>;
   /**
    * Records a failure or a conflict for the revision it applies to. With `owner`, only while that
    * owner holds the lease; without, only while the revision is still `error.revision`.
    */
-  recordError(repository: string, version: string, error: VersionError, owner: string | undefined, now: string): Promise<VersionRecord | undefined>;
+  recordError(
+    repository: string,
+    version: string,
+    error: VersionError,
+    owner: string | undefined,
+    now: string,
+  ): Promise<VersionRecord | undefined>;
   /**
    * Gives the lease up, only if `owner` holds it and the revision is still `expectedRevision`.
    * 'revision-moved': images changed meanwhile, the lease is kept (publish again); 'not-held': it was lost.

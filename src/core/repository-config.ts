@@ -1,7 +1,7 @@
 import { normaliseAnnotations } from './annotations.ts';
 import { InvalidInputError, RepositoryNotConfiguredError } from './errors.ts';
+import { formatPlatform, type Platform, parsePlatform } from './platform.ts';
 import type { VersionStore } from './ports.ts';
-import { formatPlatform, parsePlatform, type Platform } from './platform.ts';
 import { formatSemver, type Semver } from './semver.ts';
 import { checkTagPatternText, DEFAULT_TAG_PATTERN, formatTargetTag, TAG_SYNTAX } from './tag-pattern.ts';
 import { FLOATING_PLACEHOLDERS, formatFloatingTag, isFloatingTemplate } from './target-tags.ts';
@@ -122,7 +122,10 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
 }
 
 /** The repository's config; throws {@link RepositoryNotConfiguredError} when it has none. */
-export async function requireRepositoryConfig(store: Pick<VersionStore, 'getRepositoryConfig'>, repository: string): Promise<RepositoryConfig> {
+export async function requireRepositoryConfig(
+  store: Pick<VersionStore, 'getRepositoryConfig'>,
+  repository: string,
+): Promise<RepositoryConfig> {
   const config = await store.getRepositoryConfig(repository);
   if (config === undefined) throw new RepositoryNotConfiguredError(repository);
   return config;
@@ -183,7 +186,10 @@ export function checkTargetTemplate(template: string, field: string): void {
   if (!isFloatingTemplate(template)) {
     const other = placeholders.find((p) => p !== '{version}');
     if (other !== undefined) {
-      throw new InvalidInputError(`${field}: "${template}" has ${other}; {version} is the only placeholder of an exact template (one with {version})`, field);
+      throw new InvalidInputError(
+        `${field}: "${template}" has ${other}; {version} is the only placeholder of an exact template (one with {version})`,
+        field,
+      );
     }
     sample = formatTargetTag(template, '1.0');
   } else {
@@ -196,13 +202,22 @@ export function checkTargetTemplate(template: string, field: string): void {
     }
     const twice = placeholders.find((p, i) => placeholders.indexOf(p) !== i);
     if (twice !== undefined) throw new InvalidInputError(`${field}: "${template}" has ${twice} twice`, field);
-    if ((placeholders.includes('{minor}') && !placeholders.includes('{major}')) || (placeholders.includes('{patch}') && !placeholders.includes('{minor}'))) {
-      throw new InvalidInputError(`${field}: "${template}" names a release line without its earlier parts: use {major}, {major}.{minor} or {major}.{minor}.{patch}`, field);
+    if (
+      (placeholders.includes('{minor}') && !placeholders.includes('{major}')) ||
+      (placeholders.includes('{patch}') && !placeholders.includes('{minor}'))
+    ) {
+      throw new InvalidInputError(
+        `${field}: "${template}" names a release line without its earlier parts: use {major}, {major}.{minor} or {major}.{minor}.{patch}`,
+        field,
+      );
     }
     sample = formatFloatingTag(template, { major: 1, minor: 2, patch: 3 });
   }
   if (!TAG_SYNTAX.test(sample) || /[{}]/.test(sample)) {
-    throw new InvalidInputError(`${field}: "${template}" does not make a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), e.g. "${sample}"`, field);
+    throw new InvalidInputError(
+      `${field}: "${template}" does not make a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), e.g. "${sample}"`,
+      field,
+    );
   }
 }
 

@@ -12,15 +12,20 @@ export type LogLevel = keyof typeof LogLevels;
  * that look like the runner's own. So the message, the keys and the values are all escaped here,
  * the one place every line passes ({@link escapeLogText}).
  */
-export function createConsoleLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function createConsoleLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
   const threshold = LogLevels[level];
-  const log = (lineLevel: LogLevel) => (message: string, fields: LogFields = {}): void => {
-    if (LogLevels[lineLevel] < threshold) return;
-    const pairs = Object.entries(fields)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => `${escapeLogText(key)}=${formatValue(value)}`);
-    write(`${new Date().toISOString()} ${lineLevel.padEnd(5)} ${[escapeLogText(message), ...pairs].join(' ')}\n`);
-  };
+  const log =
+    (lineLevel: LogLevel) =>
+    (message: string, fields: LogFields = {}): void => {
+      if (LogLevels[lineLevel] < threshold) return;
+      const pairs = Object.entries(fields)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `${escapeLogText(key)}=${formatValue(value)}`);
+      write(`${new Date().toISOString()} ${lineLevel.padEnd(5)} ${[escapeLogText(message), ...pairs].join(' ')}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 

@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.ts';
 import { createConsoleLogger, parseLogLevel } from './console-logger.ts';
 import { readLocalSettings } from './local-settings.ts';
-import { startLocalStackWith, type LocalStack } from './local-stack.ts';
+import { type LocalStack, startLocalStackWith } from './local-stack.ts';
 import { wireLocalHandlers } from './wire-handlers.ts';
 
 export type { LocalStack } from './local-stack.ts';

@@ -17,7 +17,10 @@ function emfLines(run: () => void): EmfLine[] {
   } finally {
     spy.mockRestore();
   }
-  return lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as EmfLine);
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as EmfLine);
 }
 
 describe('CloudWatchEmfMetrics', () => {
@@ -31,8 +34,8 @@ describe('CloudWatchEmfMetrics', () => {
       metrics.flush();
     });
     expect(more).toEqual([]);
-    expect(line?.['_aws']?.Timestamp).toBe(1_700_000_000_000);
-    const directive = line?.['_aws']?.CloudWatchMetrics?.[0];
+    expect(line?._aws?.Timestamp).toBe(1_700_000_000_000);
+    const directive = line?._aws?.CloudWatchMetrics?.[0];
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
     expect(directive.Dimensions).toEqual([['service']]);
     expect(directive.Metrics).toEqual(
@@ -42,7 +45,12 @@ describe('CloudWatchEmfMetrics', () => {
         { Name: 'FirstPushToPublishSeconds', Unit: 'Seconds' },
       ]),
     );
-    expect(line).toMatchObject({ service: 'manifest-assembler-test', VersionsPublished: 1, VersionsInConflict: 1, FirstPushToPublishSeconds: [62, 3] });
+    expect(line).toMatchObject({
+      service: 'manifest-assembler-test',
+      VersionsPublished: 1,
+      VersionsInConflict: 1,
+      FirstPushToPublishSeconds: [62, 3],
+    });
   });
 
   it('writes nothing, and warns about nothing, when an invocation measured nothing', () => {
@@ -67,10 +75,10 @@ describe('CloudWatchEmfMetrics', () => {
     metrics.count(Counters.versionsPublished);
     expect(lines).toHaveLength(1);
     metrics.flush();
-    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, any>);
-    expect(first?.['LastPushToPublishSeconds']).toHaveLength(100);
+    const [first, second] = lines.map((line) => JSON.parse(line) as EmfLine);
+    expect(first?.LastPushToPublishSeconds).toHaveLength(100);
     expect(second).toMatchObject({ LastPushToPublishSeconds: 100, VersionsPublished: 1 });
-    expect(second?.['_aws'].CloudWatchMetrics[0].Metrics).toEqual([
+    expect(second?._aws.CloudWatchMetrics[0].Metrics).toEqual([
       { Name: 'LastPushToPublishSeconds', Unit: 'Seconds' },
       { Name: 'VersionsPublished', Unit: 'Count' },
     ]);

@@ -1,4 +1,3 @@
-import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
@@ -7,9 +6,10 @@ import type { PushOutcome } from '../../src/core/record-push.ts';
 import { compareSemver, isRelease, parseSemver } from '../../src/core/semver.ts';
 import { floatingTargetTags } from '../../src/core/target-tags.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
-import { ManualClock, seedsFrom, randomLatency, seededRandom } from '../support/fakes.ts';
+import { ManualClock, randomLatency, seededRandom, seedsFrom } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
+import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { config } from './fixtures.ts';
 import { racingDependencies, retryingDelivery } from './racing-world.ts';
 
@@ -88,7 +88,8 @@ async function expectedIndex(registry: InMemoryImageRegistry, version: string): 
     images.push(...(await readPushedImages(registry, { repository: repo, digest, tag, pushedAt: '' })).images);
   }
   const cfg = config({ requiredPlatforms: Object.values(ARCHES), targetTags: TARGETS });
-  return buildIndex(selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }), cfg.indexMediaType).manifest.digest;
+  return buildIndex(selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }), cfg.indexMediaType).manifest
+    .digest;
 }
 
 /** Each floating tag and the highest release that renders it (ties broken by version text, as the rank does). */
@@ -112,7 +113,10 @@ describe('floating tags under racing publishes', () => {
       const run = await simulate(seed);
       vi.restoreAllMocks();
       const why = `seed ${seed} (replay with CONCURRENCY_SEED=${seed})`;
-      expect(run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'), why).toEqual([]);
+      expect(
+        run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'),
+        why,
+      ).toEqual([]);
 
       const highest = expectedFloating();
       expect([...highest.keys()].sort(), why).toEqual(['0', '0.9', '1', '1.0', '1.1', '1.2', '2', '2.0', 'latest']);
@@ -120,24 +124,31 @@ describe('floating tags under racing publishes', () => {
         const want = await expectedIndex(run.registry, version);
         expect(run.registry.manifestAt(repo, version)?.digest, `${why}: ${version} is published`).toBe(want);
         expect(run.registry.manifestAt(repo, tag)?.digest, `${why}: ${tag} holds ${version}'s index`).toBe(want);
-        expect(await run.store.getFloatingTag(repo, tag), `${why}: the ${tag} pointer names ${version}`).toMatchObject({ version, digest: want });
+        expect(await run.store.getFloatingTag(repo, tag), `${why}: the ${tag} pointer names ${version}`).toMatchObject({
+          version,
+          digest: want,
+        });
       }
       // The pre-release and the version that is not semver moved nothing and were still published.
-      for (const version of ['2.0.1-rc.1', '2.1']) expect(run.registry.manifestAt(repo, version)?.digest, why).toBe(await expectedIndex(run.registry, version));
+      for (const version of ['2.0.1-rc.1', '2.1'])
+        expect(run.registry.manifestAt(repo, version)?.digest, why).toBe(await expectedIndex(run.registry, version));
       expect((await run.store.listFloatingTags(repo)).map((p) => p.tag).sort(), why).toEqual([...highest.keys()].sort());
 
       // Puts stay bounded, never one per event: a few of one index under an exact tag; under a floating
       // tag, its publisher's put plus at most one correcting put by each lower release that raced it.
       const cfg = config({ targetTags: TARGETS });
       const releasesOf = new Map<string, number>();
-      for (const version of VERSIONS) for (const tag of floatingTargetTags(cfg, version)) releasesOf.set(tag, (releasesOf.get(tag) ?? 0) + 1);
+      for (const version of VERSIONS)
+        for (const tag of floatingTargetTags(cfg, version)) releasesOf.set(tag, (releasesOf.get(tag) ?? 0) + 1);
       const puts = new Map<string, { tag: string; n: number }>();
       for (const put of run.registry.puts) {
         if (put.result !== 'stored') continue;
         const key = `${put.tag} ${put.digest}`;
         puts.set(key, { tag: put.tag, n: (puts.get(key)?.n ?? 0) + 1 });
       }
-      const tooMany = [...puts].filter(([, { tag, n }]) => n > (releasesOf.has(tag) ? releasesOf.get(tag)! + 1 : 3)).map(([key, { n }]) => `${key} ×${n}`);
+      const tooMany = [...puts]
+        .filter(([, { tag, n }]) => n > (releasesOf.has(tag) ? releasesOf.get(tag)! + 1 : 3))
+        .map(([key, { n }]) => `${key} ×${n}`);
       expect(tooMany, `${why}: indexes put too often under one tag`).toEqual([]);
       const floatingPuts = run.registry.puts.filter((p) => highest.has(p.tag)).length;
       const recorded = run.outcomes.filter((o) => o.kind === 'recorded').length;

@@ -5,7 +5,7 @@ import { deriveState, selectIndexImages } from '../../src/core/readiness.ts';
 import type { PushOutcome } from '../../src/core/record-push.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { ManualClock, seedsFrom, seededRandom, randomLatency } from '../support/fakes.ts';
+import { ManualClock, randomLatency, seededRandom, seedsFrom } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
 import { RecordingVersionEvents } from '../support/recording-events.ts';
@@ -112,13 +112,18 @@ describe('recordPush under concurrency', () => {
       const why = `seed ${seed} (replay with CONCURRENCY_SEED=${seed})`;
       const cfg = (await run.store.getRepositoryConfig(repo))!;
 
-      expect(run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'), why).toEqual([]);
+      expect(
+        run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'),
+        why,
+      ).toEqual([]);
       for (const version of VERSIONS) {
         const record = await run.store.getVersion(repo, version);
         const images = await truth(run.registry, version);
         expect(record, `${why}: ${version} recorded`).toBeDefined();
         // The store holds exactly what the per-arch tags point to now (invariant 5).
-        const recorded = Object.fromEntries(Object.values(record!.images).map((i) => [i.key, [i.digest, i.attestations.map((a) => a.digest)]]));
+        const recorded = Object.fromEntries(
+          Object.values(record!.images).map((i) => [i.key, [i.digest, i.attestations.map((a) => a.digest)]]),
+        );
         const actual = Object.fromEntries(images.map((i) => [i.key, [i.digest, i.attestations.map((a) => a.digest)]]));
         expect(recorded, `${why}: ${version} records the images its tags point to`).toEqual(actual);
 
@@ -128,7 +133,10 @@ describe('recordPush under concurrency', () => {
           expect(deriveState(cfg, record!, 0), why).toBe('waiting');
           continue;
         }
-        const expected = buildIndex(selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }), cfg.indexMediaType).manifest;
+        const expected = buildIndex(
+          selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }),
+          cfg.indexMediaType,
+        ).manifest;
         expect(published?.digest, `${why}: ${version} points at the index of its latest images (invariant 1)`).toBe(expected.digest);
         expectValidIndex(published!);
         expect(deriveState(cfg, record!, 0), `${why}: ${version} state`).toBe('published');
@@ -141,11 +149,14 @@ describe('recordPush under concurrency', () => {
       // (A→B→A in the record, then fixed by the post-write tag check), and each revision back at A puts
       // A's index again; seed 306 even publishes the stale index for one revision in between.
       const putsPerIndex = new Map<string, number>();
-      for (const put of run.registry.puts) if (put.result === 'stored') putsPerIndex.set(put.digest, (putsPerIndex.get(put.digest) ?? 0) + 1);
+      for (const put of run.registry.puts)
+        if (put.result === 'stored') putsPerIndex.set(put.digest, (putsPerIndex.get(put.digest) ?? 0) + 1);
       const worst = Math.max(...putsPerIndex.values());
       expect(worst, `${why}: most puts of one index (${JSON.stringify([...putsPerIndex.values()])})`).toBeLessThanOrEqual(3);
       const events = run.outcomes.filter((o) => o.kind === 'recorded').length;
-      expect(run.registry.puts.length, `${why}: puts (${run.registry.puts.length}) well under recorded events (${events})`).toBeLessThan(events);
+      expect(run.registry.puts.length, `${why}: puts (${run.registry.puts.length}) well under recorded events (${events})`).toBeLessThan(
+        events,
+      );
       expect(run.outcomes.length, why).toBeGreaterThan(VERSIONS.length * 3);
 
       // Events: each outcome sent once, a publish only once its index is under the tag, and the
@@ -154,7 +165,9 @@ describe('recordPush under concurrency', () => {
       expect(new Set(ids).size, `${why}: no event sent twice`).toBe(ids.length);
       for (const event of run.events.events) {
         expect(event.outcome, why).toBe('published');
-        expect(run.tagAtAnnounce.get(event.id), `${why}: ${event.data.version} rev ${event.data.revision} announced after its put`).toBe(event.data.digest);
+        expect(run.tagAtAnnounce.get(event.id), `${why}: ${event.data.version} rev ${event.data.revision} announced after its put`).toBe(
+          event.data.digest,
+        );
       }
       for (const version of VERSIONS.filter((v) => v !== run.incomplete)) {
         const newest = run.events.events.filter((e) => e.data.version === version).sort((a, b) => b.data.revision - a.data.revision)[0];

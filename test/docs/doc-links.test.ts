@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 // link to each other. Files get renamed and headings reworded; this keeps every name and link true.
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const DOCUMENTS = ['README.md', 'infra/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCUMENTS = [
+  'README.md',
+  'infra/README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const SOURCE_FOLDERS = ['src', 'functions', 'scripts', 'bin', 'infra', 'test', 'bench'];
 
 /** Markdown without its fenced code blocks (their `#` lines are not headings, their text not links). */

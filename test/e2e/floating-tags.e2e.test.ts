@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import type { VersionStatus } from '../../src/core/version-status.ts';
 import type { LocalStack } from '../../src/local/main.ts';
-import { eventually, EventReceiver, hasValidSignature } from '../support/event-receiver.ts';
+import { EventReceiver, eventually, hasValidSignature } from '../support/event-receiver.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import type { BuiltImage } from '../support/images.ts';
-import { writeOciLayout } from '../support/oci-layout.ts';
 import { callLocalApi, startQuietStack, waitForVersion } from '../support/local-stack.ts';
+import { writeOciLayout } from '../support/oci-layout.ts';
 
 // The release pipeline through the running local stack (issue 7, "done when"): a repository with
 // target tags {version}, {major}.{minor} and latest and configured annotations; 2.7.1, 2.8.0 and 2.7.2
@@ -78,7 +78,9 @@ interface IndexBody {
 
 /** What a registry client sees under a tag: skopeo's raw manifest, its digest computed here. */
 async function inspectTag(repo: string, tag: string): Promise<{ digest: string; manifest: IndexBody; bytes: Uint8Array }> {
-  const { stdout } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost()}/${repo}:${tag}`], { encoding: 'buffer' });
+  const { stdout } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost()}/${repo}:${tag}`], {
+    encoding: 'buffer',
+  });
   const bytes = new Uint8Array(stdout);
   const manifest = JSON.parse(Buffer.from(bytes).toString('utf8')) as IndexBody;
   return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, manifest, bytes };
@@ -113,7 +115,13 @@ describe('the release pipeline, end to end', () => {
       const waiting = waitCommand(`${repo}:${version}`);
       for (const arch of i % 2 === 0 ? ARCHES : [...ARCHES].reverse()) {
         const name = `${version}-${arch}`;
-        await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
+        await run('skopeo', [
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          `oci:${layoutDir}:${name}`,
+          `docker://${registryHost()}/${repo}:${name}`,
+        ]);
       }
       published[version] = await publishedDigest(repo, version);
       const waited = await waiting;
@@ -160,7 +168,9 @@ describe('the release pipeline, end to end', () => {
       latest: published['2.8.0'],
     });
     const latest = await inspectTag(repo, 'latest');
-    expect(latest.manifest.manifests.map((m) => m.digest).sort()).toEqual([layout['2.8.0-amd64']!.digest, layout['2.8.0-arm64']!.digest].sort());
+    expect(latest.manifest.manifests.map((m) => m.digest).sort()).toEqual(
+      [layout['2.8.0-amd64']!.digest, layout['2.8.0-arm64']!.digest].sort(),
+    );
     expectValidIndex({ mediaType: latest.manifest.mediaType, digest: latest.digest, size: latest.bytes.byteLength, bytes: latest.bytes });
 
     // status says which tags each version holds, and why latest did not move to 2.7.2.
@@ -185,7 +195,13 @@ describe('the release pipeline, end to end', () => {
         // repository ("trying to reuse blob … failed to read from destination"); a client tries again.
         for (let attempt = 1; ; attempt++) {
           try {
-            return await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
+            return await run('skopeo', [
+              'copy',
+              '-q',
+              '--dest-tls-verify=false',
+              `oci:${layoutDir}:${name}`,
+              `docker://${registryHost()}/${repo}:${name}`,
+            ]);
           } catch (error) {
             if (attempt >= 3) throw error;
             await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
@@ -196,7 +212,9 @@ describe('the release pipeline, end to end', () => {
     const published: Record<string, string | undefined> = {};
     for (const version of VERSIONS) published[version] = await publishedDigest(repo, version);
     expect(await Promise.all(['latest', '2.8', '2.7'].map(async (tag) => (await inspectTag(repo, tag)).digest))).toEqual([
-      published['2.8.0'], published['2.8.0'], published['2.7.2'],
+      published['2.8.0'],
+      published['2.8.0'],
+      published['2.7.2'],
     ]);
   });
 });

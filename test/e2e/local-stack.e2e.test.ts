@@ -8,9 +8,9 @@ import { buildIndex } from '../../src/core/index-builder.ts';
 import type { VersionStatus } from '../../src/core/version-status.ts';
 import type { LocalStack } from '../../src/local/main.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { IMAGE_CREATED, pushBuildxStyleIndex, pushImage, type BuiltImage } from '../support/images.ts';
-import { writeOciLayout } from '../support/oci-layout.ts';
+import { type BuiltImage, IMAGE_CREATED, pushBuildxStyleIndex, pushImage } from '../support/images.ts';
 import { callLocalApi, startQuietStack, waitForVersion as waitForVersionOf } from '../support/local-stack.ts';
+import { writeOciLayout } from '../support/oci-layout.ts';
 
 // Issue 2's end-to-end list, through the running local stack: real registry (its notifications),
 // the webhook, the same on-image-push handler as on AWS, dynalite; real busybox images, pushed by
@@ -43,7 +43,8 @@ const registryHost = () => stack.registryUrl.replace('http://', '');
 const newRepo = () => `e2e/app${++repoCounter}`;
 
 const api = <T = unknown>(method: string, path: string, body?: unknown) => callLocalApi<T>(stack, method, path, body);
-const waitForVersion = (repo: string, version: string, done: (status: VersionStatus) => boolean) => waitForVersionOf(stack, repo, version, done);
+const waitForVersion = (repo: string, version: string, done: (status: VersionStatus) => boolean) =>
+  waitForVersionOf(stack, repo, version, done);
 
 async function configure(repo: string, config: Record<string, unknown> = { requiredPlatforms: ['linux/amd64', 'linux/arm64'] }) {
   expect((await api('PUT', `/v1/repositories/${repo}/config`, config)).status).toBe(200);
@@ -55,7 +56,10 @@ async function skopeoPush(name: string, repo: string, tag: string): Promise<void
 
 async function registryManifest(repo: string, reference: string): Promise<{ digest: string; bytes: Uint8Array; mediaType: string }> {
   const response = await fetch(`${stack.registryUrl}/v2/${repo}/manifests/${reference}`, {
-    headers: { accept: 'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.oci.image.manifest.v1+json' },
+    headers: {
+      accept:
+        'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.oci.image.manifest.v1+json',
+    },
   });
   expect(response.status).toBe(200);
   return {
@@ -112,11 +116,23 @@ describe('the local stack, end to end', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
         body: JSON.stringify({
-          events: [{
-            id, timestamp: new Date().toISOString(), action: 'push',
-            target: { mediaType: layout.arm64!.mediaType, size: layout.arm64!.size, digest: layout.arm64!.digest, repository: repo, tag: '4.0-arm64' },
-            request: { method: 'PUT' }, actor: {}, source: {},
-          }],
+          events: [
+            {
+              id,
+              timestamp: new Date().toISOString(),
+              action: 'push',
+              target: {
+                mediaType: layout.arm64!.mediaType,
+                size: layout.arm64!.size,
+                digest: layout.arm64!.digest,
+                repository: repo,
+                tag: '4.0-arm64',
+              },
+              request: { method: 'PUT' },
+              actor: {},
+              source: {},
+            },
+          ],
         }),
       });
       expect(response.status).toBe(200);
@@ -167,11 +183,26 @@ describe('the local stack, end to end', () => {
     expect(index.manifests[2]!.annotations).toEqual(attestationAnnotations);
     // Byte-identical to what the core builds from the recorded images.
     const recorded = status.images.map((i) => ({
-      key: i.platform, platform: { os: 'linux', architecture: i.platform.split('/')[1] ?? '' }, digest: i.digest, mediaType: i.mediaType, size: i.size,
-      tag: i.tag, sourceDigest: '', pushedAt: '', created: IMAGE_CREATED,
-      attestations: i.platform === 'linux/arm64'
-        ? [{ mediaType: buildx.attestation.mediaType, digest: buildx.attestation.digest, size: buildx.attestation.size, annotations: attestationAnnotations }]
-        : [],
+      key: i.platform,
+      platform: { os: 'linux', architecture: i.platform.split('/')[1] ?? '' },
+      digest: i.digest,
+      mediaType: i.mediaType,
+      size: i.size,
+      tag: i.tag,
+      sourceDigest: '',
+      pushedAt: '',
+      created: IMAGE_CREATED,
+      attestations:
+        i.platform === 'linux/arm64'
+          ? [
+              {
+                mediaType: buildx.attestation.mediaType,
+                digest: buildx.attestation.digest,
+                size: buildx.attestation.size,
+                annotations: attestationAnnotations,
+              },
+            ]
+          : [],
     }));
     expect(buildIndex(recorded, 'auto').manifest.digest).toBe(manifest.digest);
   });
@@ -187,7 +218,9 @@ describe('the local stack, end to end', () => {
     // registry's notification queue, so once the sentinel is recorded the earlier ones were seen.
     await skopeoPush('amd64', repo, '7.0-amd64');
     await waitForVersion(repo, '7.0', (s) => s.images.length === 1);
-    expect((await api<{ versions: VersionStatus[] }>('GET', `/v1/repositories/${repo}/versions`)).json.versions.map((v) => v.version)).toEqual(['7.0']);
+    expect(
+      (await api<{ versions: VersionStatus[] }>('GET', `/v1/repositories/${repo}/versions`)).json.versions.map((v) => v.version),
+    ).toEqual(['7.0']);
     expect((await api('GET', `/v1/repositories/${unconfigured}/versions/7.0`)).status).toBe(404);
     expect((await fetch(`${stack.registryUrl}/v2/${unconfigured}/manifests/7.0`, { method: 'HEAD' })).status).toBe(404);
   });
@@ -199,7 +232,15 @@ describe('the local stack, end to end', () => {
     await skopeoPush('arm64', repo, '8.0-arm64');
     await waitForVersion(repo, '8.0', (s) => s.state === 'published');
     const pulled = join(dataDir, 'pulled-arm64');
-    await run('skopeo', ['copy', '-q', '--src-tls-verify=false', '--override-arch', 'arm64', `docker://${registryHost()}/${repo}:8.0`, `oci:${pulled}:x`]);
+    await run('skopeo', [
+      'copy',
+      '-q',
+      '--src-tls-verify=false',
+      '--override-arch',
+      'arm64',
+      `docker://${registryHost()}/${repo}:8.0`,
+      `oci:${pulled}:x`,
+    ]);
     const index = JSON.parse(readFileSync(join(pulled, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
     expect(index.manifests.map((m) => m.digest)).toEqual([layout.arm64!.digest]);
     // Unpack its layer and run its busybox under qemu: the pull really got an arm64 binary.

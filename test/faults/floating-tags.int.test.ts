@@ -1,9 +1,9 @@
 import { describe, expect, inject, it } from 'vitest';
+import type { ImageRegistry } from '../../src/core/ports.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { floatingTargetTags } from '../../src/core/target-tags.ts';
 import { seededRandom } from '../support/fakes.ts';
 import { checkDeliveries, checkFloatingTags, checkRegistryState } from '../support/invariants.ts';
-import type { ImageRegistry } from '../../src/core/ports.ts';
 import { faultSeeds, faultSuite, makeStack, reconcileToEnd, sleep } from './harness.ts';
 import { PLATFORM_OF, runScenario } from './scenario.ts';
 import { addCounts } from './summary.ts';
@@ -49,9 +49,18 @@ describe('floating tags under racing publishes (real registry, dynalite, on-imag
     await store.putRepositoryConfig(repository, config);
 
     const run = await runScenario(stack, {
-      registryUrl, repository, seed, random,
-      versions: VERSION_NAMES.length, versionNames: VERSION_NAMES, arches, incompleteVersions: 1,
-      rebuildChance: 0.35, duplicateChance: 0.4, buildxChance: 0.3, maxDelayMs: 150,
+      registryUrl,
+      repository,
+      seed,
+      random,
+      versions: VERSION_NAMES.length,
+      versionNames: VERSION_NAMES,
+      arches,
+      incompleteVersions: 1,
+      rebuildChance: 0.35,
+      duplicateChance: 0.4,
+      buildxChance: 0.3,
+      maxDelayMs: 150,
     });
     expect(run.incomplete).toEqual(['3.0.0']);
 
@@ -62,30 +71,57 @@ describe('floating tags under racing publishes (real registry, dynalite, on-imag
     }
     const isFloating = (put: { tag: string }) => releasesOf.has(put.tag);
     const exact = await checkRegistryState({
-      registryUrl, repository, config, store, seed, nowMs: Date.now(), expectIncomplete: run.incomplete,
-      indexPuts: stack.registry.puts.filter((p) => !isFloating(p)), indexPutAttempts: stack.registry.attemptedPuts.filter((p) => !isFloating(p)),
+      registryUrl,
+      repository,
+      config,
+      store,
+      seed,
+      nowMs: Date.now(),
+      expectIncomplete: run.incomplete,
+      indexPuts: stack.registry.puts.filter((p) => !isFloating(p)),
+      indexPutAttempts: stack.registry.attemptedPuts.filter((p) => !isFloating(p)),
     });
     const floating = await checkFloatingTags({ registryUrl, repository, config, store, seed });
     const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
     // A floating tag's index is put by its own publisher, plus at most once more by each lower release
     // whose put landed late (it puts the higher index back): bounded by the releases, never by the events.
     const floatingPuts = new Map<string, number>();
-    for (const put of stack.registry.puts.filter(isFloating)) floatingPuts.set(`${put.tag} ${put.digest}`, (floatingPuts.get(`${put.tag} ${put.digest}`) ?? 0) + 1);
-    const tooMany = [...floatingPuts].filter(([key, n]) => n > (releasesOf.get(key.split(' ')[0]!) ?? 0) + 1).map(([key, n]) => `${key} put ${n} times`);
+    for (const put of stack.registry.puts.filter(isFloating))
+      floatingPuts.set(`${put.tag} ${put.digest}`, (floatingPuts.get(`${put.tag} ${put.digest}`) ?? 0) + 1);
+    const tooMany = [...floatingPuts]
+      .filter(([key, n]) => n > (releasesOf.get(key.split(' ')[0]!) ?? 0) + 1)
+      .map(([key, n]) => `${key} put ${n} times`);
     expect([...exact.violations, ...floating.violations, ...lost, ...tooMany], `seed ${seed}: replay with FAULT_SEED=${seed}`).toEqual([]);
     expect(floating.floating, `seed ${seed}`).toEqual({
-      '0': '0.9.0', '0.9': '0.9.0', '1': '1.2.0', '1.0': '1.0.1', '1.1': 'v1.1.1', '1.2': '1.2.0', '2': '2.0.0', '2.0': '2.0.0', latest: '2.0.0',
+      '0': '0.9.0',
+      '0.9': '0.9.0',
+      '1': '1.2.0',
+      '1.0': '1.0.1',
+      '1.1': 'v1.1.1',
+      '1.2': '1.2.0',
+      '2': '2.0.0',
+      '2.0': '2.0.0',
+      latest: '2.0.0',
     });
 
     // Events alone converged; a reconcile pass must agree and repair nothing.
     const reports = await reconcileToEnd(stack.deps, repository);
-    expect(reports.flatMap((r) => [...r.floatingRepaired, ...r.published, ...r.failures.map((f) => f.error)]), `seed ${seed}`).toEqual([]);
+    expect(
+      reports.flatMap((r) => [...r.floatingRepaired, ...r.published, ...r.failures.map((f) => f.error)]),
+      `seed ${seed}`,
+    ).toEqual([]);
     expect((await checkFloatingTags({ registryUrl, repository, config, store, seed })).violations).toEqual([]);
 
     const mostFloating = Math.max(0, ...floatingPuts.values());
     suite.tally.addRun(run);
-    suite.tally.addPuts({ indexPuts: stack.registry.puts.length, distinctIndexes: exact.distinctIndexes, maxPutsOfOneIndex: Math.max(exact.maxPutsOfOneIndex, mostFloating) });
+    suite.tally.addPuts({
+      indexPuts: stack.registry.puts.length,
+      distinctIndexes: exact.distinctIndexes,
+      maxPutsOfOneIndex: Math.max(exact.maxPutsOfOneIndex, mostFloating),
+    });
     addCounts(suite.tally.faults, { 'own-index push events': run.ownPutEvents });
-    console.log(`[faults] floating seed ${seed}: ${run.pushes} pushes (${run.rebuilds} rebuilds), ${run.events} events, ${exact.indexPuts} exact and ${stack.registry.puts.filter(isFloating).length} floating index PUTs, most of one index under one exact tag ${exact.maxPutsOfOneIndex}, under one floating tag ${mostFloating}`);
+    console.log(
+      `[faults] floating seed ${seed}: ${run.pushes} pushes (${run.rebuilds} rebuilds), ${run.events} events, ${exact.indexPuts} exact and ${stack.registry.puts.filter(isFloating).length} floating index PUTs, most of one index under one exact tag ${exact.maxPutsOfOneIndex}, under one floating tag ${mostFloating}`,
+    );
   });
 });

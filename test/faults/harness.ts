@@ -7,12 +7,12 @@ import { createDependencies } from '../../src/composition.ts';
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { isRetryable } from '../../src/core/errors.ts';
 import type { Clock, Dependencies, ImageRegistry, VersionEvents, VersionStore } from '../../src/core/ports.ts';
-import { reconcileRepository, type ReconcileReport } from '../../src/core/reconcile.ts';
+import { type ReconcileReport, reconcileRepository } from '../../src/core/reconcile.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
 import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
+import { ecrPushEvent as sharedEcrPushEvent } from '../support/ecr-event.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import type { Delivery, IndexPut } from '../support/invariants.ts';
-import { ecrPushEvent as sharedEcrPushEvent } from '../support/ecr-event.ts';
 import { SuiteTally } from './summary.ts';
 
 /** Real-time pause (the suites run against real processes). */
@@ -87,7 +87,13 @@ export class CountingRegistry implements ImageRegistry {
 }
 
 /** The EventBridge "ECR Image Action" event ECR sends for a push (always with a media type and an id here). */
-export function ecrPushEvent(repository: string, digest: string, tag: string | undefined, mediaType: string, id: string): Record<string, unknown> {
+export function ecrPushEvent(
+  repository: string,
+  digest: string,
+  tag: string | undefined,
+  mediaType: string,
+  id: string,
+): Record<string, unknown> {
   return sharedEcrPushEvent(repository, digest, tag ?? '', { id, mediaType });
 }
 
@@ -127,7 +133,10 @@ export function makeStack(options: {
   return { deps, registry, store: options.store, logger, handle: (event) => handler(event, lambdaContext) as Promise<{ kind: string }> };
 }
 
-export function makeDynamoStore(client: ConstructorParameters<typeof DynamoDbVersionStore>[0]['client'], tableName: string): DynamoDbVersionStore {
+export function makeDynamoStore(
+  client: ConstructorParameters<typeof DynamoDbVersionStore>[0]['client'],
+  tableName: string,
+): DynamoDbVersionStore {
   return new DynamoDbVersionStore({ client, tableName });
 }
 
@@ -152,7 +161,8 @@ export function faultSuite(options: { suite: string; seeds: readonly (number | s
     client?.destroy();
   });
   const store = () => {
-    if (client === undefined || tableName === undefined) throw new Error(`${options.suite}: store() is for tests, after the suite's table exists`);
+    if (client === undefined || tableName === undefined)
+      throw new Error(`${options.suite}: store() is for tests, after the suite's table exists`);
     return makeDynamoStore(client, tableName);
   };
   return { tally, store };

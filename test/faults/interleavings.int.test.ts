@@ -24,13 +24,29 @@ describe('randomised interleavings (real registry, dynalite, on-image-push handl
     await store.putRepositoryConfig(repository, config);
 
     const run = await runScenario(stack, {
-      registryUrl, repository, seed, random,
-      versions: 8, arches: ['amd64', 'arm64', 'arm'], incompleteVersions: 1,
-      rebuildChance: 0.35, duplicateChance: 0.4, buildxChance: 0.3, maxDelayMs: 150,
+      registryUrl,
+      repository,
+      seed,
+      random,
+      versions: 8,
+      arches: ['amd64', 'arm64', 'arm'],
+      incompleteVersions: 1,
+      rebuildChance: 0.35,
+      duplicateChance: 0.4,
+      buildxChance: 0.3,
+      maxDelayMs: 150,
     });
 
     const before = await checkRegistryState({
-      registryUrl, repository, config, store, seed, nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, expectIncomplete: run.incomplete,
+      registryUrl,
+      repository,
+      config,
+      store,
+      seed,
+      nowMs: Date.now(),
+      indexPuts: stack.registry.puts,
+      indexPutAttempts: stack.registry.attemptedPuts,
+      expectIncomplete: run.incomplete,
     });
     const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
     expect([...before.violations, ...lost], `seed ${seed}: replay with FAULT_SEED=${seed}`).toEqual([]);
@@ -39,7 +55,15 @@ describe('randomised interleavings (real registry, dynalite, on-image-push handl
     // Events alone converged; a reconcile pass over the same registry must agree and change nothing.
     const findings = reconcileFindings(await reconcileToEnd(stack.deps, repository));
     expect(findings, `seed ${seed}: reconcile after quiescence`).toEqual({ recovered: [], published: [], failures: [] });
-    const after = await checkRegistryState({ registryUrl, repository, config, store, seed, nowMs: Date.now(), indexPuts: stack.registry.puts });
+    const after = await checkRegistryState({
+      registryUrl,
+      repository,
+      config,
+      store,
+      seed,
+      nowMs: Date.now(),
+      indexPuts: stack.registry.puts,
+    });
     expect(after.violations, `seed ${seed}`).toEqual([]);
 
     // Stale events (a rebuild's old digest) were read and ignored, not recorded over the new image.
@@ -47,6 +71,8 @@ describe('randomised interleavings (real registry, dynalite, on-image-push handl
     suite.tally.addRun(run);
     suite.tally.addPuts(after);
     addCounts(suite.tally.faults, { 'own-index push events': run.ownPutEvents });
-    console.log(`[faults] interleavings seed ${seed}: ${run.pushes} pushes (${run.rebuilds} rebuilds), ${run.events} events (${run.duplicates} duplicates, ${run.ownPutEvents} for own puts), outcomes ${JSON.stringify(run.outcomes)}, ${after.indexPuts} index PUTs of ${after.distinctIndexes} indexes`);
+    console.log(
+      `[faults] interleavings seed ${seed}: ${run.pushes} pushes (${run.rebuilds} rebuilds), ${run.events} events (${run.duplicates} duplicates, ${run.ownPutEvents} for own puts), outcomes ${JSON.stringify(run.outcomes)}, ${after.indexPuts} index PUTs of ${after.distinctIndexes} indexes`,
+    );
   });
 });

@@ -1,5 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { seededRandom } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';
 import { checkDeliveries, checkRegistryState } from '../support/invariants.ts';
-import { findFreePort, startRegistry, type RunningRegistry } from '../support/registry-process.ts';
+import { findFreePort, type RunningRegistry, startRegistry } from '../support/registry-process.ts';
 import { faultSeeds, makeDynamoStore, makeStack, ScaledClock, sleep } from './harness.ts';
 import { runScenario, scenarioConfig } from './scenario.ts';
 import { addCounts, SuiteTally } from './summary.ts';
@@ -87,26 +87,47 @@ describe('dynalite stopped and restarted mid-flight', () => {
         }
       })();
       const run = await runScenario(stack, {
-        registryUrl, repository, seed, random: seededRandom(seed),
-        versions: 6, arches: ['amd64', 'arm64', 'arm'], incompleteVersions: 1,
-        rebuildChance: 0.3, duplicateChance: 0.3, buildxChance: 0.2, maxDelayMs: 300,
+        registryUrl,
+        repository,
+        seed,
+        random: seededRandom(seed),
+        versions: 6,
+        arches: ['amd64', 'arm64', 'arm'],
+        incompleteVersions: 1,
+        rebuildChance: 0.3,
+        duplicateChance: 0.3,
+        buildxChance: 0.2,
+        maxDelayMs: 300,
         delivery: { maxAttempts: 25, baseBackoffMs: 100, maxBackoffMs: 1_000 },
       });
       await chaos;
       expect(outages, `seed ${seed}: both outages happened`).toHaveLength(2);
 
       const state = await checkRegistryState({
-        registryUrl, repository, config, store, seed, nowMs: clock.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, expectIncomplete: run.incomplete,
+        registryUrl,
+        repository,
+        config,
+        store,
+        seed,
+        nowMs: clock.now(),
+        indexPuts: stack.registry.puts,
+        indexPutAttempts: stack.registry.attemptedPuts,
+        expectIncomplete: run.incomplete,
         forbidLeftoverLeases: false,
       });
       const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
       expect([...state.violations, ...lost], `seed ${seed}: replay with FAULT_SEED=${seed}; outages ${outages.join(', ')} ms`).toEqual([]);
       const thrown = run.deliveries.filter((d) => d.outcome === 'thrown').length;
-      console.log(`[faults] dynalite restarts seed ${seed}: outages ${outages.join(', ')} ms; ${run.events} events, ${run.deliveries.length} deliveries (${thrown} failed and were redelivered), ${state.indexPuts} index PUTs of ${state.distinctIndexes} indexes, ${state.leasesLeft} leases left to expire`);
+      console.log(
+        `[faults] dynalite restarts seed ${seed}: outages ${outages.join(', ')} ms; ${run.events} events, ${run.deliveries.length} deliveries (${thrown} failed and were redelivered), ${state.indexPuts} index PUTs of ${state.distinctIndexes} indexes, ${state.leasesLeft} leases left to expire`,
+      );
 
       tally.addRun(run);
       tally.addPuts(state);
-      addCounts(tally.faults, { 'dynalite killed and restarted': outages.length, 'leases left by a process cut off from dynalite': state.leasesLeft });
+      addCounts(tally.faults, {
+        'dynalite killed and restarted': outages.length,
+        'leases left by a process cut off from dynalite': state.leasesLeft,
+      });
     } finally {
       client.destroy();
       await stopServer(server).catch(() => undefined);
@@ -125,10 +146,11 @@ async function startReceiver(): Promise<{ url: string; refused: number; accepted
     accept: () => {
       accepting = true;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = createServer((req, res) => {
     let body = '';
@@ -162,7 +184,11 @@ describe('the registry restarted with notifications pending', () => {
       const tags: string[] = [];
       for (const version of versions) {
         for (const arch of ['amd64', 'arm64'] as const) {
-          await pushImage(registry.url, repository, `${version}-${arch}`, { arch, format: version === '3.1' ? 'docker' : 'oci', label: version });
+          await pushImage(registry.url, repository, `${version}-${arch}`, {
+            arch,
+            format: version === '3.1' ? 'docker' : 'oci',
+            label: version,
+          });
           tags.push(`${version}-${arch}`);
         }
       }
@@ -189,13 +215,31 @@ describe('the registry restarted with notifications pending', () => {
       expect(reports.flatMap((r) => r.failures)).toEqual([]);
       expect(reports.flatMap((r) => r.pushesRecovered).sort()).toEqual([...tags].sort());
       // Each recovered push is recorded through recordPush, which publishes the version once complete.
-      expect(stack.logger.lines.filter((l) => l.message === 'published').map((l) => l.fields.version).sort()).toEqual(versions);
+      expect(
+        stack.logger.lines
+          .filter((l) => l.message === 'published')
+          .map((l) => l.fields.version)
+          .sort(),
+      ).toEqual(versions);
 
-      const state = await checkRegistryState({ registryUrl: registry.url, repository, config, store, seed: 'registry restart', nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, maxPutsPerIndex: 1 });
+      const state = await checkRegistryState({
+        registryUrl: registry.url,
+        repository,
+        config,
+        store,
+        seed: 'registry restart',
+        nowMs: Date.now(),
+        indexPuts: stack.registry.puts,
+        indexPutAttempts: stack.registry.attemptedPuts,
+        maxPutsPerIndex: 1,
+      });
       expect(state.violations).toEqual([]);
       expect(state.complete).toBe(versions.length);
       const again = await reconcileAll(stack.deps, { deadline: Date.now() + 30_000 });
-      expect(again.flatMap((r) => [...r.pushesRecovered, ...r.published, ...r.failures.map((f) => f.error)]), 'a second pass finds nothing').toEqual([]);
+      expect(
+        again.flatMap((r) => [...r.pushesRecovered, ...r.published, ...r.failures.map((f) => f.error)]),
+        'a second pass finds nothing',
+      ).toEqual([]);
       expect(checkDeliveries([], stack.logger.lines, 'registry restart')).toEqual([]);
 
       tally.versions += versions.length;

@@ -32,8 +32,11 @@ const HEADER = [
 ];
 
 function formatRow(f: SuiteFigures): string {
-  const faults = Object.entries(f.faults).filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1));
-  const faultText = faults.length === 0 ? 'none' : `${faults.reduce((s, [, n]) => s + n, 0)}: ${faults.map(([k, n]) => `${k} ×${n}`).join(', ')}`;
+  const faults = Object.entries(f.faults)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const faultText =
+    faults.length === 0 ? 'none' : `${faults.reduce((s, [, n]) => s + n, 0)}: ${faults.map(([k, n]) => `${k} ×${n}`).join(', ')}`;
   return `| ${f.suite} | ${f.seeds.join(', ')} | ${f.versions} | ${f.eventsDelivered} | ${f.duplicates} | ${f.rebuilds ?? 0} | ${faultText} | ${f.indexPuts} | ${f.distinctIndexes} | ${f.maxPutsOfOneIndex} | ${(f.ms / 1000).toFixed(1)} s |`;
 }
 
@@ -57,7 +60,9 @@ export function recordSuiteFigures(figures: SuiteFigures): void {
   try {
     let rows: string[] = [];
     try {
-      rows = readFileSync(REPORT, 'utf8').split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| suite') && !line.startsWith('| ---'));
+      rows = readFileSync(REPORT, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('| ') && !line.startsWith('| suite') && !line.startsWith('| ---'));
     } catch {
       // First run: no report yet.
     }

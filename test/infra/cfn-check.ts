@@ -23,30 +23,71 @@ export interface CfnTemplate {
   readonly Parameters?: Record<string, unknown>;
   readonly Conditions?: Record<string, unknown>;
   readonly Mappings?: Record<string, unknown>;
-  readonly Resources: Record<string, { Type: string; Properties?: JsonObject; DependsOn?: string | string[]; Condition?: string; [key: string]: unknown }>;
+  readonly Resources: Record<
+    string,
+    { Type: string; Properties?: JsonObject; DependsOn?: string | string[]; Condition?: string; [key: string]: unknown }
+  >;
   readonly Outputs?: Record<string, unknown>;
   readonly [key: string]: unknown;
 }
 
 /** Values Ref accepts besides resources and parameters. */
 export const pseudoParameters: ReadonlySet<string> = new Set([
-  'AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region',
-  'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix',
+  'AWS::AccountId',
+  'AWS::NotificationARNs',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
 ]);
 
 const templateSections = new Set([
-  'AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Mappings',
-  'Conditions', 'Transform', 'Resources', 'Outputs',
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Rules',
+  'Mappings',
+  'Conditions',
+  'Transform',
+  'Resources',
+  'Outputs',
 ]);
 const resourceAttributes = new Set([
-  'Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy',
-  'Metadata', 'CreationPolicy', 'UpdatePolicy',
+  'Type',
+  'Properties',
+  'DependsOn',
+  'Condition',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'Metadata',
+  'CreationPolicy',
+  'UpdatePolicy',
 ]);
 const deletionPolicies = new Set(['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot']);
 const intrinsics = new Set([
-  'Ref', 'Condition', 'Fn::GetAtt', 'Fn::Sub', 'Fn::Join', 'Fn::If', 'Fn::Not', 'Fn::Equals', 'Fn::And',
-  'Fn::Or', 'Fn::Select', 'Fn::Split', 'Fn::FindInMap', 'Fn::GetAZs', 'Fn::ImportValue', 'Fn::Base64',
-  'Fn::Cidr', 'Fn::Length', 'Fn::ToJsonString', 'Fn::Transform',
+  'Ref',
+  'Condition',
+  'Fn::GetAtt',
+  'Fn::Sub',
+  'Fn::Join',
+  'Fn::If',
+  'Fn::Not',
+  'Fn::Equals',
+  'Fn::And',
+  'Fn::Or',
+  'Fn::Select',
+  'Fn::Split',
+  'Fn::FindInMap',
+  'Fn::GetAZs',
+  'Fn::ImportValue',
+  'Fn::Base64',
+  'Fn::Cidr',
+  'Fn::Length',
+  'Fn::ToJsonString',
+  'Fn::Transform',
 ]);
 
 /** Checks a template against the specification; an empty list means no problem was found. */
@@ -107,7 +148,13 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkObject(value: JsonObject, properties: Readonly<Record<string, PropertyShape>>, path: string, typeName: string, report: Report): void {
+function checkObject(
+  value: JsonObject,
+  properties: Readonly<Record<string, PropertyShape>>,
+  path: string,
+  typeName: string,
+  report: Report,
+): void {
   for (const [name, property] of Object.entries(properties)) {
     if (property.required && !(name in value)) report(path, `${typeName} requires property "${name}"`);
   }

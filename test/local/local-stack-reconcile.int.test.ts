@@ -6,12 +6,12 @@ import { MediaTypes } from '../../src/core/media-types.ts';
 import type { ReconcileReport } from '../../src/core/reconcile.ts';
 import { readLocalSettings } from '../../src/local/local-settings.ts';
 import { startLocalStackWith } from '../../src/local/local-stack.ts';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { type LocalStack, startLocalStack } from '../../src/local/main.ts';
 import { wireLocalHandlers } from '../../src/local/wire-handlers.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';
-import { findFreePort, startRegistry, type RunningRegistry } from '../support/registry-process.ts';
 import { requestLocalApi } from '../support/local-stack.ts';
+import { findFreePort, type RunningRegistry, startRegistry } from '../support/registry-process.ts';
 
 // The reconcile timer of the local stack against the real registry and dynalite: pushes whose
 // notifications never reached the runner (it was down, or the registry was told to notify nobody)
@@ -51,7 +51,9 @@ async function waitForPublished(stack: LocalStack, version: string, timeoutMs = 
 
 /** The registry is the truth: the version tag holds an index of exactly these per-arch images. */
 async function expectIndexAt(registryUrl: string, tag: string, digest: string | undefined, children: string[]): Promise<void> {
-  const response = await fetch(`${registryUrl}/v2/${REPOSITORY}/manifests/${tag}`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+  const response = await fetch(`${registryUrl}/v2/${REPOSITORY}/manifests/${tag}`, {
+    headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` },
+  });
   expect(response.status).toBe(200);
   expect(response.headers.get('docker-content-digest')).toBe(digest);
   const index = (await response.json()) as { manifests: Array<{ digest: string }> };
@@ -86,7 +88,11 @@ describe('the local stack’s reconcile timer', () => {
 
       // An hour between passes: only the first pass, shortly after start, can publish within the test.
       const printed: string[] = [];
-      const stack = await startLocalStack({ env: { ...env, RECONCILE_INTERVAL: '3600' }, standalone: false, print: (text) => printed.push(text) });
+      const stack = await startLocalStack({
+        env: { ...env, RECONCILE_INTERVAL: '3600' },
+        standalone: false,
+        print: (text) => printed.push(text),
+      });
       cleanups.push(() => stack.stop());
       expect(printed.join('')).toContain('reconcile  every 3600 s');
 
@@ -104,7 +110,13 @@ describe('the local stack’s reconcile timer', () => {
       const silentRegistry = await startRegistry();
       cleanups.push(() => silentRegistry.stop());
       const stack = await startLocalStack({
-        env: { API_PORT: ports.API_PORT, REGISTRY_URL: silentRegistry.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0.3' },
+        env: {
+          API_PORT: ports.API_PORT,
+          REGISTRY_URL: silentRegistry.url,
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'warn',
+          RECONCILE_INTERVAL: '0.3',
+        },
         standalone: false,
         print: () => undefined,
       });
@@ -135,7 +147,10 @@ describe('the local stack’s reconcile timer', () => {
       const logger = new CapturingLogger();
 
       const stack = await startLocalStackWith({
-        settings: readLocalSettings({ API_PORT: ports.API_PORT, REGISTRY_URL: registry.url, DATA_DIR: dataDir, RECONCILE_INTERVAL: '3600' }, dataDir),
+        settings: readLocalSettings(
+          { API_PORT: ports.API_PORT, REGISTRY_URL: registry.url, DATA_DIR: dataDir, RECONCILE_INTERVAL: '3600' },
+          dataDir,
+        ),
         logger,
         // The real composition; the first pass is held at its start until the test lets it go.
         wire: async (endpoints) => {
@@ -174,11 +189,20 @@ describe('the local stack’s reconcile timer', () => {
         await stopped;
         expect(events).toEqual(['pass finished', 'stopped']);
         // The pass could still read and write DynamoDB and the registry: it did its whole job.
-        expect(result?.reports.map((r) => [r.repository, r.pushesRecovered, r.failures])).toEqual([[REPOSITORY, ['5.0-amd64', '5.0-arm64'], []]]);
-        expect(logger.lines.filter((l) => l.message.startsWith('reconcile pass'))).toMatchObject([
-          { level: 'info', message: expect.stringMatching(/^reconcile pass: 2 lost pushes recovered/), fields: { recovered: `${REPOSITORY}:5.0-amd64,${REPOSITORY}:5.0-arm64` } },
+        expect(result?.reports.map((r) => [r.repository, r.pushesRecovered, r.failures])).toEqual([
+          [REPOSITORY, ['5.0-amd64', '5.0-arm64'], []],
         ]);
-        const tag = await fetch(`${registry.url}/v2/${REPOSITORY}/manifests/5.0`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
+        expect(logger.lines.filter((l) => l.message.startsWith('reconcile pass'))).toMatchObject([
+          {
+            level: 'info',
+            message: expect.stringMatching(/^reconcile pass: 2 lost pushes recovered/),
+            fields: { recovered: `${REPOSITORY}:5.0-amd64,${REPOSITORY}:5.0-arm64` },
+          },
+        ]);
+        const tag = await fetch(`${registry.url}/v2/${REPOSITORY}/manifests/5.0`, {
+          method: 'HEAD',
+          headers: { accept: MediaTypes.ociIndex },
+        });
         await expectIndexAt(registry.url, '5.0', tag.headers.get('docker-content-digest') ?? 'none', [amd64.digest, arm64.digest]);
       } finally {
         release();

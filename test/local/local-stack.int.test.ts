@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { type LocalStack, startLocalStack } from '../../src/local/main.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
+import { eventually } from '../support/event-receiver.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { pushImage } from '../support/images.ts';
-import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
-import { encodeJson, pushBlob, pushRawManifest } from '../support/registry-push.ts';
 import { requestLocalApi } from '../support/local-stack.ts';
-import { eventually } from '../support/event-receiver.ts';
+import { encodeJson, pushBlob, pushRawManifest } from '../support/registry-push.ts';
+import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -65,7 +65,9 @@ describe('startLocalStack', () => {
   });
 
   it('turns real registry pushes into webhook events for the handlers, which publish the index', async () => {
-    const put = await requestLocalApi(stack, 'PUT', '/v1/repositories/team/hello/config', { requiredPlatforms: ['linux/amd64', 'linux/arm64'] });
+    const put = await requestLocalApi(stack, 'PUT', '/v1/repositories/team/hello/config', {
+      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+    });
     expect(put.status).toBe(200);
 
     const amd64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci' });
@@ -77,7 +79,10 @@ describe('startLocalStack', () => {
 
     const arm64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-arm64', { arch: 'arm64', format: 'oci' });
     const published = await eventually(async () => {
-      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { state: string; published?: { digest: string } };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
+        state: string;
+        published?: { digest: string };
+      };
       return body.state === 'published' ? body : undefined;
     }, 'version 2.7 to be published');
     expect(published).toMatchObject({
@@ -89,7 +94,9 @@ describe('startLocalStack', () => {
     });
 
     // The registry is the truth: the version tag holds the index the API reports.
-    const manifest = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+    const manifest = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, {
+      headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` },
+    });
     expect(manifest.status).toBe(200);
     expect(manifest.headers.get('docker-content-digest')).toBe(published.published?.digest);
     const index = (await manifest.json()) as { manifests: Array<{ digest: string }> };
@@ -98,7 +105,9 @@ describe('startLocalStack', () => {
 
   it('republishes when one architecture is rebuilt under the same tag', async () => {
     // distribution notifies before it moves the tag: the runner must not take the rebuild for a stale event.
-    const before = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { published: { digest: string } };
+    const before = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
+      published: { digest: string };
+    };
     const rebuilt = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci', label: 'rebuild-1' });
     const after = await eventually(async () => {
       const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
@@ -109,7 +118,10 @@ describe('startLocalStack', () => {
       return body.state === 'published' && body.published.digest !== before.published.digest ? body : undefined;
     }, 'the rebuild to be republished');
     expect(after.images.find((image) => image.platform === 'linux/amd64')?.digest).toBe(rebuilt.digest);
-    const tag = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
+    const tag = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, {
+      method: 'HEAD',
+      headers: { accept: MediaTypes.ociIndex },
+    });
     expect(tag.headers.get('docker-content-digest')).toBe(after.published.digest);
   });
 
@@ -124,26 +136,41 @@ describe('startLocalStack', () => {
     await pushImage(stack.registryUrl, 'team/annotated', '1.0-amd64', {
       arch: 'amd64',
       format: 'oci',
-      labels: { 'org.opencontainers.image.source': source, 'org.opencontainers.image.revision': 'r1', 'org.opencontainers.image.title': 'hello amd64' },
+      labels: {
+        'org.opencontainers.image.source': source,
+        'org.opencontainers.image.revision': 'r1',
+        'org.opencontainers.image.title': 'hello amd64',
+      },
       created: '2026-11-27T09:00:00Z',
     });
     await pushImage(stack.registryUrl, 'team/annotated', '1.0-arm64', {
       arch: 'arm64',
       format: 'oci',
-      labels: { 'org.opencontainers.image.source': source, 'org.opencontainers.image.revision': 'r2', 'org.opencontainers.image.title': 'hello arm64' },
+      labels: {
+        'org.opencontainers.image.source': source,
+        'org.opencontainers.image.revision': 'r2',
+        'org.opencontainers.image.title': 'hello arm64',
+      },
       created: '2026-11-27T09:30:00.5Z',
     });
     const published = await eventually(async () => {
-      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/annotated/versions/1.0')).json()) as { state: string; published?: { digest: string } };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/annotated/versions/1.0')).json()) as {
+        state: string;
+        published?: { digest: string };
+      };
       return body.state === 'published' ? body : undefined;
     }, 'version 1.0 to be published');
 
-    const response = await fetch(`${stack.registryUrl}/v2/team/annotated/manifests/1.0`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+    const response = await fetch(`${stack.registryUrl}/v2/team/annotated/manifests/1.0`, {
+      headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` },
+    });
     expect(response.status).toBe(200);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const digest = response.headers.get('docker-content-digest') ?? '';
     expect(digest).toBe(published.published?.digest);
-    const index = expectValidIndex({ mediaType: response.headers.get('content-type') ?? '', digest, size: bytes.byteLength, bytes }) as { annotations?: unknown };
+    const index = expectValidIndex({ mediaType: response.headers.get('content-type') ?? '', digest, size: bytes.byteLength, bytes }) as {
+      annotations?: unknown;
+    };
     expect(index.annotations).toStrictEqual({
       'com.example.team': 'web',
       'org.opencontainers.image.created': '2026-11-27T09:30:00.5Z',
@@ -153,12 +180,19 @@ describe('startLocalStack', () => {
   });
 
   it('shows a refused push (a config without architecture) in the status, even as the only push, until a good push of the tag clears it', async () => {
-    const config = await pushBlob(stack.registryUrl, 'team/hello', encodeJson({ os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }), MediaTypes.ociConfig);
+    const config = await pushBlob(
+      stack.registryUrl,
+      'team/hello',
+      encodeJson({ os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+      MediaTypes.ociConfig,
+    );
     const manifest = encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [] });
     const refused = await pushRawManifest(stack.registryUrl, 'team/hello', '3.0-arm64', manifest, MediaTypes.ociManifest);
     const failed = await eventually(async () => {
       const response = await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/3.0');
-      return response.status === 200 ? ((await response.json()) as { state: string; error: string; images: unknown[]; rejected: Array<Record<string, string>> }) : undefined;
+      return response.status === 200
+        ? ((await response.json()) as { state: string; error: string; images: unknown[]; rejected: Array<Record<string, string>> })
+        : undefined;
     }, 'the refusal to be recorded');
     expect(failed).toMatchObject({ state: 'failed', images: [], rejected: [{ tag: '3.0-arm64', digest: refused.digest }] });
     expect(failed.rejected[0]?.reason).toContain('has no architecture or os');
@@ -166,7 +200,11 @@ describe('startLocalStack', () => {
 
     await pushImage(stack.registryUrl, 'team/hello', '3.0-arm64', { arch: 'arm64', format: 'oci' });
     const waiting = await eventually(async () => {
-      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/3.0')).json()) as { state: string; rejected: unknown[]; error: string | null };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/3.0')).json()) as {
+        state: string;
+        rejected: unknown[];
+        error: string | null;
+      };
       return body.state === 'waiting' ? body : undefined;
     }, 'the good push to clear the refusal');
     expect(waiting).toMatchObject({ rejected: [], error: null });
@@ -201,7 +239,11 @@ describe('startLocalStack', () => {
       const otherDir = await mkdtemp(join(tmpdir(), 'local-stack-taken-'));
       try {
         const ports = await freePorts();
-        const attempt = startLocalStack({ env: { ...ports, [envVar]: String(taken), DATA_DIR: otherDir }, standalone: false, print: () => undefined });
+        const attempt = startLocalStack({
+          env: { ...ports, [envVar]: String(taken), DATA_DIR: otherDir },
+          standalone: false,
+          print: () => undefined,
+        });
         await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
         await expect(attempt).rejects.toThrow(new RegExp(`port ${taken} .*\\(${what}\\).*set ${envVar}`));
         // The other port was not left bound by a half-started stack.
@@ -230,7 +272,11 @@ describe('manifest-assembler start (the CLI, as its own process)', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
-      await eventually(async () => (stdout.includes('local stack is ready') ? true : undefined), `the stack to be ready (stderr: ${stderr})`, 30_000);
+      await eventually(
+        async () => (stdout.includes('local stack is ready') ? true : undefined),
+        `the stack to be ready (stderr: ${stderr})`,
+        30_000,
+      );
       const registries = await registryChildren(child.pid ?? -1);
       expect(registries).toHaveLength(1);
       const registryPid = registries[0] ?? -1;

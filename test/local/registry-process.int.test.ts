@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderRegistryConfig } from '../../src/local/registry-config.ts';
-import { REGISTRY_INSTANCE_HEADER, RegistryStartError, startRegistryProcess, type RunningRegistryProcess } from '../../src/local/registry-process.ts';
+import {
+  REGISTRY_INSTANCE_HEADER,
+  RegistryStartError,
+  type RunningRegistryProcess,
+  startRegistryProcess,
+} from '../../src/local/registry-process.ts';
 import { findFreePort, startRegistry } from '../support/registry-process.ts';
 
 // startRegistryProcess against the real docker-registry binary.

@@ -53,7 +53,10 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
     expect(child.digest, `${where}.digest`).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(Number.isSafeInteger(child.size) && (child.size as number) >= 0, `${where}.size is a byte count`).toBe(true);
     expect(child.platform, `${where}.platform`).toBeTypeOf('object');
-    expect(typeof child.platform?.os === 'string' && typeof child.platform.architecture === 'string', `${where}.platform has os and architecture`).toBe(true);
+    expect(
+      typeof child.platform?.os === 'string' && typeof child.platform.architecture === 'string',
+      `${where}.platform has os and architecture`,
+    ).toBe(true);
     expect(child.platform, `${where}.platform has no features (ECR refuses it)`).not.toHaveProperty('features');
     if (isDocker) expect(child, `${where} of a Docker manifest list has no annotations`).not.toHaveProperty('annotations');
     const isAttestation =
@@ -64,14 +67,22 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
       attestations.push(child);
       return;
     }
-    const platform = JSON.stringify([child.platform?.os, child.platform?.['os.version'], child.platform?.architecture, child.platform?.variant]);
+    const platform = JSON.stringify([
+      child.platform?.os,
+      child.platform?.['os.version'],
+      child.platform?.architecture,
+      child.platform?.variant,
+    ]);
     expect(platforms.has(platform), `${where}: platform ${platform} appears twice`).toBe(false);
     platforms.add(platform);
     imageDigests.add(child.digest as string);
   });
   for (const attestation of attestations) {
     const subject = attestation.annotations?.[Annotations.referenceDigest];
-    expect(imageDigests.has(subject as string), `attestation ${String(attestation.digest)} references ${String(subject)}, an image of this index`).toBe(true);
+    expect(
+      imageDigests.has(subject as string),
+      `attestation ${String(attestation.digest)} references ${String(subject)}, an image of this index`,
+    ).toBe(true);
   }
   return body as { schemaVersion: number; mediaType: string; manifests: ChildJson[] };
 }

@@ -60,7 +60,11 @@ export function attestationManifestDocument(config: ContentRef, statement: Conte
  * platform) and the attestation manifest (platform unknown/unknown, tied to the image by the
  * `vnd.docker.reference.*` annotations).
  */
-export function buildxIndexDocument(image: ContentRef, platform: Record<string, unknown>, attestation: ContentRef): Record<string, unknown> {
+export function buildxIndexDocument(
+  image: ContentRef,
+  platform: Record<string, unknown>,
+  attestation: ContentRef,
+): Record<string, unknown> {
   return {
     schemaVersion: 2,
     mediaType: MediaTypes.ociIndex,

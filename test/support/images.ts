@@ -7,16 +7,16 @@ import {
   attestationManifestDocument,
   buildxIndexDocument,
   FORMAT_TYPES,
-  IN_TOTO,
   type ImageFormat,
+  IN_TOTO,
   imageManifestDocument,
 } from './image-documents.ts';
-import { encodeJson, pushBlob, pushRawManifest, type PushedContent, type RegistryTarget } from './registry-push.ts';
+import { encodeJson, type PushedContent, pushBlob, pushRawManifest, type RegistryTarget } from './registry-push.ts';
 import { buildTar } from './tar.ts';
 
-export { TestArches, type TestArch } from './busybox.ts';
+export { type TestArch, TestArches } from './busybox.ts';
 export type { ImageFormat } from './image-documents.ts';
-export { encodeJson, pushBlob, pushRawManifest, putRawManifest, type PushedContent, type RegistryTarget } from './registry-push.ts';
+export { encodeJson, type PushedContent, pushBlob, pushRawManifest, putRawManifest, type RegistryTarget } from './registry-push.ts';
 
 /**
  * Real per-architecture test images, built offline: a busybox layer from Debian's busybox-static,
@@ -177,7 +177,9 @@ export async function pushBuildxStyleIndex(
 }
 
 function buildAttestation(repository: string, tag: string, image: BuiltImage): { statement: Blob; config: Blob; manifest: Blob } {
-  const platform = encodeURIComponent(`${image.platform.os}/${image.platform.architecture}${image.platform.variant ? `/${image.platform.variant}` : ''}`);
+  const platform = encodeURIComponent(
+    `${image.platform.os}/${image.platform.architecture}${image.platform.variant ? `/${image.platform.variant}` : ''}`,
+  );
   const statement = blob(
     IN_TOTO.mediaType,
     encodeJson({

@@ -2,15 +2,15 @@ import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { isIndexMediaType, MediaTypes } from '../../src/core/media-types.ts';
-import { parsePlatform, platformToJson, type Platform } from '../../src/core/platform.ts';
+import { type Platform, parsePlatform, platformToJson } from '../../src/core/platform.ts';
 import type { ImageRegistry } from '../../src/core/ports.ts';
 import {
   attestationConfigDocument,
   attestationManifestDocument,
   buildxIndexDocument,
   FORMAT_TYPES,
-  IN_TOTO,
   type ImageFormat,
+  IN_TOTO,
   imageManifestDocument,
 } from './image-documents.ts';
 
@@ -91,7 +91,9 @@ export class InMemoryImageRegistry implements ImageRegistry {
     await this.#enter('fetchBlob', [repository, descriptor, maxBytes]);
     const blob = this.#repo(repository).blobs.get(descriptor.digest);
     if (blob === undefined) {
-      throw new RegistryError(ErrorCodes.notFound, `blob ${repository}@${descriptor.digest} not found`, { details: { repository, digest: descriptor.digest } });
+      throw new RegistryError(ErrorCodes.notFound, `blob ${repository}@${descriptor.digest} not found`, {
+        details: { repository, digest: descriptor.digest },
+      });
     }
     if (blob.byteLength > maxBytes) {
       throw new RegistryError(ErrorCodes.tooLarge, `blob ${descriptor.digest} is ${blob.byteLength} bytes, more than ${maxBytes}`);
@@ -209,13 +211,24 @@ export class InMemoryImageRegistry implements ImageRegistry {
   addBuildxIndex(repository: string, options: Omit<AddImageOptions, 'format'> & { readonly format?: ImageFormat }): BuildxIndex {
     const image = this.addImage(repository, { ...options, tag: undefined });
     const attestationConfig = this.storeBlob(repository, attestationConfigDocument([]));
-    const statement = this.storeBlob(repository, { _type: 'https://in-toto.io/Statement/v0.1', subject: [{ digest: image.manifest.digest }] });
+    const statement = this.storeBlob(repository, {
+      _type: 'https://in-toto.io/Statement/v0.1',
+      subject: [{ digest: image.manifest.digest }],
+    });
     const attestation = this.storeManifest(
       repository,
-      attestationManifestDocument({ mediaType: MediaTypes.ociConfig, ...attestationConfig }, { mediaType: IN_TOTO.mediaType, ...statement }),
+      attestationManifestDocument(
+        { mediaType: MediaTypes.ociConfig, ...attestationConfig },
+        { mediaType: IN_TOTO.mediaType, ...statement },
+      ),
       MediaTypes.ociManifest,
     );
-    const index = this.storeManifest(repository, buildxIndexDocument(image.manifest, platformToJson(image.platform), attestation), MediaTypes.ociIndex, options.tag);
+    const index = this.storeManifest(
+      repository,
+      buildxIndexDocument(image.manifest, platformToJson(image.platform), attestation),
+      MediaTypes.ociIndex,
+      options.tag,
+    );
     return { index, image, attestation };
   }
 
@@ -229,7 +242,10 @@ export class InMemoryImageRegistry implements ImageRegistry {
   #checkPut(repository: string, tag: string, manifest: RawManifest): void {
     const actual = computeDigest(manifest.bytes);
     if (actual !== manifest.digest || manifest.size !== manifest.bytes.byteLength) {
-      throw new RegistryError(ErrorCodes.digestMismatch, `put of ${manifest.digest} (${manifest.size} bytes) has bytes ${actual} (${manifest.bytes.byteLength} bytes)`);
+      throw new RegistryError(
+        ErrorCodes.digestMismatch,
+        `put of ${manifest.digest} (${manifest.size} bytes) has bytes ${actual} (${manifest.bytes.byteLength} bytes)`,
+      );
     }
     const repo = this.#repo(repository);
     let body: { mediaType?: unknown; manifests?: Array<{ digest?: unknown }> };
@@ -239,7 +255,10 @@ export class InMemoryImageRegistry implements ImageRegistry {
       throw new RegistryError(ErrorCodes.invalidInput, `put of ${manifest.digest}: manifest invalid: not JSON`);
     }
     if (body.mediaType !== manifest.mediaType) {
-      throw new RegistryError(ErrorCodes.invalidInput, `put of ${manifest.digest}: body mediaType ${String(body.mediaType)} is not ${manifest.mediaType}`);
+      throw new RegistryError(
+        ErrorCodes.invalidInput,
+        `put of ${manifest.digest}: body mediaType ${String(body.mediaType)} is not ${manifest.mediaType}`,
+      );
     }
     if (isIndexMediaType(manifest.mediaType)) {
       const missing = (body.manifests ?? []).map((child) => String(child.digest)).filter((digest) => !repo.manifests.has(digest));

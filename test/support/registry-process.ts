@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenOnLoopback } from '../../src/local/ports.ts';
 import { renderRegistryConfig } from '../../src/local/registry-config.ts';
 import {
   isRegistryInstalled,
@@ -12,7 +13,6 @@ import {
   RegistryStartError,
   startRegistryProcess,
 } from '../../src/local/registry-process.ts';
-import { listenOnLoopback } from '../../src/local/ports.ts';
 
 /**
  * A real CNCF distribution registry for tests, started the way the local runner starts its own

@@ -8,11 +8,11 @@ export const EVENT_SOURCE = 'manifest-assembler';
 
 /** The `detail-type` of each outcome, as rules match on it. */
 export const DetailTypes: Readonly<Record<VersionOutcome, string>> = {
-  'published': 'Version Published',
+  published: 'Version Published',
   'partially-published': 'Version Partially Published',
-  'stale': 'Version Stale',
-  'conflict': 'Version Conflict',
-  'failed': 'Version Failed',
+  stale: 'Version Stale',
+  conflict: 'Version Conflict',
+  failed: 'Version Failed',
 };
 
 export interface EventBridgeVersionEventsOptions {

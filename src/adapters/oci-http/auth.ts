@@ -1,6 +1,6 @@
 import { ErrorCodes, RegistryError } from '../../core/errors.ts';
 import { readLimitedBody } from '../http/read-limited-body.ts';
-import { parseChallenges, type Challenge } from './challenge.ts';
+import { type Challenge, parseChallenges } from './challenge.ts';
 import { errorFromFailure } from './errors.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
 
@@ -116,11 +116,20 @@ export class RegistryAuthenticator {
       throw new RegistryError(
         refused ? ErrorCodes.unauthorized : ErrorCodes.unavailable,
         `${describeRequest(context)}: ${where} answered HTTP ${response.status} for scope ${url.searchParams.get('scope')}${refused ? (basic === undefined ? ' (no credentials configured)' : ' (credentials refused)') : ''}`,
-        { retryable: !refused && (response.status >= 500 || response.status === 429), details: { repository: context.repository, status: response.status } },
+        {
+          retryable: !refused && (response.status >= 500 || response.status === 429),
+          details: { repository: context.repository, status: response.status },
+        },
       );
     }
-    const bytes = await readLimitedBody(response, TOKEN_RESPONSE_LIMIT, () =>
-      new RegistryError(ErrorCodes.unauthorized, `${describeRequest(context)}: ${where} sent a response over ${TOKEN_RESPONSE_LIMIT} bytes`),
+    const bytes = await readLimitedBody(
+      response,
+      TOKEN_RESPONSE_LIMIT,
+      () =>
+        new RegistryError(
+          ErrorCodes.unauthorized,
+          `${describeRequest(context)}: ${where} sent a response over ${TOKEN_RESPONSE_LIMIT} bytes`,
+        ),
     );
     const token = parseTokenResponse(bytes);
     if (token === undefined) {
@@ -142,7 +151,8 @@ function parseTokenResponse(bytes: Uint8Array): { token: string; expiresInSecond
   }
   if (typeof body !== 'object' || body === null) return undefined;
   const { token, access_token: accessToken, expires_in: expiresIn } = body as Record<string, unknown>;
-  const value = typeof token === 'string' && token !== '' ? token : typeof accessToken === 'string' && accessToken !== '' ? accessToken : undefined;
+  const value =
+    typeof token === 'string' && token !== '' ? token : typeof accessToken === 'string' && accessToken !== '' ? accessToken : undefined;
   if (value === undefined) return undefined;
   const seconds = typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
   return { token: value, expiresInSeconds: seconds };

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../api-error.ts';
-import { expectPositionals, repositoryRef, type Options } from '../arg-values.ts';
+import { expectPositionals, type Options, repositoryRef } from '../arg-values.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import { formatVersionDetail, shortDigest } from '../format/format-status.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';

@@ -165,6 +165,16 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 /** The table the local stack keeps its state in (inside dynalite's data folder). */
 export const LOCAL_TABLE_NAME = 'manifest-assembler';
 
+/** A DynamoDB client for dynalite at `endpoint`. */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
 /**
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
  * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
@@ -183,12 +193,7 @@ export async function localDependencies(parts: {
   delivery: NotifyDelivery;
   close: () => void;
 }> {
-  const client = new DynamoDBClient({
-    endpoint: parts.dynamoEndpoint,
-    region: 'us-east-1',
-    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localDynamoClient(parts.dynamoEndpoint);
   // Local-only adapters, loaded here so that the Lambda bundles leave them out.
   const [{ DynamoDbOutbox }, { NotifyDelivery }, { OutboxVersionEvents }] = await Promise.all([
     import('./adapters/webhook/dynamodb-outbox.ts'),

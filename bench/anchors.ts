@@ -34,7 +34,11 @@ export async function runAnchor(tool: AnchorTool, target: AnchorTarget, sourceTa
     const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
     await run('docker', ['manifest', 'create', '--insecure', ref(targetTag), ...sourceTags.map(ref)], { env });
     // The step the seed needed for a cross-compiled image; kept so the anchor is the workflow users run.
-    await run('docker', ['manifest', 'annotate', ref(targetTag), ref(sourceTags[sourceTags.length - 1] ?? ''), '--os', 'linux', '--arch', 'arm64'], { env });
+    await run(
+      'docker',
+      ['manifest', 'annotate', ref(targetTag), ref(sourceTags[sourceTags.length - 1] ?? ''), '--os', 'linux', '--arch', 'arm64'],
+      { env },
+    );
     await run('docker', ['manifest', 'push', '--insecure', '--purge', ref(targetTag)], { env });
     return;
   }

@@ -34,7 +34,13 @@ export const BUNDLES = [
 ] as const;
 
 // What a function reads at module load (the composition root builds its clients then); no call is made.
-const LAMBDA_ENV = { TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', EVENT_BUS_NAME: 'default' };
+const LAMBDA_ENV = {
+  TABLE_NAME: 'bench',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  EVENT_BUS_NAME: 'default',
+};
 
 /**
  * Builds each Lambda bundle and an SDK-only floor with the options scripts/build.mjs uses, then
@@ -60,8 +66,13 @@ export async function benchBundles(rounds = 25): Promise<BundleFigures[]> {
     };
     const gzipBytes = f.startFiles.reduce((sum, file) => sum + gzipSync(readFileSync(join(root, file)), { level: 9 }).length, 0);
     return {
-      name: f.name, bytes: f.startBytes, gzipBytes, totalBytes: f.totalBytes,
-      initP50Ms: at(wall.get(f.name), 0.5), initP90Ms: at(wall.get(f.name), 0.9), initCpuP50Ms: at(cpu.get(f.name), 0.5),
+      name: f.name,
+      bytes: f.startBytes,
+      gzipBytes,
+      totalBytes: f.totalBytes,
+      initP50Ms: at(wall.get(f.name), 0.5),
+      initP90Ms: at(wall.get(f.name), 0.9),
+      initCpuP50Ms: at(cpu.get(f.name), 0.5),
     };
   });
 }
@@ -70,7 +81,10 @@ export async function benchBundles(rounds = 25): Promise<BundleFigures[]> {
  * Builds one bundle with the options of scripts/build.mjs into dist/<out> (dist/<prefix><out> when
  * given, so a test and a bench never share a folder), and measures what a cold start loads.
  */
-export async function buildBundle(bundle: { entry: string; out: string }, prefix = ''): Promise<{ file: string; startFiles: string[]; startBytes: number; totalBytes: number }> {
+export async function buildBundle(
+  bundle: { entry: string; out: string },
+  prefix = '',
+): Promise<{ file: string; startFiles: string[]; startBytes: number; totalBytes: number }> {
   const out = `${prefix}${bundle.out}`;
   const options = buildOptions({ name: out, entry: bundle.entry });
   await rm(options.outdir as string, { recursive: true, force: true });
@@ -87,7 +101,8 @@ function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[];
     const path = stack.pop() as string;
     if (seen.has(path)) continue;
     seen.add(path);
-    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && imported.path in outputs) stack.push(imported.path);
+    for (const imported of outputs[path]?.imports ?? [])
+      if (imported.kind === 'import-statement' && imported.path in outputs) stack.push(imported.path);
   }
   const bytesOf = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
   const total = Object.keys(outputs).filter((path) => path.includes(`/${out}/`) && !path.endsWith('.map'));
@@ -99,7 +114,11 @@ function importMs(file: string): { wallMs: number; cpuMs: number } {
   const script =
     `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); ` +
     `const wall = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (u.user + u.system) / 1000 }));`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as { wallMs: number; cpuMs: number };
 }

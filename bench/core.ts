@@ -1,8 +1,8 @@
+import { computeDigest } from '../src/core/digest.ts';
 import { buildIndex } from '../src/core/index-builder.ts';
 import { parseManifest } from '../src/core/manifest.ts';
 import { formatPlatform, parsePlatform } from '../src/core/platform.ts';
 import { compileTagPattern, matchTag } from '../src/core/tag-pattern.ts';
-import { computeDigest } from '../src/core/digest.ts';
 import type { RecordedImage } from '../src/core/version-record.ts';
 import { measure, type Timing } from './harness.ts';
 

@@ -10,7 +10,12 @@ export interface Timing {
 }
 
 /** Runs `fn` `warmup` times, then `runs` times, and summarises the wall-clock durations. */
-export async function measure(name: string, runs: number, fn: () => unknown | Promise<unknown>, warmup = Math.min(10, runs)): Promise<Timing> {
+export async function measure(
+  name: string,
+  runs: number,
+  fn: () => unknown | Promise<unknown>,
+  warmup = Math.min(10, runs),
+): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -2,7 +2,7 @@
 // the anchors, and watches the version tags; prints one JSON line with what it measured. Keeping it
 // out of the runner's process means the runner's memory and CPU figures are the runner's alone.
 import { pushImage, type TestArch } from '../test/support/images.ts';
-import { runAnchor, type AnchorTool } from './anchors.ts';
+import { type AnchorTool, runAnchor } from './anchors.ts';
 
 export type Tool = 'project' | AnchorTool;
 
@@ -55,9 +55,15 @@ async function tagHoldsIndex(registryUrl: string, repository: string, tag: strin
 }
 
 /** How long a watcher waits for a version tag (BENCH_TAG_TIMEOUT_MS): raise it on a machine shared with other work. */
-const TAG_TIMEOUT_MS = Number(process.env['BENCH_TAG_TIMEOUT_MS'] ?? 60_000);
+const TAG_TIMEOUT_MS = Number(process.env.BENCH_TAG_TIMEOUT_MS ?? 60_000);
 
-async function waitForIndex(registryUrl: string, repository: string, tag: string, pollMs: number, timeoutMs = TAG_TIMEOUT_MS): Promise<void> {
+async function waitForIndex(
+  registryUrl: string,
+  repository: string,
+  tag: string,
+  pollMs: number,
+  timeoutMs = TAG_TIMEOUT_MS,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await tagHoldsIndex(registryUrl, repository, tag))) {
     if (performance.now() > deadline) throw new Error(`${repository}:${tag} holds no index after ${timeoutMs} ms`);
@@ -81,9 +87,15 @@ async function measureLatency(job: Extract<PusherJob, { kind: 'latency' }>): Pro
     const order = i % 2 === 0 ? job.anchors : [...job.anchors].reverse();
     for (const tool of order) {
       const started = performance.now();
-      await runAnchor(tool, { registryHost: job.anchorHosts[tool], repository: job.repository }, ARCHES.map((a) => `${version}-${a}`), `${version}-${tool}`);
+      await runAnchor(
+        tool,
+        { registryHost: job.anchorHosts[tool], repository: job.repository },
+        ARCHES.map((a) => `${version}-${a}`),
+        `${version}-${tool}`,
+      );
       latencies[tool].push(performance.now() - started);
-      if (!(await tagHoldsIndex(job.registryUrl, job.repository, `${version}-${tool}`))) throw new Error(`${tool} left no index at ${version}-${tool}`);
+      if (!(await tagHoldsIndex(job.registryUrl, job.repository, `${version}-${tool}`)))
+        throw new Error(`${tool} left no index at ${version}-${tool}`);
     }
   }
   return { kind: 'latency', latencies, polls, maxRssMiB: maxRssMiB() };
@@ -100,7 +112,12 @@ async function measureBurst(job: Extract<PusherJob, { kind: 'burst' }>): Promise
         // The project publishes on its own; this pusher moves on, and a watcher waits for the tag.
         pending.push(waitForIndex(job.registryUrl, job.repository, version, job.pollMs));
       } else {
-        await runAnchor(job.tool, { registryHost: job.anchorHost, repository: job.repository }, ARCHES.map((a) => `${version}-${a}`), version);
+        await runAnchor(
+          job.tool,
+          { registryHost: job.anchorHost, repository: job.repository },
+          ARCHES.map((a) => `${version}-${a}`),
+          version,
+        );
       }
     }
   };

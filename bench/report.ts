@@ -1,5 +1,5 @@
 import type { BundleFigures } from './bundles.ts';
-import { timingTable, type Timing } from './harness.ts';
+import { type Timing, timingTable } from './harness.ts';
 import type { Tool } from './pusher.ts';
 import type { SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
 
@@ -45,6 +45,13 @@ export function formatReport(report: BenchReport): string {
     ...kinds.map((kind) => `| ${kind} | ${side.tools.map((tool) => (side.requestsPerVersion[tool][kind] ?? 0).toFixed(2)).join(' | ')} |`),
     `| **total** | ${side.tools.map((tool) => `**${total(tool).toFixed(2)}**`).join(' | ')} |`,
   ];
+  const dynamoTotal = Object.values(side.dynamoDbPerVersion).reduce((a, b) => a + b, 0);
+  const dynamoRows = [
+    ...Object.entries(side.dynamoDbPerVersion)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([operation, n]) => `| ${operation} | ${n.toFixed(2)} |`),
+    `| **total** | **${dynamoTotal.toFixed(2)}** |`,
+  ];
   const project = side.latencies.project;
   const docker = side.latencies.docker;
   const latencyVersions = options.runs * options.versionsPerRun;
@@ -89,11 +96,21 @@ manifest-assembler time / docker workflow time = **${ratio(median(burstSeconds('
 
 Counted by the proxy in front of each tool over the ${latencyVersions} latency versions (the pushes
 themselves and the load generator's polling go straight to the registry and are not counted).
-DynamoDB requests are not counted here: the runner serves dynalite in its own process.
 
 | request | ${side.tools.join(' | ')} |
 | --- | ${side.tools.map(() => '---').join(' | ')} |
 ${requestRows.join('\n')}
+
+## DynamoDB requests per version (manifest-assembler only)
+
+The runner's handlers' DynamoDB commands over the same ${latencyVersions} versions, by operation, read
+from its \`/metrics\` (\`manifest_assembler_dynamodb_requests_total{component="handlers"}\`) before and
+after each run. The local inbox's own put and delete per notification are a separate component, not
+counted here; neither are the anchors (they use no DynamoDB).
+
+| operation | per version |
+| --- | --- |
+${dynamoRows.join('\n')}
 
 ## Memory (resident, read from /proc, outside each process)
 

@@ -1,14 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RUNNER_NODE_FLAGS } from '../scripts/runner-node-flags.mjs';
+import { parseDynamoDbRequests } from '../src/adapters/dynamodb-request-counter.ts';
 import { renderRegistryConfig } from '../src/local/registry-config.ts';
 import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry-process.ts';
-import { RUNNER_NODE_FLAGS } from '../scripts/runner-node-flags.mjs';
 import { findFreePort } from '../test/support/registry-process.ts';
-import { anchorAvailable, AnchorTools, type AnchorTool } from './anchors.ts';
-import { startCountingProxy, type CountingProxy, type RequestCounts } from './counting-proxy.ts';
+import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
+import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
 import { RssSampler } from './rss-sampler.ts';
 
@@ -33,7 +34,18 @@ export interface SideBySideFigures {
   readonly bursts: BurstResult[];
   /** Registry requests per version, by kind, as the counting proxy in front of each tool saw them (latency runs). */
   readonly requestsPerVersion: Record<Tool, RequestCounts>;
-  readonly rss: { runnerPeakMiB: number; runnerPeakDuringBurstMiB: number; runnerEndMiB: number; registryPeakMiB: number; pusherPeakMiB: number };
+  /**
+   * The runner's DynamoDB commands per version, by operation (latency runs), from its `/metrics`:
+   * the handlers' and the local inbox's (one put and one delete per push, a local cost only).
+   */
+  readonly dynamoDbPerVersion: RequestCounts;
+  readonly rss: {
+    runnerPeakMiB: number;
+    runnerPeakDuringBurstMiB: number;
+    runnerEndMiB: number;
+    registryPeakMiB: number;
+    pusherPeakMiB: number;
+  };
   readonly polls: { latency: number; burst: number };
   readonly readyMs: number;
 }
@@ -42,6 +54,13 @@ const root = join(import.meta.dirname, '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 // Per-arch tags only: the anchors' own targets (`1.0.0-docker`) must not look like per-arch pushes.
 const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
+
+/** The runner's DynamoDB commands so far, by operation, from its `/metrics`. */
+async function runnerDynamoDbRequests(apiUrl: string, token: string): Promise<RequestCounts> {
+  const answer = await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  if (!answer.ok) throw new Error(`GET /metrics answered ${answer.status}`);
+  return parseDynamoDbRequests(await answer.text());
+}
 
 /**
  * manifest-assembler and the tools a user would otherwise run, on the same pushes, in one run:
@@ -118,8 +137,10 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     // its index from the same per-arch tags.
     const latencies: Record<Tool, number[]> = { project: [], docker: [], buildah: [] };
     const requestTotals: Record<Tool, RequestCounts> = { project: {}, docker: {}, buildah: {} };
+    const dynamoTotals: RequestCounts = {};
     for (let run = 0; run < options.runs; run++) {
       for (const proxy of Object.values(proxies)) proxy.reset();
+      const dynamoBefore = await runnerDynamoDbRequests(apiUrl, token);
       const versions = Array.from({ length: options.versionsPerRun }, (_, i) => `${run + 1}.${i}.0`);
       const result = await runPusher<LatencyResult>({
         kind: 'latency',
@@ -134,6 +155,11 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
         latencies[tool].push(...result.latencies[tool]);
         addCounts(requestTotals[tool], proxies[tool].counts());
       }
+      // The last echo events may still be in flight when the pusher saw the last tag: settle first.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const dynamoAfter = await runnerDynamoDbRequests(apiUrl, token);
+      for (const [operation, n] of Object.entries(dynamoAfter))
+        dynamoTotals[operation] = (dynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
       polls.latency += result.polls;
       pusherPeakMiB = Math.max(pusherPeakMiB, result.maxRssMiB);
     }
@@ -141,6 +167,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     const requestsPerVersion = Object.fromEntries(
       tools.map((tool) => [tool, Object.fromEntries(Object.entries(requestTotals[tool]).map(([k, n]) => [k, n / totalVersions]))]),
     ) as Record<Tool, RequestCounts>;
+    const dynamoDbPerVersion = Object.fromEntries(Object.entries(dynamoTotals).map(([k, n]) => [k, n / totalVersions]));
 
     // Bursts: the same work for each tool (push both platforms of N versions, P pushers at a time,
     // and get every version tag published), tools interleaved and their order rotated per run.
@@ -174,6 +201,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       latencies,
       bursts,
       requestsPerVersion,
+      dynamoDbPerVersion,
       rss: {
         runnerPeakMiB: runnerRss.highWaterMiB(),
         runnerPeakDuringBurstMiB,
@@ -204,7 +232,10 @@ async function waitForHealth(apiUrl: string, runner: ChildProcess): Promise<void
   const deadline = performance.now() + 60_000;
   for (;;) {
     if (runner.exitCode !== null) throw new Error(`the runner exited with ${runner.exitCode} before answering`);
-    const ok = await fetch(`${apiUrl}/v1/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${apiUrl}/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (performance.now() > deadline) throw new Error('the runner did not answer /v1/health within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 20));

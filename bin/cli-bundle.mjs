@@ -115,12 +115,13 @@ export async function ensureCliBundle(options = {}) {
 export async function loadCli(options = {}) {
   const root = options.root ?? projectRoot;
   const warn = options.warn ?? ((text) => process.stderr.write(`${text}\n`));
-  if (!(options.fromSource ?? process.env['MANIFEST_ASSEMBLER_FROM_SOURCE'] === '1')) {
+  if (!(options.fromSource ?? process.env.MANIFEST_ASSEMBLER_FROM_SOURCE === '1')) {
     let dir;
     try {
       ({ dir } = await ensureCliBundle(options));
     } catch (error) {
-      if (!isQuietFailure(error)) warn(`manifest-assembler: cannot bundle the CLI (${describe(error)}); running it from source, which is slower`);
+      if (!isQuietFailure(error))
+        warn(`manifest-assembler: cannot bundle the CLI (${describe(error)}); running it from source, which is slower`);
     }
     if (dir !== undefined) {
       const { main } = await import(pathToFileURL(join(dir, 'main.mjs')).href);

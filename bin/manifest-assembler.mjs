@@ -11,7 +11,7 @@ import { loadCli } from './cli-bundle.mjs';
 // emitWarningIfUnsupportedVersion), so the message is what is matched.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (process.env['NODE_NO_WARNINGS'] === '1' || isNodeVersionSupportWarning(warning)) return;
+  if (process.env.NODE_NO_WARNINGS === '1' || isNodeVersionSupportWarning(warning)) return;
   process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 // The bundle has linked source maps: an unexpected error's stack names src/ files and lines.

@@ -47,7 +47,9 @@ export async function renderDashboardAssets() {
   ];
   for (const [path, asset] of Object.entries(assets)) {
     const etag = `"${createHash('sha256').update(asset.body).digest('hex').slice(0, 32)}"`;
-    lines.push(`  ${JSON.stringify(path)}: { contentType: ${JSON.stringify(asset.contentType)}, etag: ${JSON.stringify(etag)}, body: ${JSON.stringify(asset.body)} },`);
+    lines.push(
+      `  ${JSON.stringify(path)}: { contentType: ${JSON.stringify(asset.contentType)}, etag: ${JSON.stringify(etag)}, body: ${JSON.stringify(asset.body)} },`,
+    );
   }
   lines.push('};', '');
   return lines.join('\n');

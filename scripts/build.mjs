@@ -56,7 +56,14 @@ let openApiDocument;
 /** Bundles the generator on its own, imports it from memory and runs it (once per build process). */
 function generatedOpenApiDocument() {
   openApiDocument ??= (async () => {
-    const generator = await build({ entryPoints: [join(root, 'src/api/openapi.ts')], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent' });
+    const generator = await build({
+      entryPoints: [join(root, 'src/api/openapi.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      write: false,
+      logLevel: 'silent',
+    });
     const code = Buffer.from(generator.outputFiles[0].text).toString('base64');
     const module = await import(`data:text/javascript;base64,${code}`);
     return module.buildOpenApiDocument();
@@ -141,12 +148,13 @@ async function main() {
 }
 
 // Run only as a script: bench/bundles.ts imports buildOptions to build its SDK-only floor the same way.
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main().catch((error) => {
-  // esbuild's BuildFailure carries the individual errors; print each with its location.
-  for (const e of error.errors ?? []) {
-    const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : '';
-    console.error(`error: ${where}${e.text}`);
-  }
-  if (!error.errors) console.error(`error: ${error.message}`);
-  process.exitCode = 1;
-});
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  main().catch((error) => {
+    // esbuild's BuildFailure carries the individual errors; print each with its location.
+    for (const e of error.errors ?? []) {
+      const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : '';
+      console.error(`error: ${where}${e.text}`);
+    }
+    if (!error.errors) console.error(`error: ${error.message}`);
+    process.exitCode = 1;
+  });

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { TestArches } from '../test/support/images.ts';
 import { writeOciLayout } from '../test/support/oci-layout.ts';
 
-const layout = resolve(process.argv[2] ?? join(process.env['DATA_DIR'] ?? '.local', 'demo', 'busybox'));
+const layout = resolve(process.argv[2] ?? join(process.env.DATA_DIR ?? '.local', 'demo', 'busybox'));
 const label = process.argv[3];
 const fetched = spawnSync('bash', [join(import.meta.dirname, 'fetch-test-debs.sh')], { stdio: 'inherit' });
 if (fetched.status !== 0) process.exit(fetched.status ?? 1);

@@ -1,4 +1,4 @@
-// `npm start`: the local stack (DESIGN §8), installing what it needs first, then the same path as
+// `npm start`: the local stack (docs/local.md), installing what it needs first, then the same path as
 // `manifest-assembler start` (the bin: a cached esbuild bundle of the CLI, so start-up is fast).
 import { ensureDebianPackages, ensureNodeModules, REGISTRY } from './lib/ensure.mjs';
 

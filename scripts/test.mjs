@@ -1,5 +1,6 @@
 // `npm test`: installs what the tests need (npm packages; the registry, skopeo and the busybox .debs
-// and chromium with apt when root), type-checks, runs every test, and ends with one plain summary line.
+// and chromium with apt when root), checks lint and format (biome ci), type-checks, runs every test,
+// and ends with one plain summary line. With arguments (`npm test -- test/core`), only vitest runs.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,16 @@ if (debs.status !== 0) {
 
 const bin = (name) => join(projectRoot, 'node_modules', '.bin', name);
 const extra = process.argv.slice(2);
+// Lint and format (biome.jsonc) run first but do not stop the run: a misplaced space should not hide
+// the test results. Their verdict joins the summary line and the exit status.
+let biomeFailed = false;
 if (extra.length === 0) {
+  console.log('[test] lint and format check (biome ci)…');
+  const biome = spawnSync(bin('biome'), ['ci', '--error-on-warnings', '.'], { stdio: 'inherit', cwd: projectRoot });
+  biomeFailed = biome.status !== 0;
+  if (biomeFailed) {
+    console.error('[test] biome ci failed: run `npx biome check --write` (or `npm run format`) and fix what it still reports');
+  }
   console.log('[test] type-checking (tsc --noEmit)…');
   const tsc = spawnSync(bin('tsc'), ['--noEmit'], { stdio: 'inherit', cwd: projectRoot });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
@@ -42,8 +52,10 @@ const vitest = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporte
 try {
   const result = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = result.numPendingTests + result.numTodoTests;
-  console.log(`\ntests: ${result.numPassedTests} passed, ${result.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  const lint = biomeFailed ? '; biome ci FAILED (npx biome check --write)' : '';
+  console.log(`\ntests: ${result.numPassedTests} passed, ${result.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}${lint}`);
 } catch {
   console.log('\n[test] vitest wrote no report; see its output above');
+  if (biomeFailed) console.log('[test] biome ci failed too: run `npx biome check --write`');
 }
-process.exit(vitest.status ?? 1);
+process.exit(vitest.status === 0 ? (biomeFailed ? 1 : 0) : (vitest.status ?? 1));

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { withCachedConfigs } from './adapters/cached-config-store.ts';
 import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
 import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
-import { withCachedConfigs } from './adapters/cached-config-store.ts';
 import { LambdaJsonLogger } from './adapters/lambda-json-logger.ts';
 import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
-import { RecentPuts } from './core/recent-puts.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
+import { RecentPuts } from './core/recent-puts.ts';
 
 /**
  * The composition root: the only place that picks and constructs adapters. Lambda entry points
@@ -84,18 +84,21 @@ export const REGISTRY_CALL_TIMEOUT_MS = 20_000;
  * registry. Asynchronous because the OCI-HTTP adapter is loaded only when asked for: on AWS it is
  * dead weight in every bundle and every cold start.
  */
-export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, options: { configMaxAgeMs?: number } = {}): Promise<Dependencies> {
+export async function dependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { configMaxAgeMs?: number } = {},
+): Promise<Dependencies> {
   const tableName = required(env, 'TABLE_NAME');
-  const serviceName = env['POWERTOOLS_SERVICE_NAME'] ?? 'manifest-assembler';
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'manifest-assembler';
   const logger = new LambdaJsonLogger({ serviceName, env });
-  const region = env['AWS_REGION'];
-  const kind = env['REGISTRY_KIND'] ?? RegistryKinds.ecr;
+  const region = env.AWS_REGION;
+  const kind = env.REGISTRY_KIND ?? RegistryKinds.ecr;
   let registry: ImageRegistry;
   if (kind === RegistryKinds.ecr) {
     registry = new EcrImageRegistry({
       client: createEcrClient(region),
       timeoutMs: REGISTRY_CALL_TIMEOUT_MS,
-      ...(env['ECR_REGISTRY_ID'] ? { registryId: env['ECR_REGISTRY_ID'] } : {}),
+      ...(env.ECR_REGISTRY_ID ? { registryId: env.ECR_REGISTRY_ID } : {}),
     });
   } else if (kind === RegistryKinds.ociHttp) {
     registry = await ociHttpRegistry(required(env, 'REGISTRY_URL'));
@@ -104,11 +107,18 @@ export async function dependenciesFromEnv(env: NodeJS.ProcessEnv = process.env, 
   }
   const client = new DynamoDBClient({
     ...(region === undefined ? {} : { region }),
-    ...(env['DYNAMODB_ENDPOINT'] ? { endpoint: env['DYNAMODB_ENDPOINT'] } : {}),
+    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
   });
-  const events = eventBridgeEvents(region, env['EVENT_BUS_NAME'] || 'default', registryHost(env, kind, region));
+  const events = eventBridgeEvents(region, env.EVENT_BUS_NAME || 'default', registryHost(env, kind, region));
   const metrics = new CloudWatchEmfMetrics({ serviceName });
-  return createDependencies({ registry, store: new DynamoDbVersionStore({ client, tableName }), logger, events, metrics, configMaxAgeMs: options.configMaxAgeMs ?? 0 });
+  return createDependencies({
+    registry,
+    store: new DynamoDbVersionStore({ client, tableName }),
+    logger,
+    events,
+    metrics,
+    configMaxAgeMs: options.configMaxAgeMs ?? 0,
+  });
 }
 
 /**
@@ -134,10 +144,10 @@ function eventBridgeEvents(region: string | undefined, eventBusName: string, reg
 
 /** The host images of this registry are named by (`<host>/<repository>:<tag>`), for events. */
 function registryHost(env: NodeJS.ProcessEnv, kind: string, region: string | undefined): string {
-  if (env['REGISTRY_HOST']) return env['REGISTRY_HOST'];
+  if (env.REGISTRY_HOST) return env.REGISTRY_HOST;
   if (kind === RegistryKinds.ociHttp) return new URL(required(env, 'REGISTRY_URL')).host;
   // The deployment sets REGISTRY_HOST; without it the account is only known from ECR_REGISTRY_ID.
-  return `${env['ECR_REGISTRY_ID'] || '<account>'}.dkr.ecr.${region ?? '<region>'}.amazonaws.com`;
+  return `${env.ECR_REGISTRY_ID || '<account>'}.dkr.ecr.${region ?? '<region>'}.amazonaws.com`;
 }
 
 /** The OCI-HTTP adapter, imported on demand so that the Lambda bundles (ECR only) leave it out. */
@@ -154,6 +164,16 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 
 /** The table the local stack keeps its state in (inside dynalite's data folder). */
 export const LOCAL_TABLE_NAME = 'manifest-assembler';
+
+/** A DynamoDB client for dynalite at `endpoint`. */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
 
 /**
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
@@ -173,12 +193,7 @@ export async function localDependencies(parts: {
   delivery: NotifyDelivery;
   close: () => void;
 }> {
-  const client = new DynamoDBClient({
-    endpoint: parts.dynamoEndpoint,
-    region: 'us-east-1',
-    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localDynamoClient(parts.dynamoEndpoint);
   // Local-only adapters, loaded here so that the Lambda bundles leave them out.
   const [{ DynamoDbOutbox }, { NotifyDelivery }, { OutboxVersionEvents }] = await Promise.all([
     import('./adapters/webhook/dynamodb-outbox.ts'),
@@ -192,7 +207,11 @@ export async function localDependencies(parts: {
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
     events: new OutboxVersionEvents({
-      outbox, urls: parts.notify?.urls ?? [], registryUrl: parts.registryUrl, logger: parts.logger, onQueued: () => delivery.wake(),
+      outbox,
+      urls: parts.notify?.urls ?? [],
+      registryUrl: parts.registryUrl,
+      logger: parts.logger,
+      onQueued: () => delivery.wake(),
     }),
     ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
     configMaxAgeMs: CONFIG_MAX_AGE_MS,

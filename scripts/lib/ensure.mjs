@@ -14,11 +14,13 @@ function run(command, args, options = {}) {
 
 /** `npm ci` when node_modules is missing or older than package-lock.json's dependencies. */
 export function ensureNodeModules() {
-  const markers = ['tsx', 'vitest', 'dynalite', '@middy/core', '@aws-sdk/client-ecr'].map((p) => join(projectRoot, 'node_modules', p, 'package.json'));
+  const markers = ['tsx', 'vitest', 'dynalite', '@middy/core', '@aws-sdk/client-ecr'].map((p) =>
+    join(projectRoot, 'node_modules', p, 'package.json'),
+  );
   if (markers.every(existsSync)) return;
   console.log('[setup] installing npm dependencies (npm ci)…');
   if (!run('npm', ['ci', '--no-audit', '--no-fund'])) {
-    console.error('[setup] npm ci failed; run it yourself in ' + projectRoot + ' and look at its error');
+    console.error(`[setup] npm ci failed; run it yourself in ${projectRoot} and look at its error`);
     process.exit(1);
   }
 }
@@ -37,7 +39,10 @@ export function ensureDebianPackages(needs) {
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
     // An optional package only turns its tests off (they say so when they skip); the rest are needed.
     const optional = needs.filter((n) => n.optional && !existsSync(n.path)).map((n) => n.pkg);
-    if (optional.length > 0) console.warn(`[setup] not installed: ${optional.join(', ')}; the tests that need it are skipped. Install with: sudo apt-get install -y ${optional.join(' ')}`);
+    if (optional.length > 0)
+      console.warn(
+        `[setup] not installed: ${optional.join(', ')}; the tests that need it are skipped. Install with: sudo apt-get install -y ${optional.join(' ')}`,
+      );
     missing = missing.filter((pkg) => !optional.includes(pkg));
     if (missing.length === 0) return;
     const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;

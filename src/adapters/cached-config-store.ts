@@ -1,5 +1,5 @@
-import type { RepositoryConfig } from '../core/repository-config.ts';
 import type { VersionStore } from '../core/ports.ts';
+import type { RepositoryConfig } from '../core/repository-config.ts';
 
 /**
  * The store with each repository's config kept for at most `maxAgeMs` after it was read: every push

@@ -1,4 +1,4 @@
-import { MetricUnits, type CounterName, type Metrics, type TimingName } from '../core/metrics.ts';
+import { type CounterName, type Metrics, MetricUnits, type TimingName } from '../core/metrics.ts';
 
 /** The CloudWatch namespace every metric is published under (the alarms in infra/alarms.yml read it). */
 export const METRICS_NAMESPACE = 'ManifestAssembler';
@@ -45,7 +45,13 @@ export class CloudWatchEmfMetrics implements Metrics {
     const line: Record<string, unknown> = {
       _aws: {
         Timestamp: this.#now(),
-        CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [['service']], Metrics: metrics.map(([name, { unit }]) => ({ Name: name, Unit: unit })) }],
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS_NAMESPACE,
+            Dimensions: [['service']],
+            Metrics: metrics.map(([name, { unit }]) => ({ Name: name, Unit: unit })),
+          },
+        ],
       },
       service: this.#serviceName,
     };

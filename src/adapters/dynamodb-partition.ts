@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 
 /** One DynamoDB item as the SDK's low-level client reads and writes it. */
 export type DynamoDbItem = Record<string, AttributeValue>;
@@ -43,5 +49,7 @@ export async function putIfAbsent(client: DynamoDBClient, tableName: string, ite
 
 /** A failed `ConditionExpression`. By name too: a second copy of the SDK in a bundle would make `instanceof` miss it. */
 export function isConditionFailed(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
+  );
 }

@@ -1,14 +1,15 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
+  type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 
 /**
- * The one table manifest-assembler keeps its state in, as data (DESIGN §5: single-table design).
+ * The one table manifest-assembler keeps its state in, as data: configs and version records side by
+ * side, every write a single-item conditional write (docs/reliability.md, "Invariants").
  * infra/ mirrors this in CloudFormation; `ensureTable` uses it for the local runner and the tests.
  *
  * Items (the layout lives in dynamodb-version-items.ts):

@@ -134,7 +134,8 @@ export function checkImagesChange(change: ImagesChange): void {
 
 /** Revisions and epoch milliseconds are non-negative integers. */
 export function checkCount(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
 }
 
 export function checkLimit(limit: number): void {

@@ -1,47 +1,56 @@
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../core/floating-pointer.ts';
-import type { FloatingClaim, HistoryWrite, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../core/ports.ts';
+import type {
+  FloatingClaim,
+  HistoryWrite,
+  ImagesChange,
+  LeaseRequest,
+  PushContext,
+  VersionKey,
+  VersionPage,
+  VersionStore,
+} from '../core/ports.ts';
 import type { RepositoryConfig } from '../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../core/version-record.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 import {
+  checkCount,
   checkImagesChange,
   checkLimit,
-  checkCount,
+  checkpointKey,
   configKey,
   configsPartition,
   decodeCursor,
   encodeCursor,
   FLOATING_PREFIX,
   floatingKey,
-  fromFloatingItem,
-  toFloatingItem,
   fromConfigItem,
+  fromFloatingItem,
   fromVersionItem,
-  historyOfVersionItem,
   HISTORY_ATTRIBUTE,
   HISTORY_SEQUENCE_ATTRIBUTE,
+  historyKey,
+  historyOfVersionItem,
+  type Item,
+  type Key,
   repositoryPartition,
   tagKey,
-  checkpointKey,
-  historyKey,
   toConfigItem,
+  toFloatingItem,
   toVersionItem,
   VERSION_PREFIX,
   versionKey,
-  type Item,
-  type Key,
 } from './dynamodb-version-items.ts';
 
 export interface DynamoDbVersionStoreOptions {
@@ -92,8 +101,7 @@ const nothingAnnounced = 'attribute_not_exists(#announcement)';
 const announcedNoHigher = '#announcement.#order <= :order';
 const announcedOtherOutcome = '#announcement.#id <> :id';
 const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
-const announcementClaimable =
-  `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+const announcementClaimable = `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
 const announcementIsId = '#announcement.#id = :id';
 const publishedRevisionIsCurrent = '#revision = :publishedRevision';
 // Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
@@ -105,7 +113,9 @@ const hasNoRefusals = 'attribute_not_exists(#rejected)';
 // its history is the older separate item's (or none), which nothing writes once the record exists
 // (see putHistory), so every writer read the same one and expects that one's sequence.
 const historySequenceIsExpected = (expectedSequence: number): string =>
-  expectedSequence === 0 ? 'attribute_not_exists(#historySequence)' : '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
+  expectedSequence === 0
+    ? 'attribute_not_exists(#historySequence)'
+    : '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
 
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
@@ -185,17 +195,23 @@ export class DynamoDbVersionStore implements VersionStore {
     return { versions, cursor };
   }
 
-  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext> {
+  async readForPush(
+    key: VersionKey,
+    options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] },
+  ): Promise<PushContext> {
     const { repository, version } = key;
     const targetVersions = [...new Set(options.targetVersions)].filter((v) => v !== version);
     const targetTags = [...new Set(options.targetTags ?? [])].filter((t) => t !== options.tag);
     const keys = [
-      versionKey(repository, version), ...targetVersions.map((v) => versionKey(repository, v)), tagKey(repository, options.tag),
-      ...targetTags.map((t) => tagKey(repository, t)), historyKey(repository, version),
+      versionKey(repository, version),
+      ...targetVersions.map((v) => versionKey(repository, v)),
+      tagKey(repository, options.tag),
+      ...targetTags.map((t) => tagKey(repository, t)),
+      historyKey(repository, version),
     ];
     // One request for every item recording a push looks at (BatchGetItem: at most 100 keys).
     const items = await this.#batchGet(keys);
-    const find = (wanted: Key) => items.find((item) => item['pk']?.S === wanted['pk']?.S && item['sk']?.S === wanted['sk']?.S);
+    const find = (wanted: Key) => items.find((item) => item.pk?.S === wanted.pk?.S && item.sk?.S === wanted.sk?.S);
     const recordItem = find(versionKey(repository, version));
     const targets = new Map<string, VersionRecord>();
     for (const target of targetVersions) {
@@ -205,14 +221,16 @@ export class DynamoDbVersionStore implements VersionStore {
     return {
       record: recordItem === undefined ? undefined : fromVersionItem(recordItem),
       targets,
-      publishedByUs: find(tagKey(repository, options.tag))?.['digests']?.SS?.includes(options.digest) ?? false,
+      publishedByUs: find(tagKey(repository, options.tag))?.digests?.SS?.includes(options.digest) ?? false,
       history: historyOf(recordItem, find(historyKey(repository, version))),
-      rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.['digests']?.SS?.length ?? 0) > 0)),
+      rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.digests?.SS?.length ?? 0) > 0)),
     };
   }
 
   async updateImages(
-    key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
   ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
     const { expectedRevision, now, lease, history } = options;
@@ -253,10 +271,16 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord> {
+  async recordRejection(
+    repository: string,
+    version: string,
+    rejection: PushRejection,
+    evict: readonly string[],
+    now: string,
+  ): Promise<VersionRecord> {
     const key = versionKey(repository, version);
     const names: Record<string, string> = { '#tag': rejection.tag };
-    evict.forEach((tag, i) => (names[`#evict${i}`] = tag));
+    for (const [i, tag] of evict.entries()) names[`#evict${i}`] = tag;
     const evictions = evict.map((_, i) => `#rejected.#evict${i}`);
     // The map must exist before one of its entries can be set, and one update cannot both create it
     // and set an entry (overlapping paths): one write for each case, each conditioned on which it is.
@@ -318,7 +342,10 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async recordPublished(versionOf: VersionKey, options: { owner: string; published: PublishedIndex; now: string }): Promise<VersionRecord | undefined> {
+  async recordPublished(
+    versionOf: VersionKey,
+    options: { owner: string; published: PublishedIndex; now: string },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = versionOf;
     const { owner, published, now } = options;
     const key = versionKey(repository, version);
@@ -355,7 +382,12 @@ export class DynamoDbVersionStore implements VersionStore {
   async completePublish(
     versionOf: VersionKey,
     options: {
-      owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number }; history?: HistoryWrite;
+      owner: string;
+      published: PublishedIndex;
+      now: string;
+      release: boolean;
+      announcement?: { claim: Announcement; nowMs: number };
+      history?: HistoryWrite;
     },
   ): Promise<VersionRecord | undefined> {
     const { owner, published, now, release, announcement, history } = options;
@@ -384,7 +416,12 @@ export class DynamoDbVersionStore implements VersionStore {
       update += `, ${settingHistory(history, values).join(', ')}`;
       condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
     }
-    const item = await this.#update({ key: versionKey(versionOf.repository, versionOf.version), update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`, condition, values });
+    const item = await this.#update({
+      key: versionKey(versionOf.repository, versionOf.version),
+      update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`,
+      condition,
+      values,
+    });
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
@@ -407,7 +444,10 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromVersionItem(item);
   }
 
-  async releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'> {
+  async releaseLease(
+    key: VersionKey,
+    options: { owner: string; expectedRevision: number },
+  ): Promise<'released' | 'revision-moved' | 'not-held'> {
     const { repository, version } = key;
     const { owner, expectedRevision } = options;
     checkCount(expectedRevision, 'expectedRevision');
@@ -512,7 +552,7 @@ export class DynamoDbVersionStore implements VersionStore {
     // Both items in one request: a record written before the history moved onto it keeps its
     // history in the separate item until the next append moves it over.
     const items = await this.#batchGet([versionKey(repository, version), historyKey(repository, version)]);
-    const find = (wanted: Key) => items.find((item) => item['sk']?.S === wanted['sk']?.S);
+    const find = (wanted: Key) => items.find((item) => item.sk?.S === wanted.sk?.S);
     return historyOf(find(versionKey(repository, version)), find(historyKey(repository, version)));
   }
 
@@ -524,7 +564,10 @@ export class DynamoDbVersionStore implements VersionStore {
     const values: Record<string, AttributeValue> = {};
     const sets = settingHistory({ history, expectedSequence }, values);
     const written = await this.#update({
-      key: versionKey(repository, version), update: `SET ${sets.join(', ')}`, condition: `${recordExists} AND ${historySequenceIsExpected(expectedSequence)}`, values,
+      key: versionKey(repository, version),
+      update: `SET ${sets.join(', ')}`,
+      condition: `${recordExists} AND ${historySequenceIsExpected(expectedSequence)}`,
+      values,
     });
     if (written !== undefined) return true;
     if ((await this.#get(versionKey(repository, version))) !== undefined) return false;
@@ -552,7 +595,12 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   async #createVersion(
-    repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined, history: HistoryWrite | undefined,
+    repository: string,
+    version: string,
+    change: ImagesChange,
+    now: string,
+    lease: LeaseRequest | undefined,
+    history: HistoryWrite | undefined,
   ): Promise<VersionRecord | undefined> {
     const record: VersionRecord = {
       repository,
@@ -566,13 +614,14 @@ export class DynamoDbVersionStore implements VersionStore {
     };
     const item = toVersionItem(record);
     // A record that does not exist has no history on it; its separate item's sequence was read.
-    const historyValues: Record<string, AttributeValue> = {};
-    if (history !== undefined) settingHistory(history, historyValues);
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#tableName,
-          Item: { ...item, ...(history === undefined ? {} : { [HISTORY_ATTRIBUTE]: historyValues[':history']!, [HISTORY_SEQUENCE_ATTRIBUTE]: historyValues[':historySequence']! }) },
+          Item: {
+            ...item,
+            ...(history === undefined ? {} : historyAttributes(history.history)),
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': 'pk' },
         }),
@@ -607,7 +656,12 @@ export class DynamoDbVersionStore implements VersionStore {
 
   /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
   async #replaceRefusalsOnlyRecord(
-    repository: string, version: string, change: ImagesChange, now: string, lease: LeaseRequest | undefined, history: HistoryWrite | undefined,
+    repository: string,
+    version: string,
+    change: ImagesChange,
+    now: string,
+    lease: LeaseRequest | undefined,
+    history: HistoryWrite | undefined,
   ): Promise<VersionRecord | undefined> {
     const key = versionKey(repository, version);
     const existing = await this.#get(key);
@@ -697,10 +751,18 @@ function historyOf(recordItem: Item | undefined, separateItem: Item | undefined)
   return separateItem === undefined ? EMPTY_HISTORY : fromHistoryItem(separateItem);
 }
 
+/** A history as the version item's attributes. */
+function historyAttributes(history: VersionHistory): Item {
+  return {
+    [HISTORY_ATTRIBUTE]: { L: toAttributeMap({ entries: history.entries }).entries?.L ?? [] },
+    [HISTORY_SEQUENCE_ATTRIBUTE]: { N: String(history.sequence) },
+  };
+}
+
 /** The SET clauses that write `write.history` on the version item, their values added to `values`. */
 function settingHistory(write: HistoryWrite, values: Record<string, AttributeValue>): string[] {
-  values[':history'] = { L: toAttributeMap({ entries: write.history.entries })['entries']?.L ?? [] };
-  values[':historySequence'] = { N: String(write.history.sequence) };
+  const attributes = historyAttributes(write.history);
+  Object.assign(values, { ':history': attributes[HISTORY_ATTRIBUTE], ':historySequence': attributes[HISTORY_SEQUENCE_ATTRIBUTE] });
   if (write.expectedSequence > 0) values[':expectedHistorySequence'] = { N: String(write.expectedSequence) };
   return ['#history = :history', '#historySequence = :historySequence'];
 }
@@ -727,5 +789,7 @@ function pickUsed(names: Readonly<Record<string, string>>, expressions: string):
 
 // By name too: a second copy of the SDK in a bundle would make `instanceof` miss it.
 function isConditionFailed(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
+  );
 }

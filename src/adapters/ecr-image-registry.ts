@@ -1,10 +1,10 @@
 import {
   BatchGetImageCommand,
   DescribeImagesCommand,
+  type ECRClient,
   GetDownloadUrlForLayerCommand,
   PutImageCommand,
   paginateListImages,
-  type ECRClient,
 } from '@aws-sdk/client-ecr';
 import type { Descriptor, RawManifest } from '../core/descriptor.ts';
 import { computeDigest } from '../core/digest.ts';
@@ -13,7 +13,7 @@ import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../core/media-types.ts';
 import type { ImageRegistry } from '../core/ports.ts';
 import { repositoryNameProblem } from '../core/repository-name.ts';
 import { downloadBlob } from './ecr/download-blob.ts';
-import { describeTarget, nameOf, tagImmutable, translateEcrError, translateImageFailure, type EcrCallContext } from './ecr/ecr-errors.ts';
+import { describeTarget, type EcrCallContext, nameOf, tagImmutable, translateEcrError, translateImageFailure } from './ecr/ecr-errors.ts';
 import { decodeManifest, mediaTypeOf } from './ecr/manifest-text.ts';
 
 export { createEcrClient } from './ecr/ecr-client.ts';
@@ -70,30 +70,48 @@ export class EcrImageRegistry implements ImageRegistry {
     if (failure !== undefined) throw translateImageFailure(failure, context);
     const image = output.images?.find((candidate) => candidate.imageId?.imageDigest === digest) ?? output.images?.[0];
     if (image?.imageManifest === undefined) {
-      throw new RegistryError(ErrorCodes.notFound, `ECR BatchGetImage returned no manifest for ${describeTarget(context)}`, { details: { repository, digest } });
+      throw new RegistryError(ErrorCodes.notFound, `ECR BatchGetImage returned no manifest for ${describeTarget(context)}`, {
+        details: { repository, digest },
+      });
     }
     // ECR hands the manifest over as a string; its digest covers the UTF-8 bytes of that string.
     const bytes = new TextEncoder().encode(image.imageManifest);
     if (bytes.byteLength > Limits.manifestBytes) {
-      throw new RegistryError(ErrorCodes.tooLarge, `manifest ${repository}@${digest} is ${bytes.byteLength} bytes, more than the ${Limits.manifestBytes} allowed`, {
-        details: { repository, digest, size: bytes.byteLength },
-      });
+      throw new RegistryError(
+        ErrorCodes.tooLarge,
+        `manifest ${repository}@${digest} is ${bytes.byteLength} bytes, more than the ${Limits.manifestBytes} allowed`,
+        {
+          details: { repository, digest, size: bytes.byteLength },
+        },
+      );
     }
     const actual = computeDigest(bytes);
     if (actual !== digest) {
-      throw new RegistryError(ErrorCodes.digestMismatch, `ECR returned a manifest for ${repository}@${digest} whose bytes have digest ${actual}`, {
-        details: { repository, digest, actualDigest: actual, mediaType: image.imageManifestMediaType },
-      });
+      throw new RegistryError(
+        ErrorCodes.digestMismatch,
+        `ECR returned a manifest for ${repository}@${digest} whose bytes have digest ${actual}`,
+        {
+          details: { repository, digest, actualDigest: actual, mediaType: image.imageManifestMediaType },
+        },
+      );
     }
-    return { mediaType: mediaTypeOf(image.imageManifestMediaType, image.imageManifest, repository, digest), digest, size: bytes.byteLength, bytes };
+    return {
+      mediaType: mediaTypeOf(image.imageManifestMediaType, image.imageManifest, repository, digest),
+      digest,
+      size: bytes.byteLength,
+      bytes,
+    };
   }
 
   async fetchBlob(repository: string, descriptor: Descriptor, maxBytes: number): Promise<Uint8Array> {
     const context = this.#context('GetDownloadUrlForLayer', repository, { digest: descriptor.digest });
     const output = await this.#send(context, (signal) =>
-      this.#client.send(new GetDownloadUrlForLayerCommand({ ...this.#registry(), repositoryName: repository, layerDigest: descriptor.digest }), {
-        abortSignal: signal,
-      }),
+      this.#client.send(
+        new GetDownloadUrlForLayerCommand({ ...this.#registry(), repositoryName: repository, layerDigest: descriptor.digest }),
+        {
+          abortSignal: signal,
+        },
+      ),
     );
     if (output.downloadUrl === undefined) {
       throw new RegistryError(ErrorCodes.unavailable, `ECR GetDownloadUrlForLayer returned no URL for ${describeTarget(context)}`, {

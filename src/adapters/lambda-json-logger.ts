@@ -42,12 +42,14 @@ export class LambdaJsonLogger implements Logger {
     const env = options.env ?? process.env;
     this.#env = env;
     this.#service = options.serviceName ?? 'manifest-assembler';
-    this.#write = options.write ?? ((line, level) => (JsonLogLevels[level] >= JsonLogLevels.warn ? process.stderr : process.stdout).write(line));
-    const asked = options.level || env['POWERTOOLS_LOG_LEVEL'] || env['LOG_LEVEL'] || 'info';
+    this.#write =
+      options.write ?? ((line, level) => (JsonLogLevels[level] >= JsonLogLevels.warn ? process.stderr : process.stdout).write(line));
+    const asked = options.level || env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'info';
     const level = parseJsonLogLevel(asked);
-    const lambdaLevel = parseJsonLogLevel(env['AWS_LAMBDA_LOG_LEVEL']);
+    const lambdaLevel = parseJsonLogLevel(env.AWS_LAMBDA_LOG_LEVEL);
     this.#threshold = Math.max(JsonLogLevels[level ?? 'info'], lambdaLevel === undefined ? 0 : JsonLogLevels[lambdaLevel]);
-    if (level === undefined) this.warn(`log level ${JSON.stringify(asked)} is not one of ${Object.keys(JsonLogLevels).join(', ')}; logging at info`);
+    if (level === undefined)
+      this.warn(`log level ${JSON.stringify(asked)} is not one of ${Object.keys(JsonLogLevels).join(', ')}; logging at info`);
   }
 
   /** Names the invocation on every following line; the first invocation of the process is the cold start. */
@@ -84,7 +86,7 @@ export class LambdaJsonLogger implements Logger {
       timestamp: new Date().toISOString(),
       service: this.#service,
       ...this.#context,
-      xray_trace_id: traceRoot(this.#env['_X_AMZN_TRACE_ID']),
+      xray_trace_id: traceRoot(this.#env._X_AMZN_TRACE_ID),
     };
     // The line's own keys keep their place and value whatever the fields hold, so a field cannot
     // pass for the level or the message.
@@ -102,7 +104,10 @@ export function parseJsonLogLevel(text: string | undefined): JsonLogLevel | unde
 
 /** The `Root=` part of the X-Ray header Lambda sets per invocation. */
 function traceRoot(header: string | undefined): string | undefined {
-  return header?.split(';').find((part) => part.startsWith('Root='))?.slice('Root='.length);
+  return header
+    ?.split(';')
+    .find((part) => part.startsWith('Root='))
+    ?.slice('Root='.length);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Counters, type CounterName, type Metrics } from '../core/metrics.ts';
+import { type CounterName, Counters, type Metrics } from '../core/metrics.ts';
 import type { ImageRegistry, VersionStore } from '../core/ports.ts';
 
 /**

@@ -1,12 +1,12 @@
-import { isDigest, type Descriptor, type RawManifest } from '../core/descriptor.ts';
+import { type Descriptor, isDigest, type RawManifest } from '../core/descriptor.ts';
 import { computeDigest } from '../core/digest.ts';
 import { ErrorCodes, RegistryError } from '../core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../core/media-types.ts';
 import type { ImageRegistry } from '../core/ports.ts';
 import { repositoryNameProblem } from '../core/repository-name.ts';
 import { TAG_SYNTAX } from '../core/tag-pattern.ts';
-import type { Credentials } from './oci-http/auth.ts';
 import { readLimitedBody } from './http/read-limited-body.ts';
+import type { Credentials } from './oci-http/auth.ts';
 import { RegistryHttpClient } from './oci-http/client.ts';
 import { nextPageLink } from './oci-http/link.ts';
 import { describeRequest, type RequestContext } from './oci-http/request-context.ts';
@@ -71,12 +71,18 @@ export class OciHttpImageRegistry implements ImageRegistry {
     const response = await this.#client.send({ method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, context });
     if (!response.ok) throw await this.#client.fail(response, context);
     const wrongSize = (actualSize: number) =>
-      new RegistryError(ErrorCodes.digestMismatch, `${describeRequest(context)}: got ${actualSize} bytes or more, the descriptor says ${descriptor.size}`, {
-        details: { repository, reference: descriptor.digest, expectedSize: descriptor.size, actualSize },
-      });
+      new RegistryError(
+        ErrorCodes.digestMismatch,
+        `${describeRequest(context)}: got ${actualSize} bytes or more, the descriptor says ${descriptor.size}`,
+        {
+          details: { repository, reference: descriptor.digest, expectedSize: descriptor.size, actualSize },
+        },
+      );
     // Reading one byte past the descriptor's size is enough to know the registry sent something else.
     const limit = Math.min(maxBytes, descriptor.size + 1);
-    const bytes = await this.#read(response, limit, context, (seen) => (seen > maxBytes ? tooLarge(context, seen, maxBytes) : wrongSize(seen)));
+    const bytes = await this.#read(response, limit, context, (seen) =>
+      seen > maxBytes ? tooLarge(context, seen, maxBytes) : wrongSize(seen),
+    );
     if (bytes.length !== descriptor.size) throw wrongSize(bytes.length);
     verifyDigest(bytes, descriptor.digest, context);
     return bytes;
@@ -117,9 +123,13 @@ export class OciHttpImageRegistry implements ImageRegistry {
     await response.body?.cancel();
     const stored = response.headers.get('docker-content-digest');
     if (stored !== null && stored !== manifest.digest) {
-      throw new RegistryError(ErrorCodes.digestMismatch, `${describeRequest(context)}: the registry stored ${stored}, the manifest is ${manifest.digest}`, {
-        details: { repository, reference: tag, expected: manifest.digest, actual: stored },
-      });
+      throw new RegistryError(
+        ErrorCodes.digestMismatch,
+        `${describeRequest(context)}: the registry stored ${stored}, the manifest is ${manifest.digest}`,
+        {
+          details: { repository, reference: tag, expected: manifest.digest, actual: stored },
+        },
+      );
     }
   }
 
@@ -130,7 +140,9 @@ export class OciHttpImageRegistry implements ImageRegistry {
     const tags: string[] = [];
     for (let page = 0; path !== undefined; page++) {
       if (page >= MAX_TAG_PAGES || seen.has(path)) {
-        throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(context)}: the tag list pages do not end (${path})`, { details: { repository } });
+        throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(context)}: the tag list pages do not end (${path})`, {
+          details: { repository },
+        });
       }
       seen.add(path);
       const response = await this.#client.send({ method: 'GET', path, context });
@@ -177,13 +189,17 @@ export class OciHttpImageRegistry implements ImageRegistry {
 
 function requireDigest(digest: string, context: RequestContext): void {
   if (!isDigest(digest)) {
-    throw new RegistryError(ErrorCodes.invalidInput, `${describeRequest(context)}: not a sha256 digest`, { details: { repository: context.repository, reference: digest } });
+    throw new RegistryError(ErrorCodes.invalidInput, `${describeRequest(context)}: not a sha256 digest`, {
+      details: { repository: context.repository, reference: digest },
+    });
   }
 }
 
 function requireTag(tag: string, context: RequestContext): void {
   if (!TAG_SYNTAX.test(tag)) {
-    throw new RegistryError(ErrorCodes.invalidInput, `${describeRequest(context)}: not a valid tag`, { details: { repository: context.repository, reference: tag } });
+    throw new RegistryError(ErrorCodes.invalidInput, `${describeRequest(context)}: not a valid tag`, {
+      details: { repository: context.repository, reference: tag },
+    });
   }
 }
 
@@ -208,7 +224,12 @@ function tooLarge(context: RequestContext, size: number, limit: number): Registr
  */
 function manifestMediaType(response: Response, bytes: Uint8Array): string {
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (contentType !== '' && contentType !== 'application/json' && contentType !== 'text/plain' && contentType !== 'application/octet-stream') {
+  if (
+    contentType !== '' &&
+    contentType !== 'application/json' &&
+    contentType !== 'text/plain' &&
+    contentType !== 'application/octet-stream'
+  ) {
     return contentType;
   }
   try {
@@ -225,13 +246,17 @@ function parseTagList(bytes: Uint8Array, context: RequestContext): string[] {
   try {
     body = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(context)}: the tag list is not JSON`, { details: { repository: context.repository } });
+    throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(context)}: the tag list is not JSON`, {
+      details: { repository: context.repository },
+    });
   }
   const tags = (body as { tags?: unknown } | null)?.tags;
   // distribution answers `"tags": null` for a repository whose tags were all deleted.
   if (tags === null || tags === undefined) return [];
   if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string')) {
-    throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(context)}: the tag list has no array of strings`, { details: { repository: context.repository } });
+    throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(context)}: the tag list has no array of strings`, {
+      details: { repository: context.repository },
+    });
   }
   return tags;
 }

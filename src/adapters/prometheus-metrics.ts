@@ -1,4 +1,4 @@
-import { Counters, Timings, type CounterName, type Metrics, type TimingName } from '../core/metrics.ts';
+import { type CounterName, Counters, type Metrics, type TimingName, Timings } from '../core/metrics.ts';
 
 /** Seconds: from a push that completes a version at once to a version that waited a day for its last platform. */
 const BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400] as const;
@@ -37,7 +37,9 @@ interface Histogram {
  */
 export class PrometheusMetrics implements Metrics {
   readonly #counters = new Map<CounterName, number>(Object.values(Counters).map((name) => [name, 0]));
-  readonly #histograms = new Map<TimingName, Histogram>(Object.values(Timings).map((name) => [name, { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }]));
+  readonly #histograms = new Map<TimingName, Histogram>(
+    Object.values(Timings).map((name) => [name, { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }]),
+  );
 
   count(name: CounterName, value = 1): void {
     this.#counters.set(name, (this.#counters.get(name) ?? 0) + value);
@@ -63,7 +65,7 @@ export class PrometheusMetrics implements Metrics {
     for (const [name, histogram] of this.#histograms) {
       const metric = prometheusName(name);
       lines.push(`# HELP ${metric} ${HELP[name]}`, `# TYPE ${metric} histogram`);
-      BUCKETS.forEach((bound, i) => lines.push(`${metric}_bucket{le="${bound}"} ${histogram.buckets[i] ?? 0}`));
+      for (const [i, bound] of BUCKETS.entries()) lines.push(`${metric}_bucket{le="${bound}"} ${histogram.buckets[i] ?? 0}`);
       lines.push(`${metric}_bucket{le="+Inf"} ${histogram.count}`, `${metric}_sum ${histogram.sum}`, `${metric}_count ${histogram.count}`);
     }
     return `${lines.join('\n')}\n`;

@@ -6,8 +6,13 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
  * request whose If-None-Match names that ETag gets an empty 304 instead. What the dashboard polls
  * with: an unchanged state costs no body, here or through API Gateway.
  */
-export function withEntityTag(method: string, ifNoneMatch: string | undefined, response: APIGatewayProxyStructuredResultV2): APIGatewayProxyStructuredResultV2 {
-  if (method !== 'GET' || response.statusCode !== 200 || typeof response.body !== 'string' || response.isBase64Encoded === true) return response;
+export function withEntityTag(
+  method: string,
+  ifNoneMatch: string | undefined,
+  response: APIGatewayProxyStructuredResultV2,
+): APIGatewayProxyStructuredResultV2 {
+  if (method !== 'GET' || response.statusCode !== 200 || typeof response.body !== 'string' || response.isBase64Encoded === true)
+    return response;
   const etag = `"${createHash('sha256').update(response.body, 'utf8').digest('base64url').slice(0, 27)}"`;
   if (ifNoneMatch !== undefined && matchesEntityTag(ifNoneMatch, etag)) {
     return { statusCode: 304, headers: { etag }, body: '' };

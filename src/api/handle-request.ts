@@ -1,5 +1,5 @@
 import type { Dependencies } from '../core/ports.ts';
-import type { Route, ROUTE_METHODS, RouteFunction, RouteNamed, RouteRequest } from './routes.ts';
+import type { ROUTE_METHODS, Route, RouteFunction, RouteNamed, RouteRequest } from './routes.ts';
 
 /**
  * Each route and method → its route function (src/api/routes/*.ts), imported on the first request

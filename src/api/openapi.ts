@@ -9,8 +9,8 @@ import {
   repositoryConfigResponseSchema,
   repositoryListResponseSchema,
   republishReportResponseSchema,
-  versionPageResponseSchema,
   versionHistoryResponseSchema,
+  versionPageResponseSchema,
   versionStatusResponseSchema,
 } from './response-schemas.ts';
 import type { Route } from './routes.ts';
@@ -58,71 +58,159 @@ const ALWAYS = [401, 500] as const;
 const BODY = [400, 413, 415] as const;
 
 const OPERATIONS: readonly Operation[] = [
-  { id: 'getHealth', route: 'health', method: 'get', path: '/v1/health', summary: 'Liveness check', ok: [200, 'Health'], errors: [], open: true },
-  { id: 'getOpenApiDocument', route: 'openapi', method: 'get', path: '/v1/openapi.json', summary: 'This document', ok: [200, null], errors: [], open: true },
-  { id: 'listRepositories', route: 'list-repositories', method: 'get', path: '/v1/repositories', summary: 'List the configured repositories', ok: [200, 'RepositoryList'], errors: [503] },
   {
-    id: 'reconcileAll', route: 'reconcile-all', method: 'post', path: '/v1/reconcile', body: 'ReconcileAllRequest',
+    id: 'getHealth',
+    route: 'health',
+    method: 'get',
+    path: '/v1/health',
+    summary: 'Liveness check',
+    ok: [200, 'Health'],
+    errors: [],
+    open: true,
+  },
+  {
+    id: 'getOpenApiDocument',
+    route: 'openapi',
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    ok: [200, null],
+    errors: [],
+    open: true,
+  },
+  {
+    id: 'listRepositories',
+    route: 'list-repositories',
+    method: 'get',
+    path: '/v1/repositories',
+    summary: 'List the configured repositories',
+    ok: [200, 'RepositoryList'],
+    errors: [503],
+  },
+  {
+    id: 'reconcileAll',
+    route: 'reconcile-all',
+    method: 'post',
+    path: '/v1/reconcile',
+    body: 'ReconcileAllRequest',
     summary: 'One reconcile pass over every configured repository',
-    description: 'Stops in time to answer within the API\'s 30 s; the next call resumes where it stopped.',
-    ok: [200, 'ReconcileReports'], errors: [...BODY, 503],
+    description: "Stops in time to answer within the API's 30 s; the next call resumes where it stopped.",
+    ok: [200, 'ReconcileReports'],
+    errors: [...BODY, 503],
   },
   {
-    id: 'getConfig', route: 'config', method: 'get', path: `${REPOSITORY}/config`, summary: "Read a repository's config",
-    ok: [200, 'RepositoryConfig'], errors: [400, 404, 503],
+    id: 'getConfig',
+    route: 'config',
+    method: 'get',
+    path: `${REPOSITORY}/config`,
+    summary: "Read a repository's config",
+    ok: [200, 'RepositoryConfig'],
+    errors: [400, 404, 503],
   },
   {
-    id: 'putConfig', route: 'config', method: 'put', path: `${REPOSITORY}/config`, body: 'RepositoryConfigInput',
-    summary: "Set a repository's config", description: 'Answers with the stored config, normalised (platforms, defaults). A bad field is a 400 naming it in `field`.',
-    ok: [200, 'RepositoryConfig'], errors: [...BODY, 503],
+    id: 'putConfig',
+    route: 'config',
+    method: 'put',
+    path: `${REPOSITORY}/config`,
+    body: 'RepositoryConfigInput',
+    summary: "Set a repository's config",
+    description: 'Answers with the stored config, normalised (platforms, defaults). A bad field is a 400 naming it in `field`.',
+    ok: [200, 'RepositoryConfig'],
+    errors: [...BODY, 503],
   },
   {
-    id: 'deleteConfig', route: 'config', method: 'delete', path: `${REPOSITORY}/config`, summary: "Remove a repository's config",
-    description: 'Pushes to the repository are ignored afterwards; its version records stay.', ok: [204, null], errors: [400, 503],
+    id: 'deleteConfig',
+    route: 'config',
+    method: 'delete',
+    path: `${REPOSITORY}/config`,
+    summary: "Remove a repository's config",
+    description: 'Pushes to the repository are ignored afterwards; its version records stay.',
+    ok: [204, null],
+    errors: [400, 503],
   },
   {
-    id: 'listVersions', route: 'list-versions', method: 'get', path: `${REPOSITORY}/versions`, query: listVersionsQuerySchema,
+    id: 'listVersions',
+    route: 'list-versions',
+    method: 'get',
+    path: `${REPOSITORY}/versions`,
+    query: listVersionsQuerySchema,
     summary: 'List versions, one page at a time',
-    description: 'With `state`, a page is one store page filtered: it may hold fewer than `limit` versions (even none) while `cursor` still points further.',
-    ok: [200, 'VersionPage'], errors: [400, 503],
+    description:
+      'With `state`, a page is one store page filtered: it may hold fewer than `limit` versions (even none) while `cursor` still points further.',
+    ok: [200, 'VersionPage'],
+    errors: [400, 503],
   },
   {
-    id: 'getVersion', route: 'version', method: 'get', path: VERSION, summary: 'Everything known about one version',
-    description: '404 until a per-arch push of the version has been recorded.', ok: [200, 'VersionStatus'], errors: [400, 404, 503],
+    id: 'getVersion',
+    route: 'version',
+    method: 'get',
+    path: VERSION,
+    summary: 'Everything known about one version',
+    description: '404 until a per-arch push of the version has been recorded.',
+    ok: [200, 'VersionStatus'],
+    errors: [400, 404, 503],
   },
   {
-    id: 'getVersionHistory', route: 'history', method: 'get', path: `${VERSION}/history`, summary: 'What happened to one version, with times',
-    description: 'Append-only and bounded (the last 100 entries, oldest first): pushes recorded, publishes, conflicts and their resolution, drift, reconciler repairs.',
-    ok: [200, 'VersionHistory'], errors: [400, 404, 503],
+    id: 'getVersionHistory',
+    route: 'history',
+    method: 'get',
+    path: `${VERSION}/history`,
+    summary: 'What happened to one version, with times',
+    description:
+      'Append-only and bounded (the last 100 entries, oldest first): pushes recorded, publishes, conflicts and their resolution, drift, reconciler repairs.',
+    ok: [200, 'VersionHistory'],
+    errors: [400, 404, 503],
   },
   {
-    id: 'publishVersion', route: 'publish', method: 'post', path: `${VERSION}/publish`, body: 'PublishRequest',
+    id: 'publishVersion',
+    route: 'publish',
+    method: 'post',
+    path: `${VERSION}/publish`,
+    body: 'PublishRequest',
     summary: 'Publish a version now, or re-apply the current config to it',
     description:
       'Publishes if every required platform is there (or what is there, with allowPartial). A version published already ' +
       'gets its index rebuilt from the current config and the images its per-arch tags point at now, and put only if it differs. ' +
       '409 when platforms are missing (the problem carries `missingPlatforms` and `version`) or the version is in conflict; 502 when the registry refused the index.',
-    ok: [200, 'VersionStatus'], errors: [...BODY, 404, 409, 502, 503],
+    ok: [200, 'VersionStatus'],
+    errors: [...BODY, 404, 409, 502, 503],
   },
   {
-    id: 'reconcileRepository', route: 'reconcile', method: 'post', path: `${REPOSITORY}/reconcile`, body: 'ReconcileRequest',
-    summary: 'One reconcile run over a repository', description: 'Pass the returned cursor to go on; null when the run reached the end.',
-    ok: [200, 'ReconcileReport'], errors: [...BODY, 404, 503],
+    id: 'reconcileRepository',
+    route: 'reconcile',
+    method: 'post',
+    path: `${REPOSITORY}/reconcile`,
+    body: 'ReconcileRequest',
+    summary: 'One reconcile run over a repository',
+    description: 'Pass the returned cursor to go on; null when the run reached the end.',
+    ok: [200, 'ReconcileReport'],
+    errors: [...BODY, 404, 503],
   },
   {
-    id: 'backfillRepository', route: 'backfill', method: 'post', path: `${REPOSITORY}/backfill`, body: 'BackfillRequest',
+    id: 'backfillRepository',
+    route: 'backfill',
+    method: 'post',
+    path: `${REPOSITORY}/backfill`,
+    body: 'BackfillRequest',
     summary: 'Publish the versions already in the registry, or re-apply the config to every version',
     description:
       'Without flags: reconcile runs until the repository is covered (BackfillRun; pass its cursor to go on). With dryRun: the plan, nothing written ' +
       '(BackfillPlan). With republish: the current config re-applied to a page of recorded versions, or with dryRun planned (RepublishReport).',
-    ok: [200, 'BackfillResult'], errors: [...BODY, 404, 503],
+    ok: [200, 'BackfillResult'],
+    errors: [...BODY, 404, 503],
   },
 ];
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad input; `field` names it', 401: 'No valid credential (locally: Authorization: Bearer <token>)', 404: 'Not found',
-  409: 'Conflict', 413: 'Body over 1 MiB', 415: 'Body not JSON', 500: 'Unexpected failure; see the service log',
-  502: 'The registry failed or refused', 503: 'Registry or store unavailable, or busy; retry',
+  400: 'Bad input; `field` names it',
+  401: 'No valid credential (locally: Authorization: Bearer <token>)',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body over 1 MiB',
+  415: 'Body not JSON',
+  500: 'Unexpected failure; see the service log',
+  502: 'The registry failed or refused',
+  503: 'Registry or store unavailable, or busy; retry',
 };
 
 let cached: Json | undefined;
@@ -137,7 +225,8 @@ export function openApiDocument(): Json {
 export function buildOpenApiDocument(): Json {
   const paths: Record<string, Json> = {};
   for (const operation of OPERATIONS) {
-    const item = (paths[operation.path] ??= {});
+    const item = paths[operation.path] ?? {};
+    paths[operation.path] = item;
     item[operation.method] = describeOperation(operation);
   }
   return {
@@ -153,9 +242,15 @@ export function buildOpenApiDocument(): Json {
     components: {
       schemas: componentSchemas(),
       securitySchemes: {
-        localToken: { type: 'http', scheme: 'bearer', description: 'The local runner: the token in the api-token file of its data folder.' },
+        localToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The local runner: the token in the api-token file of its data folder.',
+        },
         awsSigV4: {
-          type: 'apiKey', in: 'header', name: 'Authorization',
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
           description: 'On AWS: API Gateway IAM authorization; sign requests with AWS Signature Version 4 (execute-api:Invoke).',
         },
       },
@@ -166,24 +261,36 @@ export function buildOpenApiDocument(): Json {
 
 function describeOperation(operation: Operation): Json {
   const parameters = [
-    ...(operation.path.includes('{repository}') ? [pathParameter('repository', repositoryNameSchema, 'Repository name; may contain `/` (team/hello).')] : []),
-    ...(operation.path.includes('{version}') ? [pathParameter('version', versionSchema, 'The version, as taken from the per-arch tags by tagPattern.')] : []),
+    ...(operation.path.includes('{repository}')
+      ? [pathParameter('repository', repositoryNameSchema, 'Repository name; may contain `/` (team/hello).')]
+      : []),
+    ...(operation.path.includes('{version}')
+      ? [pathParameter('version', versionSchema, 'The version, as taken from the per-arch tags by tagPattern.')]
+      : []),
     ...(operation.query === undefined ? [] : queryParameters(operation.query)),
   ];
   const [okStatus, okSchema] = operation.ok;
-  const okContent = operation.route === 'openapi'
-    ? { content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } } }
-    : okSchema === null ? {} : { content: { 'application/json': { schema: ref(okSchema) } } };
+  const okContent =
+    operation.route === 'openapi'
+      ? { content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } } }
+      : okSchema === null
+        ? {}
+        : { content: { 'application/json': { schema: ref(okSchema) } } };
   const responses: Json = { [String(okStatus)]: { description: okStatus === 204 ? 'Done; no body' : 'OK', ...okContent } };
   for (const status of [...operation.errors, ...ALWAYS].sort()) {
-    responses[String(status)] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/problem+json': { schema: ref('Problem') } } };
+    responses[String(status)] = {
+      description: STATUS_TEXT[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: ref('Problem') } },
+    };
   }
   return {
     operationId: operation.id,
     summary: operation.summary,
     ...(operation.description === undefined ? {} : { description: operation.description }),
     ...(parameters.length === 0 ? {} : { parameters }),
-    ...(operation.body === undefined ? {} : { requestBody: { required: operation.route === 'config', content: { 'application/json': { schema: ref(operation.body) } } } }),
+    ...(operation.body === undefined
+      ? {}
+      : { requestBody: { required: operation.route === 'config', content: { 'application/json': { schema: ref(operation.body) } } } }),
     responses,
     ...(operation.open === true ? { security: [{}, { awsSigV4: [] }] } : {}),
   };
@@ -196,7 +303,10 @@ function pathParameter(name: string, schema: z.ZodMiniType, description: string)
 function queryParameters(schema: z.ZodMiniObject): Json[] {
   const object = jsonSchema(schema, 'output') as { properties?: Record<string, Json>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({
-    name, in: 'query', required: object.required?.includes(name) ?? false, schema: property,
+    name,
+    in: 'query',
+    required: object.required?.includes(name) ?? false,
+    schema: property,
   }));
 }
 

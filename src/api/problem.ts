@@ -79,7 +79,11 @@ function jsonResponse(status: number, body: unknown): APIGatewayProxyStructuredR
   return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-export function problemResponse(status: number, detail: string, extensions: Record<string, unknown> = {}): APIGatewayProxyStructuredResultV2 {
+export function problemResponse(
+  status: number,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): APIGatewayProxyStructuredResultV2 {
   // Extensions first: they must never overwrite the RFC 9457 members.
   const problem: Problem = { ...extensions, type: PROBLEM_TYPE, title: TITLES[status] ?? 'Error', status, detail };
   return { statusCode: status, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(problem) };
@@ -98,11 +102,17 @@ export function errorToResponse(error: unknown, logger: Logger): APIGatewayProxy
     const problem = PROBLEMS[error.code];
     if (problem !== undefined) {
       if (problem.status >= 500) logger.warn('request failed', { code: error.code, error: error.message });
-      return problemResponse(problem.status, error.message, problem.code === false ? { ...error.details } : { code: error.code, ...error.details });
+      return problemResponse(
+        problem.status,
+        error.message,
+        problem.code === false ? { ...error.details } : { code: error.code, ...error.details },
+      );
     }
     logger.error('request failed', { code: error.code, error: error.message });
     return problemResponse(502, error.message, { code: error.code });
   }
-  logger.error('unexpected error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  logger.error('unexpected error', {
+    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+  });
   return problemResponse(500, 'internal error; see the service log');
 }

@@ -93,7 +93,12 @@ const historyEntry = z.strictObject({
 });
 
 /** `GET …/versions/{version}/history`: the entries kept (the last 100), oldest first, and how many were ever appended. */
-export const versionHistoryResponseSchema = z.strictObject({ repository: z.string(), version: z.string(), sequence: count, entries: z.array(historyEntry) });
+export const versionHistoryResponseSchema = z.strictObject({
+  repository: z.string(),
+  version: z.string(),
+  sequence: count,
+  entries: z.array(historyEntry),
+});
 
 export const versionPageResponseSchema = z.strictObject({ versions: z.array(versionStatusResponseSchema), cursor });
 
@@ -109,7 +114,13 @@ export const reconcileReportResponseSchema = z.strictObject({
   publishedPartially: strings,
   stale: strings,
   drift: z.array(
-    z.strictObject({ version: z.string(), tag: z.string(), expected: z.string(), actual: z.nullable(z.string()), action: z.enum(['reported', 'restored']) }),
+    z.strictObject({
+      version: z.string(),
+      tag: z.string(),
+      expected: z.string(),
+      actual: z.nullable(z.string()),
+      action: z.enum(['reported', 'restored']),
+    }),
   ),
   /** Floating tags put back where their pointer says (a publisher died between its puts). */
   floatingRepaired: strings,
@@ -128,7 +139,13 @@ export const backfillPlanResponseSchema = z.strictObject({
   repository: z.string(),
   tagsScanned: count,
   versions: z.array(
-    z.strictObject({ version: z.string(), platforms: strings, missingPlatforms: strings, tags: strings, action: z.enum(['publish', 'wait', 'conflict']) }),
+    z.strictObject({
+      version: z.string(),
+      platforms: strings,
+      missingPlatforms: strings,
+      tags: strings,
+      action: z.enum(['publish', 'wait', 'conflict']),
+    }),
   ),
   problems: z.array(z.strictObject({ tag: z.string(), error: z.string() })),
 });
@@ -166,7 +183,12 @@ export const problemDetailsSchema = z.looseObject({
 });
 
 /** A type readonly at every depth: what a route may return for an answer (core's views are readonly). */
-export type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+export type DeepReadonly<T> =
+  T extends ReadonlyArray<infer U>
+    ? ReadonlyArray<DeepReadonly<U>>
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
 
 // The answers as TypeScript types, inferred from the schemas above: what each route returns (the
 // compiler checks it against the schema) and what a client such as the CLI reads.

@@ -50,7 +50,10 @@ export interface RouteRequest<R extends Route = Route> {
  * problem by src/api/problem.ts). No route builds an HTTP response. `Answer` is the type inferred
  * from the route's response schema (response-schemas.ts), so what core returns must fit the document.
  */
-export type RouteFunction<R extends Route = Route, Answer = unknown> = (deps: Dependencies, request: RouteRequest<R>) => Promise<DeepReadonly<Answer>>;
+export type RouteFunction<R extends Route = Route, Answer = unknown> = (
+  deps: Dependencies,
+  request: RouteRequest<R>,
+) => Promise<DeepReadonly<Answer>>;
 
 /** How long a route may work: API Gateway answers within 30 s, so a long pass stops in time and the next call resumes it. */
 export const API_WORK_BUDGET_MS = 20_000;

@@ -2,11 +2,11 @@
 // bundle. The English messages are loaded explicitly (mini ships none by default).
 import * as z from 'zod/mini';
 import './zod-locale.ts';
-import { annotationKeyProblem, AnnotationLimits } from '../core/annotations.ts';
+import { AnnotationLimits, annotationKeyProblem } from '../core/annotations.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { isPlainRecord, refusedMapKeyReason } from '../core/map-keys.ts';
-import { repositoryNameProblem } from '../core/repository-name.ts';
 import { IndexMediaTypeChoices, OnDriftChoices, OnStaleChoices, TagMutabilityChoices } from '../core/repository-config.ts';
+import { repositoryNameProblem } from '../core/repository-name.ts';
 import { TAG_SYNTAX, VERSION_SYNTAX_MESSAGE } from '../core/tag-pattern.ts';
 import { VersionStates } from '../core/version-record.ts';
 
@@ -73,12 +73,14 @@ export function safeRecordSchema<V>(key: z.ZodMiniType<string, string>, value: z
         }
         const keyResult = key.safeParse(name);
         if (!keyResult.success) {
-          for (const issue of keyResult.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, input: name, path: [name, ...issue.path] });
+          for (const issue of keyResult.error.issues)
+            ctx.issues.push({ code: 'custom', message: issue.message, input: name, path: [name, ...issue.path] });
           continue;
         }
         const valueResult = value.safeParse(input[name]);
         if (!valueResult.success) {
-          for (const issue of valueResult.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, input: input[name], path: [name, ...issue.path] });
+          for (const issue of valueResult.error.issues)
+            ctx.issues.push({ code: 'custom', message: issue.message, input: input[name], path: [name, ...issue.path] });
           continue;
         }
         output[name] = valueResult.data;
@@ -131,7 +133,8 @@ export async function inField<T>(where: string, run: () => Promise<T>): Promise<
   try {
     return await run();
   } catch (error) {
-    if (error instanceof InvalidInputError && error.field !== undefined) throw new InvalidInputError(`${where}.${error.message}`, `${where}.${error.field}`);
+    if (error instanceof InvalidInputError && error.field !== undefined)
+      throw new InvalidInputError(`${where}.${error.message}`, `${where}.${error.field}`);
     throw error;
   }
 }

@@ -24,7 +24,17 @@ export interface ListVersionsQuery {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The readers of api-types.ts, by name: `#json` loads them when the first answer arrives. */
-type AnswerName = 'RepositoryList' | 'RepositoryConfigBody' | 'VersionPage' | 'VersionStatus' | 'VersionHistoryBody' | 'ReconcileReport' | 'ReconcileReports' | 'BackfillPlan' | 'BackfillRun' | 'RepublishReport';
+type AnswerName =
+  | 'RepositoryList'
+  | 'RepositoryConfigBody'
+  | 'VersionPage'
+  | 'VersionStatus'
+  | 'VersionHistoryBody'
+  | 'ReconcileReport'
+  | 'ReconcileReports'
+  | 'BackfillPlan'
+  | 'BackfillRun'
+  | 'RepublishReport';
 type Answer<K extends AnswerName> = z.output<(typeof Answers)[K]>;
 
 // The readers load zod (a third of a bare run's start-up): `--help`, usage errors and commands that
@@ -117,7 +127,11 @@ export class ApiClient {
 
   /** One request of `POST …/backfill` with `republish: true`: re-applies the config to a page of versions (or plans it). */
   async republish(repository: string, options: { dryRun: boolean; cursor?: string }): Promise<Answer<'RepublishReport'>> {
-    const body = { republish: true, ...(options.dryRun ? { dryRun: true } : {}), ...(options.cursor === undefined ? {} : { cursor: options.cursor }) };
+    const body = {
+      republish: true,
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+    };
     return this.#json('POST', `${repositoryPath(repository)}/backfill`, 'RepublishReport', body);
   }
 
@@ -145,11 +159,14 @@ export class ApiClient {
     const headers = await this.#auth.authorize({
       method,
       url,
-      headers: { accept: 'application/json, application/problem+json', ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        accept: 'application/json, application/problem+json',
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(payload === undefined ? {} : { body: payload }),
     });
     // fetch sets Host from the URL itself (the same value the signer signed).
-    delete headers['host'];
+    delete headers.host;
     let response: Response;
     let text: string;
     try {

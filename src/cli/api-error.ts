@@ -8,7 +8,13 @@ export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem | undefined;
 
-  constructor(readonly request: string, status: number, statusText: string, problem: Problem | undefined, bodyText: string) {
+  constructor(
+    readonly request: string,
+    status: number,
+    statusText: string,
+    problem: Problem | undefined,
+    bodyText: string,
+  ) {
     super(describeFailure(status, statusText, problem, bodyText));
     this.name = 'ApiError';
     this.status = status;
@@ -32,10 +38,15 @@ export function parseProblem(contentType: string | null, bodyText: string): Prob
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const body = json as Record<string, unknown>;
   const text = (key: string) => (typeof body[key] === 'string' ? { [key]: body[key] as string } : {});
-  const problem: Problem = { ...text('type'), ...text('title'), ...text('detail'), ...(typeof body['status'] === 'number' ? { status: body['status'] } : {}) };
+  const problem: Problem = {
+    ...text('type'),
+    ...text('title'),
+    ...text('detail'),
+    ...(typeof body.status === 'number' ? { status: body.status } : {}),
+  };
   // API Gateway's own errors (a bad signature, a missing route) are {"message": "..."}, not problem+json.
-  if (problem.detail === undefined && problem.title === undefined && typeof body['message'] === 'string') {
-    return { ...problem, title: body['message'] };
+  if (problem.detail === undefined && problem.title === undefined && typeof body.message === 'string') {
+    return { ...problem, title: body.message };
   }
   return problem;
 }

@@ -104,7 +104,13 @@ function safeRecord(value: z.ZodMiniType): z.ZodMiniType {
         const refused = refusedMapKeyReason(key);
         const parsed = value.safeParse(item);
         if (refused !== undefined) ctx.issues.push({ code: 'custom', message: refused, input: key, path: [key] });
-        else if (!parsed.success) ctx.issues.push({ code: 'custom', message: parsed.error.issues.map((issue) => issue.message).join('; '), input: item, path: [key] });
+        else if (!parsed.success)
+          ctx.issues.push({
+            code: 'custom',
+            message: parsed.error.issues.map((issue) => issue.message).join('; '),
+            input: item,
+            path: [key],
+          });
         else output[key] = parsed.data;
       }
       return output;
@@ -139,7 +145,15 @@ export const VersionStatus: Reader<VersionStatus> = z.extend(read(versionStatusR
   rejected: z._default(read(versionStatusShape.rejected.def.innerType), () => []),
   // The contract has `error` as null or text; an object with a message is read too.
   error: z._default(
-    z.nullable(z.union([z.string(), z.pipe(z.looseObject({ message: z.string() }), z.transform((error) => error.message))])),
+    z.nullable(
+      z.union([
+        z.string(),
+        z.pipe(
+          z.looseObject({ message: z.string() }),
+          z.transform((error) => error.message),
+        ),
+      ]),
+    ),
     null,
   ),
   updatedAt: z.optional(z.string()),

@@ -1,8 +1,8 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { annotationKeyProblem } from '../core/annotations.ts';
 import { refusedMapKeyReason } from '../core/map-keys.ts';
-import { IndexMediaTypeChoices, type IndexMediaTypeChoice } from '../core/repository-config.ts';
-import { VersionStates, type VersionState } from '../core/version-record.ts';
+import { type IndexMediaTypeChoice, IndexMediaTypeChoices } from '../core/repository-config.ts';
+import { type VersionState, VersionStates } from '../core/version-record.ts';
 import { UsageError } from './cli-error.ts';
 import { checkRepositoryName, parseRepositoryRef, type RepositoryRef } from './repository-ref.ts';
 
@@ -89,7 +89,11 @@ export function parseAnnotations(values: readonly string[], usage: string): Reco
   const entries = new Map<string, string>();
   for (const text of values) {
     const equals = text.indexOf('=');
-    if (equals === -1) throw new UsageError(`--annotation "${text}" must be key=value, e.g. org.opencontainers.image.source=https://github.com/org/repo`, usage);
+    if (equals === -1)
+      throw new UsageError(
+        `--annotation "${text}" must be key=value, e.g. org.opencontainers.image.source=https://github.com/org/repo`,
+        usage,
+      );
     const key = text.slice(0, equals).trim();
     const problem = annotationKeyProblem(key);
     if (problem !== undefined) throw new UsageError(`--annotation "${text}": ${problem}`, usage);
@@ -107,7 +111,12 @@ export function parseLimit(text: string, usage: string): number {
 }
 
 /** A value of a fixed set (`--on-stale wait`), checked here so that a typo is a usage error. */
-export function choice<T extends Record<string, string>>(value: string | undefined, option: string, choices: T, usage: string): T[keyof T] | undefined {
+export function choice<T extends Record<string, string>>(
+  value: string | undefined,
+  option: string,
+  choices: T,
+  usage: string,
+): T[keyof T] | undefined {
   if (value === undefined) return undefined;
   const allowed = Object.values(choices);
   if (!allowed.includes(value)) throw new UsageError(`${option} "${value}" must be ${allowed.join(' or ')}`, usage);

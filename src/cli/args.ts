@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseStrict, type Options } from './arg-values.ts';
+import { type Options, parseStrict } from './arg-values.ts';
 import { UsageError } from './cli-error.ts';
 import { COMMAND_LIST, type Command } from './command-table.ts';
 import type { CliCommand } from './commands/command.ts';
@@ -47,7 +47,7 @@ export function parseCommandLine(given: readonly string[]): ParsedCommandLine {
   }
   const { name, command } = entry;
   const { values, positionals } = parseStrict(argv, command.options, command.help);
-  if (values['help'] === true) return help(command.help);
+  if (values.help === true) return help(command.help);
   const args = command.parse(values, positionals) as object;
   return { kind: 'run', command: { name, ...args } as Command, global: readGlobals(values, command.help) };
 }
@@ -101,7 +101,7 @@ function readGlobals(values: Record<string, unknown>, usage: string): GlobalOpti
   const token = text('token');
   const region = text('region');
   return {
-    sigv4: values['sigv4'] === true,
+    sigv4: values.sigv4 === true,
     ...(api === undefined ? {} : { api }),
     ...(token === undefined ? {} : { token }),
     ...(region === undefined ? {} : { region }),

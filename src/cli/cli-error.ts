@@ -8,7 +8,10 @@ export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
 /** The command line itself is wrong; `usage` is the text of the command it was meant for. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usage: string) {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

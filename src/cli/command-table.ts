@@ -1,5 +1,5 @@
-import type { CliCommand } from './commands/command.ts';
 import { backfillCommand } from './commands/backfill-command.ts';
+import type { CliCommand } from './commands/command.ts';
 import { configDeleteCommand } from './commands/config-delete-command.ts';
 import { configGetCommand } from './commands/config-get-command.ts';
 import { configSetCommand } from './commands/config-set-command.ts';
@@ -35,7 +35,10 @@ export type CommandName = keyof typeof COMMANDS;
 export type Command = { [N in CommandName]: { readonly name: N } & ReturnType<(typeof COMMANDS)[N]['parse']> }[CommandName];
 
 /** The table as a list, each entry typed loosely enough to be called whatever the command is. */
-export const COMMAND_LIST = Object.entries(COMMANDS).map(([name, command]) => ({ name: name as CommandName, command: command as unknown as CliCommand })) satisfies readonly {
+export const COMMAND_LIST = Object.entries(COMMANDS).map(([name, command]) => ({
+  name: name as CommandName,
+  command: command as unknown as CliCommand,
+})) satisfies readonly {
   name: CommandName;
   command: CliCommand;
 }[];

@@ -32,7 +32,7 @@ export const TOKEN_FILE_NAME = 'api-token';
  * URL only, the token file the local stack writes into its data folder (docs/cli.md); else nothing.
  */
 export async function resolveConnection(global: GlobalOptions, context: ConnectionContext): Promise<Connection> {
-  const apiText = global.api ?? nonEmpty(context.env['MANIFEST_ASSEMBLER_API']) ?? DEFAULT_API_URL;
+  const apiText = global.api ?? nonEmpty(context.env.MANIFEST_ASSEMBLER_API) ?? DEFAULT_API_URL;
   let baseUrl: URL;
   let choice: ReturnType<typeof chooseAuth>;
   try {
@@ -41,7 +41,7 @@ export async function resolveConnection(global: GlobalOptions, context: Connecti
       url: baseUrl,
       forceSigV4: global.sigv4,
       regionOption: global.region,
-      envRegion: nonEmpty(context.env['AWS_REGION']) ?? context.env['AWS_DEFAULT_REGION'],
+      envRegion: nonEmpty(context.env.AWS_REGION) ?? context.env.AWS_DEFAULT_REGION,
     });
   } catch (error) {
     throw new UsageError((error as Error).message, Usages.main);
@@ -58,7 +58,7 @@ export async function resolveConnection(global: GlobalOptions, context: Connecti
   if (!isLoopbackHost(baseUrl.hostname)) {
     return { baseUrl, auth: new NoAuth(), authDescription: 'no credentials (pass --token, or --sigv4 for an API behind IAM auth)' };
   }
-  const tokenPath = resolve(context.cwd, nonEmpty(context.env['DATA_DIR']) ?? '.local', TOKEN_FILE_NAME);
+  const tokenPath = resolve(context.cwd, nonEmpty(context.env.DATA_DIR) ?? '.local', TOKEN_FILE_NAME);
   const token = (await (context.readTextFile ?? readOptionalFile)(tokenPath))?.trim();
   if (token === undefined || token === '') {
     throw new CliError(

@@ -20,9 +20,7 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-export type AuthChoice =
-  | { readonly kind: 'sigv4'; readonly region: string }
-  | { readonly kind: 'bearer' };
+export type AuthChoice = { readonly kind: 'sigv4'; readonly region: string } | { readonly kind: 'bearer' };
 
 export interface AuthChoiceInput {
   readonly url: URL;

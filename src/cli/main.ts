@@ -8,7 +8,7 @@ import type { CliCommand, CommandContext } from './commands/command.ts';
 import { untilSignal } from './commands/dashboard-command.ts';
 import type { StartLocalStack } from './commands/start-command.ts';
 import type { WaitClock } from './commands/wait-command.ts';
-import { resolveConnection, type Connection } from './connection.ts';
+import { type Connection, resolveConnection } from './connection.ts';
 import type { Output } from './output.ts';
 
 /** Everything the command line touches outside itself; tests replace parts of it. */

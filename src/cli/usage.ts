@@ -1,4 +1,4 @@
-import { COMMANDS, COMMAND_LIST } from './command-table.ts';
+import { COMMAND_LIST, COMMANDS } from './command-table.ts';
 import { CONNECTION_HELP } from './commands/command.ts';
 
 /**

@@ -104,7 +104,10 @@ export function inheritedAnnotations(images: readonly InheritanceSource[]): Reco
 }
 
 /** The index's annotations: inherited ∪ configured, the configured value winning on a clash; keys sorted. */
-export function indexAnnotations(images: readonly InheritanceSource[], configured: Readonly<Record<string, string>>): Record<string, string> {
+export function indexAnnotations(
+  images: readonly InheritanceSource[],
+  configured: Readonly<Record<string, string>>,
+): Record<string, string> {
   const merged = new Map(Object.entries(inheritedAnnotations(images)));
   for (const [key, value] of Object.entries(configured)) merged.set(key, value);
   return sortedAnnotations([...merged]);

@@ -1,8 +1,8 @@
 import { describeError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
-import { announcementOrder, buildVersionEvent, VersionOutcomes, type VersionEvent, type VersionOutcome } from './version-events.ts';
-import { AnnouncementStates, type Announcement, type AnnouncementState, type VersionRecord } from './version-record.ts';
+import { announcementOrder, buildVersionEvent, type VersionEvent, type VersionOutcome, VersionOutcomes } from './version-events.ts';
+import { type Announcement, type AnnouncementState, AnnouncementStates, type VersionRecord } from './version-record.ts';
 
 /** Timing of announcing; a claim outlives every attempt of its sender, so two senders never overlap. */
 export const AnnounceTiming = {
@@ -29,7 +29,12 @@ export const AnnounceTiming = {
  * pending and expired; the reconciler sends it again ({@link resendPendingAnnouncement}) with the
  * same id. Never throws: the outcome itself is recorded, and a failed announcement is logged.
  */
-export async function announceOutcome(deps: Dependencies, outcome: VersionOutcome, record: VersionRecord | undefined, config: RepositoryConfig | undefined): Promise<void> {
+export async function announceOutcome(
+  deps: Dependencies,
+  outcome: VersionOutcome,
+  record: VersionRecord | undefined,
+  config: RepositoryConfig | undefined,
+): Promise<void> {
   if (record === undefined) return;
   const { repository, version } = record;
   const nowMs = deps.clock.now();
@@ -55,11 +60,18 @@ export async function announceOutcome(deps: Dependencies, outcome: VersionOutcom
  * event (a sender that dies leaves it for the reconciler); `sent` does not (nothing left to send).
  */
 export function announcementOf(
-  outcome: VersionOutcome, record: VersionRecord, config: RepositoryConfig | undefined, nowMs: number, state: AnnouncementState,
+  outcome: VersionOutcome,
+  record: VersionRecord,
+  config: RepositoryConfig | undefined,
+  nowMs: number,
+  state: AnnouncementState,
 ): { claim: Announcement; event: VersionEvent } {
   const event = buildVersionEvent(outcome, record, config, new Date(nowMs).toISOString());
   const base = { id: event.id, revision: event.data.revision, order: announcementOrder(outcome, event.data.revision) };
-  const claim: Announcement = state === AnnouncementStates.pending ? { ...base, state, until: nowMs + AnnounceTiming.claimMs, event } : { ...base, state, until: nowMs };
+  const claim: Announcement =
+    state === AnnouncementStates.pending
+      ? { ...base, state, until: nowMs + AnnounceTiming.claimMs, event }
+      : { ...base, state, until: nowMs };
   return { claim, event };
 }
 
@@ -74,7 +86,11 @@ export function isAnnounced(record: VersionRecord, claim: Announcement): boolean
  * between recording the publish and claiming the announcement. The reconciler calls it for every
  * version it checks; a no-op for a version announced already.
  */
-export async function announceMissedPublish(deps: Dependencies, record: VersionRecord, config: RepositoryConfig | undefined): Promise<void> {
+export async function announceMissedPublish(
+  deps: Dependencies,
+  record: VersionRecord,
+  config: RepositoryConfig | undefined,
+): Promise<void> {
   const published = record.published;
   if (published === undefined || published.revision !== record.revision) return;
   if (record.announcement === undefined && deps.clock.now() - Date.parse(published.at) > AnnounceTiming.missedPublishWindowMs) return;
@@ -95,7 +111,12 @@ export async function resendPendingAnnouncement(deps: Dependencies, record: Vers
     const claimed = await deps.store.claimAnnouncement(repository, version, { ...pending, until: nowMs + AnnounceTiming.claimMs }, nowMs);
     if (!claimed) return;
   } catch (error) {
-    deps.logger.error('pending announcement not resent: the claim could not be written', { repository, version, eventId: pending.id, error: describeError(error) });
+    deps.logger.error('pending announcement not resent: the claim could not be written', {
+      repository,
+      version,
+      eventId: pending.id,
+      error: describeError(error),
+    });
     return;
   }
   deps.logger.info('resending an announcement left pending', { repository, version, eventId: pending.id, outcome: pending.event.outcome });
@@ -113,9 +134,16 @@ async function sendClaimed(deps: Dependencies, repository: string, version: stri
         await deps.clock.sleep(AnnounceTiming.backoffMs * 2 ** (attempt - 1));
         continue;
       }
-      deps.logger.error('announcing failed; left pending for the reconciler to send again', { ...log, attempts: attempt, error: describeError(error) });
+      deps.logger.error('announcing failed; left pending for the reconciler to send again', {
+        ...log,
+        attempts: attempt,
+        error: describeError(error),
+      });
       await deps.store.settleAnnouncement(repository, version, event.id, 'retry').catch((settleError: unknown) => {
-        deps.logger.error('could not hand the announcement back; it is resent once its claim expires', { ...log, error: describeError(settleError) });
+        deps.logger.error('could not hand the announcement back; it is resent once its claim expires', {
+          ...log,
+          error: describeError(settleError),
+        });
       });
       return;
     }

@@ -26,7 +26,12 @@ export async function awaitTagAt(
   digest: string,
   options: AwaitTagOptions = {},
 ): Promise<boolean> {
-  const { timeoutMs = 1_000, pollMs = 10, now = Date.now, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
+  const {
+    timeoutMs = 1_000,
+    pollMs = 10,
+    now = Date.now,
+    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  } = options;
   const deadline = now() + timeoutMs;
   for (;;) {
     try {

@@ -1,10 +1,10 @@
 import { describeError, RepositoryNotConfiguredError } from './errors.ts';
 import type { Dependencies } from './ports.ts';
-import { missingPlatforms } from './readiness.ts';
 import { readPushedImages } from './read-push.ts';
-import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from './reconcile.ts';
+import { missingPlatforms } from './readiness.ts';
+import { type ReconcileLimits, type ReconcileReport, reconcileRepository } from './reconcile.ts';
 import { requireRepositoryConfig } from './repository-config.ts';
-import { republishRepository, type RepublishReport } from './republish-repository.ts';
+import { type RepublishReport, republishRepository } from './republish-repository.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import type { RecordedImage } from './version-record.ts';
 
@@ -28,7 +28,11 @@ export interface BackfillPlan {
  * What a backfill would do, without writing anything: every version found in the repository's
  * per-arch tags, the platforms its images have, and whether it would be published now.
  */
-export async function planBackfill(deps: Dependencies, repository: string, options: { maxTags?: number } = {}): Promise<BackfillPlan | undefined> {
+export async function planBackfill(
+  deps: Dependencies,
+  repository: string,
+  options: { maxTags?: number } = {},
+): Promise<BackfillPlan | undefined> {
   const config = await deps.store.getRepositoryConfig(repository);
   if (config === undefined) return undefined;
   const pattern = await compileTagPattern(config.tagPattern);
@@ -119,7 +123,11 @@ export interface BackfillRun {
  * nothing written ({@link BackfillPlan}); with `republish`, the current config re-applied to a page
  * of recorded versions, or with `dryRun` planned ({@link RepublishReport}).
  */
-export async function backfill(deps: Dependencies, repository: string, request: BackfillRequest): Promise<BackfillRun | BackfillPlan | RepublishReport> {
+export async function backfill(
+  deps: Dependencies,
+  repository: string,
+  request: BackfillRequest,
+): Promise<BackfillRun | BackfillPlan | RepublishReport> {
   const dryRun = request.dryRun === true;
   const cursor = request.cursor ?? null;
   if (request.republish === true) {

@@ -48,7 +48,11 @@ export class DomainError extends Error {
 
 /** Bad input from a user or a caller: the message names what was wrong. */
 export class InvalidInputError extends DomainError {
-  constructor(message: string, readonly field?: string, details: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly field?: string,
+    details: Record<string, unknown> = {},
+  ) {
     super(ErrorCodes.invalidInput, message, { details: field === undefined ? details : { field, ...details } });
     this.name = 'InvalidInputError';
   }

@@ -1,6 +1,6 @@
 import type { RawManifest } from './descriptor.ts';
 import { DomainError, ErrorCodes } from './errors.ts';
-import { floatingRank, type FloatingPointer } from './floating-pointer.ts';
+import { type FloatingPointer, floatingRank } from './floating-pointer.ts';
 import { isIndexMediaType } from './media-types.ts';
 import type { Dependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -66,7 +66,10 @@ export async function advanceFloatingTag(
   const higher = claim.pointer;
   if (higher.digest !== pointer.digest && (await deps.registry.resolveTag(repository, tag)) === pointer.digest) {
     deps.logger.warn('a floating tag still holds this version after a higher one claimed it; putting the higher index back', {
-      repository, version, tag, higher: higher.version,
+      repository,
+      version,
+      tag,
+      higher: higher.version,
     });
     await settleFloatingTag(deps, repository, higher, options);
   }
@@ -96,10 +99,15 @@ export async function settleFloatingTag(
     const now = await deps.store.getFloatingTag(repository, tag);
     if (now === undefined || now.digest === target.digest) return target;
     if (round >= MAX_SETTLE_ROUNDS) {
-      throw new DomainError(ErrorCodes.busy, `floating tag ${tag} of ${repository} kept moving while it was being put; will retry`, { retryable: true });
+      throw new DomainError(ErrorCodes.busy, `floating tag ${tag} of ${repository} kept moving while it was being put; will retry`, {
+        retryable: true,
+      });
     }
     deps.logger.info('a higher version claimed the floating tag while it was being put; putting its index', {
-      repository, tag, put: target.version, now: now.version,
+      repository,
+      tag,
+      put: target.version,
+      now: now.version,
     });
     target = now;
   }
@@ -109,7 +117,10 @@ export async function settleFloatingTag(
 async function fetchPublishedIndex(deps: Dependencies, repository: string, pointer: FloatingPointer): Promise<RawManifest> {
   const manifest = await deps.registry.fetchManifest(repository, pointer.digest);
   if (!isIndexMediaType(manifest.mediaType)) {
-    throw new DomainError(ErrorCodes.unsupportedManifest, `${repository}@${pointer.digest}, published for ${pointer.version}, is not an index (${manifest.mediaType})`);
+    throw new DomainError(
+      ErrorCodes.unsupportedManifest,
+      `${repository}@${pointer.digest}, published for ${pointer.version}, is not an index (${manifest.mediaType})`,
+    );
   }
   return manifest;
 }

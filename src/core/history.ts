@@ -1,7 +1,7 @@
-import { describeError, DomainError, ErrorCodes } from './errors.ts';
+import { DomainError, describeError, ErrorCodes } from './errors.ts';
 import type { Dependencies, HistoryWrite } from './ports.ts';
 import { activeError } from './readiness.ts';
-import { HISTORY_LIMIT, HistoryKinds, type HistoryEntry, type VersionHistory } from './version-history.ts';
+import { HISTORY_LIMIT, type HistoryEntry, HistoryKinds, type VersionHistory } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
 
 /** An entry a caller adds beside those derived from the record (drift, repairs), without its sequence. */
@@ -34,17 +34,23 @@ const MAX_APPEND_ATTEMPTS = 8;
  * event is retried and its history written then.
  */
 export async function recordHistory(
-  deps: Dependencies, repository: string, version: string, context: HistoryContext = {}, known: KnownState = {},
+  deps: Dependencies,
+  repository: string,
+  version: string,
+  context: HistoryContext = {},
+  known: KnownState = {},
 ): Promise<void> {
   let record = known.record ?? (await deps.store.getVersion(repository, version));
   if (record === undefined && (context.notes ?? []).length === 0) return;
   for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
     // What the caller holds first; once another writer appended, both are read again (a history
     // newer than the record could otherwise read a conflict the record predates as resolved).
-    const fresh = attempt > 1 || known.history === undefined;
     if (attempt > 1 && known.record !== undefined) record = await deps.store.getVersion(repository, version);
-    const history = fresh ? await deps.store.getHistory(repository, version) : known.history!;
-    const next = appendMissing(history, [...(record === undefined ? [] : entriesOf(record, history, context, deps.clock.now())), ...(context.notes ?? [])]);
+    const history = attempt > 1 || known.history === undefined ? await deps.store.getHistory(repository, version) : known.history;
+    const next = appendMissing(history, [
+      ...(record === undefined ? [] : entriesOf(record, history, context, deps.clock.now())),
+      ...(context.notes ?? []),
+    ]);
     if (next === undefined) return;
     if (await deps.store.putHistory(repository, version, next, history.sequence)) return;
   }
@@ -57,11 +63,20 @@ export async function recordHistory(
  * Like {@link recordHistory}, for callers whose own work is done and must not fail for the history:
  * a failure is logged with what was not recorded (the next writer or reconcile pass records it).
  */
-export async function recordHistoryQuietly(deps: Dependencies, repository: string, version: string, context: HistoryContext = {}): Promise<void> {
+export async function recordHistoryQuietly(
+  deps: Dependencies,
+  repository: string,
+  version: string,
+  context: HistoryContext = {},
+): Promise<void> {
   try {
     await recordHistory(deps, repository, version, context);
   } catch (error) {
-    deps.logger.warn('history not recorded now; the next change or reconcile pass records it', { repository, version, error: describeError(error) });
+    deps.logger.warn('history not recorded now; the next change or reconcile pass records it', {
+      repository,
+      version,
+      error: describeError(error),
+    });
   }
 }
 
@@ -70,7 +85,12 @@ export async function recordHistoryQuietly(deps: Dependencies, repository: strin
  * completePublish): `known` brought up to date with `record` as that write will leave it, the same
  * entries {@link recordHistory} would append after it. Undefined when nothing is new.
  */
-export function historyWriteFor(known: VersionHistory, record: VersionRecord, context: HistoryContext, nowMs: number): HistoryWrite | undefined {
+export function historyWriteFor(
+  known: VersionHistory,
+  record: VersionRecord,
+  context: HistoryContext,
+  nowMs: number,
+): HistoryWrite | undefined {
   const next = appendMissing(known, [...entriesOf(record, known, context, nowMs), ...(context.notes ?? [])]);
   return next === undefined ? undefined : { history: next, expectedSequence: known.sequence };
 }
@@ -117,11 +137,24 @@ export function entriesOf(record: VersionRecord, history: VersionHistory, contex
   }
   const error = activeError(record);
   if (error !== undefined) {
-    entries.push({ id: `${error.kind}:${error.revision}:${error.at}`, kind: error.kind === 'conflict' ? HistoryKinds.conflict : HistoryKinds.failed, at: error.at, reason: error.message, revision: error.revision });
+    entries.push({
+      id: `${error.kind}:${error.revision}:${error.at}`,
+      kind: error.kind === 'conflict' ? HistoryKinds.conflict : HistoryKinds.failed,
+      at: error.at,
+      reason: error.message,
+      revision: error.revision,
+    });
   }
-  const lastConflict = [...history.entries].reverse().find((e) => e.kind === HistoryKinds.conflict || e.kind === HistoryKinds.conflictResolved);
+  const lastConflict = [...history.entries]
+    .reverse()
+    .find((e) => e.kind === HistoryKinds.conflict || e.kind === HistoryKinds.conflictResolved);
   if (lastConflict?.kind === HistoryKinds.conflict && error?.kind !== 'conflict') {
-    entries.push({ id: `resolved:${lastConflict.id}`, kind: HistoryKinds.conflictResolved, at: new Date(nowMs).toISOString(), reason: lastConflict.reason ?? '' });
+    entries.push({
+      id: `resolved:${lastConflict.id}`,
+      kind: HistoryKinds.conflictResolved,
+      at: new Date(nowMs).toISOString(),
+      reason: lastConflict.reason ?? '',
+    });
   }
   return entries;
 }

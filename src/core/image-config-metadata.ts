@@ -1,4 +1,4 @@
-import { annotationKeyProblem, AnnotationLimits, isCreatedTime, OCI_IMAGE_PREFIX } from './annotations.ts';
+import { AnnotationLimits, annotationKeyProblem, isCreatedTime, OCI_IMAGE_PREFIX } from './annotations.ts';
 
 /**
  * Bounds on what one image config contributes to its recorded image. A version record holds every
@@ -26,8 +26,8 @@ export interface ImageConfigMetadata {
 export function readImageConfigMetadata(config: unknown): ImageConfigMetadata {
   const notes: string[] = [];
   const body = isRecord(config) ? config : {};
-  const inner = isRecord(body['config']) ? body['config'] : {};
-  const rawLabels = isRecord(inner['Labels']) ? inner['Labels'] : {};
+  const inner = isRecord(body.config) ? body.config : {};
+  const rawLabels = isRecord(inner.Labels) ? inner.Labels : {};
   const keys = Object.keys(rawLabels)
     .filter((key) => key.startsWith(OCI_IMAGE_PREFIX))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -53,9 +53,10 @@ export function readImageConfigMetadata(config: unknown): ImageConfigMetadata {
     labels.push([key, value as string]);
     total += key.length + (value as string).length;
   }
-  const created = body['created'];
+  const created = body.created;
   const keepCreated = typeof created === 'string' && created.length <= ImageMetadataLimits.createdLength && isCreatedTime(created);
-  if (created !== undefined && !keepCreated) notes.push(`created ${JSON.stringify(created).slice(0, 80)} is not an RFC 3339 time; not inherited`);
+  if (created !== undefined && !keepCreated)
+    notes.push(`created ${JSON.stringify(created).slice(0, 80)} is not an RFC 3339 time; not inherited`);
   return {
     ...(labels.length > 0 ? { labels: Object.fromEntries(labels) } : {}),
     ...(keepCreated ? { created } : {}),

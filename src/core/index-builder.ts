@@ -21,8 +21,9 @@ export interface BuiltIndex {
  * keys in a fixed order, no whitespace — equal inputs give byte-identical output and so one digest.
  * Child descriptors are the recorded digest, size and media type: the exact bytes the registry stores.
  *
- * Media type (DESIGN §3): `auto` gives a Docker manifest list when every child is a Docker v2
- * manifest (attestations are OCI manifests, so their presence means an OCI index), else an OCI index.
+ * Media type (`indexMediaType`, docs/configuration.md): `auto` gives a Docker manifest list when
+ * every child is a Docker v2 manifest (attestations are OCI manifests, so their presence means an OCI
+ * index), else an OCI index.
  *
  * Annotations: those the images inherit, merged with `configured` (see {@link indexAnnotations}),
  * written last and sorted, and only when there are some, so an index without any keeps the bytes
@@ -31,7 +32,11 @@ export interface BuiltIndex {
  * refuses lists with `platform.features` (aws/containers-roadmap#2439) and none of them has a
  * meaning for a multi-arch index.
  */
-export function buildIndex(images: readonly RecordedImage[], choice: IndexMediaTypeChoice, configured: Readonly<Record<string, string>> = {}): BuiltIndex {
+export function buildIndex(
+  images: readonly RecordedImage[],
+  choice: IndexMediaTypeChoice,
+  configured: Readonly<Record<string, string>> = {},
+): BuiltIndex {
   const ordered = [...images].sort((a, b) => compare(a.key, b.key));
   const withAttestations = ordered.flatMap((image) => [image.mediaType, ...image.attestations.map((a) => a.mediaType)]);
   const mediaType = chooseMediaType(withAttestations, choice);
@@ -51,7 +56,9 @@ export function buildIndex(images: readonly RecordedImage[], choice: IndexMediaT
   const annotations = indexAnnotations(ordered, configured);
   const keys = Object.keys(annotations);
   const withAnnotations = !isDocker && keys.length > 0;
-  const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType, manifests, ...(withAnnotations ? { annotations } : {}) }));
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({ schemaVersion: 2, mediaType, manifests, ...(withAnnotations ? { annotations } : {}) }),
+  );
   return {
     manifest: { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes },
     omittedAttestations,
@@ -91,6 +98,9 @@ function compare(a: string, b: string): number {
  * The index of a version under its repository's config: the one way src/ builds it, so the
  * publisher, the re-apply dry run and the replication check always produce the same bytes.
  */
-export function buildVersionIndex(images: readonly RecordedImage[], config: Pick<RepositoryConfig, 'indexMediaType' | 'annotations'>): BuiltIndex {
+export function buildVersionIndex(
+  images: readonly RecordedImage[],
+  config: Pick<RepositoryConfig, 'indexMediaType' | 'annotations'>,
+): BuiltIndex {
   return buildIndex(images, config.indexMediaType, config.annotations);
 }

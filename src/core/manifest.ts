@@ -1,4 +1,4 @@
-import { isDigest, type Descriptor, type RawManifest } from './descriptor.ts';
+import { type Descriptor, isDigest, type RawManifest } from './descriptor.ts';
 import { UnsupportedManifestError } from './errors.ts';
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType, MediaTypes } from './media-types.ts';
 import { platformFromJson } from './platform.ts';
@@ -46,27 +46,27 @@ export function parseManifest(raw: RawManifest): ParsedManifest {
     throw new UnsupportedManifestError(`${where} is not a JSON object`, { digest: raw.digest });
   }
   const record = body as Record<string, unknown>;
-  if (record['schemaVersion'] === 1 || isSchema1MediaType(raw.mediaType)) {
+  if (record.schemaVersion === 1 || isSchema1MediaType(raw.mediaType)) {
     throw new UnsupportedManifestError(
       `${where} is a Docker schema 1 manifest, which is deprecated and cannot be part of an index; push the image again with a current client`,
       { digest: raw.digest },
     );
   }
-  if (record['schemaVersion'] !== 2) {
-    throw new UnsupportedManifestError(`${where} has schemaVersion ${JSON.stringify(record['schemaVersion'])}; only 2 is supported`, {
+  if (record.schemaVersion !== 2) {
+    throw new UnsupportedManifestError(`${where} has schemaVersion ${JSON.stringify(record.schemaVersion)}; only 2 is supported`, {
       digest: raw.digest,
     });
   }
   const mediaType = resolveMediaType(raw, record);
   if (isIndexMediaType(mediaType)) {
-    return { kind: 'index', mediaType, manifests: readDescriptors(record['manifests'], 'manifests', where), raw: { ...raw, mediaType } };
+    return { kind: 'index', mediaType, manifests: readDescriptors(record.manifests, 'manifests', where), raw: { ...raw, mediaType } };
   }
-  const config = readDescriptor(record['config'], 'config', where);
-  return { kind: 'image', mediaType, config, layers: readDescriptors(record['layers'] ?? [], 'layers', where), raw: { ...raw, mediaType } };
+  const config = readDescriptor(record.config, 'config', where);
+  return { kind: 'image', mediaType, config, layers: readDescriptors(record.layers ?? [], 'layers', where), raw: { ...raw, mediaType } };
 }
 
 function resolveMediaType(raw: RawManifest, body: Record<string, unknown>): string {
-  const declared = typeof body['mediaType'] === 'string' ? body['mediaType'] : undefined;
+  const declared = typeof body.mediaType === 'string' ? body.mediaType : undefined;
   const served = isIndexMediaType(raw.mediaType) || isImageManifestMediaType(raw.mediaType) ? raw.mediaType : undefined;
   if (declared !== undefined && served !== undefined && declared !== served) {
     throw new UnsupportedManifestError(`manifest ${raw.digest} says mediaType ${declared} but was served as ${served}`, {
@@ -85,8 +85,8 @@ function resolveMediaType(raw: RawManifest, body: Record<string, unknown>): stri
 
 // OCI lets `mediaType` be absent; the shape then tells which document this is.
 function inferMediaType(body: Record<string, unknown>): string | undefined {
-  if (Array.isArray(body['manifests'])) return MediaTypes.ociIndex;
-  if (typeof body['config'] === 'object' && body['config'] !== null) return MediaTypes.ociManifest;
+  if (Array.isArray(body.manifests)) return MediaTypes.ociIndex;
+  if (typeof body.config === 'object' && body.config !== null) return MediaTypes.ociManifest;
   return undefined;
 }
 
@@ -104,7 +104,7 @@ function readDescriptor(value: unknown, field: string, where: string): Descripto
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw new UnsupportedManifestError(`${where}: ${field}.size ${JSON.stringify(size)} is not a byte count`);
   }
-  const platform = d['platform'] === undefined ? undefined : platformFromJson(d['platform']);
+  const platform = d.platform === undefined ? undefined : platformFromJson(d.platform);
   return {
     mediaType,
     digest,

@@ -49,7 +49,12 @@ export interface Metrics {
 export const noMetrics: Metrics = { count: () => undefined, observe: () => undefined };
 
 /** Counts a publish and how long its images waited for it, from the images the index holds. */
-export function measurePublish(metrics: Metrics, images: readonly Pick<RecordedImage, 'pushedAt'>[], partial: boolean, nowMs: number): void {
+export function measurePublish(
+  metrics: Metrics,
+  images: readonly Pick<RecordedImage, 'pushedAt'>[],
+  partial: boolean,
+  nowMs: number,
+): void {
   metrics.count(partial ? Counters.versionsPartiallyPublished : Counters.versionsPublished);
   const pushed = images.map((image) => Date.parse(image.pushedAt)).filter((t) => Number.isFinite(t));
   if (pushed.length === 0) return;

@@ -128,9 +128,7 @@ export function platformFromJson(value: unknown): Platform | undefined {
 function checkComponent(value: string, name: string, platform: Platform): string {
   const lower = value.trim().toLowerCase();
   if (!COMPONENT.test(lower)) {
-    throw new InvalidInputError(
-      `platform ${JSON.stringify(platform)}: ${name} "${value}" may hold only letters, digits, '.', '_' and '-'`,
-    );
+    throw new InvalidInputError(`platform ${JSON.stringify(platform)}: ${name} "${value}" may hold only letters, digits, '.', '_' and '-'`);
   }
   return lower;
 }

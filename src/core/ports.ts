@@ -100,7 +100,10 @@ export interface VersionStore {
    * `digest` under `tag` itself ({@link rememberPublishedTag}), and which of the version's
    * `targetTags` have any digest remembered.
    */
-  readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext>;
+  readForPush(
+    key: VersionKey,
+    options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] },
+  ): Promise<PushContext>;
 
   /**
    * Applies a change to the images and increments `revision`, only if the record's revision is still
@@ -111,7 +114,9 @@ export interface VersionStore {
    * replaces the version's history too, only if its sequence is still the expected one.
    */
   updateImages(
-    key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
   ): Promise<VersionRecord | undefined>;
 
   /**
@@ -120,7 +125,13 @@ export interface VersionStore {
    * error stay as they are. Returns the record. (A record of revision 0 counts as absent for
    * `updateImages` with expectedRevision 0, which keeps its refusals.)
    */
-  recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord>;
+  recordRejection(
+    repository: string,
+    version: string,
+    rejection: PushRejection,
+    evict: readonly string[],
+    now: string,
+  ): Promise<VersionRecord>;
   /** Removes the refusal of `tag`, only while it is the refusal of `digest` (a newer refusal stays). */
   clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void>;
 
@@ -146,14 +157,25 @@ export interface VersionStore {
   completePublish(
     key: VersionKey,
     options: {
-      owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number }; history?: HistoryWrite;
+      owner: string;
+      published: PublishedIndex;
+      now: string;
+      release: boolean;
+      announcement?: { claim: Announcement; nowMs: number };
+      history?: HistoryWrite;
     },
   ): Promise<VersionRecord | undefined>;
   /**
    * Records a failure or a conflict for the revision it applies to. With `owner`, only while that
    * owner holds the lease; without, only while the revision is still `error.revision`.
    */
-  recordError(repository: string, version: string, error: VersionError, owner: string | undefined, now: string): Promise<VersionRecord | undefined>;
+  recordError(
+    repository: string,
+    version: string,
+    error: VersionError,
+    owner: string | undefined,
+    now: string,
+  ): Promise<VersionRecord | undefined>;
   /**
    * Gives the lease up, only if `owner` holds it and the revision is still `expectedRevision`.
    * 'revision-moved': images changed meanwhile, the lease is kept (publish again); 'not-held': it was lost.

@@ -18,12 +18,19 @@ export interface PublishNowOptions {
  * `incomplete` (with `missingPlatforms`), `conflict`, `publish-failed`; a version never recorded and a
  * repository without config are not-found errors.
  */
-export async function publishNow(deps: Dependencies, key: { readonly repository: string; readonly version: string }, options: PublishNowOptions): Promise<VersionStatus> {
+export async function publishNow(
+  deps: Dependencies,
+  key: { readonly repository: string; readonly version: string },
+  options: PublishNowOptions,
+): Promise<VersionStatus> {
   const { repository, version } = key;
   const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new VersionNotRecordedError(key);
   if (config === undefined) throw new RepositoryNotConfiguredError(repository);
-  const { outcome } = await reapplyConfig(deps, repository, version, { allowPartial: options.allowPartial === true, waitForLeaseMs: options.waitForLeaseMs });
+  const { outcome } = await reapplyConfig(deps, repository, version, {
+    allowPartial: options.allowPartial === true,
+    waitForLeaseMs: options.waitForLeaseMs,
+  });
   await recordHistoryQuietly(deps, repository, version);
   const status = await getVersionStatus(deps, key);
   switch (outcome.kind) {
@@ -32,9 +39,13 @@ export async function publishNow(deps: Dependencies, key: { readonly repository:
     case 'handed-over':
       return status;
     case 'waiting':
-      throw new DomainError(ErrorCodes.incomplete, `${repository}:${version} is missing ${outcome.missing.join(', ')}; publish with allowPartial to publish what is there`, {
-        details: { missingPlatforms: outcome.missing, version: status },
-      });
+      throw new DomainError(
+        ErrorCodes.incomplete,
+        `${repository}:${version} is missing ${outcome.missing.join(', ')}; publish with allowPartial to publish what is there`,
+        {
+          details: { missingPlatforms: outcome.missing, version: status },
+        },
+      );
     case 'conflict':
       throw new DomainError(ErrorCodes.conflict, outcome.message, { details: { version: status } });
     case 'failed':

@@ -1,16 +1,15 @@
-import { announceOutcome } from './announce-outcome.ts';
-import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
-import { moveFloatingTags, type FloatingTagResult } from './floating-tags.ts';
+import { announcementOf, announceOutcome, isAnnounced } from './announce-outcome.ts';
+import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
+import { type FloatingTagResult, moveFloatingTags } from './floating-tags.ts';
+import { type HistoryContext, historyWriteFor } from './history.ts';
 import { buildVersionIndex } from './index-builder.ts';
-import { historyWriteFor, type HistoryContext } from './history.ts';
 import { Counters, measurePublish, noMetrics } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { classifyTagHolder } from './tag-holder.ts';
-import { exactTargetTags } from './target-tags.ts';
-import { announcementOf, isAnnounced } from './announce-outcome.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
+import { exactTargetTags } from './target-tags.ts';
 import { VersionOutcomes } from './version-events.ts';
 import type { VersionHistory } from './version-history.ts';
 import { AnnouncementStates, type PublishedIndex, type TagHeldBy, type VersionRecord } from './version-record.ts';
@@ -77,7 +76,7 @@ export const PublishTiming = {
 } as const;
 
 /**
- * Publishes a version's index if it is complete (DESIGN §5).
+ * Publishes a version's index if it is complete, keeping invariants 1 to 3 of docs/reliability.md.
  *
  * One publisher at a time holds a lease on the version record. The holder builds the index from the
  * revision it holds, puts it under every target tag, records it, and gives the lease up only if no
@@ -87,7 +86,12 @@ export const PublishTiming = {
  * version at once (an older index cannot land after a newer one), and no recorded change is left
  * unpublished.
  */
-export async function publishVersion(deps: Dependencies, repository: string, version: string, options: PublishOptions): Promise<PublishOutcome> {
+export async function publishVersion(
+  deps: Dependencies,
+  repository: string,
+  version: string,
+  options: PublishOptions,
+): Promise<PublishOutcome> {
   return (await publishVersionRecorded(deps, repository, version, options)).outcome;
 }
 
@@ -96,7 +100,10 @@ export async function publishVersion(deps: Dependencies, repository: string, ver
  * history as that write left it (when it appended to `options.history`).
  */
 export async function publishVersionRecorded(
-  deps: Dependencies, repository: string, version: string, options: PublishOptions,
+  deps: Dependencies,
+  repository: string,
+  version: string,
+  options: PublishOptions,
 ): Promise<{ outcome: PublishOutcome; record?: VersionRecord; history?: VersionHistory }> {
   const { store, clock, logger } = deps;
   const key = { repository, version };
@@ -120,7 +127,9 @@ export async function publishVersionRecorded(
   let history = options.history;
   let written: VersionHistory | undefined;
   const done = (attempt: HeldOutcome) => ({
-    outcome: attempt.outcome, ...(attempt.record === undefined ? {} : { record: attempt.record }), ...(written === undefined ? {} : { history: written }),
+    outcome: attempt.outcome,
+    ...(attempt.record === undefined ? {} : { record: attempt.record }),
+    ...(written === undefined ? {} : { history: written }),
   });
 
   for (;;) {
@@ -131,12 +140,18 @@ export async function publishVersionRecorded(
     if (held === undefined) {
       const current = await store.getVersion(repository, version);
       if (current === undefined) return { outcome: { kind: 'not-found' } };
-      if (current.revision > responsibleFor) return { outcome: { kind: 'handed-over', reason: `revision ${current.revision} was recorded after ${responsibleFor}` } };
-      if ((current.published?.revision ?? 0) >= responsibleFor) return { outcome: { kind: 'up-to-date', digest: current.published?.digest } };
+      if (current.revision > responsibleFor)
+        return { outcome: { kind: 'handed-over', reason: `revision ${current.revision} was recorded after ${responsibleFor}` } };
+      if ((current.published?.revision ?? 0) >= responsibleFor)
+        return { outcome: { kind: 'up-to-date', digest: current.published?.digest } };
       if (clock.now() > deadline) {
-        throw new DomainError(ErrorCodes.busy, `${repository}:${version} is being published by another worker that has not finished; will retry`, {
-          retryable: true,
-        });
+        throw new DomainError(
+          ErrorCodes.busy,
+          `${repository}:${version} is being published by another worker that has not finished; will retry`,
+          {
+            retryable: true,
+          },
+        );
       }
       await clock.sleep(pollMs);
       pollMs = Math.min(pollMs * 2, PublishTiming.pollMaxMs);
@@ -146,7 +161,11 @@ export async function publishVersionRecorded(
     const config = options.config ?? (await store.getRepositoryConfig(repository));
     let attempt: HeldOutcome;
     try {
-      attempt = await publishHeldRevision(deps, held, config, owner, { ...options, takenOver, ...(history === undefined ? {} : { history }) });
+      attempt = await publishHeldRevision(deps, held, config, owner, {
+        ...options,
+        takenOver,
+        ...(history === undefined ? {} : { history }),
+      });
     } catch (error) {
       // Give the lease back at once rather than make everyone wait for it to expire.
       await store.releaseLease(key, { owner, expectedRevision: held.revision }).catch(() => undefined);
@@ -185,7 +204,10 @@ async function publishHeldRevision(
   const done: HeldDone = {};
   const outcome = await publishHeld(deps, record, config, owner, options, done);
   return {
-    outcome, released: done.released === true, ...(done.record === undefined ? {} : { record: done.record }), ...(done.history === undefined ? {} : { history: done.history }),
+    outcome,
+    released: done.released === true,
+    ...(done.record === undefined ? {} : { record: done.record }),
+    ...(done.history === undefined ? {} : { history: done.history }),
   };
 }
 
@@ -205,7 +227,8 @@ async function publishHeld(
   const log = { repository, version, revision };
   if (config === undefined) return { kind: 'failed', message: describeNoConfiguration(repository), retryable: false };
   const reapply = options.onlyIfChanged === true;
-  if (record.published?.revision === revision && options.force !== true && !reapply) return { kind: 'up-to-date', digest: record.published.digest };
+  if (record.published?.revision === revision && options.force !== true && !reapply)
+    return { kind: 'up-to-date', digest: record.published.digest };
   const error = record.error;
   if (error?.kind === 'conflict') {
     if (error.contested !== undefined) {
@@ -259,7 +282,8 @@ async function publishHeld(
   const renewLease = async (): Promise<void> => {
     const nowMs = clock.now();
     if (leaseUntil - nowMs > PublishTiming.leaseMs - PublishTiming.renewAfterMs) return;
-    if ((await store.acquireLease({ repository, version }, { owner, nowMs, leaseMs: PublishTiming.leaseMs })) === undefined) throw new LeaseLost();
+    if ((await store.acquireLease({ repository, version }, { owner, nowMs, leaseMs: PublishTiming.leaseMs })) === undefined)
+      throw new LeaseLost();
     leaseUntil = nowMs + PublishTiming.leaseMs;
   };
   // Whether a target tag may hold this index already, or another tool's manifest built on it: only
@@ -268,7 +292,11 @@ async function publishHeld(
   // another region), or the caller asks to put again. Otherwise nothing can hold an index nobody has
   // put yet, and the look would be a round trip for nothing.
   const mayHoldIt = (tag: string): boolean =>
-    options.takenOver || record.published?.digest === manifest.digest || options.force === true || reapply || options.tagsPutBefore?.has(tag) === true;
+    options.takenOver ||
+    record.published?.digest === manifest.digest ||
+    options.force === true ||
+    reapply ||
+    options.tagsPutBefore?.has(tag) === true;
   const pattern = await compileTagPattern(config.tagPattern);
   let floating: FloatingTagResult[] = [];
   try {
@@ -283,11 +311,18 @@ async function publishHeld(
       // A replay (the index put, then the process died before recording it), or an identical index
       // replicated from another region, needs no second put: PutImage has a small quota shared with
       // every docker push. A tool's manifest built on this index (SOCI, a signature) is not fought.
-      const holding = mayHoldIt(tag) ? await classifyTagHolder(registry, repository, tag, { digest: manifest.digest, images }) : ({ kind: 'absent' } as const);
+      const holding = mayHoldIt(tag)
+        ? await classifyTagHolder(registry, repository, tag, { digest: manifest.digest, images })
+        : ({ kind: 'absent' } as const);
       if (holding.kind === 'ours') continue;
       if (holding.kind === 'builds-on-ours') {
         heldBy.push({ tag, digest: holding.digest, note: holding.note });
-        logger.info('tag left as another tool rewrote it on top of this index', { ...log, tag, holder: holding.digest, note: holding.note });
+        logger.info('tag left as another tool rewrote it on top of this index', {
+          ...log,
+          tag,
+          holder: holding.digest,
+          note: holding.note,
+        });
         continue;
       }
       await putWithRetry(deps, repository, tag, manifest, renewLease);
@@ -295,7 +330,9 @@ async function publishHeld(
     // Floating tags (latest, 2.7) follow only complete releases, forward only; their store pointer
     // orders racing publishers, so these puts need no lease.
     if (missing.length === 0) {
-      floating = await moveFloatingTags(deps, { repository, version, revision, manifest, config }, (tag, index) => putWithRetry(deps, repository, tag, index, async () => {}));
+      floating = await moveFloatingTags(deps, { repository, version, revision, manifest, config }, (tag, index) =>
+        putWithRetry(deps, repository, tag, index, async () => {}),
+      );
     }
   } catch (error) {
     if (error instanceof LeaseLost) {
@@ -304,7 +341,13 @@ async function publishHeld(
     }
     const conflict = isDomainError(error) && error.code === ErrorCodes.tagImmutable;
     const message = describeError(error);
-    const withError = await store.recordError(repository, version, { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() }, owner, new Date(clock.now()).toISOString());
+    const withError = await store.recordError(
+      repository,
+      version,
+      { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() },
+      owner,
+      new Date(clock.now()).toISOString(),
+    );
     await announceOutcome(deps, conflict ? 'conflict' : 'failed', withError, config);
     logger.error('publish failed', { ...log, digest: manifest.digest, error: message, conflict });
     deps.metrics?.count(conflict ? Counters.versionsInConflict : Counters.versionsFailed);
@@ -313,7 +356,12 @@ async function publishHeld(
   const nowMs = clock.now();
   const at = new Date(nowMs).toISOString();
   const published: PublishedIndex = {
-    digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, tags, at, revision,
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    size: manifest.size,
+    tags,
+    at,
+    revision,
     ...(missing.length > 0 ? { missingPlatforms: missing } : {}),
     ...(heldBy.length > 0 ? { heldBy } : {}),
   };
@@ -328,9 +376,17 @@ async function publishHeld(
   const key = { repository, version };
   // The history entries the publish implies go in the same write (the write clears the error it supersedes).
   const { error: _cleared, ...withoutError } = record;
-  const history = options.history === undefined ? undefined : historyWriteFor(options.history.known, { ...withoutError, published, updatedAt: at }, options.history.context ?? {}, nowMs);
+  const history =
+    options.history === undefined
+      ? undefined
+      : historyWriteFor(options.history.known, { ...withoutError, published, updatedAt: at }, options.history.context ?? {}, nowMs);
   const written = await store.completePublish(key, {
-    owner, published, now: at, release: logOnly, ...(claiming ? { announcement: { claim, nowMs } } : {}), ...(history === undefined ? {} : { history }),
+    owner,
+    published,
+    now: at,
+    release: logOnly,
+    ...(claiming ? { announcement: { claim, nowMs } } : {}),
+    ...(history === undefined ? {} : { history }),
   });
   if (written !== undefined) {
     done.record = written;
@@ -338,7 +394,9 @@ async function publishHeld(
     if (history !== undefined) done.history = history.history;
     if (claiming) {
       // Only a log line: it cannot fail in a way worth a retry, so it was marked sent with the publish.
-      await deps.events.announce(event).catch((error: unknown) => logger.warn('outcome not logged', { ...log, error: describeError(error) }));
+      await deps.events
+        .announce(event)
+        .catch((error: unknown) => logger.warn('outcome not logged', { ...log, error: describeError(error) }));
     } else if (!logOnly) {
       await announceOutcome(deps, outcome, written, config);
     }
@@ -355,7 +413,14 @@ async function publishHeld(
     await announceOutcome(deps, outcome, recorded, config);
   }
   const moved = floating.filter((f) => f.outcome === 'moved').map((f) => f.tag);
-  logger.info('published', { ...log, digest: manifest.digest, mediaType: manifest.mediaType, tags, floating: moved, platforms: images.map((i) => i.key) });
+  logger.info('published', {
+    ...log,
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    tags,
+    floating: moved,
+    platforms: images.map((i) => i.key),
+  });
   measurePublish(deps.metrics ?? noMetrics, images, missing.length > 0, clock.now());
   return { kind: 'published', digest: manifest.digest, revision, tags };
 }
@@ -403,10 +468,11 @@ async function putWithRetry(
       return;
     } catch (error) {
       if (!isRetryable(error) || attempt >= PublishTiming.putAttempts) throw error;
-      const retryAfterSeconds = isDomainError(error) ? Number(error.details['retryAfterSeconds']) : NaN;
-      const delay = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
-        ? Math.min(retryAfterSeconds * 1000, 5_000)
-        : PublishTiming.putBackoffMs * 2 ** (attempt - 1);
+      const retryAfterSeconds = isDomainError(error) ? Number(error.details.retryAfterSeconds) : NaN;
+      const delay =
+        Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
+          ? Math.min(retryAfterSeconds * 1000, 5_000)
+          : PublishTiming.putBackoffMs * 2 ** (attempt - 1);
       deps.logger.warn('put failed; retrying', { repository, tag, attempt, delayMs: delay, error: describeError(error) });
       await deps.clock.sleep(delay);
     }

@@ -1,10 +1,10 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import { computeDigest } from './digest.ts';
 import { describeError, UnsupportedManifestError } from './errors.ts';
-import { readImageConfigMetadata, type ImageConfigMetadata } from './image-config-metadata.ts';
-import { parseManifest, type ImageManifest } from './manifest.ts';
+import { type ImageConfigMetadata, readImageConfigMetadata } from './image-config-metadata.ts';
+import { type ImageManifest, parseManifest } from './manifest.ts';
 import { Annotations, isImageManifestMediaType, Limits } from './media-types.ts';
-import { formatPlatform, isUnknownPlatform, normalisePlatform, parsePlatform, platformFromJson, type Platform } from './platform.ts';
+import { formatPlatform, isUnknownPlatform, normalisePlatform, type Platform, parsePlatform, platformFromJson } from './platform.ts';
 import type { ImageRegistry } from './ports.ts';
 import type { RecordedImage } from './version-record.ts';
 
@@ -27,11 +27,11 @@ export interface ReadPush {
 }
 
 /**
- * Reads what a per-arch tag points to (DESIGN §4.2): an image manifest gives one image, whose
- * platform comes from its config blob (or the override); an index gives one image per child with a
- * real platform, each carrying the attestation manifests that describe it. Every image's config is
- * read, also when the platform is known without it: its `org.opencontainers.image.*` labels and
- * `created` time are what the index inherits as annotations.
+ * Reads what a per-arch tag points to (docs/architecture.md, "How a push becomes an index", step 2):
+ * an image manifest gives one image, whose platform comes from its config blob (or the override); an
+ * index gives one image per child with a real platform, each carrying the attestation manifests that
+ * describe it. Every image's config is read, also when the platform is known without it: its
+ * `org.opencontainers.image.*` labels and `created` time are what the index inherits as annotations.
  */
 export async function readPushedImages(registry: ImageRegistry, push: PushToRead): Promise<ReadPush> {
   const root = parseManifest(checkFetchedManifest(await registry.fetchManifest(push.repository, push.digest), push.digest));
@@ -103,9 +103,12 @@ async function readImageConfig(registry: ImageRegistry, repository: string, mani
   // Adapters verify too; checked again here because the platform decides where the image goes.
   const actual = computeDigest(bytes);
   if (actual !== manifest.config.digest) {
-    throw new UnsupportedManifestError(`config ${manifest.config.digest} of ${manifest.raw.digest}: the registry served bytes that do not match it (${actual})`, {
-      digest: manifest.raw.digest,
-    });
+    throw new UnsupportedManifestError(
+      `config ${manifest.config.digest} of ${manifest.raw.digest}: the registry served bytes that do not match it (${actual})`,
+      {
+        digest: manifest.raw.digest,
+      },
+    );
   }
   try {
     return { json: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) };
@@ -156,7 +159,9 @@ function checkFetchedManifest(raw: RawManifest, digest: string): RawManifest {
     );
   }
   if (raw.bytes.byteLength > Limits.manifestBytes) {
-    throw new UnsupportedManifestError(`manifest ${digest} is ${raw.bytes.byteLength} bytes, more than ${Limits.manifestBytes}`, { digest });
+    throw new UnsupportedManifestError(`manifest ${digest} is ${raw.bytes.byteLength} bytes, more than ${Limits.manifestBytes}`, {
+      digest,
+    });
   }
   return raw;
 }
@@ -172,7 +177,13 @@ function checkChildDescriptor(child: Descriptor, raw: RawManifest, parent: strin
   }
 }
 
-function toRecord(raw: RawManifest, platform: Platform, attestations: Descriptor[], push: PushToRead, metadata: ImageConfigMetadata): RecordedImage {
+function toRecord(
+  raw: RawManifest,
+  platform: Platform,
+  attestations: Descriptor[],
+  push: PushToRead,
+  metadata: ImageConfigMetadata,
+): RecordedImage {
   return {
     key: formatPlatform(platform),
     platform,

@@ -1,7 +1,7 @@
 import { describeNoConfiguration } from './errors.ts';
 import { parsePlatform, satisfiesPlatform } from './platform.ts';
 import { parseDuration, type RepositoryConfig } from './repository-config.ts';
-import { VersionStates, type RecordedImage, type VersionError, type VersionRecord, type VersionState } from './version-record.ts';
+import { type RecordedImage, type VersionError, type VersionRecord, type VersionState, VersionStates } from './version-record.ts';
 
 /** Required platforms that no recorded image satisfies yet. */
 export function missingPlatforms(config: RepositoryConfig | undefined, record: Pick<VersionRecord, 'images'>): string[] {
@@ -23,7 +23,7 @@ export function selectIndexImages(config: RepositoryConfig, record: Pick<Version
 }
 
 /**
- * The state DESIGN §6 reports, derived from the record, the current config and the time (never
+ * The state the API reports (docs/api.md), derived from the record, the current config and the time (never
  * stored, so never out of date). `stale`: still missing platforms `staleAfter` after the first push.
  */
 export function deriveState(config: RepositoryConfig | undefined, record: VersionRecord, nowMs: number): VersionState {
@@ -62,7 +62,13 @@ export function describeRefusals(record: Pick<VersionRecord, 'rejected'>): strin
   const refusals = Object.values(record.rejected ?? {}).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   const latest = refusals[0];
   if (latest === undefined) return undefined;
-  const more = refusals.length > 1 ? ` (and ${refusals.length - 1} more refused push${refusals.length > 2 ? 'es' : ''}: ${refusals.slice(1).map((r) => r.tag).join(', ')})` : '';
+  const more =
+    refusals.length > 1
+      ? ` (and ${refusals.length - 1} more refused push${refusals.length > 2 ? 'es' : ''}: ${refusals
+          .slice(1)
+          .map((r) => r.tag)
+          .join(', ')})`
+      : '';
   return `push of ${latest.tag} (${latest.digest}) was refused: ${latest.reason}; push a fixed image under that tag${more}`;
 }
 

@@ -1,5 +1,5 @@
 import type { Dependencies } from './ports.ts';
-import { publishVersion, type PublishOutcome } from './publish-version.ts';
+import { type PublishOutcome, publishVersion } from './publish-version.ts';
 import { recordPush } from './record-push.ts';
 import type { VersionRecord } from './version-record.ts';
 
@@ -27,7 +27,12 @@ export interface ReapplyResult {
  * it when the digest, the tags or the missing platforms differ from what was published; otherwise
  * `up-to-date` and nothing is put or written.
  */
-export async function reapplyConfig(deps: Dependencies, repository: string, version: string, options: ReapplyOptions = {}): Promise<ReapplyResult> {
+export async function reapplyConfig(
+  deps: Dependencies,
+  repository: string,
+  version: string,
+  options: ReapplyOptions = {},
+): Promise<ReapplyResult> {
   const record = await deps.store.getVersion(repository, version);
   if (record === undefined) return { outcome: { kind: 'not-found' }, rerecorded: [] };
   const moved = await movedPerArchTags(deps, record);

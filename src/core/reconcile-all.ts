@@ -1,6 +1,6 @@
 import { describeError, isRetryable } from './errors.ts';
 import type { Dependencies } from './ports.ts';
-import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from './reconcile.ts';
+import { type ReconcileLimits, type ReconcileReport, reconcileRepository } from './reconcile.ts';
 
 /** The checkpoint under which a repository's reconcile cursor is kept between runs. */
 export function reconcileCheckpointName(repository: string): string {
@@ -68,7 +68,13 @@ function startingAt(repositories: readonly string[], first: string | undefined):
 
 function hasFindings(report: ReconcileReport): boolean {
   return (
-    report.pushesRecovered.length + report.published.length + report.publishedPartially.length + report.stale.length +
-      report.drift.length + report.floatingRepaired.length + report.failures.length > 0
+    report.pushesRecovered.length +
+      report.published.length +
+      report.publishedPartially.length +
+      report.stale.length +
+      report.drift.length +
+      report.floatingRepaired.length +
+      report.failures.length >
+    0
   );
 }

@@ -1,5 +1,5 @@
 import { describeError } from './errors.ts';
-import { floatingRank, type FloatingPointer } from './floating-pointer.ts';
+import { type FloatingPointer, floatingRank } from './floating-pointer.ts';
 import { advanceFloatingTag, settleFloatingTag } from './floating-tags.ts';
 import type { Dependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -39,7 +39,13 @@ export async function advanceLaggingFloatingTags(
     if (published.revision !== record.revision || (published.missingPlatforms?.length ?? 0) > 0) continue;
     if (record.lease !== undefined && record.lease.until > now) continue; // its publisher moves them
     for (const tag of floatingTargetTags(config, record.version)) {
-      const pointer: FloatingPointer = { tag, version: record.version, digest: published.digest, revision: published.revision, rank: floatingRank(semver, record.version, published.revision) };
+      const pointer: FloatingPointer = {
+        tag,
+        version: record.version,
+        digest: published.digest,
+        revision: published.revision,
+        rank: floatingRank(semver, record.version, published.revision),
+      };
       const best = candidates.get(tag);
       if (best === undefined || pointer.rank > best.rank) candidates.set(tag, pointer);
     }
@@ -52,7 +58,10 @@ export async function advanceLaggingFloatingTags(
       pointers.set(tag, result.pointer);
       if (result.outcome === 'moved') findings.repaired.push(tag);
     } catch (error) {
-      findings.failures.push({ what: `${repository}:${tag}`, error: `floating tag not moved to ${pointer.version}: ${describeError(error)}` });
+      findings.failures.push({
+        what: `${repository}:${tag}`,
+        error: `floating tag not moved to ${pointer.version}: ${describeError(error)}`,
+      });
     }
   }
 }
@@ -80,7 +89,13 @@ export async function repairFloatingTags(
       if (actual === pointer.digest) continue;
       const ours = actual === undefined || (await deps.store.isPublishedTag(repository, tag, actual));
       if (!ours && config.onDrift !== 'restore') {
-        deps.logger.warn('drift: a floating tag was moved by someone else', { repository, tag, version: pointer.version, expected: pointer.digest, actual });
+        deps.logger.warn('drift: a floating tag was moved by someone else', {
+          repository,
+          tag,
+          version: pointer.version,
+          expected: pointer.digest,
+          actual,
+        });
         findings.drift.push({ version: pointer.version, tag, expected: pointer.digest, actual: actual ?? null, action: 'reported' });
         continue;
       }

@@ -1,18 +1,18 @@
 import { announceMissedPublish, announceOutcome, resendPendingAnnouncement } from './announce-outcome.ts';
 import { describeError, InvalidInputError, RepositoryNotConfiguredError } from './errors.ts';
-import { recordHistory, type HistoryNote } from './history.ts';
+import { type HistoryNote, recordHistory } from './history.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
+import type { publishVersion as PublishVersion } from './publish-version.ts';
 import { isStale, missingPlatforms, selectIndexImages } from './readiness.ts';
+import { advanceLaggingFloatingTags, type FloatingFindings, repairFloatingTags } from './reconcile-floating.ts';
+import type { recordPush as RecordPush } from './record-push.ts';
 import type { RepositoryConfig } from './repository-config.ts';
-import { advanceLaggingFloatingTags, repairFloatingTags, type FloatingFindings } from './reconcile-floating.ts';
+import type { classifyTagHolder as ClassifyTagHolder } from './tag-holder.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { floatingTemplates } from './target-tags.ts';
 import { HistoryKinds } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
-import type { publishVersion as PublishVersion } from './publish-version.ts';
-import type { recordPush as RecordPush } from './record-push.ts';
-import type { classifyTagHolder as ClassifyTagHolder } from './tag-holder.ts';
 
 // Repairs are loaded at the first repair of a process, not at every cold start of the reconcile
 // function: most passes record no push, publish nothing and find no moved tag, and this code
@@ -107,13 +107,19 @@ export async function reconcileRepository(
     }
   }
   report.versionsChecked = page.versions.length;
-  if (floatingTemplates(config).length > 0) await reconcileFloatingTags(deps, repository, config, page.versions, page.cursor === null, report);
+  if (floatingTemplates(config).length > 0)
+    await reconcileFloatingTags(deps, repository, config, page.versions, page.cursor === null, report);
   return { ...report, cursor: page.cursor === null ? null : encodeCursor({ phase: 'versions', cursor: page.cursor }) };
 }
 
 /** Returns the last tag looked at when more remain, null when the tags are done. */
 async function recoverMissedPushes(
-  deps: Dependencies, repository: string, config: RepositoryConfig, after: string, maxTags: number, report: MutableReport,
+  deps: Dependencies,
+  repository: string,
+  config: RepositoryConfig,
+  after: string,
+  maxTags: number,
+  report: MutableReport,
 ): Promise<string | null> {
   const pattern = await compileTagPattern(config.tagPattern);
   const tags = (await deps.registry.listTags(repository)).filter((t) => t > after).sort();
@@ -132,7 +138,18 @@ async function recoverMissedPushes(
       if (outcome.kind === 'conflict') report.conflicts.push({ tag, message: outcome.message });
       if (outcome.kind === 'recorded' && outcome.changed) {
         report.pushesRecovered.push(tag);
-        await recordHistory(deps, repository, match.version, { notes: [{ id: `repaired:push:${tag}:${digest}`, kind: HistoryKinds.repaired, at: new Date(deps.clock.now()).toISOString(), tag, digest, action: 'recorded a push no event had delivered' }] });
+        await recordHistory(deps, repository, match.version, {
+          notes: [
+            {
+              id: `repaired:push:${tag}:${digest}`,
+              kind: HistoryKinds.repaired,
+              at: new Date(deps.clock.now()).toISOString(),
+              tag,
+              digest,
+              action: 'recorded a push no event had delivered',
+            },
+          ],
+        });
         records.delete(match.version);
       }
     } catch (error) {
@@ -199,7 +216,18 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
       });
       if (outcome.kind === 'published') {
         report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'restored' });
-        await recordHistory(deps, record.repository, record.version, { notes: [{ id: `drift-restored:${tag}:${actual}:${deps.clock.now()}`, kind: HistoryKinds.driftRestored, at: new Date(deps.clock.now()).toISOString(), tag, digest: published.digest, actual }] });
+        await recordHistory(deps, record.repository, record.version, {
+          notes: [
+            {
+              id: `drift-restored:${tag}:${actual}:${deps.clock.now()}`,
+              kind: HistoryKinds.driftRestored,
+              at: new Date(deps.clock.now()).toISOString(),
+              tag,
+              digest: published.digest,
+              actual,
+            },
+          ],
+        });
       } else {
         // Not put back this pass (another publisher holds the lease, a conflict…): the next pass tries again.
         report.failures.push({ what: `${record.repository}:${tag}`, error: `moved tag not restored: publish said ${outcome.kind}` });
@@ -210,11 +238,39 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
     const message =
       `tag ${tag} was moved by someone else: it points to ${actual ?? 'nothing'}, not to the index ${published.digest} ` +
       `manifest-assembler published; re-push a per-arch tag to republish, or set onDrift: restore`;
-    await announceOutcome(deps, 'conflict', await deps.store.recordError(record.repository, record.version, { kind: 'conflict', message, revision: record.revision, at: now }, undefined, now), config);
+    await announceOutcome(
+      deps,
+      'conflict',
+      await deps.store.recordError(
+        record.repository,
+        record.version,
+        { kind: 'conflict', message, revision: record.revision, at: now },
+        undefined,
+        now,
+      ),
+      config,
+    );
     deps.metrics?.count(Counters.versionsInConflict);
-    deps.logger.warn('drift: a published tag was moved', { repository: record.repository, version: record.version, tag, expected: published.digest, actual });
+    deps.logger.warn('drift: a published tag was moved', {
+      repository: record.repository,
+      version: record.version,
+      tag,
+      expected: published.digest,
+      actual,
+    });
     report.drift.push({ version: record.version, tag, expected: published.digest, actual, action: 'reported' });
-    await recordHistory(deps, record.repository, record.version, { notes: [{ id: `drift:${tag}:${published.digest}:${actual}:${now}`, kind: HistoryKinds.driftFound, at: now, tag, digest: published.digest, actual }] });
+    await recordHistory(deps, record.repository, record.version, {
+      notes: [
+        {
+          id: `drift:${tag}:${published.digest}:${actual}:${now}`,
+          kind: HistoryKinds.driftFound,
+          at: now,
+          tag,
+          digest: published.digest,
+          actual,
+        },
+      ],
+    });
     return;
   }
 }
@@ -224,7 +280,12 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
  * pass reaches the end of the versions, put back where their pointers say. One read of the pointers.
  */
 async function reconcileFloatingTags(
-  deps: Dependencies, repository: string, config: RepositoryConfig, records: readonly VersionRecord[], lastPage: boolean, report: MutableReport,
+  deps: Dependencies,
+  repository: string,
+  config: RepositoryConfig,
+  records: readonly VersionRecord[],
+  lastPage: boolean,
+  report: MutableReport,
 ): Promise<void> {
   const findings: FloatingFindings = { repaired: report.floatingRepaired, drift: report.drift, failures: report.failures };
   try {
@@ -242,10 +303,22 @@ async function reconcileFloatingTags(
  * seen, a publish of the same revision records what holds the tag (the put is skipped) so status
  * can show it.
  */
-async function isBuiltOnOurs(deps: Dependencies, config: RepositoryConfig, record: VersionRecord, tag: string, actual: string): Promise<boolean> {
+async function isBuiltOnOurs(
+  deps: Dependencies,
+  config: RepositoryConfig,
+  record: VersionRecord,
+  tag: string,
+  actual: string,
+): Promise<boolean> {
   const published = record.published;
   if (published === undefined) return false;
-  const holding = await classifyTagHolder(deps.registry, record.repository, tag, { digest: published.digest, images: selectIndexImages(config, record) }, actual);
+  const holding = await classifyTagHolder(
+    deps.registry,
+    record.repository,
+    tag,
+    { digest: published.digest, images: selectIndexImages(config, record) },
+    actual,
+  );
   if (holding.kind !== 'builds-on-ours') return false;
   const noted = published.heldBy?.some((held) => held.tag === tag && held.digest === actual) === true;
   if (!noted && published.revision === record.revision) {
@@ -255,7 +328,12 @@ async function isBuiltOnOurs(deps: Dependencies, config: RepositoryConfig, recor
       allowPartial: (published.missingPlatforms?.length ?? 0) > 0,
     });
     deps.logger.info('a published tag holds a manifest built on our index; left as it is', {
-      repository: record.repository, version: record.version, tag, holder: actual, note: holding.note, recorded: outcome.kind,
+      repository: record.repository,
+      version: record.version,
+      tag,
+      holder: actual,
+      note: holding.note,
+      recorded: outcome.kind,
     });
   }
   return true;
@@ -265,8 +343,20 @@ async function isBuiltOnOurs(deps: Dependencies, config: RepositoryConfig, recor
 function repairNotes(report: MutableReport, version: string, nowMs: number): HistoryNote[] {
   const at = new Date(nowMs).toISOString();
   const notes: HistoryNote[] = [];
-  if (report.published.includes(version)) notes.push({ id: `repaired:publish:${at}`, kind: HistoryKinds.repaired, at, action: 'published a complete version nobody had published' });
-  if (report.publishedPartially.includes(version)) notes.push({ id: `repaired:partial:${at}`, kind: HistoryKinds.repaired, at, action: 'published what there is of a stale version (onStale: publish-partial)' });
+  if (report.published.includes(version))
+    notes.push({
+      id: `repaired:publish:${at}`,
+      kind: HistoryKinds.repaired,
+      at,
+      action: 'published a complete version nobody had published',
+    });
+  if (report.publishedPartially.includes(version))
+    notes.push({
+      id: `repaired:partial:${at}`,
+      kind: HistoryKinds.repaired,
+      at,
+      action: 'published what there is of a stale version (onStale: publish-partial)',
+    });
   return notes;
 }
 
@@ -276,8 +366,18 @@ type MutableReport = {
 
 function emptyReport(repository: string): MutableReport {
   return {
-    repository, tagsScanned: 0, pushesRecovered: [], versionsChecked: 0, published: [], publishedPartially: [],
-    stale: [], drift: [], floatingRepaired: [], conflicts: [], failures: [], cursor: null,
+    repository,
+    tagsScanned: 0,
+    pushesRecovered: [],
+    versionsChecked: 0,
+    published: [],
+    publishedPartially: [],
+    stale: [],
+    drift: [],
+    floatingRepaired: [],
+    conflicts: [],
+    failures: [],
+    cursor: null,
   };
 }
 

@@ -1,19 +1,19 @@
 import { announceOutcome } from './announce-outcome.ts';
-import { describeError, describeNoConfiguration, DomainError, ErrorCodes, isDomainError } from './errors.ts';
 import { awaitTagAt } from './await-tag.ts';
-import { historyWriteFor, recordHistory, type HistoryContext, type KnownState } from './history.ts';
+import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError } from './errors.ts';
+import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
-import { PublishTiming, publishVersionRecorded, type PublishOutcome } from './publish-version.ts';
-import { missingPlatforms } from './readiness.ts';
+import { type PublishOutcome, PublishTiming, publishVersionRecorded } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
-import { exactTargetTags } from './target-tags.ts';
+import { missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
-import { isAssembledIndex, versionsForTargetTag, versionTagReason } from './version-tag.ts';
+import { exactTargetTags } from './target-tags.ts';
 import type { VersionHistory } from './version-history.ts';
 import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
+import { isAssembledIndex, versionsForTargetTag, versionTagReason } from './version-tag.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
 export interface PushEvent {
@@ -30,7 +30,14 @@ export type PushOutcome =
   /** Bad content: no image recorded; the refusal is logged and kept on the version (its status shows it). */
   | { readonly kind: 'rejected'; readonly reason: string }
   | { readonly kind: 'conflict'; readonly version: string; readonly message: string }
-  | { readonly kind: 'recorded'; readonly version: string; readonly revision: number; readonly changed: boolean; readonly platforms: readonly string[]; readonly publish: PublishOutcome };
+  | {
+      readonly kind: 'recorded';
+      readonly version: string;
+      readonly revision: number;
+      readonly changed: boolean;
+      readonly platforms: readonly string[];
+      readonly publish: PublishOutcome;
+    };
 
 const MAX_WRITE_ATTEMPTS = 20;
 /** How many per-arch tags of one version keep a refusal on the record; the oldest give way. */
@@ -38,8 +45,9 @@ export const MAX_REJECTED_TAGS = 10;
 const MAX_TAG_MOVES = 3;
 
 /**
- * Handles one push (DESIGN §4): decides whether it is a per-arch push, reads the images the tag
- * points to now, records them under the version, and publishes when the version is complete.
+ * Handles one push (docs/architecture.md, "Follow one push", steps 3 to 6): decides whether it is a
+ * per-arch push, reads the images the tag points to now, records them under the version, and
+ * publishes when the version is complete.
  * Expected outcomes are returned; retryable failures (registry or store unavailable) are thrown.
  */
 export async function recordPush(deps: Dependencies, event: PushEvent): Promise<PushOutcome> {
@@ -51,7 +59,15 @@ export async function recordPush(deps: Dependencies, event: PushEvent): Promise<
   if (outcome.kind === 'ignored') deps.logger.info(`push ignored: ${outcome.reason}`, fields);
   else if (outcome.kind === 'rejected') deps.logger.warn(`push rejected: ${outcome.reason}`, fields);
   else if (outcome.kind === 'conflict') deps.logger.warn(`push conflicts: ${outcome.message}`, { ...fields, version: outcome.version });
-  else deps.logger.info('push recorded', { ...fields, version: outcome.version, revision: outcome.revision, changed: outcome.changed, platforms: outcome.platforms, publish: outcome.publish });
+  else
+    deps.logger.info('push recorded', {
+      ...fields,
+      version: outcome.version,
+      revision: outcome.revision,
+      changed: outcome.changed,
+      platforms: outcome.platforms,
+      publish: outcome.publish,
+    });
   return outcome;
 }
 
@@ -76,7 +92,12 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   // versions this tag could be the target tag of, and whether we put this digest under this tag.
   // Target tags the pattern matches are the only ones anything is remembered under (publish-version.ts).
   const targetTags = exactTargetTags(config, match.version).filter((t) => matchTag(pattern, t) !== undefined);
-  const context = await store.readForPush(key, { tag, digest: event.digest, targetVersions: versionsForTargetTag(config, tag), targetTags });
+  const context = await store.readForPush(key, {
+    tag,
+    digest: event.digest,
+    targetVersions: versionsForTargetTag(config, tag),
+    targetTags,
+  });
   if (context.publishedByUs) return ignored(ownPublish);
   const versionTag = versionTagReason(context.targets, config, repository, tag, event.digest, match.version);
   if (versionTag !== undefined) {
@@ -108,13 +129,27 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     const history = recorded.history ?? context.history;
     const held = record.lease?.owner === owner ? { owner, record } : undefined;
     const publish = await publishVersionRecorded(deps, repository, match.version, {
-      revision: record.revision, config, known: record, tagsPutBefore: context.rememberedTargetTags, ...(held === undefined ? {} : { held }),
+      revision: record.revision,
+      config,
+      known: record,
+      tagsPutBefore: context.rememberedTargetTags,
+      ...(held === undefined ? {} : { held }),
       history: { known: history, context: historyContext },
     });
     return {
-      outcome: { kind: 'recorded', version: match.version, revision: record.revision, changed: recorded.changed, platforms: recorded.platforms, publish: publish.outcome },
+      outcome: {
+        kind: 'recorded',
+        version: match.version,
+        revision: record.revision,
+        changed: recorded.changed,
+        platforms: recorded.platforms,
+        publish: publish.outcome,
+      },
       // The record as our last write left it; a publish that wrote an error (conflict, failure) is read again.
-      known: { history: publish.history ?? history, ...(publish.record !== undefined ? { record: publish.record } : wroteNothing(publish.outcome) ? { record } : {}) },
+      known: {
+        history: publish.history ?? history,
+        ...(publish.record !== undefined ? { record: publish.record } : wroteNothing(publish.outcome) ? { record } : {}),
+      },
     };
   }
   throw new DomainError(ErrorCodes.busy, `${repository}:${tag} kept moving while being recorded; will retry`, { retryable: true });
@@ -140,7 +175,15 @@ function wroteNothing(outcome: PublishOutcome): boolean {
  */
 async function lookAtTag(deps: Dependencies, repository: string, tag: string, digest: string): Promise<string | undefined> {
   const { registry, clock, tagSettle } = deps;
-  if (tagSettle !== undefined && (await awaitTagAt(registry, repository, tag, digest, { timeoutMs: tagSettle.waitMs, pollMs: tagSettle.pollMs, now: () => clock.now(), sleep: (ms) => clock.sleep(ms) }))) {
+  if (
+    tagSettle !== undefined &&
+    (await awaitTagAt(registry, repository, tag, digest, {
+      timeoutMs: tagSettle.waitMs,
+      pollMs: tagSettle.pollMs,
+      now: () => clock.now(),
+      sleep: (ms) => clock.sleep(ms),
+    }))
+  ) {
     return digest;
   }
   return registry.resolveTag(repository, tag);
@@ -186,8 +229,14 @@ type Seen = { record: VersionRecord | undefined; history: VersionHistory; histor
  * lease for `owner` (the caller publishes next).
  */
 async function recordImages(
-  deps: Dependencies, config: RepositoryConfig, key: VersionKey, tag: string, digest: string, hint: string | undefined,
-  seen: Seen | undefined, owner: string,
+  deps: Dependencies,
+  config: RepositoryConfig,
+  key: VersionKey,
+  tag: string,
+  digest: string,
+  hint: string | undefined,
+  seen: Seen | undefined,
+  owner: string,
 ): Promise<Recorded | { kind: 'tag-moved'; to: string } | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
   const { repository, version } = key;
@@ -209,13 +258,17 @@ async function recordImages(
   if (images.length === 0) return { kind: 'ignored', reason: `${repository}:${tag} holds no image with a real platform` };
   if (isAssembledIndex(images, digest, config)) {
     await rememberTargetTagPush(deps, repository, tag, digest);
-    return { kind: 'ignored', reason: `${repository}:${tag} holds an index manifest-assembler assembled (another deployment's, e.g. replicated from another region), not a per-arch push` };
+    return {
+      kind: 'ignored',
+      reason: `${repository}:${tag} holds an index manifest-assembler assembled (another deployment's, e.g. replicated from another region), not a per-arch push`,
+    };
   }
 
   const replaceable = new Set<string>();
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-    const looked = attempt === 1 && seen !== undefined;
-    const record = looked ? seen!.record : await store.getVersion(repository, version);
+    const held = attempt === 1 ? seen : undefined;
+    const looked = held !== undefined;
+    const record = held !== undefined ? held.record : await store.getVersion(repository, version);
     const plan = planImagesChange(record, tag, images, replaceable);
     const refused = record?.rejected?.[tag];
     if (plan.kind === 'unchanged') {
@@ -238,7 +291,18 @@ async function recordImages(
       const known = record?.error?.kind === 'conflict' && record.error.revision === record.revision && record.error.message === message;
       if (record !== undefined && !known) {
         const contested = { tag: incoming.tag, digest: incoming.sourceDigest };
-        await announceOutcome(deps, 'conflict', await store.recordError(repository, version, { kind: 'conflict', message, revision: record.revision, at: now, contested }, undefined, now), config);
+        await announceOutcome(
+          deps,
+          'conflict',
+          await store.recordError(
+            repository,
+            version,
+            { kind: 'conflict', message, revision: record.revision, at: now, contested },
+            undefined,
+            now,
+          ),
+          config,
+        );
         deps.metrics?.count(Counters.versionsInConflict);
       }
       return { kind: 'conflict', version, message };
@@ -253,17 +317,31 @@ async function recordImages(
     const settles = record?.error?.kind === 'conflict' && record.error.contested?.tag === tag;
     const change = { ...plan.change, ...(settles ? { clearError: true } : {}), ...(refused !== undefined ? { clearRejected: [tag] } : {}) };
     const lease = takesLease(config, record, change) ? { owner, nowMs: clock.now(), leaseMs: PublishTiming.leaseMs } : undefined;
-    const history = looked ? historyWriteFor(seen!.history, afterChange(key, record, change, now), seen!.historyContext, clock.now()) : undefined;
+    const history =
+      held === undefined
+        ? undefined
+        : historyWriteFor(held.history, afterChange(key, record, change, now), held.historyContext, clock.now());
     const updated = await store.updateImages(key, change, {
-      expectedRevision: record?.revision ?? 0, now, ...(lease === undefined ? {} : { lease }), ...(history === undefined ? {} : { history }),
+      expectedRevision: record?.revision ?? 0,
+      now,
+      ...(lease === undefined ? {} : { lease }),
+      ...(history === undefined ? {} : { history }),
     });
     if (updated !== undefined) {
-      return { kind: 'recorded', record: updated, changed: true, platforms: images.map((i) => i.key), ...(history === undefined ? {} : { history: history.history }) };
+      return {
+        kind: 'recorded',
+        record: updated,
+        changed: true,
+        platforms: images.map((i) => i.key),
+        ...(history === undefined ? {} : { history: history.history }),
+      };
     }
     // Someone else wrote first (or took the lease): read again and re-plan on top of their change.
     await clock.sleep(Math.floor(Math.random() * 10 * attempt));
   }
-  throw new DomainError(ErrorCodes.busy, `${repository}:${version} is being written by too many pushes at once; will retry`, { retryable: true });
+  throw new DomainError(ErrorCodes.busy, `${repository}:${version} is being written by too many pushes at once; will retry`, {
+    retryable: true,
+  });
 }
 
 /** The record as updateImages will leave it, as far as its history goes (images, revision, error). */
@@ -272,7 +350,13 @@ function afterChange(key: VersionKey, record: VersionRecord | undefined, change:
   for (const image of change.set) images[image.key] = image;
   for (const k of change.remove) delete images[k];
   const { error, ...rest } = record ?? { ...key, revision: 0, images: {}, createdAt: now, updatedAt: now };
-  return { ...rest, revision: rest.revision + 1, images, updatedAt: now, ...(error === undefined || change.clearError === true ? {} : { error }) };
+  return {
+    ...rest,
+    revision: rest.revision + 1,
+    images,
+    updatedAt: now,
+    ...(error === undefined || change.clearError === true ? {} : { error }),
+  };
 }
 
 /**

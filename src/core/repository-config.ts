@@ -1,14 +1,14 @@
 import { normaliseAnnotations } from './annotations.ts';
 import { InvalidInputError, RepositoryNotConfiguredError } from './errors.ts';
+import { formatPlatform, type Platform, parsePlatform } from './platform.ts';
 import type { VersionStore } from './ports.ts';
-import { formatPlatform, parsePlatform, type Platform } from './platform.ts';
-import { parseSemver } from './semver.ts';
+import { formatSemver, type Semver } from './semver.ts';
 import { checkTagPatternText, DEFAULT_TAG_PATTERN, formatTargetTag, TAG_SYNTAX } from './tag-pattern.ts';
 import { FLOATING_PLACEHOLDERS, formatFloatingTag, isFloatingTemplate } from './target-tags.ts';
 
 export { DEFAULT_TAG_PATTERN };
 
-/** How a repository's per-arch pushes become a published index (DESIGN §3). Platforms are stored normalised. */
+/** How a repository's per-arch pushes become a published index (docs/configuration.md). Platforms are stored normalised. */
 export interface RepositoryConfig {
   readonly requiredPlatforms: readonly string[];
   readonly optionalPlatforms: readonly string[];
@@ -93,7 +93,7 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
   checkTagPatternText(tagPattern);
   const targetTags = [...(input.targetTags ?? DEFAULT_CONFIG.targetTags)];
   if (targetTags.length === 0) throw new InvalidInputError('targetTags must hold at least one tag template', 'targetTags');
-  targetTags.forEach((template, i) => checkTargetTemplate(template, `targetTags[${i}]`));
+  for (const [i, template] of targetTags.entries()) checkTargetTemplate(template, `targetTags[${i}]`);
   checkTargetTagList(targetTags);
   const onStale = input.onStale ?? 'wait';
   if (input.tagMutability === 'immutable' && onStale === 'publish-partial') {
@@ -122,7 +122,10 @@ export function normaliseRepositoryConfig(input: RepositoryConfigInput): Reposit
 }
 
 /** The repository's config; throws {@link RepositoryNotConfiguredError} when it has none. */
-export async function requireRepositoryConfig(store: Pick<VersionStore, 'getRepositoryConfig'>, repository: string): Promise<RepositoryConfig> {
+export async function requireRepositoryConfig(
+  store: Pick<VersionStore, 'getRepositoryConfig'>,
+  repository: string,
+): Promise<RepositoryConfig> {
   const config = await store.getRepositoryConfig(repository);
   if (config === undefined) throw new RepositoryNotConfiguredError(repository);
   return config;
@@ -183,7 +186,10 @@ export function checkTargetTemplate(template: string, field: string): void {
   if (!isFloatingTemplate(template)) {
     const other = placeholders.find((p) => p !== '{version}');
     if (other !== undefined) {
-      throw new InvalidInputError(`${field}: "${template}" has ${other}; {version} is the only placeholder of an exact template (one with {version})`, field);
+      throw new InvalidInputError(
+        `${field}: "${template}" has ${other}; {version} is the only placeholder of an exact template (one with {version})`,
+        field,
+      );
     }
     sample = formatTargetTag(template, '1.0');
   } else {
@@ -196,18 +202,31 @@ export function checkTargetTemplate(template: string, field: string): void {
     }
     const twice = placeholders.find((p, i) => placeholders.indexOf(p) !== i);
     if (twice !== undefined) throw new InvalidInputError(`${field}: "${template}" has ${twice} twice`, field);
-    if ((placeholders.includes('{minor}') && !placeholders.includes('{major}')) || (placeholders.includes('{patch}') && !placeholders.includes('{minor}'))) {
-      throw new InvalidInputError(`${field}: "${template}" names a release line without its earlier parts: use {major}, {major}.{minor} or {major}.{minor}.{patch}`, field);
+    if (
+      (placeholders.includes('{minor}') && !placeholders.includes('{major}')) ||
+      (placeholders.includes('{patch}') && !placeholders.includes('{minor}'))
+    ) {
+      throw new InvalidInputError(
+        `${field}: "${template}" names a release line without its earlier parts: use {major}, {major}.{minor} or {major}.{minor}.{patch}`,
+        field,
+      );
     }
     sample = formatFloatingTag(template, { major: 1, minor: 2, patch: 3 });
   }
   if (!TAG_SYNTAX.test(sample) || /[{}]/.test(sample)) {
-    throw new InvalidInputError(`${field}: "${template}" does not make a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), e.g. "${sample}"`, field);
+    throw new InvalidInputError(
+      `${field}: "${template}" does not make a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), e.g. "${sample}"`,
+      field,
+    );
   }
 }
 
 /** Versions every template is rendered for, to find two templates that would fight over one tag. */
-const SAMPLE_VERSIONS = ['1.2.3', 'v1.2.3', '10.20.30'];
+const SAMPLE_VERSIONS: readonly Semver[] = [
+  { prefix: '', major: 1, minor: 2, patch: 3, prerelease: [], build: [] },
+  { prefix: 'v', major: 1, minor: 2, patch: 3, prerelease: [], build: [] },
+  { prefix: '', major: 10, minor: 20, patch: 30, prerelease: [], build: [] },
+];
 
 /**
  * The list as a whole: no template twice, no two templates rendering one tag for the same version
@@ -218,16 +237,19 @@ function checkTargetTagList(targetTags: readonly string[]): void {
   if (new Set(targetTags).size !== targetTags.length) {
     throw new InvalidInputError('targetTags has the same template twice', 'targetTags');
   }
-  for (const version of SAMPLE_VERSIONS) {
-    const semver = parseSemver(version)!;
-    const rendered = targetTags.map((t) => (isFloatingTemplate(t) ? formatFloatingTag(t, semver) : formatTargetTag(t, version)));
-    const clash = rendered.findIndex((tag, i) => rendered.indexOf(tag) !== i);
-    if (clash !== -1) {
-      const first = rendered.indexOf(rendered[clash]!);
-      throw new InvalidInputError(
-        `targetTags[${clash}]: "${targetTags[clash]}" makes the same tag as targetTags[${first}] ("${targetTags[first]}"): both make "${rendered[clash]}" for version ${version}`,
-        `targetTags[${clash}]`,
-      );
+  for (const semver of SAMPLE_VERSIONS) {
+    const version = formatSemver(semver);
+    const firstMaking = new Map<string, number>();
+    for (const [i, template] of targetTags.entries()) {
+      const tag = isFloatingTemplate(template) ? formatFloatingTag(template, semver) : formatTargetTag(template, version);
+      const first = firstMaking.get(tag);
+      if (first !== undefined) {
+        throw new InvalidInputError(
+          `targetTags[${i}]: "${template}" makes the same tag as targetTags[${first}] ("${targetTags[first]}"): both make "${tag}" for version ${version}`,
+          `targetTags[${i}]`,
+        );
+      }
+      firstMaking.set(tag, i);
     }
   }
   if (targetTags.every(isFloatingTemplate)) {

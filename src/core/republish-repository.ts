@@ -4,8 +4,8 @@ import { parseManifest } from './manifest.ts';
 import { formatPlatform, isUnknownPlatform } from './platform.ts';
 import type { Dependencies } from './ports.ts';
 import { isPublishedAs } from './publish-version.ts';
-import { movedPerArchTags, reapplyConfig } from './reapply-config.ts';
 import { activeError, missingPlatforms, selectIndexImages } from './readiness.ts';
+import { movedPerArchTags, reapplyConfig } from './reapply-config.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { exactTargetTags } from './target-tags.ts';
 import type { VersionRecord } from './version-record.ts';
@@ -52,11 +52,22 @@ export interface RepublishOptions {
  * returned cursor. A version published partially is republished partially (with the current
  * config); a version never published is published if complete, as the reconciler would.
  */
-export async function republishRepository(deps: Dependencies, repository: string, config: RepositoryConfig, options: RepublishOptions = {}): Promise<RepublishReport> {
+export async function republishRepository(
+  deps: Dependencies,
+  repository: string,
+  config: RepositoryConfig,
+  options: RepublishOptions = {},
+): Promise<RepublishReport> {
   const report = {
-    repository, dryRun: options.dryRun === true, versionsChecked: 0, changed: [] as ReapplyChange[], unchanged: 0,
-    waiting: [] as Array<{ version: string; missingPlatforms: string[] }>, conflicts: [] as Array<{ version: string; message: string }>,
-    failures: [] as Array<{ what: string; error: string }>, cursor: null as string | null,
+    repository,
+    dryRun: options.dryRun === true,
+    versionsChecked: 0,
+    changed: [] as ReapplyChange[],
+    unchanged: 0,
+    waiting: [] as Array<{ version: string; missingPlatforms: string[] }>,
+    conflicts: [] as Array<{ version: string; message: string }>,
+    failures: [] as Array<{ what: string; error: string }>,
+    cursor: null as string | null,
   };
   let cursor = options.cursor ?? undefined;
   do {
@@ -75,7 +86,11 @@ export async function republishRepository(deps: Dependencies, repository: string
       }
     }
     cursor = page.cursor ?? undefined;
-  } while (cursor !== undefined && report.versionsChecked < (options.maxVersions ?? 100) && (options.deadline === undefined || deps.clock.now() < options.deadline));
+  } while (
+    cursor !== undefined &&
+    report.versionsChecked < (options.maxVersions ?? 100) &&
+    (options.deadline === undefined || deps.clock.now() < options.deadline)
+  );
   report.cursor = cursor ?? null;
   return report;
 }
@@ -91,7 +106,12 @@ async function republishOne(deps: Dependencies, record: VersionRecord): Promise<
   const allowPartial = (record.published?.missingPlatforms?.length ?? 0) > 0;
   // A version another worker is publishing is listed as a failure (run again) rather than waited for.
   const { outcome, rerecorded } = await reapplyConfig(deps, repository, version, { allowPartial, waitForLeaseMs: REPUBLISH_LEASE_WAIT_MS });
-  if (outcome.kind === 'up-to-date' && rerecorded.length > 0 && outcome.digest !== undefined && outcome.digest !== record.published?.digest) {
+  if (
+    outcome.kind === 'up-to-date' &&
+    rerecorded.length > 0 &&
+    outcome.digest !== undefined &&
+    outcome.digest !== record.published?.digest
+  ) {
     // Recording the moved per-arch tags published the version already.
     return { kind: 'changed', change: await describePublished(deps, record, outcome.digest, rerecorded) };
   }
@@ -115,7 +135,12 @@ async function republishOne(deps: Dependencies, record: VersionRecord): Promise<
 const REPUBLISH_LEASE_WAIT_MS = 5_000;
 
 /** The change from the index a record had published to `digest`, from both indexes as the registry holds them. */
-async function describePublished(deps: Dependencies, record: VersionRecord, digest: string, movedTags: readonly string[]): Promise<ReapplyChange> {
+async function describePublished(
+  deps: Dependencies,
+  record: VersionRecord,
+  digest: string,
+  movedTags: readonly string[],
+): Promise<ReapplyChange> {
   const from = record.published?.digest ?? null;
   const before = from === null ? [] : await indexPlatforms(deps, record.repository, from);
   const after = await indexPlatforms(deps, record.repository, digest);
@@ -140,10 +165,27 @@ async function planReapply(deps: Dependencies, config: RepositoryConfig, record:
   const { manifest } = buildVersionIndex(images, config);
   const tags = exactTargetTags(config, version);
   if (isPublishedAs(record, manifest.digest, tags, missing)) return { kind: 'unchanged' };
-  return { kind: 'changed', change: describeChange(version, from, manifest.digest, before, images.map((i) => i.key), []) };
+  return {
+    kind: 'changed',
+    change: describeChange(
+      version,
+      from,
+      manifest.digest,
+      before,
+      images.map((i) => i.key),
+      [],
+    ),
+  };
 }
 
-function describeChange(version: string, from: string | null, to: string, before: readonly string[], after: readonly string[], movedTags: readonly string[]): ReapplyChange {
+function describeChange(
+  version: string,
+  from: string | null,
+  to: string,
+  before: readonly string[],
+  after: readonly string[],
+  movedTags: readonly string[],
+): ReapplyChange {
   return {
     version,
     from,
@@ -159,7 +201,9 @@ async function indexPlatforms(deps: Dependencies, repository: string, digest: st
   try {
     const parsed = parseManifest(await deps.registry.fetchManifest(repository, digest));
     if (parsed.kind !== 'index') return [];
-    return parsed.manifests.flatMap((child) => (child.platform === undefined || isUnknownPlatform(child.platform) ? [] : [formatPlatform(child.platform)]));
+    return parsed.manifests.flatMap((child) =>
+      child.platform === undefined || isUnknownPlatform(child.platform) ? [] : [formatPlatform(child.platform)],
+    );
   } catch (error) {
     deps.logger.warn('could not read a published index to list its platforms', { repository, digest, error: describeError(error) });
     return [];

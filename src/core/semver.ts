@@ -75,8 +75,10 @@ export function compareSemver(a: Semver, b: Semver): number {
 function comparePrerelease(a: readonly string[], b: readonly string[]): number {
   // A release comes after every pre-release of the same version.
   if (a.length === 0 || b.length === 0) return Math.sign(b.length - a.length);
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const order = compareIdentifier(a[i]!, b[i]!);
+  for (const [i, left] of a.entries()) {
+    const right = b[i];
+    if (right === undefined) break;
+    const order = compareIdentifier(left, right);
     if (order !== 0) return order;
   }
   // All shared identifiers equal: the one with more identifiers comes after.

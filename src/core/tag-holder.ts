@@ -1,7 +1,7 @@
 import type { Descriptor, RawManifest } from './descriptor.ts';
 import { computeDigest } from './digest.ts';
 import { isRetryable } from './errors.ts';
-import { parseManifest, type ImageManifest } from './manifest.ts';
+import { type ImageManifest, parseManifest } from './manifest.ts';
 import { isImageManifestMediaType, Limits } from './media-types.ts';
 import { isUnknownPlatform } from './platform.ts';
 import type { ImageRegistry } from './ports.ts';
@@ -57,7 +57,11 @@ export async function classifyTagHolder(
     const raw = await fetchVerified(registry, repository, digest);
     const subject = subjectOf(raw);
     if (subject === ours.digest) {
-      return { kind: 'builds-on-ours', digest, note: `${tag} holds ${digest}, ${describeArtifact(raw)} whose subject is the published index ${ours.digest}` };
+      return {
+        kind: 'builds-on-ours',
+        digest,
+        note: `${tag} holds ${digest}, ${describeArtifact(raw)} whose subject is the published index ${ours.digest}`,
+      };
     }
     const parsed = parseManifest(raw);
     if (parsed.kind !== 'index') return { kind: 'foreign', digest };
@@ -88,7 +92,10 @@ export async function classifyTagHolder(
  * one of ours (the index is then another image, not ours with additions).
  */
 async function coveredImages(
-  registry: ImageRegistry, repository: string, children: readonly Descriptor[], images: readonly RecordedImage[],
+  registry: ImageRegistry,
+  repository: string,
+  children: readonly Descriptor[],
+  images: readonly RecordedImage[],
 ): Promise<{ covered: Set<string>; artifacts: number } | undefined> {
   const byDigest = new Map(images.map((image) => [image.digest, image]));
   const attestations = new Set(images.flatMap((image) => image.attestations.map((a) => a.digest)));
@@ -117,7 +124,11 @@ async function coveredImages(
   return { covered, artifacts };
 }
 
-async function fetchImageManifests(registry: ImageRegistry, repository: string, images: readonly RecordedImage[]): Promise<Map<string, ImageManifest>> {
+async function fetchImageManifests(
+  registry: ImageRegistry,
+  repository: string,
+  images: readonly RecordedImage[],
+): Promise<Map<string, ImageManifest>> {
   const manifests = new Map<string, ImageManifest>();
   for (const image of images) {
     const parsed = parseManifest(await fetchVerified(registry, repository, image.digest));
@@ -128,7 +139,11 @@ async function fetchImageManifests(registry: ImageRegistry, repository: string, 
 
 /** A SOCI-enabled copy runs exactly the same config and layers as the image it was made from. */
 function sameContent(a: ImageManifest, b: ImageManifest): boolean {
-  return a.config.digest === b.config.digest && a.layers.length === b.layers.length && a.layers.every((layer, i) => layer.digest === b.layers[i]?.digest);
+  return (
+    a.config.digest === b.config.digest &&
+    a.layers.length === b.layers.length &&
+    a.layers.every((layer, i) => layer.digest === b.layers[i]?.digest)
+  );
 }
 
 function isSociIndex(child: Descriptor): boolean {
@@ -150,22 +165,22 @@ function jsonOf(raw: RawManifest): Record<string, unknown> {
 }
 
 function subjectOf(raw: RawManifest): string | undefined {
-  const subject = jsonOf(raw)['subject'];
+  const subject = jsonOf(raw).subject;
   const digest = typeof subject === 'object' && subject !== null ? (subject as { digest?: unknown }).digest : undefined;
   return typeof digest === 'string' ? digest : undefined;
 }
 
 function annotationsOf(raw: RawManifest): Record<string, unknown> {
-  const annotations = jsonOf(raw)['annotations'];
+  const annotations = jsonOf(raw).annotations;
   return typeof annotations === 'object' && annotations !== null ? (annotations as Record<string, unknown>) : {};
 }
 
 function describeArtifact(raw: RawManifest): string {
   const body = jsonOf(raw);
-  const config = body['config'];
+  const config = body.config;
   const type =
-    typeof body['artifactType'] === 'string'
-      ? body['artifactType']
+    typeof body.artifactType === 'string'
+      ? body.artifactType
       : typeof config === 'object' && config !== null && typeof (config as { mediaType?: unknown }).mediaType === 'string'
         ? (config as { mediaType: string }).mediaType
         : raw.mediaType;

@@ -1,7 +1,7 @@
 import { computeDigest } from './digest.ts';
 import { activeError, missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
-import { VersionStates, type VersionRecord, type VersionState } from './version-record.ts';
+import { type VersionRecord, type VersionState, VersionStates } from './version-record.ts';
 
 /** The outcomes a user acts on, each announced once per change. */
 export const VersionOutcomes = {
@@ -61,15 +61,20 @@ export function formatEventPayload(data: VersionEventData, registry: string): Ve
 }
 
 const stateOf: Record<VersionOutcome, VersionState> = {
-  'published': VersionStates.published,
+  published: VersionStates.published,
   'partially-published': VersionStates.published,
-  'stale': VersionStates.stale,
-  'conflict': VersionStates.conflict,
-  'failed': VersionStates.failed,
+  stale: VersionStates.stale,
+  conflict: VersionStates.conflict,
+  failed: VersionStates.failed,
 };
 
 /** The event announcing `outcome` of the version as `record` holds it now. */
-export function buildVersionEvent(outcome: VersionOutcome, record: VersionRecord, config: RepositoryConfig | undefined, time: string): VersionEvent {
+export function buildVersionEvent(
+  outcome: VersionOutcome,
+  record: VersionRecord,
+  config: RepositoryConfig | undefined,
+  time: string,
+): VersionEvent {
   const published = record.published;
   const isPublish = outcome === VersionOutcomes.published || outcome === VersionOutcomes.partiallyPublished;
   // A publish is announced for the revision its index was built from, which is the record's unless
@@ -83,7 +88,12 @@ export function buildVersionEvent(outcome: VersionOutcome, record: VersionRecord
     digest: published?.digest ?? null,
     mediaType: published?.mediaType ?? null,
     tags: [...(published?.tags ?? [])],
-    platforms: config === undefined ? [] : selectIndexImages(config, record).map((image) => image.key).sort(),
+    platforms:
+      config === undefined
+        ? []
+        : selectIndexImages(config, record)
+            .map((image) => image.key)
+            .sort(),
     missingPlatforms: isPublish && published !== undefined ? [...(published.missingPlatforms ?? [])] : missingPlatforms(config, record),
     error,
     revision,
@@ -96,11 +106,11 @@ export function buildVersionEvent(outcome: VersionOutcome, record: VersionRecord
 // someone else). A stale or failed outcome found after a publish of the same revision is not news:
 // the version still reports published.
 const rankInRevision: Record<VersionOutcome, number> = {
-  'stale': 0,
-  'failed': 1,
+  stale: 0,
+  failed: 1,
   'partially-published': 2,
-  'published': 3,
-  'conflict': 4,
+  published: 3,
+  conflict: 4,
 };
 
 /** Orders the outcomes of one version: by revision, then by {@link rankInRevision}. */
@@ -113,9 +123,19 @@ export function announcementOrder(outcome: VersionOutcome, revision: number): nu
  * conflict, the same reason) always give the same id, so a consumer can drop a redelivery by id.
  * A failure is one outcome per revision whatever its message (retries reword transient errors).
  */
-export function versionEventId(outcome: VersionOutcome, data: Pick<VersionEventData, 'repository' | 'version' | 'revision' | 'digest' | 'error'>): string {
-  const identity = [data.repository, data.version, outcome, data.revision, data.digest ?? '', outcome === VersionOutcomes.conflict ? (data.error ?? '') : ''];
+export function versionEventId(
+  outcome: VersionOutcome,
+  data: Pick<VersionEventData, 'repository' | 'version' | 'revision' | 'digest' | 'error'>,
+): string {
+  const identity = [
+    data.repository,
+    data.version,
+    outcome,
+    data.revision,
+    data.digest ?? '',
+    outcome === VersionOutcomes.conflict ? (data.error ?? '') : '',
+  ];
   const hex = computeDigest(new TextEncoder().encode(JSON.stringify(identity))).slice('sha256:'.length);
   // UUID layout (version nibble 8: custom, RFC 9562) so tools that expect a UUID-shaped id accept it.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

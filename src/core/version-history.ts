@@ -61,7 +61,10 @@ export interface VersionHistoryView extends VersionHistory {
 }
 
 /** A version's history; a {@link VersionNotRecordedError} when the version was never recorded. */
-export async function getVersionHistory(deps: Dependencies, key: { readonly repository: string; readonly version: string }): Promise<VersionHistoryView> {
+export async function getVersionHistory(
+  deps: Dependencies,
+  key: { readonly repository: string; readonly version: string },
+): Promise<VersionHistoryView> {
   const { repository, version } = key;
   const [record, history] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getHistory(repository, version)]);
   if (record === undefined && history.sequence === 0) throw new VersionNotRecordedError(key);

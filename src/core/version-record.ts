@@ -1,6 +1,6 @@
-import type { VersionEvent } from './version-events.ts';
 import type { Descriptor } from './descriptor.ts';
 import type { Platform } from './platform.ts';
+import type { VersionEvent } from './version-events.ts';
 
 /**
  * One per-arch image recorded for a version: the manifest the index will reference, byte-exact.

@@ -43,7 +43,12 @@ export interface VersionStatus {
 }
 
 /** A version's status; `pointers` are the repository's floating tag pointers (listFloatingTags), read once per page. */
-export function toVersionStatus(record: VersionRecord, config: RepositoryConfig | undefined, nowMs: number, pointers: readonly FloatingPointer[] = []): VersionStatus {
+export function toVersionStatus(
+  record: VersionRecord,
+  config: RepositoryConfig | undefined,
+  nowMs: number,
+  pointers: readonly FloatingPointer[] = [],
+): VersionStatus {
   const images = Object.values(record.images)
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((image) => ({
@@ -85,7 +90,10 @@ export function toVersionStatus(record: VersionRecord, config: RepositoryConfig 
 }
 
 /** Everything known about one version (GET …/versions/{version}); a {@link VersionNotRecordedError} until a push of it is recorded. */
-export async function getVersionStatus(deps: Dependencies, key: { readonly repository: string; readonly version: string }): Promise<VersionStatus> {
+export async function getVersionStatus(
+  deps: Dependencies,
+  key: { readonly repository: string; readonly version: string },
+): Promise<VersionStatus> {
   const { repository, version } = key;
   const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new VersionNotRecordedError(key);
@@ -103,7 +111,11 @@ export interface VersionListQuery {
  * One page of versions (GET …/versions). With a `state` filter the page is one store page filtered,
  * so it may hold fewer than `limit` versions (even none) while `cursor` still points further.
  */
-export async function listVersionStatuses(deps: Dependencies, repository: string, query: VersionListQuery): Promise<{ versions: VersionStatus[]; cursor: string | null }> {
+export async function listVersionStatuses(
+  deps: Dependencies,
+  repository: string,
+  query: VersionListQuery,
+): Promise<{ versions: VersionStatus[]; cursor: string | null }> {
   const config = await deps.store.getRepositoryConfig(repository);
   const [page, pointers] = await Promise.all([
     deps.store.listVersions(repository, { limit: query.limit ?? 50, cursor: query.cursor }),

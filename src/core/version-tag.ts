@@ -1,8 +1,8 @@
 import { buildVersionIndex } from './index-builder.ts';
-import type { RecordedImage, VersionRecord } from './version-record.ts';
 import { selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { formatTargetTag } from './tag-pattern.ts';
+import type { RecordedImage, VersionRecord } from './version-record.ts';
 
 /** The versions whose target tag `tag` could be: each template read backwards. */
 export function versionsForTargetTag(config: RepositoryConfig, tag: string): string[] {
@@ -35,7 +35,12 @@ function everyPrefix(text: string): string[] {
  * the versions {@link versionsForTargetTag} names (read with the pushed version's record, in one go).
  */
 export function versionTagReason(
-  targets: ReadonlyMap<string, VersionRecord>, config: RepositoryConfig, repository: string, tag: string, digest: string, perArchVersion: string,
+  targets: ReadonlyMap<string, VersionRecord>,
+  config: RepositoryConfig,
+  repository: string,
+  tag: string,
+  digest: string,
+  perArchVersion: string,
 ): string | undefined {
   for (const version of versionsForTargetTag(config, tag)) {
     if (version === perArchVersion) continue;

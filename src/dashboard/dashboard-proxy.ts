@@ -45,7 +45,8 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       options.onError?.(`dashboard proxy: ${(error as Error).message}`);
-      if (!response.headersSent) sendProblem(response, 502, 'Bad Gateway', `the API at ${base.origin} could not be reached: ${(error as Error).message}`);
+      if (!response.headersSent)
+        sendProblem(response, 502, 'Bad Gateway', `the API at ${base.origin} could not be reached: ${(error as Error).message}`);
       else response.destroy();
     });
   });
@@ -67,7 +68,9 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
       return;
     }
     if (!hasBearerToken(request.headers, sessionToken)) {
-      sendProblem(response, 401, 'Unauthorized', 'this dashboard wants the token that `manifest-assembler dashboard` printed', { 'www-authenticate': 'Bearer' });
+      sendProblem(response, 401, 'Unauthorized', 'this dashboard wants the token that `manifest-assembler dashboard` printed', {
+        'www-authenticate': 'Bearer',
+      });
       return;
     }
     await relay(request, response);
@@ -79,13 +82,18 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
     const ifNoneMatch = request.headers['if-none-match'];
     if (typeof ifNoneMatch === 'string') unsigned['if-none-match'] = ifNoneMatch;
     const headers = await options.auth.authorize({ method: request.method ?? 'GET', url, headers: unsigned });
-    delete headers['host']; // fetch sends the URL's own host, the value that was signed
+    delete headers.host; // fetch sends the URL's own host, the value that was signed
     const upstream = await doFetch(url, { method: request.method ?? 'GET', headers, redirect: 'error' });
     const body = Buffer.from(await upstream.arrayBuffer());
     if (body.byteLength > MAX_UPSTREAM_BYTES) throw new Error(`the answer is over ${MAX_UPSTREAM_BYTES} bytes`);
     if (upstream.status === 401 || upstream.status === 403) {
       // The page reads 401 as "ask for the session token"; a refused signature is something else.
-      sendProblem(response, 502, 'Bad Gateway', `the API refused the signed request (${upstream.status}): check the AWS credentials and their permission to call it`);
+      sendProblem(
+        response,
+        502,
+        'Bad Gateway',
+        `the API refused the signed request (${upstream.status}): check the AWS credentials and their permission to call it`,
+      );
       return;
     }
     const out: Record<string, string | number> = { 'cache-control': 'no-store' };

@@ -5,7 +5,8 @@ import { DASHBOARD_ASSETS } from './assets.generated.ts';
  * What the page may load: its own script, style and API, nothing inline, no frames, no plug-ins.
  * Even if user data ever reached markup, an injected script would not run.
  */
-export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const ALIASES: Readonly<Record<string, string>> = { '/index.html': '/', '/dashboard': '/', '/dashboard/': '/' };
 

@@ -47,7 +47,8 @@ function recogniseRoute(method: string, path: string): Route {
 function readBody(event: APIGatewayProxyEventV2): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (bytes.byteLength > MAX_BODY_BYTES) throw new HttpRefusal(413, `body: ${bytes.byteLength} bytes is over the ${MAX_BODY_BYTES}-byte limit`);
+  if (bytes.byteLength > MAX_BODY_BYTES)
+    throw new HttpRefusal(413, `body: ${bytes.byteLength} bytes is over the ${MAX_BODY_BYTES}-byte limit`);
   const contentType = (event.headers?.['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase();
   if (contentType !== 'application/json' && !contentType?.endsWith('+json')) {
     throw new HttpRefusal(415, `body: content-type ${contentType} is not JSON; send application/json`);

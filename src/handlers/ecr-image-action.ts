@@ -32,7 +32,7 @@ export interface EcrImageActionEvent {
  */
 export function parseEcrImageActionEvent(event: unknown): EcrImageActionEvent {
   const root = object(event, 'event');
-  const detail = object(root['detail'], 'detail');
+  const detail = object(root.detail, 'detail');
   return {
     id: optionalString(root, 'id', ''),
     source: string(root, 'source', ''),
@@ -69,7 +69,8 @@ export function readEcrImageAction(event: EcrImageActionEvent): EventReading {
   }
   const { detail } = event;
   if (detail['action-type'] !== action) return { kind: 'not-a-push', reason: `action-type ${detail['action-type']} is not ${action}` };
-  if (detail.result !== undefined && detail.result !== 'SUCCESS') return { kind: 'not-a-push', reason: `result ${detail.result} is not SUCCESS` };
+  if (detail.result !== undefined && detail.result !== 'SUCCESS')
+    return { kind: 'not-a-push', reason: `result ${detail.result} is not SUCCESS` };
   return {
     kind: 'push',
     push: {
@@ -90,15 +91,18 @@ function malformed(field: string, message: string): InvalidInputError {
 }
 
 function object(value: unknown, field: string): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(field, `expected an object, received ${describe(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformed(field, `expected an object, received ${describe(value)}`);
   return value as Fields;
 }
 
 function string(fields: Fields, key: string, prefix: string, length: Length = {}): string {
   const value = Object.hasOwn(fields, key) ? fields[key] : undefined;
   if (typeof value !== 'string') throw malformed(`${prefix}${key}`, `expected a string, received ${describe(value)}`);
-  if (length.min !== undefined && value.length < length.min) throw malformed(`${prefix}${key}`, `must have at least ${length.min} character(s)`);
-  if (length.max !== undefined && value.length > length.max) throw malformed(`${prefix}${key}`, `must have at most ${length.max} characters`);
+  if (length.min !== undefined && value.length < length.min)
+    throw malformed(`${prefix}${key}`, `must have at least ${length.min} character(s)`);
+  if (length.max !== undefined && value.length > length.max)
+    throw malformed(`${prefix}${key}`, `must have at most ${length.max} characters`);
   return value;
 }
 

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { Timings } from '../core/metrics.ts';
 import type { Dependencies } from '../core/ports.ts';
-import { recordPush, type PushOutcome } from '../core/record-push.ts';
+import { type PushOutcome, recordPush } from '../core/record-push.ts';
 import { parseEcrImageActionEvent, readEcrImageAction } from './ecr-image-action.ts';
 import { flushMetrics, logFailures, withLambdaContext } from './middlewares.ts';
 

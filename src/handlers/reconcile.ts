@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Dependencies } from '../core/ports.ts';
-import { reconcileAll } from '../core/reconcile-all.ts';
 import type { ReconcileReport } from '../core/reconcile.ts';
+import { reconcileAll } from '../core/reconcile-all.ts';
 import { flushMetrics, logFailures, withLambdaContext } from './middlewares.ts';
 
 /** Time kept back from the Lambda timeout so the last page finishes and its checkpoint is saved. */

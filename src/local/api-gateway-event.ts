@@ -41,13 +41,17 @@ export function toApiGatewayEvent(request: HttpRequestParts): APIGatewayProxyEve
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
     if (name === 'cookie') {
-      cookies = (Array.isArray(value) ? value : [value]).flatMap((line) => line.split(';')).map((c) => c.trim()).filter((c) => c !== '');
+      cookies = (Array.isArray(value) ? value : [value])
+        .flatMap((line) => line.split(';'))
+        .map((c) => c.trim())
+        .filter((c) => c !== '');
       continue;
     }
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const queryStringParameters = parseQuery(rawQueryString);
-  const isText = request.body.length === 0 || TEXT_MEDIA_TYPE.test((headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '');
+  const isText =
+    request.body.length === 0 || TEXT_MEDIA_TYPE.test((headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '');
   return {
     version: '2.0',
     routeKey: '$default',

@@ -75,7 +75,8 @@ export function formatExternalRegistryHint(webhookUrl: string, secretPath: strin
 
 function formatNotifyLines(notify: BannerInfo['notify'], show: (path: string) => string): string[] {
   if (notify === undefined) return [];
-  if (notify.urls.length === 0) return ['  events     not sent (set NOTIFY_URL to POST signed CloudEvents to your URLs; see docs/events.md)'];
+  if (notify.urls.length === 0)
+    return ['  events     not sent (set NOTIFY_URL to POST signed CloudEvents to your URLs; see docs/events.md)'];
   const [first, ...rest] = notify.urls.map(redactUrl);
   return [
     `  events     POST ${first}   signed with: ${show(notify.secretPath)} (X-Manifest-Assembler-Signature)`,

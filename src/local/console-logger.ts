@@ -12,15 +12,20 @@ export type LogLevel = keyof typeof LogLevels;
  * that look like the runner's own. So the message, the keys and the values are all escaped here,
  * the one place every line passes ({@link escapeLogText}).
  */
-export function createConsoleLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function createConsoleLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
   const threshold = LogLevels[level];
-  const log = (lineLevel: LogLevel) => (message: string, fields: LogFields = {}): void => {
-    if (LogLevels[lineLevel] < threshold) return;
-    const pairs = Object.entries(fields)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => `${escapeLogText(key)}=${formatValue(value)}`);
-    write(`${new Date().toISOString()} ${lineLevel.padEnd(5)} ${[escapeLogText(message), ...pairs].join(' ')}\n`);
-  };
+  const log =
+    (lineLevel: LogLevel) =>
+    (message: string, fields: LogFields = {}): void => {
+      if (LogLevels[lineLevel] < threshold) return;
+      const pairs = Object.entries(fields)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `${escapeLogText(key)}=${formatValue(value)}`);
+      write(`${new Date().toISOString()} ${lineLevel.padEnd(5)} ${[escapeLogText(message), ...pairs].join(' ')}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
@@ -29,6 +34,7 @@ export function createConsoleLogger(level: LogLevel = 'info', write: (line: stri
  * C1 controls, the Unicode line and paragraph separators, and the bidirectional overrides that
  * make text display in another order than it is stored.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are what it finds and escapes.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const HAS_UNSAFE = new RegExp(UNSAFE.source);
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -30,7 +30,13 @@ export async function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES)
 }
 
 /** Sends an RFC 9457 problem. `detail` must never hold a secret. */
-export function sendProblem(response: ServerResponse, status: number, title: string, detail: string, headers: Record<string, string> = {}): void {
+export function sendProblem(
+  response: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify({ type: 'about:blank', title, status, detail });
   response.writeHead(status, {
     'content-type': 'application/problem+json',

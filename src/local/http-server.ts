@@ -1,16 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PROMETHEUS_CONTENT_TYPE } from '../adapters/prometheus-metrics.ts';
 import { OPENAPI_PATH } from '../api/routes.ts';
 import { describeError } from '../core/errors.ts';
-import { PROMETHEUS_CONTENT_TYPE } from '../adapters/prometheus-metrics.ts';
-import { serveDashboardAsset } from '../dashboard/serve-dashboard.ts';
 import type { Logger } from '../core/ports.ts';
-import { fromApiGatewayResult, toApiGatewayEvent, type ApiInvoker } from './api-gateway-event.ts';
+import { serveDashboardAsset } from '../dashboard/serve-dashboard.ts';
+import { type ApiInvoker, fromApiGatewayResult, toApiGatewayEvent } from './api-gateway-event.ts';
 import { hasBearerToken } from './bearer-auth.ts';
 import { BodyTooLargeError, readBody, sendProblem } from './http-io.ts';
-import type { EventOrigin } from './registry-events.ts';
-import { createRegistryWebhook, type ImagePushInvoker } from './registry-webhook.ts';
 import type { ProcessedEventIds } from './processed-event-ids.ts';
+import type { EventOrigin } from './registry-events.ts';
 import type { RegistryInbox } from './registry-inbox.ts';
+import { createRegistryWebhook, type ImagePushInvoker } from './registry-webhook.ts';
 
 /** The path distribution's notifications are sent to. */
 export const REGISTRY_HOOK_PATH = '/v1/hooks/registry';
@@ -80,11 +80,21 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
   return createServer((request, response) => {
     const started = performance.now();
     response.on('finish', () => {
-      logger.debug('http request', { method: request.method, path: (request.url ?? '').split('?')[0], status: response.statusCode, ms: Math.round(performance.now() - started) });
+      logger.debug('http request', {
+        method: request.method,
+        path: (request.url ?? '').split('?')[0],
+        status: response.statusCode,
+        ms: Math.round(performance.now() - started),
+      });
     });
     route(request, response).catch((error: unknown) => {
-      logger.error('http server: request failed', { method: request.method, path: (request.url ?? '').split('?')[0], error: describeError(error) });
-      if (!response.headersSent) sendProblem(response, 500, 'Internal Server Error', 'the local runner failed to handle the request; see its log');
+      logger.error('http server: request failed', {
+        method: request.method,
+        path: (request.url ?? '').split('?')[0],
+        error: describeError(error),
+      });
+      if (!response.headersSent)
+        sendProblem(response, 500, 'Internal Server Error', 'the local runner failed to handle the request; see its log');
       else response.destroy();
     });
   });
@@ -114,22 +124,37 @@ async function invokeApi(request: IncomingMessage, response: ServerResponse, api
   response.end(request.method === 'HEAD' ? undefined : result.body);
 }
 
-function serveMetrics(request: IncomingMessage, response: ServerResponse, metricsText: () => string, options: LocalHttpServerOptions): void {
+function serveMetrics(
+  request: IncomingMessage,
+  response: ServerResponse,
+  metricsText: () => string,
+  options: LocalHttpServerOptions,
+): void {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     sendProblem(response, 405, 'Method Not Allowed', `${METRICS_PATH} accepts GET only`, { allow: 'GET, HEAD' });
     return;
   }
   if (refusedWithoutToken(request, response, options)) return;
   const body = metricsText();
-  response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  response.writeHead(200, {
+    'content-type': PROMETHEUS_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 
 /** Answers 401 (saying where the token is) unless the request carries the API token. */
 function refusedWithoutToken(request: IncomingMessage, response: ServerResponse, options: LocalHttpServerOptions): boolean {
   if (hasBearerToken(request.headers, options.apiToken)) return false;
-  sendProblem(response, 401, 'Unauthorized', `this route needs Authorization: Bearer <token>${options.tokenHint ? `; the token is in ${options.tokenHint}` : ''}`, {
-    'www-authenticate': 'Bearer',
-  });
+  sendProblem(
+    response,
+    401,
+    'Unauthorized',
+    `this route needs Authorization: Bearer <token>${options.tokenHint ? `; the token is in ${options.tokenHint}` : ''}`,
+    {
+      'www-authenticate': 'Bearer',
+    },
+  );
   return true;
 }

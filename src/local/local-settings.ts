@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { InboxDefaults } from './registry-inbox.ts';
 
-/** What the local stack is told by its environment (DESIGN §8). */
+/** What the local stack is told by its environment (the variables of docs/local.md). */
 export interface LocalSettings {
   readonly registryPort: number;
   readonly apiPort: number;
@@ -17,7 +17,13 @@ export interface LocalSettings {
   readonly inboxConcurrency: number;
 }
 
-export const LocalDefaults = { registryPort: 5000, apiPort: 8080, dataDir: '.local', reconcileIntervalSeconds: 60, inboxConcurrency: InboxDefaults.concurrency } as const;
+export const LocalDefaults = {
+  registryPort: 5000,
+  apiPort: 8080,
+  dataDir: '.local',
+  reconcileIntervalSeconds: 60,
+  inboxConcurrency: InboxDefaults.concurrency,
+} as const;
 
 /** More would only queue inside dynalite, which shares the runner's one event loop. */
 const MAX_INBOX_CONCURRENCY = 64;
@@ -42,7 +48,7 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
   if (externalRegistryUrl === undefined && registryPort === apiPort) {
     throw new LocalSettingsError(`REGISTRY_PORT and API_PORT are both ${apiPort}; give them different ports`);
   }
-  const dataDir = resolve(cwd, nonEmpty(env['DATA_DIR']) ?? LocalDefaults.dataDir);
+  const dataDir = resolve(cwd, nonEmpty(env.DATA_DIR) ?? LocalDefaults.dataDir);
   const reconcileIntervalMs = Math.ceil(readSeconds(env, 'RECONCILE_INTERVAL', LocalDefaults.reconcileIntervalSeconds) * 1_000);
   const inboxConcurrency = readWholeNumber(env, 'INBOX_CONCURRENCY', LocalDefaults.inboxConcurrency, MAX_INBOX_CONCURRENCY);
   return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs, notifyUrls: readNotifyUrls(env), inboxConcurrency };
@@ -52,13 +58,14 @@ function readWholeNumber(env: Readonly<Record<string, string | undefined>>, name
   const text = nonEmpty(env[name]);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > max) throw new LocalSettingsError(`${name}=${text} is not a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(text) || value < 1 || value > max)
+    throw new LocalSettingsError(`${name}=${text} is not a whole number from 1 to ${max}`);
   return value;
 }
 
 /** NOTIFY_URL: comma-separated http(s) URLs, each checked now so a typo fails the start, not a delivery. */
 function readNotifyUrls(env: Readonly<Record<string, string | undefined>>): string[] {
-  const text = nonEmpty(env['NOTIFY_URL']);
+  const text = nonEmpty(env.NOTIFY_URL);
   if (text === undefined) return [];
   const urls = text.split(',').map((part) => part.trim());
   urls.forEach((url, i) => {
@@ -69,7 +76,8 @@ function readNotifyUrls(env: Readonly<Record<string, string | undefined>>): stri
       parsed = undefined;
     }
     // The value is not echoed whole: a receiver URL may carry a token.
-    if (parsed === undefined) throw new LocalSettingsError(`NOTIFY_URL: entry ${i + 1} is not a URL (expected e.g. http://127.0.0.1:9000/events)`);
+    if (parsed === undefined)
+      throw new LocalSettingsError(`NOTIFY_URL: entry ${i + 1} is not a URL (expected e.g. http://127.0.0.1:9000/events)`);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new LocalSettingsError(`NOTIFY_URL: entry ${i + 1} uses ${parsed.protocol.slice(0, -1)}; only http and https are supported`);
     }
@@ -87,7 +95,9 @@ function readSeconds(env: Readonly<Record<string, string | undefined>>, name: st
   const seconds = Number(text);
   // setTimeout holds at most 2^31-1 ms; a longer interval would fire at once.
   if (!/^\d+(\.\d+)?$/.test(text) || seconds * 1_000 > MAX_TIMER_MS) {
-    throw new LocalSettingsError(`${name}=${text} is not a number of seconds (0 turns it off, at most ${Math.floor(MAX_TIMER_MS / 1_000)})`);
+    throw new LocalSettingsError(
+      `${name}=${text} is not a number of seconds (0 turns it off, at most ${Math.floor(MAX_TIMER_MS / 1_000)})`,
+    );
   }
   return seconds;
 }

@@ -9,8 +9,10 @@ import { startDynalite } from './dynalite-server.ts';
 import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http-server.ts';
 import type { LocalSettings } from './local-settings.ts';
 import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
-import { startReconcileTimer, type ReconcileInvoker } from './reconcile-timer.ts';
+import { type ReconcileInvoker, startReconcileTimer } from './reconcile-timer.ts';
 import { renderRegistryConfig } from './registry-config.ts';
+import type { EcrImageActionEvent } from './registry-events.ts';
+import { type InboxStore, RegistryInbox } from './registry-inbox.ts';
 import { removeRegistryPidFile, stopOrphanedRegistry, writeRegistryPidFile } from './registry-orphan.ts';
 import {
   isRegistryInstalled,
@@ -18,11 +20,9 @@ import {
   REGISTRY_INSTALL_COMMAND,
   REGISTRY_INSTANCE_HEADER,
   RegistryStartError,
-  startRegistryProcess,
   type RunningRegistryProcess,
+  startRegistryProcess,
 } from './registry-process.ts';
-import type { EcrImageActionEvent } from './registry-events.ts';
-import { RegistryInbox, type InboxStore } from './registry-inbox.ts';
 import type { ImagePushInvoker } from './registry-webhook.ts';
 import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } from './secret-file.ts';
 
@@ -137,7 +137,9 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
     const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
     if (orphan.kind === 'stopped') {
-      logger.warn(`local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`);
+      logger.warn(
+        `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
+      );
     }
   }
   // Checked before anything starts, so a taken port fails fast and names its variable.
@@ -154,7 +156,12 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     const dynalite = await startDynalite(paths.dynamo);
     stops.push(dynalite.stop);
     const registryUrl = externalRegistryUrl ?? `http://127.0.0.1:${registryPort}`;
-    const handlers = await options.wire({ registryUrl, dynamoEndpoint: dynalite.endpoint, logger, notify: { urls: settings.notifyUrls, secret: notifySecret } });
+    const handlers = await options.wire({
+      registryUrl,
+      dynamoEndpoint: dynalite.endpoint,
+      logger,
+      notify: { urls: settings.notifyUrls, secret: notifySecret },
+    });
     if (handlers.close) stops.push(async () => handlers.close?.());
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;

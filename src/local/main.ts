@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.ts';
 import { createConsoleLogger, parseLogLevel } from './console-logger.ts';
 import { readLocalSettings } from './local-settings.ts';
-import { startLocalStackWith, type LocalStack } from './local-stack.ts';
+import { type LocalStack, startLocalStackWith } from './local-stack.ts';
 import { wireLocalHandlers } from './wire-handlers.ts';
 
 export type { LocalStack } from './local-stack.ts';
@@ -21,7 +21,7 @@ export interface StartLocalStackOptions {
 }
 
 /**
- * Starts the local stack (DESIGN §8): dynalite, the registry, the HTTP server around the same
+ * Starts the local stack (docs/local.md): dynalite, the registry, the HTTP server around the same
  * handlers as on AWS, and the reconcile timer. Resolves once everything answers.
  */
 export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
@@ -29,7 +29,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const standalone = options.standalone ?? true;
-  const logger = createConsoleLogger(parseLogLevel(env['LOG_LEVEL']) ?? 'info');
+  const logger = createConsoleLogger(parseLogLevel(env.LOG_LEVEL) ?? 'info');
   let stack: LocalStack;
   try {
     stack = await startLocalStackWith({

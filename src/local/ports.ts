@@ -1,9 +1,13 @@
 import type { Server } from 'node:http';
-import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 
 /** A port the local stack needs is taken; the message names the port and the variable that moves it. */
 export class PortInUseError extends Error {
-  constructor(readonly port: number, readonly what: string, readonly envVar: string) {
+  constructor(
+    readonly port: number,
+    readonly what: string,
+    readonly envVar: string,
+  ) {
     super(`port ${port} on 127.0.0.1 (${what}) is already in use; stop what holds it or set ${envVar} to a free port`);
     this.name = 'PortInUseError';
   }
@@ -17,7 +21,12 @@ export async function assertPortFree(port: number, what: string, envVar: string)
 }
 
 /** Listens on 127.0.0.1 only; EADDRINUSE becomes a {@link PortInUseError}. */
-export async function listenOrExplain(server: Server | ReturnType<typeof createServer>, port: number, what: string, envVar: string): Promise<void> {
+export async function listenOrExplain(
+  server: Server | ReturnType<typeof createServer>,
+  port: number,
+  what: string,
+  envVar: string,
+): Promise<void> {
   try {
     await listenOnLoopback(server, port);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isDigest } from '../core/descriptor.ts';
-import { repositoryNameProblem } from '../core/repository-name.ts';
 import { isImageManifestMediaType, isIndexMediaType } from '../core/media-types.ts';
+import { repositoryNameProblem } from '../core/repository-name.ts';
 
 /**
  * The body of a CNCF distribution notification: `{ events: [...] }`. Only the envelope is checked
@@ -79,7 +79,8 @@ export type RegistryEventOutcome =
 export function readRegistryEvent(raw: unknown, origin: EventOrigin): RegistryEventOutcome {
   const parsed = RegistryEventSchema.safeParse(raw);
   if (!parsed.success) {
-    const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+    const id =
+      typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
     return { kind: 'invalid', id, reason: describeIssues(parsed.error) };
   }
   const { id, timestamp, action, target } = parsed.data;

@@ -1,7 +1,7 @@
 import { compareArrival, type InboxEntry } from '../adapters/inbox/dynamodb-inbox.ts';
 import { describeError, isRetryable } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
-import { LaneScheduler, type LaneRunResult } from './lane-scheduler.ts';
+import { type LaneRunResult, LaneScheduler } from './lane-scheduler.ts';
 import { ProcessedEventIds } from './processed-event-ids.ts';
 import type { EcrImageActionEvent } from './registry-events.ts';
 import type { ImagePushInvoker } from './registry-webhook.ts';
@@ -100,7 +100,10 @@ export class RegistryInbox {
       run: (job) => this.#run(job),
       onCrash: (error, job) => {
         this.#unfinished -= 1;
-        this.#logger.error('registry inbox: handling a push crashed; it stays recorded for the next start', { id: job.id, error: describeError(error) });
+        this.#logger.error('registry inbox: handling a push crashed; it stays recorded for the next start', {
+          id: job.id,
+          error: describeError(error),
+        });
       },
       ...(options.setTimer === undefined ? {} : { setTimer: options.setTimer }),
       ...(options.clearTimer === undefined ? {} : { clearTimer: options.clearTimer }),
@@ -164,10 +167,22 @@ export class RegistryInbox {
   metricsText(): string {
     const counter = (name: string, help: string, value: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`];
     return [
-      ...counter('manifest_assembler_inbox_recorded_total', 'Registry push events recorded in the inbox by this run.', this.#counts.recorded),
-      ...counter('manifest_assembler_inbox_resumed_total', 'Push events found in the inbox at start (recorded before a stop or a kill).', this.#counts.resumed),
+      ...counter(
+        'manifest_assembler_inbox_recorded_total',
+        'Registry push events recorded in the inbox by this run.',
+        this.#counts.recorded,
+      ),
+      ...counter(
+        'manifest_assembler_inbox_resumed_total',
+        'Push events found in the inbox at start (recorded before a stop or a kill).',
+        this.#counts.resumed,
+      ),
       ...counter('manifest_assembler_inbox_handled_total', 'Push events the on-image-push handler finished.', this.#counts.handled),
-      ...counter('manifest_assembler_inbox_refused_total', 'Push events the handler refused for good (logged, then dropped).', this.#counts.refused),
+      ...counter(
+        'manifest_assembler_inbox_refused_total',
+        'Push events the handler refused for good (logged, then dropped).',
+        this.#counts.refused,
+      ),
       ...counter('manifest_assembler_inbox_retries_total', 'Failed handler runs that were scheduled again.', this.#counts.retries),
       '# HELP manifest_assembler_inbox_pending Push events recorded and not yet handled.',
       '# TYPE manifest_assembler_inbox_pending gauge',
@@ -185,7 +200,10 @@ export class RegistryInbox {
       } catch (error) {
         // Only the order of handling depends on the lane, never the outcome: the tag is lane enough.
         lane = `${job.event.detail['repository-name']}:${job.event.detail['image-tag']}`;
-        this.#logger.debug('registry inbox: no version lane for a push; it gets a lane of its tag', { id: job.id, error: describeError(error) });
+        this.#logger.debug('registry inbox: no version lane for a push; it gets a lane of its tag', {
+          id: job.id,
+          error: describeError(error),
+        });
       }
       this.#scheduler.push(lane, job);
     });
@@ -204,18 +222,29 @@ export class RegistryInbox {
         const afterMs = Math.min(this.#firstRetryMs * 2 ** (job.attempts - 1), this.#maxRetryMs);
         this.#counts.retries += 1;
         // Kept recorded, and the version's later pushes wait behind it: handled in order, or not at all yet.
-        this.#logger.error('registry inbox: the push handler failed; trying again later', { ...detail, attempt: job.attempts, retryInMs: afterMs, error: describeError(error) });
+        this.#logger.error('registry inbox: the push handler failed; trying again later', {
+          ...detail,
+          attempt: job.attempts,
+          retryInMs: afterMs,
+          error: describeError(error),
+        });
         return { kind: 'retry', afterMs };
       }
       // On AWS this event would land in the dead-letter queue after Lambda's retries.
       this.#counts.refused += 1;
-      this.#logger.error('registry inbox: the push handler refused the event for good; dropped (on AWS: the dead-letter queue)', { ...detail, error: describeError(error) });
+      this.#logger.error('registry inbox: the push handler refused the event for good; dropped (on AWS: the dead-letter queue)', {
+        ...detail,
+        error: describeError(error),
+      });
     }
     this.#processed.add(job.id);
     try {
       await this.#store.remove(job.id);
     } catch (error) {
-      this.#logger.warn('registry inbox: could not remove a handled push; the next start handles it again (harmless)', { id: job.id, error: describeError(error) });
+      this.#logger.warn('registry inbox: could not remove a handled push; the next start handles it again (harmless)', {
+        id: job.id,
+        error: describeError(error),
+      });
     }
     this.#unfinished -= 1;
     return { kind: 'done' };

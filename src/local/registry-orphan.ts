@@ -32,8 +32,13 @@ export type OrphanOutcome =
 
 /** The registry recorded in the data folder still has its runner: another runner is using this folder. */
 export class DataFolderInUseError extends Error {
-  constructor(readonly runnerPid: number, readonly registryPid: number) {
-    super(`another runner (pid ${runnerPid}, registry pid ${registryPid}) is using this data folder; stop it first or set DATA_DIR to another folder`);
+  constructor(
+    readonly runnerPid: number,
+    readonly registryPid: number,
+  ) {
+    super(
+      `another runner (pid ${runnerPid}, registry pid ${registryPid}) is using this data folder; stop it first or set DATA_DIR to another folder`,
+    );
     this.name = 'DataFolderInUseError';
   }
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 
@@ -105,7 +105,12 @@ export async function startRegistryProcess(options: RegistryProcessOptions): Pro
  * `instanceId` when one is given; `'exited'` when the process ended first, another reason when it
  * never answers.
  */
-async function waitForV2(url: string, timeoutMs: number, hasExited: () => boolean, instanceId: string | undefined): Promise<string | undefined> {
+async function waitForV2(
+  url: string,
+  timeoutMs: number,
+  hasExited: () => boolean,
+  instanceId: string | undefined,
+): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   let someoneElse = false;
   while (Date.now() < deadline) {

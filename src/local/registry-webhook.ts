@@ -4,7 +4,7 @@ import type { Logger } from '../core/ports.ts';
 import { hasBearerToken } from './bearer-auth.ts';
 import { BodyTooLargeError, mediaTypeOf, readBody, sendJson, sendProblem } from './http-io.ts';
 import { ProcessedEventIds } from './processed-event-ids.ts';
-import { readRegistryEvent, RegistryEnvelopeSchema, type EcrImageActionEvent, type EventOrigin } from './registry-events.ts';
+import { type EcrImageActionEvent, type EventOrigin, RegistryEnvelopeSchema, readRegistryEvent } from './registry-events.ts';
 import type { AcceptOutcome, RegistryInbox } from './registry-inbox.ts';
 
 /** Invokes the on-image-push handler with one ECR event; throws when the push should be retried. */
@@ -42,7 +42,9 @@ export interface RegistryWebhookOptions {
  * non-retryable error) are dropped with a log line and answered 200, or they would block every
  * later event.
  */
-export function createRegistryWebhook(options: RegistryWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+export function createRegistryWebhook(
+  options: RegistryWebhookOptions,
+): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const { secret, onImagePush, inbox, logger, origin } = options;
   const processed = options.processed ?? new ProcessedEventIds();
   // distribution gives up on a slow answer after its endpoint timeout (2 s) and sends the same event
@@ -58,15 +60,22 @@ export function createRegistryWebhook(options: RegistryWebhookOptions): (request
   return async (request, response) => {
     if (!hasBearerToken(request.headers, secret)) {
       logger.warn('registry webhook: refused a notification without the shared secret', { remote: request.socket.remoteAddress });
-      sendProblem(response, 401, 'Unauthorized', 'the registry webhook needs Authorization: Bearer <registry-secret>', { 'www-authenticate': 'Bearer' });
+      sendProblem(response, 401, 'Unauthorized', 'the registry webhook needs Authorization: Bearer <registry-secret>', {
+        'www-authenticate': 'Bearer',
+      });
       return;
     }
     const mediaType = mediaTypeOf(request);
     if (mediaType !== REGISTRY_EVENTS_MEDIA_TYPE && mediaType !== 'application/json') {
-      sendProblem(response, 415, 'Unsupported Media Type', `expected ${REGISTRY_EVENTS_MEDIA_TYPE} or application/json, got ${mediaType || '(none)'}`);
+      sendProblem(
+        response,
+        415,
+        'Unsupported Media Type',
+        `expected ${REGISTRY_EVENTS_MEDIA_TYPE} or application/json, got ${mediaType || '(none)'}`,
+      );
       return;
     }
-    let envelope;
+    let envelope: { events: unknown[] };
     try {
       envelope = RegistryEnvelopeSchema.parse(JSON.parse((await readBody(request)).toString('utf8')));
     } catch (error) {
@@ -90,14 +99,27 @@ export function createRegistryWebhook(options: RegistryWebhookOptions): (request
         continue;
       }
       const { id, event } = outcome;
-      const detail = { id, repository: event.detail['repository-name'], tag: event.detail['image-tag'], digest: event.detail['image-digest'] };
+      const detail = {
+        id,
+        repository: event.detail['repository-name'],
+        tag: event.detail['image-tag'],
+        digest: event.detail['image-digest'],
+      };
       if (inbox !== undefined) {
         try {
           logger.debug(ACCEPT_LOG_LINES[await inbox.accept({ id, event })], detail);
         } catch (error) {
           // Not recorded, so not answered: distribution redelivers it (and holds the ones behind it) until a 2xx.
-          logger.error('registry webhook: could not record a push; the registry will redeliver the event', { ...detail, error: describeError(error) });
-          sendProblem(response, 500, 'Internal Server Error', `the push of ${detail.repository}:${detail.tag} could not be recorded and will be retried`);
+          logger.error('registry webhook: could not record a push; the registry will redeliver the event', {
+            ...detail,
+            error: describeError(error),
+          });
+          sendProblem(
+            response,
+            500,
+            'Internal Server Error',
+            `the push of ${detail.repository}:${detail.tag} could not be recorded and will be retried`,
+          );
           return;
         }
         continue;
@@ -120,7 +142,10 @@ export function createRegistryWebhook(options: RegistryWebhookOptions): (request
           continue;
         }
         // Not remembered: distribution redelivers this event (and holds the ones behind it) until a 2xx.
-        logger.error('registry webhook: the push handler failed; the registry will redeliver the event', { ...detail, error: describeError(error) });
+        logger.error('registry webhook: the push handler failed; the registry will redeliver the event', {
+          ...detail,
+          error: describeError(error),
+        });
         sendProblem(response, 500, 'Internal Server Error', `the push of ${detail.repository}:${detail.tag} failed and will be retried`);
         return;
       }

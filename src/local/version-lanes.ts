@@ -1,5 +1,5 @@
-import type { RepositoryConfig } from '../core/repository-config.ts';
 import type { VersionStore } from '../core/ports.ts';
+import type { RepositoryConfig } from '../core/repository-config.ts';
 import { compileTagPattern, matchTag } from '../core/tag-pattern.ts';
 import type { EcrImageActionEvent } from './registry-events.ts';
 
@@ -20,7 +20,10 @@ export interface VersionLanesOptions {
  * then handled beside, not after, its version's other pushes), never change what the handler does
  * with it, since the handler reads the config itself.
  */
-export function createVersionLanes(store: Pick<VersionStore, 'getRepositoryConfig'>, options: VersionLanesOptions = {}): (event: EcrImageActionEvent) => Promise<string> {
+export function createVersionLanes(
+  store: Pick<VersionStore, 'getRepositoryConfig'>,
+  options: VersionLanesOptions = {},
+): (event: EcrImageActionEvent) => Promise<string> {
   const { ttlMs = 5_000, capacity = 256, now = Date.now } = options;
   const configs = new Map<string, { readonly config: Promise<RepositoryConfig | undefined>; readonly at: number }>();
   const configOf = (repository: string): Promise<RepositoryConfig | undefined> => {

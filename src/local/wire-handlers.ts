@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { DynamoDbRequestCounter, renderDynamoDbRequests } from '../adapters/dynamodb-request-counter.ts';
 import { ensureTable } from '../adapters/dynamodb-table.ts';
 import { DynamoDbInbox } from '../adapters/inbox/dynamodb-inbox.ts';
 import { PrometheusMetrics } from '../adapters/prometheus-metrics.ts';
-import { LOCAL_TABLE_NAME, localDependencies } from '../composition.ts';
+import { LOCAL_TABLE_NAME, localDependencies, localDynamoClient } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
@@ -26,6 +27,11 @@ export async function wireLocalHandlers(
 ): Promise<StackHandlers> {
   const metrics = new PrometheusMetrics();
   const { deps, client, delivery, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
+  // The DynamoDB commands of the handlers (with the notify outbox) and of the inbox, on /metrics
+  // apart: the inbox's put and delete per push are the local stack's durability, not the handlers'.
+  const handlerRequests = new DynamoDbRequestCounter('handlers').attach(client);
+  const inboxClient = localDynamoClient(dynamoEndpoint);
+  const inboxRequests = new DynamoDbRequestCounter('inbox').attach(inboxClient);
   // A test's hook (the round-trip count adds a middleware); called before the first request.
   options.onDynamoClient?.(client);
   await ensureTable(client, LOCAL_TABLE_NAME);
@@ -38,13 +44,14 @@ export async function wireLocalHandlers(
   const reconcile = createReconcileHandler(deps, { timeoutEarlyInMillis: 0 });
   return {
     onImagePush: (event) => onImagePush(event, lambdaContext('on-image-push')),
-    inbox: { store: new DynamoDbInbox({ client, tableName: LOCAL_TABLE_NAME }), laneOf: createVersionLanes(deps.store) },
+    inbox: { store: new DynamoDbInbox({ client: inboxClient, tableName: LOCAL_TABLE_NAME }), laneOf: createVersionLanes(deps.store) },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
-    metricsText: () => metrics.render(),
+    metricsText: () => metrics.render() + renderDynamoDbRequests(handlerRequests, inboxRequests),
     close: async () => {
       await delivery.stop();
       close();
+      inboxClient.destroy();
     },
   };
 }

@@ -2,8 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { CloudWatchEmfMetrics, METRICS_NAMESPACE } from '../../src/adapters/cloudwatch-emf-metrics.ts';
 import { Counters, Timings } from '../../src/core/metrics.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: an EMF line read by path (`_aws.CloudWatchMetrics[0]`); the assertions check its shape.
+type EmfLine = Record<string, any>;
+
 /** The EMF lines written to stdout during `run`. */
-function emfLines(run: () => void): Array<Record<string, any>> {
+function emfLines(run: () => void): EmfLine[] {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
@@ -14,7 +17,10 @@ function emfLines(run: () => void): Array<Record<string, any>> {
   } finally {
     spy.mockRestore();
   }
-  return lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as EmfLine);
 }
 
 describe('CloudWatchEmfMetrics', () => {
@@ -28,8 +34,8 @@ describe('CloudWatchEmfMetrics', () => {
       metrics.flush();
     });
     expect(more).toEqual([]);
-    expect(line?.['_aws']?.Timestamp).toBe(1_700_000_000_000);
-    const directive = line?.['_aws']?.CloudWatchMetrics?.[0];
+    expect(line?._aws?.Timestamp).toBe(1_700_000_000_000);
+    const directive = line?._aws?.CloudWatchMetrics?.[0];
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
     expect(directive.Dimensions).toEqual([['service']]);
     expect(directive.Metrics).toEqual(
@@ -39,7 +45,12 @@ describe('CloudWatchEmfMetrics', () => {
         { Name: 'FirstPushToPublishSeconds', Unit: 'Seconds' },
       ]),
     );
-    expect(line).toMatchObject({ service: 'manifest-assembler-test', VersionsPublished: 1, VersionsInConflict: 1, FirstPushToPublishSeconds: [62, 3] });
+    expect(line).toMatchObject({
+      service: 'manifest-assembler-test',
+      VersionsPublished: 1,
+      VersionsInConflict: 1,
+      FirstPushToPublishSeconds: [62, 3],
+    });
   });
 
   it('writes nothing, and warns about nothing, when an invocation measured nothing', () => {
@@ -64,10 +75,10 @@ describe('CloudWatchEmfMetrics', () => {
     metrics.count(Counters.versionsPublished);
     expect(lines).toHaveLength(1);
     metrics.flush();
-    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, any>);
-    expect(first?.['LastPushToPublishSeconds']).toHaveLength(100);
+    const [first, second] = lines.map((line) => JSON.parse(line) as EmfLine);
+    expect(first?.LastPushToPublishSeconds).toHaveLength(100);
     expect(second).toMatchObject({ LastPushToPublishSeconds: 100, VersionsPublished: 1 });
-    expect(second?.['_aws'].CloudWatchMetrics[0].Metrics).toEqual([
+    expect(second?._aws.CloudWatchMetrics[0].Metrics).toEqual([
       { Name: 'LastPushToPublishSeconds', Unit: 'Seconds' },
       { Name: 'VersionsPublished', Unit: 'Count' },
     ]);

@@ -26,9 +26,18 @@ describe('DynamoDbVersionStore announcements', () => {
         ConditionExpression:
           'attribute_exists(#pk) AND (attribute_not_exists(#announcement) OR (#announcement.#order <= :order AND ' +
           '(#announcement.#id <> :id OR (#announcement.#state = :pending AND #announcement.#until < :nowMs))))',
-        ExpressionAttributeNames: { '#pk': 'pk', '#until': 'until', '#announcement': 'announcement', '#id': 'id', '#state': 'state', '#order': 'order' },
+        ExpressionAttributeNames: {
+          '#pk': 'pk',
+          '#until': 'until',
+          '#announcement': 'announcement',
+          '#id': 'id',
+          '#state': 'state',
+          '#order': 'order',
+        },
         ExpressionAttributeValues: {
-          ':announcement': { M: { id: { S: 'e-1' }, revision: { N: '2' }, order: { N: '19' }, state: { S: 'pending' }, until: { N: '1800000060000' } } },
+          ':announcement': {
+            M: { id: { S: 'e-1' }, revision: { N: '2' }, order: { N: '19' }, state: { S: 'pending' }, until: { N: '1800000060000' } },
+          },
           ':order': { N: '19' },
           ':id': { S: 'e-1' },
           ':pending': { S: 'pending' },
@@ -45,8 +54,18 @@ describe('DynamoDbVersionStore announcements', () => {
   });
 
   it.each([
-    ['sent', 'SET #announcement.#state = :sent REMOVE #announcement.#event', { ':id': { S: 'e-1' }, ':sent': { S: 'sent' } }, { '#announcement': 'announcement', '#id': 'id', '#state': 'state', '#event': 'event' }],
-    ['retry', 'SET #announcement.#until = :expired', { ':id': { S: 'e-1' }, ':expired': { N: '0' } }, { '#until': 'until', '#announcement': 'announcement', '#id': 'id' }],
+    [
+      'sent',
+      'SET #announcement.#state = :sent REMOVE #announcement.#event',
+      { ':id': { S: 'e-1' }, ':sent': { S: 'sent' } },
+      { '#announcement': 'announcement', '#id': 'id', '#state': 'state', '#event': 'event' },
+    ],
+    [
+      'retry',
+      'SET #announcement.#until = :expired',
+      { ':id': { S: 'e-1' }, ':expired': { N: '0' } },
+      { '#until': 'until', '#announcement': 'announcement', '#id': 'id' },
+    ],
   ] as const)('settles as %s only while the announcement is still that id', async (how, update, values, names) => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
     expect(await store.settleAnnouncement('team/hello', '2.7', 'e-1', how)).toBe(true);

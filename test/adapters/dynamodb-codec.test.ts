@@ -44,20 +44,23 @@ describe('toAttributeValue / fromAttributeValue', () => {
 });
 
 describe('prototype keys in stored maps', () => {
-  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('reads %s back as an ordinary own key, leaving the prototype alone', (key) => {
-    const plain = fromAttributeMap({ platformOverrides: { M: { [key]: { S: 'linux/arm64' }, arm: { S: 'linux/arm/v7' } } } });
-    const overrides = plain['platformOverrides'] as Record<string, unknown>;
-    expect(Object.getPrototypeOf(overrides)).toBe(Object.prototype);
-    expect(Object.hasOwn(overrides, key)).toBe(true);
-    expect(Object.keys(overrides)).toStrictEqual([key, 'arm']);
-    expect(overrides[key]).toBe('linux/arm64');
-  });
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])(
+    'reads %s back as an ordinary own key, leaving the prototype alone',
+    (key) => {
+      const plain = fromAttributeMap({ platformOverrides: { M: { [key]: { S: 'linux/arm64' }, arm: { S: 'linux/arm/v7' } } } });
+      const overrides = plain.platformOverrides as Record<string, unknown>;
+      expect(Object.getPrototypeOf(overrides)).toBe(Object.prototype);
+      expect(Object.hasOwn(overrides, key)).toBe(true);
+      expect(Object.keys(overrides)).toStrictEqual([key, 'arm']);
+      expect(overrides[key]).toBe('linux/arm64');
+    },
+  );
 
   it('does not let a stored __proto__ map change the prototype of what it reads', () => {
     // Built with JSON.parse: an object literal's `__proto__:` would set the literal's prototype instead.
     const plain = fromAttributeMap(JSON.parse('{"__proto__":{"M":{"polluted":{"S":"yes"}}}}') as Record<string, AttributeValue>);
     expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
-    expect((plain as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect((plain as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(plain)).toStrictEqual(['__proto__']);
   });
 });

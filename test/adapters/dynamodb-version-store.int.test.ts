@@ -29,12 +29,36 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
     const tableName = await createUniqueTable(client);
     const store = new DynamoDbVersionStore({ client, tableName });
     const key = { repository: 'hello', version: '2.7' };
-    const entry = (sequence: number) => ({ id: `note:${sequence}`, kind: 'repaired' as const, at: '2026-11-27T10:00:00.000Z', sequence, action: 'put' });
+    const entry = (sequence: number) => ({
+      id: `note:${sequence}`,
+      kind: 'repaired' as const,
+      at: '2026-11-27T10:00:00.000Z',
+      sequence,
+      action: 'put',
+    });
     await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' });
     // As an older version wrote it: beside the record, not on it.
     const older = { sequence: 2, entries: [entry(1), entry(2)] };
-    await client.send(new PutItemCommand({ TableName: tableName, Item: { ...historyKey('hello', '2.7'), sequence: { N: '2' }, entries: { L: older.entries.map((e) => ({ M: {
-      id: { S: e.id }, kind: { S: e.kind }, at: { S: e.at }, sequence: { N: String(e.sequence) }, action: { S: e.action } } })) } } }));
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          ...historyKey('hello', '2.7'),
+          sequence: { N: '2' },
+          entries: {
+            L: older.entries.map((e) => ({
+              M: {
+                id: { S: e.id },
+                kind: { S: e.kind },
+                at: { S: e.at },
+                sequence: { N: String(e.sequence) },
+                action: { S: e.action },
+              },
+            })),
+          },
+        },
+      }),
+    );
     expect(await store.getHistory('hello', '2.7')).toEqual(older);
     expect((await store.readForPush(key, { tag: '2.7-amd64', digest: 'sha256:x', targetVersions: [] })).history).toEqual(older);
     const next = { sequence: 3, entries: [...older.entries, entry(3)] };

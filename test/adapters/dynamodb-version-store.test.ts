@@ -48,7 +48,11 @@ describe('DynamoDbVersionStore', () => {
           updatedAt: { S: '2026-11-27T10:00:01.000Z' },
         },
       });
-      const record = await store.updateImages({ repository: 'team/hello', version: '2.7' }, { set: [windowsImage], remove: ['linux/arm/v7'] }, { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' });
+      const record = await store.updateImages(
+        { repository: 'team/hello', version: '2.7' },
+        { set: [windowsImage], remove: ['linux/arm/v7'] },
+        { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' },
+      );
 
       expect(ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input)).toStrictEqual([
         {
@@ -96,21 +100,41 @@ describe('DynamoDbVersionStore', () => {
 
     it('gives undefined when the revision condition fails', async () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
-      expect(await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' })).toBeUndefined();
+      expect(
+        await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { set: [], remove: [] },
+          { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' },
+        ),
+      ).toBeUndefined();
     });
 
     it('rethrows errors it does not know', async () => {
       const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
       ddb.on(UpdateItemCommand).rejects(throttled);
-      await expect(store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' })).rejects.toBe(throttled);
+      await expect(
+        store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { set: [], remove: [] },
+          { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' },
+        ),
+      ).rejects.toBe(throttled);
     });
   });
 
   describe('updateImages with expectedRevision 0', () => {
     it('creates the record with a PutItem that fails if it exists', async () => {
       ddb.on(PutItemCommand).rejects(conditionFailed());
-      ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
-      expect(await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' })).toBeUndefined();
+      ddb
+        .on(GetItemCommand)
+        .resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
+      expect(
+        await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { set: [], remove: [] },
+          { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' },
+        ),
+      ).toBeUndefined();
       const [put] = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input);
       expect(put).toMatchObject({
         ConditionExpression: 'attribute_not_exists(#pk)',
@@ -122,14 +146,28 @@ describe('DynamoDbVersionStore', () => {
 
     it('takes over a record that holds only refusals (revision 0), conditioned on its revision still being 0', async () => {
       ddb.on(PutItemCommand).rejects(conditionFailed());
-      ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '0' }, images: { M: {} } } });
+      ddb
+        .on(GetItemCommand)
+        .resolves({ Item: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '0' }, images: { M: {} } } });
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
-      expect(await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [], clearRejected: ['2.7-arm64'] }, { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' })).toBeUndefined();
+      expect(
+        await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { set: [], remove: [], clearRejected: ['2.7-arm64'] },
+          { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' },
+        ),
+      ).toBeUndefined();
       const [update] = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
       expect(update).toMatchObject({
         UpdateExpression: 'SET #revision = :one, #images = :images, #updatedAt = :now REMOVE #rejected.#clearRejected0',
         ConditionExpression: '#revision = :zero',
-        ExpressionAttributeNames: { '#revision': 'revision', '#images': 'images', '#updatedAt': 'updatedAt', '#rejected': 'rejected', '#clearRejected0': '2.7-arm64' },
+        ExpressionAttributeNames: {
+          '#revision': 'revision',
+          '#images': 'images',
+          '#updatedAt': 'updatedAt',
+          '#rejected': 'rejected',
+          '#clearRejected0': '2.7-arm64',
+        },
       });
     });
   });
@@ -137,13 +175,14 @@ describe('DynamoDbVersionStore', () => {
   describe('acquireLease', () => {
     it('conditions the lease on a free, expired or own lease of an existing record', async () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
-      expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', nowMs: 1000, leaseMs: 30_000 })).toBeUndefined();
+      expect(
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', nowMs: 1000, leaseMs: 30_000 }),
+      ).toBeUndefined();
       expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toStrictEqual({
         TableName: 'versions',
         Key: { pk: { S: 'REPO#hello' }, sk: { S: 'VERSION#2.7' } },
         UpdateExpression: 'SET #lease = :lease',
-        ConditionExpression:
-          'attribute_exists(#pk) AND (attribute_not_exists(#lease) OR #lease.#until < :nowMs OR #lease.#owner = :owner)',
+        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#lease) OR #lease.#until < :nowMs OR #lease.#owner = :owner)',
         ExpressionAttributeNames: { '#pk': 'pk', '#lease': 'lease', '#owner': 'owner', '#until': 'until' },
         ExpressionAttributeValues: {
           ':lease': { M: { owner: { S: 'owner-1' }, until: { N: '31000' } } },
@@ -201,21 +240,45 @@ describe('DynamoDbVersionStore', () => {
 
     it('reads the higher pointer after a failed condition', async () => {
       ddb.on(PutItemCommand).rejects(conditionFailed());
-      const higher = { tag: { S: 'latest' }, version: { S: '2.9.0' }, digest: { S: pointer.digest }, revision: { N: '1' }, rank: { S: 'r3' } };
+      const higher = {
+        tag: { S: 'latest' },
+        version: { S: '2.9.0' },
+        digest: { S: pointer.digest },
+        revision: { N: '1' },
+        rank: { S: 'r3' },
+      };
       ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'FLOAT#latest' }, ...higher } });
       expect(await store.claimFloatingTag('team/hello', pointer)).toStrictEqual({
         kind: 'higher',
         pointer: { tag: 'latest', version: '2.9.0', digest: pointer.digest, revision: 1, rank: 'r3' },
       });
       expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toStrictEqual({
-        TableName: 'versions', Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'FLOAT#latest' } }, ConsistentRead: true,
+        TableName: 'versions',
+        Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'FLOAT#latest' } },
+        ConsistentRead: true,
       });
     });
   });
 
   describe('putHistory', () => {
-    const history = { sequence: 3, entries: [{ id: 'publish:2:x', kind: 'published' as const, at: '2026-11-27T10:00:01.000Z', sequence: 3, tags: ['2.7'], revision: 2 }] };
-    const entries = { L: [{ M: { id: { S: 'publish:2:x' }, kind: { S: 'published' }, at: { S: '2026-11-27T10:00:01.000Z' }, sequence: { N: '3' }, tags: { L: [{ S: '2.7' }] }, revision: { N: '2' } } }] };
+    const history = {
+      sequence: 3,
+      entries: [{ id: 'publish:2:x', kind: 'published' as const, at: '2026-11-27T10:00:01.000Z', sequence: 3, tags: ['2.7'], revision: 2 }],
+    };
+    const entries = {
+      L: [
+        {
+          M: {
+            id: { S: 'publish:2:x' },
+            kind: { S: 'published' },
+            at: { S: '2026-11-27T10:00:01.000Z' },
+            sequence: { N: '3' },
+            tags: { L: [{ S: '2.7' }] },
+            revision: { N: '2' },
+          },
+        },
+      ],
+    };
 
     it('sends one UpdateItem of the whole bounded list onto the version record, conditional on the sequence read', async () => {
       ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
@@ -224,7 +287,8 @@ describe('DynamoDbVersionStore', () => {
         TableName: 'versions',
         Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' } },
         UpdateExpression: 'SET #history = :history, #historySequence = :historySequence',
-        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)',
+        ConditionExpression:
+          'attribute_exists(#pk) AND (attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)',
         ExpressionAttributeNames: { '#pk': 'pk', '#history': 'history', '#historySequence': 'historySequence' },
         ExpressionAttributeValues: { ':history': entries, ':historySequence': { N: '3' }, ':expectedHistorySequence': { N: '2' } },
         ReturnValues: 'ALL_NEW',
@@ -234,7 +298,9 @@ describe('DynamoDbVersionStore', () => {
 
     it('answers false when another writer appended to the record first', async () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
-      ddb.on(GetItemCommand).resolves({ Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
+      ddb
+        .on(GetItemCommand)
+        .resolves({ Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
       expect(await store.putHistory('team/hello', '2.7', history, 2)).toBe(false);
       expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
     });
@@ -258,8 +324,10 @@ describe('DynamoDbVersionStore', () => {
       ddb.on(GetItemCommand).resolves({});
       ddb.on(PutItemCommand).rejects(conditionFailed());
       expect(await store.putHistory('team/hello', '2.7', history, 0)).toBe(false);
-      expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({ ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } });
+      expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      });
     });
   });
-
 });

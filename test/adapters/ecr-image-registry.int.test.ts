@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
+import { ErrorCodes } from '../../src/core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, MediaTypes } from '../../src/core/media-types.ts';
-import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
-import { encodeJson, pushBuildxStyleIndex, pushImage, pushRawManifest, type BuiltImage } from '../support/images.ts';
+import { type EcrDouble, startEcrDouble } from '../support/ecr-double/ecr-double.ts';
+import { type BuiltImage, encodeJson, pushBuildxStyleIndex, pushImage, pushRawManifest } from '../support/images.ts';
 import { rejection } from '../support/rejection.ts';
 
 // The adapter through the real @aws-sdk/client-ecr over HTTP, against the ECR double, whose every
@@ -38,10 +38,15 @@ function indexOf(...images: BuiltImage[]): RawManifest {
 }
 
 async function registryManifest(repository: string, reference: string): Promise<{ status: number; digest: string | null; bytes: Buffer }> {
-  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') } });
-  return { status: response.status, digest: response.headers.get('docker-content-digest'), bytes: Buffer.from(await response.arrayBuffer()) };
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') },
+  });
+  return {
+    status: response.status,
+    digest: response.headers.get('docker-content-digest'),
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 }
-
 
 beforeAll(async () => {
   ecr = await startEcrDouble({ registryUrl });
@@ -57,7 +62,12 @@ describe('EcrImageRegistry.fetchManifest', () => {
     const repository = newRepository();
     const image = await pushImage(registryUrl, repository, undefined, { arch: 'arm64', format: 'oci' });
     const manifest = await registry.fetchManifest(repository, image.digest);
-    expect(manifest).toEqual({ mediaType: MediaTypes.ociManifest, digest: image.digest, size: image.size, bytes: new Uint8Array(image.bytes) });
+    expect(manifest).toEqual({
+      mediaType: MediaTypes.ociManifest,
+      digest: image.digest,
+      size: image.size,
+      bytes: new Uint8Array(image.bytes),
+    });
   });
 
   it('returns a Docker v2 manifest with its Docker media type', async () => {
@@ -78,7 +88,9 @@ describe('EcrImageRegistry.fetchManifest', () => {
       expect(manifest.digest).toBe(index.digest);
       expect(Buffer.from(manifest.bytes).equals(Buffer.from(index.bytes))).toBe(true);
       const call = ecr.callsTo('BatchGetImage')[before];
-      expect(call?.input['acceptedMediaTypes']).toEqual(expect.arrayContaining([MediaTypes.ociIndex, MediaTypes.dockerManifestList, MediaTypes.ociManifest, MediaTypes.dockerManifest]));
+      expect(call?.input.acceptedMediaTypes).toEqual(
+        expect.arrayContaining([MediaTypes.ociIndex, MediaTypes.dockerManifestList, MediaTypes.ociManifest, MediaTypes.dockerManifest]),
+      );
     });
   });
 
@@ -94,7 +106,7 @@ describe('EcrImageRegistry.fetchManifest', () => {
   it('says not-found naming the repository when ECR has no such repository', async () => {
     const error = await rejection(registry.fetchManifest('ecr-adapter/never-created', computeDigest(Buffer.from('x'))));
     expect(error.code).toBe(ErrorCodes.notFound);
-    expect(error.details['ecrError']).toBe('RepositoryNotFoundException');
+    expect(error.details.ecrError).toBe('RepositoryNotFoundException');
     expect(error.message).toContain('ecr-adapter/never-created');
   });
 
@@ -120,8 +132,12 @@ describe('EcrImageRegistry.fetchBlob', () => {
   it('(the double refuses a download that carries an Authorization header, so the test above can fail)', async () => {
     const repository = newRepository();
     const image = await pushImage(registryUrl, repository, undefined, { arch: 'arm', format: 'oci' });
-    const leaky: typeof fetch = (input, init) => fetch(input, { ...init, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=leaked' } });
-    const leakyRegistry = new EcrImageRegistry({ client: createEcrClient('us-east-1', { ...ecr.clientConfig(), maxAttempts: 1 }), fetch: leaky });
+    const leaky: typeof fetch = (input, init) =>
+      fetch(input, { ...init, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=leaked' } });
+    const leakyRegistry = new EcrImageRegistry({
+      client: createEcrClient('us-east-1', { ...ecr.clientConfig(), maxAttempts: 1 }),
+      fetch: leaky,
+    });
     const error = await rejection(leakyRegistry.fetchBlob(repository, image.config, 1024 * 1024));
     expect(error.message).toContain('HTTP 400');
     expect(error.message).not.toContain('X-Amz-Signature');
@@ -158,7 +174,7 @@ describe('EcrImageRegistry.fetchBlob', () => {
     const missing = { mediaType: MediaTypes.ociConfig, digest: computeDigest(Buffer.from('no such config')), size: 14 };
     const error = await rejection(registry.fetchBlob(repository, missing, 1024));
     expect(error.code).toBe(ErrorCodes.notFound);
-    expect(error.details['ecrError']).toBe('LayersNotFoundException');
+    expect(error.details.ecrError).toBe('LayersNotFoundException');
   });
 });
 
@@ -255,20 +271,31 @@ describe('EcrImageRegistry.putManifest', () => {
     const error = await rejection(registry.putManifest(repository, '3.0', { ...index, digest: computeDigest(Buffer.from('other')) }));
     expect(error.code).toBe(ErrorCodes.digestMismatch);
     expect(error.retryable).toBe(false);
-    expect(error.details['ecrError']).toBe('ImageDigestDoesNotMatchException');
+    expect(error.details.ecrError).toBe('ImageDigestDoesNotMatchException');
   });
 
   it('puts an index without a top-level mediaType, because it always sends imageManifestMediaType', async () => {
     const repository = newRepository();
     const [amd64] = await twoImages(repository);
-    const bare = raw(MediaTypes.ociIndex, encodeJson({ schemaVersion: 2, manifests: [{ mediaType: amd64.mediaType, digest: amd64.digest, size: amd64.size, platform: { os: 'linux', architecture: 'amd64' } }] }));
+    const bare = raw(
+      MediaTypes.ociIndex,
+      encodeJson({
+        schemaVersion: 2,
+        manifests: [
+          { mediaType: amd64.mediaType, digest: amd64.digest, size: amd64.size, platform: { os: 'linux', architecture: 'amd64' } },
+        ],
+      }),
+    );
     await registry.putManifest(repository, 'bare', bare);
     expect(await registry.resolveTag(repository, 'bare')).toBe(bare.digest);
   });
 
-  it('refuses a manifest over ECR\'s 4,194,304 characters before calling ECR', async () => {
+  it("refuses a manifest over ECR's 4,194,304 characters before calling ECR", async () => {
     const repository = newRepository();
-    const big = raw(MediaTypes.ociIndex, encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], annotations: { pad: 'x'.repeat(4_194_304) } }));
+    const big = raw(
+      MediaTypes.ociIndex,
+      encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], annotations: { pad: 'x'.repeat(4_194_304) } }),
+    );
     const calls = ecr.callsTo('PutImage').length;
     const error = await rejection(registry.putManifest(repository, 'big', big));
     expect(error.code).toBe(ErrorCodes.tooLarge);
@@ -276,9 +303,15 @@ describe('EcrImageRegistry.putManifest', () => {
   });
 
   it('throws not-found when the repository does not exist', async () => {
-    const error = await rejection(registry.putManifest('ecr-adapter/never-created', 'x', raw(MediaTypes.ociIndex, encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }))));
+    const error = await rejection(
+      registry.putManifest(
+        'ecr-adapter/never-created',
+        'x',
+        raw(MediaTypes.ociIndex, encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] })),
+      ),
+    );
     expect(error.code).toBe(ErrorCodes.notFound);
-    expect(error.details['ecrError']).toBe('RepositoryNotFoundException');
+    expect(error.details.ecrError).toBe('RepositoryNotFoundException');
   });
 
   describe.each([
@@ -294,7 +327,7 @@ describe('EcrImageRegistry.putManifest', () => {
       const error = await rejection(registry.putManifest(repository, '3.0', index));
       expect(error.code).toBe(code);
       expect(error.retryable).toBe(retryable);
-      expect(error.details['ecrError']).toBe(exception);
+      expect(error.details.ecrError).toBe(exception);
     });
   });
 });
@@ -310,7 +343,7 @@ describe('EcrImageRegistry.listTags', () => {
       expect((await registry.listTags(repository)).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
       const calls = ecr.callsTo('ListImages').slice(before);
       expect(calls).toHaveLength(3);
-      expect(calls[0]?.input['filter']).toEqual({ tagStatus: 'TAGGED' });
+      expect(calls[0]?.input.filter).toEqual({ tagStatus: 'TAGGED' });
     } finally {
       ecr.setMaxPageSize(1000);
     }
@@ -334,6 +367,11 @@ describe('createEcrClient', () => {
     const before = ecr.callsTo('PutImage').length;
     ecr.failNext('PutImage', 'ThrottlingException', { times: 2 });
     await retrying.putManifest(repository, 'r', indexOf(amd64, arm64));
-    expect(ecr.callsTo('PutImage').slice(before).map((call) => call.outcome)).toEqual(['ThrottlingException', 'ThrottlingException', 'ok']);
+    expect(
+      ecr
+        .callsTo('PutImage')
+        .slice(before)
+        .map((call) => call.outcome),
+    ).toEqual(['ThrottlingException', 'ThrottlingException', 'ok']);
   });
 });

@@ -2,7 +2,7 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   ECRClient,
-  ECRServiceException,
+  type ECRServiceException,
   GetDownloadUrlForLayerCommand,
   ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
@@ -23,7 +23,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError, UnsupportedManifestError, type ErrorCode } from '../../src/core/errors.ts';
+import { type ErrorCode, ErrorCodes, UnsupportedManifestError } from '../../src/core/errors.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { rejection } from '../support/rejection.ts';
 
@@ -37,16 +37,23 @@ const REGISTRY_ID = '111122223333';
 
 const indexText = JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] });
 const indexBytes = Buffer.from(indexText, 'utf8');
-const INDEX: RawManifest = { mediaType: MediaTypes.ociIndex, digest: computeDigest(indexBytes), size: indexBytes.length, bytes: new Uint8Array(indexBytes) };
+const INDEX: RawManifest = {
+  mediaType: MediaTypes.ociIndex,
+  digest: computeDigest(indexBytes),
+  size: indexBytes.length,
+  bytes: new Uint8Array(indexBytes),
+};
 
 function registry(options: { fetch?: typeof fetch } = {}): EcrImageRegistry {
   return new EcrImageRegistry({ client, registryId: REGISTRY_ID, ...options });
 }
 
-function exception<T extends ECRServiceException>(Type: new (options: { message: string; $metadata: object }) => T, message = 'ecr says no'): T {
+function exception<T extends ECRServiceException>(
+  Type: new (options: { message: string; $metadata: object }) => T,
+  message = 'ecr says no',
+): T {
   return new Type({ message, $metadata: {} });
 }
-
 
 beforeEach(() => {
   ecr.reset();
@@ -57,7 +64,14 @@ describe('putManifest', () => {
     ecr.on(PutImageCommand).resolves({});
     await registry().putManifest(REPO, '2.7', INDEX);
     expect(ecr.commandCalls(PutImageCommand).map((call) => call.args[0].input)).toEqual([
-      { registryId: REGISTRY_ID, repositoryName: REPO, imageManifest: indexText, imageManifestMediaType: MediaTypes.ociIndex, imageTag: '2.7', imageDigest: INDEX.digest },
+      {
+        registryId: REGISTRY_ID,
+        repositoryName: REPO,
+        imageManifest: indexText,
+        imageManifestMediaType: MediaTypes.ociIndex,
+        imageTag: '2.7',
+        imageDigest: INDEX.digest,
+      },
     ]);
   });
 
@@ -65,14 +79,21 @@ describe('putManifest', () => {
     ecr.on(PutImageCommand).resolves({});
     const text = `\uFEFF{"schemaVersion":2,"mediaType":"${MediaTypes.ociIndex}","manifests":[],"annotations":{"a":"héllo ✓"}}`;
     const bytes = Buffer.from(text, 'utf8');
-    await registry().putManifest(REPO, 'v', { mediaType: MediaTypes.ociIndex, digest: computeDigest(bytes), size: bytes.length, bytes: new Uint8Array(bytes) });
+    await registry().putManifest(REPO, 'v', {
+      mediaType: MediaTypes.ociIndex,
+      digest: computeDigest(bytes),
+      size: bytes.length,
+      bytes: new Uint8Array(bytes),
+    });
     const sent = ecr.commandCalls(PutImageCommand)[0]?.args[0].input.imageManifest ?? '';
     expect(computeDigest(Buffer.from(sent, 'utf8'))).toBe(computeDigest(bytes));
   });
 
   it('refuses bytes that are not UTF-8 without calling ECR', async () => {
     const bytes = new Uint8Array([0x7b, 0xff, 0x7d]);
-    const error = await rejection(registry().putManifest(REPO, 'v', { mediaType: MediaTypes.ociIndex, digest: computeDigest(bytes), size: 3, bytes }));
+    const error = await rejection(
+      registry().putManifest(REPO, 'v', { mediaType: MediaTypes.ociIndex, digest: computeDigest(bytes), size: 3, bytes }),
+    );
     expect(error.code).toBe(ErrorCodes.invalidInput);
     expect(ecr.commandCalls(PutImageCommand)).toHaveLength(0);
   });
@@ -83,19 +104,66 @@ describe('putManifest', () => {
   });
 
   const cases: Array<{ name: string; error: () => Error; code: ErrorCode; retryable: boolean }> = [
-    { name: 'ImageTagAlreadyExistsException', error: () => exception(ImageTagAlreadyExistsException), code: ErrorCodes.tagImmutable, retryable: false },
-    { name: 'ReferencedImagesNotFoundException', error: () => exception(ReferencedImagesNotFoundException), code: ErrorCodes.referencedImagesNotFound, retryable: true },
-    { name: 'ImageDigestDoesNotMatchException', error: () => exception(ImageDigestDoesNotMatchException), code: ErrorCodes.digestMismatch, retryable: false },
-    { name: 'InvalidParameterException', error: () => exception(InvalidParameterException), code: ErrorCodes.invalidInput, retryable: false },
+    {
+      name: 'ImageTagAlreadyExistsException',
+      error: () => exception(ImageTagAlreadyExistsException),
+      code: ErrorCodes.tagImmutable,
+      retryable: false,
+    },
+    {
+      name: 'ReferencedImagesNotFoundException',
+      error: () => exception(ReferencedImagesNotFoundException),
+      code: ErrorCodes.referencedImagesNotFound,
+      retryable: true,
+    },
+    {
+      name: 'ImageDigestDoesNotMatchException',
+      error: () => exception(ImageDigestDoesNotMatchException),
+      code: ErrorCodes.digestMismatch,
+      retryable: false,
+    },
+    {
+      name: 'InvalidParameterException',
+      error: () => exception(InvalidParameterException),
+      code: ErrorCodes.invalidInput,
+      retryable: false,
+    },
     { name: 'LimitExceededException', error: () => exception(LimitExceededException), code: ErrorCodes.throttled, retryable: true },
-    { name: 'ThrottlingException', error: () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }), code: ErrorCodes.throttled, retryable: true },
-    { name: 'RepositoryNotFoundException', error: () => exception(RepositoryNotFoundException), code: ErrorCodes.notFound, retryable: false },
+    {
+      name: 'ThrottlingException',
+      error: () =>
+        Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      code: ErrorCodes.throttled,
+      retryable: true,
+    },
+    {
+      name: 'RepositoryNotFoundException',
+      error: () => exception(RepositoryNotFoundException),
+      code: ErrorCodes.notFound,
+      retryable: false,
+    },
     { name: 'LayersNotFoundException', error: () => exception(LayersNotFoundException), code: ErrorCodes.notFound, retryable: false },
     { name: 'ServerException', error: () => exception(ServerException), code: ErrorCodes.unavailable, retryable: true },
     { name: 'KmsException', error: () => exception(KmsException), code: ErrorCodes.unavailable, retryable: true },
-    { name: 'AccessDeniedException', error: () => Object.assign(new Error('not authorized to perform ecr:PutImage'), { name: 'AccessDeniedException', $fault: 'client' }), code: ErrorCodes.denied, retryable: false },
-    { name: 'a network failure', error: () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), code: ErrorCodes.unavailable, retryable: true },
-    { name: 'an unknown client fault', error: () => Object.assign(new Error('strange'), { name: 'SomethingNewException', $fault: 'client', $metadata: { httpStatusCode: 400 } }), code: ErrorCodes.invalidInput, retryable: false },
+    {
+      name: 'AccessDeniedException',
+      error: () => Object.assign(new Error('not authorized to perform ecr:PutImage'), { name: 'AccessDeniedException', $fault: 'client' }),
+      code: ErrorCodes.denied,
+      retryable: false,
+    },
+    {
+      name: 'a network failure',
+      error: () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      code: ErrorCodes.unavailable,
+      retryable: true,
+    },
+    {
+      name: 'an unknown client fault',
+      error: () =>
+        Object.assign(new Error('strange'), { name: 'SomethingNewException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      code: ErrorCodes.invalidInput,
+      retryable: false,
+    },
   ];
 
   describe.each(cases)('when PutImage fails with $name', ({ error, code, retryable }) => {
@@ -113,23 +181,35 @@ describe('putManifest', () => {
   it('explains an immutable tag: which tag, which repository, why, and what to do', async () => {
     ecr.on(PutImageCommand).rejects(exception(ImageTagAlreadyExistsException, "The image tag '2.7' already exists"));
     const error = await rejection(registry().putManifest(REPO, '2.7', INDEX));
-    expect(error.message).toMatch(/^tag 2\.7 of ECR repository team\/hello already points to another image, and the repository's tags are immutable/);
+    expect(error.message).toMatch(
+      /^tag 2\.7 of ECR repository team\/hello already points to another image, and the repository's tags are immutable/,
+    );
     expect(error.message).toContain('publish under a new tag');
-    expect(error.message).toContain('make the repository\'s tags mutable');
+    expect(error.message).toContain("make the repository's tags mutable");
   });
 });
 
 describe('fetchManifest', () => {
   function answer(imageManifest: string, imageManifestMediaType?: string) {
-    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageDigest: computeDigest(Buffer.from(imageManifest, 'utf8')) }, imageManifest, imageManifestMediaType }], failures: [] });
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [{ imageId: { imageDigest: computeDigest(Buffer.from(imageManifest, 'utf8')) }, imageManifest, imageManifestMediaType }],
+      failures: [],
+    });
   }
 
   it('asks by digest for every manifest and index media type, with the registryId', async () => {
     answer(indexText, MediaTypes.ociIndex);
     await registry().fetchManifest(REPO, INDEX.digest);
     const input = ecr.commandCalls(BatchGetImageCommand)[0]?.args[0].input;
-    expect(input).toEqual({ registryId: REGISTRY_ID, repositoryName: REPO, imageIds: [{ imageDigest: INDEX.digest }], acceptedMediaTypes: expect.any(Array) });
-    expect([...(input?.acceptedMediaTypes ?? [])].sort()).toEqual([MediaTypes.dockerManifest, MediaTypes.dockerManifestList, MediaTypes.ociIndex, MediaTypes.ociManifest].sort());
+    expect(input).toEqual({
+      registryId: REGISTRY_ID,
+      repositoryName: REPO,
+      imageIds: [{ imageDigest: INDEX.digest }],
+      acceptedMediaTypes: expect.any(Array),
+    });
+    expect([...(input?.acceptedMediaTypes ?? [])].sort()).toEqual(
+      [MediaTypes.dockerManifest, MediaTypes.dockerManifestList, MediaTypes.ociIndex, MediaTypes.ociManifest].sort(),
+    );
   });
 
   it('takes the media type from the JSON when ECR does not report one', async () => {
@@ -144,17 +224,24 @@ describe('fetchManifest', () => {
   });
 
   it('refuses a manifest over Limits.manifestBytes', async () => {
-    const big = JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], annotations: { pad: 'é'.repeat(2_100_000) } });
+    const big = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [],
+      annotations: { pad: 'é'.repeat(2_100_000) },
+    });
     answer(big, MediaTypes.ociIndex);
     const error = await rejection(registry().fetchManifest(REPO, computeDigest(Buffer.from(big))));
     expect(error.code).toBe(ErrorCodes.tooLarge);
   });
 
   it('refuses bytes whose digest is not the one asked for', async () => {
-    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageDigest: INDEX.digest }, imageManifest: `${indexText} `, imageManifestMediaType: MediaTypes.ociIndex }] });
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [{ imageId: { imageDigest: INDEX.digest }, imageManifest: `${indexText} `, imageManifestMediaType: MediaTypes.ociIndex }],
+    });
     const error = await rejection(registry().fetchManifest(REPO, INDEX.digest));
     expect(error.code).toBe(ErrorCodes.digestMismatch);
-    expect(error.details['actualDigest']).toBe(computeDigest(Buffer.from(`${indexText} `)));
+    expect(error.details.actualDigest).toBe(computeDigest(Buffer.from(`${indexText} `)));
   });
 
   describe.each([
@@ -169,17 +256,30 @@ describe('fetchManifest', () => {
     { failureCode: 'SomethingNew', code: ErrorCodes.unavailable, retryable: true },
   ] as const)('when failures[] says $failureCode', ({ failureCode, code, retryable }) => {
     it(`throws ${code}, retryable ${retryable}, naming the image and the failure`, async () => {
-      ecr.on(BatchGetImageCommand).resolves({ images: [], failures: [{ imageId: { imageDigest: INDEX.digest }, failureCode: failureCode as never, failureReason: 'because' }] });
+      ecr.on(BatchGetImageCommand).resolves({
+        images: [],
+        failures: [{ imageId: { imageDigest: INDEX.digest }, failureCode: failureCode as never, failureReason: 'because' }],
+      });
       const error = await rejection(registry().fetchManifest(REPO, INDEX.digest));
       expect({ code: error.code, retryable: error.retryable }).toEqual({ code, retryable });
       expect(error.message).toContain(`${REPO}@${INDEX.digest}`);
-      expect(error.details['ecrError']).toBe(failureCode);
+      expect(error.details.ecrError).toBe(failureCode);
     });
   });
 
   describe.each([
-    { name: 'RepositoryNotFoundException', error: () => exception(RepositoryNotFoundException), code: ErrorCodes.notFound, retryable: false },
-    { name: 'InvalidParameterException', error: () => exception(InvalidParameterException), code: ErrorCodes.invalidInput, retryable: false },
+    {
+      name: 'RepositoryNotFoundException',
+      error: () => exception(RepositoryNotFoundException),
+      code: ErrorCodes.notFound,
+      retryable: false,
+    },
+    {
+      name: 'InvalidParameterException',
+      error: () => exception(InvalidParameterException),
+      code: ErrorCodes.invalidInput,
+      retryable: false,
+    },
     { name: 'ServerException', error: () => exception(ServerException), code: ErrorCodes.unavailable, retryable: true },
   ])('when BatchGetImage fails with $name', ({ error, code, retryable }) => {
     it(`throws ${code}, retryable ${retryable}`, async () => {
@@ -199,7 +299,11 @@ describe('resolveTag', () => {
   it('asks DescribeImages for the tag and gives its digest', async () => {
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: INDEX.digest, imageTags: ['2.7'] }] });
     expect(await registry().resolveTag(REPO, '2.7')).toBe(INDEX.digest);
-    expect(ecr.commandCalls(DescribeImagesCommand)[0]?.args[0].input).toEqual({ registryId: REGISTRY_ID, repositoryName: REPO, imageIds: [{ imageTag: '2.7' }] });
+    expect(ecr.commandCalls(DescribeImagesCommand)[0]?.args[0].input).toEqual({
+      registryId: REGISTRY_ID,
+      repositoryName: REPO,
+      imageIds: [{ imageTag: '2.7' }],
+    });
   });
 
   it('gives undefined on ImageNotFoundException', async () => {
@@ -218,8 +322,19 @@ describe('listTags', () => {
     // The SDK's paginator reuses one input object, so copy each input as it is sent.
     const inputs: unknown[] = [];
     const pages = [
-      { imageIds: [{ imageDigest: INDEX.digest, imageTag: 'a' }, { imageDigest: INDEX.digest, imageTag: 'b' }], nextToken: 't1' },
-      { imageIds: [{ imageDigest: INDEX.digest, imageTag: 'b' }, { imageDigest: INDEX.digest, imageTag: 'c' }] },
+      {
+        imageIds: [
+          { imageDigest: INDEX.digest, imageTag: 'a' },
+          { imageDigest: INDEX.digest, imageTag: 'b' },
+        ],
+        nextToken: 't1',
+      },
+      {
+        imageIds: [
+          { imageDigest: INDEX.digest, imageTag: 'b' },
+          { imageDigest: INDEX.digest, imageTag: 'c' },
+        ],
+      },
     ];
     ecr.on(ListImagesCommand).callsFake((input: object) => {
       inputs.push(JSON.parse(JSON.stringify(input)));
@@ -241,7 +356,8 @@ describe('listTags', () => {
 describe('fetchBlob', () => {
   const config = Buffer.from('{"architecture":"arm64","os":"linux"}');
   const descriptor = { mediaType: MediaTypes.ociConfig, digest: computeDigest(config), size: config.length };
-  const SIGNED = 'https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/abc/def?X-Amz-Security-Token=SECRET&X-Amz-Signature=SIG';
+  const SIGNED =
+    'https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/abc/def?X-Amz-Security-Token=SECRET&X-Amz-Signature=SIG';
 
   function fakeFetch(response: () => Response): { fetch: typeof fetch; requests: Array<{ url: string; init: RequestInit | undefined }> } {
     const requests: Array<{ url: string; init: RequestInit | undefined }> = [];
@@ -257,7 +373,11 @@ describe('fetchBlob', () => {
     const fake = fakeFetch(() => new Response(config));
     const bytes = await registry({ fetch: fake.fetch }).fetchBlob(REPO, descriptor, 1024);
     expect(Buffer.from(bytes).equals(config)).toBe(true);
-    expect(ecr.commandCalls(GetDownloadUrlForLayerCommand)[0]?.args[0].input).toEqual({ registryId: REGISTRY_ID, repositoryName: REPO, layerDigest: descriptor.digest });
+    expect(ecr.commandCalls(GetDownloadUrlForLayerCommand)[0]?.args[0].input).toEqual({
+      registryId: REGISTRY_ID,
+      repositoryName: REPO,
+      layerDigest: descriptor.digest,
+    });
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]?.url).toBe(SIGNED);
     expect(fake.requests[0]?.init?.headers).toBeUndefined();

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { type JsonLogLevel, LambdaJsonLogger, parseJsonLogLevel } from '../../src/adapters/lambda-json-logger.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: a log line read by path; the assertions check its shape.
+type LogLine = Record<string, any>;
+
 /** A logger whose lines are kept, parsed, with the level each was written at. */
 function capture(options: { level?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const lines: Array<{ level: JsonLogLevel; raw: string; json: Record<string, any> }> = [];
+  const lines: Array<{ level: JsonLogLevel; raw: string; json: LogLine }> = [];
   const logger = new LambdaJsonLogger({
     serviceName: 'svc',
     env: options.env ?? {},
     ...(options.level === undefined ? {} : { level: options.level }),
-    write: (raw, level) => lines.push({ level, raw, json: JSON.parse(raw) as Record<string, any> }),
+    write: (raw, level) => lines.push({ level, raw, json: JSON.parse(raw) as LogLine }),
   });
   return { logger, lines };
 }
@@ -21,8 +24,14 @@ describe('LambdaJsonLogger', () => {
     expect(lines[0]?.raw.endsWith('}\n')).toBe(true);
     expect(lines[0]?.raw.indexOf('\n')).toBe(lines[0]!.raw.length - 1);
     expect(Object.keys(lines[0]!.json)).toEqual(['level', 'message', 'timestamp', 'service', 'repository', 'platforms']);
-    expect(lines[0]?.json).toMatchObject({ level: 'INFO', message: 'push recorded', service: 'svc', repository: 'app', platforms: ['linux/amd64'] });
-    expect(Number.isNaN(Date.parse(lines[0]!.json['timestamp']))).toBe(false);
+    expect(lines[0]?.json).toMatchObject({
+      level: 'INFO',
+      message: 'push recorded',
+      service: 'svc',
+      repository: 'app',
+      platforms: ['linux/amd64'],
+    });
+    expect(Number.isNaN(Date.parse(lines[0]!.json.timestamp))).toBe(false);
   });
 
   it('keeps a message holding CR/LF on one line', () => {
@@ -40,14 +49,28 @@ describe('LambdaJsonLogger', () => {
   });
 
   it('names the invocation after addContext, cold start first', () => {
-    const { logger, lines } = capture({ env: { _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' } });
-    const context = { awsRequestId: 'req-1', functionName: 'fn', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:1:function:fn', memoryLimitInMB: '256' };
+    const { logger, lines } = capture({
+      env: { _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' },
+    });
+    const context = {
+      awsRequestId: 'req-1',
+      functionName: 'fn',
+      invokedFunctionArn: 'arn:aws:lambda:eu-west-1:1:function:fn',
+      memoryLimitInMB: '256',
+    };
     logger.addContext(context);
     logger.info('one');
     logger.addContext({ ...context, awsRequestId: 'req-2' });
     logger.info('two');
     expect(lines.map((l) => l.json)).toEqual([
-      expect.objectContaining({ function_request_id: 'req-1', cold_start: true, function_name: 'fn', function_memory_size: 256, function_arn: context.invokedFunctionArn, xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793' }),
+      expect.objectContaining({
+        function_request_id: 'req-1',
+        cold_start: true,
+        function_name: 'fn',
+        function_memory_size: 256,
+        function_arn: context.invokedFunctionArn,
+        xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+      }),
       expect.objectContaining({ function_request_id: 'req-2', cold_start: false }),
     ]);
   });
@@ -64,15 +87,23 @@ describe('LambdaJsonLogger', () => {
     const cause = new Error('socket hang up');
     const error = Object.assign(new TypeError('fetch failed', { cause }), { code: 'ECONNRESET' });
     const cyclic: Record<string, unknown> = { name: 'loop' };
-    cyclic['self'] = cyclic;
+    cyclic.self = cyclic;
     logger.error('registry call failed', { error, cyclic, size: 10n, shared: [cause, cause] });
     const json = lines[0]!.json;
-    expect(json['error']).toMatchObject({ name: 'TypeError', message: 'fetch failed', code: 'ECONNRESET', cause: { name: 'Error', message: 'socket hang up' } });
-    expect(typeof json['error'].stack).toBe('string');
-    expect(json['cyclic']).toEqual({ name: 'loop', self: '[Circular]' });
-    expect(json['size']).toBe('10');
+    expect(json.error).toMatchObject({
+      name: 'TypeError',
+      message: 'fetch failed',
+      code: 'ECONNRESET',
+      cause: { name: 'Error', message: 'socket hang up' },
+    });
+    expect(typeof json.error.stack).toBe('string');
+    expect(json.cyclic).toEqual({ name: 'loop', self: '[Circular]' });
+    expect(json.size).toBe('10');
     // Seen twice side by side is not a cycle: both are written.
-    expect(json['shared']).toEqual([expect.objectContaining({ message: 'socket hang up' }), expect.objectContaining({ message: 'socket hang up' })]);
+    expect(json.shared).toEqual([
+      expect.objectContaining({ message: 'socket hang up' }),
+      expect.objectContaining({ message: 'socket hang up' }),
+    ]);
     expect(lines[0]?.level).toBe('error');
   });
 
@@ -80,9 +111,17 @@ describe('LambdaJsonLogger', () => {
     const table: Array<{ name: string; level?: string; env: NodeJS.ProcessEnv; written: string[] }> = [
       { name: 'INFO by default', env: {}, written: ['INFO', 'WARN', 'ERROR'] },
       { name: 'the option first', level: 'DEBUG', env: { LOG_LEVEL: 'ERROR' }, written: ['DEBUG', 'INFO', 'WARN', 'ERROR'] },
-      { name: 'POWERTOOLS_LOG_LEVEL before LOG_LEVEL', env: { POWERTOOLS_LOG_LEVEL: 'warn', LOG_LEVEL: 'DEBUG' }, written: ['WARN', 'ERROR'] },
+      {
+        name: 'POWERTOOLS_LOG_LEVEL before LOG_LEVEL',
+        env: { POWERTOOLS_LOG_LEVEL: 'warn', LOG_LEVEL: 'DEBUG' },
+        written: ['WARN', 'ERROR'],
+      },
       { name: 'LOG_LEVEL', env: { LOG_LEVEL: 'error' }, written: ['ERROR'] },
-      { name: 'a stricter AWS_LAMBDA_LOG_LEVEL wins', env: { LOG_LEVEL: 'DEBUG', AWS_LAMBDA_LOG_LEVEL: 'WARN' }, written: ['WARN', 'ERROR'] },
+      {
+        name: 'a stricter AWS_LAMBDA_LOG_LEVEL wins',
+        env: { LOG_LEVEL: 'DEBUG', AWS_LAMBDA_LOG_LEVEL: 'WARN' },
+        written: ['WARN', 'ERROR'],
+      },
       { name: 'a looser AWS_LAMBDA_LOG_LEVEL does not', env: { LOG_LEVEL: 'ERROR', AWS_LAMBDA_LOG_LEVEL: 'DEBUG' }, written: ['ERROR'] },
       { name: 'SILENT', env: { LOG_LEVEL: 'SILENT' }, written: [] },
     ];
@@ -93,7 +132,7 @@ describe('LambdaJsonLogger', () => {
         logger.info('i');
         logger.warn('w');
         logger.error('e');
-        expect(lines.map((l) => l.json['level'])).toEqual(row.written);
+        expect(lines.map((l) => l.json.level)).toEqual(row.written);
       });
     }
 
@@ -101,7 +140,7 @@ describe('LambdaJsonLogger', () => {
       const { logger, lines } = capture({ env: { LOG_LEVEL: 'LOUD' } });
       logger.debug('d');
       logger.info('i');
-      expect(lines.map((l) => [l.json['level'], l.json['message']])).toEqual([
+      expect(lines.map((l) => [l.json.level, l.json.message])).toEqual([
         ['WARN', 'log level "LOUD" is not one of debug, info, warn, error, silent; logging at info'],
         ['INFO', 'i'],
       ]);
@@ -110,7 +149,14 @@ describe('LambdaJsonLogger', () => {
 
   describe('parseJsonLogLevel', () => {
     const table: Array<[string | undefined, JsonLogLevel | undefined]> = [
-      ['INFO', 'info'], [' debug ', 'debug'], ['TRACE', 'debug'], ['CRITICAL', 'error'], ['Silent', 'silent'], ['verbose', undefined], ['', undefined], [undefined, undefined],
+      ['INFO', 'info'],
+      [' debug ', 'debug'],
+      ['TRACE', 'debug'],
+      ['CRITICAL', 'error'],
+      ['Silent', 'silent'],
+      ['verbose', undefined],
+      ['', undefined],
+      [undefined, undefined],
     ];
     for (const [text, want] of table) it(`reads ${JSON.stringify(text)} as ${want}`, () => expect(parseJsonLogLevel(text)).toBe(want));
   });

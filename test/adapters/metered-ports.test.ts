@@ -20,7 +20,13 @@ describe('meteredRegistry and meteredStore', () => {
     const store = meteredStore(new InMemoryVersionStore(), metrics);
     expect(await store.getVersion('hello', '1')).toBeUndefined();
     // A lost conditional write is an answer (undefined), not an error.
-    expect(await store.updateImages({ repository: 'hello', version: '1' }, { set: [], remove: [] }, { expectedRevision: 5, now: '2026-11-27T10:00:00.000Z' })).toBeUndefined();
+    expect(
+      await store.updateImages(
+        { repository: 'hello', version: '1' },
+        { set: [], remove: [] },
+        { expectedRevision: 5, now: '2026-11-27T10:00:00.000Z' },
+      ),
+    ).toBeUndefined();
     expect(metrics.total(Counters.dynamoDbCallErrors)).toBe(0);
   });
 });

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OciHttpImageRegistry } from '../../src/adapters/oci-http-image-registry.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
+import { ErrorCodes } from '../../src/core/errors.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { htpasswdLine } from '../support/htpasswd.ts';
 import { encodeJson, pushBlob, pushBuildxStyleIndex, pushImage, pushRawManifest } from '../support/images.ts';
-import { startRegistry, type RunningRegistry } from '../support/registry-process.ts';
-import { startTokenServer, type TokenServer } from '../support/token-server.ts';
+import { type RunningRegistry, startRegistry } from '../support/registry-process.ts';
 import { rejection } from '../support/rejection.ts';
+import { startTokenServer, type TokenServer } from '../support/token-server.ts';
 
 const registryUrl = inject('registryUrl');
 const registry = new OciHttpImageRegistry({ baseUrl: registryUrl });
@@ -24,7 +24,6 @@ function rawIndex(value: unknown, mediaType: string = MediaTypes.ociIndex): RawM
   const bytes = encodeJson(value);
   return { mediaType, digest: computeDigest(bytes), size: bytes.length, bytes };
 }
-
 
 describe('OciHttpImageRegistry against the CNCF registry', () => {
   describe('fetchManifest', () => {
@@ -55,7 +54,14 @@ describe('OciHttpImageRegistry against the CNCF registry', () => {
         {
           schemaVersion: 2,
           mediaType: MediaTypes.dockerManifestList,
-          manifests: [{ mediaType: image.mediaType, digest: image.digest, size: image.size, platform: { architecture: 'arm', os: 'linux', variant: 'v7' } }],
+          manifests: [
+            {
+              mediaType: image.mediaType,
+              digest: image.digest,
+              size: image.size,
+              platform: { architecture: 'arm', os: 'linux', variant: 'v7' },
+            },
+          ],
         },
         null,
         3,
@@ -75,7 +81,11 @@ describe('OciHttpImageRegistry against the CNCF registry', () => {
 
       const error = await rejection(registry.fetchManifest(repository, missing));
 
-      expect(error).toMatchObject({ code: ErrorCodes.notFound, retryable: false, details: { registryCode: 'MANIFEST_UNKNOWN', status: 404 } });
+      expect(error).toMatchObject({
+        code: ErrorCodes.notFound,
+        retryable: false,
+        details: { registryCode: 'MANIFEST_UNKNOWN', status: 404 },
+      });
       expect(error.message).toContain(`${repository}@${missing}`);
     });
 
@@ -132,7 +142,9 @@ describe('OciHttpImageRegistry against the CNCF registry', () => {
       await pushImage(registryUrl, repository, 'v1', { arch: 'amd64', format: 'oci' });
       const bytes = Buffer.from('absent');
 
-      const error = await rejection(registry.fetchBlob(repository, { mediaType: MediaTypes.ociConfig, digest: computeDigest(bytes), size: bytes.length }, 1024));
+      const error = await rejection(
+        registry.fetchBlob(repository, { mediaType: MediaTypes.ociConfig, digest: computeDigest(bytes), size: bytes.length }, 1024),
+      );
 
       expect(error).toMatchObject({ code: ErrorCodes.notFound, details: { registryCode: 'BLOB_UNKNOWN' } });
     });
@@ -219,7 +231,11 @@ describe('OciHttpImageRegistry against the CNCF registry', () => {
 
       const error = await rejection(registry.putManifest(repository, 'v', index));
 
-      expect(error).toMatchObject({ code: ErrorCodes.referencedImagesNotFound, retryable: true, details: { registryCode: 'MANIFEST_BLOB_UNKNOWN' } });
+      expect(error).toMatchObject({
+        code: ErrorCodes.referencedImagesNotFound,
+        retryable: true,
+        details: { registryCode: 'MANIFEST_BLOB_UNKNOWN' },
+      });
       expect(error.message).toContain(`${repository}:v`);
     });
 
@@ -227,9 +243,18 @@ describe('OciHttpImageRegistry against the CNCF registry', () => {
       const repository = uniqueRepository('app');
       const bytes = Buffer.from('this is not a manifest');
       const error = await rejection(
-        registry.putManifest(repository, 'v', { mediaType: MediaTypes.ociManifest, digest: computeDigest(bytes), size: bytes.length, bytes }),
+        registry.putManifest(repository, 'v', {
+          mediaType: MediaTypes.ociManifest,
+          digest: computeDigest(bytes),
+          size: bytes.length,
+          bytes,
+        }),
       );
-      expect(error).toMatchObject({ code: ErrorCodes.unsupportedManifest, retryable: false, details: { registryCode: 'MANIFEST_INVALID' } });
+      expect(error).toMatchObject({
+        code: ErrorCodes.unsupportedManifest,
+        retryable: false,
+        details: { registryCode: 'MANIFEST_INVALID' },
+      });
     });
 
     it('refuses bytes that do not hash to the digest they come with, before sending them', async () => {
@@ -248,7 +273,9 @@ describe('OciHttpImageRegistry against the CNCF registry', () => {
       for (const tag of tags) await pushImage(registryUrl, repository, tag, { arch: 'amd64', format: 'oci' });
 
       // distribution 2.8 ignores `n` and returns every tag in one page; paging is tested against a stub.
-      expect((await new OciHttpImageRegistry({ baseUrl: registryUrl, tagPageSize: 2 }).listTags(repository)).sort()).toEqual([...tags].sort());
+      expect((await new OciHttpImageRegistry({ baseUrl: registryUrl, tagPageSize: 2 }).listTags(repository)).sort()).toEqual(
+        [...tags].sort(),
+      );
     });
 
     it('gives no tags for a repository nobody pushed to', async () => {
@@ -267,10 +294,15 @@ describe('OciHttpImageRegistry against a registry with htpasswd (Basic) auth', (
   it('answers the Basic challenge with the credentials for every call', async () => {
     const client = new OciHttpImageRegistry({ baseUrl: secured.url, credentials: { username: 'ci', password: 'correct horse' } });
     const repository = uniqueRepository('private');
-    const image = await pushImage({ url: secured.url, authorization: `Basic ${Buffer.from('ci:correct horse').toString('base64')}` }, repository, '1-amd64', {
-      arch: 'amd64',
-      format: 'oci',
-    });
+    const image = await pushImage(
+      { url: secured.url, authorization: `Basic ${Buffer.from('ci:correct horse').toString('base64')}` },
+      repository,
+      '1-amd64',
+      {
+        arch: 'amd64',
+        format: 'oci',
+      },
+    );
     const index = rawIndex({
       schemaVersion: 2,
       mediaType: MediaTypes.ociIndex,
@@ -330,7 +362,11 @@ describe('OciHttpImageRegistry against a registry with token auth', () => {
     expect(url.searchParams.get('service')).toBe(tokens.service);
     // The registry names the actions in no fixed order (push,pull or pull,push).
     const [type, name, actions] = (url.searchParams.get('scope') ?? '').split(':');
-    expect({ type, name, actions: actions?.split(',').sort() }).toEqual({ type: 'repository', name: repository, actions: ['pull', 'push'] });
+    expect({ type, name, actions: actions?.split(',').sort() }).toEqual({
+      type: 'repository',
+      name: repository,
+      actions: ['pull', 'push'],
+    });
     expect(asked[0]?.headers.authorization).toBe(`Basic ${Buffer.from('ci:s3cret').toString('base64')}`);
   });
 

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OciHttpImageRegistry } from '../../src/adapters/oci-http-image-registry.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
+import { ErrorCodes } from '../../src/core/errors.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits, MediaTypes } from '../../src/core/media-types.ts';
-import { startHttpStub, type HttpStub } from '../support/http-stub.ts';
+import { type HttpStub, startHttpStub } from '../support/http-stub.ts';
 import { rejection } from '../support/rejection.ts';
 
 // Behaviour a well-behaved registry never shows (lying bytes, endless bodies, resets, redirects to
@@ -21,7 +21,6 @@ async function stub(handler: (request: IncomingMessage, response: ServerResponse
   return started;
 }
 
-
 const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }));
 const manifestDigest = computeDigest(manifestBytes);
 const configBytes = Buffer.from('{"architecture":"arm64","os":"linux"}');
@@ -31,7 +30,9 @@ describe('fetchManifest from a misbehaving registry', () => {
   it('asks for every manifest and index media type', async () => {
     const server = await stub((_req, res) => res.writeHead(200, { 'content-type': MediaTypes.ociIndex }).end(manifestBytes));
     await new OciHttpImageRegistry({ baseUrl: server.url }).fetchManifest('app', manifestDigest);
-    const accept = String(server.requests[0]?.headers.accept).split(',').map((t) => t.trim());
+    const accept = String(server.requests[0]?.headers.accept)
+      .split(',')
+      .map((t) => t.trim());
     expect(accept.sort()).toEqual([...ACCEPTED_MANIFEST_MEDIA_TYPES].sort());
   });
 
@@ -47,7 +48,9 @@ describe('fetchManifest from a misbehaving registry', () => {
 
   it('refuses a 5 MiB manifest from its Content-Length without reading it', async () => {
     const big = Buffer.alloc(5 * 1024 * 1024, 0x20);
-    const server = await stub((_req, res) => res.writeHead(200, { 'content-type': MediaTypes.ociManifest, 'content-length': big.length }).end(big));
+    const server = await stub((_req, res) =>
+      res.writeHead(200, { 'content-type': MediaTypes.ociManifest, 'content-length': big.length }).end(big),
+    );
 
     const error = await rejection(new OciHttpImageRegistry({ baseUrl: server.url }).fetchManifest('app', manifestDigest));
 
@@ -87,7 +90,9 @@ describe('fetchManifest from a misbehaving registry', () => {
     ['generic, from the manifest itself', 'application/json', MediaTypes.ociIndex],
     ['absent, from the manifest itself', undefined, MediaTypes.ociIndex],
   ])('reads the media type when the Content-Type is %s', async (_name, contentType, expected) => {
-    const server = await stub((_req, res) => res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType }).end(manifestBytes));
+    const server = await stub((_req, res) =>
+      res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType }).end(manifestBytes),
+    );
     const manifest = await new OciHttpImageRegistry({ baseUrl: server.url }).fetchManifest('app', manifestDigest);
     expect(manifest.mediaType).toBe(expected);
   });
@@ -108,7 +113,7 @@ describe('fetchBlob from a misbehaving registry', () => {
     });
     const error = await rejection(new OciHttpImageRegistry({ baseUrl: server.url }).fetchBlob('app', configDescriptor, 1024 * 1024));
     expect(error).toMatchObject({ code: ErrorCodes.digestMismatch, details: { expectedSize: configDescriptor.size } });
-    expect(error.details['actualSize']).toBeGreaterThan(configDescriptor.size);
+    expect(error.details.actualSize).toBeGreaterThan(configDescriptor.size);
   });
 
   it.each([
@@ -135,7 +140,11 @@ describe('fetchBlob from a misbehaving registry', () => {
       }
     });
 
-    const bytes = await new OciHttpImageRegistry({ baseUrl: registry.url, credentials: { username: 'ci', password: 'pw' } }).fetchBlob('app', configDescriptor, 1024);
+    const bytes = await new OciHttpImageRegistry({ baseUrl: registry.url, credentials: { username: 'ci', password: 'pw' } }).fetchBlob(
+      'app',
+      configDescriptor,
+      1024,
+    );
 
     expect(Buffer.from(bytes).equals(configBytes)).toBe(true);
     expect(registry.requests.map((r) => [r.url, r.headers.authorization])).toEqual([
@@ -181,14 +190,20 @@ describe('listTags against a paginating registry', () => {
       const page = allTags.slice(from, from + n);
       const after = page.at(-1);
       const link = after !== undefined && from + n < allTags.length ? linkFor(after, n) : undefined;
-      res.writeHead(200, { 'content-type': 'application/json', ...(link === undefined ? {} : { link }) }).end(JSON.stringify({ name: 'app', tags: page }));
+      res
+        .writeHead(200, { 'content-type': 'application/json', ...(link === undefined ? {} : { link }) })
+        .end(JSON.stringify({ name: 'app', tags: page }));
     });
   }
 
   it('follows Link rel="next" through every page', async () => {
     const server = await paginating((last, n) => `</v2/app/tags/list?last=${last}&n=${n}>; rel="next"`);
     expect(await new OciHttpImageRegistry({ baseUrl: server.url, tagPageSize: 3 }).listTags('app')).toEqual(allTags);
-    expect(server.requests.map((r) => r.url)).toEqual(['/v2/app/tags/list?n=3', '/v2/app/tags/list?last=c&n=3', '/v2/app/tags/list?last=f&n=3']);
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/v2/app/tags/list?n=3',
+      '/v2/app/tags/list?last=c&n=3',
+      '/v2/app/tags/list?last=f&n=3',
+    ]);
   });
 
   it('refuses a next page on another origin', async () => {
@@ -216,7 +231,12 @@ describe('error translation', () => {
     { name: 'MANIFEST_UNKNOWN', status: 404, body: errorBody('MANIFEST_UNKNOWN'), want: { code: ErrorCodes.notFound, retryable: false } },
     { name: 'NAME_UNKNOWN', status: 404, body: errorBody('NAME_UNKNOWN'), want: { code: ErrorCodes.notFound, retryable: false } },
     { name: 'a bare 404', status: 404, want: { code: ErrorCodes.notFound, retryable: false } },
-    { name: 'UNAUTHORIZED without a challenge', status: 401, body: errorBody('UNAUTHORIZED'), want: { code: ErrorCodes.unauthorized, retryable: false } },
+    {
+      name: 'UNAUTHORIZED without a challenge',
+      status: 401,
+      body: errorBody('UNAUTHORIZED'),
+      want: { code: ErrorCodes.unauthorized, retryable: false },
+    },
     { name: 'DENIED', status: 403, body: errorBody('DENIED'), want: { code: ErrorCodes.denied, retryable: false } },
     {
       name: 'TOOMANYREQUESTS with Retry-After',
@@ -227,7 +247,12 @@ describe('error translation', () => {
     },
     { name: 'a bare 429', status: 429, want: { code: ErrorCodes.throttled, retryable: true } },
     { name: 'DIGEST_INVALID', status: 400, body: errorBody('DIGEST_INVALID'), want: { code: ErrorCodes.digestMismatch, retryable: false } },
-    { name: 'MANIFEST_INVALID', status: 400, body: errorBody('MANIFEST_INVALID'), want: { code: ErrorCodes.unsupportedManifest, retryable: false } },
+    {
+      name: 'MANIFEST_INVALID',
+      status: 400,
+      body: errorBody('MANIFEST_INVALID'),
+      want: { code: ErrorCodes.unsupportedManifest, retryable: false },
+    },
     { name: 'a 503 without body', status: 503, want: { code: ErrorCodes.unavailable, retryable: true, details: { status: 503 } } },
     { name: 'a 500 with HTML', status: 500, body: '<html>oops</html>', want: { code: ErrorCodes.unavailable, retryable: true } },
     { name: 'an unexpected 418', status: 418, want: { code: ErrorCodes.unavailable, retryable: false } },
@@ -240,8 +265,11 @@ describe('error translation', () => {
   });
 
   it('says tag-immutable when the registry refuses to move an immutable tag', async () => {
-    const message = "The image tag '1.0' already exists in the 'app' repository and cannot be overwritten because the repository is immutable.";
-    const server = await stub((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody('TAG_INVALID', message)));
+    const message =
+      "The image tag '1.0' already exists in the 'app' repository and cannot be overwritten because the repository is immutable.";
+    const server = await stub((_req, res) =>
+      res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody('TAG_INVALID', message)),
+    );
     const manifest = { mediaType: MediaTypes.ociIndex, digest: manifestDigest, size: manifestBytes.length, bytes: manifestBytes };
     const error = await rejection(new OciHttpImageRegistry({ baseUrl: server.url }).putManifest('app', '1.0', manifest));
     expect(error).toMatchObject({ code: ErrorCodes.tagImmutable, retryable: false });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prometheusName, PrometheusMetrics } from '../../src/adapters/prometheus-metrics.ts';
+import { PrometheusMetrics, prometheusName } from '../../src/adapters/prometheus-metrics.ts';
 import { Counters, Timings } from '../../src/core/metrics.ts';
 
 describe('prometheusName', () => {

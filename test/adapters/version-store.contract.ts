@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
+import { type FloatingPointer, floatingRank } from '../../src/core/floating-pointer.ts';
 import { formatPlatform, type Platform } from '../../src/core/platform.ts';
-import { floatingRank, type FloatingPointer } from '../../src/core/floating-pointer.ts';
 import type { ImagesChange, VersionStore } from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
-import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 import type { HistoryEntry } from '../../src/core/version-history.ts';
+import type { Announcement, PublishedIndex, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 
 const T0 = '2026-11-27T10:00:00.000Z';
 const T1 = '2026-11-27T10:00:01.000Z';
@@ -118,7 +118,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       });
 
       it('keeps override keys named like Object.prototype members as ordinary keys', async () => {
-        const config: RepositoryConfig = { ...CONFIG, platformOverrides: { constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' } };
+        const config: RepositoryConfig = {
+          ...CONFIG,
+          platformOverrides: { constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' },
+        };
         await store.putRepositoryConfig('hello', config);
         const stored = await store.getRepositoryConfig('hello');
         expect(stored).toStrictEqual(config);
@@ -175,7 +178,11 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     describe('updateImages', () => {
       it('creates the record with expectedRevision 0 at revision 1', async () => {
-        const created = await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)], ['linux/s390x']), { expectedRevision: 0, now: T0 });
+        const created = await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)], ['linux/s390x']),
+          { expectedRevision: 0, now: T0 },
+        );
         const expected: VersionRecord = {
           repository: 'hello',
           version: '2.7',
@@ -195,27 +202,52 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('gives undefined for expectedRevision 0 when the record exists, and changes nothing', async () => {
         const created = await createVersion();
-        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 0, now: T1 })).toBeUndefined();
+        expect(
+          await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+            expectedRevision: 0,
+            now: T1,
+          }),
+        ).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
       });
 
       it('gives undefined for a stale revision, and changes nothing', async () => {
         await createVersion();
-        const second = await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        const second = await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
         expect(second?.revision).toBe(2);
-        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.armV7)]), { expectedRevision: 1, now: T2 })).toBeUndefined();
+        expect(
+          await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.armV7)]), {
+            expectedRevision: 1,
+            now: T2,
+          }),
+        ).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(second);
       });
 
       it('gives undefined for a revision of a record that does not exist, and creates nothing', async () => {
-        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64)]), { expectedRevision: 3, now: T0 })).toBeUndefined();
+        expect(
+          await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64)]), {
+            expectedRevision: 3,
+            now: T0,
+          }),
+        ).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toBeUndefined();
       });
 
       it('sets and removes images in one change, bumping revision and updatedAt only', async () => {
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)]), { expectedRevision: 0, now: T0 });
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)]), {
+          expectedRevision: 0,
+          now: T0,
+        });
         const rebuilt = image(PLATFORMS.amd64, { digest: digestOf(42), size: 402, pushedAt: T1 });
-        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([rebuilt, image(PLATFORMS.armV7)], ['linux/arm64']), { expectedRevision: 1, now: T1 });
+        const updated = await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          change([rebuilt, image(PLATFORMS.armV7)], ['linux/arm64']),
+          { expectedRevision: 1, now: T1 },
+        );
         const expected: VersionRecord = {
           repository: 'hello',
           version: '2.7',
@@ -230,26 +262,38 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('treats removing an absent image as nothing to remove', async () => {
         const created = await createVersion();
-        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['linux/ppc64le']), { expectedRevision: 1, now: T1 });
+        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['linux/ppc64le']), {
+          expectedRevision: 1,
+          now: T1,
+        });
         expect(updated).toStrictEqual({ ...created, revision: 2, updatedAt: T1 });
       });
 
       it("keeps platform keys with '(', ')', '.' and '/' apart, and each image exactly as given", async () => {
         await createVersion();
-        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([FULL_IMAGE, image(PLATFORMS.armV7)]), { expectedRevision: 1, now: T1 });
+        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([FULL_IMAGE, image(PLATFORMS.armV7)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
         expect(Object.keys(updated?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7', 'windows(10.0.20348.2227)/amd64']);
         const stored = await store.getVersion('hello', '2.7');
         expect(stored?.images['windows(10.0.20348.2227)/amd64']).toStrictEqual(FULL_IMAGE);
         // Optional fields that were absent stay absent (not present-but-undefined, not null).
         expect(Object.keys(stored?.images['linux/amd64']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os']);
         expect(Object.keys(stored?.images['linux/arm/v7']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os', 'variant']);
-        const removed = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['windows(10.0.20348.2227)/amd64']), { expectedRevision: 2, now: T2 });
+        const removed = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['windows(10.0.20348.2227)/amd64']), {
+          expectedRevision: 2,
+          now: T2,
+        });
         expect(Object.keys(removed?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7']);
       });
 
       it('refuses a change that names one image key twice, naming the change', async () => {
         await createVersion();
-        const twice = store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)], ['linux/arm64']), { expectedRevision: 1, now: T1 });
+        const twice = store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)], ['linux/arm64']), {
+          expectedRevision: 1,
+          now: T1,
+        });
         await expect(twice).rejects.toBeInstanceOf(InvalidInputError);
         await expect(twice).rejects.toMatchObject({ field: 'change' });
         expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
@@ -271,7 +315,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
           writers.map(async (img) => {
             for (let attempt = 1; ; attempt++) {
               const current = await store.getVersion('hello', '2.7');
-              const written = await store.updateImages({ repository: 'hello', version: '2.7' }, change([img]), { expectedRevision: current?.revision ?? 0, now: T1 });
+              const written = await store.updateImages({ repository: 'hello', version: '2.7' }, change([img]), {
+                expectedRevision: current?.revision ?? 0,
+                now: T1,
+              });
               if (written !== undefined) return attempt;
             }
           }),
@@ -323,7 +370,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         ['empty', ''],
         ['JSON of the wrong shape', Buffer.from('{"a":1}').toString('base64url')],
       ])('refuses a cursor that is %s, naming cursor', async (_, cursor) => {
-        await expect(store.listVersions('hello', { limit: 2, cursor })).rejects.toMatchObject({ name: 'InvalidInputError', field: 'cursor' });
+        await expect(store.listVersions('hello', { limit: 2, cursor })).rejects.toMatchObject({
+          name: 'InvalidInputError',
+          field: 'cursor',
+        });
       });
 
       it("refuses another repository's cursor, naming cursor", async () => {
@@ -338,7 +388,9 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     describe('acquireLease', () => {
       it('gives undefined for a version that does not exist, and creates nothing', async () => {
-        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS })).toBeUndefined();
+        expect(
+          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS }),
+        ).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toBeUndefined();
       });
 
@@ -352,30 +404,47 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('refuses another owner while the lease lives, up to and including `until`', async () => {
         await createVersion();
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS })).toBeUndefined();
-        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS, leaseMs: LEASE_MS })).toBeUndefined();
+        expect(
+          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS }),
+        ).toBeUndefined();
+        expect(
+          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS, leaseMs: LEASE_MS }),
+        ).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
       });
 
       it('renews for the owner', async () => {
         await createVersion();
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const renewed = await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS + 1000, leaseMs: LEASE_MS });
+        const renewed = await store.acquireLease(
+          { repository: 'hello', version: '2.7' },
+          { owner: 'a', nowMs: NOW_MS + 1000, leaseMs: LEASE_MS },
+        );
         expect(renewed?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + 1000 + LEASE_MS });
       });
 
       it('lets another owner take it once it has expired', async () => {
         await createVersion();
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const stolen = await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
+        const stolen = await store.acquireLease(
+          { repository: 'hello', version: '2.7' },
+          { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS },
+        );
         expect(stolen?.lease).toStrictEqual({ owner: 'b', until: NOW_MS + 2 * LEASE_MS + 1 });
-        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS + LEASE_MS + 2, leaseMs: LEASE_MS })).toBeUndefined();
+        expect(
+          await store.acquireLease(
+            { repository: 'hello', version: '2.7' },
+            { owner: 'a', nowMs: NOW_MS + LEASE_MS + 2, leaseMs: LEASE_MS },
+          ),
+        ).toBeUndefined();
       });
 
       it('gives the lease to exactly one of 10 concurrent acquirers', async () => {
         await createVersion();
         const owners = Array.from({ length: 10 }, (_, i) => `owner-${i}`);
-        const results = await Promise.all(owners.map((owner) => store.acquireLease({ repository: 'hello', version: '2.7' }, { owner, nowMs: NOW_MS, leaseMs: LEASE_MS })));
+        const results = await Promise.all(
+          owners.map((owner) => store.acquireLease({ repository: 'hello', version: '2.7' }, { owner, nowMs: NOW_MS, leaseMs: LEASE_MS })),
+        );
         const winners = results.filter((r) => r !== undefined);
         expect(winners).toHaveLength(1);
         expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual(winners[0]?.lease);
@@ -386,16 +455,23 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('records the publish for the lease owner and keeps the lease', async () => {
         await createVersion();
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const recorded = await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 });
+        const recorded = await store.recordPublished(
+          { repository: 'hello', version: '2.7' },
+          { owner: 'a', published: PUBLISHED, now: T1 },
+        );
         expect(recorded).toMatchObject({ published: PUBLISHED, updatedAt: T1, lease: { owner: 'a' }, revision: 1 });
         expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
       });
 
       it('gives undefined to anyone else, and records nothing', async () => {
         await createVersion();
-        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 })).toBeUndefined(); // no lease at all
+        expect(
+          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 }),
+        ).toBeUndefined(); // no lease at all
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'b', published: PUBLISHED, now: T1 })).toBeUndefined();
+        expect(
+          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'b', published: PUBLISHED, now: T1 }),
+        ).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.published).toBeUndefined();
       });
 
@@ -403,31 +479,47 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         await createVersion();
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
-        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 })).toBeUndefined();
+        expect(
+          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 }),
+        ).toBeUndefined();
       });
 
       it('gives undefined for a version that does not exist', async () => {
-        expect(await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 })).toBeUndefined();
+        expect(
+          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 }),
+        ).toBeUndefined();
         expect(await store.getVersion('hello', '2.7')).toBeUndefined();
       });
 
       it('clears an error of the published revision or older', async () => {
         await createVersion();
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
         await store.recordError('hello', '2.7', { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, 'a', T1);
-        const recorded = await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 });
+        const recorded = await store.recordPublished(
+          { repository: 'hello', version: '2.7' },
+          { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 },
+        );
         expect(recorded !== undefined && 'error' in recorded).toBe(false);
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(recorded);
       });
 
       it('keeps an error of a newer revision', async () => {
         await createVersion();
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
         const error: VersionError = { kind: 'conflict', message: 'two images claim linux/arm64', at: T1, revision: 2 };
         await store.recordError('hello', '2.7', error, undefined, T1);
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const recorded = await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: { ...PUBLISHED, revision: 1 }, now: T2 });
+        const recorded = await store.recordPublished(
+          { repository: 'hello', version: '2.7' },
+          { owner: 'a', published: { ...PUBLISHED, revision: 1 }, now: T2 },
+        );
         expect(recorded).toMatchObject({ error, published: { ...PUBLISHED, revision: 1 }, updatedAt: T2 });
       });
     });
@@ -483,21 +575,38 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('keeps the lease without release', async () => {
         await createVersion();
         await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: false })).toMatchObject({ published: PUBLISHED, lease: { owner: 'a' } });
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: false })).toMatchObject({
+          published: PUBLISHED,
+          lease: { owner: 'a' },
+        });
       });
 
       it('claims the announcement in the same write', async () => {
         await createVersion();
         await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true, announcement: { claim, nowMs: NOW_MS } });
+        const written = await store.completePublish(key, {
+          owner: 'a',
+          published: PUBLISHED,
+          now: T1,
+          release: true,
+          announcement: { claim, nowMs: NOW_MS },
+        });
         expect(written?.announcement).toStrictEqual(claim);
         // Claimed already: the same claim again fails, and so does the whole write.
         await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.completePublish(key, { owner: 'a', published: { ...PUBLISHED, at: T2 }, now: T2, release: true, announcement: { claim, nowMs: NOW_MS } })).toBeUndefined();
+        expect(
+          await store.completePublish(key, {
+            owner: 'a',
+            published: { ...PUBLISHED, at: T2 },
+            now: T2,
+            release: true,
+            announcement: { claim, nowMs: NOW_MS },
+          }),
+        ).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
       });
 
-      it('gives undefined, and writes nothing, when the revision moved, the lease is someone else\'s, or an error is newer', async () => {
+      it("gives undefined, and writes nothing, when the revision moved, the lease is someone else's, or an error is newer", async () => {
         await createVersion();
         expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true })).toBeUndefined(); // no lease
         await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
@@ -523,7 +632,11 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('reads nothing into a store that has nothing', async () => {
         expect(await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(1), targetVersions: ['2.7-amd64'] })).toEqual({
-          record: undefined, targets: new Map(), publishedByUs: false, history: { sequence: 0, entries: [] }, rememberedTargetTags: new Set(),
+          record: undefined,
+          targets: new Map(),
+          publishedByUs: false,
+          history: { sequence: 0, entries: [] },
+          rememberedTargetTags: new Set(),
         });
       });
 
@@ -535,8 +648,19 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         const history = { sequence: 1, entries: [{ id: 'push:x', kind: 'push-recorded' as const, at: T0, sequence: 1 }] };
         expect(await store.putHistory('hello', '2.7', history, 0)).toBe(true);
         await store.rememberPublishedTag('hello', '2.7-index', digestOf(9));
-        const read = await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(7), targetVersions: ['2.7-amd64', '2.7-rc1', '2.7'], targetTags: ['2.7-index', '2.7-other'] });
-        expect(read).toEqual({ record, targets: new Map([['2.7-amd64', target]]), publishedByUs: true, history, rememberedTargetTags: new Set(['2.7-index']) });
+        const read = await store.readForPush(key, {
+          tag: '2.7-amd64',
+          digest: digestOf(7),
+          targetVersions: ['2.7-amd64', '2.7-rc1', '2.7'],
+          targetTags: ['2.7-index', '2.7-other'],
+        });
+        expect(read).toEqual({
+          record,
+          targets: new Map([['2.7-amd64', target]]),
+          publishedByUs: true,
+          history,
+          rememberedTargetTags: new Set(['2.7-index']),
+        });
         expect((await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(8), targetVersions: [] })).publishedByUs).toBe(false);
       });
     });
@@ -548,14 +672,21 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('released');
         const after = await store.getVersion('hello', '2.7');
         expect(after !== undefined && 'lease' in after).toBe(false);
-        expect(await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS })).toBeDefined();
+        expect(
+          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS }),
+        ).toBeDefined();
       });
 
       it("gives 'revision-moved' when the images changed meanwhile, and keeps the lease", async () => {
         await createVersion();
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('revision-moved');
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
+        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe(
+          'revision-moved',
+        );
         expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
         expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 2 })).toBe('released');
       });
@@ -565,7 +696,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('not-held'); // nobody holds it
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
         expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'b', expectedRevision: 1 })).toBe('not-held');
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
         expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'b', expectedRevision: 1 })).toBe('not-held'); // not held wins over moved
         expect((await store.getVersion('hello', '2.7'))?.lease?.owner).toBe('a');
       });
@@ -601,13 +735,21 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it("without an owner, records the error while the revision is still the error's", async () => {
         await createVersion();
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS }); // someone else's lease does not matter
-        const conflict: VersionError = { kind: 'conflict', message: '2.7-arm64 and 2.7-aarch64 both claim linux/arm64', at: T1, revision: 1 };
+        const conflict: VersionError = {
+          kind: 'conflict',
+          message: '2.7-arm64 and 2.7-aarch64 both claim linux/arm64',
+          at: T1,
+          revision: 1,
+        };
         expect(await store.recordError('hello', '2.7', conflict, undefined, T1)).toMatchObject({ error: conflict, updatedAt: T1 });
       });
 
       it('without an owner, gives undefined once the revision moved on', async () => {
         await createVersion();
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
         expect(await store.recordError('hello', '2.7', failure, undefined, T2)).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
       });
@@ -642,11 +784,25 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
     describe('updateImages with clearError', () => {
       it('removes the error in the same write, and only then', async () => {
         await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 0, now: T2 });
-        const conflict = { kind: 'conflict' as const, message: 'two tags claim linux/amd64', at: T2, revision: 1, contested: { tag: '2.7-x86', digest: digestOf(9) } };
+        const conflict = {
+          kind: 'conflict' as const,
+          message: 'two tags claim linux/amd64',
+          at: T2,
+          revision: 1,
+          contested: { tag: '2.7-x86', digest: digestOf(9) },
+        };
         expect(await store.recordError('hello', '2.7', conflict, undefined, T2)).toBeDefined();
-        const kept = await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 1, now: T2 });
+        const kept = await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { set: [], remove: [] },
+          { expectedRevision: 1, now: T2 },
+        );
         expect(kept?.error).toEqual(conflict);
-        const cleared = await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [], clearError: true }, { expectedRevision: 2, now: T2 });
+        const cleared = await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { set: [], remove: [], clearError: true },
+          { expectedRevision: 2, now: T2 },
+        );
         expect(cleared?.error).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
       });
@@ -658,12 +814,26 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         outcome: 'published' as const,
         time: T1,
         data: {
-          repository: 'hello', version: '2.7', state: 'published' as const, digest: digestOf(99), mediaType: 'application/vnd.oci.image.index.v1+json',
-          tags: ['2.7'], platforms: ['linux/amd64'], missingPlatforms: [], error: null, revision: 1,
+          repository: 'hello',
+          version: '2.7',
+          state: 'published' as const,
+          digest: digestOf(99),
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          tags: ['2.7'],
+          platforms: ['linux/amd64'],
+          missingPlatforms: [],
+          error: null,
+          revision: 1,
         },
       };
       const claim = (overrides: Partial<Announcement> = {}): Announcement => ({
-        id: event.id, revision: 1, order: 11, state: 'pending', until: NOW_MS + 60_000, event, ...overrides,
+        id: event.id,
+        revision: 1,
+        order: 11,
+        state: 'pending',
+        until: NOW_MS + 60_000,
+        event,
+        ...overrides,
       });
 
       it('claims an outcome once: the claim is stored with its event, a second claim of it fails', async () => {
@@ -716,9 +886,15 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('keeps the claim through image changes, leases and publishes', async () => {
         await createVersion();
         await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
+        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1,
+        });
         await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 });
+        await store.recordPublished(
+          { repository: 'hello', version: '2.7' },
+          { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 },
+        );
         expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim());
       });
     });
@@ -738,9 +914,15 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('moves forward to a higher version, and refuses a lower one, giving the higher pointer', async () => {
         await store.claimFloatingTag('hello', pointer('latest', '2.7.1'));
         expect(await store.claimFloatingTag('hello', pointer('latest', '2.8.0'))).toStrictEqual({ kind: 'claimed' });
-        expect(await store.claimFloatingTag('hello', pointer('latest', '2.7.2'))).toStrictEqual({ kind: 'higher', pointer: pointer('latest', '2.8.0') });
+        expect(await store.claimFloatingTag('hello', pointer('latest', '2.7.2'))).toStrictEqual({
+          kind: 'higher',
+          pointer: pointer('latest', '2.8.0'),
+        });
         expect(await store.claimFloatingTag('hello', pointer('latest', '2.10.0'))).toStrictEqual({ kind: 'claimed' });
-        expect(await store.claimFloatingTag('hello', pointer('latest', '2.9.9'))).toMatchObject({ kind: 'higher', pointer: { version: '2.10.0' } });
+        expect(await store.claimFloatingTag('hello', pointer('latest', '2.9.9'))).toMatchObject({
+          kind: 'higher',
+          pointer: { version: '2.10.0' },
+        });
         expect((await store.getFloatingTag('hello', 'latest'))?.version).toBe('2.10.0');
       });
 
@@ -753,7 +935,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect(await store.getFloatingTag('hello', '2.8')).toStrictEqual(republished);
       });
 
-      it('keeps tags and repositories apart, and lists one repository\'s pointers in tag order', async () => {
+      it("keeps tags and repositories apart, and lists one repository's pointers in tag order", async () => {
         await store.claimFloatingTag('hello', pointer('latest', '2.8.0'));
         await store.claimFloatingTag('hello', pointer('2.7', '2.7.2'));
         await store.claimFloatingTag('hello/sub', pointer('latest', '1.0.0'));
@@ -779,11 +961,24 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
     });
 
     describe('refusals', () => {
-      const refusal = (tag: string, n: number, at = T1) => ({ tag, digest: digestOf(n), reason: `config of ${tag} has no architecture`, at });
+      const refusal = (tag: string, n: number, at = T1) => ({
+        tag,
+        digest: digestOf(n),
+        reason: `config of ${tag} has no architecture`,
+        at,
+      });
 
       it('creates a record of revision 0 without images when there is none, and lists it', async () => {
         const created = await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
-        const want = { repository: 'hello', version: '2.7', revision: 0, images: {}, rejected: { '2.7-arm64': refusal('2.7-arm64', 1) }, createdAt: T1, updatedAt: T1 };
+        const want = {
+          repository: 'hello',
+          version: '2.7',
+          revision: 0,
+          images: {},
+          rejected: { '2.7-arm64': refusal('2.7-arm64', 1) },
+          createdAt: T1,
+          updatedAt: T1,
+        };
         expect(created).toStrictEqual(want);
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(want);
         expect((await store.listVersions('hello', { limit: 10 })).versions).toStrictEqual([want]);
@@ -808,16 +1003,26 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('lets updateImages with expectedRevision 0 take over a record of only refusals, keeping them and createdAt', async () => {
         await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T0);
         await store.recordRejection('hello', '2.7', refusal('2.7-x', 2), [], T0);
-        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, { ...change([image(PLATFORMS.amd64)]), clearRejected: ['2.7-x'] }, { expectedRevision: 0, now: T1 });
+        const updated = await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { ...change([image(PLATFORMS.amd64)]), clearRejected: ['2.7-x'] },
+          { expectedRevision: 0, now: T1 },
+        );
         expect(updated).toMatchObject({ revision: 1, createdAt: T0, updatedAt: T1, images: { 'linux/amd64': image(PLATFORMS.amd64) } });
         expect(updated?.rejected).toStrictEqual({ '2.7-arm64': refusal('2.7-arm64', 1) });
-        expect(await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T1 })).toBeUndefined();
+        expect(
+          await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T1 }),
+        ).toBeUndefined();
       });
 
       it('removes a refusal with updateImages clearRejected, in the same write as the images', async () => {
         await createVersion();
         await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
-        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, { ...change([image(PLATFORMS.arm64)]), clearRejected: ['2.7-arm64'] }, { expectedRevision: 1, now: T2 });
+        const updated = await store.updateImages(
+          { repository: 'hello', version: '2.7' },
+          { ...change([image(PLATFORMS.arm64)]), clearRejected: ['2.7-arm64'] },
+          { expectedRevision: 1, now: T2 },
+        );
         expect(updated?.revision).toBe(2);
         expect(updated?.rejected).toStrictEqual({});
       });
@@ -873,7 +1078,14 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         const first = { sequence: 1, entries: [entry(1)] };
         expect(await store.putHistory('hello', '2.7', first, 0)).toBe(true);
         expect(await store.putHistory('hello', '2.7', { sequence: 1, entries: [entry(1, { tag: 'other' })] }, 0)).toBe(false);
-        const second = { sequence: 3, entries: [entry(1), entry(2), entry(3, { kind: 'published', tags: ['2.7', 'latest'], revision: 2, actual: null, missingPlatforms: [] })] };
+        const second = {
+          sequence: 3,
+          entries: [
+            entry(1),
+            entry(2),
+            entry(3, { kind: 'published', tags: ['2.7', 'latest'], revision: 2, actual: null, missingPlatforms: [] }),
+          ],
+        };
         expect(await store.putHistory('hello', '2.7', second, 2)).toBe(false);
         expect(await store.putHistory('hello', '2.7', second, 1)).toBe(true);
         expect(await store.getHistory('hello', '2.7')).toEqual(second);
@@ -892,18 +1104,34 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       it('goes in the same write as the images, creating the record or updating it, only while its sequence is the one read', async () => {
         const key = { repository: 'hello', version: '2.7' };
         const first = { sequence: 1, entries: [entry(1)] };
-        const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), { expectedRevision: 0, now: T0, history: { history: first, expectedSequence: 0 } });
+        const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), {
+          expectedRevision: 0,
+          now: T0,
+          history: { history: first, expectedSequence: 0 },
+        });
         expect(created).toMatchObject({ revision: 1 });
         expect(created !== undefined && 'history' in created).toBe(false);
         expect(await store.getHistory('hello', '2.7')).toEqual(first);
         expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
         // A sequence read before another writer appended fails the whole write: images and history stay.
         const stale = { sequence: 1, entries: [entry(1, { tag: 'stale' })] };
-        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, history: { history: stale, expectedSequence: 0 } })).toBeUndefined();
+        expect(
+          await store.updateImages(key, change([image(PLATFORMS.arm64)]), {
+            expectedRevision: 1,
+            now: T1,
+            history: { history: stale, expectedSequence: 0 },
+          }),
+        ).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
         expect(await store.getHistory('hello', '2.7')).toEqual(first);
         const second = { sequence: 2, entries: [entry(1), entry(2)] };
-        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, history: { history: second, expectedSequence: 1 } })).toMatchObject({ revision: 2 });
+        expect(
+          await store.updateImages(key, change([image(PLATFORMS.arm64)]), {
+            expectedRevision: 1,
+            now: T1,
+            history: { history: second, expectedSequence: 1 },
+          }),
+        ).toMatchObject({ revision: 2 });
         expect(await store.getHistory('hello', '2.7')).toEqual(second);
         // putHistory appends where the writes do.
         const third = { sequence: 3, entries: [entry(1), entry(2), entry(3)] };
@@ -920,10 +1148,26 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         const pushed = { sequence: 1, entries: [entry(1)] };
         expect(await store.putHistory('hello', '2.7', pushed, 0)).toBe(true);
         const published = { sequence: 2, entries: [entry(1), entry(2, { kind: 'published', revision: 1 })] };
-        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: false, history: { history: published, expectedSequence: 0 } })).toBeUndefined();
+        expect(
+          await store.completePublish(key, {
+            owner: 'a',
+            published: PUBLISHED,
+            now: T1,
+            release: false,
+            history: { history: published, expectedSequence: 0 },
+          }),
+        ).toBeUndefined();
         expect((await store.getVersion('hello', '2.7'))?.published).toBeUndefined();
         expect(await store.getHistory('hello', '2.7')).toEqual(pushed);
-        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true, history: { history: published, expectedSequence: 1 } })).toMatchObject({ published: PUBLISHED });
+        expect(
+          await store.completePublish(key, {
+            owner: 'a',
+            published: PUBLISHED,
+            now: T1,
+            release: true,
+            history: { history: published, expectedSequence: 1 },
+          }),
+        ).toMatchObject({ published: PUBLISHED });
         expect(await store.getHistory('hello', '2.7')).toEqual(published);
       });
     });

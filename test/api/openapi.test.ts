@@ -19,7 +19,7 @@ import { matchRoute, ROUTE_METHODS } from '../../src/api/routes.ts';
 import type { VersionStatus } from '../../src/core/version-status.ts';
 import { createApiHandler } from '../../src/handlers/api.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
-import { apiEvent, ecrPushEvent, lambdaContext, makeHarness, type Harness } from '../handlers/handler-harness.ts';
+import { apiEvent, ecrPushEvent, type Harness, lambdaContext, makeHarness } from '../handlers/handler-harness.ts';
 
 type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> };
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Record<string, unknown>> } };
@@ -29,9 +29,16 @@ const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const;
 const examplePath = (template: string) => template.replace('{repository}', 'team/hello').replace('{version}', '2.7');
 
 /** The operations of the document as `METHOD /path template`. */
-const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })));
+const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })),
+);
 
-type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> =
+  T extends ReadonlyArray<infer U>
+    ? ReadonlyArray<DeepReadonly<U>>
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
 
 // Compile-time: what the API builds fits the documented schema. (The CLI reads answers with readers
 // built from these same schemas: test/cli/api-types.test.ts pins how.)
@@ -47,7 +54,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents every operation the router serves, and nothing it does not', () => {
-    const fromRouter = Object.entries(ROUTE_METHODS).flatMap(([name, methods]) => methods.map((method) => `${method} ${name}`)).sort();
+    const fromRouter = Object.entries(ROUTE_METHODS)
+      .flatMap(([name, methods]) => methods.map((method) => `${method} ${name}`))
+      .sort();
     const fromDocument = documented
       .map(({ method, path }) => {
         const match = matchRoute(method, examplePath(path));
@@ -60,7 +69,9 @@ describe('the OpenAPI document', () => {
 
   it('lists, for every documented path, exactly the methods the router allows there', () => {
     for (const path of Object.keys(document.paths)) {
-      const allowed = Object.keys(document.paths[path] ?? {}).map((m) => m.toUpperCase()).sort();
+      const allowed = Object.keys(document.paths[path] ?? {})
+        .map((m) => m.toUpperCase())
+        .sort();
       for (const method of METHODS.filter((m) => !allowed.includes(m))) {
         const match = matchRoute(method, examplePath(path));
         expect(match.kind, `${method} ${path}`).toBe('method-not-allowed');
@@ -74,15 +85,23 @@ describe('the OpenAPI document', () => {
       const responses = document.paths[path]?.[method.toLowerCase()]?.responses ?? {};
       const errors = Object.entries(responses).filter(([status]) => Number(status) >= 400);
       expect(errors.length, `${method} ${path}`).toBeGreaterThan(0);
-      for (const [, response] of errors) expect(response.content?.['application/problem+json']?.schema.$ref).toBe('#/components/schemas/Problem');
+      for (const [, response] of errors)
+        expect(response.content?.['application/problem+json']?.schema.$ref).toBe('#/components/schemas/Problem');
     }
   });
 
   it('takes request bodies from the schemas the API validates with: unknown fields refused, required ones required', () => {
-    expect(document.components.schemas['RepositoryConfigInput']).toMatchObject({ type: 'object', required: ['requiredPlatforms'], additionalProperties: false });
-    expect(document.components.schemas['BackfillRequest']).toMatchObject({ additionalProperties: false, properties: { republish: { type: 'boolean' } } });
+    expect(document.components.schemas.RepositoryConfigInput).toMatchObject({
+      type: 'object',
+      required: ['requiredPlatforms'],
+      additionalProperties: false,
+    });
+    expect(document.components.schemas.BackfillRequest).toMatchObject({
+      additionalProperties: false,
+      properties: { republish: { type: 'boolean' } },
+    });
     // Answers may grow: no additionalProperties: false anywhere in them.
-    expect(JSON.stringify(document.components.schemas['VersionStatus'])).not.toContain('"additionalProperties":false');
+    expect(JSON.stringify(document.components.schemas.VersionStatus)).not.toContain('"additionalProperties":false');
   });
 });
 
@@ -105,9 +124,16 @@ describe('the answers of the API (real middy pipeline)', () => {
   async function scenario(): Promise<Harness> {
     const h = makeHarness();
     const handler = createApiHandler(h.deps, { timeoutEarlyInMillis: 0 });
-    await handler(apiEvent('PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } }), lambdaContext);
+    await handler(
+      apiEvent('PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } }),
+      lambdaContext,
+    );
     const onPush = createOnImagePushHandler(h.deps);
-    for (const [version, arch] of [['2.7', 'amd64'], ['2.7', 'arm64'], ['2.8', 'amd64']] as const) {
+    for (const [version, arch] of [
+      ['2.7', 'amd64'],
+      ['2.7', 'arm64'],
+      ['2.8', 'amd64'],
+    ] as const) {
       const { digest } = h.registry.addImage('team/hello', { platform: `linux/${arch}`, tag: `${version}-${arch}` }).manifest;
       await onPush(ecrPushEvent('team/hello', digest, `${version}-${arch}`), lambdaContext);
     }
@@ -147,13 +173,18 @@ describe('the answers of the API (real middy pipeline)', () => {
     expect(response.headers?.['content-type']).toBe(media);
     const ref = documentedResponse?.content?.[media ?? '']?.schema.$ref;
     // BackfillResult is the union of the three backfill answers: the call names which one it is.
-    expect(ref === '#/components/schemas/BackfillResult' ? ['BackfillRun', 'BackfillPlan', 'RepublishReport'] : [ref?.split('/').pop()]).toContain(schemaName);
+    expect(
+      ref === '#/components/schemas/BackfillResult' ? ['BackfillRun', 'BackfillPlan', 'RepublishReport'] : [ref?.split('/').pop()],
+    ).toContain(schemaName);
     const parsed = SCHEMAS[schemaName]!.safeParse(JSON.parse(response.body ?? 'null'));
     expect(parsed.error?.issues).toBeUndefined();
   });
 
   it('serves the document at GET /v1/openapi.json', async () => {
-    const response = await createApiHandler(makeHarness().deps, { timeoutEarlyInMillis: 0 })(apiEvent('GET', '/v1/openapi.json'), lambdaContext);
+    const response = await createApiHandler(makeHarness().deps, { timeoutEarlyInMillis: 0 })(
+      apiEvent('GET', '/v1/openapi.json'),
+      lambdaContext,
+    );
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? '')).toEqual(buildOpenApiDocument());
   });

@@ -12,11 +12,41 @@ describe('errorToResponse', () => {
       body: { title: 'Bad Request', detail: 'body.tagPattern: must have a named group', code: 'invalid-input', field: 'body.tagPattern' },
       logged: [],
     },
-    { name: 'not found', error: new NotFoundError('no such version', { version: '2.7' }), status: 404, body: { code: 'not-found', version: '2.7' }, logged: [] },
-    { name: 'an immutable tag', error: new RegistryError(ErrorCodes.tagImmutable, 'tag 2.7 is immutable'), status: 409, body: { code: 'tag-immutable' }, logged: [] },
-    { name: 'busy is worth a retry', error: new DomainError(ErrorCodes.busy, 'being published', { retryable: true }), status: 503, body: { code: 'busy' }, logged: ['warn'] },
-    { name: 'a registry failure without a status of its own', error: new RegistryError(ErrorCodes.denied, 'denied by ECR'), status: 502, body: { code: 'denied', detail: 'denied by ECR' }, logged: ['error'] },
-    { name: 'a bug', error: new TypeError('x is undefined'), status: 500, body: { title: 'Internal Server Error', detail: 'internal error; see the service log' }, logged: ['error'] },
+    {
+      name: 'not found',
+      error: new NotFoundError('no such version', { version: '2.7' }),
+      status: 404,
+      body: { code: 'not-found', version: '2.7' },
+      logged: [],
+    },
+    {
+      name: 'an immutable tag',
+      error: new RegistryError(ErrorCodes.tagImmutable, 'tag 2.7 is immutable'),
+      status: 409,
+      body: { code: 'tag-immutable' },
+      logged: [],
+    },
+    {
+      name: 'busy is worth a retry',
+      error: new DomainError(ErrorCodes.busy, 'being published', { retryable: true }),
+      status: 503,
+      body: { code: 'busy' },
+      logged: ['warn'],
+    },
+    {
+      name: 'a registry failure without a status of its own',
+      error: new RegistryError(ErrorCodes.denied, 'denied by ECR'),
+      status: 502,
+      body: { code: 'denied', detail: 'denied by ECR' },
+      logged: ['error'],
+    },
+    {
+      name: 'a bug',
+      error: new TypeError('x is undefined'),
+      status: 500,
+      body: { title: 'Internal Server Error', detail: 'internal error; see the service log' },
+      logged: ['error'],
+    },
     { name: 'a thrown string', error: 'boom', status: 500, body: { detail: 'internal error; see the service log' }, logged: ['error'] },
   ];
   for (const { name, error, status, body, logged } of cases) {
@@ -42,16 +72,31 @@ describe('problemResponse', () => {
     const response = problemResponse(413, 'body: too large', { limit: 1, status: 200, detail: 'fine' });
     expect(response.statusCode).toBe(413);
     expect(response.headers).toEqual({ 'content-type': 'application/problem+json' });
-    expect(JSON.parse(response.body ?? '{}')).toEqual({ type: 'about:blank', title: 'Payload Too Large', status: 413, detail: 'body: too large', limit: 1 });
+    expect(JSON.parse(response.body ?? '{}')).toEqual({
+      type: 'about:blank',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'body: too large',
+      limit: 1,
+    });
   });
 });
 
 describe('errorToResponse for the answers not listed above', () => {
   it('answers a failed publish 502 with its details and without a code member', () => {
     const logger = new CapturingLogger();
-    const response = errorToResponse(new DomainError(ErrorCodes.publishFailed, 'registry refused the index', { details: { version: { state: 'failed' } } }), logger);
+    const response = errorToResponse(
+      new DomainError(ErrorCodes.publishFailed, 'registry refused the index', { details: { version: { state: 'failed' } } }),
+      logger,
+    );
     expect(response.statusCode).toBe(502);
-    expect(JSON.parse(response.body ?? '{}')).toEqual({ type: 'about:blank', title: 'Bad Gateway', status: 502, detail: 'registry refused the index', version: { state: 'failed' } });
+    expect(JSON.parse(response.body ?? '{}')).toEqual({
+      type: 'about:blank',
+      title: 'Bad Gateway',
+      status: 502,
+      detail: 'registry refused the index',
+      version: { state: 'failed' },
+    });
     expect(logger.lines.map((l) => l.level)).toEqual(['warn']);
   });
 
@@ -60,14 +105,23 @@ describe('errorToResponse for the answers not listed above', () => {
     const response = errorToResponse(new HttpRefusal(405, 'PUT is not allowed on /v1/health; use GET', {}, { allow: 'GET' }), logger);
     expect(response.statusCode).toBe(405);
     expect(response.headers).toEqual({ 'content-type': 'application/problem+json', allow: 'GET' });
-    expect(JSON.parse(response.body ?? '{}')).toEqual({ type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'PUT is not allowed on /v1/health; use GET' });
+    expect(JSON.parse(response.body ?? '{}')).toEqual({
+      type: 'about:blank',
+      title: 'Method Not Allowed',
+      status: 405,
+      detail: 'PUT is not allowed on /v1/health; use GET',
+    });
     expect(logger.lines).toEqual([]);
   });
 });
 
 describe('answerResponse', () => {
   it('answers data as 200 JSON and nothing as an empty 204', () => {
-    expect(answerResponse({ status: 'ok' })).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' });
+    expect(answerResponse({ status: 'ok' })).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"status":"ok"}',
+    });
     expect(answerResponse(undefined)).toEqual({ statusCode: 204, headers: {}, body: '' });
   });
 });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestKind, startCountingProxy, type CountingProxy } from '../../bench/counting-proxy.ts';
+import { type CountingProxy, requestKind, startCountingProxy } from '../../bench/counting-proxy.ts';
 import { percentile } from '../../bench/report.ts';
 import { listenOnLoopback } from '../../src/local/ports.ts';
 
@@ -62,7 +62,12 @@ describe('startCountingProxy', () => {
     expect(put.status).toBe(201);
     expect(put.headers.get('docker-content-digest')).toBe(digest);
     expect(await put.text()).toBe('stored');
-    expect(seen[0]).toEqual({ method: 'PUT', url: '/v2/hello/manifests/1.0', host: proxy.url.replace('http://', ''), body: '{"schemaVersion":2}' });
+    expect(seen[0]).toEqual({
+      method: 'PUT',
+      url: '/v2/hello/manifests/1.0',
+      host: proxy.url.replace('http://', ''),
+      body: '{"schemaVersion":2}',
+    });
     expect(proxy.counts()).toEqual({ 'PUT manifest by tag': 1, 'HEAD manifest by tag': 2 });
     proxy.reset();
     expect(proxy.counts()).toEqual({});

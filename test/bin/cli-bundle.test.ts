@@ -20,22 +20,33 @@ async function writeProject(root: string, answer: number): Promise<void> {
   // As the project's: tsx reads .ts files as ES modules only in a "type": "module" package.
   await writeFile(join(root, 'package.json'), '{ "type": "module" }\n');
   await writeFile(join(root, 'src', 'cli', 'answer.ts'), `export const answer: number = ${answer};\n`);
-  await writeFile(join(root, 'src', 'cli', 'main.ts'), "import { answer } from './answer.ts';\nexport async function main(argv: readonly string[]): Promise<number> {\n  return answer + argv.length;\n}\n");
-  await writeFile(join(root, 'src', 'local', 'main.ts'), "export async function startLocalStack(): Promise<string> {\n  return 'local stack';\n}\n");
+  await writeFile(
+    join(root, 'src', 'cli', 'main.ts'),
+    "import { answer } from './answer.ts';\nexport async function main(argv: readonly string[]): Promise<number> {\n  return answer + argv.length;\n}\n",
+  );
+  await writeFile(
+    join(root, 'src', 'local', 'main.ts'),
+    "export async function startLocalStack(): Promise<string> {\n  return 'local stack';\n}\n",
+  );
 }
 
 /** Runs an ES module snippet in a fresh node, as the bin would run; stdout and stderr are returned. */
 function runNode(code: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env['PATH'] ?? '', NODE_NO_WARNINGS: '1' } }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', code],
+      { env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1' } },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
     );
   });
 }
 
 async function importMain(dir: string): Promise<(argv: readonly string[]) => Promise<number>> {
   // A query per import: the module cache must not hand back an earlier bundle of the same path.
-  const module = (await import(`${pathToFileURL(join(dir, 'main.mjs')).href}?${Math.random()}`)) as { main: (argv: readonly string[]) => Promise<number> };
+  const module = (await import(`${pathToFileURL(join(dir, 'main.mjs')).href}?${Math.random()}`)) as {
+    main: (argv: readonly string[]) => Promise<number>;
+  };
   return module.main;
 }
 
@@ -106,16 +117,19 @@ describe('bin/cli-bundle.mjs', { timeout: 60_000 }, () => {
     });
 
     it('runs from source through tsx, without a word, when esbuild is not installed', async () => {
-      const missing = "loadEsbuild: async () => { throw Object.assign(new Error(\"Cannot find package 'esbuild' imported from x\"), { code: 'ERR_MODULE_NOT_FOUND' }); }";
+      const missing =
+        "loadEsbuild: async () => { throw Object.assign(new Error(\"Cannot find package 'esbuild' imported from x\"), { code: 'ERR_MODULE_NOT_FOUND' }); }";
       expect(await runNode(load(missing))).toEqual({ code: 0, stdout: 'source 41 -\n', stderr: '' });
     });
 
     it('says why, then runs from source, when the build fails', async () => {
-      const failing = "loadEsbuild: async () => ({ build: async () => { throw Object.assign(new Error('Build failed'), { errors: [{ text: 'Unexpected \"}\"', location: { file: 'src/cli/main.ts', line: 3, column: 1 } }] }); } })";
+      const failing =
+        "loadEsbuild: async () => ({ build: async () => { throw Object.assign(new Error('Build failed'), { errors: [{ text: 'Unexpected \"}\"', location: { file: 'src/cli/main.ts', line: 3, column: 1 } }] }); } })";
       const result = await runNode(load(failing));
       expect(result).toEqual({
         code: 0,
-        stdout: 'WARN manifest-assembler: cannot bundle the CLI (src/cli/main.ts:3:1: Unexpected "}"); running it from source, which is slower\nsource 41 -\n',
+        stdout:
+          'WARN manifest-assembler: cannot bundle the CLI (src/cli/main.ts:3:1: Unexpected "}"); running it from source, which is slower\nsource 41 -\n',
         stderr: '',
       });
     });

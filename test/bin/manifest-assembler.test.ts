@@ -19,7 +19,7 @@ function runBin(args: string[], env: Record<string, string>): Promise<{ code: nu
       [BIN, ...args],
       {
         env: {
-          PATH: process.env['PATH'] ?? '',
+          PATH: process.env.PATH ?? '',
           HOME: '/nonexistent',
           AWS_CONFIG_FILE: '/nonexistent/config',
           AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
@@ -58,14 +58,18 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
       const request = api.requests.at(-1);
       const authorization = String(request?.headers.authorization);
       const amzDate = String(request?.headers['x-amz-date']);
-      expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*\bhost\b[^,]*, Signature=[0-9a-f]{64}$/);
+      expect(authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*\bhost\b[^,]*, Signature=[0-9a-f]{64}$/,
+      );
       expect(authorization).toContain('x-amz-date');
       expect(amzDate).toMatch(/^\d{8}T\d{6}Z$/);
       expect(request?.headers['x-amz-security-token']).toBe(SESSION_TOKEN);
 
       // Re-sign what the server received, at the time the CLI signed it: the signatures must agree,
       // which they only do if the host, path and headers the CLI signed are the ones that arrived.
-      const at = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+      const at = new Date(
+        `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+      );
       const expected = await new SigV4Auth({
         region: 'eu-west-1',
         credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, sessionToken: SESSION_TOKEN },
@@ -75,7 +79,7 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
         url: new URL(request?.url ?? '', `http://${String(request?.headers.host)}`),
         headers: { accept: String(request?.headers.accept) },
       });
-      expect(authorization).toBe(expected['authorization']);
+      expect(authorization).toBe(expected.authorization);
       expect(result.stdout + result.stderr).not.toContain(SECRET_ACCESS_KEY);
     });
   });
@@ -99,7 +103,12 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
         process.emitWarning('the same, named', 'NodeVersionSupportWarning');
         process.emitWarning('something else', 'CustomWarning');`;
       const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+        execFile(
+          process.execPath,
+          ['--input-type=module', '-e', code],
+          { env: { PATH: process.env.PATH ?? '' } },
+          (_error, stdout, stderr) => resolve({ stdout, stderr }),
+        );
       });
       expect(result.stdout).toMatch(/^Usage: manifest-assembler/);
       expect(result.stderr).toBe('CustomWarning: something else\n');
@@ -129,7 +138,11 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
       const binDir = dirname(BIN);
       const specifiers = readdirSync(binDir)
         .filter((name) => name.endsWith('.mjs'))
-        .flatMap((name) => [...readFileSync(join(binDir, name), 'utf8').matchAll(/(?:from\s+|import\s*\(\s*)(['"])([^'"]+)\1/g)].map((match) => `${name}: ${match[2]}`));
+        .flatMap((name) =>
+          [...readFileSync(join(binDir, name), 'utf8').matchAll(/(?:from\s+|import\s*\(\s*)(['"])([^'"]+)\1/g)].map(
+            (match) => `${name}: ${match[2]}`,
+          ),
+        );
       expect(specifiers).toContain('manifest-assembler.mjs: ./cli-bundle.mjs');
       const outside = specifiers.filter((entry) => {
         const specifier = entry.split(': ')[1] ?? '';
@@ -143,7 +156,12 @@ describe('bin/manifest-assembler.mjs', { timeout: 60_000 }, () => {
     it('builds (or finds) the bundle ahead of a first run and prints its folder', async () => {
       const root = fileURLToPath(new URL('../..', import.meta.url));
       const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
+        execFile(
+          process.execPath,
+          [join(root, 'scripts', 'build-cli.mjs')],
+          { cwd: root, env: { PATH: process.env.PATH ?? '' } },
+          (_error, stdout, stderr) => resolve({ stdout, stderr }),
+        );
       });
       expect(result.stderr).toBe('');
       const match = /^(\.cache\/cli\/[0-9a-f]{16}) \((built|already up to date)\)\n$/.exec(result.stdout);

@@ -45,7 +45,11 @@ describe('ApiClient', () => {
       await client.putConfig('team/hello', { requiredPlatforms: ['linux/amd64'] });
       expect((await client.getConfig('team/hello')).requiredPlatforms).toEqual(['linux/amd64']);
       await expect(client.deleteConfig('team/hello')).resolves.toBeUndefined();
-      await expect(client.getConfig('team/hello')).rejects.toMatchObject({ name: 'ApiError', status: 404, message: 'no config for team/hello' });
+      await expect(client.getConfig('team/hello')).rejects.toMatchObject({
+        name: 'ApiError',
+        status: 404,
+        message: 'no config for team/hello',
+      });
       expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
         'PUT /v1/repositories/team/hello/config',
         'GET /v1/repositories/team/hello/config',
@@ -57,7 +61,11 @@ describe('ApiClient', () => {
 
   describe('listVersions', () => {
     it('sends state, limit and cursor as the query', async () => {
-      api.versions.set('team/hello', [versionStatus('1', 'failed', {}), versionStatus('2', 'failed', {}), versionStatus('3', 'failed', {})]);
+      api.versions.set('team/hello', [
+        versionStatus('1', 'failed', {}),
+        versionStatus('2', 'failed', {}),
+        versionStatus('3', 'failed', {}),
+      ]);
       const page = await client.listVersions('team/hello', { state: 'failed', limit: 1, cursor: '1' });
       expect(page.versions.map((v) => v.version)).toEqual(['2']);
       expect(page.cursor).toBe('2');
@@ -77,7 +85,10 @@ describe('ApiClient', () => {
 
     it('turns a 409 into an ApiError', async () => {
       api.versions.set('team/hello', [versionStatus('2.7', 'waiting', { 'linux/amd64': 'a' })]);
-      await expect(client.publish('team/hello', '2.7', false)).rejects.toMatchObject({ status: 409, message: 'team/hello:2.7 still misses linux/arm64' });
+      await expect(client.publish('team/hello', '2.7', false)).rejects.toMatchObject({
+        status: 409,
+        message: 'team/hello:2.7 still misses linux/arm64',
+      });
     });
   });
 
@@ -98,28 +109,52 @@ describe('ApiClient', () => {
 
   describe('when the answer is not what the contract says', () => {
     it('names the request and the field', async () => {
-      const fetchStub: typeof fetch = async () => new Response(JSON.stringify({ versions: [{ version: '1' }], cursor: null }), { status: 200 });
+      const fetchStub: typeof fetch = async () =>
+        new Response(JSON.stringify({ versions: [{ version: '1' }], cursor: null }), { status: 200 });
       const odd = new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: fetchStub });
-      await expect(odd.listVersions('hello')).rejects.toThrow(/GET \/v1\/repositories\/hello\/versions answered with a body the CLI does not understand: versions\.0\.repository/);
+      await expect(odd.listVersions('hello')).rejects.toThrow(
+        /GET \/v1\/repositories\/hello\/versions answered with a body the CLI does not understand: versions\.0\.repository/,
+      );
     });
 
     it('still reads the detail when a problem member is malformed', async () => {
       // Seen from the real API once: an extension named `status` replaced the numeric member.
       const odd: typeof fetch = async () =>
-        new Response(JSON.stringify({ type: 'about:blank', title: 'Conflict', status: { state: 'waiting' }, detail: 'hello:1 is missing linux/arm64' }), {
-          status: 409,
-          headers: { 'content-type': 'application/problem+json' },
-        });
-      await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: odd }).publish('hello', '1', false)).rejects.toMatchObject({
+        new Response(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Conflict',
+            status: { state: 'waiting' },
+            detail: 'hello:1 is missing linux/arm64',
+          }),
+          {
+            status: 409,
+            headers: { 'content-type': 'application/problem+json' },
+          },
+        );
+      await expect(
+        new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: odd }).publish('hello', '1', false),
+      ).rejects.toMatchObject({
         status: 409,
         message: 'hello:1 is missing linux/arm64',
       });
     });
 
     it('reads the detail of a publish 409 that carries the VersionStatus under `version`', async () => {
-      const body = { code: 'incomplete', missingPlatforms: ['linux/arm64'], version: versionStatus('1', 'waiting', { 'linux/amd64': 'a' }), type: 'about:blank', title: 'Conflict', status: 409, detail: 'hello:1 is missing linux/arm64; publish with allowPartial to publish what is there' };
-      const odd: typeof fetch = async () => new Response(JSON.stringify(body), { status: 409, headers: { 'content-type': 'application/problem+json' } });
-      await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: odd }).publish('hello', '1', false)).rejects.toMatchObject({
+      const body = {
+        code: 'incomplete',
+        missingPlatforms: ['linux/arm64'],
+        version: versionStatus('1', 'waiting', { 'linux/amd64': 'a' }),
+        type: 'about:blank',
+        title: 'Conflict',
+        status: 409,
+        detail: 'hello:1 is missing linux/arm64; publish with allowPartial to publish what is there',
+      };
+      const odd: typeof fetch = async () =>
+        new Response(JSON.stringify(body), { status: 409, headers: { 'content-type': 'application/problem+json' } });
+      await expect(
+        new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: odd }).publish('hello', '1', false),
+      ).rejects.toMatchObject({
         status: 409,
         message: 'hello:1 is missing linux/arm64; publish with allowPartial to publish what is there',
         problem: { title: 'Conflict', status: 409 },
@@ -127,10 +162,15 @@ describe('ApiClient', () => {
     });
 
     it('reads API Gateway\'s {"message"} errors and plain-text errors', async () => {
-      const gateway: typeof fetch = async () => new Response('{"message":"Forbidden"}', { status: 403, headers: { 'content-type': 'application/json' } });
-      await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: gateway }).listRepositories()).rejects.toMatchObject({ status: 403, message: 'Forbidden' });
+      const gateway: typeof fetch = async () =>
+        new Response('{"message":"Forbidden"}', { status: 403, headers: { 'content-type': 'application/json' } });
+      await expect(
+        new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: gateway }).listRepositories(),
+      ).rejects.toMatchObject({ status: 403, message: 'Forbidden' });
       const plain: typeof fetch = async () => new Response('upstream down', { status: 502, statusText: 'Bad Gateway' });
-      await expect(new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: plain }).listRepositories()).rejects.toMatchObject({ status: 502, message: 'HTTP 502 Bad Gateway: upstream down' });
+      await expect(
+        new ApiClient({ baseUrl: new URL(api.url), auth: new BearerAuth(TOKEN), fetch: plain }).listRepositories(),
+      ).rejects.toMatchObject({ status: 502, message: 'HTTP 502 Bad Gateway: upstream down' });
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RepositoryConfigBody, ReconcileReport, VersionStatus } from '../../src/cli/api-types.ts';
+import { ReconcileReport, RepositoryConfigBody, VersionStatus } from '../../src/cli/api-types.ts';
 import { reconcileReport, versionStatus } from './support/fake-api-server.ts';
 
 const INDEX = `sha256:${'e'.repeat(64)}`;
@@ -8,17 +8,31 @@ const INDEX = `sha256:${'e'.repeat(64)}`;
 describe('the CLI reading of the API answers', () => {
   describe('when the API is newer than the CLI', () => {
     it('keeps keys it does not know, at every depth', () => {
-      const status = versionStatus('2.7', 'published', { 'linux/amd64': 'a' }, {
-        published: { digest: INDEX, mediaType: 'application/vnd.oci.image.index.v1+json', tags: ['2.7'], at: '2026-11-27T10:00:05.000Z', partial: false, signedBy: 'x' },
-        newTopLevel: 1,
-      });
+      const status = versionStatus(
+        '2.7',
+        'published',
+        { 'linux/amd64': 'a' },
+        {
+          published: {
+            digest: INDEX,
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            tags: ['2.7'],
+            at: '2026-11-27T10:00:05.000Z',
+            partial: false,
+            signedBy: 'x',
+          },
+          newTopLevel: 1,
+        },
+      );
       const read = VersionStatus.parse(status) as Record<string, unknown> & VersionStatus;
-      expect(read['newTopLevel']).toBe(1);
+      expect(read.newTopLevel).toBe(1);
       expect(read.published).toMatchObject({ signedBy: 'x' });
     });
 
     it('reads a value outside a fixed set as text', () => {
-      const report = ReconcileReport.parse(reconcileReport('team/hello', { drift: [{ version: '2.7', tag: '2.7', expected: INDEX, actual: null, action: 'quarantined' }] }));
+      const report = ReconcileReport.parse(
+        reconcileReport('team/hello', { drift: [{ version: '2.7', tag: '2.7', expected: INDEX, actual: null, action: 'quarantined' }] }),
+      );
       expect(report.drift[0]?.action).toBe('quarantined');
     });
   });
@@ -40,7 +54,9 @@ describe('the CLI reading of the API answers', () => {
         failures: [],
         cursor: null,
       });
-      const { published } = VersionStatus.parse(versionStatus('1', 'published', {}, { published: { digest: INDEX, mediaType: 'm', tags: [], at: 'now' } }));
+      const { published } = VersionStatus.parse(
+        versionStatus('1', 'published', {}, { published: { digest: INDEX, mediaType: 'm', tags: [], at: 'now' } }),
+      );
       expect(published).toEqual({ digest: INDEX, mediaType: 'm', tags: [], at: 'now', partial: false });
     });
 
@@ -52,10 +68,21 @@ describe('the CLI reading of the API answers', () => {
   });
 
   describe('maps', () => {
-    const config = { requiredPlatforms: ['linux/amd64'], tagPattern: 'p', targetTags: ['{version}'], indexMediaType: 'auto', staleAfter: null, onStale: 'wait', onDrift: 'report' };
+    const config = {
+      requiredPlatforms: ['linux/amd64'],
+      tagPattern: 'p',
+      targetTags: ['{version}'],
+      indexMediaType: 'auto',
+      staleAfter: null,
+      onStale: 'wait',
+      onDrift: 'report',
+    };
 
     it('keeps keys named like Object.prototype members, in order', () => {
-      const read = RepositoryConfigBody.parse({ ...config, platformOverrides: JSON.parse('{"constructor":"linux/arm64","toString":"linux/amd64"}') });
+      const read = RepositoryConfigBody.parse({
+        ...config,
+        platformOverrides: JSON.parse('{"constructor":"linux/arm64","toString":"linux/amd64"}'),
+      });
       expect(Object.entries(read.platformOverrides)).toEqual([
         ['constructor', 'linux/arm64'],
         ['toString', 'linux/amd64'],

@@ -31,17 +31,35 @@ describe('isLoopbackHost', () => {
 describe('chooseAuth', () => {
   const deployed = new URL('https://abc123.execute-api.eu-west-1.amazonaws.com/prod');
   const cases = [
-    { name: 'a local URL uses the bearer token', input: { url: new URL('http://127.0.0.1:8080'), forceSigV4: false, envRegion: 'us-east-1' }, want: { kind: 'bearer' } },
-    { name: 'an execute-api host signs for its own region', input: { url: deployed, forceSigV4: false, envRegion: 'us-east-1' }, want: { kind: 'sigv4', region: 'eu-west-1' } },
-    { name: '--region beats the host', input: { url: deployed, forceSigV4: false, regionOption: 'eu-central-1' }, want: { kind: 'sigv4', region: 'eu-central-1' } },
-    { name: '--sigv4 on a custom domain takes the environment region', input: { url: new URL('https://api.example.com'), forceSigV4: true, envRegion: 'ap-south-1' }, want: { kind: 'sigv4', region: 'ap-south-1' } },
+    {
+      name: 'a local URL uses the bearer token',
+      input: { url: new URL('http://127.0.0.1:8080'), forceSigV4: false, envRegion: 'us-east-1' },
+      want: { kind: 'bearer' },
+    },
+    {
+      name: 'an execute-api host signs for its own region',
+      input: { url: deployed, forceSigV4: false, envRegion: 'us-east-1' },
+      want: { kind: 'sigv4', region: 'eu-west-1' },
+    },
+    {
+      name: '--region beats the host',
+      input: { url: deployed, forceSigV4: false, regionOption: 'eu-central-1' },
+      want: { kind: 'sigv4', region: 'eu-central-1' },
+    },
+    {
+      name: '--sigv4 on a custom domain takes the environment region',
+      input: { url: new URL('https://api.example.com'), forceSigV4: true, envRegion: 'ap-south-1' },
+      want: { kind: 'sigv4', region: 'ap-south-1' },
+    },
   ];
   it.each(cases)('$name', ({ input, want }) => {
     expect(chooseAuth(input)).toEqual(want);
   });
 
   it('refuses SigV4 without any region', () => {
-    expect(() => chooseAuth({ url: new URL('https://api.example.com'), forceSigV4: true, envRegion: '' })).toThrow(/needs a region: pass --region or set AWS_REGION/);
+    expect(() => chooseAuth({ url: new URL('https://api.example.com'), forceSigV4: true, envRegion: '' })).toThrow(
+      /needs a region: pass --region or set AWS_REGION/,
+    );
   });
 });
 

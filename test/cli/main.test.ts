@@ -1,8 +1,8 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliDeps } from '../../src/cli/main.ts';
+import { type CliDeps, main } from '../../src/cli/main.ts';
 import { Usages } from '../../src/cli/usage.ts';
 import { FakeApiServer, reconcileReport, versionStatus } from './support/fake-api-server.ts';
 
@@ -43,7 +43,17 @@ describe('main', () => {
 
   describe('config set', () => {
     it('PUTs the options as a config with the token from the data folder and prints the stored config (exit 0)', async () => {
-      const result = await run(['config', 'set', 'team/hello', '--require', 'linux/amd64,linux/arm64', '--target-tag', '{version}', '--platform-override', 'arm64=linux/arm64/v8']);
+      const result = await run([
+        'config',
+        'set',
+        'team/hello',
+        '--require',
+        'linux/amd64,linux/arm64',
+        '--target-tag',
+        '{version}',
+        '--platform-override',
+        'arm64=linux/arm64/v8',
+      ]);
       expect(result.code).toBe(0);
       expect(api.requests).toHaveLength(1);
       expect(api.requests[0]?.method).toBe('PUT');
@@ -56,16 +66,36 @@ describe('main', () => {
       });
       const [first, ...rest] = result.stdout.split('\n');
       expect(first).toBe('Saved the config of team/hello:');
-      expect(JSON.parse(rest.join('\n'))).toMatchObject({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], optionalPlatforms: [], indexMediaType: 'auto' });
+      expect(JSON.parse(rest.join('\n'))).toMatchObject({
+        requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+        optionalPlatforms: [],
+        indexMediaType: 'auto',
+      });
       expect(result.stderr).toBe('');
     });
 
     it('sends each --annotation as an entry of annotations, and config get prints them back', async () => {
-      const set = await run(['config', 'set', 'hello', '--require', 'linux/amd64', '--annotation', 'org.opencontainers.image.source=https://github.com/org/repo', '--annotation', 'constructor=x']);
+      const set = await run([
+        'config',
+        'set',
+        'hello',
+        '--require',
+        'linux/amd64',
+        '--annotation',
+        'org.opencontainers.image.source=https://github.com/org/repo',
+        '--annotation',
+        'constructor=x',
+      ]);
       expect(set.code).toBe(0);
-      expect(JSON.parse(api.requests[0]?.body ?? '').annotations).toStrictEqual({ 'org.opencontainers.image.source': 'https://github.com/org/repo', constructor: 'x' });
+      expect(JSON.parse(api.requests[0]?.body ?? '').annotations).toStrictEqual({
+        'org.opencontainers.image.source': 'https://github.com/org/repo',
+        constructor: 'x',
+      });
       const got = await run(['config', 'get', 'hello']);
-      expect(JSON.parse(got.stdout).annotations).toStrictEqual({ 'org.opencontainers.image.source': 'https://github.com/org/repo', constructor: 'x' });
+      expect(JSON.parse(got.stdout).annotations).toStrictEqual({
+        'org.opencontainers.image.source': 'https://github.com/org/repo',
+        constructor: 'x',
+      });
     });
 
     it('prints the detail of a 400 problem and exits 1', async () => {
@@ -78,12 +108,23 @@ describe('main', () => {
 
   describe('config get and config delete', () => {
     it('prints the config as JSON, deletes it (204), then reports the 404 detail with exit 1', async () => {
-      api.configs.set('team/hello', { requiredPlatforms: ['linux/amd64'], optionalPlatforms: [], tagPattern: 'x(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {} });
+      api.configs.set('team/hello', {
+        requiredPlatforms: ['linux/amd64'],
+        optionalPlatforms: [],
+        tagPattern: 'x(?<version>.+)',
+        targetTags: ['{version}'],
+        indexMediaType: 'auto',
+        platformOverrides: {},
+      });
       const got = await run(['config', 'get', 'team/hello']);
       expect(got.code).toBe(0);
       expect(JSON.parse(got.stdout)).toMatchObject({ requiredPlatforms: ['linux/amd64'], tagPattern: 'x(?<version>.+)' });
       const deleted = await run(['config', 'delete', 'team/hello']);
-      expect(deleted).toEqual({ code: 0, stdout: 'Deleted the config of team/hello; pushes to it are ignored from now on (its version records stay).\n', stderr: '' });
+      expect(deleted).toEqual({
+        code: 0,
+        stdout: 'Deleted the config of team/hello; pushes to it are ignored from now on (its version records stay).\n',
+        stderr: '',
+      });
       expect(api.requests[1]?.method).toBe('DELETE');
       const missing = await run(['config', 'get', 'team/hello']);
       expect(missing).toEqual({ code: 1, stdout: '', stderr: 'manifest-assembler: no config for team/hello\n' });
@@ -93,7 +134,14 @@ describe('main', () => {
   describe('configs with prototype-named override keys', () => {
     it('lists and prints a config whose overrides are keyed constructor and toString', async () => {
       const platformOverrides = { constructor: 'linux/arm64', toString: 'linux/amd64' };
-      api.configs.set('team/hello', { requiredPlatforms: ['linux/amd64'], optionalPlatforms: [], tagPattern: 'x(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides });
+      api.configs.set('team/hello', {
+        requiredPlatforms: ['linux/amd64'],
+        optionalPlatforms: [],
+        tagPattern: 'x(?<version>.+)',
+        targetTags: ['{version}'],
+        indexMediaType: 'auto',
+        platformOverrides,
+      });
       const got = await run(['config', 'get', 'team/hello']);
       expect(got.code, got.stderr).toBe(0);
       expect(JSON.parse(got.stdout)).toMatchObject({ platformOverrides });
@@ -105,10 +153,21 @@ describe('main', () => {
 
   describe('repos', () => {
     it('prints a table of the configured repositories', async () => {
-      api.configs.set('team/hello', { requiredPlatforms: ['linux/amd64', 'linux/arm64'], optionalPlatforms: [], tagPattern: 'p(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {} });
+      api.configs.set('team/hello', {
+        requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+        optionalPlatforms: [],
+        tagPattern: 'p(?<version>.+)',
+        targetTags: ['{version}'],
+        indexMediaType: 'auto',
+        platformOverrides: {},
+      });
       const result = await run(['repos']);
       expect(result.code).toBe(0);
-      expect(result.stdout).toBe(['REPOSITORY  REQUIRED                 OPTIONAL  TARGET TAGS', 'team/hello  linux/amd64,linux/arm64  -         {version}', ''].join('\n'));
+      expect(result.stdout).toBe(
+        ['REPOSITORY  REQUIRED                 OPTIONAL  TARGET TAGS', 'team/hello  linux/amd64,linux/arm64  -         {version}', ''].join(
+          '\n',
+        ),
+      );
       expect(api.requests[0]?.url).toBe('/v1/repositories');
     });
 
@@ -119,7 +178,14 @@ describe('main', () => {
 
   describe('status of a repository', () => {
     it('pages through every version with the cursor and prints one table', async () => {
-      api.configs.set('team/hello', { requiredPlatforms: ['linux/amd64', 'linux/arm64'], optionalPlatforms: [], tagPattern: 'p(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {} });
+      api.configs.set('team/hello', {
+        requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+        optionalPlatforms: [],
+        tagPattern: 'p(?<version>.+)',
+        targetTags: ['{version}'],
+        indexMediaType: 'auto',
+        platformOverrides: {},
+      });
       api.versions.set('team/hello', [
         versionStatus('1', 'waiting', { 'linux/amd64': 'a' }),
         versionStatus('2', 'waiting', { 'linux/arm64': 'b' }),
@@ -151,7 +217,11 @@ describe('main', () => {
     });
 
     it('passes --state and stops at --limit', async () => {
-      api.versions.set('team/hello', [versionStatus('1', 'failed', {}), versionStatus('2', 'failed', {}), versionStatus('3', 'failed', {})]);
+      api.versions.set('team/hello', [
+        versionStatus('1', 'failed', {}),
+        versionStatus('2', 'failed', {}),
+        versionStatus('3', 'failed', {}),
+      ]);
       const result = await run(['status', 'team/hello', '--state', 'failed', '--limit', '1', '--json']);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout).versions.map((v: { version: string }) => v.version)).toEqual(['1']);
@@ -178,9 +248,33 @@ describe('main', () => {
     it('prints the history after the block with --history, and inside the JSON with --json', async () => {
       api.versions.set('team/hello', [versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' })]);
       const entries = [
-        { id: 'h-1', sequence: 1, kind: 'push-recorded', at: '2026-11-27T10:00:00.000Z', platform: 'linux/amd64', tag: '2.7-amd64', digest: `sha256:${'a'.repeat(64)}`, eventId: 'e-1' },
-        { id: 'h-2', sequence: 2, kind: 'published', at: '2026-11-27T10:00:05.000Z', digest: `sha256:${'e'.repeat(64)}`, tags: ['2.7'], revision: 2 },
-        { id: 'h-3', sequence: 3, kind: 'conflict', at: '2026-11-27T10:01:00.000Z', reason: 'tag 2.7 was moved by someone else', revision: 2 },
+        {
+          id: 'h-1',
+          sequence: 1,
+          kind: 'push-recorded',
+          at: '2026-11-27T10:00:00.000Z',
+          platform: 'linux/amd64',
+          tag: '2.7-amd64',
+          digest: `sha256:${'a'.repeat(64)}`,
+          eventId: 'e-1',
+        },
+        {
+          id: 'h-2',
+          sequence: 2,
+          kind: 'published',
+          at: '2026-11-27T10:00:05.000Z',
+          digest: `sha256:${'e'.repeat(64)}`,
+          tags: ['2.7'],
+          revision: 2,
+        },
+        {
+          id: 'h-3',
+          sequence: 3,
+          kind: 'conflict',
+          at: '2026-11-27T10:01:00.000Z',
+          reason: 'tag 2.7 was moved by someone else',
+          revision: 2,
+        },
       ];
       api.histories.set('team/hello:2.7', { repository: 'team/hello', version: '2.7', sequence: 3, entries });
       const text = await run(['status', 'team/hello:2.7', '--history']);
@@ -283,16 +377,23 @@ describe('main', () => {
       const result = await run(['reconcile', 'team/hello', '--json']);
       expect(result.code).toBe(0);
       const printed = JSON.parse(result.stdout) as { reports: { tagsScanned: number; cursor: string | null }[] };
-      expect(printed.reports.map((r) => [r.tagsScanned, r.cursor])).toEqual([[500, '1'], [20, '2'], [0, null]]);
+      expect(printed.reports.map((r) => [r.tagsScanned, r.cursor])).toEqual([
+        [500, '1'],
+        [20, '2'],
+        [0, null],
+      ]);
     });
 
     it('exits 1 with what was done so far printed when a later request fails', async () => {
       const failing: typeof fetch = async (input, init) => {
         if (typeof init?.body === 'string' && init.body.includes('"2"')) {
-          return new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the registry is not answering' }), {
-            status: 503,
-            headers: { 'content-type': 'application/problem+json' },
-          });
+          return new Response(
+            JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the registry is not answering' }),
+            {
+              status: 503,
+              headers: { 'content-type': 'application/problem+json' },
+            },
+          );
         }
         return fetch(input, init);
       };
@@ -303,7 +404,11 @@ describe('main', () => {
     });
 
     it('stops with exit 1 when the API returns a cursor it returned before', async () => {
-      const looping: typeof fetch = async () => new Response(JSON.stringify(reconcileReport('team/hello', { cursor: 'same' })), { status: 200, headers: { 'content-type': 'application/json' } });
+      const looping: typeof fetch = async () =>
+        new Response(JSON.stringify(reconcileReport('team/hello', { cursor: 'same' })), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
       const result = await run(['reconcile', 'team/hello'], { fetch: looping });
       expect(result.code).toBe(1);
       expect(result.stderr).toBe('manifest-assembler: the API returned the cursor "same" twice while reconciling team/hello\n');
@@ -333,7 +438,11 @@ describe('main', () => {
       api.reconcileAllReports = [reconcileReport('a/one', { tagsScanned: 500, cursor: 'abc' })];
       const result = await run(['reconcile']);
       expect(result.stdout).toBe(
-        ['a/one: 500 tags scanned, 0 versions checked; nothing to repair', 'The pass ran out of time in a/one; run reconcile again to go on from there.', ''].join('\n'),
+        [
+          'a/one: 500 tags scanned, 0 versions checked; nothing to repair',
+          'The pass ran out of time in a/one; run reconcile again to go on from there.',
+          '',
+        ].join('\n'),
       );
     });
 
@@ -344,7 +453,14 @@ describe('main', () => {
   });
 
   describe('backfill', () => {
-    const CONFIG = { requiredPlatforms: ['linux/amd64', 'linux/arm64'], optionalPlatforms: [], tagPattern: 'p(?<version>.+)', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {} };
+    const CONFIG = {
+      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+      optionalPlatforms: [],
+      tagPattern: 'p(?<version>.+)',
+      targetTags: ['{version}'],
+      indexMediaType: 'auto',
+      platformOverrides: {},
+    };
 
     beforeEach(() => {
       api.configs.set('team/hello', CONFIG);
@@ -352,7 +468,13 @@ describe('main', () => {
         repository: 'team/hello',
         tagsScanned: 3,
         versions: [
-          { version: '1.0', platforms: ['linux/amd64', 'linux/arm64'], missingPlatforms: [], tags: ['1.0-amd64', '1.0-arm64'], action: 'publish' },
+          {
+            version: '1.0',
+            platforms: ['linux/amd64', 'linux/arm64'],
+            missingPlatforms: [],
+            tags: ['1.0-amd64', '1.0-arm64'],
+            action: 'publish',
+          },
           { version: '1.1', platforms: ['linux/amd64'], missingPlatforms: ['linux/arm64'], tags: ['1.1-amd64'], action: 'wait' },
         ],
         problems: [],
@@ -366,7 +488,9 @@ describe('main', () => {
 
     it('--dry-run asks for the plan and prints it as a table', async () => {
       const result = await run(['backfill', 'team/hello', '--dry-run']);
-      expect(api.requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual(['POST /v1/repositories/team/hello/backfill {"dryRun":true}']);
+      expect(api.requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual([
+        'POST /v1/repositories/team/hello/backfill {"dryRun":true}',
+      ]);
       expect(result).toEqual({
         code: 0,
         stderr: '',
@@ -418,14 +542,22 @@ describe('main', () => {
 
     it('exits 1 with the detail when the repository has no config', async () => {
       api.configs.clear();
-      expect(await run(['backfill', 'team/hello', '--dry-run'])).toEqual({ code: 1, stdout: '', stderr: 'manifest-assembler: repository team/hello has no configuration\n' });
+      expect(await run(['backfill', 'team/hello', '--dry-run'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'manifest-assembler: repository team/hello has no configuration\n',
+      });
     });
   });
 
   describe('usage errors', () => {
     it('exits 2, prints the message and the usage, and sends nothing', async () => {
       const result = await run(['publish', 'team/hello']);
-      expect(result).toEqual({ code: 2, stdout: '', stderr: `manifest-assembler: publish needs <repository>:<version>, got "team/hello"\n\n${Usages.publish}\n` });
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `manifest-assembler: publish needs <repository>:<version>, got "team/hello"\n\n${Usages.publish}\n`,
+      });
       expect(api.requests).toHaveLength(0);
     });
 
@@ -444,7 +576,11 @@ describe('main', () => {
     it('prefers --token over the file, and adds a hint when the API refuses it', async () => {
       const result = await run(['repos', '--token', 'wrong-token']);
       expect(api.requests[0]?.headers.authorization).toBe('Bearer wrong-token');
-      expect(result).toEqual({ code: 1, stdout: '', stderr: 'manifest-assembler: a valid bearer token is required\n(the API refused the token given with --token)\n' });
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'manifest-assembler: a valid bearer token is required\n(the API refused the token given with --token)\n',
+      });
       expect(result.stderr).not.toContain('wrong-token');
     });
 
@@ -489,7 +625,11 @@ describe('main', () => {
 
     it('reports a signing failure with exit 1 when --sigv4 finds no credentials', async () => {
       const result = await run(['repos', '--sigv4', '--region', 'us-east-1']);
-      expect(result).toEqual({ code: 1, stdout: '', stderr: 'manifest-assembler: cannot sign the request with SigV4: no credentials in this test\n' });
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'manifest-assembler: cannot sign the request with SigV4: no credentials in this test\n',
+      });
     });
 
     it('exits 2 when --sigv4 has no region', async () => {
@@ -502,13 +642,22 @@ describe('main', () => {
   describe('start', () => {
     it('calls the local runner and returns its exit status', async () => {
       let calls = 0;
-      const result = await run(['start'], { startLocalStack: async () => { calls += 1; return 3; } });
+      const result = await run(['start'], {
+        startLocalStack: async () => {
+          calls += 1;
+          return 3;
+        },
+      });
       expect(calls).toBe(1);
       expect(result.code).toBe(3);
     });
 
-    it('exits 1 with the runner\'s error when it cannot start', async () => {
-      const result = await run(['start'], { startLocalStack: async () => { throw new Error('port 5000 is taken'); } });
+    it("exits 1 with the runner's error when it cannot start", async () => {
+      const result = await run(['start'], {
+        startLocalStack: async () => {
+          throw new Error('port 5000 is taken');
+        },
+      });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('port 5000 is taken');
     });

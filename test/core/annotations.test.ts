@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   AnnotationLimits,
   annotationKeyProblem,
-  compareCreated,
   CREATED_ANNOTATION,
+  compareCreated,
+  type InheritanceSource,
   indexAnnotations,
   inheritedAnnotations,
   isCreatedTime,
   normaliseAnnotations,
-  type InheritanceSource,
 } from '../../src/core/annotations.ts';
 import { InvalidInputError } from '../../src/core/errors.ts';
 
@@ -49,7 +49,11 @@ describe('inheritedAnnotations and indexAnnotations', () => {
     },
     {
       name: 'created is the latest instant, whatever the zone or fraction',
-      images: [{ created: '2026-05-01T12:00:00.5Z' }, { created: '2026-05-01T13:30:00+02:00' }, { created: '2026-05-01T12:00:00.123456789Z' }],
+      images: [
+        { created: '2026-05-01T12:00:00.5Z' },
+        { created: '2026-05-01T13:30:00+02:00' },
+        { created: '2026-05-01T12:00:00.123456789Z' },
+      ],
       want: { [CREATED_ANNOTATION]: '2026-05-01T12:00:00.5Z' },
     },
     {
@@ -62,7 +66,10 @@ describe('inheritedAnnotations and indexAnnotations', () => {
     },
     {
       name: 'labels outside org.opencontainers.image. are not inherited',
-      images: [{ labels: { 'com.example.team': 'a', 'org.opencontainers.imagex': 'b' } }, { labels: { 'com.example.team': 'a', 'org.opencontainers.imagex': 'b' } }],
+      images: [
+        { labels: { 'com.example.team': 'a', 'org.opencontainers.imagex': 'b' } },
+        { labels: { 'com.example.team': 'a', 'org.opencontainers.imagex': 'b' } },
+      ],
       want: {},
     },
     {
@@ -182,7 +189,9 @@ describe('normaliseAnnotations', () => {
   it('refuses a value over 1024 characters and a value that is not a string, naming the entry', () => {
     expect(refuse({ 'com.example.a': 'x'.repeat(AnnotationLimits.valueLength + 1) }).field).toBe('annotations["com.example.a"]');
     expect(refuse({ 'com.example.b': 7 }).message).toMatch(/^annotations\["com.example.b"\]: an annotation value must be a string/);
-    expect(normaliseAnnotations({ 'com.example.a': 'x'.repeat(AnnotationLimits.valueLength) })['com.example.a']).toHaveLength(AnnotationLimits.valueLength);
+    expect(normaliseAnnotations({ 'com.example.a': 'x'.repeat(AnnotationLimits.valueLength) })['com.example.a']).toHaveLength(
+      AnnotationLimits.valueLength,
+    );
   });
 
   it('refuses a map that is not a map', () => {

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { announceOutcome, AnnounceTiming } from '../../src/core/announce-outcome.ts';
+import { AnnounceTiming, announceOutcome } from '../../src/core/announce-outcome.ts';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { publishVersion } from '../../src/core/publish-version.ts';
 import { reconcileRepository } from '../../src/core/reconcile.ts';
 import { recordPush } from '../../src/core/record-push.ts';
 import { announcementOrder, buildVersionEvent, versionEventId } from '../../src/core/version-events.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 import { configure, push, pushSilently, repo } from './world-pushes.ts';
 
 const HOUR = 3_600_000;
@@ -52,7 +52,13 @@ describe('announceOutcome', () => {
           },
         },
       ]);
-      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toEqual({ id: w.events.events[0]!.id, revision: 2, order: announcementOrder('published', 2), state: 'sent', until: expect.any(Number) });
+      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toEqual({
+        id: w.events.events[0]!.id,
+        revision: 2,
+        order: announcementOrder('published', 2),
+        state: 'sent',
+        until: expect.any(Number),
+      });
     });
 
     it('announces nothing more for duplicate events and reconciler passes', async () => {
@@ -131,7 +137,11 @@ describe('announceOutcome', () => {
       await reconcileRepository(w.deps, repo);
       await reconcileRepository(w.deps, repo);
       expect(w.events.summary()).toEqual(['published hello:2.7', 'conflict hello:2.7']);
-      expect(w.events.events[1]!.data).toMatchObject({ state: 'conflict', digest: ours, error: expect.stringContaining('moved by someone else') });
+      expect(w.events.events[1]!.data).toMatchObject({
+        state: 'conflict',
+        digest: ours,
+        error: expect.stringContaining('moved by someone else'),
+      });
     });
   });
 
@@ -201,7 +211,13 @@ describe('announceOutcome', () => {
       await reconcileRepository(w.deps, repo);
       await reconcileRepository(w.deps, repo);
       expect(w.events.events).toEqual([pending.event]);
-      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toEqual({ id: pending.id, revision: 2, order: announcementOrder('published', 2), state: 'sent', until: expect.any(Number) });
+      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toEqual({
+        id: pending.id,
+        revision: 2,
+        order: announcementOrder('published', 2),
+        state: 'sent',
+        until: expect.any(Number),
+      });
     });
 
     it('announces a publish whose claim was never written (the store failed, or the publisher died, right after recording it)', async () => {
@@ -243,7 +259,19 @@ describe('announceOutcome', () => {
       const record = (await w.store.getVersion(repo, '2.7'))!;
       const event = buildVersionEvent('stale', record, config(), w.clock.iso());
       // A sender that claimed and then died before sending.
-      await w.store.claimAnnouncement(repo, '2.7', { id: event.id, revision: 1, order: announcementOrder('stale', 1), state: 'pending', until: w.clock.now() + AnnounceTiming.claimMs, event }, w.clock.now());
+      await w.store.claimAnnouncement(
+        repo,
+        '2.7',
+        {
+          id: event.id,
+          revision: 1,
+          order: announcementOrder('stale', 1),
+          state: 'pending',
+          until: w.clock.now() + AnnounceTiming.claimMs,
+          event,
+        },
+        w.clock.now(),
+      );
 
       await reconcileRepository(w.deps, repo);
       expect(w.events.attempts).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { awaitTagAt } from '../../src/core/await-tag.ts';
+import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 
 const OLD = `sha256:${'1'.repeat(64)}`;
 const NEW = `sha256:${'2'.repeat(64)}`;
@@ -17,7 +17,12 @@ function fakeRegistry(answers: Array<string | undefined>) {
         return answers.length > 1 ? answers.shift() : answers[0];
       },
     },
-    clock: { now: () => time, sleep: async (ms: number) => void (time += ms) },
+    clock: {
+      now: () => time,
+      sleep: async (ms: number) => {
+        time += ms;
+      },
+    },
   };
 }
 
@@ -67,7 +72,9 @@ describe('awaitTagAt', () => {
 
   it('leaves a failure that lasts past the deadline, or is not retryable, to the handler (which then answers for it)', async () => {
     const fake = fakeRegistry([NEW]);
-    const down = { resolveTag: async () => Promise.reject(new RegistryError(ErrorCodes.unavailable, 'connection refused', { retryable: true })) };
+    const down = {
+      resolveTag: async () => Promise.reject(new RegistryError(ErrorCodes.unavailable, 'connection refused', { retryable: true })),
+    };
     expect(await awaitTagAt(down, 'hello', 't', NEW, { ...fake.clock, timeoutMs: 50 })).toBe(false);
     const denied = { resolveTag: async () => Promise.reject(new RegistryError(ErrorCodes.denied, 'denied')) };
     expect(await awaitTagAt(denied, 'hello', 't', NEW, fake.clock)).toBe(false);

@@ -3,7 +3,7 @@ import { backfillRepository, planBackfill } from '../../src/core/backfill.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { countingWorld } from './counting-world.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, world } from './fixtures.ts';
 
 const repo = 'hello';
 
@@ -40,9 +40,21 @@ describe('planBackfill', () => {
       repository: repo,
       tagsScanned: 7,
       versions: [
-        { version: '1.0', platforms: ['linux/amd64', 'linux/arm64'], missingPlatforms: [], tags: ['1.0-amd64', '1.0-arm64'], action: 'publish' },
+        {
+          version: '1.0',
+          platforms: ['linux/amd64', 'linux/arm64'],
+          missingPlatforms: [],
+          tags: ['1.0-amd64', '1.0-arm64'],
+          action: 'publish',
+        },
         { version: '1.1', platforms: ['linux/amd64'], missingPlatforms: ['linux/arm64'], tags: ['1.1-amd64'], action: 'wait' },
-        { version: '1.2', platforms: ['linux/amd64', 'linux/arm64'], missingPlatforms: [], tags: ['1.2-amd64', '1.2-arm64'], action: 'publish' },
+        {
+          version: '1.2',
+          platforms: ['linux/amd64', 'linux/arm64'],
+          missingPlatforms: [],
+          tags: ['1.2-amd64', '1.2-arm64'],
+          action: 'publish',
+        },
       ],
       problems: [{ tag: '1.3-amd64', error: expect.stringContaining(`manifest ${broken.digest} is not JSON`) }],
     });
@@ -64,7 +76,13 @@ describe('planBackfill', () => {
     const plan = await planBackfill(w.deps, repo);
     expect(plan?.problems).toEqual([]);
     expect(plan?.versions).toEqual([
-      { version: '1.0', platforms: ['linux/amd64', 'linux/arm64'], missingPlatforms: [], tags: ['1.0-arm', '1.0-constructor'], action: 'publish' },
+      {
+        version: '1.0',
+        platforms: ['linux/amd64', 'linux/arm64'],
+        missingPlatforms: [],
+        tags: ['1.0-arm', '1.0-constructor'],
+        action: 'publish',
+      },
     ]);
   });
 
@@ -110,9 +128,18 @@ describe('backfillRepository', () => {
     }
     expect(await w.registry.resolveTag(repo, '1.1')).toBeUndefined();
     expect((await w.store.getVersion(repo, '1.1'))?.images).toHaveProperty(['linux/amd64']);
-    expect(await w.store.getVersion(repo, '1.3')).toMatchObject({ revision: 0, images: {}, rejected: { '1.3-amd64': { tag: '1.3-amd64' } } });
+    expect(await w.store.getVersion(repo, '1.3')).toMatchObject({
+      revision: 0,
+      images: {},
+      rejected: { '1.3-amd64': { tag: '1.3-amd64' } },
+    });
     expect(w.logger.messages('warn').some((m) => m.startsWith('push rejected:') && m.includes('1.3-amd64'))).toBe(true);
-    expect(w.registry.puts.filter((p) => p.result === 'stored').map((p) => p.tag).sort()).toEqual(['1.0', '1.2']);
+    expect(
+      w.registry.puts
+        .filter((p) => p.result === 'stored')
+        .map((p) => p.tag)
+        .sort(),
+    ).toEqual(['1.0', '1.2']);
   });
 
   it('run again, puts nothing', async () => {
@@ -132,6 +159,12 @@ describe('backfillRepository', () => {
     expect(cursor).toEqual(expect.any(String));
     const rest = await backfillRepository(w.deps, repo, { cursor, limits: { maxTags: 1, maxVersions: 1 }, maxRuns: 50 });
     expect(rest.at(-1)?.cursor).toBeNull();
-    expect([...first, ...rest].flatMap((r) => r.pushesRecovered)).toEqual(['1.0-amd64', '1.0-arm64', '1.1-amd64', '1.2-amd64', '1.2-arm64']);
+    expect([...first, ...rest].flatMap((r) => r.pushesRecovered)).toEqual([
+      '1.0-amd64',
+      '1.0-arm64',
+      '1.1-amd64',
+      '1.2-amd64',
+      '1.2-arm64',
+    ]);
   });
 });

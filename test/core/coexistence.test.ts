@@ -11,13 +11,14 @@ import { versionsForTargetTag } from '../../src/core/version-tag.ts';
 import { parseEcrImageActionEvent, readEcrImageAction } from '../../src/handlers/ecr-image-action.ts';
 import { ecrPushEvent } from '../support/ecr-event.ts';
 import { countingWorld } from './counting-world.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 // Other tools that touch the version tag on ECR (SOCI v2 conversion, signatures, replication into
 // another region) and immutable tags, against the in-memory fakes. The ECR path is in
 // test/e2e/ecr-coexistence.e2e.test.ts.
 
 const repo = 'hello';
+// biome-ignore lint/suspicious/noExplicitAny: manifests read and rewritten by path; the assertions check their shape.
 const decode = (bytes: Uint8Array): any => JSON.parse(new TextDecoder().decode(bytes));
 
 async function configure(w: World, input: Partial<RepositoryConfigInput> = {}): Promise<void> {
@@ -58,7 +59,9 @@ async function sociEnable(w: World, tag: string, options: { copies?: boolean } =
     const soci = w.registry.storeManifest(
       repo,
       {
-        schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: SociV2.indexArtifactType,
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        artifactType: SociV2.indexArtifactType,
         config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: empty.size },
         layers: [{ mediaType: 'application/octet-stream', digest: ztoc.digest, size: ztoc.size }],
       },
@@ -72,8 +75,12 @@ async function sociEnable(w: World, tag: string, options: { copies?: boolean } =
     }
     manifests.push(image);
     manifests.push({
-      mediaType: MediaTypes.ociManifest, digest: soci.digest, size: soci.size, artifactType: SociV2.indexArtifactType,
-      platform: child.platform, annotations: { [SociV2.indexAnnotation]: image.digest },
+      mediaType: MediaTypes.ociManifest,
+      digest: soci.digest,
+      size: soci.size,
+      artifactType: SociV2.indexArtifactType,
+      platform: child.platform,
+      annotations: { [SociV2.indexAnnotation]: image.digest },
     });
   }
   return w.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }, MediaTypes.ociIndex, tag).digest;
@@ -87,7 +94,9 @@ async function signatureOver(w: World, tag: string, subject: string): Promise<st
   return w.registry.storeManifest(
     repo,
     {
-      schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/vnd.cncf.notary.signature',
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      artifactType: 'application/vnd.cncf.notary.signature',
       config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: empty.size },
       layers: [{ mediaType: 'application/jose+json', digest: envelope.digest, size: envelope.size }],
       subject: { mediaType: ours.mediaType, digest: subject, size: ours.size },
@@ -98,27 +107,30 @@ async function signatureOver(w: World, tag: string, subject: string): Promise<st
 }
 
 describe('a version tag another tool rewrote on top of our index', () => {
-  it.each(['report', 'restore'] as const)('SOCI v2 (copies of our images plus SOCI indexes): not drift, not restored over (onDrift %s), noted in status', async (onDrift) => {
-    const w = countingWorld();
-    const ours = await published(w, { onDrift });
-    const soci = await sociEnable(w, '2.7');
-    const puts = w.registry.puts.length;
+  it.each(['report', 'restore'] as const)(
+    'SOCI v2 (copies of our images plus SOCI indexes): not drift, not restored over (onDrift %s), noted in status',
+    async (onDrift) => {
+      const w = countingWorld();
+      const ours = await published(w, { onDrift });
+      const soci = await sociEnable(w, '2.7');
+      const puts = w.registry.puts.length;
 
-    const report = await reconcileRepository(w.deps, repo);
+      const report = await reconcileRepository(w.deps, repo);
 
-    expect(report).toMatchObject({ drift: [], conflicts: [], failures: [] });
-    expect(await w.registry.resolveTag(repo, '2.7')).toBe(soci);
-    expect(w.registry.puts.length).toBe(puts);
-    const noted = await status(w);
-    expect(noted).toMatchObject({ state: 'published', error: null, published: { digest: ours } });
-    expect(noted.published?.heldBy).toEqual([{ tag: '2.7', digest: soci, note: expect.stringContaining('SOCI-enabled index') }]);
-    expect(noted.published?.heldBy?.[0]?.note).toContain(ours);
+      expect(report).toMatchObject({ drift: [], conflicts: [], failures: [] });
+      expect(await w.registry.resolveTag(repo, '2.7')).toBe(soci);
+      expect(w.registry.puts.length).toBe(puts);
+      const noted = await status(w);
+      expect(noted).toMatchObject({ state: 'published', error: null, published: { digest: ours } });
+      expect(noted.published?.heldBy).toEqual([{ tag: '2.7', digest: soci, note: expect.stringContaining('SOCI-enabled index') }]);
+      expect(noted.published?.heldBy?.[0]?.note).toContain(ours);
 
-    // Noted once: the next pass writes nothing.
-    w.writes.length = 0;
-    expect((await reconcileRepository(w.deps, repo)).drift).toEqual([]);
-    expect(w.writes).toEqual([]);
-  });
+      // Noted once: the next pass writes nothing.
+      w.writes.length = 0;
+      expect((await reconcileRepository(w.deps, repo)).drift).toEqual([]);
+      expect(w.writes).toEqual([]);
+    },
+  );
 
   it('an index with our images by digest plus SOCI indexes is built on ours too', async () => {
     const w = world();
@@ -151,7 +163,8 @@ describe('a version tag another tool rewrote on top of our index', () => {
     const foreign = w.registry.storeManifest(
       repo,
       {
-        schemaVersion: 2, mediaType: MediaTypes.ociIndex,
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociIndex,
         manifests: [
           amd64,
           { mediaType: other.mediaType, digest: other.digest, size: other.size, platform: { architecture: 'arm64', os: 'linux' } },
@@ -244,7 +257,9 @@ describe('tagMutability: immutable', () => {
 
   it('cannot be combined with onStale: publish-partial, which republishes', () => {
     expect(() => config({ tagMutability: 'immutable', onStale: 'publish-partial', staleAfter: '1h' })).toThrow(InvalidInputError);
-    expect(() => config({ tagMutability: 'immutable', onStale: 'publish-partial', staleAfter: '1h' })).toThrow(/onStale: publish-partial .* tagMutability: immutable/);
+    expect(() => config({ tagMutability: 'immutable', onStale: 'publish-partial', staleAfter: '1h' })).toThrow(
+      /onStale: publish-partial .* tagMutability: immutable/,
+    );
     expect(config({ tagMutability: 'immutable' }).tagMutability).toBe('immutable');
     expect(config().tagMutability).toBeUndefined();
   });
@@ -311,7 +326,12 @@ describe('replication into another region', () => {
       ...ecrPushEvent(repo, `sha256:${'a'.repeat(64)}`, '2.7-amd64'),
       'detail-type': 'ECR Replication Action',
     };
-    replicated.detail = { ...replicated.detail, 'action-type': 'REPLICATE', 'source-region': 'us-west-2', 'source-account': '123456789012' };
+    replicated.detail = {
+      ...replicated.detail,
+      'action-type': 'REPLICATE',
+      'source-region': 'us-west-2',
+      'source-account': '123456789012',
+    };
     expect(readEcrImageAction(parseEcrImageActionEvent(replicated))).toMatchObject({
       kind: 'push',
       push: { repository: repo, tag: '2.7-amd64' },

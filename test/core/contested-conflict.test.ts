@@ -11,7 +11,8 @@ async function setUp() {
   const h = makeHarness();
   await h.store.putRepositoryConfig(repo, normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] }));
   const push = (tag: string, digest: string) => recordPush(h.deps, { repository: repo, tag, digest });
-  const status = async () => toVersionStatus((await h.store.getVersion(repo, '2.7'))!, await h.store.getRepositoryConfig(repo), h.clock.now());
+  const status = async () =>
+    toVersionStatus((await h.store.getVersion(repo, '2.7'))!, await h.store.getRepositoryConfig(repo), h.clock.now());
   const first = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
   const second = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-x86', label: 'another build' }).manifest.digest;
   await push('2.7-amd64', first);

@@ -1,10 +1,18 @@
 import type { Dependencies, VersionStore } from '../../src/core/ports.ts';
-import { world, type World } from './fixtures.ts';
+import { type World, world } from './fixtures.ts';
 
 /** Every VersionStore method that writes. */
 export const WRITE_METHODS = new Set<keyof VersionStore>([
-  'putRepositoryConfig', 'deleteRepositoryConfig', 'updateImages', 'acquireLease', 'recordPublished', 'recordError',
-  'releaseLease', 'rememberPublishedTag', 'putCheckpoint', 'claimFloatingTag',
+  'putRepositoryConfig',
+  'deleteRepositoryConfig',
+  'updateImages',
+  'acquireLease',
+  'recordPublished',
+  'recordError',
+  'releaseLease',
+  'rememberPublishedTag',
+  'putCheckpoint',
+  'claimFloatingTag',
 ]);
 
 /** The world's store behind a proxy that counts every write, so "changes nothing" is asserted, not assumed. */

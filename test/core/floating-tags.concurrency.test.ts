@@ -1,18 +1,17 @@
-import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isRetryable } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
-import type { Dependencies } from '../../src/core/ports.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { selectIndexImages } from '../../src/core/readiness.ts';
-import { recordPush, type PushOutcome } from '../../src/core/record-push.ts';
+import type { PushOutcome } from '../../src/core/record-push.ts';
 import { compareSemver, isRelease, parseSemver } from '../../src/core/semver.ts';
 import { floatingTargetTags } from '../../src/core/target-tags.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
-import { CapturingLogger, idGenerator, ManualClock, seedsFrom, randomLatency, seededRandom, withLatency, withRandomYields } from '../support/fakes.ts';
+import { ManualClock, randomLatency, seededRandom, seedsFrom } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
+import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { config } from './fixtures.ts';
+import { racingDependencies, retryingDelivery } from './racing-world.ts';
 
 // Racing publishes of several releases must never leave a floating tag on a lower one. Releases of
 // the same lines (1.0.x, 1.1.x, 2.x), a pre-release and a version that is not semver are pushed at
@@ -27,7 +26,7 @@ const TARGETS = ['{version}', '{major}', '{major}.{minor}', 'latest'];
 const MAX_DELIVERIES = 30;
 
 // CONCURRENCY_SEED=7 replays a seed; CONCURRENCY_SEED=1..200 sweeps a range.
-const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 5, 8, 13, 21, 34, 20261201, Date.now() % 2 ** 31];
+const SEEDS = seedsFrom(process.env.CONCURRENCY_SEED) ?? [1, 2, 3, 5, 8, 13, 21, 34, 20261201, Date.now() % 2 ** 31];
 
 async function simulate(seed: number) {
   const random = seededRandom(seed);
@@ -38,27 +37,10 @@ async function simulate(seed: number) {
   const latency = randomLatency(random, { fastMs: 40, slowMs: 400, slowChance: 0.1 });
   const tasks: Promise<void>[] = [];
   const outcomes: PushOutcome[] = [];
-  const deps: Dependencies = {
-    registry: withRandomYields(withLatency(registry, clock, latency), random),
-    store: withRandomYields(withLatency(store, clock, latency), random),
-    clock,
-    logger: new CapturingLogger(),
-    events: new RecordingVersionEvents(),
-    newId: idGenerator(`seed${seed}`),
-  };
+  const deps = racingDependencies({ registry, store, clock, random, latency, events: new RecordingVersionEvents(), seed });
   await store.putRepositoryConfig(repo, config({ requiredPlatforms: Object.values(ARCHES), targetTags: TARGETS }));
 
-  const deliver = async (tag: string, digest: string) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        outcomes.push(await recordPush(deps, { repository: repo, tag, digest }));
-        return;
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_DELIVERIES) throw error;
-        await clock.sleep(1_000 + Math.floor(random() * 5_000));
-      }
-    }
-  };
+  const deliver = retryingDelivery(deps, repo, { random, maxDeliveries: MAX_DELIVERIES, outcomes });
   const schedule = (tag: string, digest: string) => {
     const copies = random() < 0.3 ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
@@ -106,7 +88,8 @@ async function expectedIndex(registry: InMemoryImageRegistry, version: string): 
     images.push(...(await readPushedImages(registry, { repository: repo, digest, tag, pushedAt: '' })).images);
   }
   const cfg = config({ requiredPlatforms: Object.values(ARCHES), targetTags: TARGETS });
-  return buildIndex(selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }), cfg.indexMediaType).manifest.digest;
+  return buildIndex(selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }), cfg.indexMediaType).manifest
+    .digest;
 }
 
 /** Each floating tag and the highest release that renders it (ties broken by version text, as the rank does). */
@@ -130,7 +113,10 @@ describe('floating tags under racing publishes', () => {
       const run = await simulate(seed);
       vi.restoreAllMocks();
       const why = `seed ${seed} (replay with CONCURRENCY_SEED=${seed})`;
-      expect(run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'), why).toEqual([]);
+      expect(
+        run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'),
+        why,
+      ).toEqual([]);
 
       const highest = expectedFloating();
       expect([...highest.keys()].sort(), why).toEqual(['0', '0.9', '1', '1.0', '1.1', '1.2', '2', '2.0', 'latest']);
@@ -138,24 +124,31 @@ describe('floating tags under racing publishes', () => {
         const want = await expectedIndex(run.registry, version);
         expect(run.registry.manifestAt(repo, version)?.digest, `${why}: ${version} is published`).toBe(want);
         expect(run.registry.manifestAt(repo, tag)?.digest, `${why}: ${tag} holds ${version}'s index`).toBe(want);
-        expect(await run.store.getFloatingTag(repo, tag), `${why}: the ${tag} pointer names ${version}`).toMatchObject({ version, digest: want });
+        expect(await run.store.getFloatingTag(repo, tag), `${why}: the ${tag} pointer names ${version}`).toMatchObject({
+          version,
+          digest: want,
+        });
       }
       // The pre-release and the version that is not semver moved nothing and were still published.
-      for (const version of ['2.0.1-rc.1', '2.1']) expect(run.registry.manifestAt(repo, version)?.digest, why).toBe(await expectedIndex(run.registry, version));
+      for (const version of ['2.0.1-rc.1', '2.1'])
+        expect(run.registry.manifestAt(repo, version)?.digest, why).toBe(await expectedIndex(run.registry, version));
       expect((await run.store.listFloatingTags(repo)).map((p) => p.tag).sort(), why).toEqual([...highest.keys()].sort());
 
       // Puts stay bounded, never one per event: a few of one index under an exact tag; under a floating
       // tag, its publisher's put plus at most one correcting put by each lower release that raced it.
       const cfg = config({ targetTags: TARGETS });
       const releasesOf = new Map<string, number>();
-      for (const version of VERSIONS) for (const tag of floatingTargetTags(cfg, version)) releasesOf.set(tag, (releasesOf.get(tag) ?? 0) + 1);
+      for (const version of VERSIONS)
+        for (const tag of floatingTargetTags(cfg, version)) releasesOf.set(tag, (releasesOf.get(tag) ?? 0) + 1);
       const puts = new Map<string, { tag: string; n: number }>();
       for (const put of run.registry.puts) {
         if (put.result !== 'stored') continue;
         const key = `${put.tag} ${put.digest}`;
         puts.set(key, { tag: put.tag, n: (puts.get(key)?.n ?? 0) + 1 });
       }
-      const tooMany = [...puts].filter(([, { tag, n }]) => n > (releasesOf.has(tag) ? releasesOf.get(tag)! + 1 : 3)).map(([key, { n }]) => `${key} ×${n}`);
+      const tooMany = [...puts]
+        .filter(([, { tag, n }]) => n > (releasesOf.has(tag) ? releasesOf.get(tag)! + 1 : 3))
+        .map(([key, { n }]) => `${key} ×${n}`);
       expect(tooMany, `${why}: indexes put too often under one tag`).toEqual([]);
       const floatingPuts = run.registry.puts.filter((p) => highest.has(p.tag)).length;
       const recorded = run.outcomes.filter((o) => o.kind === 'recorded').length;

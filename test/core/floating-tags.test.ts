@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RegistryError, ErrorCodes } from '../../src/core/errors.ts';
-import { MediaTypes } from '../../src/core/media-types.ts';
+import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { floatingRank } from '../../src/core/floating-pointer.ts';
 import { moveFloatingTags, settleFloatingTag } from '../../src/core/floating-tags.ts';
+import { MediaTypes } from '../../src/core/media-types.ts';
 import { publishVersion } from '../../src/core/publish-version.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { recordPush } from '../../src/core/record-push.ts';
 import { parseSemver } from '../../src/core/semver.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 const repo = 'hello';
 const TARGETS = ['{version}', '{major}.{minor}', 'latest'];
@@ -21,7 +21,11 @@ async function pushVersion(w: World, version: string, label = 'b1'): Promise<voi
     images.push(...(await readPushedImages(w.registry, { repository: repo, digest, tag, pushedAt: w.clock.iso() })).images);
   }
   const current = await w.store.getVersion(repo, version);
-  const updated = await w.store.updateImages({ repository: repo, version: version }, { set: images, remove: [] }, { expectedRevision: current?.revision ?? 0, now: w.clock.iso() });
+  const updated = await w.store.updateImages(
+    { repository: repo, version: version },
+    { set: images, remove: [] },
+    { expectedRevision: current?.revision ?? 0, now: w.clock.iso() },
+  );
   if (updated === undefined) throw new Error('raced');
 }
 
@@ -62,7 +66,12 @@ describe('floating target tags', () => {
     ]);
     // latest was never put for 2.7.2.
     expect(w.registry.puts.filter((p) => p.tag === 'latest').map((p) => p.digest)).toEqual([v271, v280]);
-    expect(w.logger.lines).toContainEqual(expect.objectContaining({ message: 'floating tag stays on a higher version', fields: expect.objectContaining({ tag: 'latest', on: '2.8.0' }) }));
+    expect(w.logger.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'floating tag stays on a higher version',
+        fields: expect.objectContaining({ tag: 'latest', on: '2.8.0' }),
+      }),
+    );
   });
 
   it('ignores the push event of its own floating tag put', async () => {
@@ -139,7 +148,11 @@ describe('floating target tags', () => {
     expect((await lower).kind).toBe('published');
     expect(w.registry.manifestAt(repo, 'latest')?.digest).toBe(v280);
     expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe(w.registry.manifestAt(repo, '2.7.2')?.digest);
-    expect(w.registry.puts.filter((p) => p.tag === 'latest').map((p) => p.digest)).toEqual([v280, w.registry.manifestAt(repo, '2.7.2')!.digest, v280]);
+    expect(w.registry.puts.filter((p) => p.tag === 'latest').map((p) => p.digest)).toEqual([
+      v280,
+      w.registry.manifestAt(repo, '2.7.2')!.digest,
+      v280,
+    ]);
   });
 
   it('a publisher refused the claim puts the higher index back when the tag holds its own (an earlier attempt failed)', async () => {
@@ -151,10 +164,15 @@ describe('floating target tags', () => {
     // As if 2.7.2's put of latest had landed late and its publisher died before checking the pointer.
     w.registry.tag(repo, 'latest', v272!.digest);
     const cfg = (await w.store.getRepositoryConfig(repo))!;
-    const results = await moveFloatingTags(w.deps, { repository: repo, version: '2.7.2', revision: 1, manifest: v272!, config: cfg }, (tag, m) =>
-      w.registry.putManifest(repo, tag, m),
+    const results = await moveFloatingTags(
+      w.deps,
+      { repository: repo, version: '2.7.2', revision: 1, manifest: v272!, config: cfg },
+      (tag, m) => w.registry.putManifest(repo, tag, m),
     );
-    expect(results.map((r) => [r.tag, r.outcome, r.pointer.version])).toEqual([['2.7', 'moved', '2.7.2'], ['latest', 'stays', '2.8.0']]);
+    expect(results.map((r) => [r.tag, r.outcome, r.pointer.version])).toEqual([
+      ['2.7', 'moved', '2.7.2'],
+      ['latest', 'stays', '2.8.0'],
+    ]);
     expect(w.registry.manifestAt(repo, 'latest')?.digest).toBe(v280);
     // A tag holding someone else's index is left to whoever put it.
     w.registry.tag(repo, 'latest', v272!.digest.replace(/.$/, '0'));
@@ -185,10 +203,23 @@ describe('floating target tags', () => {
     const put = async (tag: string, manifest: Parameters<typeof w.registry.putManifest>[2]) => {
       await w.registry.putManifest(repo, tag, manifest);
       const version = `1.${n++}.0`;
-      const index = w.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], annotations: { version } }, MediaTypes.ociIndex);
-      await w.store.claimFloatingTag(repo, { tag, version, digest: index.digest, revision: 1, rank: floatingRank(parseSemver(version)!, version, 1) });
+      const index = w.registry.storeManifest(
+        repo,
+        { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], annotations: { version } },
+        MediaTypes.ociIndex,
+      );
+      await w.store.claimFloatingTag(repo, {
+        tag,
+        version,
+        digest: index.digest,
+        revision: 1,
+        rank: floatingRank(parseSemver(version)!, version, 1),
+      });
       w.registry.tag(repo, tag, 'sha256:other');
     };
-    await expect(settleFloatingTag(w.deps, repo, target, { known: w.registry.manifestAt(repo, '1.0.0')!, put })).rejects.toMatchObject({ code: 'busy', retryable: true });
+    await expect(settleFloatingTag(w.deps, repo, target, { known: w.registry.manifestAt(repo, '1.0.0')!, put })).rejects.toMatchObject({
+      code: 'busy',
+      retryable: true,
+    });
   });
 });

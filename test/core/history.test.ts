@@ -6,7 +6,14 @@ import { record, recordedImage, world } from './fixtures.ts';
 const T0 = '2026-11-27T10:00:00.000Z';
 const amd64 = recordedImage('linux/amd64', { pushedAt: T0 });
 const arm64 = recordedImage('linux/arm64', { pushedAt: '2026-11-27T10:00:30.000Z' });
-const published = { digest: `sha256:${'e'.repeat(64)}`, mediaType: 'application/vnd.oci.image.index.v1+json', size: 500, tags: ['2.7'], at: '2026-11-27T10:00:31.000Z', revision: 2 };
+const published = {
+  digest: `sha256:${'e'.repeat(64)}`,
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  size: 500,
+  tags: ['2.7'],
+  at: '2026-11-27T10:00:31.000Z',
+  revision: 2,
+};
 
 function expectWellFormed(history: VersionHistory): void {
   const sequences = history.entries.map((e) => e.sequence);
@@ -16,7 +23,12 @@ function expectWellFormed(history: VersionHistory): void {
 
 describe('entriesOf', () => {
   it('derives one push per image, the publish, and an active error, with the fields that say what', () => {
-    const entries = entriesOf(record([amd64, arm64], { revision: 2, published }), { sequence: 0, entries: [] }, { eventId: 'e-7', tag: arm64.tag }, 0);
+    const entries = entriesOf(
+      record([amd64, arm64], { revision: 2, published }),
+      { sequence: 0, entries: [] },
+      { eventId: 'e-7', tag: arm64.tag },
+      0,
+    );
     expect(entries.map((e) => e.kind)).toEqual(['push-recorded', 'push-recorded', 'published']);
     expect(entries[1]).toMatchObject({ platform: 'linux/arm64', tag: arm64.tag, digest: arm64.digest, eventId: 'e-7', at: arm64.pushedAt });
     expect(entries[0]?.eventId).toBeUndefined();
@@ -24,25 +36,51 @@ describe('entriesOf', () => {
   });
 
   it('calls a publish with missing platforms partial, and a conflict a conflict with its reason', () => {
-    const partial = entriesOf(record([amd64], { published: { ...published, revision: 1, missingPlatforms: ['linux/arm64'] } }), { sequence: 0, entries: [] }, {}, 0);
+    const partial = entriesOf(
+      record([amd64], { published: { ...published, revision: 1, missingPlatforms: ['linux/arm64'] } }),
+      { sequence: 0, entries: [] },
+      {},
+      0,
+    );
     expect(partial.at(-1)).toMatchObject({ kind: 'published-partially', missingPlatforms: ['linux/arm64'] });
-    const conflict = entriesOf(record([amd64], { error: { kind: 'conflict', message: 'two images claim linux/amd64', at: T0, revision: 1 } }), { sequence: 0, entries: [] }, {}, 0);
+    const conflict = entriesOf(
+      record([amd64], { error: { kind: 'conflict', message: 'two images claim linux/amd64', at: T0, revision: 1 } }),
+      { sequence: 0, entries: [] },
+      {},
+      0,
+    );
     expect(conflict.at(-1)).toMatchObject({ kind: 'conflict', reason: 'two images claim linux/amd64', revision: 1 });
   });
 
   it('says a conflict was resolved once the record no longer has it', () => {
-    const history: VersionHistory = { sequence: 1, entries: [{ id: 'conflict:1:x', kind: 'conflict', at: T0, sequence: 1, reason: 'moved tag' }] };
+    const history: VersionHistory = {
+      sequence: 1,
+      entries: [{ id: 'conflict:1:x', kind: 'conflict', at: T0, sequence: 1, reason: 'moved tag' }],
+    };
     const entries = entriesOf(record([amd64], { revision: 2, published }), history, {}, Date.parse('2026-11-27T11:00:00.000Z'));
-    expect(entries.at(-1)).toEqual({ id: 'resolved:conflict:1:x', kind: 'conflict-resolved', at: '2026-11-27T11:00:00.000Z', reason: 'moved tag' });
+    expect(entries.at(-1)).toEqual({
+      id: 'resolved:conflict:1:x',
+      kind: 'conflict-resolved',
+      at: '2026-11-27T11:00:00.000Z',
+      reason: 'moved tag',
+    });
   });
 });
 
 describe('appendMissing', () => {
-  const note = (n: number): Omit<HistoryEntry, 'sequence'> => ({ id: `n${n}`, kind: 'repaired', at: new Date(Date.parse(T0) + n * 1000).toISOString(), action: `step ${n}` });
+  const note = (n: number): Omit<HistoryEntry, 'sequence'> => ({
+    id: `n${n}`,
+    kind: 'repaired',
+    at: new Date(Date.parse(T0) + n * 1000).toISOString(),
+    action: `step ${n}`,
+  });
 
   it('appends what is new in time order with the next sequences, and nothing twice', () => {
     const once = appendMissing({ sequence: 0, entries: [] }, [note(2), note(1)]);
-    expect(once?.entries.map((e) => [e.id, e.sequence])).toEqual([['n1', 1], ['n2', 2]]);
+    expect(once?.entries.map((e) => [e.id, e.sequence])).toEqual([
+      ['n1', 1],
+      ['n2', 2],
+    ]);
     expect(appendMissing(once!, [note(1), note(2)])).toBeUndefined();
     const twice = appendMissing(once!, [note(1), note(3), note(3)]);
     expect(twice?.entries.map((e) => e.id)).toEqual(['n1', 'n2', 'n3']);

@@ -9,9 +9,19 @@ describe('readImageConfigMetadata', () => {
       name: 'keeps the org.opencontainers.image labels, sorted, and created',
       config: {
         created: '2026-11-27T10:00:00.123456789Z',
-        config: { Labels: { [`${P}source`]: 'https://github.com/example/hello', 'org.example.build': 'x', [`${P}revision`]: 'abc', maintainer: 'me' } },
+        config: {
+          Labels: {
+            [`${P}source`]: 'https://github.com/example/hello',
+            'org.example.build': 'x',
+            [`${P}revision`]: 'abc',
+            maintainer: 'me',
+          },
+        },
       },
-      want: { labels: { [`${P}revision`]: 'abc', [`${P}source`]: 'https://github.com/example/hello' }, created: '2026-11-27T10:00:00.123456789Z' },
+      want: {
+        labels: { [`${P}revision`]: 'abc', [`${P}source`]: 'https://github.com/example/hello' },
+        created: '2026-11-27T10:00:00.123456789Z',
+      },
     },
     { name: 'no labels and no created: nothing', config: { architecture: 'amd64', os: 'linux', config: { Labels: null } }, want: {} },
     { name: 'a config that is not an object: nothing', config: 'text', want: {} },
@@ -20,7 +30,10 @@ describe('readImageConfigMetadata', () => {
       name: 'a label that is not a string, or too long, is left out with a note',
       config: { config: { Labels: { [`${P}title`]: 7, [`${P}description`]: 'x'.repeat(1025), [`${P}url`]: 'u' } } },
       want: { labels: { [`${P}url`]: 'u' } },
-      notes: [/label org.opencontainers.image.description not inherited: longer than 1024 characters/, /label org.opencontainers.image.title not inherited: not a string/],
+      notes: [
+        /label org.opencontainers.image.description not inherited: longer than 1024 characters/,
+        /label org.opencontainers.image.title not inherited: not a string/,
+      ],
     },
     {
       name: 'a created that is not RFC 3339 is left out with a note',
@@ -40,7 +53,7 @@ describe('readImageConfigMetadata', () => {
       const { notes: got, ...rest } = readImageConfigMetadata(config);
       expect(rest).toStrictEqual(want);
       expect(got).toHaveLength(notes.length);
-      notes.forEach((pattern, i) => expect(got[i]).toMatch(pattern));
+      for (const [i, pattern] of notes.entries()) expect(got[i]).toMatch(pattern);
       if (rest.labels !== undefined) expect(Object.keys(rest.labels)).toEqual(Object.keys(rest.labels).sort());
     });
   }
@@ -57,7 +70,9 @@ describe('readImageConfigMetadata', () => {
     const value = 'x'.repeat(1000);
     const labels = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((k) => [`${P}${k}`, value]));
     const { labels: kept, notes } = readImageConfigMetadata({ config: { Labels: labels } });
-    expect(Object.keys(kept ?? {})).toEqual([`${P}a`, `${P}b`, `${P}c`, `${P}d`].slice(0, Math.floor(ImageMetadataLimits.totalLength / (1000 + P.length + 1))));
+    expect(Object.keys(kept ?? {})).toEqual(
+      [`${P}a`, `${P}b`, `${P}c`, `${P}d`].slice(0, Math.floor(ImageMetadataLimits.totalLength / (1000 + P.length + 1))),
+    );
     const total = Object.entries(kept ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
     expect(total).toBeLessThanOrEqual(ImageMetadataLimits.totalLength);
     expect(notes.at(-1)).toMatch(/exceed 4096 characters/);

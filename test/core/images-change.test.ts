@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planImagesChange, type ImagesPlan } from '../../src/core/images-change.ts';
+import { type ImagesPlan, planImagesChange } from '../../src/core/images-change.ts';
 import { attestationFor, digestOf, record, recordedImage } from './fixtures.ts';
 
 const amd64 = recordedImage('linux/amd64', { tag: '2.7-amd64' });
@@ -16,8 +16,20 @@ describe('planImagesChange', () => {
     replaceable?: string[];
     want: ImagesPlan;
   }> = [
-    { name: 'a new version', current: undefined, tag: '2.7-amd64', incoming: [amd64], want: { kind: 'change', change: { set: [amd64], remove: [] } } },
-    { name: 'a new platform', current: record([amd64]), tag: '2.7-arm64', incoming: [arm64], want: { kind: 'change', change: { set: [arm64], remove: [] } } },
+    {
+      name: 'a new version',
+      current: undefined,
+      tag: '2.7-amd64',
+      incoming: [amd64],
+      want: { kind: 'change', change: { set: [amd64], remove: [] } },
+    },
+    {
+      name: 'a new platform',
+      current: record([amd64]),
+      tag: '2.7-arm64',
+      incoming: [arm64],
+      want: { kind: 'change', change: { set: [arm64], remove: [] } },
+    },
     { name: 'the same image again', current: record([amd64, arm64]), tag: '2.7-arm64', incoming: [arm64], want: { kind: 'unchanged' } },
     {
       name: 'the same image again, later (its first pushedAt counts, nothing changes)',
@@ -26,18 +38,35 @@ describe('planImagesChange', () => {
       incoming: [{ ...arm64, pushedAt: '2026-11-28T00:00:00.000Z' }],
       want: { kind: 'unchanged' },
     },
-    { name: 'a rebuild under the same tag', current: record([amd64, arm64]), tag: '2.7-arm64', incoming: [arm64Rebuild], want: { kind: 'change', change: { set: [arm64Rebuild], remove: [] } } },
+    {
+      name: 'a rebuild under the same tag',
+      current: record([amd64, arm64]),
+      tag: '2.7-arm64',
+      incoming: [arm64Rebuild],
+      want: { kind: 'change', change: { set: [arm64Rebuild], remove: [] } },
+    },
     {
       name: 'the same image now with an attestation (buildx index around it)',
       current: record([arm64]),
       tag: '2.7-arm64',
-      incoming: [{ ...arm64, sourceDigest: digestOf('index'), attestations: [attestationFor(arm64)], pushedAt: '2026-11-28T00:00:00.000Z' }],
+      incoming: [
+        { ...arm64, sourceDigest: digestOf('index'), attestations: [attestationFor(arm64)], pushedAt: '2026-11-28T00:00:00.000Z' },
+      ],
       want: {
         kind: 'change',
-        change: { set: [{ ...arm64, sourceDigest: digestOf('index'), attestations: [attestationFor(arm64)], pushedAt: arm64.pushedAt }], remove: [] },
+        change: {
+          set: [{ ...arm64, sourceDigest: digestOf('index'), attestations: [attestationFor(arm64)], pushedAt: arm64.pushedAt }],
+          remove: [],
+        },
       },
     },
-    { name: 'another tag claiming the platform with another image', current: record([arm64]), tag: '2.7-aarch64', incoming: [arm64OtherTag], want: { kind: 'contested', existing: arm64, incoming: arm64OtherTag } },
+    {
+      name: 'another tag claiming the platform with another image',
+      current: record([arm64]),
+      tag: '2.7-aarch64',
+      incoming: [arm64OtherTag],
+      want: { kind: 'contested', existing: arm64, incoming: arm64OtherTag },
+    },
     {
       name: 'another tag with the same image (the first tag keeps it)',
       current: record([arm64]),

@@ -165,7 +165,12 @@ describe('buildIndex', () => {
     const cases: Array<{ name: string; images: RecordedImage[]; choice: IndexMediaTypeChoice; want: string }> = [
       { name: 'auto, every child Docker: a Docker list', images: [docker, docker2], choice: 'auto', want: MediaTypes.dockerManifestList },
       { name: 'auto, one OCI child: an OCI index', images: [docker, oci], choice: 'auto', want: MediaTypes.ociIndex },
-      { name: 'auto, Docker children with an attestation: an OCI index', images: [docker, { ...docker2, attestations: [attestationFor(docker2)] }], choice: 'auto', want: MediaTypes.ociIndex },
+      {
+        name: 'auto, Docker children with an attestation: an OCI index',
+        images: [docker, { ...docker2, attestations: [attestationFor(docker2)] }],
+        choice: 'auto',
+        want: MediaTypes.ociIndex,
+      },
       { name: 'oci with Docker children', images: [docker, docker2], choice: 'oci', want: MediaTypes.ociIndex },
       { name: 'docker with an OCI child', images: [docker, oci], choice: 'docker', want: MediaTypes.dockerManifestList },
       { name: 'auto with no images', images: [], choice: 'auto', want: MediaTypes.ociIndex },
@@ -183,16 +188,31 @@ describe('buildIndex', () => {
     const amd64 = recordedImage('linux/amd64');
     const arm64 = recordedImage('linux/arm64');
     const [a1, a2] = [attestationFor(amd64, 'sbom'), attestationFor(amd64, 'provenance')].sort((x, y) => (x.digest < y.digest ? 1 : -1));
-    const { manifest } = buildIndex([{ ...arm64, attestations: [attestationFor(arm64)] }, { ...amd64, attestations: [a1!, a2!] }], 'oci');
+    const { manifest } = buildIndex(
+      [
+        { ...arm64, attestations: [attestationFor(arm64)] },
+        { ...amd64, attestations: [a1!, a2!] },
+      ],
+      'oci',
+    );
     const body = expectValidIndex(manifest);
-    expect(body.manifests.map((child) => child.digest)).toEqual([amd64.digest, a2!.digest, a1!.digest, arm64.digest, attestationFor(arm64).digest]);
+    expect(body.manifests.map((child) => child.digest)).toEqual([
+      amd64.digest,
+      a2!.digest,
+      a1!.digest,
+      arm64.digest,
+      attestationFor(arm64).digest,
+    ]);
   });
 
   it('leaves attestations out of a Docker list and says how many', () => {
     const amd64 = recordedImage('linux/amd64', { mediaType: MediaTypes.dockerManifest });
     const arm64 = recordedImage('linux/arm64', { mediaType: MediaTypes.dockerManifest });
     const { manifest, omittedAttestations } = buildIndex(
-      [{ ...amd64, attestations: [attestationFor(amd64), attestationFor(amd64, 'sbom')] }, { ...arm64, attestations: [attestationFor(arm64)] }],
+      [
+        { ...amd64, attestations: [attestationFor(amd64), attestationFor(amd64, 'sbom')] },
+        { ...arm64, attestations: [attestationFor(arm64)] },
+      ],
       'docker',
     );
     const body = expectValidIndex(manifest);
@@ -202,7 +222,9 @@ describe('buildIndex', () => {
   });
 
   it('writes os.version, os.features and variant of the recorded platform', () => {
-    const windows = recordedImage('windows(10.0.20348.2227)/amd64', { platform: { os: 'windows', architecture: 'amd64', osVersion: '10.0.20348.2227', osFeatures: ['win32k'] } });
+    const windows = recordedImage('windows(10.0.20348.2227)/amd64', {
+      platform: { os: 'windows', architecture: 'amd64', osVersion: '10.0.20348.2227', osFeatures: ['win32k'] },
+    });
     const arm = recordedImage('linux/arm/v7');
     const body = expectValidIndex(buildIndex([windows, arm], 'auto').manifest);
     expect(body.manifests.map((child) => child.platform)).toEqual([
@@ -212,15 +234,36 @@ describe('buildIndex', () => {
   });
 
   it('references the recorded digest, size and media type, not anything about the source', () => {
-    const image = recordedImage('linux/amd64', { size: 12345, sourceDigest: digestOf('the buildx index'), tag: 'whatever', pushedAt: '2030-01-01T00:00:00.000Z' });
+    const image = recordedImage('linux/amd64', {
+      size: 12345,
+      sourceDigest: digestOf('the buildx index'),
+      tag: 'whatever',
+      pushedAt: '2030-01-01T00:00:00.000Z',
+    });
     const other = { ...image, sourceDigest: digestOf('another'), tag: 'other', pushedAt: '2031-01-01T00:00:00.000Z' };
     expect(buildIndex([image], 'auto').manifest.digest).toBe(buildIndex([other], 'auto').manifest.digest);
-    expect(expectValidIndex(buildIndex([image], 'auto').manifest).manifests[0]).toMatchObject({ digest: image.digest, size: 12345, mediaType: MediaTypes.ociManifest });
+    expect(expectValidIndex(buildIndex([image], 'auto').manifest).manifests[0]).toMatchObject({
+      digest: image.digest,
+      size: 12345,
+      mediaType: MediaTypes.ociManifest,
+    });
   });
 });
 
 // Generated versions: distinct platforms, each with 0–2 attestations, OCI or Docker media types.
-const platformPool = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64', 'windows(10.0.20348)/amd64', 'windows(10.0.17763)/amd64', 'linux/amd64/v3'];
+const platformPool = [
+  'linux/amd64',
+  'linux/arm64',
+  'linux/arm/v7',
+  'linux/arm/v6',
+  'linux/386',
+  'linux/ppc64le',
+  'linux/s390x',
+  'linux/riscv64',
+  'windows(10.0.20348)/amd64',
+  'windows(10.0.17763)/amd64',
+  'linux/amd64/v3',
+];
 const imagesArbitrary = fc
   .uniqueArray(
     fc.record({
@@ -243,13 +286,25 @@ const choiceArbitrary = fc.constantFrom<IndexMediaTypeChoice>('auto', 'oci', 'do
 // Labels drawn from a small pool so that children often agree; created times in several spellings.
 const labelsArbitrary = fc.option(
   fc.dictionary(
-    fc.constantFrom('org.opencontainers.image.source', 'org.opencontainers.image.revision', 'org.opencontainers.image.title', 'org.opencontainers.image.created', 'com.example.x'),
+    fc.constantFrom(
+      'org.opencontainers.image.source',
+      'org.opencontainers.image.revision',
+      'org.opencontainers.image.title',
+      'org.opencontainers.image.created',
+      'com.example.x',
+    ),
     fc.constantFrom('a', 'b'),
   ),
   { nil: undefined },
 );
 const createdArbitrary = fc.option(
-  fc.constantFrom('2026-01-01T00:00:00Z', '2026-01-01T01:00:00+01:00', '2026-01-01T00:00:00.5Z', '2025-12-31T23:59:59.999999999Z', '2026-06-01T00:00:00Z'),
+  fc.constantFrom(
+    '2026-01-01T00:00:00Z',
+    '2026-01-01T01:00:00+01:00',
+    '2026-01-01T00:00:00.5Z',
+    '2025-12-31T23:59:59.999999999Z',
+    '2026-06-01T00:00:00Z',
+  ),
   { nil: undefined },
 );
 const annotatedImagesArbitrary = imagesArbitrary.chain((images) =>
@@ -260,7 +315,10 @@ const annotatedImagesArbitrary = imagesArbitrary.chain((images) =>
     }),
   ),
 );
-const configuredArbitrary = fc.dictionary(fc.constantFrom('org.opencontainers.image.title', 'com.example.team', 'constructor', 'org.opencontainers.image.created'), fc.string({ maxLength: 8 }));
+const configuredArbitrary = fc.dictionary(
+  fc.constantFrom('org.opencontainers.image.title', 'com.example.team', 'constructor', 'org.opencontainers.image.created'),
+  fc.string({ maxLength: 8 }),
+);
 
 describe('buildIndex properties', () => {
   it('gives byte-identical output for any order of the same images and attestations', () => {
@@ -278,7 +336,7 @@ describe('buildIndex properties', () => {
   it('gives byte-identical output for any order of the children, of their labels and of the configured annotations', () => {
     fc.assert(
       fc.property(annotatedImagesArbitrary, choiceArbitrary, configuredArbitrary, fc.integer(), (images, choice, configured, seed) => {
-        const reorder = <T,>(record: Readonly<Record<string, T>>) => Object.fromEntries(shuffle(Object.entries(record), seed + 2));
+        const reorder = <T>(record: Readonly<Record<string, T>>) => Object.fromEntries(shuffle(Object.entries(record), seed + 2));
         const shuffled = shuffle(images, seed).map((image) => ({
           ...image,
           attestations: shuffle(image.attestations, seed + 1),
@@ -318,7 +376,10 @@ describe('buildIndex properties', () => {
           body.manifests.forEach((child, i) => {
             if (child.platform?.os !== 'unknown') return;
             const subject = child.annotations?.[Annotations.referenceDigest];
-            const owner = body.manifests.slice(0, i).reverse().find((c) => c.platform?.os !== 'unknown');
+            const owner = body.manifests
+              .slice(0, i)
+              .reverse()
+              .find((c) => c.platform?.os !== 'unknown');
             expect(owner?.digest).toBe(subject);
           });
         }
@@ -330,8 +391,10 @@ describe('buildIndex properties', () => {
 describe('expectValidIndex', () => {
   // The checker must be able to fail, or every "valid" above means nothing.
   const good = buildIndex([recordedImage('linux/amd64'), recordedImage('linux/arm64')], 'oci').manifest;
-  const rebuilt = (mutate: (body: Record<string, any>) => void, mediaType = good.mediaType): RawManifest => {
-    const body = JSON.parse(text(good)) as Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: the good index's body, bent by path into each bad shape below.
+  type Body = Record<string, any>;
+  const rebuilt = (mutate: (body: Body) => void, mediaType = good.mediaType): RawManifest => {
+    const body = JSON.parse(text(good)) as Body;
     mutate(body);
     const bytes = new TextEncoder().encode(JSON.stringify(body));
     return { mediaType, digest: computeDigest(bytes), size: bytes.byteLength, bytes };
@@ -339,35 +402,47 @@ describe('expectValidIndex', () => {
   const bad: Array<{ name: string; input: RawManifest }> = [
     { name: 'a wrong digest', input: { ...good, digest: digestOf('other') } },
     { name: 'a wrong size', input: { ...good, size: good.size + 1 } },
-    { name: 'schemaVersion 1', input: rebuilt((b) => (b['schemaVersion'] = 1)) },
+    { name: 'schemaVersion 1', input: rebuilt((b) => (b.schemaVersion = 1)) },
     { name: 'served as a manifest', input: rebuilt(() => undefined, MediaTypes.ociManifest) },
     { name: 'body and served media type disagree', input: rebuilt(() => undefined, MediaTypes.dockerManifestList) },
-    { name: 'a child without size', input: rebuilt((b) => delete b['manifests'][0].size) },
-    { name: 'a child without platform', input: rebuilt((b) => delete b['manifests'][1].platform) },
-    { name: 'a duplicate platform', input: rebuilt((b) => (b['manifests'][1].platform = { architecture: 'amd64', os: 'linux' })) },
+    { name: 'a child without size', input: rebuilt((b) => delete b.manifests[0].size) },
+    { name: 'a child without platform', input: rebuilt((b) => delete b.manifests[1].platform) },
+    { name: 'a duplicate platform', input: rebuilt((b) => (b.manifests[1].platform = { architecture: 'amd64', os: 'linux' })) },
     {
       name: 'an attestation of an image not in the index',
-      input: rebuilt((b) => b['manifests'].push({ ...b['manifests'][0], platform: { architecture: 'unknown', os: 'unknown' }, annotations: { [Annotations.referenceDigest]: digestOf('x') } })),
+      input: rebuilt((b) =>
+        b.manifests.push({
+          ...b.manifests[0],
+          platform: { architecture: 'unknown', os: 'unknown' },
+          annotations: { [Annotations.referenceDigest]: digestOf('x') },
+        }),
+      ),
     },
     {
       name: 'a Docker list with annotations',
       input: rebuilt((b) => {
-        b['mediaType'] = MediaTypes.dockerManifestList;
-        b['manifests'][0].annotations = { a: 'b' };
+        b.mediaType = MediaTypes.dockerManifestList;
+        b.manifests[0].annotations = { a: 'b' };
       }, MediaTypes.dockerManifestList),
     },
-    { name: 'platform.features (ECR refuses it)', input: rebuilt((b) => (b['manifests'][0].platform.features = ['sse4'])) },
-    { name: 'an artifactType on the index', input: rebuilt((b) => (b['artifactType'] = 'application/example')) },
-    { name: 'annotations before manifests', input: rebuilt((b) => reorder(Object.assign(b, { annotations: { a: 'b' } }), ['schemaVersion', 'mediaType', 'annotations', 'manifests'])) },
-    { name: 'unsorted annotation keys', input: rebuilt((b) => (b['annotations'] = { b: '1', a: '2' })) },
-    { name: 'an empty annotations map', input: rebuilt((b) => (b['annotations'] = {})) },
-    { name: 'an annotation value that is not a string', input: rebuilt((b) => (b['annotations'] = { a: 1 })) },
+    { name: 'platform.features (ECR refuses it)', input: rebuilt((b) => (b.manifests[0].platform.features = ['sse4'])) },
+    { name: 'an artifactType on the index', input: rebuilt((b) => (b.artifactType = 'application/example')) },
+    {
+      name: 'annotations before manifests',
+      input: rebuilt((b) =>
+        reorder(Object.assign(b, { annotations: { a: 'b' } }), ['schemaVersion', 'mediaType', 'annotations', 'manifests']),
+      ),
+    },
+    { name: 'unsorted annotation keys', input: rebuilt((b) => (b.annotations = { b: '1', a: '2' })) },
+    { name: 'an empty annotations map', input: rebuilt((b) => (b.annotations = {})) },
+    { name: 'an annotation value that is not a string', input: rebuilt((b) => (b.annotations = { a: 1 })) },
   ];
   for (const { name, input } of bad) {
     it(`fails on ${name}`, () => expect(() => expectValidIndex(input)).toThrow());
   }
   it('passes a good index', () => expect(() => expectValidIndex(good)).not.toThrow());
-  it('passes a good index with annotations', () => expect(() => expectValidIndex(rebuilt((b) => (b['annotations'] = { a: '1', b: '' })))).not.toThrow());
+  it('passes a good index with annotations', () =>
+    expect(() => expectValidIndex(rebuilt((b) => (b.annotations = { a: '1', b: '' })))).not.toThrow());
 });
 
 /** Rewrites the object's own keys in the given order (JSON keeps insertion order). */

@@ -15,8 +15,19 @@ describe('a publisher whose lease ran out before it put', () => {
     const arm = h.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64' }).manifest.digest;
     // Record arm64 without publishing, then publish by hand with a registry that stalls before the put.
     const record = await h.store.getVersion(repo, '2.7');
-    const armImage = { ...Object.values(record!.images)[0]!, key: 'linux/arm64', platform: { os: 'linux', architecture: 'arm64' }, digest: arm, sourceDigest: arm, tag: '2.7-arm64' };
-    const updated = await h.store.updateImages({ repository: repo, version: '2.7' }, { set: [armImage], remove: [] }, { expectedRevision: record!.revision, now: h.clock.iso() });
+    const armImage = {
+      ...Object.values(record!.images)[0]!,
+      key: 'linux/arm64',
+      platform: { os: 'linux', architecture: 'arm64' },
+      digest: arm,
+      sourceDigest: arm,
+      tag: '2.7-arm64',
+    };
+    const updated = await h.store.updateImages(
+      { repository: repo, version: '2.7' },
+      { set: [armImage], remove: [] },
+      { expectedRevision: record!.revision, now: h.clock.iso() },
+    );
     let stalled = false;
     h.registry.beforeCall = async (method, args) => {
       // The look at the version tag just before the put: the holder stalls past its lease, and
@@ -24,7 +35,12 @@ describe('a publisher whose lease ran out before it put', () => {
       if (method === 'resolveTag' && args[1] === '2.7' && !stalled) {
         stalled = true;
         h.clock.advance(PublishTiming.leaseMs + 1);
-        expect(await h.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'successor', nowMs: h.clock.now(), leaseMs: PublishTiming.leaseMs })).toBeDefined();
+        expect(
+          await h.store.acquireLease(
+            { repository: repo, version: '2.7' },
+            { owner: 'successor', nowMs: h.clock.now(), leaseMs: PublishTiming.leaseMs },
+          ),
+        ).toBeDefined();
       }
     };
     const outcome = await publishVersion(h.deps, repo, '2.7', { revision: updated!.revision });

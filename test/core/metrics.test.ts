@@ -4,7 +4,7 @@ import { Counters, Timings } from '../../src/core/metrics.ts';
 import { publishVersion } from '../../src/core/publish-version.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { RecordingMetrics } from '../support/recording-metrics.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 const repo = 'hello';
 
@@ -27,7 +27,11 @@ describe('what publishing measures', () => {
     w.clock.advance(60_000);
     const arm64 = await push(w, 'linux/arm64', '2.7-arm64');
     w.clock.advance(2_000);
-    await w.store.updateImages({ repository: repo, version: '2.7' }, { set: [amd64, arm64], remove: [] }, { expectedRevision: 0, now: w.clock.iso() });
+    await w.store.updateImages(
+      { repository: repo, version: '2.7' },
+      { set: [amd64, arm64], remove: [] },
+      { expectedRevision: 0, now: w.clock.iso() },
+    );
     expect((await publishVersion(w.deps, repo, '2.7', { revision: 1 })).kind).toBe('published');
     expect(metrics.counts).toEqual([{ name: Counters.versionsPublished, value: 1 }]);
     expect(metrics.observations).toEqual([
@@ -40,7 +44,11 @@ describe('what publishing measures', () => {
     const { w, metrics } = measured();
     await w.store.putRepositoryConfig(repo, config());
     const amd64 = await push(w, 'linux/amd64', '2.7-amd64');
-    await w.store.updateImages({ repository: repo, version: '2.7' }, { set: [amd64], remove: [] }, { expectedRevision: 0, now: w.clock.iso() });
+    await w.store.updateImages(
+      { repository: repo, version: '2.7' },
+      { set: [amd64], remove: [] },
+      { expectedRevision: 0, now: w.clock.iso() },
+    );
     expect((await publishVersion(w.deps, repo, '2.7', { revision: 1, allowPartial: true })).kind).toBe('published');
     expect(metrics.total(Counters.versionsPartiallyPublished)).toBe(1);
     expect(metrics.total(Counters.versionsPublished)).toBe(0);
@@ -50,7 +58,11 @@ describe('what publishing measures', () => {
     const { w, metrics } = measured();
     await w.store.putRepositoryConfig(repo, config({ requiredPlatforms: ['linux/amd64'] }));
     const amd64 = await push(w, 'linux/amd64', '2.7-amd64');
-    await w.store.updateImages({ repository: repo, version: '2.7' }, { set: [amd64], remove: [] }, { expectedRevision: 0, now: w.clock.iso() });
+    await w.store.updateImages(
+      { repository: repo, version: '2.7' },
+      { set: [amd64], remove: [] },
+      { expectedRevision: 0, now: w.clock.iso() },
+    );
     await publishVersion(w.deps, repo, '2.7', { revision: 1 });
     await publishVersion(w.deps, repo, '2.7', { revision: 1 });
     expect(metrics.total(Counters.versionsPublished)).toBe(1);
@@ -64,7 +76,11 @@ describe('what publishing measures', () => {
       const { w, metrics } = measured();
       await w.store.putRepositoryConfig(repo, config({ requiredPlatforms: ['linux/amd64'] }));
       const amd64 = await push(w, 'linux/amd64', '2.7-amd64');
-      await w.store.updateImages({ repository: repo, version: '2.7' }, { set: [amd64], remove: [] }, { expectedRevision: 0, now: w.clock.iso() });
+      await w.store.updateImages(
+        { repository: repo, version: '2.7' },
+        { set: [amd64], remove: [] },
+        { expectedRevision: 0, now: w.clock.iso() },
+      );
       w.registry.failNext('putManifest', 1, error);
       await publishVersion(w.deps, repo, '2.7', { revision: 1 });
       expect(metrics.counts.map((c) => c.name)).toEqual([counter]);

@@ -5,11 +5,11 @@ import {
   formatPlatform,
   isSamePlatform,
   normalisePlatform,
+  type Platform,
   parsePlatform,
   platformFromJson,
   platformToJson,
   satisfiesPlatform,
-  type Platform,
 } from '../../src/core/platform.ts';
 
 describe('parsePlatform', () => {
@@ -39,7 +39,11 @@ describe('parsePlatform', () => {
       want: { os: 'windows', architecture: 'amd64', osVersion: '10.0.20348' },
     },
     { name: 'empty os.version', input: 'windows()/amd64', wantErr: /"windows\(\)\/amd64" is not a platform: os.version ""/ },
-    { name: 'unknown/unknown is refused', input: 'unknown/unknown', wantErr: /"unknown\/unknown" is not a platform: unknown\/unknown marks attestations/ },
+    {
+      name: 'unknown/unknown is refused',
+      input: 'unknown/unknown',
+      wantErr: /"unknown\/unknown" is not a platform: unknown\/unknown marks attestations/,
+    },
     { name: 'linux/unknown is refused', input: 'linux/unknown', wantErr: /"linux\/unknown" is not a platform/ },
     { name: 'no architecture', input: 'linux', wantErr: /"linux" is not a platform: expected os\[\(os.version\)\]\/architecture/ },
     { name: 'empty', input: '', wantErr: /"" is not a platform/ },
@@ -68,8 +72,16 @@ describe('formatPlatform', () => {
   const cases: Array<{ name: string; input: Platform; want: string }> = [
     { name: 'os and architecture', input: { os: 'linux', architecture: 'amd64' }, want: 'linux/amd64' },
     { name: 'with variant', input: { os: 'linux', architecture: 'arm', variant: 'v7' }, want: 'linux/arm/v7' },
-    { name: 'with os.version', input: { os: 'windows', architecture: 'amd64', osVersion: '10.0.20348' }, want: 'windows(10.0.20348)/amd64' },
-    { name: 'os.features are not part of it', input: { os: 'windows', architecture: 'amd64', osFeatures: ['win32k'] }, want: 'windows/amd64' },
+    {
+      name: 'with os.version',
+      input: { os: 'windows', architecture: 'amd64', osVersion: '10.0.20348' },
+      want: 'windows(10.0.20348)/amd64',
+    },
+    {
+      name: 'os.features are not part of it',
+      input: { os: 'windows', architecture: 'amd64', osFeatures: ['win32k'] },
+      want: 'windows/amd64',
+    },
   ];
   for (const { name, input, want } of cases) {
     it(name, () => expect(formatPlatform(input)).toBe(want));
@@ -86,7 +98,10 @@ describe('normalisePlatform', () => {
     });
   });
   it('drops an empty variant and empty os.features', () => {
-    expect(normalisePlatform({ os: 'linux', architecture: 'amd64', variant: '', osFeatures: [] })).toEqual({ os: 'linux', architecture: 'amd64' });
+    expect(normalisePlatform({ os: 'linux', architecture: 'amd64', variant: '', osFeatures: [] })).toEqual({
+      os: 'linux',
+      architecture: 'amd64',
+    });
   });
   it('refuses a component with a slash, naming the field', () => {
     expect(() => normalisePlatform({ os: 'linux', architecture: 'arm/64' })).toThrow(/architecture "arm\/64"/);
@@ -103,10 +118,25 @@ describe('satisfiesPlatform', () => {
     { name: 'amd64/v3 does not satisfy amd64', actual: 'linux/amd64/v3', required: 'linux/amd64', want: false },
     { name: 'another os', actual: 'windows/amd64', required: 'linux/amd64', want: false },
     { name: 'another architecture', actual: 'linux/arm64', required: 'linux/amd64', want: false },
-    { name: 'a requirement without os.version accepts any build', actual: 'windows(10.0.20348.2227)/amd64', required: 'windows/amd64', want: true },
-    { name: 'os.version prefix on a dot boundary', actual: 'windows(10.0.20348.2227)/amd64', required: 'windows(10.0.20348)/amd64', want: true },
+    {
+      name: 'a requirement without os.version accepts any build',
+      actual: 'windows(10.0.20348.2227)/amd64',
+      required: 'windows/amd64',
+      want: true,
+    },
+    {
+      name: 'os.version prefix on a dot boundary',
+      actual: 'windows(10.0.20348.2227)/amd64',
+      required: 'windows(10.0.20348)/amd64',
+      want: true,
+    },
     { name: 'exact os.version', actual: 'windows(10.0.20348)/amd64', required: 'windows(10.0.20348)/amd64', want: true },
-    { name: 'a longer build number is not a prefix match', actual: 'windows(10.0.203481)/amd64', required: 'windows(10.0.20348)/amd64', want: false },
+    {
+      name: 'a longer build number is not a prefix match',
+      actual: 'windows(10.0.203481)/amd64',
+      required: 'windows(10.0.20348)/amd64',
+      want: false,
+    },
     { name: 'another build', actual: 'windows(10.0.17763.1)/amd64', required: 'windows(10.0.20348)/amd64', want: false },
     { name: 'no os.version does not satisfy a required one', actual: 'windows/amd64', required: 'windows(10.0.20348)/amd64', want: false },
   ];
@@ -118,7 +148,9 @@ describe('satisfiesPlatform', () => {
 describe('isSamePlatform', () => {
   it('treats two spellings as one and ignores os.features', () => {
     expect(isSamePlatform(parsePlatform('linux/aarch64'), parsePlatform('linux/arm64/v8'))).toBe(true);
-    expect(isSamePlatform({ os: 'windows', architecture: 'amd64', osFeatures: ['win32k'] }, { os: 'windows', architecture: 'amd64' })).toBe(true);
+    expect(isSamePlatform({ os: 'windows', architecture: 'amd64', osFeatures: ['win32k'] }, { os: 'windows', architecture: 'amd64' })).toBe(
+      true,
+    );
     expect(isSamePlatform(parsePlatform('linux/arm/v6'), parsePlatform('linux/arm'))).toBe(false);
   });
 });
@@ -126,7 +158,9 @@ describe('isSamePlatform', () => {
 describe('platformToJson / platformFromJson', () => {
   it('writes keys in the spec order', () => {
     const json = platformToJson({ os: 'windows', architecture: 'amd64', variant: 'v3', osVersion: '10.0.20348', osFeatures: ['win32k'] });
-    expect(JSON.stringify(json)).toBe('{"architecture":"amd64","os":"windows","os.version":"10.0.20348","os.features":["win32k"],"variant":"v3"}');
+    expect(JSON.stringify(json)).toBe(
+      '{"architecture":"amd64","os":"windows","os.version":"10.0.20348","os.features":["win32k"],"variant":"v3"}',
+    );
   });
   it('reads a config blob', () => {
     expect(platformFromJson({ architecture: 'arm64', os: 'linux', variant: 'v8', 'os.version': '', created: 'x' })).toEqual({
@@ -153,7 +187,9 @@ const architecture = fc.oneof(
   fc.constantFrom('amd64', 'x86_64', 'x86-64', 'arm64', 'aarch64', 'arm', 'armhf', 'armel', 'i386', '386', 'ppc64le', 's390x', 'riscv64'),
   component,
 );
-const variant = fc.option(fc.oneof(fc.constantFrom('v8', '8', 'v8.0', '9', 'v9.0', 'v7', '7', '6', '5', 'v1', 'v2', 'v3'), component), { nil: undefined });
+const variant = fc.option(fc.oneof(fc.constantFrom('v8', '8', 'v8.0', '9', 'v9.0', 'v7', '7', '6', '5', 'v1', 'v2', 'v3'), component), {
+  nil: undefined,
+});
 const osVersion = fc.option(fc.stringMatching(/^[0-9]{1,2}\.[0-9]\.[0-9]{1,5}(\.[0-9]{1,4})?$/), { nil: undefined });
 const platformInput = fc.record({
   os: fc.oneof(fc.constantFrom('linux', 'windows', 'darwin', 'macos', 'freebsd', 'LINUX'), component),

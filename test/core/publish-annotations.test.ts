@@ -3,7 +3,7 @@ import { MediaTypes } from '../../src/core/media-types.ts';
 import { recordPush } from '../../src/core/record-push.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 // The whole path through the use cases: per-arch pushes recorded from the registry, the index
 // published with the configured and the inherited annotations.
@@ -21,13 +21,29 @@ interface Build {
   readonly format?: 'oci' | 'docker';
 }
 
-const amd64: Build = { platform: 'linux/amd64', tag: '2.7-amd64', labels: { [SOURCE]: 'https://github.com/example/hello', [REVISION]: 'a1' }, created: '2026-11-27T09:00:00Z' };
-const arm64: Build = { platform: 'linux/arm64', tag: '2.7-arm64', labels: { [SOURCE]: 'https://github.com/example/hello', [REVISION]: 'a2' }, created: '2026-11-27T09:05:00Z' };
+const amd64: Build = {
+  platform: 'linux/amd64',
+  tag: '2.7-amd64',
+  labels: { [SOURCE]: 'https://github.com/example/hello', [REVISION]: 'a1' },
+  created: '2026-11-27T09:00:00Z',
+};
+const arm64: Build = {
+  platform: 'linux/arm64',
+  tag: '2.7-arm64',
+  labels: { [SOURCE]: 'https://github.com/example/hello', [REVISION]: 'a2' },
+  created: '2026-11-27T09:05:00Z',
+};
 
 async function publish(w: World, builds: readonly Build[], input: Partial<RepositoryConfigInput> = {}) {
   await w.store.putRepositoryConfig(repo, config(input));
   for (const build of builds) {
-    const digest = w.registry.addImage(repo, { platform: build.platform, tag: build.tag, labels: build.labels, created: build.created, format: build.format }).manifest.digest;
+    const digest = w.registry.addImage(repo, {
+      platform: build.platform,
+      tag: build.tag,
+      labels: build.labels,
+      created: build.created,
+      format: build.format,
+    }).manifest.digest;
     const outcome = await recordPush(w.deps, { repository: repo, tag: build.tag, digest, eventId: `evt-${build.tag}` });
     w.clock.advance(60_000);
     expect(outcome.kind).not.toBe('rejected');
@@ -79,7 +95,10 @@ describe('publishing with annotations', () => {
 
   it('only notes (info) the inherited annotations a Docker list leaves out when none were configured', async () => {
     const w = world();
-    await publish(w, [{ ...amd64, format: 'docker' }, { ...arm64, format: 'docker' }]);
+    await publish(w, [
+      { ...amd64, format: 'docker' },
+      { ...arm64, format: 'docker' },
+    ]);
     const lines = w.logger.lines.filter((line) => line.message.startsWith('annotations left out'));
     expect(lines.map((line) => line.level)).toEqual(['info']);
   });

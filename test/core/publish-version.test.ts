@@ -2,18 +2,23 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DomainError, ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
-import { publishVersion, PublishTiming } from '../../src/core/publish-version.ts';
+import { PublishTiming, publishVersion } from '../../src/core/publish-version.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { deriveState } from '../../src/core/readiness.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import type { RecordedImage, VersionRecord } from '../../src/core/version-record.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 const repo = 'hello';
 
 /** Pushes a per-arch image to the fake registry and reads it as recordPush would. */
-async function pushImage(w: World, platform: string, tag: string, options: { label?: string; buildx?: boolean; format?: 'oci' | 'docker' } = {}): Promise<RecordedImage> {
+async function pushImage(
+  w: World,
+  platform: string,
+  tag: string,
+  options: { label?: string; buildx?: boolean; format?: 'oci' | 'docker' } = {},
+): Promise<RecordedImage> {
   const digest = options.buildx
     ? w.registry.addBuildxIndex(repo, { platform, tag, label: options.label, format: options.format }).index.digest
     : w.registry.addImage(repo, { platform, tag, label: options.label, format: options.format }).manifest.digest;
@@ -23,7 +28,11 @@ async function pushImage(w: World, platform: string, tag: string, options: { lab
 
 async function setUp(w: World, images: RecordedImage[], input: Partial<RepositoryConfigInput> = {}): Promise<VersionRecord> {
   await w.store.putRepositoryConfig(repo, config(input));
-  const record = await w.store.updateImages({ repository: repo, version: '2.7' }, { set: images, remove: [] }, { expectedRevision: 0, now: w.clock.iso() });
+  const record = await w.store.updateImages(
+    { repository: repo, version: '2.7' },
+    { set: images, remove: [] },
+    { expectedRevision: 0, now: w.clock.iso() },
+  );
   return record!;
 }
 
@@ -65,7 +74,13 @@ describe('publishVersion', () => {
     // Tags the tag pattern does not match are never read as per-arch pushes: nothing to remember in the store.
     expect(await w.store.isPublishedTag(repo, '2.7', expected.digest)).toBe(false);
     const record = await w.store.getVersion(repo, '2.7');
-    expect(record?.published).toMatchObject({ digest: expected.digest, revision: 1, tags: ['2.7', 'v2.7'], mediaType: MediaTypes.ociIndex, size: expected.size });
+    expect(record?.published).toMatchObject({
+      digest: expected.digest,
+      revision: 1,
+      tags: ['2.7', 'v2.7'],
+      mediaType: MediaTypes.ociIndex,
+      size: expected.size,
+    });
     expect(record?.lease).toBeUndefined();
     expect(await state(w)).toBe('published');
   });
@@ -94,17 +109,33 @@ describe('publishVersion', () => {
   it('fails without retry when the repository has no config', async () => {
     await setUp(w, [amd64, arm64]);
     await w.store.deleteRepositoryConfig(repo);
-    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({ kind: 'failed', message: 'repository hello has no configuration', retryable: false });
+    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({
+      kind: 'failed',
+      message: 'repository hello has no configuration',
+      retryable: false,
+    });
   });
 
   it('waits for another owner holding the lease, then finds its revision published', async () => {
     await setUp(w, [amd64, arm64]);
-    expect(await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'other', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs })).toBeDefined();
+    expect(
+      await w.store.acquireLease(
+        { repository: repo, version: '2.7' },
+        { owner: 'other', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
+      ),
+    ).toBeDefined();
     const index = buildIndex([amd64, arm64], 'auto').manifest;
     const other = (async () => {
       await w.clock.sleep(3_000);
       await w.registry.putManifest(repo, '2.7', index);
-      await w.store.recordPublished({ repository: repo, version: '2.7' }, { owner: 'other', published: { digest: index.digest, mediaType: index.mediaType, size: index.size, tags: ['2.7'], at: w.clock.iso(), revision: 1 }, now: w.clock.iso() });
+      await w.store.recordPublished(
+        { repository: repo, version: '2.7' },
+        {
+          owner: 'other',
+          published: { digest: index.digest, mediaType: index.mediaType, size: index.size, tags: ['2.7'], at: w.clock.iso(), revision: 1 },
+          now: w.clock.iso(),
+        },
+      );
       await w.store.releaseLease({ repository: repo, version: '2.7' }, { owner: 'other', expectedRevision: 1 });
     })();
     const outcome = await publishVersion(w.deps, repo, '2.7', { revision: 1 });
@@ -116,9 +147,19 @@ describe('publishVersion', () => {
 
   it('hands over when a later revision exists while another owner holds the lease', async () => {
     await setUp(w, [amd64]);
-    await w.store.updateImages({ repository: repo, version: '2.7' }, { set: [arm64], remove: [] }, { expectedRevision: 1, now: w.clock.iso() });
-    await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'other', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs });
-    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({ kind: 'handed-over', reason: 'revision 2 was recorded after 1' });
+    await w.store.updateImages(
+      { repository: repo, version: '2.7' },
+      { set: [arm64], remove: [] },
+      { expectedRevision: 1, now: w.clock.iso() },
+    );
+    await w.store.acquireLease(
+      { repository: repo, version: '2.7' },
+      { owner: 'other', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
+    );
+    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({
+      kind: 'handed-over',
+      reason: 'revision 2 was recorded after 1',
+    });
     expect(w.registry.calls.putManifest).toBe(0);
   });
 
@@ -144,7 +185,10 @@ describe('publishVersion', () => {
 
   it('gives up with a retryable busy error when told to wait less than the dead lease has left', async () => {
     await setUp(w, [amd64, arm64]);
-    await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs });
+    await w.store.acquireLease(
+      { repository: repo, version: '2.7' },
+      { owner: 'dead', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
+    );
     const error = await publishVersion(w.deps, repo, '2.7', { revision: 1, waitForLeaseMs: 1_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: ErrorCodes.busy, retryable: true });
@@ -174,7 +218,13 @@ describe('publishVersion', () => {
     w.registry.beforeCall = async (method) => {
       if (method !== 'putManifest' || moved) return;
       moved = true;
-      expect(await w.store.updateImages({ repository: repo, version: '2.7' }, { set: [rebuild], remove: [] }, { expectedRevision: 1, now: w.clock.iso() })).toBeDefined();
+      expect(
+        await w.store.updateImages(
+          { repository: repo, version: '2.7' },
+          { set: [rebuild], remove: [] },
+          { expectedRevision: 1, now: w.clock.iso() },
+        ),
+      ).toBeDefined();
     };
     const outcome = await publishVersion(w.deps, repo, '2.7', { revision: 1 });
     const older = buildIndex([amd64, arm64], 'auto').manifest;
@@ -192,7 +242,10 @@ describe('publishVersion', () => {
     w.registry.makeImmutable(repo);
     w.registry.tag(repo, '2.7', amd64.digest);
     const outcome = await publishVersion(w.deps, repo, '2.7', { revision: 1 });
-    expect(outcome).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/tag 2.7 in immutable repository hello already points to/) });
+    expect(outcome).toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(/tag 2.7 in immutable repository hello already points to/),
+    });
     expect(w.registry.calls.putManifest).toBe(1);
     expect(await state(w)).toBe('conflict');
     // A conflict needs a person: asking again does not put again.
@@ -202,7 +255,11 @@ describe('publishVersion', () => {
 
   it('retries a retryable put failure with back-off and then publishes', async () => {
     await setUp(w, [amd64, arm64]);
-    w.registry.failNext('putManifest', 2, () => new RegistryError(ErrorCodes.referencedImagesNotFound, 'children not visible yet', { retryable: true }));
+    w.registry.failNext(
+      'putManifest',
+      2,
+      () => new RegistryError(ErrorCodes.referencedImagesNotFound, 'children not visible yet', { retryable: true }),
+    );
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
     expect(w.registry.calls.putManifest).toBe(3);
     expect(w.clock.sleeps).toEqual([200, 400]);
@@ -211,14 +268,22 @@ describe('publishVersion', () => {
 
   it('honours retryAfterSeconds from a throttled put', async () => {
     await setUp(w, [amd64, arm64]);
-    w.registry.failNext('putManifest', 1, new RegistryError(ErrorCodes.throttled, 'slow down', { retryable: true, details: { retryAfterSeconds: 2 } }));
+    w.registry.failNext(
+      'putManifest',
+      1,
+      new RegistryError(ErrorCodes.throttled, 'slow down', { retryable: true, details: { retryAfterSeconds: 2 } }),
+    );
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
     expect(w.clock.sleeps).toEqual([2_000]);
   });
 
   it('throws a retryable error after the last attempt, leaving the version failed and the lease free', async () => {
     await setUp(w, [amd64, arm64]);
-    w.registry.failNext('putManifest', PublishTiming.putAttempts, () => new RegistryError(ErrorCodes.unavailable, 'registry 503', { retryable: true }));
+    w.registry.failNext(
+      'putManifest',
+      PublishTiming.putAttempts,
+      () => new RegistryError(ErrorCodes.unavailable, 'registry 503', { retryable: true }),
+    );
     const error = await publishVersion(w.deps, repo, '2.7', { revision: 1 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ retryable: true, message: 'registry 503' });
     expect(w.registry.calls.putManifest).toBe(PublishTiming.putAttempts);
@@ -235,7 +300,11 @@ describe('publishVersion', () => {
   it('returns a non-retryable put failure as failed without retrying', async () => {
     await setUp(w, [amd64, arm64]);
     w.registry.failNext('putManifest', 1, new RegistryError(ErrorCodes.denied, 'not allowed to PutImage'));
-    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({ kind: 'failed', message: 'not allowed to PutImage', retryable: false });
+    expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({
+      kind: 'failed',
+      message: 'not allowed to PutImage',
+      retryable: false,
+    });
     expect(w.registry.calls.putManifest).toBe(1);
     expect(await state(w)).toBe('failed');
   });
@@ -248,11 +317,17 @@ describe('publishVersion', () => {
     expect(oci.manifests.map((c) => c.digest)).toEqual([amd64.digest, buildxArm.digest, buildxArm.attestations[0]!.digest]);
 
     await w.store.putRepositoryConfig(repo, config({ indexMediaType: 'docker' }));
-    await w.store.updateImages({ repository: repo, version: '2.7' }, { set: [{ ...amd64, pushedAt: 'later', sourceDigest: 'x' }], remove: [] }, { expectedRevision: 1, now: w.clock.iso() });
+    await w.store.updateImages(
+      { repository: repo, version: '2.7' },
+      { set: [{ ...amd64, pushedAt: 'later', sourceDigest: 'x' }], remove: [] },
+      { expectedRevision: 1, now: w.clock.iso() },
+    );
     await publishVersion(w.deps, repo, '2.7', { revision: 2 });
     const docker = expectValidIndex(w.registry.manifestAt(repo, '2.7')!);
     expect(docker.mediaType).toBe(MediaTypes.dockerManifestList);
     expect(docker.manifests).toHaveLength(2);
-    expect(w.logger.lines.find((l) => l.level === 'warn' && l.message.startsWith('attestations left out'))?.fields).toMatchObject({ omitted: 1 });
+    expect(w.logger.lines.find((l) => l.level === 'warn' && l.message.startsWith('attestations left out'))?.fields).toMatchObject({
+      omitted: 1,
+    });
   });
 });

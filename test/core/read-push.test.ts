@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { UnsupportedManifestError } from '../../src/core/errors.ts';
 import { Annotations, MediaTypes } from '../../src/core/media-types.ts';
 import { platformToJson } from '../../src/core/platform.ts';
-import { isAttestation, readPushedImages, type PushToRead } from '../../src/core/read-push.ts';
+import { isAttestation, type PushToRead, readPushedImages } from '../../src/core/read-push.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 
 const repository = 'team/hello';
@@ -18,7 +18,11 @@ describe('readPushedImages', () => {
   describe('an image manifest', () => {
     for (const format of ['oci', 'docker'] as const) {
       it(`reads the ${format} image's platform from its config`, async () => {
-        const image = registry.addImage(repository, { platform: { os: 'linux', architecture: 'aarch64', variant: 'v8' }, format, tag: '2.7-arm64' });
+        const image = registry.addImage(repository, {
+          platform: { os: 'linux', architecture: 'aarch64', variant: 'v8' },
+          format,
+          tag: '2.7-arm64',
+        });
         const read = await readPushedImages(registry, push(image.manifest.digest, '2.7-arm64'));
         expect(read).toEqual({
           images: [
@@ -40,8 +44,12 @@ describe('readPushedImages', () => {
       });
     }
 
-    it('takes the override instead of the config\'s platform, and still reads the config\'s labels', async () => {
-      const image = registry.addImage(repository, { platform: 'linux/amd64', tag: '2.7-armv7', labels: { 'org.opencontainers.image.source': 's' } });
+    it("takes the override instead of the config's platform, and still reads the config's labels", async () => {
+      const image = registry.addImage(repository, {
+        platform: 'linux/amd64',
+        tag: '2.7-armv7',
+        labels: { 'org.opencontainers.image.source': 's' },
+      });
       const read = await readPushedImages(registry, push(image.manifest.digest, '2.7-armv7', 'linux/arm/v7'));
       expect(read.images.map((i) => i.key)).toEqual(['linux/arm/v7']);
       expect(read.images[0]?.labels).toEqual({ 'org.opencontainers.image.source': 's' });
@@ -55,7 +63,10 @@ describe('readPushedImages', () => {
         labels: { 'org.opencontainers.image.revision': 'abc', 'org.opencontainers.image.source': 'https://x', maintainer: 'me' },
       });
       const [recorded] = (await readPushedImages(registry, push(image.manifest.digest, '2.7-amd64'))).images;
-      expect(recorded?.labels).toStrictEqual({ 'org.opencontainers.image.revision': 'abc', 'org.opencontainers.image.source': 'https://x' });
+      expect(recorded?.labels).toStrictEqual({
+        'org.opencontainers.image.revision': 'abc',
+        'org.opencontainers.image.source': 'https://x',
+      });
       expect(recorded?.created).toBe('2026-11-27T09:00:00.123456789Z');
     });
 
@@ -70,17 +81,27 @@ describe('readPushedImages', () => {
       const blob = registry.storeBlob(repository, 'not json');
       const manifest = registry.storeManifest(
         repository,
-        { schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: blob.digest, size: blob.size }, layers: [] },
+        {
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociManifest,
+          config: { mediaType: MediaTypes.ociConfig, digest: blob.digest, size: blob.size },
+          layers: [],
+        },
         MediaTypes.ociManifest,
       );
       const read = await readPushedImages(registry, push(manifest.digest, '2.7-armv7', 'linux/arm/v7'));
       expect(read.images.map((i) => i.key)).toEqual(['linux/arm/v7']);
       expect(read.images[0]).not.toHaveProperty('labels');
-      expect(read.skipped).toEqual([expect.stringMatching(/^config sha256:[0-9a-f]+ of sha256:[0-9a-f]+ is not JSON: .*; its labels are not inherited$/)]);
+      expect(read.skipped).toEqual([
+        expect.stringMatching(/^config sha256:[0-9a-f]+ of sha256:[0-9a-f]+ is not JSON: .*; its labels are not inherited$/),
+      ]);
     });
 
     it('says which labels it left out', async () => {
-      const image = registry.addImage(repository, { platform: 'linux/amd64', labels: { 'org.opencontainers.image.description': 'x'.repeat(2000) } });
+      const image = registry.addImage(repository, {
+        platform: 'linux/amd64',
+        labels: { 'org.opencontainers.image.description': 'x'.repeat(2000) },
+      });
       const read = await readPushedImages(registry, push(image.manifest.digest, '2.7-amd64'));
       expect(read.images[0]).not.toHaveProperty('labels');
       expect(read.skipped).toEqual([
@@ -106,7 +127,12 @@ describe('readPushedImages', () => {
         const blob = registry.storeBlob(repository, config);
         const manifest = registry.storeManifest(
           repository,
-          { schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: blob.digest, size: blob.size }, layers: [] },
+          {
+            schemaVersion: 2,
+            mediaType: MediaTypes.ociManifest,
+            config: { mediaType: MediaTypes.ociConfig, digest: blob.digest, size: blob.size },
+            layers: [],
+          },
           MediaTypes.ociManifest,
         );
         const result = readPushedImages(registry, push(manifest.digest, '2.7-amd64'));
@@ -116,7 +142,11 @@ describe('readPushedImages', () => {
     }
 
     it('refuses schema 1', async () => {
-      const manifest = registry.storeManifest(repository, { schemaVersion: 1, name: 'hello', tag: '2.7-amd64', fsLayers: [] }, MediaTypes.dockerSchema1Signed);
+      const manifest = registry.storeManifest(
+        repository,
+        { schemaVersion: 1, name: 'hello', tag: '2.7-amd64', fsLayers: [] },
+        MediaTypes.dockerSchema1Signed,
+      );
       await expect(readPushedImages(registry, push(manifest.digest, '2.7-amd64'))).rejects.toThrow(/schema 1/);
     });
   });
@@ -132,14 +162,23 @@ describe('readPushedImages', () => {
       const read = await readPushedImages(registry, push(index.digest, '2.7-arm64'));
       expect(read.skipped).toEqual([]);
       expect(read.images).toHaveLength(1);
-      expect(read.images[0]).toMatchObject({ key: 'linux/arm64', digest: image.manifest.digest, size: image.manifest.size, sourceDigest: index.digest, tag: '2.7-arm64' });
+      expect(read.images[0]).toMatchObject({
+        key: 'linux/arm64',
+        digest: image.manifest.digest,
+        size: image.manifest.size,
+        sourceDigest: index.digest,
+        tag: '2.7-arm64',
+      });
       expect(read.images[0]?.attestations).toEqual([
         {
           mediaType: MediaTypes.ociManifest,
           digest: attestation.digest,
           size: attestation.size,
           platform: { os: 'unknown', architecture: 'unknown' },
-          annotations: { [Annotations.referenceDigest]: image.manifest.digest, [Annotations.referenceType]: Annotations.attestationManifest },
+          annotations: {
+            [Annotations.referenceDigest]: image.manifest.digest,
+            [Annotations.referenceType]: Annotations.attestationManifest,
+          },
         },
       ]);
       expect(read.images[0]).toMatchObject({ labels: { 'org.opencontainers.image.source': 'https://x' }, created: '2026-01-01T00:00:00Z' });
@@ -148,15 +187,24 @@ describe('readPushedImages', () => {
       expect(registry.calls.fetchBlob).toBe(1);
     });
 
-    it('gives every platform of a multi-platform index, taking the child platform and each child\'s labels from its config', async () => {
-      const amd64 = registry.addImage(repository, { platform: 'linux/amd64', labels: { 'org.opencontainers.image.title': 'amd' }, created: '2026-01-01T00:00:00Z' });
+    it("gives every platform of a multi-platform index, taking the child platform and each child's labels from its config", async () => {
+      const amd64 = registry.addImage(repository, {
+        platform: 'linux/amd64',
+        labels: { 'org.opencontainers.image.title': 'amd' },
+        created: '2026-01-01T00:00:00Z',
+      });
       const arm = registry.addImage(repository, { platform: 'linux/arm/v7', labels: { 'org.opencontainers.image.title': 'arm' } });
       const index = registry.storeManifest(
         repository,
         {
           schemaVersion: 2,
           mediaType: MediaTypes.ociIndex,
-          manifests: [amd64, arm].map((i) => ({ mediaType: i.manifest.mediaType, digest: i.manifest.digest, size: i.manifest.size, platform: platformToJson(i.platform) })),
+          manifests: [amd64, arm].map((i) => ({
+            mediaType: i.manifest.mediaType,
+            digest: i.manifest.digest,
+            size: i.manifest.size,
+            platform: platformToJson(i.platform),
+          })),
         },
         MediaTypes.ociIndex,
       );
@@ -182,14 +230,21 @@ describe('readPushedImages', () => {
           mediaType: MediaTypes.ociIndex,
           manifests: [
             { mediaType: amd64.manifest.mediaType, digest: amd64.manifest.digest, size: amd64.manifest.size },
-            { mediaType: MediaTypes.ociIndex, digest: inner.index.digest, size: inner.index.size, platform: { os: 'linux', architecture: 'arm64' } },
+            {
+              mediaType: MediaTypes.ociIndex,
+              digest: inner.index.digest,
+              size: inner.index.size,
+              platform: { os: 'linux', architecture: 'arm64' },
+            },
           ],
         },
         MediaTypes.ociIndex,
       );
       const read = await readPushedImages(registry, push(index.digest, '2.7-x'));
       expect(read.images.map((i) => i.key)).toEqual(['linux/amd64']);
-      expect(read.skipped).toEqual([`child ${inner.index.digest} of ${index.digest} has media type ${MediaTypes.ociIndex}, not an image manifest`]);
+      expect(read.skipped).toEqual([
+        `child ${inner.index.digest} of ${index.digest} has media type ${MediaTypes.ociIndex}, not an image manifest`,
+      ]);
     });
 
     it('applies an override to a single-image index', async () => {
@@ -199,8 +254,16 @@ describe('readPushedImages', () => {
     });
 
     const lies: Array<{ name: string; change: Record<string, unknown>; wantErr: RegExp }> = [
-      { name: 'a child size that is not what the registry holds', change: { size: 1 }, wantErr: /describes child sha256:[0-9a-f]+ as application\/vnd.oci.image.manifest.v1\+json, 1 bytes, but the registry holds/ },
-      { name: 'a child media type that is not what the registry holds', change: { mediaType: MediaTypes.dockerManifest }, wantErr: /as application\/vnd.docker.distribution.manifest.v2\+json/ },
+      {
+        name: 'a child size that is not what the registry holds',
+        change: { size: 1 },
+        wantErr: /describes child sha256:[0-9a-f]+ as application\/vnd.oci.image.manifest.v1\+json, 1 bytes, but the registry holds/,
+      },
+      {
+        name: 'a child media type that is not what the registry holds',
+        change: { mediaType: MediaTypes.dockerManifest },
+        wantErr: /as application\/vnd.docker.distribution.manifest.v2\+json/,
+      },
     ];
     for (const { name, change, wantErr } of lies) {
       it(`refuses ${name}`, async () => {
@@ -210,7 +273,15 @@ describe('readPushedImages', () => {
           {
             schemaVersion: 2,
             mediaType: MediaTypes.ociIndex,
-            manifests: [{ mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size, platform: platformToJson(image.platform), ...change }],
+            manifests: [
+              {
+                mediaType: image.manifest.mediaType,
+                digest: image.manifest.digest,
+                size: image.manifest.size,
+                platform: platformToJson(image.platform),
+                ...change,
+              },
+            ],
           },
           MediaTypes.ociIndex,
         );
@@ -226,7 +297,12 @@ describe('readPushedImages', () => {
         {
           schemaVersion: 2,
           mediaType: MediaTypes.ociIndex,
-          manifests: [a, b].map((i) => ({ mediaType: i.manifest.mediaType, digest: i.manifest.digest, size: i.manifest.size, platform: platformToJson(i.platform) })),
+          manifests: [a, b].map((i) => ({
+            mediaType: i.manifest.mediaType,
+            digest: i.manifest.digest,
+            size: i.manifest.size,
+            platform: platformToJson(i.platform),
+          })),
         },
         MediaTypes.ociIndex,
       );

@@ -5,17 +5,28 @@ import { config, digestOf, record, recordedImage } from './fixtures.ts';
 
 const amd64 = recordedImage('linux/amd64');
 const arm64 = recordedImage('linux/arm64/v8');
-const published = { digest: digestOf('index'), mediaType: 'application/vnd.oci.image.index.v1+json', size: 500, tags: ['2.7'], at: '2026-11-27T10:00:01.000Z' };
+const published = {
+  digest: digestOf('index'),
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  size: 500,
+  tags: ['2.7'],
+  at: '2026-11-27T10:00:01.000Z',
+};
 const at = '2026-11-27T10:00:02.000Z';
 const NOW = Date.parse('2026-11-27T10:00:05.000Z');
 
 describe('missingPlatforms', () => {
   it('lists required platforms no image satisfies, in config order', () => {
-    expect(missingPlatforms(config({ requiredPlatforms: ['linux/arm64', 'linux/amd64', 'linux/arm'] }), record([amd64]))).toEqual(['linux/arm64', 'linux/arm/v7']);
+    expect(missingPlatforms(config({ requiredPlatforms: ['linux/arm64', 'linux/amd64', 'linux/arm'] }), record([amd64]))).toEqual([
+      'linux/arm64',
+      'linux/arm/v7',
+    ]);
   });
   it('matches spellings and Windows builds', () => {
     const windows = recordedImage('windows(10.0.20348.2227)/amd64');
-    expect(missingPlatforms(config({ requiredPlatforms: ['linux/aarch64', 'windows(10.0.20348)/amd64'] }), record([arm64, windows]))).toEqual([]);
+    expect(
+      missingPlatforms(config({ requiredPlatforms: ['linux/aarch64', 'windows(10.0.20348)/amd64'] }), record([arm64, windows])),
+    ).toEqual([]);
   });
   it('is empty without a config', () => expect(missingPlatforms(undefined, record([]))).toEqual([]));
 });
@@ -38,24 +49,85 @@ describe('deriveState', () => {
     { name: 'published at this revision', record: { ...complete, published: { ...published, revision: 3 } }, want: 'published' },
     { name: 'published at an older revision', record: { ...complete, published: { ...published, revision: 2 } }, want: 'publishing' },
     { name: 'failed at this revision', record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 3 } }, want: 'failed' },
-    { name: 'failed at an older revision (a fresh attempt is due)', record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 2 } }, want: 'publishing' },
-    { name: 'conflict at this revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } }, want: 'conflict' },
-    { name: 'conflict while still waiting', record: { ...record([arm64], { revision: 2 }), error: { kind: 'conflict', message: 'x', at, revision: 2 } }, want: 'conflict' },
-    { name: 'conflict at an older revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 1 }, published: { ...published, revision: 3 } }, want: 'published' },
+    {
+      name: 'failed at an older revision (a fresh attempt is due)',
+      record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 2 } },
+      want: 'publishing',
+    },
+    {
+      name: 'conflict at this revision',
+      record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } },
+      want: 'conflict',
+    },
+    {
+      name: 'conflict while still waiting',
+      record: { ...record([arm64], { revision: 2 }), error: { kind: 'conflict', message: 'x', at, revision: 2 } },
+      want: 'conflict',
+    },
+    {
+      name: 'conflict at an older revision',
+      record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 1 }, published: { ...published, revision: 3 } },
+      want: 'published',
+    },
     // A refused push: failed while platforms are missing (nothing completes it until a fixed push)…
-    { name: 'a refused push while a platform is missing', record: { ...record([amd64], { revision: 1 }), rejected: { '2.7-arm64': refusal } }, want: 'failed' },
-    { name: 'only a refused push (revision 0, no images)', record: { ...record([], { revision: 0 }), rejected: { '2.7-arm64': refusal } }, want: 'failed' },
-    { name: 'a refused push while in conflict', record: { ...record([arm64], { revision: 2 }), error: { kind: 'conflict', message: 'x', at, revision: 2 }, rejected: { '2.7-amd64': refusal } }, want: 'conflict' },
+    {
+      name: 'a refused push while a platform is missing',
+      record: { ...record([amd64], { revision: 1 }), rejected: { '2.7-arm64': refusal } },
+      want: 'failed',
+    },
+    {
+      name: 'only a refused push (revision 0, no images)',
+      record: { ...record([], { revision: 0 }), rejected: { '2.7-arm64': refusal } },
+      want: 'failed',
+    },
+    {
+      name: 'a refused push while in conflict',
+      record: {
+        ...record([arm64], { revision: 2 }),
+        error: { kind: 'conflict', message: 'x', at, revision: 2 },
+        rejected: { '2.7-amd64': refusal },
+      },
+      want: 'conflict',
+    },
     // …but a complete version goes on as usual (a refused rebuild leaves the earlier image in place).
-    { name: 'a refused rebuild of a published version', record: { ...complete, published: { ...published, revision: 3 }, rejected: { '2.7-arm64': refusal } }, want: 'published' },
+    {
+      name: 'a refused rebuild of a published version',
+      record: { ...complete, published: { ...published, revision: 3 }, rejected: { '2.7-arm64': refusal } },
+      want: 'published',
+    },
     { name: 'a refused rebuild of a complete version', record: { ...complete, rejected: { '2.7-arm64': refusal } }, want: 'publishing' },
     // Without a config nothing will publish it (the config was deleted): waiting, never publishing.
     { name: 'no config, complete, never published', record: complete, configured: false, want: 'waiting' },
-    { name: 'no config, complete, a publisher holds the lease', record: { ...complete, lease: { owner: 'o', until: NOW + 30_000 } }, configured: false, want: 'waiting' },
-    { name: 'no config, published at an older revision', record: { ...complete, published: { ...published, revision: 2 } }, configured: false, want: 'waiting' },
-    { name: 'no config, published at this revision (the tags hold it)', record: { ...complete, published: { ...published, revision: 3 } }, configured: false, want: 'published' },
-    { name: 'no config, failed at this revision', record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 3 } }, configured: false, want: 'waiting' },
-    { name: 'no config, conflict at this revision', record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } }, configured: false, want: 'conflict' },
+    {
+      name: 'no config, complete, a publisher holds the lease',
+      record: { ...complete, lease: { owner: 'o', until: NOW + 30_000 } },
+      configured: false,
+      want: 'waiting',
+    },
+    {
+      name: 'no config, published at an older revision',
+      record: { ...complete, published: { ...published, revision: 2 } },
+      configured: false,
+      want: 'waiting',
+    },
+    {
+      name: 'no config, published at this revision (the tags hold it)',
+      record: { ...complete, published: { ...published, revision: 3 } },
+      configured: false,
+      want: 'published',
+    },
+    {
+      name: 'no config, failed at this revision',
+      record: { ...complete, error: { kind: 'failed', message: 'x', at, revision: 3 } },
+      configured: false,
+      want: 'waiting',
+    },
+    {
+      name: 'no config, conflict at this revision',
+      record: { ...complete, error: { kind: 'conflict', message: 'x', at, revision: 3 } },
+      configured: false,
+      want: 'conflict',
+    },
   ];
   for (const { name, record: input, configured = true, want } of cases) {
     it(name, () => expect(deriveState(configured ? config() : undefined, input, NOW)).toBe(want));

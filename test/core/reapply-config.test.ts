@@ -15,7 +15,10 @@ async function published(input: Partial<RepositoryConfigInput> = {}) {
   await w.store.putRepositoryConfig(repo, config(input));
   const amd64 = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '1.0-amd64' }).manifest;
   const arm64 = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '1.0-arm64' }).manifest;
-  for (const [tag, digest] of [['1.0-amd64', amd64.digest], ['1.0-arm64', arm64.digest]] as const) {
+  for (const [tag, digest] of [
+    ['1.0-amd64', amd64.digest],
+    ['1.0-arm64', arm64.digest],
+  ] as const) {
     await recordPush(w.deps, { repository: repo, tag, digest });
   }
   const before = await w.store.getVersion(repo, '1.0');
@@ -36,7 +39,10 @@ describe('reapplyConfig', () => {
     const { outcome, rerecorded } = await reapplyConfig(w.deps, repo, '1.0');
 
     const record = await w.store.getVersion(repo, '1.0');
-    const expected = buildIndex(Object.values(record!.images).filter((i) => i.key === 'linux/amd64'), 'auto').manifest;
+    const expected = buildIndex(
+      Object.values(record!.images).filter((i) => i.key === 'linux/amd64'),
+      'auto',
+    ).manifest;
     expect(outcome).toEqual({ kind: 'published', digest: expected.digest, revision: before.revision, tags: ['1.0'] });
     expect(rerecorded).toEqual([]);
     expect(expected.digest).not.toBe(before.published?.digest);
@@ -72,7 +78,11 @@ describe('reapplyConfig', () => {
     expect(rerecorded).toEqual(['1.0-arm64']);
     // recordPush published the new revision; re-applying the config then finds nothing more to do.
     expect(outcome.kind).toBe('up-to-date');
-    expect(expectValidIndex(w.registry.manifestAt(repo, '1.0')!).manifests.map((c) => c.digest).sort()).toEqual([amd64.digest, rebuilt.digest].sort());
+    expect(
+      expectValidIndex(w.registry.manifestAt(repo, '1.0')!)
+        .manifests.map((c) => c.digest)
+        .sort(),
+    ).toEqual([amd64.digest, rebuilt.digest].sort());
     expect(w.registry.puts.length).toBe(1);
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
-import { reconcileAll, reconcileCheckpointName } from '../../src/core/reconcile-all.ts';
 import type { ReconcileLimits, ReconcileReport } from '../../src/core/reconcile.ts';
+import { reconcileAll, reconcileCheckpointName } from '../../src/core/reconcile-all.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 const limits: ReconcileLimits = { maxTags: 2, maxVersions: 1 };
 /** Virtual time one page of work takes: every listTags and listVersions call moves the clock this much. */
@@ -38,9 +38,13 @@ describe('reconcileAll', () => {
   it('covers every repository in one pass when there is time, and clears the checkpoints', async () => {
     const w = await lostPushes({ alpha: ['1.0', '1.1'], beta: ['2.0'] });
     const reports = await reconcileAll(w.deps, { deadline: w.clock.now() + 60 * PAGE_MS, limits });
-    expect(reports.filter((r) => r.repository === 'alpha').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch['alpha']);
-    expect(reports.filter((r) => r.repository === 'beta').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch['beta']);
-    for (const [repository, version] of [['alpha', '1.0'], ['alpha', '1.1'], ['beta', '2.0']] as const) {
+    expect(reports.filter((r) => r.repository === 'alpha').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch.alpha);
+    expect(reports.filter((r) => r.repository === 'beta').flatMap((r) => r.pushesRecovered)).toEqual(w.perArch.beta);
+    for (const [repository, version] of [
+      ['alpha', '1.0'],
+      ['alpha', '1.1'],
+      ['beta', '2.0'],
+    ] as const) {
       expectValidIndex(w.registry.manifestAt(repository, version)!);
     }
     expect(await w.store.getCheckpoint(reconcileCheckpointName('alpha'))).toBeUndefined();
@@ -72,7 +76,7 @@ describe('reconcileAll', () => {
     for (let pass = 0; pass < 20 && (await w.store.getCheckpoint(reconcileCheckpointName('alpha'))) !== undefined; pass++) {
       recovered.push(...(await onePagePass(w)).flatMap((r) => r.pushesRecovered));
     }
-    expect(recovered).toEqual(w.perArch['alpha']);
+    expect(recovered).toEqual(w.perArch.alpha);
     for (const version of ['1.0', '1.1', '1.2']) expectValidIndex(w.registry.manifestAt('alpha', version)!);
   });
 
@@ -87,7 +91,8 @@ describe('reconcileAll', () => {
     // Each pass has time for one page. A pass that always starts at alpha never reaches beta.
     const w = await lostPushes({ alpha: ['1.0', '1.1'], beta: ['2.0'] });
     const recovered: string[] = [];
-    for (let pass = 0; pass < 6; pass++) recovered.push(...(await onePagePass(w)).flatMap((r) => r.pushesRecovered.map((t) => `${r.repository}:${t}`)));
+    for (let pass = 0; pass < 6; pass++)
+      recovered.push(...(await onePagePass(w)).flatMap((r) => r.pushesRecovered.map((t) => `${r.repository}:${t}`)));
     expect(recovered).toEqual(expect.arrayContaining(['beta:2.0-amd64', 'beta:2.0-arm64']));
     expectValidIndex(w.registry.manifestAt('beta', '2.0')!);
   });
@@ -98,7 +103,8 @@ describe('reconcileAll', () => {
     const advance = w.registry.beforeCall;
     w.registry.beforeCall = (method, args) => {
       advance?.(method, args);
-      if (method === 'listTags' && args[0] === 'gamma') throw new RegistryError(ErrorCodes.unavailable, 'registry answered 503', { retryable: true });
+      if (method === 'listTags' && args[0] === 'gamma')
+        throw new RegistryError(ErrorCodes.unavailable, 'registry answered 503', { retryable: true });
     };
 
     const reports = await reconcileAll(w.deps, { deadline: w.clock.now() + 60 * PAGE_MS, limits });
@@ -106,17 +112,20 @@ describe('reconcileAll', () => {
     expect([...new Set(reports.map((r) => r.repository))]).toEqual(['alpha']);
     expectValidIndex(w.registry.manifestAt('alpha', '1.0')!);
     const errors = w.logger.lines.filter((l) => l.level === 'error');
-    expect(errors.map((l) => [l.message, l.fields['repository']])).toEqual([
+    expect(errors.map((l) => [l.message, l.fields.repository])).toEqual([
       ['reconcile of a repository failed; starting it over next pass', 'beta'],
       ['reconcile of a repository failed; resuming it next pass', 'gamma'],
     ]);
-    expect(errors[0]?.fields['error']).toContain('cursor');
-    expect(errors[1]?.fields['error']).toBe('registry answered 503');
+    expect(errors[0]?.fields.error).toContain('cursor');
+    expect(errors[1]?.fields.error).toBe('registry answered 503');
     expect(await w.store.getCheckpoint(reconcileCheckpointName('beta'))).toBeUndefined();
 
     w.registry.beforeCall = advance;
     const next = await reconcileAll(w.deps, { deadline: w.clock.now() + 60 * PAGE_MS, limits });
-    expect(next.filter((r) => r.repository !== 'alpha').flatMap((r) => r.pushesRecovered)).toEqual([...w.perArch['beta']!, ...w.perArch['gamma']!]);
+    expect(next.filter((r) => r.repository !== 'alpha').flatMap((r) => r.pushesRecovered)).toEqual([
+      ...w.perArch.beta!,
+      ...w.perArch.gamma!,
+    ]);
   });
 
   it('logs a line per page that found something, and none for pages that found nothing', async () => {

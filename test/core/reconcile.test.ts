@@ -2,12 +2,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { PublishTiming } from '../../src/core/publish-version.ts';
-import { reconcileRepository, type ReconcileLimits, type ReconcileReport } from '../../src/core/reconcile.ts';
+import { type ReconcileLimits, type ReconcileReport, reconcileRepository } from '../../src/core/reconcile.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { toVersionStatus } from '../../src/core/version-status.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { countingWorld } from './counting-world.ts';
-import { world, type World } from './fixtures.ts';
+import { type World, world } from './fixtures.ts';
 import { configure, push, pushSilently, repo } from './world-pushes.ts';
 
 const HOUR = 3_600_000;
@@ -59,7 +59,12 @@ describe('reconcileRepository', () => {
 
       expect(report.pushesRecovered).toEqual(['3.0-amd64', '3.0-arm64']);
       const body = expectValidIndex(w.registry.manifestAt(repo, '3.0')!);
-      expect(body.manifests.map((m) => m.digest)).toEqual([amd.image.manifest.digest, amd.attestation.digest, arm.image.manifest.digest, arm.attestation.digest]);
+      expect(body.manifests.map((m) => m.digest)).toEqual([
+        amd.image.manifest.digest,
+        amd.attestation.digest,
+        arm.image.manifest.digest,
+        arm.attestation.digest,
+      ]);
     });
 
     it('records a lost rebuild: the per-arch tag moved to a new digest after its first push was recorded', async () => {
@@ -91,7 +96,15 @@ describe('reconcileRepository', () => {
 
     const report = await reconcileRepository(w.deps, repo);
 
-    expect(report).toMatchObject({ pushesRecovered: [], published: [], publishedPartially: [], stale: [], drift: [], failures: [], cursor: null });
+    expect(report).toMatchObject({
+      pushesRecovered: [],
+      published: [],
+      publishedPartially: [],
+      stale: [],
+      drift: [],
+      failures: [],
+      cursor: null,
+    });
     expect(report.tagsScanned).toBe(5);
     expect(report.versionsChecked).toBe(2);
     expect(w.writes).toEqual([]);
@@ -108,8 +121,17 @@ describe('reconcileRepository', () => {
       const digest = pushSilently(w, 'linux/arm64', '2.7-arm64');
       const { readPushedImages } = await import('../../src/core/read-push.ts');
       const read = await readPushedImages(w.registry, { repository: repo, digest, tag: '2.7-arm64', pushedAt: w.clock.iso() });
-      await w.store.updateImages({ repository: repo, version: '2.7' }, { set: read.images, remove: [] }, { expectedRevision: 1, now: w.clock.iso() });
-      expect(await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead-publisher', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs })).toBeDefined();
+      await w.store.updateImages(
+        { repository: repo, version: '2.7' },
+        { set: read.images, remove: [] },
+        { expectedRevision: 1, now: w.clock.iso() },
+      );
+      expect(
+        await w.store.acquireLease(
+          { repository: repo, version: '2.7' },
+          { owner: 'dead-publisher', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
+        ),
+      ).toBeDefined();
     });
 
     it('leaves the version alone while the lease is live', async () => {
@@ -315,7 +337,12 @@ describe('reconcileRepository', () => {
       ['JSON of another shape', Buffer.from('{"phase":"tags","after":5}').toString('base64url')],
       ['an unknown phase', Buffer.from('{"phase":"images"}').toString('base64url')],
       ['JSON null', Buffer.from('null').toString('base64url')],
-      ['a versions cursor of another repository', Buffer.from(JSON.stringify({ phase: 'versions', cursor: 'eyJyZXBvc2l0b3J5Ijoib3RoZXIiLCJ2ZXJzaW9uIjoiMSJ9' })).toString('base64url')],
+      [
+        'a versions cursor of another repository',
+        Buffer.from(JSON.stringify({ phase: 'versions', cursor: 'eyJyZXBvc2l0b3J5Ijoib3RoZXIiLCJ2ZXJzaW9uIjoiMSJ9' })).toString(
+          'base64url',
+        ),
+      ],
     ])('refuses a malformed cursor (%s) with an InvalidInputError naming cursor', async (_name, cursor) => {
       const w = countingWorld();
       await configure(w);
@@ -361,7 +388,8 @@ describe('reconcileRepository', () => {
     pushSilently(w, 'linux/arm64', '2.7-arm64');
     const { ErrorCodes, RegistryError } = await import('../../src/core/errors.ts');
     w.registry.beforeCall = (method, args) => {
-      if (method === 'resolveTag' && args[1] === '2.7-amd64') throw new RegistryError(ErrorCodes.unavailable, 'registry answered 503', { retryable: true });
+      if (method === 'resolveTag' && args[1] === '2.7-amd64')
+        throw new RegistryError(ErrorCodes.unavailable, 'registry answered 503', { retryable: true });
     };
     const report = await reconcileRepository(w.deps, repo);
     expect(report.failures).toEqual([{ what: 'hello:2.7-amd64', error: 'registry answered 503' }]);

@@ -1,17 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isRetryable } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
-import type { Dependencies } from '../../src/core/ports.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { deriveState, selectIndexImages } from '../../src/core/readiness.ts';
-import { recordPush, type PushOutcome } from '../../src/core/record-push.ts';
+import type { PushOutcome } from '../../src/core/record-push.ts';
 import type { RecordedImage } from '../../src/core/version-record.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { CapturingLogger, idGenerator, ManualClock, seedsFrom, seededRandom, randomLatency, withLatency, withRandomYields } from '../support/fakes.ts';
+import { ManualClock, randomLatency, seededRandom, seedsFrom } from '../support/fakes.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
 import { InMemoryVersionStore } from '../support/in-memory-version-store.ts';
 import { RecordingVersionEvents } from '../support/recording-events.ts';
 import { config } from './fixtures.ts';
+import { racingDependencies, retryingDelivery } from './racing-world.ts';
 
 const repo = 'team/hello';
 const ARCHES = { amd64: 'linux/amd64', arm64: 'linux/arm64', armv7: 'linux/arm/v7' } as const;
@@ -20,7 +19,7 @@ const MAX_DELIVERIES = 30;
 
 // Fixed seeds replay known interleavings and one fresh seed per run explores. CONCURRENCY_SEED=7 replays
 // a failing seed; CONCURRENCY_SEED=1..500 sweeps a range.
-const SEEDS = seedsFrom(process.env['CONCURRENCY_SEED']) ?? [1, 2, 3, 42, 20261127, Date.now() % 2 ** 31];
+const SEEDS = seedsFrom(process.env.CONCURRENCY_SEED) ?? [1, 2, 3, 42, 20261127, Date.now() % 2 ** 31];
 
 interface Run {
   readonly registry: InMemoryImageRegistry;
@@ -49,31 +48,12 @@ async function simulate(seed: number): Promise<Run> {
   events.onAnnounce = async (event) => {
     tagAtAnnounce.set(event.id, await registry.resolveTag(repo, event.data.version));
   };
-  const deps: Dependencies = {
-    // Every call takes virtual time (now and then a slow one) and yields a few microtasks: use cases
-    // overlap call by call, and a later push can overtake an earlier one that is still being recorded.
-    registry: withRandomYields(withLatency(registry, clock, latency), random),
-    store: withRandomYields(withLatency(store, clock, latency), random),
-    clock,
-    logger: new CapturingLogger(),
-    events,
-    newId: idGenerator(`seed${seed}`),
-  };
+  const deps = racingDependencies({ registry, store, clock, random, latency, events, seed });
   await store.putRepositoryConfig(repo, config({ requiredPlatforms: Object.values(ARCHES) }));
   const incomplete = VERSIONS[Math.floor(random() * VERSIONS.length)]!;
   const outcomes: PushOutcome[] = [];
 
-  const deliver = async (tag: string, digest: string) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        outcomes.push(await recordPush(deps, { repository: repo, tag, digest }));
-        return;
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_DELIVERIES) throw error;
-        await clock.sleep(1_000 + Math.floor(random() * 5_000));
-      }
-    }
-  };
+  const deliver = retryingDelivery(deps, repo, { random, maxDeliveries: MAX_DELIVERIES, outcomes });
 
   const pushTasks: Promise<void>[] = [];
   for (const version of VERSIONS) {
@@ -132,13 +112,18 @@ describe('recordPush under concurrency', () => {
       const why = `seed ${seed} (replay with CONCURRENCY_SEED=${seed})`;
       const cfg = (await run.store.getRepositoryConfig(repo))!;
 
-      expect(run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'), why).toEqual([]);
+      expect(
+        run.outcomes.filter((o) => o.kind === 'rejected' || o.kind === 'conflict'),
+        why,
+      ).toEqual([]);
       for (const version of VERSIONS) {
         const record = await run.store.getVersion(repo, version);
         const images = await truth(run.registry, version);
         expect(record, `${why}: ${version} recorded`).toBeDefined();
         // The store holds exactly what the per-arch tags point to now (invariant 5).
-        const recorded = Object.fromEntries(Object.values(record!.images).map((i) => [i.key, [i.digest, i.attestations.map((a) => a.digest)]]));
+        const recorded = Object.fromEntries(
+          Object.values(record!.images).map((i) => [i.key, [i.digest, i.attestations.map((a) => a.digest)]]),
+        );
         const actual = Object.fromEntries(images.map((i) => [i.key, [i.digest, i.attestations.map((a) => a.digest)]]));
         expect(recorded, `${why}: ${version} records the images its tags point to`).toEqual(actual);
 
@@ -148,7 +133,10 @@ describe('recordPush under concurrency', () => {
           expect(deriveState(cfg, record!, 0), why).toBe('waiting');
           continue;
         }
-        const expected = buildIndex(selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }), cfg.indexMediaType).manifest;
+        const expected = buildIndex(
+          selectIndexImages(cfg, { images: Object.fromEntries(images.map((i) => [i.key, i])) }),
+          cfg.indexMediaType,
+        ).manifest;
         expect(published?.digest, `${why}: ${version} points at the index of its latest images (invariant 1)`).toBe(expected.digest);
         expectValidIndex(published!);
         expect(deriveState(cfg, record!, 0), `${why}: ${version} state`).toBe('published');
@@ -161,11 +149,14 @@ describe('recordPush under concurrency', () => {
       // (A→B→A in the record, then fixed by the post-write tag check), and each revision back at A puts
       // A's index again; seed 306 even publishes the stale index for one revision in between.
       const putsPerIndex = new Map<string, number>();
-      for (const put of run.registry.puts) if (put.result === 'stored') putsPerIndex.set(put.digest, (putsPerIndex.get(put.digest) ?? 0) + 1);
+      for (const put of run.registry.puts)
+        if (put.result === 'stored') putsPerIndex.set(put.digest, (putsPerIndex.get(put.digest) ?? 0) + 1);
       const worst = Math.max(...putsPerIndex.values());
       expect(worst, `${why}: most puts of one index (${JSON.stringify([...putsPerIndex.values()])})`).toBeLessThanOrEqual(3);
       const events = run.outcomes.filter((o) => o.kind === 'recorded').length;
-      expect(run.registry.puts.length, `${why}: puts (${run.registry.puts.length}) well under recorded events (${events})`).toBeLessThan(events);
+      expect(run.registry.puts.length, `${why}: puts (${run.registry.puts.length}) well under recorded events (${events})`).toBeLessThan(
+        events,
+      );
       expect(run.outcomes.length, why).toBeGreaterThan(VERSIONS.length * 3);
 
       // Events: each outcome sent once, a publish only once its index is under the tag, and the
@@ -174,7 +165,9 @@ describe('recordPush under concurrency', () => {
       expect(new Set(ids).size, `${why}: no event sent twice`).toBe(ids.length);
       for (const event of run.events.events) {
         expect(event.outcome, why).toBe('published');
-        expect(run.tagAtAnnounce.get(event.id), `${why}: ${event.data.version} rev ${event.data.revision} announced after its put`).toBe(event.data.digest);
+        expect(run.tagAtAnnounce.get(event.id), `${why}: ${event.data.version} rev ${event.data.revision} announced after its put`).toBe(
+          event.data.digest,
+        );
       }
       for (const version of VERSIONS.filter((v) => v !== run.incomplete)) {
         const newest = run.events.events.filter((e) => e.data.version === version).sort((a, b) => b.data.revision - a.data.revision)[0];

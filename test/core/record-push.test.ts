@@ -1,15 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LogOnlyVersionEvents } from '../../src/adapters/events/log-only-version-events.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { platformToJson } from '../../src/core/platform.ts';
+import type { VersionEvents } from '../../src/core/ports.ts';
 import { readPushedImages } from '../../src/core/read-push.ts';
 import { deriveState } from '../../src/core/readiness.ts';
-import { MAX_REJECTED_TAGS, recordPush, type PushEvent, type PushOutcome } from '../../src/core/record-push.ts';
+import { MAX_REJECTED_TAGS, type PushEvent, type PushOutcome, recordPush } from '../../src/core/record-push.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { LogOnlyVersionEvents } from '../../src/adapters/events/log-only-version-events.ts';
-import type { VersionEvents } from '../../src/core/ports.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 const repo = 'team/hello';
 
@@ -42,14 +42,29 @@ describe('recordPush', () => {
 
   describe('ignores, logging why', () => {
     const cases: Array<{ name: string; arrange: (w: World) => Promise<PushEvent>; reason: RegExp }> = [
-      { name: 'a push without tag', arrange: async (w) => event(undefined, w.registry.addImage(repo, { platform: 'linux/amd64' }).manifest.digest), reason: /no tag/ },
-      { name: 'an empty tag', arrange: async (w) => event('', w.registry.addImage(repo, { platform: 'linux/amd64' }).manifest.digest), reason: /no tag/ },
+      {
+        name: 'a push without tag',
+        arrange: async (w) => event(undefined, w.registry.addImage(repo, { platform: 'linux/amd64' }).manifest.digest),
+        reason: /no tag/,
+      },
+      {
+        name: 'an empty tag',
+        arrange: async (w) => event('', w.registry.addImage(repo, { platform: 'linux/amd64' }).manifest.digest),
+        reason: /no tag/,
+      },
       {
         name: 'a repository without config',
-        arrange: async (w) => ({ ...event('2.7-amd64', w.registry.addImage('other', { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest), repository: 'other' }),
+        arrange: async (w) => ({
+          ...event('2.7-amd64', w.registry.addImage('other', { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest),
+          repository: 'other',
+        }),
         reason: /repository other has no configuration/,
       },
-      { name: 'a tag not matching the pattern', arrange: async (w) => event('latest', w.registry.addImage(repo, { platform: 'linux/amd64', tag: 'latest' }).manifest.digest), reason: /tag latest does not match tagPattern/ },
+      {
+        name: 'a tag not matching the pattern',
+        arrange: async (w) => event('latest', w.registry.addImage(repo, { platform: 'linux/amd64', tag: 'latest' }).manifest.digest),
+        reason: /tag latest does not match tagPattern/,
+      },
       {
         name: 'a stale event (the tag moved on)',
         arrange: async (w) => {
@@ -71,7 +86,11 @@ describe('recordPush', () => {
       {
         name: 'an index holding only an attestation',
         arrange: async (w) => {
-          const att = w.registry.addImage(repo, { platform: 'linux/amd64', config: { architecture: 'unknown', os: 'unknown' }, tag: '2.7-amd64' });
+          const att = w.registry.addImage(repo, {
+            platform: 'linux/amd64',
+            config: { architecture: 'unknown', os: 'unknown' },
+            tag: '2.7-amd64',
+          });
           return event('2.7-amd64', att.manifest.digest);
         },
         reason: /holds no image with a real platform/,
@@ -102,20 +121,38 @@ describe('recordPush', () => {
     const cases: Array<{ name: string; arrange: (w: World) => string; reason: RegExp }> = [
       {
         name: 'a schema 1 manifest',
-        arrange: (w) => w.registry.storeManifest(repo, { schemaVersion: 1, name: repo, tag: '2.7-amd64', fsLayers: [] }, MediaTypes.dockerSchema1Signed, '2.7-amd64').digest,
+        arrange: (w) =>
+          w.registry.storeManifest(
+            repo,
+            { schemaVersion: 1, name: repo, tag: '2.7-amd64', fsLayers: [] },
+            MediaTypes.dockerSchema1Signed,
+            '2.7-amd64',
+          ).digest,
         reason: /Docker schema 1/,
       },
       {
         name: 'a config without os and architecture',
-        arrange: (w) => w.registry.addImage(repo, { platform: 'linux/amd64', config: { created: '2000-01-01T00:00:00Z' }, tag: '2.7-amd64' }).manifest.digest,
+        arrange: (w) =>
+          w.registry.addImage(repo, { platform: 'linux/amd64', config: { created: '2000-01-01T00:00:00Z' }, tag: '2.7-amd64' }).manifest
+            .digest,
         reason: /has no architecture or os/,
       },
       {
         name: 'an index whose child size is wrong',
         arrange: (w) => {
           const image = w.registry.addImage(repo, { platform: 'linux/amd64' });
-          const child = { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size + 1, platform: platformToJson(image.platform) };
-          return w.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [child] }, MediaTypes.ociIndex, '2.7-amd64').digest;
+          const child = {
+            mediaType: image.manifest.mediaType,
+            digest: image.manifest.digest,
+            size: image.manifest.size + 1,
+            platform: platformToJson(image.platform),
+          };
+          return w.registry.storeManifest(
+            repo,
+            { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [child] },
+            MediaTypes.ociIndex,
+            '2.7-amd64',
+          ).digest;
         },
         reason: /but the registry holds/,
       },
@@ -124,9 +161,19 @@ describe('recordPush', () => {
         arrange: (w) => {
           const children = ['a', 'b'].map((label) => {
             const image = w.registry.addImage(repo, { platform: 'linux/amd64', label });
-            return { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size, platform: platformToJson(image.platform) };
+            return {
+              mediaType: image.manifest.mediaType,
+              digest: image.manifest.digest,
+              size: image.manifest.size,
+              platform: platformToJson(image.platform),
+            };
           });
-          return w.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: children }, MediaTypes.ociIndex, '2.7-amd64').digest;
+          return w.registry.storeManifest(
+            repo,
+            { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: children },
+            MediaTypes.ociIndex,
+            '2.7-amd64',
+          ).digest;
         },
         reason: /two images of platform linux\/amd64/,
       },
@@ -139,7 +186,9 @@ describe('recordPush', () => {
         expect((outcome as { reason: string }).reason).toContain(`${repo}:2.7-amd64 (${digest})`);
         const stored = await record();
         expect(stored).toMatchObject({ revision: 0, images: {} });
-        expect(stored?.rejected).toEqual({ '2.7-amd64': { tag: '2.7-amd64', digest, reason: expect.stringMatching(reason), at: expect.any(String) } });
+        expect(stored?.rejected).toEqual({
+          '2.7-amd64': { tag: '2.7-amd64', digest, reason: expect.stringMatching(reason), at: expect.any(String) },
+        });
         expect(await state()).toBe('failed');
         expect(w.logger.lines.filter((l) => l.level === 'warn' && l.message.startsWith('push rejected: '))).toHaveLength(1);
       });
@@ -173,7 +222,10 @@ describe('recordPush', () => {
 
   it('gives the same index digest whatever order the platforms arrive in', async () => {
     const digests: string[] = [];
-    for (const order of [['amd64', 'arm64'], ['arm64', 'amd64']]) {
+    for (const order of [
+      ['amd64', 'arm64'],
+      ['arm64', 'amd64'],
+    ]) {
       w = world();
       await w.store.putRepositoryConfig(repo, config());
       for (const arch of order) await push(`linux/${arch}`, `2.7-${arch}`);
@@ -188,7 +240,12 @@ describe('recordPush', () => {
     const before = await record();
     const puts = w.registry.calls.putManifest;
     const again = await recordPush(w.deps, event('2.7-arm64', digest));
-    expect(again).toMatchObject({ kind: 'recorded', changed: false, revision: 2, publish: { kind: 'up-to-date', digest: before?.published?.digest } });
+    expect(again).toMatchObject({
+      kind: 'recorded',
+      changed: false,
+      revision: 2,
+      publish: { kind: 'up-to-date', digest: before?.published?.digest },
+    });
     expect(w.registry.calls.putManifest).toBe(puts);
     expect(await record()).toEqual(before);
   });
@@ -200,7 +257,12 @@ describe('recordPush', () => {
     const rebuild = await push('linux/arm64', '2.7-arm64', { label: 'rebuild' });
     const expected = await expectedIndex(['2.7-amd64', '2.7-arm64']);
     expect(expected.digest).not.toBe(before);
-    expect(rebuild.outcome).toMatchObject({ kind: 'recorded', revision: 3, changed: true, publish: { kind: 'published', digest: expected.digest, revision: 3 } });
+    expect(rebuild.outcome).toMatchObject({
+      kind: 'recorded',
+      revision: 3,
+      changed: true,
+      publish: { kind: 'published', digest: expected.digest, revision: 3 },
+    });
     const body = expectValidIndex(w.registry.manifestAt(repo, '2.7')!);
     expect(body.manifests.map((c) => c.digest)).toContain(rebuild.digest);
     expect((await record())?.images['linux/arm64']?.digest).toBe(rebuild.digest);
@@ -215,7 +277,10 @@ describe('recordPush', () => {
     const image = (await record())!.images['linux/arm64']!;
     expect(image.sourceDigest).toBe(arm.digest);
     const position = body.manifests.findIndex((c) => c.digest === image.digest);
-    expect(body.manifests[position + 1]).toMatchObject({ digest: image.attestations[0]!.digest, platform: { os: 'unknown', architecture: 'unknown' } });
+    expect(body.manifests[position + 1]).toMatchObject({
+      digest: image.attestations[0]!.digest,
+      platform: { os: 'unknown', architecture: 'unknown' },
+    });
     expect(body.manifests).toHaveLength(3);
     expect(w.registry.manifestAt(repo, '2.7')!.digest).toBe((await expectedIndex(['2.7-amd64', '2.7-arm64'])).digest);
   });
@@ -224,7 +289,11 @@ describe('recordPush', () => {
     await push('linux/amd64', '2.7-amd64');
     const first = await push('linux/arm64', '2.7-arm64');
     const second = await push('linux/arm64/v8', '2.7-aarch64', { label: 'other' });
-    expect(second.outcome).toEqual({ kind: 'conflict', version: '2.7', message: expect.stringContaining(`2.7-arm64 (${first.digest}) and 2.7-aarch64 (${second.digest}) both claim platform linux/arm64`) });
+    expect(second.outcome).toEqual({
+      kind: 'conflict',
+      version: '2.7',
+      message: expect.stringContaining(`2.7-arm64 (${first.digest}) and 2.7-aarch64 (${second.digest}) both claim platform linux/arm64`),
+    });
     expect(await state()).toBe('conflict');
     expect((await record())?.images['linux/arm64']?.digest).toBe(first.digest);
     expect(w.logger.messages('warn').some((m) => m.startsWith('push conflicts: '))).toBe(true);
@@ -244,30 +313,36 @@ describe('recordPush', () => {
     { events: 'log only', apart: [] },
     // Events delivered: sent while the lease is held (before any later index can be put), then released.
     { events: 'delivered', apart: ['releaseLease'] },
-  ])('takes no lease on a version that cannot publish yet, and takes it with the images that complete it ($events)', async ({ events, apart }) => {
-    if (events === 'log only') (w.deps as { events: VersionEvents }).events = new LogOnlyVersionEvents(w.logger);
-    const calls: string[] = [];
-    for (const method of ['acquireLease', 'releaseLease', 'recordPublished', 'getVersion'] as const) {
-      const original = (w.store[method] as (...args: unknown[]) => Promise<unknown>).bind(w.store);
-      (w.store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        calls.push(method);
-        return original(...args);
-      };
-    }
-    const first = await push('linux/amd64', '2.7-amd64');
-    expect(first.outcome).toMatchObject({ publish: { kind: 'waiting' } });
-    expect((await record())?.lease).toBeUndefined();
-    calls.length = 0;
-    expect((await push('linux/arm64', '2.7-arm64')).outcome).toMatchObject({ publish: { kind: 'published' } });
-    expect(calls, 'no read before a write, no lease taken on its own, no publish recorded apart').toEqual(apart);
-    expect((await record())?.lease).toBeUndefined();
-  });
+  ])(
+    'takes no lease on a version that cannot publish yet, and takes it with the images that complete it ($events)',
+    async ({ events, apart }) => {
+      if (events === 'log only') (w.deps as { events: VersionEvents }).events = new LogOnlyVersionEvents(w.logger);
+      const calls: string[] = [];
+      for (const method of ['acquireLease', 'releaseLease', 'recordPublished', 'getVersion'] as const) {
+        const original = (w.store[method] as (...args: unknown[]) => Promise<unknown>).bind(w.store);
+        (w.store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          calls.push(method);
+          return original(...args);
+        };
+      }
+      const first = await push('linux/amd64', '2.7-amd64');
+      expect(first.outcome).toMatchObject({ publish: { kind: 'waiting' } });
+      expect((await record())?.lease).toBeUndefined();
+      calls.length = 0;
+      expect((await push('linux/arm64', '2.7-arm64')).outcome).toMatchObject({ publish: { kind: 'published' } });
+      expect(calls, 'no read before a write, no lease taken on its own, no publish recorded apart').toEqual(apart);
+      expect((await record())?.lease).toBeUndefined();
+    },
+  );
 
   it('looks at the tag once when nothing races the push', async () => {
     await push('linux/amd64', '2.7-amd64');
     const arm64 = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64' });
     const before = w.registry.calls.resolveTag ?? 0;
-    expect(await recordPush(w.deps, event('2.7-arm64', arm64.manifest.digest))).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
+    expect(await recordPush(w.deps, event('2.7-arm64', arm64.manifest.digest))).toMatchObject({
+      kind: 'recorded',
+      publish: { kind: 'published' },
+    });
     expect((w.registry.calls.resolveTag ?? 0) - before, 'one look at 2.7-arm64, none at the version tag').toBe(1);
   });
 
@@ -280,7 +355,11 @@ describe('recordPush', () => {
       // and the newer push's event is handled to the end before the old one writes.
       if (method !== 'fetchManifest' || args[1] !== old.manifest.digest || newer !== undefined) return;
       newer = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'new' }).manifest.digest;
-      expect(await recordPush(w.deps, event('2.7-arm64', newer))).toMatchObject({ kind: 'recorded', changed: true, publish: { kind: 'published' } });
+      expect(await recordPush(w.deps, event('2.7-arm64', newer))).toMatchObject({
+        kind: 'recorded',
+        changed: true,
+        publish: { kind: 'published' },
+      });
     };
     const revisions: number[] = [];
     const update = w.store.updateImages.bind(w.store);
@@ -300,7 +379,10 @@ describe('recordPush', () => {
   });
 
   describe('with platformOverrides', () => {
-    const overrides: Partial<RepositoryConfigInput> = { requiredPlatforms: ['linux/amd64', 'linux/arm/v7'], platformOverrides: { armv7: 'linux/arm/v7' } };
+    const overrides: Partial<RepositoryConfigInput> = {
+      requiredPlatforms: ['linux/amd64', 'linux/arm/v7'],
+      platformOverrides: { armv7: 'linux/arm/v7' },
+    };
     beforeEach(async () => {
       await w.store.putRepositoryConfig(repo, config(overrides));
     });
@@ -322,7 +404,10 @@ describe('recordPush', () => {
     const { RegistryError, ErrorCodes } = await import('../../src/core/errors.ts');
     const image = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' });
     w.registry.failNext('fetchBlob', 1, new RegistryError(ErrorCodes.unavailable, 'S3 503', { retryable: true }));
-    await expect(recordPush(w.deps, event('2.7-amd64', image.manifest.digest))).rejects.toMatchObject({ retryable: true, message: 'S3 503' });
+    await expect(recordPush(w.deps, event('2.7-amd64', image.manifest.digest))).rejects.toMatchObject({
+      retryable: true,
+      message: 'S3 503',
+    });
     expect(await record()).toBeUndefined();
     const outcome: PushOutcome = await recordPush(w.deps, event('2.7-amd64', image.manifest.digest));
     expect(outcome.kind).toBe('recorded');
@@ -375,7 +460,8 @@ describe('recordPush', () => {
       let good: string | undefined;
       w.registry.beforeCall = (method) => {
         // The rebuild lands while the refused image's config is being fetched.
-        if (method === 'fetchBlob' && good === undefined) good = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'fixed' }).manifest.digest;
+        if (method === 'fetchBlob' && good === undefined)
+          good = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'fixed' }).manifest.digest;
       };
       expect(await recordPush(w.deps, event('2.7-arm64', bad))).toMatchObject({ kind: 'rejected' });
       expect(await record()).toBeUndefined();

@@ -51,38 +51,158 @@ describe('normaliseRepositoryConfig', () => {
   const base: RepositoryConfigInput = { requiredPlatforms: ['linux/amd64'] };
   const errors: Array<{ name: string; input: RepositoryConfigInput; field: string; wantErr: RegExp }> = [
     { name: 'no required platform', input: { requiredPlatforms: [] }, field: 'requiredPlatforms', wantErr: /at least one platform/ },
-    { name: 'a bad required platform', input: { requiredPlatforms: ['linux/amd64', 'linux'] }, field: 'requiredPlatforms[1]', wantErr: /^requiredPlatforms\[1\]: "linux" is not a platform/ },
-    { name: 'unknown/unknown required', input: { requiredPlatforms: ['unknown/unknown'] }, field: 'requiredPlatforms[0]', wantErr: /unknown\/unknown marks attestations/ },
-    { name: 'two spellings of one platform', input: { requiredPlatforms: ['linux/arm64', 'linux/aarch64'] }, field: 'requiredPlatforms', wantErr: /linux\/arm64 is listed twice/ },
-    { name: 'a bad optional platform', input: { ...base, optionalPlatforms: ['linux/'] }, field: 'optionalPlatforms[0]', wantErr: /optionalPlatforms\[0\]/ },
-    { name: 'optional and required', input: { ...base, optionalPlatforms: ['linux/x86_64'] }, field: 'optionalPlatforms', wantErr: /linux\/amd64 is already required/ },
-    { name: 'duplicate optional', input: { ...base, optionalPlatforms: ['linux/arm', 'linux/arm/v7'] }, field: 'optionalPlatforms', wantErr: /listed twice/ },
+    {
+      name: 'a bad required platform',
+      input: { requiredPlatforms: ['linux/amd64', 'linux'] },
+      field: 'requiredPlatforms[1]',
+      wantErr: /^requiredPlatforms\[1\]: "linux" is not a platform/,
+    },
+    {
+      name: 'unknown/unknown required',
+      input: { requiredPlatforms: ['unknown/unknown'] },
+      field: 'requiredPlatforms[0]',
+      wantErr: /unknown\/unknown marks attestations/,
+    },
+    {
+      name: 'two spellings of one platform',
+      input: { requiredPlatforms: ['linux/arm64', 'linux/aarch64'] },
+      field: 'requiredPlatforms',
+      wantErr: /linux\/arm64 is listed twice/,
+    },
+    {
+      name: 'a bad optional platform',
+      input: { ...base, optionalPlatforms: ['linux/'] },
+      field: 'optionalPlatforms[0]',
+      wantErr: /optionalPlatforms\[0\]/,
+    },
+    {
+      name: 'optional and required',
+      input: { ...base, optionalPlatforms: ['linux/x86_64'] },
+      field: 'optionalPlatforms',
+      wantErr: /linux\/amd64 is already required/,
+    },
+    {
+      name: 'duplicate optional',
+      input: { ...base, optionalPlatforms: ['linux/arm', 'linux/arm/v7'] },
+      field: 'optionalPlatforms',
+      wantErr: /listed twice/,
+    },
     { name: 'pattern without version', input: { ...base, tagPattern: '^(?<v>.+)$' }, field: 'tagPattern', wantErr: /named group/ },
     { name: 'no target tags', input: { ...base, targetTags: [] }, field: 'targetTags', wantErr: /at least one tag template/ },
-    { name: 'only floating target tags', input: { ...base, targetTags: ['latest', '{major}.{minor}'] }, field: 'targetTags', wantErr: /every template is floating \(latest, \{major\}.\{minor\}\); add an exact one with \{version\}.*not semver/ },
-    { name: 'target tag with another placeholder', input: { ...base, targetTags: ['{version}-{platform}'] }, field: 'targetTags[0]', wantErr: /\{version\} is the only placeholder/ },
-    { name: 'an exact template with a floating placeholder', input: { ...base, targetTags: ['{version}-{major}'] }, field: 'targetTags[0]', wantErr: /has \{major\}; \{version\} is the only placeholder of an exact template/ },
-    { name: 'a floating template with an unknown placeholder', input: { ...base, targetTags: ['{version}', '{major}-{arch}'] }, field: 'targetTags[1]', wantErr: /has \{arch\}; a floating template .* only \{major\}, \{minor\} and \{patch\}/ },
-    { name: 'a placeholder in the wrong case', input: { ...base, targetTags: ['{version}', '{Major}'] }, field: 'targetTags[1]', wantErr: /has \{Major\}/ },
-    { name: 'a placeholder twice', input: { ...base, targetTags: ['{version}', '{major}.{major}'] }, field: 'targetTags[1]', wantErr: /\{major\} twice/ },
-    { name: 'a release line without its major', input: { ...base, targetTags: ['{version}', 'v{minor}'] }, field: 'targetTags[1]', wantErr: /without its earlier parts/ },
-    { name: 'a patch without its minor', input: { ...base, targetTags: ['{version}', '{major}.{patch}'] }, field: 'targetTags[1]', wantErr: /without its earlier parts/ },
-    { name: 'a floating template that is not a tag', input: { ...base, targetTags: ['{version}', 'latest!'] }, field: 'targetTags[1]', wantErr: /does not make a valid tag/ },
-    { name: 'an unclosed brace', input: { ...base, targetTags: ['{version}', '{major'] }, field: 'targetTags[1]', wantErr: /does not make a valid tag/ },
-    { name: 'two templates making one tag', input: { ...base, targetTags: ['{version}', '{major}.{minor}.{patch}'] }, field: 'targetTags[1]', wantErr: /same tag as targetTags\[0\] \("\{version\}"\): both make "1.2.3"/ },
-    { name: 'two templates making one tag for v versions', input: { ...base, targetTags: ['{version}', 'v{major}.{minor}.{patch}'] }, field: 'targetTags[1]', wantErr: /both make "v1.2.3" for version v1.2.3/ },
-    { name: 'target tag that is not a tag', input: { ...base, targetTags: ['-{version}'] }, field: 'targetTags[0]', wantErr: /does not make a valid tag/ },
-    { name: 'the same template twice', input: { ...base, targetTags: ['{version}', '{version}'] }, field: 'targetTags', wantErr: /same template twice/ },
-    { name: 'a bad override', input: { ...base, platformOverrides: { arm64: 'arm64' } }, field: 'platformOverrides.arm64', wantErr: /^platformOverrides.arm64: "arm64" is not a platform/ },
+    {
+      name: 'only floating target tags',
+      input: { ...base, targetTags: ['latest', '{major}.{minor}'] },
+      field: 'targetTags',
+      wantErr: /every template is floating \(latest, \{major\}.\{minor\}\); add an exact one with \{version\}.*not semver/,
+    },
+    {
+      name: 'target tag with another placeholder',
+      input: { ...base, targetTags: ['{version}-{platform}'] },
+      field: 'targetTags[0]',
+      wantErr: /\{version\} is the only placeholder/,
+    },
+    {
+      name: 'an exact template with a floating placeholder',
+      input: { ...base, targetTags: ['{version}-{major}'] },
+      field: 'targetTags[0]',
+      wantErr: /has \{major\}; \{version\} is the only placeholder of an exact template/,
+    },
+    {
+      name: 'a floating template with an unknown placeholder',
+      input: { ...base, targetTags: ['{version}', '{major}-{arch}'] },
+      field: 'targetTags[1]',
+      wantErr: /has \{arch\}; a floating template .* only \{major\}, \{minor\} and \{patch\}/,
+    },
+    {
+      name: 'a placeholder in the wrong case',
+      input: { ...base, targetTags: ['{version}', '{Major}'] },
+      field: 'targetTags[1]',
+      wantErr: /has \{Major\}/,
+    },
+    {
+      name: 'a placeholder twice',
+      input: { ...base, targetTags: ['{version}', '{major}.{major}'] },
+      field: 'targetTags[1]',
+      wantErr: /\{major\} twice/,
+    },
+    {
+      name: 'a release line without its major',
+      input: { ...base, targetTags: ['{version}', 'v{minor}'] },
+      field: 'targetTags[1]',
+      wantErr: /without its earlier parts/,
+    },
+    {
+      name: 'a patch without its minor',
+      input: { ...base, targetTags: ['{version}', '{major}.{patch}'] },
+      field: 'targetTags[1]',
+      wantErr: /without its earlier parts/,
+    },
+    {
+      name: 'a floating template that is not a tag',
+      input: { ...base, targetTags: ['{version}', 'latest!'] },
+      field: 'targetTags[1]',
+      wantErr: /does not make a valid tag/,
+    },
+    {
+      name: 'an unclosed brace',
+      input: { ...base, targetTags: ['{version}', '{major'] },
+      field: 'targetTags[1]',
+      wantErr: /does not make a valid tag/,
+    },
+    {
+      name: 'two templates making one tag',
+      input: { ...base, targetTags: ['{version}', '{major}.{minor}.{patch}'] },
+      field: 'targetTags[1]',
+      wantErr: /same tag as targetTags\[0\] \("\{version\}"\): both make "1.2.3"/,
+    },
+    {
+      name: 'two templates making one tag for v versions',
+      input: { ...base, targetTags: ['{version}', 'v{major}.{minor}.{patch}'] },
+      field: 'targetTags[1]',
+      wantErr: /both make "v1.2.3" for version v1.2.3/,
+    },
+    {
+      name: 'target tag that is not a tag',
+      input: { ...base, targetTags: ['-{version}'] },
+      field: 'targetTags[0]',
+      wantErr: /does not make a valid tag/,
+    },
+    {
+      name: 'the same template twice',
+      input: { ...base, targetTags: ['{version}', '{version}'] },
+      field: 'targetTags',
+      wantErr: /same template twice/,
+    },
+    {
+      name: 'a bad override',
+      input: { ...base, platformOverrides: { arm64: 'arm64' } },
+      field: 'platformOverrides.arm64',
+      wantErr: /^platformOverrides.arm64: "arm64" is not a platform/,
+    },
     {
       name: 'a __proto__ annotation key',
       input: { ...base, annotations: JSON.parse('{"org.example.a":"1","__proto__":"x"}') as Record<string, string> },
       field: 'annotations["__proto__"]',
       wantErr: /^annotations\["__proto__"\]: "__proto__" cannot be an annotation key/,
     },
-    { name: 'an annotation key with a space', input: { ...base, annotations: { 'org.example a': 'x' } }, field: 'annotations["org.example a"]', wantErr: /reverse-domain notation/ },
-    { name: 'an annotation key of digits', input: { ...base, annotations: { '42': 'x' } }, field: 'annotations["42"]', wantErr: /is not an annotation key/ },
-    { name: 'an empty annotation key', input: { ...base, annotations: { '': 'x' } }, field: 'annotations[""]', wantErr: /1 to 128 characters/ },
+    {
+      name: 'an annotation key with a space',
+      input: { ...base, annotations: { 'org.example a': 'x' } },
+      field: 'annotations["org.example a"]',
+      wantErr: /reverse-domain notation/,
+    },
+    {
+      name: 'an annotation key of digits',
+      input: { ...base, annotations: { '42': 'x' } },
+      field: 'annotations["42"]',
+      wantErr: /is not an annotation key/,
+    },
+    {
+      name: 'an empty annotation key',
+      input: { ...base, annotations: { '': 'x' } },
+      field: 'annotations[""]',
+      wantErr: /1 to 128 characters/,
+    },
   ];
   for (const { name, input, field, wantErr } of errors) {
     it(`refuses ${name}, naming ${field}`, () => {
@@ -108,16 +228,19 @@ describe('normaliseRepositoryConfig', () => {
   });
 
   it('keeps annotations sorted by key, constructor among them as an ordinary key', () => {
-    const config = normaliseRepositoryConfig({ ...base, annotations: { 'org.opencontainers.image.source': 's', constructor: 'c', 'com.example/x': '' } });
+    const config = normaliseRepositoryConfig({
+      ...base,
+      annotations: { 'org.opencontainers.image.source': 's', constructor: 'c', 'com.example/x': '' },
+    });
     expect(Object.keys(config.annotations)).toEqual(['com.example/x', 'constructor', 'org.opencontainers.image.source']);
     expect(Object.hasOwn(config.annotations, 'constructor')).toBe(true);
-    expect(config.annotations['constructor']).toBe('c');
+    expect(config.annotations.constructor).toBe('c');
   });
 
   it('keeps an override whose tag value is a name Object.prototype has', () => {
     const config = normaliseRepositoryConfig({ ...base, platformOverrides: { constructor: 'linux/arm' } });
     expect(Object.hasOwn(config.platformOverrides, 'constructor')).toBe(true);
-    expect(config.platformOverrides['constructor']).toBe('linux/arm/v7');
+    expect(config.platformOverrides.constructor).toBe('linux/arm/v7');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
-import { formatRepositoryName, parseRepositoryName, repositoryNameProblem, RepositoryNameLimits } from '../../src/core/repository-name.ts';
+import { formatRepositoryName, parseRepositoryName, RepositoryNameLimits, repositoryNameProblem } from '../../src/core/repository-name.ts';
 
 /** A valid name of exactly `length` characters: `a…a/b…b` (two components, so `/` is in it too). */
 function nameOfLength(length: number): string {
@@ -17,7 +17,11 @@ describe('parseRepositoryName', () => {
     { name: '255 characters (the most)', input: nameOfLength(255), want: nameOfLength(255).split('/') },
     { name: 'empty', input: '', wantErr: /^repository: the repository name is empty; it must be lower-case path components/ },
     { name: 'one character', input: 'h', wantErr: /^repository: a repository name has 2 to 255 characters \(this one has 1\)$/ },
-    { name: '256 characters', input: nameOfLength(256), wantErr: /^repository: a repository name has 2 to 255 characters \(this one has 256\)$/ },
+    {
+      name: '256 characters',
+      input: nameOfLength(256),
+      wantErr: /^repository: a repository name has 2 to 255 characters \(this one has 256\)$/,
+    },
     { name: 'upper case', input: 'Team/hello', wantErr: /^repository: "Team\/hello" is not a repository name: lower-case path components/ },
     { name: 'an empty component', input: 'team//hello', wantErr: /is not a repository name/ },
     { name: 'a leading slash', input: '/hello', wantErr: /is not a repository name/ },

@@ -11,7 +11,13 @@ const repo = 'opt';
 async function history() {
   const w = countingWorld();
   await w.store.putRepositoryConfig(repo, config());
-  const pushes: Array<[string, string]> = [['1.0', 'linux/amd64'], ['1.0', 'linux/arm64'], ['1.1', 'linux/amd64'], ['1.1', 'linux/arm64'], ['1.2', 'linux/amd64']];
+  const pushes: Array<[string, string]> = [
+    ['1.0', 'linux/amd64'],
+    ['1.0', 'linux/arm64'],
+    ['1.1', 'linux/amd64'],
+    ['1.1', 'linux/arm64'],
+    ['1.2', 'linux/amd64'],
+  ];
   for (const [version, platform] of pushes) {
     const tag = `${version}-${platform.split('/')[1]}`;
     const { digest } = w.registry.addImage(repo, { platform, tag, label: version }).manifest;
@@ -33,12 +39,42 @@ describe('republishRepository', () => {
     const report = await republishRepository(w.deps, repo, current, { dryRun: true });
     expect(w.writes).toEqual([]);
     expect(w.registry.puts).toEqual([]);
-    expect(report).toMatchObject({ repository: repo, dryRun: true, versionsChecked: 3, unchanged: 0, waiting: [], conflicts: [], failures: [], cursor: null });
+    expect(report).toMatchObject({
+      repository: repo,
+      dryRun: true,
+      versionsChecked: 3,
+      unchanged: 0,
+      waiting: [],
+      conflicts: [],
+      failures: [],
+      cursor: null,
+    });
     expect(report.changed).toEqual([
-      { version: '1.0', from: before['1.0'], to: expect.stringMatching(/^sha256:/), platformsAdded: [], platformsRemoved: ['linux/arm64'], movedTags: [] },
-      { version: '1.1', from: before['1.1'], to: expect.stringMatching(/^sha256:/), platformsAdded: [], platformsRemoved: ['linux/arm64'], movedTags: [] },
+      {
+        version: '1.0',
+        from: before['1.0'],
+        to: expect.stringMatching(/^sha256:/),
+        platformsAdded: [],
+        platformsRemoved: ['linux/arm64'],
+        movedTags: [],
+      },
+      {
+        version: '1.1',
+        from: before['1.1'],
+        to: expect.stringMatching(/^sha256:/),
+        platformsAdded: [],
+        platformsRemoved: ['linux/arm64'],
+        movedTags: [],
+      },
       // Complete under the new config: published for the first time.
-      { version: '1.2', from: null, to: expect.stringMatching(/^sha256:/), platformsAdded: ['linux/amd64'], platformsRemoved: [], movedTags: [] },
+      {
+        version: '1.2',
+        from: null,
+        to: expect.stringMatching(/^sha256:/),
+        platformsAdded: ['linux/amd64'],
+        platformsRemoved: [],
+        movedTags: [],
+      },
     ]);
   });
 
@@ -84,13 +120,17 @@ describe('republishRepository', () => {
     w.registry.addImage(repo, { platform: 'linux/arm64', tag: '1.0-arm64', label: 'rebuild' });
 
     const plan = await republishRepository(w.deps, repo, original, { dryRun: true });
-    expect(plan.changed).toEqual([{ version: '1.0', from: before['1.0'], to: null, platformsAdded: [], platformsRemoved: [], movedTags: ['1.0-arm64'] }]);
+    expect(plan.changed).toEqual([
+      { version: '1.0', from: before['1.0'], to: null, platformsAdded: [], platformsRemoved: [], movedTags: ['1.0-arm64'] },
+    ]);
     expect(w.registry.puts).toEqual([]);
 
     const report = await republishRepository(w.deps, repo, original);
     const now = w.registry.manifestAt(repo, '1.0')?.digest;
     expect(now).not.toBe(before['1.0']);
-    expect(report.changed).toEqual([{ version: '1.0', from: before['1.0'], to: now, platformsAdded: [], platformsRemoved: [], movedTags: ['1.0-arm64'] }]);
+    expect(report.changed).toEqual([
+      { version: '1.0', from: before['1.0'], to: now, platformsAdded: [], platformsRemoved: [], movedTags: ['1.0-arm64'] },
+    ]);
     expect(report).toMatchObject({ unchanged: 1, waiting: [{ version: '1.2', missingPlatforms: ['linux/arm64'] }] });
   });
 

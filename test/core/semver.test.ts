@@ -52,7 +52,10 @@ const semverText = fc
     pre: fc.array(identifier, { maxLength: 3 }),
     build: fc.array(fc.stringMatching(/^[0-9A-Za-z-]{1,6}$/), { maxLength: 2 }),
   })
-  .map(({ v, parts, pre, build }) => `${v ? 'v' : ''}${parts.join('.')}${pre.length ? `-${pre.join('.')}` : ''}${build.length ? `+${build.join('.')}` : ''}`);
+  .map(
+    ({ v, parts, pre, build }) =>
+      `${v ? 'v' : ''}${parts.join('.')}${pre.length ? `-${pre.join('.')}` : ''}${build.length ? `+${build.join('.')}` : ''}`,
+  );
 
 describe('formatSemver', () => {
   it('gives back exactly the text parsed, for any semver', () => {
@@ -68,7 +71,16 @@ describe('compareSemver', () => {
   };
 
   it('orders the example of semver.org §11', () => {
-    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'];
+    const ordered = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+    ];
     const shuffled = [...ordered].reverse().sort((a, b) => compareSemver(v(a), v(b)));
     expect(shuffled).toEqual(ordered);
     for (let i = 1; i < ordered.length; i++) expect(compareSemver(v(ordered[i - 1]!), v(ordered[i]!))).toBe(-1);

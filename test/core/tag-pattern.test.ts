@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
 import { DEFAULT_TAG_PATTERN } from '../../src/core/repository-config.ts';
-import { checkTagPatternText, checkVersion, compileTagPattern, formatTargetTag, matchTag, VERSION_SYNTAX_MESSAGE, type TagMatch, type TagPattern } from '../../src/core/tag-pattern.ts';
+import {
+  checkTagPatternText,
+  checkVersion,
+  compileTagPattern,
+  formatTargetTag,
+  matchTag,
+  type TagMatch,
+  type TagPattern,
+  VERSION_SYNTAX_MESSAGE,
+} from '../../src/core/tag-pattern.ts';
 
 describe('compileTagPattern', () => {
   const cases: Array<{ name: string; input: string; wantErr?: RegExp }> = [
@@ -47,17 +56,47 @@ describe('matchTag', async () => {
   const versionOnly = await compileTagPattern('^release-(?<version>[0-9.]+)$');
   const cases: Array<{ name: string; pattern: TagPattern; input: string; want: TagMatch | undefined }> = [
     { name: 'version and platform', pattern: defaultPattern, input: '2.7-arm64', want: { version: '2.7', platformHint: 'arm64' } },
-    { name: 'a version with a dash keeps it', pattern: defaultPattern, input: '2.7-rc1-arm64', want: { version: '2.7-rc1', platformHint: 'arm64' } },
-    { name: 'a version tag itself can match the default pattern', pattern: defaultPattern, input: '2.7-rc1', want: { version: '2.7', platformHint: 'rc1' } },
+    {
+      name: 'a version with a dash keeps it',
+      pattern: defaultPattern,
+      input: '2.7-rc1-arm64',
+      want: { version: '2.7-rc1', platformHint: 'arm64' },
+    },
+    {
+      name: 'a version tag itself can match the default pattern',
+      pattern: defaultPattern,
+      input: '2.7-rc1',
+      want: { version: '2.7', platformHint: 'rc1' },
+    },
     { name: 'no dash', pattern: defaultPattern, input: 'latest', want: undefined },
     { name: 'pattern without a platform group', pattern: versionOnly, input: 'release-1.2', want: { version: '1.2' } },
     { name: 'not matching the pattern', pattern: versionOnly, input: 'release-x', want: undefined },
-    { name: 'a 128-character tag', pattern: defaultPattern, input: `${'a'.repeat(122)}-arm64`, want: { version: 'a'.repeat(122), platformHint: 'arm64' } },
+    {
+      name: 'a 128-character tag',
+      pattern: defaultPattern,
+      input: `${'a'.repeat(122)}-arm64`,
+      want: { version: 'a'.repeat(122), platformHint: 'arm64' },
+    },
     { name: 'a 129-character tag is not a tag', pattern: defaultPattern, input: `${'a'.repeat(123)}-arm64`, want: undefined },
     { name: 'a tag starting with a dot is not a tag', pattern: defaultPattern, input: '.2.7-arm64', want: undefined },
-    { name: 'an empty version', pattern: await compileTagPattern('^(?<version>[0-9]*)-(?<platform>.+)$'), input: '-arm64', want: undefined },
-    { name: 'a version that is not a tag', pattern: await compileTagPattern('^x(?<version>.+)-(?<platform>[^-]+)$'), input: 'x.1-arm64', want: undefined },
-    { name: 'an empty platform group gives no hint', pattern: await compileTagPattern('^(?<version>[0-9.]+)(?<platform>[a-z]*)$'), input: '1.2', want: { version: '1.2' } },
+    {
+      name: 'an empty version',
+      pattern: await compileTagPattern('^(?<version>[0-9]*)-(?<platform>.+)$'),
+      input: '-arm64',
+      want: undefined,
+    },
+    {
+      name: 'a version that is not a tag',
+      pattern: await compileTagPattern('^x(?<version>.+)-(?<platform>[^-]+)$'),
+      input: 'x.1-arm64',
+      want: undefined,
+    },
+    {
+      name: 'an empty platform group gives no hint',
+      pattern: await compileTagPattern('^(?<version>[0-9.]+)(?<platform>[a-z]*)$'),
+      input: '1.2',
+      want: { version: '1.2' },
+    },
   ];
   for (const { name, pattern, input, want } of cases) {
     it(name, () => expect(matchTag(pattern, input)).toEqual(want));
@@ -84,7 +123,8 @@ describe('matchTag', async () => {
       }),
       { numRuns: 2000 },
     );
-    for (const t of ['a-', '-a', 'a--b', 'a-b-', '--', 'a-b-c', '1.0-rc.1-arm64']) expect(matchTag(defaultPattern, t)).toEqual(matchTag(onRe2, t));
+    for (const t of ['a-', '-a', 'a--b', 'a-b-', '--', 'a-b-c', '1.0-rc.1-arm64'])
+      expect(matchTag(defaultPattern, t)).toEqual(matchTag(onRe2, t));
   });
 
   it('compiles a custom pattern once and reuses it', async () => {
@@ -145,7 +185,9 @@ describe('checkVersion', () => {
         expect(checkVersion(input)).toBe(input);
         return;
       }
-      expect(() => checkVersion(input, 'path.version')).toThrow(expect.objectContaining({ field: 'path.version', message: `path.version: ${VERSION_SYNTAX_MESSAGE}` }));
+      expect(() => checkVersion(input, 'path.version')).toThrow(
+        expect.objectContaining({ field: 'path.version', message: `path.version: ${VERSION_SYNTAX_MESSAGE}` }),
+      );
     });
   }
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordPush } from '../../src/core/record-push.ts';
 import { getVersionStatus, listVersionStatuses } from '../../src/core/version-status.ts';
-import { config, world, type World } from './fixtures.ts';
+import { config, type World, world } from './fixtures.ts';
 
 const repo = 'hello';
 

@@ -1,10 +1,10 @@
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigV4Auth } from '../../src/cli/sigv4-auth.ts';
-import { startDashboardProxy, type DashboardProxy } from '../../src/dashboard/dashboard-proxy.ts';
+import { type DashboardProxy, startDashboardProxy } from '../../src/dashboard/dashboard-proxy.ts';
 import { DASHBOARD_CSP } from '../../src/dashboard/serve-dashboard.ts';
-import { startSigV4Gateway, type SigV4Gateway } from '../support/sigv4-gateway.ts';
-import { createServer, type Server } from 'node:http';
 import { listenOnLoopback } from '../../src/local/ports.ts';
+import { type SigV4Gateway, startSigV4Gateway } from '../support/sigv4-gateway.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDDASHBOARDTEST', secretAccessKey: 'dashboard-test-secret-key' };
 
@@ -33,12 +33,18 @@ describe('startDashboardProxy', () => {
   let proxy: DashboardProxy;
   // token null: no Authorization header at all.
   const call = (path: string, init: RequestInit = {}, token: string | null = proxy.sessionToken) =>
-    fetch(new URL(path, proxy.url), { ...init, headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(init.headers as Record<string, string> | undefined) } });
+    fetch(new URL(path, proxy.url), {
+      ...init,
+      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(init.headers as Record<string, string> | undefined) },
+    });
 
   beforeAll(async () => {
     api = await startFakeApi('local-token');
     gateway = await startSigV4Gateway({ credentials: CREDENTIALS, region: 'us-east-1', upstream: api.url, upstreamToken: 'local-token' });
-    proxy = await startDashboardProxy({ upstream: new URL(gateway.url), auth: new SigV4Auth({ region: 'us-east-1', credentials: CREDENTIALS }) });
+    proxy = await startDashboardProxy({
+      upstream: new URL(gateway.url),
+      auth: new SigV4Auth({ region: 'us-east-1', credentials: CREDENTIALS }),
+    });
   });
   afterAll(async () => {
     await proxy?.stop();
@@ -62,7 +68,10 @@ describe('startDashboardProxy', () => {
   });
 
   it('turns a refused signature into a 502 that says so, not a 401 the page would read as its own token', async () => {
-    const wrong = await startDashboardProxy({ upstream: new URL(gateway.url), auth: new SigV4Auth({ region: 'us-east-1', credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-secret' } }) });
+    const wrong = await startDashboardProxy({
+      upstream: new URL(gateway.url),
+      auth: new SigV4Auth({ region: 'us-east-1', credentials: { ...CREDENTIALS, secretAccessKey: 'not-the-secret' } }),
+    });
     try {
       const response = await fetch(new URL('/v1/repositories', wrong.url), { headers: { authorization: `Bearer ${wrong.sessionToken}` } });
       expect(response.status).toBe(502);
@@ -76,7 +85,13 @@ describe('startDashboardProxy', () => {
   it.each([
     { name: 'without the session token', path: '/v1/repositories', init: {}, token: null, status: 401 },
     { name: 'with another token', path: '/v1/repositories', init: {}, token: 'guess', status: 401 },
-    { name: 'a POST (the dashboard only reads)', path: '/v1/repositories/hello/versions/1/publish', init: { method: 'POST', body: '{}' }, token: 'session', status: 405 },
+    {
+      name: 'a POST (the dashboard only reads)',
+      path: '/v1/repositories/hello/versions/1/publish',
+      init: { method: 'POST', body: '{}' },
+      token: 'session',
+      status: 405,
+    },
     { name: 'a DELETE', path: '/v1/repositories/hello/config', init: { method: 'DELETE' }, token: 'session', status: 405 },
     { name: 'an unknown path', path: '/etc/passwd', init: {}, token: 'session', status: 404 },
   ])('refuses $name with $status and relays nothing', async ({ path, init, token, status }) => {
@@ -90,10 +105,18 @@ describe('startDashboardProxy', () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL('/v1/repositories', proxy.url);
-      request({ host: '127.0.0.1', port: url.port, path: url.pathname, headers: { host: 'evil.example:80', authorization: `Bearer ${proxy.sessionToken}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
+      request(
+        {
+          host: '127.0.0.1',
+          port: url.port,
+          path: url.pathname,
+          headers: { host: 'evil.example:80', authorization: `Bearer ${proxy.sessionToken}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      )
         .on('error', reject)
         .end();
     });

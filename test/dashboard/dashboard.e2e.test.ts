@@ -1,32 +1,27 @@
-import { join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { NoAuth } from '../../src/cli/request-auth.ts';
-import { startDashboardProxy, type DashboardProxy } from '../../src/dashboard/dashboard-proxy.ts';
-import { listenOnLoopback } from '../../src/local/ports.ts';
+import { type DashboardProxy, startDashboardProxy } from '../../src/dashboard/dashboard-proxy.ts';
 import type { LocalStack } from '../../src/local/main.ts';
+import { listenOnLoopback } from '../../src/local/ports.ts';
 import { startStackOnFreePorts } from '../support/free-port-stack.ts';
 import { pushImage } from '../support/images.ts';
-import { startSigV4Gateway, type SigV4Gateway } from '../support/sigv4-gateway.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
+import { type SigV4Gateway, startSigV4Gateway } from '../support/sigv4-gateway.ts';
 import { CHROMIUM, hasChromium, launchChromium } from './browser.ts';
 
 // The README's screenshots: written into docs/img with SCREENSHOTS=1, else into .cache, so that an
 // ordinary test run does not leave changed images in the work tree.
-const SCREENSHOTS = resolve(import.meta.dirname, process.env['SCREENSHOTS'] === '1' ? '../../docs/img' : '../../.cache/dashboard-screenshots');
+const SCREENSHOTS = resolve(import.meta.dirname, process.env.SCREENSHOTS === '1' ? '../../docs/img' : '../../.cache/dashboard-screenshots');
 const REPOSITORY = 'team/hello';
 
 if (!hasChromium) {
-  console.warn(`[dashboard browser test] SKIPPED: ${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run and npm test install it as root)`);
-}
-
-async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  console.warn(
+    `[dashboard browser test] SKIPPED: ${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run and npm test install it as root)`,
+  );
 }
 
 /** Opens the page, answers the token prompt, and goes to the repository's matrix. */
@@ -47,7 +42,10 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
 
   beforeAll(async () => {
     ({ stack, stop: stopStack } = await startStackOnFreePorts('dashboard-e2e'));
-    expect((await api(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, { requiredPlatforms: ['linux/amd64', 'linux/arm64'] })).status).toBe(200);
+    expect(
+      (await requestLocalApi(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, { requiredPlatforms: ['linux/amd64', 'linux/arm64'] }))
+        .status,
+    ).toBe(200);
     browser = await launchChromium();
   });
 
@@ -109,8 +107,13 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
       expect(await page.locator('.detail code.digest').count()).toBeGreaterThanOrEqual(3);
       await page.getByRole('heading', { name: 'History' }).waitFor();
       // Newest first: the publish, then the two pushes, each with its platform and event.
-      await expect.poll(() => page.locator('ol.history li').evaluateAll((items) => items.map((i) => i.getAttribute('data-kind')))).toEqual(['published', 'push-recorded', 'push-recorded']);
-      expect(await page.locator('ol.history li[data-kind="push-recorded"]').allTextContents()).toEqual([expect.stringContaining('platform linux/arm64'), expect.stringContaining('platform linux/amd64')]);
+      await expect
+        .poll(() => page.locator('ol.history li').evaluateAll((items) => items.map((i) => i.getAttribute('data-kind'))))
+        .toEqual(['published', 'push-recorded', 'push-recorded']);
+      expect(await page.locator('ol.history li[data-kind="push-recorded"]').allTextContents()).toEqual([
+        expect.stringContaining('platform linux/arm64'),
+        expect.stringContaining('platform linux/amd64'),
+      ]);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-version.png'), fullPage: true });
       await page.keyboard.press('Escape');
       await page.getByRole('heading', { name: REPOSITORY }).waitFor();
@@ -194,20 +197,35 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     beforeAll(async () => {
       // An API whose repository names, tags, reasons, refused pushes and history carry markup.
       const version = {
-        repository: 'evil', version: `1${PAYLOAD}`, state: 'conflict', requiredPlatforms: ['linux/amd64'], missingPlatforms: [],
-        images: [{ platform: 'linux/amd64', digest: `sha256:${'a'.repeat(64)}`, tag: `1-amd64${PAYLOAD}`, pushedAt: '2026-11-27T10:00:00.000Z' }],
-        published: null, error: `two images claim linux/amd64 ${PAYLOAD}`, updatedAt: '2026-11-27T10:00:00.000Z',
-        tags: [`latest${PAYLOAD}`], notes: [PAYLOAD], rejected: [{ tag: PAYLOAD, digest: `sha256:${'b'.repeat(64)}`, reason: PAYLOAD, at: '2026-11-27T10:00:01.000Z' }],
+        repository: 'evil',
+        version: `1${PAYLOAD}`,
+        state: 'conflict',
+        requiredPlatforms: ['linux/amd64'],
+        missingPlatforms: [],
+        images: [
+          { platform: 'linux/amd64', digest: `sha256:${'a'.repeat(64)}`, tag: `1-amd64${PAYLOAD}`, pushedAt: '2026-11-27T10:00:00.000Z' },
+        ],
+        published: null,
+        error: `two images claim linux/amd64 ${PAYLOAD}`,
+        updatedAt: '2026-11-27T10:00:00.000Z',
+        tags: [`latest${PAYLOAD}`],
+        notes: [PAYLOAD],
+        rejected: [{ tag: PAYLOAD, digest: `sha256:${'b'.repeat(64)}`, reason: PAYLOAD, at: '2026-11-27T10:00:01.000Z' }],
       };
       const bodies: Record<string, unknown> = {
         '/v1/repositories': { repositories: [{ repository: 'evil', config: { requiredPlatforms: ['linux/amd64'] } }] },
         '/v1/repositories/evil/versions': { versions: [version], cursor: null },
         [`/v1/repositories/evil/versions/${encodeURIComponent(version.version)}`]: version,
-        [`/v1/repositories/evil/versions/${encodeURIComponent(version.version)}/history`]: { sequence: 1, entries: [{ id: 'x', kind: 'conflict', at: '2026-11-27T10:00:01.000Z', sequence: 1, reason: PAYLOAD }] },
+        [`/v1/repositories/evil/versions/${encodeURIComponent(version.version)}/history`]: {
+          sequence: 1,
+          entries: [{ id: 'x', kind: 'conflict', at: '2026-11-27T10:00:01.000Z', sequence: 1, reason: PAYLOAD }],
+        },
       };
       api = createServer((request, response) => {
         const body = bodies[(request.url ?? '').split('?')[0] ?? ''];
-        response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? { detail: 'no' }));
+        response
+          .writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(body ?? { detail: 'no' }));
       });
       const port = await listenOnLoopback(api);
       proxy = await startDashboardProxy({ upstream: new URL(`http://127.0.0.1:${port}`), auth: new NoAuth() });

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { VersionStatus } from '../../src/dashboard/page/types.ts';
-import { cellOf, countByState, describeHistoryEntry, displayState, formatDuration, matrixColumns, reasonOf, shortDigest, tagsOf, waitingSince } from '../../src/dashboard/page/view-model.ts';
+import {
+  cellOf,
+  countByState,
+  describeHistoryEntry,
+  displayState,
+  formatDuration,
+  matrixColumns,
+  reasonOf,
+  shortDigest,
+  tagsOf,
+  waitingSince,
+} from '../../src/dashboard/page/view-model.ts';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 const base: VersionStatus = {
@@ -17,10 +28,22 @@ const base: VersionStatus = {
 describe('displayState', () => {
   it.each([
     { name: 'waiting', status: base, want: 'waiting' },
-    { name: 'published', status: { ...base, state: 'published', missingPlatforms: [], published: { digest: DIGEST, tags: ['2.7'], partial: false } }, want: 'published' },
-    { name: 'a partial publish still waiting', status: { ...base, published: { digest: DIGEST, tags: ['2.7'], partial: true } }, want: 'partial' },
+    {
+      name: 'published',
+      status: { ...base, state: 'published', missingPlatforms: [], published: { digest: DIGEST, tags: ['2.7'], partial: false } },
+      want: 'published',
+    },
+    {
+      name: 'a partial publish still waiting',
+      status: { ...base, published: { digest: DIGEST, tags: ['2.7'], partial: true } },
+      want: 'partial',
+    },
     { name: 'stale', status: { ...base, state: 'stale' }, want: 'stale' },
-    { name: 'a stale partial publish stays stale', status: { ...base, state: 'stale', published: { digest: DIGEST, partial: true } }, want: 'stale' },
+    {
+      name: 'a stale partial publish stays stale',
+      status: { ...base, state: 'stale', published: { digest: DIGEST, partial: true } },
+      want: 'stale',
+    },
     { name: 'conflict', status: { ...base, state: 'conflict' }, want: 'conflict' },
     { name: 'failed', status: { ...base, state: 'failed' }, want: 'failed' },
     { name: 'a state this page does not know', status: { ...base, state: 'exploded' }, want: 'unknown' },
@@ -46,8 +69,20 @@ describe('formatDuration', () => {
 
 describe('matrixColumns and cellOf', () => {
   it('puts required platforms first in config order, then any other recorded platform, sorted', () => {
-    const other: VersionStatus = { ...base, version: '2.8', images: [{ platform: 'windows(10.0.20348)/amd64', digest: DIGEST }, { platform: 'linux/arm/v7', digest: DIGEST }] };
-    expect(matrixColumns(['linux/arm64', 'linux/amd64'], [base, other])).toEqual(['linux/arm64', 'linux/amd64', 'linux/arm/v7', 'windows(10.0.20348)/amd64']);
+    const other: VersionStatus = {
+      ...base,
+      version: '2.8',
+      images: [
+        { platform: 'windows(10.0.20348)/amd64', digest: DIGEST },
+        { platform: 'linux/arm/v7', digest: DIGEST },
+      ],
+    };
+    expect(matrixColumns(['linux/arm64', 'linux/amd64'], [base, other])).toEqual([
+      'linux/arm64',
+      'linux/amd64',
+      'linux/arm/v7',
+      'windows(10.0.20348)/amd64',
+    ]);
   });
 
   it('gives the image, `missing` for a required platform not there, and nothing for the rest', () => {
@@ -74,7 +109,10 @@ describe('tagsOf', () => {
 
 describe('waitingSince, reasonOf, shortDigest, countByState', () => {
   it('waits since the first push while platforms are missing, and not at all once none is', () => {
-    const two = { ...base, images: [...(base.images ?? []), { platform: 'linux/s390x', digest: DIGEST, pushedAt: '2026-12-01T09:00:00.000Z' }] };
+    const two = {
+      ...base,
+      images: [...(base.images ?? []), { platform: 'linux/s390x', digest: DIGEST, pushedAt: '2026-12-01T09:00:00.000Z' }],
+    };
     expect(waitingSince(two)).toBe(Date.parse('2026-12-01T09:00:00.000Z'));
     expect(waitingSince({ ...base, missingPlatforms: [] })).toBeUndefined();
   });
@@ -93,7 +131,17 @@ describe('waitingSince, reasonOf, shortDigest, countByState', () => {
 
 describe('describeHistoryEntry', () => {
   it('lists the fields of an entry but its kind and time, digests short', () => {
-    expect(describeHistoryEntry({ id: 'push:x', kind: 'push-recorded', at: 'x', sequence: 3, tag: '2.7-amd64', digest: DIGEST, platform: 'linux/amd64' })).toBe('tag 2.7-amd64 · digest 0123456789ab · platform linux/amd64');
+    expect(
+      describeHistoryEntry({
+        id: 'push:x',
+        kind: 'push-recorded',
+        at: 'x',
+        sequence: 3,
+        tag: '2.7-amd64',
+        digest: DIGEST,
+        platform: 'linux/amd64',
+      }),
+    ).toBe('tag 2.7-amd64 · digest 0123456789ab · platform linux/amd64');
     expect(describeHistoryEntry({ kind: 'published', tags: ['2.7', 'latest'], revision: 4 })).toBe('tags 2.7, latest · revision 4');
   });
 });

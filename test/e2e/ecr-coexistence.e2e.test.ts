@@ -10,12 +10,12 @@ import { reconcileRepository } from '../../src/core/reconcile.ts';
 import { normaliseRepositoryConfig, type RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { SociV2 } from '../../src/core/tag-holder.ts';
 import { toVersionStatus } from '../../src/core/version-status.ts';
-import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
-import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
+import { createOnImagePushHandler, type OnImagePushResult } from '../../src/handlers/on-image-push.ts';
 import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
+import { type EcrDouble, startEcrDouble } from '../support/ecr-double/ecr-double.ts';
 import { ecrPushEvent } from '../support/ecr-event.ts';
 import { CapturingLogger } from '../support/fakes.ts';
-import { encodeJson, pushBlob, pushImage, pushRawManifest, type ImageOptions } from '../support/images.ts';
+import { encodeJson, type ImageOptions, pushBlob, pushImage, pushRawManifest } from '../support/images.ts';
 
 // Coexistence with what else touches the version tags on ECR, through the production path: events
 // into the real on-image-push handler, EcrImageRegistry through the SDK to the ECR double (the real
@@ -27,7 +27,10 @@ import { encodeJson, pushBlob, pushImage, pushRawManifest, type ImageOptions } f
 
 const registryUrl = inject('registryUrl');
 const lambdaContext = { awsRequestId: 'e2e', functionName: 'on-image-push' } as unknown as Context;
-const IMAGES: Record<'amd64' | 'arm64', ImageOptions> = { amd64: { arch: 'amd64', format: 'oci' }, arm64: { arch: 'arm64', format: 'oci' } };
+const IMAGES: Record<'amd64' | 'arm64', ImageOptions> = {
+  amd64: { arch: 'amd64', format: 'oci' },
+  arm64: { arch: 'arm64', format: 'oci' },
+};
 let ecr: EcrDouble;
 
 interface Deployment {
@@ -35,11 +38,15 @@ interface Deployment {
   readonly store: DynamoDbVersionStore;
   readonly logger: CapturingLogger;
   readonly deps: ReturnType<typeof createDependencies>;
-  readonly handle: (event: unknown) => Promise<any>;
+  readonly handle: (event: unknown) => Promise<OnImagePushResult>;
   status(version: string): Promise<ReturnType<typeof toVersionStatus> | undefined>;
 }
 
-async function deployment(repository: string, config: Partial<RepositoryConfigInput> = {}, tagMutability: 'MUTABLE' | 'IMMUTABLE' = 'MUTABLE'): Promise<Deployment> {
+async function deployment(
+  repository: string,
+  config: Partial<RepositoryConfigInput> = {},
+  tagMutability: 'MUTABLE' | 'IMMUTABLE' = 'MUTABLE',
+): Promise<Deployment> {
   ecr.createRepository(repository, { tagMutability });
   const client = makeDynamoClient();
   const store = new DynamoDbVersionStore({ client, tableName: await createUniqueTable(client) });
@@ -49,7 +56,10 @@ async function deployment(repository: string, config: Partial<RepositoryConfigIn
   const deps = createDependencies({ registry, store, logger });
   const handler = createOnImagePushHandler(deps, { timeoutEarlyInMillis: 0 });
   return {
-    repository, store, logger, deps,
+    repository,
+    store,
+    logger,
+    deps,
     handle: (event) => handler(event, lambdaContext),
     status: async (version) => {
       const record = await store.getVersion(repository, version);
@@ -73,14 +83,19 @@ function replicationEvent(repository: string, digest: string, tag: string | unde
 }
 
 /** The exact bytes the registry serves under a reference. */
-async function served(repository: string, reference: string): Promise<{ status: number; bytes: Uint8Array; digest: string; mediaType: string }> {
-  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') } });
+async function served(
+  repository: string,
+  reference: string,
+): Promise<{ status: number; bytes: Uint8Array; digest: string; mediaType: string }> {
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') },
+  });
   const bytes = new Uint8Array(await response.arrayBuffer());
   return { status: response.status, bytes, digest: computeDigest(bytes), mediaType: response.headers.get('content-type') ?? '' };
 }
 
 function puts(repository: string): number {
-  return ecr.callsTo('PutImage').filter((call) => call.input['repositoryName'] === repository).length;
+  return ecr.callsTo('PutImage').filter((call) => call.input.repositoryName === repository).length;
 }
 
 /** Publishes `version` in a deployment from two per-arch pushes; returns the index digest. */
@@ -103,7 +118,7 @@ afterAll(async () => {
   await ecr.close();
 });
 
-describe('ECR replication: a second region\'s deployment receiving replicated pushes', () => {
+describe("ECR replication: a second region's deployment receiving replicated pushes", () => {
   it.each([
     ['the index first', ['index', 'amd64', 'arm64']],
     ['the index between the per-arch tags', ['arm64', 'index', 'amd64']],
@@ -136,7 +151,13 @@ describe('ECR replication: a second region\'s deployment receiving replicated pu
     expect(await b.store.getVersion(b.repository, '1.0')).toBeUndefined();
     // Region B put the index only when it got there before the replicated one, and then the same bytes.
     expect(puts(b.repository)).toBe(order.at(-1) === 'index' ? 1 : 0);
-    expect(await reconcileRepository(b.deps, b.repository)).toMatchObject({ drift: [], conflicts: [], failures: [], pushesRecovered: [], published: [] });
+    expect(await reconcileRepository(b.deps, b.repository)).toMatchObject({
+      drift: [],
+      conflicts: [],
+      failures: [],
+      pushesRecovered: [],
+      published: [],
+    });
     expect(b.logger.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 });
@@ -149,23 +170,47 @@ async function sociConvert(repository: string, tag: string): Promise<string> {
   for (const child of ours.manifests) {
     const ztoc = await pushBlob(registryUrl, repository, new TextEncoder().encode(`ztoc of ${child.digest as string}`));
     const soci = await pushRawManifest(
-      registryUrl, repository, computeDigest(encodeJson(sociIndexBody(empty, ztoc))), encodeJson(sociIndexBody(empty, ztoc)), MediaTypes.ociManifest,
+      registryUrl,
+      repository,
+      computeDigest(encodeJson(sociIndexBody(empty, ztoc))),
+      encodeJson(sociIndexBody(empty, ztoc)),
+      MediaTypes.ociManifest,
     );
     const original = JSON.parse(new TextDecoder().decode((await served(repository, child.digest)).bytes));
     const copyBytes = encodeJson({ ...original, annotations: { [SociV2.imageAnnotation]: soci.digest } });
     const copy = await pushRawManifest(registryUrl, repository, computeDigest(copyBytes), copyBytes, child.mediaType);
-    manifests.push({ mediaType: copy.mediaType, digest: copy.digest, size: copy.size, platform: child.platform, annotations: { [SociV2.imageAnnotation]: soci.digest } });
     manifests.push({
-      mediaType: MediaTypes.ociManifest, digest: soci.digest, size: soci.size, artifactType: SociV2.indexArtifactType,
-      platform: child.platform, annotations: { [SociV2.indexAnnotation]: copy.digest },
+      mediaType: copy.mediaType,
+      digest: copy.digest,
+      size: copy.size,
+      platform: child.platform,
+      annotations: { [SociV2.imageAnnotation]: soci.digest },
+    });
+    manifests.push({
+      mediaType: MediaTypes.ociManifest,
+      digest: soci.digest,
+      size: soci.size,
+      artifactType: SociV2.indexArtifactType,
+      platform: child.platform,
+      annotations: { [SociV2.indexAnnotation]: copy.digest },
     });
   }
-  return (await pushRawManifest(registryUrl, repository, tag, encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }), MediaTypes.ociIndex)).digest;
+  return (
+    await pushRawManifest(
+      registryUrl,
+      repository,
+      tag,
+      encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }),
+      MediaTypes.ociIndex,
+    )
+  ).digest;
 }
 
 function sociIndexBody(empty: { digest: string; size: number }, ztoc: { digest: string; size: number }) {
   return {
-    schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: SociV2.indexArtifactType,
+    schemaVersion: 2,
+    mediaType: MediaTypes.ociManifest,
+    artifactType: SociV2.indexArtifactType,
     config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: empty.size },
     layers: [{ mediaType: 'application/octet-stream', digest: ztoc.digest, size: ztoc.size }],
   };
@@ -187,7 +232,9 @@ describe('tools that rewrite the version tag on top of our index', () => {
     expect((await served(d.repository, '2.0')).digest).toBe(soci);
     const status = await d.status('2.0');
     expect(status).toMatchObject({ state: 'published', error: null, published: { digest: ours } });
-    expect(status?.published?.heldBy).toEqual([{ tag: '2.0', digest: soci, note: expect.stringContaining(`SOCI-enabled index with every image of the published index ${ours}`) }]);
+    expect(status?.published?.heldBy).toEqual([
+      { tag: '2.0', digest: soci, note: expect.stringContaining(`SOCI-enabled index with every image of the published index ${ours}`) },
+    ]);
     expect((await reconcileRepository(d.deps, d.repository)).drift).toEqual([]);
     expect(puts(d.repository)).toBe(before);
   });
@@ -198,16 +245,26 @@ describe('tools that rewrite the version tag on top of our index', () => {
     const index = await served(d.repository, '3.0');
     const empty = await pushBlob(registryUrl, d.repository, encodeJson({}), 'application/vnd.oci.empty.v1+json');
     const envelope = await pushBlob(registryUrl, d.repository, new TextEncoder().encode(`signature of ${ours}`), 'application/jose+json');
-    const signature = await pushRawManifest(registryUrl, d.repository, '3.0', encodeJson({
-      schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/vnd.cncf.notary.signature',
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: empty.size },
-      layers: [{ mediaType: 'application/jose+json', digest: envelope.digest, size: envelope.size }],
-      subject: { mediaType: index.mediaType, digest: ours, size: index.bytes.byteLength },
-    }), MediaTypes.ociManifest);
+    const signature = await pushRawManifest(
+      registryUrl,
+      d.repository,
+      '3.0',
+      encodeJson({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        artifactType: 'application/vnd.cncf.notary.signature',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: empty.size },
+        layers: [{ mediaType: 'application/jose+json', digest: envelope.digest, size: envelope.size }],
+        subject: { mediaType: index.mediaType, digest: ours, size: index.bytes.byteLength },
+      }),
+      MediaTypes.ociManifest,
+    );
     const before = puts(d.repository);
     expect((await reconcileRepository(d.deps, d.repository)).drift).toEqual([]);
     expect(puts(d.repository)).toBe(before);
-    expect((await d.status('3.0'))?.published?.heldBy).toEqual([{ tag: '3.0', digest: signature.digest, note: expect.stringContaining('a Notation signature whose subject is') }]);
+    expect((await d.status('3.0'))?.published?.heldBy).toEqual([
+      { tag: '3.0', digest: signature.digest, note: expect.stringContaining('a Notation signature whose subject is') },
+    ]);
 
     const stranger = await pushImage(registryUrl, d.repository, '3.0', { arch: 'amd64', format: 'oci', label: 'stranger' });
     const report = await reconcileRepository(d.deps, d.repository);
@@ -225,8 +282,11 @@ describe('immutable repositories', () => {
     const rebuilt = await pushImage(registryUrl, d.repository, '4.0-arm64', { ...IMAGES.arm64, label: 'rebuild' });
     const event = pushEvent(d.repository, rebuilt.digest, '4.0-arm64', rebuilt.mediaType);
     const outcome = await d.handle(event);
-    expect(outcome).toMatchObject({ kind: 'recorded', publish: { kind: 'conflict', message: expect.stringContaining('Publish the rebuild under a new version') } });
-    expect(outcome.publish.message).toContain(`version 4.0 was published as ${first} under 4.0`);
+    expect(outcome).toMatchObject({
+      kind: 'recorded',
+      publish: { kind: 'conflict', message: expect.stringContaining('Publish the rebuild under a new version') },
+    });
+    expect(outcome).toMatchObject({ publish: { message: expect.stringContaining(`version 4.0 was published as ${first} under 4.0`) } });
     // Redelivered, and the reconciler: still no PutImage, the tag keeps the first index.
     await d.handle(event);
     await reconcileRepository(d.deps, d.repository);
@@ -235,13 +295,18 @@ describe('immutable repositories', () => {
     expect(await d.status('4.0')).toMatchObject({ state: 'conflict', published: { digest: first } });
   });
 
-  it('without the setting, ECR\'s ImageTagAlreadyExistsException becomes a conflict naming the tag, tried once, not retried', async () => {
+  it("without the setting, ECR's ImageTagAlreadyExistsException becomes a conflict naming the tag, tried once, not retried", async () => {
     const d = await deployment(`e2e-coex/detected-${randomUUID().slice(0, 8)}`, {}, 'IMMUTABLE');
     const first = await publish(d, '5.0');
     const rebuilt = await pushImage(registryUrl, d.repository, '5.0-arm64', { ...IMAGES.arm64, label: 'rebuild' });
     const event = pushEvent(d.repository, rebuilt.digest, '5.0-arm64', rebuilt.mediaType);
-    expect(await d.handle(event)).toMatchObject({ publish: { kind: 'conflict', message: expect.stringContaining('tag 5.0 of ECR repository') } });
-    const attempts = ecr.callsTo('PutImage').filter((c) => c.input['repositoryName'] === d.repository).map((c) => c.outcome);
+    expect(await d.handle(event)).toMatchObject({
+      publish: { kind: 'conflict', message: expect.stringContaining('tag 5.0 of ECR repository') },
+    });
+    const attempts = ecr
+      .callsTo('PutImage')
+      .filter((c) => c.input.repositoryName === d.repository)
+      .map((c) => c.outcome);
     expect(attempts).toEqual(['ok', 'ImageTagAlreadyExistsException']);
     await d.handle(event);
     await reconcileRepository(d.deps, d.repository);

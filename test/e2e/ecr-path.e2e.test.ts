@@ -9,12 +9,12 @@ import { computeDigest } from '../../src/core/digest.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, MediaTypes } from '../../src/core/media-types.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
-import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
 import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
+import { type EcrDouble, startEcrDouble } from '../support/ecr-double/ecr-double.ts';
+import { ecrPushEvent } from '../support/ecr-event.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import { pushBuildxStyleIndex, pushImage, pushRawManifest } from '../support/images.ts';
-import { ecrPushEvent } from '../support/ecr-event.ts';
 
 // The production ECR path end to end: EventBridge-shaped "ECR Image Action" events into the real
 // on-image-push handler (middy), EcrImageRegistry through the real SDK to the ECR double, the real
@@ -44,22 +44,37 @@ async function newRepository(tagMutability: 'MUTABLE' | 'IMMUTABLE' = 'MUTABLE')
 
 /** What the registry serves under a reference: exact bytes, their digest and the served media type. */
 async function served(repository: string, reference: string): Promise<RawManifest & { status: number }> {
-  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') } });
+  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') },
+  });
   const bytes = new Uint8Array(await response.arrayBuffer());
-  return { status: response.status, mediaType: response.headers.get('content-type') ?? '', digest: computeDigest(bytes), size: bytes.byteLength, bytes };
+  return {
+    status: response.status,
+    mediaType: response.headers.get('content-type') ?? '',
+    digest: computeDigest(bytes),
+    size: bytes.byteLength,
+    bytes,
+  };
 }
 
 /** Each child descriptor names exactly the bytes the registry holds for it in this repository. */
-async function expectChildrenByteExact(repository: string, manifests: Array<{ mediaType?: unknown; digest?: unknown; size?: unknown }>): Promise<void> {
+async function expectChildrenByteExact(
+  repository: string,
+  manifests: Array<{ mediaType?: unknown; digest?: unknown; size?: unknown }>,
+): Promise<void> {
   for (const child of manifests) {
     const stored = await served(repository, String(child.digest));
     expect(stored.status, `child ${String(child.digest)} exists in ${repository}`).toBe(200);
-    expect({ digest: stored.digest, size: stored.size, mediaType: stored.mediaType }).toEqual({ digest: child.digest, size: child.size, mediaType: child.mediaType });
+    expect({ digest: stored.digest, size: stored.size, mediaType: stored.mediaType }).toEqual({
+      digest: child.digest,
+      size: child.size,
+      mediaType: child.mediaType,
+    });
   }
 }
 
 function successfulPuts(repository: string): number {
-  return ecr.callsTo('PutImage').filter((call) => call.input['repositoryName'] === repository && call.outcome === 'ok').length;
+  return ecr.callsTo('PutImage').filter((call) => call.input.repositoryName === repository && call.outcome === 'ok').length;
 }
 
 beforeAll(async () => {
@@ -78,7 +93,11 @@ describe('ECR path: EventBridge event → on-image-push → EcrImageRegistry →
     const { handler } = makeHandler();
     const amd64 = await pushImage(registryUrl, repository, '2.7-amd64', { arch: 'amd64', format: 'docker' });
     const first = ecrEvent(repository, amd64.digest, '2.7-amd64', amd64.mediaType);
-    expect(await handler(first, lambdaContext)).toMatchObject({ kind: 'recorded', version: '2.7', publish: { kind: 'waiting', missing: ['linux/arm64'] } });
+    expect(await handler(first, lambdaContext)).toMatchObject({
+      kind: 'recorded',
+      version: '2.7',
+      publish: { kind: 'waiting', missing: ['linux/arm64'] },
+    });
     expect((await served(repository, '2.7')).status).toBe(404);
 
     const arm64 = await pushImage(registryUrl, repository, '2.7-arm64', { arch: 'arm64', format: 'docker' });
@@ -95,7 +114,7 @@ describe('ECR path: EventBridge event → on-image-push → EcrImageRegistry →
     ]);
     await expectChildrenByteExact(repository, index.manifests);
     expect(successfulPuts(repository)).toBe(1);
-    expect(ecr.callsTo('PutImage').find((call) => call.input['repositoryName'] === repository)?.input).toMatchObject({
+    expect(ecr.callsTo('PutImage').find((call) => call.input.repositoryName === repository)?.input).toMatchObject({
       imageTag: '2.7',
       imageDigest: published.digest,
       imageManifestMediaType: MediaTypes.dockerManifestList,
@@ -115,14 +134,18 @@ describe('ECR path: EventBridge event → on-image-push → EcrImageRegistry →
     // buildx pushes the image and the attestation by digest (untagged events, ignored), then the index under the tag.
     const arm64 = await pushBuildxStyleIndex(registryUrl, repository, '3.0-arm64', 'arm64');
     for (const child of [arm64.image, arm64.attestation]) {
-      expect(await handler(ecrEvent(repository, child.digest, undefined, child.mediaType), lambdaContext)).toMatchObject({ kind: 'ignored' });
+      expect(await handler(ecrEvent(repository, child.digest, undefined, child.mediaType), lambdaContext)).toMatchObject({
+        kind: 'ignored',
+      });
     }
     expect(await handler(ecrEvent(repository, arm64.digest, '3.0-arm64', arm64.mediaType), lambdaContext)).toMatchObject({
       kind: 'recorded',
       publish: { kind: 'waiting', missing: ['linux/amd64'] },
     });
     const amd64 = await pushImage(registryUrl, repository, '3.0-amd64', { arch: 'amd64', format: 'oci' });
-    expect(await handler(ecrEvent(repository, amd64.digest, '3.0-amd64', amd64.mediaType), lambdaContext)).toMatchObject({ publish: { kind: 'published' } });
+    expect(await handler(ecrEvent(repository, amd64.digest, '3.0-amd64', amd64.mediaType), lambdaContext)).toMatchObject({
+      publish: { kind: 'published' },
+    });
 
     const published = await served(repository, '3.0');
     expect(published.mediaType).toBe(MediaTypes.ociIndex);
@@ -146,13 +169,18 @@ describe('ECR path: EventBridge event → on-image-push → EcrImageRegistry →
     const before = await served(repository, '4.0');
 
     const rebuilt = await pushImage(registryUrl, repository, '4.0-arm64', { arch: 'arm64', format: 'oci', label: 'rebuild-1' });
-    expect(await handler(ecrEvent(repository, rebuilt.digest, '4.0-arm64', rebuilt.mediaType), lambdaContext)).toMatchObject({ publish: { kind: 'published' } });
+    expect(await handler(ecrEvent(repository, rebuilt.digest, '4.0-arm64', rebuilt.mediaType), lambdaContext)).toMatchObject({
+      publish: { kind: 'published' },
+    });
     const after = await served(repository, '4.0');
     expect(after.digest).not.toBe(before.digest);
     const index = expectValidIndex(after);
     expect(index.manifests.map((m) => m.digest)).toEqual([amd64.digest, rebuilt.digest]);
     // The stale event for the old arm64 image changes nothing.
-    expect(await handler(ecrEvent(repository, arm64.digest, '4.0-arm64', arm64.mediaType), lambdaContext)).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('stale') });
+    expect(await handler(ecrEvent(repository, arm64.digest, '4.0-arm64', arm64.mediaType), lambdaContext)).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringContaining('stale'),
+    });
     expect((await served(repository, '4.0')).digest).toBe(after.digest);
   });
 

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
-import { eventually, EventReceiver, hasValidSignature } from '../support/event-receiver.ts';
+import type { VersionStatus } from '../../src/core/version-status.ts';
+import type { LocalStack } from '../../src/local/main.ts';
+import { EventReceiver, eventually, hasValidSignature } from '../support/event-receiver.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import type { BuiltImage } from '../support/images.ts';
+import { callLocalApi, startQuietStack, waitForVersion } from '../support/local-stack.ts';
 import { writeOciLayout } from '../support/oci-layout.ts';
-import { findFreePort } from '../support/registry-process.ts';
 
 // The release pipeline through the running local stack (issue 7, "done when"): a repository with
 // target tags {version}, {major}.{minor} and latest and configured annotations; 2.7.1, 2.8.0 and 2.7.2
@@ -50,19 +51,7 @@ beforeAll(async () => {
     ),
   );
   receiver = await new EventReceiver().start();
-  stack = await startLocalStack({
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      REGISTRY_PORT: String(await findFreePort()),
-      API_PORT: String(await findFreePort()),
-      LOG_LEVEL: 'warn',
-      RECONCILE_INTERVAL: '0',
-      NOTIFY_URL: receiver.url,
-    },
-    standalone: false,
-    print: () => {},
-  });
+  stack = await startQuietStack(dataDir, { NOTIFY_URL: receiver.url });
 });
 
 afterAll(async () => {
@@ -73,31 +62,28 @@ afterAll(async () => {
 
 const registryHost = () => stack.registryUrl.replace('http://', '');
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text === '' ? null : JSON.parse(text) };
+const api = <T = unknown>(method: string, path: string, body?: unknown) => callLocalApi<T>(stack, method, path, body);
+
+/** The digest a version was published as, once it is. */
+async function publishedDigest(repo: string, version: string): Promise<string | undefined> {
+  return (await waitForVersion(stack, repo, version, (s) => s.state === 'published', 20_000)).published?.digest;
 }
 
-async function waitForPublished(repo: string, version: string): Promise<any> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { status, json } = await api('GET', `/v1/repositories/${repo}/versions/${version}`);
-    if (status === 200 && json.state === 'published') return json;
-    if (Date.now() > deadline) throw new Error(`${repo}:${version} was not published; last answer ${status} ${JSON.stringify(json)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** The parts of an index the assertions read. */
+interface IndexBody {
+  readonly mediaType: string;
+  readonly annotations?: Record<string, string>;
+  readonly manifests: ReadonlyArray<{ readonly digest: string }>;
 }
 
 /** What a registry client sees under a tag: skopeo's raw manifest, its digest computed here. */
-async function inspectTag(repo: string, tag: string): Promise<{ digest: string; manifest: any; bytes: Uint8Array }> {
-  const { stdout } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost()}/${repo}:${tag}`], { encoding: 'buffer' });
+async function inspectTag(repo: string, tag: string): Promise<{ digest: string; manifest: IndexBody; bytes: Uint8Array }> {
+  const { stdout } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost()}/${repo}:${tag}`], {
+    encoding: 'buffer',
+  });
   const bytes = new Uint8Array(stdout);
-  return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, manifest: JSON.parse(Buffer.from(bytes).toString('utf8')), bytes };
+  const manifest = JSON.parse(Buffer.from(bytes).toString('utf8')) as IndexBody;
+  return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, manifest, bytes };
 }
 
 /** `manifest-assembler wait` as a CI job runs it against the local API. */
@@ -123,15 +109,21 @@ describe('the release pipeline, end to end', () => {
     };
     expect((await api('PUT', `/v1/repositories/${repo}/config`, config)).status).toBe(200);
 
-    const published: Record<string, string> = {};
+    const published: Record<string, string | undefined> = {};
     for (const [i, version] of VERSIONS.entries()) {
       // The deploy job starts waiting before the images are there.
       const waiting = waitCommand(`${repo}:${version}`);
       for (const arch of i % 2 === 0 ? ARCHES : [...ARCHES].reverse()) {
         const name = `${version}-${arch}`;
-        await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
+        await run('skopeo', [
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          `oci:${layoutDir}:${name}`,
+          `docker://${registryHost()}/${repo}:${name}`,
+        ]);
       }
-      published[version] = (await waitForPublished(repo, version)).published.digest;
+      published[version] = await publishedDigest(repo, version);
       const waited = await waiting;
       expect(waited.code).toBe(0);
       expect(waited.stderr).toContain(`${repo}:${version} is published`);
@@ -176,12 +168,14 @@ describe('the release pipeline, end to end', () => {
       latest: published['2.8.0'],
     });
     const latest = await inspectTag(repo, 'latest');
-    expect(latest.manifest.manifests.map((m: any) => m.digest).sort()).toEqual([layout['2.8.0-amd64']!.digest, layout['2.8.0-arm64']!.digest].sort());
+    expect(latest.manifest.manifests.map((m) => m.digest).sort()).toEqual(
+      [layout['2.8.0-amd64']!.digest, layout['2.8.0-arm64']!.digest].sort(),
+    );
     expectValidIndex({ mediaType: latest.manifest.mediaType, digest: latest.digest, size: latest.bytes.byteLength, bytes: latest.bytes });
 
     // status says which tags each version holds, and why latest did not move to 2.7.2.
-    const versions = (await api('GET', `/v1/repositories/${repo}/versions`)).json.versions;
-    expect(versions.map((v: any) => [v.version, v.tags, v.notes])).toEqual([
+    const versions = (await api<{ versions: VersionStatus[] }>('GET', `/v1/repositories/${repo}/versions`)).json.versions;
+    expect(versions.map((v) => [v.version, v.tags, v.notes])).toEqual([
       ['2.7.1', ['2.7.1'], ['2.7 stays on 2.7.2 (newer)', 'latest stays on 2.8.0 (newer)']],
       ['2.7.2', ['2.7.2', '2.7'], ['latest stays on 2.8.0 (newer)']],
       ['2.8.0', ['2.8.0', '2.8', 'latest'], []],
@@ -201,7 +195,13 @@ describe('the release pipeline, end to end', () => {
         // repository ("trying to reuse blob … failed to read from destination"); a client tries again.
         for (let attempt = 1; ; attempt++) {
           try {
-            return await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layoutDir}:${name}`, `docker://${registryHost()}/${repo}:${name}`]);
+            return await run('skopeo', [
+              'copy',
+              '-q',
+              '--dest-tls-verify=false',
+              `oci:${layoutDir}:${name}`,
+              `docker://${registryHost()}/${repo}:${name}`,
+            ]);
           } catch (error) {
             if (attempt >= 3) throw error;
             await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
@@ -209,10 +209,12 @@ describe('the release pipeline, end to end', () => {
         }
       }),
     );
-    const published: Record<string, string> = {};
-    for (const version of VERSIONS) published[version] = (await waitForPublished(repo, version)).published.digest;
+    const published: Record<string, string | undefined> = {};
+    for (const version of VERSIONS) published[version] = await publishedDigest(repo, version);
     expect(await Promise.all(['latest', '2.8', '2.7'].map(async (tag) => (await inspectTag(repo, tag)).digest))).toEqual([
-      published['2.8.0'], published['2.8.0'], published['2.7.2'],
+      published['2.8.0'],
+      published['2.8.0'],
+      published['2.7.2'],
     ]);
   });
 });

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { pushImage, type TestArch } from '../support/images.ts';
-import { startRegistry, type RunningRegistry } from '../support/registry-process.ts';
-import { freeRunnerPorts, startRunnerProcess, type RunnerPorts, type RunnerProcess } from '../support/runner-process.ts';
+import { type RunningRegistry, startRegistry } from '../support/registry-process.ts';
+import { freeRunnerPorts, type RunnerPorts, type RunnerProcess, startRunnerProcess } from '../support/runner-process.ts';
 
 /**
  * The durable inbox against SIGKILL: the runner (its own process, `manifest-assembler start`) is
@@ -97,7 +97,9 @@ describe('the runner killed with SIGKILL in the middle of a burst, with pushes r
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('publishes every version after the restart, from the inbox and the registry redelivery, with the reconciler off', { timeout: 300_000 }, async () => {
+  it('publishes every version after the restart, from the inbox and the registry redelivery, with the reconciler off', {
+    timeout: 300_000,
+  }, async () => {
     const env = { REGISTRY_URL: proxy.url, RECONCILE_INTERVAL: '0', INBOX_CONCURRENCY: '2' };
     first = await startRunnerProcess({ dataDir, ports, env });
     const put = await fetch(`${first.apiUrl}/v1/repositories/${REPOSITORY}/config`, {
@@ -112,14 +114,18 @@ describe('the runner killed with SIGKILL in the middle of a burst, with pushes r
     const pushing = Promise.all(
       Array.from({ length: PUSHERS }, async () => {
         for (let version = queue.shift(); version !== undefined; version = queue.shift()) {
-          for (const arch of ARCHES) await pushImage(registry.url, REPOSITORY, `${version}-${arch}`, { arch, format: 'oci', label: version });
+          for (const arch of ARCHES)
+            await pushImage(registry.url, REPOSITORY, `${version}-${arch}`, { arch, format: 'oci', label: version });
         }
       }),
     );
 
     const runner = first;
     const atKill = await eventually(async () => {
-      const [recorded, pending] = [await metric(runner, 'manifest_assembler_inbox_recorded_total'), await metric(runner, 'manifest_assembler_inbox_pending')];
+      const [recorded, pending] = [
+        await metric(runner, 'manifest_assembler_inbox_recorded_total'),
+        await metric(runner, 'manifest_assembler_inbox_pending'),
+      ];
       return recorded >= 8 && pending >= 4 ? { recorded, pending } : undefined;
     }, 'the inbox to hold a backlog');
     await first.kill();
@@ -135,13 +141,21 @@ describe('the runner killed with SIGKILL in the middle of a burst, with pushes r
     for (let i = 0; i < VERSIONS; i++) {
       const version = `1.${i}.0`;
       const status = await eventually(async () => {
-        const body = (await (await fetch(`${restarted.apiUrl}/v1/repositories/${REPOSITORY}/versions/${version}`, { headers: auth })).json()) as { state?: string; published?: { digest: string } };
+        const body = (await (
+          await fetch(`${restarted.apiUrl}/v1/repositories/${REPOSITORY}/versions/${version}`, { headers: auth })
+        ).json()) as { state?: string; published?: { digest: string } };
         return body.state === 'published' ? body : undefined;
       }, `${version} to be published`);
-      const index = await fetch(`${registry.url}/v2/${REPOSITORY}/manifests/${version}`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
+      const index = await fetch(`${registry.url}/v2/${REPOSITORY}/manifests/${version}`, {
+        method: 'HEAD',
+        headers: { accept: MediaTypes.ociIndex },
+      });
       expect(index.headers.get('docker-content-digest')).toBe(status.published?.digest);
     }
     expect(await metric(second, 'manifest_assembler_inbox_refused_total')).toBe(0);
-    await eventually(async () => ((await metric(restarted, 'manifest_assembler_inbox_pending')) === 0 ? true : undefined), 'the inbox to empty');
+    await eventually(
+      async () => ((await metric(restarted, 'manifest_assembler_inbox_pending')) === 0 ? true : undefined),
+      'the inbox to empty',
+    );
   });
 });

@@ -1,15 +1,19 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 import { DynamoDbVersionStore } from '../../src/adapters/dynamodb-version-store.ts';
 import { OciHttpImageRegistry } from '../../src/adapters/oci-http-image-registry.ts';
 import { createDependencies } from '../../src/composition.ts';
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { isRetryable } from '../../src/core/errors.ts';
 import type { Clock, Dependencies, ImageRegistry, VersionEvents, VersionStore } from '../../src/core/ports.ts';
-import { reconcileRepository, type ReconcileReport } from '../../src/core/reconcile.ts';
+import { type ReconcileReport, reconcileRepository } from '../../src/core/reconcile.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
+import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
+import { ecrPushEvent as sharedEcrPushEvent } from '../support/ecr-event.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import type { Delivery, IndexPut } from '../support/invariants.ts';
-import { ecrPushEvent as sharedEcrPushEvent } from '../support/ecr-event.ts';
+import { SuiteTally } from './summary.ts';
 
 /** Real-time pause (the suites run against real processes). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,7 +23,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * suite's fixed seeds, plus one fresh seed per run outside CI (the seed is in every message).
  */
 export function faultSeeds(fixed: readonly number[], fresh = true): number[] {
-  const match = /^(\d+)(?:\.\.(\d+))?$/.exec(process.env['FAULT_SEED'] ?? '');
+  const match = /^(\d+)(?:\.\.(\d+))?$/.exec(process.env.FAULT_SEED ?? '');
   if (match) {
     const from = Number(match[1]);
     const to = match[2] === undefined ? from : Number(match[2]);
@@ -27,7 +31,7 @@ export function faultSeeds(fixed: readonly number[], fresh = true): number[] {
   }
   // CI runs the fixed seeds only, so whether a submission lands does not depend on a draw; every
   // other run also tries one fresh seed, which is how new interleavings get explored.
-  return fresh && process.env['CI'] === undefined ? [...fixed, Date.now() % 2 ** 31] : [...fixed];
+  return fresh && process.env.CI === undefined ? [...fixed, Date.now() % 2 ** 31] : [...fixed];
 }
 
 /**
@@ -83,7 +87,13 @@ export class CountingRegistry implements ImageRegistry {
 }
 
 /** The EventBridge "ECR Image Action" event ECR sends for a push (always with a media type and an id here). */
-export function ecrPushEvent(repository: string, digest: string, tag: string | undefined, mediaType: string, id: string): Record<string, unknown> {
+export function ecrPushEvent(
+  repository: string,
+  digest: string,
+  tag: string | undefined,
+  mediaType: string,
+  id: string,
+): Record<string, unknown> {
   return sharedEcrPushEvent(repository, digest, tag ?? '', { id, mediaType });
 }
 
@@ -123,8 +133,39 @@ export function makeStack(options: {
   return { deps, registry, store: options.store, logger, handle: (event) => handler(event, lambdaContext) as Promise<{ kind: string }> };
 }
 
-export function makeDynamoStore(client: ConstructorParameters<typeof DynamoDbVersionStore>[0]['client'], tableName: string): DynamoDbVersionStore {
+export function makeDynamoStore(
+  client: ConstructorParameters<typeof DynamoDbVersionStore>[0]['client'],
+  tableName: string,
+): DynamoDbVersionStore {
   return new DynamoDbVersionStore({ client, tableName });
+}
+
+/**
+ * What every fault suite sets up once: one dynalite table its cases share (each case uses its own
+ * repositories), and its figures, recorded when the suite ends, before the client is destroyed.
+ * Call at the top of a suite's file; `store()` is usable inside its tests.
+ */
+export function faultSuite(options: { suite: string; seeds: readonly (number | string)[]; tablePrefix: string }): {
+  readonly tally: SuiteTally;
+  readonly store: () => DynamoDbVersionStore;
+} {
+  const tally = new SuiteTally(options.suite, options.seeds);
+  let client: DynamoDBClient | undefined;
+  let tableName: string | undefined;
+  beforeAll(async () => {
+    client = makeDynamoClient();
+    tableName = await createUniqueTable(client, options.tablePrefix);
+  });
+  afterAll(() => {
+    tally.record();
+    client?.destroy();
+  });
+  const store = () => {
+    if (client === undefined || tableName === undefined)
+      throw new Error(`${options.suite}: store() is for tests, after the suite's table exists`);
+    return makeDynamoStore(client, tableName);
+  };
+  return { tally, store };
 }
 
 export interface DeliveryOptions {

@@ -23,9 +23,22 @@ describe('checkRegistryState and checkDeliveries', () => {
       const deliveries: Delivery[] = [];
       for (const arch of ['amd64', 'arm64'] as const) {
         const image = await pushImage(registryUrl, repository, `1.0-${arch}`, { arch, format: 'oci' });
-        await deliverWithRetry(stack, { repository, tag: `1.0-${arch}`, digest: image.digest, mediaType: image.mediaType, id: arch }, deliveries, { random: seededRandom(1) });
+        await deliverWithRetry(
+          stack,
+          { repository, tag: `1.0-${arch}`, digest: image.digest, mediaType: image.mediaType, id: arch },
+          deliveries,
+          { random: seededRandom(1) },
+        );
       }
-      const clean = await checkRegistryState({ registryUrl, repository, config, store, seed: 'checker', nowMs: Date.now(), indexPuts: stack.registry.puts });
+      const clean = await checkRegistryState({
+        registryUrl,
+        repository,
+        config,
+        store,
+        seed: 'checker',
+        nowMs: Date.now(),
+        indexPuts: stack.registry.puts,
+      });
       expect(clean.violations).toEqual([]);
 
       // A history that lost its publish entry and skipped a sequence number.
@@ -39,8 +52,14 @@ describe('checkRegistryState and checkDeliveries', () => {
       // A rebuild nobody told us about: the tag moved, the index did not.
       await pushImage(registryUrl, repository, '1.0-arm64', { arch: 'arm64', format: 'oci', label: 'rebuilt' });
       const stale = await checkRegistryState({
-        registryUrl, repository, config, store, seed: 'checker', nowMs: Date.now(),
-        indexPuts: [...stack.registry.puts, ...stack.registry.puts], maxPutsPerIndex: 1,
+        registryUrl,
+        repository,
+        config,
+        store,
+        seed: 'checker',
+        nowMs: Date.now(),
+        indexPuts: [...stack.registry.puts, ...stack.registry.puts],
+        maxPutsPerIndex: 1,
       });
       expect(stale.violations.join('\n')).toMatch(/\[seed checker\].*1\.0 holds sha256:\w+, not buildIndex/);
       expect(stale.violations.join('\n')).toMatch(/the store has linux\/arm64=/);
@@ -59,14 +78,19 @@ describe('checkRegistryState and checkDeliveries', () => {
       const store = makeDynamoStore(client, await createUniqueTable(client, 'faults-checker-floating'));
       const stack = makeStack({ registryUrl, store });
       const repository = `faults/checker-floating-${Math.floor(Math.random() * 1e6)}`;
-      const config = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], targetTags: ['{version}', '{major}.{minor}', 'latest'] });
+      const config = normaliseRepositoryConfig({
+        requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+        targetTags: ['{version}', '{major}.{minor}', 'latest'],
+      });
       await store.putRepositoryConfig(repository, config);
       const deliveries: Delivery[] = [];
       for (const version of ['1.0.0', '1.1.0']) {
         for (const arch of ['amd64', 'arm64'] as const) {
           const tag = `${version}-${arch}`;
           const image = await pushImage(registryUrl, repository, tag, { arch, format: 'oci', label: version });
-          await deliverWithRetry(stack, { repository, tag, digest: image.digest, mediaType: image.mediaType, id: tag }, deliveries, { random: seededRandom(1) });
+          await deliverWithRetry(stack, { repository, tag, digest: image.digest, mediaType: image.mediaType, id: tag }, deliveries, {
+            random: seededRandom(1),
+          });
         }
       }
       const clean = await checkFloatingTags({ registryUrl, repository, config, store, seed: 'checker' });
@@ -77,7 +101,13 @@ describe('checkRegistryState and checkDeliveries', () => {
       const index = await stack.registry.fetchManifest(repository, lower);
       await stack.registry.putManifest(repository, 'latest', index);
       await stack.registry.putManifest(repository, '9.9', index);
-      await store.claimFloatingTag(repository, { ...(await store.getFloatingTag(repository, '1.1'))!, tag: '1.1', version: '1.1.0', digest: lower, rank: 'zzz' });
+      await store.claimFloatingTag(repository, {
+        ...(await store.getFloatingTag(repository, '1.1'))!,
+        tag: '1.1',
+        version: '1.1.0',
+        digest: lower,
+        rank: 'zzz',
+      });
       const broken = (await checkFloatingTags({ registryUrl, repository, config, store, seed: 'checker' })).violations.join('\n');
       expect(broken).toMatch(/\[seed checker\].*latest holds sha256:\w+ \(the index of 1\.0\.0, lower\), not 1\.1\.0's index/);
       expect(broken).toMatch(/the 1\.1 pointer names 1\.1\.0 \(sha256:\w+\), not 1\.1\.0/);

@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
 import { isRetryable } from '../../src/core/errors.ts';
-import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { seededRandom } from '../support/fakes.ts';
-import { CallKinds, FaultKinds, startFaultProxy, type FaultRules } from '../support/fault-proxy.ts';
+import { CallKinds, FaultKinds, type FaultRules, startFaultProxy } from '../support/fault-proxy.ts';
 import { checkDeliveries, checkRegistryState } from '../support/invariants.ts';
-import { faultSeeds, makeDynamoStore, makeStack, reconcileFindings, reconcileToEnd } from './harness.ts';
+import { faultSeeds, faultSuite, makeStack, reconcileFindings, reconcileToEnd } from './harness.ts';
 import { runScenario, scenarioConfig } from './scenario.ts';
-import { addCounts, recordSuiteFigures } from './summary.ts';
+import { addCounts } from './summary.ts';
 
 // Suite 2 of issue 4: the same randomised scenario with the adapter talking to the registry through a
 // fault-injecting proxy: 500, 429 with Retry-After, hangs past the adapter's timeout, connection
@@ -30,37 +28,36 @@ function everyFaultOn(maxFaults: number): FaultRules {
   };
 }
 
-let client: DynamoDBClient;
-let tableName: string;
-const started = Date.now();
-const figures = { versions: 0, eventsDelivered: 0, duplicates: 0, rebuilds: 0, indexPuts: 0, distinctIndexes: 0, maxPutsOfOneIndex: 0 };
-const faults: Record<string, number> = {};
-
-beforeAll(async () => {
-  client = makeDynamoClient();
-  tableName = await createUniqueTable(client, 'faults-registry');
-});
-
-afterAll(() => {
-  recordSuiteFigures({ suite: 'registry faults', seeds: SEEDS, ...figures, faults, ms: Date.now() - started });
-  client?.destroy();
-});
+const suite = faultSuite({ suite: 'registry faults', seeds: SEEDS, tablePrefix: 'faults-registry' });
 
 describe('registry faults through a proxy (500, 429 + Retry-After, hang past timeout, reset before/after)', () => {
   it.each(SEEDS)('seed %i: redelivered events converge; invariants hold against the registry', async (seed) => {
     const random = seededRandom(seed);
-    const proxy = await startFaultProxy({ upstream: registryUrl, random: seededRandom(seed ^ 0x5eed), rules: everyFaultOn(6), retryAfterSeconds: 1 });
+    const proxy = await startFaultProxy({
+      upstream: registryUrl,
+      random: seededRandom(seed ^ 0x5eed),
+      rules: everyFaultOn(6),
+      retryAfterSeconds: 1,
+    });
     try {
-      const store = makeDynamoStore(client, tableName);
+      const store = suite.store();
       const stack = makeStack({ registryUrl: proxy.url, store, timeoutMs: ADAPTER_TIMEOUT_MS });
       const repository = `faults/proxy-${seed}-${Math.floor(Math.random() * 1e6)}`;
       const config = scenarioConfig(['amd64', 'arm64', 'arm']);
       await store.putRepositoryConfig(repository, config);
 
       const run = await runScenario(stack, {
-        registryUrl, repository, seed, random,
-        versions: 6, arches: ['amd64', 'arm64', 'arm'], incompleteVersions: 1,
-        rebuildChance: 0.3, duplicateChance: 0.3, buildxChance: 0.3, maxDelayMs: 150,
+        registryUrl,
+        repository,
+        seed,
+        random,
+        versions: 6,
+        arches: ['amd64', 'arm64', 'arm'],
+        incompleteVersions: 1,
+        rebuildChance: 0.3,
+        duplicateChance: 0.3,
+        buildxChance: 0.3,
+        maxDelayMs: 150,
         delivery: { maxAttempts: 15, baseBackoffMs: 100, maxBackoffMs: 1_500 },
       });
       const eventFaults = proxy.faultCounts();
@@ -68,20 +65,38 @@ describe('registry faults through a proxy (500, 429 + Retry-After, hang past tim
       // What the registry accepted, seen at the wire: a PUT whose answer was cut still landed.
       const accepted = proxy.calls
         .filter((c) => c.kind === CallKinds.putManifest && c.upstreamStatus === 201 && c.digest !== undefined)
-        .map((c) => ({ tag: decodeURIComponent(c.path.split('/manifests/')[1] ?? ''), digest: c.digest as string, cut: c.fault === FaultKinds.resetAfter }));
+        .map((c) => ({
+          tag: decodeURIComponent(c.path.split('/manifests/')[1] ?? ''),
+          digest: c.digest as string,
+          cut: c.fault === FaultKinds.resetAfter,
+        }));
       const cutByDigest = new Map<string, number>();
       for (const put of accepted.filter((p) => p.cut)) cutByDigest.set(put.digest, (cutByDigest.get(put.digest) ?? 0) + 1);
 
       const state = await checkRegistryState({
-        registryUrl, repository, config, store, seed, nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, expectIncomplete: run.incomplete,
+        registryUrl,
+        repository,
+        config,
+        store,
+        seed,
+        nowMs: Date.now(),
+        indexPuts: stack.registry.puts,
+        indexPutAttempts: stack.registry.attemptedPuts,
+        expectIncomplete: run.incomplete,
       });
       const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
       const overPut = [...new Set(accepted.map((p) => p.digest))]
         .map((digest) => ({ digest, count: accepted.filter((p) => p.digest === digest).length, cut: cutByDigest.get(digest) ?? 0 }))
         .filter((p) => p.count > 3 + p.cut)
         .map((p) => `[seed ${seed}] index ${p.digest} accepted ${p.count} times (${p.cut} answers cut): more than bounded retries`);
-      expect([...state.violations, ...lost, ...overPut], `seed ${seed}: replay with FAULT_SEED=${seed}; faults ${JSON.stringify(eventFaults)}`).toEqual([]);
-      expect(Object.values(eventFaults).reduce((a, b) => a + b, 0), `seed ${seed}: faults were injected`).toBeGreaterThan(5);
+      expect(
+        [...state.violations, ...lost, ...overPut],
+        `seed ${seed}: replay with FAULT_SEED=${seed}; faults ${JSON.stringify(eventFaults)}`,
+      ).toEqual([]);
+      expect(
+        Object.values(eventFaults).reduce((a, b) => a + b, 0),
+        `seed ${seed}: faults were injected`,
+      ).toBeGreaterThan(5);
 
       // A reconcile pass under the same faults may fail (a tag list cut off ends the run with a
       // retryable error; reconcileAll then starts that repository over next pass) but must break nothing.
@@ -96,15 +111,16 @@ describe('registry faults through a proxy (500, 429 + Retry-After, hang past tim
       const clean = reconcileFindings(await reconcileToEnd(stack.deps, repository));
       expect(clean, `seed ${seed}: a clean reconcile pass finds nothing left`).toEqual({ recovered: [], published: [], failures: [] });
 
-      addCounts(faults, proxy.faultCounts());
-      figures.versions += run.versions.length;
-      figures.eventsDelivered += run.deliveries.length;
-      figures.duplicates += run.duplicates;
-      figures.rebuilds += run.rebuilds;
-      figures.indexPuts += accepted.length;
-      figures.distinctIndexes += new Set(accepted.map((p) => p.digest)).size;
-      figures.maxPutsOfOneIndex = Math.max(figures.maxPutsOfOneIndex, ...accepted.map((p) => accepted.filter((q) => q.digest === p.digest).length));
-      console.log(`[faults] registry faults seed ${seed}: ${run.events} events, ${run.deliveries.length} deliveries (redeliveries included), outcomes ${JSON.stringify(run.outcomes)}, faults ${JSON.stringify(proxy.faultCounts())}, ${accepted.length} index PUTs accepted of ${stack.registry.attempts} attempts`);
+      addCounts(suite.tally.faults, proxy.faultCounts());
+      suite.tally.addRun(run);
+      suite.tally.addPuts({
+        indexPuts: accepted.length,
+        distinctIndexes: new Set(accepted.map((p) => p.digest)).size,
+        maxPutsOfOneIndex: Math.max(0, ...accepted.map((p) => accepted.filter((q) => q.digest === p.digest).length)),
+      });
+      console.log(
+        `[faults] registry faults seed ${seed}: ${run.events} events, ${run.deliveries.length} deliveries (redeliveries included), outcomes ${JSON.stringify(run.outcomes)}, faults ${JSON.stringify(proxy.faultCounts())}, ${accepted.length} index PUTs accepted of ${stack.registry.attempts} attempts`,
+      );
     } finally {
       await proxy.close();
     }

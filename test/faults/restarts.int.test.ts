@@ -1,5 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,10 +10,10 @@ import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
 import { seededRandom } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';
 import { checkDeliveries, checkRegistryState } from '../support/invariants.ts';
-import { findFreePort, startRegistry, type RunningRegistry } from '../support/registry-process.ts';
+import { findFreePort, type RunningRegistry, startRegistry } from '../support/registry-process.ts';
 import { faultSeeds, makeDynamoStore, makeStack, ScaledClock, sleep } from './harness.ts';
 import { runScenario, scenarioConfig } from './scenario.ts';
-import { recordSuiteFigures } from './summary.ts';
+import { addCounts, SuiteTally } from './summary.ts';
 
 // Suite 3 of issue 4: the processes around the service restart. dynalite is stopped and restarted
 // (killed, same port, same LevelDB folder) while events are being handled; the registry is restarted while
@@ -22,21 +22,9 @@ import { recordSuiteFigures } from './summary.ts';
 
 const registryUrl = inject('registryUrl');
 const SEEDS = faultSeeds([3]);
-const started = Date.now();
-const figures = { versions: 0, eventsDelivered: 0, duplicates: 0, rebuilds: 0, indexPuts: 0, distinct: 0, maxPuts: 0, outages: 0, lostNotifications: 0, leasesLeft: 0 };
-
-afterAll(() => {
-  recordSuiteFigures({
-    suite: 'restarts', seeds: SEEDS, versions: figures.versions, eventsDelivered: figures.eventsDelivered, duplicates: figures.duplicates,
-    rebuilds: figures.rebuilds,
-    faults: {
-      'dynalite killed and restarted': figures.outages,
-      'registry notifications lost in a restart': figures.lostNotifications,
-      'leases left by a process cut off from dynalite': figures.leasesLeft,
-    },
-    indexPuts: figures.indexPuts, distinctIndexes: figures.distinct, maxPutsOfOneIndex: figures.maxPuts, ms: Date.now() - started,
-  });
-});
+// Each case starts its own dynalite (or registry) to stop it, so there is no shared table here.
+const tally = new SuiteTally('restarts', SEEDS);
+afterAll(() => tally.record());
 
 /**
  * dynalite in a child process on a fixed port of 127.0.0.1, persisted in `path`, so a restart finds
@@ -99,32 +87,47 @@ describe('dynalite stopped and restarted mid-flight', () => {
         }
       })();
       const run = await runScenario(stack, {
-        registryUrl, repository, seed, random: seededRandom(seed),
-        versions: 6, arches: ['amd64', 'arm64', 'arm'], incompleteVersions: 1,
-        rebuildChance: 0.3, duplicateChance: 0.3, buildxChance: 0.2, maxDelayMs: 300,
+        registryUrl,
+        repository,
+        seed,
+        random: seededRandom(seed),
+        versions: 6,
+        arches: ['amd64', 'arm64', 'arm'],
+        incompleteVersions: 1,
+        rebuildChance: 0.3,
+        duplicateChance: 0.3,
+        buildxChance: 0.2,
+        maxDelayMs: 300,
         delivery: { maxAttempts: 25, baseBackoffMs: 100, maxBackoffMs: 1_000 },
       });
       await chaos;
       expect(outages, `seed ${seed}: both outages happened`).toHaveLength(2);
 
       const state = await checkRegistryState({
-        registryUrl, repository, config, store, seed, nowMs: clock.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, expectIncomplete: run.incomplete,
+        registryUrl,
+        repository,
+        config,
+        store,
+        seed,
+        nowMs: clock.now(),
+        indexPuts: stack.registry.puts,
+        indexPutAttempts: stack.registry.attemptedPuts,
+        expectIncomplete: run.incomplete,
         forbidLeftoverLeases: false,
       });
       const lost = checkDeliveries(run.deliveries, stack.logger.lines, seed);
       expect([...state.violations, ...lost], `seed ${seed}: replay with FAULT_SEED=${seed}; outages ${outages.join(', ')} ms`).toEqual([]);
       const thrown = run.deliveries.filter((d) => d.outcome === 'thrown').length;
-      console.log(`[faults] dynalite restarts seed ${seed}: outages ${outages.join(', ')} ms; ${run.events} events, ${run.deliveries.length} deliveries (${thrown} failed and were redelivered), ${state.indexPuts} index PUTs of ${state.distinctIndexes} indexes, ${state.leasesLeft} leases left to expire`);
+      console.log(
+        `[faults] dynalite restarts seed ${seed}: outages ${outages.join(', ')} ms; ${run.events} events, ${run.deliveries.length} deliveries (${thrown} failed and were redelivered), ${state.indexPuts} index PUTs of ${state.distinctIndexes} indexes, ${state.leasesLeft} leases left to expire`,
+      );
 
-      figures.outages += outages.length;
-      figures.versions += run.versions.length;
-      figures.eventsDelivered += run.deliveries.length;
-      figures.duplicates += run.duplicates;
-      figures.rebuilds += run.rebuilds;
-      figures.indexPuts += state.indexPuts;
-      figures.distinct += state.distinctIndexes;
-      figures.maxPuts = Math.max(figures.maxPuts, state.maxPutsOfOneIndex);
-      figures.leasesLeft += state.leasesLeft;
+      tally.addRun(run);
+      tally.addPuts(state);
+      addCounts(tally.faults, {
+        'dynalite killed and restarted': outages.length,
+        'leases left by a process cut off from dynalite': state.leasesLeft,
+      });
     } finally {
       client.destroy();
       await stopServer(server).catch(() => undefined);
@@ -143,10 +146,11 @@ async function startReceiver(): Promise<{ url: string; refused: number; accepted
     accept: () => {
       accepting = true;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = createServer((req, res) => {
     let body = '';
@@ -180,7 +184,11 @@ describe('the registry restarted with notifications pending', () => {
       const tags: string[] = [];
       for (const version of versions) {
         for (const arch of ['amd64', 'arm64'] as const) {
-          await pushImage(registry.url, repository, `${version}-${arch}`, { arch, format: version === '3.1' ? 'docker' : 'oci', label: version });
+          await pushImage(registry.url, repository, `${version}-${arch}`, {
+            arch,
+            format: version === '3.1' ? 'docker' : 'oci',
+            label: version,
+          });
           tags.push(`${version}-${arch}`);
         }
       }
@@ -196,7 +204,7 @@ describe('the registry restarted with notifications pending', () => {
       // Long enough for the registry's 1 s back-off to have sent anything it still had.
       await sleep(2_500);
       expect(receiver.accepted, 'the restarted registry delivers none of the queued events').toEqual([]);
-      figures.lostNotifications += tags.length + 1;
+      addCounts(tally.faults, { 'registry notifications lost in a restart': tags.length + 1 });
 
       const tableName = await createUniqueTable(client, 'faults-lost');
       const store = makeDynamoStore(client, tableName);
@@ -207,19 +215,35 @@ describe('the registry restarted with notifications pending', () => {
       expect(reports.flatMap((r) => r.failures)).toEqual([]);
       expect(reports.flatMap((r) => r.pushesRecovered).sort()).toEqual([...tags].sort());
       // Each recovered push is recorded through recordPush, which publishes the version once complete.
-      expect(stack.logger.lines.filter((l) => l.message === 'published').map((l) => l.fields['version']).sort()).toEqual(versions);
+      expect(
+        stack.logger.lines
+          .filter((l) => l.message === 'published')
+          .map((l) => l.fields.version)
+          .sort(),
+      ).toEqual(versions);
 
-      const state = await checkRegistryState({ registryUrl: registry.url, repository, config, store, seed: 'registry restart', nowMs: Date.now(), indexPuts: stack.registry.puts, indexPutAttempts: stack.registry.attemptedPuts, maxPutsPerIndex: 1 });
+      const state = await checkRegistryState({
+        registryUrl: registry.url,
+        repository,
+        config,
+        store,
+        seed: 'registry restart',
+        nowMs: Date.now(),
+        indexPuts: stack.registry.puts,
+        indexPutAttempts: stack.registry.attemptedPuts,
+        maxPutsPerIndex: 1,
+      });
       expect(state.violations).toEqual([]);
       expect(state.complete).toBe(versions.length);
       const again = await reconcileAll(stack.deps, { deadline: Date.now() + 30_000 });
-      expect(again.flatMap((r) => [...r.pushesRecovered, ...r.published, ...r.failures.map((f) => f.error)]), 'a second pass finds nothing').toEqual([]);
+      expect(
+        again.flatMap((r) => [...r.pushesRecovered, ...r.published, ...r.failures.map((f) => f.error)]),
+        'a second pass finds nothing',
+      ).toEqual([]);
       expect(checkDeliveries([], stack.logger.lines, 'registry restart')).toEqual([]);
 
-      figures.versions += versions.length;
-      figures.indexPuts += state.indexPuts;
-      figures.distinct += state.distinctIndexes;
-      figures.maxPuts = Math.max(figures.maxPuts, state.maxPutsOfOneIndex);
+      tally.versions += versions.length;
+      tally.addPuts(state);
     } finally {
       client.destroy();
       await registry?.stop();

@@ -1,7 +1,7 @@
 import { normaliseRepositoryConfig, type RepositoryConfig } from '../../src/core/repository-config.ts';
-import { pushBuildxStyleIndex, pushImage, type ImageFormat, type TestArch } from '../support/images.ts';
+import { type ImageFormat, pushBuildxStyleIndex, pushImage, type TestArch } from '../support/images.ts';
 import type { Delivery } from '../support/invariants.ts';
-import { deliverWithRetry, sleep, TaskSet, type DeliveryOptions, type Stack } from './harness.ts';
+import { type DeliveryOptions, deliverWithRetry, type Stack, sleep, TaskSet } from './harness.ts';
 
 /**
  * A randomised push-and-deliver scenario, all of it drawn from one seed: which tags are pushed, as

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../src/handlers/api.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
 import { recordedImage } from '../core/fixtures.ts';
-import { apiEvent, ecrPushEvent, lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
+import { apiEvent, ecrPushEvent, type Harness, lambdaContext, makeHarness } from './handler-harness.ts';
 
 function call(h: Harness, ...args: Parameters<typeof apiEvent>) {
   return createApiHandler(h.deps)(apiEvent(...args), lambdaContext);
@@ -16,21 +16,31 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
   it('answers health', async () => {
     const response = await call(makeHarness(), 'GET', '/v1/health');
     // Every 200 GET carries an ETag (conditional GET, what the dashboard polls with).
-    expect(response).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json', etag: expect.stringMatching(/^"[\w-]{27}"$/) }, body: '{"status":"ok"}' });
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', etag: expect.stringMatching(/^"[\w-]{27}"$/) },
+      body: '{"status":"ok"}',
+    });
   });
 
   it('answers a GET whose If-None-Match names the current ETag with an empty 304, through the real pipeline', async () => {
     const h = makeHarness();
     const first = await call(h, 'GET', '/v1/repositories');
-    const etag = String(first.headers?.['etag']);
-    expect(await call(h, 'GET', '/v1/repositories', { headers: { 'if-none-match': etag } })).toEqual({ statusCode: 304, headers: { etag }, body: '' });
+    const etag = String(first.headers?.etag);
+    expect(await call(h, 'GET', '/v1/repositories', { headers: { 'if-none-match': etag } })).toEqual({
+      statusCode: 304,
+      headers: { etag },
+      body: '',
+    });
     await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: ['linux/amd64'] } });
     expect((await call(h, 'GET', '/v1/repositories', { headers: { 'if-none-match': etag } })).statusCode).toBe(200);
   });
 
   it('stores a config normalised, returns it, lists it and deletes it (repository names with /)', async () => {
     const h = makeHarness();
-    const put = await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/aarch64', 'linux/x86_64'] } });
+    const put = await call(h, 'PUT', '/v1/repositories/team/hello/config', {
+      body: { requiredPlatforms: ['linux/aarch64', 'linux/x86_64'] },
+    });
     expect(put.statusCode).toBe(200);
     const stored = {
       requiredPlatforms: ['linux/arm64', 'linux/amd64'],
@@ -59,9 +69,17 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
     ['a bad platform', { requiredPlatforms: ['linux/amd64', 'linux'] }, 'body.requiredPlatforms[1]'],
     ['a duplicate platform', { requiredPlatforms: ['linux/arm64', 'linux/arm64/v8'] }, 'body.requiredPlatforms'],
     ['a pattern without version group', { requiredPlatforms: ['linux/amd64'], tagPattern: '^(.+)-amd64$' }, 'body.tagPattern'],
-    ['a pattern RE2 cannot run (lookahead)', { requiredPlatforms: ['linux/amd64'], tagPattern: '^(?<version>.+)(?=-x)' }, 'body.tagPattern'],
+    [
+      'a pattern RE2 cannot run (lookahead)',
+      { requiredPlatforms: ['linux/amd64'], tagPattern: '^(?<version>.+)(?=-x)' },
+      'body.tagPattern',
+    ],
     ['only floating target tags (no {version})', { requiredPlatforms: ['linux/amd64'], targetTags: ['latest'] }, 'body.targetTags'],
-    ['a floating target tag with an unknown placeholder', { requiredPlatforms: ['linux/amd64'], targetTags: ['{version}', '{arch}'] }, 'body.targetTags[1]'],
+    [
+      'a floating target tag with an unknown placeholder',
+      { requiredPlatforms: ['linux/amd64'], targetTags: ['{version}', '{arch}'] },
+      'body.targetTags[1]',
+    ],
     ['a bad staleAfter', { requiredPlatforms: ['linux/amd64'], staleAfter: '2 hours' }, 'body.staleAfter'],
     ['a wrong onStale', { requiredPlatforms: ['linux/amd64'], onStale: 'panic' }, 'body.onStale'],
     ['a wrong index media type', { requiredPlatforms: ['linux/amd64'], indexMediaType: 'zip' }, 'body.indexMediaType'],
@@ -89,7 +107,9 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
   it('refuses bodies that are not JSON (400), not JSON typed (415) or too large (413)', async () => {
     const h = makeHarness();
     expect((await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: '{oops' })).statusCode).toBe(400);
-    expect((await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: 'a', headers: { 'content-type': 'text/plain' } })).statusCode).toBe(415);
+    expect(
+      (await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: 'a', headers: { 'content-type': 'text/plain' } })).statusCode,
+    ).toBe(415);
     expect((await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: 'x'.repeat(1024 * 1024 + 1) })).statusCode).toBe(413);
   });
 
@@ -132,14 +152,26 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
       await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
       // Complete and leased: a publisher took it (and crashed, or is still working).
       const images = [recordedImage('linux/amd64', { tag: '2.7-amd64' }), recordedImage('linux/arm64', { tag: '2.7-arm64' })];
-      await h.store.updateImages({ repository: 'team/hello', version: '2.7' }, { set: images, remove: [] }, { expectedRevision: 0, now: new Date(h.clock.now()).toISOString() });
-      await h.store.acquireLease({ repository: 'team/hello', version: '2.7' }, { owner: 'crashed-publisher', nowMs: h.clock.now(), leaseMs: 60_000 });
+      await h.store.updateImages(
+        { repository: 'team/hello', version: '2.7' },
+        { set: images, remove: [] },
+        { expectedRevision: 0, now: new Date(h.clock.now()).toISOString() },
+      );
+      await h.store.acquireLease(
+        { repository: 'team/hello', version: '2.7' },
+        { owner: 'crashed-publisher', nowMs: h.clock.now(), leaseMs: 60_000 },
+      );
       expect(json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'))).toMatchObject({ state: 'publishing' });
 
       expect((await call(h, 'DELETE', '/v1/repositories/team/hello/config')).statusCode).toBe(204);
 
       const status = json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'));
-      expect(status).toMatchObject({ state: 'waiting', requiredPlatforms: [], missingPlatforms: [], error: 'repository team/hello has no configuration; set it again to publish this version' });
+      expect(status).toMatchObject({
+        state: 'waiting',
+        requiredPlatforms: [],
+        missingPlatforms: [],
+        error: 'repository team/hello has no configuration; set it again to publish this version',
+      });
       const listed = json(await call(h, 'GET', '/v1/repositories/team/hello/versions', { query: 'state=publishing' }));
       expect(listed.versions).toEqual([]);
       const waiting = json(await call(h, 'GET', '/v1/repositories/team/hello/versions', { query: 'state=waiting' }));
@@ -154,16 +186,24 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
     it('shows the refusal in the status of a version whose only push was refused (not a 404)', async () => {
       const h = makeHarness();
       await call(h, 'PUT', '/v1/repositories/team/hello/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } });
-      const digest = h.registry.addImage('team/hello', { platform: 'linux/arm64', config: { os: 'linux' }, tag: '2.7-arm64' }).manifest.digest;
-      const outcome = await createOnImagePushHandler(h.deps, { timeoutEarlyInMillis: 0 })(ecrPushEvent('team/hello', digest, '2.7-arm64'), lambdaContext);
+      const digest = h.registry.addImage('team/hello', { platform: 'linux/arm64', config: { os: 'linux' }, tag: '2.7-arm64' }).manifest
+        .digest;
+      const outcome = await createOnImagePushHandler(h.deps, { timeoutEarlyInMillis: 0 })(
+        ecrPushEvent('team/hello', digest, '2.7-arm64'),
+        lambdaContext,
+      );
       expect(outcome).toMatchObject({ kind: 'rejected' });
 
       const response = await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7');
       expect(response.statusCode).toBe(200);
       const status = json(response);
       expect(status).toMatchObject({ state: 'failed', images: [], missingPlatforms: ['linux/amd64', 'linux/arm64'], published: null });
-      expect(status.rejected).toEqual([{ tag: '2.7-arm64', digest, reason: expect.stringContaining('has no architecture'), at: expect.any(String) }]);
-      expect(status.error).toMatch(/^push of 2\.7-arm64 \(sha256:[0-9a-f]{64}\) was refused: .*has no architecture.*; push a fixed image under that tag$/);
+      expect(status.rejected).toEqual([
+        { tag: '2.7-arm64', digest, reason: expect.stringContaining('has no architecture'), at: expect.any(String) },
+      ]);
+      expect(status.error).toMatch(
+        /^push of 2\.7-arm64 \(sha256:[0-9a-f]{64}\) was refused: .*has no architecture.*; push a fixed image under that tag$/,
+      );
       const listed = json(await call(h, 'GET', '/v1/repositories/team/hello/versions'));
       expect(listed.versions).toMatchObject([{ version: '2.7', state: 'failed', rejected: [{ tag: '2.7-arm64' }] }]);
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { createApiHandler, MAX_BODY_BYTES } from '../../src/handlers/api.ts';
-import { apiEvent, lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
+import { apiEvent, type Harness, lambdaContext, makeHarness } from './handler-harness.ts';
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 
@@ -21,7 +21,7 @@ function expectBadRequest(response: Awaited<ReturnType<typeof call>>, field: str
   expect(response.statusCode, JSON.stringify(response.json)).toBe(400);
   expect(response.headers).toMatchObject({ 'content-type': 'application/problem+json' });
   expect(response.json).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, code: 'invalid-input', field });
-  expect(response.json['detail']).toContain(field);
+  expect(response.json.detail).toContain(field);
 }
 
 describe('repository names in the path', () => {
@@ -55,7 +55,12 @@ describe('repository names in the path', () => {
   for (const [method, path] of routes) {
     it.each(names)(`${method} ${path('{repository}')} with %s (%s)`, async (_name, name, expected) => {
       const h = await harness();
-      const response = await call(h, method, path(name), method === 'PUT' ? { body: { requiredPlatforms: PLATFORMS } } : method === 'POST' ? { body: {} } : {});
+      const response = await call(
+        h,
+        method,
+        path(name),
+        method === 'PUT' ? { body: { requiredPlatforms: PLATFORMS } } : method === 'POST' ? { body: {} } : {},
+      );
       if (expected === 'bad') {
         expectBadRequest(response, 'repository');
         expect(h.registry.puts).toEqual([]);
@@ -79,7 +84,10 @@ describe('versions in the path', () => {
     ['x'.repeat(129), 'bad'],
   ])('%s (%s) in GET …/versions/{v} and POST …/publish', async (version, expected) => {
     const h = await harness();
-    for (const [method, path] of [['GET', `/v1/repositories/hello/versions/${version}`], ['POST', `/v1/repositories/hello/versions/${version}/publish`]] as const) {
+    for (const [method, path] of [
+      ['GET', `/v1/repositories/hello/versions/${version}`],
+      ['POST', `/v1/repositories/hello/versions/${version}/publish`],
+    ] as const) {
       const response = await call(h, method, path, method === 'POST' ? { body: {} } : {});
       if (expected === 'bad') expectBadRequest(response, 'version');
       else expect(response.statusCode).toBe(404); // valid, and nothing recorded
@@ -91,7 +99,22 @@ describe('PUT …/config bodies', () => {
   const ok = { requiredPlatforms: PLATFORMS };
   it.each<[string, unknown, string | null]>([
     ['a minimal config', ok, null],
-    ['every field', { ...ok, optionalPlatforms: ['linux/arm/v7'], tagPattern: '^(?<version>.+)_(?<platform>.+)$', targetTags: ['{version}', 'v{version}'], indexMediaType: 'oci', platformOverrides: { arm: 'linux/arm64' }, staleAfter: '6h', onStale: 'publish-partial', onDrift: 'restore', annotations: { 'org.opencontainers.image.source': 'https://x' } }, null],
+    [
+      'every field',
+      {
+        ...ok,
+        optionalPlatforms: ['linux/arm/v7'],
+        tagPattern: '^(?<version>.+)_(?<platform>.+)$',
+        targetTags: ['{version}', 'v{version}'],
+        indexMediaType: 'oci',
+        platformOverrides: { arm: 'linux/arm64' },
+        staleAfter: '6h',
+        onStale: 'publish-partial',
+        onDrift: 'restore',
+        annotations: { 'org.opencontainers.image.source': 'https://x' },
+      },
+      null,
+    ],
     ['upper-case platforms (normalised)', { requiredPlatforms: ['LINUX/AMD64'] }, null],
     // platforms
     ['a platform without architecture', { requiredPlatforms: ['linux'] }, 'body.requiredPlatforms[0]'],
@@ -106,19 +129,55 @@ describe('PUT …/config bodies', () => {
     ['an override with an empty key', { ...ok, platformOverrides: { '': 'linux/arm64' } }, 'body.platformOverrides[""]'],
     // prototype keys: legal tag suffixes are ordinary keys; __proto__ is refused, never dropped
     ['an override keyed constructor', { ...ok, platformOverrides: { constructor: 'linux/arm64' } }, null],
-    ['overrides keyed toString and hasOwnProperty', { ...ok, platformOverrides: { toString: 'linux/arm64', hasOwnProperty: 'linux/amd64' } }, null],
-    ['an override keyed __proto__ (text)', JSON.parse('{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"__proto__":"linux/arm64"}}'), 'body.platformOverrides.__proto__'],
-    ['an override keyed __proto__ (object)', JSON.parse('{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"__proto__":{"x":"linux/arm64"}}}'), 'body.platformOverrides.__proto__'],
+    [
+      'overrides keyed toString and hasOwnProperty',
+      { ...ok, platformOverrides: { toString: 'linux/arm64', hasOwnProperty: 'linux/amd64' } },
+      null,
+    ],
+    [
+      'an override keyed __proto__ (text)',
+      JSON.parse('{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"__proto__":"linux/arm64"}}'),
+      'body.platformOverrides.__proto__',
+    ],
+    [
+      'an override keyed __proto__ (object)',
+      JSON.parse('{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"__proto__":{"x":"linux/arm64"}}}'),
+      'body.platformOverrides.__proto__',
+    ],
     ['an unknown field with a space', { ...ok, 'required platforms': PLATFORMS }, 'body["required platforms"]'],
     // annotations
-    ['annotations named like Object.prototype members', { ...ok, annotations: { constructor: 'c', toString: 't', 'com.example/x': '' } }, null],
-    ['a __proto__ annotation key', { ...ok, annotations: JSON.parse('{"com.example.a":"1","__proto__":"x"}') as unknown }, 'body.annotations.__proto__'],
-    ['a __proto__ annotation key holding an object', { ...ok, annotations: JSON.parse('{"__proto__":{"a":"b"}}') as unknown }, 'body.annotations.__proto__'],
+    [
+      'annotations named like Object.prototype members',
+      { ...ok, annotations: { constructor: 'c', toString: 't', 'com.example/x': '' } },
+      null,
+    ],
+    [
+      'a __proto__ annotation key',
+      { ...ok, annotations: JSON.parse('{"com.example.a":"1","__proto__":"x"}') as unknown },
+      'body.annotations.__proto__',
+    ],
+    [
+      'a __proto__ annotation key holding an object',
+      { ...ok, annotations: JSON.parse('{"__proto__":{"a":"b"}}') as unknown },
+      'body.annotations.__proto__',
+    ],
     ['an annotation key with a space', { ...ok, annotations: { 'com.example key': 'x' } }, 'body.annotations["com.example key"]'],
-    ['an annotation key of 129 characters', { ...ok, annotations: { [`k${'x'.repeat(128)}`]: 'x' } }, `body.annotations.k${'x'.repeat(128)}`],
-    ['an annotation value of 1025 characters', { ...ok, annotations: { 'com.example.a': 'x'.repeat(1025) } }, 'body.annotations["com.example.a"]'],
+    [
+      'an annotation key of 129 characters',
+      { ...ok, annotations: { [`k${'x'.repeat(128)}`]: 'x' } },
+      `body.annotations.k${'x'.repeat(128)}`,
+    ],
+    [
+      'an annotation value of 1025 characters',
+      { ...ok, annotations: { 'com.example.a': 'x'.repeat(1025) } },
+      'body.annotations["com.example.a"]',
+    ],
     ['an annotation value that is a number', { ...ok, annotations: { 'com.example.a': 1 } }, 'body.annotations["com.example.a"]'],
-    ['33 annotations', { ...ok, annotations: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`com.example.k${i}`, 'v'])) }, 'body.annotations'],
+    [
+      '33 annotations',
+      { ...ok, annotations: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`com.example.k${i}`, 'v'])) },
+      'body.annotations',
+    ],
     ['annotations as an array', { ...ok, annotations: [['a', 'b']] }, 'body.annotations'],
     // tag patterns
     ['a pattern without a version group', { ...ok, tagPattern: '^(.+)-(?<platform>[^-]+)$' }, 'body.tagPattern'],
@@ -170,7 +229,11 @@ describe('PUT …/config bodies', () => {
     const h = makeHarness();
     const platformOverrides = { constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' };
     const response = await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: PLATFORMS, platformOverrides } });
-    expect(response.json['platformOverrides']).toStrictEqual({ constructor: 'linux/arm64', toString: 'linux/amd64', hasOwnProperty: 'linux/arm/v7' });
+    expect(response.json.platformOverrides).toStrictEqual({
+      constructor: 'linux/arm64',
+      toString: 'linux/amd64',
+      hasOwnProperty: 'linux/arm/v7',
+    });
     const stored = await h.store.getRepositoryConfig('hello');
     expect(Object.keys(stored?.platformOverrides ?? {})).toStrictEqual(['constructor', 'toString', 'hasOwnProperty']);
   });
@@ -180,8 +243,10 @@ describe('PUT …/config bodies', () => {
       rawBody: '{"requiredPlatforms":["linux/amd64"],"platformOverrides":{"arm":"linux/arm64","__proto__":{"polluted":"yes"}}}',
     });
     expectBadRequest(response, 'body.platformOverrides.__proto__');
-    expect(response.json['detail']).toBe('body.platformOverrides.__proto__: "__proto__" cannot be a key (it names the object prototype in JavaScript)');
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(response.json.detail).toBe(
+      'body.platformOverrides.__proto__: "__proto__" cannot be a key (it names the object prototype in JavaScript)',
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('refuses a PUT without a body, naming the body', async () => {
@@ -191,7 +256,10 @@ describe('PUT …/config bodies', () => {
   it('keeps the old config when a new one is refused', async () => {
     const h = await harness();
     const before = await h.store.getRepositoryConfig('hello');
-    expectBadRequest(await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: ['linux'] } }), 'body.requiredPlatforms[0]');
+    expectBadRequest(
+      await call(h, 'PUT', '/v1/repositories/hello/config', { body: { requiredPlatforms: ['linux'] } }),
+      'body.requiredPlatforms[0]',
+    );
     expect(await h.store.getRepositoryConfig('hello')).toEqual(before);
   });
 });
@@ -240,7 +308,7 @@ describe('POST bodies', () => {
     const response = await call(h, method, path, method === 'POST' ? { body: {} } : {});
     expect(response.statusCode).toBe(404);
     expect(response.json).toMatchObject({ status: 404, title: 'Not Found' });
-    expect(response.json['detail']).toMatch(/nothere|9\.9/);
+    expect(response.json.detail).toMatch(/nothere|9\.9/);
   });
 });
 
@@ -258,7 +326,7 @@ describe('oversized and non-JSON bodies', () => {
     const tooLarge = await call(h, method, path, { rawBody: big });
     expect(tooLarge.statusCode).toBe(413);
     expect(tooLarge.json).toMatchObject({ status: 413, title: 'Payload Too Large' });
-    expect(tooLarge.json['detail']).toContain(`${MAX_BODY_BYTES}-byte limit`);
+    expect(tooLarge.json.detail).toContain(`${MAX_BODY_BYTES}-byte limit`);
     const base64 = await createApiHandler(h.deps, { timeoutEarlyInMillis: 0 })(
       { ...apiEvent(method, path, { rawBody: Buffer.from(big).toString('base64') }), isBase64Encoded: true },
       lambdaContext,
@@ -268,8 +336,10 @@ describe('oversized and non-JSON bodies', () => {
     const notJson = await call(h, method, path, { rawBody: '{"requiredPlatforms": [' });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json).toMatchObject({ field: 'body' });
-    expect(notJson.json['detail']).toContain('not valid JSON');
-    expect((await call(h, method, path, { rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(415);
+    expect(notJson.json.detail).toContain('not valid JSON');
+    expect(
+      (await call(h, method, path, { rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode,
+    ).toBe(415);
 
     expect(await h.store.getRepositoryConfig('hello')).toEqual(before);
     expect(h.registry.puts).toEqual([]);
@@ -278,7 +348,9 @@ describe('oversized and non-JSON bodies', () => {
   it('accepts a body of exactly the limit (it is then judged on its content)', async () => {
     const h = await harness();
     const padding = MAX_BODY_BYTES - '{"requiredPlatforms":["linux/amd64"],"pad":""}'.length;
-    const response = await call(h, 'PUT', '/v1/repositories/hello/config', { rawBody: `{"requiredPlatforms":["linux/amd64"],"pad":"${'x'.repeat(padding)}"}` });
+    const response = await call(h, 'PUT', '/v1/repositories/hello/config', {
+      rawBody: `{"requiredPlatforms":["linux/amd64"],"pad":"${'x'.repeat(padding)}"}`,
+    });
     expectBadRequest(response, 'body.pad');
   });
 });
@@ -340,7 +412,7 @@ describe('routes and methods', () => {
     const response = await call(h, method, path, { body: {} });
     expect(response.statusCode).toBe(405);
     expect(response.headers).toMatchObject({ allow, 'content-type': 'application/problem+json' });
-    expect(response.json['detail']).toContain(allow);
+    expect(response.json.detail).toContain(allow);
     expect(await h.store.getRepositoryConfig('hello')).toBeDefined();
   });
 });

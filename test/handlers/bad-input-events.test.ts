@@ -8,7 +8,7 @@ import { createApiHandler } from '../../src/handlers/api.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
-import { apiEvent, ecrPushEvent, lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
+import { apiEvent, ecrPushEvent, type Harness, lambdaContext, makeHarness } from './handler-harness.ts';
 
 const repo = 'hello';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -34,7 +34,14 @@ function withDetail(field: string, value: unknown) {
 
 describe('bad events through the on-image-push handler', () => {
   describe.each([
-    ['no detail', (() => { const { detail: _d, ...rest } = ecrPushEvent(repo, DIGEST, 't'); return rest; })(), /detail: /],
+    [
+      'no detail',
+      (() => {
+        const { detail: _d, ...rest } = ecrPushEvent(repo, DIGEST, 't');
+        return rest;
+      })(),
+      /detail: /,
+    ],
     ['no repository-name', withDetail('repository-name', undefined), /detail\.repository-name: /],
     ['an empty repository-name', withDetail('repository-name', ''), /detail\.repository-name: /],
     ['no image-digest', withDetail('image-digest', undefined), /detail\.image-digest: /],
@@ -42,7 +49,14 @@ describe('bad events through the on-image-push handler', () => {
     ['an md5 digest', withDetail('image-digest', `md5:${'a'.repeat(32)}`), /detail\.image-digest: must be a sha256 digest/],
     ['no action-type', withDetail('action-type', undefined), /detail\.action-type: /],
     ['a numeric tag', withDetail('image-tag', 27), /detail\.image-tag: /],
-    ['no source', (() => { const { source: _s, ...rest } = ecrPushEvent(repo, DIGEST, 't'); return rest; })(), /source: /],
+    [
+      'no source',
+      (() => {
+        const { source: _s, ...rest } = ecrPushEvent(repo, DIGEST, 't');
+        return rest;
+      })(),
+      /source: /,
+    ],
     ['null', null, /malformed ECR Image Action event: event: /],
     ['a string', 'PUSH hello:2.7', /malformed ECR Image Action event: event: /],
   ])('when the event has %s', (_name, event, message) => {
@@ -57,8 +71,16 @@ describe('bad events through the on-image-push handler', () => {
   });
 
   it.each([
-    ['from another source', { ...ecrPushEvent(repo, DIGEST, '2.7-amd64'), source: 'aws.s3' }, 'event from aws.s3 / ECR Image Action is not an ECR Image Action'],
-    ['of another detail-type', { ...ecrPushEvent(repo, DIGEST, '2.7-amd64'), 'detail-type': 'ECR Image Scan' }, 'event from aws.ecr / ECR Image Scan is not an ECR Image Action'],
+    [
+      'from another source',
+      { ...ecrPushEvent(repo, DIGEST, '2.7-amd64'), source: 'aws.s3' },
+      'event from aws.s3 / ECR Image Action is not an ECR Image Action',
+    ],
+    [
+      'of another detail-type',
+      { ...ecrPushEvent(repo, DIGEST, '2.7-amd64'), 'detail-type': 'ECR Image Scan' },
+      'event from aws.ecr / ECR Image Scan is not an ECR Image Action',
+    ],
     ['a DELETE', withDetail('action-type', 'DELETE'), 'action-type DELETE is not PUSH'],
     ['a failed push', withDetail('result', 'FAILURE'), 'result FAILURE is not SUCCESS'],
   ])('ignores an event %s, with an info line giving the reason', async (_name, event, reason) => {
@@ -115,7 +137,12 @@ function imageWithConfig(registry: InMemoryImageRegistry, config: string | objec
   const blob = registry.storeBlob(repo, config);
   return registry.storeManifest(
     repo,
-    { schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: blob.digest, size: blob.size }, layers: [] },
+    {
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: MediaTypes.ociConfig, digest: blob.digest, size: blob.size },
+      layers: [],
+    },
     MediaTypes.ociManifest,
     tag,
   ).digest;
@@ -125,28 +152,54 @@ describe('bad content behind a push', () => {
   const tag = '2.7-amd64';
   type Setup = (h: Harness & { registry: LyingRegistry }) => string;
   const cases: Array<[string, Setup, RegExp]> = [
-    ['a manifest that is not JSON', (h) => h.registry.storeManifest(repo, '{"schemaVersion": 2,', MediaTypes.ociManifest, tag).digest, /is not JSON/],
-    ['a manifest that is a JSON array', (h) => h.registry.storeManifest(repo, '[1,2]', MediaTypes.ociManifest, tag).digest, /is not a JSON object/],
+    [
+      'a manifest that is not JSON',
+      (h) => h.registry.storeManifest(repo, '{"schemaVersion": 2,', MediaTypes.ociManifest, tag).digest,
+      /is not JSON/,
+    ],
+    [
+      'a manifest that is a JSON array',
+      (h) => h.registry.storeManifest(repo, '[1,2]', MediaTypes.ociManifest, tag).digest,
+      /is not a JSON object/,
+    ],
     [
       'a manifest of an unknown media type',
-      (h) => h.registry.storeManifest(repo, { schemaVersion: 2, mediaType: 'application/vnd.example.thing+json', blobs: [] }, 'application/vnd.example.thing+json', tag).digest,
+      (h) =>
+        h.registry.storeManifest(
+          repo,
+          { schemaVersion: 2, mediaType: 'application/vnd.example.thing+json', blobs: [] },
+          'application/vnd.example.thing+json',
+          tag,
+        ).digest,
       /media type application\/vnd\.example\.thing\+json, which is neither an image manifest nor an index/,
     ],
     [
       'a schema 1 manifest',
-      (h) => h.registry.storeManifest(repo, { schemaVersion: 1, name: repo, tag, architecture: 'amd64', fsLayers: [], history: [] }, MediaTypes.dockerSchema1Signed, tag).digest,
+      (h) =>
+        h.registry.storeManifest(
+          repo,
+          { schemaVersion: 1, name: repo, tag, architecture: 'amd64', fsLayers: [], history: [] },
+          MediaTypes.dockerSchema1Signed,
+          tag,
+        ).digest,
       /Docker schema 1 manifest.*push the image again/,
     ],
     [
       'a manifest without a config',
-      (h) => h.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociManifest, layers: [] }, MediaTypes.ociManifest, tag).digest,
+      (h) =>
+        h.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociManifest, layers: [] }, MediaTypes.ociManifest, tag)
+          .digest,
       /config is not a descriptor/,
     ],
     [
       'a manifest too large for the registry adapter',
       (h) => {
         const digest = h.registry.addImage(repo, { platform: 'linux/amd64', tag }).manifest.digest;
-        h.registry.failNext('fetchManifest', 1, new RegistryError(ErrorCodes.tooLarge, `manifest ${digest} is 5242880 bytes, more than 4194304`));
+        h.registry.failNext(
+          'fetchManifest',
+          1,
+          new RegistryError(ErrorCodes.tooLarge, `manifest ${digest} is 5242880 bytes, more than 4194304`),
+        );
         return digest;
       },
       /5242880 bytes, more than 4194304/,
@@ -183,7 +236,11 @@ describe('bad content behind a push', () => {
       },
       /do not match|does not match/,
     ],
-    ['a config blob that is not JSON', (h) => imageWithConfig(h.registry, 'not json', tag), /config sha256:[a-f0-9]{64} of sha256:[a-f0-9]{64} is not JSON/],
+    [
+      'a config blob that is not JSON',
+      (h) => imageWithConfig(h.registry, 'not json', tag),
+      /config sha256:[a-f0-9]{64} of sha256:[a-f0-9]{64} is not JSON/,
+    ],
     [
       'a config blob without architecture and os',
       (h) => imageWithConfig(h.registry, { config: {}, rootfs: { type: 'layers', diff_ids: [] } }, tag),
@@ -200,7 +257,13 @@ describe('bad content behind a push', () => {
         const child = h.registry.addImage(repo, { platform: 'linux/amd64' }).manifest;
         return h.registry.storeManifest(
           repo,
-          { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [{ mediaType: child.mediaType, digest: child.digest, size: child.size + 1, platform: { os: 'linux', architecture: 'amd64' } }] },
+          {
+            schemaVersion: 2,
+            mediaType: MediaTypes.ociIndex,
+            manifests: [
+              { mediaType: child.mediaType, digest: child.digest, size: child.size + 1, platform: { os: 'linux', architecture: 'amd64' } },
+            ],
+          },
           MediaTypes.ociIndex,
           tag,
         ).digest;
@@ -212,44 +275,67 @@ describe('bad content behind a push', () => {
       (h) => {
         const a = h.registry.addImage(repo, { platform: 'linux/amd64' }).manifest;
         const b = h.registry.addImage(repo, { platform: 'linux/amd64', label: 'b' }).manifest;
-        const child = (m: RawManifest) => ({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform: { os: 'linux', architecture: 'amd64' } });
-        return h.registry.storeManifest(repo, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [child(a), child(b)] }, MediaTypes.ociIndex, tag).digest;
+        const child = (m: RawManifest) => ({
+          mediaType: m.mediaType,
+          digest: m.digest,
+          size: m.size,
+          platform: { os: 'linux', architecture: 'amd64' },
+        });
+        return h.registry.storeManifest(
+          repo,
+          { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [child(a), child(b)] },
+          MediaTypes.ociIndex,
+          tag,
+        ).digest;
       },
       /holds two images of platform linux\/amd64/,
     ],
   ];
 
-  it.each(cases)('rejects %s: the reason names repository, tag and digest; a warn line; the refusal recorded, no image', async (_name, setUp, why) => {
-    const h = await lyingHarness();
-    const digest = setUp(h);
+  it.each(cases)(
+    'rejects %s: the reason names repository, tag and digest; a warn line; the refusal recorded, no image',
+    async (_name, setUp, why) => {
+      const h = await lyingHarness();
+      const digest = setUp(h);
 
-    const outcome = await onImagePush(h)(ecrPushEvent(repo, digest, tag), lambdaContext);
+      const outcome = await onImagePush(h)(ecrPushEvent(repo, digest, tag), lambdaContext);
 
-    expect(outcome).toMatchObject({ kind: 'rejected' });
-    const reason = (outcome as { reason: string }).reason;
-    expect(reason).toContain(`${repo}:${tag}`);
-    expect(reason).toContain(digest);
-    expect(reason).toMatch(why);
-    expect(h.logger.lines.filter((l) => l.level === 'warn')).toEqual([
-      { level: 'warn', message: `push rejected: ${reason}`, fields: expect.objectContaining({ repository: repo, tag, digest, outcome: 'rejected' }) },
-    ]);
-    const stored = await h.store.getVersion(repo, '2.7');
-    expect(stored).toMatchObject({ revision: 0, images: {} });
-    expect(stored?.rejected).toEqual({ [tag]: { tag, digest, reason: expect.stringMatching(why), at: expect.any(String) } });
-    expect(h.registry.puts).toEqual([]);
-  });
+      expect(outcome).toMatchObject({ kind: 'rejected' });
+      const reason = (outcome as { reason: string }).reason;
+      expect(reason).toContain(`${repo}:${tag}`);
+      expect(reason).toContain(digest);
+      expect(reason).toMatch(why);
+      expect(h.logger.lines.filter((l) => l.level === 'warn')).toEqual([
+        {
+          level: 'warn',
+          message: `push rejected: ${reason}`,
+          fields: expect.objectContaining({ repository: repo, tag, digest, outcome: 'rejected' }),
+        },
+      ]);
+      const stored = await h.store.getVersion(repo, '2.7');
+      expect(stored).toMatchObject({ revision: 0, images: {} });
+      expect(stored?.rejected).toEqual({ [tag]: { tag, digest, reason: expect.stringMatching(why), at: expect.any(String) } });
+      expect(h.registry.puts).toEqual([]);
+    },
+  );
 
   it('loses nothing else: the version publishes once the bad tag is pushed again with a good image', async () => {
     const h = await harness();
     const handler = onImagePush(h);
     const arm = h.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64' }).manifest.digest;
-    expect(await handler(ecrPushEvent(repo, arm, '2.7-arm64'), lambdaContext)).toMatchObject({ kind: 'recorded', publish: { kind: 'waiting' } });
+    expect(await handler(ecrPushEvent(repo, arm, '2.7-arm64'), lambdaContext)).toMatchObject({
+      kind: 'recorded',
+      publish: { kind: 'waiting' },
+    });
     const bad = imageWithConfig(h.registry, { config: {} }, '2.7-amd64');
     expect(await handler(ecrPushEvent(repo, bad, '2.7-amd64'), lambdaContext)).toMatchObject({ kind: 'rejected' });
     expect(Object.keys((await h.store.getVersion(repo, '2.7'))!.images)).toEqual(['linux/arm64']);
 
     const good = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
-    expect(await handler(ecrPushEvent(repo, good, '2.7-amd64'), lambdaContext)).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
+    expect(await handler(ecrPushEvent(repo, good, '2.7-amd64'), lambdaContext)).toMatchObject({
+      kind: 'recorded',
+      publish: { kind: 'published' },
+    });
     expectValidIndex(h.registry.manifestAt(repo, '2.7')!);
     expect((await h.store.getVersion(repo, '2.7'))?.rejected).toEqual({});
   });
@@ -257,7 +343,10 @@ describe('bad content behind a push', () => {
   it('accepts a config without architecture/os when platformOverrides maps the tag (the fix the message gives)', async () => {
     const h = await harness({ platformOverrides: { amd64: 'linux/amd64' } });
     const digest = imageWithConfig(h.registry, { config: {} }, '2.7-amd64');
-    expect(await onImagePush(h)(ecrPushEvent(repo, digest, '2.7-amd64'), lambdaContext)).toMatchObject({ kind: 'recorded', platforms: ['linux/amd64'] });
+    expect(await onImagePush(h)(ecrPushEvent(repo, digest, '2.7-amd64'), lambdaContext)).toMatchObject({
+      kind: 'recorded',
+      platforms: ['linux/amd64'],
+    });
   });
 
   it('throws (for a retry) when the registry is only unavailable, and records nothing', async () => {
@@ -285,7 +374,10 @@ describe('two images claiming one platform of one version', () => {
     for (const word of ['2.7-amd64', '2.7-x86', first, second, 'linux/amd64']) expect(message).toContain(word);
     expect(h.logger.messages('warn')).toEqual([`push conflicts: ${message}`]);
 
-    const response = await createApiHandler(h.deps, { timeoutEarlyInMillis: 0 })(apiEvent('GET', `/v1/repositories/${repo}/versions/2.7`), lambdaContext);
+    const response = await createApiHandler(h.deps, { timeoutEarlyInMillis: 0 })(
+      apiEvent('GET', `/v1/repositories/${repo}/versions/2.7`),
+      lambdaContext,
+    );
     expect(response.statusCode).toBe(200);
     const status = JSON.parse(response.body ?? '{}');
     expect(status.state).toBe('conflict');

@@ -25,7 +25,11 @@ export function makeHarness(): Harness {
 /** A Lambda context without getRemainingTimeInMillis, so middy's early-timeout timer stays off. */
 export const lambdaContext = { awsRequestId: 'test-request', functionName: 'test' } as unknown as Context;
 
-export function apiEvent(method: string, path: string, options: { body?: unknown; rawBody?: string; query?: string; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+export function apiEvent(
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; query?: string; headers?: Record<string, string> } = {},
+): APIGatewayProxyEventV2 {
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   return {
     version: '2.0',

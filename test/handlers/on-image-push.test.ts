@@ -8,7 +8,10 @@ const config = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'l
 
 describe('on-image-push handler (real middy pipeline, in-memory ports)', () => {
   it('publishes the index once both per-arch pushes have arrived, whatever the order', async () => {
-    for (const order of [['amd64', 'arm64'], ['arm64', 'amd64']] as const) {
+    for (const order of [
+      ['amd64', 'arm64'],
+      ['arm64', 'amd64'],
+    ] as const) {
       const h = makeHarness();
       await h.store.putRepositoryConfig('hello', config);
       const handler = createOnImagePushHandler(h.deps);
@@ -26,8 +29,8 @@ describe('on-image-push handler (real middy pipeline, in-memory ports)', () => {
       expect(published).toBeDefined();
       const index = expectValidIndex(published!);
       expect(index.manifests.map((m) => [m.platform?.architecture, m.digest])).toEqual([
-        ['amd64', images['amd64']!.manifest.digest],
-        ['arm64', images['arm64']!.manifest.digest],
+        ['amd64', images.amd64!.manifest.digest],
+        ['arm64', images.arm64!.manifest.digest],
       ]);
     }
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { createApiHandler } from '../../src/handlers/api.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
-import { apiEvent, ecrPushEvent, lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
+import { apiEvent, ecrPushEvent, type Harness, lambdaContext, makeHarness } from './handler-harness.ts';
 
 const PUBLISH = '/v1/repositories/hello/versions/2.7/publish';
 
@@ -29,7 +29,11 @@ describe('POST …/publish (real middy pipeline)', () => {
       const problem = JSON.parse(response.body ?? '');
       expect(Object.keys(problem).sort()).toEqual(['code', 'detail', 'missingPlatforms', 'status', 'title', 'type', 'version']);
       expect(problem).toMatchObject({
-        type: 'about:blank', title: 'Conflict', status: 409, code: 'incomplete', missingPlatforms: ['linux/arm64'],
+        type: 'about:blank',
+        title: 'Conflict',
+        status: 409,
+        code: 'incomplete',
+        missingPlatforms: ['linux/arm64'],
         detail: 'hello:2.7 is missing linux/arm64; publish with allowPartial to publish what is there',
         version: { repository: 'hello', version: '2.7', state: 'waiting', missingPlatforms: ['linux/arm64'] },
       });
@@ -45,7 +49,12 @@ describe('POST …/publish (real middy pipeline)', () => {
       expect(response.headers).toEqual({ 'content-type': 'application/problem+json' });
       const problem = JSON.parse(response.body ?? '');
       expect(Object.keys(problem).sort()).toEqual(['detail', 'status', 'title', 'type', 'version']);
-      expect(problem).toMatchObject({ type: 'about:blank', title: 'Bad Gateway', status: 502, version: { repository: 'hello', version: '2.7', published: null, error: 'denied: not allowed to put hello:2.7' } });
+      expect(problem).toMatchObject({
+        type: 'about:blank',
+        title: 'Bad Gateway',
+        status: 502,
+        version: { repository: 'hello', version: '2.7', published: null, error: 'denied: not allowed to put hello:2.7' },
+      });
       expect(problem.detail).toContain('denied: not allowed to put hello:2.7');
     });
   });
@@ -56,7 +65,12 @@ describe('POST …/publish (real middy pipeline)', () => {
       const response = await call(h, 'POST', '/v1/repositories/hello/versions/9.9/publish', { body: {} });
       expect(response.statusCode).toBe(404);
       expect(JSON.parse(response.body ?? '')).toEqual({
-        type: 'about:blank', title: 'Not Found', status: 404, code: 'not-found', repository: 'hello', version: '9.9',
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        code: 'not-found',
+        repository: 'hello',
+        version: '9.9',
         detail: 'no push of hello version 9.9 has been recorded',
       });
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../src/handlers/api.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { apiEvent, ecrPushEvent, lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
+import { apiEvent, ecrPushEvent, type Harness, lambdaContext, makeHarness } from './handler-harness.ts';
 
 function call(h: Harness, ...args: Parameters<typeof apiEvent>) {
   return createApiHandler(h.deps, { timeoutEarlyInMillis: 0 })(apiEvent(...args), lambdaContext);
@@ -13,7 +13,9 @@ const json = (response: { body?: string }) => JSON.parse(response.body ?? 'null'
 /** `opt:1.0` pushed as amd64 + arm64 through the on-image-push handler, so it is published. */
 async function publishedVersion(): Promise<Harness> {
   const h = makeHarness();
-  expect((await call(h, 'PUT', '/v1/repositories/opt/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } })).statusCode).toBe(200);
+  expect(
+    (await call(h, 'PUT', '/v1/repositories/opt/config', { body: { requiredPlatforms: ['linux/amd64', 'linux/arm64'] } })).statusCode,
+  ).toBe(200);
   const onPush = createOnImagePushHandler(h.deps);
   for (const platform of ['linux/amd64', 'linux/arm64']) {
     const tag = `1.0-${platform.split('/')[1]}`;
@@ -25,7 +27,8 @@ async function publishedVersion(): Promise<Harness> {
   return h;
 }
 
-const architecturesAt = (h: Harness, tag: string) => expectValidIndex(h.registry.manifestAt('opt', tag)!).manifests.map((c) => c.platform?.architecture);
+const architecturesAt = (h: Harness, tag: string) =>
+  expectValidIndex(h.registry.manifestAt('opt', tag)!).manifests.map((c) => c.platform?.architecture);
 
 describe('re-applying a config through the API (real middy pipeline)', () => {
   it('POST …/publish after removing linux/arm64 from the config republishes without it; again, puts nothing', async () => {

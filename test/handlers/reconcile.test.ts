@@ -5,7 +5,7 @@ import { RECONCILE_PASS_CHECKPOINT, reconcileCheckpointName } from '../../src/co
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { createReconcileHandler } from '../../src/handlers/reconcile.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
-import { lambdaContext, makeHarness, type Harness } from './handler-harness.ts';
+import { type Harness, lambdaContext, makeHarness } from './handler-harness.ts';
 
 const config = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] });
 /** Virtual time one listTags call takes: with the handler's smallest budget (1 s), one page per invocation. */
@@ -23,7 +23,8 @@ async function registryWithLostPushes(): Promise<Harness> {
   const filler = h.registry.addImage('big', { platform: 'linux/amd64' }).manifest.digest;
   for (let i = 0; i < 600; i++) h.registry.tag('big', `b${String(i).padStart(4, '0')}`, filler);
   for (const repository of ['big', 'small']) {
-    for (const arch of ['amd64', 'arm64']) h.registry.addImage(repository, { platform: `linux/${arch}`, tag: `z1-${arch}`, label: repository });
+    for (const arch of ['amd64', 'arm64'])
+      h.registry.addImage(repository, { platform: `linux/${arch}`, tag: `z1-${arch}`, label: repository });
   }
   h.registry.beforeCall = (method) => {
     if (method === 'listTags') h.clock.advance(LIST_TAGS_MS);
@@ -38,7 +39,10 @@ describe('reconcile handler (real middy pipeline, in-memory ports)', () => {
     const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext);
     expect(result.repositories).toBe(2);
     expect(result.reports.flatMap((r) => r.pushesRecovered.map((t) => `${r.repository}:${t}`))).toEqual([
-      'big:z1-amd64', 'big:z1-arm64', 'small:z1-amd64', 'small:z1-arm64',
+      'big:z1-amd64',
+      'big:z1-arm64',
+      'small:z1-amd64',
+      'small:z1-arm64',
     ]);
     expectValidIndex(h.registry.manifestAt('big', 'z1')!);
     expectValidIndex(h.registry.manifestAt('small', 'z1')!);

@@ -20,7 +20,9 @@ function staticInputs(metafile: Metafile, roots: readonly string[]): string[] {
 
 /** The output file holding a source file (the chunk a dynamic import of it loads). */
 function outputOf(metafile: Metafile, input: string): string {
-  const found = Object.keys(metafile.outputs).filter((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}).some((i) => i.endsWith(input)));
+  const found = Object.keys(metafile.outputs).filter((path) =>
+    Object.keys(metafile.outputs[path]?.inputs ?? {}).some((i) => i.endsWith(input)),
+  );
   expect(found, input).toHaveLength(1);
   return found[0] as string;
 }
@@ -51,11 +53,14 @@ describe('the api bundle', () => {
     expect(cold.filter((path) => lazy.test(path))).toEqual([]);
   });
 
-  it.each(['version.ts', 'history.ts', 'repositories.ts'])('serves routes/%s without zod (its path parameters are checked by core)', (route) => {
-    const inputs = staticInputs(metafile, [outputOf(metafile, `src/api/routes/${route}`)]);
-    expect(inputs.some((path) => path.endsWith(`src/api/routes/${route}`))).toBe(true);
-    expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
-  });
+  it.each(['version.ts', 'history.ts', 'repositories.ts'])(
+    'serves routes/%s without zod (its path parameters are checked by core)',
+    (route) => {
+      const inputs = staticInputs(metafile, [outputOf(metafile, `src/api/routes/${route}`)]);
+      expect(inputs.some((path) => path.endsWith(`src/api/routes/${route}`))).toBe(true);
+      expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
+    },
+  );
 
   it('loads zod with a route that validates a body', () => {
     const inputs = staticInputs(metafile, [outputOf(metafile, 'src/api/routes/publish.ts')]);

@@ -23,30 +23,71 @@ export interface CfnTemplate {
   readonly Parameters?: Record<string, unknown>;
   readonly Conditions?: Record<string, unknown>;
   readonly Mappings?: Record<string, unknown>;
-  readonly Resources: Record<string, { Type: string; Properties?: JsonObject; DependsOn?: string | string[]; Condition?: string; [key: string]: unknown }>;
+  readonly Resources: Record<
+    string,
+    { Type: string; Properties?: JsonObject; DependsOn?: string | string[]; Condition?: string; [key: string]: unknown }
+  >;
   readonly Outputs?: Record<string, unknown>;
   readonly [key: string]: unknown;
 }
 
 /** Values Ref accepts besides resources and parameters. */
 export const pseudoParameters: ReadonlySet<string> = new Set([
-  'AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region',
-  'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix',
+  'AWS::AccountId',
+  'AWS::NotificationARNs',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
 ]);
 
 const templateSections = new Set([
-  'AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Mappings',
-  'Conditions', 'Transform', 'Resources', 'Outputs',
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Rules',
+  'Mappings',
+  'Conditions',
+  'Transform',
+  'Resources',
+  'Outputs',
 ]);
 const resourceAttributes = new Set([
-  'Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy',
-  'Metadata', 'CreationPolicy', 'UpdatePolicy',
+  'Type',
+  'Properties',
+  'DependsOn',
+  'Condition',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'Metadata',
+  'CreationPolicy',
+  'UpdatePolicy',
 ]);
 const deletionPolicies = new Set(['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot']);
 const intrinsics = new Set([
-  'Ref', 'Condition', 'Fn::GetAtt', 'Fn::Sub', 'Fn::Join', 'Fn::If', 'Fn::Not', 'Fn::Equals', 'Fn::And',
-  'Fn::Or', 'Fn::Select', 'Fn::Split', 'Fn::FindInMap', 'Fn::GetAZs', 'Fn::ImportValue', 'Fn::Base64',
-  'Fn::Cidr', 'Fn::Length', 'Fn::ToJsonString', 'Fn::Transform',
+  'Ref',
+  'Condition',
+  'Fn::GetAtt',
+  'Fn::Sub',
+  'Fn::Join',
+  'Fn::If',
+  'Fn::Not',
+  'Fn::Equals',
+  'Fn::And',
+  'Fn::Or',
+  'Fn::Select',
+  'Fn::Split',
+  'Fn::FindInMap',
+  'Fn::GetAZs',
+  'Fn::ImportValue',
+  'Fn::Base64',
+  'Fn::Cidr',
+  'Fn::Length',
+  'Fn::ToJsonString',
+  'Fn::Transform',
 ]);
 
 /** Checks a template against the specification; an empty list means no problem was found. */
@@ -107,7 +148,13 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkObject(value: JsonObject, properties: Readonly<Record<string, PropertyShape>>, path: string, typeName: string, report: Report): void {
+function checkObject(
+  value: JsonObject,
+  properties: Readonly<Record<string, PropertyShape>>,
+  path: string,
+  typeName: string,
+  report: Report,
+): void {
   for (const [name, property] of Object.entries(properties)) {
     if (property.required && !(name in value)) report(path, `${typeName} requires property "${name}"`);
   }
@@ -126,7 +173,9 @@ function checkValue(value: Json, type: TypeShape, path: string, report: Report):
     // Fn::If picks one of two literal values: both must fit. Other intrinsics compute values the
     // checker does not evaluate.
     const branches = value['Fn::If'];
-    if (Array.isArray(branches)) branches.slice(1).forEach((b, i) => isNoValue(b) || checkValue(b, type, `${path}[Fn::If ${i + 1}]`, report));
+    if (Array.isArray(branches)) {
+      for (const [i, b] of branches.slice(1).entries()) if (!isNoValue(b)) checkValue(b, type, `${path}[Fn::If ${i + 1}]`, report);
+    }
     return;
   }
   switch (type.kind) {
@@ -135,12 +184,12 @@ function checkValue(value: Json, type: TypeShape, path: string, report: Report):
       else report(path, `${type.name} must be an object`);
       return;
     case 'list':
-      if (Array.isArray(value)) value.forEach((v, i) => checkValue(v, type.element, `${path}[${i}]`, report));
-      else report(path, 'must be a list');
+      if (!Array.isArray(value)) report(path, 'must be a list');
+      else for (const [i, v] of value.entries()) checkValue(v, type.element, `${path}[${i}]`, report);
       return;
     case 'map':
-      if (isObject(value)) Object.entries(value).forEach(([k, v]) => checkValue(v, type.element, `${path}.${k}`, report));
-      else report(path, 'must be a map');
+      if (!isObject(value)) report(path, 'must be a map');
+      else for (const [k, v] of Object.entries(value)) checkValue(v, type.element, `${path}.${k}`, report);
       return;
     case 'union': {
       // Check against the one object type of the union when the value is an object; anything
@@ -166,7 +215,7 @@ interface Names {
 
 function walkReferences(value: unknown, path: string, template: CfnTemplate, names: Names, spec: ResourceSpec, report: Report): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walkReferences(v, `${path}[${i}]`, template, names, spec, report));
+    for (const [i, v] of value.entries()) walkReferences(v, `${path}[${i}]`, template, names, spec, report);
     return;
   }
   if (!isObject(value)) return;

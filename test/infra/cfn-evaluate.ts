@@ -7,7 +7,10 @@
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Parameter values: the template's defaults, overridden by `overrides`. */
-export function parameterValues(template: { Parameters?: Record<string, { Type: string; Default?: unknown }> }, overrides: Record<string, string> = {}): Record<string, string | string[]> {
+export function parameterValues(
+  template: { Parameters?: Record<string, { Type: string; Default?: unknown }> },
+  overrides: Record<string, string> = {},
+): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
   for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
     const raw = overrides[name] ?? String(parameter.Default ?? '');
@@ -17,7 +20,10 @@ export function parameterValues(template: { Parameters?: Record<string, { Type: 
 }
 
 /** Every condition's value for the given parameter values. */
-export function evaluateConditions(template: { Conditions?: Record<string, Json> }, parameters: Record<string, string | string[]>): Record<string, boolean> {
+export function evaluateConditions(
+  template: { Conditions?: Record<string, Json> },
+  parameters: Record<string, string | string[]>,
+): Record<string, boolean> {
   const results: Record<string, boolean> = {};
   const evaluate = (name: string): boolean => {
     if (!(name in results)) {

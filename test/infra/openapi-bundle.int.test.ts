@@ -38,16 +38,25 @@ describe('the api bundle', () => {
   });
 
   it('serves the document generated at build time, equal to what the generator makes', async () => {
-    process.env['TABLE_NAME'] ??= 'openapi-test';
-    process.env['REGISTRY_KIND'] ??= 'ecr';
-    const { handler } = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }> };
-    const event = { version: '2.0', rawPath: '/v1/openapi.json', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET', path: '/v1/openapi.json' } }, isBase64Encoded: false };
+    process.env.TABLE_NAME ??= 'openapi-test';
+    process.env.REGISTRY_KIND ??= 'ecr';
+    const { handler } = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as {
+      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+    };
+    const event = {
+      version: '2.0',
+      rawPath: '/v1/openapi.json',
+      rawQueryString: '',
+      headers: {},
+      requestContext: { http: { method: 'GET', path: '/v1/openapi.json' } },
+      isBase64Encoded: false,
+    };
     const response = await handler(event, { awsRequestId: 'openapi-test', functionName: 'api' });
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual(buildOpenApiDocument());
   });
 
-  it('loads neither the generator nor zod\'s JSON Schema converter at a cold start', () => {
+  it("loads neither the generator nor zod's JSON Schema converter at a cold start", () => {
     const inputs = coldInputs(metafile);
     expect(inputs.some((path) => path.endsWith('src/api/handle-request.ts'))).toBe(true);
     expect(inputs.filter((path) => /to-json-schema|src\/api\/(openapi|response-schemas)\.ts/.test(path))).toEqual([]);

@@ -54,7 +54,11 @@ export async function packageProject(runs: readonly PackageRun[]): Promise<Packa
         throw new Error(`osls package ${args.join(' ')} failed:\n${error.stdout}\n${error.stderr}`);
       });
       const readJson = async (file: string) => JSON.parse(await readFile(join(dir, file), 'utf8'));
-      stages[name] = { dir, template: await readJson('cloudformation-template-update-stack.json'), state: await readJson('serverless-state.json') };
+      stages[name] = {
+        dir,
+        template: await readJson('cloudformation-template-update-stack.json'),
+        state: await readJson('serverless-state.json'),
+      };
     }
     return { root, buildOutput: build.stdout, stages, remove: () => rm(root, { recursive: true, force: true }) };
   } catch (error) {

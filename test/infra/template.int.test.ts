@@ -10,7 +10,7 @@ import { Counters, Timings } from '../../src/core/metrics.ts';
 import { checkTemplate } from './cfn-check.ts';
 import { evaluateConditions, parameterValues, resolveValue } from './cfn-evaluate.ts';
 import { loadAwsResourceSpec, type ResourceSpec } from './cfn-spec.ts';
-import { packageProject, type PackagedProject, type PackagedStage } from './package-service.ts';
+import { type PackagedProject, type PackagedStage, packageProject } from './package-service.ts';
 import { sdkActionsUsed } from './sdk-actions.ts';
 import { listZipEntries } from './zip-entries.ts';
 
@@ -24,7 +24,8 @@ const prodParams = {
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
   onImagePushConcurrency: '5',
   eventBusName: 'releases',
-  signingProfileArns: 'arn:aws:signer:eu-west-1:123456789012:/signing-profiles/release,arn:aws:signer:eu-west-1:123456789012:/signing-profiles/nightly',
+  signingProfileArns:
+    'arn:aws:signer:eu-west-1:123456789012:/signing-profiles/release,arn:aws:signer:eu-west-1:123456789012:/signing-profiles/nightly',
   metricAlarms: 'true',
   eventAgeAlarmSeconds: '600',
 };
@@ -39,8 +40,8 @@ beforeAll(async () => {
     { name: 'dev', args: [] },
     { name: 'prod', args: ['--stage', 'prod', ...Object.entries(prodParams).map(([k, v]) => `--param=${k}=${v}`)] },
   ]);
-  dev = project.stages['dev']!;
-  prod = project.stages['prod']!;
+  dev = project.stages.dev!;
+  prod = project.stages.prod!;
   spec = loadAwsResourceSpec();
 }, 180_000);
 
@@ -76,16 +77,19 @@ const getAttTarget = (value: any, attribute: string): string => {
   return value['Fn::GetAtt'][0];
 };
 
-interface Statement { Effect: string; Action: string[]; Resource: unknown[]; Principal?: unknown; Condition?: unknown }
+interface Statement {
+  Effect: string;
+  Action: string[];
+  Resource: unknown[];
+  Principal?: unknown;
+  Condition?: unknown;
+}
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 /** Every statement of every IAM role policy and resource policy in the template. */
 const policyStatements = (stage: PackagedStage): Array<{ where: string; statement: Statement }> => {
   const out: Array<{ where: string; statement: Statement }> = [];
   for (const [id, r] of Object.entries(stage.template.Resources as Record<string, Resource>)) {
-    const documents = [
-      ...asList<any>(r.Properties?.Policies).map((p) => p.PolicyDocument),
-      r.Properties?.PolicyDocument,
-    ].filter(Boolean);
+    const documents = [...asList<any>(r.Properties?.Policies).map((p) => p.PolicyDocument), r.Properties?.PolicyDocument].filter(Boolean);
     for (const document of documents) {
       for (const s of asList<any>(document.Statement)) {
         out.push({ where: id, statement: { ...s, Action: asList(s.Action), Resource: asList(s.Resource) } });
@@ -95,7 +99,9 @@ const policyStatements = (stage: PackagedStage): Array<{ where: string; statemen
   return out;
 };
 const roleStatements = (stage: PackagedStage, roleId: string): Statement[] =>
-  policyStatements(stage).filter((s) => s.where === roleId).map((s) => s.statement);
+  policyStatements(stage)
+    .filter((s) => s.where === roleId)
+    .map((s) => s.statement);
 
 describe('scripts/build.mjs', () => {
   it('prints the size and gzip size of every bundle', () => {
@@ -117,7 +123,10 @@ describe('scripts/build.mjs', () => {
 
     it('loads re2js and the OCI-HTTP adapter only on demand, never at a cold start', () => {
       // A custom tagPattern needs re2js; the default pattern and every ECR call do not.
-      const outputs = metafile().outputs as Record<string, { imports: Array<{ path: string; kind: string }>; inputs: Record<string, unknown> }>;
+      const outputs = metafile().outputs as Record<
+        string,
+        { imports: Array<{ path: string; kind: string }>; inputs: Record<string, unknown> }
+      >;
       const atStart = new Set<string>();
       for (const stack = [`dist/${name}/index.mjs`]; stack.length > 0; ) {
         const path = stack.pop() as string;
@@ -136,7 +145,13 @@ describe('scripts/build.mjs', () => {
       const url = pathToFileURL(join(project.root, 'dist', name, 'index.mjs')).href;
       const script = `const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') { console.error('handler is ' + typeof m.handler); process.exit(3); }`;
       await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-        env: { ...process.env, NODE_NO_WARNINGS: '1', TABLE_NAME: 'manifest-assembler-test', AWS_REGION: 'eu-west-1', REGISTRY_KIND: 'ecr' },
+        env: {
+          ...process.env,
+          NODE_NO_WARNINGS: '1',
+          TABLE_NAME: 'manifest-assembler-test',
+          AWS_REGION: 'eu-west-1',
+          REGISTRY_KIND: 'ecr',
+        },
       });
     });
 
@@ -234,7 +249,9 @@ describe('the packaged template', () => {
       const [groupId, group] = groups[0]!;
       expect(group.Properties.RetentionInDays).toBe(30);
       expect(prod.template.Resources[groupId].Properties.RetentionInDays).toBe(90);
-      const logs = roleStatements(dev, getAttTarget(lambdaOf(dev, name).Properties.Role, 'Arn')).filter((s) => s.Action.some((a) => a.startsWith('logs:')));
+      const logs = roleStatements(dev, getAttTarget(lambdaOf(dev, name).Properties.Role, 'Arn')).filter((s) =>
+        s.Action.some((a) => a.startsWith('logs:')),
+      );
       expect(logs.flatMap((s) => s.Resource)).toEqual([
         { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:\${${groupId}}:*` },
       ]);
@@ -242,7 +259,7 @@ describe('the packaged template', () => {
   });
 
   describe('the HTTP API', () => {
-    it('routes DESIGN §6 to the api function, every route behind the AWS_IAM authorizer', () => {
+    it('routes the API of docs/api.md to the api function, every route behind the AWS_IAM authorizer', () => {
       const routes = resourcesOf(dev, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
       expect(routes.map((r) => r.RouteKey).sort()).toEqual([
         'DELETE /v1/repositories/{proxy+}',
@@ -272,17 +289,17 @@ describe('the packaged template', () => {
 
     it('matches successful pushes (and replications into this region) to every repository when no prefix is given', () => {
       expect(resolved(dev, ruleOf(dev).Properties.EventPattern)).toEqual({
-        'source': ['aws.ecr'],
+        source: ['aws.ecr'],
         'detail-type': ['ECR Image Action', 'ECR Replication Action'],
-        'detail': { 'action-type': ['PUSH', 'REPLICATE'], 'result': ['SUCCESS'] },
+        detail: { 'action-type': ['PUSH', 'REPLICATE'], result: ['SUCCESS'] },
       });
     });
 
     it('matches successful pushes to repositories under repositoryPrefix when it is given', () => {
       expect(resolved(prod, ruleOf(prod).Properties.EventPattern)).toEqual({
-        'source': ['aws.ecr'],
+        source: ['aws.ecr'],
         'detail-type': ['ECR Image Action', 'ECR Replication Action'],
-        'detail': { 'action-type': ['PUSH', 'REPLICATE'], 'result': ['SUCCESS'], 'repository-name': [{ prefix: 'apps/' }] },
+        detail: { 'action-type': ['PUSH', 'REPLICATE'], result: ['SUCCESS'], 'repository-name': [{ prefix: 'apps/' }] },
       });
     });
 
@@ -290,7 +307,9 @@ describe('the packaged template', () => {
       const rule = ruleOf(dev).Properties;
       expect(rule.Targets).toHaveLength(1);
       const [target] = rule.Targets;
-      expect(getAttTarget(target.Arn, 'Arn')).toBe(Object.entries(dev.template.Resources).find(([, r]) => r === lambdaOf(dev, 'on-image-push'))![0]);
+      expect(getAttTarget(target.Arn, 'Arn')).toBe(
+        Object.entries(dev.template.Resources).find(([, r]) => r === lambdaOf(dev, 'on-image-push'))![0],
+      );
       expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
       const dlq = getAttTarget(target.DeadLetterConfig.Arn, 'Arn');
       expect(dev.template.Resources[dlq].Type).toBe('AWS::SQS::Queue');
@@ -324,7 +343,9 @@ describe('the packaged template', () => {
   describe('the on-image-push async configuration', () => {
     it('retries twice within six hours, then sends the event to its own failure queue', () => {
       const functionId = Object.entries(dev.template.Resources).find(([, r]) => r === lambdaOf(dev, 'on-image-push'))![0];
-      const configs = resourcesOf(dev, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties.FunctionName).includes(functionId));
+      const configs = resourcesOf(dev, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
+        JSON.stringify(c.Properties.FunctionName).includes(functionId),
+      );
       expect(configs).toHaveLength(1);
       const [, config] = configs[0]!;
       expect(config.Properties.MaximumRetryAttempts).toBe(2);
@@ -364,11 +385,18 @@ describe('the packaged template', () => {
         expect(alarms, queue).toHaveLength(1);
         const [alarmId, alarm] = alarms[0]!;
         expect(alarm.Properties).toMatchObject({
-          Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
         });
         const actions = (stage: PackagedStage) => {
           const parameters = parameterValues(stage.template);
-          return resolveValue(stage.template.Resources[alarmId].Properties, parameters, evaluateConditions(stage.template, parameters)) as any;
+          return resolveValue(
+            stage.template.Resources[alarmId].Properties,
+            parameters,
+            evaluateConditions(stage.template, parameters),
+          ) as any;
         };
         expect(actions(dev).AlarmActions).toBeUndefined();
         expect(actions(prod).AlarmActions).toEqual([prodParams.alarmTopicArn]);
@@ -394,7 +422,13 @@ describe('the packaged template', () => {
       const byMetric = Object.fromEntries(metricAlarms(prod).map(([, a]) => [a.MetricName, a]));
       expect(Object.keys(byMetric).sort()).toEqual([Timings.eventAge, Counters.versionsFailed, Counters.versionsInConflict].sort());
       for (const alarm of Object.values(byMetric)) {
-        expect(alarm).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: 'manifest-assembler' }], ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [prodParams.alarmTopicArn] });
+        expect(alarm).toMatchObject({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: 'manifest-assembler' }],
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [prodParams.alarmTopicArn],
+        });
       }
       expect(byMetric[Counters.versionsInConflict]).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
       expect(byMetric[Counters.versionsFailed]).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
@@ -434,7 +468,11 @@ describe('the packaged template', () => {
           .map((s) => resolveValue(s.statement.Resource as any, parameters, conditions));
       };
       const everyRepository = [[{ 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' }]];
-      expect(ecrResources(dev)).toEqual(functionNames(dev).map(() => everyRepository[0]).map((r) => [r]));
+      expect(ecrResources(dev)).toEqual(
+        functionNames(dev)
+          .map(() => everyRepository[0])
+          .map((r) => [r]),
+      );
       expect(ecrResources(prod)).toEqual(functionNames(prod).map(() => [prodParams.repositoryArns.split(',')]));
     });
   });
@@ -476,7 +514,9 @@ describe('the packaged template', () => {
       const conditions = evaluateConditions(stage.template, parameters);
       const role = getAttTarget(lambdaOf(stage, name).Properties.Role, 'Arn');
       const resolved = resolveValue(stage.template.Resources[role].Properties.Policies as any, parameters, conditions) as any[];
-      return resolved.flatMap((p) => asList<any>(p.PolicyDocument.Statement)).map((s) => ({ ...s, Action: asList(s.Action), Resource: asList(s.Resource) }));
+      return resolved
+        .flatMap((p) => asList<any>(p.PolicyDocument.Statement))
+        .map((s) => ({ ...s, Action: asList(s.Action), Resource: asList(s.Resource) }));
     };
     const signing = (statements: Statement[]) => statements.filter((s) => s.Action.some((a) => a.startsWith('signer:')));
 
@@ -486,29 +526,36 @@ describe('the packaged template', () => {
       expect(statements.flatMap((s) => s.Action).filter((a) => /LayerUpload|UploadLayer|LayerAvailability/.test(a))).toEqual([]);
     });
 
-    it.each(['on-image-push', 'api', 'reconcile'])('lets %s (it puts indexes) sign with the given profiles only, and upload the signature to the repositories only', (name) => {
-      const statements = deployedStatements(prod, name);
-      expect(signing(statements)).toEqual([
-        { Sid: 'ManagedSigning', Effect: 'Allow', Action: ['signer:SignPayload'], Resource: prodParams.signingProfileArns.split(',') },
-      ]);
-      const upload = statements.filter((s) => s.Action.includes('ecr:InitiateLayerUpload'));
-      expect(upload).toEqual([
-        {
-          Sid: 'ManagedSigningUpload',
-          Effect: 'Allow',
-          Action: ['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
-          Resource: prodParams.repositoryArns.split(','),
-        },
-      ]);
-      for (const statement of statements) for (const action of statement.Action) expect(action).not.toContain('*');
-    });
+    it.each(['on-image-push', 'api', 'reconcile'])(
+      'lets %s (it puts indexes) sign with the given profiles only, and upload the signature to the repositories only',
+      (name) => {
+        const statements = deployedStatements(prod, name);
+        expect(signing(statements)).toEqual([
+          { Sid: 'ManagedSigning', Effect: 'Allow', Action: ['signer:SignPayload'], Resource: prodParams.signingProfileArns.split(',') },
+        ]);
+        const upload = statements.filter((s) => s.Action.includes('ecr:InitiateLayerUpload'));
+        expect(upload).toEqual([
+          {
+            Sid: 'ManagedSigningUpload',
+            Effect: 'Allow',
+            Action: ['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
+            Resource: prodParams.repositoryArns.split(','),
+          },
+        ]);
+        for (const statement of statements) for (const action of statement.Action) expect(action).not.toContain('*');
+      },
+    );
   });
 
   describe('the reserved concurrency of on-image-push', () => {
     it('is unset unless onImagePushConcurrency is given', () => {
       const reserved = (stage: PackagedStage) => {
         const parameters = parameterValues(stage.template);
-        const lambda = resolveValue(lambdaOf(stage, 'on-image-push') as any, parameters, evaluateConditions(stage.template, parameters)) as any;
+        const lambda = resolveValue(
+          lambdaOf(stage, 'on-image-push') as any,
+          parameters,
+          evaluateConditions(stage.template, parameters),
+        ) as any;
         return lambda.Properties.ReservedConcurrentExecutions;
       };
       expect(reserved(dev)).toBeUndefined();

@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startCountingProxy, type CountingProxy, type RequestCounts } from '../../bench/counting-proxy.ts';
+import { type CountingProxy, type RequestCounts, startCountingProxy } from '../../bench/counting-proxy.ts';
 import { DynamoDbVersionStore } from '../../src/adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import { CONFIG_MAX_AGE_MS, createDependencies } from '../../src/composition.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { createOnImagePushHandler } from '../../src/handlers/on-image-push.ts';
-import { LOCAL_TABLE_NAME, wireLocalHandlers } from '../../src/local/wire-handlers.ts';
 import type { EcrImageActionEvent } from '../../src/local/registry-events.ts';
-import { CapturingLogger } from '../support/fakes.ts';
+import { LOCAL_TABLE_NAME, wireLocalHandlers } from '../../src/local/wire-handlers.ts';
 import { createUniqueTable, makeDynamoClient } from '../support/dynamodb.ts';
-import { startEcrDouble, type EcrDouble } from '../support/ecr-double/ecr-double.ts';
+import { type EcrDouble, startEcrDouble } from '../support/ecr-double/ecr-double.ts';
 import { ecrPushEvent } from '../support/ecr-event.ts';
+import { CapturingLogger } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';
 
 // The round trips one 2-platform version costs (docs/performance.md): the per-arch pushes of
@@ -59,8 +59,15 @@ async function pushVersion(repository: string, mediaTypeOfEvent: boolean) {
   const amd64 = await pushImage(registryUrl, repository, '2.7-amd64', { arch: 'amd64', format: 'oci' });
   const arm64 = await pushImage(registryUrl, repository, '2.7-arm64', { arch: 'arm64', format: 'oci' });
   const event = (digest: string, tag: string, mediaType: string) =>
-    ecrPushEvent(repository, digest, tag, { id: randomUUID(), ...(mediaTypeOfEvent ? { mediaType } : {}) }) as unknown as EcrImageActionEvent;
-  return { amd64: event(amd64.digest, '2.7-amd64', amd64.mediaType), arm64: event(arm64.digest, '2.7-arm64', arm64.mediaType), echo: event };
+    ecrPushEvent(repository, digest, tag, {
+      id: randomUUID(),
+      ...(mediaTypeOfEvent ? { mediaType } : {}),
+    }) as unknown as EcrImageActionEvent;
+  return {
+    amd64: event(amd64.digest, '2.7-amd64', amd64.mediaType),
+    arm64: event(arm64.digest, '2.7-arm64', arm64.mediaType),
+    echo: event,
+  };
 }
 
 async function publishedDigest(repository: string): Promise<string | undefined> {
@@ -72,7 +79,7 @@ async function publishedDigest(repository: string): Promise<string | undefined> 
 }
 
 describe('round trips of one 2-platform version', () => {
-  describe('locally: the local runner\'s handlers, OCI-HTTP registry adapter, dynalite', () => {
+  describe("locally: the local runner's handlers, OCI-HTTP registry adapter, dynalite", () => {
     let proxy: CountingProxy;
     beforeAll(async () => {
       proxy = await startCountingProxy(registryUrl);
@@ -91,7 +98,8 @@ describe('round trips of one 2-platform version', () => {
         const repository = `round-trips/local-${randomUUID().slice(0, 8)}`;
         // The config goes in the way the API writes it; the count starts with the version's first event.
         await new DynamoDbVersionStore({ client: makeDynamoClient(), tableName: LOCAL_TABLE_NAME }).putRepositoryConfig(
-          repository, normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] }),
+          repository,
+          normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] }),
         );
         const events = await pushVersion(repository, false);
         proxy.reset();
@@ -102,12 +110,23 @@ describe('round trips of one 2-platform version', () => {
         const digest = await publishedDigest(repository);
         expect(digest).toBeDefined();
         const beforeEcho = { registry: proxy.counts(), dynamo: dynamo!.counts() };
-        expect(await handlers.onImagePush(events.echo(digest!, '2.7', 'application/vnd.oci.image.index.v1+json'))).toMatchObject({ kind: 'ignored' });
+        expect(await handlers.onImagePush(events.echo(digest!, '2.7', 'application/vnd.oci.image.index.v1+json'))).toMatchObject({
+          kind: 'ignored',
+        });
 
         const registry = proxy.counts();
         const dynamoDb = dynamo!.counts();
-        console.log('round trips, local stack, one 2-platform version:', JSON.stringify({ registry, dynamoDb, echo: {
-          registry: total(registry) - total(beforeEcho.registry), dynamoDb: total(dynamoDb) - total(beforeEcho.dynamo) } }));
+        console.log(
+          'round trips, local stack, one 2-platform version:',
+          JSON.stringify({
+            registry,
+            dynamoDb,
+            echo: {
+              registry: total(registry) - total(beforeEcho.registry),
+              dynamoDb: total(dynamoDb) - total(beforeEcho.dynamo),
+            },
+          }),
+        );
         expect(total(registry), JSON.stringify(registry)).toBeLessThanOrEqual(REGISTRY_FLOOR);
         expect(total(dynamoDb), JSON.stringify(dynamoDb)).toBeLessThanOrEqual(DYNAMODB_CEILING);
       } finally {
@@ -148,7 +167,9 @@ describe('round trips of one 2-platform version', () => {
       expect(await handler(events.amd64, lambdaContext)).toMatchObject({ kind: 'recorded', publish: { kind: 'waiting' } });
       expect(await handler(events.arm64, lambdaContext)).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
       const digest = await publishedDigest(repository);
-      expect(await handler(events.echo(digest!, '2.7', 'application/vnd.oci.image.index.v1+json'), lambdaContext)).toMatchObject({ kind: 'ignored' });
+      expect(await handler(events.echo(digest!, '2.7', 'application/vnd.oci.image.index.v1+json'), lambdaContext)).toMatchObject({
+        kind: 'ignored',
+      });
 
       const ecrCalls: RequestCounts = {};
       for (const call of ecr.calls.slice(callsBefore)) ecrCalls[call.operation] = (ecrCalls[call.operation] ?? 0) + 1;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { createApiHandler } from '../../src/handlers/api.ts';
 import { createLocalHttpServer } from '../../src/local/http-server.ts';
-import { lambdaContext, makeHarness, type Harness } from '../handlers/handler-harness.ts';
+import { type Harness, lambdaContext, makeHarness } from '../handlers/handler-harness.ts';
 
 const TOKEN = 'api-token-for-tests-0123456789';
 const SECRET = 'registry-secret-for-tests-0123456789';
@@ -25,14 +25,22 @@ let pushes: number;
  * A raw request: the target goes on the wire exactly as written (fetch would resolve `..`), and a
  * body given as chunks is sent chunked, with no Content-Length to refuse it by.
  */
-function send(method: string, target: string, body?: string | string[], headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function send(
+  method: string,
+  target: string,
+  body?: string | string[],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const contentType = body === undefined ? {} : { 'content-type': 'application/json' };
-    const req = httpRequest({ host: '127.0.0.1', port, method, path: target, headers: { authorization: `Bearer ${TOKEN}`, ...contentType, ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path: target, headers: { authorization: `Bearer ${TOKEN}`, ...contentType, ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     // The server may answer 413 and close before every chunk is written.
     req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
     for (const chunk of Array.isArray(body) ? body : []) req.write(chunk);
@@ -112,7 +120,11 @@ describe('prototype keys in JSON bodies', () => {
   it.each([
     ['events only under __proto__', '{"__proto__":{"events":[]}}', 400],
     ['__proto__ beside the events', '{"events":[],"__proto__":{"events":[1]}}', 200],
-    ['the tag only under __proto__', `{"events":[${event(`{"repository":"team/app","mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${DIGEST}","__proto__":{"tag":"1-amd64"}}`)}]}`, 200],
+    [
+      'the tag only under __proto__',
+      `{"events":[${event(`{"repository":"team/app","mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${DIGEST}","__proto__":{"tag":"1-amd64"}}`)}]}`,
+      200,
+    ],
     ['the target only under __proto__', `{"events":[${event('{"__proto__":{"repository":"team/app","tag":"1-amd64"}}')}]}`, 200],
   ])('runs no push for a notification with %s, and pollutes nothing', async (_, body, status) => {
     const response = await send('POST', '/v1/hooks/registry', body, { authorization: `Bearer ${SECRET}` });

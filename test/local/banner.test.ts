@@ -38,7 +38,9 @@ describe('formatBanner', () => {
   });
 
   it('shows how to push with skopeo to the registry it started', () => {
-    const pushLines = formatBanner(info).split('\n').filter((line) => line.includes('skopeo copy'));
+    const pushLines = formatBanner(info)
+      .split('\n')
+      .filter((line) => line.includes('skopeo copy'));
     expect(pushLines).toEqual([
       '  skopeo copy --dest-tls-verify=false oci:.local/demo/busybox:amd64 docker://127.0.0.1:5000/hello:2.7-amd64',
       '  skopeo copy --dest-tls-verify=false oci:.local/demo/busybox:arm64 docker://127.0.0.1:5000/hello:2.7-arm64',
@@ -68,13 +70,23 @@ describe('formatExternalRegistryHint', () => {
 
 describe('formatBanner events line', () => {
   it('lists every URL and the secret file, never credentials or query', () => {
-    const text = formatBanner({ ...info, notify: { urls: ['http://127.0.0.1:9000/events', 'https://bot:pw@hooks.example.com/in?token=abc'], secretPath: '/repo/.local/notify-secret' } });
-    expect(text).toContain('events     POST http://127.0.0.1:9000/events   signed with: .local/notify-secret (X-Manifest-Assembler-Signature)');
+    const text = formatBanner({
+      ...info,
+      notify: {
+        urls: ['http://127.0.0.1:9000/events', 'https://bot:pw@hooks.example.com/in?token=abc'],
+        secretPath: '/repo/.local/notify-secret',
+      },
+    });
+    expect(text).toContain(
+      'events     POST http://127.0.0.1:9000/events   signed with: .local/notify-secret (X-Manifest-Assembler-Signature)',
+    );
     expect(text).toContain('             POST https://hooks.example.com/in (credentials or query hidden)');
     expect(text).not.toMatch(/pw|abc/);
   });
 
   it('says how to turn events on when NOTIFY_URL is not set', () => {
-    expect(formatBanner({ ...info, notify: { urls: [], secretPath: '/repo/.local/notify-secret' } })).toContain('events     not sent (set NOTIFY_URL');
+    expect(formatBanner({ ...info, notify: { urls: [], secretPath: '/repo/.local/notify-secret' } })).toContain(
+      'events     not sent (set NOTIFY_URL',
+    );
   });
 });

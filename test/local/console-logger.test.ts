@@ -14,7 +14,9 @@ describe('createConsoleLogger', () => {
     const { writes, logger } = capture();
     logger.info('push recorded', { repository: 'team/app', revision: 3, changed: true, missing: undefined });
     expect(writes).toHaveLength(1);
-    expect(writes[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info  push recorded repository=team\/app revision=3 changed=true\n$/);
+    expect(writes[0]).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info {2}push recorded repository=team\/app revision=3 changed=true\n$/,
+    );
   });
 
   it('quotes values that a reader could split or misread', () => {
@@ -32,7 +34,11 @@ describe('createConsoleLogger', () => {
 
   // A value from an event (a tag, a repository, a reason naming them) must never start a line of its own.
   describe.each([
-    ['CR LF', '1.0\r\n2026-12-01T00:00:00.000Z info  push recorded repository=team/app', '1.0\\r\\n2026-12-01T00:00:00.000Z info  push recorded repository=team/app'],
+    [
+      'CR LF',
+      '1.0\r\n2026-12-01T00:00:00.000Z info  push recorded repository=team/app',
+      '1.0\\r\\n2026-12-01T00:00:00.000Z info  push recorded repository=team/app',
+    ],
     ['a lone LF', 'a\nb', 'a\\nb'],
     ['a lone CR (overwrites the line on a terminal)', 'a\rb', 'a\\rb'],
     ['a tab', 'a\tb', 'a\\tb'],
@@ -49,6 +55,7 @@ describe('createConsoleLogger', () => {
       expect(writes).toHaveLength(1);
       const line = writes[0] ?? '';
       expect(line.indexOf('\n')).toBe(line.length - 1);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters that must not reach the line.
       expect(line).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
       const message = `push ignored: tag ${escaped} does not match`;
       const key = ` ${escaped}=1\n`;

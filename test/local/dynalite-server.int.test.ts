@@ -1,11 +1,11 @@
-import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../src/adapters/dynamodb-table.ts';
 import { dynaliteAbstractLevels } from '../../src/local/dynalite-iterator-close.ts';
-import { startDynalite, type RunningDynalite } from '../../src/local/dynalite-server.ts';
+import { type RunningDynalite, startDynalite } from '../../src/local/dynalite-server.ts';
 
 type ResourceHooks = { attachResource(resource: object): void; detachResource(resource: object): void };
 
@@ -25,7 +25,12 @@ function watchOpenResources(): { open: Set<object>; restore: () => void } {
     };
     return () => Object.assign(prototype, { attachResource, detachResource });
   });
-  return { open, restore: () => restores.forEach((restore) => restore()) };
+  return {
+    open,
+    restore: () => {
+      for (const restore of restores) restore();
+    },
+  };
 }
 
 describe('startDynalite', () => {
@@ -39,7 +44,11 @@ describe('startDynalite', () => {
     watch = watchOpenResources();
     dataDir = await mkdtemp(join(tmpdir(), 'dynalite-server-'));
     dynalite = await startDynalite(dataDir);
-    client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    client = new DynamoDBClient({
+      endpoint: dynalite.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     await ensureTable(client, TableName);
     for (const sk of ['a', 'b', 'c']) {
       await client.send(new PutItemCommand({ TableName, Item: { pk: { S: 'repo#team/app' }, sk: { S: sk } } }));
@@ -57,7 +66,12 @@ describe('startDynalite', () => {
     it('closes every LevelDB iterator they opened (each one left open held memory until shutdown)', async () => {
       const reads = [
         new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'repo#team/app' } } }),
-        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'repo#team/app' } }, Limit: 1 }),
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'repo#team/app' } },
+          Limit: 1,
+        }),
         new ScanCommand({ TableName }),
         new ScanCommand({ TableName, Limit: 2 }),
       ];

@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
@@ -28,7 +28,8 @@ let server: Server;
 let h: Harness;
 
 function recordingLogger(lines: string[]): Logger {
-  const log = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
@@ -56,7 +57,8 @@ beforeEach(async () => {
     },
     api: async (event) => {
       apiEvents.push(event);
-      if (event.rawPath === '/v1/health') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' };
+      if (event.rawPath === '/v1/health')
+        return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' };
       return apiResult.value;
     },
     metricsText: () => 'manifest_assembler_versions_published_total 7\n',
@@ -76,7 +78,13 @@ function pushEvent(id: string, tag: string | undefined, extra: Record<string, un
     id,
     timestamp: '2026-11-27T20:59:49.053985494Z',
     action: 'push',
-    target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: DIGEST, repository: 'team/hello', ...(tag === undefined ? {} : { tag }), ...extra },
+    target: {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: DIGEST,
+      repository: 'team/hello',
+      ...(tag === undefined ? {} : { tag }),
+      ...extra,
+    },
   };
 }
 
@@ -97,7 +105,13 @@ describe('createLocalHttpServer', () => {
         id: 'e1',
         source: 'aws.ecr',
         'detail-type': 'ECR Image Action',
-        detail: { 'repository-name': 'team/hello', 'image-tag': '2.7-arm64', 'image-digest': DIGEST, 'action-type': 'PUSH', result: 'SUCCESS' },
+        detail: {
+          'repository-name': 'team/hello',
+          'image-tag': '2.7-arm64',
+          'image-digest': DIGEST,
+          'action-type': 'PUSH',
+          result: 'SUCCESS',
+        },
       });
     });
 
@@ -141,7 +155,12 @@ describe('createLocalHttpServer', () => {
       const response = await postHook([
         pushEvent('no-tag', undefined),
         { id: 'del', timestamp: 't', action: 'delete', target: { repository: 'team/hello', digest: DIGEST } },
-        { id: 'mnt', timestamp: 't', action: 'mount', target: { repository: 'team/hello', digest: DIGEST, mediaType: 'application/octet-stream', fromRepository: 'other' } },
+        {
+          id: 'mnt',
+          timestamp: 't',
+          action: 'mount',
+          target: { repository: 'team/hello', digest: DIGEST, mediaType: 'application/octet-stream', fromRepository: 'other' },
+        },
         pushEvent('blob', undefined, { mediaType: 'application/octet-stream' }),
         { id: 'bad', action: 'push' },
       ]);
@@ -186,7 +205,11 @@ describe('createLocalHttpServer', () => {
       try {
         const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/v1/hooks/registry`;
         const post = () =>
-          fetch(url, { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': EVENTS_TYPE }, body: JSON.stringify({ events: [pushEvent('e1', '1-amd64')] }) });
+          fetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${SECRET}`, 'content-type': EVENTS_TYPE },
+            body: JSON.stringify({ events: [pushEvent('e1', '1-amd64')] }),
+          });
         const first = post();
         while (calls === 0) await new Promise((r) => setTimeout(r, 5));
         let received = 1;
@@ -234,7 +257,9 @@ describe('createLocalHttpServer', () => {
         const response = await postHook([pushEvent('e1', '1-amd64'), pushEvent('e2', '1-arm64')]);
         expect(response.status).toBe(200);
         expect(h.pushes.map((e) => e.id)).toEqual(['e2']);
-        expect(h.logLines.filter((line) => line.startsWith('error') && line.includes('"id":"e1"') && line.includes('dead-letter'))).toHaveLength(1);
+        expect(
+          h.logLines.filter((line) => line.startsWith('error') && line.includes('"id":"e1"') && line.includes('dead-letter')),
+        ).toHaveLength(1);
       });
     });
 
@@ -274,7 +299,11 @@ describe('createLocalHttpServer', () => {
       });
 
       const post = (events: unknown[]) =>
-        fetch(url, { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': EVENTS_TYPE }, body: JSON.stringify({ events }) });
+        fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${SECRET}`, 'content-type': EVENTS_TYPE },
+          body: JSON.stringify({ events }),
+        });
 
       it('records each tagged push in order and answers 200 without running the handler itself', async () => {
         const response = await post([pushEvent('e1', '1-amd64'), pushEvent('no-tag', undefined), pushEvent('e2', '1-arm64')]);
@@ -289,7 +318,11 @@ describe('createLocalHttpServer', () => {
         failing = true;
         const response = await post([pushEvent('e1', '1-amd64')]);
         expect(response.status).toBe(500);
-        expect(h.logLines.filter((line) => line.startsWith('error') && line.includes('could not record') && line.includes('dynalite is not answering'))).toHaveLength(1);
+        expect(
+          h.logLines.filter(
+            (line) => line.startsWith('error') && line.includes('could not record') && line.includes('dynalite is not answering'),
+          ),
+        ).toHaveLength(1);
         failing = false;
         expect((await post([pushEvent('e1', '1-amd64')])).status).toBe(200);
         expect(accepted).toEqual(['e1']);
@@ -334,10 +367,13 @@ describe('createLocalHttpServer', () => {
       expect(h.apiEvents).toHaveLength(0);
     });
 
-    it.each([['Bearer wrong-token'], [`Basic ${TOKEN}`], [`Bearer ${SECRET}`], [TOKEN]])('answers 401 with Authorization: %s', async (authorization) => {
-      expect((await fetch(`${h.baseUrl}/v1/repositories`, { headers: { authorization } })).status).toBe(401);
-      expect(h.apiEvents).toHaveLength(0);
-    });
+    it.each([['Bearer wrong-token'], [`Basic ${TOKEN}`], [`Bearer ${SECRET}`], [TOKEN]])(
+      'answers 401 with Authorization: %s',
+      async (authorization) => {
+        expect((await fetch(`${h.baseUrl}/v1/repositories`, { headers: { authorization } })).status).toBe(401);
+        expect(h.apiEvents).toHaveLength(0);
+      },
+    );
 
     it('passes an authorised request to the API handler as an API Gateway v2 event and returns its result', async () => {
       h.apiResult.value = { statusCode: 201, headers: { 'Content-Type': 'application/json', 'X-Thing': 'yes' }, body: '{"ok":true}' };

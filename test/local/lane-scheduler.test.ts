@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LaneScheduler, type LaneRunResult } from '../../src/local/lane-scheduler.ts';
+import { type LaneRunResult, LaneScheduler } from '../../src/local/lane-scheduler.ts';
 import { seededRandom, yieldMicrotasks } from '../support/fakes.ts';
 
 interface Item {

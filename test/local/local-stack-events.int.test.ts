@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
-import { eventually, EventReceiver, hasValidSignature } from '../support/event-receiver.ts';
+import { type LocalStack, startLocalStack } from '../../src/local/main.ts';
+import { EventReceiver, eventually, hasValidSignature } from '../support/event-receiver.ts';
 import { pushImage } from '../support/images.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
 import { findFreePort } from '../support/registry-process.ts';
 
 // The whole local runner with NOTIFY_URL: real registry pushes, the same handlers, a real receiver.
@@ -21,14 +22,11 @@ describe('the local runner with NOTIFY_URL', () => {
     stack = await startLocalStack({ env, standalone: false, print: (text) => printed.push(text) });
     return stack;
   };
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${stack!.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${stack!.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const api = (method: string, path: string, body?: unknown) => requestLocalApi(stack!, method, path, body);
   const tagDigest = async (tag: string) =>
-    (await fetch(`${stack!.registryUrl}/v2/team/hello/manifests/${tag}`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } })).headers.get('docker-content-digest');
+    (
+      await fetch(`${stack!.registryUrl}/v2/team/hello/manifests/${tag}`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } })
+    ).headers.get('docker-content-digest');
   const secret = async () => (await readFile(join(dataDir, 'notify-secret'), 'utf8')).trim();
 
   beforeAll(async () => {
@@ -37,7 +35,14 @@ describe('the local runner with NOTIFY_URL', () => {
     const registryPort = await findFreePort();
     let apiPort = await findFreePort();
     while (apiPort === registryPort) apiPort = await findFreePort();
-    env = { REGISTRY_PORT: String(registryPort), API_PORT: String(apiPort), DATA_DIR: dataDir, LOG_LEVEL: 'error', RECONCILE_INTERVAL: '0', NOTIFY_URL: receiver.url };
+    env = {
+      REGISTRY_PORT: String(registryPort),
+      API_PORT: String(apiPort),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      RECONCILE_INTERVAL: '0',
+      NOTIFY_URL: receiver.url,
+    };
     await start();
   });
 
@@ -56,7 +61,9 @@ describe('the local runner with NOTIFY_URL', () => {
   });
 
   it('POSTs one signed CloudEvent when a version is published, naming the index its tag holds', async () => {
-    expect((await api('PUT', '/v1/repositories/team/hello/config', { requiredPlatforms: ['linux/amd64', 'linux/arm64'] })).status).toBe(200);
+    expect((await api('PUT', '/v1/repositories/team/hello/config', { requiredPlatforms: ['linux/amd64', 'linux/arm64'] })).status).toBe(
+      200,
+    );
     await pushImage(stack!.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci' });
     await pushImage(stack!.registryUrl, 'team/hello', '2.7-arm64', { arch: 'arm64', format: 'oci' });
     const [request] = await eventually(() => (receiver.accepted().length > 0 ? receiver.accepted() : undefined), 'the published event');
@@ -70,8 +77,15 @@ describe('the local runner with NOTIFY_URL', () => {
       subject: 'team/hello:2.7',
       datacontenttype: 'application/json',
       data: {
-        repository: 'team/hello', version: '2.7', state: 'published', digest: await tagDigest('2.7'), tags: ['2.7'],
-        platforms: ['linux/amd64', 'linux/arm64'], missingPlatforms: [], error: null, registry: new URL(stack!.registryUrl).host,
+        repository: 'team/hello',
+        version: '2.7',
+        state: 'published',
+        digest: await tagDigest('2.7'),
+        tags: ['2.7'],
+        platforms: ['linux/amd64', 'linux/arm64'],
+        missingPlatforms: [],
+        error: null,
+        registry: new URL(stack!.registryUrl).host,
       },
     });
     // Duplicate notifications and a reconcile pass change nothing: still one event.
@@ -90,7 +104,11 @@ describe('the local runner with NOTIFY_URL', () => {
 
     receiver = await swapToAccepting(receiver);
     await start();
-    const [delivered] = await eventually(() => (receiver.accepted().length > 0 ? receiver.accepted() : undefined), 'the delivery after the restart', 30_000);
+    const [delivered] = await eventually(
+      () => (receiver.accepted().length > 0 ? receiver.accepted() : undefined),
+      'the delivery after the restart',
+      30_000,
+    );
     const body = JSON.parse(delivered!.body);
     expect(body.id).toBe(id);
     expect(body.data.digest).toBe(await tagDigest('2.7'));

@@ -6,11 +6,12 @@ import { MediaTypes } from '../../src/core/media-types.ts';
 import type { ReconcileReport } from '../../src/core/reconcile.ts';
 import { readLocalSettings } from '../../src/local/local-settings.ts';
 import { startLocalStackWith } from '../../src/local/local-stack.ts';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { type LocalStack, startLocalStack } from '../../src/local/main.ts';
 import { wireLocalHandlers } from '../../src/local/wire-handlers.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';
-import { findFreePort, startRegistry, type RunningRegistry } from '../support/registry-process.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
+import { findFreePort, type RunningRegistry, startRegistry } from '../support/registry-process.ts';
 
 // The reconcile timer of the local stack against the real registry and dynalite: pushes whose
 // notifications never reached the runner (it was down, or the registry was told to notify nobody)
@@ -26,14 +27,6 @@ async function freePorts(): Promise<{ REGISTRY_PORT: string; API_PORT: string }>
   return { REGISTRY_PORT: String(registry), API_PORT: String(api) };
 }
 
-async function api(stack: { apiUrl: string; token: string }, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
 interface VersionBody {
   state: string;
   images: Array<{ platform: string; digest: string }>;
@@ -45,7 +38,7 @@ async function waitForPublished(stack: LocalStack, version: string, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const response = await api(stack, 'GET', `/v1/repositories/${REPOSITORY}/versions/${version}`);
+    const response = await requestLocalApi(stack, 'GET', `/v1/repositories/${REPOSITORY}/versions/${version}`);
     last = `${response.status} ${await response.text()}`;
     if (response.status === 200) {
       const body = JSON.parse(last.slice(4)) as VersionBody;
@@ -58,7 +51,9 @@ async function waitForPublished(stack: LocalStack, version: string, timeoutMs = 
 
 /** The registry is the truth: the version tag holds an index of exactly these per-arch images. */
 async function expectIndexAt(registryUrl: string, tag: string, digest: string | undefined, children: string[]): Promise<void> {
-  const response = await fetch(`${registryUrl}/v2/${REPOSITORY}/manifests/${tag}`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+  const response = await fetch(`${registryUrl}/v2/${REPOSITORY}/manifests/${tag}`, {
+    headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` },
+  });
   expect(response.status).toBe(200);
   expect(response.headers.get('docker-content-digest')).toBe(digest);
   const index = (await response.json()) as { manifests: Array<{ digest: string }> };
@@ -82,7 +77,7 @@ describe('the local stack’s reconcile timer', () => {
     it('records and publishes them in the pass shortly after start', async () => {
       const env = { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
       const first = await startLocalStack({ env: { ...env, RECONCILE_INTERVAL: '0' }, standalone: false, print: () => undefined });
-      expect((await api(first, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
+      expect((await requestLocalApi(first, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
       await first.stop();
 
       // The stack's own registry storage, served by a registry that notifies nobody.
@@ -93,7 +88,11 @@ describe('the local stack’s reconcile timer', () => {
 
       // An hour between passes: only the first pass, shortly after start, can publish within the test.
       const printed: string[] = [];
-      const stack = await startLocalStack({ env: { ...env, RECONCILE_INTERVAL: '3600' }, standalone: false, print: (text) => printed.push(text) });
+      const stack = await startLocalStack({
+        env: { ...env, RECONCILE_INTERVAL: '3600' },
+        standalone: false,
+        print: (text) => printed.push(text),
+      });
       cleanups.push(() => stack.stop());
       expect(printed.join('')).toContain('reconcile  every 3600 s');
 
@@ -111,12 +110,18 @@ describe('the local stack’s reconcile timer', () => {
       const silentRegistry = await startRegistry();
       cleanups.push(() => silentRegistry.stop());
       const stack = await startLocalStack({
-        env: { API_PORT: ports.API_PORT, REGISTRY_URL: silentRegistry.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0.3' },
+        env: {
+          API_PORT: ports.API_PORT,
+          REGISTRY_URL: silentRegistry.url,
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'warn',
+          RECONCILE_INTERVAL: '0.3',
+        },
         standalone: false,
         print: () => undefined,
       });
       cleanups.push(() => stack.stop());
-      expect((await api(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
+      expect((await requestLocalApi(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
 
       const amd64 = await pushImage(silentRegistry.url, REPOSITORY, '4.0-amd64', { arch: 'amd64', format: 'docker' });
       const arm64 = await pushImage(silentRegistry.url, REPOSITORY, '4.0-arm64', { arch: 'arm64', format: 'docker' });
@@ -142,7 +147,10 @@ describe('the local stack’s reconcile timer', () => {
       const logger = new CapturingLogger();
 
       const stack = await startLocalStackWith({
-        settings: readLocalSettings({ API_PORT: ports.API_PORT, REGISTRY_URL: registry.url, DATA_DIR: dataDir, RECONCILE_INTERVAL: '3600' }, dataDir),
+        settings: readLocalSettings(
+          { API_PORT: ports.API_PORT, REGISTRY_URL: registry.url, DATA_DIR: dataDir, RECONCILE_INTERVAL: '3600' },
+          dataDir,
+        ),
         logger,
         // The real composition; the first pass is held at its start until the test lets it go.
         wire: async (endpoints) => {
@@ -167,7 +175,7 @@ describe('the local stack’s reconcile timer', () => {
       let stopped: Promise<void> | undefined;
       try {
         await started;
-        expect((await api(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
+        expect((await requestLocalApi(stack, 'PUT', `/v1/repositories/${REPOSITORY}/config`, CONFIG)).status).toBe(200);
         const amd64 = await pushImage(registry.url, REPOSITORY, '5.0-amd64', { arch: 'amd64', format: 'oci' });
         const arm64 = await pushImage(registry.url, REPOSITORY, '5.0-arm64', { arch: 'arm64', format: 'oci' });
 
@@ -181,11 +189,20 @@ describe('the local stack’s reconcile timer', () => {
         await stopped;
         expect(events).toEqual(['pass finished', 'stopped']);
         // The pass could still read and write DynamoDB and the registry: it did its whole job.
-        expect(result?.reports.map((r) => [r.repository, r.pushesRecovered, r.failures])).toEqual([[REPOSITORY, ['5.0-amd64', '5.0-arm64'], []]]);
-        expect(logger.lines.filter((l) => l.message.startsWith('reconcile pass'))).toMatchObject([
-          { level: 'info', message: expect.stringMatching(/^reconcile pass: 2 lost pushes recovered/), fields: { recovered: `${REPOSITORY}:5.0-amd64,${REPOSITORY}:5.0-arm64` } },
+        expect(result?.reports.map((r) => [r.repository, r.pushesRecovered, r.failures])).toEqual([
+          [REPOSITORY, ['5.0-amd64', '5.0-arm64'], []],
         ]);
-        const tag = await fetch(`${registry.url}/v2/${REPOSITORY}/manifests/5.0`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
+        expect(logger.lines.filter((l) => l.message.startsWith('reconcile pass'))).toMatchObject([
+          {
+            level: 'info',
+            message: expect.stringMatching(/^reconcile pass: 2 lost pushes recovered/),
+            fields: { recovered: `${REPOSITORY}:5.0-amd64,${REPOSITORY}:5.0-arm64` },
+          },
+        ]);
+        const tag = await fetch(`${registry.url}/v2/${REPOSITORY}/manifests/5.0`, {
+          method: 'HEAD',
+          headers: { accept: MediaTypes.ociIndex },
+        });
         await expectIndexAt(registry.url, '5.0', tag.headers.get('docker-content-digest') ?? 'none', [amd64.digest, arm64.digest]);
       } finally {
         release();

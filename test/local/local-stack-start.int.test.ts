@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogFields, Logger } from '../../src/core/ports.ts';
-import { startLocalStackWith, type StackEndpoints, type StackHandlers } from '../../src/local/local-stack.ts';
 import { readLocalSettings } from '../../src/local/local-settings.ts';
+import { type StackEndpoints, type StackHandlers, startLocalStackWith } from '../../src/local/local-stack.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
 import { RegistryStartError } from '../../src/local/registry-process.ts';
 import { findFreePort } from '../support/registry-process.ts';
@@ -62,7 +62,14 @@ describe('startLocalStackWith', () => {
     it('fails with the end of its log and stops dynalite and the HTTP server again', async () => {
       const fake = await fakeRegistry('configuration error: bad storage driver');
       const seen: StackEndpoints[] = [];
-      const attempt = startLocalStackWith({ settings: readLocalSettings(env, dir), logger: silent, wire: fakeWire(seen), print: () => undefined, cwd: dir, registryBinary: fake });
+      const attempt = startLocalStackWith({
+        settings: readLocalSettings(env, dir),
+        logger: silent,
+        wire: fakeWire(seen),
+        print: () => undefined,
+        cwd: dir,
+        registryBinary: fake,
+      });
       await expect(attempt).rejects.toBeInstanceOf(RegistryStartError);
       await expect(attempt).rejects.toThrow(/exited \(exit code 1\) before answering[\s\S]*bad storage driver/);
       expect(seen).toHaveLength(1);
@@ -75,9 +82,18 @@ describe('startLocalStackWith', () => {
   describe('when the registry finds its port taken after the check', () => {
     it('fails naming the port and REGISTRY_PORT', async () => {
       const fake = await fakeRegistry(`listen tcp 127.0.0.1:${env.REGISTRY_PORT}: bind: address already in use`);
-      const attempt = startLocalStackWith({ settings: readLocalSettings(env, dir), logger: silent, wire: fakeWire([]), print: () => undefined, cwd: dir, registryBinary: fake });
+      const attempt = startLocalStackWith({
+        settings: readLocalSettings(env, dir),
+        logger: silent,
+        wire: fakeWire([]),
+        print: () => undefined,
+        cwd: dir,
+        registryBinary: fake,
+      });
       await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
-      await expect(attempt).rejects.toThrow(`port ${env.REGISTRY_PORT} on 127.0.0.1 (registry) is already in use; stop what holds it or set REGISTRY_PORT to a free port`);
+      await expect(attempt).rejects.toThrow(
+        `port ${env.REGISTRY_PORT} on 127.0.0.1 (registry) is already in use; stop what holds it or set REGISTRY_PORT to a free port`,
+      );
     });
   });
 
@@ -111,7 +127,14 @@ describe('startLocalStackWith', () => {
     const exits: string[] = [];
     const lines: string[] = [];
     const logger: Logger = { ...silent, error: (message: string, _fields?: LogFields) => lines.push(message) };
-    const stack = await startLocalStackWith({ settings: readLocalSettings(env, dir), logger, wire: fakeWire([]), print: () => undefined, cwd: dir, onRegistryExit: (how) => exits.push(how) });
+    const stack = await startLocalStackWith({
+      settings: readLocalSettings(env, dir),
+      logger,
+      wire: fakeWire([]),
+      print: () => undefined,
+      cwd: dir,
+      onRegistryExit: (how) => exits.push(how),
+    });
     try {
       process.kill(stack.registryPid ?? -1, 'SIGKILL');
       for (let i = 0; i < 200 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 25));

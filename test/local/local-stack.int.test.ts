@@ -6,35 +6,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { type LocalStack, startLocalStack } from '../../src/local/main.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
+import { eventually } from '../support/event-receiver.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { pushImage } from '../support/images.ts';
-import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
+import { requestLocalApi } from '../support/local-stack.ts';
 import { encodeJson, pushBlob, pushRawManifest } from '../support/registry-push.ts';
-import { findFreePort } from '../support/registry-process.ts';
+import { freeRunnerPorts as freePorts, registryChildren } from '../support/runner-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-async function api(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-/** Polls until `check` gives a value; the webhook runs the handler after the registry has answered the push. */
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last !== undefined) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -65,7 +46,7 @@ describe('startLocalStack', () => {
   it('answers health without a token and refuses the API without it', async () => {
     expect((await fetch(`${stack.apiUrl}/v1/health`)).status).toBe(200);
     expect((await fetch(`${stack.apiUrl}/v1/repositories`)).status).toBe(401);
-    expect((await api(stack, 'GET', '/v1/repositories')).status).toBe(200);
+    expect((await requestLocalApi(stack, 'GET', '/v1/repositories')).status).toBe(200);
   });
 
   it('keeps the token and the webhook secret in 0600 files of the data folder, and prints neither', async () => {
@@ -84,19 +65,24 @@ describe('startLocalStack', () => {
   });
 
   it('turns real registry pushes into webhook events for the handlers, which publish the index', async () => {
-    const put = await api(stack, 'PUT', '/v1/repositories/team/hello/config', { requiredPlatforms: ['linux/amd64', 'linux/arm64'] });
+    const put = await requestLocalApi(stack, 'PUT', '/v1/repositories/team/hello/config', {
+      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
+    });
     expect(put.status).toBe(200);
 
     const amd64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci' });
     const waiting = await eventually(async () => {
-      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      const response = await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
       return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
     }, 'the amd64 push to be recorded');
     expect(waiting).toMatchObject({ state: 'waiting', missingPlatforms: ['linux/arm64'] });
 
     const arm64 = await pushImage(stack.registryUrl, 'team/hello', '2.7-arm64', { arch: 'arm64', format: 'oci' });
     const published = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { state: string; published?: { digest: string } };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
+        state: string;
+        published?: { digest: string };
+      };
       return body.state === 'published' ? body : undefined;
     }, 'version 2.7 to be published');
     expect(published).toMatchObject({
@@ -108,7 +94,9 @@ describe('startLocalStack', () => {
     });
 
     // The registry is the truth: the version tag holds the index the API reports.
-    const manifest = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+    const manifest = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, {
+      headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` },
+    });
     expect(manifest.status).toBe(200);
     expect(manifest.headers.get('docker-content-digest')).toBe(published.published?.digest);
     const index = (await manifest.json()) as { manifests: Array<{ digest: string }> };
@@ -117,10 +105,12 @@ describe('startLocalStack', () => {
 
   it('republishes when one architecture is rebuilt under the same tag', async () => {
     // distribution notifies before it moves the tag: the runner must not take the rebuild for a stale event.
-    const before = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as { published: { digest: string } };
+    const before = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
+      published: { digest: string };
+    };
     const rebuilt = await pushImage(stack.registryUrl, 'team/hello', '2.7-amd64', { arch: 'amd64', format: 'oci', label: 'rebuild-1' });
     const after = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7')).json()) as {
         state: string;
         published: { digest: string };
         images: Array<{ platform: string; digest: string }>;
@@ -128,12 +118,15 @@ describe('startLocalStack', () => {
       return body.state === 'published' && body.published.digest !== before.published.digest ? body : undefined;
     }, 'the rebuild to be republished');
     expect(after.images.find((image) => image.platform === 'linux/amd64')?.digest).toBe(rebuilt.digest);
-    const tag = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
+    const tag = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/2.7`, {
+      method: 'HEAD',
+      headers: { accept: MediaTypes.ociIndex },
+    });
     expect(tag.headers.get('docker-content-digest')).toBe(after.published.digest);
   });
 
   it('publishes the configured annotations and the org.opencontainers.image labels every image carries, created the latest one', async () => {
-    const put = await api(stack, 'PUT', '/v1/repositories/team/annotated/config', {
+    const put = await requestLocalApi(stack, 'PUT', '/v1/repositories/team/annotated/config', {
       requiredPlatforms: ['linux/amd64', 'linux/arm64'],
       annotations: { 'com.example.team': 'web', 'org.opencontainers.image.title': 'hello' },
     });
@@ -143,26 +136,41 @@ describe('startLocalStack', () => {
     await pushImage(stack.registryUrl, 'team/annotated', '1.0-amd64', {
       arch: 'amd64',
       format: 'oci',
-      labels: { 'org.opencontainers.image.source': source, 'org.opencontainers.image.revision': 'r1', 'org.opencontainers.image.title': 'hello amd64' },
+      labels: {
+        'org.opencontainers.image.source': source,
+        'org.opencontainers.image.revision': 'r1',
+        'org.opencontainers.image.title': 'hello amd64',
+      },
       created: '2026-11-27T09:00:00Z',
     });
     await pushImage(stack.registryUrl, 'team/annotated', '1.0-arm64', {
       arch: 'arm64',
       format: 'oci',
-      labels: { 'org.opencontainers.image.source': source, 'org.opencontainers.image.revision': 'r2', 'org.opencontainers.image.title': 'hello arm64' },
+      labels: {
+        'org.opencontainers.image.source': source,
+        'org.opencontainers.image.revision': 'r2',
+        'org.opencontainers.image.title': 'hello arm64',
+      },
       created: '2026-11-27T09:30:00.5Z',
     });
     const published = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/annotated/versions/1.0')).json()) as { state: string; published?: { digest: string } };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/annotated/versions/1.0')).json()) as {
+        state: string;
+        published?: { digest: string };
+      };
       return body.state === 'published' ? body : undefined;
     }, 'version 1.0 to be published');
 
-    const response = await fetch(`${stack.registryUrl}/v2/team/annotated/manifests/1.0`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+    const response = await fetch(`${stack.registryUrl}/v2/team/annotated/manifests/1.0`, {
+      headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` },
+    });
     expect(response.status).toBe(200);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const digest = response.headers.get('docker-content-digest') ?? '';
     expect(digest).toBe(published.published?.digest);
-    const index = expectValidIndex({ mediaType: response.headers.get('content-type') ?? '', digest, size: bytes.byteLength, bytes }) as { annotations?: unknown };
+    const index = expectValidIndex({ mediaType: response.headers.get('content-type') ?? '', digest, size: bytes.byteLength, bytes }) as {
+      annotations?: unknown;
+    };
     expect(index.annotations).toStrictEqual({
       'com.example.team': 'web',
       'org.opencontainers.image.created': '2026-11-27T09:30:00.5Z',
@@ -172,20 +180,31 @@ describe('startLocalStack', () => {
   });
 
   it('shows a refused push (a config without architecture) in the status, even as the only push, until a good push of the tag clears it', async () => {
-    const config = await pushBlob(stack.registryUrl, 'team/hello', encodeJson({ os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }), MediaTypes.ociConfig);
+    const config = await pushBlob(
+      stack.registryUrl,
+      'team/hello',
+      encodeJson({ os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+      MediaTypes.ociConfig,
+    );
     const manifest = encodeJson({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [] });
     const refused = await pushRawManifest(stack.registryUrl, 'team/hello', '3.0-arm64', manifest, MediaTypes.ociManifest);
     const failed = await eventually(async () => {
-      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/3.0');
-      return response.status === 200 ? ((await response.json()) as { state: string; error: string; images: unknown[]; rejected: Array<Record<string, string>> }) : undefined;
+      const response = await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/3.0');
+      return response.status === 200
+        ? ((await response.json()) as { state: string; error: string; images: unknown[]; rejected: Array<Record<string, string>> })
+        : undefined;
     }, 'the refusal to be recorded');
     expect(failed).toMatchObject({ state: 'failed', images: [], rejected: [{ tag: '3.0-arm64', digest: refused.digest }] });
-    expect(failed.rejected[0]?.['reason']).toContain('has no architecture or os');
+    expect(failed.rejected[0]?.reason).toContain('has no architecture or os');
     expect(failed.error).toContain(`push of 3.0-arm64 (${refused.digest}) was refused`);
 
     await pushImage(stack.registryUrl, 'team/hello', '3.0-arm64', { arch: 'arm64', format: 'oci' });
     const waiting = await eventually(async () => {
-      const body = (await (await api(stack, 'GET', '/v1/repositories/team/hello/versions/3.0')).json()) as { state: string; rejected: unknown[]; error: string | null };
+      const body = (await (await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/3.0')).json()) as {
+        state: string;
+        rejected: unknown[];
+        error: string | null;
+      };
       return body.state === 'waiting' ? body : undefined;
     }, 'the good push to clear the refusal');
     expect(waiting).toMatchObject({ rejected: [], error: null });
@@ -203,7 +222,7 @@ describe('startLocalStack', () => {
       await stack.stop();
       stack = await startLocalStack({ env, standalone: false, print: () => undefined });
       expect(stack.token).toBe(token);
-      const response = await api(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
+      const response = await requestLocalApi(stack, 'GET', '/v1/repositories/team/hello/versions/2.7');
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ state: 'published' });
     });
@@ -220,7 +239,11 @@ describe('startLocalStack', () => {
       const otherDir = await mkdtemp(join(tmpdir(), 'local-stack-taken-'));
       try {
         const ports = await freePorts();
-        const attempt = startLocalStack({ env: { ...ports, [envVar]: String(taken), DATA_DIR: otherDir }, standalone: false, print: () => undefined });
+        const attempt = startLocalStack({
+          env: { ...ports, [envVar]: String(taken), DATA_DIR: otherDir },
+          standalone: false,
+          print: () => undefined,
+        });
         await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
         await expect(attempt).rejects.toThrow(new RegExp(`port ${taken} .*\\(${what}\\).*set ${envVar}`));
         // The other port was not left bound by a half-started stack.
@@ -249,7 +272,11 @@ describe('manifest-assembler start (the CLI, as its own process)', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
-      await eventually(async () => (stdout.includes('local stack is ready') ? true : undefined), `the stack to be ready (stderr: ${stderr})`, 30_000);
+      await eventually(
+        async () => (stdout.includes('local stack is ready') ? true : undefined),
+        `the stack to be ready (stderr: ${stderr})`,
+        30_000,
+      );
       const registries = await registryChildren(child.pid ?? -1);
       expect(registries).toHaveLength(1);
       const registryPid = registries[0] ?? -1;

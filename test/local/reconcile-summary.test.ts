@@ -4,8 +4,19 @@ import { summariseReconcilePass } from '../../src/local/reconcile-summary.ts';
 
 function report(repository: string, parts: Partial<ReconcileReport> = {}): ReconcileReport {
   return {
-    repository, tagsScanned: 4, pushesRecovered: [], versionsChecked: 2, published: [], publishedPartially: [],
-    stale: [], drift: [], floatingRepaired: [], conflicts: [], failures: [], cursor: null, ...parts,
+    repository,
+    tagsScanned: 4,
+    pushesRecovered: [],
+    versionsChecked: 2,
+    published: [],
+    publishedPartially: [],
+    stale: [],
+    drift: [],
+    floatingRepaired: [],
+    conflicts: [],
+    failures: [],
+    cursor: null,
+    ...parts,
   };
 }
 
@@ -27,14 +38,21 @@ describe('summariseReconcilePass', () => {
   describe('when floating tags were repaired', () => {
     it('names them by repository at info', () => {
       const line = summariseReconcilePass([report('team/hello', { floatingRepaired: ['latest'] })], 1);
-      expect(line).toMatchObject({ level: 'info', message: 'reconcile pass: 1 floating tag repaired', fields: { floatingRepaired: 'team/hello:latest' } });
+      expect(line).toMatchObject({
+        level: 'info',
+        message: 'reconcile pass: 1 floating tag repaired',
+        fields: { floatingRepaired: 'team/hello:latest' },
+      });
     });
   });
 
   describe('when lost pushes were recovered and versions published', () => {
     it('gives one info line naming them by repository', () => {
       const line = summariseReconcilePass(
-        [report('team/hello', { pushesRecovered: ['2.7-amd64', '2.7-arm64'], published: ['2.7'] }), report('other', { publishedPartially: ['1.0'], stale: ['0.9'] })],
+        [
+          report('team/hello', { pushesRecovered: ['2.7-amd64', '2.7-arm64'], published: ['2.7'] }),
+          report('other', { publishedPartially: ['1.0'], stale: ['0.9'] }),
+        ],
         3,
       );
       expect(line).toEqual({
@@ -58,8 +76,18 @@ describe('summariseReconcilePass', () => {
 
   describe('when something failed or a version tag moved', () => {
     it.each([
-      ['a failure', { failures: [{ what: 'hello:2.7', error: 'registry unavailable' }] }, '1 failure', { failures: 'hello:2.7: registry unavailable' }],
-      ['drift', { drift: [{ version: '2.7', tag: '2.7', expected: 'sha256:a', actual: 'sha256:b', action: 'reported' as const }] }, '1 version tag moved elsewhere', { drift: 'hello:2.7(reported)' }],
+      [
+        'a failure',
+        { failures: [{ what: 'hello:2.7', error: 'registry unavailable' }] },
+        '1 failure',
+        { failures: 'hello:2.7: registry unavailable' },
+      ],
+      [
+        'drift',
+        { drift: [{ version: '2.7', tag: '2.7', expected: 'sha256:a', actual: 'sha256:b', action: 'reported' as const }] },
+        '1 version tag moved elsewhere',
+        { drift: 'hello:2.7(reported)' },
+      ],
     ])('warns about %s', (_name, parts, said, fields) => {
       const line = summariseReconcilePass([report('hello', parts)], 1);
       expect(line.level).toBe('warn');
@@ -72,6 +100,6 @@ describe('summariseReconcilePass', () => {
     const line = summariseReconcilePass([report('hello', { conflicts: [{ tag: '2.7-x86', message: 'both claim linux/amd64' }] })], 5);
     expect(line.level).toBe('warn');
     expect(line.message).toBe('reconcile pass: 1 per-arch tag in conflict');
-    expect(line.fields['conflicts']).toBe('hello:2.7-x86');
+    expect(line.fields.conflicts).toBe('hello:2.7-x86');
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReconcileReport } from '../../src/core/reconcile.ts';
-import { startReconcileTimer, type ReconcileInvoker, type ReconcileTimer } from '../../src/local/reconcile-timer.ts';
+import { type ReconcileInvoker, type ReconcileTimer, startReconcileTimer } from '../../src/local/reconcile-timer.ts';
 import { CapturingLogger } from '../support/fakes.ts';
 
 const INTERVAL = 60_000;
@@ -20,7 +20,9 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
 const quiet = { reports: [] as ReconcileReport[] };
 
 /** Counts passes, and how many ran at once at most. */
-function countingPass(body: () => Promise<{ reports: ReconcileReport[] }> = async () => quiet): ReconcileInvoker & { calls: number; maxConcurrent: number } {
+function countingPass(
+  body: () => Promise<{ reports: ReconcileReport[] }> = async () => quiet,
+): ReconcileInvoker & { calls: number; maxConcurrent: number } {
   let active = 0;
   const pass = Object.assign(
     async () => {
@@ -148,8 +150,18 @@ describe('startReconcileTimer', () => {
   describe('logging', () => {
     it('logs one line per pass: debug when there was nothing to do, info with what was repaired', async () => {
       const found: ReconcileReport = {
-        repository: 'hello', tagsScanned: 2, pushesRecovered: ['2.7-amd64', '2.7-arm64'], versionsChecked: 1, published: ['2.7'],
-        publishedPartially: [], stale: [], drift: [], floatingRepaired: [], conflicts: [], failures: [], cursor: null,
+        repository: 'hello',
+        tagsScanned: 2,
+        pushesRecovered: ['2.7-amd64', '2.7-arm64'],
+        versionsChecked: 1,
+        published: ['2.7'],
+        publishedPartially: [],
+        stale: [],
+        drift: [],
+        floatingRepaired: [],
+        conflicts: [],
+        failures: [],
+        cursor: null,
       };
       let calls = 0;
       const pass = countingPass(async () => (calls++ === 0 ? { reports: [found] } : quiet));

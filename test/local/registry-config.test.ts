@@ -38,7 +38,9 @@ describe('renderRegistryConfig', () => {
       ...base,
       tokenAuth: { realm: 'http://127.0.0.1:1/token', service: 'svc', issuer: 'iss', rootCertBundlePath: '/c.pem' },
     });
-    expect(yaml).toContain('auth:\n  token:\n    realm: "http://127.0.0.1:1/token"\n    service: "svc"\n    issuer: "iss"\n    rootcertbundle: "/c.pem"\n');
+    expect(yaml).toContain(
+      'auth:\n  token:\n    realm: "http://127.0.0.1:1/token"\n    service: "svc"\n    issuer: "iss"\n    rootcertbundle: "/c.pem"\n',
+    );
   });
 
   it('refuses htpasswd and token auth together', () => {

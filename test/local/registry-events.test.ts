@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEcrImageActionEvent, readEcrImageAction } from '../../src/handlers/ecr-image-action.ts';
-import { readRegistryEvent, RegistryEnvelopeSchema } from '../../src/local/registry-events.ts';
+import { RegistryEnvelopeSchema, readRegistryEvent } from '../../src/local/registry-events.ts';
 
 const origin = { account: '000000000000', region: 'us-east-1' };
 
@@ -38,7 +38,13 @@ function event(overrides: { action?: string; target?: Record<string, unknown> } 
     id: 'evt-1',
     timestamp: '2026-11-27T20:59:49.053985494Z',
     action: overrides.action ?? 'push',
-    target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: DIGEST, repository: 'hello', tag: '2.7-arm64', ...overrides.target },
+    target: {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: DIGEST,
+      repository: 'hello',
+      tag: '2.7-arm64',
+      ...overrides.target,
+    },
   };
 }
 
@@ -73,7 +79,11 @@ describe('readRegistryEvent', () => {
   });
 
   const cases: Array<{ name: string; input: unknown; want: { kind: string; reason?: RegExp; mediaType?: string } }> = [
-    { name: 'an OCI image manifest pushed by tag', input: event(), want: { kind: 'push', mediaType: 'application/vnd.oci.image.manifest.v1+json' } },
+    {
+      name: 'an OCI image manifest pushed by tag',
+      input: event(),
+      want: { kind: 'push', mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+    },
     {
       name: 'a Docker v2 manifest pushed by tag',
       input: event({ target: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json' } }),
@@ -84,24 +94,68 @@ describe('readRegistryEvent', () => {
       input: event({ target: { mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json' } }),
       want: { kind: 'push', mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json' },
     },
-    { name: 'a push by digest (no tag key)', input: event({ target: { tag: undefined } }), want: { kind: 'skip', reason: /without a tag/ } },
+    {
+      name: 'a push by digest (no tag key)',
+      input: event({ target: { tag: undefined } }),
+      want: { kind: 'skip', reason: /without a tag/ },
+    },
     { name: 'a push with an empty tag', input: event({ target: { tag: '' } }), want: { kind: 'skip', reason: /without a tag/ } },
     {
       name: 'a blob push',
       input: event({ target: { mediaType: 'application/octet-stream', tag: undefined } }),
       want: { kind: 'skip', reason: /application\/octet-stream is not a manifest/ },
     },
-    { name: 'a schema 1 manifest', input: event({ target: { mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' } }), want: { kind: 'skip', reason: /not a manifest or index/ } },
-    { name: 'a manifest delete', input: event({ action: 'delete', target: { tag: undefined, mediaType: undefined } }), want: { kind: 'skip', reason: /action is delete/ } },
-    { name: 'a tag delete', input: event({ action: 'delete', target: { digest: undefined, mediaType: undefined } }), want: { kind: 'skip', reason: /action is delete/ } },
-    { name: 'a cross-repository mount', input: event({ action: 'mount', target: { fromRepository: 'other', mediaType: 'application/octet-stream' } }), want: { kind: 'skip', reason: /action is mount/ } },
+    {
+      name: 'a schema 1 manifest',
+      input: event({ target: { mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' } }),
+      want: { kind: 'skip', reason: /not a manifest or index/ },
+    },
+    {
+      name: 'a manifest delete',
+      input: event({ action: 'delete', target: { tag: undefined, mediaType: undefined } }),
+      want: { kind: 'skip', reason: /action is delete/ },
+    },
+    {
+      name: 'a tag delete',
+      input: event({ action: 'delete', target: { digest: undefined, mediaType: undefined } }),
+      want: { kind: 'skip', reason: /action is delete/ },
+    },
+    {
+      name: 'a cross-repository mount',
+      input: event({ action: 'mount', target: { fromRepository: 'other', mediaType: 'application/octet-stream' } }),
+      want: { kind: 'skip', reason: /action is mount/ },
+    },
     { name: 'a pull', input: event({ action: 'pull' }), want: { kind: 'skip', reason: /action is pull/ } },
-    { name: 'a tagged manifest push without a digest', input: event({ target: { digest: undefined } }), want: { kind: 'invalid', reason: /target\.digest/ } },
-    { name: 'a tagged push with a sha512 digest', input: event({ target: { digest: `sha512:${'a'.repeat(128)}` } }), want: { kind: 'invalid', reason: /not a sha256 digest/ } },
-    { name: 'an event without a target', input: { id: 'evt-1', timestamp: 't', action: 'push' }, want: { kind: 'invalid', reason: /target/ } },
-    { name: 'an event without a repository', input: event({ target: { repository: undefined } }), want: { kind: 'invalid', reason: /target\.repository/ } },
-    { name: 'a repository name with CR/LF', input: event({ target: { repository: 'hello\r\nforged line' } }), want: { kind: 'invalid', reason: /^target\.repository: "hello\\r\\nforged line" is not a repository name/ } },
-    { name: 'a repository name of 256 characters', input: event({ target: { repository: 'a'.repeat(256) } }), want: { kind: 'invalid', reason: /^target\.repository: a repository name has 2 to 255 characters/ } },
+    {
+      name: 'a tagged manifest push without a digest',
+      input: event({ target: { digest: undefined } }),
+      want: { kind: 'invalid', reason: /target\.digest/ },
+    },
+    {
+      name: 'a tagged push with a sha512 digest',
+      input: event({ target: { digest: `sha512:${'a'.repeat(128)}` } }),
+      want: { kind: 'invalid', reason: /not a sha256 digest/ },
+    },
+    {
+      name: 'an event without a target',
+      input: { id: 'evt-1', timestamp: 't', action: 'push' },
+      want: { kind: 'invalid', reason: /target/ },
+    },
+    {
+      name: 'an event without a repository',
+      input: event({ target: { repository: undefined } }),
+      want: { kind: 'invalid', reason: /target\.repository/ },
+    },
+    {
+      name: 'a repository name with CR/LF',
+      input: event({ target: { repository: 'hello\r\nforged line' } }),
+      want: { kind: 'invalid', reason: /^target\.repository: "hello\\r\\nforged line" is not a repository name/ },
+    },
+    {
+      name: 'a repository name of 256 characters',
+      input: event({ target: { repository: 'a'.repeat(256) } }),
+      want: { kind: 'invalid', reason: /^target\.repository: a repository name has 2 to 255 characters/ },
+    },
     { name: 'an event without an id', input: { ...event(), id: undefined }, want: { kind: 'invalid', reason: /id/ } },
     { name: 'a string instead of an event', input: 'push', want: { kind: 'invalid', reason: /\(event\)/ } },
     { name: 'null', input: null, want: { kind: 'invalid', reason: /\(event\)/ } },
@@ -136,7 +190,13 @@ describe('readRegistryEvent', () => {
       const reading = readEcrImageAction(parseEcrImageActionEvent(outcome.event));
       expect(reading).toEqual({
         kind: 'push',
-        push: { repository: 'hello', digest: DIGEST, tag: '2.7-arm64', mediaType: 'application/vnd.oci.image.manifest.v1+json', eventId: 'evt-1' },
+        push: {
+          repository: 'hello',
+          digest: DIGEST,
+          tag: '2.7-arm64',
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          eventId: 'evt-1',
+        },
       });
     });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InboxEntry } from '../../src/adapters/inbox/dynamodb-inbox.ts';
 import { DomainError, ErrorCodes, InvalidInputError } from '../../src/core/errors.ts';
 import type { EcrImageActionEvent } from '../../src/local/registry-events.ts';
-import { RegistryInbox, type InboxStore } from '../../src/local/registry-inbox.ts';
+import { type InboxStore, RegistryInbox } from '../../src/local/registry-inbox.ts';
 import { CapturingLogger, yieldMicrotasks } from '../support/fakes.ts';
 
 /** The inbox's store in memory, counting its writes. */
@@ -40,13 +40,21 @@ function push(id: string, repository: string, tag: string): { id: string; event:
       time: '2026-12-01T10:00:00.000Z',
       region: 'us-east-1',
       resources: [],
-      detail: { result: 'SUCCESS', 'repository-name': repository, 'image-digest': `sha256:${'a'.repeat(64)}`, 'action-type': 'PUSH', 'image-tag': tag, 'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json' },
+      detail: {
+        result: 'SUCCESS',
+        'repository-name': repository,
+        'image-digest': `sha256:${'a'.repeat(64)}`,
+        'action-type': 'PUSH',
+        'image-tag': tag,
+        'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json',
+      },
     },
   };
 }
 
 /** The version lane of the default tag pattern: everything before the last dash. */
-const laneOf = async (event: EcrImageActionEvent) => `${event.detail['repository-name']}:${event.detail['image-tag'].replace(/-[^-]+$/, '')}`;
+const laneOf = async (event: EcrImageActionEvent) =>
+  `${event.detail['repository-name']}:${event.detail['image-tag'].replace(/-[^-]+$/, '')}`;
 
 /** An inbox whose handler runs finish only when the test says so; retries wait for the test too. */
 function harness(options: { concurrency?: number; store?: MemoryInboxStore } = {}) {
@@ -95,12 +103,25 @@ describe('RegistryInbox', () => {
     expect([...h.store.entries.keys()]).toEqual(['e1']);
     await h.settle('e1');
     expect(h.store.entries.size).toBe(0);
-    expect(h.logger.lines).toContainEqual(expect.objectContaining({ level: 'info', message: 'registry inbox: handled a push', fields: expect.objectContaining({ id: 'e1', tag: '1.0-amd64' }) }));
+    expect(h.logger.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        message: 'registry inbox: handled a push',
+        fields: expect.objectContaining({ id: 'e1', tag: '1.0-amd64' }),
+      }),
+    );
   });
 
   it('handles the pushes of one version in order and different versions side by side', async () => {
     const h = harness({ concurrency: 3 });
-    for (const [id, tag] of [['a1', '1.0-amd64'], ['b1', '2.0-amd64'], ['a2', '1.0-arm64'], ['c1', '3.0-amd64'], ['b2', '2.0-arm64'], ['d1', '4.0-amd64']] as const) {
+    for (const [id, tag] of [
+      ['a1', '1.0-amd64'],
+      ['b1', '2.0-amd64'],
+      ['a2', '1.0-arm64'],
+      ['c1', '3.0-amd64'],
+      ['b2', '2.0-arm64'],
+      ['d1', '4.0-amd64'],
+    ] as const) {
       await h.inbox.accept(push(id, 'team/app', tag));
     }
     await yieldMicrotasks(20);
@@ -174,7 +195,11 @@ describe('RegistryInbox', () => {
       expect(h.calls).toEqual(['a1', 'a2']);
       expect(h.store.entries.size).toBe(0);
       expect(h.logger.lines).toContainEqual(
-        expect.objectContaining({ level: 'error', message: expect.stringContaining('dead-letter'), fields: expect.objectContaining({ id: 'a1', error: 'malformed ECR Image Action event' }) }),
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringContaining('dead-letter'),
+          fields: expect.objectContaining({ id: 'a1', error: 'malformed ECR Image Action event' }),
+        }),
       );
     });
   });
@@ -192,7 +217,12 @@ describe('RegistryInbox', () => {
     it('handles each of them, in the order they arrived, and empties the store', async () => {
       const store = new MemoryInboxStore();
       const first = harness({ store, concurrency: 1 });
-      for (const [id, tag] of [['a1', '1.0-amd64'], ['b1', '2.0-amd64'], ['a2', '1.0-arm64'], ['b2', '2.0-arm64']] as const) {
+      for (const [id, tag] of [
+        ['a1', '1.0-amd64'],
+        ['b1', '2.0-amd64'],
+        ['a2', '1.0-arm64'],
+        ['b2', '2.0-arm64'],
+      ] as const) {
         await first.inbox.accept(push(id, 'team/app', tag));
       }
       await yieldMicrotasks(20);

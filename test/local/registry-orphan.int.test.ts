@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,10 @@ describe('stopOrphanedRegistry', () => {
   /** docker-registry serving `config`, a child of this test process. */
   async function startRegistry(config: string): Promise<number> {
     await mkdir(join(dir, 'data'), { recursive: true });
-    await writeFile(config, renderRegistryConfig({ addr: `127.0.0.1:${await findFreePort()}`, rootDirectory: join(dir, 'data'), httpSecret: 'test' }));
+    await writeFile(
+      config,
+      renderRegistryConfig({ addr: `127.0.0.1:${await findFreePort()}`, rootDirectory: join(dir, 'data'), httpSecret: 'test' }),
+    );
     const child = spawn(REGISTRY_BINARY, ['serve', config], { stdio: 'ignore' });
     started.push(child);
     // Until it has exec'd, the forked child still shows this process's command line.
@@ -92,7 +95,11 @@ describe('stopOrphanedRegistry', () => {
     it('stops it with SIGTERM and removes the record', async () => {
       const pid = await startRegistry(configPath);
       await writeRegistryPidFile(pidFile, { registryPid: pid, runnerPid: await deadPid() });
-      expect(await stopOrphanedRegistry({ pidFile, configPath, binary: REGISTRY_BINARY })).toEqual({ kind: 'stopped', pid, how: 'SIGTERM' });
+      expect(await stopOrphanedRegistry({ pidFile, configPath, binary: REGISTRY_BINARY })).toEqual({
+        kind: 'stopped',
+        pid,
+        how: 'SIGTERM',
+      });
       expect(await isProcessAlive(pid)).toBe(false);
       await expect(stat(pidFile)).rejects.toThrow(/ENOENT/);
     });

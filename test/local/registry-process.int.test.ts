@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderRegistryConfig } from '../../src/local/registry-config.ts';
-import { REGISTRY_INSTANCE_HEADER, RegistryStartError, startRegistryProcess, type RunningRegistryProcess } from '../../src/local/registry-process.ts';
+import {
+  REGISTRY_INSTANCE_HEADER,
+  RegistryStartError,
+  type RunningRegistryProcess,
+  startRegistryProcess,
+} from '../../src/local/registry-process.ts';
 import { findFreePort, startRegistry } from '../support/registry-process.ts';
 
 // startRegistryProcess against the real docker-registry binary.
@@ -35,17 +40,17 @@ describe('startRegistryProcess', () => {
   }
 
   describe('when the environment holds REGISTRY_* variables', () => {
-    const saved = process.env['REGISTRY_HTTP_ADDR'];
+    const saved = process.env.REGISTRY_HTTP_ADDR;
     afterEach(() => {
-      if (saved === undefined) delete process.env['REGISTRY_HTTP_ADDR'];
-      else process.env['REGISTRY_HTTP_ADDR'] = saved;
+      if (saved === undefined) delete process.env.REGISTRY_HTTP_ADDR;
+      else process.env.REGISTRY_HTTP_ADDR = saved;
     });
 
     it('keeps them from the registry, which would read them as config overrides', async () => {
       const port = await findFreePort();
       const elsewhere = await findFreePort();
       // distribution would listen here instead of on the configured address.
-      process.env['REGISTRY_HTTP_ADDR'] = `127.0.0.1:${elsewhere}`;
+      process.env.REGISTRY_HTTP_ADDR = `127.0.0.1:${elsewhere}`;
       const instanceId = randomUUID();
       const registry = await startRegistryProcess({
         configPath: await writeConfig(port, instanceId),

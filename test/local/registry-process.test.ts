@@ -3,7 +3,15 @@ import { withoutRegistryOverrides } from '../../src/local/registry-process.ts';
 
 describe('withoutRegistryOverrides', () => {
   it('drops every REGISTRY_* variable, which distribution would read as config', () => {
-    expect(withoutRegistryOverrides({ PATH: '/bin', REGISTRY_PORT: '5000', REGISTRY_URL: 'http://x', REGISTRY_HTTP_ADDR: ':5000', HOME: '/root' })).toEqual({
+    expect(
+      withoutRegistryOverrides({
+        PATH: '/bin',
+        REGISTRY_PORT: '5000',
+        REGISTRY_URL: 'http://x',
+        REGISTRY_HTTP_ADDR: ':5000',
+        HOME: '/root',
+      }),
+    ).toEqual({
       PATH: '/bin',
       HOME: '/root',
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { pushImage } from '../support/images.ts';
-import { isProcessAlive, registryChildren, startRunnerProcess, type RunnerProcess } from '../support/runner-process.ts';
+import { isProcessAlive, type RunnerProcess, registryChildren, startRunnerProcess } from '../support/runner-process.ts';
 
 async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -39,9 +39,13 @@ describe('the runner killed with SIGKILL, then started again on the same data fo
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('comes up with no manual step, stops the registry the killed one left behind, and has lost nothing', { timeout: 120_000 }, async () => {
+  it('comes up with no manual step, stops the registry the killed one left behind, and has lost nothing', {
+    timeout: 120_000,
+  }, async () => {
     const version = (runner: RunnerProcess) => async () => {
-      const response = await fetch(`${runner.apiUrl}/v1/repositories/team/kill/versions/1.0`, { headers: { authorization: `Bearer ${runner.token}` } });
+      const response = await fetch(`${runner.apiUrl}/v1/repositories/team/kill/versions/1.0`, {
+        headers: { authorization: `Bearer ${runner.token}` },
+      });
       return response.status === 200 ? ((await response.json()) as VersionBody) : undefined;
     };
     const put = await fetch(`${first.apiUrl}/v1/repositories/team/kill/config`, {
@@ -69,7 +73,10 @@ describe('the runner killed with SIGKILL, then started again on the same data fo
 
     // Nothing lost: the state and the registry's content from before the kill.
     expect(await version(second)()).toMatchObject({ state: 'published', published: { digest: published.published?.digest } });
-    const index = await fetch(`${second.registryUrl}/v2/team/kill/manifests/1.0`, { method: 'HEAD', headers: { accept: MediaTypes.ociIndex } });
+    const index = await fetch(`${second.registryUrl}/v2/team/kill/manifests/1.0`, {
+      method: 'HEAD',
+      headers: { accept: MediaTypes.ociIndex },
+    });
     expect(index.headers.get('docker-content-digest')).toBe(published.published?.digest);
     // And the new registry notifies the new runner: a rebuild is republished.
     await pushImage(second.registryUrl, 'team/kill', '1.0-arm64', { arch: 'arm64', format: 'oci', label: 'after-the-kill' });

@@ -5,13 +5,13 @@ import { RUNNER_NODE_FLAGS } from '../../scripts/runner-node-flags.mjs';
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
 describe('the node flags of the local runner', () => {
-  it('are the bin shebang\'s, so `npx manifest-assembler start` runs with them', () => {
+  it("are the bin shebang's, so `npx manifest-assembler start` runs with them", () => {
     expect(read('bin/manifest-assembler.mjs').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${RUNNER_NODE_FLAGS.join(' ')}`);
   });
 
   it('are those of `npm start`', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
-    expect(scripts['start']).toBe(`node ${RUNNER_NODE_FLAGS.join(' ')} scripts/start.mjs`);
+    expect(scripts.start).toBe(`node ${RUNNER_NODE_FLAGS.join(' ')} scripts/start.mjs`);
   });
 
   it('are flags node accepts on its command line', () => {

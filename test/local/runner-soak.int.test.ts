@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { REGISTRY_EVENTS_MEDIA_TYPE } from '../../src/local/registry-webhook.ts';
 import { pushImage } from '../support/images.ts';
-import { readRssMiB, startRunnerProcess, type RunnerProcess } from '../support/runner-process.ts';
+import { type RunnerProcess, readRssMiB, startRunnerProcess } from '../support/runner-process.ts';
 
 /**
  * The runner's memory under floods, read from outside its process after every round: a plateau,
@@ -50,7 +50,11 @@ describe('the runner under API and webhook floods (its own process)', () => {
     // default V8 lets garbage pile up to a limit set by its GC speed, so RSS swings by ±30 MiB
     // between collections, which would hide a slope; these flags keep RSS close to what is really
     // retained. What is kept for good is kept either way.
-    runner = await startRunnerProcess({ dataDir, env: { RECONCILE_INTERVAL: '0' }, nodeOptions: ['--max-semi-space-size=1', '--optimize-for-size'] });
+    runner = await startRunnerProcess({
+      dataDir,
+      env: { RECONCILE_INTERVAL: '0' },
+      nodeOptions: ['--max-semi-space-size=1', '--optimize-for-size'],
+    });
   });
 
   afterAll(async () => {
@@ -99,13 +103,17 @@ describe('the runner under API and webhook floods (its own process)', () => {
 
     const rss: number[] = [await readRssMiB(runner.pid)];
     const statuses = new Map<number, number>();
-    const count = (round: Map<number, number>) => round.forEach((n, status) => statuses.set(status, (statuses.get(status) ?? 0) + n));
+    const count = (round: Map<number, number>) => {
+      for (const [status, n] of round) statuses.set(status, (statuses.get(status) ?? 0) + n);
+    };
     for (let round = 0; round < ROUNDS; round += 1) {
       count(await inParallel(API_CALLS_PER_ROUND, CONCURRENCY, list));
       count(await inParallel(NOTIFICATIONS_PER_ROUND, CONCURRENCY, notify));
       rss.push(await readRssMiB(runner.pid));
     }
-    console.info(`runner RSS (MiB) at start and after each round of ${API_CALLS_PER_ROUND} API calls + ${NOTIFICATIONS_PER_ROUND} notifications: ${rss.map((m) => m.toFixed(0)).join(', ')}`);
+    console.info(
+      `runner RSS (MiB) at start and after each round of ${API_CALLS_PER_ROUND} API calls + ${NOTIFICATIONS_PER_ROUND} notifications: ${rss.map((m) => m.toFixed(0)).join(', ')}`,
+    );
 
     expect(Object.fromEntries(statuses)).toEqual({ 200: ROUNDS * (API_CALLS_PER_ROUND + NOTIFICATIONS_PER_ROUND) });
     // Garbage not yet collected only adds peaks; what is kept for good raises the floor.

@@ -20,7 +20,10 @@ function store(configs: Record<string, RepositoryConfig>) {
 describe('createVersionLanes', () => {
   const configs = {
     'team/app': normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64'] }),
-    'team/custom': normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64'], tagPattern: '^(?<platform>amd64|arm64)-(?<version>.+)$' }),
+    'team/custom': normaliseRepositoryConfig({
+      requiredPlatforms: ['linux/amd64'],
+      tagPattern: '^(?<platform>amd64|arm64)-(?<version>.+)$',
+    }),
   };
 
   it.each([

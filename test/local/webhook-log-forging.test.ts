@@ -47,7 +47,12 @@ describe('the runner log, fed by the registry webhook and the real push handler'
     ['the repository', { repository: `team/app\r\n${FORGED}`, tag: '1.0-amd64' }, 'dropped an invalid event'],
   ])('when a notification carries CR/LF and a forged line in %s', (_, target, expected) => {
     it('logs what it did with it on lines of its own, the forged text escaped inside them', async () => {
-      const event = { id: 'forged-1', timestamp: '2026-12-01T00:00:00Z', action: 'push', target: { mediaType: MediaTypes.ociManifest, digest: `sha256:${'a'.repeat(64)}`, ...target } };
+      const event = {
+        id: 'forged-1',
+        timestamp: '2026-12-01T00:00:00Z',
+        action: 'push',
+        target: { mediaType: MediaTypes.ociManifest, digest: `sha256:${'a'.repeat(64)}`, ...target },
+      };
       const response = await fetch(url, {
         method: 'POST',
         headers: { authorization: `Bearer ${SECRET}`, 'content-type': REGISTRY_EVENTS_MEDIA_TYPE },

@@ -70,11 +70,15 @@ function fetchDebs(arch: TestArch): string {
   try {
     execFileSync('bash', [FETCH_SCRIPT], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    throw new Error(`busybox-static for ${DEBIAN_ARCH[arch]} is not in ${DEBS_DIR} and fetching it failed; run: bash scripts/fetch-test-debs.sh`, {
-      cause: error,
-    });
+    throw new Error(
+      `busybox-static for ${DEBIAN_ARCH[arch]} is not in ${DEBS_DIR} and fetching it failed; run: bash scripts/fetch-test-debs.sh`,
+      {
+        cause: error,
+      },
+    );
   }
   const deb = findDeb(arch);
-  if (deb === undefined) throw new Error(`busybox-static for ${DEBIAN_ARCH[arch]} is still not in ${DEBS_DIR}; run: bash scripts/fetch-test-debs.sh`);
+  if (deb === undefined)
+    throw new Error(`busybox-static for ${DEBIAN_ARCH[arch]} is still not in ${DEBS_DIR}; run: bash scripts/fetch-test-debs.sh`);
   return deb;
 }

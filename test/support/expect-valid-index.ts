@@ -27,16 +27,16 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
   expect(isIndexMediaType(raw.mediaType), `${raw.mediaType} is an index media type`).toBe(true);
 
   const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw.bytes)) as Record<string, unknown>;
-  expect(body['schemaVersion'], 'schemaVersion').toBe(2);
-  expect(body['mediaType'], 'body mediaType equals the served mediaType').toBe(raw.mediaType);
-  expect(Array.isArray(body['manifests']), 'manifests is an array').toBe(true);
-  const manifests = body['manifests'] as ChildJson[];
+  expect(body.schemaVersion, 'schemaVersion').toBe(2);
+  expect(body.mediaType, 'body mediaType equals the served mediaType').toBe(raw.mediaType);
+  expect(Array.isArray(body.manifests), 'manifests is an array').toBe(true);
+  const manifests = body.manifests as ChildJson[];
   const isDocker = raw.mediaType === MediaTypes.dockerManifestList;
   if (isDocker) expect(body, 'a Docker manifest list has no annotations').not.toHaveProperty('annotations');
   const topLevel = ['schemaVersion', 'mediaType', 'manifests', 'annotations'];
   expect(Object.keys(body), 'top-level fields, in this order').toEqual(topLevel.filter((key) => Object.hasOwn(body, key)));
   if (Object.hasOwn(body, 'annotations')) {
-    const annotations = body['annotations'] as Record<string, unknown>;
+    const annotations = body.annotations as Record<string, unknown>;
     expect(typeof annotations === 'object' && annotations !== null && !Array.isArray(annotations), 'annotations is a map').toBe(true);
     const keys = Object.keys(annotations);
     expect(keys.length, 'annotations is written only when there are some').toBeGreaterThan(0);
@@ -53,7 +53,10 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
     expect(child.digest, `${where}.digest`).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(Number.isSafeInteger(child.size) && (child.size as number) >= 0, `${where}.size is a byte count`).toBe(true);
     expect(child.platform, `${where}.platform`).toBeTypeOf('object');
-    expect(typeof child.platform?.os === 'string' && typeof child.platform.architecture === 'string', `${where}.platform has os and architecture`).toBe(true);
+    expect(
+      typeof child.platform?.os === 'string' && typeof child.platform.architecture === 'string',
+      `${where}.platform has os and architecture`,
+    ).toBe(true);
     expect(child.platform, `${where}.platform has no features (ECR refuses it)`).not.toHaveProperty('features');
     if (isDocker) expect(child, `${where} of a Docker manifest list has no annotations`).not.toHaveProperty('annotations');
     const isAttestation =
@@ -64,14 +67,22 @@ export function expectValidIndex(raw: RawManifest): { schemaVersion: number; med
       attestations.push(child);
       return;
     }
-    const platform = JSON.stringify([child.platform?.os, child.platform?.['os.version'], child.platform?.architecture, child.platform?.variant]);
+    const platform = JSON.stringify([
+      child.platform?.os,
+      child.platform?.['os.version'],
+      child.platform?.architecture,
+      child.platform?.variant,
+    ]);
     expect(platforms.has(platform), `${where}: platform ${platform} appears twice`).toBe(false);
     platforms.add(platform);
     imageDigests.add(child.digest as string);
   });
   for (const attestation of attestations) {
     const subject = attestation.annotations?.[Annotations.referenceDigest];
-    expect(imageDigests.has(subject as string), `attestation ${String(attestation.digest)} references ${String(subject)}, an image of this index`).toBe(true);
+    expect(
+      imageDigests.has(subject as string),
+      `attestation ${String(attestation.digest)} references ${String(subject)}, an image of this index`,
+    ).toBe(true);
   }
   return body as { schemaVersion: number; mediaType: string; manifests: ChildJson[] };
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalStack, type LocalStack } from '../../src/local/main.ts';
+import { type LocalStack, startLocalStack } from '../../src/local/main.ts';
 import { findFreePort } from './registry-process.ts';
 
 /**

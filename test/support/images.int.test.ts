@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/core/digest.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
-import { buildImage, pushBuildxStyleIndex, pushImage, type ImageFormat, type TestArch } from './images.ts';
+import { buildImage, type ImageFormat, pushBuildxStyleIndex, pushImage, type TestArch } from './images.ts';
 
 const run = promisify(execFile);
 const registryUrl = inject('registryUrl');
@@ -34,16 +34,26 @@ describe('pushImage', () => {
 
         const config = JSON.parse(Buffer.from(image.config.bytes).toString('utf8')) as Record<string, unknown>;
         expect(config).toMatchObject({ architecture: c.architecture, os: 'linux', rootfs: { diff_ids: [image.layer.diffId] } });
-        expect(config['variant']).toBe(c.variant);
+        expect(config.variant).toBe(c.variant);
         expect(image.mediaType).toBe(c.format === 'oci' ? MediaTypes.ociManifest : MediaTypes.dockerManifest);
 
         const inspected = await skopeoInspect(`${repository}:v1`);
-        expect(inspected).toMatchObject({ Digest: image.digest, Architecture: c.architecture, Os: 'linux', Labels: { 'org.example.build': 'one' } });
+        expect(inspected).toMatchObject({
+          Digest: image.digest,
+          Architecture: c.architecture,
+          Os: 'linux',
+          Labels: { 'org.example.build': 'one' },
+        });
         // skopeo 1.9's summary has no Variant; the config it reads does.
         const inspectedConfig = await skopeoInspect(`${repository}:v1`, ['--config']);
         expect(inspectedConfig).toMatchObject({ architecture: c.architecture, os: 'linux' });
-        expect(inspectedConfig['variant']).toBe(c.variant);
-        const { stdout: raw } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost}/${repository}:v1`]);
+        expect(inspectedConfig.variant).toBe(c.variant);
+        const { stdout: raw } = await run('skopeo', [
+          'inspect',
+          '--raw',
+          '--tls-verify=false',
+          `docker://${registryHost}/${repository}:v1`,
+        ]);
         expect(computeDigest(Buffer.from(raw, 'utf8'))).toBe(image.digest);
       });
     });
@@ -95,12 +105,22 @@ describe('pushBuildxStyleIndex', () => {
     const repository = 'images/buildx';
     const index = await pushBuildxStyleIndex(registryUrl, repository, '1.0-arm64', 'arm64');
 
-    const { stdout: raw } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registryHost}/${repository}:1.0-arm64`]);
+    const { stdout: raw } = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${registryHost}/${repository}:1.0-arm64`,
+    ]);
     expect(computeDigest(Buffer.from(raw, 'utf8'))).toBe(index.digest);
     const parsed = JSON.parse(raw) as { mediaType: string; manifests: Array<Record<string, unknown>> };
     expect(parsed.mediaType).toBe(MediaTypes.ociIndex);
     expect(parsed.manifests).toEqual([
-      { mediaType: MediaTypes.ociManifest, digest: index.image.digest, size: index.image.size, platform: { architecture: 'arm64', os: 'linux' } },
+      {
+        mediaType: MediaTypes.ociManifest,
+        digest: index.image.digest,
+        size: index.image.size,
+        platform: { architecture: 'arm64', os: 'linux' },
+      },
       {
         mediaType: MediaTypes.ociManifest,
         digest: index.attestation.digest,

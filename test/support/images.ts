@@ -1,12 +1,22 @@
 import { gzipSync } from 'node:zlib';
 import { computeDigest } from '../../src/core/digest.ts';
-import { Annotations, MediaTypes } from '../../src/core/media-types.ts';
+import { MediaTypes } from '../../src/core/media-types.ts';
 import { readBusybox, type TestArch } from './busybox.ts';
-import { encodeJson, pushBlob, pushRawManifest, type PushedContent, type RegistryTarget } from './registry-push.ts';
+import {
+  attestationConfigDocument,
+  attestationManifestDocument,
+  buildxIndexDocument,
+  FORMAT_TYPES,
+  type ImageFormat,
+  IN_TOTO,
+  imageManifestDocument,
+} from './image-documents.ts';
+import { encodeJson, type PushedContent, pushBlob, pushRawManifest, type RegistryTarget } from './registry-push.ts';
 import { buildTar } from './tar.ts';
 
-export { TestArches, type TestArch } from './busybox.ts';
-export { encodeJson, pushBlob, pushRawManifest, putRawManifest, type PushedContent, type RegistryTarget } from './registry-push.ts';
+export { type TestArch, TestArches } from './busybox.ts';
+export type { ImageFormat } from './image-documents.ts';
+export { encodeJson, type PushedContent, pushBlob, pushRawManifest, putRawManifest, type RegistryTarget } from './registry-push.ts';
 
 /**
  * Real per-architecture test images, built offline: a busybox layer from Debian's busybox-static,
@@ -14,8 +24,6 @@ export { encodeJson, pushBlob, pushRawManifest, putRawManifest, type PushedConte
  * The same arguments always give the same bytes; a different `label` gives a different config and
  * so a new manifest digest (a "rebuild").
  */
-
-export type ImageFormat = 'oci' | 'docker';
 
 export interface ImagePlatform {
   readonly os: string;
@@ -53,15 +61,6 @@ export const ARCH_PLATFORMS: Record<TestArch, ImagePlatform> = {
   arm64: { os: 'linux', architecture: 'arm64' },
   arm: { os: 'linux', architecture: 'arm', variant: 'v7' },
 };
-
-const FORMAT_TYPES = {
-  oci: { manifest: MediaTypes.ociManifest, config: MediaTypes.ociConfig, layer: 'application/vnd.oci.image.layer.v1.tar+gzip' },
-  docker: {
-    manifest: MediaTypes.dockerManifest,
-    config: MediaTypes.dockerConfig,
-    layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  },
-} as const;
 
 /** The `created` time of every test image unless one is given: fixed, so the bytes are too. */
 export const IMAGE_CREATED = '2000-01-01T00:00:00Z';
@@ -119,11 +118,7 @@ export function buildImage(options: ImageOptions): BuiltImage {
       history: [{ created: CREATED, created_by: 'test/support/images.ts: busybox-static' }],
     }),
   );
-  const descriptor = (b: Blob) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
-  const manifest = blob(
-    types.manifest,
-    encodeJson({ schemaVersion: 2, mediaType: types.manifest, config: descriptor(config), layers: [descriptor(layer)] }),
-  );
+  const manifest = blob(types.manifest, encodeJson(imageManifestDocument(options.format, config, [layer])));
   return { ...manifest, platform, config, layer };
 }
 
@@ -174,26 +169,7 @@ export async function pushBuildxStyleIndex(
 ): Promise<BuildxStyleIndex> {
   const image = await pushImage(target, repository, undefined, { arch, format: 'oci', label: options.label });
   const attestation = buildAttestation(repository, tag, image);
-  const index = blob(
-    MediaTypes.ociIndex,
-    encodeJson({
-      schemaVersion: 2,
-      mediaType: MediaTypes.ociIndex,
-      manifests: [
-        { mediaType: image.mediaType, digest: image.digest, size: image.size, platform: platformJson(image.platform) },
-        {
-          mediaType: attestation.manifest.mediaType,
-          digest: attestation.manifest.digest,
-          size: attestation.manifest.size,
-          annotations: {
-            [Annotations.referenceDigest]: image.digest,
-            [Annotations.referenceType]: Annotations.attestationManifest,
-          },
-          platform: { architecture: 'unknown', os: 'unknown' },
-        },
-      ],
-    }),
-  );
+  const index = blob(MediaTypes.ociIndex, encodeJson(buildxIndexDocument(image, platformJson(image.platform), attestation.manifest)));
   for (const b of [attestation.statement, attestation.config]) await pushBlob(target, repository, b.bytes, b.mediaType);
   await pushRawManifest(target, repository, attestation.manifest.digest, attestation.manifest.bytes, attestation.manifest.mediaType);
   await pushRawManifest(target, repository, tag, index.bytes, index.mediaType);
@@ -201,35 +177,19 @@ export async function pushBuildxStyleIndex(
 }
 
 function buildAttestation(repository: string, tag: string, image: BuiltImage): { statement: Blob; config: Blob; manifest: Blob } {
-  const platform = encodeURIComponent(`${image.platform.os}/${image.platform.architecture}${image.platform.variant ? `/${image.platform.variant}` : ''}`);
+  const platform = encodeURIComponent(
+    `${image.platform.os}/${image.platform.architecture}${image.platform.variant ? `/${image.platform.variant}` : ''}`,
+  );
   const statement = blob(
-    'application/vnd.in-toto+json',
+    IN_TOTO.mediaType,
     encodeJson({
       _type: 'https://in-toto.io/Statement/v0.1',
-      predicateType: 'https://slsa.dev/provenance/v0.2',
+      predicateType: IN_TOTO.predicateType,
       subject: [{ name: `pkg:docker/${repository}@${tag}?platform=${platform}`, digest: { sha256: image.digest.slice('sha256:'.length) } }],
       predicate: { builder: { id: '' }, buildType: 'https://mobyproject.org/buildkit@v1', metadata: { buildStartedOn: CREATED } },
     }),
   );
-  const config = blob(
-    MediaTypes.ociConfig,
-    encodeJson({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [statement.digest] } }),
-  );
-  const manifest = blob(
-    MediaTypes.ociManifest,
-    encodeJson({
-      schemaVersion: 2,
-      mediaType: MediaTypes.ociManifest,
-      config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-      layers: [
-        {
-          mediaType: statement.mediaType,
-          digest: statement.digest,
-          size: statement.size,
-          annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' },
-        },
-      ],
-    }),
-  );
+  const config = blob(MediaTypes.ociConfig, encodeJson(attestationConfigDocument([statement.digest])));
+  const manifest = blob(MediaTypes.ociManifest, encodeJson(attestationManifestDocument(config, statement)));
   return { statement, config, manifest };
 }

@@ -1,13 +1,22 @@
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
-import { Annotations, isIndexMediaType, MediaTypes } from '../../src/core/media-types.ts';
-import { parsePlatform, platformToJson, type Platform } from '../../src/core/platform.ts';
+import { isIndexMediaType, MediaTypes } from '../../src/core/media-types.ts';
+import { type Platform, parsePlatform, platformToJson } from '../../src/core/platform.ts';
 import type { ImageRegistry } from '../../src/core/ports.ts';
+import {
+  attestationConfigDocument,
+  attestationManifestDocument,
+  buildxIndexDocument,
+  FORMAT_TYPES,
+  type ImageFormat,
+  IN_TOTO,
+  imageManifestDocument,
+} from './image-documents.ts';
+
+export type { ImageFormat } from './image-documents.ts';
 
 export type RegistryMethod = 'fetchManifest' | 'fetchBlob' | 'resolveTag' | 'putManifest' | 'listTags';
-
-export type ImageFormat = 'oci' | 'docker';
 
 export interface AddImageOptions {
   /** `linux/arm64/v8` or a platform object; written into the config blob as a builder would. */
@@ -53,11 +62,6 @@ export interface PutRecord {
   readonly result: 'stored' | string;
 }
 
-const FORMAT_TYPES = {
-  oci: { manifest: MediaTypes.ociManifest, config: MediaTypes.ociConfig, layer: 'application/vnd.oci.image.layer.v1.tar+gzip' },
-  docker: { manifest: MediaTypes.dockerManifest, config: MediaTypes.dockerConfig, layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip' },
-} as const;
-
 /**
  * The {@link ImageRegistry} port in memory. Content is stored by digest per repository and tags map to
  * digests; putManifest checks what a registry checks (digest and size of the bytes, an index's
@@ -87,7 +91,9 @@ export class InMemoryImageRegistry implements ImageRegistry {
     await this.#enter('fetchBlob', [repository, descriptor, maxBytes]);
     const blob = this.#repo(repository).blobs.get(descriptor.digest);
     if (blob === undefined) {
-      throw new RegistryError(ErrorCodes.notFound, `blob ${repository}@${descriptor.digest} not found`, { details: { repository, digest: descriptor.digest } });
+      throw new RegistryError(ErrorCodes.notFound, `blob ${repository}@${descriptor.digest} not found`, {
+        details: { repository, digest: descriptor.digest },
+      });
     }
     if (blob.byteLength > maxBytes) {
       throw new RegistryError(ErrorCodes.tooLarge, `blob ${descriptor.digest} is ${blob.byteLength} bytes, more than ${maxBytes}`);
@@ -190,12 +196,7 @@ export class InMemoryImageRegistry implements ImageRegistry {
     const layer = this.storeBlob(repository, `layer ${label} ${JSON.stringify(platformToJson(platform))}`);
     const manifest = this.storeManifest(
       repository,
-      {
-        schemaVersion: 2,
-        mediaType: types.manifest,
-        config: { mediaType: types.config, digest: config.digest, size: config.size },
-        layers: [{ mediaType: types.layer, digest: layer.digest, size: layer.size }],
-      },
+      imageManifestDocument(format, { mediaType: types.config, ...config }, [{ mediaType: types.layer, ...layer }]),
       types.manifest,
       options.tag,
     );
@@ -209,41 +210,22 @@ export class InMemoryImageRegistry implements ImageRegistry {
    */
   addBuildxIndex(repository: string, options: Omit<AddImageOptions, 'format'> & { readonly format?: ImageFormat }): BuildxIndex {
     const image = this.addImage(repository, { ...options, tag: undefined });
-    const attestationConfig = this.storeBlob(repository, { architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [] } });
-    const statement = this.storeBlob(repository, { _type: 'https://in-toto.io/Statement/v0.1', subject: [{ digest: image.manifest.digest }] });
+    const attestationConfig = this.storeBlob(repository, attestationConfigDocument([]));
+    const statement = this.storeBlob(repository, {
+      _type: 'https://in-toto.io/Statement/v0.1',
+      subject: [{ digest: image.manifest.digest }],
+    });
     const attestation = this.storeManifest(
       repository,
-      {
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociManifest,
-        config: { mediaType: MediaTypes.ociConfig, digest: attestationConfig.digest, size: attestationConfig.size },
-        layers: [
-          {
-            mediaType: 'application/vnd.in-toto+json',
-            digest: statement.digest,
-            size: statement.size,
-            annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' },
-          },
-        ],
-      },
+      attestationManifestDocument(
+        { mediaType: MediaTypes.ociConfig, ...attestationConfig },
+        { mediaType: IN_TOTO.mediaType, ...statement },
+      ),
       MediaTypes.ociManifest,
     );
     const index = this.storeManifest(
       repository,
-      {
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociIndex,
-        manifests: [
-          { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size, platform: platformToJson(image.platform) },
-          {
-            mediaType: MediaTypes.ociManifest,
-            digest: attestation.digest,
-            size: attestation.size,
-            annotations: { [Annotations.referenceDigest]: image.manifest.digest, [Annotations.referenceType]: Annotations.attestationManifest },
-            platform: { architecture: 'unknown', os: 'unknown' },
-          },
-        ],
-      },
+      buildxIndexDocument(image.manifest, platformToJson(image.platform), attestation),
       MediaTypes.ociIndex,
       options.tag,
     );
@@ -260,7 +242,10 @@ export class InMemoryImageRegistry implements ImageRegistry {
   #checkPut(repository: string, tag: string, manifest: RawManifest): void {
     const actual = computeDigest(manifest.bytes);
     if (actual !== manifest.digest || manifest.size !== manifest.bytes.byteLength) {
-      throw new RegistryError(ErrorCodes.digestMismatch, `put of ${manifest.digest} (${manifest.size} bytes) has bytes ${actual} (${manifest.bytes.byteLength} bytes)`);
+      throw new RegistryError(
+        ErrorCodes.digestMismatch,
+        `put of ${manifest.digest} (${manifest.size} bytes) has bytes ${actual} (${manifest.bytes.byteLength} bytes)`,
+      );
     }
     const repo = this.#repo(repository);
     let body: { mediaType?: unknown; manifests?: Array<{ digest?: unknown }> };
@@ -270,7 +255,10 @@ export class InMemoryImageRegistry implements ImageRegistry {
       throw new RegistryError(ErrorCodes.invalidInput, `put of ${manifest.digest}: manifest invalid: not JSON`);
     }
     if (body.mediaType !== manifest.mediaType) {
-      throw new RegistryError(ErrorCodes.invalidInput, `put of ${manifest.digest}: body mediaType ${String(body.mediaType)} is not ${manifest.mediaType}`);
+      throw new RegistryError(
+        ErrorCodes.invalidInput,
+        `put of ${manifest.digest}: body mediaType ${String(body.mediaType)} is not ${manifest.mediaType}`,
+      );
     }
     if (isIndexMediaType(manifest.mediaType)) {
       const missing = (body.manifests ?? []).map((child) => String(child.digest)).filter((digest) => !repo.manifests.has(digest));

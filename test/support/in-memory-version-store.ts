@@ -1,9 +1,25 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
 import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
-import type { FloatingClaim, HistoryWrite, ImagesChange, LeaseRequest, PushContext, VersionKey, VersionPage, VersionStore } from '../../src/core/ports.ts';
+import type {
+  FloatingClaim,
+  HistoryWrite,
+  ImagesChange,
+  LeaseRequest,
+  PushContext,
+  VersionKey,
+  VersionPage,
+  VersionStore,
+} from '../../src/core/ports.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
-import type { Announcement, PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from '../../src/core/version-record.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../src/core/version-history.ts';
+import type {
+  Announcement,
+  PublishedIndex,
+  PushRejection,
+  RecordedImage,
+  VersionError,
+  VersionRecord,
+} from '../../src/core/version-record.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -76,7 +92,10 @@ export class InMemoryVersionStore implements VersionStore {
     return { versions: page.map((version) => copy(this.#record(repository, version)!)), cursor };
   }
 
-  async readForPush(key: VersionKey, options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] }): Promise<PushContext> {
+  async readForPush(
+    key: VersionKey,
+    options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] },
+  ): Promise<PushContext> {
     const { repository, version } = key;
     const targets = new Map<string, VersionRecord>();
     for (const target of options.targetVersions) {
@@ -89,12 +108,18 @@ export class InMemoryVersionStore implements VersionStore {
       targets,
       publishedByUs: await this.isPublishedTag(repository, options.tag, options.digest),
       history: await this.getHistory(repository, version),
-      rememberedTargetTags: new Set((options.targetTags ?? []).filter((t) => t !== options.tag && (this.#publishedTags.get(JSON.stringify([repository, t]))?.size ?? 0) > 0)),
+      rememberedTargetTags: new Set(
+        (options.targetTags ?? []).filter(
+          (t) => t !== options.tag && (this.#publishedTags.get(JSON.stringify([repository, t]))?.size ?? 0) > 0,
+        ),
+      ),
     };
   }
 
   async updateImages(
-    key: VersionKey, change: ImagesChange, options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
   ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
     const { expectedRevision, now, lease, history } = options;
@@ -141,7 +166,13 @@ export class InMemoryVersionStore implements VersionStore {
     return copy(record);
   }
 
-  async recordRejection(repository: string, version: string, rejection: PushRejection, evict: readonly string[], now: string): Promise<VersionRecord> {
+  async recordRejection(
+    repository: string,
+    version: string,
+    rejection: PushRejection,
+    evict: readonly string[],
+    now: string,
+  ): Promise<VersionRecord> {
     let record = this.#record(repository, version);
     if (record === undefined) {
       record = { repository, version, revision: 0, images: {}, createdAt: now, updatedAt: now };
@@ -169,7 +200,10 @@ export class InMemoryVersionStore implements VersionStore {
     return copy(record);
   }
 
-  async recordPublished(key: VersionKey, options: { owner: string; published: PublishedIndex; now: string }): Promise<VersionRecord | undefined> {
+  async recordPublished(
+    key: VersionKey,
+    options: { owner: string; published: PublishedIndex; now: string },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
     const { owner, published, now } = options;
     const record = this.#record(repository, version);
@@ -183,7 +217,12 @@ export class InMemoryVersionStore implements VersionStore {
   async completePublish(
     key: VersionKey,
     options: {
-      owner: string; published: PublishedIndex; now: string; release: boolean; announcement?: { claim: Announcement; nowMs: number }; history?: HistoryWrite;
+      owner: string;
+      published: PublishedIndex;
+      now: string;
+      release: boolean;
+      announcement?: { claim: Announcement; nowMs: number };
+      history?: HistoryWrite;
     },
   ): Promise<VersionRecord | undefined> {
     const { owner, published, now, release, announcement, history } = options;
@@ -217,7 +256,10 @@ export class InMemoryVersionStore implements VersionStore {
     return copy(record);
   }
 
-  async releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'> {
+  async releaseLease(
+    key: VersionKey,
+    options: { owner: string; expectedRevision: number },
+  ): Promise<'released' | 'revision-moved' | 'not-held'> {
     const { repository, version } = key;
     const { owner, expectedRevision } = options;
     checkCount(expectedRevision, 'expectedRevision');
@@ -293,8 +335,8 @@ export class InMemoryVersionStore implements VersionStore {
   }
 
   #versionsOf(repository: string): Map<string, Mutable<VersionRecord>> {
-    let versions = this.#versions.get(repository);
-    if (versions === undefined) this.#versions.set(repository, (versions = new Map()));
+    const versions = this.#versions.get(repository) ?? new Map<string, Mutable<VersionRecord>>();
+    this.#versions.set(repository, versions);
     return versions;
   }
 }
@@ -350,5 +392,6 @@ function isClaimable(last: Announcement | undefined, claim: Announcement, nowMs:
 }
 
 function checkCount(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
 }

@@ -1,9 +1,9 @@
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';
-import { buildIndex } from '../../src/core/index-builder.ts';
 import { readImageConfigMetadata } from '../../src/core/image-config-metadata.ts';
+import { buildIndex } from '../../src/core/index-builder.ts';
 import { ACCEPTED_MANIFEST_MEDIA_TYPES, Annotations, isIndexMediaType } from '../../src/core/media-types.ts';
-import { formatPlatform, isUnknownPlatform, normalisePlatform, platformFromJson, type Platform } from '../../src/core/platform.ts';
+import { formatPlatform, isUnknownPlatform, normalisePlatform, type Platform, platformFromJson } from '../../src/core/platform.ts';
 import type { VersionStore } from '../../src/core/ports.ts';
 import { deriveState, hasRefusals, missingPlatforms, selectIndexImages } from '../../src/core/readiness.ts';
 import type { RepositoryConfig } from '../../src/core/repository-config.ts';
@@ -16,7 +16,7 @@ import { expectValidIndex } from './expect-valid-index.ts';
 import type { LogLine } from './fakes.ts';
 
 /**
- * The invariants of DESIGN §5, checked against the registry itself (plain HTTP, no product code
+ * The invariants of docs/reliability.md, checked against the registry itself (plain HTTP, no product code
  * reading it) and the store, once events have stopped. Each check returns violations as sentences
  * rather than failing at the first, so one failure message shows everything that went wrong.
  */
@@ -106,7 +106,7 @@ function parseJson(raw: RawManifest): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(raw.bytes)) as Record<string, unknown>;
 }
 
-/** The images a per-arch tag points to now, read from the registry as DESIGN §4.2 describes. */
+/** The images a per-arch tag points to now, read from the registry (docs/architecture.md, "How a push becomes an index", step 2). */
 async function readTagImages(registryUrl: string, repository: string, tag: string): Promise<RecordedImage[]> {
   const root = await getManifest(registryUrl, repository, tag);
   if (root.status !== 200) return [];
@@ -114,17 +114,30 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
   const base = { tag, sourceDigest: root.raw.digest, pushedAt: '' };
   // What the index inherits: the config's org.opencontainers.image labels and created time.
   const inherited = async (manifest: Record<string, unknown>) => {
-    const { labels, created } = readImageConfigMetadata(await getJsonBlob(registryUrl, repository, (manifest['config'] as { digest: string }).digest));
+    const { labels, created } = readImageConfigMetadata(
+      await getJsonBlob(registryUrl, repository, (manifest.config as { digest: string }).digest),
+    );
     return { ...(labels === undefined ? {} : { labels }), ...(created === undefined ? {} : { created }) };
   };
   if (!isIndexMediaType(root.raw.mediaType)) {
-    const config = (body['config'] as { digest: string }).digest;
+    const config = (body.config as { digest: string }).digest;
     const platform = platformFromJson(await getJsonBlob(registryUrl, repository, config));
     if (platform === undefined || isUnknownPlatform(platform)) return [];
     const normal = normalisePlatform(platform);
-    return [{ ...base, key: formatPlatform(normal), platform: normal, digest: root.raw.digest, mediaType: root.raw.mediaType, size: root.raw.size, attestations: [], ...(await inherited(body)) }];
+    return [
+      {
+        ...base,
+        key: formatPlatform(normal),
+        platform: normal,
+        digest: root.raw.digest,
+        mediaType: root.raw.mediaType,
+        size: root.raw.size,
+        attestations: [],
+        ...(await inherited(body)),
+      },
+    ];
   }
-  const children = (body['manifests'] ?? []) as Array<Descriptor & { platform?: unknown }>;
+  const children = (body.manifests ?? []) as Array<Descriptor & { platform?: unknown }>;
   const isAttestation = (child: { annotations?: Readonly<Record<string, string>>; platform?: unknown }): boolean =>
     child.annotations?.[Annotations.referenceType] === Annotations.attestationManifest ||
     (platformFromJson(child.platform) !== undefined && isUnknownPlatform(platformFromJson(child.platform) as Platform));
@@ -137,13 +150,22 @@ async function readTagImages(registryUrl: string, repository: string, tag: strin
     const attestations = children
       .filter((c) => isAttestation(c) && c.annotations?.[Annotations.referenceDigest] === child.digest)
       .map(({ platform: _ignored, ...descriptor }) => descriptor as Descriptor);
-    images.push({ ...base, key: formatPlatform(platform), platform, digest: stored.raw.digest, mediaType: stored.raw.mediaType, size: stored.raw.size, attestations, ...(await inherited(parseJson(stored.raw))) });
+    images.push({
+      ...base,
+      key: formatPlatform(platform),
+      platform,
+      digest: stored.raw.digest,
+      mediaType: stored.raw.mediaType,
+      size: stored.raw.size,
+      attestations,
+      ...(await inherited(parseJson(stored.raw))),
+    });
   }
   return images;
 }
 
 /**
- * Checks DESIGN §5 invariants 1, 2, 3 and 5 for every version that has per-arch tags in the
+ * Checks invariants 1, 2, 3 and 5 of docs/reliability.md for every version that has per-arch tags in the
  * repository: a complete version's target tags hold exactly buildIndex(the images its per-arch tags
  * point to now), byte for byte; an incomplete one has no target tag; the store reports the same;
  * no distinct index was accepted more than `maxPutsPerIndex` times.
@@ -165,7 +187,8 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
     for (const tag of versionTags.filter((t) => !targetTags.has(t)).sort()) {
       for (const image of await readTagImages(registryUrl, repository, tag)) {
         const other = images.get(image.key);
-        if (other !== undefined && other.digest !== image.digest) fail(`${version}: tags ${other.tag} and ${tag} both hold platform ${image.key} (a conflict the test did not plan)`);
+        if (other !== undefined && other.digest !== image.digest)
+          fail(`${version}: tags ${other.tag} and ${tag} both hold platform ${image.key} (a conflict the test did not plan)`);
         else if (other === undefined) images.set(image.key, image);
       }
     }
@@ -177,14 +200,16 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
 
     if (missing.length > 0) {
       incomplete++;
-      if (input.expectIncomplete !== undefined && !input.expectIncomplete.includes(version)) fail(`${version} is incomplete (missing ${missing.join(', ')}) but the test pushed all of it`);
+      if (input.expectIncomplete !== undefined && !input.expectIncomplete.includes(version))
+        fail(`${version} is incomplete (missing ${missing.join(', ')}) but the test pushed all of it`);
       for (const tag of targets) {
         const served = await getManifest(registryUrl, repository, tag);
         if (served.status !== 404) fail(`${version} is missing ${missing.join(', ')} but ${tag} exists (${served.raw.digest})`);
       }
       // A refused push of a missing platform makes it `failed` (the refusal is its error); otherwise it waits.
       const expectedState = record !== undefined && hasRefusals(record) ? 'failed' : 'waiting';
-      if (record !== undefined && deriveState(config, record, input.nowMs) !== expectedState) fail(`${version}: the store says ${deriveState(config, record, input.nowMs)}, expected ${expectedState}`);
+      if (record !== undefined && deriveState(config, record, input.nowMs) !== expectedState)
+        fail(`${version}: the store says ${deriveState(config, record, input.nowMs)}, expected ${expectedState}`);
       continue;
     }
 
@@ -204,7 +229,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
         fail(`${tag} (${served.raw.digest}) is not a valid index: ${(error as Error).message}`);
       }
       if (served.raw.digest !== expected.digest || Buffer.compare(Buffer.from(served.raw.bytes), Buffer.from(expected.bytes)) !== 0) {
-        const children = (parseJson(served.raw)['manifests'] as Array<{ digest: string; platform?: unknown }> | undefined) ?? [];
+        const children = (parseJson(served.raw).manifests as Array<{ digest: string; platform?: unknown }> | undefined) ?? [];
         fail(
           `${tag} holds ${served.raw.digest}, not buildIndex of what the per-arch tags point to now (${expected.digest}); ` +
             `served children ${children.map((c) => `${JSON.stringify(c.platform)}=${c.digest.slice(7, 19)}`).join(' ')}; ` +
@@ -219,12 +244,15 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
     }
     for (const image of images.values()) {
       const recorded = record.images[image.key];
-      if (recorded?.digest !== image.digest) fail(`${version}: the store has ${image.key}=${recorded?.digest ?? 'nothing'}, the registry ${image.digest} (inv. 5)`);
+      if (recorded?.digest !== image.digest)
+        fail(`${version}: the store has ${image.key}=${recorded?.digest ?? 'nothing'}, the registry ${image.digest} (inv. 5)`);
     }
     for (const problem of checkHistory(record, await store.getHistory(repository, version))) fail(`${version}: ${problem}`);
     const state = deriveState(config, record, input.nowMs);
-    if (state !== 'published') fail(`${version}: the store says ${state}${record.error ? ` (${record.error.message})` : ''}, expected published (inv. 5)`);
-    if (record.published?.digest !== expected.digest) fail(`${version}: the store says published ${record.published?.digest ?? 'nothing'}, the registry holds ${expected.digest} (inv. 5)`);
+    if (state !== 'published')
+      fail(`${version}: the store says ${state}${record.error ? ` (${record.error.message})` : ''}, expected published (inv. 5)`);
+    if (record.published?.digest !== expected.digest)
+      fail(`${version}: the store says published ${record.published?.digest ?? 'nothing'}, the registry holds ${expected.digest} (inv. 5)`);
     if (record.lease !== undefined && record.lease.until > input.nowMs) {
       leasesLeft++;
       if (input.forbidLeftoverLeases !== false) fail(`${version}: a live lease is left behind by ${record.lease.owner}`);
@@ -266,7 +294,11 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
  * those versions make. A target tag can match the per-arch pattern too (`2.7-rc1`; `2.0.1-rc.1` read as
  * version 2.0.1, platform rc.1): it is not a per-arch tag, and a "version" with only such tags is none.
  */
-async function tagsByVersion(registryUrl: string, repository: string, config: RepositoryConfig): Promise<{ tags: string[]; byVersion: Map<string, string[]>; targets: Set<string> }> {
+async function tagsByVersion(
+  registryUrl: string,
+  repository: string,
+  config: RepositoryConfig,
+): Promise<{ tags: string[]; byVersion: Map<string, string[]>; targets: Set<string> }> {
   const pattern = await compileTagPattern(config.tagPattern);
   const tags = await listTags(registryUrl, repository);
   const byVersion = new Map<string, string[]>();
@@ -297,7 +329,9 @@ export interface FloatingTagsReport {
  * lower one; its store pointer names that version and index; and no floating tag exists that no
  * complete release makes.
  */
-export async function checkFloatingTags(input: Pick<RegistryStateInput, 'registryUrl' | 'repository' | 'config' | 'store' | 'seed'>): Promise<FloatingTagsReport> {
+export async function checkFloatingTags(
+  input: Pick<RegistryStateInput, 'registryUrl' | 'repository' | 'config' | 'store' | 'seed'>,
+): Promise<FloatingTagsReport> {
   const { registryUrl, repository, config, store, seed } = input;
   const violations: string[] = [];
   const fail = (message: string): void => {
@@ -325,11 +359,15 @@ export async function checkFloatingTags(input: Pick<RegistryStateInput, 'registr
     if (served.status !== 200) fail(`${tag} answers ${served.status}, but ${want.version} is a complete release that makes it`);
     else if (served.raw.digest !== want.digest) {
       const held = versionOfIndex.get(served.raw.digest);
-      fail(`${tag} holds ${served.raw.digest} (${held === undefined ? 'no current index of a release' : `the index of ${held}, lower`}), not ${want.version}'s index ${want.digest}`);
+      fail(
+        `${tag} holds ${served.raw.digest} (${held === undefined ? 'no current index of a release' : `the index of ${held}, lower`}), not ${want.version}'s index ${want.digest}`,
+      );
     }
     const pointer = await store.getFloatingTag(repository, tag);
     if (pointer?.version !== want.version || pointer.digest !== want.digest) {
-      fail(`the ${tag} pointer names ${pointer === undefined ? 'nothing' : `${pointer.version} (${pointer.digest})`}, not ${want.version} (${want.digest})`);
+      fail(
+        `the ${tag} pointer names ${pointer === undefined ? 'nothing' : `${pointer.version} (${pointer.digest})`}, not ${want.version} (${want.digest})`,
+      );
     }
   }
   for (const tag of tags) {
@@ -350,7 +388,8 @@ export function checkHistory(record: VersionRecord, history: VersionHistory): st
   const { entries } = history;
   entries.forEach((entry, i) => {
     const expected = history.sequence - entries.length + 1 + i;
-    if (entry.sequence !== expected) problems.push(`history entry ${i} has sequence ${entry.sequence}, expected ${expected} (an append was lost or doubled)`);
+    if (entry.sequence !== expected)
+      problems.push(`history entry ${i} has sequence ${entry.sequence}, expected ${expected} (an append was lost or doubled)`);
   });
   const ids = entries.map((e) => e.id);
   const doubled = ids.filter((id, i) => ids.indexOf(id) !== i);
@@ -358,26 +397,31 @@ export function checkHistory(record: VersionRecord, history: VersionHistory): st
   // Bounded: with the full HISTORY_LIMIT kept, the oldest changes may have been dropped on purpose.
   const complete = history.sequence === entries.length;
   for (const image of Object.values(record.images)) {
-    const recorded = entries.some((e) => e.kind === 'push-recorded' && e.platform === image.key && e.digest === image.digest && e.tag === image.tag);
+    const recorded = entries.some(
+      (e) => e.kind === 'push-recorded' && e.platform === image.key && e.digest === image.digest && e.tag === image.tag,
+    );
     if (!recorded && complete) problems.push(`history lacks the push of ${image.tag} (${image.key} ${image.digest})`);
   }
   const { published } = record;
   if (published !== undefined) {
-    const recorded = entries.some((e) => (e.kind === 'published' || e.kind === 'published-partially') && e.digest === published.digest && e.revision === published.revision);
+    const recorded = entries.some(
+      (e) =>
+        (e.kind === 'published' || e.kind === 'published-partially') && e.digest === published.digest && e.revision === published.revision,
+    );
     if (!recorded) problems.push(`history lacks the publish of ${published.digest} (revision ${published.revision})`);
   }
   return problems;
 }
 
 /**
- * DESIGN §5 invariant 4: every delivery ended recorded, ignored or rejected with a logged reason, or
+ * Invariant 4 of docs/reliability.md: every delivery ended recorded, ignored or rejected with a logged reason, or
  * thrown with a logged failure (and then redelivered or dead-lettered, never dropped).
  */
 export function checkDeliveries(deliveries: readonly Delivery[], lines: readonly LogLine[], seed: number | string): string[] {
   const violations: string[] = [];
   const byEvent = new Map<string, LogLine[]>();
   for (const line of lines) {
-    const id = line.fields['eventId'];
+    const id = line.fields.eventId;
     if (typeof id === 'string') byEvent.set(id, [...(byEvent.get(id) ?? []), line]);
   }
   const known = new Set(['recorded', 'ignored', 'rejected', 'conflict', 'thrown']);
@@ -396,7 +440,8 @@ export function checkDeliveries(deliveries: readonly Delivery[], lines: readonly
               ? (l: LogLine) => /conflict/.test(l.message)
               : (l: LogLine) => l.message === 'push recorded';
     if (!logged.some(expectedLine)) violations.push(`${where}: ended ${delivery.outcome} without a log line saying so (inv. 4)`);
-    if (delivery.final && delivery.outcome === 'thrown') violations.push(`${where}: still failing after the last redelivery (dead-lettered)`);
+    if (delivery.final && delivery.outcome === 'thrown')
+      violations.push(`${where}: still failing after the last redelivery (dead-lettered)`);
   }
   return violations;
 }

@@ -1,5 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +23,7 @@ describe('startRegistry', () => {
       await expect.poll(() => received.length).toBe(1);
       const [event] = received;
       expect(event?.authorization).toBe('Bearer shh');
-      const envelope = JSON.parse(event?.body ?? '{}') as { events: Array<Record<string, any>> };
+      const envelope = JSON.parse(event?.body ?? '{}') as { events: Array<Record<string, unknown>> };
       expect(envelope.events).toHaveLength(1);
       expect(envelope.events[0]).toMatchObject({
         action: 'push',

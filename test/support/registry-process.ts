@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenOnLoopback } from '../../src/local/ports.ts';
 import { renderRegistryConfig } from '../../src/local/registry-config.ts';
 import {
   isRegistryInstalled,
@@ -12,7 +13,6 @@ import {
   RegistryStartError,
   startRegistryProcess,
 } from '../../src/local/registry-process.ts';
-import { listenOnLoopback } from '../../src/local/ports.ts';
 
 /**
  * A real CNCF distribution registry for tests, started the way the local runner starts its own
@@ -61,7 +61,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       htpasswdPath = join(workDir, 'htpasswd');
       await writeFile(htpasswdPath, options.htpasswd);
     }
-    let tokenAuth;
+    let tokenAuth: { realm: string; service: string; issuer: string; rootCertBundlePath: string } | undefined;
     if (options.tokenAuth !== undefined) {
       const { certificatePem, ...rest } = options.tokenAuth;
       const rootCertBundlePath = join(workDir, 'token-root.pem');
@@ -90,7 +90,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
           responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
         }),
       );
-      let running;
+      let running: Awaited<ReturnType<typeof startRegistryProcess>>;
       try {
         // One log per attempt, so an error shows what this attempt's registry said.
         running = await startRegistryProcess({ configPath, logPath: join(workDir, `registry-${attempt}.log`), url, instanceId });

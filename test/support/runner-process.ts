@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -54,11 +54,15 @@ export async function startRunnerProcess(options: {
   readyTimeoutMs?: number;
 }): Promise<RunnerProcess> {
   const ports = options.ports ?? (await freeRunnerPorts());
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [...RUNNER_NODE_FLAGS, ...(options.nodeOptions ?? []), 'bin/manifest-assembler.mjs', 'start'], {
-    cwd: ROOT,
-    env: { ...process.env, ...ports, DATA_DIR: options.dataDir, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
+    process.execPath,
+    [...RUNNER_NODE_FLAGS, ...(options.nodeOptions ?? []), 'bin/manifest-assembler.mjs', 'start'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...ports, DATA_DIR: options.dataDir, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -19,8 +19,19 @@ export interface SigV4Gateway {
   stop(): Promise<void>;
 }
 
-export async function startSigV4Gateway(options: { credentials: AwsCredentialIdentity; region: string; upstream: string; upstreamToken: string }): Promise<SigV4Gateway> {
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: Sha256, applyChecksum: false });
+export async function startSigV4Gateway(options: {
+  credentials: AwsCredentialIdentity;
+  region: string;
+  upstream: string;
+  upstreamToken: string;
+}): Promise<SigV4Gateway> {
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region: options.region,
+    credentials: options.credentials,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
   const verified: string[] = [];
   const refused: string[] = [];
   const server: Server = createServer((request, response) => {
@@ -40,7 +51,11 @@ export async function startSigV4Gateway(options: { credentials: AwsCredentialIde
         const value = request.headers[name];
         if (typeof value === 'string') headers[name] = value;
       }
-      const upstream = await fetch(new URL(request.url ?? '/', options.upstream), { method: request.method ?? 'GET', headers, ...(body.length > 0 ? { body } : {}) });
+      const upstream = await fetch(new URL(request.url ?? '/', options.upstream), {
+        method: request.method ?? 'GET',
+        headers,
+        ...(body.length > 0 ? { body } : {}),
+      });
       const out: Record<string, string> = {};
       for (const name of ['content-type', 'etag']) {
         const value = upstream.headers.get(name);
@@ -62,7 +77,8 @@ export async function startSigV4Gateway(options: { credentials: AwsCredentialIde
   };
 }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
 /** Undefined when the signature is the one the shared secret gives; else why not. */
 async function verify(signer: SignatureV4, request: IncomingMessage, body: Buffer, accessKeyId: string): Promise<string | undefined> {
@@ -82,17 +98,31 @@ async function verify(signer: SignatureV4, request: IncomingMessage, body: Buffe
     if (typeof value !== 'string') return `signed header ${name} is missing`;
     headers[name] = value;
   }
-  const url = new URL(request.url ?? '/', `http://${headers['host']}`);
+  const url = new URL(request.url ?? '/', `http://${headers.host}`);
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
     query[key] = values.length === 1 ? (values[0] ?? '') : values;
   }
   const expected = await signer.sign(
-    new HttpRequest({ method: request.method ?? 'GET', protocol: 'http:', hostname: url.hostname, ...(url.port ? { port: Number(url.port) } : {}), path: url.pathname, query, headers, ...(body.length > 0 ? { body: body.toString('utf8') } : {}) }),
-    { signingDate: new Date(Date.UTC(Number(when[1]), Number(when[2]) - 1, Number(when[3]), Number(when[4]), Number(when[5]), Number(when[6]))), signingRegion: region },
+    new HttpRequest({
+      method: request.method ?? 'GET',
+      protocol: 'http:',
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers,
+      ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
+    }),
+    {
+      signingDate: new Date(
+        Date.UTC(Number(when[1]), Number(when[2]) - 1, Number(when[3]), Number(when[4]), Number(when[5]), Number(when[6])),
+      ),
+      signingRegion: region,
+    },
   );
-  const computed = /Signature=([0-9a-f]{64})$/.exec(String(expected.headers['authorization']))?.[1];
+  const computed = /Signature=([0-9a-f]{64})$/.exec(String(expected.headers.authorization))?.[1];
   return computed === signature ? undefined : 'signature does not match';
 }
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startHttpStub, type SeenRequest } from './http-stub.ts';
+import { type SeenRequest, startHttpStub } from './http-stub.ts';
 
 /**
  * A token service for distribution's `auth: token`, on 127.0.0.1: answers
@@ -31,8 +31,19 @@ export async function startTokenServer(options: { users: Record<string, string>;
   const dir = await mkdtemp(join(tmpdir(), 'token-server-'));
   try {
     await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=manifest-assembler test token issuer',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=manifest-assembler test token issuer',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
     ]);
     const keyPem = await readFile(join(dir, 'key.pem'), 'utf8');
     const certificatePem = await readFile(join(dir, 'cert.pem'), 'utf8');
@@ -49,7 +60,11 @@ export async function startTokenServer(options: { users: Record<string, string>;
         return;
       }
       const access = url.searchParams.getAll('scope').flatMap((scope) => {
-        const [type, name, actions] = [scope.slice(0, scope.indexOf(':')), scope.slice(scope.indexOf(':') + 1, scope.lastIndexOf(':')), scope.slice(scope.lastIndexOf(':') + 1)];
+        const [type, name, actions] = [
+          scope.slice(0, scope.indexOf(':')),
+          scope.slice(scope.indexOf(':') + 1, scope.lastIndexOf(':')),
+          scope.slice(scope.lastIndexOf(':') + 1),
+        ];
         const granted = actions.split(',').filter((action) => user !== undefined || action === 'pull');
         return type === 'repository' ? [{ type, name, actions: granted }] : [];
       });
@@ -59,7 +74,9 @@ export async function startTokenServer(options: { users: Record<string, string>;
         { iss: issuer, sub: user ?? '', aud: service, exp: now + expiresIn, nbf: now - 10, iat: now, jti: randomUUID(), access },
         keyPem,
       );
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: expiresIn, issued_at: new Date().toISOString() }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token, expires_in: expiresIn, issued_at: new Date().toISOString() }));
     });
     return {
       realm: `${stub.url}/token`,

@@ -31,7 +31,9 @@ export async function downloadBlob(download: BlobDownload): Promise<Uint8Array> 
   const target = `${repository}@${descriptor.digest}`;
   const details = { repository, digest: descriptor.digest, size: descriptor.size, maxBytes };
   if (descriptor.size > maxBytes) {
-    throw new RegistryError(ErrorCodes.tooLarge, `blob ${target} is ${descriptor.size} bytes, more than the ${maxBytes} allowed`, { details });
+    throw new RegistryError(ErrorCodes.tooLarge, `blob ${target} is ${descriptor.size} bytes, more than the ${maxBytes} allowed`, {
+      details,
+    });
   }
   const response = await get(download, target);
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
@@ -43,10 +45,17 @@ export async function downloadBlob(download: BlobDownload): Promise<Uint8Array> 
   const bytes = await readLimitedBody(
     response,
     descriptor.size,
-    () => new RegistryError(ErrorCodes.digestMismatch, `blob ${target} is longer than the ${descriptor.size} bytes its descriptor says`, { details }),
+    () =>
+      new RegistryError(ErrorCodes.digestMismatch, `blob ${target} is longer than the ${descriptor.size} bytes its descriptor says`, {
+        details,
+      }),
   );
   if (bytes.byteLength !== descriptor.size) {
-    throw new RegistryError(ErrorCodes.digestMismatch, `blob ${target} has ${bytes.byteLength} bytes, its descriptor says ${descriptor.size}`, { details });
+    throw new RegistryError(
+      ErrorCodes.digestMismatch,
+      `blob ${target} has ${bytes.byteLength} bytes, its descriptor says ${descriptor.size}`,
+      { details },
+    );
   }
   const actual = computeDigest(bytes);
   if (actual !== descriptor.digest) {
@@ -64,7 +73,10 @@ async function get(download: BlobDownload, target: string): Promise<Response> {
     // Deliberately no headers: see the function comment above.
     response = await download.fetch(download.url, { method: 'GET', redirect: 'follow', signal: AbortSignal.timeout(download.timeoutMs) });
   } catch (error) {
-    throw new RegistryError(ErrorCodes.unavailable, `download of blob ${target} from ${where} failed: ${String(error)}`, { retryable: true, cause: error });
+    throw new RegistryError(ErrorCodes.unavailable, `download of blob ${target} from ${where} failed: ${String(error)}`, {
+      retryable: true,
+      cause: error,
+    });
   }
   if (response.ok) return response;
   await response.body?.cancel();

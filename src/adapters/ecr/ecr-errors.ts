@@ -1,5 +1,5 @@
 import type { ImageFailure } from '@aws-sdk/client-ecr';
-import { ErrorCodes, RegistryError, type ErrorCode } from '../../core/errors.ts';
+import { type ErrorCode, ErrorCodes, RegistryError } from '../../core/errors.ts';
 
 /** What the failing call was about, for messages a person can act on. */
 export interface EcrCallContext {

@@ -10,12 +10,20 @@ export function decodeManifest(manifest: RawManifest, repository: string): strin
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(manifest.bytes);
   } catch (error) {
-    throw new RegistryError(ErrorCodes.invalidInput, `manifest ${manifest.digest} for ${repository} is not UTF-8, ECR cannot store it unchanged`, { cause: error });
+    throw new RegistryError(
+      ErrorCodes.invalidInput,
+      `manifest ${manifest.digest} for ${repository} is not UTF-8, ECR cannot store it unchanged`,
+      { cause: error },
+    );
   }
   if (text.length > MAX_MANIFEST_CHARACTERS) {
-    throw new RegistryError(ErrorCodes.tooLarge, `manifest ${manifest.digest} for ${repository} has ${text.length} characters, ECR accepts at most ${MAX_MANIFEST_CHARACTERS}`, {
-      details: { repository, digest: manifest.digest, size: manifest.size },
-    });
+    throw new RegistryError(
+      ErrorCodes.tooLarge,
+      `manifest ${manifest.digest} for ${repository} has ${text.length} characters, ECR accepts at most ${MAX_MANIFEST_CHARACTERS}`,
+      {
+        details: { repository, digest: manifest.digest, size: manifest.size },
+      },
+    );
   }
   return text;
 }
@@ -31,7 +39,10 @@ export function mediaTypeOf(reported: string | undefined, manifest: string, repo
   }
   const mediaType = typeof parsed === 'object' && parsed !== null ? (parsed as { mediaType?: unknown }).mediaType : undefined;
   if (typeof mediaType !== 'string' || mediaType === '') {
-    throw new UnsupportedManifestError(`manifest ${repository}@${digest} has no media type, neither from ECR nor in its JSON`, { repository, digest });
+    throw new UnsupportedManifestError(`manifest ${repository}@${digest} has no media type, neither from ECR nor in its JSON`, {
+      repository,
+      digest,
+    });
   }
   return mediaType;
 }

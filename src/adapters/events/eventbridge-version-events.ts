@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DomainError, ErrorCodes } from '../../core/errors.ts';
 import type { VersionEvents } from '../../core/ports.ts';
 import { formatEventPayload, type VersionEvent, type VersionOutcome } from '../../core/version-events.ts';
@@ -8,11 +8,11 @@ export const EVENT_SOURCE = 'manifest-assembler';
 
 /** The `detail-type` of each outcome, as rules match on it. */
 export const DetailTypes: Readonly<Record<VersionOutcome, string>> = {
-  'published': 'Version Published',
+  published: 'Version Published',
   'partially-published': 'Version Partially Published',
-  'stale': 'Version Stale',
-  'conflict': 'Version Conflict',
-  'failed': 'Version Failed',
+  stale: 'Version Stale',
+  conflict: 'Version Conflict',
+  failed: 'Version Failed',
 };
 
 export interface EventBridgeVersionEventsOptions {
@@ -47,7 +47,7 @@ export class EventBridgeVersionEvents implements VersionEvents {
 
   async announce(event: VersionEvent): Promise<void> {
     const what = `${DetailTypes[event.outcome]} ${event.data.repository}:${event.data.version} (${event.id})`;
-    let result;
+    let result: PutEventsCommandOutput;
     try {
       result = await this.#client.send(new PutEventsCommand({ Entries: [this.#entry(event)] }));
     } catch (error) {

@@ -16,6 +16,12 @@ export class LogOnlyVersionEvents implements VersionEvents {
 
   async announce(event: VersionEvent): Promise<void> {
     const { repository, version, revision } = event.data;
-    this.#logger.info('event not sent: no destination configured', { eventId: event.id, outcome: event.outcome, repository, version, revision });
+    this.#logger.info('event not sent: no destination configured', {
+      eventId: event.id,
+      outcome: event.outcome,
+      repository,
+      version,
+      revision,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { ErrorCodes, RegistryError } from '../../core/errors.ts';
 import { readLimitedBody } from '../http/read-limited-body.ts';
-import { parseChallenges, type Challenge } from './challenge.ts';
+import { type Challenge, parseChallenges } from './challenge.ts';
 import { errorFromFailure } from './errors.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
 
@@ -67,7 +67,7 @@ export class RegistryAuthenticator {
    */
   async answer(header: string | null, scope: string, context: RequestContext): Promise<string | undefined> {
     const challenges = parseChallenges(header ?? '');
-    const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params['realm'] !== undefined);
+    const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm !== undefined);
     if (bearer !== undefined) return this.#fetchToken(bearer, scope, context);
     if (challenges.some((c) => c.scheme === 'basic') && this.#options.credentials !== undefined) {
       this.#basicRequested = true;
@@ -83,7 +83,7 @@ export class RegistryAuthenticator {
   }
 
   async #fetchToken(challenge: Challenge, scope: string, context: RequestContext): Promise<string> {
-    const realm = challenge.params['realm'] ?? '';
+    const realm = challenge.params.realm ?? '';
     let url: URL;
     try {
       url = new URL(realm);
@@ -93,10 +93,10 @@ export class RegistryAuthenticator {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new RegistryError(ErrorCodes.unauthorized, `${describeRequest(context)}: the registry's token realm is not http(s): ${realm}`);
     }
-    const service = challenge.params['service'];
+    const service = challenge.params.service;
     if (service !== undefined) url.searchParams.set('service', service);
     // The challenge names the scope this resource needs; ours is the same for every registry seen.
-    url.searchParams.set('scope', challenge.params['scope'] ?? scope);
+    url.searchParams.set('scope', challenge.params.scope ?? scope);
     const basic = this.#basic();
     let response: Response;
     try {
@@ -116,11 +116,20 @@ export class RegistryAuthenticator {
       throw new RegistryError(
         refused ? ErrorCodes.unauthorized : ErrorCodes.unavailable,
         `${describeRequest(context)}: ${where} answered HTTP ${response.status} for scope ${url.searchParams.get('scope')}${refused ? (basic === undefined ? ' (no credentials configured)' : ' (credentials refused)') : ''}`,
-        { retryable: !refused && (response.status >= 500 || response.status === 429), details: { repository: context.repository, status: response.status } },
+        {
+          retryable: !refused && (response.status >= 500 || response.status === 429),
+          details: { repository: context.repository, status: response.status },
+        },
       );
     }
-    const bytes = await readLimitedBody(response, TOKEN_RESPONSE_LIMIT, () =>
-      new RegistryError(ErrorCodes.unauthorized, `${describeRequest(context)}: ${where} sent a response over ${TOKEN_RESPONSE_LIMIT} bytes`),
+    const bytes = await readLimitedBody(
+      response,
+      TOKEN_RESPONSE_LIMIT,
+      () =>
+        new RegistryError(
+          ErrorCodes.unauthorized,
+          `${describeRequest(context)}: ${where} sent a response over ${TOKEN_RESPONSE_LIMIT} bytes`,
+        ),
     );
     const token = parseTokenResponse(bytes);
     if (token === undefined) {
@@ -142,7 +151,8 @@ function parseTokenResponse(bytes: Uint8Array): { token: string; expiresInSecond
   }
   if (typeof body !== 'object' || body === null) return undefined;
   const { token, access_token: accessToken, expires_in: expiresIn } = body as Record<string, unknown>;
-  const value = typeof token === 'string' && token !== '' ? token : typeof accessToken === 'string' && accessToken !== '' ? accessToken : undefined;
+  const value =
+    typeof token === 'string' && token !== '' ? token : typeof accessToken === 'string' && accessToken !== '' ? accessToken : undefined;
   if (value === undefined) return undefined;
   const seconds = typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
   return { token: value, expiresInSeconds: seconds };

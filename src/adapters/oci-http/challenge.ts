@@ -20,8 +20,9 @@ const PART = new RegExp(String.raw`\s*(${TOKEN})(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^,
 export function parseChallenges(header: string): Challenge[] {
   const challenges: Array<{ scheme: string; params: Record<string, string> }> = [];
   PART.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while (PART.lastIndex < header.length && (match = PART.exec(header)) !== null) {
+  while (PART.lastIndex < header.length) {
+    const match = PART.exec(header);
+    if (match === null) break;
     const [, name = '', value] = match;
     const current = challenges.at(-1);
     if (value === undefined) {

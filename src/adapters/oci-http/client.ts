@@ -1,5 +1,5 @@
 import { ErrorCodes, RegistryError } from '../../core/errors.ts';
-import { RegistryAuthenticator, repositoryScope, type Credentials } from './auth.ts';
+import { type Credentials, RegistryAuthenticator, repositoryScope } from './auth.ts';
 import { errorFromFailure, errorFromResponse } from './errors.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
 
@@ -46,9 +46,13 @@ export class RegistryHttpClient {
   resolve(path: string, context: RequestContext): URL {
     const url = new URL(path.startsWith('/') ? `${this.baseUrl}${path}` : path);
     if (url.origin !== this.#origin) {
-      throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(context)}: the registry pointed to another origin (${url.origin})`, {
-        details: { repository: context.repository, reference: context.reference },
-      });
+      throw new RegistryError(
+        ErrorCodes.unavailable,
+        `${describeRequest(context)}: the registry pointed to another origin (${url.origin})`,
+        {
+          details: { repository: context.repository, reference: context.reference },
+        },
+      );
     }
     return url;
   }
@@ -99,7 +103,7 @@ export class RegistryHttpClient {
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { ...request.headers };
       // Only the registry itself sees credentials; a redirect to storage carries its own signature.
-      if (authorization !== undefined && url.origin === origin) headers['authorization'] = authorization;
+      if (authorization !== undefined && url.origin === origin) headers.authorization = authorization;
       const response = await this.#options.fetch(url, {
         method,
         headers,

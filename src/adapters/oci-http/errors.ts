@@ -1,4 +1,4 @@
-import { ErrorCodes, RegistryError, isDomainError, type ErrorCode } from '../../core/errors.ts';
+import { type ErrorCode, ErrorCodes, isDomainError, RegistryError } from '../../core/errors.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { isConditionFailed, putIfAbsent, queryPartition } from '../dynamodb-partition.ts';
 
 /** One delivery of one event to one URL, waiting to be made. */
@@ -60,23 +60,27 @@ export class DynamoDbOutbox {
 
   /** Removes a delivery that was acknowledged. */
   async remove(item: Pick<OutboxItem, 'eventId' | 'url'>): Promise<void> {
-    await this.#client.send(new DeleteItemCommand({ TableName: this.#tableName, Key: { pk: { S: PARTITION }, sk: { S: sortKey(item.eventId, item.url) } } }));
+    await this.#client.send(
+      new DeleteItemCommand({ TableName: this.#tableName, Key: { pk: { S: PARTITION }, sk: { S: sortKey(item.eventId, item.url) } } }),
+    );
   }
 
   /** Records a failed attempt and when to try again. */
   async postpone(item: Pick<OutboxItem, 'eventId' | 'url'>, attempts: number, nextAt: number): Promise<void> {
-    await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.#tableName,
-        Key: { pk: { S: PARTITION }, sk: { S: sortKey(item.eventId, item.url) } },
-        UpdateExpression: 'SET #attempts = :attempts, #nextAt = :nextAt',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#attempts': 'attempts', '#nextAt': 'nextAt' },
-        ExpressionAttributeValues: { ':attempts': { N: String(attempts) }, ':nextAt': { N: String(nextAt) } },
-      }),
-    ).catch((error: unknown) => {
-      if (!isConditionFailed(error)) throw error;
-    });
+    await this.#client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: { pk: { S: PARTITION }, sk: { S: sortKey(item.eventId, item.url) } },
+          UpdateExpression: 'SET #attempts = :attempts, #nextAt = :nextAt',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#attempts': 'attempts', '#nextAt': 'nextAt' },
+          ExpressionAttributeValues: { ':attempts': { N: String(attempts) }, ':nextAt': { N: String(nextAt) } },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailed(error)) throw error;
+      });
   }
 }
 

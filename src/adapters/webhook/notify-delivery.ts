@@ -75,7 +75,9 @@ export class NotifyDelivery {
     }
     clearTimeout(this.#timer);
     this.#running = this.#pass()
-      .catch((error: unknown) => this.#logger.error('notify: a delivery pass failed; trying again shortly', { error: describeError(error) }))
+      .catch((error: unknown) =>
+        this.#logger.error('notify: a delivery pass failed; trying again shortly', { error: describeError(error) }),
+      )
       .finally(() => {
         this.#running = undefined;
         if (this.#stopped) return;
@@ -103,7 +105,11 @@ export class NotifyDelivery {
       if (!this.#urls.has(item.url)) {
         // Queued by an earlier run whose NOTIFY_URL listed this receiver; the user has taken it out.
         await this.#outbox.remove(item);
-        this.#logger.warn('notify: dropped a queued event: NOTIFY_URL no longer lists its URL', { eventId: item.eventId, url: redactUrl(item.url), attempts: item.attempts });
+        this.#logger.warn('notify: dropped a queued event: NOTIFY_URL no longer lists its URL', {
+          eventId: item.eventId,
+          url: redactUrl(item.url),
+          attempts: item.attempts,
+        });
         continue;
       }
       if (item.nextAt > this.#now()) continue;

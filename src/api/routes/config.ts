@@ -9,7 +9,8 @@ import { inField, parseWith, repositoryConfigBodySchema } from '../schemas.ts';
 type ConfigRoute<Answer> = RouteFunction<RouteNamed<'config'>, Answer>;
 
 /** GET …/{repository}/config: the config as stored; 404 when there is none. */
-export const getConfig: ConfigRoute<RepositoryConfigResponse> = async (deps, { route }) => requireRepositoryConfig(deps.store, checkRepositoryName(route.repository));
+export const getConfig: ConfigRoute<RepositoryConfigResponse> = async (deps, { route }) =>
+  requireRepositoryConfig(deps.store, checkRepositoryName(route.repository));
 
 /** PUT …/{repository}/config: answers with the config as stored (normalised); a bad field is a 400 naming `body.<field>`. */
 export const putConfig: ConfigRoute<RepositoryConfigResponse> = async (deps, { route, body }) => {
@@ -20,4 +21,5 @@ export const putConfig: ConfigRoute<RepositoryConfigResponse> = async (deps, { r
 };
 
 /** DELETE …/{repository}/config: no answer (204), whether or not there was one. */
-export const deleteConfig: ConfigRoute<void> = async (deps, { route }) => unconfigureRepository(deps, checkRepositoryName(route.repository));
+export const deleteConfig: ConfigRoute<void> = async (deps, { route }) =>
+  unconfigureRepository(deps, checkRepositoryName(route.repository));

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api-client.ts';
 import type { ReconcileReport, RepublishReport } from '../api-types.ts';
-import { repositoryArgument, type Options } from '../arg-values.ts';
+import { type Options, repositoryArgument } from '../arg-values.ts';
 import { formatBackfillPlan } from '../format/format-backfill.ts';
 import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../format/format-reconcile.ts';
 import { formatRepublish } from '../format/format-republish.ts';
@@ -8,7 +8,12 @@ import type { Output } from '../output.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand, REPORT_EXIT_STATUS_HELP } from './command.ts';
 import { followCursor } from './follow-cursor.ts';
 
-const OPTIONS = { ...CONNECTION_OPTIONS, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, republish: { type: 'boolean' } } as const satisfies Options;
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  republish: { type: 'boolean' },
+} as const satisfies Options;
 
 const HELP = `Usage: manifest-assembler backfill <repository> [--republish] [--dry-run] [--json]
 

@@ -26,6 +26,7 @@ export interface CliCommand<O extends Options = Options, A = unknown> {
    */
   parse(values: OptionValues<O>, positionals: readonly string[]): A;
   /** Runs it; no exit status means 0. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commands are plain async functions that return nothing (exit 0); `undefined` would make each of them return explicitly.
   run(args: A, context: CommandContext): Promise<ExitCode | number | void>;
 }
 

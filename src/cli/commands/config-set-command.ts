@@ -1,5 +1,13 @@
-import { OnDriftChoices, OnStaleChoices, TagMutabilityChoices, type RepositoryConfigInput } from '../../core/repository-config.ts';
-import { choice, isIndexMediaTypeChoice, parseAnnotations, parseOverrides, repositoryArgument, splitList, type Options } from '../arg-values.ts';
+import { OnDriftChoices, OnStaleChoices, type RepositoryConfigInput, TagMutabilityChoices } from '../../core/repository-config.ts';
+import {
+  choice,
+  isIndexMediaTypeChoice,
+  type Options,
+  parseAnnotations,
+  parseOverrides,
+  repositoryArgument,
+  splitList,
+} from '../arg-values.ts';
 import { UsageError } from '../cli-error.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
 

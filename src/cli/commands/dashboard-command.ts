@@ -32,15 +32,29 @@ export const dashboardCommand = defineCommand({
   parse: (values, positionals) => {
     expectPositionals(positionals, 1, HELP);
     const text = values.port ?? '8090';
-    if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port "${text}" must be a port number (0 to 65535; 0 picks a free one)`, HELP);
+    if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+      throw new UsageError(`--port "${text}" must be a port number (0 to 65535; 0 picks a free one)`, HELP);
     return { port: Number(text) };
   },
   run: async ({ port }, context) => runDashboard(await context.connect(), port, context.output, context),
 });
 
-async function runDashboard(connection: Connection, port: number, output: Output, options: { fetch: typeof fetch; untilStopped: () => Promise<void> }): Promise<void> {
-  const proxy = await startDashboardProxy({ upstream: connection.baseUrl, auth: connection.auth, port, fetch: options.fetch, onError: (message) => output.err(message) });
-  output.out(`Dashboard of ${connection.baseUrl.origin}${connection.baseUrl.pathname === '/' ? '' : connection.baseUrl.pathname}: ${proxy.url}`);
+async function runDashboard(
+  connection: Connection,
+  port: number,
+  output: Output,
+  options: { fetch: typeof fetch; untilStopped: () => Promise<void> },
+): Promise<void> {
+  const proxy = await startDashboardProxy({
+    upstream: connection.baseUrl,
+    auth: connection.auth,
+    port,
+    fetch: options.fetch,
+    onError: (message) => output.err(message),
+  });
+  output.out(
+    `Dashboard of ${connection.baseUrl.origin}${connection.baseUrl.pathname === '/' ? '' : connection.baseUrl.pathname}: ${proxy.url}`,
+  );
   output.out(`Token for the page (asked once per browser tab; valid while this runs): ${proxy.sessionToken}`);
   output.out(`Requests are sent with ${connection.authDescription}. Ctrl-C stops.`);
   try {

@@ -1,5 +1,6 @@
+import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../api-error.ts';
-import { expectPositionals, repositoryRef, type Options } from '../arg-values.ts';
+import { expectPositionals, type Options, repositoryRef } from '../arg-values.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import { formatVersionDetail, shortDigest } from '../format/format-status.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
@@ -31,7 +32,7 @@ export const publishCommand = defineCommand({
   },
   run: async ({ repository, version, allowPartial }, { client, output }) => {
     const api = await client();
-    let status;
+    let status: Awaited<ReturnType<ApiClient['publish']>>;
     try {
       status = await api.publish(repository, version, allowPartial);
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api-client.ts';
 import type { ReconcileReport } from '../api-types.ts';
-import { repositoryArgument, type Options } from '../arg-values.ts';
+import { type Options, repositoryArgument } from '../arg-values.ts';
 import { formatReconcileReport, formatReconcileTotals, hasFailures } from '../format/format-reconcile.ts';
 import type { Output } from '../output.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand, REPORT_EXIT_STATUS_HELP } from './command.ts';

@@ -1,8 +1,8 @@
-import { VersionStates, type VersionState } from '../../core/version-record.ts';
+import { type VersionState, VersionStates } from '../../core/version-record.ts';
 import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../api-error.ts';
 import type { RepositoryConfigBody, VersionStatus } from '../api-types.ts';
-import { expectPositionals, isVersionState, parseLimit, repositoryRef, type Options } from '../arg-values.ts';
+import { expectPositionals, isVersionState, type Options, parseLimit, repositoryRef } from '../arg-values.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import { formatHistory } from '../format/format-history.ts';
 import { formatStatusTable, formatVersionDetail, platformColumns } from '../format/format-status.ts';
@@ -58,7 +58,8 @@ export const statusCommand = defineCommand({
     if (ref.version !== undefined && (state !== undefined || values.limit !== undefined)) {
       throw new UsageError('--state and --limit apply to a repository, not to one version', HELP);
     }
-    if (values.history === true && ref.version === undefined) throw new UsageError('--history applies to one version: status <repository>:<version> --history', HELP);
+    if (values.history === true && ref.version === undefined)
+      throw new UsageError('--history applies to one version: status <repository>:<version> --history', HELP);
     const limit = values.limit === undefined ? undefined : parseLimit(values.limit, HELP);
     return {
       repository: ref.repository,
@@ -82,7 +83,10 @@ async function runStatus(client: ApiClient, options: StatusOptions, output: Outp
       options.history === true ? client.getHistory(options.repository, options.version) : Promise.resolve(undefined),
     ]);
     if (options.json) output.out(JSON.stringify(history === undefined ? version : { ...version, history: history.entries }, null, 2));
-    else output.out(history === undefined ? formatVersionDetail(version) : `${formatVersionDetail(version)}\n\n${formatHistory(history.entries)}`);
+    else
+      output.out(
+        history === undefined ? formatVersionDetail(version) : `${formatVersionDetail(version)}\n\n${formatHistory(history.entries)}`,
+      );
     return;
   }
   const [versions, config] = await Promise.all([

@@ -1,7 +1,7 @@
 import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../api-error.ts';
 import type { VersionStatus } from '../api-types.ts';
-import { expectPositionals, repositoryRef, type Options } from '../arg-values.ts';
+import { expectPositionals, type Options, repositoryRef } from '../arg-values.ts';
 import { CliError, ExitCodes, UsageError } from '../cli-error.ts';
 import type { Output } from '../output.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defineCommand } from './command.ts';
@@ -119,10 +119,15 @@ async function runWait(client: ApiClient, options: WaitOptions, output: Output, 
     delay = Math.min(delay * WaitTiming.factor, WaitTiming.maxPollMs);
   }
   if (options.json && last.kind === 'status') output.out(JSON.stringify(last.status, null, 2));
-  throw new CliError(`gave up waiting for ${ref} after ${formatDuration(options.timeoutMs)}: ${describeProgress(last)}`, { exitCode: ExitCodes.timeout });
+  throw new CliError(`gave up waiting for ${ref} after ${formatDuration(options.timeoutMs)}: ${describeProgress(last)}`, {
+    exitCode: ExitCodes.timeout,
+  });
 }
 
-type Verdict = { readonly kind: 'published'; readonly digest: string } | { readonly kind: 'failed'; readonly reason: string } | { readonly kind: 'pending' };
+type Verdict =
+  | { readonly kind: 'published'; readonly digest: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'pending' };
 
 /**
  * Published means every required platform is in the published index: state `published` and not
@@ -136,7 +141,10 @@ function judge(status: VersionStatus): Verdict {
   if (status.state === 'failed') return { kind: 'failed', reason: `failed to publish: ${status.error ?? 'see status'}` };
   if (status.state === 'stale') {
     const partly = published === null ? '' : ` (published partially as ${published.digest})`;
-    return { kind: 'failed', reason: `is stale: still missing ${list(status.missingPlatforms)} after the repository's staleAfter${partly}` };
+    return {
+      kind: 'failed',
+      reason: `is stale: still missing ${list(status.missingPlatforms)} after the repository's staleAfter${partly}`,
+    };
   }
   return { kind: 'pending' };
 }

@@ -31,7 +31,9 @@ export function formatReconcileReport(report: ReconcileReport): string {
   const present = fields.filter(([, lines]) => lines.length > 0);
   if (present.length === 0) return `${header}; nothing to repair`;
   const width = Math.max(...present.map(([label]) => label.length));
-  const lines = present.flatMap(([label, values]) => values.map((value, i) => `${INDENT}${(i === 0 ? label : '').padEnd(width)}  ${value}`));
+  const lines = present.flatMap(([label, values]) =>
+    values.map((value, i) => `${INDENT}${(i === 0 ? label : '').padEnd(width)}  ${value}`),
+  );
   return [header, ...lines].join('\n');
 }
 
@@ -52,8 +54,14 @@ export function formatReconcileTotals(reports: readonly ReconcileReport[]): stri
   ];
   const parts = [
     plural(reports.length, 'run'),
-    `${plural(sum((r) => r.tagsScanned), 'tag')} scanned`,
-    `${plural(sum((r) => r.versionsChecked), 'version')} checked`,
+    `${plural(
+      sum((r) => r.tagsScanned),
+      'tag',
+    )} scanned`,
+    `${plural(
+      sum((r) => r.versionsChecked),
+      'version',
+    )} checked`,
     ...findings.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`),
   ];
   return parts.join(', ');

@@ -35,10 +35,12 @@ export function formatRepublish(repository: string, reports: readonly RepublishR
   ];
   if (notes.length > 0) blocks.push(notes.join('\n'));
   const verb = dryRun ? 'Would republish' : 'Republished';
-  const totals = `${verb} ${changed.length} version${changed.length === 1 ? '' : 's'}; ${unchanged} unchanged` +
+  const totals =
+    `${verb} ${changed.length} version${changed.length === 1 ? '' : 's'}; ${unchanged} unchanged` +
     `${waiting.length === 0 ? '' : `; ${waiting.length} waiting`}${conflicts.length === 0 ? '' : `; ${conflicts.length} in conflict`}` +
     `${failures.length === 0 ? '' : `; ${failures.length} failed (run it again)`}.`;
-  const next = dryRun && changed.length > 0 ? `\nRun 'manifest-assembler backfill ${repository} --republish' without --dry-run to do it.` : '';
+  const next =
+    dryRun && changed.length > 0 ? `\nRun 'manifest-assembler backfill ${repository} --republish' without --dry-run to do it.` : '';
   blocks.push(`${totals}${next}`);
   return blocks.join('\n\n');
 }

@@ -17,7 +17,10 @@ export function shortDigest(digest: string): string {
  * The platform columns of a status table: the config's required then optional platforms, then any
  * other platform a version requires or holds (the config may have changed since it was recorded).
  */
-export function platformColumns(config: Pick<RepositoryConfigBody, 'requiredPlatforms' | 'optionalPlatforms'> | undefined, versions: readonly VersionStatus[]): string[] {
+export function platformColumns(
+  config: Pick<RepositoryConfigBody, 'requiredPlatforms' | 'optionalPlatforms'> | undefined,
+  versions: readonly VersionStatus[],
+): string[] {
   const columns = new Set<string>([...(config?.requiredPlatforms ?? []), ...(config?.optionalPlatforms ?? [])]);
   for (const version of versions) {
     for (const platform of version.requiredPlatforms) columns.add(platform);
@@ -95,9 +98,7 @@ export function formatVersionDetail(version: VersionStatus): string {
     ['updated', [version.updatedAt ?? MISSING]],
   ];
   const width = Math.max(...fields.map(([name]) => name.length));
-  const lines = fields.flatMap(([name, values]) =>
-    values.map((value, i) => `${(i === 0 ? name : '').padEnd(width)}  ${value}`.trimEnd()),
-  );
+  const lines = fields.flatMap(([name, values]) => values.map((value, i) => `${(i === 0 ? name : '').padEnd(width)}  ${value}`.trimEnd()));
   const notes = needsAttention(version) ? ['', ...describeAttention(version)] : [];
   return [`${version.repository}:${version.version}`, ...lines, ...notes].join('\n');
 }

@@ -41,7 +41,7 @@ export class DashboardApi {
   async get<T>(path: string): Promise<Fetched<T>> {
     const headers: Record<string, string> = { accept: 'application/json', [DASHBOARD_HEADER]: '1' };
     const token = this.token;
-    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const etag = this.#etags.get(path);
     if (etag !== undefined) headers['if-none-match'] = etag;
     let response: Response;

@@ -28,11 +28,11 @@ function append(parent: Node, children: readonly Child[]): void {
 
 /** Replaces a container's content, keeping focus on the element with the same `data-key` when it is re-rendered. */
 export function replaceContent(container: HTMLElement, ...children: Child[]): void {
-  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset['key'] : undefined;
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.key : undefined;
   container.replaceChildren();
   append(container, children);
   if (focused !== undefined) {
-    const again = [...container.querySelectorAll<HTMLElement>('[data-key]')].find((e) => e.dataset['key'] === focused);
+    const again = [...container.querySelectorAll<HTMLElement>('[data-key]')].find((e) => e.dataset.key === focused);
     again?.focus();
   }
 }

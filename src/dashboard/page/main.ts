@@ -33,7 +33,8 @@ function parseRoute(hash: string): Route {
     }
   };
   if (parts[0] === 'repo' && parts[1] !== undefined) {
-    if (parts[2] === 'version' && parts[3] !== undefined) return { view: 'version', repository: decode(parts[1]), version: decode(parts[3]) };
+    if (parts[2] === 'version' && parts[3] !== undefined)
+      return { view: 'version', repository: decode(parts[1]), version: decode(parts[3]) };
     const state = new URLSearchParams(query).get('state') ?? undefined;
     return { view: 'repository', repository: decode(parts[1]), state };
   }
@@ -126,23 +127,58 @@ function render(route: Route): void {
       const page = bodies.get(second ?? '');
       const entry = repos.find((r) => r.repository === route.repository);
       if (page === NOT_FOUND || (entry === undefined && page === undefined)) {
-        replaceContent(main, h('p', { class: 'problem' }, `Repository ${route.repository} is not known here. `, h('a', { href: links.repositories() }, 'All repositories')));
+        replaceContent(
+          main,
+          h(
+            'p',
+            { class: 'problem' },
+            `Repository ${route.repository} is not known here. `,
+            h('a', { href: links.repositories() }, 'All repositories'),
+          ),
+        );
         return;
       }
       const body = page as { versions?: VersionStatus[]; cursor?: string | null };
-      replaceContent(main, renderMatrix({ repository: route.repository, required: entry?.config.requiredPlatforms ?? [], versions: body.versions ?? [], filter: route.state, more: (body.cursor ?? null) !== null, now }));
+      replaceContent(
+        main,
+        renderMatrix({
+          repository: route.repository,
+          required: entry?.config.requiredPlatforms ?? [],
+          versions: body.versions ?? [],
+          filter: route.state,
+          more: (body.cursor ?? null) !== null,
+          now,
+        }),
+      );
       document.title = `${route.repository} · manifest-assembler`;
       return;
     }
     case 'version': {
       const status = bodies.get(first ?? '');
       if (status === NOT_FOUND || status === undefined) {
-        replaceContent(main, h('p', { class: 'problem' }, `No push of ${route.repository}:${route.version} has been recorded. `, h('a', { href: links.repository(route.repository) }, `Back to ${route.repository}`)));
+        replaceContent(
+          main,
+          h(
+            'p',
+            { class: 'problem' },
+            `No push of ${route.repository}:${route.version} has been recorded. `,
+            h('a', { href: links.repository(route.repository) }, `Back to ${route.repository}`),
+          ),
+        );
         return;
       }
       const history = bodies.get(second ?? '');
-      const entries = history === NOT_FOUND || history === undefined ? undefined : ((history as { entries?: HistoryEntry[] }).entries ?? []);
-      replaceContent(main, renderVersion({ status: status as VersionStatus, history: entries, historyNote: history === NOT_FOUND ? 'This API keeps no history for this version.' : undefined, now }));
+      const entries =
+        history === NOT_FOUND || history === undefined ? undefined : ((history as { entries?: HistoryEntry[] }).entries ?? []);
+      replaceContent(
+        main,
+        renderVersion({
+          status: status as VersionStatus,
+          history: entries,
+          historyNote: history === NOT_FOUND ? 'This API keeps no history for this version.' : undefined,
+          now,
+        }),
+      );
       document.title = `${route.repository}:${route.version} · manifest-assembler`;
       return;
     }
@@ -179,7 +215,7 @@ function focusHeading(): void {
 function refreshDurations(): void {
   const now = Date.now();
   for (const element of main.querySelectorAll<HTMLElement>('[data-since]')) {
-    element.textContent = formatDuration(now - Number(element.dataset['since']));
+    element.textContent = formatDuration(now - Number(element.dataset.since));
   }
 }
 
@@ -190,10 +226,10 @@ const poller = new Poller(tick, {
   onResult: (failure) => {
     if (failure === null) {
       statusLine.textContent = awaitingToken ? 'Waiting for the API token' : `Live · checked ${new Date().toLocaleTimeString()}`;
-      statusLine.dataset['state'] = awaitingToken ? 'token' : 'live';
+      statusLine.dataset.state = awaitingToken ? 'token' : 'live';
     } else {
       statusLine.textContent = `${(failure.error as Error).message ?? String(failure.error)} · retrying in ${Math.round(failure.retryInMs / 1000)} s`;
-      statusLine.dataset['state'] = 'error';
+      statusLine.dataset.state = 'error';
     }
   },
 });

@@ -4,7 +4,11 @@
  */
 export interface RepositoryEntry {
   readonly repository: string;
-  readonly config: { readonly requiredPlatforms?: readonly string[]; readonly optionalPlatforms?: readonly string[]; readonly targetTags?: readonly string[] };
+  readonly config: {
+    readonly requiredPlatforms?: readonly string[];
+    readonly optionalPlatforms?: readonly string[];
+    readonly targetTags?: readonly string[];
+  };
 }
 
 export interface ImageEntry {
@@ -30,7 +34,14 @@ export interface VersionStatus {
   readonly requiredPlatforms?: readonly string[];
   readonly missingPlatforms?: readonly string[];
   readonly images?: readonly ImageEntry[];
-  readonly published?: { readonly digest: string; readonly mediaType?: string; readonly tags?: readonly string[]; readonly at?: string; readonly partial?: boolean; readonly revision?: number } | null;
+  readonly published?: {
+    readonly digest: string;
+    readonly mediaType?: string;
+    readonly tags?: readonly string[];
+    readonly at?: string;
+    readonly partial?: boolean;
+    readonly revision?: number;
+  } | null;
   readonly error?: string | { readonly message?: string } | null;
   readonly updatedAt?: string;
   /** Tags pointing at this version now (exact and floating), when the server reports them. */

@@ -13,7 +13,10 @@ const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 
 /** The DomainError a promise rejects with; fails the test otherwise. */
 async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DomainError);
   return error as DomainError;
 }
@@ -77,8 +80,10 @@ describe('EventBridgeVersionEvents', () => {
     expect(eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries?.[0]?.DetailType).toBe(detailType);
   });
 
-  it('throws a retryable error naming the entry\'s error code when EventBridge refused the entry', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] });
+  it("throws a retryable error naming the entry's error code when EventBridge refused the entry", async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] });
     const error = await rejection(events.announce(event('conflict', { state: 'conflict', error: 'two tags claim linux/amd64' })));
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ retryable: true, code: 'unavailable' });
@@ -92,7 +97,9 @@ describe('EventBridgeVersionEvents', () => {
     ['ResourceNotFoundException', false, 'unavailable'],
     ['AccessDeniedException', false, 'denied'],
   ])('translates a thrown %s (retryable: %s)', async (name, retryable, code) => {
-    eventBridge.on(PutEventsCommand).rejects(new EventBridgeServiceException({ name, $fault: 'client', message: `${name} happened`, $metadata: {} }));
+    eventBridge
+      .on(PutEventsCommand)
+      .rejects(new EventBridgeServiceException({ name, $fault: 'client', message: `${name} happened`, $metadata: {} }));
     const error = await rejection(events.announce(event('published')));
     expect(error).toMatchObject({ retryable, code });
     expect((error as Error).message).toContain(`on bus releases failed: ${name}: ${name} happened`);

@@ -6,18 +6,32 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../src/adapters/dynamodb-table.ts';
 import { DynamoDbInbox, type InboxEntry } from '../../../src/adapters/inbox/dynamodb-inbox.ts';
 import { DynamoDbOutbox } from '../../../src/adapters/webhook/dynamodb-outbox.ts';
-import { startDynalite, type RunningDynalite } from '../../../src/local/dynalite-server.ts';
+import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite-server.ts';
 import type { EcrImageActionEvent } from '../../../src/local/registry-events.ts';
 import { RegistryInbox } from '../../../src/local/registry-inbox.ts';
-import { makeDynamoClient, createUniqueTable } from '../../support/dynamodb.ts';
+import { createUniqueTable, makeDynamoClient } from '../../support/dynamodb.ts';
 import { CapturingLogger } from '../../support/fakes.ts';
 
 const entry = (id: string, receivedAt: number, seq: number): InboxEntry => ({ id, body: JSON.stringify({ id }), receivedAt, seq });
 
 function pushEvent(id: string, tag: string): EcrImageActionEvent {
   return {
-    version: '0', id, 'detail-type': 'ECR Image Action', source: 'aws.ecr', account: '000000000000', time: '2026-12-01T10:00:00.000Z', region: 'us-east-1', resources: [],
-    detail: { result: 'SUCCESS', 'repository-name': 'team/app', 'image-digest': `sha256:${'b'.repeat(64)}`, 'action-type': 'PUSH', 'image-tag': tag, 'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json' },
+    version: '0',
+    id,
+    'detail-type': 'ECR Image Action',
+    source: 'aws.ecr',
+    account: '000000000000',
+    time: '2026-12-01T10:00:00.000Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      result: 'SUCCESS',
+      'repository-name': 'team/app',
+      'image-digest': `sha256:${'b'.repeat(64)}`,
+      'action-type': 'PUSH',
+      'image-tag': tag,
+      'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json',
+    },
   };
 }
 
@@ -99,7 +113,11 @@ describe('RegistryInbox over DynamoDbInbox, stopped mid-way and started again on
       },
     });
     await inbox1.start();
-    for (const [id, tag] of [['p1', '1.0-amd64'], ['p2', '1.0-arm64'], ['p3', '2.0-amd64']] as const) {
+    for (const [id, tag] of [
+      ['p1', '1.0-amd64'],
+      ['p2', '1.0-arm64'],
+      ['p3', '2.0-amd64'],
+    ] as const) {
       expect(await inbox1.accept({ id, event: pushEvent(id, tag) })).toBe('recorded');
     }
     while (handledFirst.length < 2) await new Promise((r) => setTimeout(r, 5));

@@ -7,7 +7,9 @@ describe('parseChallenges', () => {
     {
       name: "distribution's Bearer challenge",
       input: 'Bearer realm="http://127.0.0.1:5001/token",service="registry",scope="repository:team/app:pull,push"',
-      want: [{ scheme: 'bearer', params: { realm: 'http://127.0.0.1:5001/token', service: 'registry', scope: 'repository:team/app:pull,push' } }],
+      want: [
+        { scheme: 'bearer', params: { realm: 'http://127.0.0.1:5001/token', service: 'registry', scope: 'repository:team/app:pull,push' } },
+      ],
     },
     {
       name: 'spaces, unquoted values and upper-case names',

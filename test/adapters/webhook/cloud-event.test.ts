@@ -9,8 +9,16 @@ const event: VersionEvent = {
   outcome: 'conflict',
   time: '2026-11-27T10:00:01.000Z',
   data: {
-    repository: 'team/hello', version: '2.7', state: 'conflict', digest: null, mediaType: null, tags: [],
-    platforms: ['linux/amd64'], missingPlatforms: ['linux/arm64'], error: '2.7-amd64 and 2.7-x86 both claim platform linux/amd64', revision: 3,
+    repository: 'team/hello',
+    version: '2.7',
+    state: 'conflict',
+    digest: null,
+    mediaType: null,
+    tags: [],
+    platforms: ['linux/amd64'],
+    missingPlatforms: ['linux/arm64'],
+    error: '2.7-amd64 and 2.7-x86 both claim platform linux/amd64',
+    revision: 3,
   },
 };
 
@@ -28,7 +36,9 @@ describe('formatCloudEvent', () => {
 
 describe('signBody', () => {
   it('is sha256= and the hex HMAC-SHA256 of the body under the secret (RFC 4231 test case 2)', () => {
-    expect(signBody('what do ya want for nothing?', 'Jefe')).toBe('sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(signBody('what do ya want for nothing?', 'Jefe')).toBe(
+      'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
   it('covers every byte of the body, UTF-8 encoded', () => {
     const body = '{"error":"tag ✓ moved"}';

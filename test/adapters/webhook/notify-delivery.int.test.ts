@@ -8,8 +8,8 @@ import { DynamoDbOutbox } from '../../../src/adapters/webhook/dynamodb-outbox.ts
 import { NotifyDelivery } from '../../../src/adapters/webhook/notify-delivery.ts';
 import { OutboxVersionEvents } from '../../../src/adapters/webhook/outbox-version-events.ts';
 import type { VersionEvent } from '../../../src/core/version-events.ts';
-import { startDynalite, type RunningDynalite } from '../../../src/local/dynalite-server.ts';
-import { eventually, EventReceiver, hasValidSignature } from '../../support/event-receiver.ts';
+import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite-server.ts';
+import { EventReceiver, eventually, hasValidSignature } from '../../support/event-receiver.ts';
 import { CapturingLogger } from '../../support/fakes.ts';
 
 // The local runner's event path against real parts: the outbox on dynalite (persisted in a folder),
@@ -25,8 +25,16 @@ const event: VersionEvent = {
   outcome: 'published',
   time: '2026-11-27T10:00:01.000Z',
   data: {
-    repository: 'team/hello', version: '2.7', state: 'published', digest: `sha256:${'1'.repeat(64)}`, mediaType: 'application/vnd.oci.image.index.v1+json',
-    tags: ['2.7'], platforms: ['linux/amd64', 'linux/arm64'], missingPlatforms: [], error: null, revision: 2,
+    repository: 'team/hello',
+    version: '2.7',
+    state: 'published',
+    digest: `sha256:${'1'.repeat(64)}`,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    tags: ['2.7'],
+    platforms: ['linux/amd64', 'linux/arm64'],
+    missingPlatforms: [],
+    error: null,
+    revision: 2,
   },
 };
 
@@ -41,14 +49,21 @@ interface Runner {
 /** What the local runner wires, on a data folder: dynalite, the outbox, the delivery worker. */
 async function startRunner(dir: string, urls: string[], logger = new CapturingLogger()): Promise<Runner> {
   const dynalite = await startDynalite(dir);
-  const client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  const client = new DynamoDBClient({
+    endpoint: dynalite.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
   await ensureTable(client, TABLE);
   const outbox = new DynamoDbOutbox({ client, tableName: TABLE });
   const delivery = new NotifyDelivery({ outbox, urls, secret: SECRET, logger, timing: FAST });
   const events = new OutboxVersionEvents({ outbox, urls, registryUrl: REGISTRY_URL, logger, onQueued: () => delivery.wake() });
   delivery.start();
   return {
-    dynalite, client, delivery, events,
+    dynalite,
+    client,
+    delivery,
+    events,
     stop: async () => {
       await delivery.stop();
       client.destroy();
@@ -92,9 +107,22 @@ describe('local event delivery (outbox on dynalite, HTTP receiver)', () => {
       data: { ...event.data, registry: '127.0.0.1:5000' },
     });
     expect(Object.keys(JSON.parse(request!.body).data)).toEqual([
-      'repository', 'version', 'state', 'digest', 'mediaType', 'tags', 'platforms', 'missingPlatforms', 'error', 'registry', 'revision',
+      'repository',
+      'version',
+      'state',
+      'digest',
+      'mediaType',
+      'tags',
+      'platforms',
+      'missingPlatforms',
+      'error',
+      'registry',
+      'revision',
     ]);
-    await eventually(async () => ((await new DynamoDbOutbox({ client: runner!.client, tableName: TABLE }).list()).length === 0 ? true : undefined), 'the outbox to empty');
+    await eventually(
+      async () => ((await new DynamoDbOutbox({ client: runner!.client, tableName: TABLE }).list()).length === 0 ? true : undefined),
+      'the outbox to empty',
+    );
   });
 
   it('retries a receiver that fails twice, with back-off, and delivers the same id and bytes; then stops', async () => {
@@ -107,7 +135,10 @@ describe('local event delivery (outbox on dynalite, HTTP receiver)', () => {
     expect(new Set(receiver.requests.map((r) => JSON.parse(r.body).id))).toEqual(new Set([event.id]));
     expect(new Set(receiver.requests.map((r) => r.body)).size).toBe(1);
     const retries = logger.lines.filter((l) => l.message.startsWith('notify: delivery failed'));
-    expect(retries.map((l) => [l.fields.error, l.fields.retryInMs])).toEqual([['HTTP 503', 20], ['HTTP 503', 40]]);
+    expect(retries.map((l) => [l.fields.error, l.fields.retryInMs])).toEqual([
+      ['HTTP 503', 20],
+      ['HTTP 503', 40],
+    ]);
     expect(JSON.stringify(logger.lines)).not.toContain(SECRET);
     // Delivered once: nothing more arrives on later passes.
     await new Promise((r) => setTimeout(r, 100));
@@ -139,7 +170,10 @@ describe('local event delivery (outbox on dynalite, HTTP receiver)', () => {
 
     receiver = await new EventReceiver().start('/events', Number(new URL(url).port));
     runner = await startRunner(dir, [url]);
-    const [request] = await eventually(() => (receiver.accepted().length > 0 ? receiver.accepted() : undefined), 'the delivery after the restart');
+    const [request] = await eventually(
+      () => (receiver.accepted().length > 0 ? receiver.accepted() : undefined),
+      'the delivery after the restart',
+    );
     expect(JSON.parse(request!.body).id).toBe(event.id);
     expect(hasValidSignature(request!, SECRET)).toBe(true);
     await eventually(async () => ((await outbox()).length === 0 ? true : undefined), 'the outbox to empty');

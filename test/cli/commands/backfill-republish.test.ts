@@ -50,13 +50,18 @@ describe('backfill --republish', () => {
   }
 
   it('parses --republish beside --dry-run', () => {
-    expect(parseCommandLine(['backfill', 'opt', '--republish', '--dry-run'])).toMatchObject({ command: { name: 'backfill', repository: 'opt', dryRun: true, republish: true } });
+    expect(parseCommandLine(['backfill', 'opt', '--republish', '--dry-run'])).toMatchObject({
+      command: { name: 'backfill', repository: 'opt', dryRun: true, republish: true },
+    });
     expect(parseCommandLine(['backfill', 'opt'])).toMatchObject({ command: { name: 'backfill', dryRun: false } });
   });
 
   it('--dry-run follows every page and prints one table of what would change', async () => {
     const result = await run(['backfill', 'opt', '--republish', '--dry-run']);
-    expect(api.requests.map((r) => JSON.parse(r.body))).toEqual([{ republish: true, dryRun: true }, { republish: true, dryRun: true, cursor: '1' }]);
+    expect(api.requests.map((r) => JSON.parse(r.body))).toEqual([
+      { republish: true, dryRun: true },
+      { republish: true, dryRun: true, cursor: '1' },
+    ]);
     expect(result).toEqual({
       code: 0,
       stderr: '',

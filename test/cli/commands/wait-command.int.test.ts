@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { MediaTypes } from '../../../src/core/media-types.ts';
-import { startLocalStack, type LocalStack } from '../../../src/local/main.ts';
+import { type LocalStack, startLocalStack } from '../../../src/local/main.ts';
 import { pushImage } from '../../support/images.ts';
 import { findFreePort } from '../../support/registry-process.ts';
 
@@ -25,7 +25,9 @@ async function cli(stack: LocalStack, argv: string[], onStderr: (text: string) =
 }
 
 async function indexAt(stack: LocalStack, tag: string): Promise<{ digest: string | null; architectures: string[] }> {
-  const response = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/${tag}`, { headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` } });
+  const response = await fetch(`${stack.registryUrl}/v2/team/hello/manifests/${tag}`, {
+    headers: { accept: `${MediaTypes.ociIndex}, ${MediaTypes.dockerManifestList}` },
+  });
   const body = (await response.json()) as { manifests: Array<{ platform: { architecture: string } }> };
   return { digest: response.headers.get('docker-content-digest'), architectures: body.manifests.map((m) => m.platform.architecture) };
 }
@@ -54,7 +56,10 @@ describe('wait and publish against the local stack', () => {
   it('serves the OpenAPI document without a token', async () => {
     const response = await fetch(`${stack.apiUrl}/v1/openapi.json`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ openapi: '3.1.0', paths: { '/v1/repositories/{repository}/versions/{version}': { get: { operationId: 'getVersion' } } } });
+    expect(await response.json()).toMatchObject({
+      openapi: '3.1.0',
+      paths: { '/v1/repositories/{repository}/versions/{version}': { get: { operationId: 'getVersion' } } },
+    });
   });
 
   it('wait returns 0 with the digest once the second platform is pushed', async () => {

@@ -2,13 +2,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../src/cli/args.ts';
 import { UsageError } from '../../../src/cli/cli-error.ts';
 import { DEFAULT_WAIT_TIMEOUT_MS, WaitTiming } from '../../../src/cli/commands/wait-command.ts';
-import { main, type CliDeps } from '../../../src/cli/main.ts';
+import { type CliDeps, main } from '../../../src/cli/main.ts';
 import { Usages } from '../../../src/cli/usage.ts';
 import { FakeApiServer, versionStatus } from '../support/fake-api-server.ts';
 
 const TOKEN = 'wait-token';
 const INDEX_DIGEST = `sha256:${'e'.repeat(64)}`;
-const PUBLISHED = { digest: INDEX_DIGEST, mediaType: 'application/vnd.oci.image.index.v1+json', tags: ['2.7'], at: '2026-11-27T10:00:05.000Z', partial: false };
+const PUBLISHED = {
+  digest: INDEX_DIGEST,
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  tags: ['2.7'],
+  at: '2026-11-27T10:00:05.000Z',
+  partial: false,
+};
 
 /**
  * A clock that never waits: `sleep` moves virtual time on and then runs the test's step for that
@@ -134,7 +140,10 @@ describe('wait', () => {
 
     it('caps the interval at 5 s and prints each state once', async () => {
       setVersion(versionStatus('2.7', 'publishing', { 'linux/amd64': 'a', 'linux/arm64': 'b' }));
-      const clock = virtualClock([...Array(6).fill(() => undefined), () => setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: PUBLISHED }))]);
+      const clock = virtualClock([
+        ...Array(6).fill(() => undefined),
+        () => setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: PUBLISHED })),
+      ]);
       const result = await run(['wait', 'team/hello:2.7', '--token', TOKEN], clock);
       expect(result.code).toBe(0);
       expect(clock.sleeps).toEqual([1_000, 2_000, 4_000, WaitTiming.maxPollMs, 5_000, 5_000, 5_000]);
@@ -150,8 +159,17 @@ describe('wait', () => {
     });
 
     it('keeps waiting after a partial publish, until every platform is in', async () => {
-      setVersion(versionStatus('2.7', 'waiting', { 'linux/amd64': 'a' }, { published: { ...PUBLISHED, digest: `sha256:${'c'.repeat(64)}`, partial: true } }));
-      const clock = virtualClock([() => setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: PUBLISHED }))]);
+      setVersion(
+        versionStatus(
+          '2.7',
+          'waiting',
+          { 'linux/amd64': 'a' },
+          { published: { ...PUBLISHED, digest: `sha256:${'c'.repeat(64)}`, partial: true } },
+        ),
+      );
+      const clock = virtualClock([
+        () => setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: PUBLISHED })),
+      ]);
       const result = await run(['wait', 'team/hello:2.7', '--token', TOKEN], clock);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe(`${INDEX_DIGEST}\n`);
@@ -159,14 +177,20 @@ describe('wait', () => {
     });
 
     it('keeps waiting while a version is published but partial (required platforms changed since)', async () => {
-      setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a' }, { published: { ...PUBLISHED, partial: true } }, ['linux/amd64']));
+      setVersion(
+        versionStatus('2.7', 'published', { 'linux/amd64': 'a' }, { published: { ...PUBLISHED, partial: true } }, ['linux/amd64']),
+      );
       const result = await run(['wait', 'team/hello:2.7', '--timeout', '3s', '--token', TOKEN], virtualClock());
       expect(result.code).toBe(3);
       expect(result.stderr).toContain('published partially');
     });
 
     it.each([
-      ['conflict', { error: '2.7-arm64 and 2.7-arm64v8 both claim platform linux/arm64' }, 'team/hello:2.7 is in conflict: 2.7-arm64 and 2.7-arm64v8 both claim platform linux/arm64'],
+      [
+        'conflict',
+        { error: '2.7-arm64 and 2.7-arm64v8 both claim platform linux/arm64' },
+        'team/hello:2.7 is in conflict: 2.7-arm64 and 2.7-arm64v8 both claim platform linux/arm64',
+      ],
       ['failed', { error: 'registry unavailable' }, 'team/hello:2.7 failed to publish: registry unavailable'],
       ['stale', {}, "team/hello:2.7 is stale: still missing linux/arm64 after the repository's staleAfter"],
     ])('exits 1 with the reason when the version is %s', async (state, extra, reason) => {
@@ -193,7 +217,9 @@ describe('wait', () => {
       const result = await run(['wait', 'team/hello:2.7', '--timeout', '20s', '--token', TOKEN], clock);
       expect(result.code).toBe(3);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/manifest-assembler: gave up waiting for team\/hello:2.7 after 20s: waiting for linux\/arm64 \(have linux\/amd64\)\n$/);
+      expect(result.stderr).toMatch(
+        /manifest-assembler: gave up waiting for team\/hello:2.7 after 20s: waiting for linux\/arm64 \(have linux\/amd64\)\n$/,
+      );
       // 1 + 2 + 4 + 5 + 5 = 17 s, then the 3 s left, then one last look at the deadline.
       expect(clock.sleeps).toEqual([1_000, 2_000, 4_000, 5_000, 5_000, 3_000]);
       expect(clock.nowMs).toBe(20_000);
@@ -211,7 +237,11 @@ describe('wait', () => {
       let calls = 0;
       const flaky: typeof fetch = async (input, init) => {
         calls++;
-        if (calls === 1) return new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'table busy' }), { status: 503, headers: { 'content-type': 'application/problem+json' } });
+        if (calls === 1)
+          return new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'table busy' }), {
+            status: 503,
+            headers: { 'content-type': 'application/problem+json' },
+          });
         if (calls === 2) throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
         return fetch(input, init);
       };
@@ -230,14 +260,18 @@ describe('wait', () => {
       await api.close();
       api = await FakeApiServer.start();
       setVersion(versionStatus('2.7', 'waiting', { 'linux/amd64': 'a' }));
-      const clock = virtualClock([() => setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: PUBLISHED }))]);
+      const clock = virtualClock([
+        () => setVersion(versionStatus('2.7', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: PUBLISHED })),
+      ]);
       const result = await run(['wait', 'team/hello:2.7', '--sigv4', '--region', 'eu-west-1'], clock, {
         credentials: () => async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }),
       });
       expect(result.code).toBe(0);
       expect(versionRequests()).toHaveLength(2);
       for (const request of versionRequests()) {
-        expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, /);
+        expect(request.headers.authorization).toMatch(
+          /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, /,
+        );
       }
     });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BackfillPlan } from '../../../src/cli/api-types.ts';
 import { formatBackfillPlan } from '../../../src/cli/format/format-backfill.ts';
 
-const plan = (versions: unknown[], problems: unknown[] = [], tagsScanned = 7) => BackfillPlan.parse({ repository: 'team/hello', tagsScanned, versions, problems });
+const plan = (versions: unknown[], problems: unknown[] = [], tagsScanned = 7) =>
+  BackfillPlan.parse({ repository: 'team/hello', tagsScanned, versions, problems });
 const entry = (version: string, platforms: string[], missingPlatforms: string[], action: string) => ({
   version,
   platforms,
@@ -22,7 +23,10 @@ describe('formatBackfillPlan', () => {
             entry('2.8', ['linux/amd64', 'linux/arm64'], [], 'conflict'),
           ],
           [
-            { tag: '2.8-aarch64', error: '2.8-arm64 (sha256:aa) and 2.8-aarch64 (sha256:bb) both claim platform linux/arm64 of version 2.8' },
+            {
+              tag: '2.8-aarch64',
+              error: '2.8-arm64 (sha256:aa) and 2.8-aarch64 (sha256:bb) both claim platform linux/arm64 of version 2.8',
+            },
             { tag: '2.9-amd64', error: 'manifest unknown' },
           ],
         ),
@@ -65,7 +69,11 @@ describe('formatBackfillPlan', () => {
   describe('when no tag matches', () => {
     it('says there is nothing to backfill', () => {
       expect(formatBackfillPlan(plan([], [], 0))).toBe(
-        ['team/hello: 0 tags scanned, 0 versions found', '', 'Nothing to backfill: no unpublished per-arch tag matches the tag pattern.'].join('\n'),
+        [
+          'team/hello: 0 tags scanned, 0 versions found',
+          '',
+          'Nothing to backfill: no unpublished per-arch tag matches the tag pattern.',
+        ].join('\n'),
       );
     });
   });

@@ -10,7 +10,9 @@ const OTHER = `sha256:${'b'.repeat(64)}`;
 describe('formatReconcileReport', () => {
   describe('when the run found nothing', () => {
     it('is one line', () => {
-      expect(formatReconcileReport(report({ tagsScanned: 1, versionsChecked: 12 }))).toBe('team/hello: 1 tag scanned, 12 versions checked; nothing to repair');
+      expect(formatReconcileReport(report({ tagsScanned: 1, versionsChecked: 12 }))).toBe(
+        'team/hello: 1 tag scanned, 12 versions checked; nothing to repair',
+      );
     });
   });
 
@@ -48,8 +50,21 @@ describe('formatReconcileReport', () => {
 
   describe('when only failures are listed', () => {
     it('labels them with the width of the one label', () => {
-      expect(formatReconcileReport(report({ failures: [{ what: 'team/hello:2.7-arm64', error: 'registry unavailable' }, { what: 'team/hello:2.8', error: 'x' }] }))).toBe(
-        ['team/hello: 0 tags scanned, 0 versions checked', '  failures  team/hello:2.7-arm64: registry unavailable', '            team/hello:2.8: x'].join('\n'),
+      expect(
+        formatReconcileReport(
+          report({
+            failures: [
+              { what: 'team/hello:2.7-arm64', error: 'registry unavailable' },
+              { what: 'team/hello:2.8', error: 'x' },
+            ],
+          }),
+        ),
+      ).toBe(
+        [
+          'team/hello: 0 tags scanned, 0 versions checked',
+          '  failures  team/hello:2.7-arm64: registry unavailable',
+          '            team/hello:2.8: x',
+        ].join('\n'),
       );
     });
   });
@@ -57,7 +72,10 @@ describe('formatReconcileReport', () => {
 
 describe('formatReconcileTotals', () => {
   it('adds the runs up and leaves out kinds with none', () => {
-    const reports = [report({ tagsScanned: 500, pushesRecovered: ['1-amd64'] }), report({ tagsScanned: 20, versionsChecked: 3, published: ['1', '2'], failures: [{ what: 'x', error: 'y' }] })];
+    const reports = [
+      report({ tagsScanned: 500, pushesRecovered: ['1-amd64'] }),
+      report({ tagsScanned: 20, versionsChecked: 3, published: ['1', '2'], failures: [{ what: 'x', error: 'y' }] }),
+    ];
     expect(formatReconcileTotals(reports)).toBe('2 runs, 520 tags scanned, 3 versions checked, 1 push recovered, 2 published, 1 failure');
   });
 

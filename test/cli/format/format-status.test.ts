@@ -4,7 +4,12 @@ import { formatStatusTable, formatVersionDetail, platformColumns, shortDigest } 
 import { versionStatus } from '../support/fake-api-server.ts';
 
 const INDEX = `sha256:${'e'.repeat(64)}`;
-const published = (tags: string[]) => ({ digest: INDEX, mediaType: 'application/vnd.oci.image.index.v1+json', tags, at: '2026-11-27T10:00:01.000Z' });
+const published = (tags: string[]) => ({
+  digest: INDEX,
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  tags,
+  at: '2026-11-27T10:00:01.000Z',
+});
 const status = (...args: Parameters<typeof versionStatus>) => VersionStatus.parse(versionStatus(...args));
 
 describe('shortDigest', () => {
@@ -29,7 +34,12 @@ describe('formatStatusTable', () => {
   describe('when every version is fine', () => {
     it('prints one row per version with short digests and - for missing platforms', () => {
       const versions = [
-        status('2.7', 'published', { 'linux/amd64': '0123456789abcdef', 'linux/arm64': 'fedcba9876543210' }, { published: published(['2.7']) }),
+        status(
+          '2.7',
+          'published',
+          { 'linux/amd64': '0123456789abcdef', 'linux/arm64': 'fedcba9876543210' },
+          { published: published(['2.7']) },
+        ),
         status('2.8', 'waiting', { 'linux/amd64': '1234' }),
       ];
       expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64', 'linux/arm/v7'])).toBe(
@@ -46,7 +56,12 @@ describe('formatStatusTable', () => {
     it('flags them with ! and explains each under the table', () => {
       const versions = [
         status('2.6', 'publishing', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: published(['2.6', 'latest']) }),
-        status('2.7', 'conflict', { 'linux/amd64': 'c', 'linux/arm64': 'd' }, { error: 'two images claim linux/arm64: 2.7-arm64 and 2.7-aarch64' }),
+        status(
+          '2.7',
+          'conflict',
+          { 'linux/amd64': 'c', 'linux/arm64': 'd' },
+          { error: 'two images claim linux/arm64: 2.7-arm64 and 2.7-aarch64' },
+        ),
         status('2.8', 'failed', { 'linux/amd64': 'f' }, { error: { message: 'PutImage throttled; will retry' } }),
         status('2.9', 'stale', { 'linux/amd64': '9' }),
         status('3.0', 'stale', { 'linux/amd64': '3' }, { published: { ...published(['3.0']), partial: true } }),
@@ -73,8 +88,18 @@ describe('formatStatusTable', () => {
 describe('formatStatusTable with floating tags', () => {
   it('adds a TAGS column with the tags each version holds', () => {
     const versions = [
-      status('2.7.2', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: published(['2.7.2']), tags: ['2.7.2', '2.7'], notes: ['latest stays on 2.8.0 (newer)'] }),
-      status('2.8.0', 'published', { 'linux/amd64': 'c', 'linux/arm64': 'd' }, { published: published(['2.8.0']), tags: ['2.8.0', '2.8', 'latest'] }),
+      status(
+        '2.7.2',
+        'published',
+        { 'linux/amd64': 'a', 'linux/arm64': 'b' },
+        { published: published(['2.7.2']), tags: ['2.7.2', '2.7'], notes: ['latest stays on 2.8.0 (newer)'] },
+      ),
+      status(
+        '2.8.0',
+        'published',
+        { 'linux/amd64': 'c', 'linux/arm64': 'd' },
+        { published: published(['2.8.0']), tags: ['2.8.0', '2.8', 'latest'] },
+      ),
       status('2.9.0', 'waiting', { 'linux/amd64': 'e' }),
     ];
     expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64'])).toBe(
@@ -90,37 +115,71 @@ describe('formatStatusTable with floating tags', () => {
 
 describe('formatVersionDetail with floating tags', () => {
   it('lists the tags and the notes', () => {
-    const version = status('2.7.2', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, {
-      published: published(['2.7.2']), tags: ['2.7.2', '2.7'], notes: ['latest stays on 2.8.0 (newer)'],
-    });
+    const version = status(
+      '2.7.2',
+      'published',
+      { 'linux/amd64': '01', 'linux/arm64': '23' },
+      {
+        published: published(['2.7.2']),
+        tags: ['2.7.2', '2.7'],
+        notes: ['latest stays on 2.8.0 (newer)'],
+      },
+    );
     const lines = formatVersionDetail(version).split('\n');
-    expect(lines.slice(lines.findIndex((l) => l.startsWith('tags')), lines.findIndex((l) => l.startsWith('error')))).toEqual([
-      'tags       2.7.2, 2.7',
-      'notes      latest stays on 2.8.0 (newer)',
-    ]);
+    expect(
+      lines.slice(
+        lines.findIndex((l) => l.startsWith('tags')),
+        lines.findIndex((l) => l.startsWith('error')),
+      ),
+    ).toEqual(['tags       2.7.2, 2.7', 'notes      latest stays on 2.8.0 (newer)']);
   });
 
   it('shows the notes of a pre-release that holds only its exact tag', () => {
-    const version = status('2.9.0-rc1', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, {
-      published: published(['2.9.0-rc1']), tags: ['2.9.0-rc1'], notes: ['2.9.0-rc1 is a pre-release: floating tags (latest) do not move to it'],
-    });
+    const version = status(
+      '2.9.0-rc1',
+      'published',
+      { 'linux/amd64': '01', 'linux/arm64': '23' },
+      {
+        published: published(['2.9.0-rc1']),
+        tags: ['2.9.0-rc1'],
+        notes: ['2.9.0-rc1 is a pre-release: floating tags (latest) do not move to it'],
+      },
+    );
     expect(formatVersionDetail(version)).toContain('notes      2.9.0-rc1 is a pre-release: floating tags (latest) do not move to it');
   });
 });
 
 describe('refused pushes', () => {
-  const refused = (tag: string, fill: string, reason: string, at = '2026-11-27T10:00:02.000Z') => ({ tag, digest: `sha256:${fill.repeat(64)}`, reason, at });
+  const refused = (tag: string, fill: string, reason: string, at = '2026-11-27T10:00:02.000Z') => ({
+    tag,
+    digest: `sha256:${fill.repeat(64)}`,
+    reason,
+    at,
+  });
   const onlyRefused = () =>
-    status('2.7', 'failed', {}, {
-      rejected: [refused('2.7-arm64', 'f', 'image config has no architecture'), refused('2.7-x', '7', 'Docker schema 1 is not supported', '2026-11-27T10:00:01.000Z')],
-      error: `push of 2.7-arm64 (sha256:${'f'.repeat(64)}) was refused: image config has no architecture; push a fixed image under that tag (and 1 more refused push: 2.7-x)`,
-    });
+    status(
+      '2.7',
+      'failed',
+      {},
+      {
+        rejected: [
+          refused('2.7-arm64', 'f', 'image config has no architecture'),
+          refused('2.7-x', '7', 'Docker schema 1 is not supported', '2026-11-27T10:00:01.000Z'),
+        ],
+        error: `push of 2.7-arm64 (sha256:${'f'.repeat(64)}) was refused: image config has no architecture; push a fixed image under that tag (and 1 more refused push: 2.7-x)`,
+      },
+    );
 
   it('flags a version with refusals under the table, each refused tag once', () => {
     const versions = [
       onlyRefused(),
       // A refused rebuild of a published version: still published, but flagged.
-      status('2.6', 'published', { 'linux/amd64': 'a', 'linux/arm64': 'b' }, { published: published(['2.6']), rejected: [refused('2.6-arm64', 'c', 'image config has no architecture')] }),
+      status(
+        '2.6',
+        'published',
+        { 'linux/amd64': 'a', 'linux/arm64': 'b' },
+        { published: published(['2.6']), rejected: [refused('2.6-arm64', 'c', 'image config has no architecture')] },
+      ),
     ];
     expect(formatStatusTable(versions, ['linux/amd64', 'linux/arm64'])).toBe(
       [
@@ -169,13 +228,22 @@ describe('formatVersionDetail', () => {
 
   it('says when the published index is partial', () => {
     const version = status('2.7', 'waiting', { 'linux/amd64': '01' }, { published: { ...published(['2.7']), partial: true } });
-    expect(formatVersionDetail(version).split('\n').find((line) => line.startsWith('published'))).toBe(`published  ${INDEX}  application/vnd.oci.image.index.v1+json  partial  tags 2.7  at 2026-11-27T10:00:01.000Z`);
+    expect(
+      formatVersionDetail(version)
+        .split('\n')
+        .find((line) => line.startsWith('published')),
+    ).toBe(`published  ${INDEX}  application/vnd.oci.image.index.v1+json  partial  tags 2.7  at 2026-11-27T10:00:01.000Z`);
   });
 
   it('says what holds a tag another tool rewrote on top of the index', () => {
     const note = `2.7 holds sha256:${'5'.repeat(64)}, a SOCI-enabled index with every image of the published index ${INDEX} plus 2 artifacts added by another tool`;
     const heldBy = [{ tag: '2.7', digest: `sha256:${'5'.repeat(64)}`, note }];
-    const version = status('2.7', 'published', { 'linux/amd64': '01', 'linux/arm64': '23' }, { published: { ...published(['2.7']), heldBy } });
+    const version = status(
+      '2.7',
+      'published',
+      { 'linux/amd64': '01', 'linux/arm64': '23' },
+      { published: { ...published(['2.7']), heldBy } },
+    );
     const lines = formatVersionDetail(version).split('\n');
     expect(lines[lines.findIndex((line) => line.startsWith('published')) + 1]).toBe(`held by    ${note}`);
   });

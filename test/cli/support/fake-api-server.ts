@@ -55,7 +55,12 @@ export class FakeApiServer {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        const recorded = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const recorded = {
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         this.requests.push(recorded);
         this.#answer(recorded, response);
       });
@@ -77,7 +82,7 @@ export class FakeApiServer {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  #answer(request: RecordedRequest, response: ServerResponse): void {
+  #answer(request: RecordedRequest, response: ServerResponse) {
     const send = (status: number, body?: unknown, contentType = 'application/json') => {
       response.writeHead(status, body === undefined ? {} : { 'content-type': contentType });
       response.end(body === undefined ? undefined : JSON.stringify(body));
@@ -105,17 +110,22 @@ export class FakeApiServer {
       const at = typeof body?.cursor === 'string' ? Number(body.cursor) : 0;
       const run = (i: number) => ({ ...runs[i], cursor: i + 1 < runs.length ? String(i + 1) : null });
       if (match[2] === 'reconcile') {
-        if (body === undefined || !hasOnlyKeys(request.body, ['cursor'])) return problem(400, 'Bad Request', 'body: only cursor is allowed');
+        if (body === undefined || !hasOnlyKeys(request.body, ['cursor']))
+          return problem(400, 'Bad Request', 'body: only cursor is allowed');
         if (!(at < runs.length)) return problem(400, 'Bad Request', 'cursor: not a cursor this service returned');
         return send(200, run(at));
       }
-      if (body === undefined || !hasOnlyKeys(request.body, ['cursor', 'dryRun', 'republish'])) return problem(400, 'Bad Request', 'body: only dryRun, republish and cursor are allowed');
+      if (body === undefined || !hasOnlyKeys(request.body, ['cursor', 'dryRun', 'republish']))
+        return problem(400, 'Bad Request', 'body: only dryRun, republish and cursor are allowed');
       if (!this.configs.has(repository)) return problem(404, 'Not Found', `repository ${repository} has no configuration`);
       if (body.republish === true) {
-        const pages = this.republishPages.get(repository) ?? [{ repository, versionsChecked: 0, changed: [], unchanged: 0, waiting: [], conflicts: [], failures: [] }];
+        const pages = this.republishPages.get(repository) ?? [
+          { repository, versionsChecked: 0, changed: [], unchanged: 0, waiting: [], conflicts: [], failures: [] },
+        ];
         return send(200, { ...pages[at], dryRun: body.dryRun === true, cursor: at + 1 < pages.length ? String(at + 1) : null });
       }
-      if (body.dryRun === true) return send(200, this.backfillPlans.get(repository) ?? { repository, tagsScanned: 0, versions: [], problems: [] });
+      if (body.dryRun === true)
+        return send(200, this.backfillPlans.get(repository) ?? { repository, tagsScanned: 0, versions: [], problems: [] });
       const reports = [];
       for (let i = at; i < Math.min(runs.length, at + (this.#options.backfillRunsPerRequest ?? 2)); i++) reports.push(run(i));
       return send(200, { reports, cursor: reports.at(-1)?.cursor ?? null });
@@ -128,12 +138,20 @@ export class FakeApiServer {
         if (!Array.isArray(body.requiredPlatforms) || body.requiredPlatforms.length === 0) {
           return problem(400, 'Invalid input', 'requiredPlatforms must name at least one platform');
         }
-        const stored = { optionalPlatforms: [], tagPattern: '^(?<version>.+)-(?<platform>[^-]+)$', targetTags: ['{version}'], indexMediaType: 'auto', platformOverrides: {}, ...body };
+        const stored = {
+          optionalPlatforms: [],
+          tagPattern: '^(?<version>.+)-(?<platform>[^-]+)$',
+          targetTags: ['{version}'],
+          indexMediaType: 'auto',
+          platformOverrides: {},
+          ...body,
+        };
         this.configs.set(repository, stored);
         return send(200, asStored(stored));
       }
       const config = this.configs.get(repository);
-      if (request.method === 'GET') return config === undefined ? problem(404, 'Not Found', `no config for ${repository}`) : send(200, asStored(config));
+      if (request.method === 'GET')
+        return config === undefined ? problem(404, 'Not Found', `no config for ${repository}`) : send(200, asStored(config));
       if (request.method === 'DELETE') {
         this.configs.delete(repository);
         return send(204);
@@ -164,7 +182,16 @@ export class FakeApiServer {
         if (missing.length > 0 && allowPartial !== true) {
           return problem(409, 'Conflict', `${match[1]}:${match[2]} still misses ${missing.join(', ')}`);
         }
-        return send(200, { ...version, state: 'published', published: { digest: `sha256:${'e'.repeat(64)}`, mediaType: 'application/vnd.oci.image.index.v1+json', tags: [match[2]], at: '2026-11-27T10:00:05.000Z' } });
+        return send(200, {
+          ...version,
+          state: 'published',
+          published: {
+            digest: `sha256:${'e'.repeat(64)}`,
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            tags: [match[2]],
+            at: '2026-11-27T10:00:05.000Z',
+          },
+        });
       }
     }
     return problem(404, 'Not Found', `no route ${request.method} ${path}`);

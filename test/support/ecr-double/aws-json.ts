@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The service prefix of ECR's `X-Amz-Target` header. */
 export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';

@@ -24,7 +24,12 @@ function s3Error(response: ServerResponse, status: number, code: string, message
  * a request that also carries an `Authorization` header is refused, as S3 refuses it (400
  * InvalidArgument "Only one auth mechanism allowed"), which proves the adapter forwards no credentials.
  */
-export async function serveBlobDownload(state: DoubleState, request: IncomingMessage, response: ServerResponse, record: (entry: BlobDownloadRecord) => void): Promise<void> {
+export async function serveBlobDownload(
+  state: DoubleState,
+  request: IncomingMessage,
+  response: ServerResponse,
+  record: (entry: BlobDownloadRecord) => void,
+): Promise<void> {
   const url = new URL(request.url ?? '/', state.baseUrl);
   const path = url.pathname.slice(BLOB_DOWNLOAD_PATH.length);
   const slash = path.lastIndexOf('/');
@@ -35,7 +40,12 @@ export async function serveBlobDownload(state: DoubleState, request: IncomingMes
 
   if (authorization !== undefined) {
     done(400);
-    return s3Error(response, 400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
+    return s3Error(
+      response,
+      400,
+      'InvalidArgument',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    );
   }
   if (request.method !== 'GET' || url.searchParams.get('X-Amz-Signature') === null) {
     done(403);

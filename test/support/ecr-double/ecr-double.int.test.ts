@@ -15,8 +15,8 @@ import { computeDigest } from '../../../src/core/digest.ts';
 import { buildIndex } from '../../../src/core/index-builder.ts';
 import { MediaTypes } from '../../../src/core/media-types.ts';
 import { expectValidIndex } from '../expect-valid-index.ts';
-import { encodeJson, IMAGE_CREATED, pushImage, type BuiltImage } from '../images.ts';
-import { startEcrDouble, type EcrDouble } from './ecr-double.ts';
+import { type BuiltImage, encodeJson, IMAGE_CREATED, pushImage } from '../images.ts';
+import { type EcrDouble, startEcrDouble } from './ecr-double.ts';
 
 // The double itself, through the raw SDK: it must answer as ECR documents, or adapter tests against
 // it prove nothing. Each case also shows that the SDK maps the double's `__type` to its exception class.
@@ -35,7 +35,12 @@ function indexText(children: BuiltImage[], options: { mediaType?: boolean; pad?:
   return JSON.stringify({
     schemaVersion: 2,
     ...(options.mediaType === false ? {} : { mediaType: MediaTypes.ociIndex }),
-    manifests: children.map((c) => ({ mediaType: c.mediaType, digest: c.digest, size: c.size, platform: { os: c.platform.os, architecture: c.platform.architecture } })),
+    manifests: children.map((c) => ({
+      mediaType: c.mediaType,
+      digest: c.digest,
+      size: c.size,
+      platform: { os: c.platform.os, architecture: c.platform.architecture },
+    })),
     ...(options.pad === undefined ? {} : { annotations: { pad: 'x'.repeat(options.pad) } }),
   });
 }
@@ -75,7 +80,12 @@ describe('ECR double: PutImage', () => {
 
   it('refuses an imageDigest that is not the digest of the UTF-8 bytes', async () => {
     const repository = newRepository();
-    const error = await putError({ repositoryName: repository, imageTag: 'x', imageManifest: indexText([]), imageDigest: computeDigest(Buffer.from('other')) });
+    const error = await putError({
+      repositoryName: repository,
+      imageTag: 'x',
+      imageManifest: indexText([]),
+      imageDigest: computeDigest(Buffer.from('other')),
+    });
     expect(error).toBeInstanceOf(ImageDigestDoesNotMatchException);
   });
 
@@ -93,18 +103,40 @@ describe('ECR double: PutImage', () => {
     const image = await pushImage(registryUrl, repository, 'a', { arch: 'amd64', format: 'docker' });
     for (const mediaType of [MediaTypes.dockerManifestList, MediaTypes.ociIndex]) {
       const list = (platform: Record<string, unknown>) =>
-        JSON.stringify({ schemaVersion: 2, mediaType, manifests: [{ mediaType: image.mediaType, digest: image.digest, size: image.size, platform }] });
-      const error = await putError({ repositoryName: repository, imageTag: 'f', imageManifest: list({ architecture: 'amd64', os: 'linux', features: ['sse4'] }) });
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType,
+          manifests: [{ mediaType: image.mediaType, digest: image.digest, size: image.size, platform }],
+        });
+      const error = await putError({
+        repositoryName: repository,
+        imageTag: 'f',
+        imageManifest: list({ architecture: 'amd64', os: 'linux', features: ['sse4'] }),
+      });
       expect(error, mediaType).toBeInstanceOf(InvalidParameterException);
       expect((error as Error).message).toContain('platform.features');
-      expect(await putError({ repositoryName: repository, imageTag: `ok-${mediaType.length}`, imageManifest: list({ architecture: 'amd64', os: 'linux' }) })).toBeUndefined();
+      expect(
+        await putError({
+          repositoryName: repository,
+          imageTag: `ok-${mediaType.length}`,
+          imageManifest: list({ architecture: 'amd64', os: 'linux' }),
+        }),
+      ).toBeUndefined();
     }
   });
 
   it('takes the OCI index manifest-assembler builds with annotations', async () => {
     const repository = newRepository();
-    const amd64 = await pushImage(registryUrl, repository, 'a', { arch: 'amd64', format: 'oci', labels: { 'org.opencontainers.image.source': 'https://x' } });
-    const arm64 = await pushImage(registryUrl, repository, 'b', { arch: 'arm64', format: 'oci', labels: { 'org.opencontainers.image.source': 'https://x' } });
+    const amd64 = await pushImage(registryUrl, repository, 'a', {
+      arch: 'amd64',
+      format: 'oci',
+      labels: { 'org.opencontainers.image.source': 'https://x' },
+    });
+    const arm64 = await pushImage(registryUrl, repository, 'b', {
+      arch: 'arm64',
+      format: 'oci',
+      labels: { 'org.opencontainers.image.source': 'https://x' },
+    });
     const recorded = [amd64, arm64].map((image) => ({
       key: `linux/${image.platform.architecture}`,
       platform: image.platform,
@@ -121,7 +153,14 @@ describe('ECR double: PutImage', () => {
     const { manifest } = buildIndex(recorded, 'auto', { 'com.example.team': 'web' });
     expectValidIndex(manifest);
     expect(new TextDecoder().decode(manifest.bytes)).toContain('"annotations":{"com.example.team":"web"');
-    const put = await client.send(new PutImageCommand({ repositoryName: repository, imageTag: '1.0', imageManifest: new TextDecoder().decode(manifest.bytes), imageDigest: manifest.digest }));
+    const put = await client.send(
+      new PutImageCommand({
+        repositoryName: repository,
+        imageTag: '1.0',
+        imageManifest: new TextDecoder().decode(manifest.bytes),
+        imageDigest: manifest.digest,
+      }),
+    );
     expect(put.image?.imageId?.imageDigest).toBe(manifest.digest);
   });
 
@@ -129,7 +168,9 @@ describe('ECR double: PutImage', () => {
     const repository = newRepository();
     const image = await pushImage(registryUrl, repository, 'a', { arch: 'amd64', format: 'oci' });
     await client.send(new PutImageCommand({ repositoryName: repository, imageTag: 'v', imageManifest: indexText([image]) }));
-    expect(await putError({ repositoryName: repository, imageTag: 'v', imageManifest: indexText([image]) })).toBeInstanceOf(ImageAlreadyExistsException);
+    expect(await putError({ repositoryName: repository, imageTag: 'v', imageManifest: indexText([image]) })).toBeInstanceOf(
+      ImageAlreadyExistsException,
+    );
   });
 
   it('refuses to move a tag in an immutable repository, and moves it in a mutable one', async () => {
@@ -145,14 +186,22 @@ describe('ECR double: PutImage', () => {
   });
 
   it('knows only repositories a test created', async () => {
-    expect(await putError({ repositoryName: 'ecr-double/not-created', imageTag: 'x', imageManifest: indexText([]) })).toBeInstanceOf(RepositoryNotFoundException);
+    expect(await putError({ repositoryName: 'ecr-double/not-created', imageTag: 'x', imageManifest: indexText([]) })).toBeInstanceOf(
+      RepositoryNotFoundException,
+    );
   });
 
   it('records every call with its outcome', async () => {
     const repository = newRepository();
     const before = ecr.calls.length;
     await putError({ repositoryName: repository, imageTag: 'x', imageManifest: '{' });
-    expect(ecr.calls.slice(before)).toEqual([{ operation: 'PutImage', input: { repositoryName: repository, imageTag: 'x', imageManifest: '{' }, outcome: 'InvalidParameterException' }]);
+    expect(ecr.calls.slice(before)).toEqual([
+      {
+        operation: 'PutImage',
+        input: { repositoryName: repository, imageTag: 'x', imageManifest: '{' },
+        outcome: 'InvalidParameterException',
+      },
+    ]);
   });
 });
 
@@ -162,11 +211,25 @@ describe('ECR double: BatchGetImage', () => {
     const amd64 = await pushImage(registryUrl, repository, 'a', { arch: 'amd64', format: 'oci' });
     const arm64 = await pushImage(registryUrl, repository, 'b', { arch: 'arm64', format: 'oci' });
     const index = encodeJson(JSON.parse(indexText([arm64, amd64])));
-    await client.send(new PutImageCommand({ repositoryName: repository, imageTag: 'v', imageManifest: Buffer.from(index).toString('utf8') }));
+    await client.send(
+      new PutImageCommand({ repositoryName: repository, imageTag: 'v', imageManifest: Buffer.from(index).toString('utf8') }),
+    );
     const digest = computeDigest(index);
-    const narrow = await client.send(new BatchGetImageCommand({ repositoryName: repository, imageIds: [{ imageDigest: digest }], acceptedMediaTypes: [MediaTypes.ociManifest] }));
+    const narrow = await client.send(
+      new BatchGetImageCommand({
+        repositoryName: repository,
+        imageIds: [{ imageDigest: digest }],
+        acceptedMediaTypes: [MediaTypes.ociManifest],
+      }),
+    );
     expect(narrow.images?.[0]?.imageManifest).toBe(Buffer.from(amd64.bytes).toString('utf8'));
-    const wide = await client.send(new BatchGetImageCommand({ repositoryName: repository, imageIds: [{ imageDigest: digest }], acceptedMediaTypes: [MediaTypes.ociIndex, MediaTypes.ociManifest] }));
+    const wide = await client.send(
+      new BatchGetImageCommand({
+        repositoryName: repository,
+        imageIds: [{ imageDigest: digest }],
+        acceptedMediaTypes: [MediaTypes.ociIndex, MediaTypes.ociManifest],
+      }),
+    );
     expect(wide.images?.[0]?.imageManifest).toBe(Buffer.from(index).toString('utf8'));
     expect(wide.images?.[0]?.imageManifestMediaType).toBe(MediaTypes.ociIndex);
   });
@@ -176,6 +239,8 @@ describe('ECR double: BatchGetImage', () => {
     const digest = computeDigest(Buffer.from('missing'));
     const output = await client.send(new BatchGetImageCommand({ repositoryName: repository, imageIds: [{ imageDigest: digest }] }));
     expect(output.images).toEqual([]);
-    expect(output.failures).toEqual([{ imageId: { imageDigest: digest }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }]);
+    expect(output.failures).toEqual([
+      { imageId: { imageDigest: digest }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
+    ]);
   });
 });

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ECRClientConfig } from '@aws-sdk/client-ecr';
+import { listenOnLoopback } from '../../../src/local/ports.ts';
 import { EcrException, readBody, sendException, sendJson, TARGET_PREFIX } from './aws-json.ts';
-import { BLOB_DOWNLOAD_PATH, serveBlobDownload, type BlobDownloadRecord } from './blob-download.ts';
+import { BLOB_DOWNLOAD_PATH, type BlobDownloadRecord, serveBlobDownload } from './blob-download.ts';
 import { putImage } from './put-image.ts';
 import { batchGetImage, describeImages, getDownloadUrlForLayer, listImages } from './read-operations.ts';
 import { RegistryClient } from './registry-client.ts';
 import type { DoubleState, TagMutability } from './state.ts';
-import { listenOnLoopback } from '../../../src/local/ports.ts';
 
 export type { BlobDownloadRecord } from './blob-download.ts';
 export type { TagMutability } from './state.ts';
@@ -78,9 +78,13 @@ export async function startEcrDouble(options: { registryUrl: string; registryId?
     try {
       input = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>);
       const implementation = OPERATIONS[operation];
-      if (implementation === undefined) throw new EcrException('UnknownOperationException', `ecr-double does not implement '${String(target)}'`);
+      if (implementation === undefined)
+        throw new EcrException('UnknownOperationException', `ecr-double does not implement '${String(target)}'`);
       if (!String(request.headers['content-type']).startsWith('application/x-amz-json-1.1')) {
-        throw new EcrException('SerializationException', `expected Content-Type application/x-amz-json-1.1, got ${String(request.headers['content-type'])}`);
+        throw new EcrException(
+          'SerializationException',
+          `expected Content-Type application/x-amz-json-1.1, got ${String(request.headers['content-type'])}`,
+        );
       }
       const fault = injected.get(operation)?.shift();
       if (fault !== undefined) throw new EcrException(fault.exception, fault.message);
@@ -100,7 +104,12 @@ export async function startEcrDouble(options: { registryUrl: string; registryId?
         ? serveBlobDownload(state, request, response, (entry) => blobDownloads.push(entry))
         : request.method === 'POST' && (request.url === '/' || request.url?.startsWith('/?') === true)
           ? handleApi(request, response)
-          : Promise.resolve(sendException(response, new EcrException('UnknownOperationException', `ecr-double: no route for ${request.method} ${request.url}`, 404)));
+          : Promise.resolve(
+              sendException(
+                response,
+                new EcrException('UnknownOperationException', `ecr-double: no route for ${request.method} ${request.url}`, 404),
+              ),
+            );
     handler.catch((error: unknown) => {
       if (!response.headersSent) sendException(response, new EcrException('ServerException', `ecr-double: ${String(error)}`));
       else response.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -122,7 +131,8 @@ export async function startEcrDouble(options: { registryUrl: string; registryId?
     corruptBlob: (digest) => state.corruptBlobs.add(digest),
     failNext: (operation, exception, failOptions = {}) => {
       const queue = injected.get(operation) ?? [];
-      for (let i = 0; i < (failOptions.times ?? 1); i += 1) queue.push({ exception, message: failOptions.message ?? `ecr-double: injected ${exception}` });
+      for (let i = 0; i < (failOptions.times ?? 1); i += 1)
+        queue.push({ exception, message: failOptions.message ?? `ecr-double: injected ${exception}` });
       injected.set(operation, queue);
     },
     setMaxPageSize: (size) => {

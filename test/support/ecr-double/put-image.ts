@@ -1,7 +1,7 @@
 import { computeDigest } from '../../../src/core/digest.ts';
 import { isIndexMediaType } from '../../../src/core/media-types.ts';
 import { EcrException } from './aws-json.ts';
-import { isDigest, MAX_MANIFEST_CHARACTERS, requireRepository, type DoubleState } from './state.ts';
+import { type DoubleState, isDigest, MAX_MANIFEST_CHARACTERS, requireRepository } from './state.ts';
 
 type Input = Record<string, unknown>;
 
@@ -17,22 +17,31 @@ const INVALID_JSON = "Invalid parameter at 'ImageManifest' failed to satisfy con
  * the tag (or by digest when untagged).
  */
 export async function putImage(state: DoubleState, input: Input): Promise<unknown> {
-  const repository = requireRepository(state, input['repositoryName']);
-  const text = input['imageManifest'];
+  const repository = requireRepository(state, input.repositoryName);
+  const text = input.imageManifest;
   if (typeof text !== 'string' || text.length === 0) {
-    throw new EcrException('InvalidParameterException', "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length greater than or equal to 1'");
+    throw new EcrException(
+      'InvalidParameterException',
+      "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length greater than or equal to 1'",
+    );
   }
   if (text.length > MAX_MANIFEST_CHARACTERS) {
-    throw new EcrException('InvalidParameterException', `Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length less than or equal to ${MAX_MANIFEST_CHARACTERS}'`);
+    throw new EcrException(
+      'InvalidParameterException',
+      `Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must have length less than or equal to ${MAX_MANIFEST_CHARACTERS}'`,
+    );
   }
-  const mediaType = mediaTypeOf(text, input['imageManifestMediaType']);
+  const mediaType = mediaTypeOf(text, input.imageManifestMediaType);
   const bytes = Buffer.from(text, 'utf8');
   const digest = computeDigest(bytes);
-  const declared = input['imageDigest'];
+  const declared = input.imageDigest;
   if (declared !== undefined && declared !== digest) {
-    throw new EcrException('ImageDigestDoesNotMatchException', `Provided digest '${String(declared)}' does not match the digest of the image manifest '${digest}'`);
+    throw new EcrException(
+      'ImageDigestDoesNotMatchException',
+      `Provided digest '${String(declared)}' does not match the digest of the image manifest '${digest}'`,
+    );
   }
-  const tag = typeof input['imageTag'] === 'string' ? input['imageTag'] : undefined;
+  const tag = typeof input.imageTag === 'string' ? input.imageTag : undefined;
   await checkTag(state, repository, digest, tag);
   if (isIndexMediaType(mediaType)) {
     checkRefusedIndexFields(text);
@@ -43,9 +52,15 @@ export async function putImage(state: DoubleState, input: Input): Promise<unknow
   if (response.status !== 201) {
     const body = await response.text();
     if (body.includes('MANIFEST_BLOB_UNKNOWN')) {
-      throw new EcrException('LayersNotFoundException', `The layers referenced by the manifest do not exist in the repository with name '${repository}': ${body}`);
+      throw new EcrException(
+        'LayersNotFoundException',
+        `The layers referenced by the manifest do not exist in the repository with name '${repository}': ${body}`,
+      );
     }
-    throw new EcrException('InvalidParameterException', `Invalid parameter at 'imageManifest': the registry said HTTP ${response.status} ${body}`);
+    throw new EcrException(
+      'InvalidParameterException',
+      `Invalid parameter at 'imageManifest': the registry said HTTP ${response.status} ${body}`,
+    );
   }
   await response.body?.cancel();
   return {

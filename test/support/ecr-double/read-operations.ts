@@ -1,6 +1,6 @@
 import { isIndexMediaType } from '../../../src/core/media-types.ts';
 import { EcrException } from './aws-json.ts';
-import { corrupt, isDigest, requireRepository, tagsOf, type DoubleState } from './state.ts';
+import { corrupt, type DoubleState, isDigest, requireRepository, tagsOf } from './state.ts';
 
 type Input = Record<string, unknown>;
 interface ImageId {
@@ -9,9 +9,12 @@ interface ImageId {
 }
 
 function imageIdsOf(input: Input): ImageId[] {
-  const ids = input['imageIds'];
+  const ids = input.imageIds;
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100) {
-    throw new EcrException('InvalidParameterException', "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'");
+    throw new EcrException(
+      'InvalidParameterException',
+      "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'",
+    );
   }
   return ids as ImageId[];
 }
@@ -28,8 +31,8 @@ function failure(imageId: ImageId, failureCode: string, failureReason: string) {
  * adapter guards against by always sending every index type.
  */
 export async function batchGetImage(state: DoubleState, input: Input): Promise<unknown> {
-  const repository = requireRepository(state, input['repositoryName']);
-  const accepted = Array.isArray(input['acceptedMediaTypes']) ? (input['acceptedMediaTypes'] as string[]) : undefined;
+  const repository = requireRepository(state, input.repositoryName);
+  const accepted = Array.isArray(input.acceptedMediaTypes) ? (input.acceptedMediaTypes as string[]) : undefined;
   const images: unknown[] = [];
   const failures: unknown[] = [];
   for (const imageId of imageIdsOf(input)) {
@@ -74,7 +77,11 @@ export async function batchGetImage(state: DoubleState, input: Input): Promise<u
   return { images, failures };
 }
 
-async function amd64Child(state: DoubleState, repository: string, indexText: string): Promise<{ text: string; mediaType: string } | undefined> {
+async function amd64Child(
+  state: DoubleState,
+  repository: string,
+  indexText: string,
+): Promise<{ text: string; mediaType: string } | undefined> {
   const index = JSON.parse(indexText) as { manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }> };
   const child = index.manifests?.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64');
   const stored = child === undefined ? undefined : await state.registry.getManifest(repository, child.digest);
@@ -83,14 +90,17 @@ async function amd64Child(state: DoubleState, repository: string, indexText: str
 
 /** DescribeImages for given `imageIds` (listing every image without ids is not implemented). */
 export async function describeImages(state: DoubleState, input: Input): Promise<unknown> {
-  const repository = requireRepository(state, input['repositoryName']);
-  if (input['imageIds'] === undefined) {
+  const repository = requireRepository(state, input.repositoryName);
+  if (input.imageIds === undefined) {
     throw new EcrException('InvalidParameterException', 'ecr-double: DescribeImages without imageIds is not implemented');
   }
   const imageDetails: unknown[] = [];
   for (const imageId of imageIdsOf(input)) {
     const found = await state.registry.headManifest(repository, imageId.imageDigest ?? imageId.imageTag ?? '');
-    if (found === undefined || (imageId.imageDigest !== undefined && imageId.imageTag !== undefined && found.digest !== imageId.imageDigest)) {
+    if (
+      found === undefined ||
+      (imageId.imageDigest !== undefined && imageId.imageTag !== undefined && found.digest !== imageId.imageDigest)
+    ) {
       throw new EcrException(
         'ImageNotFoundException',
         `The image with imageId {imageDigest:'${imageId.imageDigest ?? 'null'}', imageTag:'${imageId.imageTag ?? 'null'}'} does not exist within the repository with name '${repository}' in the registry with id '${state.registryId}'`,
@@ -110,17 +120,20 @@ export async function describeImages(state: DoubleState, input: Input): Promise<
 
 /** ListImages with `filter.tagStatus: TAGGED` (the registry cannot list untagged manifests). */
 export async function listImages(state: DoubleState, input: Input): Promise<unknown> {
-  const repository = requireRepository(state, input['repositoryName']);
-  const filter = input['filter'] as { tagStatus?: string } | undefined;
+  const repository = requireRepository(state, input.repositoryName);
+  const filter = input.filter as { tagStatus?: string } | undefined;
   if (filter?.tagStatus !== 'TAGGED') {
     throw new EcrException('InvalidParameterException', 'ecr-double: ListImages is implemented only with filter.tagStatus TAGGED');
   }
-  const maxResults = typeof input['maxResults'] === 'number' ? input['maxResults'] : 100;
+  const maxResults = typeof input.maxResults === 'number' ? input.maxResults : 100;
   if (maxResults < 1 || maxResults > 1000) {
-    throw new EcrException('InvalidParameterException', "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000'");
+    throw new EcrException(
+      'InvalidParameterException',
+      "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000'",
+    );
   }
   const pageSize = Math.min(maxResults, state.maxPageSize);
-  const start = typeof input['nextToken'] === 'string' ? Number(Buffer.from(input['nextToken'], 'base64url').toString('utf8')) : 0;
+  const start = typeof input.nextToken === 'string' ? Number(Buffer.from(input.nextToken, 'base64url').toString('utf8')) : 0;
   if (!Number.isInteger(start) || start < 0) throw new EcrException('InvalidParameterException', 'Invalid NextToken');
   const tags = await state.registry.listTags(repository);
   const imageIds: unknown[] = [];
@@ -137,13 +150,22 @@ export async function listImages(state: DoubleState, input: Input): Promise<unkn
  * the registry (see blob-download.ts).
  */
 export async function getDownloadUrlForLayer(state: DoubleState, input: Input): Promise<unknown> {
-  const repository = requireRepository(state, input['repositoryName']);
-  const digest = input['layerDigest'];
+  const repository = requireRepository(state, input.repositoryName);
+  const digest = input.layerDigest;
   if (!isDigest(digest)) {
-    throw new EcrException('InvalidParameterException', `Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid digest'`);
+    throw new EcrException(
+      'InvalidParameterException',
+      `Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid digest'`,
+    );
   }
   if (!(await state.registry.hasBlob(repository, digest))) {
-    throw new EcrException('LayersNotFoundException', `The layer with digest '${digest}' does not exist in the repository with name '${repository}' in the registry with id '${state.registryId}'`);
+    throw new EcrException(
+      'LayersNotFoundException',
+      `The layer with digest '${digest}' does not exist in the repository with name '${repository}' in the registry with id '${state.registryId}'`,
+    );
   }
-  return { downloadUrl: `${state.baseUrl}/blob-download/${repository}/${digest}?X-Amz-Signature=fake&X-Amz-Credential=fake`, layerDigest: digest };
+  return {
+    downloadUrl: `${state.baseUrl}/blob-download/${repository}/${digest}?X-Amz-Signature=fake&X-Amz-Credential=fake`,
+    layerDigest: digest,
+  };
 }

@@ -15,7 +15,10 @@ export class RegistryClient {
 
   /** Digest and media type of a manifest by tag or digest, or undefined when it does not exist. */
   async headManifest(repository: string, reference: string): Promise<{ digest: string; mediaType: string; size: number } | undefined> {
-    const response = await fetch(`${this.#url}/v2/${repository}/manifests/${reference}`, { method: 'HEAD', headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') } });
+    const response = await fetch(`${this.#url}/v2/${repository}/manifests/${reference}`, {
+      method: 'HEAD',
+      headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') },
+    });
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`registry HEAD ${repository}/manifests/${reference}: HTTP ${response.status}`);
     return {
@@ -27,9 +30,12 @@ export class RegistryClient {
 
   /** The exact stored bytes of a manifest, or undefined when it does not exist. */
   async getManifest(repository: string, reference: string): Promise<{ bytes: Buffer; digest: string; mediaType: string } | undefined> {
-    const response = await fetch(`${this.#url}/v2/${repository}/manifests/${reference}`, { headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') } });
+    const response = await fetch(`${this.#url}/v2/${repository}/manifests/${reference}`, {
+      headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') },
+    });
     if (response.status === 404) return undefined;
-    if (!response.ok) throw new Error(`registry GET ${repository}/manifests/${reference}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`registry GET ${repository}/manifests/${reference}: HTTP ${response.status} ${await response.text()}`);
     return {
       bytes: Buffer.from(await response.arrayBuffer()),
       digest: required(response.headers.get('docker-content-digest'), 'Docker-Content-Digest'),
@@ -39,7 +45,11 @@ export class RegistryClient {
 
   /** PUT of exactly these bytes; returns the registry's raw answer. */
   async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<Response> {
-    return fetch(`${this.#url}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes });
+    return fetch(`${this.#url}/v2/${repository}/manifests/${reference}`, {
+      method: 'PUT',
+      headers: { 'content-type': mediaType },
+      body: bytes,
+    });
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {

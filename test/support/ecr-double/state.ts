@@ -34,10 +34,16 @@ export function isDigest(value: unknown): value is string {
 /** ECR repositories must be created before use; the double knows only those a test created. */
 export function requireRepository(state: DoubleState, name: unknown): string {
   if (typeof name !== 'string' || name === '') {
-    throw new EcrException('InvalidParameterException', "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be empty'");
+    throw new EcrException(
+      'InvalidParameterException',
+      "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be empty'",
+    );
   }
   if (!state.repositories.has(name)) {
-    throw new EcrException('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${state.registryId}'`);
+    throw new EcrException(
+      'RepositoryNotFoundException',
+      `The repository with name '${name}' does not exist in the registry with id '${state.registryId}'`,
+    );
   }
   return name;
 }

@@ -1,0 +1,73 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/** The Prometheus name of the counter, one series per DynamoDB operation. */
+export const DYNAMODB_REQUESTS_METRIC = 'manifest_assembler_dynamodb_requests_total';
+
+/**
+ * Counts a DynamoDB client's commands by operation (`GetItem`, `UpdateItem`…), once per command
+ * whatever the SDK's retries, for the local runner's `GET /metrics` (the bench reads it to put the
+ * project's DynamoDB requests per version beside its registry requests) and for tests that hold the
+ * store to its round-trip floor.
+ */
+export class DynamoDbRequestCounter {
+  #counts = new Map<string, number>();
+
+  /** `component` labels the series: whose client this is (`handlers`, `inbox`). */
+  constructor(readonly component = 'handlers') {}
+
+  /** Adds the counting step to `client`; every command sent after this is counted. */
+  attach(client: DynamoDBClient): this {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = context.commandName?.replace(/Command$/, '') ?? 'unknown';
+        this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'dynamoDbRequestCounter' },
+    );
+    return this;
+  }
+
+  /** The counts so far, by operation. */
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.#counts].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** The sum over every operation. */
+  total(): number {
+    let sum = 0;
+    for (const n of this.#counts.values()) sum += n;
+    return sum;
+  }
+
+  reset(): void {
+    this.#counts = new Map();
+  }
+
+  /** The counter's series in the Prometheus text format, one per operation seen (HELP and TYPE: {@link renderDynamoDbRequests}). */
+  series(): string[] {
+    return Object.entries(this.counts()).map(
+      ([operation, n]) => `${DYNAMODB_REQUESTS_METRIC}{component="${this.component}",operation="${operation}"} ${n}`,
+    );
+  }
+}
+
+/** Counters of several clients as one Prometheus metric (HELP and TYPE once). */
+export function renderDynamoDbRequests(...counters: DynamoDbRequestCounter[]): string {
+  const lines = [
+    `# HELP ${DYNAMODB_REQUESTS_METRIC} DynamoDB commands sent, by component and operation.`,
+    `# TYPE ${DYNAMODB_REQUESTS_METRIC} counter`,
+    ...counters.flatMap((counter) => counter.series()),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Reads one component's series back out of a `/metrics` text: operation → count. */
+export function parseDynamoDbRequests(metricsText: string, component = 'handlers'): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const series = new RegExp(`^${DYNAMODB_REQUESTS_METRIC}\\{component="([a-z]+)",operation="([A-Za-z]+)"\\} (\\d+)$`, 'gm');
+  for (const match of metricsText.matchAll(series)) {
+    if (match[1] === component) counts[match[2] as string] = Number(match[3]);
+  }
+  return counts;
+}

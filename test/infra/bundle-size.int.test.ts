@@ -18,8 +18,10 @@ const OVER_FLOOR_BOUND = 60_000;
  * entry once its bundle fits the bound; the last test below says when.
  */
 // The round-trip work (issue 8 part 1) added ~5.6 KB to both: readForPush and completePublish in the
-// store, the 5 s config reuse, the memory of recent puts, the wait for the tag moved into core.
-const RATCHETS: Readonly<Record<string, number>> = { 'on-image-push': 81_000, reconcile: 63_000 };
+// store, the 5 s config reuse, the memory of recent puts, the wait for the tag moved into core. The
+// history written with the record's writes (6 DynamoDB requests per version, not 8) added ~2 KB
+// more to on-image-push (83.2 KB over) and ~1.2 KB to reconcile (64.2 KB over).
+const RATCHETS: Readonly<Record<string, number>> = { 'on-image-push': 83_500, reconcile: 64_500 };
 
 const PREFIX = 'test-size-';
 const sizes = new Map<string, number>();

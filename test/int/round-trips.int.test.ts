@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from '../../bench/counting-proxy.ts';
+import { DynamoDbRequestCounter } from '../../src/adapters/dynamodb-request-counter.ts';
 import { DynamoDbVersionStore } from '../../src/adapters/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
 import { CONFIG_MAX_AGE_MS, createDependencies } from '../../src/composition.ts';
@@ -35,20 +35,6 @@ const DYNAMODB_CEILING = 6;
 const registryUrl = inject('registryUrl');
 const dynamoEndpoint = inject('dynamoEndpoint');
 const lambdaContext = { awsRequestId: 'round-trips', functionName: 'on-image-push' } as unknown as Context;
-
-/** Counts every command a DynamoDB client sends, by command name, from now on. */
-function countCommands(client: DynamoDBClient): { counts: () => RequestCounts; reset: () => void } {
-  let counts: RequestCounts = {};
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = context.commandName ?? 'unknown';
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'roundTripsCounter' },
-  );
-  return { counts: () => ({ ...counts }), reset: () => (counts = {}) };
-}
 
 function total(counts: RequestCounts): number {
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
@@ -89,10 +75,10 @@ describe('round trips of one 2-platform version', () => {
     });
 
     it(`costs at most ${REGISTRY_FLOOR} registry requests and ${DYNAMODB_CEILING} DynamoDB requests, the echo of the index put included`, async () => {
-      let dynamo: ReturnType<typeof countCommands> | undefined;
+      let dynamo: DynamoDbRequestCounter | undefined;
       const handlers = await wireLocalHandlers(
         { registryUrl: proxy.url, dynamoEndpoint, logger: new CapturingLogger(), notify: { urls: [], secret: '' } },
-        { onDynamoClient: (client) => (dynamo = countCommands(client)) },
+        { onDynamoClient: (client) => (dynamo = new DynamoDbRequestCounter().attach(client)) },
       );
       try {
         const repository = `round-trips/local-${randomUUID().slice(0, 8)}`;
@@ -147,7 +133,7 @@ describe('round trips of one 2-platform version', () => {
     it(`costs at most ${REGISTRY_FLOOR} ECR API calls (and a config download per platform) and ${DYNAMODB_CEILING} DynamoDB requests`, async () => {
       const client = makeDynamoClient();
       const tableName = await createUniqueTable(client);
-      const dynamo = countCommands(client);
+      const dynamo = new DynamoDbRequestCounter().attach(client);
       const store = new DynamoDbVersionStore({ client, tableName });
       const deps = createDependencies({
         registry: new EcrImageRegistry({ client: createEcrClient('us-east-1', ecr.clientConfig()) }),

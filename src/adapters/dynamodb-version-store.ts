@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../core/floating-pointer.ts';
 import type {
+  CompletePublishOptions,
   FloatingClaim,
   HistoryWrite,
   ImagesChange,
@@ -379,17 +380,7 @@ export class DynamoDbVersionStore implements VersionStore {
     throw new Error(`recordPublished ${repository}:${version}: the error kept changing while recording the publish`);
   }
 
-  async completePublish(
-    versionOf: VersionKey,
-    options: {
-      owner: string;
-      published: PublishedIndex;
-      now: string;
-      release: boolean;
-      announcement?: { claim: Announcement; nowMs: number };
-      history?: HistoryWrite;
-    },
-  ): Promise<VersionRecord | undefined> {
+  async completePublish(versionOf: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined> {
     const { owner, published, now, release, announcement, history } = options;
     const values: Record<string, AttributeValue> = {
       ':published': { M: toAttributeMap(published) },

@@ -79,6 +79,17 @@ export interface PushContext {
 /** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
 export type FloatingClaim = { readonly kind: 'claimed' } | { readonly kind: 'higher'; readonly pointer: FloatingPointer };
 
+/** What {@link VersionStore.completePublish} writes with the publish, in the same conditional write. */
+export interface CompletePublishOptions {
+  readonly owner: string;
+  readonly published: PublishedIndex;
+  readonly now: string;
+  /** Release the lease in the same write. */
+  readonly release: boolean;
+  readonly announcement?: { claim: Announcement; nowMs: number };
+  readonly history?: HistoryWrite;
+}
+
 /**
  * Durable state: repository configs and version records. Every write is a single-item conditional
  * write (no transactions: dynalite has none), so each method states its condition.
@@ -154,17 +165,7 @@ export interface VersionStore {
    * its sequence is still the expected one. Returns the record, or undefined when any of that does not
    * hold: the caller then takes the long way ({@link recordPublished}, a claim, {@link releaseLease}).
    */
-  completePublish(
-    key: VersionKey,
-    options: {
-      owner: string;
-      published: PublishedIndex;
-      now: string;
-      release: boolean;
-      announcement?: { claim: Announcement; nowMs: number };
-      history?: HistoryWrite;
-    },
-  ): Promise<VersionRecord | undefined>;
+  completePublish(key: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined>;
   /**
    * Records a failure or a conflict for the revision it applies to. With `owner`, only while that
    * owner holds the lease; without, only while the revision is still `error.revision`.

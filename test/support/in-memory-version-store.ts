@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
 import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
 import type {
+  CompletePublishOptions,
   FloatingClaim,
   HistoryWrite,
   ImagesChange,
@@ -214,17 +215,7 @@ export class InMemoryVersionStore implements VersionStore {
     return copy(record);
   }
 
-  async completePublish(
-    key: VersionKey,
-    options: {
-      owner: string;
-      published: PublishedIndex;
-      now: string;
-      release: boolean;
-      announcement?: { claim: Announcement; nowMs: number };
-      history?: HistoryWrite;
-    },
-  ): Promise<VersionRecord | undefined> {
+  async completePublish(key: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined> {
     const { owner, published, now, release, announcement, history } = options;
     const record = this.#record(key.repository, key.version);
     if (!this.#historyHolds(key.repository, key.version, history)) return undefined;

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUNNER_NODE_FLAGS } from '../scripts/runner-node-flags.mjs';
-import { parseDynamoDbRequests } from '../src/adapters/dynamodb-request-counter.ts';
-import { renderRegistryConfig } from '../src/local/registry-config.ts';
-import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry-process.ts';
+import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
+import { renderRegistryConfig } from '../src/local/registry/registry-config.ts';
+import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry/registry-process.ts';
 import { findFreePort } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withCachedConfigs } from './adapters/cached-config-store.ts';
-import { CloudWatchEmfMetrics } from './adapters/cloudwatch-emf-metrics.ts';
-import { DynamoDbVersionStore } from './adapters/dynamodb-version-store.ts';
-import { createEcrClient, EcrImageRegistry } from './adapters/ecr-image-registry.ts';
+import { withCachedConfigs } from './adapters/dynamodb/cached-config-store.ts';
+import { DynamoDbVersionStore } from './adapters/dynamodb/dynamodb-version-store.ts';
+import { createEcrClient, EcrImageRegistry } from './adapters/ecr/ecr-image-registry.ts';
 import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.ts';
-import { LambdaJsonLogger } from './adapters/lambda-json-logger.ts';
-import { meteredRegistry, meteredStore } from './adapters/metered-ports.ts';
+import { CloudWatchEmfMetrics } from './adapters/observability/cloudwatch-emf-metrics.ts';
+import { LambdaJsonLogger } from './adapters/observability/lambda-json-logger.ts';
+import { meteredRegistry, meteredStore } from './adapters/observability/metered-ports.ts';
 import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
@@ -152,7 +152,7 @@ function registryHost(env: NodeJS.ProcessEnv, kind: string, region: string | und
 
 /** The OCI-HTTP adapter, imported on demand so that the Lambda bundles (ECR only) leave it out. */
 async function ociHttpRegistry(baseUrl: string): Promise<ImageRegistry> {
-  const { OciHttpImageRegistry } = await import('./adapters/oci-http-image-registry.ts');
+  const { OciHttpImageRegistry } = await import('./adapters/oci-http/oci-http-image-registry.ts');
   return new OciHttpImageRegistry({ baseUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { RequestAuth } from '../cli/request-auth.ts';
-import { hasBearerToken } from '../local/bearer-auth.ts';
-import { sendProblem } from '../local/http-io.ts';
+import { hasBearerToken } from '../local/http/bearer-auth.ts';
+import { sendProblem } from '../local/http/http-io.ts';
 import { listenOnLoopback } from '../local/ports.ts';
 import { serveDashboardAsset } from './serve-dashboard.ts';
 

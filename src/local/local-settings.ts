@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InboxDefaults } from './registry-inbox.ts';
+import { InboxDefaults } from './inbox/registry-inbox.ts';
 
 /** What the local stack is told by its environment (the variables of docs/local.md). */
 export interface LocalSettings {

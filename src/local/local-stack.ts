@@ -3,17 +3,17 @@ import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
-import type { ApiInvoker } from './api-gateway-event.ts';
 import { formatBanner, formatExternalRegistryHint } from './banner.ts';
-import { startDynalite } from './dynalite-server.ts';
-import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http-server.ts';
+import { startDynalite } from './dynalite/dynalite-server.ts';
+import type { ApiInvoker } from './http/api-gateway-event.ts';
+import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http/http-server.ts';
+import { type InboxStore, RegistryInbox } from './inbox/registry-inbox.ts';
 import type { LocalSettings } from './local-settings.ts';
 import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
 import { type ReconcileInvoker, startReconcileTimer } from './reconcile-timer.ts';
-import { renderRegistryConfig } from './registry-config.ts';
-import type { EcrImageActionEvent } from './registry-events.ts';
-import { type InboxStore, RegistryInbox } from './registry-inbox.ts';
-import { removeRegistryPidFile, stopOrphanedRegistry, writeRegistryPidFile } from './registry-orphan.ts';
+import { renderRegistryConfig } from './registry/registry-config.ts';
+import type { EcrImageActionEvent } from './registry/registry-events.ts';
+import { removeRegistryPidFile, stopOrphanedRegistry, writeRegistryPidFile } from './registry/registry-orphan.ts';
 import {
   isRegistryInstalled,
   REGISTRY_BINARY,
@@ -22,8 +22,8 @@ import {
   RegistryStartError,
   type RunningRegistryProcess,
   startRegistryProcess,
-} from './registry-process.ts';
-import type { ImagePushInvoker } from './registry-webhook.ts';
+} from './registry/registry-process.ts';
+import type { ImagePushInvoker } from './registry/registry-webhook.ts';
 import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } from './secret-file.ts';
 
 /** Where the handlers' adapters should point, once dynalite and the registry are known. */

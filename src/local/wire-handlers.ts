@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { DynamoDbRequestCounter, renderDynamoDbRequests } from '../adapters/dynamodb-request-counter.ts';
-import { ensureTable } from '../adapters/dynamodb-table.ts';
+import { DynamoDbRequestCounter, renderDynamoDbRequests } from '../adapters/dynamodb/dynamodb-request-counter.ts';
+import { ensureTable } from '../adapters/dynamodb/dynamodb-table.ts';
 import { DynamoDbInbox } from '../adapters/inbox/dynamodb-inbox.ts';
-import { PrometheusMetrics } from '../adapters/prometheus-metrics.ts';
+import { PrometheusMetrics } from '../adapters/observability/prometheus-metrics.ts';
 import { LOCAL_TABLE_NAME, localDependencies, localDynamoClient } from '../composition.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
+import { createVersionLanes } from './inbox/version-lanes.ts';
 import type { StackEndpoints, StackHandlers } from './local-stack.ts';
-import { createVersionLanes } from './version-lanes.ts';
 
 export { LOCAL_TABLE_NAME };
 

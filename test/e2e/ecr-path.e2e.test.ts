@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoDbVersionStore } from '../../src/adapters/dynamodb-version-store.ts';
-import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr-image-registry.ts';
+import { DynamoDbVersionStore } from '../../src/adapters/dynamodb/dynamodb-version-store.ts';
+import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr/ecr-image-registry.ts';
 import { createDependencies } from '../../src/composition.ts';
 import type { RawManifest } from '../../src/core/descriptor.ts';
 import { computeDigest } from '../../src/core/digest.ts';

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll } from 'vitest';
-import { DynamoDbVersionStore } from '../../src/adapters/dynamodb-version-store.ts';
-import { OciHttpImageRegistry } from '../../src/adapters/oci-http-image-registry.ts';
+import { DynamoDbVersionStore } from '../../src/adapters/dynamodb/dynamodb-version-store.ts';
+import { OciHttpImageRegistry } from '../../src/adapters/oci-http/oci-http-image-registry.ts';
 import { createDependencies } from '../../src/composition.ts';
 import type { Descriptor, RawManifest } from '../../src/core/descriptor.ts';
 import { isRetryable } from '../../src/core/errors.ts';

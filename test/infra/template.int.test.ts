@@ -4,8 +4,8 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS_NAMESPACE } from '../../src/adapters/cloudwatch-emf-metrics.ts';
-import { VERSION_TABLE_DEFINITION } from '../../src/adapters/dynamodb-table.ts';
+import { VERSION_TABLE_DEFINITION } from '../../src/adapters/dynamodb/dynamodb-table.ts';
+import { METRICS_NAMESPACE } from '../../src/adapters/observability/cloudwatch-emf-metrics.ts';
 import { Counters, Timings } from '../../src/core/metrics.ts';
 import { checkTemplate } from './cfn-check.ts';
 import { evaluateConditions, parameterValues, resolveValue } from './cfn-evaluate.ts';
@@ -437,7 +437,7 @@ describe('the packaged template', () => {
   });
 
   describe('the table', () => {
-    it('has the key schema of src/adapters/dynamodb-table.ts, on demand, with point-in-time recovery', () => {
+    it('has the key schema of src/adapters/dynamodb/dynamodb-table.ts, on demand, with point-in-time recovery', () => {
       const [, table] = onlyResourceOf(dev, 'AWS::DynamoDB::Table');
       expect(table.Properties).toMatchObject({
         KeySchema: VERSION_TABLE_DEFINITION.KeySchema,

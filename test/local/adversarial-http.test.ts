@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { createApiHandler } from '../../src/handlers/api.ts';
-import { createLocalHttpServer } from '../../src/local/http-server.ts';
+import { createLocalHttpServer } from '../../src/local/http/http-server.ts';
 import { type Harness, lambdaContext, makeHarness } from '../handlers/handler-harness.ts';
 
 const TOKEN = 'api-token-for-tests-0123456789';

@@ -6,7 +6,7 @@ import type { LogFields, Logger } from '../../src/core/ports.ts';
 import { readLocalSettings } from '../../src/local/local-settings.ts';
 import { type StackEndpoints, type StackHandlers, startLocalStackWith } from '../../src/local/local-stack.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
-import { RegistryStartError } from '../../src/local/registry-process.ts';
+import { RegistryStartError } from '../../src/local/registry/registry-process.ts';
 import { findFreePort } from '../support/registry-process.ts';
 
 // The start-up paths of the local stack with fake handlers: dynalite and node:http are real,

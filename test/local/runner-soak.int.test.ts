@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
-import { REGISTRY_EVENTS_MEDIA_TYPE } from '../../src/local/registry-webhook.ts';
+import { REGISTRY_EVENTS_MEDIA_TYPE } from '../../src/local/registry/registry-webhook.ts';
 import { pushImage } from '../support/images.ts';
 import { type RunnerProcess, readRssMiB, startRunnerProcess } from '../support/runner-process.ts';
 
@@ -12,7 +12,7 @@ import { type RunnerProcess, readRssMiB, startRunnerProcess } from '../support/r
  * The runner's memory under floods, read from outside its process after every round: a plateau,
  * not a figure per request, and no time is asserted (the timeout only bounds a busy machine: the
  * rounds take about 40 s on an idle 2-core one). Before dynalite's read iterators were closed
- * (src/local/dynalite-iterator-close.ts) every round added about 7 MiB here (15–30 MiB with V8's
+ * (src/local/dynalite/dynalite-iterator-close.ts) every round added about 7 MiB here (15–30 MiB with V8's
  * default heap policy) and never gave it back.
  */
 const ROUNDS = 6;

@@ -1,6 +1,6 @@
 import dynalite from 'dynalite';
 import type { TestProject } from 'vitest/node';
-import { repairDynaliteIteratorClose } from '../../src/local/dynalite-iterator-close.ts';
+import { repairDynaliteIteratorClose } from '../../src/local/dynalite/dynalite-iterator-close.ts';
 import { listenOnLoopback } from '../../src/local/ports.ts';
 
 declare module 'vitest' {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { ensureTable } from '../../src/adapters/dynamodb-table.ts';
+import { ensureTable } from '../../src/adapters/dynamodb/dynamodb-table.ts';
 
 /** A client for the dynalite that dynalite.global.ts started (dummy credentials: dynalite checks none). */
 export function makeDynamoClient(endpoint: string = inject('dynamoEndpoint')): DynamoDBClient {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenOnLoopback } from '../../src/local/ports.ts';
-import { renderRegistryConfig } from '../../src/local/registry-config.ts';
+import { renderRegistryConfig } from '../../src/local/registry/registry-config.ts';
 import {
   isRegistryInstalled,
   REGISTRY_BINARY,
@@ -12,7 +12,7 @@ import {
   REGISTRY_INSTANCE_HEADER,
   RegistryStartError,
   startRegistryProcess,
-} from '../../src/local/registry-process.ts';
+} from '../../src/local/registry/registry-process.ts';
 
 /**
  * A real CNCF distribution registry for tests, started the way the local runner starts its own

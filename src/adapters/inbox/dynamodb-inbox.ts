@@ -1,5 +1,5 @@
 import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { putIfAbsent, queryPartition } from '../dynamodb-partition.ts';
+import { putIfAbsent, queryPartition } from '../dynamodb/dynamodb-partition.ts';
 
 /** One registry notification event, recorded and waiting to be handled. */
 export interface InboxEntry {

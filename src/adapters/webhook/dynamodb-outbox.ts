@@ -1,5 +1,5 @@
 import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { isConditionFailed, putIfAbsent, queryPartition } from '../dynamodb-partition.ts';
+import { isConditionFailed, putIfAbsent, queryPartition } from '../dynamodb/dynamodb-partition.ts';
 
 /** One delivery of one event to one URL, waiting to be made. */
 export interface OutboxItem {

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../../src/adapters/dynamodb-table.ts';
+import { ensureTable } from '../../../src/adapters/dynamodb/dynamodb-table.ts';
 import { DynamoDbInbox, type InboxEntry } from '../../../src/adapters/inbox/dynamodb-inbox.ts';
 import { DynamoDbOutbox } from '../../../src/adapters/webhook/dynamodb-outbox.ts';
-import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite-server.ts';
-import type { EcrImageActionEvent } from '../../../src/local/registry-events.ts';
-import { RegistryInbox } from '../../../src/local/registry-inbox.ts';
+import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite/dynalite-server.ts';
+import { RegistryInbox } from '../../../src/local/inbox/registry-inbox.ts';
+import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';
 import { createUniqueTable, makeDynamoClient } from '../../support/dynamodb.ts';
 import { CapturingLogger } from '../../support/fakes.ts';
 

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../../src/adapters/dynamodb-table.ts';
+import { ensureTable } from '../../../src/adapters/dynamodb/dynamodb-table.ts';
 import { DynamoDbOutbox } from '../../../src/adapters/webhook/dynamodb-outbox.ts';
 import { NotifyDelivery } from '../../../src/adapters/webhook/notify-delivery.ts';
 import { OutboxVersionEvents } from '../../../src/adapters/webhook/outbox-version-events.ts';
 import type { VersionEvent } from '../../../src/core/version-events.ts';
-import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite-server.ts';
+import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite/dynalite-server.ts';
 import { EventReceiver, eventually, hasValidSignature } from '../../support/event-receiver.ts';
 import { CapturingLogger } from '../../support/fakes.ts';
 

@@ -1,0 +1,143 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { InvalidInputError } from '../../core/errors.ts';
+import type { FloatingPointer } from '../../core/floating-pointer.ts';
+import type { ImagesChange } from '../../core/ports.ts';
+import type { RepositoryConfig } from '../../core/repository-config.ts';
+import type { VersionHistory } from '../../core/version-history.ts';
+import type { VersionRecord } from '../../core/version-record.ts';
+import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
+
+/** How the records of the VersionStore are laid out in the single table (see dynamodb-table.ts). */
+export type Key = { pk: { S: string }; sk: { S: string } };
+export type Item = Record<string, AttributeValue>;
+
+const CONFIGS_PK = 'REPOSITORIES';
+export const VERSION_PREFIX = 'VERSION#';
+const TAG_PREFIX = 'TAG#';
+export const FLOATING_PREFIX = 'FLOAT#';
+
+export const configKey = (repository: string): Key => ({ pk: { S: CONFIGS_PK }, sk: { S: repository } });
+export const configsPartition = (): string => CONFIGS_PK;
+export const repositoryPartition = (repository: string): string => `REPO#${repository}`;
+export const versionKey = (repository: string, version: string): Key => ({
+  pk: { S: repositoryPartition(repository) },
+  sk: { S: `${VERSION_PREFIX}${version}` },
+});
+/** Where a version's history was kept before it moved onto the version item; still read (and written for a version without a record). */
+export const historyKey = (repository: string, version: string): Key => ({
+  pk: { S: repositoryPartition(repository) },
+  sk: { S: `HISTORY#${version}` },
+});
+export const checkpointKey = (name: string): Key => ({ pk: { S: 'CHECKPOINTS' }, sk: { S: name } });
+export const tagKey = (repository: string, tag: string): Key => ({
+  pk: { S: repositoryPartition(repository) },
+  sk: { S: `${TAG_PREFIX}${tag}` },
+});
+
+export const floatingKey = (repository: string, tag: string): Key => ({
+  pk: { S: repositoryPartition(repository) },
+  sk: { S: `${FLOATING_PREFIX}${tag}` },
+});
+
+/** A floating tag pointer as an item: its fields next to the key. */
+export function toFloatingItem(repository: string, pointer: FloatingPointer): Item {
+  return { ...toAttributeMap(pointer), ...floatingKey(repository, pointer.tag) };
+}
+
+export function fromFloatingItem(item: Item): FloatingPointer {
+  const { pk: _pk, sk: _sk, ...fields } = fromAttributeMap(item);
+  if (typeof fields.rank !== 'string' || typeof fields.digest !== 'string') {
+    throw new Error(`DynamoDB item ${String(_pk)} ${String(_sk)} is not a floating tag pointer (no rank or digest)`);
+  }
+  return fields as unknown as FloatingPointer;
+}
+
+export function toConfigItem(repository: string, config: RepositoryConfig): Item {
+  return { ...configKey(repository), config: { M: toAttributeMap(config) } };
+}
+
+export function fromConfigItem(item: Item): { repository: string; config: RepositoryConfig } {
+  const plain = fromAttributeMap(item);
+  const config = plain.config as unknown as RepositoryConfig;
+  // Configs stored before `annotations` existed have none.
+  return { repository: String(plain.sk), config: { ...config, annotations: config.annotations ?? {} } };
+}
+
+/** A version record as an item: the record's own fields next to the key. */
+export function toVersionItem(record: VersionRecord): Item {
+  return { ...toAttributeMap(record), ...versionKey(record.repository, record.version) };
+}
+
+/**
+ * A version's history is kept on its record's item (so the writes that change the record append to
+ * it in the same request), beside the record's fields: its entries and how many were ever appended.
+ */
+export const HISTORY_ATTRIBUTE = 'history';
+export const HISTORY_SEQUENCE_ATTRIBUTE = 'historySequence';
+
+/** The history a version item holds; undefined when none was written on it (see historyKey for older records). */
+export function historyOfVersionItem(item: Item): VersionHistory | undefined {
+  const sequence = item[HISTORY_SEQUENCE_ATTRIBUTE]?.N;
+  if (sequence === undefined) return undefined;
+  const { entries } = fromAttributeMap({ entries: item[HISTORY_ATTRIBUTE] ?? { L: [] } });
+  return { sequence: Number(sequence), entries: entries as unknown as VersionHistory['entries'] };
+}
+
+/** The record an item holds; the key attributes and the history stay behind. */
+export function fromVersionItem(item: Item): VersionRecord {
+  const { pk: _pk, sk: _sk, [HISTORY_ATTRIBUTE]: _history, [HISTORY_SEQUENCE_ATTRIBUTE]: _sequence, ...fields } = fromAttributeMap(item);
+  if (typeof fields.revision !== 'number' || typeof fields.images !== 'object') {
+    throw new Error(`DynamoDB item ${String(_pk)} ${String(_sk)} is not a version record (no revision or images)`);
+  }
+  return fields as unknown as VersionRecord;
+}
+
+/**
+ * Page cursors are the key of the last version returned, as base64url JSON: opaque to callers,
+ * and checked on the way back in so that a cursor made up, damaged or taken from another
+ * repository is a 400 that names `cursor`, not a DynamoDB ValidationException.
+ */
+export function encodeCursor(key: Key): string {
+  return Buffer.from(JSON.stringify({ pk: key.pk.S, sk: key.sk.S })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, repository: string): Key {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const pk = (parsed as { pk?: unknown } | undefined)?.pk;
+  const sk = (parsed as { sk?: unknown } | undefined)?.sk;
+  if (pk !== repositoryPartition(repository) || typeof sk !== 'string' || !sk.startsWith(VERSION_PREFIX)) {
+    throw new InvalidInputError(`cursor "${truncate(cursor)}" is not a cursor of ${repository}'s versions`, 'cursor');
+  }
+  return { pk: { S: pk }, sk: { S: sk } };
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * A change may name each image key once: DynamoDB rejects an update whose document paths overlap
+ * (`images.#a` set twice, or set and removed), so such a change is refused before it is sent.
+ */
+export function checkImagesChange(change: ImagesChange): void {
+  const seen = new Set<string>();
+  for (const key of [...change.set.map((image) => image.key), ...change.remove]) {
+    if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
+    seen.add(key);
+  }
+}
+
+/** Revisions and epoch milliseconds are non-negative integers. */
+export function checkCount(value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
+}
+
+export function checkLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidInputError(`limit must be a positive integer, got ${limit}`, 'limit');
+}

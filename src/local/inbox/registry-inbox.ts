@@ -1,0 +1,252 @@
+import { compareArrival, type InboxEntry } from '../../adapters/inbox/dynamodb-inbox.ts';
+import { describeError, isRetryable } from '../../core/errors.ts';
+import type { Logger } from '../../core/ports.ts';
+import type { EcrImageActionEvent } from '../registry/registry-events.ts';
+import type { ImagePushInvoker } from '../registry/registry-webhook.ts';
+import { type LaneRunResult, LaneScheduler } from './lane-scheduler.ts';
+import { ProcessedEventIds } from './processed-event-ids.ts';
+
+/** Where the inbox keeps what it recorded ({@link DynamoDbInbox} on dynalite; a Map in tests). */
+export interface InboxStore {
+  /** One write; false when an event with this id is recorded already. */
+  add(entry: InboxEntry): Promise<boolean>;
+  /** Everything recorded, in order of arrival. */
+  list(): Promise<InboxEntry[]>;
+  remove(id: string): Promise<void>;
+}
+
+/** One tagged manifest push from a registry notification. */
+export interface PushNotice {
+  readonly id: string;
+  readonly event: EcrImageActionEvent;
+}
+
+/** What {@link RegistryInbox.accept} did with a push. */
+export type AcceptOutcome = 'recorded' | 'recorded-already' | 'handled-already';
+
+export const InboxDefaults = {
+  /**
+   * Pushes handled at the same time. The handler mostly waits (registry and DynamoDB round trips),
+   * so a few per core keep both cores busy; more only queue up inside dynalite, which shares the
+   * runner's event loop, and hold more memory.
+   */
+  concurrency: 4,
+  firstRetryMs: 1_000,
+  maxRetryMs: 60_000,
+} as const;
+
+export interface RegistryInboxOptions {
+  readonly store: InboxStore;
+  /** The on-image-push handler; a retryable throw is tried again later, any other is a refusal. */
+  readonly handle: ImagePushInvoker;
+  /**
+   * The lane of a push: pushes of one lane are handled one at a time, in order. The version the tag
+   * belongs to, so one version's pushes never race each other; only scheduling depends on it.
+   */
+  readonly laneOf: (event: EcrImageActionEvent) => Promise<string>;
+  readonly logger: Logger;
+  readonly concurrency?: number;
+  readonly processed?: ProcessedEventIds;
+  readonly firstRetryMs?: number;
+  readonly maxRetryMs?: number;
+  readonly now?: () => number;
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (timer: unknown) => void;
+}
+
+interface Job {
+  readonly id: string;
+  readonly event: EcrImageActionEvent;
+  attempts: number;
+}
+
+/**
+ * The local runner's durable inbox of registry notifications. The webhook calls {@link accept},
+ * which records the push with one write and returns, so the registry's one delivery lane is free
+ * again at once; a pool of workers then hands the pushes to the on-image-push handler: pushes of
+ * one version in order, different versions side by side ({@link LaneScheduler}). A push leaves the
+ * store only after its handler finished (or refused it for good, with an error line), so a runner
+ * killed in between finds it again at {@link start}. The handler is idempotent: a push handled
+ * twice (killed after the handler, before the removal) changes nothing.
+ */
+export class RegistryInbox {
+  readonly #store: InboxStore;
+  readonly #handle: ImagePushInvoker;
+  readonly #laneOf: RegistryInboxOptions['laneOf'];
+  readonly #logger: Logger;
+  readonly #processed: ProcessedEventIds;
+  readonly #firstRetryMs: number;
+  readonly #maxRetryMs: number;
+  readonly #now: () => number;
+  readonly #scheduler: LaneScheduler<Job>;
+  /** Lanes are found one push at a time, so pushes reach their lanes in the order they arrived. */
+  #intake: Promise<void> = Promise.resolve();
+  #seq = 0;
+  /** Queued and not finished, counted from the moment a push is queued (before its lane is known). */
+  #unfinished = 0;
+  readonly #counts = { recorded: 0, resumed: 0, handled: 0, refused: 0, retries: 0 };
+
+  constructor(options: RegistryInboxOptions) {
+    this.#store = options.store;
+    this.#handle = options.handle;
+    this.#laneOf = options.laneOf;
+    this.#logger = options.logger;
+    this.#processed = options.processed ?? new ProcessedEventIds();
+    this.#firstRetryMs = options.firstRetryMs ?? InboxDefaults.firstRetryMs;
+    this.#maxRetryMs = options.maxRetryMs ?? InboxDefaults.maxRetryMs;
+    this.#now = options.now ?? Date.now;
+    this.#scheduler = new LaneScheduler<Job>({
+      concurrency: options.concurrency ?? InboxDefaults.concurrency,
+      run: (job) => this.#run(job),
+      onCrash: (error, job) => {
+        this.#unfinished -= 1;
+        this.#logger.error('registry inbox: handling a push crashed; it stays recorded for the next start', {
+          id: job.id,
+          error: describeError(error),
+        });
+      },
+      ...(options.setTimer === undefined ? {} : { setTimer: options.setTimer }),
+      ...(options.clearTimer === undefined ? {} : { clearTimer: options.clearTimer }),
+    });
+  }
+
+  /** Pushes recorded and not handled yet (including those running or waiting for a retry). */
+  get pending(): number {
+    return this.#unfinished;
+  }
+
+  /** Resumes what an earlier run recorded and did not finish; resolves with how many. */
+  async start(): Promise<number> {
+    const entries = (await this.#store.list()).sort(compareArrival);
+    for (const entry of entries) {
+      let event: EcrImageActionEvent;
+      try {
+        event = JSON.parse(entry.body) as EcrImageActionEvent;
+      } catch (error) {
+        this.#logger.error('registry inbox: dropped a recorded push that does not parse', { id: entry.id, error: describeError(error) });
+        await this.#store.remove(entry.id);
+        continue;
+      }
+      this.#schedule({ id: entry.id, event, attempts: 0 });
+    }
+    this.#counts.resumed += entries.length;
+    if (entries.length > 0) this.#logger.info(`registry inbox: resuming ${entries.length} push(es) recorded before the last stop`);
+    await this.#intake;
+    return entries.length;
+  }
+
+  /**
+   * Records a push durably (one write) and queues it; resolves once it is recorded. Rejects when
+   * the store refused the write: the webhook then answers 500 and the registry sends it again.
+   */
+  async accept(notice: PushNotice): Promise<AcceptOutcome> {
+    if (this.#processed.has(notice.id)) return 'handled-already';
+    const entry: InboxEntry = { id: notice.id, body: JSON.stringify(notice.event), receivedAt: this.#now(), seq: ++this.#seq };
+    // Already there: queued by this run (a redelivery) or resumed at start; either way it is on its way.
+    if (!(await this.#store.add(entry))) return 'recorded-already';
+    this.#counts.recorded += 1;
+    this.#schedule({ id: notice.id, event: notice.event, attempts: 0 });
+    return 'recorded';
+  }
+
+  /** Resolves once every push queued so far was handled (tests; a push waiting for a retry keeps it waiting). */
+  async idle(): Promise<void> {
+    await this.#intake;
+    await this.#scheduler.idle();
+  }
+
+  /** Starts no more pushes and waits for those running; the rest stay recorded for the next start. */
+  async stop(): Promise<void> {
+    // At once, not after the intake: the caller may close dynalite soon after.
+    const stopping = this.#scheduler.stop();
+    await this.#intake;
+    await stopping;
+  }
+
+  /** The inbox's figures in the Prometheus text format, for `GET /metrics`. */
+  metricsText(): string {
+    const counter = (name: string, help: string, value: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`];
+    return [
+      ...counter(
+        'manifest_assembler_inbox_recorded_total',
+        'Registry push events recorded in the inbox by this run.',
+        this.#counts.recorded,
+      ),
+      ...counter(
+        'manifest_assembler_inbox_resumed_total',
+        'Push events found in the inbox at start (recorded before a stop or a kill).',
+        this.#counts.resumed,
+      ),
+      ...counter('manifest_assembler_inbox_handled_total', 'Push events the on-image-push handler finished.', this.#counts.handled),
+      ...counter(
+        'manifest_assembler_inbox_refused_total',
+        'Push events the handler refused for good (logged, then dropped).',
+        this.#counts.refused,
+      ),
+      ...counter('manifest_assembler_inbox_retries_total', 'Failed handler runs that were scheduled again.', this.#counts.retries),
+      '# HELP manifest_assembler_inbox_pending Push events recorded and not yet handled.',
+      '# TYPE manifest_assembler_inbox_pending gauge',
+      `manifest_assembler_inbox_pending ${this.#unfinished}`,
+      '',
+    ].join('\n');
+  }
+
+  #schedule(job: Job): void {
+    this.#unfinished += 1;
+    this.#intake = this.#intake.then(async () => {
+      let lane: string;
+      try {
+        lane = await this.#laneOf(job.event);
+      } catch (error) {
+        // Only the order of handling depends on the lane, never the outcome: the tag is lane enough.
+        lane = `${job.event.detail['repository-name']}:${job.event.detail['image-tag']}`;
+        this.#logger.debug('registry inbox: no version lane for a push; it gets a lane of its tag', {
+          id: job.id,
+          error: describeError(error),
+        });
+      }
+      this.#scheduler.push(lane, job);
+    });
+  }
+
+  async #run(job: Job): Promise<LaneRunResult> {
+    const { 'repository-name': repository, 'image-tag': tag, 'image-digest': digest } = job.event.detail;
+    const detail = { id: job.id, repository, tag, digest };
+    try {
+      await this.#handle(job.event);
+      this.#counts.handled += 1;
+      this.#logger.info('registry inbox: handled a push', detail);
+    } catch (error) {
+      if (isRetryable(error)) {
+        job.attempts += 1;
+        const afterMs = Math.min(this.#firstRetryMs * 2 ** (job.attempts - 1), this.#maxRetryMs);
+        this.#counts.retries += 1;
+        // Kept recorded, and the version's later pushes wait behind it: handled in order, or not at all yet.
+        this.#logger.error('registry inbox: the push handler failed; trying again later', {
+          ...detail,
+          attempt: job.attempts,
+          retryInMs: afterMs,
+          error: describeError(error),
+        });
+        return { kind: 'retry', afterMs };
+      }
+      // On AWS this event would land in the dead-letter queue after Lambda's retries.
+      this.#counts.refused += 1;
+      this.#logger.error('registry inbox: the push handler refused the event for good; dropped (on AWS: the dead-letter queue)', {
+        ...detail,
+        error: describeError(error),
+      });
+    }
+    this.#processed.add(job.id);
+    try {
+      await this.#store.remove(job.id);
+    } catch (error) {
+      this.#logger.warn('registry inbox: could not remove a handled push; the next start handles it again (harmless)', {
+        id: job.id,
+        error: describeError(error),
+      });
+    }
+    this.#unfinished -= 1;
+    return { kind: 'done' };
+  }
+}

@@ -1,0 +1,70 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { historyKey, toConfigItem } from '../../../src/adapters/dynamodb/dynamodb-version-items.ts';
+import { DynamoDbVersionStore } from '../../../src/adapters/dynamodb/dynamodb-version-store.ts';
+import { normaliseRepositoryConfig } from '../../../src/core/repository-config.ts';
+import { createUniqueTable, makeDynamoClient } from '../../support/dynamodb.ts';
+import { describeVersionStoreContract } from '../version-store.contract.ts';
+
+// One client for the file; a fresh table for every test, so that listing configs sees only its own.
+const client = makeDynamoClient();
+afterAll(() => client.destroy());
+
+describeVersionStoreContract('DynamoDbVersionStore on dynalite', async () => {
+  const tableName = await createUniqueTable(client);
+  return new DynamoDbVersionStore({ client, tableName });
+});
+
+describe('DynamoDbVersionStore on dynalite, items written by older versions', () => {
+  it('reads a config stored before annotations existed as having none', async () => {
+    const tableName = await createUniqueTable(client);
+    const { annotations: _annotations, ...older } = normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64'] });
+    await client.send(new PutItemCommand({ TableName: tableName, Item: toConfigItem('hello', older as never) }));
+    const store = new DynamoDbVersionStore({ client, tableName });
+    expect((await store.getRepositoryConfig('hello'))?.annotations).toStrictEqual({});
+    expect((await store.listRepositoryConfigs())[0]?.config.annotations).toStrictEqual({});
+  });
+
+  it('reads a history kept in its own HISTORY# item, and moves it onto the record with the next append', async () => {
+    const tableName = await createUniqueTable(client);
+    const store = new DynamoDbVersionStore({ client, tableName });
+    const key = { repository: 'hello', version: '2.7' };
+    const entry = (sequence: number) => ({
+      id: `note:${sequence}`,
+      kind: 'repaired' as const,
+      at: '2026-11-27T10:00:00.000Z',
+      sequence,
+      action: 'put',
+    });
+    await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' });
+    // As an older version wrote it: beside the record, not on it.
+    const older = { sequence: 2, entries: [entry(1), entry(2)] };
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          ...historyKey('hello', '2.7'),
+          sequence: { N: '2' },
+          entries: {
+            L: older.entries.map((e) => ({
+              M: {
+                id: { S: e.id },
+                kind: { S: e.kind },
+                at: { S: e.at },
+                sequence: { N: String(e.sequence) },
+                action: { S: e.action },
+              },
+            })),
+          },
+        },
+      }),
+    );
+    expect(await store.getHistory('hello', '2.7')).toEqual(older);
+    expect((await store.readForPush(key, { tag: '2.7-amd64', digest: 'sha256:x', targetVersions: [] })).history).toEqual(older);
+    const next = { sequence: 3, entries: [...older.entries, entry(3)] };
+    expect(await store.putHistory('hello', '2.7', next, 2)).toBe(true);
+    expect(await store.getHistory('hello', '2.7')).toEqual(next);
+    // From now on the record's history is the one: a writer still holding the older sequence loses.
+    expect(await store.putHistory('hello', '2.7', { sequence: 3, entries: [...older.entries, entry(4)] }, 2)).toBe(false);
+  });
+});

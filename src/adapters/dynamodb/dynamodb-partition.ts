@@ -10,19 +10,20 @@ import {
 export type DynamoDbItem = Record<string, AttributeValue>;
 
 /**
- * Every item of one partition, page after page (a Query stops at 1 MB), read consistently. For the
- * local runner's queues (the notify outbox, the registry inbox), whose partitions stay small.
+ * Every item of one partition (or of its sort keys starting with `skPrefix`), page after page (a
+ * Query stops at 1 MB), read consistently. For partitions that stay small: the local runner's queues
+ * (the notify outbox, the registry inbox), the store's configs and a repository's floating tags.
  */
-export async function queryPartition(client: DynamoDBClient, tableName: string, pk: string): Promise<DynamoDbItem[]> {
+export async function queryPartition(client: DynamoDBClient, tableName: string, pk: string, skPrefix?: string): Promise<DynamoDbItem[]> {
   const items: DynamoDbItem[] = [];
   let startKey: DynamoDbItem | undefined;
   do {
     const page = await client.send(
       new QueryCommand({
         TableName: tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': 'pk' },
-        ExpressionAttributeValues: { ':pk': { S: pk } },
+        KeyConditionExpression: skPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :skPrefix)',
+        ExpressionAttributeNames: skPrefix === undefined ? { '#pk': 'pk' } : { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: skPrefix === undefined ? { ':pk': { S: pk } } : { ':pk': { S: pk }, ':skPrefix': { S: skPrefix } },
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
       }),

@@ -1,7 +1,6 @@
 import {
   type AttributeValue,
   BatchGetItemCommand,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -25,6 +24,7 @@ import type { RepositoryConfig } from '../../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../../core/version-record.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
+import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
 import {
   checkCount,
   checkImagesChange,
@@ -625,24 +625,8 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   /** Every item of a partition (only sort keys starting with `skPrefix`, when given), page after page. */
-  async #queryAll(pk: string, skPrefix?: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: skPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :skPrefix)',
-          ExpressionAttributeNames: skPrefix === undefined ? { '#pk': 'pk' } : { '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: skPrefix === undefined ? { ':pk': { S: pk } } : { ':pk': { S: pk }, ':skPrefix': { S: skPrefix } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
+  #queryAll(pk: string, skPrefix?: string): Promise<Item[]> {
+    return queryPartition(this.#client, this.#tableName, pk, skPrefix);
   }
 
   /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
@@ -776,11 +760,4 @@ function clearing(change: ImagesChange, names: Record<string, string>): string[]
 function pickUsed(names: Readonly<Record<string, string>>, expressions: string): Record<string, string> {
   const used = new Set(expressions.match(/#\w+/g) ?? []);
   return Object.fromEntries(Object.entries(names).filter(([placeholder]) => used.has(placeholder)));
-}
-
-// By name too: a second copy of the SDK in a bundle would make `instanceof` miss it.
-function isConditionFailed(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
-  );
 }

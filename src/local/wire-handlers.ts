@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DynamoDbRequestCounter, renderDynamoDbRequests } from '../adapters/dynamodb/dynamodb-request-counter.ts';
 import { ensureTable } from '../adapters/dynamodb/dynamodb-table.ts';
@@ -21,10 +20,7 @@ export { LOCAL_TABLE_NAME };
  * ({@link DynamoDbInbox}), one lane per version. distribution notifies before it writes the tag, so
  * the handler's look at the tag waits a moment for it (`tagSettle`, set by {@link localDependencies}).
  */
-export async function wireLocalHandlers(
-  { registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints,
-  options: { onDynamoClient?: (client: DynamoDBClient) => void } = {},
-): Promise<StackHandlers> {
+export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints): Promise<StackHandlers> {
   const metrics = new PrometheusMetrics();
   const { deps, client, delivery, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
   // The DynamoDB commands of the handlers (with the notify outbox) and of the inbox, on /metrics
@@ -32,8 +28,6 @@ export async function wireLocalHandlers(
   const handlerRequests = new DynamoDbRequestCounter('handlers').attach(client);
   const inboxClient = localDynamoClient(dynamoEndpoint);
   const inboxRequests = new DynamoDbRequestCounter('inbox').attach(inboxClient);
-  // A test's hook (the round-trip count adds a middleware); called before the first request.
-  options.onDynamoClient?.(client);
   await ensureTable(client, LOCAL_TABLE_NAME);
   // Delivers what a previous run left queued, then whatever the handlers announce.
   delivery.start();

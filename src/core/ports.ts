@@ -79,14 +79,6 @@ export interface PushContext {
 /** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
 export type FloatingClaim = { readonly kind: 'claimed' } | { readonly kind: 'higher'; readonly pointer: FloatingPointer };
 
-/** How {@link VersionStore.updateImages} writes: at which revision, and what it takes along in the same write. */
-export interface UpdateImagesOptions {
-  readonly expectedRevision: number;
-  readonly now: string;
-  readonly lease?: LeaseRequest;
-  readonly history?: HistoryWrite;
-}
-
 /** What {@link VersionStore.completePublish} writes with the publish, in the same conditional write. */
 export interface CompletePublishOptions {
   readonly owner: string;
@@ -132,7 +124,11 @@ export interface VersionStore {
    * undefined when the condition failed (read again and retry). With `history`, the same write
    * replaces the version's history too, only if its sequence is still the expected one.
    */
-  updateImages(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined>;
+  updateImages(
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+  ): Promise<VersionRecord | undefined>;
 
   /**
    * Sets the refusal of `rejection.tag` and removes the refusals of the `evict` tags, in one write

@@ -7,7 +7,6 @@ import type {
   ImagesChange,
   LeaseRequest,
   PushContext,
-  UpdateImagesOptions,
   VersionKey,
   VersionPage,
   VersionStore,
@@ -22,7 +21,6 @@ import type {
   VersionError,
   VersionRecord,
 } from '../../src/core/version-record.ts';
-import { checkCount, checkLease, checkUpdateImages } from '../../src/core/version-store-input.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -119,10 +117,17 @@ export class InMemoryVersionStore implements VersionStore {
     };
   }
 
-  async updateImages(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined> {
+  async updateImages(
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
     const { expectedRevision, now, lease, history } = options;
-    checkUpdateImages(change, options);
+    checkImagesChange(change);
+    checkCount(expectedRevision, 'expectedRevision');
+    if (lease !== undefined) checkLease(lease);
+    if (history !== undefined) checkCount(history.expectedSequence, 'expectedSequence');
     const record = this.#record(repository, version);
     if (!this.#historyHolds(repository, version, history)) return undefined;
     // With a lease asked for, the write holds only while nobody holds one (not even an expired one).
@@ -359,7 +364,25 @@ function decodeCursor(cursor: string, repository: string): string {
   return parsed.version;
 }
 
+function checkImagesChange(change: ImagesChange): void {
+  const seen = new Set<string>();
+  for (const key of [...change.set.map((image) => image.key), ...change.remove]) {
+    if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
+    seen.add(key);
+  }
+}
+
+function checkLease(lease: LeaseRequest): void {
+  checkCount(lease.nowMs, 'nowMs');
+  checkCount(lease.leaseMs, 'leaseMs');
+}
+
 /** The condition of claimAnnouncement (ports.ts). */
 function isClaimable(last: Announcement | undefined, claim: Announcement, nowMs: number): boolean {
   return last === undefined || (last.order <= claim.order && (last.id !== claim.id || (last.state === 'pending' && last.until < nowMs)));
+}
+
+function checkCount(value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
 }

@@ -16,7 +16,6 @@ import type {
   ImagesChange,
   LeaseRequest,
   PushContext,
-  UpdateImagesOptions,
   VersionKey,
   VersionPage,
   VersionStore,
@@ -24,10 +23,11 @@ import type {
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../../core/version-record.ts';
-import { checkCount, checkLease, checkUpdateImages } from '../../core/version-store-input.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
 import {
+  checkCount,
+  checkImagesChange,
   checkLimit,
   checkpointKey,
   configKey,
@@ -228,10 +228,17 @@ export class DynamoDbVersionStore implements VersionStore {
     };
   }
 
-  async updateImages(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined> {
+  async updateImages(
+    key: VersionKey,
+    change: ImagesChange,
+    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
+  ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
     const { expectedRevision, now, lease, history } = options;
-    checkUpdateImages(change, options);
+    checkImagesChange(change);
+    checkCount(expectedRevision, 'expectedRevision');
+    if (lease !== undefined) checkLease(lease);
+    if (history !== undefined) checkCount(history.expectedSequence, 'expectedSequence');
     if (expectedRevision === 0) return this.#createVersion(repository, version, change, now, lease, history);
 
     const names: Record<string, string> = {};
@@ -700,6 +707,11 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
   }
+}
+
+function checkLease(lease: LeaseRequest): void {
+  checkCount(lease.nowMs, 'nowMs');
+  checkCount(lease.leaseMs, 'leaseMs');
 }
 
 function fromHistoryItem(item: Item): VersionHistory {

@@ -7,15 +7,16 @@ import { LogOnlyVersionEvents } from './adapters/events/log-only-version-events.
 import { CloudWatchEmfMetrics } from './adapters/observability/cloudwatch-emf-metrics.ts';
 import { LambdaJsonLogger } from './adapters/observability/lambda-json-logger.ts';
 import { meteredRegistry, meteredStore } from './adapters/observability/metered-ports.ts';
-import type { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import type { Metrics } from './core/metrics.ts';
 import type { Clock, Dependencies, ImageRegistry, Logger, VersionEvents, VersionStore } from './core/ports.ts';
 import { RecentPuts } from './core/recent-puts.ts';
 
 /**
- * The composition root: the only place that picks and constructs adapters. Lambda entry points
- * call {@link dependenciesFromEnv}, the local runner {@link localDependencies}; tests call
- * {@link createDependencies} with the adapters (or fakes) they built.
+ * The composition root: the only place (with its local half, src/composition-local.ts) that picks
+ * and constructs adapters. Lambda entry points call {@link dependenciesFromEnv}, the local runner
+ * `localDependencies` (composition-local.ts, a module of its own so that its local-only adapters
+ * do not shape the Lambda bundles' chunks); tests call {@link createDependencies} with the adapters
+ * (or fakes) they built.
  */
 
 export const systemClock: Clock = {
@@ -62,12 +63,6 @@ export function createDependencies(parts: {
  * forgets a config as soon as it is written.
  */
 export const CONFIG_MAX_AGE_MS = 5_000;
-
-/**
- * distribution sends its push notification before it writes the tag: the local handlers wait up to
- * this long for a pushed tag to reach the pushed digest (looking every `pollMs`).
- */
-export const LOCAL_TAG_SETTLE = { waitMs: 1_000, pollMs: 10 } as const;
 
 export const RegistryKinds = { ecr: 'ecr', ociHttp: 'oci-http' } as const;
 
@@ -160,62 +155,4 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (value === undefined || value === '') throw new Error(`environment variable ${name} is required`);
   return value;
-}
-
-/** The table the local stack keeps its state in (inside dynalite's data folder). */
-export const LOCAL_TABLE_NAME = 'manifest-assembler';
-
-/** A DynamoDB client for dynalite at `endpoint`. */
-export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-}
-
-/**
- * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
- * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
- */
-export async function localDependencies(parts: {
-  registryUrl: string;
-  dynamoEndpoint: string;
-  logger: Logger;
-  metrics?: Metrics;
-  /** Where outcome events are POSTed and the key they are signed with. */
-  notify?: { urls: readonly string[]; secret: string };
-}): Promise<{
-  deps: Dependencies;
-  client: DynamoDBClient;
-  /** Delivers the queued outcome events; start it once the table exists. */
-  delivery: NotifyDelivery;
-  close: () => void;
-}> {
-  const client = localDynamoClient(parts.dynamoEndpoint);
-  // Local-only adapters, loaded here so that the Lambda bundles leave them out.
-  const [{ DynamoDbOutbox }, { NotifyDelivery }, { OutboxVersionEvents }] = await Promise.all([
-    import('./adapters/webhook/dynamodb-outbox.ts'),
-    import('./adapters/webhook/notify-delivery.ts'),
-    import('./adapters/webhook/outbox-version-events.ts'),
-  ]);
-  const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
-  const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });
-  const deps = createDependencies({
-    registry: await ociHttpRegistry(parts.registryUrl),
-    store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
-    logger: parts.logger,
-    events: new OutboxVersionEvents({
-      outbox,
-      urls: parts.notify?.urls ?? [],
-      registryUrl: parts.registryUrl,
-      logger: parts.logger,
-      onQueued: () => delivery.wake(),
-    }),
-    ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
-    configMaxAgeMs: CONFIG_MAX_AGE_MS,
-    tagSettle: LOCAL_TAG_SETTLE,
-  });
-  return { deps, client, delivery, close: () => client.destroy() };
 }

@@ -4,7 +4,7 @@ import { DynamoDbRequestCounter, renderDynamoDbRequests } from '../adapters/dyna
 import { ensureTable } from '../adapters/dynamodb/dynamodb-table.ts';
 import { DynamoDbInbox } from '../adapters/inbox/dynamodb-inbox.ts';
 import { PrometheusMetrics } from '../adapters/observability/prometheus-metrics.ts';
-import { LOCAL_TABLE_NAME, localDependencies, localDynamoClient } from '../composition.ts';
+import { LOCAL_TABLE_NAME, localDependencies, localDynamoClient } from '../composition-local.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';

@@ -1,0 +1,74 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbVersionStore } from './adapters/dynamodb/dynamodb-version-store.ts';
+import { OciHttpImageRegistry } from './adapters/oci-http/oci-http-image-registry.ts';
+import { DynamoDbOutbox } from './adapters/webhook/dynamodb-outbox.ts';
+import { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
+import { OutboxVersionEvents } from './adapters/webhook/outbox-version-events.ts';
+import { CONFIG_MAX_AGE_MS, createDependencies, REGISTRY_CALL_TIMEOUT_MS } from './composition.ts';
+import type { Metrics } from './core/metrics.ts';
+import type { Dependencies, Logger } from './core/ports.ts';
+
+/**
+ * The local half of the composition root (src/composition.ts): the adapters the local stack runs
+ * the handlers with. A module of its own, which no Lambda entry point imports: esbuild shapes a
+ * bundle's chunks by every import it sees, even in a function it then drops, so local-only adapters
+ * imported from src/composition.ts split the Lambda bundles into more files to load at a cold start.
+ */
+
+/**
+ * distribution sends its push notification before it writes the tag: the local handlers wait up to
+ * this long for a pushed tag to reach the pushed digest (looking every `pollMs`).
+ */
+export const LOCAL_TAG_SETTLE = { waitMs: 1_000, pollMs: 10 } as const;
+
+/** The table the local stack keeps its state in (inside dynalite's data folder). */
+export const LOCAL_TABLE_NAME = 'manifest-assembler';
+
+/** A DynamoDB client for dynalite at `endpoint`. */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/**
+ * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
+ * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
+ */
+export async function localDependencies(parts: {
+  registryUrl: string;
+  dynamoEndpoint: string;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Where outcome events are POSTed and the key they are signed with. */
+  notify?: { urls: readonly string[]; secret: string };
+}): Promise<{
+  deps: Dependencies;
+  client: DynamoDBClient;
+  /** Delivers the queued outcome events; start it once the table exists. */
+  delivery: NotifyDelivery;
+  close: () => void;
+}> {
+  const client = localDynamoClient(parts.dynamoEndpoint);
+  const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
+  const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });
+  const deps = createDependencies({
+    registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
+    store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
+    logger: parts.logger,
+    events: new OutboxVersionEvents({
+      outbox,
+      urls: parts.notify?.urls ?? [],
+      registryUrl: parts.registryUrl,
+      logger: parts.logger,
+      onQueued: () => delivery.wake(),
+    }),
+    ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
+    configMaxAgeMs: CONFIG_MAX_AGE_MS,
+    tagSettle: LOCAL_TAG_SETTLE,
+  });
+  return { deps, client, delivery, close: () => client.destroy() };
+}

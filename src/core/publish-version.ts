@@ -5,6 +5,7 @@ import { type HistoryContext, historyWriteFor } from './history.ts';
 import { buildVersionIndex } from './index-builder.ts';
 import { Counters, measurePublish, noMetrics } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
+import { PublishTiming, settledWithoutLease } from './publish-gate.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { classifyTagHolder } from './tag-holder.ts';
@@ -23,6 +24,9 @@ export type PublishOutcome =
   | { readonly kind: 'failed'; readonly message: string; readonly retryable: boolean }
   | { readonly kind: 'conflict'; readonly message: string }
   | { readonly kind: 'not-found' };
+
+// Where it lived before the gate was split off; tests and callers import it from here too.
+export { PublishTiming };
 
 export interface PublishOptions {
   /** The revision this caller is responsible for (what it recorded, or what it read). */
@@ -54,26 +58,6 @@ export interface PublishOptions {
    */
   readonly history?: { readonly known: VersionHistory; readonly context?: HistoryContext };
 }
-
-/** Timing of the publish protocol; defaults suit Lambda (60 s timeout) and the local runner alike. */
-export const PublishTiming = {
-  leaseMs: 30_000,
-  /**
-   * How long a caller waits for another publisher before giving up with a retryable error: longer
-   * than a lease, so a caller outlives a dead holder's lease and takes over in the same invocation
-   * (on-image-push has 60 s).
-   */
-  waitForLeaseMs: 40_000,
-  pollStartMs: 20,
-  pollMaxMs: 500,
-  putAttempts: 4,
-  putBackoffMs: 200,
-  /**
-   * A put starting this soon after the lease was taken (or renewed) needs no renewal first: the
-   * lease outlasts it by more than a registry call's timeout (REGISTRY_CALL_TIMEOUT_MS, 20 s).
-   */
-  renewAfterMs: 5_000,
-} as const;
 
 /**
  * Publishes a version's index if it is complete, keeping invariants 1 to 3 of docs/reliability.md.
@@ -112,17 +96,8 @@ export async function publishVersionRecorded(
   const deadline = clock.now() + (options.waitForLeaseMs ?? PublishTiming.waitForLeaseMs);
   let responsibleFor = options.revision;
   let pollMs: number = PublishTiming.pollStartMs;
-  const known = options.known;
-  if (options.held === undefined && known !== undefined) {
-    // Nothing to do, known without taking the lease: the revision is published already (a
-    // redelivered event), or the version misses a platform.
-    const again = options.force === true || options.onlyIfChanged === true;
-    if (!again && known.revision === options.revision && known.published?.revision === known.revision) {
-      return { outcome: { kind: 'up-to-date', digest: known.published.digest } };
-    }
-    const missing = missingPlatforms(options.config, known);
-    if (missing.length > 0 && options.allowPartial !== true) return { outcome: { kind: 'waiting', missing } };
-  }
+  const settled = settledWithoutLease(options);
+  if (settled !== undefined) return { outcome: settled };
   let taken = options.held?.record;
   let history = options.history;
   let written: VersionHistory | undefined;

@@ -1,11 +1,11 @@
-import { announceOutcome } from './announce-outcome.ts';
 import { awaitTagAt } from './await-tag.ts';
 import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError } from './errors.ts';
 import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
-import { type PublishOutcome, PublishTiming, publishVersionRecorded } from './publish-version.ts';
+import { PublishTiming, publishPath, publishVersionOnDemand } from './publish-gate.ts';
+import type { PublishOutcome } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
 import { missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
@@ -128,7 +128,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     // The history as the write left it when it appended there (else as read: recordHistory appends).
     const history = recorded.history ?? context.history;
     const held = record.lease?.owner === owner ? { owner, record } : undefined;
-    const publish = await publishVersionRecorded(deps, repository, match.version, {
+    const publish = await publishVersionOnDemand(deps, repository, match.version, {
       revision: record.revision,
       config,
       known: record,
@@ -291,18 +291,15 @@ async function recordImages(
       const known = record?.error?.kind === 'conflict' && record.error.revision === record.revision && record.error.message === message;
       if (record !== undefined && !known) {
         const contested = { tag: incoming.tag, digest: incoming.sourceDigest };
-        await announceOutcome(
-          deps,
-          'conflict',
-          await store.recordError(
-            repository,
-            version,
-            { kind: 'conflict', message, revision: record.revision, at: now, contested },
-            undefined,
-            now,
-          ),
-          config,
+        const written = await store.recordError(
+          repository,
+          version,
+          { kind: 'conflict', message, revision: record.revision, at: now, contested },
+          undefined,
+          now,
         );
+        // Loaded here: a conflict is rare, and the announcing code stays off the push path's cold start.
+        await (await publishPath()).announceOutcome(deps, 'conflict', written, config);
         deps.metrics?.count(Counters.versionsInConflict);
       }
       return { kind: 'conflict', version, message };

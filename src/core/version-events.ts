@@ -40,26 +40,6 @@ export interface VersionEvent {
   readonly data: VersionEventData;
 }
 
-/** The payload as sent: the data and the registry host, `registry` before `revision`. */
-export type VersionEventPayload = Omit<VersionEventData, 'revision'> & { readonly registry: string; readonly revision: number };
-
-/** The payload as both destinations send it: the data with the registry host, in one fixed key order. */
-export function formatEventPayload(data: VersionEventData, registry: string): VersionEventPayload {
-  return {
-    repository: data.repository,
-    version: data.version,
-    state: data.state,
-    digest: data.digest,
-    mediaType: data.mediaType,
-    tags: data.tags,
-    platforms: data.platforms,
-    missingPlatforms: data.missingPlatforms,
-    error: data.error,
-    registry,
-    revision: data.revision,
-  };
-}
-
 const stateOf: Record<VersionOutcome, VersionState> = {
   published: VersionStates.published,
   'partially-published': VersionStates.published,

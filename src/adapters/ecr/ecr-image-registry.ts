@@ -13,7 +13,7 @@ import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../../core/media-types.ts
 import type { ImageRegistry } from '../../core/ports.ts';
 import { repositoryNameProblem } from '../../core/repository-name.ts';
 import { downloadBlob } from './download-blob.ts';
-import { describeTarget, type EcrCallContext, nameOf, tagImmutable, translateEcrError, translateImageFailure } from './ecr-errors.ts';
+import type { EcrCallContext } from './ecr-errors.ts';
 import { decodeManifest, mediaTypeOf } from './manifest-text.ts';
 
 export { createEcrClient } from './ecr-client.ts';
@@ -30,6 +30,10 @@ export interface EcrImageRegistryOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+// The translation of ECR's errors (its tables and messages) is imported at the first failure: calls
+// that succeed never need it, and it stays off the cold start (docs/performance.md).
+const ecrErrors = () => import('./ecr-errors.ts');
 const LIST_IMAGES_PAGE_SIZE = 1000;
 
 /**
@@ -67,9 +71,10 @@ export class EcrImageRegistry implements ImageRegistry {
       ),
     );
     const failure = output.failures?.[0];
-    if (failure !== undefined) throw translateImageFailure(failure, context);
+    if (failure !== undefined) throw (await ecrErrors()).translateImageFailure(failure, context);
     const image = output.images?.find((candidate) => candidate.imageId?.imageDigest === digest) ?? output.images?.[0];
     if (image?.imageManifest === undefined) {
+      const { describeTarget } = await ecrErrors();
       throw new RegistryError(ErrorCodes.notFound, `ECR BatchGetImage returned no manifest for ${describeTarget(context)}`, {
         details: { repository, digest },
       });
@@ -114,6 +119,7 @@ export class EcrImageRegistry implements ImageRegistry {
       ),
     );
     if (output.downloadUrl === undefined) {
+      const { describeTarget } = await ecrErrors();
       throw new RegistryError(ErrorCodes.unavailable, `ECR GetDownloadUrlForLayer returned no URL for ${describeTarget(context)}`, {
         retryable: true,
         details: { repository, digest: descriptor.digest },
@@ -131,6 +137,7 @@ export class EcrImageRegistry implements ImageRegistry {
       );
       return output.imageDetails?.[0]?.imageDigest;
     } catch (error) {
+      const { nameOf, translateEcrError } = await ecrErrors();
       if (nameOf(error) === 'ImageNotFoundException') return undefined;
       throw translateEcrError(error, context);
     }
@@ -155,6 +162,7 @@ export class EcrImageRegistry implements ImageRegistry {
         { abortSignal: AbortSignal.timeout(this.#timeoutMs) },
       );
     } catch (error) {
+      const { nameOf, tagImmutable, translateEcrError } = await ecrErrors();
       // Same manifest, same tag, already there: a replay (ours or a retry's), i.e. success.
       if (nameOf(error) === 'ImageAlreadyExistsException') return;
       if (nameOf(error) === 'ImageTagAlreadyExistsException') throw tagImmutable(error, context);
@@ -175,7 +183,7 @@ export class EcrImageRegistry implements ImageRegistry {
         for (const id of page.imageIds ?? []) if (id.imageTag !== undefined) tags.add(id.imageTag);
       }
     } catch (error) {
-      throw translateEcrError(error, context);
+      throw (await ecrErrors()).translateEcrError(error, context);
     }
     return [...tags];
   }
@@ -196,7 +204,7 @@ export class EcrImageRegistry implements ImageRegistry {
     try {
       return await call(AbortSignal.timeout(this.#timeoutMs));
     } catch (error) {
-      throw translateEcrError(error, context);
+      throw (await ecrErrors()).translateEcrError(error, context);
     }
   }
 }

@@ -1,7 +1,8 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DomainError, ErrorCodes } from '../../core/errors.ts';
+import { formatEventPayload } from '../../core/event-payload.ts';
 import type { VersionEvents } from '../../core/ports.ts';
-import { formatEventPayload, type VersionEvent, type VersionOutcome } from '../../core/version-events.ts';
+import type { VersionEvent, VersionOutcome } from '../../core/version-events.ts';
 
 /** The `source` of every event manifest-assembler puts on EventBridge (a rule matches on it). */
 export const EVENT_SOURCE = 'manifest-assembler';

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { formatEventPayload, type VersionEvent } from '../../core/version-events.ts';
+import { formatEventPayload } from '../../core/event-payload.ts';
+import type { VersionEvent } from '../../core/version-events.ts';
 
 /** The header carrying `sha256=<hex HMAC-SHA256 of the body>` keyed by the notify secret. */
 export const SIGNATURE_HEADER = 'X-Manifest-Assembler-Signature';

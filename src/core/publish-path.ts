@@ -1,0 +1,7 @@
+/**
+ * What a push needs only when it has something to publish or announce, gathered in one module that
+ * src/core/publish-gate.ts imports on first use (as src/core/reconcile-repairs.ts does for the
+ * reconciler).
+ */
+export { announceOutcome } from './announce-outcome.ts';
+export { publishVersionRecorded } from './publish-version.ts';

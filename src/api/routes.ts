@@ -55,9 +55,6 @@ export type RouteFunction<R extends Route = Route, Answer = unknown> = (
   request: RouteRequest<R>,
 ) => Promise<DeepReadonly<Answer>>;
 
-/** How long a route may work: API Gateway answers within 30 s, so a long pass stops in time and the next call resumes it. */
-export const API_WORK_BUDGET_MS = 20_000;
-
 export type RouteMatch =
   | { readonly kind: 'route'; readonly route: Route }
   | { readonly kind: 'method-not-allowed'; readonly allowed: readonly string[] }

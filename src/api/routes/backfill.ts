@@ -1,8 +1,9 @@
 import { backfill } from '../../core/backfill.ts';
 import { checkRepositoryName } from '../../core/repository-name.ts';
 import type { BackfillResponse } from '../response-schemas.ts';
-import { API_WORK_BUDGET_MS, type RouteFunction, type RouteNamed } from '../routes.ts';
+import type { RouteFunction, RouteNamed } from '../routes.ts';
 import { backfillBodySchema, parseWith } from '../schemas.ts';
+import { API_WORK_BUDGET_MS } from '../work-budget.ts';
 
 /** Reconcile runs one backfill request makes at most; each is bounded, so the request answers in time. */
 const MAX_RUNS_PER_REQUEST = 5;

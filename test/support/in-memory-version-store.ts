@@ -21,6 +21,7 @@ import type {
   VersionError,
   VersionRecord,
 } from '../../src/core/version-record.ts';
+import { checkCount, checkImagesChange, checkLease, checkLimit } from '../../src/core/version-store-input.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -81,9 +82,7 @@ export class InMemoryVersionStore implements VersionStore {
   }
 
   async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
-    if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
-      throw new InvalidInputError(`limit must be a positive integer, got ${options.limit}`, 'limit');
-    }
+    checkLimit(options.limit);
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, repository);
     const all = [...(this.#versions.get(repository)?.keys() ?? [])].sort(compareKeys);
     const remaining = after === undefined ? all : all.filter((version) => compareKeys(version, after) > 0);
@@ -364,25 +363,7 @@ function decodeCursor(cursor: string, repository: string): string {
   return parsed.version;
 }
 
-function checkImagesChange(change: ImagesChange): void {
-  const seen = new Set<string>();
-  for (const key of [...change.set.map((image) => image.key), ...change.remove]) {
-    if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
-    seen.add(key);
-  }
-}
-
-function checkLease(lease: LeaseRequest): void {
-  checkCount(lease.nowMs, 'nowMs');
-  checkCount(lease.leaseMs, 'leaseMs');
-}
-
 /** The condition of claimAnnouncement (ports.ts). */
 function isClaimable(last: Announcement | undefined, claim: Announcement, nowMs: number): boolean {
   return last === undefined || (last.order <= claim.order && (last.id !== claim.id || (last.state === 'pending' && last.until < nowMs)));
-}
-
-function checkCount(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
 }

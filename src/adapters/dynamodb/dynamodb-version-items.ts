@@ -1,7 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InvalidInputError } from '../../core/errors.ts';
 import type { FloatingPointer } from '../../core/floating-pointer.ts';
-import type { ImagesChange } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import type { VersionHistory } from '../../core/version-history.ts';
 import type { VersionRecord } from '../../core/version-record.ts';
@@ -118,26 +117,4 @@ export function decodeCursor(cursor: string, repository: string): Key {
 
 function truncate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
-/**
- * A change may name each image key once: DynamoDB rejects an update whose document paths overlap
- * (`images.#a` set twice, or set and removed), so such a change is refused before it is sent.
- */
-export function checkImagesChange(change: ImagesChange): void {
-  const seen = new Set<string>();
-  for (const key of [...change.set.map((image) => image.key), ...change.remove]) {
-    if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
-    seen.add(key);
-  }
-}
-
-/** Revisions and epoch milliseconds are non-negative integers. */
-export function checkCount(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
-}
-
-export function checkLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidInputError(`limit must be a positive integer, got ${limit}`, 'limit');
 }

@@ -23,12 +23,10 @@ import type {
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
 import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../../core/version-record.ts';
+import { checkCount, checkImagesChange, checkLease, checkLimit } from '../../core/version-store-input.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
 import {
-  checkCount,
-  checkImagesChange,
-  checkLimit,
   checkpointKey,
   configKey,
   configsPartition,
@@ -707,11 +705,6 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
   }
-}
-
-function checkLease(lease: LeaseRequest): void {
-  checkCount(lease.nowMs, 'nowMs');
-  checkCount(lease.leaseMs, 'leaseMs');
 }
 
 function fromHistoryItem(item: Item): VersionHistory {

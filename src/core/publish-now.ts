@@ -24,7 +24,7 @@ export async function publishNow(
   options: PublishNowOptions,
 ): Promise<VersionStatus> {
   const { repository, version } = key;
-  const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
+  const [record, config] = await Promise.all([deps.store.getVersion(key), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new VersionNotRecordedError(key);
   if (config === undefined) throw new RepositoryNotConfiguredError(repository);
   const { outcome } = await reapplyConfig(deps, repository, version, {

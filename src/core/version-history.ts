@@ -66,7 +66,7 @@ export async function getVersionHistory(
   key: { readonly repository: string; readonly version: string },
 ): Promise<VersionHistoryView> {
   const { repository, version } = key;
-  const [record, history] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getHistory(repository, version)]);
+  const [record, history] = await Promise.all([deps.store.getVersion(key), deps.store.getHistory(key)]);
   if (record === undefined && history.sequence === 0) throw new VersionNotRecordedError(key);
   return { repository, version, sequence: history.sequence, entries: history.entries };
 }

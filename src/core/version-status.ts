@@ -94,8 +94,8 @@ export async function getVersionStatus(
   deps: Dependencies,
   key: { readonly repository: string; readonly version: string },
 ): Promise<VersionStatus> {
-  const { repository, version } = key;
-  const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
+  const { repository } = key;
+  const [record, config] = await Promise.all([deps.store.getVersion(key), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new VersionNotRecordedError(key);
   return toVersionStatus(record, config, deps.clock.now(), await floatingPointers(deps, repository, config));
 }

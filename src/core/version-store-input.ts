@@ -27,6 +27,6 @@ export function checkLimit(limit: number): void {
 }
 
 export function checkLease(lease: LeaseRequest): void {
-  checkCount(lease.nowMs, 'nowMs');
+  checkCount(lease.now, 'now');
   checkCount(lease.leaseMs, 'leaseMs');
 }

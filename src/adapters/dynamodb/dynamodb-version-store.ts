@@ -103,7 +103,7 @@ const nothingAnnounced = 'attribute_not_exists(#announcement)';
 const announcedNoHigher = '#announcement.#order <= :order';
 const announcedOtherOutcome = '#announcement.#id <> :id';
 const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
-const announcementClaimable = `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+const announcementIsClaimable = `(${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
 const announcementIsId = '#announcement.#id = :id';
 const publishedRevisionIsCurrent = '#revision = :publishedRevision';
 // Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
@@ -386,16 +386,9 @@ export class DynamoDbVersionStore implements VersionStore {
     let update = 'SET #published = :published, #updatedAt = :now';
     let condition = `${leaseHeldByCaller} AND ${publishedRevisionIsCurrent} AND (${errorIsNotNewerThanPublished})`;
     if (announcement !== undefined) {
-      checkCount(announcement.now, 'now');
-      Object.assign(values, {
-        ':announcement': { M: toAttributeMap(announcement.claim) },
-        ':order': { N: String(announcement.claim.order) },
-        ':id': { S: announcement.claim.id },
-        ':pending': { S: 'pending' },
-        ':nowMs': { N: String(announcement.now) },
-      });
+      Object.assign(values, claimValues(announcement));
       update += ', #announcement = :announcement';
-      condition += ` AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+      condition += ` AND ${announcementIsClaimable}`;
     }
     if (history !== undefined) {
       checkCount(history.expectedSequence, 'expectedSequence');
@@ -457,19 +450,12 @@ export class DynamoDbVersionStore implements VersionStore {
     return item?.digests?.SS?.includes(digest) ?? false;
   }
 
-  async claimAnnouncement(key: VersionKey, { claim, now }: AnnouncementClaim): Promise<boolean> {
-    checkCount(now, 'now');
+  async claimAnnouncement(key: VersionKey, announcement: AnnouncementClaim): Promise<boolean> {
     const item = await this.#update({
       key: versionKey(key),
       update: 'SET #announcement = :announcement',
-      condition: announcementClaimable,
-      values: {
-        ':announcement': { M: toAttributeMap(claim) },
-        ':order': { N: String(claim.order) },
-        ':id': { S: claim.id },
-        ':pending': { S: 'pending' },
-        ':nowMs': { N: String(now) },
-      },
+      condition: `${recordExists} AND ${announcementIsClaimable}`,
+      values: claimValues(announcement),
     });
     return item !== undefined;
   }
@@ -695,6 +681,18 @@ export class DynamoDbVersionStore implements VersionStore {
 /** The images a change sets, by key (a record that does not exist yet, or holds only refusals, has nothing to remove). */
 function imagesSetBy(change: ImagesChange): Record<string, RecordedImage> {
   return Object.fromEntries(change.set.map((image) => [image.key, image]));
+}
+
+/** The values of a claim's write and condition (claimAnnouncement, and completePublish with an announcement). */
+function claimValues({ claim, now }: AnnouncementClaim): Record<string, AttributeValue> {
+  checkCount(now, 'now');
+  return {
+    ':announcement': { M: toAttributeMap(claim) },
+    ':order': { N: String(claim.order) },
+    ':id': { S: claim.id },
+    ':pending': { S: 'pending' },
+    ':nowMs': { N: String(now) },
+  };
 }
 
 /** The record an item holds (undefined: no item, or a write whose condition failed). */

@@ -40,7 +40,14 @@ export interface ImagesChange {
   readonly clearRejected?: readonly string[];
 }
 
-/** Names one version of one repository in the store. */
+/** A digest under a tag of a repository (what {@link VersionStore.rememberPublishedTag} remembers putting). */
+export interface TaggedDigest {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** Names one version of one repository in the store (a {@link VersionRecord} is one). */
 export interface VersionKey {
   readonly repository: string;
   readonly version: string;
@@ -190,9 +197,9 @@ export interface VersionStore {
   releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'>;
 
   /** Remembers that manifest-assembler itself put `digest` under `tag`, before it does. */
-  rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void>;
+  rememberPublishedTag(put: TaggedDigest): Promise<void>;
   /** Whether manifest-assembler itself put `digest` under `tag`. */
-  isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean>;
+  isPublishedTag(put: TaggedDigest): Promise<boolean>;
 
   /**
    * Claims the announcing of an outcome: stores `claim` (state `pending`) on the version record,

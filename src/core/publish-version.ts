@@ -308,7 +308,7 @@ async function publishHeld(
       // in this process without a read; in the store when the tag pattern matches the tag (a tag it
       // does not match is never taken for a per-arch push, by events, the reconciler or a backfill).
       deps.recentPuts?.add(repository, tag, manifest.digest);
-      if (matchTag(pattern, tag) !== undefined) await store.rememberPublishedTag(repository, tag, manifest.digest);
+      if (matchTag(pattern, tag) !== undefined) await store.rememberPublishedTag({ repository, tag, digest: manifest.digest });
     }
     for (const tag of tags) {
       // A replay (the index put, then the process died before recording it), or an identical index

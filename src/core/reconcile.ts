@@ -131,7 +131,7 @@ async function recoverMissedPushes(
     if (match === undefined) continue;
     try {
       const digest = await deps.registry.resolveTag(repository, tag);
-      if (digest === undefined || (await deps.store.isPublishedTag(repository, tag, digest))) continue;
+      if (digest === undefined || (await deps.store.isPublishedTag({ repository, tag, digest }))) continue;
       if (!records.has(match.version)) records.set(match.version, await deps.store.getVersion({ repository, version: match.version }));
       if (isRecordedFrom(records.get(match.version), tag, digest)) continue;
       const outcome = await recordPush(deps, { repository, digest, tag, eventId: 'reconcile' });

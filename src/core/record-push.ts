@@ -161,7 +161,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
  * putting, and leaves it alone if it holds the very index already.
  */
 async function rememberTargetTagPush(deps: Dependencies, repository: string, tag: string, digest: string): Promise<void> {
-  await deps.store.rememberPublishedTag(repository, tag, digest);
+  await deps.store.rememberPublishedTag({ repository, tag, digest });
 }
 
 /** Whether publishing ended without a write of its own (so the caller's record is still the latest it knows). */

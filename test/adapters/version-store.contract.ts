@@ -348,7 +348,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       beforeEach(async () => {
         for (const version of [...VERSIONS].reverse()) await createVersion('hello', version);
         await createVersion('hello/sub', '0.1'); // another repository whose name starts the same
-        await store.rememberPublishedTag('hello', '2.7', digestOf(99)); // not a version
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(99) }); // not a version
       });
 
       it('pages through the versions in version order; the last page has no cursor', async () => {
@@ -631,10 +631,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         const record = await createVersion();
         const target = await createVersion('hello', '2.7-amd64');
         await createVersion('other', '2.7-rc1');
-        await store.rememberPublishedTag('hello', '2.7-amd64', digestOf(7));
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7-amd64', digest: digestOf(7) });
         const history = { sequence: 1, entries: [{ id: 'push:x', kind: 'push-recorded' as const, at: T0, sequence: 1 }] };
         expect(await store.putHistory(HELLO, { history, expectedSequence: 0 })).toBe(true);
-        await store.rememberPublishedTag('hello', '2.7-index', digestOf(9));
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7-index', digest: digestOf(9) });
         const read = await store.readForPush(key, {
           tag: '2.7-amd64',
           digest: digestOf(7),
@@ -752,21 +752,21 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     describe('published tags', () => {
       it('remembers each digest put under a tag, per repository and tag', async () => {
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(false);
-        await store.rememberPublishedTag('hello', '2.7', digestOf(1));
-        await store.rememberPublishedTag('hello', '2.7', digestOf(2));
-        await store.rememberPublishedTag('hello', '2.7', digestOf(2));
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(true);
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(2))).toBe(true);
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(3))).toBe(false);
-        expect(await store.isPublishedTag('hello', '2.8', digestOf(1))).toBe(false);
-        expect(await store.isPublishedTag('team/hello', '2.7', digestOf(1))).toBe(false);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) })).toBe(false);
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) });
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(2) });
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(2) });
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) })).toBe(true);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(2) })).toBe(true);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(3) })).toBe(false);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.8', digest: digestOf(1) })).toBe(false);
+        expect(await store.isPublishedTag({ repository: 'team/hello', tag: '2.7', digest: digestOf(1) })).toBe(false);
       });
 
       it('is not confused with a version of the same name', async () => {
         await createVersion('hello', '2.7');
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(false);
-        await store.rememberPublishedTag('hello', '2.7', digestOf(1));
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) })).toBe(false);
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) });
         expect((await store.getVersion(HELLO))?.revision).toBe(1);
       });
     });
@@ -918,7 +918,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         await store.claimFloatingTag('hello', pointer('2.7', '2.7.2'));
         await store.claimFloatingTag('hello/sub', pointer('latest', '1.0.0'));
         await createVersion('hello', '2.7'); // a version of the same name is not a pointer
-        await store.rememberPublishedTag('hello', 'latest', digestOf(1)); // nor is a published tag
+        await store.rememberPublishedTag({ repository: 'hello', tag: 'latest', digest: digestOf(1) }); // nor is a published tag
         expect(await store.listFloatingTags('hello')).toStrictEqual([pointer('2.7', '2.7.2'), pointer('latest', '2.8.0')]);
         expect(await store.listFloatingTags('hello/sub')).toStrictEqual([pointer('latest', '1.0.0')]);
         expect(await store.listFloatingTags('nothing')).toStrictEqual([]);

@@ -76,7 +76,7 @@ describe('publishVersion', () => {
       ['v2.7', expected.digest, 'stored'],
     ]);
     // Tags the tag pattern does not match are never read as per-arch pushes: nothing to remember in the store.
-    expect(await w.store.isPublishedTag(repo, '2.7', expected.digest)).toBe(false);
+    expect(await w.store.isPublishedTag({ repository: repo, tag: '2.7', digest: expected.digest })).toBe(false);
     const record = await w.store.getVersion({ repository: repo, version: '2.7' });
     expect(record?.published).toMatchObject({
       digest: expected.digest,

@@ -9,6 +9,7 @@ import type {
   ImagesChange,
   LeaseRequest,
   PushContext,
+  TaggedDigest,
   UpdateImagesOptions,
   VersionKey,
   VersionPage,
@@ -108,7 +109,7 @@ export class InMemoryVersionStore implements VersionStore {
     return {
       record: record === undefined ? undefined : copy(record),
       targets,
-      publishedByUs: await this.isPublishedTag(repository, options.tag, options.digest),
+      publishedByUs: await this.isPublishedTag({ repository, tag: options.tag, digest: options.digest }),
       history: await this.getHistory(key),
       rememberedTargetTags: new Set(
         (options.targetTags ?? []).filter(
@@ -259,14 +260,14 @@ export class InMemoryVersionStore implements VersionStore {
     return 'released';
   }
 
-  async rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void> {
+  async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
     const key = JSON.stringify([repository, tag]);
     const digests = this.#publishedTags.get(key) ?? new Set<string>();
     digests.add(digest);
     this.#publishedTags.set(key, digests);
   }
 
-  async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
+  async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
     return this.#publishedTags.get(JSON.stringify([repository, tag]))?.has(digest) ?? false;
   }
 

@@ -18,6 +18,7 @@ import type {
   ImagesChange,
   LeaseRequest,
   PushContext,
+  TaggedDigest,
   UpdateImagesOptions,
   VersionKey,
   VersionPage,
@@ -441,11 +442,11 @@ export class DynamoDbVersionStore implements VersionStore {
     throw new Error(`releaseLease ${repository}:${version}: the lease kept changing hands while releasing it`);
   }
 
-  async rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void> {
+  async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
     await this.#update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
   }
 
-  async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
+  async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
     const item = await this.#get(tagKey(repository, tag));
     return item?.digests?.SS?.includes(digest) ?? false;
   }

@@ -122,6 +122,10 @@ ${dynamoRows.join('\n')}
 | registry (VmHWM) | ${side.rss.registryPeakMiB.toFixed(0)} MiB |
 | load generator | ${side.rss.pusherPeakMiB.toFixed(0)} MiB |
 
+Runner CPU time (user + system, read from \`/proc/<pid>/stat\` outside it) per version:
+${side.runnerCpuMsPerVersion.latency.toFixed(0)} ms over the latency runs (two pushes and the echo of the index put),
+${side.runnerCpuMsPerVersion.burst.toFixed(0)} ms over the manifest-assembler bursts.
+
 Runner ready ${side.readyMs.toFixed(0)} ms after its process started (bundle cached).
 
 **The poller's cost.** The load generator sent ${side.polls.latency} tag checks during the latency runs

@@ -109,7 +109,15 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   // it early changes no decision (the look still comes after the record's read and before the
   // write), and where the registry notifies before it moves the tag (distribution) the reads fill
   // the moment the tag takes to move, instead of the look waiting it out and asking again.
-  const firstRead = await readImages(deps, config, key, tag, event.digest, match.platformHint);
+  // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
+  const hint = match.platformHint;
+  const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
+  // The time this event is handled: the images' pushedAt and the record's updatedAt.
+  const now = new Date(deps.clock.now()).toISOString();
+  const readImages = (digest: string) => readPushedImages(deps.registry, { repository, digest, tag, override, pushedAt: now });
+  const early = readImages(event.digest);
+  // Judged once the tag was looked at (a push whose tag moved on is ignored, whatever its digest holds).
+  await early.catch(() => undefined);
   // The registry is the truth: an event for a digest the tag no longer points to is stale. This is
   // the one look at the tag an event costs when nothing races it.
   const current = await lookAtTag(deps, repository, tag, event.digest);
@@ -119,11 +127,9 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   let digest = event.digest;
   const historyContext: HistoryContext = { eventId: event.eventId, tag: event.tag };
   let seen: Seen | undefined = { record: context.record, history: context.history, historyContext };
-  let early: ImagesRead | undefined = firstRead;
   for (let move = 0; move <= MAX_TAG_MOVES; move++) {
     const owner = deps.newId();
-    const recorded = await recordImages(deps, config, key, tag, digest, match.platformHint, seen, owner, early);
-    early = undefined;
+    const recorded = await recordImages(deps, config, key, tag, digest, move === 0 ? early : readImages(digest), seen, owner, now);
     seen = undefined;
     if (recorded.kind === 'tag-moved') {
       deps.logger.info('tag moved while recording; recording its new image', { repository, tag, from: digest, to: recorded.to });
@@ -185,8 +191,7 @@ async function lookAtTag(deps: Dependencies, repository: string, tag: string, di
   if (
     tagSettle !== undefined &&
     (await awaitTagAt(registry, repository, tag, digest, {
-      timeoutMs: tagSettle.waitMs,
-      pollMs: tagSettle.pollMs,
+      ...tagSettle,
       now: () => clock.now(),
       sleep: (ms) => clock.sleep(ms),
     }))
@@ -212,32 +217,6 @@ async function recordRefusal(deps: Dependencies, repository: string, version: st
     .slice(0, Math.max(0, others.length - (MAX_REJECTED_TAGS - 1)))
     .map((r) => r.tag);
   await deps.store.recordRejection(repository, version, rejection, evict, rejection.at);
-}
-
-/**
- * The images `digest` holds, read for a push of `tag`, with when they were read (their `pushedAt`).
- * A failed read is kept, not thrown: it is judged once the tag was looked at (a push whose tag moved
- * on is ignored, whatever its digest holds).
- */
-type ImagesRead = { readonly now: string; readonly read: { kind: 'read'; value: ReadPush } | { kind: 'failed'; error: unknown } };
-
-async function readImages(
-  deps: Dependencies,
-  config: RepositoryConfig,
-  key: VersionKey,
-  tag: string,
-  digest: string,
-  hint: string | undefined,
-): Promise<ImagesRead> {
-  const now = new Date(deps.clock.now()).toISOString();
-  // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
-  const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
-  try {
-    const value = await readPushedImages(deps.registry, { repository: key.repository, digest, tag, override, pushedAt: now });
-    return { now, read: { kind: 'read', value } };
-  } catch (error) {
-    return { now, read: { kind: 'failed', error } };
-  }
 }
 
 /** `history`: the history the write appended to the record's (the history is then known as that write left it). */
@@ -267,25 +246,26 @@ async function recordImages(
   key: VersionKey,
   tag: string,
   digest: string,
-  hint: string | undefined,
+  /** The images `digest` holds, being read (by the caller, before its look at the tag). */
+  reading: Promise<ReadPush>,
   seen: Seen | undefined,
   owner: string,
-  /** The images of `digest`, read by the caller before its look at the tag; read here without it. */
-  early?: ImagesRead,
+  now: string,
 ): Promise<Recorded | { kind: 'tag-moved'; to: string } | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
   const { repository, version } = key;
-  const { now, read } = early ?? (await readImages(deps, config, key, tag, digest, hint));
-  if (read.kind === 'failed') {
-    const { error } = read;
+  let images: RecordedImage[];
+  try {
+    const read = await reading;
+    for (const reason of read.skipped) deps.logger.info(`skipped: ${reason}`, { repository, tag, digest });
+    images = read.images;
+  } catch (error) {
     if (isDomainError(error) && !error.retryable) {
       await recordRefusal(deps, repository, version, { tag, digest, reason: describeError(error), at: now });
       return { kind: 'rejected', reason: `${repository}:${tag} (${digest}): ${describeError(error)}` };
     }
     throw error;
   }
-  for (const reason of read.value.skipped) deps.logger.info(`skipped: ${reason}`, { repository, tag, digest });
-  const { images } = read.value;
   if (images.length === 0) return { kind: 'ignored', reason: `${repository}:${tag} holds no image with a real platform` };
   if (isAssembledIndex(images, digest, config)) {
     await rememberTargetTagPush(deps, repository, tag, digest);

@@ -22,7 +22,7 @@ export interface PushNotice {
 }
 
 /** What {@link RegistryInbox.accept} did with a push. */
-export type AcceptOutcome = 'recorded' | 'recorded-already' | 'handled-already';
+export type AcceptOutcome = 'recorded' | 'recorded-already' | 'handled-already' | 'own-put';
 
 export const InboxDefaults = {
   /**
@@ -44,6 +44,12 @@ export interface RegistryInboxOptions {
    * belongs to, so one version's pushes never race each other; only scheduling depends on it.
    */
   readonly laneOf: (event: EcrImageActionEvent) => Promise<string>;
+  /**
+   * Whether a push is of an index this process put itself (the push event our own put causes), which
+   * the handler ignores before anything else: such a push is answered without being recorded or
+   * handled. Lost with the process, as is what it would have done: nothing.
+   */
+  readonly isOwnPut?: (event: EcrImageActionEvent) => boolean;
   readonly logger: Logger;
   readonly concurrency?: number;
   readonly processed?: ProcessedEventIds;
@@ -73,6 +79,7 @@ export class RegistryInbox {
   readonly #store: InboxStore;
   readonly #handle: ImagePushInvoker;
   readonly #laneOf: RegistryInboxOptions['laneOf'];
+  readonly #isOwnPut: NonNullable<RegistryInboxOptions['isOwnPut']>;
   readonly #logger: Logger;
   readonly #processed: ProcessedEventIds;
   readonly #firstRetryMs: number;
@@ -84,12 +91,13 @@ export class RegistryInbox {
   #seq = 0;
   /** Queued and not finished, counted from the moment a push is queued (before its lane is known). */
   #unfinished = 0;
-  readonly #counts = { recorded: 0, resumed: 0, handled: 0, refused: 0, retries: 0 };
+  readonly #counts = { recorded: 0, resumed: 0, handled: 0, refused: 0, retries: 0, ownPuts: 0 };
 
   constructor(options: RegistryInboxOptions) {
     this.#store = options.store;
     this.#handle = options.handle;
     this.#laneOf = options.laneOf;
+    this.#isOwnPut = options.isOwnPut ?? (() => false);
     this.#logger = options.logger;
     this.#processed = options.processed ?? new ProcessedEventIds();
     this.#firstRetryMs = options.firstRetryMs ?? InboxDefaults.firstRetryMs;
@@ -141,6 +149,10 @@ export class RegistryInbox {
    */
   async accept(notice: PushNotice): Promise<AcceptOutcome> {
     if (this.#processed.has(notice.id)) return 'handled-already';
+    if (this.#isOwnPut(notice.event)) {
+      this.#counts.ownPuts += 1;
+      return 'own-put';
+    }
     const entry: InboxEntry = { id: notice.id, body: JSON.stringify(notice.event), receivedAt: this.#now(), seq: ++this.#seq };
     // Already there: queued by this run (a redelivery) or resumed at start; either way it is on its way.
     if (!(await this.#store.add(entry))) return 'recorded-already';
@@ -184,6 +196,11 @@ export class RegistryInbox {
         this.#counts.refused,
       ),
       ...counter('manifest_assembler_inbox_retries_total', 'Failed handler runs that were scheduled again.', this.#counts.retries),
+      ...counter(
+        'manifest_assembler_inbox_own_puts_total',
+        'Push events of indexes this runner put itself, answered without being recorded or handled.',
+        this.#counts.ownPuts,
+      ),
       '# HELP manifest_assembler_inbox_pending Push events recorded and not yet handled.',
       '# TYPE manifest_assembler_inbox_pending gauge',
       `manifest_assembler_inbox_pending ${this.#unfinished}`,

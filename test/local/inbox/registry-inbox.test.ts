@@ -57,7 +57,7 @@ const laneOf = async (event: EcrImageActionEvent) =>
   `${event.detail['repository-name']}:${event.detail['image-tag'].replace(/-[^-]+$/, '')}`;
 
 /** An inbox whose handler runs finish only when the test says so; retries wait for the test too. */
-function harness(options: { concurrency?: number; store?: MemoryInboxStore } = {}) {
+function harness(options: { concurrency?: number; store?: MemoryInboxStore; ownPuts?: readonly string[] } = {}) {
   const store = options.store ?? new MemoryInboxStore();
   const logger = new CapturingLogger();
   const running = new Map<string, { resolve: () => void; reject: (error: unknown) => void }>();
@@ -68,6 +68,7 @@ function harness(options: { concurrency?: number; store?: MemoryInboxStore } = {
     store,
     laneOf,
     logger,
+    isOwnPut: (event) => options.ownPuts?.includes(event.detail['image-tag']) === true,
     concurrency: options.concurrency ?? 4,
     handle: (event) =>
       new Promise<void>((resolve, reject) => {
@@ -110,6 +111,17 @@ describe('RegistryInbox', () => {
         fields: expect.objectContaining({ id: 'e1', tag: '1.0-amd64' }),
       }),
     );
+  });
+
+  it('answers the push of an index it put itself without recording or handling it, and counts it', async () => {
+    const h = harness({ ownPuts: ['1.0'] });
+    expect(await h.inbox.accept(push('e1', 'team/app', '1.0'))).toBe('own-put');
+    expect(await h.inbox.accept(push('e2', 'team/app', '1.0-amd64'))).toBe('recorded');
+    await yieldMicrotasks(20);
+    expect(h.store.adds, 'only the per-arch push was written').toBe(1);
+    expect(h.calls).toEqual(['e2']);
+    expect(h.inbox.pending).toBe(1);
+    expect(h.inbox.metricsText()).toContain('manifest_assembler_inbox_own_puts_total 1\n');
   });
 
   it('handles the pushes of one version in order and different versions side by side', async () => {

@@ -12,7 +12,8 @@ export interface InboxStore {
   add(entry: InboxEntry): Promise<boolean>;
   /** Everything recorded, in order of arrival. */
   list(): Promise<InboxEntry[]>;
-  remove(id: string): Promise<void>;
+  /** Forgets handled events; the inbox hands over as many as finished while the last removal ran. */
+  remove(ids: readonly string[]): Promise<void>;
 }
 
 /** One tagged manifest push from a registry notification. */
@@ -91,6 +92,9 @@ export class RegistryInbox {
   #seq = 0;
   /** Queued and not finished, counted from the moment a push is queued (before its lane is known). */
   #unfinished = 0;
+  /** Handled pushes not yet removed from the store, and the removal running now. */
+  readonly #toForget: string[] = [];
+  #forgetting: Promise<void> | undefined;
   readonly #counts = { recorded: 0, resumed: 0, handled: 0, refused: 0, retries: 0, ownPuts: 0 };
 
   constructor(options: RegistryInboxOptions) {
@@ -132,7 +136,7 @@ export class RegistryInbox {
         event = JSON.parse(entry.body) as EcrImageActionEvent;
       } catch (error) {
         this.#logger.error('registry inbox: dropped a recorded push that does not parse', { id: entry.id, error: describeError(error) });
-        await this.#store.remove(entry.id);
+        await this.#store.remove([entry.id]);
         continue;
       }
       this.#schedule({ id: entry.id, event, attempts: 0 });
@@ -165,6 +169,7 @@ export class RegistryInbox {
   async idle(): Promise<void> {
     await this.#intake;
     await this.#scheduler.idle();
+    await this.#forgetting;
   }
 
   /** Starts no more pushes and waits for those running; the rest stay recorded for the next start. */
@@ -173,6 +178,8 @@ export class RegistryInbox {
     const stopping = this.#scheduler.stop();
     await this.#intake;
     await stopping;
+    // The caller closes dynalite next: a removal still running would write to a closed database.
+    await this.#forgetting;
   }
 
   /** The inbox's figures in the Prometheus text format, for `GET /metrics`. */
@@ -255,15 +262,34 @@ export class RegistryInbox {
       });
     }
     this.#processed.add(job.id);
-    try {
-      await this.#store.remove(job.id);
-    } catch (error) {
-      this.#logger.warn('registry inbox: could not remove a handled push; the next start handles it again (harmless)', {
-        id: job.id,
-        error: describeError(error),
-      });
-    }
+    this.#forget(job.id);
     this.#unfinished -= 1;
     return { kind: 'done' };
+  }
+
+  /**
+   * Removes a handled push from the store, without holding up its lane. Removals are grouped: the
+   * first goes at once, those that finish while it runs go together in the next request (in a
+   * burst, one request for many pushes instead of one each). A push still recorded when the runner
+   * dies is handled again at the next start, which changes nothing.
+   */
+  #forget(id: string): void {
+    this.#toForget.push(id);
+    this.#forgetting ??= this.#removeForgotten();
+  }
+
+  async #removeForgotten(): Promise<void> {
+    while (this.#toForget.length > 0) {
+      const ids = this.#toForget.splice(0);
+      try {
+        await this.#store.remove(ids);
+      } catch (error) {
+        this.#logger.warn('registry inbox: could not remove handled pushes; the next start handles them again (harmless)', {
+          ids,
+          error: describeError(error),
+        });
+      }
+    }
+    this.#forgetting = undefined;
   }
 }

@@ -91,6 +91,10 @@ the anchor after its pushes, as a CI merge job would). Tools interleaved, order 
 ${burstRows.join('\n')}
 
 manifest-assembler time / docker workflow time = **${ratio(median(burstSeconds('project')), median(burstSeconds('docker')))}**.
+The pushers of manifest-assembler's runs were done after ${side.bursts
+    .filter((b) => b.tool === 'project')
+    .map((b) => `${b.pushedSeconds.toFixed(2)} s`)
+    .join(', ')}: the rest is the runner catching up with the registry's notifications.
 
 ## Registry requests per version, by kind
 

@@ -346,6 +346,22 @@ describe('recordPush', () => {
     expect((w.registry.calls.resolveTag ?? 0) - before, 'one look at 2.7-arm64, none at the version tag').toBe(1);
   });
 
+  it('reads the pushed images by digest before its one look at the tag (the moment distribution takes to move it)', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    const arm64 = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64' });
+    const calls: string[] = [];
+    w.registry.beforeCall = (method, args) => {
+      if (method !== 'putManifest') calls.push(`${method} ${String(args[1]).slice(0, 14)}`);
+    };
+    expect(await recordPush(w.deps, event('2.7-arm64', arm64.manifest.digest))).toMatchObject({ publish: { kind: 'published' } });
+    w.registry.beforeCall = undefined;
+    expect(calls).toEqual([
+      `fetchManifest ${arm64.manifest.digest.slice(0, 14)}`,
+      expect.stringMatching(/^fetchBlob /),
+      'resolveTag 2.7-arm64',
+    ]);
+  });
+
   it('never writes a stale image over a newer push recorded between its read and its write: it looks at the tag again', async () => {
     await push('linux/amd64', '2.7-amd64');
     const old = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'old' });

@@ -39,6 +39,8 @@ export interface BurstResult {
   readonly kind: 'burst';
   readonly tool: Tool;
   readonly seconds: number;
+  /** When the last push was answered (for the anchors, also their last index), from the start. */
+  readonly pushedSeconds: number;
   readonly versions: number;
   readonly polls: number;
   readonly maxRssMiB: number;
@@ -122,9 +124,10 @@ async function measureBurst(job: Extract<PusherJob, { kind: 'burst' }>): Promise
     }
   };
   await Promise.all(Array.from({ length: job.pushers }, worker));
+  const pushedSeconds = (performance.now() - started) / 1000;
   await Promise.all(pending);
   const seconds = (performance.now() - started) / 1000;
-  return { kind: 'burst', tool: job.tool, seconds, versions: job.versions.length, polls, maxRssMiB: maxRssMiB() };
+  return { kind: 'burst', tool: job.tool, seconds, pushedSeconds, versions: job.versions.length, polls, maxRssMiB: maxRssMiB() };
 }
 
 function maxRssMiB(): number {

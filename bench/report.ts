@@ -91,6 +91,10 @@ the anchor after its pushes, as a CI merge job would). Tools interleaved, order 
 ${burstRows.join('\n')}
 
 manifest-assembler time / docker workflow time = **${ratio(median(burstSeconds('project')), median(burstSeconds('docker')))}**.
+The pushers of manifest-assembler's runs were done after ${side.bursts
+    .filter((b) => b.tool === 'project')
+    .map((b) => `${b.pushedSeconds.toFixed(2)} s`)
+    .join(', ')}: the rest is the runner catching up with the registry's notifications.
 
 ## Registry requests per version, by kind
 
@@ -121,6 +125,10 @@ ${dynamoRows.join('\n')}
 | runner, at the end | ${side.rss.runnerEndMiB.toFixed(0)} MiB |
 | registry (VmHWM) | ${side.rss.registryPeakMiB.toFixed(0)} MiB |
 | load generator | ${side.rss.pusherPeakMiB.toFixed(0)} MiB |
+
+Runner CPU time (user + system, read from \`/proc/<pid>/stat\` outside it) per version:
+${side.runnerCpuMsPerVersion.latency.toFixed(0)} ms over the latency runs (two pushes and the echo of the index put),
+${side.runnerCpuMsPerVersion.burst.toFixed(0)} ms over the manifest-assembler bursts.
 
 Runner ready ${side.readyMs.toFixed(0)} ms after its process started (bundle cached).
 

@@ -25,21 +25,28 @@ const options = {
 
 console.log(`machine: ${machine()}`);
 // BENCH_ONLY=bundles: only the Lambda bundles against the floor (a minute, no registry), printed;
-// bench/RESULTS.md is left as the last full run wrote it.
+// BENCH_ONLY=side: only the side-by-side runs, printed. Either way bench/RESULTS.md is left as the
+// last full run wrote it.
 const only = process.env.BENCH_ONLY;
-if (only !== undefined && only !== '' && only !== 'bundles') throw new Error(`BENCH_ONLY must be bundles (or unset), not ${only}`);
+if (only !== undefined && only !== '' && only !== 'bundles' && only !== 'side')
+  throw new Error(`BENCH_ONLY must be bundles or side (or unset), not ${only}`);
 if (only === 'bundles') {
   console.log(bundleTable(await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 25))));
   process.exit(0);
 }
-const core = await benchCore();
-console.log(timingTable(core));
+const core = only === 'side' ? [] : await benchCore();
+if (only !== 'side') console.log(timingTable(core));
 console.log(
   `side by side: ${options.runs} runs × ${options.versionsPerRun} versions, bursts of ${options.burstVersions} versions with ${options.burstPushers} pushers…`,
 );
 const side = await benchSideBySide(options);
 for (const tool of side.tools)
   console.log(timingTable([summarise(`${tool}: last push answered → tag holds the index`, side.latencies[tool])]));
+if (only === 'side') {
+  const report = formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles: [] });
+  console.log(report.slice(0, report.indexOf('## Lambda bundles')));
+  process.exit(0);
+}
 console.log('bundles…');
 const bundles = await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 25));
 const report = formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles });

@@ -48,6 +48,11 @@ export interface SideBySideFigures {
   };
   readonly polls: { latency: number; burst: number };
   readonly readyMs: number;
+  /**
+   * The runner's CPU time (user + system, read from /proc outside it) per version: over the latency
+   * runs (the echo events included) and over the project's bursts.
+   */
+  readonly runnerCpuMsPerVersion: { latency: number; burst: number };
 }
 
 const root = join(import.meta.dirname, '..');
@@ -138,7 +143,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     const latencies: Record<Tool, number[]> = { project: [], docker: [], buildah: [] };
     const requestTotals: Record<Tool, RequestCounts> = { project: {}, docker: {}, buildah: {} };
     const dynamoTotals: RequestCounts = {};
+    const cpuMs = { latency: 0, burst: 0, burstVersions: 0 };
     for (let run = 0; run < options.runs; run++) {
+      const cpuBefore = processCpuMs(runner.pid ?? -1);
       for (const proxy of Object.values(proxies)) proxy.reset();
       const dynamoBefore = await runnerDynamoDbRequests(apiUrl, token);
       const versions = Array.from({ length: options.versionsPerRun }, (_, i) => `${run + 1}.${i}.0`);
@@ -157,6 +164,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       }
       // The last echo events may still be in flight when the pusher saw the last tag: settle first.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
+      cpuMs.latency += processCpuMs(runner.pid ?? -1) - cpuBefore;
       const dynamoAfter = await runnerDynamoDbRequests(apiUrl, token);
       for (const [operation, n] of Object.entries(dynamoAfter))
         dynamoTotals[operation] = (dynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
@@ -178,6 +186,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       for (const tool of order) {
         const versions = Array.from({ length: options.burstVersions }, (_, i) => `${100 + run}.${i}.0`);
         if (tool === 'project') runnerRss.resetPeak();
+        const cpuBefore = processCpuMs(runner.pid ?? -1);
         const result = await runPusher<BurstResult>({
           kind: 'burst',
           tool,
@@ -189,7 +198,11 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           pushers: options.burstPushers,
           pollMs: options.burstPollMs,
         });
-        if (tool === 'project') runnerPeakDuringBurstMiB = Math.max(runnerPeakDuringBurstMiB, runnerRss.peakMiB());
+        if (tool === 'project') {
+          runnerPeakDuringBurstMiB = Math.max(runnerPeakDuringBurstMiB, runnerRss.peakMiB());
+          cpuMs.burst += processCpuMs(runner.pid ?? -1) - cpuBefore;
+          cpuMs.burstVersions += options.burstVersions;
+        }
         bursts.push(result);
         polls.burst += result.polls;
         pusherPeakMiB = Math.max(pusherPeakMiB, result.maxRssMiB);
@@ -211,15 +224,20 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       },
       polls,
       readyMs,
+      runnerCpuMsPerVersion: { latency: cpuMs.latency / totalVersions, burst: cpuMs.burst / Math.max(1, cpuMs.burstVersions) },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup();
   }
 }
 
-/** The runner as `npm start` and the bin's shebang run it: with {@link RUNNER_NODE_FLAGS}. */
+/**
+ * The runner as `npm start` and the bin's shebang run it: with {@link RUNNER_NODE_FLAGS}, and any
+ * extra node flags in BENCH_RUNNER_NODE_FLAGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
 function startRunner(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, join(root, 'bin', 'manifest-assembler.mjs'), 'start'], {
+  const extra = (process.env.BENCH_RUNNER_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, ...extra, join(root, 'bin', 'manifest-assembler.mjs'), 'start'], {
     cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0', NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -272,6 +290,22 @@ function runPusher<T>(job: PusherJob): Promise<T> {
     });
   });
 }
+
+/** CPU milliseconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN once it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function addCounts(into: RequestCounts, from: RequestCounts): void {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;

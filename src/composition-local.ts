@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVersionStore } from './adapters/dynamodb/dynamodb-version-store.ts';
 import { OciHttpImageRegistry } from './adapters/oci-http/oci-http-image-registry.ts';
 import { DynamoDbOutbox } from './adapters/webhook/dynamodb-outbox.ts';
@@ -24,15 +24,37 @@ export const LOCAL_TAG_SETTLE = { waitMs: 1_000, pollMs: 10 } as const;
 /** The table the local stack keeps its state in (inside dynalite's data folder). */
 export const LOCAL_TABLE_NAME = 'manifest-assembler';
 
-/** A DynamoDB client for dynalite at `endpoint`. */
+/**
+ * A DynamoDB client for dynalite at `endpoint`, cheap per request: every push costs the runner a
+ * handful of DynamoDB requests, and the SDK's own work on each (resolving the middleware stack,
+ * signing) was most of its CPU outside dynalite (docs/performance.md). Middleware added to the client
+ * must be added before its first command ({@link DynamoDBClientConfig.cacheMiddleware}).
+ */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     // dynalite accepts any credentials; fixed ones keep the SDK from searching ~/.aws or IMDS.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The middleware stack resolved once per command type, not once per request.
+    cacheMiddleware: true,
+    signer: DYNALITE_SIGNER,
   });
 }
+
+/**
+ * dynalite wants an AWS4 `Authorization` header and a date on every request but never checks the
+ * signature (its index.js), so the local client sends fixed ones instead of signing (SigV4: a
+ * canonical request, a hash and an HMAC chain per request).
+ */
+const DYNALITE_SIGNER: NonNullable<DynamoDBClientConfig['signer']> = {
+  sign: async (request) => {
+    request.headers['x-amz-date'] = '20260101T000000Z';
+    request.headers.authorization =
+      'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0';
+    return request;
+  },
+};
 
 /**
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the

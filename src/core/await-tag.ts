@@ -3,14 +3,14 @@ import type { ImageRegistry } from './ports.ts';
 
 export interface AwaitTagOptions {
   /** How long to wait for the tag to point at the digest before letting the handler decide. */
-  readonly timeoutMs?: number;
+  readonly waitMs?: number;
   readonly pollMs?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * Waits until `tag` points at `digest`; false when it still does not after `timeoutMs`.
+ * Waits until `tag` points at `digest`; false when it still does not after `waitMs`.
  *
  * distribution 2.8 emits the push notification from inside the manifest PUT, after storing the
  * manifest but before writing the tag link (registry/handlers/manifests.go: `manifests.Put`, whose
@@ -27,12 +27,12 @@ export async function awaitTagAt(
   options: AwaitTagOptions = {},
 ): Promise<boolean> {
   const {
-    timeoutMs = 1_000,
+    waitMs = 1_000,
     pollMs = 10,
     now = Date.now,
     sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   } = options;
-  const deadline = now() + timeoutMs;
+  const deadline = now() + waitMs;
   for (;;) {
     try {
       if ((await registry.resolveTag(repository, tag)) === digest) return true;

@@ -6,7 +6,7 @@ import { Counters } from './metrics.ts';
 import type { Dependencies, EpochMs, ImagesChange, VersionKey } from './ports.ts';
 import { PublishTiming, publishPath, publishVersionOnDemand } from './publish-gate.ts';
 import type { PublishOutcome } from './publish-version.ts';
-import { readPushedImages } from './read-push.ts';
+import { type ReadPush, readPushedImages } from './read-push.ts';
 import { missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
@@ -105,6 +105,20 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     return ignored(versionTag);
   }
 
+  // The images by digest before the look at the tag: what a digest holds never changes, so reading
+  // it early changes no decision (the look still comes after the record's read and before the
+  // write), and where the registry notifies before it moves the tag (distribution) the reads fill
+  // the moment the tag takes to move, instead of the look waiting it out and asking again.
+  // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
+  const hint = match.platformHint;
+  const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
+  // The time this event is handled: the images' pushedAt and the record's updatedAt.
+  const nowMs = deps.clock.now();
+  const readImages = (digest: string) =>
+    readPushedImages(deps.registry, { repository, digest, tag, override, pushedAt: new Date(nowMs).toISOString() });
+  const early = readImages(event.digest);
+  // Judged once the tag was looked at (a push whose tag moved on is ignored, whatever its digest holds).
+  await early.catch(() => undefined);
   // The registry is the truth: an event for a digest the tag no longer points to is stale. This is
   // the one look at the tag an event costs when nothing races it.
   const current = await lookAtTag(deps, repository, tag, event.digest);
@@ -116,7 +130,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   let seen: Seen | undefined = { record: context.record, history: context.history, historyContext };
   for (let move = 0; move <= MAX_TAG_MOVES; move++) {
     const owner = deps.newId();
-    const recorded = await recordImages(deps, config, key, tag, digest, match.platformHint, seen, owner);
+    const recorded = await recordImages(deps, config, key, tag, digest, move === 0 ? early : readImages(digest), seen, owner, nowMs);
     seen = undefined;
     if (recorded.kind === 'tag-moved') {
       deps.logger.info('tag moved while recording; recording its new image', { repository, tag, from: digest, to: recorded.to });
@@ -178,8 +192,7 @@ async function lookAtTag(deps: Dependencies, repository: string, tag: string, di
   if (
     tagSettle !== undefined &&
     (await awaitTagAt(registry, repository, tag, digest, {
-      timeoutMs: tagSettle.waitMs,
-      pollMs: tagSettle.pollMs,
+      ...tagSettle,
       now: () => clock.now(),
       sleep: (ms) => clock.sleep(ms),
     }))
@@ -234,19 +247,18 @@ async function recordImages(
   key: VersionKey,
   tag: string,
   digest: string,
-  hint: string | undefined,
+  /** The images `digest` holds, being read (by the caller, before its look at the tag). */
+  reading: Promise<ReadPush>,
   seen: Seen | undefined,
   owner: string,
+  nowMs: number,
 ): Promise<Recorded | { kind: 'tag-moved'; to: string } | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
   const { repository, version } = key;
-  const nowMs = clock.now();
   const now = new Date(nowMs).toISOString();
-  // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
-  const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
   let images: RecordedImage[];
   try {
-    const read = await readPushedImages(registry, { repository, digest, tag, override, pushedAt: now });
+    const read = await reading;
     for (const reason of read.skipped) deps.logger.info(`skipped: ${reason}`, { repository, tag, digest });
     images = read.images;
   } catch (error) {

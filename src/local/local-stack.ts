@@ -7,7 +7,7 @@ import { formatBanner, formatExternalRegistryHint } from './banner.ts';
 import { startDynalite } from './dynalite/dynalite-server.ts';
 import type { ApiInvoker } from './http/api-gateway-event.ts';
 import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http/http-server.ts';
-import { type InboxStore, RegistryInbox } from './inbox/registry-inbox.ts';
+import { type InboxStore, RegistryInbox, type RegistryInboxOptions } from './inbox/registry-inbox.ts';
 import type { LocalSettings } from './local-settings.ts';
 import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
 import { type ReconcileInvoker, startReconcileTimer } from './reconcile-timer.ts';
@@ -43,7 +43,12 @@ export interface StackHandlers {
    * once a push is recorded and a worker pool runs `onImagePush`; without it the webhook runs
    * `onImagePush` before answering.
    */
-  readonly inbox?: { readonly store: InboxStore; readonly laneOf: (event: EcrImageActionEvent) => Promise<string> };
+  readonly inbox?: {
+    readonly store: InboxStore;
+    readonly laneOf: (event: EcrImageActionEvent) => Promise<string>;
+    /** See {@link RegistryInboxOptions.isOwnPut}. */
+    readonly isOwnPut?: (event: EcrImageActionEvent) => boolean;
+  };
   readonly api: ApiInvoker;
   /** One reconcile pass; without it no reconcile timer runs. */
   readonly reconcile?: ReconcileInvoker;
@@ -175,6 +180,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         : new RegistryInbox({
             store: handlers.inbox.store,
             laneOf: handlers.inbox.laneOf,
+            ...(handlers.inbox.isOwnPut === undefined ? {} : { isOwnPut: handlers.inbox.isOwnPut }),
             handle: inFlight.track(handlers.onImagePush),
             concurrency: settings.inboxConcurrency,
             logger,

@@ -38,7 +38,12 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, n
   const reconcile = createReconcileHandler(deps, { timeoutEarlyInMillis: 0 });
   return {
     onImagePush: (event) => onImagePush(event, lambdaContext('on-image-push')),
-    inbox: { store: new DynamoDbInbox({ client: inboxClient, tableName: LOCAL_TABLE_NAME }), laneOf: createVersionLanes(deps.store) },
+    inbox: {
+      store: new DynamoDbInbox({ client: inboxClient, tableName: LOCAL_TABLE_NAME }),
+      laneOf: createVersionLanes(deps.store),
+      // The push event of our own index put: the handler would ignore it at its first step.
+      isOwnPut: ({ detail }) => deps.recentPuts?.has(detail['repository-name'], detail['image-tag'], detail['image-digest']) === true,
+    },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
     metricsText: () => metrics.render() + renderDynamoDbRequests(handlerRequests, inboxRequests),

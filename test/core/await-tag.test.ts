@@ -52,7 +52,7 @@ describe('awaitTagAt', () => {
   describe('when the tag has moved on (a stale event)', () => {
     it('gives up after the timeout and says so', async () => {
       const fake = fakeRegistry([OLD]);
-      expect(await awaitTagAt(fake.registry, 'hello', '2.7-amd64', NEW, { ...fake.clock, timeoutMs: 100, pollMs: 10 })).toBe(false);
+      expect(await awaitTagAt(fake.registry, 'hello', '2.7-amd64', NEW, { ...fake.clock, waitMs: 100, pollMs: 10 })).toBe(false);
       expect(fake.calls.at(-1)).toBe(100);
       expect(fake.calls).toHaveLength(11);
     });
@@ -75,7 +75,7 @@ describe('awaitTagAt', () => {
     const down = {
       resolveTag: async () => Promise.reject(new RegistryError(ErrorCodes.unavailable, 'connection refused', { retryable: true })),
     };
-    expect(await awaitTagAt(down, 'hello', 't', NEW, { ...fake.clock, timeoutMs: 50 })).toBe(false);
+    expect(await awaitTagAt(down, 'hello', 't', NEW, { ...fake.clock, waitMs: 50 })).toBe(false);
     const denied = { resolveTag: async () => Promise.reject(new RegistryError(ErrorCodes.denied, 'denied')) };
     expect(await awaitTagAt(denied, 'hello', 't', NEW, fake.clock)).toBe(false);
   });

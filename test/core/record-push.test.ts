@@ -346,30 +346,44 @@ describe('recordPush', () => {
     expect((w.registry.calls.resolveTag ?? 0) - before, 'one look at 2.7-arm64, none at the version tag').toBe(1);
   });
 
+  it('reads the pushed images by digest before its one look at the tag (the moment distribution takes to move it)', async () => {
+    await push('linux/amd64', '2.7-amd64');
+    const arm64 = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64' });
+    const calls: string[] = [];
+    w.registry.beforeCall = (method, args) => {
+      if (method !== 'putManifest') calls.push(`${method} ${String(args[1]).slice(0, 14)}`);
+    };
+    expect(await recordPush(w.deps, event('2.7-arm64', arm64.manifest.digest))).toMatchObject({ publish: { kind: 'published' } });
+    w.registry.beforeCall = undefined;
+    expect(calls).toEqual([
+      `fetchManifest ${arm64.manifest.digest.slice(0, 14)}`,
+      expect.stringMatching(/^fetchBlob /),
+      'resolveTag 2.7-arm64',
+    ]);
+  });
+
   it('never writes a stale image over a newer push recorded between its read and its write: it looks at the tag again', async () => {
     await push('linux/amd64', '2.7-amd64');
     const old = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'old' });
     let newer: string | undefined;
-    w.registry.beforeCall = async (method, args) => {
-      // The old push's event has read the record and looked at the tag; now the tag is pushed again
-      // and the newer push's event is handled to the end before the old one writes.
-      if (method !== 'fetchManifest' || args[1] !== old.manifest.digest || newer !== undefined) return;
-      newer = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'new' }).manifest.digest;
-      expect(await recordPush(w.deps, event('2.7-arm64', newer))).toMatchObject({
-        kind: 'recorded',
-        changed: true,
-        publish: { kind: 'published' },
-      });
-    };
-    const revisions: number[] = [];
     const update = w.store.updateImages.bind(w.store);
+    const revisions: number[] = [];
     w.store.updateImages = async (...args) => {
+      if (newer === undefined) {
+        // The old push's event has read the record, its images and looked at the tag; now the tag is
+        // pushed again and the newer push's event is handled to the end before the old one writes.
+        newer = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'new' }).manifest.digest;
+        expect(await recordPush(w.deps, event('2.7-arm64', newer))).toMatchObject({
+          kind: 'recorded',
+          changed: true,
+          publish: { kind: 'published' },
+        });
+      }
       const written = await update(...args);
       if (written !== undefined) revisions.push(written.revision);
       return written;
     };
     const outcome = await recordPush(w.deps, event('2.7-arm64', old.manifest.digest));
-    w.registry.beforeCall = undefined;
     expect(newer).toBeDefined();
     expect(outcome).toMatchObject({ kind: 'recorded', changed: false, publish: { kind: 'up-to-date' } });
     expect(revisions, 'only the newer push wrote: the stale write found the revision moved').toEqual([2]);
@@ -459,11 +473,24 @@ describe('recordPush', () => {
       const bad = refuse('2.7-arm64');
       let good: string | undefined;
       w.registry.beforeCall = (method) => {
-        // The rebuild lands while the refused image's config is being fetched.
+        // The rebuild lands while the refused image's config is being fetched: the look at the tag after the read sees it.
         if (method === 'fetchBlob' && good === undefined)
           good = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'fixed' }).manifest.digest;
       };
+      expect(await recordPush(w.deps, event('2.7-arm64', bad))).toMatchObject({ kind: 'ignored', reason: expect.stringMatching(/^stale/) });
+      expect(await record()).toBeUndefined();
+    });
+
+    it('keeps no refusal for an image whose tag was rebuilt after the look at it', async () => {
+      const bad = refuse('2.7-arm64');
+      let looks = 0;
+      w.registry.beforeCall = (method) => {
+        // The rebuild lands between the push's look at the tag and the refusal's own look.
+        if (method === 'resolveTag' && ++looks === 2)
+          w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'fixed' });
+      };
       expect(await recordPush(w.deps, event('2.7-arm64', bad))).toMatchObject({ kind: 'rejected' });
+      expect(looks).toBe(2);
       expect(await record()).toBeUndefined();
     });
 

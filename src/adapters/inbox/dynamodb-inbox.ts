@@ -1,4 +1,4 @@
-import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { putIfAbsent, queryPartition } from '../dynamodb/dynamodb-partition.ts';
 
 /** One registry notification event, recorded and waiting to be handled. */
@@ -14,6 +14,8 @@ export interface InboxEntry {
 }
 
 const PARTITION = 'REGISTRY-INBOX';
+/** Requests in one BatchWriteItem, at most (DynamoDB's limit). */
+const BATCH_WRITE_LIMIT = 25;
 
 /**
  * The local runner's durable inbox: one item per registry notification event in the stack's DynamoDB
@@ -51,9 +53,18 @@ export class DynamoDbInbox {
     return entries.sort(compareArrival);
   }
 
-  /** Forgets an event that was handled (or refused for good). */
-  async remove(id: string): Promise<void> {
-    await this.#client.send(new DeleteItemCommand({ TableName: this.#tableName, Key: { pk: { S: PARTITION }, sk: { S: id } } }));
+  /** Forgets events that were handled (or refused for good): one request per 25 of them. */
+  async remove(ids: readonly string[]): Promise<void> {
+    for (let start = 0; start < ids.length; start += BATCH_WRITE_LIMIT) {
+      let requests: WriteRequest[] = ids
+        .slice(start, start + BATCH_WRITE_LIMIT)
+        .map((id) => ({ DeleteRequest: { Key: { pk: { S: PARTITION }, sk: { S: id } } } }));
+      // DynamoDB may leave some undone under load (dynalite never does): they are sent again.
+      while (requests.length > 0) {
+        const answer = await this.#client.send(new BatchWriteItemCommand({ RequestItems: { [this.#tableName]: requests } }));
+        requests = answer.UnprocessedItems?.[this.#tableName] ?? [];
+      }
+    }
   }
 }
 

@@ -12,7 +12,8 @@ export interface InboxStore {
   add(entry: InboxEntry): Promise<boolean>;
   /** Everything recorded, in order of arrival. */
   list(): Promise<InboxEntry[]>;
-  remove(id: string): Promise<void>;
+  /** Forgets handled events; the inbox hands over as many as finished while the last removal ran. */
+  remove(ids: readonly string[]): Promise<void>;
 }
 
 /** One tagged manifest push from a registry notification. */
@@ -22,7 +23,7 @@ export interface PushNotice {
 }
 
 /** What {@link RegistryInbox.accept} did with a push. */
-export type AcceptOutcome = 'recorded' | 'recorded-already' | 'handled-already';
+export type AcceptOutcome = 'recorded' | 'recorded-already' | 'handled-already' | 'own-put';
 
 export const InboxDefaults = {
   /**
@@ -44,6 +45,12 @@ export interface RegistryInboxOptions {
    * belongs to, so one version's pushes never race each other; only scheduling depends on it.
    */
   readonly laneOf: (event: EcrImageActionEvent) => Promise<string>;
+  /**
+   * Whether a push is of an index this process put itself (the push event our own put causes), which
+   * the handler ignores before anything else: such a push is answered without being recorded or
+   * handled. Lost with the process, as is what it would have done: nothing.
+   */
+  readonly isOwnPut?: (event: EcrImageActionEvent) => boolean;
   readonly logger: Logger;
   readonly concurrency?: number;
   readonly processed?: ProcessedEventIds;
@@ -73,6 +80,7 @@ export class RegistryInbox {
   readonly #store: InboxStore;
   readonly #handle: ImagePushInvoker;
   readonly #laneOf: RegistryInboxOptions['laneOf'];
+  readonly #isOwnPut: NonNullable<RegistryInboxOptions['isOwnPut']>;
   readonly #logger: Logger;
   readonly #processed: ProcessedEventIds;
   readonly #firstRetryMs: number;
@@ -84,12 +92,16 @@ export class RegistryInbox {
   #seq = 0;
   /** Queued and not finished, counted from the moment a push is queued (before its lane is known). */
   #unfinished = 0;
-  readonly #counts = { recorded: 0, resumed: 0, handled: 0, refused: 0, retries: 0 };
+  /** Handled pushes not yet removed from the store, and the removal running now. */
+  readonly #toForget: string[] = [];
+  #forgetting: Promise<void> | undefined;
+  readonly #counts = { recorded: 0, resumed: 0, handled: 0, refused: 0, retries: 0, ownPuts: 0 };
 
   constructor(options: RegistryInboxOptions) {
     this.#store = options.store;
     this.#handle = options.handle;
     this.#laneOf = options.laneOf;
+    this.#isOwnPut = options.isOwnPut ?? (() => false);
     this.#logger = options.logger;
     this.#processed = options.processed ?? new ProcessedEventIds();
     this.#firstRetryMs = options.firstRetryMs ?? InboxDefaults.firstRetryMs;
@@ -124,7 +136,7 @@ export class RegistryInbox {
         event = JSON.parse(entry.body) as EcrImageActionEvent;
       } catch (error) {
         this.#logger.error('registry inbox: dropped a recorded push that does not parse', { id: entry.id, error: describeError(error) });
-        await this.#store.remove(entry.id);
+        await this.#store.remove([entry.id]);
         continue;
       }
       this.#schedule({ id: entry.id, event, attempts: 0 });
@@ -141,6 +153,10 @@ export class RegistryInbox {
    */
   async accept(notice: PushNotice): Promise<AcceptOutcome> {
     if (this.#processed.has(notice.id)) return 'handled-already';
+    if (this.#isOwnPut(notice.event)) {
+      this.#counts.ownPuts += 1;
+      return 'own-put';
+    }
     const entry: InboxEntry = { id: notice.id, body: JSON.stringify(notice.event), receivedAt: this.#now(), seq: ++this.#seq };
     // Already there: queued by this run (a redelivery) or resumed at start; either way it is on its way.
     if (!(await this.#store.add(entry))) return 'recorded-already';
@@ -153,6 +169,7 @@ export class RegistryInbox {
   async idle(): Promise<void> {
     await this.#intake;
     await this.#scheduler.idle();
+    await this.#forgetting;
   }
 
   /** Starts no more pushes and waits for those running; the rest stay recorded for the next start. */
@@ -161,6 +178,8 @@ export class RegistryInbox {
     const stopping = this.#scheduler.stop();
     await this.#intake;
     await stopping;
+    // The caller closes dynalite next: a removal still running would write to a closed database.
+    await this.#forgetting;
   }
 
   /** The inbox's figures in the Prometheus text format, for `GET /metrics`. */
@@ -184,6 +203,11 @@ export class RegistryInbox {
         this.#counts.refused,
       ),
       ...counter('manifest_assembler_inbox_retries_total', 'Failed handler runs that were scheduled again.', this.#counts.retries),
+      ...counter(
+        'manifest_assembler_inbox_own_puts_total',
+        'Push events of indexes this runner put itself, answered without being recorded or handled.',
+        this.#counts.ownPuts,
+      ),
       '# HELP manifest_assembler_inbox_pending Push events recorded and not yet handled.',
       '# TYPE manifest_assembler_inbox_pending gauge',
       `manifest_assembler_inbox_pending ${this.#unfinished}`,
@@ -238,15 +262,34 @@ export class RegistryInbox {
       });
     }
     this.#processed.add(job.id);
-    try {
-      await this.#store.remove(job.id);
-    } catch (error) {
-      this.#logger.warn('registry inbox: could not remove a handled push; the next start handles it again (harmless)', {
-        id: job.id,
-        error: describeError(error),
-      });
-    }
+    this.#forget(job.id);
     this.#unfinished -= 1;
     return { kind: 'done' };
+  }
+
+  /**
+   * Removes a handled push from the store, without holding up its lane. Removals are grouped: the
+   * first goes at once, those that finish while it runs go together in the next request (in a
+   * burst, one request for many pushes instead of one each). A push still recorded when the runner
+   * dies is handled again at the next start, which changes nothing.
+   */
+  #forget(id: string): void {
+    this.#toForget.push(id);
+    this.#forgetting ??= this.#removeForgotten();
+  }
+
+  async #removeForgotten(): Promise<void> {
+    while (this.#toForget.length > 0) {
+      const ids = this.#toForget.splice(0);
+      try {
+        await this.#store.remove(ids);
+      } catch (error) {
+        this.#logger.warn('registry inbox: could not remove handled pushes; the next start handles them again (harmless)', {
+          ids,
+          error: describeError(error),
+        });
+      }
+    }
+    this.#forgetting = undefined;
   }
 }

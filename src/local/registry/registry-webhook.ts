@@ -17,6 +17,7 @@ const ACCEPT_LOG_LINES: Readonly<Record<AcceptOutcome, string>> = {
   recorded: 'registry webhook: recorded a push in the inbox',
   'recorded-already': 'registry webhook: skipped a push the inbox holds already',
   'handled-already': 'registry webhook: skipped a push already handled',
+  'own-put': 'registry webhook: skipped the push of an index this runner put',
 };
 
 export interface RegistryWebhookOptions {

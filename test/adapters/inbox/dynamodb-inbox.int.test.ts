@@ -52,9 +52,18 @@ describe('DynamoDbInbox on dynalite', () => {
     // A redelivery of a recorded event: no second item, and the first one is kept as it was.
     expect(await inbox.add({ ...entry('b', 5_000, 7), body: '{"changed":true}' })).toBe(false);
     expect(await inbox.list()).toEqual([entry('c', 999, 9), entry('a', 1_000, 1), entry('b', 1_000, 2)]);
-    await inbox.remove('a');
-    await inbox.remove('not-there');
+    await inbox.remove(['a']);
+    await inbox.remove(['not-there']);
     expect((await inbox.list()).map((e) => e.id)).toEqual(['c', 'b']);
+  });
+
+  it('removes more events at once than one BatchWriteItem takes (25)', async () => {
+    const table = await createUniqueTable(client, 'inbox-batch');
+    const inbox = new DynamoDbInbox({ client, tableName: table });
+    const ids = Array.from({ length: 30 }, (_, i) => `e${String(i).padStart(2, '0')}`);
+    for (const [i, id] of ids.entries()) await inbox.add(entry(id, i, i));
+    await inbox.remove(ids.slice(0, 28));
+    expect((await inbox.list()).map((e) => e.id)).toEqual(['e28', 'e29']);
   });
 
   it('lists past one Query page (1 MB)', async () => {

@@ -22,9 +22,9 @@ class MemoryInboxStore implements InboxStore {
   async list(): Promise<InboxEntry[]> {
     return [...this.entries.values()];
   }
-  async remove(id: string): Promise<void> {
+  async remove(ids: readonly string[]): Promise<void> {
     this.removes += 1;
-    this.entries.delete(id);
+    for (const id of ids) this.entries.delete(id);
   }
 }
 
@@ -57,7 +57,7 @@ const laneOf = async (event: EcrImageActionEvent) =>
   `${event.detail['repository-name']}:${event.detail['image-tag'].replace(/-[^-]+$/, '')}`;
 
 /** An inbox whose handler runs finish only when the test says so; retries wait for the test too. */
-function harness(options: { concurrency?: number; store?: MemoryInboxStore } = {}) {
+function harness(options: { concurrency?: number; store?: MemoryInboxStore; ownPuts?: readonly string[] } = {}) {
   const store = options.store ?? new MemoryInboxStore();
   const logger = new CapturingLogger();
   const running = new Map<string, { resolve: () => void; reject: (error: unknown) => void }>();
@@ -68,6 +68,7 @@ function harness(options: { concurrency?: number; store?: MemoryInboxStore } = {
     store,
     laneOf,
     logger,
+    isOwnPut: (event) => options.ownPuts?.includes(event.detail['image-tag']) === true,
     concurrency: options.concurrency ?? 4,
     handle: (event) =>
       new Promise<void>((resolve, reject) => {
@@ -110,6 +111,42 @@ describe('RegistryInbox', () => {
         fields: expect.objectContaining({ id: 'e1', tag: '1.0-amd64' }),
       }),
     );
+  });
+
+  it('removes the pushes handled while a removal runs together, in one request', async () => {
+    const store = new MemoryInboxStore();
+    let release: (() => void) | undefined;
+    const removals: string[][] = [];
+    store.remove = async (ids) => {
+      removals.push([...ids]);
+      // The first removal hangs until the test lets it go: the pushes handled meanwhile wait for the next one.
+      if (removals.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      for (const id of ids) store.entries.delete(id);
+    };
+    const h = harness({ store });
+    for (const id of ['e1', 'e2', 'e3']) await h.inbox.accept(push(id, 'team/app', `${id}-amd64`));
+    await yieldMicrotasks(20);
+    await h.settle('e1');
+    await h.settle('e2');
+    await h.settle('e3');
+    expect(removals).toEqual([['e1']]);
+    // Handled and waiting to be removed: still recorded, so a kill now handles them again (harmless).
+    expect([...store.entries.keys()].sort()).toEqual(['e1', 'e2', 'e3']);
+    release?.();
+    await h.inbox.idle();
+    expect(removals).toEqual([['e1'], ['e2', 'e3']]);
+    expect(store.entries.size).toBe(0);
+  });
+
+  it('answers the push of an index it put itself without recording or handling it, and counts it', async () => {
+    const h = harness({ ownPuts: ['1.0'] });
+    expect(await h.inbox.accept(push('e1', 'team/app', '1.0'))).toBe('own-put');
+    expect(await h.inbox.accept(push('e2', 'team/app', '1.0-amd64'))).toBe('recorded');
+    await yieldMicrotasks(20);
+    expect(h.store.adds, 'only the per-arch push was written').toBe(1);
+    expect(h.calls).toEqual(['e2']);
+    expect(h.inbox.pending).toBe(1);
+    expect(h.inbox.metricsText()).toContain('manifest_assembler_inbox_own_puts_total 1\n');
   });
 
   it('handles the pushes of one version in order and different versions side by side', async () => {

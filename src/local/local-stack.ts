@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import { formatBanner, formatExternalRegistryHint } from './banner.ts';
-import { startDynalite } from './dynalite/dynalite-server.ts';
+import { startDynaliteProcess } from './dynalite/dynalite-process.ts';
 import type { ApiInvoker } from './http/api-gateway-event.ts';
 import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http/http-server.ts';
 import { type InboxStore, RegistryInbox } from './inbox/registry-inbox.ts';
@@ -64,6 +64,8 @@ export interface LocalStackOptions {
   readonly startedAt?: number;
   /** Called when the registry this stack started exits on its own (not through stop). */
   readonly onRegistryExit?: (how: string) => void;
+  /** Called when dynalite's child process exits on its own (not through stop): the handlers lost DynamoDB. */
+  readonly onDynaliteExit?: (how: string) => void;
   /** The docker-registry binary; tests point it elsewhere. */
   readonly registryBinary?: string;
   /** Delay before the first reconcile pass (see {@link startReconcileTimer}). */
@@ -80,6 +82,8 @@ export interface LocalStack {
   readonly dataDir: string;
   /** Pid of the registry this stack started; undefined with REGISTRY_URL. */
   readonly registryPid: number | undefined;
+  /** Pid of dynalite's child process. */
+  readonly dynalitePid: number;
   /** Milliseconds from the start call until everything answered. */
   readonly readyMs: number;
   /**
@@ -98,8 +102,8 @@ export class LocalStackError extends Error {
 }
 
 /**
- * Starts dynalite, the HTTP server around the handlers and (unless REGISTRY_URL is set) the
- * registry, in that order so the webhook answers before the first notification can arrive; then
+ * Starts dynalite (a child process), the HTTP server around the handlers and (unless REGISTRY_URL
+ * is set) the registry, in that order so the webhook answers before the first notification can arrive; then
  * the reconcile timer (unless RECONCILE_INTERVAL is 0). Whatever started is stopped again when a
  * later step fails.
  */
@@ -153,7 +157,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     }
   };
   try {
-    const dynalite = await startDynalite(paths.dynamo);
+    const dynalite = await startDynaliteProcess(paths.dynamo);
     stops.push(dynalite.stop);
     const registryUrl = externalRegistryUrl ?? `http://127.0.0.1:${registryPort}`;
     const handlers = await options.wire({
@@ -166,8 +170,8 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const webhookUrl = `${apiUrl}${REGISTRY_HOOK_PATH}`;
-    // Handler calls are tracked so stop() can wait for them: one still running when dynalite closes
-    // would crash the process (dynalite throws "Database is closed" from a callback).
+    // Handler calls are tracked so stop() can wait for them: one still running when dynalite stops
+    // would fail its DynamoDB requests half-way through a push.
     const inFlight = new InFlight();
     const inbox =
       handlers.inbox === undefined
@@ -275,6 +279,11 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
       logger.error(`local stack: docker-registry exited on its own (${how}); see ${paths.registryLog}`);
       options.onRegistryExit?.(how);
     });
+    void dynalite.exited.then((how) => {
+      if (stopping !== undefined) return;
+      logger.error(`local stack: dynalite (pid ${dynalite.pid}) exited on its own (${how})`);
+      options.onDynaliteExit?.(how);
+    });
     return {
       apiUrl,
       registryUrl,
@@ -282,6 +291,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
       token,
       dataDir,
       registryPid: registry?.pid,
+      dynalitePid: dynalite.pid,
       readyMs,
       stop: () => (stopping ??= stopAll()),
     };

@@ -132,23 +132,35 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   for (const folder of [dataDir, paths.dynamo, ...(ownRegistry ? [dirname(paths.registryConfig), paths.registryData] : [])]) {
     await ensurePrivateFolder(folder);
   }
-  await narrowFile(paths.registryConfig);
-  await narrowFile(paths.registryLog);
-  const token = await loadOrCreateSecret(paths.token);
-  const secret = await loadOrCreateSecret(paths.secret);
-  const notifySecret = await loadOrCreateSecret(paths.notifySecret);
-  if (ownRegistry) {
-    // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
-    const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
-    if (orphan.kind === 'stopped') {
-      logger.warn(
-        `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
-      );
+  // dynalite's process boots (node, then dynalite's modules: the longest part of a start) while the
+  // rest is checked; a failed check stops it again.
+  const dynaliteStarting = startDynaliteProcess(paths.dynamo);
+  dynaliteStarting.catch(() => undefined); // awaited below, where a failure is reported
+  let secrets: { token: string; secret: string; notifySecret: string };
+  try {
+    await narrowFile(paths.registryConfig);
+    await narrowFile(paths.registryLog);
+    const token = await loadOrCreateSecret(paths.token);
+    const secret = await loadOrCreateSecret(paths.secret);
+    const notifySecret = await loadOrCreateSecret(paths.notifySecret);
+    if (ownRegistry) {
+      // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
+      const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
+      if (orphan.kind === 'stopped') {
+        logger.warn(
+          `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
+        );
+      }
     }
+    // Checked before anything listens, so a taken port fails fast and names its variable.
+    await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
+    if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
+    secrets = { token, secret, notifySecret };
+  } catch (error) {
+    await dynaliteStarting.then((dynalite) => dynalite.stop()).catch(() => undefined);
+    throw error;
   }
-  // Checked before anything starts, so a taken port fails fast and names its variable.
-  await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
-  if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
+  const { token, secret, notifySecret } = secrets;
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -157,7 +169,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     }
   };
   try {
-    const dynalite = await startDynaliteProcess(paths.dynamo);
+    const dynalite = await dynaliteStarting;
     stops.push(dynalite.stop);
     const registryUrl = externalRegistryUrl ?? `http://127.0.0.1:${registryPort}`;
     const handlers = await options.wire({

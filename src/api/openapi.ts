@@ -56,6 +56,8 @@ const VERSION = `${REPOSITORY}/versions/{version}`;
 const ALWAYS = [401, 500] as const;
 /** Routes that take a JSON body. */
 const BODY = [400, 413, 415] as const;
+/** Routes that read one thing of a repository (bad name, not found, store unavailable). */
+const READ_ONE = [400, 404, 503] as const;
 
 const OPERATIONS: readonly Operation[] = [
   {
@@ -105,7 +107,7 @@ const OPERATIONS: readonly Operation[] = [
     path: `${REPOSITORY}/config`,
     summary: "Read a repository's config",
     ok: [200, 'RepositoryConfig'],
-    errors: [400, 404, 503],
+    errors: READ_ONE,
   },
   {
     id: 'putConfig',
@@ -148,7 +150,7 @@ const OPERATIONS: readonly Operation[] = [
     summary: 'Everything known about one version',
     description: '404 until a per-arch push of the version has been recorded.',
     ok: [200, 'VersionStatus'],
-    errors: [400, 404, 503],
+    errors: READ_ONE,
   },
   {
     id: 'getVersionHistory',
@@ -159,7 +161,7 @@ const OPERATIONS: readonly Operation[] = [
     description:
       'Append-only and bounded (the last 100 entries, oldest first): pushes recorded, publishes, conflicts and their resolution, drift, reconciler repairs.',
     ok: [200, 'VersionHistory'],
-    errors: [400, 404, 503],
+    errors: READ_ONE,
   },
   {
     id: 'publishVersion',
@@ -272,25 +274,20 @@ function describeOperation(operation: Operation): Json {
   const [okStatus, okSchema] = operation.ok;
   const okContent =
     operation.route === 'openapi'
-      ? { content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } } }
+      ? content({ type: 'object', description: 'An OpenAPI 3.1 document.' })
       : okSchema === null
         ? {}
-        : { content: { 'application/json': { schema: ref(okSchema) } } };
+        : content(ref(okSchema));
   const responses: Json = { [String(okStatus)]: { description: okStatus === 204 ? 'Done; no body' : 'OK', ...okContent } };
   for (const status of [...operation.errors, ...ALWAYS].sort()) {
-    responses[String(status)] = {
-      description: STATUS_TEXT[status] ?? 'Error',
-      content: { 'application/problem+json': { schema: ref('Problem') } },
-    };
+    responses[String(status)] = { description: STATUS_TEXT[status] ?? 'Error', ...content(ref('Problem'), 'application/problem+json') };
   }
   return {
     operationId: operation.id,
     summary: operation.summary,
     ...(operation.description === undefined ? {} : { description: operation.description }),
     ...(parameters.length === 0 ? {} : { parameters }),
-    ...(operation.body === undefined
-      ? {}
-      : { requestBody: { required: operation.route === 'config', content: { 'application/json': { schema: ref(operation.body) } } } }),
+    ...(operation.body === undefined ? {} : { requestBody: { required: operation.route === 'config', ...content(ref(operation.body)) } }),
     responses,
     ...(operation.open === true ? { security: [{}, { awsSigV4: [] }] } : {}),
   };
@@ -313,6 +310,11 @@ function queryParameters(schema: z.ZodMiniObject): Json[] {
 function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): Json {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   return rest;
+}
+
+/** A body of one media type: `{ content: { [mediaType]: { schema } } }`, as a request or a response carries it. */
+function content(schema: Json, mediaType = 'application/json'): { content: Json } {
+  return { content: { [mediaType]: { schema } } };
 }
 
 function ref(name: string): Json {

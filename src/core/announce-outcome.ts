@@ -1,5 +1,5 @@
 import { describeError } from './errors.ts';
-import type { Dependencies } from './ports.ts';
+import type { Dependencies, VersionKey } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { announcementOrder, buildVersionEvent, type VersionEvent, type VersionOutcome, VersionOutcomes } from './version-events.ts';
 import { type Announcement, type AnnouncementState, AnnouncementStates, type VersionRecord } from './version-record.ts';
@@ -44,7 +44,7 @@ export async function announceOutcome(
   // for an outcome a newer one has superseded: the claim would fail, so no write is spent on it.
   if (isAnnounced(record, announcement)) return;
   try {
-    if (!(await deps.store.claimAnnouncement(repository, version, announcement, nowMs))) {
+    if (!(await deps.store.claimAnnouncement(record, { claim: announcement, now: nowMs }))) {
       deps.logger.debug('outcome already announced (or being announced, or superseded)', log);
       return;
     }
@@ -52,7 +52,7 @@ export async function announceOutcome(
     deps.logger.error('outcome not announced: the claim could not be written', { ...log, error: describeError(error) });
     return;
   }
-  await sendClaimed(deps, repository, version, event);
+  await sendClaimed(deps, record, event);
 }
 
 /**
@@ -108,7 +108,10 @@ export async function resendPendingAnnouncement(deps: Dependencies, record: Vers
   if (pending?.state !== AnnouncementStates.pending || pending.until >= nowMs || pending.event === undefined) return;
   const { repository, version } = record;
   try {
-    const claimed = await deps.store.claimAnnouncement(repository, version, { ...pending, until: nowMs + AnnounceTiming.claimMs }, nowMs);
+    const claimed = await deps.store.claimAnnouncement(record, {
+      claim: { ...pending, until: nowMs + AnnounceTiming.claimMs },
+      now: nowMs,
+    });
     if (!claimed) return;
   } catch (error) {
     deps.logger.error('pending announcement not resent: the claim could not be written', {
@@ -120,10 +123,11 @@ export async function resendPendingAnnouncement(deps: Dependencies, record: Vers
     return;
   }
   deps.logger.info('resending an announcement left pending', { repository, version, eventId: pending.id, outcome: pending.event.outcome });
-  await sendClaimed(deps, repository, version, pending.event);
+  await sendClaimed(deps, record, pending.event);
 }
 
-async function sendClaimed(deps: Dependencies, repository: string, version: string, event: VersionEvent): Promise<void> {
+async function sendClaimed(deps: Dependencies, key: VersionKey, event: VersionEvent): Promise<void> {
+  const { repository, version } = key;
   const log = { repository, version, outcome: event.outcome, eventId: event.id, revision: event.data.revision };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -139,7 +143,7 @@ async function sendClaimed(deps: Dependencies, repository: string, version: stri
         attempts: attempt,
         error: describeError(error),
       });
-      await deps.store.settleAnnouncement(repository, version, event.id, 'retry').catch((settleError: unknown) => {
+      await deps.store.settleAnnouncement(key, { id: event.id, how: 'retry' }).catch((settleError: unknown) => {
         deps.logger.error('could not hand the announcement back; it is resent once its claim expires', {
           ...log,
           error: describeError(settleError),
@@ -148,7 +152,7 @@ async function sendClaimed(deps: Dependencies, repository: string, version: stri
       return;
     }
     try {
-      await deps.store.settleAnnouncement(repository, version, event.id, 'sent');
+      await deps.store.settleAnnouncement(key, { id: event.id, how: 'sent' });
     } catch (error) {
       // Sent but not marked: once the claim expires the reconciler sends it again, with the same id.
       deps.logger.warn('announced, but not marked sent; it may be sent again with the same id', { ...log, error: describeError(error) });

@@ -44,7 +44,7 @@ export async function planBackfill(
     if (match === undefined) continue;
     try {
       const digest = await deps.registry.resolveTag(repository, tag);
-      if (digest === undefined || (await deps.store.isPublishedTag(repository, tag, digest))) continue;
+      if (digest === undefined || (await deps.store.isPublishedTag({ repository, tag, digest }))) continue;
       // Own keys only, as recordPush does: a tag ending in -constructor must not find Object.prototype's members.
       const hint = match.platformHint;
       const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;

@@ -94,7 +94,7 @@ export async function settleFloatingTag(
     // PutImage has a small quota shared with every docker push: no put when the tag holds the index.
     if ((await deps.registry.resolveTag(repository, tag)) === target.digest) return target;
     const manifest = options.known?.digest === target.digest ? options.known : await fetchPublishedIndex(deps, repository, target);
-    await deps.store.rememberPublishedTag(repository, tag, target.digest);
+    await deps.store.rememberPublishedTag({ repository, tag, digest: target.digest });
     await put(tag, manifest);
     const now = await deps.store.getFloatingTag(repository, tag);
     if (now === undefined || now.digest === target.digest) return target;

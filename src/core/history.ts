@@ -40,19 +40,20 @@ export async function recordHistory(
   context: HistoryContext = {},
   known: KnownState = {},
 ): Promise<void> {
-  let record = known.record ?? (await deps.store.getVersion(repository, version));
+  const key = { repository, version };
+  let record = known.record ?? (await deps.store.getVersion(key));
   if (record === undefined && (context.notes ?? []).length === 0) return;
   for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
     // What the caller holds first; once another writer appended, both are read again (a history
     // newer than the record could otherwise read a conflict the record predates as resolved).
-    if (attempt > 1 && known.record !== undefined) record = await deps.store.getVersion(repository, version);
-    const history = attempt > 1 || known.history === undefined ? await deps.store.getHistory(repository, version) : known.history;
+    if (attempt > 1 && known.record !== undefined) record = await deps.store.getVersion(key);
+    const history = attempt > 1 || known.history === undefined ? await deps.store.getHistory(key) : known.history;
     const next = appendMissing(history, [
       ...(record === undefined ? [] : entriesOf(record, history, context, deps.clock.now())),
       ...(context.notes ?? []),
     ]);
     if (next === undefined) return;
-    if (await deps.store.putHistory(repository, version, next, history.sequence)) return;
+    if (await deps.store.putHistory(key, { history: next, expectedSequence: history.sequence })) return;
   }
   const message = `the history of ${repository}:${version} kept changing under ${MAX_APPEND_ATTEMPTS} appends`;
   deps.logger.warn(message, { repository, version });

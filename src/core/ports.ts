@@ -40,13 +40,19 @@ export interface ImagesChange {
   readonly clearRejected?: readonly string[];
 }
 
-/** Names one version of one repository in the store. */
+/** A digest under a tag of a repository (what {@link VersionStore.rememberPublishedTag} remembers putting). */
+export interface TaggedDigest {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** Names one version of one repository in the store (a {@link VersionRecord} is one). */
 export interface VersionKey {
   readonly repository: string;
   readonly version: string;
 }
 
-/** A publish lease to take (or renew): `owner` holds it until `nowMs + leaseMs` (epoch milliseconds). */
 /**
  * A version's history to write in the same write as its record: `history` replaces the one kept,
  * only if its `sequence` is still `expectedSequence` (the write fails otherwise, as when its own
@@ -57,10 +63,25 @@ export interface HistoryWrite {
   readonly expectedSequence: number;
 }
 
+/** A publish lease to take (or renew): `owner` holds it until `now + leaseMs`. */
 export interface LeaseRequest {
   readonly owner: string;
-  readonly nowMs: number;
+  readonly now: EpochMs;
   readonly leaseMs: number;
+}
+
+/**
+ * An instant, in milliseconds since the epoch: the one form time takes in the ports, as the
+ * {@link Clock} gives it. The store writes the record's timestamps (`createdAt`, `updatedAt`) as the
+ * ISO strings stored and served before; the instants on a record it compares in its conditions
+ * (`lease.until`, `announcement.until`) stay numbers (docs/architecture.md, "Time").
+ */
+export type EpochMs = number;
+
+/** An announcement to claim at `now` (see {@link VersionStore.claimAnnouncement}). */
+export interface AnnouncementClaim {
+  readonly claim: Announcement;
+  readonly now: EpochMs;
 }
 
 /** What {@link VersionStore.readForPush} read. */
@@ -79,14 +100,22 @@ export interface PushContext {
 /** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
 export type FloatingClaim = { readonly kind: 'claimed' } | { readonly kind: 'higher'; readonly pointer: FloatingPointer };
 
+/** How {@link VersionStore.updateImages} writes a change: its condition, its time, and what goes with it. */
+export interface UpdateImagesOptions {
+  readonly expectedRevision: number;
+  readonly now: EpochMs;
+  readonly lease?: LeaseRequest;
+  readonly history?: HistoryWrite;
+}
+
 /** What {@link VersionStore.completePublish} writes with the publish, in the same conditional write. */
 export interface CompletePublishOptions {
   readonly owner: string;
   readonly published: PublishedIndex;
-  readonly now: string;
+  readonly now: EpochMs;
   /** Release the lease in the same write. */
   readonly release: boolean;
-  readonly announcement?: { claim: Announcement; nowMs: number };
+  readonly announcement?: AnnouncementClaim;
   readonly history?: HistoryWrite;
 }
 
@@ -101,7 +130,7 @@ export interface VersionStore {
   deleteRepositoryConfig(repository: string): Promise<boolean>;
   listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>>;
 
-  getVersion(repository: string, version: string): Promise<VersionRecord | undefined>;
+  getVersion(key: VersionKey): Promise<VersionRecord | undefined>;
   /** Versions in version order, `limit` at most per page; `cursor` from the previous page. */
   listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage>;
 
@@ -124,11 +153,7 @@ export interface VersionStore {
    * undefined when the condition failed (read again and retry). With `history`, the same write
    * replaces the version's history too, only if its sequence is still the expected one.
    */
-  updateImages(
-    key: VersionKey,
-    change: ImagesChange,
-    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
-  ): Promise<VersionRecord | undefined>;
+  updateImages(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined>;
 
   /**
    * Sets the refusal of `rejection.tag` and removes the refusals of the `evict` tags, in one write
@@ -136,18 +161,12 @@ export interface VersionStore {
    * error stay as they are. Returns the record. (A record of revision 0 counts as absent for
    * `updateImages` with expectedRevision 0, which keeps its refusals.)
    */
-  recordRejection(
-    repository: string,
-    version: string,
-    rejection: PushRejection,
-    evict: readonly string[],
-    now: string,
-  ): Promise<VersionRecord>;
+  recordRejection(key: VersionKey, options: { rejection: PushRejection; evict: readonly string[]; now: EpochMs }): Promise<VersionRecord>;
   /** Removes the refusal of `tag`, only while it is the refusal of `digest` (a newer refusal stays). */
-  clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void>;
+  clearRejection(key: VersionKey, refusal: { tag: string; digest: string }): Promise<void>;
 
   /**
-   * Takes the publish lease if nobody holds it, it has expired (`until` < `nowMs`), or `owner` holds it
+   * Takes the publish lease if nobody holds it, it has expired (`until` < `now`), or `owner` holds it
    * already (renewal). Returns the record as it stands with the lease, or undefined when another
    * owner holds a live lease.
    */
@@ -156,7 +175,7 @@ export interface VersionStore {
    * Records a publish, only while `owner` holds the lease; clears an error of that revision or older.
    * Returns the record, or undefined when the lease was lost.
    */
-  recordPublished(key: VersionKey, options: { owner: string; published: PublishedIndex; now: string }): Promise<VersionRecord | undefined>;
+  recordPublished(key: VersionKey, options: { owner: string; published: PublishedIndex; now: EpochMs }): Promise<VersionRecord | undefined>;
   /**
    * Records a publish in one write, only while `owner` holds the lease and the revision is still
    * `published.revision` (an error of that revision or older is cleared); with `release`, gives the
@@ -170,13 +189,7 @@ export interface VersionStore {
    * Records a failure or a conflict for the revision it applies to. With `owner`, only while that
    * owner holds the lease; without, only while the revision is still `error.revision`.
    */
-  recordError(
-    repository: string,
-    version: string,
-    error: VersionError,
-    owner: string | undefined,
-    now: string,
-  ): Promise<VersionRecord | undefined>;
+  recordError(key: VersionKey, options: { error: VersionError; owner?: string; now: EpochMs }): Promise<VersionRecord | undefined>;
   /**
    * Gives the lease up, only if `owner` holds it and the revision is still `expectedRevision`.
    * 'revision-moved': images changed meanwhile, the lease is kept (publish again); 'not-held': it was lost.
@@ -184,22 +197,22 @@ export interface VersionStore {
   releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'>;
 
   /** Remembers that manifest-assembler itself put `digest` under `tag`, before it does. */
-  rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void>;
+  rememberPublishedTag(put: TaggedDigest): Promise<void>;
   /** Whether manifest-assembler itself put `digest` under `tag`. */
-  isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean>;
+  isPublishedTag(put: TaggedDigest): Promise<boolean>;
 
   /**
-   * Claims the announcing of an outcome: stores `announcement` (state `pending`) on the version record,
+   * Claims the announcing of an outcome: stores `claim` (state `pending`) on the version record,
    * only if the record exists and its last announcement has a lower or equal `order` and is either
-   * another outcome, or this one left `pending` by a sender whose claim has expired (`until` < `nowMs`).
+   * another outcome, or this one left `pending` by a sender whose claim has expired (`until` < `now`).
    * False when the outcome is announced already, being announced, or older than the last one.
    */
-  claimAnnouncement(repository: string, version: string, announcement: Announcement, nowMs: number): Promise<boolean>;
+  claimAnnouncement(key: VersionKey, announcement: AnnouncementClaim): Promise<boolean>;
   /**
    * Settles a claim, only if the record's announcement is still `id`: `sent` marks it delivered (and
    * drops the stored event); `retry` keeps it pending but expired, so the next caller sends it again.
    */
-  settleAnnouncement(repository: string, version: string, id: string, how: 'sent' | 'retry'): Promise<boolean>;
+  settleAnnouncement(key: VersionKey, settle: { id: string; how: 'sent' | 'retry' }): Promise<boolean>;
   /**
    * Points floating tag `pointer.tag` at `pointer`, only if the tag has no pointer yet or its pointer's
    * `rank` is lower than or equal to `pointer.rank` (so it only moves forward; an equal rank, a republish
@@ -217,12 +230,12 @@ export interface VersionStore {
   putCheckpoint(name: string, value: string | null): Promise<void>;
 
   /** A version's history; `{ sequence: 0, entries: [] }` when nothing was recorded. */
-  getHistory(repository: string, version: string): Promise<VersionHistory>;
+  getHistory(key: VersionKey): Promise<VersionHistory>;
   /**
    * Replaces a version's history, only if its `sequence` is still `expectedSequence` (0: none may
    * exist yet). False when another writer appended first (read again and retry).
    */
-  putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean>;
+  putHistory(key: VersionKey, write: HistoryWrite): Promise<boolean>;
 }
 
 /**
@@ -240,8 +253,7 @@ export interface VersionEvents {
 }
 
 export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
+  now(): EpochMs;
   sleep(ms: number): Promise<void>;
 }
 

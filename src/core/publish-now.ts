@@ -1,6 +1,6 @@
 import { DomainError, ErrorCodes, RepositoryNotConfiguredError, VersionNotRecordedError } from './errors.ts';
 import { recordHistoryQuietly } from './history.ts';
-import type { Dependencies } from './ports.ts';
+import type { Dependencies, VersionKey } from './ports.ts';
 import { reapplyConfig } from './reapply-config.ts';
 import { getVersionStatus, type VersionStatus } from './version-status.ts';
 
@@ -18,13 +18,9 @@ export interface PublishNowOptions {
  * `incomplete` (with `missingPlatforms`), `conflict`, `publish-failed`; a version never recorded and a
  * repository without config are not-found errors.
  */
-export async function publishNow(
-  deps: Dependencies,
-  key: { readonly repository: string; readonly version: string },
-  options: PublishNowOptions,
-): Promise<VersionStatus> {
+export async function publishNow(deps: Dependencies, key: VersionKey, options: PublishNowOptions): Promise<VersionStatus> {
   const { repository, version } = key;
-  const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
+  const [record, config] = await Promise.all([deps.store.getVersion(key), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new VersionNotRecordedError(key);
   if (config === undefined) throw new RepositoryNotConfiguredError(repository);
   const { outcome } = await reapplyConfig(deps, repository, version, {

@@ -135,10 +135,10 @@ export async function publishVersionRecorded(
   for (;;) {
     // Taken over from its last holder (not taken with the images): that holder may have put already.
     const takenOver = taken === undefined;
-    const held = taken ?? (await store.acquireLease(key, { owner, nowMs: clock.now(), leaseMs: PublishTiming.leaseMs }));
+    const held = taken ?? (await store.acquireLease(key, { owner, now: clock.now(), leaseMs: PublishTiming.leaseMs }));
     taken = undefined;
     if (held === undefined) {
-      const current = await store.getVersion(repository, version);
+      const current = await store.getVersion(key);
       if (current === undefined) return { outcome: { kind: 'not-found' } };
       if (current.revision > responsibleFor)
         return { outcome: { kind: 'handed-over', reason: `revision ${current.revision} was recorded after ${responsibleFor}` } };
@@ -266,10 +266,14 @@ async function publishHeld(
   if (reapply && isPublishedAs(record, manifest.digest, tags, missing)) return { kind: 'up-to-date', digest: manifest.digest };
   const refusal = immutableRefusal(config, record, manifest.digest, tags);
   if (refusal !== undefined) {
-    const now = new Date(clock.now()).toISOString();
+    const now = clock.now();
     // Written once per revision: the reconciler and redelivered events find it and leave it.
     if (!(record.error?.kind === 'conflict' && record.error.revision === revision)) {
-      await store.recordError(repository, version, { kind: 'conflict', message: refusal, revision, at: now }, owner, now);
+      await store.recordError(record, {
+        error: { kind: 'conflict', message: refusal, revision, at: new Date(now).toISOString() },
+        owner,
+        now,
+      });
     }
     logger.warn('not republished: the version tags are immutable', { ...log, published: record.published?.digest, built: manifest.digest });
     return { kind: 'conflict', message: refusal };
@@ -282,8 +286,7 @@ async function publishHeld(
   const renewLease = async (): Promise<void> => {
     const nowMs = clock.now();
     if (leaseUntil - nowMs > PublishTiming.leaseMs - PublishTiming.renewAfterMs) return;
-    if ((await store.acquireLease({ repository, version }, { owner, nowMs, leaseMs: PublishTiming.leaseMs })) === undefined)
-      throw new LeaseLost();
+    if ((await store.acquireLease(record, { owner, now: nowMs, leaseMs: PublishTiming.leaseMs })) === undefined) throw new LeaseLost();
     leaseUntil = nowMs + PublishTiming.leaseMs;
   };
   // Whether a target tag may hold this index already, or another tool's manifest built on it: only
@@ -305,7 +308,7 @@ async function publishHeld(
       // in this process without a read; in the store when the tag pattern matches the tag (a tag it
       // does not match is never taken for a per-arch push, by events, the reconciler or a backfill).
       deps.recentPuts?.add(repository, tag, manifest.digest);
-      if (matchTag(pattern, tag) !== undefined) await store.rememberPublishedTag(repository, tag, manifest.digest);
+      if (matchTag(pattern, tag) !== undefined) await store.rememberPublishedTag({ repository, tag, digest: manifest.digest });
     }
     for (const tag of tags) {
       // A replay (the index put, then the process died before recording it), or an identical index
@@ -341,13 +344,12 @@ async function publishHeld(
     }
     const conflict = isDomainError(error) && error.code === ErrorCodes.tagImmutable;
     const message = describeError(error);
-    const withError = await store.recordError(
-      repository,
-      version,
-      { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(clock.now()).toISOString() },
+    const now = clock.now();
+    const withError = await store.recordError(record, {
+      error: { kind: conflict ? 'conflict' : 'failed', message, revision, at: new Date(now).toISOString() },
       owner,
-      new Date(clock.now()).toISOString(),
-    );
+      now,
+    });
     await announceOutcome(deps, conflict ? 'conflict' : 'failed', withError, config);
     logger.error('publish failed', { ...log, digest: manifest.digest, error: message, conflict });
     deps.metrics?.count(conflict ? Counters.versionsInConflict : Counters.versionsFailed);
@@ -373,19 +375,18 @@ async function publishHeld(
   const logOnly = deps.events.delivers === false;
   const { claim, event } = announcementOf(outcome, { ...record, published }, config, nowMs, AnnouncementStates.sent);
   const claiming = logOnly && !isAnnounced(record, claim);
-  const key = { repository, version };
   // The history entries the publish implies go in the same write (the write clears the error it supersedes).
   const { error: _cleared, ...withoutError } = record;
   const history =
     options.history === undefined
       ? undefined
       : historyWriteFor(options.history.known, { ...withoutError, published, updatedAt: at }, options.history.context ?? {}, nowMs);
-  const written = await store.completePublish(key, {
+  const written = await store.completePublish(record, {
     owner,
     published,
-    now: at,
+    now: nowMs,
     release: logOnly,
-    ...(claiming ? { announcement: { claim, nowMs } } : {}),
+    ...(claiming ? { announcement: { claim, now: nowMs } } : {}),
     ...(history === undefined ? {} : { history }),
   });
   if (written !== undefined) {
@@ -403,7 +404,7 @@ async function publishHeld(
   } else {
     // The long way: images changed meanwhile, or the lease was lost, or someone else claimed the
     // announcement: record the publish alone (the caller then gives the lease up), then announce.
-    const recorded = await store.recordPublished(key, { owner, published, now: at });
+    const recorded = await store.recordPublished(record, { owner, published, now: nowMs });
     if (recorded === undefined) {
       // Our lease expired mid-publish and another publisher took over; it publishes the latest revision.
       logger.warn('lease lost while publishing; the new holder will publish', { ...log, digest: manifest.digest });

@@ -33,14 +33,14 @@ export async function reapplyConfig(
   version: string,
   options: ReapplyOptions = {},
 ): Promise<ReapplyResult> {
-  const record = await deps.store.getVersion(repository, version);
+  const record = await deps.store.getVersion({ repository, version });
   if (record === undefined) return { outcome: { kind: 'not-found' }, rerecorded: [] };
   const moved = await movedPerArchTags(deps, record);
   for (const { tag, digest } of moved) {
     // recordPush reads the tag's images as a push event would (and publishes the new revision).
     await recordPush(deps, { repository, tag, digest, eventId: 'reapply-config' });
   }
-  const current = moved.length === 0 ? record : await deps.store.getVersion(repository, version);
+  const current = moved.length === 0 ? record : await deps.store.getVersion({ repository, version });
   if (current === undefined) return { outcome: { kind: 'not-found' }, rerecorded: [] };
   const outcome = await publishVersion(deps, repository, version, {
     revision: current.revision,

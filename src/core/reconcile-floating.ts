@@ -87,7 +87,7 @@ export async function repairFloatingTags(
     try {
       const actual = await deps.registry.resolveTag(repository, tag);
       if (actual === pointer.digest) continue;
-      const ours = actual === undefined || (await deps.store.isPublishedTag(repository, tag, actual));
+      const ours = actual === undefined || (await deps.store.isPublishedTag({ repository, tag, digest: actual }));
       if (!ours && config.onDrift !== 'restore') {
         deps.logger.warn('drift: a floating tag was moved by someone else', {
           repository,

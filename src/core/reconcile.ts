@@ -131,8 +131,8 @@ async function recoverMissedPushes(
     if (match === undefined) continue;
     try {
       const digest = await deps.registry.resolveTag(repository, tag);
-      if (digest === undefined || (await deps.store.isPublishedTag(repository, tag, digest))) continue;
-      if (!records.has(match.version)) records.set(match.version, await deps.store.getVersion(repository, match.version));
+      if (digest === undefined || (await deps.store.isPublishedTag({ repository, tag, digest }))) continue;
+      if (!records.has(match.version)) records.set(match.version, await deps.store.getVersion({ repository, version: match.version }));
       if (isRecordedFrom(records.get(match.version), tag, digest)) continue;
       const outcome = await recordPush(deps, { repository, digest, tag, eventId: 'reconcile' });
       if (outcome.kind === 'conflict') report.conflicts.push({ tag, message: outcome.message });
@@ -234,20 +234,15 @@ async function checkDrift(deps: Dependencies, config: RepositoryConfig, record: 
       }
       return;
     }
-    const now = new Date(deps.clock.now()).toISOString();
+    const nowMs = deps.clock.now();
+    const now = new Date(nowMs).toISOString();
     const message =
       `tag ${tag} was moved by someone else: it points to ${actual ?? 'nothing'}, not to the index ${published.digest} ` +
       `manifest-assembler published; re-push a per-arch tag to republish, or set onDrift: restore`;
     await announceOutcome(
       deps,
       'conflict',
-      await deps.store.recordError(
-        record.repository,
-        record.version,
-        { kind: 'conflict', message, revision: record.revision, at: now },
-        undefined,
-        now,
-      ),
+      await deps.store.recordError(record, { error: { kind: 'conflict', message, revision: record.revision, at: now }, now: nowMs }),
       config,
     );
     deps.metrics?.count(Counters.versionsInConflict);

@@ -4,7 +4,7 @@ import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDoma
 import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { Counters } from './metrics.ts';
-import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
+import type { Dependencies, EpochMs, ImagesChange, VersionKey } from './ports.ts';
 import { type PublishOutcome, PublishTiming, publishVersionRecorded } from './publish-version.ts';
 import { readPushedImages } from './read-push.ts';
 import { missingPlatforms } from './readiness.ts';
@@ -161,7 +161,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
  * putting, and leaves it alone if it holds the very index already.
  */
 async function rememberTargetTagPush(deps: Dependencies, repository: string, tag: string, digest: string): Promise<void> {
-  await deps.store.rememberPublishedTag(repository, tag, digest);
+  await deps.store.rememberPublishedTag({ repository, tag, digest });
 }
 
 /** Whether publishing ended without a write of its own (so the caller's record is still the latest it knows). */
@@ -193,10 +193,10 @@ async function lookAtTag(deps: Dependencies, repository: string, tag: string, di
  * Keeps a refusal on the version so its status shows it: one entry per tag (a duplicate event writes
  * nothing), at most {@link MAX_REJECTED_TAGS} tags, the oldest evicted in the same write.
  */
-async function recordRefusal(deps: Dependencies, repository: string, version: string, rejection: PushRejection): Promise<void> {
+async function recordRefusal(deps: Dependencies, key: VersionKey, rejection: PushRejection, now: EpochMs): Promise<void> {
   // A tag rebuilt while we read the refused image: the newer push is the one to judge (and to show).
-  if ((await deps.registry.resolveTag(repository, rejection.tag)) !== rejection.digest) return;
-  const record = await deps.store.getVersion(repository, version);
+  if ((await deps.registry.resolveTag(key.repository, rejection.tag)) !== rejection.digest) return;
+  const record = await deps.store.getVersion(key);
   const known = record?.rejected?.[rejection.tag];
   if (known !== undefined && known.digest === rejection.digest && known.reason === rejection.reason) return;
   const others = Object.values(record?.rejected ?? {}).filter((r) => r.tag !== rejection.tag);
@@ -204,7 +204,7 @@ async function recordRefusal(deps: Dependencies, repository: string, version: st
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
     .slice(0, Math.max(0, others.length - (MAX_REJECTED_TAGS - 1)))
     .map((r) => r.tag);
-  await deps.store.recordRejection(repository, version, rejection, evict, rejection.at);
+  await deps.store.recordRejection(key, { rejection, evict, now });
 }
 
 /** `history`: the history the write appended to the record's (the history is then known as that write left it). */
@@ -240,7 +240,8 @@ async function recordImages(
 ): Promise<Recorded | { kind: 'tag-moved'; to: string } | Extract<PushOutcome, { kind: 'rejected' | 'ignored' | 'conflict' }>> {
   const { store, registry, clock } = deps;
   const { repository, version } = key;
-  const now = new Date(clock.now()).toISOString();
+  const nowMs = clock.now();
+  const now = new Date(nowMs).toISOString();
   // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
   const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
   let images: RecordedImage[];
@@ -250,7 +251,7 @@ async function recordImages(
     images = read.images;
   } catch (error) {
     if (isDomainError(error) && !error.retryable) {
-      await recordRefusal(deps, repository, version, { tag, digest, reason: describeError(error), at: now });
+      await recordRefusal(deps, key, { tag, digest, reason: describeError(error), at: now }, nowMs);
       return { kind: 'rejected', reason: `${repository}:${tag} (${digest}): ${describeError(error)}` };
     }
     throw error;
@@ -268,13 +269,13 @@ async function recordImages(
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const held = attempt === 1 ? seen : undefined;
     const looked = held !== undefined;
-    const record = held !== undefined ? held.record : await store.getVersion(repository, version);
+    const record = held !== undefined ? held.record : await store.getVersion(key);
     const plan = planImagesChange(record, tag, images, replaceable);
     const refused = record?.rejected?.[tag];
     if (plan.kind === 'unchanged') {
       if (record === undefined) throw new Error('unreachable: an unchanged plan needs a record');
       // The tag is back on the image already recorded: its refusal is history.
-      if (refused !== undefined) await store.clearRejection(repository, version, tag, refused.digest);
+      if (refused !== undefined) await store.clearRejection(key, { tag, digest: refused.digest });
       return { kind: 'recorded', record, changed: false, platforms: images.map((i) => i.key) };
     }
     if (plan.kind === 'contested') {
@@ -294,13 +295,7 @@ async function recordImages(
         await announceOutcome(
           deps,
           'conflict',
-          await store.recordError(
-            repository,
-            version,
-            { kind: 'conflict', message, revision: record.revision, at: now, contested },
-            undefined,
-            now,
-          ),
+          await store.recordError(key, { error: { kind: 'conflict', message, revision: record.revision, at: now, contested }, now: nowMs }),
           config,
         );
         deps.metrics?.count(Counters.versionsInConflict);
@@ -316,14 +311,14 @@ async function recordImages(
     // the conflict is settled, so it goes in the same write.
     const settles = record?.error?.kind === 'conflict' && record.error.contested?.tag === tag;
     const change = { ...plan.change, ...(settles ? { clearError: true } : {}), ...(refused !== undefined ? { clearRejected: [tag] } : {}) };
-    const lease = takesLease(config, record, change) ? { owner, nowMs: clock.now(), leaseMs: PublishTiming.leaseMs } : undefined;
+    const lease = takesLease(config, record, change) ? { owner, now: clock.now(), leaseMs: PublishTiming.leaseMs } : undefined;
     const history =
       held === undefined
         ? undefined
         : historyWriteFor(held.history, afterChange(key, record, change, now), held.historyContext, clock.now());
     const updated = await store.updateImages(key, change, {
       expectedRevision: record?.revision ?? 0,
-      now,
+      now: nowMs,
       ...(lease === undefined ? {} : { lease }),
       ...(history === undefined ? {} : { history }),
     });

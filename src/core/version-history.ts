@@ -1,5 +1,5 @@
 import { VersionNotRecordedError } from './errors.ts';
-import type { Dependencies } from './ports.ts';
+import type { Dependencies, VersionKey } from './ports.ts';
 
 /**
  * A version's history: an append-only, bounded list of what happened to it, with times. Entries
@@ -61,12 +61,9 @@ export interface VersionHistoryView extends VersionHistory {
 }
 
 /** A version's history; a {@link VersionNotRecordedError} when the version was never recorded. */
-export async function getVersionHistory(
-  deps: Dependencies,
-  key: { readonly repository: string; readonly version: string },
-): Promise<VersionHistoryView> {
+export async function getVersionHistory(deps: Dependencies, key: VersionKey): Promise<VersionHistoryView> {
   const { repository, version } = key;
-  const [record, history] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getHistory(repository, version)]);
+  const [record, history] = await Promise.all([deps.store.getVersion(key), deps.store.getHistory(key)]);
   if (record === undefined && history.sequence === 0) throw new VersionNotRecordedError(key);
   return { repository, version, sequence: history.sequence, entries: history.entries };
 }

@@ -1,7 +1,7 @@
 import { VersionNotRecordedError } from './errors.ts';
 import type { FloatingPointer } from './floating-pointer.ts';
 import { describeVersionTags } from './floating-status.ts';
-import type { Dependencies } from './ports.ts';
+import type { Dependencies, VersionKey } from './ports.ts';
 import { deriveState, describeVersionError, missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { floatingTemplates } from './target-tags.ts';
@@ -90,12 +90,9 @@ export function toVersionStatus(
 }
 
 /** Everything known about one version (GET …/versions/{version}); a {@link VersionNotRecordedError} until a push of it is recorded. */
-export async function getVersionStatus(
-  deps: Dependencies,
-  key: { readonly repository: string; readonly version: string },
-): Promise<VersionStatus> {
-  const { repository, version } = key;
-  const [record, config] = await Promise.all([deps.store.getVersion(repository, version), deps.store.getRepositoryConfig(repository)]);
+export async function getVersionStatus(deps: Dependencies, key: VersionKey): Promise<VersionStatus> {
+  const { repository } = key;
+  const [record, config] = await Promise.all([deps.store.getVersion(key), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new VersionNotRecordedError(key);
   return toVersionStatus(record, config, deps.clock.now(), await floatingPointers(deps, repository, config));
 }

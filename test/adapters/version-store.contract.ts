@@ -10,6 +10,12 @@ import type { Announcement, PublishedIndex, RecordedImage, VersionError, Version
 const T0 = '2026-11-27T10:00:00.000Z';
 const T1 = '2026-11-27T10:00:01.000Z';
 const T2 = '2026-11-27T10:00:02.000Z';
+/** The same instants as the ports take them (epoch milliseconds). */
+const T0_MS = Date.parse(T0);
+const T1_MS = Date.parse(T1);
+const T2_MS = Date.parse(T2);
+/** The version most cases write. */
+const HELLO = { repository: 'hello', version: '2.7' } as const;
 const LEASE_MS = 30_000;
 const NOW_MS = 1_800_000_000_000;
 
@@ -102,7 +108,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     /** Creates hello:2.7 with the amd64 image (revision 1). */
     async function createVersion(repository = 'hello', version = '2.7'): Promise<VersionRecord> {
-      const created = await store.updateImages({ repository, version }, change([image(PLATFORMS.amd64)]), { expectedRevision: 0, now: T0 });
+      const created = await store.updateImages({ repository, version }, change([image(PLATFORMS.amd64)]), {
+        expectedRevision: 0,
+        now: T0_MS,
+      });
       if (created === undefined) throw new Error(`${repository}:${version} existed already`);
       return created;
     }
@@ -165,7 +174,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect(await store.deleteRepositoryConfig('hello')).toBe(true);
         expect(await store.getRepositoryConfig('hello')).toBeUndefined();
         expect(await store.deleteRepositoryConfig('hello')).toBe(false);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(version);
+        expect(await store.getVersion(HELLO)).toStrictEqual(version);
       });
 
       it('does not let a caller change the stored config through the returned object', async () => {
@@ -178,11 +187,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     describe('updateImages', () => {
       it('creates the record with expectedRevision 0 at revision 1', async () => {
-        const created = await store.updateImages(
-          { repository: 'hello', version: '2.7' },
-          change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)], ['linux/s390x']),
-          { expectedRevision: 0, now: T0 },
-        );
+        const created = await store.updateImages(HELLO, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)], ['linux/s390x']), {
+          expectedRevision: 0,
+          now: T0_MS,
+        });
         const expected: VersionRecord = {
           repository: 'hello',
           version: '2.7',
@@ -192,62 +200,64 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
           updatedAt: T0,
         };
         expect(created).toStrictEqual(expected);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(expected);
+        expect(await store.getVersion(HELLO)).toStrictEqual(expected);
       });
 
       it('creates an empty record from an empty change', async () => {
-        const created = await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T0 });
+        const created = await store.updateImages(HELLO, change([]), {
+          expectedRevision: 0,
+          now: T0_MS,
+        });
         expect(created).toMatchObject({ revision: 1, images: {} });
       });
 
       it('gives undefined for expectedRevision 0 when the record exists, and changes nothing', async () => {
         const created = await createVersion();
         expect(
-          await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+          await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
             expectedRevision: 0,
-            now: T1,
+            now: T1_MS,
           }),
         ).toBeUndefined();
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
+        expect(await store.getVersion(HELLO)).toStrictEqual(created);
       });
 
       it('gives undefined for a stale revision, and changes nothing', async () => {
         await createVersion();
-        const second = await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+        const second = await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
         expect(second?.revision).toBe(2);
         expect(
-          await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.armV7)]), {
+          await store.updateImages(HELLO, change([image(PLATFORMS.armV7)]), {
             expectedRevision: 1,
-            now: T2,
+            now: T2_MS,
           }),
         ).toBeUndefined();
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(second);
+        expect(await store.getVersion(HELLO)).toStrictEqual(second);
       });
 
       it('gives undefined for a revision of a record that does not exist, and creates nothing', async () => {
         expect(
-          await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64)]), {
+          await store.updateImages(HELLO, change([image(PLATFORMS.amd64)]), {
             expectedRevision: 3,
-            now: T0,
+            now: T0_MS,
           }),
         ).toBeUndefined();
-        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+        expect(await store.getVersion(HELLO)).toBeUndefined();
       });
 
       it('sets and removes images in one change, bumping revision and updatedAt only', async () => {
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)]), {
+        await store.updateImages(HELLO, change([image(PLATFORMS.amd64), image(PLATFORMS.arm64)]), {
           expectedRevision: 0,
-          now: T0,
+          now: T0_MS,
         });
         const rebuilt = image(PLATFORMS.amd64, { digest: digestOf(42), size: 402, pushedAt: T1 });
-        const updated = await store.updateImages(
-          { repository: 'hello', version: '2.7' },
-          change([rebuilt, image(PLATFORMS.armV7)], ['linux/arm64']),
-          { expectedRevision: 1, now: T1 },
-        );
+        const updated = await store.updateImages(HELLO, change([rebuilt, image(PLATFORMS.armV7)], ['linux/arm64']), {
+          expectedRevision: 1,
+          now: T1_MS,
+        });
         const expected: VersionRecord = {
           repository: 'hello',
           version: '2.7',
@@ -257,73 +267,75 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
           updatedAt: T1,
         };
         expect(updated).toStrictEqual(expected);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(expected);
+        expect(await store.getVersion(HELLO)).toStrictEqual(expected);
       });
 
       it('treats removing an absent image as nothing to remove', async () => {
         const created = await createVersion();
-        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['linux/ppc64le']), {
+        const updated = await store.updateImages(HELLO, change([], ['linux/ppc64le']), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
         expect(updated).toStrictEqual({ ...created, revision: 2, updatedAt: T1 });
       });
 
       it("keeps platform keys with '(', ')', '.' and '/' apart, and each image exactly as given", async () => {
         await createVersion();
-        const updated = await store.updateImages({ repository: 'hello', version: '2.7' }, change([FULL_IMAGE, image(PLATFORMS.armV7)]), {
+        const updated = await store.updateImages(HELLO, change([FULL_IMAGE, image(PLATFORMS.armV7)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
         expect(Object.keys(updated?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7', 'windows(10.0.20348.2227)/amd64']);
-        const stored = await store.getVersion('hello', '2.7');
+        const stored = await store.getVersion(HELLO);
         expect(stored?.images['windows(10.0.20348.2227)/amd64']).toStrictEqual(FULL_IMAGE);
         // Optional fields that were absent stay absent (not present-but-undefined, not null).
         expect(Object.keys(stored?.images['linux/amd64']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os']);
         expect(Object.keys(stored?.images['linux/arm/v7']?.platform ?? {}).sort()).toStrictEqual(['architecture', 'os', 'variant']);
-        const removed = await store.updateImages({ repository: 'hello', version: '2.7' }, change([], ['windows(10.0.20348.2227)/amd64']), {
+        const removed = await store.updateImages(HELLO, change([], ['windows(10.0.20348.2227)/amd64']), {
           expectedRevision: 2,
-          now: T2,
+          now: T2_MS,
         });
         expect(Object.keys(removed?.images ?? {}).sort()).toStrictEqual(['linux/amd64', 'linux/arm/v7']);
       });
 
       it('refuses a change that names one image key twice, naming the change', async () => {
         await createVersion();
-        const twice = store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)], ['linux/arm64']), {
+        const twice = store.updateImages(HELLO, change([image(PLATFORMS.arm64)], ['linux/arm64']), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
         await expect(twice).rejects.toBeInstanceOf(InvalidInputError);
         await expect(twice).rejects.toMatchObject({ field: 'change' });
-        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
+        expect((await store.getVersion(HELLO))?.revision).toBe(1);
       });
 
       it('does not let a caller change the stored record through the returned object', async () => {
         const created = await createVersion();
-        const got = (await store.getVersion('hello', '2.7')) as unknown as { images: Record<string, { size: number }> };
+        const got = (await store.getVersion(HELLO)) as unknown as {
+          images: Record<string, { size: number }>;
+        };
         got.images['linux/amd64']!.size = 1;
         (created as { revision: number }).revision = 7;
-        expect((await store.getVersion('hello', '2.7'))?.images['linux/amd64']?.size).toBe(401);
-        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
+        expect((await store.getVersion(HELLO))?.images['linux/amd64']?.size).toBe(401);
+        expect((await store.getVersion(HELLO))?.revision).toBe(1);
       });
 
       it('loses none of 20 concurrent writers that retry on undefined', async () => {
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T0 });
+        await store.updateImages(HELLO, change([]), { expectedRevision: 0, now: T0_MS });
         const writers = Array.from({ length: 20 }, (_, i) => image({ os: 'linux', architecture: `arch${i}` }));
         const attempts = await Promise.all(
           writers.map(async (img) => {
             for (let attempt = 1; ; attempt++) {
-              const current = await store.getVersion('hello', '2.7');
-              const written = await store.updateImages({ repository: 'hello', version: '2.7' }, change([img]), {
+              const current = await store.getVersion(HELLO);
+              const written = await store.updateImages(HELLO, change([img]), {
                 expectedRevision: current?.revision ?? 0,
-                now: T1,
+                now: T1_MS,
               });
               if (written !== undefined) return attempt;
             }
           }),
         );
-        const final = await store.getVersion('hello', '2.7');
+        const final = await store.getVersion(HELLO);
         expect(final?.revision).toBe(21);
         expect(Object.keys(final?.images ?? {}).sort()).toStrictEqual(writers.map((w) => w.key).sort());
         expect(attempts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(20);
@@ -336,7 +348,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       beforeEach(async () => {
         for (const version of [...VERSIONS].reverse()) await createVersion('hello', version);
         await createVersion('hello/sub', '0.1'); // another repository whose name starts the same
-        await store.rememberPublishedTag('hello', '2.7', digestOf(99)); // not a version
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(99) }); // not a version
       });
 
       it('pages through the versions in version order; the last page has no cursor', async () => {
@@ -352,7 +364,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('gives whole records', async () => {
         const { versions } = await store.listVersions('hello', { limit: 1 });
-        expect(versions).toStrictEqual([await store.getVersion('hello', '1.0')]);
+        expect(versions).toStrictEqual([await store.getVersion({ repository: 'hello', version: '1.0' })]);
       });
 
       it('gives no cursor when the page holds exactly the rest', async () => {
@@ -388,158 +400,133 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
     describe('acquireLease', () => {
       it('gives undefined for a version that does not exist, and creates nothing', async () => {
-        expect(
-          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS }),
-        ).toBeUndefined();
-        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+        expect(await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS })).toBeUndefined();
+        expect(await store.getVersion(HELLO)).toBeUndefined();
       });
 
       it('takes a free lease and gives the record with it', async () => {
         const created = await createVersion();
-        const held = await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        const held = await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
         expect(held).toStrictEqual({ ...created, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(held);
+        expect(await store.getVersion(HELLO)).toStrictEqual(held);
       });
 
       it('refuses another owner while the lease lives, up to and including `until`', async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(
-          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS }),
-        ).toBeUndefined();
-        expect(
-          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS, leaseMs: LEASE_MS }),
-        ).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.acquireLease(HELLO, { owner: 'b', now: NOW_MS + 1, leaseMs: LEASE_MS })).toBeUndefined();
+        expect(await store.acquireLease(HELLO, { owner: 'b', now: NOW_MS + LEASE_MS, leaseMs: LEASE_MS })).toBeUndefined();
+        expect((await store.getVersion(HELLO))?.lease).toStrictEqual({
+          owner: 'a',
+          until: NOW_MS + LEASE_MS,
+        });
       });
 
       it('renews for the owner', async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const renewed = await store.acquireLease(
-          { repository: 'hello', version: '2.7' },
-          { owner: 'a', nowMs: NOW_MS + 1000, leaseMs: LEASE_MS },
-        );
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        const renewed = await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS + 1000, leaseMs: LEASE_MS });
         expect(renewed?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + 1000 + LEASE_MS });
       });
 
       it('lets another owner take it once it has expired', async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const stolen = await store.acquireLease(
-          { repository: 'hello', version: '2.7' },
-          { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS },
-        );
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        const stolen = await store.acquireLease(HELLO, { owner: 'b', now: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
         expect(stolen?.lease).toStrictEqual({ owner: 'b', until: NOW_MS + 2 * LEASE_MS + 1 });
-        expect(
-          await store.acquireLease(
-            { repository: 'hello', version: '2.7' },
-            { owner: 'a', nowMs: NOW_MS + LEASE_MS + 2, leaseMs: LEASE_MS },
-          ),
-        ).toBeUndefined();
+        expect(await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS + LEASE_MS + 2, leaseMs: LEASE_MS })).toBeUndefined();
       });
 
       it('gives the lease to exactly one of 10 concurrent acquirers', async () => {
         await createVersion();
         const owners = Array.from({ length: 10 }, (_, i) => `owner-${i}`);
-        const results = await Promise.all(
-          owners.map((owner) => store.acquireLease({ repository: 'hello', version: '2.7' }, { owner, nowMs: NOW_MS, leaseMs: LEASE_MS })),
-        );
+        const results = await Promise.all(owners.map((owner) => store.acquireLease(HELLO, { owner, now: NOW_MS, leaseMs: LEASE_MS })));
         const winners = results.filter((r) => r !== undefined);
         expect(winners).toHaveLength(1);
-        expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual(winners[0]?.lease);
+        expect((await store.getVersion(HELLO))?.lease).toStrictEqual(winners[0]?.lease);
       });
     });
 
     describe('recordPublished', () => {
       it('records the publish for the lease owner and keeps the lease', async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const recorded = await store.recordPublished(
-          { repository: 'hello', version: '2.7' },
-          { owner: 'a', published: PUBLISHED, now: T1 },
-        );
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        const recorded = await store.recordPublished(HELLO, { owner: 'a', published: PUBLISHED, now: T1_MS });
         expect(recorded).toMatchObject({ published: PUBLISHED, updatedAt: T1, lease: { owner: 'a' }, revision: 1 });
-        expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
+        expect((await store.getVersion(HELLO))?.published).toStrictEqual(PUBLISHED);
       });
 
       it('gives undefined to anyone else, and records nothing', async () => {
         await createVersion();
-        expect(
-          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 }),
-        ).toBeUndefined(); // no lease at all
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(
-          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'b', published: PUBLISHED, now: T1 }),
-        ).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.published).toBeUndefined();
+        expect(await store.recordPublished(HELLO, { owner: 'a', published: PUBLISHED, now: T1_MS })).toBeUndefined(); // no lease at all
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.recordPublished(HELLO, { owner: 'b', published: PUBLISHED, now: T1_MS })).toBeUndefined();
+        expect((await store.getVersion(HELLO))?.published).toBeUndefined();
       });
 
       it('gives undefined to an owner whose expired lease was taken over', async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
-        expect(
-          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 }),
-        ).toBeUndefined();
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        await store.acquireLease(HELLO, { owner: 'b', now: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
+        expect(await store.recordPublished(HELLO, { owner: 'a', published: PUBLISHED, now: T1_MS })).toBeUndefined();
       });
 
       it('gives undefined for a version that does not exist', async () => {
-        expect(
-          await store.recordPublished({ repository: 'hello', version: '2.7' }, { owner: 'a', published: PUBLISHED, now: T1 }),
-        ).toBeUndefined();
-        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+        expect(await store.recordPublished(HELLO, { owner: 'a', published: PUBLISHED, now: T1_MS })).toBeUndefined();
+        expect(await store.getVersion(HELLO)).toBeUndefined();
       });
 
       it('clears an error of the published revision or older', async () => {
         await createVersion();
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+        await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.recordError('hello', '2.7', { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, 'a', T1);
-        const recorded = await store.recordPublished(
-          { repository: 'hello', version: '2.7' },
-          { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 },
-        );
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        await store.recordError(HELLO, { error: { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, owner: 'a', now: T1_MS });
+        const recorded = await store.recordPublished(HELLO, { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2_MS });
         expect(recorded !== undefined && 'error' in recorded).toBe(false);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(recorded);
+        expect(await store.getVersion(HELLO)).toStrictEqual(recorded);
       });
 
       it('keeps an error of a newer revision', async () => {
         await createVersion();
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+        await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
         const error: VersionError = { kind: 'conflict', message: 'two images claim linux/arm64', at: T1, revision: 2 };
-        await store.recordError('hello', '2.7', error, undefined, T1);
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const recorded = await store.recordPublished(
-          { repository: 'hello', version: '2.7' },
-          { owner: 'a', published: { ...PUBLISHED, revision: 1 }, now: T2 },
-        );
+        await store.recordError(HELLO, { error, now: T1_MS });
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        const recorded = await store.recordPublished(HELLO, { owner: 'a', published: { ...PUBLISHED, revision: 1 }, now: T2_MS });
         expect(recorded).toMatchObject({ error, published: { ...PUBLISHED, revision: 1 }, updatedAt: T2 });
       });
     });
 
     describe('updateImages with a lease', () => {
-      const key = { repository: 'hello', version: '2.7' };
-      const lease = { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS };
+      const key = HELLO;
+      const lease = { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS };
 
       it('creates the record holding the lease', async () => {
-        const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), { expectedRevision: 0, now: T0, lease });
+        const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), {
+          expectedRevision: 0,
+          now: T0_MS,
+          lease,
+        });
         expect(created).toMatchObject({ revision: 1, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
+        expect(await store.getVersion(HELLO)).toStrictEqual(created);
       });
 
       it('records the change and takes the lease in one write', async () => {
         await createVersion();
-        const updated = await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, lease });
+        const updated = await store.updateImages(key, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1_MS,
+          lease,
+        });
         expect(updated).toMatchObject({ revision: 2, lease: { owner: 'a', until: NOW_MS + LEASE_MS } });
         expect(Object.keys(updated?.images ?? {}).sort()).toEqual(['linux/amd64', 'linux/arm64']);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(updated);
+        expect(await store.getVersion(HELLO)).toStrictEqual(updated);
       });
 
       it.each([
@@ -547,35 +534,35 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         ['an expired lease', NOW_MS - 2 * LEASE_MS],
       ])('gives undefined when someone holds %s, and changes nothing', async (_, takenAt) => {
         const created = await createVersion();
-        const held = await store.acquireLease(key, { owner: 'b', nowMs: takenAt, leaseMs: LEASE_MS });
-        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1, lease })).toBeUndefined();
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual({ ...created, lease: held?.lease });
+        const held = await store.acquireLease(key, { owner: 'b', now: takenAt, leaseMs: LEASE_MS });
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1_MS, lease })).toBeUndefined();
+        expect(await store.getVersion(HELLO)).toStrictEqual({ ...created, lease: held?.lease });
       });
 
       it('gives undefined for a stale revision, and takes no lease', async () => {
         await createVersion();
-        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 2, now: T1, lease })).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.lease).toBeUndefined();
+        expect(await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 2, now: T1_MS, lease })).toBeUndefined();
+        expect((await store.getVersion(HELLO))?.lease).toBeUndefined();
       });
     });
 
     describe('completePublish', () => {
-      const key = { repository: 'hello', version: '2.7' };
+      const key = HELLO;
       const claim = { id: 'event-1', revision: 1, order: 3, state: 'sent' as const, until: NOW_MS };
 
       it('records the publish and, with release, gives the lease up in the same write', async () => {
         await createVersion();
-        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true });
+        await store.acquireLease(key, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1_MS, release: true });
         expect(written).toMatchObject({ published: PUBLISHED, updatedAt: T1, revision: 1 });
         expect(written !== undefined && 'lease' in written).toBe(false);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(written);
+        expect(await store.getVersion(HELLO)).toStrictEqual(written);
       });
 
       it('keeps the lease without release', async () => {
         await createVersion();
-        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: false })).toMatchObject({
+        await store.acquireLease(key, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1_MS, release: false })).toMatchObject({
           published: PUBLISHED,
           lease: { owner: 'a' },
         });
@@ -583,52 +570,52 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('claims the announcement in the same write', async () => {
         await createVersion();
-        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.acquireLease(key, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
         const written = await store.completePublish(key, {
           owner: 'a',
           published: PUBLISHED,
-          now: T1,
+          now: T1_MS,
           release: true,
-          announcement: { claim, nowMs: NOW_MS },
+          announcement: { claim, now: NOW_MS },
         });
         expect(written?.announcement).toStrictEqual(claim);
         // Claimed already: the same claim again fails, and so does the whole write.
-        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.acquireLease(key, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
         expect(
           await store.completePublish(key, {
             owner: 'a',
             published: { ...PUBLISHED, at: T2 },
-            now: T2,
+            now: T2_MS,
             release: true,
-            announcement: { claim, nowMs: NOW_MS },
+            announcement: { claim, now: NOW_MS },
           }),
         ).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.published).toStrictEqual(PUBLISHED);
+        expect((await store.getVersion(HELLO))?.published).toStrictEqual(PUBLISHED);
       });
 
       it("gives undefined, and writes nothing, when the revision moved, the lease is someone else's, or an error is newer", async () => {
         await createVersion();
-        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true })).toBeUndefined(); // no lease
-        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.completePublish(key, { owner: 'b', published: PUBLISHED, now: T1, release: true })).toBeUndefined();
-        await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1 });
-        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1, release: true })).toBeUndefined(); // revision 2 now
-        const after = await store.getVersion('hello', '2.7');
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1_MS, release: true })).toBeUndefined(); // no lease
+        await store.acquireLease(key, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.completePublish(key, { owner: 'b', published: PUBLISHED, now: T1_MS, release: true })).toBeUndefined();
+        await store.updateImages(key, change([image(PLATFORMS.arm64)]), { expectedRevision: 1, now: T1_MS });
+        expect(await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T1_MS, release: true })).toBeUndefined(); // revision 2 now
+        const after = await store.getVersion(HELLO);
         expect(after?.published).toBeUndefined();
         expect(after?.lease?.owner).toBe('a');
       });
 
       it('clears an error of the published revision', async () => {
         await createVersion();
-        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.recordError('hello', '2.7', { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, 'a', T1);
-        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T2, release: true });
+        await store.acquireLease(key, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        await store.recordError(HELLO, { error: { kind: 'failed', message: 'registry 503', at: T1, revision: 1 }, owner: 'a', now: T1_MS });
+        const written = await store.completePublish(key, { owner: 'a', published: PUBLISHED, now: T2_MS, release: true });
         expect(written !== undefined && 'error' in written).toBe(false);
       });
     });
 
     describe('readForPush', () => {
-      const key = { repository: 'hello', version: '2.7' };
+      const key = HELLO;
 
       it('reads nothing into a store that has nothing', async () => {
         expect(await store.readForPush(key, { tag: '2.7-amd64', digest: digestOf(1), targetVersions: ['2.7-amd64'] })).toEqual({
@@ -644,10 +631,10 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         const record = await createVersion();
         const target = await createVersion('hello', '2.7-amd64');
         await createVersion('other', '2.7-rc1');
-        await store.rememberPublishedTag('hello', '2.7-amd64', digestOf(7));
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7-amd64', digest: digestOf(7) });
         const history = { sequence: 1, entries: [{ id: 'push:x', kind: 'push-recorded' as const, at: T0, sequence: 1 }] };
-        expect(await store.putHistory('hello', '2.7', history, 0)).toBe(true);
-        await store.rememberPublishedTag('hello', '2.7-index', digestOf(9));
+        expect(await store.putHistory(HELLO, { history, expectedSequence: 0 })).toBe(true);
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7-index', digest: digestOf(9) });
         const read = await store.readForPush(key, {
           tag: '2.7-amd64',
           digest: digestOf(7),
@@ -668,47 +655,46 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
     describe('releaseLease', () => {
       it("gives 'released' and frees the lease for others", async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('released');
-        const after = await store.getVersion('hello', '2.7');
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.releaseLease(HELLO, { owner: 'a', expectedRevision: 1 })).toBe('released');
+        const after = await store.getVersion(HELLO);
         expect(after !== undefined && 'lease' in after).toBe(false);
-        expect(
-          await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + 1, leaseMs: LEASE_MS }),
-        ).toBeDefined();
+        expect(await store.acquireLease(HELLO, { owner: 'b', now: NOW_MS + 1, leaseMs: LEASE_MS })).toBeDefined();
       });
 
       it("gives 'revision-moved' when the images changed meanwhile, and keeps the lease", async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe(
-          'revision-moved',
-        );
-        expect((await store.getVersion('hello', '2.7'))?.lease).toStrictEqual({ owner: 'a', until: NOW_MS + LEASE_MS });
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 2 })).toBe('released');
+        expect(await store.releaseLease(HELLO, { owner: 'a', expectedRevision: 1 })).toBe('revision-moved');
+        expect((await store.getVersion(HELLO))?.lease).toStrictEqual({
+          owner: 'a',
+          until: NOW_MS + LEASE_MS,
+        });
+        expect(await store.releaseLease(HELLO, { owner: 'a', expectedRevision: 2 })).toBe('released');
       });
 
       it("gives 'not-held' to an owner who does not hold it, and leaves the holder's lease", async () => {
         await createVersion();
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('not-held'); // nobody holds it
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'b', expectedRevision: 1 })).toBe('not-held');
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+        expect(await store.releaseLease(HELLO, { owner: 'a', expectedRevision: 1 })).toBe('not-held'); // nobody holds it
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.releaseLease(HELLO, { owner: 'b', expectedRevision: 1 })).toBe('not-held');
+        await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'b', expectedRevision: 1 })).toBe('not-held'); // not held wins over moved
-        expect((await store.getVersion('hello', '2.7'))?.lease?.owner).toBe('a');
+        expect(await store.releaseLease(HELLO, { owner: 'b', expectedRevision: 1 })).toBe('not-held'); // not held wins over moved
+        expect((await store.getVersion(HELLO))?.lease?.owner).toBe('a');
       });
 
       it("gives 'not-held' after the lease was taken over, and for a version that does not exist", async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'b', nowMs: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
-        expect(await store.releaseLease({ repository: 'hello', version: '2.7' }, { owner: 'a', expectedRevision: 1 })).toBe('not-held');
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        await store.acquireLease(HELLO, { owner: 'b', now: NOW_MS + LEASE_MS + 1, leaseMs: LEASE_MS });
+        expect(await store.releaseLease(HELLO, { owner: 'a', expectedRevision: 1 })).toBe('not-held');
         expect(await store.releaseLease({ repository: 'hello', version: '9.9' }, { owner: 'a', expectedRevision: 1 })).toBe('not-held');
       });
     });
@@ -718,72 +704,75 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('records the error for the lease owner', async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        const recorded = await store.recordError('hello', '2.7', failure, 'a', T1);
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        const recorded = await store.recordError(HELLO, { error: failure, owner: 'a', now: T1_MS });
         expect(recorded).toMatchObject({ error: failure, updatedAt: T1, lease: { owner: 'a' } });
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(recorded);
+        expect(await store.getVersion(HELLO)).toStrictEqual(recorded);
       });
 
       it('gives undefined to an owner who does not hold the lease', async () => {
         await createVersion();
-        expect(await store.recordError('hello', '2.7', failure, 'a', T1)).toBeUndefined();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        expect(await store.recordError('hello', '2.7', failure, 'b', T1)).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
+        expect(await store.recordError(HELLO, { error: failure, owner: 'a', now: T1_MS })).toBeUndefined();
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(await store.recordError(HELLO, { error: failure, owner: 'b', now: T1_MS })).toBeUndefined();
+        expect((await store.getVersion(HELLO))?.error).toBeUndefined();
       });
 
       it("without an owner, records the error while the revision is still the error's", async () => {
         await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS }); // someone else's lease does not matter
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS }); // someone else's lease does not matter
         const conflict: VersionError = {
           kind: 'conflict',
           message: '2.7-arm64 and 2.7-aarch64 both claim linux/arm64',
           at: T1,
           revision: 1,
         };
-        expect(await store.recordError('hello', '2.7', conflict, undefined, T1)).toMatchObject({ error: conflict, updatedAt: T1 });
+        expect(await store.recordError(HELLO, { error: conflict, now: T1_MS })).toMatchObject({
+          error: conflict,
+          updatedAt: T1,
+        });
       });
 
       it('without an owner, gives undefined once the revision moved on', async () => {
         await createVersion();
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+        await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
-        expect(await store.recordError('hello', '2.7', failure, undefined, T2)).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
+        expect(await store.recordError(HELLO, { error: failure, now: T2_MS })).toBeUndefined();
+        expect((await store.getVersion(HELLO))?.error).toBeUndefined();
       });
 
       it('gives undefined for a version that does not exist, and creates nothing', async () => {
-        expect(await store.recordError('hello', '2.7', failure, undefined, T1)).toBeUndefined();
-        expect(await store.recordError('hello', '2.7', failure, 'a', T1)).toBeUndefined();
-        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+        expect(await store.recordError(HELLO, { error: failure, now: T1_MS })).toBeUndefined();
+        expect(await store.recordError(HELLO, { error: failure, owner: 'a', now: T1_MS })).toBeUndefined();
+        expect(await store.getVersion(HELLO)).toBeUndefined();
       });
     });
 
     describe('published tags', () => {
       it('remembers each digest put under a tag, per repository and tag', async () => {
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(false);
-        await store.rememberPublishedTag('hello', '2.7', digestOf(1));
-        await store.rememberPublishedTag('hello', '2.7', digestOf(2));
-        await store.rememberPublishedTag('hello', '2.7', digestOf(2));
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(true);
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(2))).toBe(true);
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(3))).toBe(false);
-        expect(await store.isPublishedTag('hello', '2.8', digestOf(1))).toBe(false);
-        expect(await store.isPublishedTag('team/hello', '2.7', digestOf(1))).toBe(false);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) })).toBe(false);
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) });
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(2) });
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(2) });
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) })).toBe(true);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(2) })).toBe(true);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(3) })).toBe(false);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.8', digest: digestOf(1) })).toBe(false);
+        expect(await store.isPublishedTag({ repository: 'team/hello', tag: '2.7', digest: digestOf(1) })).toBe(false);
       });
 
       it('is not confused with a version of the same name', async () => {
         await createVersion('hello', '2.7');
-        expect(await store.isPublishedTag('hello', '2.7', digestOf(1))).toBe(false);
-        await store.rememberPublishedTag('hello', '2.7', digestOf(1));
-        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
+        expect(await store.isPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) })).toBe(false);
+        await store.rememberPublishedTag({ repository: 'hello', tag: '2.7', digest: digestOf(1) });
+        expect((await store.getVersion(HELLO))?.revision).toBe(1);
       });
     });
     describe('updateImages with clearError', () => {
       it('removes the error in the same write, and only then', async () => {
-        await store.updateImages({ repository: 'hello', version: '2.7' }, { set: [], remove: [] }, { expectedRevision: 0, now: T2 });
+        await store.updateImages(HELLO, { set: [], remove: [] }, { expectedRevision: 0, now: T2_MS });
         const conflict = {
           kind: 'conflict' as const,
           message: 'two tags claim linux/amd64',
@@ -791,20 +780,12 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
           revision: 1,
           contested: { tag: '2.7-x86', digest: digestOf(9) },
         };
-        expect(await store.recordError('hello', '2.7', conflict, undefined, T2)).toBeDefined();
-        const kept = await store.updateImages(
-          { repository: 'hello', version: '2.7' },
-          { set: [], remove: [] },
-          { expectedRevision: 1, now: T2 },
-        );
+        expect(await store.recordError(HELLO, { error: conflict, now: T2_MS })).toBeDefined();
+        const kept = await store.updateImages(HELLO, { set: [], remove: [] }, { expectedRevision: 1, now: T2_MS });
         expect(kept?.error).toEqual(conflict);
-        const cleared = await store.updateImages(
-          { repository: 'hello', version: '2.7' },
-          { set: [], remove: [], clearError: true },
-          { expectedRevision: 2, now: T2 },
-        );
+        const cleared = await store.updateImages(HELLO, { set: [], remove: [], clearError: true }, { expectedRevision: 2, now: T2_MS });
         expect(cleared?.error).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.error).toBeUndefined();
+        expect((await store.getVersion(HELLO))?.error).toBeUndefined();
       });
     });
 
@@ -838,64 +819,61 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
 
       it('claims an outcome once: the claim is stored with its event, a second claim of it fails', async () => {
         await createVersion();
-        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS)).toBe(true);
-        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim());
-        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS + 1)).toBe(false);
+        expect(await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS })).toBe(true);
+        expect((await store.getVersion(HELLO))?.announcement).toEqual(claim());
+        expect(await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS + 1 })).toBe(false);
       });
 
       it('lets anyone take over a pending claim once it has expired, and settles it as sent without its event', async () => {
         await createVersion();
-        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
-        expect(await store.claimAnnouncement('hello', '2.7', claim({ until: NOW_MS + 120_000 }), NOW_MS + 60_001)).toBe(true);
-        expect(await store.settleAnnouncement('hello', '2.7', event.id, 'sent')).toBe(true);
+        await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+        expect(await store.claimAnnouncement(HELLO, { claim: claim({ until: NOW_MS + 120_000 }), now: NOW_MS + 60_001 })).toBe(true);
+        expect(await store.settleAnnouncement(HELLO, { id: event.id, how: 'sent' })).toBe(true);
         const { event: _dropped, ...sent } = claim({ until: NOW_MS + 120_000, state: 'sent' });
-        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(sent);
-        expect(await store.claimAnnouncement('hello', '2.7', claim({ until: NOW_MS + 999_999 }), NOW_MS + 999_999)).toBe(false);
+        expect((await store.getVersion(HELLO))?.announcement).toEqual(sent);
+        expect(await store.claimAnnouncement(HELLO, { claim: claim({ until: NOW_MS + 999_999 }), now: NOW_MS + 999_999 })).toBe(false);
       });
 
       it('hands a failed claim back (expired at once), so the next claim of it succeeds', async () => {
         await createVersion();
-        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
-        expect(await store.settleAnnouncement('hello', '2.7', event.id, 'retry')).toBe(true);
-        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim({ until: 0 }));
-        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS)).toBe(true);
+        await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+        expect(await store.settleAnnouncement(HELLO, { id: event.id, how: 'retry' })).toBe(true);
+        expect((await store.getVersion(HELLO))?.announcement).toEqual(claim({ until: 0 }));
+        expect(await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS })).toBe(true);
       });
 
       it('lets a higher or equal order replace another outcome, never a lower one', async () => {
         await createVersion();
-        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
-        expect(await store.claimAnnouncement('hello', '2.7', claim({ id: 'lower', order: 10 }), NOW_MS)).toBe(false);
-        expect(await store.claimAnnouncement('hello', '2.7', claim({ id: 'same-order', order: 11 }), NOW_MS)).toBe(true);
-        expect(await store.claimAnnouncement('hello', '2.7', claim({ id: 'higher', revision: 2, order: 19 }), NOW_MS)).toBe(true);
-        expect((await store.getVersion('hello', '2.7'))?.announcement?.id).toBe('higher');
+        await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+        expect(await store.claimAnnouncement(HELLO, { claim: claim({ id: 'lower', order: 10 }), now: NOW_MS })).toBe(false);
+        expect(await store.claimAnnouncement(HELLO, { claim: claim({ id: 'same-order', order: 11 }), now: NOW_MS })).toBe(true);
+        expect(await store.claimAnnouncement(HELLO, { claim: claim({ id: 'higher', revision: 2, order: 19 }), now: NOW_MS })).toBe(true);
+        expect((await store.getVersion(HELLO))?.announcement?.id).toBe('higher');
       });
 
       it('settles only the claim it names', async () => {
         await createVersion();
-        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
-        expect(await store.settleAnnouncement('hello', '2.7', 'another', 'sent')).toBe(false);
-        expect((await store.getVersion('hello', '2.7'))?.announcement?.state).toBe('pending');
+        await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+        expect(await store.settleAnnouncement(HELLO, { id: 'another', how: 'sent' })).toBe(false);
+        expect((await store.getVersion(HELLO))?.announcement?.state).toBe('pending');
       });
 
       it('claims nothing on a version that does not exist, and creates nothing', async () => {
-        expect(await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS)).toBe(false);
-        expect(await store.settleAnnouncement('hello', '2.7', event.id, 'sent')).toBe(false);
-        expect(await store.getVersion('hello', '2.7')).toBeUndefined();
+        expect(await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS })).toBe(false);
+        expect(await store.settleAnnouncement(HELLO, { id: event.id, how: 'sent' })).toBe(false);
+        expect(await store.getVersion(HELLO)).toBeUndefined();
       });
 
       it('keeps the claim through image changes, leases and publishes', async () => {
         await createVersion();
-        await store.claimAnnouncement('hello', '2.7', claim(), NOW_MS);
-        await store.updateImages({ repository: 'hello', version: '2.7' }, change([image(PLATFORMS.arm64)]), {
+        await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+        await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
           expectedRevision: 1,
-          now: T1,
+          now: T1_MS,
         });
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.recordPublished(
-          { repository: 'hello', version: '2.7' },
-          { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2 },
-        );
-        expect((await store.getVersion('hello', '2.7'))?.announcement).toEqual(claim());
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        await store.recordPublished(HELLO, { owner: 'a', published: { ...PUBLISHED, revision: 2 }, now: T2_MS });
+        expect((await store.getVersion(HELLO))?.announcement).toEqual(claim());
       });
     });
 
@@ -940,7 +918,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         await store.claimFloatingTag('hello', pointer('2.7', '2.7.2'));
         await store.claimFloatingTag('hello/sub', pointer('latest', '1.0.0'));
         await createVersion('hello', '2.7'); // a version of the same name is not a pointer
-        await store.rememberPublishedTag('hello', 'latest', digestOf(1)); // nor is a published tag
+        await store.rememberPublishedTag({ repository: 'hello', tag: 'latest', digest: digestOf(1) }); // nor is a published tag
         expect(await store.listFloatingTags('hello')).toStrictEqual([pointer('2.7', '2.7.2'), pointer('latest', '2.8.0')]);
         expect(await store.listFloatingTags('hello/sub')).toStrictEqual([pointer('latest', '1.0.0')]);
         expect(await store.listFloatingTags('nothing')).toStrictEqual([]);
@@ -969,7 +947,7 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       });
 
       it('creates a record of revision 0 without images when there is none, and lists it', async () => {
-        const created = await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
+        const created = await store.recordRejection(HELLO, { rejection: refusal('2.7-arm64', 1), evict: [], now: T1_MS });
         const want = {
           repository: 'hello',
           version: '2.7',
@@ -980,66 +958,66 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
           updatedAt: T1,
         };
         expect(created).toStrictEqual(want);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(want);
+        expect(await store.getVersion(HELLO)).toStrictEqual(want);
         expect((await store.listVersions('hello', { limit: 10 })).versions).toStrictEqual([want]);
       });
 
       it('adds to an existing record, keeping its images, revision, lease and error; a tag keeps its latest refusal', async () => {
         const created = await createVersion();
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', nowMs: NOW_MS, leaseMs: LEASE_MS });
-        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
-        const updated = await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 2, T2), [], T2);
+        await store.acquireLease(HELLO, { owner: 'owner-1', now: NOW_MS, leaseMs: LEASE_MS });
+        await store.recordRejection(HELLO, { rejection: refusal('2.7-arm64', 1), evict: [], now: T1_MS });
+        const updated = await store.recordRejection(HELLO, { rejection: refusal('2.7-arm64', 2, T2), evict: [], now: T2_MS });
         expect(updated).toMatchObject({ revision: 1, images: created.images, lease: { owner: 'owner-1' }, createdAt: T0, updatedAt: T2 });
         expect(updated.rejected).toStrictEqual({ '2.7-arm64': refusal('2.7-arm64', 2, T2) });
       });
 
       it('evicts the tags it is told to in the same write', async () => {
-        await store.recordRejection('hello', '2.7', refusal('2.7-a', 1), [], T1);
-        await store.recordRejection('hello', '2.7', refusal('2.7-b', 2), [], T1);
-        const updated = await store.recordRejection('hello', '2.7', refusal('2.7-c', 3), ['2.7-a'], T2);
+        await store.recordRejection(HELLO, { rejection: refusal('2.7-a', 1), evict: [], now: T1_MS });
+        await store.recordRejection(HELLO, { rejection: refusal('2.7-b', 2), evict: [], now: T1_MS });
+        const updated = await store.recordRejection(HELLO, { rejection: refusal('2.7-c', 3), evict: ['2.7-a'], now: T2_MS });
         expect(Object.keys(updated.rejected ?? {}).sort()).toStrictEqual(['2.7-b', '2.7-c']);
       });
 
       it('lets updateImages with expectedRevision 0 take over a record of only refusals, keeping them and createdAt', async () => {
-        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T0);
-        await store.recordRejection('hello', '2.7', refusal('2.7-x', 2), [], T0);
+        await store.recordRejection(HELLO, { rejection: refusal('2.7-arm64', 1), evict: [], now: T0_MS });
+        await store.recordRejection(HELLO, { rejection: refusal('2.7-x', 2), evict: [], now: T0_MS });
         const updated = await store.updateImages(
-          { repository: 'hello', version: '2.7' },
+          HELLO,
           { ...change([image(PLATFORMS.amd64)]), clearRejected: ['2.7-x'] },
-          { expectedRevision: 0, now: T1 },
+          { expectedRevision: 0, now: T1_MS },
         );
         expect(updated).toMatchObject({ revision: 1, createdAt: T0, updatedAt: T1, images: { 'linux/amd64': image(PLATFORMS.amd64) } });
         expect(updated?.rejected).toStrictEqual({ '2.7-arm64': refusal('2.7-arm64', 1) });
-        expect(
-          await store.updateImages({ repository: 'hello', version: '2.7' }, change([]), { expectedRevision: 0, now: T1 }),
-        ).toBeUndefined();
+        expect(await store.updateImages(HELLO, change([]), { expectedRevision: 0, now: T1_MS })).toBeUndefined();
       });
 
       it('removes a refusal with updateImages clearRejected, in the same write as the images', async () => {
         await createVersion();
-        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
+        await store.recordRejection(HELLO, { rejection: refusal('2.7-arm64', 1), evict: [], now: T1_MS });
         const updated = await store.updateImages(
-          { repository: 'hello', version: '2.7' },
+          HELLO,
           { ...change([image(PLATFORMS.arm64)]), clearRejected: ['2.7-arm64'] },
-          { expectedRevision: 1, now: T2 },
+          { expectedRevision: 1, now: T2_MS },
         );
         expect(updated?.revision).toBe(2);
         expect(updated?.rejected).toStrictEqual({});
       });
 
       it('clearRejection removes the refusal only while it is of the digest given', async () => {
-        await store.recordRejection('hello', '2.7', refusal('2.7-arm64', 1), [], T1);
-        await store.clearRejection('hello', '2.7', '2.7-arm64', digestOf(2));
-        expect(Object.keys((await store.getVersion('hello', '2.7'))?.rejected ?? {})).toStrictEqual(['2.7-arm64']);
-        await store.clearRejection('hello', '2.7', '2.7-arm64', digestOf(1));
-        expect((await store.getVersion('hello', '2.7'))?.rejected).toStrictEqual({});
-        await store.clearRejection('hello', '2.8', '2.8-arm64', digestOf(1));
-        expect(await store.getVersion('hello', '2.8')).toBeUndefined();
+        await store.recordRejection(HELLO, { rejection: refusal('2.7-arm64', 1), evict: [], now: T1_MS });
+        await store.clearRejection(HELLO, { tag: '2.7-arm64', digest: digestOf(2) });
+        expect(Object.keys((await store.getVersion(HELLO))?.rejected ?? {})).toStrictEqual(['2.7-arm64']);
+        await store.clearRejection(HELLO, { tag: '2.7-arm64', digest: digestOf(1) });
+        expect((await store.getVersion(HELLO))?.rejected).toStrictEqual({});
+        await store.clearRejection({ repository: 'hello', version: '2.8' }, { tag: '2.8-arm64', digest: digestOf(1) });
+        expect(await store.getVersion({ repository: 'hello', version: '2.8' })).toBeUndefined();
       });
 
       it('loses none of 10 concurrent refusals of different tags of a new version', async () => {
-        await Promise.all(Array.from({ length: 10 }, (_, i) => store.recordRejection('hello', '2.7', refusal(`2.7-t${i}`, i), [], T1)));
-        expect(Object.keys((await store.getVersion('hello', '2.7'))?.rejected ?? {})).toHaveLength(10);
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.recordRejection(HELLO, { rejection: refusal(`2.7-t${i}`, i), evict: [], now: T1_MS })),
+        );
+        expect(Object.keys((await store.getVersion(HELLO))?.rejected ?? {})).toHaveLength(10);
       });
     });
 
@@ -1071,13 +1049,15 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
       });
 
       it('is empty for a version nothing was recorded for', async () => {
-        expect(await store.getHistory('hello', '2.7')).toEqual({ sequence: 0, entries: [] });
+        expect(await store.getHistory(HELLO)).toEqual({ sequence: 0, entries: [] });
       });
 
       it('is created only when none exists, then replaced only by a writer that read the current sequence', async () => {
         const first = { sequence: 1, entries: [entry(1)] };
-        expect(await store.putHistory('hello', '2.7', first, 0)).toBe(true);
-        expect(await store.putHistory('hello', '2.7', { sequence: 1, entries: [entry(1, { tag: 'other' })] }, 0)).toBe(false);
+        expect(await store.putHistory(HELLO, { history: first, expectedSequence: 0 })).toBe(true);
+        expect(
+          await store.putHistory(HELLO, { history: { sequence: 1, entries: [entry(1, { tag: 'other' })] }, expectedSequence: 0 }),
+        ).toBe(false);
         const second = {
           sequence: 3,
           entries: [
@@ -1086,89 +1066,92 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
             entry(3, { kind: 'published', tags: ['2.7', 'latest'], revision: 2, actual: null, missingPlatforms: [] }),
           ],
         };
-        expect(await store.putHistory('hello', '2.7', second, 2)).toBe(false);
-        expect(await store.putHistory('hello', '2.7', second, 1)).toBe(true);
-        expect(await store.getHistory('hello', '2.7')).toEqual(second);
-        expect(await store.putHistory('hello', '2.7', { sequence: 4, entries: [] }, 1)).toBe(false);
+        expect(await store.putHistory(HELLO, { history: second, expectedSequence: 2 })).toBe(false);
+        expect(await store.putHistory(HELLO, { history: second, expectedSequence: 1 })).toBe(true);
+        expect(await store.getHistory(HELLO)).toEqual(second);
+        expect(await store.putHistory(HELLO, { history: { sequence: 4, entries: [] }, expectedSequence: 1 })).toBe(false);
       });
 
       it('keeps one history per version, apart from the version records', async () => {
         await createVersion();
-        await store.putHistory('hello', '2.7', { sequence: 1, entries: [entry(1)] }, 0);
-        await store.putHistory('team/hello', '2.7', { sequence: 1, entries: [entry(1, { tag: 'team' })] }, 0);
-        expect((await store.getHistory('team/hello', '2.7')).entries[0]?.tag).toBe('team');
-        expect((await store.getHistory('hello', '2.8')).sequence).toBe(0);
+        await store.putHistory(HELLO, { history: { sequence: 1, entries: [entry(1)] }, expectedSequence: 0 });
+        await store.putHistory(
+          { repository: 'team/hello', version: '2.7' },
+          { history: { sequence: 1, entries: [entry(1, { tag: 'team' })] }, expectedSequence: 0 },
+        );
+        expect((await store.getHistory({ repository: 'team/hello', version: '2.7' })).entries[0]?.tag).toBe('team');
+        expect((await store.getHistory({ repository: 'hello', version: '2.8' })).sequence).toBe(0);
         expect((await store.listVersions('hello', { limit: 10 })).versions.map((v) => v.version)).toEqual(['2.7']);
       });
 
       it('goes in the same write as the images, creating the record or updating it, only while its sequence is the one read', async () => {
-        const key = { repository: 'hello', version: '2.7' };
+        const key = HELLO;
         const first = { sequence: 1, entries: [entry(1)] };
         const created = await store.updateImages(key, change([image(PLATFORMS.amd64)]), {
           expectedRevision: 0,
-          now: T0,
+          now: T0_MS,
           history: { history: first, expectedSequence: 0 },
         });
         expect(created).toMatchObject({ revision: 1 });
         expect(created !== undefined && 'history' in created).toBe(false);
-        expect(await store.getHistory('hello', '2.7')).toEqual(first);
-        expect(await store.getVersion('hello', '2.7')).toStrictEqual(created);
+        expect(await store.getHistory(HELLO)).toEqual(first);
+        expect(await store.getVersion(HELLO)).toStrictEqual(created);
         // A sequence read before another writer appended fails the whole write: images and history stay.
         const stale = { sequence: 1, entries: [entry(1, { tag: 'stale' })] };
         expect(
           await store.updateImages(key, change([image(PLATFORMS.arm64)]), {
             expectedRevision: 1,
-            now: T1,
+            now: T1_MS,
             history: { history: stale, expectedSequence: 0 },
           }),
         ).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.revision).toBe(1);
-        expect(await store.getHistory('hello', '2.7')).toEqual(first);
+        expect((await store.getVersion(HELLO))?.revision).toBe(1);
+        expect(await store.getHistory(HELLO)).toEqual(first);
         const second = { sequence: 2, entries: [entry(1), entry(2)] };
         expect(
           await store.updateImages(key, change([image(PLATFORMS.arm64)]), {
             expectedRevision: 1,
-            now: T1,
+            now: T1_MS,
             history: { history: second, expectedSequence: 1 },
           }),
         ).toMatchObject({ revision: 2 });
-        expect(await store.getHistory('hello', '2.7')).toEqual(second);
+        expect(await store.getHistory(HELLO)).toEqual(second);
         // putHistory appends where the writes do.
         const third = { sequence: 3, entries: [entry(1), entry(2), entry(3)] };
-        expect(await store.putHistory('hello', '2.7', third, 1)).toBe(false);
-        expect(await store.putHistory('hello', '2.7', third, 2)).toBe(true);
-        expect(await store.getHistory('hello', '2.7')).toEqual(third);
-        expect((await store.listVersions('hello', { limit: 10 })).versions[0]).toStrictEqual(await store.getVersion('hello', '2.7'));
+        expect(await store.putHistory(HELLO, { history: third, expectedSequence: 1 })).toBe(false);
+        expect(await store.putHistory(HELLO, { history: third, expectedSequence: 2 })).toBe(true);
+        expect(await store.getHistory(HELLO)).toEqual(third);
+        expect((await store.listVersions('hello', { limit: 10 })).versions[0]).toStrictEqual(await store.getVersion(HELLO));
       });
 
       it('goes in the same write as the publish, only while its sequence is the one read', async () => {
-        const key = { repository: 'hello', version: '2.7' };
+        const key = HELLO;
         await createVersion();
-        await store.acquireLease(key, { owner: 'a', nowMs: NOW_MS, leaseMs: LEASE_MS });
+        await store.acquireLease(key, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
         const pushed = { sequence: 1, entries: [entry(1)] };
-        expect(await store.putHistory('hello', '2.7', pushed, 0)).toBe(true);
+        expect(await store.putHistory(HELLO, { history: pushed, expectedSequence: 0 })).toBe(true);
         const published = { sequence: 2, entries: [entry(1), entry(2, { kind: 'published', revision: 1 })] };
         expect(
           await store.completePublish(key, {
             owner: 'a',
             published: PUBLISHED,
-            now: T1,
+            now: T1_MS,
             release: false,
             history: { history: published, expectedSequence: 0 },
           }),
         ).toBeUndefined();
-        expect((await store.getVersion('hello', '2.7'))?.published).toBeUndefined();
-        expect(await store.getHistory('hello', '2.7')).toEqual(pushed);
+        expect((await store.getVersion(HELLO))?.published).toBeUndefined();
+        expect(await store.getHistory(HELLO)).toEqual(pushed);
         expect(
           await store.completePublish(key, {
             owner: 'a',
             published: PUBLISHED,
-            now: T1,
+            now: T1_MS,
             release: true,
             history: { history: published, expectedSequence: 1 },
           }),
         ).toMatchObject({ published: PUBLISHED });
-        expect(await store.getHistory('hello', '2.7')).toEqual(published);
+        expect(await store.getHistory(HELLO)).toEqual(published);
       });
     });
   });

@@ -52,7 +52,7 @@ describe('announceOutcome', () => {
           },
         },
       ]);
-      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toEqual({
+      expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.announcement).toEqual({
         id: w.events.events[0]!.id,
         revision: 2,
         order: announcementOrder('published', 2),
@@ -164,7 +164,7 @@ describe('announceOutcome', () => {
       await configure(w);
       await push(w, 'linux/amd64', '2.7-amd64');
       w.clock.advance(HOUR);
-      const record = (await w.store.getVersion(repo, '2.7'))!;
+      const record = (await w.store.getVersion({ repository: repo, version: '2.7' }))!;
       const cfg = await w.store.getRepositoryConfig(repo);
       await Promise.all(Array.from({ length: 5 }, () => announceOutcome(w.deps, 'stale', record, cfg)));
       expect(w.events.attempts).toBe(1);
@@ -173,7 +173,7 @@ describe('announceOutcome', () => {
     it('never lets an older outcome replace a newer one', async () => {
       await configure(w);
       await push(w, 'linux/amd64', '2.7-amd64');
-      const older = (await w.store.getVersion(repo, '2.7'))!;
+      const older = (await w.store.getVersion({ repository: repo, version: '2.7' }))!;
       await push(w, 'linux/arm64', '2.7-arm64');
       await announceOutcome(w.deps, 'stale', older, await w.store.getRepositoryConfig(repo));
       expect(w.events.summary()).toEqual(['published hello:2.7']);
@@ -194,7 +194,7 @@ describe('announceOutcome', () => {
       expect(w.events.attempts).toBe(AnnounceTiming.attempts);
       expect(w.events.summary()).toEqual(['published hello:2.7']);
       expect(w.clock.sleeps).toEqual(expect.arrayContaining([AnnounceTiming.backoffMs, AnnounceTiming.backoffMs * 2]));
-      expect((await w.store.getVersion(repo, '2.7'))?.announcement?.state).toBe('sent');
+      expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.announcement?.state).toBe('sent');
     });
 
     it('leaves it pending when every attempt fails, and the reconciler sends it again with the same id and time', async () => {
@@ -203,7 +203,7 @@ describe('announceOutcome', () => {
       await push(w, 'linux/amd64', '2.7-amd64');
       await push(w, 'linux/arm64', '2.7-arm64');
       expect(w.events.events).toEqual([]);
-      const pending = (await w.store.getVersion(repo, '2.7'))!.announcement!;
+      const pending = (await w.store.getVersion({ repository: repo, version: '2.7' }))!.announcement!;
       expect(pending).toMatchObject({ state: 'pending', until: 0 });
       expect(w.logger.messages('error')).toContain('announcing failed; left pending for the reconciler to send again');
 
@@ -211,7 +211,7 @@ describe('announceOutcome', () => {
       await reconcileRepository(w.deps, repo);
       await reconcileRepository(w.deps, repo);
       expect(w.events.events).toEqual([pending.event]);
-      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toEqual({
+      expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.announcement).toEqual({
         id: pending.id,
         revision: 2,
         order: announcementOrder('published', 2),
@@ -245,7 +245,7 @@ describe('announceOutcome', () => {
       await push(w, 'linux/amd64', '2.7-amd64');
       await push(w, 'linux/arm64', '2.7-arm64');
       w.store.claimAnnouncement = claim;
-      expect((await w.store.getVersion(repo, '2.7'))?.announcement).toBeUndefined();
+      expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.announcement).toBeUndefined();
 
       w.clock.advance(AnnounceTiming.missedPublishWindowMs + 1);
       await reconcileRepository(w.deps, repo);
@@ -256,21 +256,22 @@ describe('announceOutcome', () => {
       await configure(w);
       await push(w, 'linux/amd64', '2.7-amd64');
       w.clock.advance(HOUR);
-      const record = (await w.store.getVersion(repo, '2.7'))!;
+      const record = (await w.store.getVersion({ repository: repo, version: '2.7' }))!;
       const event = buildVersionEvent('stale', record, config(), w.clock.iso());
       // A sender that claimed and then died before sending.
       await w.store.claimAnnouncement(
-        repo,
-        '2.7',
+        { repository: repo, version: '2.7' },
         {
-          id: event.id,
-          revision: 1,
-          order: announcementOrder('stale', 1),
-          state: 'pending',
-          until: w.clock.now() + AnnounceTiming.claimMs,
-          event,
+          claim: {
+            id: event.id,
+            revision: 1,
+            order: announcementOrder('stale', 1),
+            state: 'pending',
+            until: w.clock.now() + AnnounceTiming.claimMs,
+            event,
+          },
+          now: w.clock.now(),
         },
-        w.clock.now(),
       );
 
       await reconcileRepository(w.deps, repo);

@@ -101,7 +101,7 @@ describe('planBackfill', () => {
 
     // The real run agrees: the version ends in conflict, both tags named (whatever it published before it saw the second tag).
     await backfillRepository(w.deps, repo);
-    const record = await w.store.getVersion(repo, '1.0');
+    const record = await w.store.getVersion({ repository: repo, version: '1.0' });
     expect(record?.error).toMatchObject({ kind: 'conflict', revision: record?.revision });
     for (const word of ['1.0-amd64', '1.0-x86', a, b]) expect(record?.error?.message).toContain(word);
   });
@@ -127,8 +127,8 @@ describe('backfillRepository', () => {
       expect(children).toEqual([images[`${version}-amd64`], images[`${version}-arm64`]]);
     }
     expect(await w.registry.resolveTag(repo, '1.1')).toBeUndefined();
-    expect((await w.store.getVersion(repo, '1.1'))?.images).toHaveProperty(['linux/amd64']);
-    expect(await w.store.getVersion(repo, '1.3')).toMatchObject({
+    expect((await w.store.getVersion({ repository: repo, version: '1.1' }))?.images).toHaveProperty(['linux/amd64']);
+    expect(await w.store.getVersion({ repository: repo, version: '1.3' })).toMatchObject({
       revision: 0,
       images: {},
       rejected: { '1.3-amd64': { tag: '1.3-amd64' } },

@@ -38,7 +38,7 @@ async function published(w: World, input: Partial<RepositoryConfigInput> = {}, v
 }
 
 async function status(w: World, version = '2.7') {
-  const record = await w.store.getVersion(repo, version);
+  const record = await w.store.getVersion({ repository: repo, version });
   return toVersionStatus(record!, await w.store.getRepositoryConfig(repo), w.clock.now());
 }
 
@@ -207,7 +207,7 @@ describe('a version tag another tool rewrote on top of our index', () => {
   it('classifyTagHolder: absent, ours, and an unreadable manifest is foreign', async () => {
     const w = world();
     const ours = await published(w);
-    const record = (await w.store.getVersion(repo, '2.7'))!;
+    const record = (await w.store.getVersion({ repository: repo, version: '2.7' }))!;
     const images = Object.values(record.images);
     expect(await classifyTagHolder(w.registry, repo, 'nope', { digest: ours, images })).toEqual({ kind: 'absent' });
     expect(await classifyTagHolder(w.registry, repo, '2.7', { digest: ours, images })).toEqual({ kind: 'ours' });
@@ -297,7 +297,7 @@ describe('replication into another region', () => {
 
     expect(await b.registry.resolveTag(repo, '1.0-rc1')).toBe(ours);
     expect(await status(b, '1.0-rc1')).toMatchObject({ state: 'published', error: null, published: { digest: ours } });
-    expect(await b.store.getVersion(repo, '1.0')).toBeUndefined();
+    expect(await b.store.getVersion({ repository: repo, version: '1.0' })).toBeUndefined();
     expect(b.registry.puts.filter((p) => p.tag === '1.0-rc1').length).toBeLessThanOrEqual(order.at(-1) === 'index' ? 1 : 0);
     expect(await reconcileRepository(b.deps, repo)).toMatchObject({ drift: [], conflicts: [], failures: [], pushesRecovered: [] });
   });
@@ -311,7 +311,7 @@ describe('replication into another region', () => {
       kind: 'ignored',
       reason: `${repo}:1.0-rc1 is a target tag of version 1.0-rc1, not a per-arch tag; the reconciler checks what it holds`,
     });
-    expect(await w.store.getVersion(repo, '1.0')).toBeUndefined();
+    expect(await w.store.getVersion({ repository: repo, version: '1.0' })).toBeUndefined();
   });
 
   it('versionsForTargetTag reads each template backwards', () => {

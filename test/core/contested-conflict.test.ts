@@ -12,7 +12,11 @@ async function setUp() {
   await h.store.putRepositoryConfig(repo, normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] }));
   const push = (tag: string, digest: string) => recordPush(h.deps, { repository: repo, tag, digest });
   const status = async () =>
-    toVersionStatus((await h.store.getVersion(repo, '2.7'))!, await h.store.getRepositoryConfig(repo), h.clock.now());
+    toVersionStatus(
+      (await h.store.getVersion({ repository: repo, version: '2.7' }))!,
+      await h.store.getRepositoryConfig(repo),
+      h.clock.now(),
+    );
   const first = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
   const second = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-x86', label: 'another build' }).manifest.digest;
   await push('2.7-amd64', first);
@@ -52,10 +56,10 @@ describe('a conflict between two per-arch tags claiming one platform', () => {
 
   it('is listed in the reconciler report, and a pass writes nothing new for it', async () => {
     const { h } = await setUp();
-    const before = await h.store.getVersion(repo, '2.7');
+    const before = await h.store.getVersion({ repository: repo, version: '2.7' });
     const report = await reconcileRepository(h.deps, repo);
     expect(report.conflicts).toEqual([{ tag: '2.7-x86', message: expect.stringContaining('both claim platform linux/amd64') }]);
-    expect(await h.store.getVersion(repo, '2.7')).toEqual(before);
+    expect(await h.store.getVersion({ repository: repo, version: '2.7' })).toEqual(before);
   });
 
   it('is cleared at once when the refused tag is re-pushed with another platform, even while the version still waits', async () => {

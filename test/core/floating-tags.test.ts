@@ -20,17 +20,17 @@ async function pushVersion(w: World, version: string, label = 'b1'): Promise<voi
     const digest = w.registry.addImage(repo, { platform: `linux/${arch}`, tag, label: `${version} ${label}` }).manifest.digest;
     images.push(...(await readPushedImages(w.registry, { repository: repo, digest, tag, pushedAt: w.clock.iso() })).images);
   }
-  const current = await w.store.getVersion(repo, version);
+  const current = await w.store.getVersion({ repository: repo, version });
   const updated = await w.store.updateImages(
     { repository: repo, version: version },
     { set: images, remove: [] },
-    { expectedRevision: current?.revision ?? 0, now: w.clock.iso() },
+    { expectedRevision: current?.revision ?? 0, now: w.clock.now() },
   );
   if (updated === undefined) throw new Error('raced');
 }
 
 async function publish(w: World, version: string, options: { allowPartial?: boolean } = {}) {
-  const record = (await w.store.getVersion(repo, version))!;
+  const record = (await w.store.getVersion({ repository: repo, version }))!;
   return publishVersion(w.deps, repo, version, { revision: record.revision, ...options });
 }
 
@@ -58,7 +58,7 @@ describe('floating target tags', () => {
     expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe(v272);
     expect(w.registry.manifestAt(repo, '2.7.1')?.digest).toBe(v271);
     // Published tags record the exact tags only: the floating ones are the pointers' business.
-    expect((await w.store.getVersion(repo, '2.7.2'))?.published?.tags).toEqual(['2.7.2']);
+    expect((await w.store.getVersion({ repository: repo, version: '2.7.2' }))?.published?.tags).toEqual(['2.7.2']);
     expect(await w.store.listFloatingTags(repo)).toMatchObject([
       { tag: '2.7', version: '2.7.2', digest: v272 },
       { tag: '2.8', version: '2.8.0', digest: v280 },

@@ -100,10 +100,14 @@ describe('appendMissing', () => {
 describe('recordHistory', () => {
   it('records what the record shows, once, however often it is called', async () => {
     const w = world();
-    await w.store.updateImages({ repository: 'hello', version: '2.7' }, { set: [amd64], remove: [] }, { expectedRevision: 0, now: T0 });
+    await w.store.updateImages(
+      { repository: 'hello', version: '2.7' },
+      { set: [amd64], remove: [] },
+      { expectedRevision: 0, now: Date.parse(T0) },
+    );
     await recordHistory(w.deps, 'hello', '2.7', { eventId: 'e-1', tag: amd64.tag });
     await recordHistory(w.deps, 'hello', '2.7', { eventId: 'e-1', tag: amd64.tag });
-    const history = await w.store.getHistory('hello', '2.7');
+    const history = await w.store.getHistory({ repository: 'hello', version: '2.7' });
     expect(history.entries.map((e) => [e.kind, e.eventId])).toEqual([['push-recorded', 'e-1']]);
     expect(history.sequence).toBe(1);
   });
@@ -113,7 +117,7 @@ describe('recordHistory', () => {
     const notes = Array.from({ length: 6 }, (_, n) => ({ id: `drift:${n}`, kind: 'drift-found' as const, at: T0, tag: `t${n}` }));
     await Promise.all(notes.map((note) => recordHistory(w.deps, 'hello', '2.7', { notes: [note] })));
     await Promise.all(notes.map((note) => recordHistory(w.deps, 'hello', '2.7', { notes: [note] })));
-    const history = await w.store.getHistory('hello', '2.7');
+    const history = await w.store.getHistory({ repository: 'hello', version: '2.7' });
     expect(history.entries.map((e) => e.id).sort()).toEqual(notes.map((n) => n.id).sort());
     expectWellFormed(history);
   });
@@ -121,6 +125,6 @@ describe('recordHistory', () => {
   it('does nothing for a version never recorded and given no notes', async () => {
     const w = world();
     await recordHistory(w.deps, 'hello', '9.9');
-    expect(await w.store.getHistory('hello', '9.9')).toEqual({ sequence: 0, entries: [] });
+    expect(await w.store.getHistory({ repository: 'hello', version: '9.9' })).toEqual({ sequence: 0, entries: [] });
   });
 });

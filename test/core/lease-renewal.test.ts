@@ -14,7 +14,7 @@ describe('a publisher whose lease ran out before it put', () => {
     await recordPush(h.deps, { repository: repo, tag: '2.7-amd64', digest: amd });
     const arm = h.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64' }).manifest.digest;
     // Record arm64 without publishing, then publish by hand with a registry that stalls before the put.
-    const record = await h.store.getVersion(repo, '2.7');
+    const record = await h.store.getVersion({ repository: repo, version: '2.7' });
     const armImage = {
       ...Object.values(record!.images)[0]!,
       key: 'linux/arm64',
@@ -26,7 +26,7 @@ describe('a publisher whose lease ran out before it put', () => {
     const updated = await h.store.updateImages(
       { repository: repo, version: '2.7' },
       { set: [armImage], remove: [] },
-      { expectedRevision: record!.revision, now: h.clock.iso() },
+      { expectedRevision: record!.revision, now: h.clock.now() },
     );
     let stalled = false;
     h.registry.beforeCall = async (method, args) => {
@@ -38,7 +38,7 @@ describe('a publisher whose lease ran out before it put', () => {
         expect(
           await h.store.acquireLease(
             { repository: repo, version: '2.7' },
-            { owner: 'successor', nowMs: h.clock.now(), leaseMs: PublishTiming.leaseMs },
+            { owner: 'successor', now: h.clock.now(), leaseMs: PublishTiming.leaseMs },
           ),
         ).toBeDefined();
       }

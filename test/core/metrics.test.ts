@@ -30,7 +30,7 @@ describe('what publishing measures', () => {
     await w.store.updateImages(
       { repository: repo, version: '2.7' },
       { set: [amd64, arm64], remove: [] },
-      { expectedRevision: 0, now: w.clock.iso() },
+      { expectedRevision: 0, now: w.clock.now() },
     );
     expect((await publishVersion(w.deps, repo, '2.7', { revision: 1 })).kind).toBe('published');
     expect(metrics.counts).toEqual([{ name: Counters.versionsPublished, value: 1 }]);
@@ -47,7 +47,7 @@ describe('what publishing measures', () => {
     await w.store.updateImages(
       { repository: repo, version: '2.7' },
       { set: [amd64], remove: [] },
-      { expectedRevision: 0, now: w.clock.iso() },
+      { expectedRevision: 0, now: w.clock.now() },
     );
     expect((await publishVersion(w.deps, repo, '2.7', { revision: 1, allowPartial: true })).kind).toBe('published');
     expect(metrics.total(Counters.versionsPartiallyPublished)).toBe(1);
@@ -61,7 +61,7 @@ describe('what publishing measures', () => {
     await w.store.updateImages(
       { repository: repo, version: '2.7' },
       { set: [amd64], remove: [] },
-      { expectedRevision: 0, now: w.clock.iso() },
+      { expectedRevision: 0, now: w.clock.now() },
     );
     await publishVersion(w.deps, repo, '2.7', { revision: 1 });
     await publishVersion(w.deps, repo, '2.7', { revision: 1 });
@@ -79,7 +79,7 @@ describe('what publishing measures', () => {
       await w.store.updateImages(
         { repository: repo, version: '2.7' },
         { set: [amd64], remove: [] },
-        { expectedRevision: 0, now: w.clock.iso() },
+        { expectedRevision: 0, now: w.clock.now() },
       );
       w.registry.failNext('putManifest', 1, error);
       await publishVersion(w.deps, repo, '2.7', { revision: 1 });

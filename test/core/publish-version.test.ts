@@ -31,13 +31,17 @@ async function setUp(w: World, images: RecordedImage[], input: Partial<Repositor
   const record = await w.store.updateImages(
     { repository: repo, version: '2.7' },
     { set: images, remove: [] },
-    { expectedRevision: 0, now: w.clock.iso() },
+    { expectedRevision: 0, now: w.clock.now() },
   );
   return record!;
 }
 
 async function state(w: World) {
-  return deriveState(await w.store.getRepositoryConfig(repo), (await w.store.getVersion(repo, '2.7'))!, w.clock.now());
+  return deriveState(
+    await w.store.getRepositoryConfig(repo),
+    (await w.store.getVersion({ repository: repo, version: '2.7' }))!,
+    w.clock.now(),
+  );
 }
 
 describe('publishVersion', () => {
@@ -54,7 +58,7 @@ describe('publishVersion', () => {
     await setUp(w, [amd64]);
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({ kind: 'waiting', missing: ['linux/arm64'] });
     expect(w.registry.calls.putManifest).toBe(0);
-    expect((await w.store.getVersion(repo, '2.7'))?.lease).toBeUndefined();
+    expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.lease).toBeUndefined();
     expect(await state(w)).toBe('waiting');
   });
 
@@ -72,8 +76,8 @@ describe('publishVersion', () => {
       ['v2.7', expected.digest, 'stored'],
     ]);
     // Tags the tag pattern does not match are never read as per-arch pushes: nothing to remember in the store.
-    expect(await w.store.isPublishedTag(repo, '2.7', expected.digest)).toBe(false);
-    const record = await w.store.getVersion(repo, '2.7');
+    expect(await w.store.isPublishedTag({ repository: repo, tag: '2.7', digest: expected.digest })).toBe(false);
+    const record = await w.store.getVersion({ repository: repo, version: '2.7' });
     expect(record?.published).toMatchObject({
       digest: expected.digest,
       revision: 1,
@@ -121,7 +125,7 @@ describe('publishVersion', () => {
     expect(
       await w.store.acquireLease(
         { repository: repo, version: '2.7' },
-        { owner: 'other', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
+        { owner: 'other', now: w.clock.now(), leaseMs: PublishTiming.leaseMs },
       ),
     ).toBeDefined();
     const index = buildIndex([amd64, arm64], 'auto').manifest;
@@ -133,7 +137,7 @@ describe('publishVersion', () => {
         {
           owner: 'other',
           published: { digest: index.digest, mediaType: index.mediaType, size: index.size, tags: ['2.7'], at: w.clock.iso(), revision: 1 },
-          now: w.clock.iso(),
+          now: w.clock.now(),
         },
       );
       await w.store.releaseLease({ repository: repo, version: '2.7' }, { owner: 'other', expectedRevision: 1 });
@@ -150,11 +154,11 @@ describe('publishVersion', () => {
     await w.store.updateImages(
       { repository: repo, version: '2.7' },
       { set: [arm64], remove: [] },
-      { expectedRevision: 1, now: w.clock.iso() },
+      { expectedRevision: 1, now: w.clock.now() },
     );
     await w.store.acquireLease(
       { repository: repo, version: '2.7' },
-      { owner: 'other', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
+      { owner: 'other', now: w.clock.now(), leaseMs: PublishTiming.leaseMs },
     );
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toEqual({
       kind: 'handed-over',
@@ -166,7 +170,7 @@ describe('publishVersion', () => {
   it('takes over a lease whose owner died once it expires', async () => {
     await setUp(w, [amd64, arm64]);
     const taken = w.clock.now();
-    await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead', nowMs: taken, leaseMs: PublishTiming.leaseMs });
+    await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead', now: taken, leaseMs: PublishTiming.leaseMs });
     w.clock.advance(10_000);
     const outcome = await publishVersion(w.deps, repo, '2.7', { revision: 1 });
     expect(outcome).toMatchObject({ kind: 'published', revision: 1 });
@@ -177,7 +181,7 @@ describe('publishVersion', () => {
   it('outlasts a fresh dead lease and takes over when it expires, in the same call', async () => {
     await setUp(w, [amd64, arm64]);
     const start = w.clock.now();
-    await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead', nowMs: start, leaseMs: PublishTiming.leaseMs });
+    await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead', now: start, leaseMs: PublishTiming.leaseMs });
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
     expect(w.clock.now() - start).toBeGreaterThan(PublishTiming.leaseMs);
     expect(w.registry.calls.putManifest).toBe(1);
@@ -185,10 +189,7 @@ describe('publishVersion', () => {
 
   it('gives up with a retryable busy error when told to wait less than the dead lease has left', async () => {
     await setUp(w, [amd64, arm64]);
-    await w.store.acquireLease(
-      { repository: repo, version: '2.7' },
-      { owner: 'dead', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
-    );
+    await w.store.acquireLease({ repository: repo, version: '2.7' }, { owner: 'dead', now: w.clock.now(), leaseMs: PublishTiming.leaseMs });
     const error = await publishVersion(w.deps, repo, '2.7', { revision: 1, waitForLeaseMs: 1_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: ErrorCodes.busy, retryable: true });
@@ -205,7 +206,7 @@ describe('publishVersion', () => {
     };
     await expect(publishVersion(w.deps, repo, '2.7', { revision: 1 })).rejects.toThrow('store unavailable');
     w.store.completePublish = original;
-    expect((await w.store.getVersion(repo, '2.7'))?.lease).toBeUndefined();
+    expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.lease).toBeUndefined();
     // The retry needs no second put: the tag already holds the index.
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
     expect(w.registry.calls.putManifest).toBe(1);
@@ -222,7 +223,7 @@ describe('publishVersion', () => {
         await w.store.updateImages(
           { repository: repo, version: '2.7' },
           { set: [rebuild], remove: [] },
-          { expectedRevision: 1, now: w.clock.iso() },
+          { expectedRevision: 1, now: w.clock.now() },
         ),
       ).toBeDefined();
     };
@@ -288,13 +289,13 @@ describe('publishVersion', () => {
     expect(error).toMatchObject({ retryable: true, message: 'registry 503' });
     expect(w.registry.calls.putManifest).toBe(PublishTiming.putAttempts);
     expect(await state(w)).toBe('failed');
-    const record = await w.store.getVersion(repo, '2.7');
+    const record = await w.store.getVersion({ repository: repo, version: '2.7' });
     expect(record?.lease).toBeUndefined();
     expect(record?.error).toMatchObject({ kind: 'failed', message: 'registry 503', revision: 1 });
     // The retry (a redelivered event) publishes and clears the error.
     expect(await publishVersion(w.deps, repo, '2.7', { revision: 1 })).toMatchObject({ kind: 'published' });
     expect(await state(w)).toBe('published');
-    expect((await w.store.getVersion(repo, '2.7'))?.error).toBeUndefined();
+    expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.error).toBeUndefined();
   });
 
   it('returns a non-retryable put failure as failed without retrying', async () => {
@@ -320,7 +321,7 @@ describe('publishVersion', () => {
     await w.store.updateImages(
       { repository: repo, version: '2.7' },
       { set: [{ ...amd64, pushedAt: 'later', sourceDigest: 'x' }], remove: [] },
-      { expectedRevision: 1, now: w.clock.iso() },
+      { expectedRevision: 1, now: w.clock.now() },
     );
     await publishVersion(w.deps, repo, '2.7', { revision: 2 });
     const docker = expectValidIndex(w.registry.manifestAt(repo, '2.7')!);

@@ -21,7 +21,7 @@ async function published(input: Partial<RepositoryConfigInput> = {}) {
   ] as const) {
     await recordPush(w.deps, { repository: repo, tag, digest });
   }
-  const before = await w.store.getVersion(repo, '1.0');
+  const before = await w.store.getVersion({ repository: repo, version: '1.0' });
   expect(before?.published?.tags).toEqual(['1.0']);
   w.registry.puts.length = 0;
   w.writes.length = 0;
@@ -38,7 +38,7 @@ describe('reapplyConfig', () => {
 
     const { outcome, rerecorded } = await reapplyConfig(w.deps, repo, '1.0');
 
-    const record = await w.store.getVersion(repo, '1.0');
+    const record = await w.store.getVersion({ repository: repo, version: '1.0' });
     const expected = buildIndex(
       Object.values(record!.images).filter((i) => i.key === 'linux/amd64'),
       'auto',
@@ -58,7 +58,7 @@ describe('reapplyConfig', () => {
     expect(outcome).toEqual({ kind: 'up-to-date', digest: before.published?.digest });
     expect(w.registry.puts.length).toBe(0);
     expect(w.writes.filter((write) => write !== 'acquireLease' && write !== 'releaseLease')).toEqual([]);
-    expect(await w.store.getVersion(repo, '1.0')).toMatchObject({ published: before.published });
+    expect(await w.store.getVersion({ repository: repo, version: '1.0' })).toMatchObject({ published: before.published });
   });
 
   it('puts under a target tag added to the config, and only there', async () => {
@@ -92,7 +92,7 @@ describe('reapplyConfig', () => {
     const { outcome } = await reapplyConfig(w.deps, repo, '1.0');
     expect(outcome).toEqual({ kind: 'waiting', missing: ['linux/arm/v7'] });
     expect(w.registry.puts.length).toBe(0);
-    expect((await w.store.getVersion(repo, '1.0'))?.published).toEqual(before.published);
+    expect((await w.store.getVersion({ repository: repo, version: '1.0' }))?.published).toEqual(before.published);
   });
 
   it('records a partial publish as whole, without a put, once the missing platform is no longer required', async () => {
@@ -101,7 +101,7 @@ describe('reapplyConfig', () => {
     const amd64 = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '1.0-amd64' }).manifest;
     await recordPush(w.deps, { repository: repo, tag: '1.0-amd64', digest: amd64.digest });
     expect((await reapplyConfig(w.deps, repo, '1.0', { allowPartial: true })).outcome.kind).toBe('published');
-    expect((await w.store.getVersion(repo, '1.0'))?.published?.missingPlatforms).toEqual(['linux/arm64']);
+    expect((await w.store.getVersion({ repository: repo, version: '1.0' }))?.published?.missingPlatforms).toEqual(['linux/arm64']);
     const puts = w.registry.puts.length;
 
     await w.store.putRepositoryConfig(repo, config({ requiredPlatforms: ['linux/amd64'] }));
@@ -109,7 +109,7 @@ describe('reapplyConfig', () => {
 
     expect(outcome.kind).toBe('published');
     expect(w.registry.puts.length).toBe(puts);
-    expect((await w.store.getVersion(repo, '1.0'))?.published?.missingPlatforms).toBeUndefined();
+    expect((await w.store.getVersion({ repository: repo, version: '1.0' }))?.published?.missingPlatforms).toBeUndefined();
   });
 
   it('answers not-found for a version never recorded', async () => {

@@ -19,7 +19,7 @@ async function release(w: World, version: string): Promise<string> {
     const digest = w.registry.addImage(repo, { platform: `linux/${arch}`, tag, label: version }).manifest.digest;
     await recordPush(w.deps, { repository: repo, digest, tag });
   }
-  const published = (await w.store.getVersion(repo, version))?.published?.digest;
+  const published = (await w.store.getVersion({ repository: repo, version }))?.published?.digest;
   if (published === undefined) throw new Error(`${version} was not published`);
   return published;
 }
@@ -64,7 +64,7 @@ describe('reconcileRepository and floating tags', () => {
     expect(reported.floatingRepaired).toEqual([]);
     expect(w.registry.manifestAt(repo, 'latest')?.digest).toBe(theirs);
     // The version itself is fine: no conflict is recorded on it.
-    expect((await w.store.getVersion(repo, '1.0.0'))?.error).toBeUndefined();
+    expect((await w.store.getVersion({ repository: repo, version: '1.0.0' }))?.error).toBeUndefined();
 
     await configure(w, { onDrift: 'restore' });
     const restored = await reconcileRepository(w.deps, repo);

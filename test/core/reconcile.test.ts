@@ -13,7 +13,7 @@ import { configure, push, pushSilently, repo } from './world-pushes.ts';
 const HOUR = 3_600_000;
 
 async function status(w: World, version = '2.7') {
-  const record = await w.store.getVersion(repo, version);
+  const record = await w.store.getVersion({ repository: repo, version });
   return toVersionStatus(record!, await w.store.getRepositoryConfig(repo), w.clock.now());
 }
 
@@ -124,12 +124,12 @@ describe('reconcileRepository', () => {
       await w.store.updateImages(
         { repository: repo, version: '2.7' },
         { set: read.images, remove: [] },
-        { expectedRevision: 1, now: w.clock.iso() },
+        { expectedRevision: 1, now: w.clock.now() },
       );
       expect(
         await w.store.acquireLease(
           { repository: repo, version: '2.7' },
-          { owner: 'dead-publisher', nowMs: w.clock.now(), leaseMs: PublishTiming.leaseMs },
+          { owner: 'dead-publisher', now: w.clock.now(), leaseMs: PublishTiming.leaseMs },
         ),
       ).toBeDefined();
     });
@@ -138,7 +138,7 @@ describe('reconcileRepository', () => {
       const report = await reconcileRepository(w.deps, repo);
       expect(report).toMatchObject({ published: [], pushesRecovered: [], failures: [] });
       expect(w.registry.calls.putManifest).toBe(0);
-      expect((await w.store.getVersion(repo, '2.7'))?.lease?.owner).toBe('dead-publisher');
+      expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.lease?.owner).toBe('dead-publisher');
       expect((await status(w)).state).toBe('publishing');
     });
 
@@ -148,11 +148,11 @@ describe('reconcileRepository', () => {
       expect(report.published).toEqual(['2.7']);
       expect((await status(w)).state).toBe('published');
       expect(expectValidIndex(w.registry.manifestAt(repo, '2.7')!).manifests).toHaveLength(2);
-      expect((await w.store.getVersion(repo, '2.7'))?.lease).toBeUndefined();
+      expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.lease).toBeUndefined();
     });
 
     it('finishes a publisher that died after putting the index but before recording it, with the same bytes', async () => {
-      const record = (await w.store.getVersion(repo, '2.7'))!;
+      const record = (await w.store.getVersion({ repository: repo, version: '2.7' }))!;
       const expected = buildIndex(Object.values(record.images), 'auto').manifest;
       await w.registry.putManifest(repo, '2.7', expected);
       w.clock.advance(PublishTiming.leaseMs + 1);

@@ -117,7 +117,7 @@ describe('recordPush under concurrency', () => {
         why,
       ).toEqual([]);
       for (const version of VERSIONS) {
-        const record = await run.store.getVersion(repo, version);
+        const record = await run.store.getVersion({ repository: repo, version });
         const images = await truth(run.registry, version);
         expect(record, `${why}: ${version} recorded`).toBeDefined();
         // The store holds exactly what the per-arch tags point to now (invariant 5).

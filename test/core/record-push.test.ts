@@ -28,7 +28,7 @@ describe('recordPush', () => {
       : w.registry.addImage(repo, { platform, tag, label: options.label, format: options.format }).manifest.digest;
     return { digest, outcome: await recordPush(w.deps, event(tag, digest)) };
   };
-  const record = () => w.store.getVersion(repo, '2.7');
+  const record = () => w.store.getVersion({ repository: repo, version: '2.7' });
   const state = async () => deriveState(await w.store.getRepositoryConfig(repo), (await record())!, w.clock.now());
   /** The index the version's per-arch tags call for now, built independently of the store. */
   const expectedIndex = async (tags: string[], choice: 'auto' | 'oci' | 'docker' = 'auto') => {
@@ -113,7 +113,7 @@ describe('recordPush', () => {
       const published = w.registry.manifestAt(repo, '2.7-rc1')!;
       const again = await recordPush(w.deps, event('2.7-rc1', published.digest));
       expect(again).toEqual({ kind: 'ignored', reason: `${repo}:2.7-rc1 is an index manifest-assembler published itself` });
-      expect(await w.store.getVersion(repo, '2.7')).toBeUndefined();
+      expect(await w.store.getVersion({ repository: repo, version: '2.7' })).toBeUndefined();
     });
   });
 

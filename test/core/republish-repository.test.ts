@@ -23,7 +23,7 @@ async function history() {
     const { digest } = w.registry.addImage(repo, { platform, tag, label: version }).manifest;
     await recordPush(w.deps, { repository: repo, tag, digest });
   }
-  const published = async (version: string) => (await w.store.getVersion(repo, version))?.published?.digest ?? null;
+  const published = async (version: string) => (await w.store.getVersion({ repository: repo, version }))?.published?.digest ?? null;
   const before = { '1.0': await published('1.0'), '1.1': await published('1.1') };
   expect(before['1.0']).not.toBeNull();
   const current = config({ requiredPlatforms: ['linux/amd64'] });

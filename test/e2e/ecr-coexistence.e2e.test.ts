@@ -62,7 +62,7 @@ async function deployment(
     deps,
     handle: (event) => handler(event, lambdaContext),
     status: async (version) => {
-      const record = await store.getVersion(repository, version);
+      const record = await store.getVersion({ repository, version });
       return record === undefined ? undefined : toVersionStatus(record, await store.getRepositoryConfig(repository), Date.now());
     },
   };
@@ -148,7 +148,7 @@ describe("ECR replication: a second region's deployment receiving replicated pus
     const indexB = await served(b.repository, version);
     expect(Buffer.from(indexB.bytes).equals(Buffer.from(indexA.bytes))).toBe(true);
     expect(await b.status(version)).toMatchObject({ state: 'published', error: null, published: { digest: indexA.digest } });
-    expect(await b.store.getVersion(b.repository, '1.0')).toBeUndefined();
+    expect(await b.store.getVersion({ repository: b.repository, version: '1.0' })).toBeUndefined();
     // Region B put the index only when it got there before the replicated one, and then the same bytes.
     expect(puts(b.repository)).toBe(order.at(-1) === 'index' ? 1 : 0);
     expect(await reconcileRepository(b.deps, b.repository)).toMatchObject({

@@ -195,6 +195,6 @@ describe('ECR path: EventBridge event → on-image-push → EcrImageRegistry →
     const outcome = await handler(ecrEvent(repository, arm64.digest, '5.0-arm64', arm64.mediaType), lambdaContext);
     expect(outcome).toMatchObject({ kind: 'recorded', publish: { kind: 'conflict', message: expect.stringContaining('immutable') } });
     expect((await served(repository, '5.0')).digest).toBe(squatter.digest);
-    expect((await store.getVersion(repository, '5.0'))?.error).toMatchObject({ kind: 'conflict' });
+    expect((await store.getVersion({ repository, version: '5.0' }))?.error).toMatchObject({ kind: 'conflict' });
   });
 });

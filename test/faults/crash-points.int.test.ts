@@ -113,7 +113,7 @@ describe('the process killed between the steps of a publish', () => {
     );
     addCounts(suite.tally.faults, { 'process killed mid-publish': 1 });
     const putsBeforeRecovery = healthy.registry.puts.length + doomed.registry.puts.length;
-    const left = await store.getVersion(repository, '1.0');
+    const left = await store.getVersion({ repository, version: '1.0' });
     expect(left?.lease !== undefined && left.lease.until > clock.now(), 'the dead process still holds the lease').toBe(point.holdsLease);
     expect(
       healthy.logger.lines.some((l) => l.level === 'error' && l.fields.eventId === 'arm64-crash'),
@@ -155,7 +155,7 @@ describe('the process killed between the steps of a publish', () => {
     // The publish is announced once, naming the index the tags hold, by the recovery or at the
     // latest by the next reconcile pass (a crash after recording the publish left it unannounced).
     await reconcileToEnd(healthy.deps, repository);
-    const published = (await store.getVersion(repository, '1.0'))?.published;
+    const published = (await store.getVersion({ repository, version: '1.0' }))?.published;
     expect(events.events.map((e) => [e.outcome, e.data.digest, e.data.tags])).toEqual([['published', published?.digest, ['1.0', 'v1.0']]]);
 
     const before = distinctIndexes.size;

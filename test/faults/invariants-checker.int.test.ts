@@ -42,9 +42,9 @@ describe('checkRegistryState and checkDeliveries', () => {
       expect(clean.violations).toEqual([]);
 
       // A history that lost its publish entry and skipped a sequence number.
-      const history = await store.getHistory(repository, '1.0');
+      const history = await store.getHistory({ repository, version: '1.0' });
       const lossy = { sequence: history.sequence + 1, entries: history.entries.filter((e) => e.kind !== 'published') };
-      expect(await store.putHistory(repository, '1.0', lossy, history.sequence)).toBe(true);
+      expect(await store.putHistory({ repository, version: '1.0' }, { history: lossy, expectedSequence: history.sequence })).toBe(true);
       const lost = await checkRegistryState({ registryUrl, repository, config, store, seed: 'checker', nowMs: Date.now() });
       expect(lost.violations.join('\n')).toMatch(/1\.0: history lacks the publish of sha256:\w+ \(revision 2\)/);
       expect(lost.violations.join('\n')).toMatch(/history entry \d has sequence \d+, expected \d+ \(an append was lost or doubled\)/);
@@ -97,7 +97,7 @@ describe('checkRegistryState and checkDeliveries', () => {
       expect(clean).toEqual({ floating: { '1.0': '1.0.0', '1.1': '1.1.0', latest: '1.1.0' }, violations: [] });
 
       // latest put back on the lower release (a late put nobody corrected), and a floating tag no release makes.
-      const lower = (await store.getVersion(repository, '1.0.0'))!.published!.digest;
+      const lower = (await store.getVersion({ repository, version: '1.0.0' }))!.published!.digest;
       const index = await stack.registry.fetchManifest(repository, lower);
       await stack.registry.putManifest(repository, 'latest', index);
       await stack.registry.putManifest(repository, '9.9', index);

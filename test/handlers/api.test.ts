@@ -155,11 +155,11 @@ describe('api handler (real middy pipeline, in-memory ports)', () => {
       await h.store.updateImages(
         { repository: 'team/hello', version: '2.7' },
         { set: images, remove: [] },
-        { expectedRevision: 0, now: new Date(h.clock.now()).toISOString() },
+        { expectedRevision: 0, now: h.clock.now() },
       );
       await h.store.acquireLease(
         { repository: 'team/hello', version: '2.7' },
-        { owner: 'crashed-publisher', nowMs: h.clock.now(), leaseMs: 60_000 },
+        { owner: 'crashed-publisher', now: h.clock.now(), leaseMs: 60_000 },
       );
       expect(json(await call(h, 'GET', '/v1/repositories/team/hello/versions/2.7'))).toMatchObject({ state: 'publishing' });
 

@@ -105,7 +105,7 @@ describe('bad events through the on-image-push handler', () => {
       expect(await onImagePush(h)(event, lambdaContext)).toMatchObject({ kind: 'ignored', reason: expect.stringContaining(reason) });
     }
     expect(h.logger.messages('info').filter((m) => m.startsWith('push ignored:'))).toHaveLength(cases.length);
-    expect(await h.store.getVersion(repo, '2.7')).toBeUndefined();
+    expect(await h.store.getVersion({ repository: repo, version: '2.7' })).toBeUndefined();
   });
 });
 
@@ -312,7 +312,7 @@ describe('bad content behind a push', () => {
           fields: expect.objectContaining({ repository: repo, tag, digest, outcome: 'rejected' }),
         },
       ]);
-      const stored = await h.store.getVersion(repo, '2.7');
+      const stored = await h.store.getVersion({ repository: repo, version: '2.7' });
       expect(stored).toMatchObject({ revision: 0, images: {} });
       expect(stored?.rejected).toEqual({ [tag]: { tag, digest, reason: expect.stringMatching(why), at: expect.any(String) } });
       expect(h.registry.puts).toEqual([]);
@@ -329,7 +329,7 @@ describe('bad content behind a push', () => {
     });
     const bad = imageWithConfig(h.registry, { config: {} }, '2.7-amd64');
     expect(await handler(ecrPushEvent(repo, bad, '2.7-amd64'), lambdaContext)).toMatchObject({ kind: 'rejected' });
-    expect(Object.keys((await h.store.getVersion(repo, '2.7'))!.images)).toEqual(['linux/arm64']);
+    expect(Object.keys((await h.store.getVersion({ repository: repo, version: '2.7' }))!.images)).toEqual(['linux/arm64']);
 
     const good = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
     expect(await handler(ecrPushEvent(repo, good, '2.7-amd64'), lambdaContext)).toMatchObject({
@@ -337,7 +337,7 @@ describe('bad content behind a push', () => {
       publish: { kind: 'published' },
     });
     expectValidIndex(h.registry.manifestAt(repo, '2.7')!);
-    expect((await h.store.getVersion(repo, '2.7'))?.rejected).toEqual({});
+    expect((await h.store.getVersion({ repository: repo, version: '2.7' }))?.rejected).toEqual({});
   });
 
   it('accepts a config without architecture/os when platformOverrides maps the tag (the fix the message gives)', async () => {
@@ -354,7 +354,7 @@ describe('bad content behind a push', () => {
     const digest = h.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
     h.registry.failNext('fetchBlob', 1, new RegistryError(ErrorCodes.unavailable, 'registry answered 503', { retryable: true }));
     await expect(onImagePush(h)(ecrPushEvent(repo, digest, '2.7-amd64'), lambdaContext)).rejects.toThrow('registry answered 503');
-    expect(await h.store.getVersion(repo, '2.7')).toBeUndefined();
+    expect(await h.store.getVersion({ repository: repo, version: '2.7' })).toBeUndefined();
     expect(h.logger.lines.find((l) => l.level === 'error')?.fields).toMatchObject({ retryable: true, eventId: expect.any(String) });
   });
 });

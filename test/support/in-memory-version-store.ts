@@ -1,12 +1,16 @@
 import { InvalidInputError } from '../../src/core/errors.ts';
 import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
 import type {
+  AnnouncementClaim,
   CompletePublishOptions,
+  EpochMs,
   FloatingClaim,
   HistoryWrite,
   ImagesChange,
   LeaseRequest,
   PushContext,
+  TaggedDigest,
+  UpdateImagesOptions,
   VersionKey,
   VersionPage,
   VersionStore,
@@ -21,6 +25,7 @@ import type {
   VersionError,
   VersionRecord,
 } from '../../src/core/version-record.ts';
+import { checkCount, checkImagesChange, checkLease, checkLimit } from '../../src/core/version-store-input.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -38,14 +43,13 @@ export class InMemoryVersionStore implements VersionStore {
   readonly #floating = new Map<string, Map<string, FloatingPointer>>();
   readonly #histories = new Map<string, VersionHistory>();
 
-  async getHistory(repository: string, version: string): Promise<VersionHistory> {
+  async getHistory({ repository, version }: VersionKey): Promise<VersionHistory> {
     return copy(this.#histories.get(JSON.stringify([repository, version])) ?? EMPTY_HISTORY);
   }
 
-  async putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
-    const key = JSON.stringify([repository, version]);
-    if ((this.#histories.get(key)?.sequence ?? 0) !== expectedSequence) return false;
-    this.#histories.set(key, copy(history));
+  async putHistory({ repository, version }: VersionKey, write: HistoryWrite): Promise<boolean> {
+    if (!this.#historyHolds(repository, version, write)) return false;
+    this.#writeHistory(repository, version, write);
     return true;
   }
 
@@ -75,15 +79,13 @@ export class InMemoryVersionStore implements VersionStore {
     return [...this.#configs.keys()].sort(compareKeys).map((repository) => ({ repository, config: copy(this.#configs.get(repository)!) }));
   }
 
-  async getVersion(repository: string, version: string): Promise<VersionRecord | undefined> {
+  async getVersion({ repository, version }: VersionKey): Promise<VersionRecord | undefined> {
     const record = this.#record(repository, version);
     return record === undefined ? undefined : copy(record);
   }
 
   async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
-    if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
-      throw new InvalidInputError(`limit must be a positive integer, got ${options.limit}`, 'limit');
-    }
+    checkLimit(options.limit);
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, repository);
     const all = [...(this.#versions.get(repository)?.keys() ?? [])].sort(compareKeys);
     const remaining = after === undefined ? all : all.filter((version) => compareKeys(version, after) > 0);
@@ -107,8 +109,8 @@ export class InMemoryVersionStore implements VersionStore {
     return {
       record: record === undefined ? undefined : copy(record),
       targets,
-      publishedByUs: await this.isPublishedTag(repository, options.tag, options.digest),
-      history: await this.getHistory(repository, version),
+      publishedByUs: await this.isPublishedTag({ repository, tag: options.tag, digest: options.digest }),
+      history: await this.getHistory(key),
       rememberedTargetTags: new Set(
         (options.targetTags ?? []).filter(
           (t) => t !== options.tag && (this.#publishedTags.get(JSON.stringify([repository, t]))?.size ?? 0) > 0,
@@ -117,13 +119,10 @@ export class InMemoryVersionStore implements VersionStore {
     };
   }
 
-  async updateImages(
-    key: VersionKey,
-    change: ImagesChange,
-    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
-  ): Promise<VersionRecord | undefined> {
+  async updateImages(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
-    const { expectedRevision, now, lease, history } = options;
+    const { expectedRevision, lease, history } = options;
+    const now = new Date(options.now).toISOString();
     checkImagesChange(change);
     checkCount(expectedRevision, 'expectedRevision');
     if (lease !== undefined) checkLease(lease);
@@ -132,7 +131,7 @@ export class InMemoryVersionStore implements VersionStore {
     if (!this.#historyHolds(repository, version, history)) return undefined;
     // With a lease asked for, the write holds only while nobody holds one (not even an expired one).
     if (lease !== undefined && record?.lease !== undefined) return undefined;
-    const newLease = lease === undefined ? undefined : { owner: lease.owner, until: lease.nowMs + lease.leaseMs };
+    const newLease = lease === undefined ? undefined : { owner: lease.owner, until: lease.now + lease.leaseMs };
     if (expectedRevision === 0) {
       if (record !== undefined && record.revision !== 0) return undefined;
       // A record holding only refusals is taken over: its refusals and createdAt stay.
@@ -156,7 +155,7 @@ export class InMemoryVersionStore implements VersionStore {
     if (record?.revision !== expectedRevision) return undefined;
     const images: Record<string, RecordedImage> = { ...record.images };
     for (const image of change.set) images[image.key] = copy(image);
-    for (const key of change.remove) delete images[key];
+    for (const imageKey of change.remove) delete images[imageKey];
     record.images = images;
     record.revision = expectedRevision + 1;
     record.updatedAt = now;
@@ -168,12 +167,11 @@ export class InMemoryVersionStore implements VersionStore {
   }
 
   async recordRejection(
-    repository: string,
-    version: string,
-    rejection: PushRejection,
-    evict: readonly string[],
-    now: string,
+    { repository, version }: VersionKey,
+    options: { rejection: PushRejection; evict: readonly string[]; now: EpochMs },
   ): Promise<VersionRecord> {
+    const { rejection, evict } = options;
+    const now = new Date(options.now).toISOString();
     let record = this.#record(repository, version);
     if (record === undefined) {
       record = { repository, version, revision: 0, images: {}, createdAt: now, updatedAt: now };
@@ -184,29 +182,30 @@ export class InMemoryVersionStore implements VersionStore {
     return copy(record);
   }
 
-  async clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void> {
+  async clearRejection({ repository, version }: VersionKey, { tag, digest }: { tag: string; digest: string }): Promise<void> {
     const record = this.#record(repository, version);
     if (record?.rejected?.[tag]?.digest === digest) record.rejected = withoutTags(record.rejected, [tag]);
   }
 
   async acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
-    const { owner, nowMs, leaseMs } = lease;
+    const { owner, now, leaseMs } = lease;
     checkLease(lease);
     const record = this.#record(repository, version);
     if (record === undefined) return undefined;
-    const takeable = record.lease === undefined || record.lease.until < nowMs || record.lease.owner === owner;
+    const takeable = record.lease === undefined || record.lease.until < now || record.lease.owner === owner;
     if (!takeable) return undefined;
-    record.lease = { owner, until: nowMs + leaseMs };
+    record.lease = { owner, until: now + leaseMs };
     return copy(record);
   }
 
   async recordPublished(
     key: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: string },
+    options: { owner: string; published: PublishedIndex; now: EpochMs },
   ): Promise<VersionRecord | undefined> {
     const { repository, version } = key;
-    const { owner, published, now } = options;
+    const { owner, published } = options;
+    const now = new Date(options.now).toISOString();
     const record = this.#record(repository, version);
     if (record?.lease?.owner !== owner) return undefined;
     record.published = copy(published);
@@ -216,12 +215,13 @@ export class InMemoryVersionStore implements VersionStore {
   }
 
   async completePublish(key: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined> {
-    const { owner, published, now, release, announcement, history } = options;
+    const { owner, published, release, announcement, history } = options;
+    const now = new Date(options.now).toISOString();
     const record = this.#record(key.repository, key.version);
     if (!this.#historyHolds(key.repository, key.version, history)) return undefined;
     if (record?.lease?.owner !== owner || record.revision !== published.revision) return undefined;
     if (record.error !== undefined && record.error.revision > published.revision) return undefined;
-    if (announcement !== undefined && !isClaimable(record.announcement, announcement.claim, announcement.nowMs)) return undefined;
+    if (announcement !== undefined && !isClaimable(record.announcement, announcement.claim, announcement.now)) return undefined;
     record.published = copy(published);
     record.updatedAt = now;
     if (release) delete record.lease;
@@ -232,12 +232,11 @@ export class InMemoryVersionStore implements VersionStore {
   }
 
   async recordError(
-    repository: string,
-    version: string,
-    error: VersionError,
-    owner: string | undefined,
-    now: string,
+    { repository, version }: VersionKey,
+    options: { error: VersionError; owner?: string; now: EpochMs },
   ): Promise<VersionRecord | undefined> {
+    const { error, owner } = options;
+    const now = new Date(options.now).toISOString();
     const record = this.#record(repository, version);
     if (record === undefined) return undefined;
     const allowed = owner === undefined ? record.revision === error.revision : record.lease?.owner === owner;
@@ -261,26 +260,26 @@ export class InMemoryVersionStore implements VersionStore {
     return 'released';
   }
 
-  async rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void> {
+  async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
     const key = JSON.stringify([repository, tag]);
     const digests = this.#publishedTags.get(key) ?? new Set<string>();
     digests.add(digest);
     this.#publishedTags.set(key, digests);
   }
 
-  async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
+  async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
     return this.#publishedTags.get(JSON.stringify([repository, tag]))?.has(digest) ?? false;
   }
 
-  async claimAnnouncement(repository: string, version: string, announcement: Announcement, nowMs: number): Promise<boolean> {
+  async claimAnnouncement({ repository, version }: VersionKey, { claim, now }: AnnouncementClaim): Promise<boolean> {
     const record = this.#record(repository, version);
     if (record === undefined) return false;
-    if (!isClaimable(record.announcement, announcement, nowMs)) return false;
-    record.announcement = copy(announcement);
+    if (!isClaimable(record.announcement, claim, now)) return false;
+    record.announcement = copy(claim);
     return true;
   }
 
-  async settleAnnouncement(repository: string, version: string, id: string, how: 'sent' | 'retry'): Promise<boolean> {
+  async settleAnnouncement({ repository, version }: VersionKey, { id, how }: { id: string; how: 'sent' | 'retry' }): Promise<boolean> {
     const record = this.#record(repository, version);
     if (record?.announcement?.id !== id) return false;
     if (how === 'sent') {
@@ -364,25 +363,7 @@ function decodeCursor(cursor: string, repository: string): string {
   return parsed.version;
 }
 
-function checkImagesChange(change: ImagesChange): void {
-  const seen = new Set<string>();
-  for (const key of [...change.set.map((image) => image.key), ...change.remove]) {
-    if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
-    seen.add(key);
-  }
-}
-
-function checkLease(lease: LeaseRequest): void {
-  checkCount(lease.nowMs, 'nowMs');
-  checkCount(lease.leaseMs, 'leaseMs');
-}
-
 /** The condition of claimAnnouncement (ports.ts). */
 function isClaimable(last: Announcement | undefined, claim: Announcement, nowMs: number): boolean {
   return last === undefined || (last.order <= claim.order && (last.id !== claim.id || (last.state === 'pending' && last.until < nowMs)));
-}
-
-function checkCount(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
 }

@@ -194,7 +194,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
     }
     const now = { images: Object.fromEntries(images) };
     const missing = missingPlatforms(config, now);
-    const record = await store.getVersion(repository, version);
+    const record = await store.getVersion({ repository, version });
     // Exact tags only: floating ones (`latest`, `2.7`) follow the highest release (checkFloatingTags).
     const targets = exactTargetTags(config, version);
 
@@ -247,7 +247,7 @@ export async function checkRegistryState(input: RegistryStateInput): Promise<Reg
       if (recorded?.digest !== image.digest)
         fail(`${version}: the store has ${image.key}=${recorded?.digest ?? 'nothing'}, the registry ${image.digest} (inv. 5)`);
     }
-    for (const problem of checkHistory(record, await store.getHistory(repository, version))) fail(`${version}: ${problem}`);
+    for (const problem of checkHistory(record, await store.getHistory({ repository, version }))) fail(`${version}: ${problem}`);
     const state = deriveState(config, record, input.nowMs);
     if (state !== 'published')
       fail(`${version}: the store says ${state}${record.error ? ` (${record.error.message})` : ''}, expected published (inv. 5)`);

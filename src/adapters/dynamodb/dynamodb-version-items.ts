@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InvalidInputError } from '../../core/errors.ts';
 import type { FloatingPointer } from '../../core/floating-pointer.ts';
-import type { ImagesChange } from '../../core/ports.ts';
+import type { VersionKey } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import type { VersionHistory } from '../../core/version-history.ts';
 import type { VersionRecord } from '../../core/version-record.ts';
@@ -16,28 +16,18 @@ export const VERSION_PREFIX = 'VERSION#';
 const TAG_PREFIX = 'TAG#';
 export const FLOATING_PREFIX = 'FLOAT#';
 
-export const configKey = (repository: string): Key => ({ pk: { S: CONFIGS_PK }, sk: { S: repository } });
+const itemKey = (pk: string, sk: string): Key => ({ pk: { S: pk }, sk: { S: sk } });
+export const configKey = (repository: string): Key => itemKey(CONFIGS_PK, repository);
 export const configsPartition = (): string => CONFIGS_PK;
 export const repositoryPartition = (repository: string): string => `REPO#${repository}`;
-export const versionKey = (repository: string, version: string): Key => ({
-  pk: { S: repositoryPartition(repository) },
-  sk: { S: `${VERSION_PREFIX}${version}` },
-});
+/** The key of an item in a repository's partition. */
+const inRepository = (repository: string, sk: string): Key => itemKey(repositoryPartition(repository), sk);
+export const versionKey = (key: VersionKey): Key => inRepository(key.repository, VERSION_PREFIX + key.version);
 /** Where a version's history was kept before it moved onto the version item; still read (and written for a version without a record). */
-export const historyKey = (repository: string, version: string): Key => ({
-  pk: { S: repositoryPartition(repository) },
-  sk: { S: `HISTORY#${version}` },
-});
-export const checkpointKey = (name: string): Key => ({ pk: { S: 'CHECKPOINTS' }, sk: { S: name } });
-export const tagKey = (repository: string, tag: string): Key => ({
-  pk: { S: repositoryPartition(repository) },
-  sk: { S: `${TAG_PREFIX}${tag}` },
-});
-
-export const floatingKey = (repository: string, tag: string): Key => ({
-  pk: { S: repositoryPartition(repository) },
-  sk: { S: `${FLOATING_PREFIX}${tag}` },
-});
+export const historyKey = (key: VersionKey): Key => inRepository(key.repository, `HISTORY#${key.version}`);
+export const checkpointKey = (name: string): Key => itemKey('CHECKPOINTS', name);
+export const tagKey = (repository: string, tag: string): Key => inRepository(repository, TAG_PREFIX + tag);
+export const floatingKey = (repository: string, tag: string): Key => inRepository(repository, FLOATING_PREFIX + tag);
 
 /** A floating tag pointer as an item: its fields next to the key. */
 export function toFloatingItem(repository: string, pointer: FloatingPointer): Item {
@@ -65,7 +55,7 @@ export function fromConfigItem(item: Item): { repository: string; config: Reposi
 
 /** A version record as an item: the record's own fields next to the key. */
 export function toVersionItem(record: VersionRecord): Item {
-  return { ...toAttributeMap(record), ...versionKey(record.repository, record.version) };
+  return { ...toAttributeMap(record), ...versionKey(record) };
 }
 
 /**
@@ -113,31 +103,9 @@ export function decodeCursor(cursor: string, repository: string): Key {
   if (pk !== repositoryPartition(repository) || typeof sk !== 'string' || !sk.startsWith(VERSION_PREFIX)) {
     throw new InvalidInputError(`cursor "${truncate(cursor)}" is not a cursor of ${repository}'s versions`, 'cursor');
   }
-  return { pk: { S: pk }, sk: { S: sk } };
+  return itemKey(pk, sk);
 }
 
 function truncate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
-/**
- * A change may name each image key once: DynamoDB rejects an update whose document paths overlap
- * (`images.#a` set twice, or set and removed), so such a change is refused before it is sent.
- */
-export function checkImagesChange(change: ImagesChange): void {
-  const seen = new Set<string>();
-  for (const key of [...change.set.map((image) => image.key), ...change.remove]) {
-    if (seen.has(key)) throw new InvalidInputError(`change names image ${key} more than once`, 'change', { key });
-    seen.add(key);
-  }
-}
-
-/** Revisions and epoch milliseconds are non-negative integers. */
-export function checkCount(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidInputError(`${field} must be a non-negative integer, got ${value}`, field);
-}
-
-export function checkLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidInputError(`limit must be a positive integer, got ${limit}`, 'limit');
 }

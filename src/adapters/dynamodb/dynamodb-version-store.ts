@@ -10,25 +10,27 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../../core/floating-pointer.ts';
 import type {
+  AnnouncementClaim,
   CompletePublishOptions,
+  EpochMs,
   FloatingClaim,
   HistoryWrite,
   ImagesChange,
   LeaseRequest,
   PushContext,
+  TaggedDigest,
+  UpdateImagesOptions,
   VersionKey,
   VersionPage,
   VersionStore,
 } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
-import type { Announcement, PublishedIndex, PushRejection, VersionError, VersionRecord } from '../../core/version-record.ts';
+import type { PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from '../../core/version-record.ts';
+import { checkCount, checkImagesChange, checkLease, checkLimit } from '../../core/version-store-input.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
 import {
-  checkCount,
-  checkImagesChange,
-  checkLimit,
   checkpointKey,
   configKey,
   configsPartition,
@@ -102,7 +104,7 @@ const nothingAnnounced = 'attribute_not_exists(#announcement)';
 const announcedNoHigher = '#announcement.#order <= :order';
 const announcedOtherOutcome = '#announcement.#id <> :id';
 const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
-const announcementClaimable = `${recordExists} AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+const announcementIsClaimable = `(${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
 const announcementIsId = '#announcement.#id = :id';
 const publishedRevisionIsCurrent = '#revision = :publishedRevision';
 // Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
@@ -164,9 +166,9 @@ export class DynamoDbVersionStore implements VersionStore {
     return (await this.#queryAll(configsPartition())).map(fromConfigItem);
   }
 
-  async getVersion(repository: string, version: string): Promise<VersionRecord | undefined> {
-    const item = await this.#get(versionKey(repository, version));
-    return item === undefined ? undefined : fromVersionItem(item);
+  async getVersion(key: VersionKey): Promise<VersionRecord | undefined> {
+    const item = await this.#get(versionKey(key));
+    return recordOf(item);
   }
 
   async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
@@ -191,7 +193,7 @@ export class DynamoDbVersionStore implements VersionStore {
     const hasMore = items.length > options.limit || result.LastEvaluatedKey !== undefined;
     const last = versions.at(-1);
     let cursor: string | null = null;
-    if (hasMore && last !== undefined) cursor = encodeCursor(versionKey(repository, last.version));
+    if (hasMore && last !== undefined) cursor = encodeCursor(versionKey(last));
     else if (hasMore && result.LastEvaluatedKey !== undefined) cursor = encodeCursor(result.LastEvaluatedKey as Key);
     return { versions, cursor };
   }
@@ -204,48 +206,43 @@ export class DynamoDbVersionStore implements VersionStore {
     const targetVersions = [...new Set(options.targetVersions)].filter((v) => v !== version);
     const targetTags = [...new Set(options.targetTags ?? [])].filter((t) => t !== options.tag);
     const keys = [
-      versionKey(repository, version),
-      ...targetVersions.map((v) => versionKey(repository, v)),
+      versionKey(key),
+      ...targetVersions.map((v) => versionKey({ repository, version: v })),
       tagKey(repository, options.tag),
       ...targetTags.map((t) => tagKey(repository, t)),
-      historyKey(repository, version),
+      historyKey(key),
     ];
     // One request for every item recording a push looks at (BatchGetItem: at most 100 keys).
     const items = await this.#batchGet(keys);
     const find = (wanted: Key) => items.find((item) => item.pk?.S === wanted.pk?.S && item.sk?.S === wanted.sk?.S);
-    const recordItem = find(versionKey(repository, version));
+    const recordItem = find(versionKey(key));
     const targets = new Map<string, VersionRecord>();
     for (const target of targetVersions) {
-      const item = find(versionKey(repository, target));
+      const item = find(versionKey({ repository, version: target }));
       if (item !== undefined) targets.set(target, fromVersionItem(item));
     }
     return {
-      record: recordItem === undefined ? undefined : fromVersionItem(recordItem),
+      record: recordOf(recordItem),
       targets,
       publishedByUs: find(tagKey(repository, options.tag))?.digests?.SS?.includes(options.digest) ?? false,
-      history: historyOf(recordItem, find(historyKey(repository, version))),
+      history: historyOf(recordItem, find(historyKey(key))),
       rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.digests?.SS?.length ?? 0) > 0)),
     };
   }
 
-  async updateImages(
-    key: VersionKey,
-    change: ImagesChange,
-    options: { expectedRevision: number; now: string; lease?: LeaseRequest; history?: HistoryWrite },
-  ): Promise<VersionRecord | undefined> {
-    const { repository, version } = key;
-    const { expectedRevision, now, lease, history } = options;
+  async updateImages(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined> {
+    const { expectedRevision, lease, history } = options;
     checkImagesChange(change);
     checkCount(expectedRevision, 'expectedRevision');
     if (lease !== undefined) checkLease(lease);
     if (history !== undefined) checkCount(history.expectedSequence, 'expectedSequence');
-    if (expectedRevision === 0) return this.#createVersion(repository, version, change, now, lease, history);
+    if (expectedRevision === 0) return this.#createVersion(key, change, options);
 
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = {
       ':expectedRevision': { N: String(expectedRevision) },
       ':nextRevision': { N: String(expectedRevision + 1) },
-      ':now': { S: now },
+      ':now': { S: iso(options.now) },
     };
     const sets = ['#revision = :nextRevision', '#updatedAt = :now'];
     change.set.forEach((image, i) => {
@@ -254,11 +251,11 @@ export class DynamoDbVersionStore implements VersionStore {
       sets.push(`#images.#set${i} = :set${i}`);
     });
     if (lease !== undefined) {
-      values[':lease'] = { M: toAttributeMap({ owner: lease.owner, until: lease.nowMs + lease.leaseMs }) };
+      values[':lease'] = { M: toAttributeMap(leaseOf(lease)) };
       sets.push('#lease = :lease');
     }
-    const removes = change.remove.map((key, i) => {
-      names[`#remove${i}`] = key;
+    const removes = change.remove.map((imageKey, i) => {
+      names[`#remove${i}`] = imageKey;
       return `#images.#remove${i}`;
     });
     removes.push(...clearing(change, names));
@@ -268,18 +265,18 @@ export class DynamoDbVersionStore implements VersionStore {
       condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
     }
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
-    const item = await this.#update({ key: versionKey(repository, version), update, condition, values, names });
-    return item === undefined ? undefined : fromVersionItem(item);
+    const item = await this.#update({ key: versionKey(key), update, condition, values, names });
+    return recordOf(item);
   }
 
   async recordRejection(
-    repository: string,
-    version: string,
-    rejection: PushRejection,
-    evict: readonly string[],
-    now: string,
+    versionOf: VersionKey,
+    options: { rejection: PushRejection; evict: readonly string[]; now: EpochMs },
   ): Promise<VersionRecord> {
-    const key = versionKey(repository, version);
+    const { repository, version } = versionOf;
+    const { rejection, evict } = options;
+    const now = iso(options.now);
+    const key = versionKey(versionOf);
     const names: Record<string, string> = { '#tag': rejection.tag };
     for (const [i, tag] of evict.entries()) names[`#evict${i}`] = tag;
     const evictions = evict.map((_, i) => `#rejected.#evict${i}`);
@@ -316,9 +313,10 @@ export class DynamoDbVersionStore implements VersionStore {
     throw new Error(`recordRejection ${repository}:${version}: the refusals kept changing while recording one`);
   }
 
-  async clearRejection(repository: string, version: string, tag: string, digest: string): Promise<void> {
+  async clearRejection(key: VersionKey, refusal: { tag: string; digest: string }): Promise<void> {
+    const { tag, digest } = refusal;
     await this.#update({
-      key: versionKey(repository, version),
+      key: versionKey(key),
       update: 'REMOVE #rejected.#tag',
       condition: '#rejected.#tag.#digest = :digest',
       values: { ':digest': { S: digest } },
@@ -327,32 +325,30 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 
   async acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined> {
-    const { repository, version } = key;
-    const { owner, nowMs, leaseMs } = lease;
     checkLease(lease);
     const item = await this.#update({
-      key: versionKey(repository, version),
+      key: versionKey(key),
       update: 'SET #lease = :lease',
       condition: leaseIsTakeable,
       values: {
-        ':lease': { M: toAttributeMap({ owner, until: nowMs + leaseMs }) },
-        ':nowMs': { N: String(nowMs) },
-        ':owner': { S: owner },
+        ':lease': { M: toAttributeMap(leaseOf(lease)) },
+        ':nowMs': { N: String(lease.now) },
+        ':owner': { S: lease.owner },
       },
     });
-    return item === undefined ? undefined : fromVersionItem(item);
+    return recordOf(item);
   }
 
   async recordPublished(
     versionOf: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: string },
+    options: { owner: string; published: PublishedIndex; now: EpochMs },
   ): Promise<VersionRecord | undefined> {
     const { repository, version } = versionOf;
-    const { owner, published, now } = options;
-    const key = versionKey(repository, version);
+    const { owner, published } = options;
+    const key = versionKey(versionOf);
     const values = {
       ':published': { M: toAttributeMap(published) },
-      ':now': { S: now },
+      ':now': { S: iso(options.now) },
       ':owner': { S: owner },
       ':publishedRevision': { N: String(published.revision) },
     };
@@ -374,7 +370,7 @@ export class DynamoDbVersionStore implements VersionStore {
       });
       if (kept !== undefined) return fromVersionItem(kept);
       // Both failed: the lease is gone, or the error changed between the two writes.
-      const current = await this.getVersion(repository, version);
+      const current = await this.getVersion(versionOf);
       if (current?.lease?.owner !== owner) return undefined;
     }
     throw new Error(`recordPublished ${repository}:${version}: the error kept changing while recording the publish`);
@@ -384,23 +380,16 @@ export class DynamoDbVersionStore implements VersionStore {
     const { owner, published, now, release, announcement, history } = options;
     const values: Record<string, AttributeValue> = {
       ':published': { M: toAttributeMap(published) },
-      ':now': { S: now },
+      ':now': { S: iso(now) },
       ':owner': { S: owner },
       ':publishedRevision': { N: String(published.revision) },
     };
     let update = 'SET #published = :published, #updatedAt = :now';
     let condition = `${leaseHeldByCaller} AND ${publishedRevisionIsCurrent} AND (${errorIsNotNewerThanPublished})`;
     if (announcement !== undefined) {
-      checkCount(announcement.nowMs, 'nowMs');
-      Object.assign(values, {
-        ':announcement': { M: toAttributeMap(announcement.claim) },
-        ':order': { N: String(announcement.claim.order) },
-        ':id': { S: announcement.claim.id },
-        ':pending': { S: 'pending' },
-        ':nowMs': { N: String(announcement.nowMs) },
-      });
+      Object.assign(values, claimValues(announcement));
       update += ', #announcement = :announcement';
-      condition += ` AND (${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+      condition += ` AND ${announcementIsClaimable}`;
     }
     if (history !== undefined) {
       checkCount(history.expectedSequence, 'expectedSequence');
@@ -408,31 +397,26 @@ export class DynamoDbVersionStore implements VersionStore {
       condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
     }
     const item = await this.#update({
-      key: versionKey(versionOf.repository, versionOf.version),
+      key: versionKey(versionOf),
       update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`,
       condition,
       values,
     });
-    return item === undefined ? undefined : fromVersionItem(item);
+    return recordOf(item);
   }
 
-  async recordError(
-    repository: string,
-    version: string,
-    error: VersionError,
-    owner: string | undefined,
-    now: string,
-  ): Promise<VersionRecord | undefined> {
-    const values: Record<string, AttributeValue> = { ':error': { M: toAttributeMap(error) }, ':now': { S: now } };
+  async recordError(key: VersionKey, options: { error: VersionError; owner?: string; now: EpochMs }): Promise<VersionRecord | undefined> {
+    const { error, owner } = options;
+    const values: Record<string, AttributeValue> = { ':error': { M: toAttributeMap(error) }, ':now': { S: iso(options.now) } };
     if (owner === undefined) values[':errorRevision'] = { N: String(error.revision) };
     else values[':owner'] = { S: owner };
     const item = await this.#update({
-      key: versionKey(repository, version),
+      key: versionKey(key),
       update: 'SET #error = :error, #updatedAt = :now',
       condition: owner === undefined ? revisionIsErrorRevision : leaseHeldByCaller,
       values,
     });
-    return item === undefined ? undefined : fromVersionItem(item);
+    return recordOf(item);
   }
 
   async releaseLease(
@@ -444,49 +428,42 @@ export class DynamoDbVersionStore implements VersionStore {
     checkCount(expectedRevision, 'expectedRevision');
     for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
       const released = await this.#update({
-        key: versionKey(repository, version),
+        key: versionKey(key),
         update: 'REMOVE #lease',
         condition: `${leaseHeldByCaller} AND ${revisionIsExpected}`,
         values: { ':owner': { S: owner }, ':expectedRevision': { N: String(expectedRevision) } },
       });
       if (released !== undefined) return 'released';
       // The condition does not say which half failed; the record does.
-      const current = await this.getVersion(repository, version);
+      const current = await this.getVersion(key);
       if (current?.lease?.owner !== owner) return 'not-held';
       if (current.revision !== expectedRevision) return 'revision-moved';
     }
     throw new Error(`releaseLease ${repository}:${version}: the lease kept changing hands while releasing it`);
   }
 
-  async rememberPublishedTag(repository: string, tag: string, digest: string): Promise<void> {
+  async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
     await this.#update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
   }
 
-  async isPublishedTag(repository: string, tag: string, digest: string): Promise<boolean> {
+  async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
     const item = await this.#get(tagKey(repository, tag));
     return item?.digests?.SS?.includes(digest) ?? false;
   }
 
-  async claimAnnouncement(repository: string, version: string, announcement: Announcement, nowMs: number): Promise<boolean> {
-    checkCount(nowMs, 'nowMs');
+  async claimAnnouncement(key: VersionKey, announcement: AnnouncementClaim): Promise<boolean> {
     const item = await this.#update({
-      key: versionKey(repository, version),
+      key: versionKey(key),
       update: 'SET #announcement = :announcement',
-      condition: announcementClaimable,
-      values: {
-        ':announcement': { M: toAttributeMap(announcement) },
-        ':order': { N: String(announcement.order) },
-        ':id': { S: announcement.id },
-        ':pending': { S: 'pending' },
-        ':nowMs': { N: String(nowMs) },
-      },
+      condition: `${recordExists} AND ${announcementIsClaimable}`,
+      values: claimValues(announcement),
     });
     return item !== undefined;
   }
 
-  async settleAnnouncement(repository: string, version: string, id: string, how: 'sent' | 'retry'): Promise<boolean> {
+  async settleAnnouncement(key: VersionKey, { id, how }: { id: string; how: 'sent' | 'retry' }): Promise<boolean> {
     const item = await this.#update({
-      key: versionKey(repository, version),
+      key: versionKey(key),
       update: how === 'sent' ? 'SET #announcement.#state = :sent REMOVE #announcement.#event' : 'SET #announcement.#until = :expired',
       condition: announcementIsId,
       values: how === 'sent' ? { ':id': { S: id }, ':sent': { S: 'sent' } } : { ':id': { S: id }, ':expired': { N: '0' } },
@@ -539,40 +516,40 @@ export class DynamoDbVersionStore implements VersionStore {
     await this.#client.send(new PutItemCommand({ TableName: this.#tableName, Item: { ...checkpointKey(name), value: { S: value } } }));
   }
 
-  async getHistory(repository: string, version: string): Promise<VersionHistory> {
+  async getHistory(key: VersionKey): Promise<VersionHistory> {
     // Both items in one request: a record written before the history moved onto it keeps its
     // history in the separate item until the next append moves it over.
-    const items = await this.#batchGet([versionKey(repository, version), historyKey(repository, version)]);
+    const items = await this.#batchGet([versionKey(key), historyKey(key)]);
     const find = (wanted: Key) => items.find((item) => item.sk?.S === wanted.sk?.S);
-    return historyOf(find(versionKey(repository, version)), find(historyKey(repository, version)));
+    return historyOf(find(versionKey(key)), find(historyKey(key)));
   }
 
-  async putHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
-    checkCount(expectedSequence, 'expectedSequence');
+  async putHistory(key: VersionKey, write: HistoryWrite): Promise<boolean> {
+    checkCount(write.expectedSequence, 'expectedSequence');
     // On the version record, where its writes append too (updateImages, completePublish): one
     // conditional write (compare-and-set on the sequence), so two writers can never both win and
     // none can lose the other's entry.
     const values: Record<string, AttributeValue> = {};
-    const sets = settingHistory({ history, expectedSequence }, values);
+    const sets = settingHistory(write, values);
     const written = await this.#update({
-      key: versionKey(repository, version),
+      key: versionKey(key),
       update: `SET ${sets.join(', ')}`,
-      condition: `${recordExists} AND ${historySequenceIsExpected(expectedSequence)}`,
+      condition: `${recordExists} AND ${historySequenceIsExpected(write.expectedSequence)}`,
       values,
     });
     if (written !== undefined) return true;
-    if ((await this.#get(versionKey(repository, version))) !== undefined) return false;
-    return this.#putSeparateHistory(repository, version, history, expectedSequence);
+    if ((await this.#get(versionKey(key))) !== undefined) return false;
+    return this.#putSeparateHistory(key, write);
   }
 
   /** A history without a record (notes only): the separate item, as before the history moved onto the record. */
-  async #putSeparateHistory(repository: string, version: string, history: VersionHistory, expectedSequence: number): Promise<boolean> {
+  async #putSeparateHistory(key: VersionKey, { history, expectedSequence }: HistoryWrite): Promise<boolean> {
     const sequenceIsExpected = expectedSequence === 0 ? 'attribute_not_exists(#pk)' : '#sequence = :expectedSequence';
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#tableName,
-          Item: { ...toAttributeMap({ sequence: history.sequence, entries: history.entries }), ...historyKey(repository, version) },
+          Item: { ...toAttributeMap({ sequence: history.sequence, entries: history.entries }), ...historyKey(key) },
           ConditionExpression: sequenceIsExpected,
           ExpressionAttributeNames: expectedSequence === 0 ? { '#pk': 'pk' } : { '#sequence': 'sequence' },
           ...(expectedSequence === 0 ? {} : { ExpressionAttributeValues: { ':expectedSequence': { N: String(expectedSequence) } } }),
@@ -585,21 +562,16 @@ export class DynamoDbVersionStore implements VersionStore {
     }
   }
 
-  async #createVersion(
-    repository: string,
-    version: string,
-    change: ImagesChange,
-    now: string,
-    lease: LeaseRequest | undefined,
-    history: HistoryWrite | undefined,
-  ): Promise<VersionRecord | undefined> {
+  async #createVersion(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined> {
+    const { lease, history } = options;
+    const now = iso(options.now);
     const record: VersionRecord = {
-      repository,
-      version,
+      repository: key.repository,
+      version: key.version,
       revision: 1,
       // Nothing to remove from a record that does not exist yet.
-      images: Object.fromEntries(change.set.map((image) => [image.key, image])),
-      ...(lease === undefined ? {} : { lease: { owner: lease.owner, until: lease.nowMs + lease.leaseMs } }),
+      images: imagesSetBy(change),
+      ...(lease === undefined ? {} : { lease: leaseOf(lease) }),
       createdAt: now,
       updatedAt: now,
     };
@@ -618,7 +590,7 @@ export class DynamoDbVersionStore implements VersionStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(repository, version, change, now, lease, history);
+      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(key, change, options);
       throw error;
     }
     return fromVersionItem(item);
@@ -631,14 +603,12 @@ export class DynamoDbVersionStore implements VersionStore {
 
   /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
   async #replaceRefusalsOnlyRecord(
-    repository: string,
-    version: string,
+    versionOf: VersionKey,
     change: ImagesChange,
-    now: string,
-    lease: LeaseRequest | undefined,
-    history: HistoryWrite | undefined,
+    options: UpdateImagesOptions,
   ): Promise<VersionRecord | undefined> {
-    const key = versionKey(repository, version);
+    const { lease, history } = options;
+    const key = versionKey(versionOf);
     const existing = await this.#get(key);
     if (existing?.revision?.N !== '0') return undefined;
     const names: Record<string, string> = {};
@@ -646,9 +616,9 @@ export class DynamoDbVersionStore implements VersionStore {
     const values: Record<string, AttributeValue> = {
       ':one': { N: '1' },
       ':zero': { N: '0' },
-      ':images': { M: toAttributeMap(Object.fromEntries(change.set.map((image) => [image.key, image]))) },
-      ':now': { S: now },
-      ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap({ owner: lease.owner, until: lease.nowMs + lease.leaseMs }) } }),
+      ':images': { M: toAttributeMap(imagesSetBy(change)) },
+      ':now': { S: iso(options.now) },
+      ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap(leaseOf(lease)) } }),
     };
     const historySets = history === undefined ? [] : settingHistory(history, values);
     let condition = lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`;
@@ -660,7 +630,7 @@ export class DynamoDbVersionStore implements VersionStore {
       values,
       names,
     });
-    return item === undefined ? undefined : fromVersionItem(item);
+    return recordOf(item);
   }
 
   /** The items that exist among `keys` (consistent reads), in no particular order. */
@@ -709,9 +679,36 @@ export class DynamoDbVersionStore implements VersionStore {
   }
 }
 
-function checkLease(lease: LeaseRequest): void {
-  checkCount(lease.nowMs, 'nowMs');
-  checkCount(lease.leaseMs, 'leaseMs');
+/** The images a change sets, by key (a record that does not exist yet, or holds only refusals, has nothing to remove). */
+function imagesSetBy(change: ImagesChange): Record<string, RecordedImage> {
+  return Object.fromEntries(change.set.map((image) => [image.key, image]));
+}
+
+/** The values of a claim's write and condition (claimAnnouncement, and completePublish with an announcement). */
+function claimValues({ claim, now }: AnnouncementClaim): Record<string, AttributeValue> {
+  checkCount(now, 'now');
+  return {
+    ':announcement': { M: toAttributeMap(claim) },
+    ':order': { N: String(claim.order) },
+    ':id': { S: claim.id },
+    ':pending': { S: 'pending' },
+    ':nowMs': { N: String(now) },
+  };
+}
+
+/** The record an item holds (undefined: no item, or a write whose condition failed). */
+function recordOf(item: Item | undefined): VersionRecord | undefined {
+  return item === undefined ? undefined : fromVersionItem(item);
+}
+
+/** How the store writes an instant of the ports as a record's timestamp (`createdAt`, `updatedAt`). */
+function iso(now: EpochMs): string {
+  return new Date(now).toISOString();
+}
+
+/** The lease a {@link LeaseRequest} takes, as the record holds it. */
+function leaseOf(lease: LeaseRequest): { owner: string; until: number } {
+  return { owner: lease.owner, until: lease.now + lease.leaseMs };
 }
 
 function fromHistoryItem(item: Item): VersionHistory {

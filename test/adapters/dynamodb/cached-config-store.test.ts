@@ -47,7 +47,7 @@ describe('withCachedConfigs', () => {
   it('passes every other method through to the store', async () => {
     const s = setUp();
     await s.store.putRepositoryConfig('hello', config);
-    expect(await s.store.getVersion('hello', '2.7')).toBeUndefined();
+    expect(await s.store.getVersion({ repository: 'hello', version: '2.7' })).toBeUndefined();
     expect(await s.store.listRepositoryConfigs()).toEqual([{ repository: 'hello', config }]);
   });
 });

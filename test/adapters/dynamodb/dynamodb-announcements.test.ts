@@ -17,7 +17,7 @@ const key = { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' } };
 describe('DynamoDbVersionStore announcements', () => {
   it('claims with one conditional UpdateItem: the record exists, nothing higher is announced, and this outcome is new or abandoned', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
-    expect(await store.claimAnnouncement('team/hello', '2.7', claim, 1_800_000_000_000)).toBe(true);
+    expect(await store.claimAnnouncement({ repository: 'team/hello', version: '2.7' }, { claim, now: 1_800_000_000_000 })).toBe(true);
     expect(ddb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input)).toStrictEqual([
       {
         TableName: 'versions',
@@ -50,7 +50,7 @@ describe('DynamoDbVersionStore announcements', () => {
 
   it('answers false when the condition fails', async () => {
     ddb.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    expect(await store.claimAnnouncement('team/hello', '2.7', claim, 1_800_000_000_000)).toBe(false);
+    expect(await store.claimAnnouncement({ repository: 'team/hello', version: '2.7' }, { claim, now: 1_800_000_000_000 })).toBe(false);
   });
 
   it.each([
@@ -68,7 +68,7 @@ describe('DynamoDbVersionStore announcements', () => {
     ],
   ] as const)('settles as %s only while the announcement is still that id', async (how, update, values, names) => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
-    expect(await store.settleAnnouncement('team/hello', '2.7', 'e-1', how)).toBe(true);
+    expect(await store.settleAnnouncement({ repository: 'team/hello', version: '2.7' }, { id: 'e-1', how })).toBe(true);
     expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input).toStrictEqual({
       TableName: 'versions',
       Key: key,

@@ -36,14 +36,14 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
       sequence,
       action: 'put',
     });
-    await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' });
+    await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') });
     // As an older version wrote it: beside the record, not on it.
     const older = { sequence: 2, entries: [entry(1), entry(2)] };
     await client.send(
       new PutItemCommand({
         TableName: tableName,
         Item: {
-          ...historyKey('hello', '2.7'),
+          ...historyKey({ repository: 'hello', version: '2.7' }),
           sequence: { N: '2' },
           entries: {
             L: older.entries.map((e) => ({
@@ -59,12 +59,17 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
         },
       }),
     );
-    expect(await store.getHistory('hello', '2.7')).toEqual(older);
+    expect(await store.getHistory({ repository: 'hello', version: '2.7' })).toEqual(older);
     expect((await store.readForPush(key, { tag: '2.7-amd64', digest: 'sha256:x', targetVersions: [] })).history).toEqual(older);
     const next = { sequence: 3, entries: [...older.entries, entry(3)] };
-    expect(await store.putHistory('hello', '2.7', next, 2)).toBe(true);
-    expect(await store.getHistory('hello', '2.7')).toEqual(next);
+    expect(await store.putHistory({ repository: 'hello', version: '2.7' }, { history: next, expectedSequence: 2 })).toBe(true);
+    expect(await store.getHistory({ repository: 'hello', version: '2.7' })).toEqual(next);
     // From now on the record's history is the one: a writer still holding the older sequence loses.
-    expect(await store.putHistory('hello', '2.7', { sequence: 3, entries: [...older.entries, entry(4)] }, 2)).toBe(false);
+    expect(
+      await store.putHistory(
+        { repository: 'hello', version: '2.7' },
+        { history: { sequence: 3, entries: [...older.entries, entry(4)] }, expectedSequence: 2 },
+      ),
+    ).toBe(false);
   });
 });

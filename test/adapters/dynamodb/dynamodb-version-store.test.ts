@@ -51,7 +51,7 @@ describe('DynamoDbVersionStore', () => {
       const record = await store.updateImages(
         { repository: 'team/hello', version: '2.7' },
         { set: [windowsImage], remove: ['linux/arm/v7'] },
-        { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' },
+        { expectedRevision: 3, now: Date.parse('2026-11-27T10:00:01.000Z') },
       );
 
       expect(ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input)).toStrictEqual([
@@ -104,7 +104,7 @@ describe('DynamoDbVersionStore', () => {
         await store.updateImages(
           { repository: 'hello', version: '2.7' },
           { set: [], remove: [] },
-          { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' },
+          { expectedRevision: 3, now: Date.parse('2026-11-27T10:00:01.000Z') },
         ),
       ).toBeUndefined();
     });
@@ -116,7 +116,7 @@ describe('DynamoDbVersionStore', () => {
         store.updateImages(
           { repository: 'hello', version: '2.7' },
           { set: [], remove: [] },
-          { expectedRevision: 3, now: '2026-11-27T10:00:01.000Z' },
+          { expectedRevision: 3, now: Date.parse('2026-11-27T10:00:01.000Z') },
         ),
       ).rejects.toBe(throttled);
     });
@@ -132,7 +132,7 @@ describe('DynamoDbVersionStore', () => {
         await store.updateImages(
           { repository: 'hello', version: '2.7' },
           { set: [], remove: [] },
-          { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' },
+          { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') },
         ),
       ).toBeUndefined();
       const [put] = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input);
@@ -154,7 +154,7 @@ describe('DynamoDbVersionStore', () => {
         await store.updateImages(
           { repository: 'hello', version: '2.7' },
           { set: [], remove: [], clearRejected: ['2.7-arm64'] },
-          { expectedRevision: 0, now: '2026-11-27T10:00:00.000Z' },
+          { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') },
         ),
       ).toBeUndefined();
       const [update] = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
@@ -176,7 +176,7 @@ describe('DynamoDbVersionStore', () => {
     it('conditions the lease on a free, expired or own lease of an existing record', async () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
       expect(
-        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', nowMs: 1000, leaseMs: 30_000 }),
+        await store.acquireLease({ repository: 'hello', version: '2.7' }, { owner: 'owner-1', now: 1000, leaseMs: 30_000 }),
       ).toBeUndefined();
       expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toStrictEqual({
         TableName: 'versions',
@@ -282,7 +282,7 @@ describe('DynamoDbVersionStore', () => {
 
     it('sends one UpdateItem of the whole bounded list onto the version record, conditional on the sequence read', async () => {
       ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
-      expect(await store.putHistory('team/hello', '2.7', history, 2)).toBe(true);
+      expect(await store.putHistory({ repository: 'team/hello', version: '2.7' }, { history, expectedSequence: 2 })).toBe(true);
       expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
         TableName: 'versions',
         Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' } },
@@ -301,7 +301,7 @@ describe('DynamoDbVersionStore', () => {
       ddb
         .on(GetItemCommand)
         .resolves({ Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' }, revision: { N: '1' }, images: { M: {} } } });
-      expect(await store.putHistory('team/hello', '2.7', history, 2)).toBe(false);
+      expect(await store.putHistory({ repository: 'team/hello', version: '2.7' }, { history, expectedSequence: 2 })).toBe(false);
       expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
     });
 
@@ -309,7 +309,7 @@ describe('DynamoDbVersionStore', () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
       ddb.on(GetItemCommand).resolves({});
       ddb.on(PutItemCommand).resolves({});
-      expect(await store.putHistory('team/hello', '2.7', history, 2)).toBe(true);
+      expect(await store.putHistory({ repository: 'team/hello', version: '2.7' }, { history, expectedSequence: 2 })).toBe(true);
       expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual({
         TableName: 'versions',
         Item: { pk: { S: 'REPO#team/hello' }, sk: { S: 'HISTORY#2.7' }, sequence: { N: '3' }, entries },
@@ -323,7 +323,7 @@ describe('DynamoDbVersionStore', () => {
       ddb.on(UpdateItemCommand).rejects(conditionFailed());
       ddb.on(GetItemCommand).resolves({});
       ddb.on(PutItemCommand).rejects(conditionFailed());
-      expect(await store.putHistory('team/hello', '2.7', history, 0)).toBe(false);
+      expect(await store.putHistory({ repository: 'team/hello', version: '2.7' }, { history, expectedSequence: 0 })).toBe(false);
       expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': 'pk' },

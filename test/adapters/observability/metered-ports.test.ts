@@ -18,13 +18,13 @@ describe('meteredRegistry and meteredStore', () => {
     expect(metrics.total(Counters.registryCallErrors)).toBe(1);
 
     const store = meteredStore(new InMemoryVersionStore(), metrics);
-    expect(await store.getVersion('hello', '1')).toBeUndefined();
+    expect(await store.getVersion({ repository: 'hello', version: '1' })).toBeUndefined();
     // A lost conditional write is an answer (undefined), not an error.
     expect(
       await store.updateImages(
         { repository: 'hello', version: '1' },
         { set: [], remove: [] },
-        { expectedRevision: 5, now: '2026-11-27T10:00:00.000Z' },
+        { expectedRevision: 5, now: Date.parse('2026-11-27T10:00:00.000Z') },
       ),
     ).toBeUndefined();
     expect(metrics.total(Counters.dynamoDbCallErrors)).toBe(0);

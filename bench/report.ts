@@ -60,8 +60,9 @@ export function formatReport(report: BenchReport): string {
 Run with \`npm run bench\` on ${report.date}.
 Machine: ${report.machine}.
 ${side.skipped.length > 0 ? `\nNot measured: ${side.skipped.join('; ')}.\n` : ''}
-Three processes, as in use: the **runner** (\`manifest-assembler start\`: webhook, handlers, dynalite),
-the **registry** (docker-registry, whose notifications go to the runner), and the **load generator**
+Four processes, as in use: the **runner** (\`manifest-assembler start\`: webhook, inbox, handlers),
+**dynalite** (DynamoDB's stand-in, the runner's child process, as DynamoDB is outside a Lambda), the
+**registry** (docker-registry, whose notifications go to the runner), and the **load generator**
 (bench/pusher.ts: pushes, runs the anchors, watches tags). Each tool reaches the registry through
 its own counting proxy, so every tool's requests are counted by the same instrument.
 
@@ -123,12 +124,15 @@ ${dynamoRows.join('\n')}
 | runner, whole run (VmHWM) | ${side.rss.runnerPeakMiB.toFixed(0)} MiB |
 | runner, during the manifest-assembler bursts (sampled every 50 ms) | ${side.rss.runnerPeakDuringBurstMiB.toFixed(0)} MiB |
 | runner, at the end | ${side.rss.runnerEndMiB.toFixed(0)} MiB |
+| dynalite, whole run (VmHWM) | ${side.rss.dynalitePeakMiB.toFixed(0)} MiB |
+| dynalite, during the manifest-assembler bursts (sampled every 50 ms) | ${side.rss.dynalitePeakDuringBurstMiB.toFixed(0)} MiB |
+| dynalite, at the end | ${side.rss.dynaliteEndMiB.toFixed(0)} MiB |
 | registry (VmHWM) | ${side.rss.registryPeakMiB.toFixed(0)} MiB |
 | load generator | ${side.rss.pusherPeakMiB.toFixed(0)} MiB |
 
-Runner CPU time (user + system, read from \`/proc/<pid>/stat\` outside it) per version:
-${side.runnerCpuMsPerVersion.latency.toFixed(0)} ms over the latency runs (two pushes and the echo of the index put),
-${side.runnerCpuMsPerVersion.burst.toFixed(0)} ms over the manifest-assembler bursts.
+CPU time (user + system, read from \`/proc/<pid>/stat\` outside each process) per version:
+runner ${side.runnerCpuMsPerVersion.latency.toFixed(0)} ms and dynalite ${side.dynaliteCpuMsPerVersion.latency.toFixed(0)} ms over the latency runs (two pushes and the echo of the index put),
+runner ${side.runnerCpuMsPerVersion.burst.toFixed(0)} ms and dynalite ${side.dynaliteCpuMsPerVersion.burst.toFixed(0)} ms over the manifest-assembler bursts.
 
 Runner ready ${side.readyMs.toFixed(0)} ms after its process started (bundle cached).
 

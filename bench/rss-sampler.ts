@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Reads a process's resident memory from /proc, from outside the process, every `everyMs`: the
@@ -53,4 +53,26 @@ export class RssSampler {
       return NaN; // the process has gone
     }
   }
+}
+
+/**
+ * The child processes of `pid` whose command line contains `marker`, read from /proc (the runner
+ * names no pid of its own children).
+ */
+export function childProcessesOf(pid: number, marker: string): number[] {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return ''; // a task or a child that has just gone
+    }
+  };
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  const children = tasks.flatMap((tid) =>
+    read(`/proc/${pid}/task/${tid}/children`)
+      .split(/\s+/)
+      .filter((text) => text !== '')
+      .map(Number),
+  );
+  return children.filter((child) => read(`/proc/${child}/cmdline`).includes(marker));
 }

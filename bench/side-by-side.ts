@@ -11,7 +11,7 @@ import { findFreePort } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
-import { RssSampler } from './rss-sampler.ts';
+import { childProcessesOf, RssSampler } from './rss-sampler.ts';
 
 export interface SideBySideOptions {
   readonly runs: number;
@@ -39,10 +39,14 @@ export interface SideBySideFigures {
    * the handlers' and the local inbox's (one put and one delete per push, a local cost only).
    */
   readonly dynamoDbPerVersion: RequestCounts;
+  /** Resident memory, MiB. The runner is its own process only; dynalite is its child process. */
   readonly rss: {
     runnerPeakMiB: number;
     runnerPeakDuringBurstMiB: number;
     runnerEndMiB: number;
+    dynalitePeakMiB: number;
+    dynalitePeakDuringBurstMiB: number;
+    dynaliteEndMiB: number;
     registryPeakMiB: number;
     pusherPeakMiB: number;
   };
@@ -53,6 +57,8 @@ export interface SideBySideFigures {
    * runs (the echo events included) and over the project's bursts.
    */
   readonly runnerCpuMsPerVersion: { latency: number; burst: number };
+  /** The same for the runner's dynalite child (DynamoDB's stand-in, which on AWS is not in the function). */
+  readonly dynaliteCpuMsPerVersion: { latency: number; burst: number };
 }
 
 const root = join(import.meta.dirname, '..');
@@ -71,7 +77,8 @@ async function runnerDynamoDbRequests(apiUrl: string, token: string): Promise<Re
  * manifest-assembler and the tools a user would otherwise run, on the same pushes, in one run:
  * the registry (docker-registry) and a counting proxy per tool; the runner as its own process
  * (`manifest-assembler start` with REGISTRY_URL at its proxy; the registry notifies its webhook);
- * the load generator (bench/pusher.ts) as a third process. Memory is read from /proc, outside.
+ * dynalite as the runner's child process; the load generator (bench/pusher.ts) as a fourth
+ * process. Memory is read from /proc, outside each.
  */
 export async function benchSideBySide(options: SideBySideOptions): Promise<SideBySideFigures> {
   const work = mkdtempSync(join(tmpdir(), 'ma-bench-'));
@@ -112,9 +119,12 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     const readyMs = performance.now() - started;
     const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
     const runnerRss = new RssSampler(runner.pid ?? -1);
+    const dynaliteProcess = dynalitePid(runner.pid ?? -1);
+    const dynaliteRss = new RssSampler(dynaliteProcess);
     const registryRss = new RssSampler(registry.pid);
     cleanups.unshift(() => {
       runnerRss.stop();
+      dynaliteRss.stop();
       registryRss.stop();
     });
     for (const repository of ['bench/hello', 'bench/burst']) {
@@ -143,9 +153,10 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     const latencies: Record<Tool, number[]> = { project: [], docker: [], buildah: [] };
     const requestTotals: Record<Tool, RequestCounts> = { project: {}, docker: {}, buildah: {} };
     const dynamoTotals: RequestCounts = {};
-    const cpuMs = { latency: 0, burst: 0, burstVersions: 0 };
+    const cpuMs = { latency: 0, burst: 0, burstVersions: 0, dynaliteLatency: 0, dynaliteBurst: 0 };
     for (let run = 0; run < options.runs; run++) {
       const cpuBefore = processCpuMs(runner.pid ?? -1);
+      const dynaliteCpuBefore = processCpuMs(dynaliteProcess);
       for (const proxy of Object.values(proxies)) proxy.reset();
       const dynamoBefore = await runnerDynamoDbRequests(apiUrl, token);
       const versions = Array.from({ length: options.versionsPerRun }, (_, i) => `${run + 1}.${i}.0`);
@@ -165,6 +176,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       // The last echo events may still be in flight when the pusher saw the last tag: settle first.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       cpuMs.latency += processCpuMs(runner.pid ?? -1) - cpuBefore;
+      cpuMs.dynaliteLatency += processCpuMs(dynaliteProcess) - dynaliteCpuBefore;
       const dynamoAfter = await runnerDynamoDbRequests(apiUrl, token);
       for (const [operation, n] of Object.entries(dynamoAfter))
         dynamoTotals[operation] = (dynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
@@ -181,12 +193,17 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     // and get every version tag published), tools interleaved and their order rotated per run.
     const bursts: BurstResult[] = [];
     let runnerPeakDuringBurstMiB = 0;
+    let dynalitePeakDuringBurstMiB = 0;
     for (let run = 0; run < options.runs; run++) {
       const order = tools.map((_, i) => tools[(i + run) % tools.length] as Tool);
       for (const tool of order) {
         const versions = Array.from({ length: options.burstVersions }, (_, i) => `${100 + run}.${i}.0`);
-        if (tool === 'project') runnerRss.resetPeak();
+        if (tool === 'project') {
+          runnerRss.resetPeak();
+          dynaliteRss.resetPeak();
+        }
         const cpuBefore = processCpuMs(runner.pid ?? -1);
+        const dynaliteCpuBefore = processCpuMs(dynaliteProcess);
         const result = await runPusher<BurstResult>({
           kind: 'burst',
           tool,
@@ -201,7 +218,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
         if (tool === 'project') {
           runnerPeakDuringBurstMiB = Math.max(runnerPeakDuringBurstMiB, runnerRss.peakMiB());
           cpuMs.burst += processCpuMs(runner.pid ?? -1) - cpuBefore;
+          cpuMs.dynaliteBurst += processCpuMs(dynaliteProcess) - dynaliteCpuBefore;
           cpuMs.burstVersions += options.burstVersions;
+          dynalitePeakDuringBurstMiB = Math.max(dynalitePeakDuringBurstMiB, dynaliteRss.peakMiB());
         }
         bursts.push(result);
         polls.burst += result.polls;
@@ -219,12 +238,19 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
         runnerPeakMiB: runnerRss.highWaterMiB(),
         runnerPeakDuringBurstMiB,
         runnerEndMiB: runnerRss.currentMiB(),
+        dynalitePeakMiB: dynaliteRss.highWaterMiB(),
+        dynalitePeakDuringBurstMiB,
+        dynaliteEndMiB: dynaliteRss.currentMiB(),
         registryPeakMiB: registryRss.highWaterMiB(),
         pusherPeakMiB,
       },
       polls,
       readyMs,
       runnerCpuMsPerVersion: { latency: cpuMs.latency / totalVersions, burst: cpuMs.burst / Math.max(1, cpuMs.burstVersions) },
+      dynaliteCpuMsPerVersion: {
+        latency: cpuMs.dynaliteLatency / totalVersions,
+        burst: cpuMs.dynaliteBurst / Math.max(1, cpuMs.burstVersions),
+      },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup();
@@ -244,6 +270,16 @@ function startRunner(env: Record<string, string>): ChildProcess {
   });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[runner] ${chunk.toString()}`));
   return child;
+}
+
+/** The pid of the runner's dynalite child process (src/local/dynalite/dynalite-child.ts). */
+function dynalitePid(runnerPid: number): number {
+  const [pid, ...more] = childProcessesOf(runnerPid, 'dynalite-child');
+  if (pid === undefined || more.length > 0)
+    throw new Error(
+      `expected one dynalite child process of the runner (pid ${runnerPid}), found ${more.length + (pid === undefined ? 0 : 1)}`,
+    );
+  return pid;
 }
 
 async function waitForHealth(apiUrl: string, runner: ChildProcess): Promise<void> {

@@ -49,9 +49,10 @@ export function fingerprintSources(root = projectRoot) {
 }
 
 /**
- * The folder holding main.mjs (the CLI) and local.mjs (the local runner) for the sources as they are
- * now, built first if needed. Packages stay external: node_modules load as usual (dynalite, the AWS
- * SDK), and only what `start` needs is in local.mjs, so that other commands never load it.
+ * The folder holding main.mjs (the CLI), local.mjs (the local runner) and dynalite-child.mjs (the
+ * process the runner starts dynalite in) for the sources as they are now, built first if needed.
+ * Packages stay external: node_modules load as usual (dynalite, the AWS SDK), and only what `start`
+ * needs is in local.mjs, so that other commands never load it.
  * @param {{ root?: string, cacheDir?: string, loadEsbuild?: () => Promise<typeof import('esbuild')> }} [options]
  * @returns {Promise<{ dir: string, built: boolean }>}
  */
@@ -65,6 +66,9 @@ export async function ensureCliBundle(options = {}) {
   const entryPoints = { main: join(root, 'src', 'cli', 'main.ts') };
   const localRunner = join(root, 'src', 'local', 'main.ts');
   if (existsSync(localRunner)) entryPoints.local = localRunner;
+  // The local runner starts dynalite as a child process from this file (src/local/dynalite/dynalite-process.ts).
+  const dynaliteChild = join(root, 'src', 'local', 'dynalite', 'dynalite-child.ts');
+  if (existsSync(dynaliteChild)) entryPoints['dynalite-child'] = dynaliteChild;
   const result = await build({
     entryPoints,
     outdir: dir,

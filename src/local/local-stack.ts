@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import { formatBanner, formatExternalRegistryHint } from './banner.ts';
-import { startDynalite } from './dynalite/dynalite-server.ts';
+import { startDynaliteProcess } from './dynalite/dynalite-process.ts';
 import type { ApiInvoker } from './http/api-gateway-event.ts';
 import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http/http-server.ts';
 import { type InboxStore, RegistryInbox, type RegistryInboxOptions } from './inbox/registry-inbox.ts';
@@ -69,6 +69,8 @@ export interface LocalStackOptions {
   readonly startedAt?: number;
   /** Called when the registry this stack started exits on its own (not through stop). */
   readonly onRegistryExit?: (how: string) => void;
+  /** Called when dynalite's child process exits on its own (not through stop): the handlers lost DynamoDB. */
+  readonly onDynaliteExit?: (how: string) => void;
   /** The docker-registry binary; tests point it elsewhere. */
   readonly registryBinary?: string;
   /** Delay before the first reconcile pass (see {@link startReconcileTimer}). */
@@ -85,6 +87,8 @@ export interface LocalStack {
   readonly dataDir: string;
   /** Pid of the registry this stack started; undefined with REGISTRY_URL. */
   readonly registryPid: number | undefined;
+  /** Pid of dynalite's child process. */
+  readonly dynalitePid: number;
   /** Milliseconds from the start call until everything answered. */
   readonly readyMs: number;
   /**
@@ -103,8 +107,8 @@ export class LocalStackError extends Error {
 }
 
 /**
- * Starts dynalite, the HTTP server around the handlers and (unless REGISTRY_URL is set) the
- * registry, in that order so the webhook answers before the first notification can arrive; then
+ * Starts dynalite (a child process), the HTTP server around the handlers and (unless REGISTRY_URL
+ * is set) the registry, in that order so the webhook answers before the first notification can arrive; then
  * the reconcile timer (unless RECONCILE_INTERVAL is 0). Whatever started is stopped again when a
  * later step fails.
  */
@@ -133,23 +137,35 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   for (const folder of [dataDir, paths.dynamo, ...(ownRegistry ? [dirname(paths.registryConfig), paths.registryData] : [])]) {
     await ensurePrivateFolder(folder);
   }
-  await narrowFile(paths.registryConfig);
-  await narrowFile(paths.registryLog);
-  const token = await loadOrCreateSecret(paths.token);
-  const secret = await loadOrCreateSecret(paths.secret);
-  const notifySecret = await loadOrCreateSecret(paths.notifySecret);
-  if (ownRegistry) {
-    // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
-    const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
-    if (orphan.kind === 'stopped') {
-      logger.warn(
-        `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
-      );
+  // dynalite's process boots (node, then dynalite's modules: the longest part of a start) while the
+  // rest is checked; a failed check stops it again.
+  const dynaliteStarting = startDynaliteProcess(paths.dynamo);
+  dynaliteStarting.catch(() => undefined); // awaited below, where a failure is reported
+  let secrets: { token: string; secret: string; notifySecret: string };
+  try {
+    await narrowFile(paths.registryConfig);
+    await narrowFile(paths.registryLog);
+    const token = await loadOrCreateSecret(paths.token);
+    const secret = await loadOrCreateSecret(paths.secret);
+    const notifySecret = await loadOrCreateSecret(paths.notifySecret);
+    if (ownRegistry) {
+      // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
+      const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
+      if (orphan.kind === 'stopped') {
+        logger.warn(
+          `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
+        );
+      }
     }
+    // Checked before anything listens, so a taken port fails fast and names its variable.
+    await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
+    if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
+    secrets = { token, secret, notifySecret };
+  } catch (error) {
+    await dynaliteStarting.then((dynalite) => dynalite.stop()).catch(() => undefined);
+    throw error;
   }
-  // Checked before anything starts, so a taken port fails fast and names its variable.
-  await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
-  if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
+  const { token, secret, notifySecret } = secrets;
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -158,7 +174,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     }
   };
   try {
-    const dynalite = await startDynalite(paths.dynamo);
+    const dynalite = await dynaliteStarting;
     stops.push(dynalite.stop);
     const registryUrl = externalRegistryUrl ?? `http://127.0.0.1:${registryPort}`;
     const handlers = await options.wire({
@@ -171,8 +187,8 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const webhookUrl = `${apiUrl}${REGISTRY_HOOK_PATH}`;
-    // Handler calls are tracked so stop() can wait for them: one still running when dynalite closes
-    // would crash the process (dynalite throws "Database is closed" from a callback).
+    // Handler calls are tracked so stop() can wait for them: one still running when dynalite stops
+    // would fail its DynamoDB requests half-way through a push.
     const inFlight = new InFlight();
     const inbox =
       handlers.inbox === undefined
@@ -281,6 +297,11 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
       logger.error(`local stack: docker-registry exited on its own (${how}); see ${paths.registryLog}`);
       options.onRegistryExit?.(how);
     });
+    void dynalite.exited.then((how) => {
+      if (stopping !== undefined) return;
+      logger.error(`local stack: dynalite (pid ${dynalite.pid}) exited on its own (${how})`);
+      options.onDynaliteExit?.(how);
+    });
     return {
       apiUrl,
       registryUrl,
@@ -288,6 +309,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
       token,
       dataDir,
       registryPid: registry?.pid,
+      dynalitePid: dynalite.pid,
       readyMs,
       stop: () => (stopping ??= stopAll()),
     };

@@ -40,6 +40,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       cwd,
       startedAt,
       onRegistryExit: standalone ? () => void stopAndExit(1) : undefined,
+      onDynaliteExit: standalone ? () => void stopAndExit(1) : undefined,
     });
   } catch (error) {
     if (!standalone) throw error;

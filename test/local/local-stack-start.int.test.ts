@@ -8,8 +8,9 @@ import { type StackEndpoints, type StackHandlers, startLocalStackWith } from '..
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
 import { RegistryStartError } from '../../src/local/registry/registry-process.ts';
 import { findFreePort } from '../support/registry-process.ts';
+import { isProcessAlive } from '../support/runner-process.ts';
 
-// The start-up paths of the local stack with fake handlers: dynalite and node:http are real,
+// The start-up paths of the local stack with fake handlers: dynalite (a child process) and node:http are real,
 // the registry is either missing, a stand-in that fails, or the user's own (REGISTRY_URL).
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -144,5 +145,47 @@ describe('startLocalStackWith', () => {
       await stack.stop();
     }
     expect(exits).toHaveLength(1);
+  });
+
+  describe('dynalite, a child process of the stack', () => {
+    it('is stopped with the stack (nothing left running), and onDynaliteExit is not called', async () => {
+      const exits: string[] = [];
+      const stack = await startLocalStackWith({
+        settings: readLocalSettings({ ...env, REGISTRY_URL: 'http://127.0.0.1:1' }, dir),
+        logger: silent,
+        wire: fakeWire([]),
+        print: () => undefined,
+        cwd: dir,
+        onDynaliteExit: (how) => exits.push(how),
+      });
+      expect(stack.dynalitePid).not.toBe(process.pid);
+      expect(await isProcessAlive(stack.dynalitePid)).toBe(true);
+      await stack.stop();
+      expect(await isProcessAlive(stack.dynalitePid)).toBe(false);
+      expect(exits).toEqual([]);
+    });
+
+    it('calls onDynaliteExit and logs an error naming dynalite when it dies on its own', async () => {
+      const exits: string[] = [];
+      const lines: string[] = [];
+      const logger: Logger = { ...silent, error: (message: string, _fields?: LogFields) => lines.push(message) };
+      const stack = await startLocalStackWith({
+        settings: readLocalSettings({ ...env, REGISTRY_URL: 'http://127.0.0.1:1' }, dir),
+        logger,
+        wire: fakeWire([]),
+        print: () => undefined,
+        cwd: dir,
+        onDynaliteExit: (how) => exits.push(how),
+      });
+      try {
+        process.kill(stack.dynalitePid, 'SIGKILL');
+        for (let i = 0; i < 200 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+        expect(exits).toEqual(['signal SIGKILL']);
+        expect(lines).toContain(`local stack: dynalite (pid ${stack.dynalitePid}) exited on its own (signal SIGKILL)`);
+      } finally {
+        await stack.stop();
+      }
+      expect(exits).toHaveLength(1);
+    });
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { pushImage } from '../support/images.ts';
-import { isProcessAlive, type RunnerProcess, registryChildren, startRunnerProcess } from '../support/runner-process.ts';
+import { dynaliteChildren, isProcessAlive, type RunnerProcess, registryChildren, startRunnerProcess } from '../support/runner-process.ts';
 
 async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -61,6 +61,8 @@ describe('the runner killed with SIGKILL, then started again on the same data fo
       return body?.state === 'published' ? body : undefined;
     }, 'version 1.0 to be published');
     [orphan = -1] = await registryChildren(first.pid);
+    const [firstDynalite = -1] = await dynaliteChildren(first.pid);
+    expect(await isProcessAlive(firstDynalite)).toBe(true);
 
     await first.kill();
     // What a SIGKILL leaves: the registry, no longer anyone's child, still serving on the port.
@@ -70,6 +72,10 @@ describe('the runner killed with SIGKILL, then started again on the same data fo
     expect(await isProcessAlive(orphan)).toBe(false);
     expect(second.output()).toContain(`stopped the docker-registry (pid ${orphan}`);
     expect(await registryChildren(second.pid)).toHaveLength(1);
+    // dynalite, unlike the registry, follows its runner out (its IPC channel closed), releasing the
+    // LevelDB folder to the new runner's own dynalite.
+    await eventually(async () => ((await isProcessAlive(firstDynalite)) ? undefined : true), "the killed runner's dynalite to exit");
+    expect(await dynaliteChildren(second.pid)).toHaveLength(1);
 
     // Nothing lost: the state and the registry's content from before the kill.
     expect(await version(second)()).toMatchObject({ state: 'published', published: { digest: published.published?.digest } });

@@ -6,14 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { REGISTRY_EVENTS_MEDIA_TYPE } from '../../src/local/registry/registry-webhook.ts';
 import { pushImage } from '../support/images.ts';
-import { type RunnerProcess, readRssMiB, startRunnerProcess } from '../support/runner-process.ts';
+import { dynaliteChildren, type RunnerProcess, readRssMiB, startRunnerProcess } from '../support/runner-process.ts';
 
 /**
- * The runner's memory under floods, read from outside its process after every round: a plateau,
- * not a figure per request, and no time is asserted (the timeout only bounds a busy machine: the
- * rounds take about 40 s on an idle 2-core one). Before dynalite's read iterators were closed
- * (src/local/dynalite/dynalite-iterator-close.ts) every round added about 7 MiB here (15–30 MiB with V8's
- * default heap policy) and never gave it back.
+ * The memory of the runner and of its dynalite child (where the API's Queries are answered) under
+ * floods, each read from outside its process after every round: a plateau, not a figure per
+ * request, and no time is asserted (the timeout only bounds a busy machine: the rounds take about
+ * 40 s on an idle 2-core one). Before dynalite's read iterators were closed
+ * (src/local/dynalite/dynalite-iterator-close.ts) every round added about 7 MiB here (15–30 MiB with
+ * V8's default heap policy) and never gave it back; dynalite then ran inside the runner.
  */
 const ROUNDS = 6;
 const API_CALLS_PER_ROUND = 1_000;
@@ -101,7 +102,10 @@ describe('the runner under API and webhook floods (its own process)', () => {
       return response.status;
     };
 
+    const [dynalite] = await dynaliteChildren(runner.pid);
+    if (dynalite === undefined) throw new Error('the runner has no dynalite child process');
     const rss: number[] = [await readRssMiB(runner.pid)];
+    const dynaliteRss: number[] = [await readRssMiB(dynalite)];
     const statuses = new Map<number, number>();
     const count = (round: Map<number, number>) => {
       for (const [status, n] of round) statuses.set(status, (statuses.get(status) ?? 0) + n);
@@ -110,15 +114,18 @@ describe('the runner under API and webhook floods (its own process)', () => {
       count(await inParallel(API_CALLS_PER_ROUND, CONCURRENCY, list));
       count(await inParallel(NOTIFICATIONS_PER_ROUND, CONCURRENCY, notify));
       rss.push(await readRssMiB(runner.pid));
+      dynaliteRss.push(await readRssMiB(dynalite));
     }
+    const perRound = (values: number[]) => values.map((m) => m.toFixed(0)).join(', ');
     console.info(
-      `runner RSS (MiB) at start and after each round of ${API_CALLS_PER_ROUND} API calls + ${NOTIFICATIONS_PER_ROUND} notifications: ${rss.map((m) => m.toFixed(0)).join(', ')}`,
+      `RSS (MiB) at start and after each round of ${API_CALLS_PER_ROUND} API calls + ${NOTIFICATIONS_PER_ROUND} notifications: runner ${perRound(rss)}; dynalite ${perRound(dynaliteRss)}`,
     );
 
     expect(Object.fromEntries(statuses)).toEqual({ 200: ROUNDS * (API_CALLS_PER_ROUND + NOTIFICATIONS_PER_ROUND) });
     // Garbage not yet collected only adds peaks; what is kept for good raises the floor.
-    const floorGrowth = Math.min(...rss.slice(-3)) - Math.min(...rss.slice(1, 4));
-    expect(floorGrowth, `RSS per round: ${rss.map((m) => m.toFixed(0)).join(', ')} MiB`).toBeLessThan(PLATEAU_MIB);
+    const floorGrowth = (values: number[]) => Math.min(...values.slice(-3)) - Math.min(...values.slice(1, 4));
+    expect(floorGrowth(rss), `runner RSS per round: ${perRound(rss)} MiB`).toBeLessThan(PLATEAU_MIB);
+    expect(floorGrowth(dynaliteRss), `dynalite RSS per round: ${perRound(dynaliteRss)} MiB`).toBeLessThan(PLATEAU_MIB);
     // Nothing was lost or doubled by the floods.
     expect(await (await fetch(versionUrl, { headers: auth })).json()).toEqual(before);
   });

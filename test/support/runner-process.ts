@@ -118,16 +118,26 @@ export async function isProcessAlive(pid: number): Promise<boolean> {
 
 /** The docker-registry processes started by `pid` (read from /proc: the runner names no pid). */
 export async function registryChildren(pid: number): Promise<number[]> {
+  return childrenMatching(pid, 'docker-registry');
+}
+
+/** The dynalite child processes started by `pid` (src/local/dynalite/dynalite-child.ts). */
+export async function dynaliteChildren(pid: number): Promise<number[]> {
+  return childrenMatching(pid, 'dynalite-child');
+}
+
+/** The child processes of `pid` whose command line contains `marker`, read from /proc. */
+async function childrenMatching(pid: number, marker: string): Promise<number[]> {
   const tasks = await readdir(`/proc/${pid}/task`);
   const children = (await Promise.all(tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => ''))))
     .join(' ')
     .split(/\s+/)
     .filter((text) => text !== '')
     .map(Number);
-  const registries: number[] = [];
+  const matching: number[] = [];
   for (const child of children) {
     const cmdline = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes('docker-registry')) registries.push(child);
+    if (cmdline.includes(marker)) matching.push(child);
   }
-  return registries;
+  return matching;
 }

@@ -11,7 +11,7 @@ export interface RunningDynalite {
 
 /**
  * Starts dynalite in this process on an ephemeral port of 127.0.0.1, persisted under `path`
- * (LevelDB). Table operations finish at once instead of after dynalite's simulated 500 ms. Its
+ * (LevelDB). The local stack runs it in a child process of its own (./dynalite-process.ts). Table operations finish at once instead of after dynalite's simulated 500 ms. Its
  * reads close their LevelDB iterators ({@link repairDynaliteIteratorClose}).
  */
 export async function startDynalite(path: string): Promise<RunningDynalite> {

@@ -1,4 +1,4 @@
-// dynalite ships no types. Only what the local runner (src/local/dynalite/dynalite-server.ts) and the test setup call is declared.
+// dynalite ships no types. Only what src/local/dynalite/dynalite-server.ts and the test setup call is declared.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 

@@ -8,12 +8,8 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { FloatingPointer } from '../../core/floating-pointer.ts';
 import type {
-  AnnouncementClaim,
-  CompletePublishOptions,
   EpochMs,
-  FloatingClaim,
   HistoryWrite,
   ImagesChange,
   LeaseRequest,
@@ -21,12 +17,11 @@ import type {
   TaggedDigest,
   UpdateImagesOptions,
   VersionKey,
-  VersionPage,
   VersionStore,
 } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
-import type { PublishedIndex, PushRejection, RecordedImage, VersionError, VersionRecord } from '../../core/version-record.ts';
+import type { PushRejection, RecordedImage, VersionError, VersionRecord } from '../../core/version-record.ts';
 import { checkCount, checkImagesChange, checkLease, checkLimit } from '../../core/version-store-input.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
@@ -95,20 +90,7 @@ const recordExists = 'attribute_exists(#pk)';
 const revisionIsExpected = '#revision = :expectedRevision';
 const revisionIsErrorRevision = '#revision = :errorRevision';
 const noLease = 'attribute_not_exists(#lease)';
-const leaseExpired = '#lease.#until < :nowMs';
 const leaseHeldByCaller = '#lease.#owner = :owner';
-const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR ${leaseHeldByCaller})`;
-const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
-const errorIsNewerThanPublished = '#error.#revision > :publishedRevision';
-const nothingAnnounced = 'attribute_not_exists(#announcement)';
-const announcedNoHigher = '#announcement.#order <= :order';
-const announcedOtherOutcome = '#announcement.#id <> :id';
-const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
-const announcementIsClaimable = `(${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
-const announcementIsId = '#announcement.#id = :id';
-const publishedRevisionIsCurrent = '#revision = :publishedRevision';
-// Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
-const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
 const onlyRefusalsRecorded = '#revision = :zero';
 const hasRefusals = 'attribute_exists(#rejected)';
 const hasNoRefusals = 'attribute_not_exists(#rejected)';
@@ -123,7 +105,34 @@ const historySequenceIsExpected = (expectedSequence: number): string =>
 /** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
 
-interface UpdateRequest {
+/**
+ * The methods a push never calls (the publish path's, the API's, the reconciler's): they live in
+ * dynamodb-version-store-on-demand.ts, imported on the first call to one of them, so that a cold
+ * start of the on-image-push function does not load them (docs/performance.md, "Lambda bundles").
+ */
+const ON_DEMAND = [
+  'putRepositoryConfig',
+  'deleteRepositoryConfig',
+  'listRepositoryConfigs',
+  'listVersions',
+  'acquireLease',
+  'recordPublished',
+  'completePublish',
+  'releaseLease',
+  'isPublishedTag',
+  'claimAnnouncement',
+  'settleAnnouncement',
+  'claimFloatingTag',
+  'getFloatingTag',
+  'listFloatingTags',
+  'getCheckpoint',
+  'putCheckpoint',
+  'getHistory',
+  'putHistory',
+] as const satisfies ReadonlyArray<keyof VersionStore>;
+export type OnDemandMethod = (typeof ON_DEMAND)[number];
+
+export interface UpdateRequest {
   readonly key: Key;
   readonly update: string;
   readonly condition?: string;
@@ -140,6 +149,41 @@ interface UpdateRequest {
 export class DynamoDbVersionStore implements VersionStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
+  #onDemandMethods: Pick<VersionStore, OnDemandMethod> | undefined;
+
+  declare putRepositoryConfig: VersionStore['putRepositoryConfig'];
+  declare deleteRepositoryConfig: VersionStore['deleteRepositoryConfig'];
+  declare listRepositoryConfigs: VersionStore['listRepositoryConfigs'];
+  declare listVersions: VersionStore['listVersions'];
+  declare acquireLease: VersionStore['acquireLease'];
+  declare recordPublished: VersionStore['recordPublished'];
+  declare completePublish: VersionStore['completePublish'];
+  declare releaseLease: VersionStore['releaseLease'];
+  declare isPublishedTag: VersionStore['isPublishedTag'];
+  declare claimAnnouncement: VersionStore['claimAnnouncement'];
+  declare settleAnnouncement: VersionStore['settleAnnouncement'];
+  declare claimFloatingTag: VersionStore['claimFloatingTag'];
+  declare getFloatingTag: VersionStore['getFloatingTag'];
+  declare listFloatingTags: VersionStore['listFloatingTags'];
+  declare getCheckpoint: VersionStore['getCheckpoint'];
+  declare putCheckpoint: VersionStore['putCheckpoint'];
+  declare getHistory: VersionStore['getHistory'];
+  declare putHistory: VersionStore['putHistory'];
+
+  static {
+    // Each on-demand method, as a method of the class (on the prototype, not enumerable), calls its
+    // implementation in dynamodb-version-store-on-demand.ts.
+    for (const name of ON_DEMAND) {
+      Object.defineProperty(DynamoDbVersionStore.prototype, name, {
+        configurable: true,
+        writable: true,
+        async value(this: DynamoDbVersionStore, ...args: unknown[]) {
+          const methods = await this.#onDemand();
+          return (methods[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+        },
+      });
+    }
+  }
 
   constructor(options: DynamoDbVersionStoreOptions) {
     this.#client = options.client;
@@ -151,51 +195,9 @@ export class DynamoDbVersionStore implements VersionStore {
     return item === undefined ? undefined : fromConfigItem(item).config;
   }
 
-  async putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void> {
-    await this.#client.send(new PutItemCommand({ TableName: this.#tableName, Item: toConfigItem(repository, config) }));
-  }
-
-  async deleteRepositoryConfig(repository: string): Promise<boolean> {
-    const { Attributes } = await this.#client.send(
-      new DeleteItemCommand({ TableName: this.#tableName, Key: configKey(repository), ReturnValues: 'ALL_OLD' }),
-    );
-    return Attributes !== undefined;
-  }
-
-  async listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>> {
-    return (await this.#queryAll(configsPartition())).map(fromConfigItem);
-  }
-
   async getVersion(key: VersionKey): Promise<VersionRecord | undefined> {
     const item = await this.#get(versionKey(key));
     return recordOf(item);
-  }
-
-  async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
-    checkLimit(options.limit);
-    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, repository);
-    // One more than asked: whether it comes back says if there is a next page, so the last page
-    // says `cursor: null` instead of leading the caller to an empty one.
-    const result = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :versionPrefix)',
-        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-        ExpressionAttributeValues: { ':pk': { S: repositoryPartition(repository) }, ':versionPrefix': { S: VERSION_PREFIX } },
-        Limit: options.limit + 1,
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    const items = result.Items ?? [];
-    const versions = items.slice(0, options.limit).map(fromVersionItem);
-    // LastEvaluatedKey with fewer items than asked means DynamoDB stopped at its 1 MB page size.
-    const hasMore = items.length > options.limit || result.LastEvaluatedKey !== undefined;
-    const last = versions.at(-1);
-    let cursor: string | null = null;
-    if (hasMore && last !== undefined) cursor = encodeCursor(versionKey(last));
-    else if (hasMore && result.LastEvaluatedKey !== undefined) cursor = encodeCursor(result.LastEvaluatedKey as Key);
-    return { versions, cursor };
   }
 
   async readForPush(
@@ -324,87 +326,6 @@ export class DynamoDbVersionStore implements VersionStore {
     });
   }
 
-  async acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined> {
-    checkLease(lease);
-    const item = await this.#update({
-      key: versionKey(key),
-      update: 'SET #lease = :lease',
-      condition: leaseIsTakeable,
-      values: {
-        ':lease': { M: toAttributeMap(leaseOf(lease)) },
-        ':nowMs': { N: String(lease.now) },
-        ':owner': { S: lease.owner },
-      },
-    });
-    return recordOf(item);
-  }
-
-  async recordPublished(
-    versionOf: VersionKey,
-    options: { owner: string; published: PublishedIndex; now: EpochMs },
-  ): Promise<VersionRecord | undefined> {
-    const { repository, version } = versionOf;
-    const { owner, published } = options;
-    const key = versionKey(versionOf);
-    const values = {
-      ':published': { M: toAttributeMap(published) },
-      ':now': { S: iso(options.now) },
-      ':owner': { S: owner },
-      ':publishedRevision': { N: String(published.revision) },
-    };
-    // DynamoDB cannot REMOVE conditionally inside one update, so there are two writes, each with the
-    // full condition: one that clears an error the publish supersedes, one that keeps a newer error.
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const cleared = await this.#update({
-        key,
-        update: 'SET #published = :published, #updatedAt = :now REMOVE #error',
-        condition: `${leaseHeldByCaller} AND (${errorIsNotNewerThanPublished})`,
-        values,
-      });
-      if (cleared !== undefined) return fromVersionItem(cleared);
-      const kept = await this.#update({
-        key,
-        update: 'SET #published = :published, #updatedAt = :now',
-        condition: `${leaseHeldByCaller} AND ${errorIsNewerThanPublished}`,
-        values,
-      });
-      if (kept !== undefined) return fromVersionItem(kept);
-      // Both failed: the lease is gone, or the error changed between the two writes.
-      const current = await this.getVersion(versionOf);
-      if (current?.lease?.owner !== owner) return undefined;
-    }
-    throw new Error(`recordPublished ${repository}:${version}: the error kept changing while recording the publish`);
-  }
-
-  async completePublish(versionOf: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined> {
-    const { owner, published, now, release, announcement, history } = options;
-    const values: Record<string, AttributeValue> = {
-      ':published': { M: toAttributeMap(published) },
-      ':now': { S: iso(now) },
-      ':owner': { S: owner },
-      ':publishedRevision': { N: String(published.revision) },
-    };
-    let update = 'SET #published = :published, #updatedAt = :now';
-    let condition = `${leaseHeldByCaller} AND ${publishedRevisionIsCurrent} AND (${errorIsNotNewerThanPublished})`;
-    if (announcement !== undefined) {
-      Object.assign(values, claimValues(announcement));
-      update += ', #announcement = :announcement';
-      condition += ` AND ${announcementIsClaimable}`;
-    }
-    if (history !== undefined) {
-      checkCount(history.expectedSequence, 'expectedSequence');
-      update += `, ${settingHistory(history, values).join(', ')}`;
-      condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
-    }
-    const item = await this.#update({
-      key: versionKey(versionOf),
-      update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`,
-      condition,
-      values,
-    });
-    return recordOf(item);
-  }
-
   async recordError(key: VersionKey, options: { error: VersionError; owner?: string; now: EpochMs }): Promise<VersionRecord | undefined> {
     const { error, owner } = options;
     const values: Record<string, AttributeValue> = { ':error': { M: toAttributeMap(error) }, ':now': { S: iso(options.now) } };
@@ -419,147 +340,8 @@ export class DynamoDbVersionStore implements VersionStore {
     return recordOf(item);
   }
 
-  async releaseLease(
-    key: VersionKey,
-    options: { owner: string; expectedRevision: number },
-  ): Promise<'released' | 'revision-moved' | 'not-held'> {
-    const { repository, version } = key;
-    const { owner, expectedRevision } = options;
-    checkCount(expectedRevision, 'expectedRevision');
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const released = await this.#update({
-        key: versionKey(key),
-        update: 'REMOVE #lease',
-        condition: `${leaseHeldByCaller} AND ${revisionIsExpected}`,
-        values: { ':owner': { S: owner }, ':expectedRevision': { N: String(expectedRevision) } },
-      });
-      if (released !== undefined) return 'released';
-      // The condition does not say which half failed; the record does.
-      const current = await this.getVersion(key);
-      if (current?.lease?.owner !== owner) return 'not-held';
-      if (current.revision !== expectedRevision) return 'revision-moved';
-    }
-    throw new Error(`releaseLease ${repository}:${version}: the lease kept changing hands while releasing it`);
-  }
-
   async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
     await this.#update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
-  }
-
-  async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
-    const item = await this.#get(tagKey(repository, tag));
-    return item?.digests?.SS?.includes(digest) ?? false;
-  }
-
-  async claimAnnouncement(key: VersionKey, announcement: AnnouncementClaim): Promise<boolean> {
-    const item = await this.#update({
-      key: versionKey(key),
-      update: 'SET #announcement = :announcement',
-      condition: `${recordExists} AND ${announcementIsClaimable}`,
-      values: claimValues(announcement),
-    });
-    return item !== undefined;
-  }
-
-  async settleAnnouncement(key: VersionKey, { id, how }: { id: string; how: 'sent' | 'retry' }): Promise<boolean> {
-    const item = await this.#update({
-      key: versionKey(key),
-      update: how === 'sent' ? 'SET #announcement.#state = :sent REMOVE #announcement.#event' : 'SET #announcement.#until = :expired',
-      condition: announcementIsId,
-      values: how === 'sent' ? { ':id': { S: id }, ':sent': { S: 'sent' } } : { ':id': { S: id }, ':expired': { N: '0' } },
-    });
-    return item !== undefined;
-  }
-
-  async claimFloatingTag(repository: string, pointer: FloatingPointer): Promise<FloatingClaim> {
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      try {
-        await this.#client.send(
-          new PutItemCommand({
-            TableName: this.#tableName,
-            Item: toFloatingItem(repository, pointer),
-            ConditionExpression: pointerIsNotHigher,
-            ExpressionAttributeNames: { '#pk': 'pk', '#rank': 'rank' },
-            ExpressionAttributeValues: { ':rank': { S: pointer.rank } },
-          }),
-        );
-        return { kind: 'claimed' };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-      }
-      // Read, not ReturnValuesOnConditionCheckFailure: dynalite does not return the item. Pointers
-      // only move forward, so what is read now ranks at least as high as what refused the write.
-      const higher = await this.getFloatingTag(repository, pointer.tag);
-      if (higher !== undefined && higher.rank > pointer.rank) return { kind: 'higher', pointer: higher };
-    }
-    throw new Error(`claimFloatingTag ${repository}:${pointer.tag}: the pointer kept changing while claiming it`);
-  }
-
-  async getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined> {
-    const item = await this.#get(floatingKey(repository, tag));
-    return item === undefined ? undefined : fromFloatingItem(item);
-  }
-
-  async listFloatingTags(repository: string): Promise<FloatingPointer[]> {
-    return (await this.#queryAll(repositoryPartition(repository), FLOATING_PREFIX)).map(fromFloatingItem);
-  }
-
-  async getCheckpoint(name: string): Promise<string | undefined> {
-    return (await this.#get(checkpointKey(name)))?.value?.S;
-  }
-
-  async putCheckpoint(name: string, value: string | null): Promise<void> {
-    if (value === null) {
-      await this.#client.send(new DeleteItemCommand({ TableName: this.#tableName, Key: checkpointKey(name) }));
-      return;
-    }
-    await this.#client.send(new PutItemCommand({ TableName: this.#tableName, Item: { ...checkpointKey(name), value: { S: value } } }));
-  }
-
-  async getHistory(key: VersionKey): Promise<VersionHistory> {
-    // Both items in one request: a record written before the history moved onto it keeps its
-    // history in the separate item until the next append moves it over.
-    const items = await this.#batchGet([versionKey(key), historyKey(key)]);
-    const find = (wanted: Key) => items.find((item) => item.sk?.S === wanted.sk?.S);
-    return historyOf(find(versionKey(key)), find(historyKey(key)));
-  }
-
-  async putHistory(key: VersionKey, write: HistoryWrite): Promise<boolean> {
-    checkCount(write.expectedSequence, 'expectedSequence');
-    // On the version record, where its writes append too (updateImages, completePublish): one
-    // conditional write (compare-and-set on the sequence), so two writers can never both win and
-    // none can lose the other's entry.
-    const values: Record<string, AttributeValue> = {};
-    const sets = settingHistory(write, values);
-    const written = await this.#update({
-      key: versionKey(key),
-      update: `SET ${sets.join(', ')}`,
-      condition: `${recordExists} AND ${historySequenceIsExpected(write.expectedSequence)}`,
-      values,
-    });
-    if (written !== undefined) return true;
-    if ((await this.#get(versionKey(key))) !== undefined) return false;
-    return this.#putSeparateHistory(key, write);
-  }
-
-  /** A history without a record (notes only): the separate item, as before the history moved onto the record. */
-  async #putSeparateHistory(key: VersionKey, { history, expectedSequence }: HistoryWrite): Promise<boolean> {
-    const sequenceIsExpected = expectedSequence === 0 ? 'attribute_not_exists(#pk)' : '#sequence = :expectedSequence';
-    try {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#tableName,
-          Item: { ...toAttributeMap({ sequence: history.sequence, entries: history.entries }), ...historyKey(key) },
-          ConditionExpression: sequenceIsExpected,
-          ExpressionAttributeNames: expectedSequence === 0 ? { '#pk': 'pk' } : { '#sequence': 'sequence' },
-          ...(expectedSequence === 0 ? {} : { ExpressionAttributeValues: { ':expectedSequence': { N: String(expectedSequence) } } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
   }
 
   async #createVersion(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined> {
@@ -594,6 +376,24 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
     return fromVersionItem(item);
+  }
+
+  /** The on-demand methods, their module imported on the first call to one of them. */
+  async #onDemand(): Promise<Pick<VersionStore, OnDemandMethod>> {
+    if (this.#onDemandMethods === undefined) {
+      const { onDemandMethods } = await import('./dynamodb-version-store-on-demand.ts');
+      this.#onDemandMethods ??= onDemandMethods({
+        client: this.#client,
+        tableName: this.#tableName,
+        store: this,
+        shared: SHARED,
+        get: (key) => this.#get(key),
+        update: (request) => this.#update(request),
+        queryAll: (pk, skPrefix) => this.#queryAll(pk, skPrefix),
+        batchGet: (keys) => this.#batchGet(keys),
+      });
+    }
+    return this.#onDemandMethods;
   }
 
   /** Every item of a partition (only sort keys starting with `skPrefix`, when given), page after page. */
@@ -684,18 +484,6 @@ function imagesSetBy(change: ImagesChange): Record<string, RecordedImage> {
   return Object.fromEntries(change.set.map((image) => [image.key, image]));
 }
 
-/** The values of a claim's write and condition (claimAnnouncement, and completePublish with an announcement). */
-function claimValues({ claim, now }: AnnouncementClaim): Record<string, AttributeValue> {
-  checkCount(now, 'now');
-  return {
-    ':announcement': { M: toAttributeMap(claim) },
-    ':order': { N: String(claim.order) },
-    ':id': { S: claim.id },
-    ':pending': { S: 'pending' },
-    ':nowMs': { N: String(now) },
-  };
-}
-
 /** The record an item holds (undefined: no item, or a write whose condition failed). */
 function recordOf(item: Item | undefined): VersionRecord | undefined {
   return item === undefined ? undefined : fromVersionItem(item);
@@ -758,3 +546,47 @@ function pickUsed(names: Readonly<Record<string, string>>, expressions: string):
   const used = new Set(expressions.match(/#\w+/g) ?? []);
   return Object.fromEntries(Object.entries(names).filter(([placeholder]) => used.has(placeholder)));
 }
+
+/**
+ * What dynamodb-version-store-on-demand.ts uses of this module and of the modules it imports,
+ * handed over instead of imported there (that module says why).
+ */
+const SHARED = {
+  PutItemCommand,
+  DeleteItemCommand,
+  QueryCommand,
+  toAttributeMap,
+  isConditionFailed,
+  checkCount,
+  checkLease,
+  checkLimit,
+  checkpointKey,
+  configKey,
+  configsPartition,
+  decodeCursor,
+  encodeCursor,
+  FLOATING_PREFIX,
+  floatingKey,
+  fromConfigItem,
+  fromFloatingItem,
+  fromVersionItem,
+  historyKey,
+  repositoryPartition,
+  tagKey,
+  toConfigItem,
+  toFloatingItem,
+  VERSION_PREFIX,
+  versionKey,
+  recordOf,
+  iso,
+  leaseOf,
+  settingHistory,
+  historyOf,
+  historySequenceIsExpected,
+  recordExists,
+  noLease,
+  leaseHeldByCaller,
+  revisionIsExpected,
+  MAX_RACE_RETRIES,
+};
+export type StoreShared = typeof SHARED;

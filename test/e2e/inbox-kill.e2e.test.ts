@@ -6,9 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
+import { eventually } from '../support/eventually.ts';
 import { pushImage, type TestArch } from '../support/images.ts';
 import { type RunningRegistry, startRegistry } from '../support/registry-process.ts';
 import { freeRunnerPorts, type RunnerPorts, type RunnerProcess, startRunnerProcess } from '../support/runner-process.ts';
+
+/** Waits as long as a restart under load may take; a metrics read that fails while the runner restarts counts as "not yet". */
+const patiently = <T>(check: () => Promise<T | undefined>, what: string): Promise<T> =>
+  eventually(() => check().catch(() => undefined), what, 120_000);
 
 /**
  * The durable inbox against SIGKILL: the runner (its own process, `manifest-assembler start`) is
@@ -62,16 +67,6 @@ async function metric(runner: RunnerProcess, name: string): Promise<number> {
   return Number(value);
 }
 
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('the runner killed with SIGKILL in the middle of a burst, with pushes recorded and not yet handled', () => {
   let dataDir: string;
   let ports: RunnerPorts;
@@ -121,7 +116,7 @@ describe('the runner killed with SIGKILL in the middle of a burst, with pushes r
     );
 
     const runner = first;
-    const atKill = await eventually(async () => {
+    const atKill = await patiently(async () => {
       const [recorded, pending] = [
         await metric(runner, 'manifest_assembler_inbox_recorded_total'),
         await metric(runner, 'manifest_assembler_inbox_pending'),
@@ -140,7 +135,7 @@ describe('the runner killed with SIGKILL in the middle of a burst, with pushes r
     const restarted = second;
     for (let i = 0; i < VERSIONS; i++) {
       const version = `1.${i}.0`;
-      const status = await eventually(async () => {
+      const status = await patiently(async () => {
         const body = (await (
           await fetch(`${restarted.apiUrl}/v1/repositories/${REPOSITORY}/versions/${version}`, { headers: auth })
         ).json()) as { state?: string; published?: { digest: string } };
@@ -153,7 +148,7 @@ describe('the runner killed with SIGKILL in the middle of a burst, with pushes r
       expect(index.headers.get('docker-content-digest')).toBe(status.published?.digest);
     }
     expect(await metric(second, 'manifest_assembler_inbox_refused_total')).toBe(0);
-    await eventually(
+    await patiently(
       async () => ((await metric(restarted, 'manifest_assembler_inbox_pending')) === 0 ? true : undefined),
       'the inbox to empty',
     );

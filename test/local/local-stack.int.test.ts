@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { type LocalStack, startLocalStack } from '../../src/local/main.ts';
 import { assertPortFree, PortInUseError } from '../../src/local/ports.ts';
-import { eventually } from '../support/event-receiver.ts';
+import { eventually } from '../support/eventually.ts';
 import { expectValidIndex } from '../support/expect-valid-index.ts';
 import { pushImage } from '../support/images.ts';
 import { requestLocalApi } from '../support/local-stack.ts';

@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../src/core/media-types.ts';
+import { eventually } from '../support/eventually.ts';
 import { pushImage } from '../support/images.ts';
 import { dynaliteChildren, isProcessAlive, type RunnerProcess, registryChildren, startRunnerProcess } from '../support/runner-process.ts';
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface VersionBody {
   state: string;
@@ -56,10 +47,14 @@ describe('the runner killed with SIGKILL, then started again on the same data fo
     expect(put.status).toBe(200);
     await pushImage(first.registryUrl, 'team/kill', '1.0-amd64', { arch: 'amd64', format: 'oci' });
     await pushImage(first.registryUrl, 'team/kill', '1.0-arm64', { arch: 'arm64', format: 'oci' });
-    const published = await eventually(async () => {
-      const body = await version(first)();
-      return body?.state === 'published' ? body : undefined;
-    }, 'version 1.0 to be published');
+    const published = await eventually(
+      async () => {
+        const body = await version(first)();
+        return body?.state === 'published' ? body : undefined;
+      },
+      'version 1.0 to be published',
+      30_000,
+    );
     [orphan = -1] = await registryChildren(first.pid);
     const [firstDynalite = -1] = await dynaliteChildren(first.pid);
     expect(await isProcessAlive(firstDynalite)).toBe(true);
@@ -74,7 +69,11 @@ describe('the runner killed with SIGKILL, then started again on the same data fo
     expect(await registryChildren(second.pid)).toHaveLength(1);
     // dynalite, unlike the registry, follows its runner out (its IPC channel closed), releasing the
     // LevelDB folder to the new runner's own dynalite.
-    await eventually(async () => ((await isProcessAlive(firstDynalite)) ? undefined : true), "the killed runner's dynalite to exit");
+    await eventually(
+      async () => ((await isProcessAlive(firstDynalite)) ? undefined : true),
+      "the killed runner's dynalite to exit",
+      30_000,
+    );
     expect(await dynaliteChildren(second.pid)).toHaveLength(1);
 
     // Nothing lost: the state and the registry's content from before the kill.
@@ -87,9 +86,13 @@ describe('the runner killed with SIGKILL, then started again on the same data fo
     // And the new registry notifies the new runner: a rebuild is republished.
     await pushImage(second.registryUrl, 'team/kill', '1.0-arm64', { arch: 'arm64', format: 'oci', label: 'after-the-kill' });
     const runner = second;
-    await eventually(async () => {
-      const body = await version(runner)();
-      return body?.state === 'published' && body.published?.digest !== published.published?.digest ? body : undefined;
-    }, 'the rebuild to be republished');
+    await eventually(
+      async () => {
+        const body = await version(runner)();
+        return body?.state === 'published' && body.published?.digest !== published.published?.digest ? body : undefined;
+      },
+      'the rebuild to be republished',
+      30_000,
+    );
   });
 });

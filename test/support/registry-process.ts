@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listenOnLoopback } from '../../src/local/ports.ts';
 import { renderRegistryConfig } from '../../src/local/registry/registry-config.ts';
 import {
   isRegistryInstalled,
@@ -114,10 +113,50 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   }
 }
 
-/** A port that was free on 127.0.0.1 a moment ago. */
+/**
+ * A port that was free on 127.0.0.1 a moment ago, for a process the test starts later (a registry,
+ * a runner). It is taken below the kernel's ephemeral range: a port from that range, once closed
+ * again, can be handed by the kernel to any other socket before the test's process binds it (a
+ * dynalite child listening on port 0, an outgoing connection), which failed a CI run with "port in
+ * use". Each vitest worker hands out its own slice of the range, in turn, so two test files running
+ * at once never pick the same port either.
+ */
 export async function findFreePort(): Promise<number> {
-  const server = createServer();
-  const port = await listenOnLoopback(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  for (let attempt = 0; attempt < PORTS_PER_WORKER; attempt++) {
+    const port = nextCandidatePort();
+    if (await isFreeOnLoopback(port)) return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 in ${FIRST_PORT + workerSlice() * PORTS_PER_WORKER}..+${PORTS_PER_WORKER}`);
+}
+
+/** Below Linux's default ephemeral range (32768-60999) and above the well-known and common service ports. */
+const FIRST_PORT = 20_000;
+const PORTS_PER_WORKER = 500;
+const WORKER_SLICES = 24;
+let handedOut = 0;
+
+/** This process's slice: the vitest worker's id when there is one (1, 2, ...), else the pid. */
+function workerSlice(): number {
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? process.pid);
+  return worker % WORKER_SLICES;
+}
+
+function nextCandidatePort(): number {
+  const port = FIRST_PORT + workerSlice() * PORTS_PER_WORKER + (handedOut % PORTS_PER_WORKER);
+  handedOut++;
   return port;
+}
+
+async function isFreeOnLoopback(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  } catch {
+    return false;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return true;
 }

@@ -9,7 +9,8 @@ import { NotifyDelivery } from '../../../src/adapters/webhook/notify-delivery.ts
 import { OutboxVersionEvents } from '../../../src/adapters/webhook/outbox-version-events.ts';
 import type { VersionEvent } from '../../../src/core/version-events.ts';
 import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite/dynalite-server.ts';
-import { EventReceiver, eventually, hasValidSignature } from '../../support/event-receiver.ts';
+import { EventReceiver, hasValidSignature } from '../../support/event-receiver.ts';
+import { eventually } from '../../support/eventually.ts';
 import { CapturingLogger } from '../../support/fakes.ts';
 
 // The local runner's event path against real parts: the outbox on dynalite (persisted in a folder),

@@ -9,21 +9,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../../src/adapters/dynamodb/dynamodb-table.ts';
 import { type DynaliteProcess, DynaliteProcessError, startDynaliteProcess } from '../../../src/local/dynalite/dynalite-process.ts';
 import { makeDynamoClient } from '../../support/dynamodb.ts';
+import { eventually } from '../../support/eventually.ts';
 import { isProcessAlive } from '../../support/runner-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TableName = 'lifecycle';
 const key = (sk: string) => ({ pk: { S: 'repo#team/app' }, sk: { S: sk } });
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Writes one item through `endpoint` and reads it back: the child answers the DynamoDB API. */
 async function writeAndRead(endpoint: string, sk: string): Promise<string | undefined> {

@@ -25,9 +25,6 @@ export type PublishOutcome =
   | { readonly kind: 'conflict'; readonly message: string }
   | { readonly kind: 'not-found' };
 
-// Where it lived before the gate was split off; tests and callers import it from here too.
-export { PublishTiming };
-
 export interface PublishOptions {
   /** The revision this caller is responsible for (what it recorded, or what it read). */
   readonly revision: number;

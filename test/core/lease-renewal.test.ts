@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PublishTiming, publishVersion } from '../../src/core/publish-version.ts';
+import { PublishTiming } from '../../src/core/publish-gate.ts';
+import { publishVersion } from '../../src/core/publish-version.ts';
 import { recordPush } from '../../src/core/record-push.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { makeHarness } from '../handlers/handler-harness.ts';

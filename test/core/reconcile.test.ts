@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
-import { PublishTiming } from '../../src/core/publish-version.ts';
+import { PublishTiming } from '../../src/core/publish-gate.ts';
 import { type ReconcileLimits, type ReconcileReport, reconcileRepository } from '../../src/core/reconcile.ts';
 import type { RepositoryConfigInput } from '../../src/core/repository-config.ts';
 import { toVersionStatus } from '../../src/core/version-status.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { PublishTiming } from '../../src/core/publish-version.ts';
+import { PublishTiming } from '../../src/core/publish-gate.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
 import { seededRandom } from '../support/fakes.ts';
 import { pushImage } from '../support/images.ts';

@@ -60,20 +60,20 @@ const DYNALITE_SIGNER: NonNullable<DynamoDBClientConfig['signer']> = {
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
  * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
  */
-export async function localDependencies(parts: {
+export function localDependencies(parts: {
   registryUrl: string;
   dynamoEndpoint: string;
   logger: Logger;
   metrics?: Metrics;
   /** Where outcome events are POSTed and the key they are signed with. */
   notify?: { urls: readonly string[]; secret: string };
-}): Promise<{
+}): {
   deps: Dependencies;
   client: DynamoDBClient;
   /** Delivers the queued outcome events; start it once the table exists. */
   delivery: NotifyDelivery;
   close: () => void;
-}> {
+} {
   const client = localDynamoClient(parts.dynamoEndpoint);
   const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
   const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });

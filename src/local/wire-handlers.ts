@@ -22,7 +22,7 @@ export { LOCAL_TABLE_NAME };
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints): Promise<StackHandlers> {
   const metrics = new PrometheusMetrics();
-  const { deps, client, delivery, close } = await localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
+  const { deps, client, delivery, close } = localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
   // The DynamoDB commands of the handlers (with the notify outbox) and of the inbox, on /metrics
   // apart: the inbox's put and delete per push are the local stack's durability, not the handlers'.
   const handlerRequests = new DynamoDbRequestCounter('handlers').attach(client);

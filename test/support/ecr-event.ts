@@ -1,3 +1,6 @@
+import { MediaTypes } from '../../src/core/media-types.ts';
+import type { EcrImageActionEvent } from '../../src/local/registry/registry-events.ts';
+
 /**
  * The EventBridge "ECR Image Action" event ECR sends for a successful push, as every test delivers it.
  * An undefined tag leaves `image-tag` out (a push by digest); the newer `manifest-media-type` field is
@@ -30,4 +33,16 @@ export function ecrPushEvent(
       ...options.detail,
     } as Record<string, unknown>,
   };
+}
+
+/**
+ * {@link ecrPushEvent} as the local runner builds it from a registry notification (tag and media type
+ * always there), typed for the local inbox and webhook.
+ */
+export function localPushEvent(id: string, repository: string, tag: string, digest = `sha256:${'a'.repeat(64)}`): EcrImageActionEvent {
+  return ecrPushEvent(repository, digest, tag, {
+    id,
+    account: '000000000000',
+    mediaType: MediaTypes.ociManifest,
+  }) as unknown as EcrImageActionEvent;
 }

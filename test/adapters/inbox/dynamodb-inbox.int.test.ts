@@ -10,30 +10,10 @@ import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite
 import { RegistryInbox } from '../../../src/local/inbox/registry-inbox.ts';
 import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';
 import { createUniqueTable, makeDynamoClient } from '../../support/dynamodb.ts';
+import { localPushEvent } from '../../support/ecr-event.ts';
 import { CapturingLogger } from '../../support/fakes.ts';
 
 const entry = (id: string, receivedAt: number, seq: number): InboxEntry => ({ id, body: JSON.stringify({ id }), receivedAt, seq });
-
-function pushEvent(id: string, tag: string): EcrImageActionEvent {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'ECR Image Action',
-    source: 'aws.ecr',
-    account: '000000000000',
-    time: '2026-12-01T10:00:00.000Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      result: 'SUCCESS',
-      'repository-name': 'team/app',
-      'image-digest': `sha256:${'b'.repeat(64)}`,
-      'action-type': 'PUSH',
-      'image-tag': tag,
-      'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json',
-    },
-  };
-}
 
 describe('DynamoDbInbox on dynalite', () => {
   let client: DynamoDBClient;
@@ -127,7 +107,7 @@ describe('RegistryInbox over DynamoDbInbox, stopped mid-way and started again on
       ['p2', '1.0-arm64'],
       ['p3', '2.0-amd64'],
     ] as const) {
-      expect(await inbox1.accept({ id, event: pushEvent(id, tag) })).toBe('recorded');
+      expect(await inbox1.accept({ id, event: localPushEvent(id, 'team/app', tag, `sha256:${'b'.repeat(64)}`) })).toBe('recorded');
     }
     while (handledFirst.length < 2) await new Promise((r) => setTimeout(r, 5));
     void inbox1.stop();

@@ -3,6 +3,7 @@ import type { InboxEntry } from '../../../src/adapters/inbox/dynamodb-inbox.ts';
 import { DomainError, ErrorCodes, InvalidInputError } from '../../../src/core/errors.ts';
 import { type InboxStore, RegistryInbox } from '../../../src/local/inbox/registry-inbox.ts';
 import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';
+import { localPushEvent } from '../../support/ecr-event.ts';
 import { CapturingLogger, yieldMicrotasks } from '../../support/fakes.ts';
 
 /** The inbox's store in memory, counting its writes. */
@@ -29,27 +30,7 @@ class MemoryInboxStore implements InboxStore {
 }
 
 function push(id: string, repository: string, tag: string): { id: string; event: EcrImageActionEvent } {
-  return {
-    id,
-    event: {
-      version: '0',
-      id,
-      'detail-type': 'ECR Image Action',
-      source: 'aws.ecr',
-      account: '000000000000',
-      time: '2026-12-01T10:00:00.000Z',
-      region: 'us-east-1',
-      resources: [],
-      detail: {
-        result: 'SUCCESS',
-        'repository-name': repository,
-        'image-digest': `sha256:${'a'.repeat(64)}`,
-        'action-type': 'PUSH',
-        'image-tag': tag,
-        'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json',
-      },
-    },
-  };
+  return { id, event: localPushEvent(id, repository, tag) };
 }
 
 /** The version lane of the default tag pattern: everything before the last dash. */

@@ -96,8 +96,8 @@ export async function foldStartChunks({ outdir, metafile, absWorkingDir, options
   const start = await build({
     ...shared,
     stdin: { contents: reexports, resolveDir: dirname(startFile), sourcefile: 'fold-entry.js', loader: 'js' },
+    // No banner: the folded chunks carry the first build's (createRequire) already, each its own.
     outfile: startFile,
-    ...(options.banner ? { banner: options.banner } : {}),
     plugins: [keepOthersExternal],
   });
 

@@ -36,7 +36,14 @@ const sources: Record<string, string> = {
   ].join('\n'),
 };
 
-describe('foldStartChunks', () => {
+// scripts/build.mjs's banner for CJS code that requires Node built-ins (esbuild cannot import them).
+const createRequireBanner =
+  "import { createRequire as __maCreateRequire } from 'node:module'; const require = __maCreateRequire(import.meta.url);";
+
+describe.each([
+  ['plain ESM', false],
+  ['with CJS code and the createRequire banner', true],
+])('foldStartChunks (%s)', (_, cjs) => {
   let dir: string;
   let outdir: string;
   let before: Metafile;
@@ -45,6 +52,14 @@ describe('foldStartChunks', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fold-start-chunks-'));
     for (const [name, text] of Object.entries(sources)) await writeFile(join(dir, name), text);
+    if (cjs) {
+      // A CommonJS module shared by the cold path and a chunk loaded on demand, requiring a built-in.
+      await writeFile(join(dir, 'eol.cjs'), "module.exports = { eol: require('node:os').EOL.length };");
+      await writeFile(
+        join(dir, 'shared-a.ts'),
+        `import { eol } from './eol.cjs'; ${sources['shared-a.ts']?.replace("'a'", '`a${eol - 1}`')}`,
+      );
+    }
     outdir = join(dir, 'out');
     const options = {
       entryPoints: [join(dir, 'entry.ts')],
@@ -61,6 +76,7 @@ describe('foldStartChunks', () => {
       metafile: true,
       absWorkingDir: dir,
       logLevel: 'silent' as const,
+      ...(cjs ? { banner: { js: createRequireBanner } } : {}),
     };
     before = (await build(options)).metafile as Metafile;
     after = await foldStartChunks({ outdir, metafile: before, absWorkingDir: dir, options });
@@ -91,12 +107,11 @@ describe('foldStartChunks', () => {
     const files = (await readdir(join(outdir, 'chunks'))).map((f) => `out/chunks/${f}`);
     expect(Object.keys(after.outputs).sort()).toEqual(['out/index.mjs', ...files].sort());
     const index = await readFile(join(outdir, 'index.mjs'), 'utf8');
-    const staticSpecs = [...index.matchAll(/(?:^|;)\s*import\s*(?:\{[^}]*\}\s*from\s*)?"([^"]+)"/g)].map((m) => m[1]);
+    const staticSpecs = [...index.matchAll(/(?:^|;)\s*import\s*(?:\{[^}]*\}\s*from\s*)?"(\.[^"]+)"/g)].map((m) => m[1]);
     expect(new Set(staticSpecs)).toEqual(new Set([`./${START_CHUNK}`]));
     // The sources of the folded chunks are now start.mjs's.
-    expect(Object.keys(after.outputs[`out/${START_CHUNK}`]?.inputs ?? {}).sort()).toEqual(
-      ['shared-b.ts', 'trace.ts', 'shared-a.ts'].sort(),
-    );
+    const inputs = ['shared-b.ts', 'trace.ts', 'shared-a.ts', ...(cjs ? ['eol.cjs'] : [])];
+    expect(Object.keys(after.outputs[`out/${START_CHUNK}`]?.inputs ?? {}).sort()).toEqual(inputs.sort());
   });
 
   it('runs as before: evaluation order kept, one instance of each shared module, an import during the top-level await settles', async () => {
@@ -104,9 +119,10 @@ describe('foldStartChunks', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
     expect(JSON.parse(stdout)).toEqual({
       trace: ['shared-a', 'shared-b', 'entry', 'lazy-at-init', 'lazy-later'],
-      fromInit: 'ab1',
-      fromHandler: 'ab2',
-      later: 'a2',
+      // `eol - 1` is 0 on Linux: the same strings with the CJS module as without it.
+      fromInit: cjs ? 'a0b1' : 'ab1',
+      fromHandler: cjs ? 'a0b2' : 'ab2',
+      later: cjs ? 'a02' : 'a2',
       count: 2,
     });
   });

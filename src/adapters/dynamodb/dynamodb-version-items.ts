@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../core/errors.ts';
 import type { FloatingPointer } from '../../core/floating-pointer.ts';
 import type { VersionKey } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
-import type { VersionHistory } from '../../core/version-history.ts';
+import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
 import type { VersionRecord } from '../../core/version-record.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 
@@ -71,6 +71,31 @@ export function historyOfVersionItem(item: Item): VersionHistory | undefined {
   if (sequence === undefined) return undefined;
   const { entries } = fromAttributeMap({ entries: item[HISTORY_ATTRIBUTE] ?? { L: [] } });
   return { sequence: Number(sequence), entries: entries as unknown as VersionHistory['entries'] };
+}
+
+/** A history as the version item's attributes. */
+export function historyAttributes(history: VersionHistory): Item {
+  return {
+    [HISTORY_ATTRIBUTE]: { L: toAttributeMap({ entries: history.entries }).entries?.L ?? [] },
+    [HISTORY_SEQUENCE_ATTRIBUTE]: { N: String(history.sequence) },
+  };
+}
+
+/** A version's history: on its record when there, else in the separate item a record written before that keeps (else none). */
+export function historyOf(recordItem: Item | undefined, separateItem: Item | undefined): VersionHistory {
+  const onRecord = recordItem === undefined ? undefined : historyOfVersionItem(recordItem);
+  if (onRecord !== undefined) return onRecord;
+  return separateItem === undefined ? EMPTY_HISTORY : fromHistoryItem(separateItem);
+}
+
+function fromHistoryItem(item: Item): VersionHistory {
+  const { sequence, entries } = fromAttributeMap(item);
+  return { sequence: Number(sequence), entries: (entries ?? []) as unknown as VersionHistory['entries'] };
+}
+
+/** The record an item holds (undefined: no item, or a write whose condition failed). */
+export function recordOf(item: Item | undefined): VersionRecord | undefined {
+  return item === undefined ? undefined : fromVersionItem(item);
 }
 
 /** The record an item holds; the key attributes and the history stay behind. */

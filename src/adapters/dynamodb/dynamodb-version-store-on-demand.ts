@@ -1,4 +1,4 @@
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../../core/floating-pointer.ts';
 import type {
   AnnouncementClaim,
@@ -16,375 +16,375 @@ import type {
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import type { VersionHistory } from '../../core/version-history.ts';
 import type { PublishedIndex, VersionRecord } from '../../core/version-record.ts';
-import type { Item, Key } from './dynamodb-version-items.ts';
-import type { OnDemandMethod, StoreShared, UpdateRequest } from './dynamodb-version-store.ts';
+import { checkCount, checkLease, checkLimit } from '../../core/version-store-input.ts';
+import { toAttributeMap } from './dynamodb-codec.ts';
+import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
+import {
+  checkpointKey,
+  configKey,
+  configsPartition,
+  decodeCursor,
+  encodeCursor,
+  FLOATING_PREFIX,
+  floatingKey,
+  fromConfigItem,
+  fromFloatingItem,
+  fromVersionItem,
+  historyKey,
+  historyOf,
+  type Item,
+  type Key,
+  recordOf,
+  repositoryPartition,
+  tagKey,
+  toConfigItem,
+  toFloatingItem,
+  VERSION_PREFIX,
+  versionKey,
+} from './dynamodb-version-items.ts';
+import type { OnDemandMethod } from './dynamodb-version-store.ts';
+import {
+  historySequenceIsExpected,
+  iso,
+  leaseHeldByCaller,
+  leaseOf,
+  MAX_RACE_RETRIES,
+  noLease,
+  recordExists,
+  revisionIsExpected,
+  settingHistory,
+  type UpdateRequest,
+} from './dynamodb-version-writes.ts';
 
 // The DynamoDbVersionStore methods a push never calls (the publish path's, the API's, the
 // reconciler's), imported by the store on the first call to one of them: a cold start of the
 // on-image-push function would otherwise read and compile them before the first event
-// (docs/performance.md, "Lambda bundles"). This module imports nothing at run time: what it uses of
-// the store's module and of the modules the store imports comes in `StoreAccess.shared`, because an
-// import shared with the cold start would make the bundler split those modules into a chunk of their
-// own, one more file to load at every cold start.
+// (docs/performance.md, "Lambda bundles"). What this module shares with the store's module (the
+// item layout, the write helpers, the SDK) the build puts in the one chunk a cold start loads
+// anyway (scripts/fold-start-chunks.mjs), so importing it here adds no file at start.
 
-/** What the on-demand methods reach of the store: its client, its private helpers, itself. */
+/** What the on-demand methods reach of the store: its client, its private requests, itself. */
 export interface StoreAccess {
   readonly client: DynamoDBClient;
   readonly tableName: string;
   readonly store: VersionStore;
-  readonly shared: StoreShared;
   get(key: Key): Promise<Item | undefined>;
   update(request: UpdateRequest): Promise<Item | undefined>;
-  queryAll(pk: string, skPrefix?: string): Promise<Item[]>;
   batchGet(keys: Key[]): Promise<Item[]>;
 }
 
-/** The store's on-demand methods, bound to `access`. */
-export function onDemandMethods(access: StoreAccess): Pick<VersionStore, OnDemandMethod> {
-  const {
-    PutItemCommand,
-    DeleteItemCommand,
-    QueryCommand,
-    toAttributeMap,
-    isConditionFailed,
-    checkCount,
-    checkLease,
-    checkLimit,
-    checkpointKey,
-    configKey,
-    configsPartition,
-    decodeCursor,
-    encodeCursor,
-    FLOATING_PREFIX,
-    floatingKey,
-    fromConfigItem,
-    fromFloatingItem,
-    fromVersionItem,
-    historyKey,
-    repositoryPartition,
-    tagKey,
-    toConfigItem,
-    toFloatingItem,
-    VERSION_PREFIX,
-    versionKey,
-    recordOf,
-    iso,
-    leaseOf,
-    settingHistory,
-    historyOf,
-    historySequenceIsExpected,
-    recordExists,
-    noLease,
-    leaseHeldByCaller,
-    revisionIsExpected,
-    MAX_RACE_RETRIES,
-  } = access.shared;
+// Condition clauses only these methods write, named for what they mean (the ports.ts contract states each one).
+const leaseExpired = '#lease.#until < :nowMs';
+const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR ${leaseHeldByCaller})`;
+const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
+const errorIsNewerThanPublished = '#error.#revision > :publishedRevision';
+const nothingAnnounced = 'attribute_not_exists(#announcement)';
+const announcedNoHigher = '#announcement.#order <= :order';
+const announcedOtherOutcome = '#announcement.#id <> :id';
+const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
+const announcementIsClaimable = `(${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
+const announcementIsId = '#announcement.#id = :id';
+const publishedRevisionIsCurrent = '#revision = :publishedRevision';
+// Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
+const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
 
-  const leaseExpired = '#lease.#until < :nowMs';
-  const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR ${leaseHeldByCaller})`;
-  const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
-  const errorIsNewerThanPublished = '#error.#revision > :publishedRevision';
-  const nothingAnnounced = 'attribute_not_exists(#announcement)';
-  const announcedNoHigher = '#announcement.#order <= :order';
-  const announcedOtherOutcome = '#announcement.#id <> :id';
-  const announcementAbandoned = '(#announcement.#state = :pending AND #announcement.#until < :nowMs)';
-  const announcementIsClaimable = `(${nothingAnnounced} OR (${announcedNoHigher} AND (${announcedOtherOutcome} OR ${announcementAbandoned})))`;
-  const announcementIsId = '#announcement.#id = :id';
-  const publishedRevisionIsCurrent = '#revision = :publishedRevision';
-  // Ranks are fixed-width strings ordered like the versions they stand for (floating-pointer.ts).
-  const pointerIsNotHigher = 'attribute_not_exists(#pk) OR #rank <= :rank';
-
-  /** The values of a claim's write and condition (claimAnnouncement, and completePublish with an announcement). */
-  const claimValues = ({ claim, now }: AnnouncementClaim): Record<string, AttributeValue> => {
-    checkCount(now, 'now');
-    return {
-      ':announcement': { M: toAttributeMap(claim) },
-      ':order': { N: String(claim.order) },
-      ':id': { S: claim.id },
-      ':pending': { S: 'pending' },
-      ':nowMs': { N: String(now) },
-    };
+/** The values of a claim's write and condition (claimAnnouncement, and completePublish with an announcement). */
+function claimValues({ claim, now }: AnnouncementClaim): Record<string, AttributeValue> {
+  checkCount(now, 'now');
+  return {
+    ':announcement': { M: toAttributeMap(claim) },
+    ':order': { N: String(claim.order) },
+    ':id': { S: claim.id },
+    ':pending': { S: 'pending' },
+    ':nowMs': { N: String(now) },
   };
+}
 
-  class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
-    readonly #k = access;
+class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
+  readonly #k: StoreAccess;
 
-    async putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void> {
-      await this.#k.client.send(new PutItemCommand({ TableName: this.#k.tableName, Item: toConfigItem(repository, config) }));
-    }
+  constructor(access: StoreAccess) {
+    this.#k = access;
+  }
 
-    async deleteRepositoryConfig(repository: string): Promise<boolean> {
-      const { Attributes } = await this.#k.client.send(
-        new DeleteItemCommand({ TableName: this.#k.tableName, Key: configKey(repository), ReturnValues: 'ALL_OLD' }),
-      );
-      return Attributes !== undefined;
-    }
+  async putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void> {
+    await this.#k.client.send(new PutItemCommand({ TableName: this.#k.tableName, Item: toConfigItem(repository, config) }));
+  }
 
-    async listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>> {
-      return (await this.#k.queryAll(configsPartition())).map(fromConfigItem);
-    }
+  async deleteRepositoryConfig(repository: string): Promise<boolean> {
+    const { Attributes } = await this.#k.client.send(
+      new DeleteItemCommand({ TableName: this.#k.tableName, Key: configKey(repository), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  }
 
-    async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
-      checkLimit(options.limit);
-      const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, repository);
-      // One more than asked: whether it comes back says if there is a next page, so the last page
-      // says `cursor: null` instead of leading the caller to an empty one.
-      const result = await this.#k.client.send(
-        new QueryCommand({
-          TableName: this.#k.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :versionPrefix)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':pk': { S: repositoryPartition(repository) }, ':versionPrefix': { S: VERSION_PREFIX } },
-          Limit: options.limit + 1,
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      const items = result.Items ?? [];
-      const versions = items.slice(0, options.limit).map(fromVersionItem);
-      // LastEvaluatedKey with fewer items than asked means DynamoDB stopped at its 1 MB page size.
-      const hasMore = items.length > options.limit || result.LastEvaluatedKey !== undefined;
-      const last = versions.at(-1);
-      let cursor: string | null = null;
-      if (hasMore && last !== undefined) cursor = encodeCursor(versionKey(last));
-      else if (hasMore && result.LastEvaluatedKey !== undefined) cursor = encodeCursor(result.LastEvaluatedKey as Key);
-      return { versions, cursor };
-    }
+  async listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>> {
+    return (await queryPartition(this.#k.client, this.#k.tableName, configsPartition())).map(fromConfigItem);
+  }
 
-    async acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined> {
-      checkLease(lease);
-      const item = await this.#k.update({
-        key: versionKey(key),
-        update: 'SET #lease = :lease',
-        condition: leaseIsTakeable,
-        values: {
-          ':lease': { M: toAttributeMap(leaseOf(lease)) },
-          ':nowMs': { N: String(lease.now) },
-          ':owner': { S: lease.owner },
-        },
-      });
-      return recordOf(item);
-    }
+  async listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage> {
+    checkLimit(options.limit);
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, repository);
+    // One more than asked: whether it comes back says if there is a next page, so the last page
+    // says `cursor: null` instead of leading the caller to an empty one.
+    const result = await this.#k.client.send(
+      new QueryCommand({
+        TableName: this.#k.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :versionPrefix)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':pk': { S: repositoryPartition(repository) }, ':versionPrefix': { S: VERSION_PREFIX } },
+        Limit: options.limit + 1,
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    const items = result.Items ?? [];
+    const versions = items.slice(0, options.limit).map(fromVersionItem);
+    // LastEvaluatedKey with fewer items than asked means DynamoDB stopped at its 1 MB page size.
+    const hasMore = items.length > options.limit || result.LastEvaluatedKey !== undefined;
+    const last = versions.at(-1);
+    let cursor: string | null = null;
+    if (hasMore && last !== undefined) cursor = encodeCursor(versionKey(last));
+    else if (hasMore && result.LastEvaluatedKey !== undefined) cursor = encodeCursor(result.LastEvaluatedKey as Key);
+    return { versions, cursor };
+  }
 
-    async recordPublished(
-      versionOf: VersionKey,
-      options: { owner: string; published: PublishedIndex; now: EpochMs },
-    ): Promise<VersionRecord | undefined> {
-      const { repository, version } = versionOf;
-      const { owner, published } = options;
-      const key = versionKey(versionOf);
-      const values = {
-        ':published': { M: toAttributeMap(published) },
-        ':now': { S: iso(options.now) },
-        ':owner': { S: owner },
-        ':publishedRevision': { N: String(published.revision) },
-      };
-      // DynamoDB cannot REMOVE conditionally inside one update, so there are two writes, each with the
-      // full condition: one that clears an error the publish supersedes, one that keeps a newer error.
-      for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-        const cleared = await this.#k.update({
-          key,
-          update: 'SET #published = :published, #updatedAt = :now REMOVE #error',
-          condition: `${leaseHeldByCaller} AND (${errorIsNotNewerThanPublished})`,
-          values,
-        });
-        if (cleared !== undefined) return fromVersionItem(cleared);
-        const kept = await this.#k.update({
-          key,
-          update: 'SET #published = :published, #updatedAt = :now',
-          condition: `${leaseHeldByCaller} AND ${errorIsNewerThanPublished}`,
-          values,
-        });
-        if (kept !== undefined) return fromVersionItem(kept);
-        // Both failed: the lease is gone, or the error changed between the two writes.
-        const current = await this.#k.store.getVersion(versionOf);
-        if (current?.lease?.owner !== owner) return undefined;
-      }
-      throw new Error(`recordPublished ${repository}:${version}: the error kept changing while recording the publish`);
-    }
+  async acquireLease(key: VersionKey, lease: LeaseRequest): Promise<VersionRecord | undefined> {
+    checkLease(lease);
+    const item = await this.#k.update({
+      key: versionKey(key),
+      update: 'SET #lease = :lease',
+      condition: leaseIsTakeable,
+      values: {
+        ':lease': { M: toAttributeMap(leaseOf(lease)) },
+        ':nowMs': { N: String(lease.now) },
+        ':owner': { S: lease.owner },
+      },
+    });
+    return recordOf(item);
+  }
 
-    async completePublish(versionOf: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined> {
-      const { owner, published, now, release, announcement, history } = options;
-      const values: Record<string, AttributeValue> = {
-        ':published': { M: toAttributeMap(published) },
-        ':now': { S: iso(now) },
-        ':owner': { S: owner },
-        ':publishedRevision': { N: String(published.revision) },
-      };
-      let update = 'SET #published = :published, #updatedAt = :now';
-      let condition = `${leaseHeldByCaller} AND ${publishedRevisionIsCurrent} AND (${errorIsNotNewerThanPublished})`;
-      if (announcement !== undefined) {
-        Object.assign(values, claimValues(announcement));
-        update += ', #announcement = :announcement';
-        condition += ` AND ${announcementIsClaimable}`;
-      }
-      if (history !== undefined) {
-        checkCount(history.expectedSequence, 'expectedSequence');
-        update += `, ${settingHistory(history, values).join(', ')}`;
-        condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
-      }
-      const item = await this.#k.update({
-        key: versionKey(versionOf),
-        update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`,
-        condition,
+  async recordPublished(
+    versionOf: VersionKey,
+    options: { owner: string; published: PublishedIndex; now: EpochMs },
+  ): Promise<VersionRecord | undefined> {
+    const { repository, version } = versionOf;
+    const { owner, published } = options;
+    const key = versionKey(versionOf);
+    const values = {
+      ':published': { M: toAttributeMap(published) },
+      ':now': { S: iso(options.now) },
+      ':owner': { S: owner },
+      ':publishedRevision': { N: String(published.revision) },
+    };
+    // DynamoDB cannot REMOVE conditionally inside one update, so there are two writes, each with the
+    // full condition: one that clears an error the publish supersedes, one that keeps a newer error.
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const cleared = await this.#k.update({
+        key,
+        update: 'SET #published = :published, #updatedAt = :now REMOVE #error',
+        condition: `${leaseHeldByCaller} AND (${errorIsNotNewerThanPublished})`,
         values,
       });
-      return recordOf(item);
-    }
-
-    async releaseLease(
-      key: VersionKey,
-      options: { owner: string; expectedRevision: number },
-    ): Promise<'released' | 'revision-moved' | 'not-held'> {
-      const { repository, version } = key;
-      const { owner, expectedRevision } = options;
-      checkCount(expectedRevision, 'expectedRevision');
-      for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-        const released = await this.#k.update({
-          key: versionKey(key),
-          update: 'REMOVE #lease',
-          condition: `${leaseHeldByCaller} AND ${revisionIsExpected}`,
-          values: { ':owner': { S: owner }, ':expectedRevision': { N: String(expectedRevision) } },
-        });
-        if (released !== undefined) return 'released';
-        // The condition does not say which half failed; the record does.
-        const current = await this.#k.store.getVersion(key);
-        if (current?.lease?.owner !== owner) return 'not-held';
-        if (current.revision !== expectedRevision) return 'revision-moved';
-      }
-      throw new Error(`releaseLease ${repository}:${version}: the lease kept changing hands while releasing it`);
-    }
-
-    async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
-      const item = await this.#k.get(tagKey(repository, tag));
-      return item?.digests?.SS?.includes(digest) ?? false;
-    }
-
-    async claimAnnouncement(key: VersionKey, announcement: AnnouncementClaim): Promise<boolean> {
-      const item = await this.#k.update({
-        key: versionKey(key),
-        update: 'SET #announcement = :announcement',
-        condition: `${recordExists} AND ${announcementIsClaimable}`,
-        values: claimValues(announcement),
-      });
-      return item !== undefined;
-    }
-
-    async settleAnnouncement(key: VersionKey, { id, how, release }: AnnouncementSettlement): Promise<boolean> {
-      const values: Record<string, AttributeValue> =
-        how === 'sent' ? { ':id': { S: id }, ':sent': { S: 'sent' } } : { ':id': { S: id }, ':expired': { N: '0' } };
-      const removes = how === 'sent' ? ['#announcement.#event'] : [];
-      let condition = announcementIsId;
-      if (release !== undefined) {
-        checkCount(release.expectedRevision, 'expectedRevision');
-        values[':owner'] = { S: release.owner };
-        values[':expectedRevision'] = { N: String(release.expectedRevision) };
-        removes.push('#lease');
-        condition += ` AND ${leaseHeldByCaller} AND ${revisionIsExpected}`;
-      }
-      const set = how === 'sent' ? 'SET #announcement.#state = :sent' : 'SET #announcement.#until = :expired';
-      const item = await this.#k.update({
-        key: versionKey(key),
-        update: removes.length > 0 ? `${set} REMOVE ${removes.join(', ')}` : set,
-        condition,
+      if (cleared !== undefined) return fromVersionItem(cleared);
+      const kept = await this.#k.update({
+        key,
+        update: 'SET #published = :published, #updatedAt = :now',
+        condition: `${leaseHeldByCaller} AND ${errorIsNewerThanPublished}`,
         values,
       });
-      return item !== undefined;
+      if (kept !== undefined) return fromVersionItem(kept);
+      // Both failed: the lease is gone, or the error changed between the two writes.
+      const current = await this.#k.store.getVersion(versionOf);
+      if (current?.lease?.owner !== owner) return undefined;
     }
+    throw new Error(`recordPublished ${repository}:${version}: the error kept changing while recording the publish`);
+  }
 
-    async claimFloatingTag(repository: string, pointer: FloatingPointer): Promise<FloatingClaim> {
-      for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-        try {
-          await this.#k.client.send(
-            new PutItemCommand({
-              TableName: this.#k.tableName,
-              Item: toFloatingItem(repository, pointer),
-              ConditionExpression: pointerIsNotHigher,
-              ExpressionAttributeNames: { '#pk': 'pk', '#rank': 'rank' },
-              ExpressionAttributeValues: { ':rank': { S: pointer.rank } },
-            }),
-          );
-          return { kind: 'claimed' };
-        } catch (error) {
-          if (!isConditionFailed(error)) throw error;
-        }
-        // Read, not ReturnValuesOnConditionCheckFailure: dynalite does not return the item. Pointers
-        // only move forward, so what is read now ranks at least as high as what refused the write.
-        const higher = await this.getFloatingTag(repository, pointer.tag);
-        if (higher !== undefined && higher.rank > pointer.rank) return { kind: 'higher', pointer: higher };
-      }
-      throw new Error(`claimFloatingTag ${repository}:${pointer.tag}: the pointer kept changing while claiming it`);
+  async completePublish(versionOf: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined> {
+    const { owner, published, now, release, announcement, history } = options;
+    const values: Record<string, AttributeValue> = {
+      ':published': { M: toAttributeMap(published) },
+      ':now': { S: iso(now) },
+      ':owner': { S: owner },
+      ':publishedRevision': { N: String(published.revision) },
+    };
+    let update = 'SET #published = :published, #updatedAt = :now';
+    let condition = `${leaseHeldByCaller} AND ${publishedRevisionIsCurrent} AND (${errorIsNotNewerThanPublished})`;
+    if (announcement !== undefined) {
+      Object.assign(values, claimValues(announcement));
+      update += ', #announcement = :announcement';
+      condition += ` AND ${announcementIsClaimable}`;
     }
-
-    async getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined> {
-      const item = await this.#k.get(floatingKey(repository, tag));
-      return item === undefined ? undefined : fromFloatingItem(item);
+    if (history !== undefined) {
+      checkCount(history.expectedSequence, 'expectedSequence');
+      update += `, ${settingHistory(history, values).join(', ')}`;
+      condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
     }
+    const item = await this.#k.update({
+      key: versionKey(versionOf),
+      update: `${update} REMOVE ${release ? '#lease, ' : ''}#error`,
+      condition,
+      values,
+    });
+    return recordOf(item);
+  }
 
-    async listFloatingTags(repository: string): Promise<FloatingPointer[]> {
-      return (await this.#k.queryAll(repositoryPartition(repository), FLOATING_PREFIX)).map(fromFloatingItem);
-    }
-
-    async getCheckpoint(name: string): Promise<string | undefined> {
-      return (await this.#k.get(checkpointKey(name)))?.value?.S;
-    }
-
-    async putCheckpoint(name: string, value: string | null): Promise<void> {
-      if (value === null) {
-        await this.#k.client.send(new DeleteItemCommand({ TableName: this.#k.tableName, Key: checkpointKey(name) }));
-        return;
-      }
-      await this.#k.client.send(
-        new PutItemCommand({ TableName: this.#k.tableName, Item: { ...checkpointKey(name), value: { S: value } } }),
-      );
-    }
-
-    async getHistory(key: VersionKey): Promise<VersionHistory> {
-      // Both items in one request: a record written before the history moved onto it keeps its
-      // history in the separate item until the next append moves it over.
-      const items = await this.#k.batchGet([versionKey(key), historyKey(key)]);
-      const find = (wanted: Key) => items.find((item) => item.sk?.S === wanted.sk?.S);
-      return historyOf(find(versionKey(key)), find(historyKey(key)));
-    }
-
-    async putHistory(key: VersionKey, write: HistoryWrite): Promise<boolean> {
-      checkCount(write.expectedSequence, 'expectedSequence');
-      // On the version record, where its writes append too (updateImages, completePublish): one
-      // conditional write (compare-and-set on the sequence), so two writers can never both win and
-      // none can lose the other's entry.
-      const values: Record<string, AttributeValue> = {};
-      const sets = settingHistory(write, values);
-      const written = await this.#k.update({
+  async releaseLease(
+    key: VersionKey,
+    options: { owner: string; expectedRevision: number },
+  ): Promise<'released' | 'revision-moved' | 'not-held'> {
+    const { repository, version } = key;
+    const { owner, expectedRevision } = options;
+    checkCount(expectedRevision, 'expectedRevision');
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const released = await this.#k.update({
         key: versionKey(key),
-        update: `SET ${sets.join(', ')}`,
-        condition: `${recordExists} AND ${historySequenceIsExpected(write.expectedSequence)}`,
-        values,
+        update: 'REMOVE #lease',
+        condition: `${leaseHeldByCaller} AND ${revisionIsExpected}`,
+        values: { ':owner': { S: owner }, ':expectedRevision': { N: String(expectedRevision) } },
       });
-      if (written !== undefined) return true;
-      if ((await this.#k.get(versionKey(key))) !== undefined) return false;
-      return this.#putSeparateHistory(key, write);
+      if (released !== undefined) return 'released';
+      // The condition does not say which half failed; the record does.
+      const current = await this.#k.store.getVersion(key);
+      if (current?.lease?.owner !== owner) return 'not-held';
+      if (current.revision !== expectedRevision) return 'revision-moved';
     }
+    throw new Error(`releaseLease ${repository}:${version}: the lease kept changing hands while releasing it`);
+  }
 
-    /** A history without a record (notes only): the separate item, as before the history moved onto the record. */
-    async #putSeparateHistory(key: VersionKey, { history, expectedSequence }: HistoryWrite): Promise<boolean> {
-      const sequenceIsExpected = expectedSequence === 0 ? 'attribute_not_exists(#pk)' : '#sequence = :expectedSequence';
+  async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
+    const item = await this.#k.get(tagKey(repository, tag));
+    return item?.digests?.SS?.includes(digest) ?? false;
+  }
+
+  async claimAnnouncement(key: VersionKey, announcement: AnnouncementClaim): Promise<boolean> {
+    const item = await this.#k.update({
+      key: versionKey(key),
+      update: 'SET #announcement = :announcement',
+      condition: `${recordExists} AND ${announcementIsClaimable}`,
+      values: claimValues(announcement),
+    });
+    return item !== undefined;
+  }
+
+  async settleAnnouncement(key: VersionKey, { id, how, release }: AnnouncementSettlement): Promise<boolean> {
+    const values: Record<string, AttributeValue> =
+      how === 'sent' ? { ':id': { S: id }, ':sent': { S: 'sent' } } : { ':id': { S: id }, ':expired': { N: '0' } };
+    const removes = how === 'sent' ? ['#announcement.#event'] : [];
+    let condition = announcementIsId;
+    if (release !== undefined) {
+      checkCount(release.expectedRevision, 'expectedRevision');
+      values[':owner'] = { S: release.owner };
+      values[':expectedRevision'] = { N: String(release.expectedRevision) };
+      removes.push('#lease');
+      condition += ` AND ${leaseHeldByCaller} AND ${revisionIsExpected}`;
+    }
+    const set = how === 'sent' ? 'SET #announcement.#state = :sent' : 'SET #announcement.#until = :expired';
+    const item = await this.#k.update({
+      key: versionKey(key),
+      update: removes.length > 0 ? `${set} REMOVE ${removes.join(', ')}` : set,
+      condition,
+      values,
+    });
+    return item !== undefined;
+  }
+
+  async claimFloatingTag(repository: string, pointer: FloatingPointer): Promise<FloatingClaim> {
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
       try {
         await this.#k.client.send(
           new PutItemCommand({
             TableName: this.#k.tableName,
-            Item: { ...toAttributeMap({ sequence: history.sequence, entries: history.entries }), ...historyKey(key) },
-            ConditionExpression: sequenceIsExpected,
-            ExpressionAttributeNames: expectedSequence === 0 ? { '#pk': 'pk' } : { '#sequence': 'sequence' },
-            ...(expectedSequence === 0 ? {} : { ExpressionAttributeValues: { ':expectedSequence': { N: String(expectedSequence) } } }),
+            Item: toFloatingItem(repository, pointer),
+            ConditionExpression: pointerIsNotHigher,
+            ExpressionAttributeNames: { '#pk': 'pk', '#rank': 'rank' },
+            ExpressionAttributeValues: { ':rank': { S: pointer.rank } },
           }),
         );
-        return true;
+        return { kind: 'claimed' };
       } catch (error) {
-        if (isConditionFailed(error)) return false;
-        throw error;
+        if (!isConditionFailed(error)) throw error;
       }
+      // Read, not ReturnValuesOnConditionCheckFailure: dynalite does not return the item. Pointers
+      // only move forward, so what is read now ranks at least as high as what refused the write.
+      const higher = await this.getFloatingTag(repository, pointer.tag);
+      if (higher !== undefined && higher.rank > pointer.rank) return { kind: 'higher', pointer: higher };
     }
+    throw new Error(`claimFloatingTag ${repository}:${pointer.tag}: the pointer kept changing while claiming it`);
   }
 
-  return new OnDemandMethods();
+  async getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined> {
+    const item = await this.#k.get(floatingKey(repository, tag));
+    return item === undefined ? undefined : fromFloatingItem(item);
+  }
+
+  async listFloatingTags(repository: string): Promise<FloatingPointer[]> {
+    return (await queryPartition(this.#k.client, this.#k.tableName, repositoryPartition(repository), FLOATING_PREFIX)).map(
+      fromFloatingItem,
+    );
+  }
+
+  async getCheckpoint(name: string): Promise<string | undefined> {
+    return (await this.#k.get(checkpointKey(name)))?.value?.S;
+  }
+
+  async putCheckpoint(name: string, value: string | null): Promise<void> {
+    if (value === null) {
+      await this.#k.client.send(new DeleteItemCommand({ TableName: this.#k.tableName, Key: checkpointKey(name) }));
+      return;
+    }
+    await this.#k.client.send(new PutItemCommand({ TableName: this.#k.tableName, Item: { ...checkpointKey(name), value: { S: value } } }));
+  }
+
+  async getHistory(key: VersionKey): Promise<VersionHistory> {
+    // Both items in one request: a record written before the history moved onto it keeps its
+    // history in the separate item until the next append moves it over.
+    const items = await this.#k.batchGet([versionKey(key), historyKey(key)]);
+    const find = (wanted: Key) => items.find((item) => item.sk?.S === wanted.sk?.S);
+    return historyOf(find(versionKey(key)), find(historyKey(key)));
+  }
+
+  async putHistory(key: VersionKey, write: HistoryWrite): Promise<boolean> {
+    checkCount(write.expectedSequence, 'expectedSequence');
+    // On the version record, where its writes append too (updateImages, completePublish): one
+    // conditional write (compare-and-set on the sequence), so two writers can never both win and
+    // none can lose the other's entry.
+    const values: Record<string, AttributeValue> = {};
+    const sets = settingHistory(write, values);
+    const written = await this.#k.update({
+      key: versionKey(key),
+      update: `SET ${sets.join(', ')}`,
+      condition: `${recordExists} AND ${historySequenceIsExpected(write.expectedSequence)}`,
+      values,
+    });
+    if (written !== undefined) return true;
+    if ((await this.#k.get(versionKey(key))) !== undefined) return false;
+    return this.#putSeparateHistory(key, write);
+  }
+
+  /** A history without a record (notes only): the separate item, as before the history moved onto the record. */
+  async #putSeparateHistory(key: VersionKey, { history, expectedSequence }: HistoryWrite): Promise<boolean> {
+    const sequenceIsExpected = expectedSequence === 0 ? 'attribute_not_exists(#pk)' : '#sequence = :expectedSequence';
+    try {
+      await this.#k.client.send(
+        new PutItemCommand({
+          TableName: this.#k.tableName,
+          Item: { ...toAttributeMap({ sequence: history.sequence, entries: history.entries }), ...historyKey(key) },
+          ConditionExpression: sequenceIsExpected,
+          ExpressionAttributeNames: expectedSequence === 0 ? { '#pk': 'pk' } : { '#sequence': 'sequence' },
+          ...(expectedSequence === 0 ? {} : { ExpressionAttributeValues: { ':expectedSequence': { N: String(expectedSequence) } } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}
+
+/** The store's on-demand methods, bound to `access`. */
+export function onDemandMethods(access: StoreAccess): Pick<VersionStore, OnDemandMethod> {
+  return new OnDemandMethods(access);
 }

@@ -1,55 +1,44 @@
 import {
   type AttributeValue,
   BatchGetItemCommand,
-  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type {
-  EpochMs,
-  HistoryWrite,
-  ImagesChange,
-  LeaseRequest,
-  PushContext,
-  TaggedDigest,
-  UpdateImagesOptions,
-  VersionKey,
-  VersionStore,
-} from '../../core/ports.ts';
+import type { EpochMs, ImagesChange, PushContext, TaggedDigest, UpdateImagesOptions, VersionKey, VersionStore } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
-import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
 import type { PushRejection, RecordedImage, VersionError, VersionRecord } from '../../core/version-record.ts';
-import { checkCount, checkImagesChange, checkLease, checkLimit } from '../../core/version-store-input.ts';
-import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
-import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
+import { checkCount, checkImagesChange, checkLease } from '../../core/version-store-input.ts';
+import { toAttributeMap } from './dynamodb-codec.ts';
+import { isConditionFailed } from './dynamodb-partition.ts';
 import {
-  checkpointKey,
   configKey,
-  configsPartition,
-  decodeCursor,
-  encodeCursor,
-  FLOATING_PREFIX,
-  floatingKey,
   fromConfigItem,
-  fromFloatingItem,
   fromVersionItem,
   HISTORY_ATTRIBUTE,
   HISTORY_SEQUENCE_ATTRIBUTE,
+  historyAttributes,
   historyKey,
-  historyOfVersionItem,
+  historyOf,
   type Item,
   type Key,
-  repositoryPartition,
+  recordOf,
   tagKey,
-  toConfigItem,
-  toFloatingItem,
   toVersionItem,
-  VERSION_PREFIX,
   versionKey,
 } from './dynamodb-version-items.ts';
+import {
+  historySequenceIsExpected,
+  iso,
+  leaseHeldByCaller,
+  leaseOf,
+  MAX_RACE_RETRIES,
+  noLease,
+  revisionIsExpected,
+  settingHistory,
+  type UpdateRequest,
+} from './dynamodb-version-writes.ts';
 
 export interface DynamoDbVersionStoreOptions {
   readonly client: DynamoDBClient;
@@ -85,25 +74,12 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#historySequence': HISTORY_SEQUENCE_ATTRIBUTE,
 };
 
-// Condition clauses, named for what they mean (the ports.ts contract states each one).
-const recordExists = 'attribute_exists(#pk)';
-const revisionIsExpected = '#revision = :expectedRevision';
+// Condition clauses only these methods write, named for what they mean (the ports.ts contract
+// states each one; those the on-demand methods write too are in dynamodb-version-writes.ts).
 const revisionIsErrorRevision = '#revision = :errorRevision';
-const noLease = 'attribute_not_exists(#lease)';
-const leaseHeldByCaller = '#lease.#owner = :owner';
 const onlyRefusalsRecorded = '#revision = :zero';
 const hasRefusals = 'attribute_exists(#rejected)';
 const hasNoRefusals = 'attribute_not_exists(#rejected)';
-// The history on the version item is compare-and-set on its sequence. Where the item has none yet,
-// its history is the older separate item's (or none), which nothing writes once the record exists
-// (see putHistory), so every writer read the same one and expects that one's sequence.
-const historySequenceIsExpected = (expectedSequence: number): string =>
-  expectedSequence === 0
-    ? 'attribute_not_exists(#historySequence)'
-    : '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
-
-/** How often a two-step write (recordPublished, releaseLease) re-reads after racing another writer. */
-const MAX_RACE_RETRIES = 3;
 
 /**
  * The methods a push never calls (the publish path's, the API's, the reconciler's): they live in
@@ -131,15 +107,6 @@ const ON_DEMAND = [
   'putHistory',
 ] as const satisfies ReadonlyArray<keyof VersionStore>;
 export type OnDemandMethod = (typeof ON_DEMAND)[number];
-
-export interface UpdateRequest {
-  readonly key: Key;
-  readonly update: string;
-  readonly condition?: string;
-  readonly values: Record<string, AttributeValue>;
-  /** Names beyond ATTRIBUTE_NAMES, such as image keys (which contain '/', '(' and '.'). */
-  readonly names?: Record<string, string>;
-}
 
 /**
  * The {@link VersionStore} on DynamoDB: one table, single-item conditional writes only (dynalite,
@@ -386,19 +353,12 @@ export class DynamoDbVersionStore implements VersionStore {
         client: this.#client,
         tableName: this.#tableName,
         store: this,
-        shared: SHARED,
         get: (key) => this.#get(key),
         update: (request) => this.#update(request),
-        queryAll: (pk, skPrefix) => this.#queryAll(pk, skPrefix),
         batchGet: (keys) => this.#batchGet(keys),
       });
     }
     return this.#onDemandMethods;
-  }
-
-  /** Every item of a partition (only sort keys starting with `skPrefix`, when given), page after page. */
-  #queryAll(pk: string, skPrefix?: string): Promise<Item[]> {
-    return queryPartition(this.#client, this.#tableName, pk, skPrefix);
   }
 
   /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
@@ -484,49 +444,6 @@ function imagesSetBy(change: ImagesChange): Record<string, RecordedImage> {
   return Object.fromEntries(change.set.map((image) => [image.key, image]));
 }
 
-/** The record an item holds (undefined: no item, or a write whose condition failed). */
-function recordOf(item: Item | undefined): VersionRecord | undefined {
-  return item === undefined ? undefined : fromVersionItem(item);
-}
-
-/** How the store writes an instant of the ports as a record's timestamp (`createdAt`, `updatedAt`). */
-function iso(now: EpochMs): string {
-  return new Date(now).toISOString();
-}
-
-/** The lease a {@link LeaseRequest} takes, as the record holds it. */
-function leaseOf(lease: LeaseRequest): { owner: string; until: number } {
-  return { owner: lease.owner, until: lease.now + lease.leaseMs };
-}
-
-function fromHistoryItem(item: Item): VersionHistory {
-  const { sequence, entries } = fromAttributeMap(item);
-  return { sequence: Number(sequence), entries: (entries ?? []) as unknown as VersionHistory['entries'] };
-}
-
-/** A version's history: on its record when there, else in the separate item a record written before that keeps (else none). */
-function historyOf(recordItem: Item | undefined, separateItem: Item | undefined): VersionHistory {
-  const onRecord = recordItem === undefined ? undefined : historyOfVersionItem(recordItem);
-  if (onRecord !== undefined) return onRecord;
-  return separateItem === undefined ? EMPTY_HISTORY : fromHistoryItem(separateItem);
-}
-
-/** A history as the version item's attributes. */
-function historyAttributes(history: VersionHistory): Item {
-  return {
-    [HISTORY_ATTRIBUTE]: { L: toAttributeMap({ entries: history.entries }).entries?.L ?? [] },
-    [HISTORY_SEQUENCE_ATTRIBUTE]: { N: String(history.sequence) },
-  };
-}
-
-/** The SET clauses that write `write.history` on the version item, their values added to `values`. */
-function settingHistory(write: HistoryWrite, values: Record<string, AttributeValue>): string[] {
-  const attributes = historyAttributes(write.history);
-  Object.assign(values, { ':history': attributes[HISTORY_ATTRIBUTE], ':historySequence': attributes[HISTORY_SEQUENCE_ATTRIBUTE] });
-  if (write.expectedSequence > 0) values[':expectedHistorySequence'] = { N: String(write.expectedSequence) };
-  return ['#history = :history', '#historySequence = :historySequence'];
-}
-
 /** The REMOVE paths of a change's clearError and clearRejected, their names added to `names`. */
 function clearing(change: ImagesChange, names: Record<string, string>): string[] {
   const removes: string[] = [];
@@ -546,47 +463,3 @@ function pickUsed(names: Readonly<Record<string, string>>, expressions: string):
   const used = new Set(expressions.match(/#\w+/g) ?? []);
   return Object.fromEntries(Object.entries(names).filter(([placeholder]) => used.has(placeholder)));
 }
-
-/**
- * What dynamodb-version-store-on-demand.ts uses of this module and of the modules it imports,
- * handed over instead of imported there (that module says why).
- */
-const SHARED = {
-  PutItemCommand,
-  DeleteItemCommand,
-  QueryCommand,
-  toAttributeMap,
-  isConditionFailed,
-  checkCount,
-  checkLease,
-  checkLimit,
-  checkpointKey,
-  configKey,
-  configsPartition,
-  decodeCursor,
-  encodeCursor,
-  FLOATING_PREFIX,
-  floatingKey,
-  fromConfigItem,
-  fromFloatingItem,
-  fromVersionItem,
-  historyKey,
-  repositoryPartition,
-  tagKey,
-  toConfigItem,
-  toFloatingItem,
-  VERSION_PREFIX,
-  versionKey,
-  recordOf,
-  iso,
-  leaseOf,
-  settingHistory,
-  historyOf,
-  historySequenceIsExpected,
-  recordExists,
-  noLease,
-  leaseHeldByCaller,
-  revisionIsExpected,
-  MAX_RACE_RETRIES,
-};
-export type StoreShared = typeof SHARED;

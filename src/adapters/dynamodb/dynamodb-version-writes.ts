@@ -1,0 +1,50 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { EpochMs, HistoryWrite, LeaseRequest } from '../../core/ports.ts';
+import { HISTORY_ATTRIBUTE, HISTORY_SEQUENCE_ATTRIBUTE, historyAttributes, type Key } from './dynamodb-version-items.ts';
+
+// The pieces of DynamoDbVersionStore's writes that its methods loaded at start
+// (dynamodb-version-store.ts) and those loaded on demand (dynamodb-version-store-on-demand.ts) both use.
+
+/** One UpdateItem of the store: it returns the new item, or undefined when its condition failed. */
+export interface UpdateRequest {
+  readonly key: Key;
+  readonly update: string;
+  readonly condition?: string;
+  readonly values: Record<string, AttributeValue>;
+  /** Names beyond the store's own attribute names, such as image keys (which contain '/', '(' and '.'). */
+  readonly names?: Record<string, string>;
+}
+
+// Condition clauses, named for what they mean (the ports.ts contract states each one).
+export const recordExists = 'attribute_exists(#pk)';
+export const revisionIsExpected = '#revision = :expectedRevision';
+export const noLease = 'attribute_not_exists(#lease)';
+export const leaseHeldByCaller = '#lease.#owner = :owner';
+// The history on the version item is compare-and-set on its sequence. Where the item has none yet,
+// its history is the older separate item's (or none), which nothing writes once the record exists
+// (see putHistory), so every writer read the same one and expects that one's sequence.
+export const historySequenceIsExpected = (expectedSequence: number): string =>
+  expectedSequence === 0
+    ? 'attribute_not_exists(#historySequence)'
+    : '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
+
+/** How often a two-step write (recordRejection, recordPublished, releaseLease...) re-reads after racing another writer. */
+export const MAX_RACE_RETRIES = 3;
+
+/** How the store writes an instant of the ports as a record's timestamp (`createdAt`, `updatedAt`). */
+export function iso(now: EpochMs): string {
+  return new Date(now).toISOString();
+}
+
+/** The lease a {@link LeaseRequest} takes, as the record holds it. */
+export function leaseOf(lease: LeaseRequest): { owner: string; until: number } {
+  return { owner: lease.owner, until: lease.now + lease.leaseMs };
+}
+
+/** The SET clauses that write `write.history` on the version item, their values added to `values`. */
+export function settingHistory(write: HistoryWrite, values: Record<string, AttributeValue>): string[] {
+  const attributes = historyAttributes(write.history);
+  Object.assign(values, { ':history': attributes[HISTORY_ATTRIBUTE], ':historySequence': attributes[HISTORY_SEQUENCE_ATTRIBUTE] });
+  if (write.expectedSequence > 0) values[':expectedHistorySequence'] = { N: String(write.expectedSequence) };
+  return ['#history = :history', '#historySequence = :historySequence'];
+}

@@ -51,10 +51,10 @@ export async function foldStartChunks({ outdir, metafile, absWorkingDir, options
   if (folded.length === 0) return metafile;
   const foldedAbs = new Set(folded.map(abs));
   // The folded chunks' exports renamed apart (each chunk's minified names start at `a`), as short
-  // as possible (`_0`, `_1`, ... in base 36: these names are in every import of start.mjs).
+  // as possible: these names are written twice for each name a file imports from start.mjs (in
+  // start.mjs's export list and in the importer's import list).
   const aliases = new Map();
-  for (const path of folded)
-    for (const name of outputs[path]?.exports ?? []) aliases.set(`${abs(path)}\n${name}`, `_${aliases.size.toString(36)}`);
+  for (const path of folded) for (const name of outputs[path]?.exports ?? []) aliases.set(`${abs(path)}\n${name}`, shortName(aliases.size));
   const alias = (chunk, name) => aliases.get(`${chunk}\n${name}`);
   const startFile = join(outdir, START_CHUNK);
   const shared = {
@@ -174,4 +174,19 @@ export async function foldStartChunks({ outdir, metafile, absWorkingDir, options
     bytes: await sizeOf(startKey),
   };
   return { inputs: metafile.inputs, outputs: newOutputs };
+}
+
+const FIRST = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$';
+const NEXT = `${FIRST}0123456789`;
+// Valid as export names, but kept out so that no tool reading the output trips over a keyword.
+const KEYWORDS = new Set(['do', 'if', 'in']);
+
+/** The `n`th shortest identifier that is not a keyword: `a` ... `$`, then `aa`, `ba` ... (54 of one character, 3,456 of two). */
+export function shortName(n) {
+  for (let i = 0, found = -1; ; i++) {
+    let name = FIRST[i % FIRST.length];
+    for (let rest = Math.floor(i / FIRST.length); rest > 0; rest = Math.floor((rest - 1) / NEXT.length))
+      name += NEXT[(rest - 1) % NEXT.length];
+    if (!KEYWORDS.has(name) && ++found === n) return name;
+  }
 }

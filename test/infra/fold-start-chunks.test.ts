@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations.
-import { foldStartChunks, START_CHUNK } from '../../scripts/fold-start-chunks.mjs';
+import { foldStartChunks, START_CHUNK, shortName } from '../../scripts/fold-start-chunks.mjs';
 
 // The fold step of scripts/build.mjs on a small program shaped like a Lambda entry: a top-level
 // await, modules shared between the cold path and modules imported on demand (which esbuild puts in
@@ -125,5 +125,21 @@ describe.each([
       later: cjs ? 'a02' : 'a2',
       count: 2,
     });
+  });
+});
+
+describe('shortName (the names start.mjs exports)', () => {
+  const names = Array.from({ length: 4000 }, (_, n) => shortName(n) as string);
+
+  it('gives distinct identifiers, none of them a keyword', () => {
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.filter((name) => !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name))).toEqual([]);
+    expect(names.filter((name) => ['do', 'if', 'in', 'default'].includes(name))).toEqual([]);
+  });
+
+  it('gives the shortest first: 54 of one character, then two up to the 3,507th', () => {
+    expect(names.slice(0, 3)).toEqual(['a', 'b', 'c']);
+    expect(names.findIndex((name) => name.length > 1)).toBe(54);
+    expect(names.findIndex((name) => name.length > 2)).toBe(54 + 54 * 64 - 3);
   });
 });

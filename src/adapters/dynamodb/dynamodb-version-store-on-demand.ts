@@ -15,7 +15,7 @@ import type {
 } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import type { VersionHistory } from '../../core/version-history.ts';
-import type { PublishedIndex, VersionRecord } from '../../core/version-record.ts';
+import type { PublishedIndex, PushRejection, VersionError, VersionRecord } from '../../core/version-record.ts';
 import { checkCount, checkLease, checkLimit } from '../../core/version-store-input.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
 import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
@@ -46,11 +46,8 @@ import type { OnDemandMethod } from './dynamodb-version-store.ts';
 import {
   historySequenceIsExpected,
   iso,
-  leaseHeldByCaller,
   leaseOf,
-  MAX_RACE_RETRIES,
   noLease,
-  recordExists,
   revisionIsExpected,
   settingHistory,
   type UpdateRequest,
@@ -74,6 +71,11 @@ export interface StoreAccess {
 }
 
 // Condition clauses only these methods write, named for what they mean (the ports.ts contract states each one).
+const recordExists = 'attribute_exists(#pk)';
+const leaseHeldByCaller = '#lease.#owner = :owner';
+const revisionIsErrorRevision = '#revision = :errorRevision';
+const hasRefusals = 'attribute_exists(#rejected)';
+const hasNoRefusals = 'attribute_not_exists(#rejected)';
 const leaseExpired = '#lease.#until < :nowMs';
 const leaseIsTakeable = `${recordExists} AND (${noLease} OR ${leaseExpired} OR ${leaseHeldByCaller})`;
 const errorIsNotNewerThanPublished = 'attribute_not_exists(#error) OR #error.#revision <= :publishedRevision';
@@ -100,11 +102,87 @@ function claimValues({ claim, now }: AnnouncementClaim): Record<string, Attribut
   };
 }
 
+/** How often a two-step write (recordRejection, recordPublished, releaseLease...) re-reads after racing another writer. */
+const MAX_RACE_RETRIES = 3;
+
 class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
   readonly #k: StoreAccess;
 
   constructor(access: StoreAccess) {
     this.#k = access;
+  }
+
+  async recordRejection(
+    versionOf: VersionKey,
+    options: { rejection: PushRejection; evict: readonly string[]; now: EpochMs },
+  ): Promise<VersionRecord> {
+    const { repository, version } = versionOf;
+    const { rejection, evict } = options;
+    const now = iso(options.now);
+    const key = versionKey(versionOf);
+    const names: Record<string, string> = { '#tag': rejection.tag };
+    for (const [i, tag] of evict.entries()) names[`#evict${i}`] = tag;
+    const evictions = evict.map((_, i) => `#rejected.#evict${i}`);
+    // The map must exist before one of its entries can be set, and one update cannot both create it
+    // and set an entry (overlapping paths): one write for each case, each conditioned on which it is.
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const added = await this.#k.update({
+        key,
+        update: `SET #rejected.#tag = :rejection, #updatedAt = :now${evictions.length > 0 ? ` REMOVE ${evictions.join(', ')}` : ''}`,
+        condition: hasRefusals,
+        values: { ':rejection': { M: toAttributeMap(rejection) }, ':now': { S: now } },
+        names,
+      });
+      if (added !== undefined) return fromVersionItem(added);
+      // No refusals yet, perhaps no record either: create both, leaving whatever else the record holds.
+      const created = await this.#k.update({
+        key,
+        update:
+          'SET #rejected = :rejected, #updatedAt = :now, #repository = if_not_exists(#repository, :repository), ' +
+          '#version = if_not_exists(#version, :version), #revision = if_not_exists(#revision, :zero), ' +
+          '#images = if_not_exists(#images, :noImages), #createdAt = if_not_exists(#createdAt, :now)',
+        condition: hasNoRefusals,
+        values: {
+          ':rejected': { M: { [rejection.tag]: { M: toAttributeMap(rejection) } } },
+          ':now': { S: now },
+          ':repository': { S: repository },
+          ':version': { S: version },
+          ':zero': { N: '0' },
+          ':noImages': { M: {} },
+        },
+      });
+      if (created !== undefined) return fromVersionItem(created);
+    }
+    throw new Error(`recordRejection ${repository}:${version}: the refusals kept changing while recording one`);
+  }
+
+  async clearRejection(key: VersionKey, refusal: { tag: string; digest: string }): Promise<void> {
+    const { tag, digest } = refusal;
+    await this.#k.update({
+      key: versionKey(key),
+      update: 'REMOVE #rejected.#tag',
+      condition: '#rejected.#tag.#digest = :digest',
+      values: { ':digest': { S: digest } },
+      names: { '#tag': tag },
+    });
+  }
+
+  async recordError(key: VersionKey, options: { error: VersionError; owner?: string; now: EpochMs }): Promise<VersionRecord | undefined> {
+    const { error, owner } = options;
+    const values: Record<string, AttributeValue> = { ':error': { M: toAttributeMap(error) }, ':now': { S: iso(options.now) } };
+    if (owner === undefined) values[':errorRevision'] = { N: String(error.revision) };
+    else values[':owner'] = { S: owner };
+    const item = await this.#k.update({
+      key: versionKey(key),
+      update: 'SET #error = :error, #updatedAt = :now',
+      condition: owner === undefined ? revisionIsErrorRevision : leaseHeldByCaller,
+      values,
+    });
+    return recordOf(item);
+  }
+
+  async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
+    await this.#k.update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
   }
 
   async putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void> {

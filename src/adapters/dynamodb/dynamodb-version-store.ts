@@ -6,9 +6,9 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { EpochMs, ImagesChange, PushContext, TaggedDigest, UpdateImagesOptions, VersionKey, VersionStore } from '../../core/ports.ts';
+import type { ImagesChange, PushContext, UpdateImagesOptions, VersionKey, VersionStore } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
-import type { PushRejection, RecordedImage, VersionError, VersionRecord } from '../../core/version-record.ts';
+import type { RecordedImage, VersionRecord } from '../../core/version-record.ts';
 import { checkCount, checkImagesChange, checkLease } from '../../core/version-store-input.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
 import { isConditionFailed } from './dynamodb-partition.ts';
@@ -31,9 +31,7 @@ import {
 import {
   historySequenceIsExpected,
   iso,
-  leaseHeldByCaller,
   leaseOf,
-  MAX_RACE_RETRIES,
   noLease,
   revisionIsExpected,
   settingHistory,
@@ -74,19 +72,21 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#historySequence': HISTORY_SEQUENCE_ATTRIBUTE,
 };
 
-// Condition clauses only these methods write, named for what they mean (the ports.ts contract
+// The condition clause only these methods write, named for what it means (the ports.ts contract
 // states each one; those the on-demand methods write too are in dynamodb-version-writes.ts).
-const revisionIsErrorRevision = '#revision = :errorRevision';
 const onlyRefusalsRecorded = '#revision = :zero';
-const hasRefusals = 'attribute_exists(#rejected)';
-const hasNoRefusals = 'attribute_not_exists(#rejected)';
 
 /**
- * The methods a push never calls (the publish path's, the API's, the reconciler's): they live in
+ * The methods a push never calls, or calls only on a rare path (a refused push, a conflict, another
+ * tool's push under a target tag): they live in
  * dynamodb-version-store-on-demand.ts, imported on the first call to one of them, so that a cold
  * start of the on-image-push function does not load them (docs/performance.md, "Lambda bundles").
  */
 const ON_DEMAND = [
+  'recordRejection',
+  'clearRejection',
+  'recordError',
+  'rememberPublishedTag',
   'putRepositoryConfig',
   'deleteRepositoryConfig',
   'listRepositoryConfigs',
@@ -118,6 +118,10 @@ export class DynamoDbVersionStore implements VersionStore {
   readonly #tableName: string;
   #onDemandMethods: Pick<VersionStore, OnDemandMethod> | undefined;
 
+  declare recordRejection: VersionStore['recordRejection'];
+  declare clearRejection: VersionStore['clearRejection'];
+  declare recordError: VersionStore['recordError'];
+  declare rememberPublishedTag: VersionStore['rememberPublishedTag'];
   declare putRepositoryConfig: VersionStore['putRepositoryConfig'];
   declare deleteRepositoryConfig: VersionStore['deleteRepositoryConfig'];
   declare listRepositoryConfigs: VersionStore['listRepositoryConfigs'];
@@ -236,79 +240,6 @@ export class DynamoDbVersionStore implements VersionStore {
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
     const item = await this.#update({ key: versionKey(key), update, condition, values, names });
     return recordOf(item);
-  }
-
-  async recordRejection(
-    versionOf: VersionKey,
-    options: { rejection: PushRejection; evict: readonly string[]; now: EpochMs },
-  ): Promise<VersionRecord> {
-    const { repository, version } = versionOf;
-    const { rejection, evict } = options;
-    const now = iso(options.now);
-    const key = versionKey(versionOf);
-    const names: Record<string, string> = { '#tag': rejection.tag };
-    for (const [i, tag] of evict.entries()) names[`#evict${i}`] = tag;
-    const evictions = evict.map((_, i) => `#rejected.#evict${i}`);
-    // The map must exist before one of its entries can be set, and one update cannot both create it
-    // and set an entry (overlapping paths): one write for each case, each conditioned on which it is.
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const added = await this.#update({
-        key,
-        update: `SET #rejected.#tag = :rejection, #updatedAt = :now${evictions.length > 0 ? ` REMOVE ${evictions.join(', ')}` : ''}`,
-        condition: hasRefusals,
-        values: { ':rejection': { M: toAttributeMap(rejection) }, ':now': { S: now } },
-        names,
-      });
-      if (added !== undefined) return fromVersionItem(added);
-      // No refusals yet, perhaps no record either: create both, leaving whatever else the record holds.
-      const created = await this.#update({
-        key,
-        update:
-          'SET #rejected = :rejected, #updatedAt = :now, #repository = if_not_exists(#repository, :repository), ' +
-          '#version = if_not_exists(#version, :version), #revision = if_not_exists(#revision, :zero), ' +
-          '#images = if_not_exists(#images, :noImages), #createdAt = if_not_exists(#createdAt, :now)',
-        condition: hasNoRefusals,
-        values: {
-          ':rejected': { M: { [rejection.tag]: { M: toAttributeMap(rejection) } } },
-          ':now': { S: now },
-          ':repository': { S: repository },
-          ':version': { S: version },
-          ':zero': { N: '0' },
-          ':noImages': { M: {} },
-        },
-      });
-      if (created !== undefined) return fromVersionItem(created);
-    }
-    throw new Error(`recordRejection ${repository}:${version}: the refusals kept changing while recording one`);
-  }
-
-  async clearRejection(key: VersionKey, refusal: { tag: string; digest: string }): Promise<void> {
-    const { tag, digest } = refusal;
-    await this.#update({
-      key: versionKey(key),
-      update: 'REMOVE #rejected.#tag',
-      condition: '#rejected.#tag.#digest = :digest',
-      values: { ':digest': { S: digest } },
-      names: { '#tag': tag },
-    });
-  }
-
-  async recordError(key: VersionKey, options: { error: VersionError; owner?: string; now: EpochMs }): Promise<VersionRecord | undefined> {
-    const { error, owner } = options;
-    const values: Record<string, AttributeValue> = { ':error': { M: toAttributeMap(error) }, ':now': { S: iso(options.now) } };
-    if (owner === undefined) values[':errorRevision'] = { N: String(error.revision) };
-    else values[':owner'] = { S: owner };
-    const item = await this.#update({
-      key: versionKey(key),
-      update: 'SET #error = :error, #updatedAt = :now',
-      condition: owner === undefined ? revisionIsErrorRevision : leaseHeldByCaller,
-      values,
-    });
-    return recordOf(item);
-  }
-
-  async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
-    await this.#update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
   }
 
   async #createVersion(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined> {

@@ -16,10 +16,8 @@ export interface UpdateRequest {
 }
 
 // Condition clauses, named for what they mean (the ports.ts contract states each one).
-export const recordExists = 'attribute_exists(#pk)';
 export const revisionIsExpected = '#revision = :expectedRevision';
 export const noLease = 'attribute_not_exists(#lease)';
-export const leaseHeldByCaller = '#lease.#owner = :owner';
 // The history on the version item is compare-and-set on its sequence. Where the item has none yet,
 // its history is the older separate item's (or none), which nothing writes once the record exists
 // (see putHistory), so every writer read the same one and expects that one's sequence.
@@ -27,9 +25,6 @@ export const historySequenceIsExpected = (expectedSequence: number): string =>
   expectedSequence === 0
     ? 'attribute_not_exists(#historySequence)'
     : '(attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)';
-
-/** How often a two-step write (recordRejection, recordPublished, releaseLease...) re-reads after racing another writer. */
-export const MAX_RACE_RETRIES = 3;
 
 /** How the store writes an instant of the ports as a record's timestamp (`createdAt`, `updatedAt`). */
 export function iso(now: EpochMs): string {

@@ -121,7 +121,7 @@ describe('scripts/build.mjs', () => {
       expect(outputs.filter((p) => !p.startsWith(`dist/${name}/chunks/`) && p !== `dist/${name}/index.mjs`)).toEqual([]);
     });
 
-    it('loads re2js and the OCI-HTTP adapter only on demand, never at a cold start', () => {
+    it("loads re2js, the OCI-HTTP adapter and the DynamoDB store's on-demand methods only on demand, never at a cold start", () => {
       // A custom tagPattern needs re2js; the default pattern and every ECR call do not.
       const outputs = metafile().outputs as Record<
         string,
@@ -140,6 +140,10 @@ describe('scripts/build.mjs', () => {
       expect(loaded.filter((p) => p.includes('node_modules/re2js/'))).toEqual([]);
       expect(loaded.filter((p) => p.startsWith('src/adapters/oci-http'))).toEqual([]);
       expect(inputs().some((p) => p.includes('node_modules/re2js/'))).toBe(true);
+      // The store's methods a push never calls (or only on a rare path): in the bundle, not at start.
+      const onDemandStore = 'src/adapters/dynamodb/dynamodb-version-store-on-demand.ts';
+      expect(loaded).not.toContain(onDemandStore);
+      expect(inputs()).toContain(onDemandStore);
       if (name !== 'api') expect(loaded.filter((p) => p.includes('node_modules/zod/'))).toEqual([]);
     });
 

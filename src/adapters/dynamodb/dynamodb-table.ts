@@ -12,7 +12,8 @@ import {
  * side, every write a single-item conditional write (docs/reliability.md, "Invariants").
  * infra/ mirrors this in CloudFormation; `ensureTable` uses it for the local runner and the tests.
  *
- * Items (the layout lives in dynamodb-version-items.ts):
+ * Items (the layout lives in dynamodb-version-items.ts, and for the items only the methods loaded
+ * on demand use, dynamodb-on-demand-items.ts):
  * - repository configs: `pk = REPOSITORIES`, `sk = <repository>`, so listing them is one Query;
  * - version records: `pk = REPO#<repository>`, `sk = VERSION#<version>`;
  * - tags manifest-assembler published: `pk = REPO#<repository>`, `sk = TAG#<tag>`;

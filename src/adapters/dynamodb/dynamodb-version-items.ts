@@ -1,6 +1,4 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { InvalidInputError } from '../../core/errors.ts';
-import type { FloatingPointer } from '../../core/floating-pointer.ts';
 import type { VersionKey } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
 import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
@@ -14,33 +12,17 @@ export type Item = Record<string, AttributeValue>;
 const CONFIGS_PK = 'REPOSITORIES';
 export const VERSION_PREFIX = 'VERSION#';
 const TAG_PREFIX = 'TAG#';
-export const FLOATING_PREFIX = 'FLOAT#';
 
-const itemKey = (pk: string, sk: string): Key => ({ pk: { S: pk }, sk: { S: sk } });
+export const itemKey = (pk: string, sk: string): Key => ({ pk: { S: pk }, sk: { S: sk } });
 export const configKey = (repository: string): Key => itemKey(CONFIGS_PK, repository);
 export const configsPartition = (): string => CONFIGS_PK;
 export const repositoryPartition = (repository: string): string => `REPO#${repository}`;
 /** The key of an item in a repository's partition. */
-const inRepository = (repository: string, sk: string): Key => itemKey(repositoryPartition(repository), sk);
+export const inRepository = (repository: string, sk: string): Key => itemKey(repositoryPartition(repository), sk);
 export const versionKey = (key: VersionKey): Key => inRepository(key.repository, VERSION_PREFIX + key.version);
 /** Where a version's history was kept before it moved onto the version item; still read (and written for a version without a record). */
 export const historyKey = (key: VersionKey): Key => inRepository(key.repository, `HISTORY#${key.version}`);
-export const checkpointKey = (name: string): Key => itemKey('CHECKPOINTS', name);
 export const tagKey = (repository: string, tag: string): Key => inRepository(repository, TAG_PREFIX + tag);
-export const floatingKey = (repository: string, tag: string): Key => inRepository(repository, FLOATING_PREFIX + tag);
-
-/** A floating tag pointer as an item: its fields next to the key. */
-export function toFloatingItem(repository: string, pointer: FloatingPointer): Item {
-  return { ...toAttributeMap(pointer), ...floatingKey(repository, pointer.tag) };
-}
-
-export function fromFloatingItem(item: Item): FloatingPointer {
-  const { pk: _pk, sk: _sk, ...fields } = fromAttributeMap(item);
-  if (typeof fields.rank !== 'string' || typeof fields.digest !== 'string') {
-    throw new Error(`DynamoDB item ${String(_pk)} ${String(_sk)} is not a floating tag pointer (no rank or digest)`);
-  }
-  return fields as unknown as FloatingPointer;
-}
 
 export function toConfigItem(repository: string, config: RepositoryConfig): Item {
   return { ...configKey(repository), config: { M: toAttributeMap(config) } };
@@ -105,32 +87,4 @@ export function fromVersionItem(item: Item): VersionRecord {
     throw new Error(`DynamoDB item ${String(_pk)} ${String(_sk)} is not a version record (no revision or images)`);
   }
   return fields as unknown as VersionRecord;
-}
-
-/**
- * Page cursors are the key of the last version returned, as base64url JSON: opaque to callers,
- * and checked on the way back in so that a cursor made up, damaged or taken from another
- * repository is a 400 that names `cursor`, not a DynamoDB ValidationException.
- */
-export function encodeCursor(key: Key): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk.S, sk: key.sk.S })).toString('base64url');
-}
-
-export function decodeCursor(cursor: string, repository: string): Key {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const pk = (parsed as { pk?: unknown } | undefined)?.pk;
-  const sk = (parsed as { sk?: unknown } | undefined)?.sk;
-  if (pk !== repositoryPartition(repository) || typeof sk !== 'string' || !sk.startsWith(VERSION_PREFIX)) {
-    throw new InvalidInputError(`cursor "${truncate(cursor)}" is not a cursor of ${repository}'s versions`, 'cursor');
-  }
-  return itemKey(pk, sk);
-}
-
-function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -18,17 +18,20 @@ import type { VersionHistory } from '../../core/version-history.ts';
 import type { PublishedIndex, PushRejection, VersionError, VersionRecord } from '../../core/version-record.ts';
 import { checkCount, checkLease, checkLimit } from '../../core/version-store-input.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
-import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
 import {
   checkpointKey,
-  configKey,
-  configsPartition,
   decodeCursor,
   encodeCursor,
   FLOATING_PREFIX,
   floatingKey,
-  fromConfigItem,
   fromFloatingItem,
+  toFloatingItem,
+} from './dynamodb-on-demand-items.ts';
+import { isConditionFailed, queryPartition } from './dynamodb-partition.ts';
+import {
+  configKey,
+  configsPartition,
+  fromConfigItem,
   fromVersionItem,
   historyKey,
   historyOf,
@@ -38,7 +41,6 @@ import {
   repositoryPartition,
   tagKey,
   toConfigItem,
-  toFloatingItem,
   VERSION_PREFIX,
   versionKey,
 } from './dynamodb-version-items.ts';

@@ -257,7 +257,6 @@ async function main(): Promise<void> {
   const go = { epoch: epoch(), hrUs: Number(process.hrtime.bigint() / 1000n) };
   child.stdin!.write('go\n');
   const results: Array<{ version: string; answered: number; seen: number; polls: number }> = [];
-  let requests: Record<string, number>;
   for (;;) {
     const line = await next();
     if (line.done === true) break;
@@ -266,7 +265,7 @@ async function main(): Promise<void> {
   // The echo of the last version's put may still be on its way.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   proxyChild.stdin!.end();
-  requests = (JSON.parse(String((await proxyLines.next()).value)) as { requests: Record<string, number> }).requests;
+  const { requests } = JSON.parse(String((await proxyLines.next()).value)) as { requests: Record<string, number> };
   const runnerCpuPerVersion = (cpu() - cpuStart) / results.length;
   const dynaliteCpuPerVersion = (dynaliteCpu() - dynaliteStart) / results.length;
   await stack.stop();

@@ -66,4 +66,11 @@ export const publishVersionOnDemand: typeof PublishVersionRecorded = async (
  * `announceOutcome`): one module to load on demand, so that the bundler splits what it shares with
  * the cold start into as few files as it can.
  */
-export const publishPath = () => import('./publish-path.ts');
+export const publishPath = (): Promise<typeof import('./publish-path.ts')> =>
+  // Kept after the first load: an import() of a loaded module still resolves it again (in a runner
+  // under a module loader hook, a round trip to the loader's thread) on every publish.
+  (loadingPublishPath ??= import('./publish-path.ts').catch((error: unknown) => {
+    loadingPublishPath = undefined;
+    throw error;
+  }));
+let loadingPublishPath: Promise<typeof import('./publish-path.ts')> | undefined;

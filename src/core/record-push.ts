@@ -2,6 +2,7 @@ import { awaitTagAt } from './await-tag.ts';
 import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError } from './errors.ts';
 import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
+import { isImageManifestMediaType } from './media-types.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies, EpochMs, ImagesChange, VersionKey } from './ports.ts';
 import { PublishTiming, publishPath, publishVersionOnDemand } from './publish-gate.ts';
@@ -88,6 +89,22 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   const match = matchTag(pattern, tag);
   if (match === undefined) return ignored(`tag ${tag} does not match tagPattern ${config.tagPattern}`);
   const key = { repository, version: match.version };
+  // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
+  const hint = match.platformHint;
+  const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
+  // The time this event is handled: the images' pushedAt and the record's updatedAt.
+  const nowMs = deps.clock.now();
+  const readImages = (digest: string) =>
+    readPushedImages(deps.registry, { repository, digest, tag, override, pushedAt: new Date(nowMs).toISOString() });
+  // The images by digest before the look at the tag: what a digest holds never changes, so reading
+  // it early changes no decision (the look still comes after the record's read and before the
+  // write), and where the registry notifies before it moves the tag (distribution) the reads fill
+  // the moment the tag takes to move, instead of the look waiting it out and asking again.
+  // An image manifest is read beside the record's read (a round trip less before the look): nothing
+  // this service puts is one, so the push is not our own index, which the record's read recognises;
+  // an index is read only once that read has not (the push of our own put costs no registry read).
+  const alongside = isImageManifestMediaType(event.mediaType) ? readImages(event.digest) : undefined;
+  alongside?.catch(() => undefined); // its failure is judged below, after the record's read
   // One read for everything below: the record (read before the tag check: see recordImages), the
   // versions this tag could be the target tag of, and whether we put this digest under this tag.
   // Target tags the pattern matches are the only ones anything is remembered under (publish-version.ts).
@@ -105,18 +122,7 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     return ignored(versionTag);
   }
 
-  // The images by digest before the look at the tag: what a digest holds never changes, so reading
-  // it early changes no decision (the look still comes after the record's read and before the
-  // write), and where the registry notifies before it moves the tag (distribution) the reads fill
-  // the moment the tag takes to move, instead of the look waiting it out and asking again.
-  // Own keys only: a tag ending in -constructor or -__proto__ must not find Object.prototype's members.
-  const hint = match.platformHint;
-  const override = hint !== undefined && Object.hasOwn(config.platformOverrides, hint) ? config.platformOverrides[hint] : undefined;
-  // The time this event is handled: the images' pushedAt and the record's updatedAt.
-  const nowMs = deps.clock.now();
-  const readImages = (digest: string) =>
-    readPushedImages(deps.registry, { repository, digest, tag, override, pushedAt: new Date(nowMs).toISOString() });
-  const early = readImages(event.digest);
+  const early = alongside ?? readImages(event.digest);
   // Judged once the tag was looked at (a push whose tag moved on is ignored, whatever its digest holds).
   await early.catch(() => undefined);
   // The registry is the truth: an event for a digest the tag no longer points to is stale. This is

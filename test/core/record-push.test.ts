@@ -393,6 +393,42 @@ describe('recordPush', () => {
     expect(w.logger.messages('info')).toContain('tag moved while recording; recording its new image');
   });
 
+  describe('reading the pushed images beside the record', () => {
+    // Where the manifest is asked for relative to the record's read: an image manifest beside it
+    // (nothing this service puts is one), an index only after it (it may be our own put).
+    const cases: Array<{ name: string; mediaType: string | undefined; buildx: boolean; readsBeside: boolean }> = [
+      { name: 'an image manifest', mediaType: MediaTypes.ociManifest, buildx: false, readsBeside: true },
+      { name: 'a Docker image manifest', mediaType: MediaTypes.dockerManifest, buildx: false, readsBeside: true },
+      { name: 'an index (buildx)', mediaType: MediaTypes.ociIndex, buildx: true, readsBeside: false },
+      { name: 'an event without a media type', mediaType: undefined, buildx: false, readsBeside: false },
+    ];
+    for (const { name, mediaType, buildx, readsBeside } of cases) {
+      it(`${readsBeside ? 'reads' : 'does not read'} ${name} while the record is read, and records it`, async () => {
+        w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' });
+        await recordPush(w.deps, event('2.7-amd64', w.registry.manifestAt(repo, '2.7-amd64')!.digest));
+        const digest = buildx
+          ? w.registry.addBuildxIndex(repo, { platform: 'linux/arm64', tag: '2.7-arm64' }).index.digest
+          : w.registry.addImage(repo, {
+              platform: 'linux/arm64',
+              tag: '2.7-arm64',
+              format: mediaType === MediaTypes.dockerManifest ? 'docker' : 'oci',
+            }).manifest.digest;
+        const readForPush = w.store.readForPush.bind(w.store);
+        const before = w.registry.calls.fetchManifest;
+        let askedDuringRead: number | undefined;
+        w.store.readForPush = async (...args) => {
+          const context = await readForPush(...args);
+          askedDuringRead = w.registry.calls.fetchManifest - before;
+          return context;
+        };
+        const outcome = await recordPush(w.deps, { ...event('2.7-arm64', digest), mediaType });
+        expect(askedDuringRead).toBe(readsBeside ? 1 : 0);
+        expect(outcome).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
+        expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe((await expectedIndex(['2.7-amd64', '2.7-arm64'])).digest);
+      });
+    }
+  });
+
   describe('with platformOverrides', () => {
     const overrides: Partial<RepositoryConfigInput> = {
       requiredPlatforms: ['linux/amd64', 'linux/arm/v7'],

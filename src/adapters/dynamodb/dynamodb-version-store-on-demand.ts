@@ -7,8 +7,10 @@ import type {
   EpochMs,
   FloatingClaim,
   HistoryWrite,
+  ImagesChange,
   LeaseRequest,
   TaggedDigest,
+  UpdateImagesOptions,
   VersionKey,
   VersionPage,
   VersionStore,
@@ -46,7 +48,9 @@ import {
 } from './dynamodb-version-items.ts';
 import type { OnDemandMethod } from './dynamodb-version-store.ts';
 import {
+  clearing,
   historySequenceIsExpected,
+  imagesSetBy,
   iso,
   leaseOf,
   noLease,
@@ -73,6 +77,7 @@ export interface StoreAccess {
 }
 
 // Condition clauses only these methods write, named for what they mean (the ports.ts contract states each one).
+const onlyRefusalsRecorded = '#revision = :zero';
 const recordExists = 'attribute_exists(#pk)';
 const leaseHeldByCaller = '#lease.#owner = :owner';
 const revisionIsErrorRevision = '#revision = :errorRevision';
@@ -107,7 +112,8 @@ function claimValues({ claim, now }: AnnouncementClaim): Record<string, Attribut
 /** How often a two-step write (recordRejection, recordPublished, releaseLease...) re-reads after racing another writer. */
 const MAX_RACE_RETRIES = 3;
 
-class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
+/** The store's methods loaded on demand, and the rare half of updateImages. */
+export class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
   readonly #k: StoreAccess;
 
   constructor(access: StoreAccess) {
@@ -185,6 +191,39 @@ class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
 
   async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
     await this.#k.update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
+  }
+
+  /**
+   * updateImages with expectedRevision 0 on a record that exists and holds only refusals (revision
+   * 0, which the caller read): the record is written as if created, keeping its refusals.
+   */
+  async replaceRefusalsOnlyRecord(
+    versionOf: VersionKey,
+    change: ImagesChange,
+    options: UpdateImagesOptions,
+  ): Promise<VersionRecord | undefined> {
+    const { lease, history } = options;
+    const key = versionKey(versionOf);
+    const names: Record<string, string> = {};
+    const removes = clearing(change, names);
+    const values: Record<string, AttributeValue> = {
+      ':one': { N: '1' },
+      ':zero': { N: '0' },
+      ':images': { M: toAttributeMap(imagesSetBy(change)) },
+      ':now': { S: iso(options.now) },
+      ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap(leaseOf(lease)) } }),
+    };
+    const historySets = history === undefined ? [] : settingHistory(history, values);
+    let condition = lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`;
+    if (history !== undefined) condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
+    const item = await this.#k.update({
+      key,
+      update: `SET ${['#revision = :one', '#images = :images', '#updatedAt = :now', ...(lease === undefined ? [] : ['#lease = :lease']), ...historySets].join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      condition,
+      values,
+      names,
+    });
+    return recordOf(item);
   }
 
   async putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void> {
@@ -465,6 +504,6 @@ class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
 }
 
 /** The store's on-demand methods, bound to `access`. */
-export function onDemandMethods(access: StoreAccess): Pick<VersionStore, OnDemandMethod> {
+export function onDemandMethods(access: StoreAccess): OnDemandMethods {
   return new OnDemandMethods(access);
 }

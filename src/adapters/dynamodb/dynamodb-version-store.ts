@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ImagesChange, PushContext, UpdateImagesOptions, VersionKey, VersionStore } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
-import type { RecordedImage, VersionRecord } from '../../core/version-record.ts';
+import type { VersionRecord } from '../../core/version-record.ts';
 import { checkCount, checkImagesChange, checkLease } from '../../core/version-store-input.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
 import { isConditionFailed } from './dynamodb-partition.ts';
@@ -28,8 +28,11 @@ import {
   toVersionItem,
   versionKey,
 } from './dynamodb-version-items.ts';
+import type { OnDemandMethods } from './dynamodb-version-store-on-demand.ts';
 import {
+  clearing,
   historySequenceIsExpected,
+  imagesSetBy,
   iso,
   leaseOf,
   noLease,
@@ -72,10 +75,6 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#historySequence': HISTORY_SEQUENCE_ATTRIBUTE,
 };
 
-// The condition clause only these methods write, named for what it means (the ports.ts contract
-// states each one; those the on-demand methods write too are in dynamodb-version-writes.ts).
-const onlyRefusalsRecorded = '#revision = :zero';
-
 /**
  * The methods a push never calls, or calls only on a rare path (a refused push, a conflict, another
  * tool's push under a target tag): they live in
@@ -116,7 +115,7 @@ export type OnDemandMethod = (typeof ON_DEMAND)[number];
 export class DynamoDbVersionStore implements VersionStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
-  #onDemandMethods: Pick<VersionStore, OnDemandMethod> | undefined;
+  #onDemandMethods: OnDemandMethods | undefined;
 
   declare recordRejection: VersionStore['recordRejection'];
   declare clearRejection: VersionStore['clearRejection'];
@@ -270,14 +269,17 @@ export class DynamoDbVersionStore implements VersionStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) return this.#replaceRefusalsOnlyRecord(key, change, options);
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      // The record exists: it may be replaced only if it holds refusals alone (revision 0), which a
+      // refused push wrote (recordRejection, on demand too); else another push created it first.
+      if ((await this.#get(versionKey(key)))?.revision?.N !== '0') return undefined;
+      return (await this.#onDemand()).replaceRefusalsOnlyRecord(key, change, options);
     }
     return fromVersionItem(item);
   }
 
   /** The on-demand methods, their module imported on the first call to one of them. */
-  async #onDemand(): Promise<Pick<VersionStore, OnDemandMethod>> {
+  async #onDemand(): Promise<OnDemandMethods> {
     if (this.#onDemandMethods === undefined) {
       const { onDemandMethods } = await import('./dynamodb-version-store-on-demand.ts');
       this.#onDemandMethods ??= onDemandMethods({
@@ -290,38 +292,6 @@ export class DynamoDbVersionStore implements VersionStore {
       });
     }
     return this.#onDemandMethods;
-  }
-
-  /** expectedRevision 0 on a record that exists: allowed when it holds only refusals (revision 0), which it keeps. */
-  async #replaceRefusalsOnlyRecord(
-    versionOf: VersionKey,
-    change: ImagesChange,
-    options: UpdateImagesOptions,
-  ): Promise<VersionRecord | undefined> {
-    const { lease, history } = options;
-    const key = versionKey(versionOf);
-    const existing = await this.#get(key);
-    if (existing?.revision?.N !== '0') return undefined;
-    const names: Record<string, string> = {};
-    const removes = clearing(change, names);
-    const values: Record<string, AttributeValue> = {
-      ':one': { N: '1' },
-      ':zero': { N: '0' },
-      ':images': { M: toAttributeMap(imagesSetBy(change)) },
-      ':now': { S: iso(options.now) },
-      ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap(leaseOf(lease)) } }),
-    };
-    const historySets = history === undefined ? [] : settingHistory(history, values);
-    let condition = lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`;
-    if (history !== undefined) condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
-    const item = await this.#update({
-      key,
-      update: `SET ${['#revision = :one', '#images = :images', '#updatedAt = :now', ...(lease === undefined ? [] : ['#lease = :lease']), ...historySets].join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      condition,
-      values,
-      names,
-    });
-    return recordOf(item);
   }
 
   /** The items that exist among `keys` (consistent reads), in no particular order. */
@@ -368,26 +338,6 @@ export class DynamoDbVersionStore implements VersionStore {
       throw error;
     }
   }
-}
-
-/** The images a change sets, by key (a record that does not exist yet, or holds only refusals, has nothing to remove). */
-function imagesSetBy(change: ImagesChange): Record<string, RecordedImage> {
-  return Object.fromEntries(change.set.map((image) => [image.key, image]));
-}
-
-/** The REMOVE paths of a change's clearError and clearRejected, their names added to `names`. */
-function clearing(change: ImagesChange, names: Record<string, string>): string[] {
-  const removes: string[] = [];
-  if (change.clearError === true) {
-    names['#error'] = 'error';
-    removes.push('#error');
-  }
-  (change.clearRejected ?? []).forEach((tag, i) => {
-    names['#rejected'] = 'rejected';
-    names[`#clearRejected${i}`] = tag;
-    removes.push(`#rejected.#clearRejected${i}`);
-  });
-  return removes;
 }
 
 function pickUsed(names: Readonly<Record<string, string>>, expressions: string): Record<string, string> {

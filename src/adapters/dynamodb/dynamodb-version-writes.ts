@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { EpochMs, HistoryWrite, LeaseRequest } from '../../core/ports.ts';
+import type { EpochMs, HistoryWrite, ImagesChange, LeaseRequest } from '../../core/ports.ts';
+import type { RecordedImage } from '../../core/version-record.ts';
 import { HISTORY_ATTRIBUTE, HISTORY_SEQUENCE_ATTRIBUTE, historyAttributes, type Key } from './dynamodb-version-items.ts';
 
 // The pieces of DynamoDbVersionStore's writes that its methods loaded at start
@@ -42,4 +43,24 @@ export function settingHistory(write: HistoryWrite, values: Record<string, Attri
   Object.assign(values, { ':history': attributes[HISTORY_ATTRIBUTE], ':historySequence': attributes[HISTORY_SEQUENCE_ATTRIBUTE] });
   if (write.expectedSequence > 0) values[':expectedHistorySequence'] = { N: String(write.expectedSequence) };
   return ['#history = :history', '#historySequence = :historySequence'];
+}
+
+/** The images a change sets, by key (a record that does not exist yet, or holds only refusals, has nothing to remove). */
+export function imagesSetBy(change: ImagesChange): Record<string, RecordedImage> {
+  return Object.fromEntries(change.set.map((image) => [image.key, image]));
+}
+
+/** The REMOVE paths of a change's clearError and clearRejected, their names added to `names`. */
+export function clearing(change: ImagesChange, names: Record<string, string>): string[] {
+  const removes: string[] = [];
+  if (change.clearError === true) {
+    names['#error'] = 'error';
+    removes.push('#error');
+  }
+  (change.clearRejected ?? []).forEach((tag, i) => {
+    names['#rejected'] = 'rejected';
+    names[`#clearRejected${i}`] = tag;
+    removes.push(`#rejected.#clearRejected${i}`);
+  });
+  return removes;
 }

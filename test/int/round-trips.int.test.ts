@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from '../../bench/counting-proxy.ts';
@@ -75,9 +78,11 @@ describe('round trips of one 2-platform version', () => {
     });
 
     it(`costs at most ${REGISTRY_FLOOR} registry requests and ${DYNAMODB_CEILING} DynamoDB requests, the echo of the index put included`, async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'round-trips-'));
       const handlers = await wireLocalHandlers({
         registryUrl: proxy.url,
         dynamoEndpoint,
+        dataDir,
         logger: new CapturingLogger(),
         notify: { urls: [], secret: '' },
       });
@@ -128,6 +133,7 @@ describe('round trips of one 2-platform version', () => {
         expect(total(dynamoDb), JSON.stringify(dynamoDb)).toBeLessThanOrEqual(DYNAMODB_CEILING);
       } finally {
         await handlers.close?.();
+        await rm(dataDir, { recursive: true, force: true });
       }
     });
   });

@@ -1,4 +1,4 @@
-import { compareArrival, type InboxEntry } from '../../adapters/inbox/dynamodb-inbox.ts';
+import { compareArrival, type InboxEntry } from '../../adapters/inbox/inbox-entry.ts';
 import { describeError, isRetryable } from '../../core/errors.ts';
 import type { Logger } from '../../core/ports.ts';
 import type { EcrImageActionEvent } from '../registry/registry-events.ts';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUNNER_NODE_FLAGS } from '../scripts/runner-node-flags.mjs';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
+import { LocalDefaults } from '../src/local/local-settings.ts';
 import { renderRegistryConfig } from '../src/local/registry/registry-config.ts';
 import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry/registry-process.ts';
 import { findFreePort } from '../test/support/registry-process.ts';
@@ -98,7 +99,13 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
         addr: `127.0.0.1:${registryPort}`,
         rootDirectory: join(work, 'registry'),
         httpSecret: randomBytes(16).toString('hex'),
-        notifications: { url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, secret },
+        // As the runner configures the registry it starts itself (REGISTRY_ENDPOINTS): the bench's
+        // registry only stands in for it so that a counting proxy can sit between it and each tool.
+        notifications: {
+          url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`,
+          secret,
+          endpoints: Number(process.env.REGISTRY_ENDPOINTS ?? LocalDefaults.registryEndpoints),
+        },
         responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
       }),
     );

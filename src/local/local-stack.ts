@@ -238,7 +238,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
           addr: `127.0.0.1:${registryPort}`,
           rootDirectory: paths.registryData,
           httpSecret: randomBytes(16).toString('hex'),
-          notifications: { url: webhookUrl, secret },
+          notifications: { url: webhookUrl, secret, endpoints: settings.registryEndpoints },
           responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
         }),
       );
@@ -264,7 +264,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         await removeRegistryPidFile(paths.registryPid);
       });
     } else {
-      options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd));
+      options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd, settings.registryEndpoints));
     }
 
     const readyMs = performance.now() - startedAt;

@@ -148,11 +148,13 @@ export class JournalInbox {
         this.#stats.writes += 1;
         await this.#file.datasync();
         this.#stats.syncs += 1;
-        await this.#compactIfWorth();
       } catch (error) {
         for (const pending of batch) pending.reject(error);
         continue;
       }
+      // What the batch wrote is durable whatever happens here: a compaction that failed leaves the
+      // journal as it was (it renames only a complete new file) and is tried again after the next write.
+      await this.#compactIfWorth().catch(() => undefined);
       for (const pending of batch) pending.resolve();
     }
     this.#flushing = undefined;

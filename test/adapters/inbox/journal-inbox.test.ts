@@ -103,7 +103,7 @@ describe('JournalInbox, a journal file under the data folder', () => {
       await Promise.all([worker(), worker(), worker(), worker()]);
     `;
     const tsx = join(import.meta.dirname, '../../../node_modules/.bin/tsx');
-    const child = spawn(tsx, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(tsx, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {

@@ -37,7 +37,7 @@ export interface SideBySideFigures {
   readonly requestsPerVersion: Record<Tool, RequestCounts>;
   /**
    * The runner's DynamoDB commands per version, by operation (latency runs), from its `/metrics`:
-   * the handlers' and the local inbox's (one put and one delete per push, a local cost only).
+   * the handlers' (the local inbox is a journal file, not DynamoDB).
    */
   readonly dynamoDbPerVersion: RequestCounts;
   /** Resident memory, MiB. The runner is its own process only; dynalite is its child process. */

@@ -6,7 +6,7 @@ import type { ImagePushInvoker } from '../registry/registry-webhook.ts';
 import { type LaneRunResult, LaneScheduler } from './lane-scheduler.ts';
 import { ProcessedEventIds } from './processed-event-ids.ts';
 
-/** Where the inbox keeps what it recorded ({@link DynamoDbInbox} on dynalite; a Map in tests). */
+/** Where the inbox keeps what it recorded (JournalInbox, a file under the data folder; a Map in tests). */
 export interface InboxStore {
   /** One write; false when an event with this id is recorded already. */
   add(entry: InboxEntry): Promise<boolean>;

@@ -29,6 +29,8 @@ export interface JournalStats {
 
 interface Pending {
   readonly line: string;
+  /** Whether the caller waits for the line to be durable (a recorded event) or only written (a removal). */
+  readonly sync: boolean;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -95,7 +97,7 @@ export class JournalInbox {
     }
     if (this.#live.has(entry.id)) return false;
     this.#live.set(entry.id, entry);
-    const written = this.#append({ add: entry });
+    const written = this.#append({ add: entry }, true);
     this.#writing.set(entry.id, written);
     try {
       await written;
@@ -119,7 +121,8 @@ export class JournalInbox {
     if (known.length === 0) return;
     // Each removed event leaves its add line and this line's share dead.
     this.#deadLines += known.length + 1;
-    await this.#append({ remove: known });
+    // Not synced: a removal lost with the machine only makes the next start handle the push again.
+    await this.#append({ remove: known }, false);
   }
 
   /** Writes what is queued and closes the file; later calls fail. */
@@ -129,15 +132,15 @@ export class JournalInbox {
     await this.#file.close();
   }
 
-  #append(record: JournalRecord): Promise<void> {
+  #append(record: JournalRecord, sync: boolean): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the inbox journal is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
+      this.#queue.push({ line: `${JSON.stringify(record)}\n`, sync, resolve, reject });
       this.#flushing ??= this.#flush();
     });
   }
 
-  /** One write and one sync for everything queued, again while more arrived meanwhile. */
+  /** One write, and one sync when a recorded event is among them, for everything queued; again while more arrived meanwhile. */
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue;
@@ -146,8 +149,10 @@ export class JournalInbox {
       try {
         await this.#write(text);
         this.#stats.writes += 1;
-        await this.#file.datasync();
-        this.#stats.syncs += 1;
+        if (batch.some((p) => p.sync)) {
+          await this.#file.datasync();
+          this.#stats.syncs += 1;
+        }
       } catch (error) {
         for (const pending of batch) pending.reject(error);
         continue;

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
-import { buildOptions } from '../scripts/build.mjs';
+import { bundleFunction } from '../scripts/build.mjs';
 
 export interface BundleFigures {
   readonly name: string;
@@ -43,7 +42,7 @@ const LAMBDA_ENV = {
 };
 
 /**
- * Builds each Lambda bundle and an SDK-only floor with the options scripts/build.mjs uses, then
+ * Builds each Lambda bundle and an SDK-only floor as scripts/build.mjs does (its chunks folded), then
  * times importing each in a fresh node process, `rounds` times, interleaved so that drift of the
  * machine hits all bundles alike.
  */
@@ -78,7 +77,7 @@ export async function benchBundles(rounds = 25): Promise<BundleFigures[]> {
 }
 
 /**
- * Builds one bundle with the options of scripts/build.mjs into dist/<out> (dist/<prefix><out> when
+ * Builds one bundle as scripts/build.mjs does into dist/<out> (dist/<prefix><out> when
  * given, so a test and a bench never share a folder), and measures what a cold start loads.
  */
 export async function buildBundle(
@@ -86,10 +85,8 @@ export async function buildBundle(
   prefix = '',
 ): Promise<{ file: string; startFiles: string[]; startBytes: number; totalBytes: number }> {
   const out = `${prefix}${bundle.out}`;
-  const options = buildOptions({ name: out, entry: bundle.entry });
-  await rm(options.outdir as string, { recursive: true, force: true });
-  const { metafile } = await build(options);
-  return { file: join(options.outdir as string, 'index.mjs'), ...loadedAtStart(metafile, out) };
+  const { outdir, metafile } = (await bundleFunction({ name: out, entry: bundle.entry })) as { outdir: string; metafile: Metafile };
+  return { file: join(outdir, 'index.mjs'), ...loadedAtStart(metafile, out) };
 }
 
 /** The output files a cold start reads (the entry and, transitively, its static imports) and their size. */

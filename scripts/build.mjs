@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds one self-contained ESM bundle per Lambda function into dist/<name>/index.mjs, which
-// serverless.yml packages as-is (no bundler plugin). Each build also writes an esbuild metafile to
+// serverless.yml packages as-is (no bundler plugin), with the chunks a cold start loads folded into
+// dist/<name>/chunks/start.mjs (scripts/fold-start-chunks.mjs) and those loaded on demand beside it. Each build also writes an esbuild metafile to
 // dist/meta/<name>.json (outside the function folders, so it is never zipped) for the tests that
 // check what each bundle contains.
 //
@@ -13,6 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { foldStartChunks, START_CHUNK } from './fold-start-chunks.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(root, 'dist');
@@ -78,6 +80,7 @@ export function buildOptions(fn, banner) {
     // Code splitting: what a function imports on demand (re2js for a custom tagPattern) goes into a
     // chunk beside index.mjs that is loaded only when used, not at every cold start.
     outdir: join(distDir, fn.name),
+    absWorkingDir: root,
     entryNames: 'index',
     chunkNames: 'chunks/[name]-[hash]',
     outExtension: { '.js': '.mjs' },
@@ -96,23 +99,49 @@ export function buildOptions(fn, banner) {
   };
 }
 
-async function buildFunction(fn) {
-  await rm(join(distDir, fn.name), { recursive: true, force: true });
-  let result = await build(buildOptions(fn));
-  const outfile = join(distDir, fn.name, 'index.mjs');
-  let code = await readFile(outfile);
+/**
+ * Builds one function into dist/<fn.name>/ as deployed: esbuild with {@link buildOptions}, again with
+ * the createRequire banner when the code needs it, then the chunks index.mjs imports statically
+ * folded into one (scripts/fold-start-chunks.mjs). Returns the metafile describing the files written.
+ * The bench and the bundle tests build through here, so that they measure what is deployed.
+ */
+export async function bundleFunction(fn) {
+  const outdir = join(distDir, fn.name);
+  await rm(outdir, { recursive: true, force: true });
+  let options = buildOptions(fn);
+  let result = await build(options);
+  const outfile = join(outdir, 'index.mjs');
   let banner = false;
-  if (code.includes(dynamicRequireMarker) || (await chunksOf(fn.name)).some((chunk) => chunk.includes(dynamicRequireMarker))) {
-    await rm(join(distDir, fn.name), { recursive: true, force: true });
-    result = await build(buildOptions(fn, createRequireBanner));
-    code = await readFile(outfile);
+  if (
+    (await readFile(outfile)).includes(dynamicRequireMarker) ||
+    (await chunksOf(fn.name)).some((chunk) => chunk.includes(dynamicRequireMarker))
+  ) {
+    await rm(outdir, { recursive: true, force: true });
+    options = buildOptions(fn, createRequireBanner);
+    result = await build(options);
     banner = true;
   }
-  await writeFile(join(metaDir, `${fn.name}.json`), JSON.stringify(result.metafile));
-  for (const warning of result.warnings) console.warn(`warning (${fn.name}): ${warning.text}`);
-  const chunks = await chunksOf(fn.name);
+  const metafile = await foldStartChunks({ outdir, metafile: result.metafile, absWorkingDir: root, options });
+  return { outdir, metafile, warnings: result.warnings, banner };
+}
+
+async function buildFunction(fn) {
+  const { metafile, warnings, banner } = await bundleFunction(fn);
+  const code = await readFile(join(distDir, fn.name, 'index.mjs'));
+  await writeFile(join(metaDir, `${fn.name}.json`), JSON.stringify(metafile));
+  for (const warning of warnings) console.warn(`warning (${fn.name}): ${warning.text}`);
+  const start = existsSync(join(distDir, fn.name, START_CHUNK)) ? await readFile(join(distDir, fn.name, START_CHUNK)) : Buffer.alloc(0);
+  const chunks = (await chunksOf(fn.name)).filter((chunk) => !chunk.equals(start));
   const chunkBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  return { name: fn.name, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, chunkBytes, chunks: chunks.length, banner };
+  return {
+    name: fn.name,
+    bytes: code.length,
+    gzip: gzipSync(code, { level: 9 }).length,
+    startBytes: start.length,
+    chunkBytes,
+    chunks: chunks.length,
+    banner,
+  };
 }
 
 /** The contents of a function's lazily loaded chunks. */
@@ -141,6 +170,7 @@ async function main() {
     const file = relative(root, join(distDir, b.name, 'index.mjs'));
     console.log(
       `${file.padEnd(28)} ${String(b.bytes).padStart(9)} B  gzip -9 ${String(b.gzip).padStart(8)} B` +
+        (b.startBytes > 0 ? `  + ${START_CHUNK} ${b.startBytes} B (at start)` : '') +
         (b.chunks > 0 ? `  + ${b.chunks} chunk(s) loaded on demand, ${b.chunkBytes} B` : '') +
         (b.banner ? '  (createRequire banner: the bundle requires Node built-ins from CJS code)' : ''),
     );

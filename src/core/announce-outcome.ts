@@ -1,5 +1,5 @@
 import { describeError } from './errors.ts';
-import type { Dependencies, VersionKey } from './ports.ts';
+import type { Dependencies, LeaseRelease, VersionKey } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { announcementOrder, buildVersionEvent, type VersionEvent, type VersionOutcome, VersionOutcomes } from './version-events.ts';
 import { type Announcement, type AnnouncementState, AnnouncementStates, type VersionRecord } from './version-record.ts';
@@ -52,7 +52,7 @@ export async function announceOutcome(
     deps.logger.error('outcome not announced: the claim could not be written', { ...log, error: describeError(error) });
     return;
   }
-  await sendClaimed(deps, record, event);
+  await sendClaimed(deps, record, event, { until: announcement.until });
 }
 
 /**
@@ -123,13 +123,48 @@ export async function resendPendingAnnouncement(deps: Dependencies, record: Vers
     return;
   }
   deps.logger.info('resending an announcement left pending', { repository, version, eventId: pending.id, outcome: pending.event.outcome });
-  await sendClaimed(deps, record, pending.event);
+  await sendClaimed(deps, record, pending.event, { until: nowMs + AnnounceTiming.claimMs });
 }
 
-async function sendClaimed(deps: Dependencies, key: VersionKey, event: VersionEvent): Promise<void> {
+/**
+ * Sends the announcement of a publish that the publish write claimed (`claim`: pending, with its
+ * event, claimed until the publisher's lease expires), then marks it sent and gives the lease up in
+ * one write; a send that keeps failing is handed back to the reconciler in that write instead.
+ * True when the lease was given up; false when the write could not (images changed meanwhile, the
+ * lease was lost, or the store failed): the claim is then settled alone, and the caller releases
+ * the lease itself (`releaseLease` then says whether to publish again).
+ */
+export async function sendPublishAnnouncement(
+  deps: Dependencies,
+  key: VersionKey,
+  claim: { readonly event: VersionEvent; readonly until: number },
+  release: LeaseRelease,
+): Promise<boolean> {
+  return sendClaimed(deps, key, claim.event, { until: claim.until, release });
+}
+
+/**
+ * Sends a claimed event, at most {@link AnnounceTiming.attempts} times and only while the claim
+ * lives (`until`: after it, anyone may claim and send it again), then settles the claim. With
+ * `release`, the settling write gives the publish lease up too; true when it did.
+ */
+async function sendClaimed(
+  deps: Dependencies,
+  key: VersionKey,
+  event: VersionEvent,
+  claimed: { until: number; release?: LeaseRelease },
+): Promise<boolean> {
   const { repository, version } = key;
   const log = { repository, version, outcome: event.outcome, eventId: event.id, revision: event.data.revision };
   for (let attempt = 1; ; attempt++) {
+    if (deps.clock.now() > claimed.until) {
+      // Sending now could overlap another sender's: whoever claims it next sends it, with the same id.
+      deps.logger.error('announcing stopped: its claim expired; left pending for the reconciler to send again', {
+        ...log,
+        attempts: attempt - 1,
+      });
+      return false;
+    }
     try {
       await deps.events.announce(event);
     } catch (error) {
@@ -143,21 +178,46 @@ async function sendClaimed(deps: Dependencies, key: VersionKey, event: VersionEv
         attempts: attempt,
         error: describeError(error),
       });
-      await deps.store.settleAnnouncement(key, { id: event.id, how: 'retry' }).catch((settleError: unknown) => {
+      return settleClaim(deps, key, { id: event.id, how: 'retry' }, claimed.release, (settleError) =>
         deps.logger.error('could not hand the announcement back; it is resent once its claim expires', {
           ...log,
           error: describeError(settleError),
-        });
-      });
-      return;
+        }),
+      );
     }
-    try {
-      await deps.store.settleAnnouncement(key, { id: event.id, how: 'sent' });
-    } catch (error) {
+    const released = await settleClaim(deps, key, { id: event.id, how: 'sent' }, claimed.release, (error) =>
       // Sent but not marked: once the claim expires the reconciler sends it again, with the same id.
-      deps.logger.warn('announced, but not marked sent; it may be sent again with the same id', { ...log, error: describeError(error) });
-    }
+      deps.logger.warn('announced, but not marked sent; it may be sent again with the same id', { ...log, error: describeError(error) }),
+    );
     deps.logger.info('outcome announced', log);
-    return;
+    return released;
   }
+}
+
+/**
+ * Settles a claim, with the lease's release in the same write when asked; when that write cannot
+ * release (images changed meanwhile, or the store failed), settles alone. True when the lease was released.
+ */
+async function settleClaim(
+  deps: Dependencies,
+  key: VersionKey,
+  settle: { id: string; how: 'sent' | 'retry' },
+  release: LeaseRelease | undefined,
+  onError: (error: unknown) => void,
+): Promise<boolean> {
+  const { id, how } = settle;
+  if (release !== undefined) {
+    try {
+      if (await deps.store.settleAnnouncement(key, { id, how, release })) return true;
+    } catch (error) {
+      deps.logger.warn('could not settle the announcement and release the lease in one write; settling alone', {
+        repository: key.repository,
+        version: key.version,
+        eventId: id,
+        error: describeError(error),
+      });
+    }
+  }
+  await deps.store.settleAnnouncement(key, { id, how }).catch(onError);
+  return false;
 }

@@ -84,6 +84,21 @@ export interface AnnouncementClaim {
   readonly now: EpochMs;
 }
 
+/** The publish lease to give up in the same write as something else: `owner`'s, while the revision is still `expectedRevision`. */
+export interface LeaseRelease {
+  readonly owner: string;
+  readonly expectedRevision: number;
+}
+
+/** How {@link VersionStore.settleAnnouncement} settles the claim `id`, and the lease it may give up with it. */
+export interface AnnouncementSettlement {
+  readonly id: string;
+  /** `sent`: delivered; `retry`: handed back to the next caller (the reconciler). */
+  readonly how: 'sent' | 'retry';
+  /** Give the publish lease up in the same write, only as {@link VersionStore.releaseLease} would release it. */
+  readonly release?: LeaseRelease;
+}
+
 /** What {@link VersionStore.readForPush} read. */
 export interface PushContext {
   readonly record: VersionRecord | undefined;
@@ -211,8 +226,11 @@ export interface VersionStore {
   /**
    * Settles a claim, only if the record's announcement is still `id`: `sent` marks it delivered (and
    * drops the stored event); `retry` keeps it pending but expired, so the next caller sends it again.
+   * With `release`, gives the publish lease up in the same write, only if `release.owner` holds it and
+   * the revision is still `release.expectedRevision`. False when any of that does not hold (nothing
+   * is written): the caller then settles alone and releases the lease with {@link releaseLease}.
    */
-  settleAnnouncement(key: VersionKey, settle: { id: string; how: 'sent' | 'retry' }): Promise<boolean>;
+  settleAnnouncement(key: VersionKey, settle: AnnouncementSettlement): Promise<boolean>;
   /**
    * Points floating tag `pointer.tag` at `pointer`, only if the tag has no pointer yet or its pointer's
    * `rank` is lower than or equal to `pointer.rank` (so it only moves forward; an equal rank, a republish

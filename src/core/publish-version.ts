@@ -1,4 +1,4 @@
-import { announcementOf, announceOutcome, isAnnounced } from './announce-outcome.ts';
+import { announcementOf, announceOutcome, isAnnounced, sendPublishAnnouncement } from './announce-outcome.ts';
 import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError, isRetryable } from './errors.ts';
 import { type FloatingTagResult, moveFloatingTags } from './floating-tags.ts';
 import { type HistoryContext, historyWriteFor } from './history.ts';
@@ -340,13 +340,32 @@ async function publishHeld(
     ...(heldBy.length > 0 ? { heldBy } : {}),
   };
   const outcome = missing.length > 0 ? VersionOutcomes.partiallyPublished : VersionOutcomes.published;
-  // The usual case in one write: the publish recorded (nothing changed while we held the lease).
-  // Where events only go to the log, the announcement is marked sent and the lease given up in the
-  // same write. Otherwise the event is claimed, sent and settled while we still hold the lease (so
-  // it goes out before any later index can be put), and the lease is given up after.
+  // The usual case: the publish recorded in one write (nothing changed while we held the lease),
+  // which claims its announcement too. Where events only go to the log, the claim is marked sent and
+  // the lease given up in that write. Otherwise the event is sent while we still hold the lease (so
+  // it goes out before any later index can be put), and one more write marks it sent and gives the
+  // lease up; the claim lives as long as the lease, so a publisher that dies before sending leaves it
+  // to the reconciler once its lease expires (docs/events.md).
   const logOnly = deps.events.delivers === false;
-  const { claim, event } = announcementOf(outcome, { ...record, published }, config, nowMs, AnnouncementStates.sent);
-  const claiming = logOnly && !isAnnounced(record, claim);
+  const { claim, event } = announcementOf(
+    outcome,
+    { ...record, published },
+    config,
+    nowMs,
+    logOnly ? AnnouncementStates.sent : AnnouncementStates.pending,
+  );
+  const claiming = !isAnnounced(record, claim);
+  const sending = claiming && !logOnly;
+  if (sending) {
+    try {
+      await renewLease(); // only when taken more than renewAfterMs ago: the claim gets the whole lease to send in
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) throw error;
+      logger.warn('lease lost before recording the publish; the new holder will record it', { ...log, digest: manifest.digest });
+      return { kind: 'handed-over', reason: 'lease lost while publishing' };
+    }
+  }
+  const announcement = sending ? { ...claim, until: leaseUntil } : claim;
   // The history entries the publish implies go in the same write (the write clears the error it supersedes).
   const { error: _cleared, ...withoutError } = record;
   const history =
@@ -357,21 +376,23 @@ async function publishHeld(
     owner,
     published,
     now: nowMs,
-    release: logOnly,
-    ...(claiming ? { announcement: { claim, now: nowMs } } : {}),
+    release: !sending,
+    ...(claiming ? { announcement: { claim: announcement, now: nowMs } } : {}),
     ...(history === undefined ? {} : { history }),
   });
   if (written !== undefined) {
     done.record = written;
-    done.released = logOnly;
     if (history !== undefined) done.history = history.history;
-    if (claiming) {
+    if (sending) {
+      done.released = await sendPublishAnnouncement(deps, written, { event, until: leaseUntil }, { owner, expectedRevision: revision });
+    } else {
+      done.released = true;
       // Only a log line: it cannot fail in a way worth a retry, so it was marked sent with the publish.
-      await deps.events
-        .announce(event)
-        .catch((error: unknown) => logger.warn('outcome not logged', { ...log, error: describeError(error) }));
-    } else if (!logOnly) {
-      await announceOutcome(deps, outcome, written, config);
+      if (claiming) {
+        await deps.events
+          .announce(event)
+          .catch((error: unknown) => logger.warn('outcome not logged', { ...log, error: describeError(error) }));
+      }
     }
   } else {
     // The long way: images changed meanwhile, or the lease was lost, or someone else claimed the

@@ -108,6 +108,54 @@ export class LocalStackError extends Error {
   }
 }
 
+/** Where the local stack keeps its state inside DATA_DIR. */
+type StackPaths = ReturnType<typeof stackPaths>;
+
+function stackPaths(dataDir: string) {
+  return {
+    token: join(dataDir, 'api-token'),
+    secret: join(dataDir, 'registry-secret'),
+    notifySecret: join(dataDir, 'notify-secret'),
+    dynamo: join(dataDir, 'dynamodb'),
+    registryData: join(dataDir, 'registry', 'data'),
+    registryConfig: join(dataDir, 'registry', 'config.yml'),
+    registryLog: join(dataDir, 'registry', 'registry.log'),
+    registryPid: join(dataDir, 'registry', 'registry.pid'),
+  } as const;
+}
+
+/**
+ * What a start checks and loads before anything listens: the registry's files narrowed to the owner,
+ * the API token and the two secrets (created at the first start), a registry a killed runner left
+ * running stopped, and the ports free (so a taken port fails fast and names its variable).
+ */
+async function prepareStart(parts: {
+  paths: StackPaths;
+  settings: LocalSettings;
+  registryBinary: string;
+  logger: Logger;
+}): Promise<{ token: string; secret: string; notifySecret: string }> {
+  const { paths, settings, registryBinary, logger } = parts;
+  const ownRegistry = settings.externalRegistryUrl === undefined;
+  await narrowFile(paths.registryConfig);
+  await narrowFile(paths.registryLog);
+  const token = await loadOrCreateSecret(paths.token);
+  const secret = await loadOrCreateSecret(paths.secret);
+  const notifySecret = await loadOrCreateSecret(paths.notifySecret);
+  if (ownRegistry) {
+    // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
+    const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
+    if (orphan.kind === 'stopped') {
+      logger.warn(
+        `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
+      );
+    }
+  }
+  await assertPortFree(settings.apiPort, 'API and registry webhook', 'API_PORT');
+  if (ownRegistry) await assertPortFree(settings.registryPort, 'registry', 'REGISTRY_PORT');
+  return { token, secret, notifySecret };
+}
+
 /**
  * Starts dynalite (a child process), the HTTP server around the handlers and (unless REGISTRY_URL
  * is set) the registry, in that order so the webhook answers before the first notification can arrive; then
@@ -123,16 +171,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   if (ownRegistry && !isRegistryInstalled(registryBinary)) {
     throw new LocalStackError(`${registryBinary} is missing. Install the CNCF distribution registry with:\n  ${REGISTRY_INSTALL_COMMAND}`);
   }
-  const paths = {
-    token: join(dataDir, 'api-token'),
-    secret: join(dataDir, 'registry-secret'),
-    notifySecret: join(dataDir, 'notify-secret'),
-    dynamo: join(dataDir, 'dynamodb'),
-    registryData: join(dataDir, 'registry', 'data'),
-    registryConfig: join(dataDir, 'registry', 'config.yml'),
-    registryLog: join(dataDir, 'registry', 'registry.log'),
-    registryPid: join(dataDir, 'registry', 'registry.pid'),
-  };
+  const paths = stackPaths(dataDir);
   // Owner-only on every start, not only when created: the folder holds the token and the secret.
   // Below these, 0700 folders already keep everyone else out (docker-registry and LevelDB create
   // theirs 0755 and their files 0644).
@@ -143,31 +182,10 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
   // rest is checked; a failed check stops it again.
   const dynaliteStarting = startDynaliteProcess(paths.dynamo);
   dynaliteStarting.catch(() => undefined); // awaited below, where a failure is reported
-  let secrets: { token: string; secret: string; notifySecret: string };
-  try {
-    await narrowFile(paths.registryConfig);
-    await narrowFile(paths.registryLog);
-    const token = await loadOrCreateSecret(paths.token);
-    const secret = await loadOrCreateSecret(paths.secret);
-    const notifySecret = await loadOrCreateSecret(paths.notifySecret);
-    if (ownRegistry) {
-      // A runner killed with SIGKILL left its registry running on this folder (and its port): stop it.
-      const orphan = await stopOrphanedRegistry({ pidFile: paths.registryPid, configPath: paths.registryConfig, binary: registryBinary });
-      if (orphan.kind === 'stopped') {
-        logger.warn(
-          `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
-        );
-      }
-    }
-    // Checked before anything listens, so a taken port fails fast and names its variable.
-    await assertPortFree(apiPort, 'API and registry webhook', 'API_PORT');
-    if (ownRegistry) await assertPortFree(registryPort, 'registry', 'REGISTRY_PORT');
-    secrets = { token, secret, notifySecret };
-  } catch (error) {
+  const { token, secret, notifySecret } = await prepareStart({ paths, settings, registryBinary, logger }).catch(async (error: unknown) => {
     await dynaliteStarting.then((dynalite) => dynalite.stop()).catch(() => undefined);
     throw error;
-  }
-  const { token, secret, notifySecret } = secrets;
+  });
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {

@@ -858,6 +858,47 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect((await store.getVersion(HELLO))?.announcement?.state).toBe('pending');
       });
 
+      describe('settled with the lease released in the same write', () => {
+        const release = { owner: 'a', expectedRevision: 1 };
+        const { event: _dropped, ...sent } = claim({ state: 'sent' });
+
+        it.each([
+          { how: 'sent' as const, left: sent },
+          { how: 'retry' as const, left: claim({ until: 0 }) },
+        ])('settles it ($how) and gives the lease up, only while the owner holds it at the revision', async ({ how, left }) => {
+          await createVersion();
+          await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+          await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+          expect(await store.settleAnnouncement(HELLO, { id: event.id, how, release })).toBe(true);
+          const after = await store.getVersion(HELLO);
+          expect(after?.announcement).toEqual(left);
+          expect(after !== undefined && 'lease' in after).toBe(false);
+        });
+
+        it.each([
+          { case: 'the images changed meanwhile', id: event.id, release: { owner: 'a', expectedRevision: 0 } },
+          { case: 'another owner holds the lease', id: event.id, release: { owner: 'b', expectedRevision: 1 } },
+          { case: 'the claim is not this one', id: 'another', release },
+        ])('writes nothing when $case', async ({ id, release: asked }) => {
+          await createVersion();
+          await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+          await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+          const before = await store.getVersion(HELLO);
+          expect(await store.settleAnnouncement(HELLO, { id, how: 'sent', release: asked })).toBe(false);
+          expect(await store.getVersion(HELLO)).toStrictEqual(before);
+        });
+
+        it('writes nothing without a lease, and refuses a negative revision', async () => {
+          await createVersion();
+          await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS });
+          expect(await store.settleAnnouncement(HELLO, { id: event.id, how: 'sent', release })).toBe(false);
+          expect((await store.getVersion(HELLO))?.announcement?.state).toBe('pending');
+          await expect(
+            store.settleAnnouncement(HELLO, { id: event.id, how: 'sent', release: { owner: 'a', expectedRevision: -1 } }),
+          ).rejects.toThrow(InvalidInputError);
+        });
+      });
+
       it('claims nothing on a version that does not exist, and creates nothing', async () => {
         expect(await store.claimAnnouncement(HELLO, { claim: claim(), now: NOW_MS })).toBe(false);
         expect(await store.settleAnnouncement(HELLO, { id: event.id, how: 'sent' })).toBe(false);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReconcileReport, RepositoryConfigBody, VersionStatus } from '../../src/cli/api-types.ts';
+import { reconcileReportOf } from '../support/reconcile-report.ts';
 import { reconcileReport, versionStatus } from './support/fake-api-server.ts';
 
 const INDEX = `sha256:${'e'.repeat(64)}`;
@@ -40,20 +41,7 @@ describe('the CLI reading of the API answers', () => {
   describe('when the API is older than the CLI', () => {
     it('reads absent lists as [], nullables as null, flags as false and counts as 0; optional fields stay absent', () => {
       const report = ReconcileReport.parse({ repository: 'team/hello' });
-      expect(report).toEqual({
-        repository: 'team/hello',
-        tagsScanned: 0,
-        pushesRecovered: [],
-        versionsChecked: 0,
-        published: [],
-        publishedPartially: [],
-        stale: [],
-        drift: [],
-        floatingRepaired: [],
-        conflicts: [],
-        failures: [],
-        cursor: null,
-      });
+      expect(report).toEqual(reconcileReportOf('team/hello'));
       const { published } = VersionStatus.parse(
         versionStatus('1', 'published', {}, { published: { digest: INDEX, mediaType: 'm', tags: [], at: 'now' } }),
       );

@@ -107,6 +107,133 @@ describe('announceOutcome', () => {
     });
   });
 
+  describe('when the publish write claims the announcement (an event destination)', () => {
+    const key = { repository: repo, version: '2.7' };
+
+    /** Counts the store's announcement and lease writes made after `from()`. */
+    function countWrites() {
+      const calls: string[] = [];
+      for (const method of ['completePublish', 'claimAnnouncement', 'settleAnnouncement', 'releaseLease', 'acquireLease'] as const) {
+        const original = (w.store[method] as (...args: unknown[]) => Promise<unknown>).bind(w.store);
+        (w.store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          calls.push(method);
+          return original(...args);
+        };
+      }
+      return calls;
+    }
+
+    it('claims it in the publish write, sends it holding the lease, then marks it sent and gives the lease up in one write', async () => {
+      await configure(w);
+      await push(w, 'linux/amd64', '2.7-amd64');
+      const atSend: unknown[] = [];
+      w.events.onAnnounce = async () => {
+        atSend.push(await w.store.getVersion(key));
+      };
+      const calls = countWrites();
+      await push(w, 'linux/arm64', '2.7-arm64');
+
+      expect(calls).toEqual(['completePublish', 'settleAnnouncement']);
+      const [sending] = atSend as Array<Awaited<ReturnType<typeof w.store.getVersion>>>;
+      // While it is sent: the publish recorded, the claim pending for as long as the lease lives.
+      expect(sending?.published?.revision).toBe(2);
+      expect(sending?.announcement).toMatchObject({ state: 'pending', until: sending?.lease?.until, event: w.events.events[0] });
+      const after = await w.store.getVersion(key);
+      expect(after?.lease).toBeUndefined();
+      expect(after?.announcement).toMatchObject({ id: w.events.events[0]!.id, state: 'sent' });
+      expect(after?.announcement && 'event' in after.announcement).toBe(false);
+    });
+
+    it('hands a send that keeps failing back to the reconciler in the write that gives the lease up', async () => {
+      await configure(w);
+      await push(w, 'linux/amd64', '2.7-amd64');
+      w.events.failNext(AnnounceTiming.attempts);
+      const calls = countWrites();
+      await push(w, 'linux/arm64', '2.7-arm64');
+      expect(calls).toEqual(['completePublish', 'settleAnnouncement']);
+      const left = await w.store.getVersion(key);
+      expect(left?.lease).toBeUndefined();
+      expect(left?.announcement).toMatchObject({ state: 'pending', until: 0 });
+
+      await reconcileRepository(w.deps, repo);
+      expect(w.events.summary()).toEqual(['published hello:2.7']);
+      expect((await w.store.getVersion(key))?.announcement?.state).toBe('sent');
+    });
+
+    it('settles alone, keeps the lease and publishes again when images changed while it was sent', async () => {
+      await configure(w);
+      await push(w, 'linux/amd64', '2.7-amd64');
+      let rebuilt = false;
+      w.events.onAnnounce = async () => {
+        if (rebuilt) return;
+        rebuilt = true;
+        // A rebuild recorded while the event goes out; its event waits for the lease this publisher holds.
+        const image = w.registry.addImage(repo, { platform: 'linux/arm64', tag: '2.7-arm64', label: 'rebuild' });
+        const recorded = (await w.store.getVersion(key))!.images['linux/arm64']!;
+        expect(
+          await w.store.updateImages(
+            key,
+            { set: [{ ...recorded, digest: image.manifest.digest }], remove: [] },
+            { expectedRevision: 2, now: w.clock.now() },
+          ),
+        ).toMatchObject({ revision: 3 });
+      };
+      await push(w, 'linux/arm64', '2.7-arm64');
+
+      expect(w.events.events.map((e) => [e.outcome, e.data.revision])).toEqual([
+        ['published', 2],
+        ['published', 3],
+      ]);
+      const after = await w.store.getVersion(key);
+      expect(after).toMatchObject({ revision: 3, published: { revision: 3 }, announcement: { revision: 3, state: 'sent' } });
+      expect(after?.lease).toBeUndefined();
+    });
+
+    it('leaves the claim of a publisher that died before sending to the reconciler, once its lease has expired', async () => {
+      await configure(w);
+      await push(w, 'linux/amd64', '2.7-amd64');
+      // The process dies as the event goes out: nothing it would write after that is written.
+      const { settleAnnouncement, releaseLease } = w.store;
+      const died = async () => {
+        throw new Error('the process died');
+      };
+      w.events.onAnnounce = died;
+      w.store.settleAnnouncement = died;
+      w.store.releaseLease = died;
+      await expect(push(w, 'linux/arm64', '2.7-arm64')).rejects.toThrow('the process died');
+      const left = (await w.store.getVersion(key))!;
+      expect(left.announcement).toMatchObject({ state: 'pending', until: left.lease?.until });
+      Object.assign(w.store, { settleAnnouncement, releaseLease });
+      w.events.onAnnounce = undefined;
+
+      await reconcileRepository(w.deps, repo);
+      expect(w.events.events, 'nobody sends it beside a live lease').toEqual([]);
+      w.clock.advance(left.lease!.until - w.clock.now() + 1);
+      await reconcileRepository(w.deps, repo);
+      await reconcileRepository(w.deps, repo);
+      expect(w.events.events).toEqual([left.announcement?.event]);
+    });
+
+    it('stops retrying once its claim has expired, and leaves the event to the next sender', async () => {
+      await configure(w);
+      await push(w, 'linux/amd64', '2.7-amd64');
+      w.events.onAnnounce = () => {
+        w.clock.advance(60_000); // an attempt that outlived the claim
+        throw Object.assign(new Error('destination timed out'), { retryable: true });
+      };
+      await push(w, 'linux/arm64', '2.7-arm64');
+      expect(w.events.attempts, 'one attempt, none after the claim expired').toBe(1);
+      expect(w.logger.messages('error')).toContain('announcing stopped: its claim expired; left pending for the reconciler to send again');
+      const left = await w.store.getVersion(key);
+      expect(left?.lease).toBeUndefined();
+      expect(left?.announcement?.state).toBe('pending');
+
+      w.events.onAnnounce = undefined;
+      await reconcileRepository(w.deps, repo);
+      expect(w.events.summary()).toEqual(['published hello:2.7']);
+    });
+  });
+
   describe('when a version is in conflict', () => {
     it('announces two tags claiming one platform once, however often it is found', async () => {
       await configure(w);
@@ -222,6 +349,8 @@ describe('announceOutcome', () => {
 
     it('announces a publish whose claim was never written (the store failed, or the publisher died, right after recording it)', async () => {
       await configure(w);
+      // The publish write (which claims too) failed its condition: the publish is recorded the long way, then claimed apart.
+      w.store.completePublish = async () => undefined;
       const claim = w.store.claimAnnouncement.bind(w.store);
       let failures = 1;
       w.store.claimAnnouncement = async (...args) => {
@@ -240,11 +369,15 @@ describe('announceOutcome', () => {
 
     it('does not announce after the fact a version published before events existed', async () => {
       await configure(w);
+      // As if the record had no announcement support yet: published without any claim.
+      const complete = w.store.completePublish.bind(w.store);
+      w.store.completePublish = async () => undefined;
       const claim = w.store.claimAnnouncement.bind(w.store);
-      w.store.claimAnnouncement = async () => false; // as if the record had no announcement support yet
+      w.store.claimAnnouncement = async () => false;
       await push(w, 'linux/amd64', '2.7-amd64');
       await push(w, 'linux/arm64', '2.7-arm64');
       w.store.claimAnnouncement = claim;
+      w.store.completePublish = complete;
       expect((await w.store.getVersion({ repository: repo, version: '2.7' }))?.announcement).toBeUndefined();
 
       w.clock.advance(AnnounceTiming.missedPublishWindowMs + 1);

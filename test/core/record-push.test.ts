@@ -311,8 +311,9 @@ describe('recordPush', () => {
   it.each([
     // Events only logged: the publish, its announcement and the lease's release are one write.
     { events: 'log only', apart: [] },
-    // Events delivered: sent while the lease is held (before any later index can be put), then released.
-    { events: 'delivered', apart: ['releaseLease'] },
+    // Events delivered: the publish write claims the announcement; it is sent while the lease is held
+    // (before any later index can be put), then marked sent and the lease released in one write.
+    { events: 'delivered', apart: [] },
   ])(
     'takes no lease on a version that cannot publish yet, and takes it with the images that complete it ($events)',
     async ({ events, apart }) => {

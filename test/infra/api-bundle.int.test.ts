@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations.
-import { buildOptions } from '../../scripts/build.mjs';
+import { bundleFunction } from '../../scripts/build.mjs';
 
 const OUT = 'test-api-bundle';
 
@@ -35,10 +35,8 @@ describe('the api bundle', () => {
   let cold: string[];
 
   beforeAll(async () => {
-    const options = buildOptions({ name: OUT, entry: 'functions/api.ts' });
-    outdir = options.outdir as string;
-    await rm(outdir, { recursive: true, force: true });
-    metafile = (await build(options)).metafile as Metafile;
+    // As deployed: built and folded by scripts/build.mjs.
+    ({ outdir, metafile } = (await bundleFunction({ name: OUT, entry: 'functions/api.ts' })) as { outdir: string; metafile: Metafile });
     const entry = Object.keys(metafile.outputs).find((path) => path.endsWith(`${OUT}/index.mjs`)) as string;
     cold = staticInputs(metafile, [entry]);
   }, 120_000);

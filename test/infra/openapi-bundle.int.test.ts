@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations.
-import { buildOptions } from '../../scripts/build.mjs';
+import { bundleFunction } from '../../scripts/build.mjs';
 import { buildOpenApiDocument } from '../../src/api/openapi.ts';
 
 const OUT = 'test-openapi-api';
@@ -27,10 +27,8 @@ describe('the api bundle', () => {
   let metafile: Metafile;
 
   beforeAll(async () => {
-    const options = buildOptions({ name: OUT, entry: 'functions/api.ts' });
-    outdir = options.outdir as string;
-    await rm(outdir, { recursive: true, force: true });
-    metafile = (await build(options)).metafile as Metafile;
+    // As deployed: built and folded by scripts/build.mjs.
+    ({ outdir, metafile } = (await bundleFunction({ name: OUT, entry: 'functions/api.ts' })) as { outdir: string; metafile: Metafile });
   }, 120_000);
 
   afterAll(async () => {

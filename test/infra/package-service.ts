@@ -33,7 +33,16 @@ export interface PackageRun {
 
 // What the build and osls read. The copy keeps the tests off the working tree's dist/ and
 // .serverless/, which other people may be building at the same time.
-const copied = ['serverless.yml', 'infra', 'scripts/build.mjs', 'functions', 'src', 'package.json', 'tsconfig.json'];
+const copied = [
+  'serverless.yml',
+  'infra',
+  'scripts/build.mjs',
+  'scripts/fold-start-chunks.mjs',
+  'functions',
+  'src',
+  'package.json',
+  'tsconfig.json',
+];
 
 /**
  * Copies the project to a temporary folder (node_modules linked), runs `node scripts/build.mjs`, then

@@ -135,6 +135,8 @@ describe('scripts/build.mjs', () => {
         for (const i of outputs[path]?.imports ?? []) if (i.kind === 'import-statement' && i.path in outputs) stack.push(i.path);
       }
       const loaded = [...atStart].flatMap((path) => Object.keys(outputs[path]?.inputs ?? {}));
+      // The chunks a cold start loads are folded into one (scripts/fold-start-chunks.mjs).
+      expect([...atStart].sort()).toEqual([`dist/${name}/chunks/start.mjs`, `dist/${name}/index.mjs`]);
       expect(loaded.filter((p) => p.includes('node_modules/re2js/'))).toEqual([]);
       expect(loaded.filter((p) => p.startsWith('src/adapters/oci-http'))).toEqual([]);
       expect(inputs().some((p) => p.includes('node_modules/re2js/'))).toBe(true);

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconcileReport } from '../../src/core/reconcile.ts';
 import { summariseReconcilePass } from '../../src/local/reconcile-summary.ts';
+import { reconcileReportOf } from '../support/reconcile-report.ts';
 
 function report(repository: string, parts: Partial<ReconcileReport> = {}): ReconcileReport {
-  return {
-    repository,
-    tagsScanned: 4,
-    pushesRecovered: [],
-    versionsChecked: 2,
-    published: [],
-    publishedPartially: [],
-    stale: [],
-    drift: [],
-    floatingRepaired: [],
-    conflicts: [],
-    failures: [],
-    cursor: null,
-    ...parts,
-  };
+  return reconcileReportOf(repository, { tagsScanned: 4, versionsChecked: 2, ...parts });
 }
 
 describe('summariseReconcilePass', () => {

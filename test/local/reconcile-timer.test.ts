@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReconcileReport } from '../../src/core/reconcile.ts';
 import { type ReconcileInvoker, type ReconcileTimer, startReconcileTimer } from '../../src/local/reconcile-timer.ts';
 import { CapturingLogger } from '../support/fakes.ts';
+import { reconcileReportOf } from '../support/reconcile-report.ts';
 
 const INTERVAL = 60_000;
 const FIRST = 2_000;
@@ -149,20 +150,12 @@ describe('startReconcileTimer', () => {
 
   describe('logging', () => {
     it('logs one line per pass: debug when there was nothing to do, info with what was repaired', async () => {
-      const found: ReconcileReport = {
-        repository: 'hello',
+      const found = reconcileReportOf('hello', {
         tagsScanned: 2,
         pushesRecovered: ['2.7-amd64', '2.7-arm64'],
         versionsChecked: 1,
         published: ['2.7'],
-        publishedPartially: [],
-        stale: [],
-        drift: [],
-        floatingRepaired: [],
-        conflicts: [],
-        failures: [],
-        cursor: null,
-      };
+      });
       let calls = 0;
       const pass = countingPass(async () => (calls++ === 0 ? { reports: [found] } : quiet));
       timer = startReconcileTimer({ intervalMs: INTERVAL, firstDelayMs: FIRST, pass, logger });

@@ -2,6 +2,7 @@ import { InvalidInputError } from '../../src/core/errors.ts';
 import type { FloatingPointer } from '../../src/core/floating-pointer.ts';
 import type {
   AnnouncementClaim,
+  AnnouncementSettlement,
   CompletePublishOptions,
   EpochMs,
   FloatingClaim,
@@ -279,9 +280,14 @@ export class InMemoryVersionStore implements VersionStore {
     return true;
   }
 
-  async settleAnnouncement({ repository, version }: VersionKey, { id, how }: { id: string; how: 'sent' | 'retry' }): Promise<boolean> {
+  async settleAnnouncement({ repository, version }: VersionKey, { id, how, release }: AnnouncementSettlement): Promise<boolean> {
+    if (release !== undefined) checkCount(release.expectedRevision, 'expectedRevision');
     const record = this.#record(repository, version);
     if (record?.announcement?.id !== id) return false;
+    if (release !== undefined) {
+      if (record.lease?.owner !== release.owner || record.revision !== release.expectedRevision) return false;
+      delete record.lease;
+    }
     if (how === 'sent') {
       const { event: _sent, ...rest } = record.announcement;
       record.announcement = { ...rest, state: 'sent' };

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { RUNNER_NODE_FLAGS } from '../../scripts/runner-node-flags.mjs';
+import { RUNNER_NODE_FLAGS } from '../../src/local/runner-node-flags.ts';
 import { findFreePort } from './registry-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

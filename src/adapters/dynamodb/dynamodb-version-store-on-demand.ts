@@ -2,6 +2,7 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FloatingPointer } from '../../core/floating-pointer.ts';
 import type {
   AnnouncementClaim,
+  AnnouncementSettlement,
   CompletePublishOptions,
   EpochMs,
   FloatingClaim,
@@ -269,12 +270,24 @@ export function onDemandMethods(access: StoreAccess): Pick<VersionStore, OnDeman
       return item !== undefined;
     }
 
-    async settleAnnouncement(key: VersionKey, { id, how }: { id: string; how: 'sent' | 'retry' }): Promise<boolean> {
+    async settleAnnouncement(key: VersionKey, { id, how, release }: AnnouncementSettlement): Promise<boolean> {
+      const values: Record<string, AttributeValue> =
+        how === 'sent' ? { ':id': { S: id }, ':sent': { S: 'sent' } } : { ':id': { S: id }, ':expired': { N: '0' } };
+      const removes = how === 'sent' ? ['#announcement.#event'] : [];
+      let condition = announcementIsId;
+      if (release !== undefined) {
+        checkCount(release.expectedRevision, 'expectedRevision');
+        values[':owner'] = { S: release.owner };
+        values[':expectedRevision'] = { N: String(release.expectedRevision) };
+        removes.push('#lease');
+        condition += ` AND ${leaseHeldByCaller} AND ${revisionIsExpected}`;
+      }
+      const set = how === 'sent' ? 'SET #announcement.#state = :sent' : 'SET #announcement.#until = :expired';
       const item = await this.#k.update({
         key: versionKey(key),
-        update: how === 'sent' ? 'SET #announcement.#state = :sent REMOVE #announcement.#event' : 'SET #announcement.#until = :expired',
-        condition: announcementIsId,
-        values: how === 'sent' ? { ':id': { S: id }, ':sent': { S: 'sent' } } : { ':id': { S: id }, ':expired': { N: '0' } },
+        update: removes.length > 0 ? `${set} REMOVE ${removes.join(', ')}` : set,
+        condition,
+        values,
       });
       return item !== undefined;
     }

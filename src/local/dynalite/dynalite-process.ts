@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { RUNNER_NODE_FLAGS } from '../../../scripts/runner-node-flags.mjs';
+import { RUNNER_NODE_FLAGS } from '../runner-node-flags.ts';
 import type { RunningDynalite } from './dynalite-server.ts';
 
 /** What the child (./dynalite-child.ts) tells its parent over the IPC channel. */

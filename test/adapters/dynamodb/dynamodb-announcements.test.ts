@@ -79,4 +79,32 @@ describe('DynamoDbVersionStore announcements', () => {
       ReturnValues: 'ALL_NEW',
     });
   });
+
+  it('settles and gives the lease up in one write, only while the caller holds it at the revision it published', async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
+    const release = { owner: 'publisher-1', expectedRevision: 2 };
+    expect(await store.settleAnnouncement({ repository: 'team/hello', version: '2.7' }, { id: 'e-1', how: 'sent', release })).toBe(true);
+    expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input).toStrictEqual({
+      TableName: 'versions',
+      Key: key,
+      UpdateExpression: 'SET #announcement.#state = :sent REMOVE #announcement.#event, #lease',
+      ConditionExpression: '#announcement.#id = :id AND #lease.#owner = :owner AND #revision = :expectedRevision',
+      ExpressionAttributeNames: {
+        '#announcement': 'announcement',
+        '#id': 'id',
+        '#state': 'state',
+        '#event': 'event',
+        '#lease': 'lease',
+        '#owner': 'owner',
+        '#revision': 'revision',
+      },
+      ExpressionAttributeValues: {
+        ':id': { S: 'e-1' },
+        ':sent': { S: 'sent' },
+        ':owner': { S: 'publisher-1' },
+        ':expectedRevision': { N: '2' },
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+  });
 });

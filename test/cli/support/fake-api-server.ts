@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { reconcileReportOf } from '../../support/reconcile-report.ts';
 
 /** One request as the fake API received it. */
 export interface RecordedRequest {
@@ -230,19 +231,7 @@ export function versionStatus(
 
 /** A ReconcileReport as the API sends it: nothing found unless `extra` says otherwise. */
 export function reconcileReport(repository: string, extra: Json = {}): Json {
-  return {
-    repository,
-    tagsScanned: 0,
-    pushesRecovered: [],
-    versionsChecked: 0,
-    published: [],
-    publishedPartially: [],
-    stale: [],
-    drift: [],
-    failures: [],
-    cursor: null,
-    ...extra,
-  };
+  return { ...reconcileReportOf(repository), ...extra };
 }
 
 /** A config as the API answers with it: normalised, so a test's config may leave out what the API fills in. */

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
+import { LocalDefaults } from '../src/local/local-settings.ts';
 import { renderRegistryConfig } from '../src/local/registry/registry-config.ts';
 import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry/registry-process.ts';
 import { RUNNER_NODE_FLAGS } from '../src/local/runner-node-flags.ts';
@@ -36,7 +37,7 @@ export interface SideBySideFigures {
   readonly requestsPerVersion: Record<Tool, RequestCounts>;
   /**
    * The runner's DynamoDB commands per version, by operation (latency runs), from its `/metrics`:
-   * the handlers' and the local inbox's (one put and one delete per push, a local cost only).
+   * the handlers' (the local inbox is a journal file, not DynamoDB).
    */
   readonly dynamoDbPerVersion: RequestCounts;
   /** Resident memory, MiB. The runner is its own process only; dynalite is its child process. */
@@ -98,7 +99,13 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
         addr: `127.0.0.1:${registryPort}`,
         rootDirectory: join(work, 'registry'),
         httpSecret: randomBytes(16).toString('hex'),
-        notifications: { url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, secret },
+        // As the runner configures the registry it starts itself (REGISTRY_ENDPOINTS): the bench's
+        // registry only stands in for it so that a counting proxy can sit between it and each tool.
+        notifications: {
+          url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`,
+          secret,
+          endpoints: Number(process.env.REGISTRY_ENDPOINTS ?? LocalDefaults.registryEndpoints),
+        },
         responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
       }),
     );

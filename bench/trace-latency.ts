@@ -196,6 +196,7 @@ async function main(): Promise<void> {
       reconcileIntervalMs: 0,
       notifyUrls: [],
       inboxConcurrency: 4,
+      registryEndpoints: 1,
     },
     logger: createConsoleLogger('warn'),
     wire: async (endpoints: StackEndpoints) => {

@@ -30,6 +30,8 @@ import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } 
 export interface StackEndpoints {
   readonly registryUrl: string;
   readonly dynamoEndpoint: string;
+  /** The data folder (DATA_DIR): the inbox journal lives in its `inbox/` folder. */
+  readonly dataDir: string;
   readonly logger: Logger;
   /** Where outcome events are POSTed (NOTIFY_URL) and the key they are signed with (notify-secret). */
   readonly notify: { readonly urls: readonly string[]; readonly secret: string };
@@ -198,6 +200,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     const handlers = await options.wire({
       registryUrl,
       dynamoEndpoint: dynalite.endpoint,
+      dataDir,
       logger,
       notify: { urls: settings.notifyUrls, secret: notifySecret },
     });
@@ -253,7 +256,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
           addr: `127.0.0.1:${registryPort}`,
           rootDirectory: paths.registryData,
           httpSecret: randomBytes(16).toString('hex'),
-          notifications: { url: webhookUrl, secret },
+          notifications: { url: webhookUrl, secret, endpoints: settings.registryEndpoints },
           responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
         }),
       );
@@ -279,7 +282,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         await removeRegistryPidFile(paths.registryPid);
       });
     } else {
-      options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd));
+      options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd, settings.registryEndpoints));
     }
 
     const readyMs = performance.now() - startedAt;

@@ -4,7 +4,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
-import { LocalDefaults } from '../src/local/local-settings.ts';
 import { renderRegistryConfig } from '../src/local/registry/registry-config.ts';
 import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry/registry-process.ts';
 import { RUNNER_NODE_FLAGS } from '../src/local/runner-node-flags.ts';
@@ -99,13 +98,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
         addr: `127.0.0.1:${registryPort}`,
         rootDirectory: join(work, 'registry'),
         httpSecret: randomBytes(16).toString('hex'),
-        // As the runner configures the registry it starts itself (REGISTRY_ENDPOINTS): the bench's
-        // registry only stands in for it so that a counting proxy can sit between it and each tool.
-        notifications: {
-          url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`,
-          secret,
-          endpoints: Number(process.env.REGISTRY_ENDPOINTS ?? LocalDefaults.registryEndpoints),
-        },
+        notifications: { url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, secret },
         responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
       }),
     );

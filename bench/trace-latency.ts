@@ -196,7 +196,6 @@ async function main(): Promise<void> {
       reconcileIntervalMs: 0,
       notifyUrls: [],
       inboxConcurrency: 4,
-      registryEndpoints: 1,
     },
     logger: createConsoleLogger('warn'),
     wire: async (endpoints: StackEndpoints) => {

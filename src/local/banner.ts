@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
 import { redactUrl } from '../adapters/webhook/redact-url.ts';
-import { notificationEndpoints } from './registry/registry-config.ts';
 
 /** Where each part of the running local stack is, for the start-up message. */
 export interface BannerInfo {
@@ -56,21 +55,19 @@ export function formatBanner(info: BannerInfo): string {
  * What to add to the configuration of a registry the user runs (REGISTRY_URL) so that it notifies
  * the webhook. The secret stays in its file; the snippet names the file.
  */
-export function formatExternalRegistryHint(webhookUrl: string, secretPath: string, cwd: string, endpoints = 1): string {
+export function formatExternalRegistryHint(webhookUrl: string, secretPath: string, cwd: string): string {
   return [
     `REGISTRY_URL is set: no registry is started. Point its notifications at the webhook (distribution config.yml):`,
     '  notifications:',
     '    events: { includereferences: true }',
     '    endpoints:',
-    ...notificationEndpoints({ url: webhookUrl, secret: '', endpoints }).flatMap(({ name, url }) => [
-      `      - name: ${name}`,
-      `        url: ${url}`,
-      `        headers: { Authorization: ["Bearer <the contents of ${showPath(secretPath, cwd)}>"] }`,
-      '        timeout: 2s',
-      '        threshold: 3',
-      '        backoff: 1s',
-      '        ignore: { mediatypes: [application/octet-stream], actions: [pull] }',
-    ]),
+    '      - name: manifest-assembler',
+    `        url: ${webhookUrl}`,
+    `        headers: { Authorization: ["Bearer <the contents of ${showPath(secretPath, cwd)}>"] }`,
+    '        timeout: 2s',
+    '        threshold: 3',
+    '        backoff: 1s',
+    '        ignore: { mediatypes: [application/octet-stream], actions: [pull] }',
     `The webhook listens on 127.0.0.1 only: the registry must run on this machine (not in a container with its own network).`,
     '',
   ].join('\n');

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { InboxDefaults } from './inbox/registry-inbox.ts';
-import { MAX_NOTIFICATION_SHARES } from './registry/notification-shares.ts';
 
 /** What the local stack is told by its environment (the variables of docs/local.md). */
 export interface LocalSettings {
@@ -16,8 +15,6 @@ export interface LocalSettings {
   readonly notifyUrls: readonly string[];
   /** Registry pushes handled at the same time, each of a different version (INBOX_CONCURRENCY). */
   readonly inboxConcurrency: number;
-  /** Notification endpoints the registry is given, each with its share of the pushes (REGISTRY_ENDPOINTS). */
-  readonly registryEndpoints: number;
 }
 
 export const LocalDefaults = {
@@ -26,8 +23,6 @@ export const LocalDefaults = {
   dataDir: '.local',
   reconcileIntervalSeconds: 60,
   inboxConcurrency: InboxDefaults.concurrency,
-  /** See src/local/registry/notification-shares.ts and docs/performance.md for the measurement. */
-  registryEndpoints: 1,
 } as const;
 
 /** More would only queue inside dynalite, which shares the runner's one event loop. */
@@ -43,7 +38,7 @@ export class LocalSettingsError extends Error {
 
 /**
  * Reads REGISTRY_PORT, API_PORT, DATA_DIR, REGISTRY_URL, RECONCILE_INTERVAL, NOTIFY_URL and
- * INBOX_CONCURRENCY, REGISTRY_ENDPOINTS; `cwd` resolves a relative DATA_DIR.
+ * INBOX_CONCURRENCY; `cwd` resolves a relative DATA_DIR.
  * Throws {@link LocalSettingsError} naming the variable when one is not usable.
  */
 export function readLocalSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): LocalSettings {
@@ -56,17 +51,7 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
   const dataDir = resolve(cwd, nonEmpty(env.DATA_DIR) ?? LocalDefaults.dataDir);
   const reconcileIntervalMs = Math.ceil(readSeconds(env, 'RECONCILE_INTERVAL', LocalDefaults.reconcileIntervalSeconds) * 1_000);
   const inboxConcurrency = readWholeNumber(env, 'INBOX_CONCURRENCY', LocalDefaults.inboxConcurrency, MAX_INBOX_CONCURRENCY);
-  const registryEndpoints = readWholeNumber(env, 'REGISTRY_ENDPOINTS', LocalDefaults.registryEndpoints, MAX_NOTIFICATION_SHARES);
-  return {
-    registryPort,
-    apiPort,
-    dataDir,
-    externalRegistryUrl,
-    reconcileIntervalMs,
-    notifyUrls: readNotifyUrls(env),
-    inboxConcurrency,
-    registryEndpoints,
-  };
+  return { registryPort, apiPort, dataDir, externalRegistryUrl, reconcileIntervalMs, notifyUrls: readNotifyUrls(env), inboxConcurrency };
 }
 
 function readWholeNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, max: number): number {

@@ -256,7 +256,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
           addr: `127.0.0.1:${registryPort}`,
           rootDirectory: paths.registryData,
           httpSecret: randomBytes(16).toString('hex'),
-          notifications: { url: webhookUrl, secret, endpoints: settings.registryEndpoints },
+          notifications: { url: webhookUrl, secret },
           responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
         }),
       );
@@ -282,7 +282,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
         await removeRegistryPidFile(paths.registryPid);
       });
     } else {
-      options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd, settings.registryEndpoints));
+      options.print(formatExternalRegistryHint(webhookUrl, paths.secret, options.cwd));
     }
 
     const readyMs = performance.now() - startedAt;

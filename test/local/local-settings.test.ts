@@ -13,12 +13,9 @@ describe('readLocalSettings', () => {
         externalRegistryUrl: undefined,
         reconcileIntervalMs: 60_000,
         inboxConcurrency: 4,
-        registryEndpoints: 1,
       },
     },
     { name: 'an inbox concurrency', env: { INBOX_CONCURRENCY: '16' }, want: { inboxConcurrency: 16 } },
-    { name: 'several registry endpoints', env: { REGISTRY_ENDPOINTS: '4' }, want: { registryEndpoints: 4 } },
-    { name: 'registry endpoints over 16', env: { REGISTRY_ENDPOINTS: '17' }, wantError: /REGISTRY_ENDPOINTS=17/ },
     { name: 'an inbox concurrency of one (pushes one at a time)', env: { INBOX_CONCURRENCY: '1' }, want: { inboxConcurrency: 1 } },
     {
       name: 'an inbox concurrency of 0',

@@ -5,8 +5,6 @@
  * @see https://distribution.github.io/distribution/about/configuration/
  */
 
-import { shareQuery } from './notification-shares.ts';
-
 /** Where the registry sends its push notifications, and the shared secret it proves itself with. */
 export interface RegistryNotificationOptions {
   readonly url: string;
@@ -14,11 +12,6 @@ export interface RegistryNotificationOptions {
   readonly secret: string;
   /** Endpoint name shown in the registry's log. */
   readonly name?: string;
-  /**
-   * Endpoints to the same URL, each taking its share of the pushes (see notification-shares.ts);
-   * 1 (the default) is one endpoint without a share in its URL.
-   */
-  readonly endpoints?: number;
 }
 
 /** Token authentication as distribution implements it: JWTs signed by a key whose certificate is in the bundle. */
@@ -51,18 +44,6 @@ export interface RegistryConfigOptions {
    * starter tell its own registry from another process already answering on the port.
    */
   readonly responseHeaders?: Readonly<Record<string, string>> | undefined;
-}
-
-/** The registry's notification endpoints: one, or `endpoints` each naming its share of the pushes. */
-export function notificationEndpoints(options: RegistryNotificationOptions): Array<{ name: string; url: string }> {
-  const name = options.name ?? 'manifest-assembler';
-  const of = options.endpoints ?? 1;
-  if (of <= 1) return [{ name, url: options.url }];
-  const separator = options.url.includes('?') ? '&' : '?';
-  return Array.from({ length: of }, (_, i) => ({
-    name: `${name}-${i + 1}`,
-    url: `${options.url}${separator}${shareQuery({ share: i + 1, of })}`,
-  }));
 }
 
 /** The header that carries the notification secret, and how its value is built from the secret. */
@@ -119,21 +100,22 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
   }
   if (options.notifications !== undefined) {
     const n = options.notifications;
-    lines.push('notifications:', '  events:', '    includereferences: true', '  endpoints:');
-    for (const { name, url } of notificationEndpoints(n)) {
-      lines.push(
-        `    - name: ${q(name)}`,
-        `      url: ${q(url)}`,
-        '      headers:',
-        `        ${NOTIFICATION_SECRET_HEADER}: [${q(formatNotificationSecretHeader(n.secret))}]`,
-        '      timeout: 2s',
-        '      threshold: 3',
-        '      backoff: 1s',
-        '      ignore:',
-        '        mediatypes: ["application/octet-stream"]',
-        '        actions: ["pull"]',
-      );
-    }
+    lines.push(
+      'notifications:',
+      '  events:',
+      '    includereferences: true',
+      '  endpoints:',
+      `    - name: ${q(n.name ?? 'manifest-assembler')}`,
+      `      url: ${q(n.url)}`,
+      '      headers:',
+      `        ${NOTIFICATION_SECRET_HEADER}: [${q(formatNotificationSecretHeader(n.secret))}]`,
+      '      timeout: 2s',
+      '      threshold: 3',
+      '      backoff: 1s',
+      '      ignore:',
+      '        mediatypes: ["application/octet-stream"]',
+      '        actions: ["pull"]',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

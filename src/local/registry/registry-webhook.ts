@@ -5,7 +5,6 @@ import { hasBearerToken } from '../http/bearer-auth.ts';
 import { BodyTooLargeError, mediaTypeOf, readBody, sendJson, sendProblem } from '../http/http-io.ts';
 import { ProcessedEventIds } from '../inbox/processed-event-ids.ts';
 import type { AcceptOutcome, RegistryInbox } from '../inbox/registry-inbox.ts';
-import { readShare, shareOf } from './notification-shares.ts';
 import { type EcrImageActionEvent, type EventOrigin, RegistryEnvelopeSchema, readRegistryEvent } from './registry-events.ts';
 
 /** Invokes the on-image-push handler with one ECR event; throws when the push should be retried. */
@@ -67,13 +66,6 @@ export function createRegistryWebhook(
       });
       return;
     }
-    // Several endpoints to this webhook each name their share of the pushes (notification-shares.ts).
-    const share = readShare(request.url ?? '');
-    if (share instanceof Error) {
-      logger.error('registry webhook: refused a notification whose endpoint URL names no valid share', { reason: share.message });
-      sendProblem(response, 400, 'Bad Request', `the endpoint URL's ${share.message}`);
-      return;
-    }
     const mediaType = mediaTypeOf(request);
     if (mediaType !== REGISTRY_EVENTS_MEDIA_TYPE && mediaType !== 'application/json') {
       sendProblem(
@@ -104,16 +96,10 @@ export function createRegistryWebhook(
       }
       if (outcome.kind === 'invalid') {
         // Answering 4xx would not help: distribution would redeliver it forever, ahead of every later event.
-        // With several endpoints every one receives it: the first one says so.
-        if (share === undefined || share.share === 1)
-          logger.warn('registry webhook: dropped an invalid event', { id: outcome.id, reason: outcome.reason });
+        logger.warn('registry webhook: dropped an invalid event', { id: outcome.id, reason: outcome.reason });
         continue;
       }
       const { id, event } = outcome;
-      if (share !== undefined && shareOf(event.detail['repository-name'], event.detail['image-tag'], share.of) !== share.share) {
-        // Another endpoint's share: the registry delivers this event there too.
-        continue;
-      }
       const detail = {
         id,
         repository: event.detail['repository-name'],

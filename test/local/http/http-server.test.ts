@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/core/errors.ts';
 import type { Logger } from '../../../src/core/ports.ts';
 import { createLocalHttpServer } from '../../../src/local/http/http-server.ts';
-import { shareOf } from '../../../src/local/registry/notification-shares.ts';
 import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';
 
 const TOKEN = 'api-token-for-tests-0123456789';
@@ -327,34 +326,6 @@ describe('createLocalHttpServer', () => {
         failing = false;
         expect((await post([pushEvent('e1', '1-amd64')])).status).toBe(200);
         expect(accepted).toEqual(['e1']);
-      });
-      describe('at one of several endpoints (?share=i&of=n)', () => {
-        const postTo = (query: string, events: unknown[]) =>
-          fetch(`${url}?${query}`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${SECRET}`, 'content-type': EVENTS_TYPE },
-            body: JSON.stringify({ events }),
-          });
-        const tags = Array.from({ length: 12 }, (_, i) => `${i}.0-amd64`);
-
-        it('records only the pushes of its share, and every endpoint together records each push once', async () => {
-          const events = tags.map((tag) => pushEvent(`id-${tag}`, tag));
-          for (const share of [1, 2, 3]) {
-            const before = accepted.length;
-            expect((await postTo(`share=${share}&of=3`, events)).status).toBe(200);
-            const mine = tags.filter((tag) => shareOf('team/hello', tag, 3) === share).map((tag) => `id-${tag}`);
-            expect(accepted.slice(before)).toEqual(mine);
-          }
-          expect([...accepted].sort()).toEqual(tags.map((tag) => `id-${tag}`).sort());
-        });
-
-        it.each(['share=0&of=3', 'share=4&of=3', 'share=1', 'share=1&of=17', 'share=x&of=2'])(
-          'answers 400 to an endpoint URL with %s, recording nothing',
-          async (query) => {
-            expect((await postTo(query, [pushEvent('e1', '1-amd64')])).status).toBe(400);
-            expect(accepted).toEqual([]);
-          },
-        );
       });
     });
 

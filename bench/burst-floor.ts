@@ -5,15 +5,10 @@
 // notifying an endpoint that answers 200 at once (distribution's delivery alone), and the docker
 // workflow (bench/pusher.ts, as `npm run bench` runs it).
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderRegistryConfig } from '../src/local/registry/registry-config.ts';
-import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry/registry-process.ts';
 import { pushImage } from '../test/support/images.ts';
-import { findFreePort } from '../test/support/registry-process.ts';
+import { findFreePort, startRegistry } from '../test/support/registry-process.ts';
 import type { BurstResult } from './pusher.ts';
 
 const versions = Number(process.argv[2] ?? 50);
@@ -32,27 +27,13 @@ const sinkPort = await findFreePort();
 await new Promise<void>((resolve) => sink.listen(sinkPort, '127.0.0.1', resolve));
 
 async function withRegistry<T>(notify: boolean, body: (url: string) => Promise<T>): Promise<T> {
-  const work = mkdtempSync(join(tmpdir(), 'ma-floor-'));
-  const port = await findFreePort();
-  const instanceId = randomUUID();
-  const configPath = join(work, 'registry.yml');
-  writeFileSync(
-    configPath,
-    renderRegistryConfig({
-      addr: `127.0.0.1:${port}`,
-      rootDirectory: join(work, 'registry'),
-      httpSecret: randomBytes(16).toString('hex'),
-      ...(notify ? { notifications: { url: `http://127.0.0.1:${sinkPort}/v1/hooks/registry`, secret: 's' } } : {}),
-      responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
-    }),
+  const registry = await startRegistry(
+    notify ? { notificationUrl: `http://127.0.0.1:${sinkPort}/v1/hooks/registry`, notificationSecret: 's' } : {},
   );
-  const url = `http://127.0.0.1:${port}`;
-  const registry = await startRegistryProcess({ configPath, logPath: join(work, 'registry.log'), url, instanceId });
   try {
-    return await body(url);
+    return await body(registry.url);
   } finally {
     await registry.stop();
-    rmSync(work, { recursive: true, force: true });
   }
 }
 

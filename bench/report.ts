@@ -110,8 +110,7 @@ ${requestRows.join('\n')}
 
 The runner's handlers' DynamoDB commands over the same ${latencyVersions} versions, by operation, read
 from its \`/metrics\` (\`manifest_assembler_dynamodb_requests_total{component="handlers"}\`) before and
-after each run. The local inbox's own put and delete per notification are a separate component, not
-counted here; neither are the anchors (they use no DynamoDB).
+after each run. The local inbox is a journal file, not DynamoDB; the anchors use no DynamoDB.
 
 | operation | per version |
 | --- | --- |

@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
-import { renderRegistryConfig } from '../src/local/registry/registry-config.ts';
-import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry/registry-process.ts';
 import { RUNNER_NODE_FLAGS } from '../src/local/runner-node-flags.ts';
-import { findFreePort } from '../test/support/registry-process.ts';
+import { findFreePort, startRegistry } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
@@ -36,7 +34,7 @@ export interface SideBySideFigures {
   readonly requestsPerVersion: Record<Tool, RequestCounts>;
   /**
    * The runner's DynamoDB commands per version, by operation (latency runs), from its `/metrics`:
-   * the handlers' and the local inbox's (one put and one delete per push, a local cost only).
+   * the handlers' (the local inbox is a journal file, not DynamoDB).
    */
   readonly dynamoDbPerVersion: RequestCounts;
   /** Resident memory, MiB. The runner is its own process only; dynalite is its child process. */
@@ -86,24 +84,12 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(join(dataDir, 'registry-secret'), `${secret}\n`, { mode: 0o600 });
-  const [registryPort, apiPort] = [await findFreePort(), await findFreePort()];
-  const registryUrl = `http://127.0.0.1:${registryPort}`;
+  const apiPort = await findFreePort();
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(work, { recursive: true, force: true })];
   try {
-    const instanceId = randomUUID();
-    const configPath = join(work, 'registry.yml');
-    writeFileSync(
-      configPath,
-      renderRegistryConfig({
-        addr: `127.0.0.1:${registryPort}`,
-        rootDirectory: join(work, 'registry'),
-        httpSecret: randomBytes(16).toString('hex'),
-        notifications: { url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, secret },
-        responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
-      }),
-    );
-    const registry = await startRegistryProcess({ configPath, logPath: join(work, 'registry.log'), url: registryUrl, instanceId });
+    const registry = await startRegistry({ notificationUrl: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, notificationSecret: secret });
     cleanups.unshift(() => registry.stop());
+    const registryUrl = registry.url;
     const proxies: Record<Tool, CountingProxy> = {
       project: await startCountingProxy(registryUrl),
       docker: await startCountingProxy(registryUrl),

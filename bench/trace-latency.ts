@@ -12,7 +12,7 @@
 // and an epoch time (performance.timeOrigin + now) that the load generator's own points share.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -21,10 +21,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createConsoleLogger } from '../src/local/console-logger.ts';
 import { type StackEndpoints, startLocalStackWith } from '../src/local/local-stack.ts';
-import { renderRegistryConfig } from '../src/local/registry/registry-config.ts';
-import { REGISTRY_INSTANCE_HEADER, startRegistryProcess } from '../src/local/registry/registry-process.ts';
 import { wireLocalHandlers } from '../src/local/wire-handlers.ts';
-import { findFreePort } from '../test/support/registry-process.ts';
+import { findFreePort, startRegistry } from '../test/support/registry-process.ts';
 
 const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
 const REPOSITORY = 'trace/hello';
@@ -157,21 +155,12 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(join(dataDir, 'registry-secret'), `${secret}\n`, { mode: 0o600 });
-  const [registryPort, apiPort] = [await findFreePort(), await findFreePort()];
-  const registryUrl = `http://127.0.0.1:${registryPort}`;
-  const instanceId = randomUUID();
-  const configPath = join(work, 'registry.yml');
-  writeFileSync(
-    configPath,
-    renderRegistryConfig({
-      addr: `127.0.0.1:${registryPort}`,
-      rootDirectory: join(work, 'registry'),
-      httpSecret: randomBytes(16).toString('hex'),
-      notifications: { url: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, secret },
-      responseHeaders: { [REGISTRY_INSTANCE_HEADER]: instanceId },
-    }),
-  );
-  const registryProcess = await startRegistryProcess({ configPath, logPath: join(work, 'registry.log'), url: registryUrl, instanceId });
+  const apiPort = await findFreePort();
+  const registryProcess = await startRegistry({
+    notificationUrl: `http://127.0.0.1:${apiPort}/v1/hooks/registry`,
+    notificationSecret: secret,
+  });
+  const registryUrl = registryProcess.url;
   const versions = Array.from({ length: versionsWanted }, (_, i) => `1.${i}.0`);
   const child = spawn(
     process.execPath,
@@ -189,7 +178,7 @@ async function main(): Promise<void> {
 
   const stack = await startLocalStackWith({
     settings: {
-      registryPort,
+      registryPort: registryProcess.port,
       apiPort,
       dataDir,
       externalRegistryUrl: proxyUrl,

@@ -359,7 +359,8 @@ type MutableReport = {
   -readonly [K in keyof ReconcileReport]: ReconcileReport[K] extends ReadonlyArray<infer T> ? T[] : ReconcileReport[K];
 };
 
-function emptyReport(repository: string): MutableReport {
+/** The report a pass over `repository` starts with: nothing found, nothing done, the end reached. */
+export function emptyReport(repository: string): MutableReport {
   return {
     repository,
     tagsScanned: 0,

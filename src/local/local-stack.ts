@@ -30,6 +30,8 @@ import { ensurePrivateFolder, loadOrCreateSecret, narrowFile, writeSecretFile } 
 export interface StackEndpoints {
   readonly registryUrl: string;
   readonly dynamoEndpoint: string;
+  /** The data folder (DATA_DIR): the inbox journal lives in its `inbox/` folder. */
+  readonly dataDir: string;
   readonly logger: Logger;
   /** Where outcome events are POSTed (NOTIFY_URL) and the key they are signed with (notify-secret). */
   readonly notify: { readonly urls: readonly string[]; readonly secret: string };
@@ -198,6 +200,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
     const handlers = await options.wire({
       registryUrl,
       dynamoEndpoint: dynalite.endpoint,
+      dataDir,
       logger,
       notify: { urls: settings.notifyUrls, secret: notifySecret },
     });

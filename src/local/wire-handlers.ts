@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DynamoDbRequestCounter, renderDynamoDbRequests } from '../adapters/dynamodb/dynamodb-request-counter.ts';
 import { ensureTable } from '../adapters/dynamodb/dynamodb-table.ts';
 import { DynamoDbInbox } from '../adapters/inbox/dynamodb-inbox.ts';
+import { JournalInbox } from '../adapters/inbox/journal-inbox.ts';
 import { PrometheusMetrics } from '../adapters/observability/prometheus-metrics.ts';
 import { LOCAL_TABLE_NAME, localDependencies, localDynamoClient } from '../composition-local.ts';
 import { createApiHandler } from '../handlers/api.ts';
@@ -16,19 +18,18 @@ export { LOCAL_TABLE_NAME };
 /**
  * The local composition: the same three handlers as on AWS, with the OCI-HTTP registry adapter and a
  * DynamoDB client pointed at dynalite. Creates the table on first start and starts delivering outcome
- * events (NOTIFY_URL). Registry pushes go through the durable inbox in the same table
- * ({@link DynamoDbInbox}), one lane per version. distribution notifies before it writes the tag, so
+ * events (NOTIFY_URL). Registry pushes go through the durable inbox, a journal file in the data
+ * folder's `inbox/` ({@link JournalInbox}), one lane per version. distribution notifies before it writes the tag, so
  * the handler's look at the tag waits a moment for it (`tagSettle`, set by {@link localDependencies}).
  */
-export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, notify }: StackEndpoints): Promise<StackHandlers> {
+export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, dataDir, logger, notify }: StackEndpoints): Promise<StackHandlers> {
   const metrics = new PrometheusMetrics();
   const { deps, client, delivery, close } = localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
-  // The DynamoDB commands of the handlers (with the notify outbox) and of the inbox, on /metrics
-  // apart: the inbox's put and delete per push are the local stack's durability, not the handlers'.
+  // The DynamoDB commands of the handlers (with the notify outbox) on /metrics; the inbox is a file.
   const handlerRequests = new DynamoDbRequestCounter('handlers').attach(client);
-  const inboxClient = localDynamoClient(dynamoEndpoint);
-  const inboxRequests = new DynamoDbRequestCounter('inbox').attach(inboxClient);
   await ensureTable(client, LOCAL_TABLE_NAME);
+  const inbox = await JournalInbox.open(join(dataDir, 'inbox'));
+  await adoptDynamoDbInbox(dynamoEndpoint, inbox, logger);
   // Delivers what a previous run left queued, then whatever the handlers announce.
   delivery.start();
   const onImagePush = createOnImagePushHandler(deps);
@@ -39,20 +40,39 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, logger, n
   return {
     onImagePush: (event) => onImagePush(event, lambdaContext('on-image-push')),
     inbox: {
-      store: new DynamoDbInbox({ client: inboxClient, tableName: LOCAL_TABLE_NAME }),
+      store: inbox,
       laneOf: createVersionLanes(deps.store),
       // The push event of our own index put: the handler would ignore it at its first step.
       isOwnPut: ({ detail }) => deps.recentPuts?.has(detail['repository-name'], detail['image-tag'], detail['image-digest']) === true,
     },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
-    metricsText: () => metrics.render() + renderDynamoDbRequests(handlerRequests, inboxRequests),
+    metricsText: () => metrics.render() + renderDynamoDbRequests(handlerRequests),
     close: async () => {
       await delivery.stop();
       close();
-      inboxClient.destroy();
+      await inbox.close();
     },
   };
+}
+
+/**
+ * Moves what a runner before the journal left in its inbox in dynalite (partition `REGISTRY-INBOX`
+ * of the stack's table) into the journal, in order of arrival, then deletes it there: an upgrade
+ * in the middle of a backlog loses nothing. Costs one Query when there is nothing to move.
+ */
+async function adoptDynamoDbInbox(dynamoEndpoint: string, journal: JournalInbox, logger: StackEndpoints['logger']): Promise<void> {
+  const client = localDynamoClient(dynamoEndpoint);
+  try {
+    const old = new DynamoDbInbox({ client, tableName: LOCAL_TABLE_NAME });
+    const entries = await old.list();
+    if (entries.length === 0) return;
+    for (const entry of entries) await journal.add(entry);
+    await old.remove(entries.map((e) => e.id));
+    logger.info(`registry inbox: moved ${entries.length} push(es) from the inbox in dynalite to the journal`);
+  } finally {
+    client.destroy();
+  }
 }
 
 /**

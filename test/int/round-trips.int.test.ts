@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -94,9 +97,11 @@ describe('round trips of one 2-platform version', () => {
      * cost, once `settled` says everything it started (a delivery) is done.
      */
     async function countLocalVersion(notifyUrls: string[], settled: (dynamoDb: RequestCounts) => boolean = () => true) {
+      const dataDir = await mkdtemp(join(tmpdir(), 'round-trips-'));
       const handlers = await wireLocalHandlers({
         registryUrl: proxy.url,
         dynamoEndpoint,
+        dataDir,
         logger: new CapturingLogger(),
         notify: { urls: notifyUrls, secret: 'round-trips' },
       });
@@ -138,6 +143,7 @@ describe('round trips of one 2-platform version', () => {
         return { registry, dynamoDb, echo, digest };
       } finally {
         await handlers.close?.();
+        await rm(dataDir, { recursive: true, force: true });
       }
     }
 

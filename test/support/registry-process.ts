@@ -35,6 +35,8 @@ export interface RunningRegistry {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string;
   readonly port: number;
+  /** The registry's process id (the bench reads its memory from /proc). */
+  readonly pid: number;
   /** Kills the registry and removes its temporary files (and its storage, unless `dataDir` was given). */
   stop(): Promise<void>;
 }
@@ -101,6 +103,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       return {
         url,
         port,
+        pid: started.pid,
         async stop() {
           await started.stop();
           await rm(workDir, { recursive: true, force: true });

@@ -1,17 +1,6 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { putIfAbsent, queryPartition } from '../dynamodb/dynamodb-partition.ts';
-
-/** One registry notification event, recorded and waiting to be handled. */
-export interface InboxEntry {
-  /** The notification event's id (distribution repeats it on every redelivery). */
-  readonly id: string;
-  /** The event to hand to the push handler, as JSON. */
-  readonly body: string;
-  /** Epoch milliseconds when it was recorded. */
-  readonly receivedAt: number;
-  /** Order of arrival within one run, for entries recorded in the same millisecond. */
-  readonly seq: number;
-}
+import { compareArrival, type InboxEntry } from './inbox-entry.ts';
 
 const PARTITION = 'REGISTRY-INBOX';
 /** Requests in one BatchWriteItem, at most (DynamoDB's limit). */
@@ -66,9 +55,4 @@ export class DynamoDbInbox {
       }
     }
   }
-}
-
-/** Earlier arrival first: by time, then by the sequence number of the run that recorded both. */
-export function compareArrival(a: InboxEntry, b: InboxEntry): number {
-  return a.receivedAt - b.receivedAt || a.seq - b.seq;
 }

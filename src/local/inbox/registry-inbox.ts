@@ -1,4 +1,4 @@
-import { compareArrival, type InboxEntry } from '../../adapters/inbox/dynamodb-inbox.ts';
+import { compareArrival, type InboxEntry } from '../../adapters/inbox/inbox-entry.ts';
 import { describeError, isRetryable } from '../../core/errors.ts';
 import type { Logger } from '../../core/ports.ts';
 import type { EcrImageActionEvent } from '../registry/registry-events.ts';
@@ -6,7 +6,7 @@ import type { ImagePushInvoker } from '../registry/registry-webhook.ts';
 import { type LaneRunResult, LaneScheduler } from './lane-scheduler.ts';
 import { ProcessedEventIds } from './processed-event-ids.ts';
 
-/** Where the inbox keeps what it recorded ({@link DynamoDbInbox} on dynalite; a Map in tests). */
+/** Where the inbox keeps what it recorded (JournalInbox, a file under the data folder; a Map in tests). */
 export interface InboxStore {
   /** One write; false when an event with this id is recorded already. */
   add(entry: InboxEntry): Promise<boolean>;

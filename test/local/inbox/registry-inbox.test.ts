@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InboxEntry } from '../../../src/adapters/inbox/dynamodb-inbox.ts';
+import type { InboxEntry } from '../../../src/adapters/inbox/inbox-entry.ts';
 import { DomainError, ErrorCodes, InvalidInputError } from '../../../src/core/errors.ts';
 import { type InboxStore, RegistryInbox } from '../../../src/local/inbox/registry-inbox.ts';
 import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';

@@ -1,0 +1,187 @@
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboxEntry } from '../../../src/adapters/inbox/inbox-entry.ts';
+import { JOURNAL_FILE, JournalInbox } from '../../../src/adapters/inbox/journal-inbox.ts';
+import { RegistryInbox } from '../../../src/local/inbox/registry-inbox.ts';
+import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';
+import { localPushEvent } from '../../support/ecr-event.ts';
+import { CapturingLogger } from '../../support/fakes.ts';
+
+const entry = (id: string, receivedAt: number, seq: number): InboxEntry => ({ id, body: JSON.stringify({ id }), receivedAt, seq });
+
+describe('JournalInbox, a journal file under the data folder', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'journal-inbox-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('records an event once, lists events in the order they arrived, removes some, and reads the same back after a reopen', async () => {
+    const inbox = await JournalInbox.open(dir);
+    expect(await inbox.add(entry('a', 1_000, 1))).toBe(true);
+    expect(await inbox.add(entry('b', 1_000, 2))).toBe(true);
+    expect(await inbox.add(entry('c', 1_001, 3))).toBe(true);
+    // A redelivery of a recorded event: not written again, and the first one is kept as it was.
+    expect(await inbox.add({ ...entry('b', 5_000, 7), body: '{"changed":true}' })).toBe(false);
+    await inbox.remove(['a', 'not-there']);
+    expect(await inbox.list()).toEqual([entry('b', 1_000, 2), entry('c', 1_001, 3)]);
+    await inbox.close();
+
+    const reopened = await JournalInbox.open(dir);
+    expect(await reopened.list()).toEqual([entry('b', 1_000, 2), entry('c', 1_001, 3)]);
+    expect(await reopened.add(entry('b', 9_000, 1))).toBe(false);
+    await reopened.close();
+  });
+
+  it('writes and syncs the events recorded while a sync runs together (group commit)', async () => {
+    const inbox = await JournalInbox.open(dir);
+    const ids = Array.from({ length: 40 }, (_, i) => `e${i}`);
+    expect(await Promise.all(ids.map((id, i) => inbox.add(entry(id, 1, i))))).toEqual(ids.map(() => true));
+    // The first goes alone; the 39 queued behind its sync share the next write (and sync).
+    expect(inbox.stats.writes).toBeLessThan(ids.length);
+    expect(inbox.stats.syncs).toBe(inbox.stats.writes);
+    // A removal is written and not synced (lost, it only makes the next start handle the push again).
+    await inbox.remove(['e0']);
+    expect(inbox.stats.writes - inbox.stats.syncs).toBe(1);
+    await inbox.close();
+    expect((await (await JournalInbox.open(dir)).list()).map((e) => e.id)).toEqual(ids.slice(1));
+  });
+
+  it('answers a redelivery that arrives while the first write runs only once that write is durable', async () => {
+    const inbox = await JournalInbox.open(dir);
+    const order: string[] = [];
+    const first = inbox.add(entry('x', 1, 1)).then((isNew) => order.push(`first ${isNew}`));
+    const again = inbox.add(entry('x', 2, 2)).then((isNew) => order.push(`again ${isNew}`));
+    await Promise.all([first, again]);
+    expect(order).toEqual(['first true', 'again false']);
+    await inbox.close();
+  });
+
+  it('drops a last line a crash cut short (never answered for) and appends cleanly after it', async () => {
+    const inbox = await JournalInbox.open(dir);
+    await inbox.add(entry('kept', 1, 1));
+    await inbox.close();
+    await appendFile(join(dir, JOURNAL_FILE), '{"add":{"id":"torn","bo');
+
+    const reopened = await JournalInbox.open(dir);
+    expect(reopened.stats.tornLines).toBe(1);
+    await reopened.add(entry('next', 2, 2));
+    await reopened.close();
+    expect((await (await JournalInbox.open(dir)).list()).map((e) => e.id)).toEqual(['kept', 'next']);
+  });
+
+  it('truncates the file once empty and rewrites it with the live events once mostly dead', async () => {
+    const inbox = await JournalInbox.open(dir, { compactAfterDeadLines: 6 });
+    const file = join(dir, JOURNAL_FILE);
+    for (let i = 0; i < 3; i++) await inbox.add(entry(`a${i}`, i, i));
+    await inbox.remove(['a0', 'a1', 'a2']);
+    expect((await stat(file)).size).toBe(0);
+
+    for (let i = 0; i < 10; i++) await inbox.add(entry(`b${i}`, 10 + i, i));
+    for (let i = 0; i < 8; i++) await inbox.remove([`b${i}`]);
+    // The emptying, then two rewrites: after b3 (8 dead lines, 6 live) and after b7 (8 dead, 2 live).
+    expect(inbox.stats.compactions).toBe(3);
+    // What the 16 lines of b0..b7 said is gone from the file; the two live ones remain.
+    const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
+    expect(lines.length).toBeLessThan(10);
+    expect(lines.some((line) => line.includes('"b0"'))).toBe(false);
+    await inbox.add(entry('c', 30, 1));
+    await inbox.close();
+    expect((await (await JournalInbox.open(dir)).list()).map((e) => e.id)).toEqual(['b8', 'b9', 'c']);
+  });
+
+  it('keeps every event whose add resolved when its process is killed with SIGKILL mid-burst', async () => {
+    // A child process records events as fast as it can and prints each id once add() resolved
+    // (the moment the webhook answers 200); it is killed with SIGKILL while writing.
+    const script = `
+      import { JournalInbox } from ${JSON.stringify(join(import.meta.dirname, '../../../src/adapters/inbox/journal-inbox.ts'))};
+      const inbox = await JournalInbox.open(process.argv[1]);
+      let i = 0;
+      const worker = async () => { for (;;) { const id = 'k' + i++; await inbox.add({ id, body: '{}', receivedAt: Date.now(), seq: i }); process.stdout.write(id + '\\n'); } };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+    `;
+    const tsx = join(import.meta.dirname, '../../../node_modules/.bin/tsx');
+    const child = spawn(tsx, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.split('\n').length > 200) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const answered = out.split('\n').filter((id) => id !== '');
+    const listed = new Set((await (await JournalInbox.open(dir)).list()).map((e) => e.id));
+    expect(answered.length).toBeGreaterThanOrEqual(200);
+    expect(answered.filter((id) => !listed.has(id))).toEqual([]);
+  });
+});
+
+describe('RegistryInbox over JournalInbox, stopped mid-way and started again on the same folder', () => {
+  let dir: string;
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('handles what the first run recorded and did not finish, and nothing it finished', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'journal-registry-inbox-'));
+    const laneOf = async (event: EcrImageActionEvent) => event.detail['image-tag'].replace(/-[^-]+$/, '');
+    const store1 = await JournalInbox.open(dir);
+    const handledFirst: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inbox1 = new RegistryInbox({
+      store: store1,
+      laneOf,
+      logger: new CapturingLogger(),
+      concurrency: 1,
+      handle: async (event) => {
+        handledFirst.push(event.id);
+        // The first push finishes; the second hangs (the runner is "killed" while handling it).
+        if (handledFirst.length > 1) await gate;
+      },
+    });
+    await inbox1.start();
+    for (const [id, tag] of [
+      ['p1', '1.0-amd64'],
+      ['p2', '1.0-arm64'],
+      ['p3', '2.0-amd64'],
+    ] as const) {
+      expect(await inbox1.accept({ id, event: localPushEvent(id, 'team/app', tag, `sha256:${'b'.repeat(64)}`) })).toBe('recorded');
+    }
+    while (handledFirst.length < 2) await new Promise((r) => setTimeout(r, 5));
+    // p1's removal is written before the "kill": only what it wrote is read back.
+    while ((await store1.list()).length > 2) await new Promise((r) => setTimeout(r, 5));
+    void inbox1.stop();
+    await store1.close();
+
+    const store2 = await JournalInbox.open(dir);
+    const handledSecond: string[] = [];
+    const inbox2 = new RegistryInbox({
+      store: store2,
+      laneOf,
+      logger: new CapturingLogger(),
+      concurrency: 4,
+      handle: async (event) => {
+        handledSecond.push(event.id);
+      },
+    });
+    expect(await inbox2.start()).toBe(2);
+    await inbox2.idle();
+    release();
+    // p2 was running when the first run stopped: it runs again (the handler is idempotent); p1 does not.
+    expect(handledSecond.sort()).toEqual(['p2', 'p3']);
+    expect(await store2.list()).toEqual([]);
+    await inbox2.stop();
+    await store2.close();
+    expect(await (await JournalInbox.open(dir)).list()).toEqual([]);
+  });
+});

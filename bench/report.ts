@@ -45,12 +45,14 @@ export function formatReport(report: BenchReport): string {
     ...kinds.map((kind) => `| ${kind} | ${side.tools.map((tool) => (side.requestsPerVersion[tool][kind] ?? 0).toFixed(2)).join(' | ')} |`),
     `| **total** | ${side.tools.map((tool) => `**${total(tool).toFixed(2)}**`).join(' | ')} |`,
   ];
-  const dynamoTotal = Object.values(side.dynamoDbPerVersion).reduce((a, b) => a + b, 0);
+  const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+  const operations = [...new Set([...Object.keys(side.dynamoDbPerVersion), ...Object.keys(side.dynamoDbPerBurstVersion)])].sort();
   const dynamoRows = [
-    ...Object.entries(side.dynamoDbPerVersion)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([operation, n]) => `| ${operation} | ${n.toFixed(2)} |`),
-    `| **total** | **${dynamoTotal.toFixed(2)}** |`,
+    ...operations.map(
+      (operation) =>
+        `| ${operation} | ${(side.dynamoDbPerVersion[operation] ?? 0).toFixed(2)} | ${(side.dynamoDbPerBurstVersion[operation] ?? 0).toFixed(2)} |`,
+    ),
+    `| **total** | **${sum(side.dynamoDbPerVersion).toFixed(2)}** | **${sum(side.dynamoDbPerBurstVersion).toFixed(2)}** |`,
   ];
   const project = side.latencies.project;
   const docker = side.latencies.docker;
@@ -110,10 +112,11 @@ ${requestRows.join('\n')}
 
 The runner's handlers' DynamoDB commands over the same ${latencyVersions} versions, by operation, read
 from its \`/metrics\` (\`manifest_assembler_dynamodb_requests_total{component="handlers"}\`) before and
-after each run. The local inbox is a journal file, not DynamoDB; the anchors use no DynamoDB.
+after each run, and over the project's bursts. The local inbox is a journal file, not DynamoDB; the
+anchors use no DynamoDB.
 
-| operation | per version |
-| --- | --- |
+| operation | per version, latency runs | per version, bursts |
+| --- | --- | --- |
 ${dynamoRows.join('\n')}
 
 ## Memory (resident, read from /proc, outside each process)

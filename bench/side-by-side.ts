@@ -37,6 +37,8 @@ export interface SideBySideFigures {
    * the handlers' (the local inbox is a journal file, not DynamoDB).
    */
   readonly dynamoDbPerVersion: RequestCounts;
+  /** The same over the project's bursts (every version's two pushes at once, and the echoes that arrived before the last tag was seen). */
+  readonly dynamoDbPerBurstVersion: RequestCounts;
   /** Resident memory, MiB. The runner is its own process only; dynalite is its child process. */
   readonly rss: {
     runnerPeakMiB: number;
@@ -180,6 +182,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     const bursts: BurstResult[] = [];
     let runnerPeakDuringBurstMiB = 0;
     let dynalitePeakDuringBurstMiB = 0;
+    const burstDynamoTotals: RequestCounts = {};
     for (let run = 0; run < options.runs; run++) {
       const order = tools.map((_, i) => tools[(i + run) % tools.length] as Tool);
       for (const tool of order) {
@@ -190,6 +193,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
         }
         const cpuBefore = processCpuMs(runner.pid ?? -1);
         const dynaliteCpuBefore = processCpuMs(dynaliteProcess);
+        const dynamoBefore = tool === 'project' ? await runnerDynamoDbRequests(apiUrl, token) : {};
         const result = await runPusher<BurstResult>({
           kind: 'burst',
           tool,
@@ -206,6 +210,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           cpuMs.burst += processCpuMs(runner.pid ?? -1) - cpuBefore;
           cpuMs.dynaliteBurst += processCpuMs(dynaliteProcess) - dynaliteCpuBefore;
           cpuMs.burstVersions += options.burstVersions;
+          const dynamoAfter = await runnerDynamoDbRequests(apiUrl, token);
+          for (const [operation, n] of Object.entries(dynamoAfter))
+            burstDynamoTotals[operation] = (burstDynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
           dynalitePeakDuringBurstMiB = Math.max(dynalitePeakDuringBurstMiB, dynaliteRss.peakMiB());
         }
         bursts.push(result);
@@ -220,6 +227,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       bursts,
       requestsPerVersion,
       dynamoDbPerVersion,
+      dynamoDbPerBurstVersion: Object.fromEntries(
+        Object.entries(burstDynamoTotals).map(([k, n]) => [k, n / Math.max(1, cpuMs.burstVersions)]),
+      ),
       rss: {
         runnerPeakMiB: runnerRss.highWaterMiB(),
         runnerPeakDuringBurstMiB,

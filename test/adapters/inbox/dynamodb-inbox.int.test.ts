@@ -8,11 +8,8 @@ import { DynamoDbInbox } from '../../../src/adapters/inbox/dynamodb-inbox.ts';
 import type { InboxEntry } from '../../../src/adapters/inbox/inbox-entry.ts';
 import { DynamoDbOutbox } from '../../../src/adapters/webhook/dynamodb-outbox.ts';
 import { type RunningDynalite, startDynalite } from '../../../src/local/dynalite/dynalite-server.ts';
-import { RegistryInbox } from '../../../src/local/inbox/registry-inbox.ts';
-import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';
 import { createUniqueTable, makeDynamoClient } from '../../support/dynamodb.ts';
-import { localPushEvent } from '../../support/ecr-event.ts';
-import { CapturingLogger } from '../../support/fakes.ts';
+import { expectRestartResumesInbox } from '../../support/inbox-restart.ts';
 
 const entry = (id: string, receivedAt: number, seq: number): InboxEntry => ({ id, body: JSON.stringify({ id }), receivedAt, seq });
 
@@ -85,55 +82,16 @@ describe('RegistryInbox over DynamoDbInbox, stopped mid-way and started again on
       await ensureTable(c, 'inbox');
       return { client: c, store: new DynamoDbInbox({ client: c, tableName: 'inbox' }) };
     };
-    const laneOf = async (event: EcrImageActionEvent) => event.detail['image-tag'].replace(/-[^-]+$/, '');
-
-    const first = await open();
-    const handledFirst: string[] = [];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const inbox1 = new RegistryInbox({
-      store: first.store,
-      laneOf,
-      logger: new CapturingLogger(),
-      concurrency: 1,
-      handle: async (event) => {
-        handledFirst.push(event.id);
-        // The first push finishes; the second hangs (the runner is "killed" while handling it).
-        if (handledFirst.length > 1) await gate;
-      },
+    await expectRestartResumesInbox(async () => {
+      const { client, store } = await open();
+      return {
+        store,
+        async close() {
+          client.destroy();
+          await dynalite!.stop();
+          dynalite = undefined;
+        },
+      };
     });
-    await inbox1.start();
-    for (const [id, tag] of [
-      ['p1', '1.0-amd64'],
-      ['p2', '1.0-arm64'],
-      ['p3', '2.0-amd64'],
-    ] as const) {
-      expect(await inbox1.accept({ id, event: localPushEvent(id, 'team/app', tag, `sha256:${'b'.repeat(64)}`) })).toBe('recorded');
-    }
-    while (handledFirst.length < 2) await new Promise((r) => setTimeout(r, 5));
-    void inbox1.stop();
-    first.client.destroy();
-    await dynalite!.stop();
-    dynalite = undefined;
-
-    const second = await open();
-    const handledSecond: string[] = [];
-    const inbox2 = new RegistryInbox({
-      store: second.store,
-      laneOf,
-      logger: new CapturingLogger(),
-      concurrency: 4,
-      handle: async (event) => {
-        handledSecond.push(event.id);
-      },
-    });
-    expect(await inbox2.start()).toBe(2);
-    await inbox2.idle();
-    release();
-    // p2 was running when the first run stopped: it runs again (the handler is idempotent); p1 does not.
-    expect(handledSecond.sort()).toEqual(['p2', 'p3']);
-    expect(await second.store.list()).toEqual([]);
-    await inbox2.stop();
-    second.client.destroy();
   });
 });

@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboxEntry } from '../../../src/adapters/inbox/inbox-entry.ts';
 import { JOURNAL_FILE, JournalInbox } from '../../../src/adapters/inbox/journal-inbox.ts';
-import { RegistryInbox } from '../../../src/local/inbox/registry-inbox.ts';
-import type { EcrImageActionEvent } from '../../../src/local/registry/registry-events.ts';
-import { localPushEvent } from '../../support/ecr-event.ts';
-import { CapturingLogger } from '../../support/fakes.ts';
+import { expectRestartResumesInbox } from '../../support/inbox-restart.ts';
 
 const entry = (id: string, receivedAt: number, seq: number): InboxEntry => ({ id, body: JSON.stringify({ id }), receivedAt, seq });
 
@@ -133,55 +130,16 @@ describe('RegistryInbox over JournalInbox, stopped mid-way and started again on 
 
   it('handles what the first run recorded and did not finish, and nothing it finished', async () => {
     dir = await mkdtemp(join(tmpdir(), 'journal-registry-inbox-'));
-    const laneOf = async (event: EcrImageActionEvent) => event.detail['image-tag'].replace(/-[^-]+$/, '');
-    const store1 = await JournalInbox.open(dir);
-    const handledFirst: string[] = [];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const inbox1 = new RegistryInbox({
-      store: store1,
-      laneOf,
-      logger: new CapturingLogger(),
-      concurrency: 1,
-      handle: async (event) => {
-        handledFirst.push(event.id);
-        // The first push finishes; the second hangs (the runner is "killed" while handling it).
-        if (handledFirst.length > 1) await gate;
+    await expectRestartResumesInbox(
+      async () => {
+        const store = await JournalInbox.open(dir);
+        return { store, close: () => store.close() };
       },
-    });
-    await inbox1.start();
-    for (const [id, tag] of [
-      ['p1', '1.0-amd64'],
-      ['p2', '1.0-arm64'],
-      ['p3', '2.0-amd64'],
-    ] as const) {
-      expect(await inbox1.accept({ id, event: localPushEvent(id, 'team/app', tag, `sha256:${'b'.repeat(64)}`) })).toBe('recorded');
-    }
-    while (handledFirst.length < 2) await new Promise((r) => setTimeout(r, 5));
-    // p1's removal is written before the "kill": only what it wrote is read back.
-    while ((await store1.list()).length > 2) await new Promise((r) => setTimeout(r, 5));
-    void inbox1.stop();
-    await store1.close();
-
-    const store2 = await JournalInbox.open(dir);
-    const handledSecond: string[] = [];
-    const inbox2 = new RegistryInbox({
-      store: store2,
-      laneOf,
-      logger: new CapturingLogger(),
-      concurrency: 4,
-      handle: async (event) => {
-        handledSecond.push(event.id);
+      // p1's removal is written before the "kill": only what it wrote is read back.
+      async (store) => {
+        while ((await store.list()).length > 2) await new Promise((r) => setTimeout(r, 5));
       },
-    });
-    expect(await inbox2.start()).toBe(2);
-    await inbox2.idle();
-    release();
-    // p2 was running when the first run stopped: it runs again (the handler is idempotent); p1 does not.
-    expect(handledSecond.sort()).toEqual(['p2', 'p3']);
-    expect(await store2.list()).toEqual([]);
-    await inbox2.stop();
-    await store2.close();
+    );
     expect(await (await JournalInbox.open(dir)).list()).toEqual([]);
   });
 });

@@ -122,8 +122,11 @@ describe('the runner under API and webhook floods (its own process)', () => {
     );
 
     expect(Object.fromEntries(statuses)).toEqual({ 200: ROUNDS * (API_CALLS_PER_ROUND + NOTIFICATIONS_PER_ROUND) });
-    // Garbage not yet collected only adds peaks; what is kept for good raises the floor.
-    const floorGrowth = (values: number[]) => Math.min(...values.slice(-3)) - Math.min(...values.slice(1, 4));
+    // Garbage not yet collected only adds peaks; what is kept for good raises the floor. The first
+    // rounds' level is their median, not their lowest: dynalite's RSS dips in round 2 (81, 73, 81, 85,
+    // 85, 86 MiB in a fresh-clone CI run) and a lone dip taken as the level failed a plateau.
+    const median3 = (values: number[]) => [...values].sort((a, b) => a - b)[1] ?? Number.NaN;
+    const floorGrowth = (values: number[]) => Math.min(...values.slice(-3)) - median3(values.slice(1, 4));
     expect(floorGrowth(rss), `runner RSS per round: ${perRound(rss)} MiB`).toBeLessThan(PLATEAU_MIB);
     expect(floorGrowth(dynaliteRss), `dynalite RSS per round: ${perRound(dynaliteRss)} MiB`).toBeLessThan(PLATEAU_MIB);
     // Nothing was lost or doubled by the floods.

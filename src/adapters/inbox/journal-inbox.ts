@@ -1,5 +1,7 @@
 import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeError } from '../../core/errors.ts';
+import type { Logger } from '../../core/ports.ts';
 import type { InboxEntry } from './inbox-entry.ts';
 
 /** The journal's file name inside its folder, and the name a compaction writes before it renames. */
@@ -16,6 +18,8 @@ export interface JournalInboxOptions {
    * once whatever its size. Default 4,096 (about 2.5 MB of lines for a registry notification).
    */
   readonly compactAfterDeadLines?: number;
+  /** Where a failed compaction is said (the journal stays as it was and is compacted after a later write). */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 /** What the journal did so far: how many appends and syncs (several records share one of each under load). */
@@ -47,6 +51,7 @@ interface Pending {
 export class JournalInbox {
   readonly #dir: string;
   readonly #compactAfterDeadLines: number;
+  readonly #logger: Pick<Logger, 'warn'> | undefined;
   #file: FileHandle;
   /** Recorded and not removed, in order of arrival (a Map keeps insertion order). */
   readonly #live = new Map<string, InboxEntry>();
@@ -64,6 +69,7 @@ export class JournalInbox {
     this.#dir = dir;
     this.#file = file;
     this.#compactAfterDeadLines = options.compactAfterDeadLines ?? 4_096;
+    this.#logger = options.logger;
     this.#deadLines = 0;
   }
 
@@ -159,7 +165,11 @@ export class JournalInbox {
       }
       // What the batch wrote is durable whatever happens here: a compaction that failed leaves the
       // journal as it was (it renames only a complete new file) and is tried again after the next write.
-      await this.#compactIfWorth().catch(() => undefined);
+      await this.#compactIfWorth().catch((error: unknown) =>
+        this.#logger?.warn('registry inbox: could not compact the journal; it stays as it was and is tried again after the next write', {
+          error: describeError(error),
+        }),
+      );
       for (const pending of batch) pending.resolve();
     }
     this.#flushing = undefined;

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboxEntry } from '../../../src/adapters/inbox/inbox-entry.ts';
 import { JOURNAL_FILE, JournalInbox } from '../../../src/adapters/inbox/journal-inbox.ts';
+import { CapturingLogger } from '../../support/fakes.ts';
 import { expectRestartResumesInbox } from '../../support/inbox-restart.ts';
 
 const entry = (id: string, receivedAt: number, seq: number): InboxEntry => ({ id, body: JSON.stringify({ id }), receivedAt, seq });
@@ -70,6 +71,19 @@ describe('JournalInbox, a journal file under the data folder', () => {
     await reopened.add(entry('next', 2, 2));
     await reopened.close();
     expect((await (await JournalInbox.open(dir)).list()).map((e) => e.id)).toEqual(['kept', 'next']);
+  });
+
+  it('says when a compaction fails, and keeps the journal as it was', async () => {
+    const logger = new CapturingLogger();
+    const inbox = await JournalInbox.open(dir, { compactAfterDeadLines: 2, logger });
+    // The rewrite's new file cannot be created: a folder holds its name.
+    await mkdir(join(dir, `${JOURNAL_FILE}.compacting`));
+    for (let i = 0; i < 3; i++) await inbox.add(entry(`a${i}`, i, i));
+    await inbox.remove(['a0', 'a1']);
+    expect(inbox.stats.compactions).toBe(0);
+    expect(logger.lines).toMatchObject([{ level: 'warn', message: expect.stringContaining('could not compact the journal') }]);
+    await inbox.close();
+    expect((await (await JournalInbox.open(dir)).list()).map((e) => e.id)).toEqual(['a2']);
   });
 
   it('truncates the file once empty and rewrites it with the live events once mostly dead', async () => {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DynamoDbRequestCounter, renderDynamoDbRequests } from '../adapters/dynamodb/dynamodb-request-counter.ts';
 import { ensureTable } from '../adapters/dynamodb/dynamodb-table.ts';
 import { DynamoDbInbox } from '../adapters/inbox/dynamodb-inbox.ts';
 import { JournalInbox } from '../adapters/inbox/journal-inbox.ts';
 import { PrometheusMetrics } from '../adapters/observability/prometheus-metrics.ts';
-import { LOCAL_TABLE_NAME, localDependencies, localDynamoClient } from '../composition-local.ts';
+import { LOCAL_TABLE_NAME, localDependencies } from '../composition-local.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
@@ -28,8 +29,8 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, dataDir, 
   // The DynamoDB commands of the handlers (with the notify outbox) on /metrics; the inbox is a file.
   const handlerRequests = new DynamoDbRequestCounter('handlers').attach(client);
   await ensureTable(client, LOCAL_TABLE_NAME);
-  const inbox = await JournalInbox.open(join(dataDir, 'inbox'));
-  await adoptDynamoDbInbox(dynamoEndpoint, inbox, logger);
+  const inbox = await JournalInbox.open(join(dataDir, 'inbox'), { logger });
+  await adoptDynamoDbInbox(client, inbox, logger);
   // Delivers what a previous run left queued, then whatever the handlers announce.
   delivery.start();
   const onImagePush = createOnImagePushHandler(deps);
@@ -61,18 +62,13 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, dataDir, 
  * of the stack's table) into the journal, in order of arrival, then deletes it there: an upgrade
  * in the middle of a backlog loses nothing. Costs one Query when there is nothing to move.
  */
-async function adoptDynamoDbInbox(dynamoEndpoint: string, journal: JournalInbox, logger: StackEndpoints['logger']): Promise<void> {
-  const client = localDynamoClient(dynamoEndpoint);
-  try {
-    const old = new DynamoDbInbox({ client, tableName: LOCAL_TABLE_NAME });
-    const entries = await old.list();
-    if (entries.length === 0) return;
-    for (const entry of entries) await journal.add(entry);
-    await old.remove(entries.map((e) => e.id));
-    logger.info(`registry inbox: moved ${entries.length} push(es) from the inbox in dynalite to the journal`);
-  } finally {
-    client.destroy();
-  }
+async function adoptDynamoDbInbox(client: DynamoDBClient, journal: JournalInbox, logger: StackEndpoints['logger']): Promise<void> {
+  const old = new DynamoDbInbox({ client, tableName: LOCAL_TABLE_NAME });
+  const entries = await old.list();
+  if (entries.length === 0) return;
+  for (const entry of entries) await journal.add(entry);
+  await old.remove(entries.map((e) => e.id));
+  logger.info(`registry inbox: moved ${entries.length} push(es) from the inbox in dynalite to the journal`);
 }
 
 /**

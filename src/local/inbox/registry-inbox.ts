@@ -178,7 +178,7 @@ export class RegistryInbox {
     const stopping = this.#scheduler.stop();
     await this.#intake;
     await stopping;
-    // The caller closes dynalite next: a removal still running would write to a closed database.
+    // The caller closes the store next: a removal still running would write to a closed journal.
     await this.#forgetting;
   }
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // Builds one self-contained ESM bundle per Lambda function into dist/<name>/index.mjs, which
 // serverless.yml packages as-is (no bundler plugin), with the chunks a cold start loads folded into
-// dist/<name>/chunks/start.mjs (scripts/fold-start-chunks.mjs) and those loaded on demand beside it. Each build also writes an esbuild metafile to
-// dist/meta/<name>.json (outside the function folders, so it is never zipped) for the tests that
-// check what each bundle contains.
+// dist/<name>/chunks/start.mjs (scripts/fold-start-chunks.mjs) and those loaded on demand beside it.
+// Each build also writes an esbuild metafile to dist/meta/<name>.json (outside the function
+// folders, so it is never zipped) for the tests that check what each bundle contains.
 //
 // Usage: node scripts/build.mjs
 // Exits non-zero on any build error or when a required entry point is missing.
 
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -131,7 +131,7 @@ async function buildFunction(fn) {
   await writeFile(join(metaDir, `${fn.name}.json`), JSON.stringify(metafile));
   for (const warning of warnings) console.warn(`warning (${fn.name}): ${warning.text}`);
   const start = existsSync(join(distDir, fn.name, START_CHUNK)) ? await readFile(join(distDir, fn.name, START_CHUNK)) : Buffer.alloc(0);
-  const chunks = (await chunksOf(fn.name)).filter((chunk) => !chunk.equals(start));
+  const chunks = await chunksOf(fn.name, basename(START_CHUNK));
   const chunkBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   return {
     name: fn.name,
@@ -144,11 +144,12 @@ async function buildFunction(fn) {
   };
 }
 
-/** The contents of a function's lazily loaded chunks. */
-async function chunksOf(name) {
+/** The contents of a function's chunks (but `except`, a file name in chunks/). */
+async function chunksOf(name, except) {
   const dir = join(distDir, name, 'chunks');
   if (!existsSync(dir)) return [];
-  return Promise.all((await readdir(dir)).map((file) => readFile(join(dir, file))));
+  const files = (await readdir(dir)).filter((file) => file !== except);
+  return Promise.all(files.map((file) => readFile(join(dir, file))));
 }
 
 async function main() {

@@ -34,7 +34,24 @@ export interface ReadPush {
  * `org.opencontainers.image.*` labels and `created` time are what the index inherits as annotations.
  */
 export async function readPushedImages(registry: ImageRegistry, push: PushToRead): Promise<ReadPush> {
-  const root = parseManifest(checkFetchedManifest(await registry.fetchManifest(push.repository, push.digest), push.digest));
+  return startReadingPush(registry, push).images;
+}
+
+/** {@link readPushedImages}, started, with the moment the pushed manifest itself has been read. */
+export interface PushReading {
+  /** Settles once the pushed manifest is read (its config or children may still be in flight). */
+  readonly manifest: Promise<unknown>;
+  readonly images: Promise<ReadPush>;
+}
+
+/** Starts {@link readPushedImages}; the caller may act once the pushed manifest is read (record-push.ts). */
+export function startReadingPush(registry: ImageRegistry, push: PushToRead): PushReading {
+  const manifest = registry.fetchManifest(push.repository, push.digest);
+  return { manifest, images: readFrom(registry, push, manifest) };
+}
+
+async function readFrom(registry: ImageRegistry, push: PushToRead, fetched: Promise<RawManifest>): Promise<ReadPush> {
+  const root = parseManifest(checkFetchedManifest(await fetched, push.digest));
   if (root.kind === 'image') {
     const config = await readImageConfig(registry, push.repository, root);
     const platform = push.override !== undefined ? parsePlatform(push.override) : configPlatform(config, root);

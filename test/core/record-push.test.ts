@@ -429,6 +429,34 @@ describe('recordPush', () => {
     }
   });
 
+  it('looks at the tag while the config blob is still being read, once the pushed manifest is', async () => {
+    const digest = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
+    const fetchBlob = w.registry.fetchBlob.bind(w.registry);
+    const resolveTag = w.registry.resolveTag.bind(w.registry);
+    let lookedAt: () => void = () => {};
+    const look = new Promise<'looked'>((resolve) => {
+      lookedAt = () => resolve('looked');
+    });
+    let configInFlight = false;
+    let lookedWhileConfigInFlight = false;
+    w.registry.resolveTag = async (...args) => {
+      if (configInFlight) lookedWhileConfigInFlight = true;
+      lookedAt();
+      return resolveTag(...args);
+    };
+    w.registry.fetchBlob = async (...args) => {
+      configInFlight = true;
+      // The config's answer waits for the look (or, where the look waits for the config, gives up waiting).
+      await Promise.race([look, new Promise((resolve) => setTimeout(resolve, 200))]);
+      configInFlight = false;
+      return fetchBlob(...args);
+    };
+    const outcome = await recordPush(w.deps, { ...event('2.7-amd64', digest), mediaType: MediaTypes.ociManifest });
+    expect(outcome).toMatchObject({ kind: 'recorded', platforms: ['linux/amd64'] });
+    expect(lookedWhileConfigInFlight).toBe(true);
+    expect(w.registry.calls.resolveTag, 'one look').toBe(1);
+  });
+
   describe('with platformOverrides', () => {
     const overrides: Partial<RepositoryConfigInput> = {
       requiredPlatforms: ['linux/amd64', 'linux/arm/v7'],

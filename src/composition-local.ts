@@ -58,7 +58,7 @@ const DYNALITE_SIGNER: NonNullable<DynamoDBClientConfig['signer']> = {
 
 /**
  * Dependencies for the local stack: the OCI-HTTP registry adapter on the local registry and the
- * DynamoDB store on dynalite. `close` releases the DynamoDB client's connections.
+ * DynamoDB store on dynalite. `close` releases the DynamoDB client's and the registry client's connections.
  */
 export function localDependencies(parts: {
   registryUrl: string;
@@ -77,8 +77,9 @@ export function localDependencies(parts: {
   const client = localDynamoClient(parts.dynamoEndpoint);
   const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
   const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });
+  const registry = new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
   const deps = createDependencies({
-    registry: new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS }),
+    registry,
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
     logger: parts.logger,
     events: new OutboxVersionEvents({
@@ -92,5 +93,9 @@ export function localDependencies(parts: {
     configMaxAgeMs: CONFIG_MAX_AGE_MS,
     tagSettle: LOCAL_TAG_SETTLE,
   });
-  return { deps, client, delivery, close: () => client.destroy() };
+  const close = (): void => {
+    client.destroy();
+    registry.close();
+  };
+  return { deps, client, delivery, close };
 }

@@ -1,8 +1,9 @@
 import { ErrorCodes, RegistryError } from '../../core/errors.ts';
-import { readLimitedBody } from '../http/read-limited-body.ts';
+import { readLimited } from '../http/read-limited-body.ts';
 import { type Challenge, parseChallenges } from './challenge.ts';
 import { errorFromFailure } from './errors.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
+import type { HttpTransport, TransportResponse } from './transport.ts';
 
 /**
  * Registry authentication the way registries ask for it: a 401 carries a `WWW-Authenticate`
@@ -22,7 +23,7 @@ export interface Credentials {
 
 export interface AuthenticatorOptions {
   readonly credentials: Credentials | undefined;
-  readonly fetch: typeof fetch;
+  readonly transport: HttpTransport;
   readonly timeoutMs: number;
   readonly now: () => number;
 }
@@ -98,20 +99,27 @@ export class RegistryAuthenticator {
     // The challenge names the scope this resource needs; ours is the same for every registry seen.
     url.searchParams.set('scope', challenge.params.scope ?? scope);
     const basic = this.#basic();
-    let response: Response;
+    const failed = (error: unknown) =>
+      errorFromFailure(error, { ...context, operation: `${context.operation} (token from ${url.origin}${url.pathname})` });
+    let response: TransportResponse;
     try {
-      response = await this.#options.fetch(url, {
+      response = await this.#options.transport.send({
+        method: 'GET',
+        url,
         headers: basic === undefined ? {} : { authorization: basic },
-        // Credentials go to the realm the registry named, and nowhere a redirect might send them.
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        timeoutMs: this.#options.timeoutMs,
       });
     } catch (error) {
-      throw errorFromFailure(error, { ...context, operation: `${context.operation} (token from ${url.origin}${url.pathname})` });
+      throw failed(error);
+    }
+    // Credentials go to the realm the registry named, and nowhere a redirect might send them.
+    if (response.status >= 300 && response.status < 400) {
+      response.cancel();
+      throw failed(new Error(`redirect (${response.status}) not followed`));
     }
     const where = `token service ${url.origin}${url.pathname}`;
     if (!response.ok) {
-      await response.body?.cancel();
+      response.cancel();
       const refused = response.status === 401 || response.status === 403;
       throw new RegistryError(
         refused ? ErrorCodes.unauthorized : ErrorCodes.unavailable,
@@ -122,15 +130,20 @@ export class RegistryAuthenticator {
         },
       );
     }
-    const bytes = await readLimitedBody(
-      response,
-      TOKEN_RESPONSE_LIMIT,
-      () =>
-        new RegistryError(
-          ErrorCodes.unauthorized,
-          `${describeRequest(context)}: ${where} sent a response over ${TOKEN_RESPONSE_LIMIT} bytes`,
-        ),
-    );
+    let bytes: Uint8Array;
+    try {
+      bytes = await readLimited(
+        response,
+        TOKEN_RESPONSE_LIMIT,
+        () =>
+          new RegistryError(
+            ErrorCodes.unauthorized,
+            `${describeRequest(context)}: ${where} sent a response over ${TOKEN_RESPONSE_LIMIT} bytes`,
+          ),
+      );
+    } catch (error) {
+      throw failed(error);
+    }
     const token = parseTokenResponse(bytes);
     if (token === undefined) {
       throw new RegistryError(ErrorCodes.unauthorized, `${describeRequest(context)}: ${where} sent no token or access_token`);

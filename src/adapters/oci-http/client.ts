@@ -2,12 +2,13 @@ import { ErrorCodes, RegistryError } from '../../core/errors.ts';
 import { type Credentials, RegistryAuthenticator, repositoryScope } from './auth.ts';
 import { errorFromFailure, errorFromResponse } from './errors.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
+import { type HttpTransport, type TransportResponse, TransportTimeoutError } from './transport.ts';
 
 export interface RegistryHttpClientOptions {
   /** Origin (and optional path prefix) of the registry, without `/v2`. */
   readonly baseUrl: string;
   readonly credentials: Credentials | undefined;
-  readonly fetch: typeof fetch;
+  readonly transport: HttpTransport;
   readonly timeoutMs: number;
   readonly now: () => number;
 }
@@ -25,7 +26,7 @@ const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
- * One registry's HTTP transport: per-request timeout, authentication (answering a 401's challenge
+ * One registry's HTTP client: per-request timeout, authentication (answering a 401's challenge
  * once), and redirects followed by hand so that `Authorization` never leaves the registry's origin
  * (blob downloads are often redirected to object storage with a signed URL).
  */
@@ -62,19 +63,19 @@ export class RegistryHttpClient {
    * Network failures and timeouts become retryable `unavailable` errors. The timeout also bounds
    * reading the body.
    */
-  async send(request: RegistryRequest): Promise<Response> {
+  async send(request: RegistryRequest): Promise<TransportResponse> {
     const { context } = request;
     const scope = repositoryScope(context.repository, request.method === 'PUT');
-    const signal = AbortSignal.timeout(this.#options.timeoutMs);
+    const deadline = performance.now() + this.#options.timeoutMs;
     try {
       let authorization = this.#auth.authorizationFor(scope);
       for (let attempt = 0; ; attempt++) {
-        const { response, url } = await this.#sendFollowingRedirects(request, authorization, signal);
+        const { response, url } = await this.#sendFollowingRedirects(request, authorization, deadline);
         // A 401 from where a redirect led (object storage) is not the registry asking for our credentials.
         if (response.status !== 401 || attempt > 0 || url.origin !== this.#origin) return response;
         const answer = await this.#auth.answer(response.headers.get('www-authenticate'), scope, context);
         if (answer === undefined) return response;
-        await response.body?.cancel();
+        response.cancel();
         authorization = answer;
       }
     } catch (error) {
@@ -88,15 +89,15 @@ export class RegistryHttpClient {
   }
 
   /** The domain error for a response that was not a success. */
-  async fail(response: Response, context: RequestContext): Promise<RegistryError> {
+  async fail(response: TransportResponse, context: RequestContext): Promise<RegistryError> {
     return errorFromResponse(response, context, this.#options.now());
   }
 
   async #sendFollowingRedirects(
     request: RegistryRequest,
     authorization: string | undefined,
-    signal: AbortSignal,
-  ): Promise<{ response: Response; url: URL }> {
+    deadline: number,
+  ): Promise<{ response: TransportResponse; url: URL }> {
     const origin = this.#origin;
     let url = this.resolve(request.path, request.context);
     let method: string = request.method;
@@ -104,16 +105,18 @@ export class RegistryHttpClient {
       const headers: Record<string, string> = { ...request.headers };
       // Only the registry itself sees credentials; a redirect to storage carries its own signature.
       if (authorization !== undefined && url.origin === origin) headers.authorization = authorization;
-      const response = await this.#options.fetch(url, {
+      const timeoutMs = Math.ceil(deadline - performance.now());
+      if (timeoutMs <= 0) throw new TransportTimeoutError(this.#options.timeoutMs);
+      const response = await this.#options.transport.send({
         method,
+        url,
         headers,
         body: method === 'PUT' ? request.body : undefined,
-        redirect: 'manual',
-        signal,
+        timeoutMs,
       });
       const location = response.headers.get('location');
       if (!REDIRECT_STATUSES.has(response.status) || location === null || method === 'PUT') return { response, url };
-      await response.body?.cancel();
+      response.cancel();
       if (hop >= MAX_REDIRECTS) {
         throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(request.context)}: more than ${MAX_REDIRECTS} redirects`, {
           retryable: false,

@@ -1,5 +1,7 @@
 import { type ErrorCode, ErrorCodes, isDomainError, RegistryError } from '../../core/errors.ts';
+import { readLimited } from '../http/read-limited-body.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
+import type { TransportResponse } from './transport.ts';
 
 /**
  * Translation of registry answers and network failures into {@link RegistryError}s, by the error
@@ -51,9 +53,9 @@ interface RegistryErrorBody {
   readonly message?: string;
 }
 
-async function readErrorBody(response: Response): Promise<RegistryErrorBody | undefined> {
+async function readErrorBody(response: TransportResponse): Promise<RegistryErrorBody | undefined> {
   try {
-    const text = (await response.text()).slice(0, ERROR_BODY_LIMIT);
+    const text = Buffer.from(await readLimited(response, ERROR_BODY_LIMIT, () => new Error('not an error document'))).toString('utf8');
     const parsed = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
     const first = Array.isArray(parsed.errors) ? parsed.errors[0] : undefined;
     if (first === undefined) return undefined;
@@ -62,7 +64,7 @@ async function readErrorBody(response: Response): Promise<RegistryErrorBody | un
       message: typeof first.message === 'string' ? first.message : undefined,
     };
   } catch {
-    // Not JSON, or the body broke off: the status is all there is to go on.
+    // Not JSON, too long, or the body broke off: the status is all there is to go on.
     return undefined;
   }
 }
@@ -76,7 +78,7 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 }
 
 /** Reads the error body of a non-success answer and returns the matching domain error. */
-export async function errorFromResponse(response: Response, context: RequestContext, nowMs: number): Promise<RegistryError> {
+export async function errorFromResponse(response: TransportResponse, context: RequestContext, nowMs: number): Promise<RegistryError> {
   const body = await readErrorBody(response);
   const registryCode = body?.code?.toUpperCase();
   let translation = (registryCode !== undefined ? BY_REGISTRY_CODE[registryCode] : undefined) ?? byStatus(response.status);

@@ -5,17 +5,20 @@ import { ACCEPTED_MANIFEST_MEDIA_TYPES, Limits } from '../../core/media-types.ts
 import type { ImageRegistry } from '../../core/ports.ts';
 import { repositoryNameProblem } from '../../core/repository-name.ts';
 import { TAG_SYNTAX } from '../../core/tag-pattern.ts';
-import { readLimitedBody } from '../http/read-limited-body.ts';
+import { readLimited } from '../http/read-limited-body.ts';
 import type { Credentials } from './auth.ts';
 import { RegistryHttpClient } from './client.ts';
 import { nextPageLink } from './link.ts';
+import { NodeHttpTransport } from './node-http-transport.ts';
 import { describeRequest, type RequestContext } from './request-context.ts';
+import type { HttpTransport, TransportResponse } from './transport.ts';
 
 export interface OciHttpImageRegistryOptions {
   /** `http://127.0.0.1:5000` or `https://registry.example`; without `/v2`. */
   readonly baseUrl: string;
   readonly credentials?: Credentials | undefined;
-  readonly fetch?: typeof fetch;
+  /** Default: a {@link NodeHttpTransport} of this registry's own (its kept connections). */
+  readonly transport?: HttpTransport;
   /** Per request, body included. Default 30 s. */
   readonly timeoutMs?: number;
   /** Tags asked for per page of `tags/list`. Default 1000. */
@@ -36,17 +39,24 @@ const MAX_TAG_PAGES = 10_000;
  */
 export class OciHttpImageRegistry implements ImageRegistry {
   readonly #client: RegistryHttpClient;
+  readonly #transport: HttpTransport;
   readonly #tagPageSize: number;
 
   constructor(options: OciHttpImageRegistryOptions) {
+    this.#transport = options.transport ?? new NodeHttpTransport();
     this.#client = new RegistryHttpClient({
       baseUrl: options.baseUrl,
       credentials: options.credentials,
-      fetch: options.fetch ?? globalThis.fetch,
+      transport: this.#transport,
       timeoutMs: options.timeoutMs ?? 30_000,
       now: options.now ?? Date.now,
     });
     this.#tagPageSize = options.tagPageSize ?? 1000;
+  }
+
+  /** Closes the transport's kept connections (they do not keep the process alive). */
+  close(): void {
+    this.#transport.close();
   }
 
   async fetchManifest(repository: string, digest: string): Promise<RawManifest> {
@@ -93,7 +103,7 @@ export class OciHttpImageRegistry implements ImageRegistry {
     requireTag(tag, context);
     const request = { path: `/v2/${repository}/manifests/${tag}`, headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') }, context };
     const head = await this.#client.send({ method: 'HEAD', ...request });
-    await head.body?.cancel();
+    head.cancel();
     if (head.status === 404) return undefined;
     if (!head.ok) throw await this.#client.fail(head, context);
     const digest = head.headers.get('docker-content-digest');
@@ -101,7 +111,7 @@ export class OciHttpImageRegistry implements ImageRegistry {
     // The header is only a SHOULD in the spec: without it, the digest is that of the bytes.
     const get = await this.#client.send({ method: 'GET', ...request });
     if (get.status === 404) {
-      await get.body?.cancel();
+      get.cancel();
       return undefined;
     }
     if (!get.ok) throw await this.#client.fail(get, context);
@@ -120,7 +130,7 @@ export class OciHttpImageRegistry implements ImageRegistry {
       context,
     });
     if (!response.ok) throw await this.#client.fail(response, context);
-    await response.body?.cancel();
+    response.cancel();
     const stored = response.headers.get('docker-content-digest');
     if (stored !== null && stored !== manifest.digest) {
       throw new RegistryError(
@@ -173,13 +183,13 @@ export class OciHttpImageRegistry implements ImageRegistry {
 
   /** Reads a body of at most `limit` bytes; `overLimit` builds the error for a larger one (default: too-large). */
   async #read(
-    response: Response,
+    response: TransportResponse,
     limit: number,
     context: RequestContext,
     overLimit: (seen: number) => Error = (seen) => tooLarge(context, seen, limit),
   ): Promise<Uint8Array> {
     try {
-      return await readLimitedBody(response, limit, overLimit);
+      return await readLimited(response, limit, overLimit);
     } catch (error) {
       // The body stream fails with the same network errors (and the timeout) as the request.
       throw this.#client.failure(error, context);
@@ -222,7 +232,7 @@ function tooLarge(context: RequestContext, size: number, limit: number): Registr
  * The media type the registry serves the manifest as. Registries that answer with a generic type
  * (or none) still name it in the manifest's own `mediaType` field, which is then used.
  */
-function manifestMediaType(response: Response, bytes: Uint8Array): string {
+function manifestMediaType(response: TransportResponse, bytes: Uint8Array): string {
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (
     contentType !== '' &&

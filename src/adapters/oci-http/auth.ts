@@ -114,12 +114,12 @@ export class RegistryAuthenticator {
     }
     // Credentials go to the realm the registry named, and nowhere a redirect might send them.
     if (response.status >= 300 && response.status < 400) {
-      response.cancel();
+      await response.cancel();
       throw failed(new Error(`redirect (${response.status}) not followed`));
     }
     const where = `token service ${url.origin}${url.pathname}`;
     if (!response.ok) {
-      response.cancel();
+      await response.cancel();
       const refused = response.status === 401 || response.status === 403;
       throw new RegistryError(
         refused ? ErrorCodes.unauthorized : ErrorCodes.unavailable,

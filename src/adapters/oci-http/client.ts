@@ -75,7 +75,7 @@ export class RegistryHttpClient {
         if (response.status !== 401 || attempt > 0 || url.origin !== this.#origin) return response;
         const answer = await this.#auth.answer(response.headers.get('www-authenticate'), scope, context);
         if (answer === undefined) return response;
-        response.cancel();
+        await response.cancel();
         authorization = answer;
       }
     } catch (error) {
@@ -116,7 +116,7 @@ export class RegistryHttpClient {
       });
       const location = response.headers.get('location');
       if (!REDIRECT_STATUSES.has(response.status) || location === null || method === 'PUT') return { response, url };
-      response.cancel();
+      await response.cancel();
       if (hop >= MAX_REDIRECTS) {
         throw new RegistryError(ErrorCodes.unavailable, `${describeRequest(request.context)}: more than ${MAX_REDIRECTS} redirects`, {
           retryable: false,

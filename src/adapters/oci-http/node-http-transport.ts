@@ -101,12 +101,19 @@ class NodeHttpResponse implements TransportResponse {
     this.#bodiless = head || this.status === 204 || this.status === 304;
   }
 
-  cancel(): void {
+  async cancel(): Promise<void> {
     const res = this.body;
-    if (res.readableEnded || res.destroyed) return;
-    const declared = Number(res.headers['content-length']);
-    if (this.#bodiless || res.complete || declared <= DRAIN_LIMIT) res.resume();
-    else res.destroy();
+    if (res.destroyed) return;
+    if (this.#bodiless || res.complete) {
+      // All of it is here: read out, the connection is free again (for the request that waits for this).
+      const closed = new Promise((resolve) => res.once('close', resolve));
+      res.resume();
+      await closed;
+    } else if (Number(res.headers['content-length']) <= DRAIN_LIMIT) {
+      res.resume();
+    } else {
+      res.destroy();
+    }
   }
 }
 

@@ -103,7 +103,7 @@ export class OciHttpImageRegistry implements ImageRegistry {
     requireTag(tag, context);
     const request = { path: `/v2/${repository}/manifests/${tag}`, headers: { accept: ACCEPTED_MANIFEST_MEDIA_TYPES.join(', ') }, context };
     const head = await this.#client.send({ method: 'HEAD', ...request });
-    head.cancel();
+    await head.cancel();
     if (head.status === 404) return undefined;
     if (!head.ok) throw await this.#client.fail(head, context);
     const digest = head.headers.get('docker-content-digest');
@@ -111,7 +111,7 @@ export class OciHttpImageRegistry implements ImageRegistry {
     // The header is only a SHOULD in the spec: without it, the digest is that of the bytes.
     const get = await this.#client.send({ method: 'GET', ...request });
     if (get.status === 404) {
-      get.cancel();
+      await get.cancel();
       return undefined;
     }
     if (!get.ok) throw await this.#client.fail(get, context);
@@ -130,7 +130,7 @@ export class OciHttpImageRegistry implements ImageRegistry {
       context,
     });
     if (!response.ok) throw await this.#client.fail(response, context);
-    response.cancel();
+    await response.cancel();
     const stored = response.headers.get('docker-content-digest');
     if (stored !== null && stored !== manifest.digest) {
       throw new RegistryError(

@@ -36,8 +36,11 @@ export interface TransportResponse {
    * connection; it fails with the network error (or the `TimeoutError`) that cut it.
    */
   readonly body: AsyncIterable<Uint8Array>;
-  /** Gives up the body unread; a short rest is still read so that the connection can be reused. */
-  cancel(): void;
+  /**
+   * Gives up the body unread. A body already received, or a short one, is still read so that the
+   * connection can be reused; resolves once a received one was read out.
+   */
+  cancel(): Promise<void>;
 }
 
 /** Thrown (as the cause of a failed exchange) when a request's time is up; named like the DOM's. */

@@ -6,9 +6,8 @@
 // the runner's counting proxy in a child process (this script, `--pusher`); the runner in this
 // process (the real local stack and handlers, started from the sources), with its dynalite child.
 // Nothing in src/ is changed: the runner's requests are timed through node's diagnostics channels
-// (`http.client.*` for the DynamoDB SDK, `undici:request:*` for the registry client's fetch,
-// `http.server.*` for the webhook), the inbox's write and the handler call through wrappers around
-// what the composition hands the stack. Each point carries the runner's CPU time (process.cpuUsage)
+// (`http.client.*` for the DynamoDB SDK and the registry client, `http.server.*` for the webhook),
+// the inbox's write and the handler call through wrappers around what the composition hands the stack. Each point carries the runner's CPU time (process.cpuUsage)
 // and an epoch time (performance.timeOrigin + now) that the load generator's own points share.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
@@ -28,6 +27,19 @@ const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm
 const REPOSITORY = 'trace/hello';
 const INDEX_TYPES = 'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json';
 const epoch = (): number => performance.timeOrigin + performance.now();
+
+/** `registry GET manifest by digest`, `registry HEAD manifest by tag`, `registry GET blob`… */
+function registryCall(method: string, path: string): string {
+  const pathname = path.split('?')[0] ?? '';
+  const kind = /\/manifests\/sha256:/.test(pathname)
+    ? 'manifest by digest'
+    : /\/manifests\//.test(pathname)
+      ? 'manifest by tag'
+      : /\/blobs\//.test(pathname)
+        ? 'blob'
+        : pathname;
+  return `registry ${method} ${kind}`;
+}
 
 /** One timed point of the runner: what, when (epoch ms), the runner's CPU so far (ms), the push it served. */
 interface Point {
@@ -97,20 +109,20 @@ async function main(): Promise<void> {
   const serving = new AsyncLocalStorage<string>();
   const mark = (what: string, tag?: string) => points.push({ what, at: epoch(), cpu: cpu(), tag: tag ?? serving.getStore() });
 
-  // DynamoDB (the SDK's node:http requests) and the webhook (node:http server).
-  const dynamo = new WeakMap<ClientRequest, { op: string; tag: string | undefined }>();
+  // DynamoDB (the SDK's node:http requests), the registry client (node:http too) and the webhook (node:http server).
+  const outgoing = new WeakMap<ClientRequest, { what: string; tag: string | undefined }>();
   diagnostics.subscribe('http.client.request.start', (message) => {
     const { request } = message as { request: ClientRequest };
-    const target = String(request.getHeader('x-amz-target') ?? '');
-    const op = target.split('.')[1] ?? `http ${request.method} ${request.path}`;
+    const target = request.getHeader('x-amz-target');
+    const what = target === undefined ? registryCall(request.method, request.path) : `ddb ${String(target).split('.')[1]}`;
     const tag = serving.getStore();
-    dynamo.set(request, { op, tag });
-    mark(`ddb ${op} start`, tag);
+    outgoing.set(request, { what, tag });
+    mark(`${what} start`, tag);
   });
   diagnostics.subscribe('http.client.response.finish', (message) => {
     const { request } = message as { request: ClientRequest };
-    const known = dynamo.get(request);
-    if (known !== undefined) mark(`ddb ${known.op} answered`, known.tag);
+    const known = outgoing.get(request);
+    if (known !== undefined) mark(`${known.what} answered`, known.tag);
   });
   diagnostics.subscribe('http.server.request.start', (message) => {
     const { request } = message as { request: IncomingMessage };
@@ -126,30 +138,6 @@ async function main(): Promise<void> {
     const tag = serving.getStore();
     socket.once('connect', () => mark(`connect to :${socket.remotePort}`, tag));
   });
-  // The registry client's fetch (undici).
-  type UndiciRequest = { method: string; path: string };
-  const registry = new WeakMap<UndiciRequest, { what: string; tag: string | undefined }>();
-  diagnostics.subscribe('undici:request:create', (message) => {
-    const { request } = message as { request: UndiciRequest };
-    const path = request.path.split('?')[0] ?? '';
-    const kind = /\/manifests\/sha256:/.test(path)
-      ? 'manifest by digest'
-      : /\/manifests\//.test(path)
-        ? 'manifest by tag'
-        : /\/blobs\//.test(path)
-          ? 'blob'
-          : path;
-    const tag = serving.getStore();
-    const what = `registry ${request.method} ${kind}`;
-    registry.set(request, { what, tag });
-    mark(`${what} start`, tag);
-  });
-  diagnostics.subscribe('undici:request:trailers', (message) => {
-    const { request } = message as { request: UndiciRequest };
-    const known = registry.get(request);
-    if (known !== undefined) mark(`${known.what} answered`, known.tag);
-  });
-
   const work = mkdtempSync(join(tmpdir(), 'ma-trace-'));
   const dataDir = join(work, 'data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -186,6 +186,21 @@ describe('OciHttpImageRegistry over node:http', () => {
     expect(registry.requests.map((r) => r.headers.authorization)).toEqual([undefined, basic]);
     expect(storage.requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/signed?sig=abc', undefined]]);
   });
+
+  it('does not follow a redirect from the token realm, which has the credentials', async () => {
+    const elsewhere = await stub((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"token":"t"}'));
+    const tokens = await stub((_req, res) => res.writeHead(302, { location: `${elsewhere.url}/token` }).end());
+    const registry = await stub((_req, res) =>
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${tokens.url}/token",service="reg"`, 'content-length': 0 }).end(),
+    );
+
+    const error = await rejection(registryAt({ baseUrl: registry.url, credentials: { username: 'ci', password: 'pw' } }).listTags('app'));
+
+    expect(error).toMatchObject({ code: ErrorCodes.unavailable, retryable: true });
+    expect(error.message).toContain(`(token from ${tokens.url}/token)`);
+    expect(tokens.requests.map((r) => r.headers.authorization)).toEqual([basic]);
+    expect(elsewhere.requests).toHaveLength(0);
+  });
 });
 
 describe('OciHttpImageRegistry over https', () => {

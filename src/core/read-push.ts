@@ -15,6 +15,12 @@ export interface PushToRead {
   /** The platform the repository's `platformOverrides` assigns to this tag, if any. */
   readonly override?: string | undefined;
   readonly pushedAt: string;
+  /**
+   * The config the delivering system says the pushed manifest references (the local stack's
+   * registry names it in its notification): read beside the manifest, and used only if the
+   * manifest names exactly this config. Otherwise the manifest's own config is read after it.
+   */
+  readonly configHint?: Descriptor | undefined;
 }
 
 export interface ReadPush {
@@ -47,13 +53,26 @@ export interface PushReading {
 /** Starts {@link readPushedImages}; the caller may act once the pushed manifest is read (record-push.ts). */
 export function startReadingPush(registry: ImageRegistry, push: PushToRead): PushReading {
   const manifest = registry.fetchManifest(push.repository, push.digest);
-  return { manifest, images: readFrom(registry, push, manifest) };
+  const hint = push.configHint;
+  const hinted = hint === undefined ? undefined : { hint, bytes: registry.fetchBlob(push.repository, hint, Limits.configBytes) };
+  // Judged only if the manifest names this config; otherwise nobody waits for it.
+  hinted?.bytes.catch(() => undefined);
+  return { manifest, images: readFrom(registry, push, manifest, hinted) };
 }
 
-async function readFrom(registry: ImageRegistry, push: PushToRead, fetched: Promise<RawManifest>): Promise<ReadPush> {
+/** A config read on a hint, before the manifest that should name it was read. */
+type HintedConfig = { readonly hint: Descriptor; readonly bytes: Promise<Uint8Array> };
+
+async function readFrom(
+  registry: ImageRegistry,
+  push: PushToRead,
+  fetched: Promise<RawManifest>,
+  hinted: HintedConfig | undefined,
+): Promise<ReadPush> {
   const root = parseManifest(checkFetchedManifest(await fetched, push.digest));
   if (root.kind === 'image') {
-    const config = await readImageConfig(registry, push.repository, root);
+    const named = hinted !== undefined && hinted.hint.digest === root.config.digest && hinted.hint.size === root.config.size;
+    const config = await readImageConfig(registry, push.repository, root, named ? hinted.bytes : undefined);
     const platform = push.override !== undefined ? parsePlatform(push.override) : configPlatform(config, root);
     if (isUnknownPlatform(platform)) return { images: [], skipped: [`${push.digest} is an attestation (platform unknown/unknown)`] };
     const metadata = configMetadata(config, root);
@@ -115,8 +134,14 @@ export function isAttestation(descriptor: Descriptor): boolean {
 /** A config blob, fetched, verified and parsed; `notJson` says why it could not be parsed. */
 type ImageConfig = { readonly json: unknown } | { readonly notJson: string };
 
-async function readImageConfig(registry: ImageRegistry, repository: string, manifest: ImageManifest): Promise<ImageConfig> {
-  const bytes = await registry.fetchBlob(repository, manifest.config, Limits.configBytes);
+async function readImageConfig(
+  registry: ImageRegistry,
+  repository: string,
+  manifest: ImageManifest,
+  /** The config's bytes, already being read (by the same descriptor). */
+  reading?: Promise<Uint8Array>,
+): Promise<ImageConfig> {
+  const bytes = await (reading ?? registry.fetchBlob(repository, manifest.config, Limits.configBytes));
   // Adapters verify too; checked again here because the platform decides where the image goes.
   const actual = computeDigest(bytes);
   if (actual !== manifest.config.digest) {

@@ -1,4 +1,5 @@
 import { awaitTagAt } from './await-tag.ts';
+import type { Descriptor } from './descriptor.ts';
 import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError } from './errors.ts';
 import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
@@ -22,6 +23,8 @@ export interface PushEvent {
   readonly digest: string;
   readonly tag?: string | undefined;
   readonly mediaType?: string | undefined;
+  /** The config the delivering system says the manifest references (a hint: see read-push.ts). */
+  readonly configHint?: Descriptor | undefined;
   /** The delivering system's id, for the log. */
   readonly eventId?: string | undefined;
 }
@@ -95,7 +98,15 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   // The time this event is handled: the images' pushedAt and the record's updatedAt.
   const nowMs = deps.clock.now();
   const readImages = (digest: string) =>
-    startReadingPush(deps.registry, { repository, digest, tag, override, pushedAt: new Date(nowMs).toISOString() });
+    startReadingPush(deps.registry, {
+      repository,
+      digest,
+      tag,
+      override,
+      pushedAt: new Date(nowMs).toISOString(),
+      // The hint names the config of the event's manifest, not of whatever the tag moved on to.
+      configHint: digest === event.digest ? event.configHint : undefined,
+    });
   // The images by digest before the look at the tag: what a digest holds never changes, so reading
   // it early changes no decision (the look still comes after the record's read and before the
   // write), and where the registry notifies before it moves the tag (distribution) the reads fill

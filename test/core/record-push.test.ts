@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LogOnlyVersionEvents } from '../../src/adapters/events/log-only-version-events.ts';
+import type { Descriptor } from '../../src/core/descriptor.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { platformToJson } from '../../src/core/platform.ts';
@@ -455,6 +456,42 @@ describe('recordPush', () => {
     expect(outcome).toMatchObject({ kind: 'recorded', platforms: ['linux/amd64'] });
     expect(lookedWhileConfigInFlight).toBe(true);
     expect(w.registry.calls.resolveTag, 'one look').toBe(1);
+  });
+
+  describe("with the config the event names (the local stack passes on the notification's reference)", () => {
+    /** Pushes an amd64 image with `hint` for its config; how many blob reads began before its manifest was read. */
+    async function pushWithHint(hint: (image: ReturnType<typeof w.registry.addImage>) => Descriptor) {
+      const image = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' });
+      const fetchManifest = w.registry.fetchManifest.bind(w.registry);
+      let blobsBeforeManifestRead: number | undefined;
+      w.registry.fetchManifest = async (...args) => {
+        const manifest = await fetchManifest(...args);
+        blobsBeforeManifestRead ??= w.registry.calls.fetchBlob;
+        return manifest;
+      };
+      const outcome = await recordPush(w.deps, {
+        ...event('2.7-amd64', image.manifest.digest),
+        mediaType: MediaTypes.ociManifest,
+        configHint: hint(image),
+      });
+      return { outcome, blobsBeforeManifestRead, blobReads: w.registry.calls.fetchBlob };
+    }
+
+    it('reads the config beside the manifest, once', async () => {
+      const result = await pushWithHint((image) => image.config);
+      expect(result).toMatchObject({ outcome: { kind: 'recorded', platforms: ['linux/amd64'] }, blobsBeforeManifestRead: 1, blobReads: 1 });
+    });
+
+    it("reads the manifest's own config when the hint names another, and records the right platform", async () => {
+      const other = w.registry.addImage(repo, { platform: 'linux/arm64', label: 'other' }).config;
+      const result = await pushWithHint(() => other);
+      expect(result).toMatchObject({ outcome: { kind: 'recorded', platforms: ['linux/amd64'] }, blobReads: 2 });
+    });
+
+    it('records the push when the hint names a config the registry does not have', async () => {
+      const result = await pushWithHint((image) => ({ ...image.config, digest: `sha256:${'e'.repeat(64)}` }));
+      expect(result).toMatchObject({ outcome: { kind: 'recorded', platforms: ['linux/amd64'] }, blobReads: 2 });
+    });
   });
 
   describe('with platformOverrides', () => {

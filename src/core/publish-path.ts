@@ -6,5 +6,4 @@
  */
 export { announceOutcome } from './announce-outcome.ts';
 export { publishVersionRecorded } from './publish-version.ts';
-export { recordRefusal, settleContest } from './record-push-rare.ts';
-export { versionTagReason } from './version-tag.ts';
+export { recordRefusal, settleContest, versionTagReason } from './record-push-rare.ts';

@@ -1,11 +1,14 @@
 import { announceOutcome } from './announce-outcome.ts';
+import { buildVersionIndex } from './index-builder.ts';
 import { Counters } from './metrics.ts';
 import type { Dependencies, EpochMs, VersionKey } from './ports.ts';
+import { selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
+import { versionsForTargetTag } from './version-tag.ts';
 
 // What recording a push runs only on its rare paths: a refused image, a platform two per-arch tags
-// claim. src/core/record-push.ts reaches it through the publish path's module (publish-path.ts,
+// claim, a push under another version's target tag. src/core/record-push.ts reaches it through the publish path's module (publish-path.ts,
 // imported on first use), so that it stays off the on-image-push function's cold start
 // (docs/performance.md, "Lambda bundles").
 
@@ -60,4 +63,35 @@ export async function settleContest(
     deps.metrics?.count(Counters.versionsInConflict);
   }
   return { kind: 'conflict', version: key.version, message };
+}
+
+/**
+ * Why a push under `tag` is a version's own target tag rather than a per-arch push, or undefined.
+ * A tag is a target tag when a recorded version (other than the one the tag pattern reads) names it;
+ * this matters where versions contain the pattern's separator (version `1.0-rc1` publishes `1.0-rc1`,
+ * which the default pattern reads as version `1.0`, platform `rc1`). Our own index arriving under it
+ * without this store having put it (replicated from another region's deployment) is recognised by
+ * building the index from the recorded images and comparing digests. `targets` holds the records of
+ * the versions {@link versionsForTargetTag} names (read with the pushed version's record, in one go).
+ */
+export function versionTagReason(
+  targets: ReadonlyMap<string, VersionRecord>,
+  config: RepositoryConfig,
+  repository: string,
+  tag: string,
+  digest: string,
+  perArchVersion: string,
+): string | undefined {
+  for (const version of versionsForTargetTag(config, tag)) {
+    if (version === perArchVersion) continue;
+    const record = targets.get(version);
+    if (record === undefined) continue;
+    const images = selectIndexImages(config, record);
+    const built = images.length === 0 ? undefined : buildVersionIndex(images, config).manifest.digest;
+    if (digest === built || digest === record.published?.digest) {
+      return `${repository}:${tag} holds the index of version ${version} built from its recorded images (replicated, or put by this service)`;
+    }
+    return `${repository}:${tag} is a target tag of version ${version}, not a per-arch tag; the reconciler checks what it holds`;
+  }
+  return undefined;
 }

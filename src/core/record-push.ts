@@ -1,5 +1,6 @@
 import { awaitTagAt } from './await-tag.ts';
 import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError } from './errors.ts';
+import { exactTargetTags } from './exact-target-tags.ts';
 import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { isImageManifestMediaType } from './media-types.ts';
@@ -10,7 +11,6 @@ import { type ReadPush, readPushedImages } from './read-push.ts';
 import { missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
-import { exactTargetTags } from './target-tags.ts';
 import type { VersionHistory } from './version-history.ts';
 import type { RecordedImage, VersionRecord } from './version-record.ts';
 import { isAssembledIndex, versionsForTargetTag } from './version-tag.ts';

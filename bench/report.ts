@@ -139,9 +139,10 @@ runner ${side.runnerCpuMsPerVersion.burst.toFixed(0)} ms and dynalite ${side.dyn
 Runner ready ${side.readyMs.toFixed(0)} ms after its process started (bundle cached).
 
 **The poller's cost.** The load generator sent ${side.polls.latency} tag checks during the latency runs
-(${(side.polls.latency / latencyVersions).toFixed(1)} per version) and ${side.polls.burst} during the bursts, each a
-\`HEAD\` straight to the registry, every ${options.pollMs} ms while a tag is pending (every ${options.burstPollMs} ms in the bursts): registry CPU that
-manifest-assembler and the anchors share alike.
+(${(side.polls.latency / latencyVersions).toFixed(1)} per version), each a \`HEAD\` straight to the registry every ${options.pollMs} ms while the
+tag is pending, and ${side.polls.burst} requests during manifest-assembler's bursts: one \`tags/list\` of the repository every
+${options.burstPollMs} ms while any version is pending, and one \`HEAD\` to confirm each tag that appeared holds an index.
+The anchors' runs need no watcher (the load generator runs them and waits for their exit).
 
 ## Lambda bundles against an SDK-only floor
 

@@ -15,6 +15,12 @@ export interface PushToRead {
   /** The platform the repository's `platformOverrides` assigns to this tag, if any. */
   readonly override?: string | undefined;
   readonly pushedAt: string;
+  /**
+   * The config the delivering system says the pushed manifest references (the local stack's
+   * registry names it in its notification): read beside the manifest, and used only if the
+   * manifest names exactly this config. Otherwise the manifest's own config is read after it.
+   */
+  readonly configHint?: Descriptor | undefined;
 }
 
 export interface ReadPush {
@@ -34,9 +40,39 @@ export interface ReadPush {
  * `org.opencontainers.image.*` labels and `created` time are what the index inherits as annotations.
  */
 export async function readPushedImages(registry: ImageRegistry, push: PushToRead): Promise<ReadPush> {
-  const root = parseManifest(checkFetchedManifest(await registry.fetchManifest(push.repository, push.digest), push.digest));
+  return startReadingPush(registry, push).images;
+}
+
+/** {@link readPushedImages}, started, with the moment the pushed manifest itself has been read. */
+export interface PushReading {
+  /** Settles once the pushed manifest is read (its config or children may still be in flight). */
+  readonly manifest: Promise<unknown>;
+  readonly images: Promise<ReadPush>;
+}
+
+/** Starts {@link readPushedImages}; the caller may act once the pushed manifest is read (record-push.ts). */
+export function startReadingPush(registry: ImageRegistry, push: PushToRead): PushReading {
+  const manifest = registry.fetchManifest(push.repository, push.digest);
+  const hint = push.configHint;
+  const hinted = hint === undefined ? undefined : { hint, bytes: registry.fetchBlob(push.repository, hint, Limits.configBytes) };
+  // Judged only if the manifest names this config; otherwise nobody waits for it.
+  hinted?.bytes.catch(() => undefined);
+  return { manifest, images: readFrom(registry, push, manifest, hinted) };
+}
+
+/** A config read on a hint, before the manifest that should name it was read. */
+type HintedConfig = { readonly hint: Descriptor; readonly bytes: Promise<Uint8Array> };
+
+async function readFrom(
+  registry: ImageRegistry,
+  push: PushToRead,
+  fetched: Promise<RawManifest>,
+  hinted: HintedConfig | undefined,
+): Promise<ReadPush> {
+  const root = parseManifest(checkFetchedManifest(await fetched, push.digest));
   if (root.kind === 'image') {
-    const config = await readImageConfig(registry, push.repository, root);
+    const named = hinted !== undefined && hinted.hint.digest === root.config.digest && hinted.hint.size === root.config.size;
+    const config = await readImageConfig(registry, push.repository, root, named ? hinted.bytes : undefined);
     const platform = push.override !== undefined ? parsePlatform(push.override) : configPlatform(config, root);
     if (isUnknownPlatform(platform)) return { images: [], skipped: [`${push.digest} is an attestation (platform unknown/unknown)`] };
     const metadata = configMetadata(config, root);
@@ -98,8 +134,14 @@ export function isAttestation(descriptor: Descriptor): boolean {
 /** A config blob, fetched, verified and parsed; `notJson` says why it could not be parsed. */
 type ImageConfig = { readonly json: unknown } | { readonly notJson: string };
 
-async function readImageConfig(registry: ImageRegistry, repository: string, manifest: ImageManifest): Promise<ImageConfig> {
-  const bytes = await registry.fetchBlob(repository, manifest.config, Limits.configBytes);
+async function readImageConfig(
+  registry: ImageRegistry,
+  repository: string,
+  manifest: ImageManifest,
+  /** The config's bytes, already being read (by the same descriptor). */
+  reading?: Promise<Uint8Array>,
+): Promise<ImageConfig> {
+  const bytes = await (reading ?? registry.fetchBlob(repository, manifest.config, Limits.configBytes));
   // Adapters verify too; checked again here because the platform decides where the image goes.
   const actual = computeDigest(bytes);
   if (actual !== manifest.config.digest) {

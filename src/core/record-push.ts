@@ -1,4 +1,5 @@
 import { awaitTagAt } from './await-tag.ts';
+import type { Descriptor } from './descriptor.ts';
 import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError } from './errors.ts';
 import { exactTargetTags } from './exact-target-tags.ts';
 import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
@@ -7,7 +8,7 @@ import { isImageManifestMediaType } from './media-types.ts';
 import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
 import { PublishTiming, publishPath, publishVersionOnDemand } from './publish-gate.ts';
 import type { PublishOutcome } from './publish-version.ts';
-import { type ReadPush, readPushedImages } from './read-push.ts';
+import { type ReadPush, startReadingPush } from './read-push.ts';
 import { missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
@@ -21,6 +22,8 @@ export interface PushEvent {
   readonly digest: string;
   readonly tag?: string | undefined;
   readonly mediaType?: string | undefined;
+  /** The config the delivering system says the manifest references (a hint: see read-push.ts). */
+  readonly configHint?: Descriptor | undefined;
   /** The delivering system's id, for the log. */
   readonly eventId?: string | undefined;
 }
@@ -92,7 +95,15 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   // The time this event is handled: the images' pushedAt and the record's updatedAt.
   const nowMs = deps.clock.now();
   const readImages = (digest: string) =>
-    readPushedImages(deps.registry, { repository, digest, tag, override, pushedAt: new Date(nowMs).toISOString() });
+    startReadingPush(deps.registry, {
+      repository,
+      digest,
+      tag,
+      override,
+      pushedAt: new Date(nowMs).toISOString(),
+      // The hint names the config of the event's manifest, not of whatever the tag moved on to.
+      configHint: digest === event.digest ? event.configHint : undefined,
+    });
   // The images by digest before the look at the tag: what a digest holds never changes, so reading
   // it early changes no decision (the look still comes after the record's read and before the
   // write), and where the registry notifies before it moves the tag (distribution) the reads fill
@@ -101,7 +112,9 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   // this service puts is one, so the push is not our own index, which the record's read recognises;
   // an index is read only once that read has not (the push of our own put costs no registry read).
   const alongside = isImageManifestMediaType(event.mediaType) ? readImages(event.digest) : undefined;
-  alongside?.catch(() => undefined); // its failure is judged below, after the record's read
+  // Their failure is judged below, after the record's read and the look.
+  alongside?.manifest.catch(() => undefined);
+  alongside?.images.catch(() => undefined);
   // One read for everything below: the record (read before the tag check: see recordImages), the
   // versions this tag could be the target tag of, and whether we put this digest under this tag.
   // Target tags the pattern matches are the only ones anything is remembered under (publish-version.ts).
@@ -125,8 +138,11 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   }
 
   const early = alongside ?? readImages(event.digest);
+  early.images.catch(() => undefined);
   // Judged once the tag was looked at (a push whose tag moved on is ignored, whatever its digest holds).
-  await early.catch(() => undefined);
+  // The look waits for the pushed manifest's read (which fills the moment distribution takes to move
+  // the tag after notifying), not for its config's: that is read beside the look.
+  await early.manifest.catch(() => undefined);
   // The registry is the truth: an event for a digest the tag no longer points to is stale. This is
   // the one look at the tag an event costs when nothing races it.
   const current = await lookAtTag(deps, repository, tag, event.digest);
@@ -138,7 +154,17 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
   let seen: Seen | undefined = { record: context.record, history: context.history, historyContext };
   for (let move = 0; move <= MAX_TAG_MOVES; move++) {
     const owner = deps.newId();
-    const recorded = await recordImages(deps, config, key, tag, digest, move === 0 ? early : readImages(digest), seen, owner, nowMs);
+    const recorded = await recordImages(
+      deps,
+      config,
+      key,
+      tag,
+      digest,
+      move === 0 ? early.images : readImages(digest).images,
+      seen,
+      owner,
+      nowMs,
+    );
     seen = undefined;
     if (recorded.kind === 'tag-moved') {
       deps.logger.info('tag moved while recording; recording its new image', { repository, tag, from: digest, to: recorded.to });

@@ -1,4 +1,4 @@
-import { isDigest } from '../core/descriptor.ts';
+import { type Descriptor, isDigest } from '../core/descriptor.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { PushEvent } from '../core/record-push.ts';
 
@@ -21,6 +21,12 @@ export interface EcrImageActionEvent {
     readonly 'image-tag'?: string | undefined;
     readonly 'manifest-media-type'?: string | undefined;
     readonly 'artifact-media-type'?: string | undefined;
+    /**
+     * Not an ECR field: the local stack adds the config descriptor its registry's notification names
+     * (distribution's `references`), so the config is read beside the manifest. A hint only
+     * (read-push.ts): used when the manifest names the very same config.
+     */
+    readonly 'manifest-config'?: Descriptor | undefined;
   };
 }
 
@@ -48,6 +54,7 @@ export function parseEcrImageActionEvent(event: unknown): EcrImageActionEvent {
       'image-tag': optionalString(detail, 'image-tag', 'detail.', { max: 300 }),
       'manifest-media-type': optionalString(detail, 'manifest-media-type', 'detail.'),
       'artifact-media-type': optionalString(detail, 'artifact-media-type', 'detail.'),
+      'manifest-config': optionalDescriptor(detail, 'manifest-config', 'detail.'),
     },
   };
 }
@@ -78,6 +85,7 @@ export function readEcrImageAction(event: EcrImageActionEvent): EventReading {
       digest: detail['image-digest'],
       tag: detail['image-tag'] === '' ? undefined : detail['image-tag'],
       mediaType: detail['manifest-media-type'],
+      configHint: detail['manifest-config'],
       eventId: event.id,
     },
   };
@@ -114,6 +122,17 @@ function digest(fields: Fields, key: string, prefix: string): string {
   const value = string(fields, key, prefix);
   if (!isDigest(value)) throw malformed(`${prefix}${key}`, 'must be a sha256 digest');
   return value;
+}
+
+function optionalDescriptor(fields: Fields, key: string, prefix: string): Descriptor | undefined {
+  if (!Object.hasOwn(fields, key) || fields[key] === undefined) return undefined;
+  const descriptor = object(fields[key], `${prefix}${key}`);
+  const inner = `${prefix}${key}.`;
+  const size = Object.hasOwn(descriptor, 'size') ? descriptor.size : undefined;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw malformed(`${inner}size`, `expected a byte count, received ${describe(size)}`);
+  }
+  return { mediaType: string(descriptor, 'mediaType', inner, { min: 1, max: 255 }), digest: digest(descriptor, 'digest', inner), size };
 }
 
 function describe(value: unknown): string {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LogOnlyVersionEvents } from '../../src/adapters/events/log-only-version-events.ts';
+import type { Descriptor } from '../../src/core/descriptor.ts';
 import { buildIndex } from '../../src/core/index-builder.ts';
 import { MediaTypes } from '../../src/core/media-types.ts';
 import { platformToJson } from '../../src/core/platform.ts';
@@ -428,6 +429,70 @@ describe('recordPush', () => {
         expect(w.registry.manifestAt(repo, '2.7')?.digest).toBe((await expectedIndex(['2.7-amd64', '2.7-arm64'])).digest);
       });
     }
+  });
+
+  it('looks at the tag while the config blob is still being read, once the pushed manifest is', async () => {
+    const digest = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' }).manifest.digest;
+    const fetchBlob = w.registry.fetchBlob.bind(w.registry);
+    const resolveTag = w.registry.resolveTag.bind(w.registry);
+    let lookedAt: () => void = () => {};
+    const look = new Promise<'looked'>((resolve) => {
+      lookedAt = () => resolve('looked');
+    });
+    let configInFlight = false;
+    let lookedWhileConfigInFlight = false;
+    w.registry.resolveTag = async (...args) => {
+      if (configInFlight) lookedWhileConfigInFlight = true;
+      lookedAt();
+      return resolveTag(...args);
+    };
+    w.registry.fetchBlob = async (...args) => {
+      configInFlight = true;
+      // The config's answer waits for the look (or, where the look waits for the config, gives up waiting).
+      await Promise.race([look, new Promise((resolve) => setTimeout(resolve, 200))]);
+      configInFlight = false;
+      return fetchBlob(...args);
+    };
+    const outcome = await recordPush(w.deps, { ...event('2.7-amd64', digest), mediaType: MediaTypes.ociManifest });
+    expect(outcome).toMatchObject({ kind: 'recorded', platforms: ['linux/amd64'] });
+    expect(lookedWhileConfigInFlight).toBe(true);
+    expect(w.registry.calls.resolveTag, 'one look').toBe(1);
+  });
+
+  describe("with the config the event names (the local stack passes on the notification's reference)", () => {
+    /** Pushes an amd64 image with `hint` for its config; how many blob reads began before its manifest was read. */
+    async function pushWithHint(hint: (image: ReturnType<typeof w.registry.addImage>) => Descriptor) {
+      const image = w.registry.addImage(repo, { platform: 'linux/amd64', tag: '2.7-amd64' });
+      const fetchManifest = w.registry.fetchManifest.bind(w.registry);
+      let blobsBeforeManifestRead: number | undefined;
+      w.registry.fetchManifest = async (...args) => {
+        const manifest = await fetchManifest(...args);
+        blobsBeforeManifestRead ??= w.registry.calls.fetchBlob;
+        return manifest;
+      };
+      const outcome = await recordPush(w.deps, {
+        ...event('2.7-amd64', image.manifest.digest),
+        mediaType: MediaTypes.ociManifest,
+        configHint: hint(image),
+      });
+      return { outcome, blobsBeforeManifestRead, blobReads: w.registry.calls.fetchBlob };
+    }
+
+    it('reads the config beside the manifest, once', async () => {
+      const result = await pushWithHint((image) => image.config);
+      expect(result).toMatchObject({ outcome: { kind: 'recorded', platforms: ['linux/amd64'] }, blobsBeforeManifestRead: 1, blobReads: 1 });
+    });
+
+    it("reads the manifest's own config when the hint names another, and records the right platform", async () => {
+      const other = w.registry.addImage(repo, { platform: 'linux/arm64', label: 'other' }).config;
+      const result = await pushWithHint(() => other);
+      expect(result).toMatchObject({ outcome: { kind: 'recorded', platforms: ['linux/amd64'] }, blobReads: 2 });
+    });
+
+    it('records the push when the hint names a config the registry does not have', async () => {
+      const result = await pushWithHint((image) => ({ ...image.config, digest: `sha256:${'e'.repeat(64)}` }));
+      expect(result).toMatchObject({ outcome: { kind: 'recorded', platforms: ['linux/amd64'] }, blobReads: 2 });
+    });
   });
 
   describe('with platformOverrides', () => {

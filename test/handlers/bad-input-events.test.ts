@@ -49,6 +49,17 @@ describe('bad events through the on-image-push handler', () => {
     ['an md5 digest', withDetail('image-digest', `md5:${'a'.repeat(32)}`), /detail\.image-digest: must be a sha256 digest/],
     ['no action-type', withDetail('action-type', undefined), /detail\.action-type: /],
     ['a numeric tag', withDetail('image-tag', 27), /detail\.image-tag: /],
+    ['a manifest-config that is not an object', withDetail('manifest-config', 'sha256:abc'), /detail\.manifest-config: expected an object/],
+    [
+      'a manifest-config without a size',
+      withDetail('manifest-config', { mediaType: 'application/vnd.oci.image.config.v1+json', digest: DIGEST }),
+      /detail\.manifest-config\.size: expected a byte count/,
+    ],
+    [
+      'a manifest-config whose digest is not sha256',
+      withDetail('manifest-config', { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'md5:x', size: 3 }),
+      /detail\.manifest-config\.digest: must be a sha256 digest/,
+    ],
     [
       'no source',
       (() => {

@@ -65,6 +65,8 @@ interface Job {
   readonly id: string;
   readonly event: EcrImageActionEvent;
   attempts: number;
+  /** The store's write of this push, when this run made it (the push leaves the store only after it). */
+  readonly recording?: Promise<unknown>;
 }
 
 /**
@@ -92,6 +94,8 @@ export class RegistryInbox {
   #seq = 0;
   /** Queued and not finished, counted from the moment a push is queued (before its lane is known). */
   #unfinished = 0;
+  /** The ids of those pushes: a redelivery of one is recorded again if need be, but not queued twice. */
+  readonly #queued = new Set<string>();
   /** Handled pushes not yet removed from the store, and the removal running now. */
   readonly #toForget: string[] = [];
   #forgetting: Promise<void> | undefined;
@@ -112,6 +116,7 @@ export class RegistryInbox {
       run: (job) => this.#run(job),
       onCrash: (error, job) => {
         this.#unfinished -= 1;
+        this.#queued.delete(job.id);
         this.#logger.error('registry inbox: handling a push crashed; it stays recorded for the next start', {
           id: job.id,
           error: describeError(error),
@@ -150,6 +155,11 @@ export class RegistryInbox {
   /**
    * Records a push durably (one write) and queues it; resolves once it is recorded. Rejects when
    * the store refused the write: the webhook then answers 500 and the registry sends it again.
+   *
+   * The push is queued as the write starts, not after it: its handler runs beside the write (the
+   * `fdatasync` is off the push's way to its index), the webhook still answers only once the push is
+   * durable, and the push leaves the store only after both. Handled before its write failed, it is
+   * sent again by the registry and then known as handled (or, if still running, recorded again).
    */
   async accept(notice: PushNotice): Promise<AcceptOutcome> {
     if (this.#processed.has(notice.id)) return 'handled-already';
@@ -158,10 +168,11 @@ export class RegistryInbox {
       return 'own-put';
     }
     const entry: InboxEntry = { id: notice.id, body: JSON.stringify(notice.event), receivedAt: this.#now(), seq: ++this.#seq };
-    // Already there: queued by this run (a redelivery) or resumed at start; either way it is on its way.
-    if (!(await this.#store.add(entry))) return 'recorded-already';
+    const recording = this.#store.add(entry);
+    // A redelivery of a push on its way (queued by this run, or resumed at start) is not queued twice.
+    if (!this.#queued.has(notice.id)) this.#schedule({ id: notice.id, event: notice.event, attempts: 0, recording });
+    if (!(await recording)) return 'recorded-already';
     this.#counts.recorded += 1;
-    this.#schedule({ id: notice.id, event: notice.event, attempts: 0 });
     return 'recorded';
   }
 
@@ -217,6 +228,7 @@ export class RegistryInbox {
 
   #schedule(job: Job): void {
     this.#unfinished += 1;
+    this.#queued.add(job.id);
     this.#intake = this.#intake.then(async () => {
       let lane: string;
       try {
@@ -261,7 +273,10 @@ export class RegistryInbox {
         error: describeError(error),
       });
     }
+    // Its write is long done by now (a sync against a handler's round trips); a removal must not overtake it.
+    await job.recording?.catch(() => undefined);
     this.#processed.add(job.id);
+    this.#queued.delete(job.id);
     this.#forget(job.id);
     this.#unfinished -= 1;
     return { kind: 'done' };

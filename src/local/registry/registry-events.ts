@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isDigest } from '../../core/descriptor.ts';
-import { isImageManifestMediaType, isIndexMediaType } from '../../core/media-types.ts';
+import { isImageManifestMediaType, isIndexMediaType, MediaTypes } from '../../core/media-types.ts';
 import { repositoryNameProblem } from '../../core/repository-name.ts';
 
 /**
@@ -27,7 +27,16 @@ const RegistryEventSchema = z.object({
     }),
     tag: z.string().optional(),
     fromRepository: z.string().optional(),
+    // includereferences (registry-config.ts): an image manifest's config first, then its layers.
+    references: z.array(z.unknown()).optional(),
   }),
+});
+
+/** A reference of the notification, as far as it can name a config blob. */
+const ConfigReferenceSchema = z.object({
+  mediaType: z.enum([MediaTypes.ociConfig, MediaTypes.dockerConfig]),
+  digest: z.string().refine(isDigest),
+  size: z.number().int().nonnegative(),
 });
 
 export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
@@ -53,6 +62,8 @@ export interface EcrImageActionEvent {
     readonly 'action-type': 'PUSH';
     readonly 'image-tag': string;
     readonly 'manifest-media-type': string;
+    /** The config the pushed image manifest references, as the notification names it (ecr-image-action.ts). */
+    readonly 'manifest-config'?: { readonly mediaType: string; readonly digest: string; readonly size: number };
   };
 }
 
@@ -111,9 +122,21 @@ export function readRegistryEvent(raw: unknown, origin: EventOrigin): RegistryEv
       'action-type': 'PUSH',
       'image-tag': target.tag,
       'manifest-media-type': mediaType,
+      ...configOf(mediaType, target.references),
     },
   };
   return { kind: 'push', id, event };
+}
+
+/**
+ * The config an image manifest's notification names (its first reference), so the handler reads it
+ * beside the manifest. Nothing when the push is not an image manifest or the reference is not a
+ * config: the handler then reads the config the manifest names, after it, as on AWS.
+ */
+function configOf(mediaType: string, references: readonly unknown[] | undefined): Pick<EcrImageActionEvent['detail'], 'manifest-config'> {
+  if (!isImageManifestMediaType(mediaType)) return {};
+  const config = ConfigReferenceSchema.safeParse(references?.[0]);
+  return config.success ? { 'manifest-config': config.data } : {};
 }
 
 /**

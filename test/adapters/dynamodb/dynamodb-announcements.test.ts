@@ -24,8 +24,8 @@ describe('DynamoDbVersionStore announcements', () => {
         Key: key,
         UpdateExpression: 'SET #announcement = :announcement',
         ConditionExpression:
-          'attribute_exists(#pk) AND (attribute_not_exists(#announcement) OR (#announcement.#order <= :order AND ' +
-          '(#announcement.#id <> :id OR (#announcement.#state = :pending AND #announcement.#until < :nowMs))))',
+          'attribute_exists(#pk) AND (attribute_not_exists(#announcement) OR #announcement.#order <= :order AND ' +
+          '#announcement.#id <> :id OR #announcement.#order <= :order AND #announcement.#state = :pending AND #announcement.#until < :nowMs)',
         ExpressionAttributeNames: {
           '#pk': 'pk',
           '#until': 'until',

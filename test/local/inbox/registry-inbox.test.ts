@@ -12,9 +12,18 @@ class MemoryInboxStore implements InboxStore {
   adds = 0;
   removes = 0;
   failAdds = false;
+  /** While true, each write waits for {@link releaseAdds}. */
+  holdAdds = false;
+  #held: Array<() => void> = [];
+
+  releaseAdds(): void {
+    this.holdAdds = false;
+    for (const release of this.#held.splice(0)) release();
+  }
 
   async add(entry: InboxEntry): Promise<boolean> {
     this.adds += 1;
+    if (this.holdAdds) await new Promise<void>((resolve) => this.#held.push(resolve));
     if (this.failAdds) throw new Error('dynalite is not answering');
     if (this.entries.has(entry.id)) return false;
     this.entries.set(entry.id, entry);
@@ -222,12 +231,56 @@ describe('RegistryInbox', () => {
     });
   });
 
-  it('rejects, and queues nothing, when the push cannot be recorded', async () => {
+  it('starts the handler beside the write, answers once the write landed, and removes the push only after both', async () => {
+    const h = harness();
+    h.store.holdAdds = true;
+    let answered = false;
+    const accepting = h.inbox.accept(push('e1', 'team/app', '1.0-amd64')).then((outcome) => {
+      answered = true;
+      return outcome;
+    });
+    await yieldMicrotasks(20);
+    expect(h.calls, 'the handler runs while the push is being written').toEqual(['e1']);
+    expect(answered, 'the webhook waits for the write').toBe(false);
+    await h.settle('e1');
+    expect(h.store.removes, 'nothing is removed before its write landed').toBe(0);
+    h.store.releaseAdds();
+    expect(await accepting).toBe('recorded');
+    await h.inbox.idle();
+    expect([...h.store.entries.keys()]).toEqual([]);
+    expect(h.store.removes).toBe(1);
+    expect(h.inbox.pending).toBe(0);
+  });
+
+  it('rejects when the push cannot be recorded; the redelivery is then known as handled, and nothing stays', async () => {
     const h = harness();
     h.store.failAdds = true;
     await expect(h.inbox.accept(push('e1', 'team/app', '1.0-amd64'))).rejects.toThrow('dynalite is not answering');
     await yieldMicrotasks(20);
-    expect(h.calls).toEqual([]);
+    // Started beside the write: the webhook answers 500 and the registry sends the push again.
+    expect(h.calls).toEqual(['e1']);
+    await h.settle('e1');
+    h.store.failAdds = false;
+    expect(await h.inbox.accept(push('e1', 'team/app', '1.0-amd64'))).toBe('handled-already');
+    await h.inbox.idle();
+    expect(h.calls).toEqual(['e1']);
+    expect([...h.store.entries.keys()]).toEqual([]);
+    expect(h.inbox.pending).toBe(0);
+  });
+
+  it('records the redelivery of a push whose write failed while its handler still runs, without queueing it twice', async () => {
+    const h = harness();
+    h.store.failAdds = true;
+    await expect(h.inbox.accept(push('e1', 'team/app', '1.0-amd64'))).rejects.toThrow('dynalite is not answering');
+    h.store.failAdds = false;
+    expect(await h.inbox.accept(push('e1', 'team/app', '1.0-amd64'))).toBe('recorded');
+    await yieldMicrotasks(20);
+    expect(h.calls).toEqual(['e1']);
+    expect(h.inbox.pending).toBe(1);
+    await h.settle('e1');
+    await h.inbox.idle();
+    expect(h.calls).toEqual(['e1']);
+    expect([...h.store.entries.keys()], 'removed once handled').toEqual([]);
     expect(h.inbox.pending).toBe(0);
   });
 

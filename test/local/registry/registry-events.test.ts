@@ -78,6 +78,35 @@ describe('readRegistryEvent', () => {
     });
   });
 
+  describe('the config an image manifest references', () => {
+    const config = { mediaType: 'application/vnd.oci.image.config.v1+json', size: 346, digest: `sha256:${'c'.repeat(64)}` };
+    const layer = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 1052081, digest: `sha256:${'d'.repeat(64)}` };
+    const detailOf = (input: unknown) => {
+      const outcome = readRegistryEvent(input, origin);
+      if (outcome.kind !== 'push') throw new Error(`not a push: ${JSON.stringify(outcome)}`);
+      return outcome.event.detail;
+    };
+
+    it('is passed on to the handler as manifest-config (distribution names it first among the references)', () => {
+      const detail = detailOf(event({ target: { references: [config, layer] } }));
+      expect(detail['manifest-config']).toStrictEqual(config);
+      // Through the journal (JSON) and the handler's parsing: the push carries it as its config hint.
+      const outcome = readRegistryEvent(event({ target: { references: [config, layer] } }), origin);
+      const stored = JSON.parse(JSON.stringify(outcome.kind === 'push' ? outcome.event : undefined));
+      expect(readEcrImageAction(parseEcrImageActionEvent(stored))).toMatchObject({ kind: 'push', push: { configHint: config } });
+    });
+
+    it('is not passed on for an index, a first reference that is not a config, or none', () => {
+      expect(
+        detailOf(event({ target: { mediaType: 'application/vnd.oci.image.index.v1+json', references: [config] } })),
+      ).not.toHaveProperty('manifest-config');
+      expect(detailOf(event({ target: { references: [layer, config] } }))).not.toHaveProperty('manifest-config');
+      expect(detailOf(event({ target: { references: [{ ...config, digest: 'sha256:short' }] } }))).not.toHaveProperty('manifest-config');
+      expect(detailOf(event({ target: { references: [{ ...config, size: -1 }] } }))).not.toHaveProperty('manifest-config');
+      expect(detailOf(event())).not.toHaveProperty('manifest-config');
+    });
+  });
+
   const cases: Array<{ name: string; input: unknown; want: { kind: string; reason?: RegExp; mediaType?: string } }> = [
     {
       name: 'an OCI image manifest pushed by tag',

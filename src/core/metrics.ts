@@ -1,5 +1,3 @@
-import type { RecordedImage } from './version-record.ts';
-
 /**
  * The Metrics port and the one list of what is measured. Adapters turn these into CloudWatch
  * embedded metric format (on AWS) or Prometheus text (locally), each keeping the names and units
@@ -47,17 +45,3 @@ export interface Metrics {
 
 /** For dependencies built without metrics (most unit tests). */
 export const noMetrics: Metrics = { count: () => undefined, observe: () => undefined };
-
-/** Counts a publish and how long its images waited for it, from the images the index holds. */
-export function measurePublish(
-  metrics: Metrics,
-  images: readonly Pick<RecordedImage, 'pushedAt'>[],
-  partial: boolean,
-  nowMs: number,
-): void {
-  metrics.count(partial ? Counters.versionsPartiallyPublished : Counters.versionsPublished);
-  const pushed = images.map((image) => Date.parse(image.pushedAt)).filter((t) => Number.isFinite(t));
-  if (pushed.length === 0) return;
-  metrics.observe(Timings.firstPushToPublish, Math.max(0, nowMs - Math.min(...pushed)) / 1000);
-  metrics.observe(Timings.lastPushToPublish, Math.max(0, nowMs - Math.max(...pushed)) / 1000);
-}

@@ -3,7 +3,7 @@ import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDoma
 import { type FloatingTagResult, moveFloatingTags } from './floating-tags.ts';
 import { type HistoryContext, historyWriteFor } from './history.ts';
 import { buildVersionIndex } from './index-builder.ts';
-import { Counters, measurePublish, noMetrics } from './metrics.ts';
+import { Counters, type Metrics, noMetrics, Timings } from './metrics.ts';
 import type { Dependencies } from './ports.ts';
 import { PublishTiming, settledWithoutLease } from './publish-gate.ts';
 import { missingPlatforms, selectIndexImages } from './readiness.ts';
@@ -13,7 +13,7 @@ import { compileTagPattern, matchTag } from './tag-pattern.ts';
 import { exactTargetTags } from './target-tags.ts';
 import { VersionOutcomes } from './version-events.ts';
 import type { VersionHistory } from './version-history.ts';
-import { AnnouncementStates, type PublishedIndex, type TagHeldBy, type VersionRecord } from './version-record.ts';
+import { AnnouncementStates, type PublishedIndex, type RecordedImage, type TagHeldBy, type VersionRecord } from './version-record.ts';
 
 export type PublishOutcome =
   | { readonly kind: 'published'; readonly digest: string; readonly revision: number; readonly tags: readonly string[] }
@@ -471,4 +471,13 @@ async function putWithRetry(
       await deps.clock.sleep(delay);
     }
   }
+}
+
+/** Counts a publish and how long its images waited for it, from the images the index holds. */
+function measurePublish(metrics: Metrics, images: readonly Pick<RecordedImage, 'pushedAt'>[], partial: boolean, nowMs: number): void {
+  metrics.count(partial ? Counters.versionsPartiallyPublished : Counters.versionsPublished);
+  const pushed = images.map((image) => Date.parse(image.pushedAt)).filter((t) => Number.isFinite(t));
+  if (pushed.length === 0) return;
+  metrics.observe(Timings.firstPushToPublish, Math.max(0, nowMs - Math.min(...pushed)) / 1000);
+  metrics.observe(Timings.lastPushToPublish, Math.max(0, nowMs - Math.max(...pushed)) / 1000);
 }

@@ -1,21 +1,20 @@
 import { awaitTagAt } from './await-tag.ts';
 import type { Descriptor } from './descriptor.ts';
 import { DomainError, describeError, describeNoConfiguration, ErrorCodes, isDomainError } from './errors.ts';
+import { exactTargetTags } from './exact-target-tags.ts';
 import { type HistoryContext, historyWriteFor, type KnownState, recordHistory } from './history.ts';
 import { planImagesChange } from './images-change.ts';
 import { isImageManifestMediaType } from './media-types.ts';
-import { Counters } from './metrics.ts';
-import type { Dependencies, EpochMs, ImagesChange, VersionKey } from './ports.ts';
+import type { Dependencies, ImagesChange, VersionKey } from './ports.ts';
 import { PublishTiming, publishPath, publishVersionOnDemand } from './publish-gate.ts';
 import type { PublishOutcome } from './publish-version.ts';
 import { type ReadPush, startReadingPush } from './read-push.ts';
 import { missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { compileTagPattern, matchTag } from './tag-pattern.ts';
-import { exactTargetTags } from './target-tags.ts';
 import type { VersionHistory } from './version-history.ts';
-import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
-import { isAssembledIndex, versionsForTargetTag, versionTagReason } from './version-tag.ts';
+import type { RecordedImage, VersionRecord } from './version-record.ts';
+import { isAssembledIndex, versionsForTargetTag } from './version-tag.ts';
 
 /** A push as every source describes it (ECR event detail, registry notification). */
 export interface PushEvent {
@@ -44,8 +43,6 @@ export type PushOutcome =
     };
 
 const MAX_WRITE_ATTEMPTS = 20;
-/** How many per-arch tags of one version keep a refusal on the record; the oldest give way. */
-export const MAX_REJECTED_TAGS = 10;
 const MAX_TAG_MOVES = 3;
 
 /**
@@ -129,7 +126,12 @@ async function recordPushUnlogged(deps: Dependencies, event: PushEvent): Promise
     targetTags,
   });
   if (context.publishedByUs) return ignored(ownPublish);
-  const versionTag = versionTagReason(context.targets, config, repository, tag, event.digest, match.version);
+  // Another version's record found under this tag's name (rare: a push under a target tag) is judged
+  // by code loaded with the publish path; a per-arch push finds none.
+  const versionTag =
+    context.targets.size === 0
+      ? undefined
+      : (await publishPath()).versionTagReason(context.targets, config, repository, tag, event.digest, match.version);
   if (versionTag !== undefined) {
     await rememberTargetTagPush(deps, repository, tag, event.digest);
     return ignored(versionTag);
@@ -234,24 +236,6 @@ async function lookAtTag(deps: Dependencies, repository: string, tag: string, di
   return registry.resolveTag(repository, tag);
 }
 
-/**
- * Keeps a refusal on the version so its status shows it: one entry per tag (a duplicate event writes
- * nothing), at most {@link MAX_REJECTED_TAGS} tags, the oldest evicted in the same write.
- */
-async function recordRefusal(deps: Dependencies, key: VersionKey, rejection: PushRejection, now: EpochMs): Promise<void> {
-  // A tag rebuilt while we read the refused image: the newer push is the one to judge (and to show).
-  if ((await deps.registry.resolveTag(key.repository, rejection.tag)) !== rejection.digest) return;
-  const record = await deps.store.getVersion(key);
-  const known = record?.rejected?.[rejection.tag];
-  if (known !== undefined && known.digest === rejection.digest && known.reason === rejection.reason) return;
-  const others = Object.values(record?.rejected ?? {}).filter((r) => r.tag !== rejection.tag);
-  const evict = others
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
-    .slice(0, Math.max(0, others.length - (MAX_REJECTED_TAGS - 1)))
-    .map((r) => r.tag);
-  await deps.store.recordRejection(key, { rejection, evict, now });
-}
-
 /** `history`: the history the write appended to the record's (the history is then known as that write left it). */
 type Recorded = { kind: 'recorded'; record: VersionRecord; changed: boolean; platforms: string[]; history?: VersionHistory };
 
@@ -295,7 +279,7 @@ async function recordImages(
     images = read.images;
   } catch (error) {
     if (isDomainError(error) && !error.retryable) {
-      await recordRefusal(deps, key, { tag, digest, reason: describeError(error), at: now }, nowMs);
+      await (await publishPath()).recordRefusal(deps, key, { tag, digest, reason: describeError(error), at: now }, nowMs);
       return { kind: 'rejected', reason: `${repository}:${tag} (${digest}): ${describeError(error)}` };
     }
     throw error;
@@ -323,28 +307,12 @@ async function recordImages(
       return { kind: 'recorded', record, changed: false, platforms: images.map((i) => i.key) };
     }
     if (plan.kind === 'contested') {
-      const { existing, incoming } = plan;
-      if ((await registry.resolveTag(repository, existing.tag)) !== existing.sourceDigest) {
-        // The other tag moved on: its image is no longer anyone's, so this push may take the platform.
-        replaceable.add(existing.key);
-        continue;
-      }
-      const message =
-        `${existing.tag} (${existing.digest}) and ${incoming.tag} (${incoming.digest}) both claim platform ${existing.key} ` +
-        `of version ${version}; delete or re-push one of them, or map tags to platforms with platformOverrides`;
-      // Written once: a duplicate event or a reconciler pass finding the same conflict leaves the record alone.
-      const known = record?.error?.kind === 'conflict' && record.error.revision === record.revision && record.error.message === message;
-      if (record !== undefined && !known) {
-        const contested = { tag: incoming.tag, digest: incoming.sourceDigest };
-        const written = await store.recordError(key, {
-          error: { kind: 'conflict', message, revision: record.revision, at: now, contested },
-          now: nowMs,
-        });
-        // Loaded here: a conflict is rare, and the announcing code stays off the push path's cold start.
-        await (await publishPath()).announceOutcome(deps, 'conflict', written, config);
-        deps.metrics?.count(Counters.versionsInConflict);
-      }
-      return { kind: 'conflict', version, message };
+      // Loaded here: a contested platform is rare, and settling it stays off the push path's cold start.
+      const settled = await (await publishPath()).settleContest(deps, config, key, record, plan, { now, nowMs });
+      // The other tag moved on: its image is no longer anyone's, so this push may take the platform.
+      if (settled.kind === 'replace') replaceable.add(plan.existing.key);
+      else return settled;
+      continue;
     }
     if (!looked) {
       // This attempt read the record itself: look at the tag after that read, before writing.

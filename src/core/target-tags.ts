@@ -1,6 +1,8 @@
+import { isFloatingTemplate } from './exact-target-tags.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { isRelease, parseSemver, type Semver } from './semver.ts';
-import { formatTargetTag } from './tag-pattern.ts';
+
+export { exactTargetTags, isFloatingTemplate } from './exact-target-tags.ts';
 
 /**
  * Target tag templates come in two kinds. A template with `{version}` is exact: it always follows its
@@ -11,22 +13,12 @@ import { formatTargetTag } from './tag-pattern.ts';
 /** The placeholders a floating template may hold, each standing for that part of a semver release. */
 export const FLOATING_PLACEHOLDERS = ['{major}', '{minor}', '{patch}'] as const;
 
-/** Whether a template is floating (it has no `{version}`). */
-export function isFloatingTemplate(template: string): boolean {
-  return !template.includes('{version}');
-}
-
 /** A floating template rendered for one release: `{major}.{minor}` and 2.7.1 → `2.7`. */
 export function formatFloatingTag(template: string, version: Pick<Semver, 'major' | 'minor' | 'patch'>): string {
   return template
     .replaceAll('{major}', String(version.major))
     .replaceAll('{minor}', String(version.minor))
     .replaceAll('{patch}', String(version.patch));
-}
-
-/** The exact tags of a version: its `{version}` templates rendered. */
-export function exactTargetTags(config: Pick<RepositoryConfig, 'targetTags'>, version: string): string[] {
-  return config.targetTags.filter((t) => !isFloatingTemplate(t)).map((template) => formatTargetTag(template, version));
 }
 
 /** The floating templates of a config, in config order. */

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations.
-import { foldStartChunks, START_CHUNK, shortName } from '../../scripts/fold-start-chunks.mjs';
+import { foldStartChunks, START_CHUNK, settledExports, shortName } from '../../scripts/fold-start-chunks.mjs';
 
 // The fold step of scripts/build.mjs on a small program shaped like a Lambda entry: a top-level
 // await, modules shared between the cold path and modules imported on demand (which esbuild puts in
@@ -15,23 +15,26 @@ import { foldStartChunks, START_CHUNK, shortName } from '../../scripts/fold-star
 
 const sources: Record<string, string> = {
   // Records the order modules are evaluated in, and is itself shared by everything.
-  'trace.ts': 'export const trace: string[] = []; export const state = { count: 0 };',
+  // `calls` is a binding reassigned after the module ran: its importers must read it live.
+  'trace.ts':
+    'export const trace: string[] = []; export const state = { count: 0 }; export let calls = 0; export function called() { calls += 1; }',
   'shared-a.ts': "import { trace } from './trace.ts'; trace.push('shared-a'); export const a = () => 'a';",
   'shared-b.ts':
     "import { trace, state } from './trace.ts'; import { a } from './shared-a.ts'; trace.push('shared-b'); export const b = () => `${a()}b${++state.count}`;",
   'lazy-at-init.ts':
     "import { trace } from './trace.ts'; import { b } from './shared-b.ts'; trace.push('lazy-at-init'); export const atInit = () => b();",
   'lazy-later.ts':
-    "import { trace, state } from './trace.ts'; import { a } from './shared-a.ts'; trace.push('lazy-later'); export const later = () => `${a()}${state.count}`;",
+    "import { trace, state, calls, called } from './trace.ts'; import { a } from './shared-a.ts'; trace.push('lazy-later'); export const later = () => { called(); return `${a()}${state.count}${calls}`; };",
   'entry.ts': [
-    "import { trace, state } from './trace.ts';",
+    "import { trace, state, calls, called } from './trace.ts';",
     "import { b } from './shared-b.ts';",
+    'called();',
     "trace.push('entry');",
     "const { atInit } = await import('./lazy-at-init.ts');",
     'const fromInit = atInit();',
     'export const handler = async () => {',
     "  const { later } = await import('./lazy-later.ts');",
-    '  return { trace: [...trace], fromInit, fromHandler: b(), later: later(), count: state.count };',
+    '  return { trace: [...trace], fromInit, fromHandler: b(), later: later(), count: state.count, calls };',
     '};',
   ].join('\n'),
 };
@@ -122,9 +125,39 @@ describe.each([
       // `eol - 1` is 0 on Linux: the same strings with the CJS module as without it.
       fromInit: cjs ? 'a0b1' : 'ab1',
       fromHandler: cjs ? 'a0b2' : 'ab2',
-      later: cjs ? 'a02' : 'a2',
+      // Called at init and by later(): the binding as it is now, in the chunk and in index.mjs.
+      later: cjs ? 'a022' : 'a22',
       count: 2,
+      calls: 2,
     });
+  });
+});
+
+describe('settledExports (which exports start.mjs hands over in its array)', () => {
+  it.each([
+    [
+      'a class, a function, a constant, an object',
+      'class A{}function f(){}var c=1,o={n:0};o.n=2;export{A as a,f as b,c as c,o as d};',
+      ['a', 'b', 'c', 'd'],
+    ],
+    ['a binding assigned later', 'var n=0;function f(){n=n+1}export{n as a,f as b};', ['b']],
+    ['a binding updated with ++ or +=', 'var n=0,m=0;function f(){n++;m+=2}export{n as a,m as b,f as c};', ['c']],
+    [
+      'a binding assigned in a destructuring or a for-of head',
+      'var x,y,z;function f(o){({x,k:[y]}=o);for(z of o.l);}export{x as a,y as b,z as c,f as d};',
+      ['d'],
+    ],
+    [
+      'a binding assigned in its declaration only (a var with no value, an enum-like IIFE)',
+      'var e;(function(t){t.A="a"})(e||(e={}));export{e as a};',
+      [],
+    ],
+    ['a name declared with a value twice (shadowed or redeclared)', 'var n=1;function f(){let n=2;return n}export{n as a,f as b};', ['b']],
+    ['an imported binding passed on', 'import{x as y}from"./other.mjs";var c=1;export{y as a,c as b};', ['b']],
+    ['a re-export from another module', 'var c=1;export{c as b};export{x as a}from"./other.mjs";', ['b']],
+    ['every export of a chunk that calls eval directly', 'var c=1;function f(s){return eval(s)}export{c as a,f as b};', []],
+  ])('%s', (_, code, settled) => {
+    expect([...settledExports(code)].sort()).toEqual(settled);
   });
 });
 

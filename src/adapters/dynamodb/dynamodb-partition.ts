@@ -1,10 +1,7 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { isConditionFailed } from './dynamodb-condition.ts';
+
+export { isConditionFailed };
 
 /** One DynamoDB item as the SDK's low-level client reads and writes it. */
 export type DynamoDbItem = Record<string, AttributeValue>;
@@ -46,11 +43,4 @@ export async function putIfAbsent(client: DynamoDBClient, tableName: string, ite
     if (isConditionFailed(error)) return false;
     throw error;
   }
-}
-
-/** A failed `ConditionExpression`. By name too: a second copy of the SDK in a bundle would make `instanceof` miss it. */
-export function isConditionFailed(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
-  );
 }

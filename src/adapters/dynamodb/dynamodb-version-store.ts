@@ -11,7 +11,7 @@ import type { RepositoryConfig } from '../../core/repository-config.ts';
 import type { VersionRecord } from '../../core/version-record.ts';
 import { checkCount, checkImagesChange, checkLease } from '../../core/version-store-input.ts';
 import { toAttributeMap } from './dynamodb-codec.ts';
-import { isConditionFailed } from './dynamodb-partition.ts';
+import { isConditionFailed } from './dynamodb-condition.ts';
 import {
   configKey,
   fromConfigItem,

@@ -21,6 +21,14 @@ export interface BundleFigures {
    * clock to other processes on a shared machine, so it is the figure to compare when the load is high.
    */
   readonly initCpuP50Ms: number;
+  /**
+   * Over the floor, paired by round: the median of (this bundle's import − the floor's import in the
+   * same round), wall clock and CPU. Drift of the machine between rounds cancels out of each pair,
+   * where the difference of two medians keeps it (it swung by ±8 ms between quiet runs of 25 rounds).
+   * Undefined for the floor itself.
+   */
+  readonly overFloorP50Ms?: number;
+  readonly overFloorCpuP50Ms?: number;
 }
 
 const root = join(import.meta.dirname, '..');
@@ -46,23 +54,31 @@ const LAMBDA_ENV = {
  * times importing each in a fresh node process, `rounds` times, interleaved so that drift of the
  * machine hits all bundles alike.
  */
-export async function benchBundles(rounds = 25): Promise<BundleFigures[]> {
+export async function benchBundles(rounds = 60): Promise<BundleFigures[]> {
   const files = [];
   for (const bundle of BUNDLES) files.push({ ...bundle, ...(await buildBundle(bundle)) });
   const wall = new Map<string, number[]>(files.map((f) => [f.name, []]));
   const cpu = new Map<string, number[]>(files.map((f) => [f.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const f of files) {
+    // Each round starts with another bundle, so no bundle is always the one imported after a pause.
+    for (let i = 0; i < files.length; i++) {
+      const f = files[(round + i) % files.length]!;
       const sample = importMs(f.file);
       wall.get(f.name)?.push(sample.wallMs);
       cpu.get(f.name)?.push(sample.cpuMs);
     }
   }
+  const at = (samples: readonly number[] | undefined, q: number) => {
+    const sorted = [...(samples ?? [])].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  };
+  const floor = files[0]!.name;
+  const overFloor = (samples: Map<string, number[]>, name: string) =>
+    at(
+      samples.get(name)?.map((ms, round) => ms - (samples.get(floor)?.[round] ?? NaN)),
+      0.5,
+    );
   return files.map((f) => {
-    const at = (samples: number[] | undefined, q: number) => {
-      const sorted = [...(samples ?? [])].sort((a, b) => a - b);
-      return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-    };
     const gzipBytes = f.startFiles.reduce((sum, file) => sum + gzipSync(readFileSync(join(root, file)), { level: 9 }).length, 0);
     return {
       name: f.name,
@@ -72,6 +88,7 @@ export async function benchBundles(rounds = 25): Promise<BundleFigures[]> {
       initP50Ms: at(wall.get(f.name), 0.5),
       initP90Ms: at(wall.get(f.name), 0.9),
       initCpuP50Ms: at(cpu.get(f.name), 0.5),
+      ...(f.name === floor ? {} : { overFloorP50Ms: overFloor(wall, f.name), overFloorCpuP50Ms: overFloor(cpu, f.name) }),
     };
   });
 }

@@ -31,7 +31,7 @@ const only = process.env.BENCH_ONLY;
 if (only !== undefined && only !== '' && only !== 'bundles' && only !== 'side')
   throw new Error(`BENCH_ONLY must be bundles or side (or unset), not ${only}`);
 if (only === 'bundles') {
-  console.log(bundleTable(await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 25))));
+  console.log(bundleTable(await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 60))));
   process.exit(0);
 }
 const core = only === 'side' ? [] : await benchCore();
@@ -48,7 +48,7 @@ if (only === 'side') {
   process.exit(0);
 }
 console.log('bundles…');
-const bundles = await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 25));
+const bundles = await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 60));
 const report = formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles });
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

@@ -1,15 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
 import { RUNNER_NODE_FLAGS } from '../src/local/runner-node-flags.ts';
-import { findFreePort, startRegistry } from '../test/support/registry-process.ts';
+import { startRegistry } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
 import { childProcessesOf, RssSampler } from './rss-sampler.ts';
+import { prepareRunnerDataDir } from './runner-data-dir.ts';
 
 export interface SideBySideOptions {
   readonly runs: number;
@@ -81,15 +80,10 @@ async function runnerDynamoDbRequests(apiUrl: string, token: string): Promise<Re
  * process. Memory is read from /proc, outside each.
  */
 export async function benchSideBySide(options: SideBySideOptions): Promise<SideBySideFigures> {
-  const work = mkdtempSync(join(tmpdir(), 'ma-bench-'));
-  const dataDir = join(work, 'data');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(join(dataDir, 'registry-secret'), `${secret}\n`, { mode: 0o600 });
-  const apiPort = await findFreePort();
+  const { work, dataDir, apiPort, notifications } = await prepareRunnerDataDir('ma-bench-');
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(work, { recursive: true, force: true })];
   try {
-    const registry = await startRegistry({ notificationUrl: `http://127.0.0.1:${apiPort}/v1/hooks/registry`, notificationSecret: secret });
+    const registry = await startRegistry(notifications);
     cleanups.unshift(() => registry.stop());
     const registryUrl = registry.url;
     const proxies: Record<Tool, CountingProxy> = {

@@ -11,17 +11,16 @@
 // and an epoch time (performance.timeOrigin + now) that the load generator's own points share.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createConsoleLogger } from '../src/local/console-logger.ts';
 import { type StackEndpoints, startLocalStackWith } from '../src/local/local-stack.ts';
 import { wireLocalHandlers } from '../src/local/wire-handlers.ts';
-import { findFreePort, startRegistry } from '../test/support/registry-process.ts';
+import { startRegistry } from '../test/support/registry-process.ts';
+import { prepareRunnerDataDir } from './runner-data-dir.ts';
 
 const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
 const REPOSITORY = 'trace/hello';
@@ -138,16 +137,8 @@ async function main(): Promise<void> {
     const tag = serving.getStore();
     socket.once('connect', () => mark(`connect to :${socket.remotePort}`, tag));
   });
-  const work = mkdtempSync(join(tmpdir(), 'ma-trace-'));
-  const dataDir = join(work, 'data');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(join(dataDir, 'registry-secret'), `${secret}\n`, { mode: 0o600 });
-  const apiPort = await findFreePort();
-  const registryProcess = await startRegistry({
-    notificationUrl: `http://127.0.0.1:${apiPort}/v1/hooks/registry`,
-    notificationSecret: secret,
-  });
+  const { work, dataDir, apiPort, notifications } = await prepareRunnerDataDir('ma-trace-');
+  const registryProcess = await startRegistry(notifications);
   const registryUrl = registryProcess.url;
   const versions = Array.from({ length: versionsWanted }, (_, i) => `1.${i}.0`);
   const child = spawn(

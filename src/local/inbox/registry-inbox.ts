@@ -92,9 +92,11 @@ export class RegistryInbox {
   /** Lanes are found one push at a time, so pushes reach their lanes in the order they arrived. */
   #intake: Promise<void> = Promise.resolve();
   #seq = 0;
-  /** Queued and not finished, counted from the moment a push is queued (before its lane is known). */
-  #unfinished = 0;
-  /** The ids of those pushes: a redelivery of one is recorded again if need be, but not queued twice. */
+  /**
+   * The pushes queued and not finished, from the moment each is queued (before its lane is known):
+   * their number is what is pending, and a redelivery of one is recorded again if need be, but not
+   * queued twice.
+   */
   readonly #queued = new Set<string>();
   /** Handled pushes not yet removed from the store, and the removal running now. */
   readonly #toForget: string[] = [];
@@ -115,7 +117,6 @@ export class RegistryInbox {
       concurrency: options.concurrency ?? InboxDefaults.concurrency,
       run: (job) => this.#run(job),
       onCrash: (error, job) => {
-        this.#unfinished -= 1;
         this.#queued.delete(job.id);
         this.#logger.error('registry inbox: handling a push crashed; it stays recorded for the next start', {
           id: job.id,
@@ -129,7 +130,7 @@ export class RegistryInbox {
 
   /** Pushes recorded and not handled yet (including those running or waiting for a retry). */
   get pending(): number {
-    return this.#unfinished;
+    return this.#queued.size;
   }
 
   /** Resumes what an earlier run recorded and did not finish; resolves with how many. */
@@ -221,13 +222,12 @@ export class RegistryInbox {
       ),
       '# HELP manifest_assembler_inbox_pending Push events recorded and not yet handled.',
       '# TYPE manifest_assembler_inbox_pending gauge',
-      `manifest_assembler_inbox_pending ${this.#unfinished}`,
+      `manifest_assembler_inbox_pending ${this.#queued.size}`,
       '',
     ].join('\n');
   }
 
   #schedule(job: Job): void {
-    this.#unfinished += 1;
     this.#queued.add(job.id);
     this.#intake = this.#intake.then(async () => {
       let lane: string;
@@ -278,7 +278,6 @@ export class RegistryInbox {
     this.#processed.add(job.id);
     this.#queued.delete(job.id);
     this.#forget(job.id);
-    this.#unfinished -= 1;
     return { kind: 'done' };
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isDigest } from '../../core/descriptor.ts';
+import { type Descriptor, isDigest } from '../../core/descriptor.ts';
 import { isImageManifestMediaType, isIndexMediaType, MediaTypes } from '../../core/media-types.ts';
 import { repositoryNameProblem } from '../../core/repository-name.ts';
 
@@ -63,7 +63,7 @@ export interface EcrImageActionEvent {
     readonly 'image-tag': string;
     readonly 'manifest-media-type': string;
     /** The config the pushed image manifest references, as the notification names it (ecr-image-action.ts). */
-    readonly 'manifest-config'?: { readonly mediaType: string; readonly digest: string; readonly size: number };
+    readonly 'manifest-config'?: Pick<Descriptor, 'mediaType' | 'digest' | 'size'>;
   };
 }
 

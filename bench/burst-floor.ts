@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pushImage } from '../test/support/images.ts';
 import { findFreePort, startRegistry } from '../test/support/registry-process.ts';
 import type { BurstResult } from './pusher.ts';
+import { benchRegistryDataDir } from './registry-storage.ts';
 
 const versions = Number(process.argv[2] ?? 50);
 const pushers = Number(process.argv[3] ?? 10);
@@ -27,13 +28,16 @@ const sinkPort = await findFreePort();
 await new Promise<void>((resolve) => sink.listen(sinkPort, '127.0.0.1', resolve));
 
 async function withRegistry<T>(notify: boolean, body: (url: string) => Promise<T>): Promise<T> {
-  const registry = await startRegistry(
-    notify ? { notificationUrl: `http://127.0.0.1:${sinkPort}/v1/hooks/registry`, notificationSecret: 's' } : {},
-  );
+  const storage = benchRegistryDataDir();
+  const registry = await startRegistry({
+    ...(notify ? { notificationUrl: `http://127.0.0.1:${sinkPort}/v1/hooks/registry`, notificationSecret: 's' } : {}),
+    dataDir: storage.dir,
+  });
   try {
     return await body(registry.url);
   } finally {
     await registry.stop();
+    storage.remove();
   }
 }
 

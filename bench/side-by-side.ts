@@ -7,6 +7,7 @@ import { startRegistry } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
+import { benchRegistryDataDir } from './registry-storage.ts';
 import { childProcessesOf, RssSampler } from './rss-sampler.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
 
@@ -83,7 +84,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
   const { work, dataDir, apiPort, notifications } = await prepareRunnerDataDir('ma-bench-');
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(work, { recursive: true, force: true })];
   try {
-    const registry = await startRegistry(notifications);
+    const registryStorage = benchRegistryDataDir();
+    cleanups.unshift(registryStorage.remove);
+    const registry = await startRegistry({ ...notifications, dataDir: registryStorage.dir });
     cleanups.unshift(() => registry.stop());
     const registryUrl = registry.url;
     const proxies: Record<Tool, CountingProxy> = {

@@ -20,6 +20,7 @@ import { createConsoleLogger } from '../src/local/console-logger.ts';
 import { type StackEndpoints, startLocalStackWith } from '../src/local/local-stack.ts';
 import { wireLocalHandlers } from '../src/local/wire-handlers.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
+import { benchRegistryDataDir } from './registry-storage.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
 
 const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
     socket.once('connect', () => mark(`connect to :${socket.remotePort}`, tag));
   });
   const { work, dataDir, apiPort, notifications } = await prepareRunnerDataDir('ma-trace-');
-  const registryProcess = await startRegistry(notifications);
+  const registryStorage = benchRegistryDataDir();
+  const registryProcess = await startRegistry({ ...notifications, dataDir: registryStorage.dir });
   const registryUrl = registryProcess.url;
   const versions = Array.from({ length: versionsWanted }, (_, i) => `1.${i}.0`);
   const child = spawn(
@@ -238,6 +240,7 @@ async function main(): Promise<void> {
   const dynaliteCpuPerVersion = (dynaliteCpu() - dynaliteStart) / results.length;
   await stack.stop();
   await registryProcess.stop();
+  registryStorage.remove();
   rmSync(work, { recursive: true, force: true });
 
   // Each version's arm64 push: its points relative to the moment the push was answered.

@@ -3,6 +3,7 @@
 // out of the runner's process means the runner's memory and CPU figures are the runner's alone.
 import { pushImage, type TestArch } from '../test/support/images.ts';
 import { type AnchorTool, runAnchor } from './anchors.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 export type Tool = 'project' | AnchorTool;
 
@@ -44,6 +45,11 @@ export interface BurstResult {
   readonly versions: number;
   readonly polls: number;
   readonly maxRssMiB: number;
+  /**
+   * CPU milliseconds spent during the burst by this process (pushes, watcher) and by the anchor
+   * commands it ran (docker, buildah: its children).
+   */
+  readonly cpuMs: { readonly loadGenerator: number; readonly toolCommands: number };
 }
 
 const ARCHES: readonly TestArch[] = ['amd64', 'arm64'];
@@ -152,6 +158,7 @@ async function measureLatency(job: Extract<PusherJob, { kind: 'latency' }>): Pro
 
 async function measureBurst(job: Extract<PusherJob, { kind: 'burst' }>): Promise<BurstResult> {
   const queue = [...job.versions];
+  const cpuBefore = { self: processCpuMs('self'), children: processCpuMs('self', 'children') };
   const started = performance.now();
   const pending: Promise<void>[] = [];
   const waitForIndexOf = watchTags(job.registryUrl, job.repository, job.pollMs);
@@ -175,7 +182,11 @@ async function measureBurst(job: Extract<PusherJob, { kind: 'burst' }>): Promise
   const pushedSeconds = (performance.now() - started) / 1000;
   await Promise.all(pending);
   const seconds = (performance.now() - started) / 1000;
-  return { kind: 'burst', tool: job.tool, seconds, pushedSeconds, versions: job.versions.length, polls, maxRssMiB: maxRssMiB() };
+  const cpuMs = {
+    loadGenerator: processCpuMs('self') - cpuBefore.self,
+    toolCommands: processCpuMs('self', 'children') - cpuBefore.children,
+  };
+  return { kind: 'burst', tool: job.tool, seconds, pushedSeconds, versions: job.versions.length, polls, maxRssMiB: maxRssMiB(), cpuMs };
 }
 
 function maxRssMiB(): number {

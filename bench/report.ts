@@ -39,6 +39,14 @@ export function formatReport(report: BenchReport): string {
     const seconds = burstSeconds(tool);
     return `| ${TOOL_NAMES[tool]} | ${seconds.map((s) => s.toFixed(2)).join(', ')} s | ${median(seconds).toFixed(2)} s | ${(options.burstVersions / median(seconds)).toFixed(1)} |`;
   });
+  const cpuColumns = ['registry', 'runner', 'dynalite', 'loadGenerator', 'toolCommands', 'harness'] as const;
+  const burstCpuRows = side.tools.map((tool) => {
+    const runs = side.bursts.filter((b) => b.tool === tool);
+    const seconds = (pick: (b: (typeof runs)[number]) => number) => median(runs.map(pick)) / 1000;
+    const totalOf = (b: (typeof runs)[number]) => cpuColumns.reduce((sum, column) => sum + b.machineCpuMs[column], 0);
+    const cells = cpuColumns.map((column) => `${seconds((b) => b.machineCpuMs[column]).toFixed(2)}`);
+    return `| ${TOOL_NAMES[tool]} | ${median(burstSeconds(tool)).toFixed(2)} | ${cells.join(' | ')} | **${seconds(totalOf).toFixed(2)}** | ${(seconds(totalOf) / side.cores).toFixed(2)} |`;
+  });
   const kinds = [...new Set(side.tools.flatMap((tool) => Object.keys(side.requestsPerVersion[tool])))].sort();
   const total = (tool: Tool) => Object.values(side.requestsPerVersion[tool]).reduce((a, b) => a + b, 0);
   const requestRows = [
@@ -98,6 +106,17 @@ The pushers of manifest-assembler's runs were done after ${side.bursts
     .filter((b) => b.tool === 'project')
     .map((b) => `${b.pushedSeconds.toFixed(2)} s`)
     .join(', ')}: the rest is the runner catching up with the registry's notifications.
+
+**Where the CPU went during the bursts** (seconds of CPU, user + system, read from /proc for every
+process outside it; medians over the runs). Every process shares the machine's ${side.cores} cores, so
+the total over ${side.cores} is the shortest a burst could have taken with no core ever idle. The load
+generator's share is the same work for every tool (the pushes; for manifest-assembler also the
+watcher); the anchor commands are the docker and buildah processes it ran; the harness is the
+counting proxies and the memory sampler of \`npm run bench\` itself.
+
+| tool | wall, median (s) | registry | runner | dynalite | load generator | anchor commands | harness | total | total ÷ ${side.cores} cores |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${burstCpuRows.join('\n')}
 
 ## Registry requests per version, by kind
 

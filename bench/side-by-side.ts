@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
 import { RUNNER_NODE_FLAGS } from '../src/local/runner-node-flags.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
+import { processCpuMs } from './process-cpu.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
 import { childProcessesOf, RssSampler } from './rss-sampler.ts';
@@ -29,7 +31,9 @@ export interface SideBySideFigures {
   readonly tools: readonly Tool[];
   readonly skipped: readonly string[];
   readonly latencies: Record<Tool, number[]>;
-  readonly bursts: BurstResult[];
+  readonly bursts: BurstRun[];
+  /** The cores the machine lets this process use: every process above shares them. */
+  readonly cores: number;
   /** Registry requests per version, by kind, as the counting proxy in front of each tool saw them (latency runs). */
   readonly requestsPerVersion: Record<Tool, RequestCounts>;
   /**
@@ -59,6 +63,23 @@ export interface SideBySideFigures {
   readonly runnerCpuMsPerVersion: { latency: number; burst: number };
   /** The same for the runner's dynalite child (DynamoDB's stand-in, which on AWS is not in the function). */
   readonly dynaliteCpuMsPerVersion: { latency: number; burst: number };
+}
+
+/**
+ * One tool's burst, and the CPU milliseconds every process on the machine spent during it (read from
+ * /proc outside each): all of them share the machine's cores, so their sum over the cores is the
+ * shortest the burst could have been with the cores never idle.
+ */
+export interface BurstRun extends BurstResult {
+  readonly machineCpuMs: {
+    readonly registry: number;
+    readonly runner: number;
+    readonly dynalite: number;
+    readonly loadGenerator: number;
+    readonly toolCommands: number;
+    /** This process: the counting proxies and the memory sampler. */
+    readonly harness: number;
+  };
 }
 
 const root = join(import.meta.dirname, '..');
@@ -176,7 +197,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
 
     // Bursts: the same work for each tool (push both platforms of N versions, P pushers at a time,
     // and get every version tag published), tools interleaved and their order rotated per run.
-    const bursts: BurstResult[] = [];
+    const bursts: BurstRun[] = [];
     let runnerPeakDuringBurstMiB = 0;
     let dynalitePeakDuringBurstMiB = 0;
     const burstDynamoTotals: RequestCounts = {};
@@ -188,9 +209,11 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           runnerRss.resetPeak();
           dynaliteRss.resetPeak();
         }
+        const dynamoBefore = tool === 'project' ? await runnerDynamoDbRequests(apiUrl, token) : {};
         const cpuBefore = processCpuMs(runner.pid ?? -1);
         const dynaliteCpuBefore = processCpuMs(dynaliteProcess);
-        const dynamoBefore = tool === 'project' ? await runnerDynamoDbRequests(apiUrl, token) : {};
+        const registryCpuBefore = processCpuMs(registry.pid);
+        const harnessCpuBefore = process.cpuUsage();
         const result = await runPusher<BurstResult>({
           kind: 'burst',
           tool,
@@ -202,17 +225,25 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           pushers: options.burstPushers,
           pollMs: options.burstPollMs,
         });
+        const harnessCpu = process.cpuUsage(harnessCpuBefore);
+        const machineCpuMs = {
+          registry: processCpuMs(registry.pid) - registryCpuBefore,
+          runner: processCpuMs(runner.pid ?? -1) - cpuBefore,
+          dynalite: processCpuMs(dynaliteProcess) - dynaliteCpuBefore,
+          ...result.cpuMs,
+          harness: (harnessCpu.user + harnessCpu.system) / 1000,
+        };
         if (tool === 'project') {
           runnerPeakDuringBurstMiB = Math.max(runnerPeakDuringBurstMiB, runnerRss.peakMiB());
-          cpuMs.burst += processCpuMs(runner.pid ?? -1) - cpuBefore;
-          cpuMs.dynaliteBurst += processCpuMs(dynaliteProcess) - dynaliteCpuBefore;
+          cpuMs.burst += machineCpuMs.runner;
+          cpuMs.dynaliteBurst += machineCpuMs.dynalite;
           cpuMs.burstVersions += options.burstVersions;
           const dynamoAfter = await runnerDynamoDbRequests(apiUrl, token);
           for (const [operation, n] of Object.entries(dynamoAfter))
             burstDynamoTotals[operation] = (burstDynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
           dynalitePeakDuringBurstMiB = Math.max(dynalitePeakDuringBurstMiB, dynaliteRss.peakMiB());
         }
-        bursts.push(result);
+        bursts.push({ ...result, machineCpuMs });
         polls.burst += result.polls;
         pusherPeakMiB = Math.max(pusherPeakMiB, result.maxRssMiB);
       }
@@ -222,6 +253,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       skipped,
       latencies,
       bursts,
+      cores: availableParallelism(),
       requestsPerVersion,
       dynamoDbPerVersion,
       dynamoDbPerBurstVersion: Object.fromEntries(
@@ -319,22 +351,6 @@ function runPusher<T>(job: PusherJob): Promise<T> {
     });
   });
 }
-
-/** CPU milliseconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN once it is gone. */
-function processCpuMs(pid: number): number {
-  try {
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return NaN;
-  }
-}
-
-/** USER_HZ: 100 on every Linux architecture node runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 function addCounts(into: RequestCounts, from: RequestCounts): void {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;

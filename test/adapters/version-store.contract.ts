@@ -1165,6 +1165,41 @@ export function describeVersionStoreContract(name: string, makeStore: () => Prom
         expect((await store.listVersions('hello', { limit: 10 })).versions[0]).toStrictEqual(await store.getVersion(HELLO));
       });
 
+      it('fails a write of images and history on a stale revision or a held lease, though its sequence is the one read', async () => {
+        const first = { sequence: 1, entries: [entry(1)] };
+        await store.updateImages(HELLO, change([image(PLATFORMS.amd64)]), {
+          expectedRevision: 0,
+          now: T0_MS,
+          history: { history: first, expectedSequence: 0 },
+        });
+        const second = { sequence: 2, entries: [entry(1), entry(2)] };
+        await store.updateImages(HELLO, change([image(PLATFORMS.arm64)]), {
+          expectedRevision: 1,
+          now: T1_MS,
+          history: { history: second, expectedSequence: 1 },
+        });
+        const third = { sequence: 3, entries: [entry(1), entry(2), entry(3)] };
+        const amd64Again = change([image(PLATFORMS.amd64, { digest: digestOf(9) })]);
+        expect(
+          await store.updateImages(HELLO, amd64Again, {
+            expectedRevision: 1,
+            now: T1_MS,
+            history: { history: third, expectedSequence: 2 },
+          }),
+        ).toBeUndefined();
+        await store.acquireLease(HELLO, { owner: 'a', now: NOW_MS, leaseMs: LEASE_MS });
+        expect(
+          await store.updateImages(HELLO, amd64Again, {
+            expectedRevision: 2,
+            now: T1_MS,
+            lease: { owner: 'b', now: NOW_MS, leaseMs: LEASE_MS },
+            history: { history: third, expectedSequence: 2 },
+          }),
+        ).toBeUndefined();
+        expect((await store.getVersion(HELLO))?.images[image(PLATFORMS.amd64).key]?.digest).not.toBe(digestOf(9));
+        expect(await store.getHistory(HELLO)).toEqual(second);
+      });
+
       it('goes in the same write as the publish, only while its sequence is the one read', async () => {
         const key = HELLO;
         await createVersion();

@@ -48,7 +48,9 @@ import {
 } from './dynamodb-version-items.ts';
 import type { OnDemandMethod } from './dynamodb-version-store.ts';
 import {
+  allAndOneOf,
   clearing,
+  eitherOf,
   historySequenceIsExpected,
   imagesSetBy,
   iso,
@@ -218,8 +220,9 @@ export class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
       ...(lease === undefined ? {} : { ':lease': { M: toAttributeMap(leaseOf(lease)) } }),
     };
     const historySets = history === undefined ? [] : settingHistory(history, values);
-    let condition = lease === undefined ? onlyRefusalsRecorded : `${onlyRefusalsRecorded} AND ${noLease}`;
-    if (history !== undefined) condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
+    const clauses = lease === undefined ? [onlyRefusalsRecorded] : [onlyRefusalsRecorded, noLease];
+    const condition =
+      history === undefined ? clauses.join(' AND ') : allAndOneOf(clauses, historySequenceIsExpected(history.expectedSequence));
     const item = await this.#k.update({
       key,
       update: `SET ${['#revision = :one', '#images = :images', '#updatedAt = :now', ...(lease === undefined ? [] : ['#lease = :lease']), ...historySets].join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
@@ -342,7 +345,7 @@ export class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
     if (history !== undefined) {
       checkCount(history.expectedSequence, 'expectedSequence');
       update += `, ${settingHistory(history, values).join(', ')}`;
-      condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
+      condition += ` AND ${eitherOf(historySequenceIsExpected(history.expectedSequence))}`;
     }
     const item = await this.#k.update({
       key: versionKey(versionOf),
@@ -478,7 +481,7 @@ export class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
     const written = await this.#k.update({
       key: versionKey(key),
       update: `SET ${sets.join(', ')}`,
-      condition: `${recordExists} AND ${historySequenceIsExpected(write.expectedSequence)}`,
+      condition: allAndOneOf([recordExists], historySequenceIsExpected(write.expectedSequence)),
       values,
     });
     if (written !== undefined) return true;

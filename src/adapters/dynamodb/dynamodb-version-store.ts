@@ -30,6 +30,7 @@ import {
 } from './dynamodb-version-items.ts';
 import type { OnDemandMethods } from './dynamodb-version-store-on-demand.ts';
 import {
+  allAndOneOf,
   clearing,
   historySequenceIsExpected,
   imagesSetBy,
@@ -231,11 +232,10 @@ export class DynamoDbVersionStore implements VersionStore {
       return `#images.#remove${i}`;
     });
     removes.push(...clearing(change, names));
-    let condition = lease === undefined ? revisionIsExpected : `${revisionIsExpected} AND ${noLease}`;
-    if (history !== undefined) {
-      sets.push(...settingHistory(history, values));
-      condition += ` AND ${historySequenceIsExpected(history.expectedSequence)}`;
-    }
+    const clauses = lease === undefined ? [revisionIsExpected] : [revisionIsExpected, noLease];
+    if (history !== undefined) sets.push(...settingHistory(history, values));
+    const condition =
+      history === undefined ? clauses.join(' AND ') : allAndOneOf(clauses, historySequenceIsExpected(history.expectedSequence));
     const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
     const item = await this.#update({ key: versionKey(key), update, condition, values, names });
     return recordOf(item);

@@ -288,7 +288,7 @@ describe('DynamoDbVersionStore', () => {
         Key: { pk: { S: 'REPO#team/hello' }, sk: { S: 'VERSION#2.7' } },
         UpdateExpression: 'SET #history = :history, #historySequence = :historySequence',
         ConditionExpression:
-          'attribute_exists(#pk) AND (attribute_not_exists(#historySequence) OR #historySequence = :expectedHistorySequence)',
+          'attribute_exists(#pk) AND attribute_not_exists(#historySequence) OR attribute_exists(#pk) AND #historySequence = :expectedHistorySequence',
         ExpressionAttributeNames: { '#pk': 'pk', '#history': 'history', '#historySequence': 'historySequence' },
         ExpressionAttributeValues: { ':history': entries, ':historySequence': { N: '3' }, ':expectedHistorySequence': { N: '2' } },
         ReturnValues: 'ALL_NEW',

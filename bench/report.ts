@@ -105,7 +105,9 @@ manifest-assembler time / docker workflow time = **${ratio(median(burstSeconds('
 The pushers of manifest-assembler's runs were done after ${side.bursts
     .filter((b) => b.tool === 'project')
     .map((b) => `${b.pushedSeconds.toFixed(2)} s`)
-    .join(', ')}: the rest is the runner catching up with the registry's notifications.
+    .join(
+      ', ',
+    )}: the rest is the runner and dynalite working through the notifications the registry queued meanwhile, on cores the pushes kept busy (below).
 
 **Where the CPU went during the bursts** (seconds of CPU, user + system, read from /proc for every
 process outside it; medians over the runs). Every process shares the machine's ${side.cores} cores, so

@@ -9,7 +9,7 @@ import type { ApiInvoker } from './http/api-gateway-event.ts';
 import { createLocalHttpServer, REGISTRY_HOOK_PATH } from './http/http-server.ts';
 import { type InboxStore, RegistryInbox, type RegistryInboxOptions } from './inbox/registry-inbox.ts';
 import type { LocalSettings } from './local-settings.ts';
-import { assertPortFree, listenOrExplain, PortInUseError } from './ports.ts';
+import { assertPortFree, listenOrExplain, PortInUseError, waitUntilPortFree } from './ports.ts';
 import { type ReconcileInvoker, startReconcileTimer } from './reconcile-timer.ts';
 import { renderRegistryConfig } from './registry/registry-config.ts';
 import type { EcrImageActionEvent } from './registry/registry-events.ts';
@@ -149,6 +149,8 @@ async function prepareStart(parts: {
       logger.warn(
         `local stack: stopped the docker-registry (pid ${orphan.pid}, ${orphan.how}) that a killed runner left running on this data folder`,
       );
+      // Its port may outlive it for a moment (ports.ts); the check below says so if it stays taken.
+      await waitUntilPortFree(settings.registryPort, ORPHAN_PORT_RELEASE_MS);
     }
   }
   await assertPortFree(settings.apiPort, 'API and registry webhook', 'API_PORT');
@@ -351,6 +353,8 @@ async function closeServer(server: Server, graceMs = 3_000): Promise<void> {
 
 /** How long stop() waits for handler calls still running (a publish may wait for another's lease). */
 const HANDLER_DRAIN_MS = 15_000;
+/** How long a stopped orphan registry's port is waited for before the start says it is taken. */
+const ORPHAN_PORT_RELEASE_MS = 5_000;
 
 /** The handler calls in progress, so that stopping can wait for them. */
 class InFlight {

@@ -20,6 +20,27 @@ export async function assertPortFree(port: number, what: string, envVar: string)
   await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
+/**
+ * Waits until 127.0.0.1:`port` can be bound, at most `timeoutMs`; false when it is still taken then.
+ * A process that was just stopped may hold its port a moment after it looks gone: a Go program's
+ * main thread shows as a zombie while its other threads, which share its open sockets, still exit.
+ */
+export async function waitUntilPortFree(port: number, timeoutMs: number, pollMs = 25): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const probe = createServer();
+    try {
+      await listenOnLoopback(probe, port);
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 /** Listens on 127.0.0.1 only; EADDRINUSE becomes a {@link PortInUseError}. */
 export async function listenOrExplain(
   server: Server | ReturnType<typeof createServer>,

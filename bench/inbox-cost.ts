@@ -3,7 +3,7 @@
 //   npx tsx bench/inbox-cost.ts [pushes=400]
 // Pushes are recorded one at a time (distribution's one delivery lane), then removed in groups of 10
 // (as the inbox's workers remove them during a burst); alternating stores, twice each.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTable } from '../src/adapters/dynamodb/dynamodb-table.ts';
@@ -12,6 +12,7 @@ import { JournalInbox } from '../src/adapters/inbox/journal-inbox.ts';
 import { localDynamoClient } from '../src/composition-local.ts';
 import { startDynaliteProcess } from '../src/local/dynalite/dynalite-process.ts';
 import type { InboxStore } from '../src/local/inbox/registry-inbox.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 const pushes = Number(process.argv[2] ?? 400);
 const body = JSON.stringify({
@@ -23,11 +24,6 @@ const dynalite = await startDynaliteProcess(join(work, 'dynamodb'));
 const client = localDynamoClient(dynalite.endpoint);
 await ensureTable(client, 'local');
 
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 const selfCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -35,7 +31,7 @@ const selfCpuMs = () => {
 
 async function measure(name: string, store: InboxStore, round: number) {
   const answers: number[] = [];
-  const [self0, dyn0, t0] = [selfCpuMs(), cpuMsOf(dynalite.pid), performance.now()];
+  const [self0, dyn0, t0] = [selfCpuMs(), processCpuMs(dynalite.pid), performance.now()];
   for (let i = 0; i < pushes; i++) {
     const started = performance.now();
     await store.add({ id: `${name}-${round}-${i}`, body, receivedAt: Date.now(), seq: i });
@@ -47,7 +43,7 @@ async function measure(name: string, store: InboxStore, round: number) {
   const q = (p: number) => answers[Math.floor(p * (answers.length - 1))]?.toFixed(2);
   console.log(
     `${name.padEnd(8)} round ${round}: write p50 ${q(0.5)} ms p90 ${q(0.9)} ms; per push: wall ${(wall / pushes).toFixed(2)} ms, ` +
-      `CPU this process ${((selfCpuMs() - self0) / pushes).toFixed(2)} ms + dynalite ${((cpuMsOf(dynalite.pid) - dyn0) / pushes).toFixed(2)} ms`,
+      `CPU this process ${((selfCpuMs() - self0) / pushes).toFixed(2)} ms + dynalite ${((processCpuMs(dynalite.pid) - dyn0) / pushes).toFixed(2)} ms`,
   );
 }
 

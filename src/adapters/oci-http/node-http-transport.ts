@@ -29,7 +29,7 @@ export class NodeHttpTransport implements HttpTransport {
 
   constructor(options: NodeHttpTransportOptions = {}) {
     this.#options = options;
-    this.#http = new HttpAgent({ keepAlive: true, timeout: options.idleTimeoutMs ?? 4_000, noDelay: true });
+    this.#http = new HttpAgent(this.#agentOptions());
   }
 
   send(request: TransportRequest): Promise<TransportResponse> {
@@ -72,13 +72,13 @@ export class NodeHttpTransport implements HttpTransport {
   }
 
   #httpsAgent(): HttpsAgent {
-    this.#https ??= new HttpsAgent({
-      keepAlive: true,
-      timeout: this.#options.idleTimeoutMs ?? 4_000,
-      noDelay: true,
-      ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
-    });
+    this.#https ??= new HttpsAgent({ ...this.#agentOptions(), ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }) });
     return this.#https;
+  }
+
+  /** What both agents share: kept connections, closed after the idle timeout, without Nagle's delay. */
+  #agentOptions(): { keepAlive: true; timeout: number; noDelay: true } {
+    return { keepAlive: true, timeout: this.#options.idleTimeoutMs ?? 4_000, noDelay: true };
   }
 }
 

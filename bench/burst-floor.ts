@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { pushImage } from '../test/support/images.ts';
 import { findFreePort, startRegistry } from '../test/support/registry-process.ts';
+import { pushBenchImage } from './bench-http.ts';
 import type { BurstResult } from './pusher.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
 
@@ -49,7 +49,7 @@ async function pushBurst(url: string, prefix: string): Promise<number> {
       const version = v;
       await Promise.all(
         (['amd64', 'arm64'] as const).map((arch) =>
-          pushImage(url, 'bench/burst', `${version}-${arch}`, { arch, format: 'oci', label: `bench/burst:${version}` }),
+          pushBenchImage(url, 'bench/burst', `${version}-${arch}`, { arch, format: 'oci', label: `bench/burst:${version}` }),
         ),
       );
     }

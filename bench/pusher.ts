@@ -1,8 +1,9 @@
 // The load generator, in its own process (npm run bench forks it): pushes the per-arch images, runs
 // the anchors, and watches the version tags; prints one JSON line with what it measured. Keeping it
 // out of the runner's process means the runner's memory and CPU figures are the runner's alone.
-import { pushImage, type TestArch } from '../test/support/images.ts';
+import type { TestArch } from '../test/support/images.ts';
 import { type AnchorTool, runAnchor } from './anchors.ts';
+import { tagHoldsIndex as holdsIndex, listTags as listRepositoryTags, pushBenchImage } from './bench-http.ts';
 import { processCpuMs } from './process-cpu.ts';
 
 export type Tool = 'project' | AnchorTool;
@@ -53,13 +54,11 @@ export interface BurstResult {
 }
 
 const ARCHES: readonly TestArch[] = ['amd64', 'arm64'];
-const INDEX_TYPES = 'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json';
 let polls = 0;
 
-async function tagHoldsIndex(registryUrl: string, repository: string, tag: string): Promise<boolean> {
+function tagHoldsIndex(registryUrl: string, repository: string, tag: string): Promise<boolean> {
   polls++;
-  const response = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: INDEX_TYPES } });
-  return response.ok && INDEX_TYPES.includes((response.headers.get('content-type') ?? '').split(';')[0] ?? '-');
+  return holdsIndex(registryUrl, repository, tag);
 }
 
 /** How long a watcher waits for a version tag (BENCH_TAG_TIMEOUT_MS): raise it on a machine shared with other work. */
@@ -89,12 +88,9 @@ async function waitForIndex(
 function watchTags(registryUrl: string, repository: string, pollMs: number, timeoutMs = TAG_TIMEOUT_MS) {
   const waiting = new Map<string, { deadline: number; resolve: () => void; reject: (error: Error) => void }>();
   let running = false;
-  const listTags = async (): Promise<Set<string>> => {
+  const listTags = (): Promise<Set<string>> => {
     polls++;
-    const response = await fetch(`${registryUrl}/v2/${repository}/tags/list`);
-    if (response.status === 404) return new Set();
-    if (!response.ok) throw new Error(`tags/list of ${repository}: HTTP ${response.status}`);
-    return new Set(((await response.json()) as { tags?: string[] | null }).tags ?? []);
+    return listRepositoryTags(registryUrl, repository);
   };
   const loop = async (): Promise<void> => {
     running = true;
@@ -127,7 +123,7 @@ function watchTags(registryUrl: string, repository: string, pollMs: number, time
 }
 
 const pushArch = (registryUrl: string, repository: string, version: string, arch: TestArch) =>
-  pushImage(registryUrl, repository, `${version}-${arch}`, { arch, format: 'oci', label: `${repository}:${version}` });
+  pushBenchImage(registryUrl, repository, `${version}-${arch}`, { arch, format: 'oci', label: `${repository}:${version}` });
 
 async function measureLatency(job: Extract<PusherJob, { kind: 'latency' }>): Promise<LatencyResult> {
   const latencies: Record<Tool, number[]> = { project: [], docker: [], buildah: [] };

@@ -25,7 +25,6 @@ import { prepareRunnerDataDir } from './runner-data-dir.ts';
 
 const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
 const REPOSITORY = 'trace/hello';
-const INDEX_TYPES = 'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json';
 const epoch = (): number => performance.timeOrigin + performance.now();
 
 /** `registry GET manifest by digest`, `registry HEAD manifest by tag`, `registry GET blob`… */
@@ -66,22 +65,16 @@ async function proxy(registryUrl: string): Promise<void> {
 }
 
 async function pusher(job: { registryUrl: string; versions: string[]; gapMs: number; pollMs: number }): Promise<void> {
-  const { pushImage } = await import('../test/support/images.ts');
+  const { pushBenchImage, tagHoldsIndex } = await import('./bench-http.ts');
   const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
   say({ ready: true });
   // Waits for the runner to say go (a line on stdin).
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   await lines.next();
-  const holds = async (tag: string) => {
-    const answer = await fetch(`${job.registryUrl}/v2/${REPOSITORY}/manifests/${tag}`, {
-      method: 'HEAD',
-      headers: { accept: INDEX_TYPES },
-    });
-    return answer.ok && INDEX_TYPES.includes((answer.headers.get('content-type') ?? '').split(';')[0] ?? '-');
-  };
+  const holds = (tag: string) => tagHoldsIndex(job.registryUrl, REPOSITORY, tag);
   for (const version of job.versions) {
     const push = (arch: 'amd64' | 'arm64') =>
-      pushImage(job.registryUrl, REPOSITORY, `${version}-${arch}`, { arch, format: 'oci', label: `${REPOSITORY}:${version}` });
+      pushBenchImage(job.registryUrl, REPOSITORY, `${version}-${arch}`, { arch, format: 'oci', label: `${REPOSITORY}:${version}` });
     await push('amd64');
     await push('arm64');
     const answered = epoch();

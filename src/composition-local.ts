@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVersionStore } from './adapters/dynamodb/dynamodb-version-store.ts';
 import { OciHttpImageRegistry } from './adapters/oci-http/oci-http-image-registry.ts';
+import { PrefetchingImageRegistry } from './adapters/prefetching-image-registry.ts';
 import { DynamoDbOutbox } from './adapters/webhook/dynamodb-outbox.ts';
 import { NotifyDelivery } from './adapters/webhook/notify-delivery.ts';
 import { OutboxVersionEvents } from './adapters/webhook/outbox-version-events.ts';
@@ -70,6 +71,8 @@ export function localDependencies(parts: {
 }): {
   deps: Dependencies;
   client: DynamoDBClient;
+  /** The handlers' registry: it can start a push's reads by digest before the push's handler runs. */
+  registry: PrefetchingImageRegistry;
   /** Delivers the queued outcome events; start it once the table exists. */
   delivery: NotifyDelivery;
   close: () => void;
@@ -77,7 +80,8 @@ export function localDependencies(parts: {
   const client = localDynamoClient(parts.dynamoEndpoint);
   const outbox = new DynamoDbOutbox({ client, tableName: LOCAL_TABLE_NAME });
   const delivery = new NotifyDelivery({ outbox, urls: parts.notify?.urls ?? [], secret: parts.notify?.secret ?? '', logger: parts.logger });
-  const registry = new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
+  const registryClient = new OciHttpImageRegistry({ baseUrl: parts.registryUrl, timeoutMs: REGISTRY_CALL_TIMEOUT_MS });
+  const registry = new PrefetchingImageRegistry(registryClient);
   const deps = createDependencies({
     registry,
     store: new DynamoDbVersionStore({ client, tableName: LOCAL_TABLE_NAME }),
@@ -95,7 +99,7 @@ export function localDependencies(parts: {
   });
   const close = (): void => {
     client.destroy();
-    registry.close();
+    registryClient.close();
   };
-  return { deps, client, delivery, close };
+  return { deps, client, delivery, close, registry };
 }

@@ -50,6 +50,8 @@ export interface StackHandlers {
     readonly laneOf: (event: EcrImageActionEvent) => Promise<string>;
     /** See {@link RegistryInboxOptions.isOwnPut}. */
     readonly isOwnPut?: (event: EcrImageActionEvent) => boolean;
+    /** See {@link RegistryInboxOptions.readAhead}. */
+    readonly readAhead?: (event: EcrImageActionEvent) => void;
   };
   readonly api: ApiInvoker;
   /** One reconcile pass; without it no reconcile timer runs. */
@@ -220,6 +222,7 @@ export async function startLocalStackWith(options: LocalStackOptions): Promise<L
             store: handlers.inbox.store,
             laneOf: handlers.inbox.laneOf,
             ...(handlers.inbox.isOwnPut === undefined ? {} : { isOwnPut: handlers.inbox.isOwnPut }),
+            ...(handlers.inbox.readAhead === undefined ? {} : { readAhead: handlers.inbox.readAhead }),
             handle: inFlight.track(handlers.onImagePush),
             concurrency: settings.inboxConcurrency,
             logger,

@@ -7,7 +7,9 @@ import { ensureTable } from '../adapters/dynamodb/dynamodb-table.ts';
 import { DynamoDbInbox } from '../adapters/inbox/dynamodb-inbox.ts';
 import { JournalInbox } from '../adapters/inbox/journal-inbox.ts';
 import { PrometheusMetrics } from '../adapters/observability/prometheus-metrics.ts';
+import { renderReadsAhead } from '../adapters/prefetching-image-registry.ts';
 import { LOCAL_TABLE_NAME, localDependencies } from '../composition-local.ts';
+import { isImageManifestMediaType } from '../core/media-types.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
@@ -25,7 +27,7 @@ export { LOCAL_TABLE_NAME };
  */
 export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, dataDir, logger, notify }: StackEndpoints): Promise<StackHandlers> {
   const metrics = new PrometheusMetrics();
-  const { deps, client, delivery, close } = localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
+  const { deps, client, delivery, close, registry } = localDependencies({ registryUrl, dynamoEndpoint, logger, notify, metrics });
   // The DynamoDB commands of the handlers (with the notify outbox) on /metrics; the inbox is a file.
   const handlerRequests = new DynamoDbRequestCounter('handlers').attach(client);
   await ensureTable(client, LOCAL_TABLE_NAME);
@@ -45,10 +47,17 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, dataDir, 
       laneOf: createVersionLanes(deps.store),
       // The push event of our own index put: the handler would ignore it at its first step.
       isOwnPut: ({ detail }) => deps.recentPuts?.has(detail['repository-name'], detail['image-tag'], detail['image-digest']) === true,
+      // What the handler reads first of an image manifest's push (an index is read only after the
+      // record's read, record-push.ts): started while the push waits for its version's earlier push.
+      readAhead: ({ detail }) => {
+        if (isImageManifestMediaType(detail['manifest-media-type'])) {
+          registry.prefetch(detail['repository-name'], detail['image-digest'], detail['manifest-config']);
+        }
+      },
     },
     api: (event) => api(event, lambdaContext('api')),
     reconcile: () => reconcile(scheduledEvent(), lambdaContext('reconcile')),
-    metricsText: () => metrics.render() + renderDynamoDbRequests(handlerRequests),
+    metricsText: () => metrics.render() + renderDynamoDbRequests(handlerRequests) + renderReadsAhead(registry.stats),
     close: async () => {
       await delivery.stop();
       close();

@@ -10,6 +10,7 @@ import { DynamoDbRequestCounter, parseDynamoDbRequests } from '../../src/adapter
 import { DynamoDbVersionStore } from '../../src/adapters/dynamodb/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr/ecr-image-registry.ts';
 import { EventBridgeVersionEvents } from '../../src/adapters/events/eventbridge-version-events.ts';
+import { READS_AHEAD_METRIC } from '../../src/adapters/prefetching-image-registry.ts';
 import { CONFIG_MAX_AGE_MS, createDependencies } from '../../src/composition.ts';
 import type { VersionEvents } from '../../src/core/ports.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
@@ -54,22 +55,35 @@ const registryUrl = inject('registryUrl');
 const dynamoEndpoint = inject('dynamoEndpoint');
 const lambdaContext = { awsRequestId: 'round-trips', functionName: 'on-image-push' } as unknown as Context;
 
+/** The runner's reads ahead, by outcome, as /metrics shows them. */
+function parseReadsAhead(metricsText: string): Record<string, number> {
+  const series = new RegExp(`^${READS_AHEAD_METRIC}\\{outcome="([a-z]+)"\\} (\\d+)$`, 'gm');
+  return Object.fromEntries([...metricsText.matchAll(series)].map((m) => [m[1] as string, Number(m[2])]));
+}
+
 function total(counts: RequestCounts): number {
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
 }
 
-/** Pushes 2.7-amd64 and 2.7-arm64 straight to the registry; returns the three events of the version. */
-async function pushVersion(repository: string, mediaTypeOfEvent: boolean) {
+/**
+ * Pushes 2.7-amd64 and 2.7-arm64 straight to the registry; returns the three events of the version.
+ * `localDetail`: the events as the local runner builds them from distribution's notification (media
+ * type and the config it names).
+ */
+async function pushVersion(repository: string, mediaTypeOfEvent: boolean, localDetail = false) {
   const amd64 = await pushImage(registryUrl, repository, '2.7-amd64', { arch: 'amd64', format: 'oci' });
   const arm64 = await pushImage(registryUrl, repository, '2.7-arm64', { arch: 'arm64', format: 'oci' });
-  const event = (digest: string, tag: string, mediaType: string) =>
+  const event = (digest: string, tag: string, mediaType: string, config?: { mediaType: string; digest: string; size: number }) =>
     ecrPushEvent(repository, digest, tag, {
       id: randomUUID(),
-      ...(mediaTypeOfEvent ? { mediaType } : {}),
+      ...(mediaTypeOfEvent || localDetail ? { mediaType } : {}),
+      ...(localDetail && config !== undefined
+        ? { detail: { 'manifest-config': { mediaType: config.mediaType, digest: config.digest, size: config.size } } }
+        : {}),
     }) as unknown as EcrImageActionEvent;
   return {
-    amd64: event(amd64.digest, '2.7-amd64', amd64.mediaType),
-    arm64: event(arm64.digest, '2.7-arm64', arm64.mediaType),
+    amd64: event(amd64.digest, '2.7-amd64', amd64.mediaType, amd64.config),
+    arm64: event(arm64.digest, '2.7-arm64', arm64.mediaType, arm64.config),
     echo: event,
   };
 }
@@ -96,7 +110,11 @@ describe('round trips of one 2-platform version', () => {
      * One version through the local runner's handlers (NOTIFY_URL: `notifyUrls`); the requests it
      * cost, once `settled` says everything it started (a delivery) is done.
      */
-    async function countLocalVersion(notifyUrls: string[], settled: (dynamoDb: RequestCounts) => boolean = () => true) {
+    async function countLocalVersion(
+      notifyUrls: string[],
+      settled: (dynamoDb: RequestCounts) => boolean = () => true,
+      options: { readArm64Ahead?: boolean } = {},
+    ) {
       const dataDir = await mkdtemp(join(tmpdir(), 'round-trips-'));
       const handlers = await wireLocalHandlers({
         registryUrl: proxy.url,
@@ -122,10 +140,12 @@ describe('round trips of one 2-platform version', () => {
           repository,
           normaliseRepositoryConfig({ requiredPlatforms: ['linux/amd64', 'linux/arm64'] }),
         );
-        const events = await pushVersion(repository, false);
+        const events = await pushVersion(repository, false, options.readArm64Ahead === true);
         proxy.reset();
         dynamo.reset();
 
+        // As the inbox does when 2.7-arm64 arrives while 2.7-amd64 is being handled (its version's lane is busy).
+        if (options.readArm64Ahead === true) handlers.inbox?.readAhead?.(events.arm64);
         expect(await handlers.onImagePush(events.amd64)).toMatchObject({ kind: 'recorded', publish: { kind: 'waiting' } });
         expect(await handlers.onImagePush(events.arm64)).toMatchObject({ kind: 'recorded', publish: { kind: 'published' } });
         const digest = await publishedDigest(repository);
@@ -140,7 +160,7 @@ describe('round trips of one 2-platform version', () => {
         }, 'the version to settle');
         const registry = proxy.counts();
         const echo = { registry: total(registry) - total(beforeEcho.registry), dynamoDb: total(dynamoDb) - total(beforeEcho.dynamo) };
-        return { registry, dynamoDb, echo, digest };
+        return { registry, dynamoDb, echo, digest, readsAhead: parseReadsAhead(handlers.metricsText?.() ?? '') };
       } finally {
         await handlers.close?.();
         await rm(dataDir, { recursive: true, force: true });
@@ -151,6 +171,21 @@ describe('round trips of one 2-platform version', () => {
       const { registry, dynamoDb, echo } = await countLocalVersion([]);
       console.log('round trips, local stack, one 2-platform version:', JSON.stringify({ registry, dynamoDb, echo }));
       expect(total(registry), JSON.stringify(registry)).toBeLessThanOrEqual(REGISTRY_FLOOR);
+      expect(total(dynamoDb), JSON.stringify(dynamoDb)).toBeLessThanOrEqual(DYNAMODB_CEILING);
+    });
+
+    it(`with the arm64 push read ahead while the amd64 push is handled, costs the same ${REGISTRY_FLOOR} registry requests`, async () => {
+      const { registry, dynamoDb, readsAhead } = await countLocalVersion([], () => true, { readArm64Ahead: true });
+      console.log('round trips, local stack, arm64 read ahead:', JSON.stringify({ registry, dynamoDb, readsAhead }));
+      expect(readsAhead, 'its manifest and config were read ahead and both handed to its handler').toEqual({
+        started: 2,
+        used: 2,
+        skipped: 0,
+        expired: 0,
+      });
+      expect(total(registry), JSON.stringify(registry)).toBeLessThanOrEqual(REGISTRY_FLOOR);
+      expect(registry['GET manifest by digest'], 'each pushed manifest read once').toBe(2);
+      expect(registry['GET blob'], 'each config read once').toBe(2);
       expect(total(dynamoDb), JSON.stringify(dynamoDb)).toBeLessThanOrEqual(DYNAMODB_CEILING);
     });
 

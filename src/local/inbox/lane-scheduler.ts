@@ -59,9 +59,12 @@ export class LaneScheduler<T> {
     return this.#runs.size;
   }
 
-  /** Appends `item` to `lane`; it runs after every item pushed to that lane before it. */
-  push(lane: string, item: T): void {
-    if (this.#stopped) return;
+  /**
+   * Appends `item` to `lane`; it runs after every item pushed to that lane before it. Returns whether
+   * it waits behind an earlier item of its lane (false when stopped: it will not run).
+   */
+  push(lane: string, item: T): boolean {
+    if (this.#stopped) return false;
     let state = this.#lanes.get(lane);
     if (state === undefined) {
       state = { items: [], timer: undefined };
@@ -71,6 +74,7 @@ export class LaneScheduler<T> {
     state.items.push(item);
     this.#size += 1;
     this.#pump();
+    return state.items.length > 1;
   }
 
   /** Resolves once nothing is left (an item paused for a retry counts as left). */

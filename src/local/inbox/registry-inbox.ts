@@ -51,6 +51,11 @@ export interface RegistryInboxOptions {
    * handled. Lost with the process, as is what it would have done: nothing.
    */
   readonly isOwnPut?: (event: EcrImageActionEvent) => boolean;
+  /**
+   * Called for a push that has to wait behind an earlier push of its lane: the reads its handler
+   * will make by digest can start now (PrefetchingImageRegistry), overlapping the wait.
+   */
+  readonly readAhead?: (event: EcrImageActionEvent) => void;
   readonly logger: Logger;
   readonly concurrency?: number;
   readonly processed?: ProcessedEventIds;
@@ -83,6 +88,7 @@ export class RegistryInbox {
   readonly #handle: ImagePushInvoker;
   readonly #laneOf: RegistryInboxOptions['laneOf'];
   readonly #isOwnPut: NonNullable<RegistryInboxOptions['isOwnPut']>;
+  readonly #readAhead: RegistryInboxOptions['readAhead'];
   readonly #logger: Logger;
   readonly #processed: ProcessedEventIds;
   readonly #firstRetryMs: number;
@@ -108,6 +114,7 @@ export class RegistryInbox {
     this.#handle = options.handle;
     this.#laneOf = options.laneOf;
     this.#isOwnPut = options.isOwnPut ?? (() => false);
+    this.#readAhead = options.readAhead;
     this.#logger = options.logger;
     this.#processed = options.processed ?? new ProcessedEventIds();
     this.#firstRetryMs = options.firstRetryMs ?? InboxDefaults.firstRetryMs;
@@ -241,7 +248,7 @@ export class RegistryInbox {
           error: describeError(error),
         });
       }
-      this.#scheduler.push(lane, job);
+      if (this.#scheduler.push(lane, job)) this.#readAhead?.(job.event);
     });
   }
 

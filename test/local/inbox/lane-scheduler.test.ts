@@ -62,6 +62,25 @@ describe('LaneScheduler', () => {
     expect(g.scheduler.size).toBe(0);
   });
 
+  it('says on push whether the item waits behind an earlier item of its lane', async () => {
+    const g = gatedScheduler(1);
+    const [a1, a2, b1] = [item('a', 1), item('a', 2), item('b', 1)];
+    expect(g.scheduler.push('a', a1), 'first of its lane').toBe(false);
+    expect(g.scheduler.push('a', a2), 'behind a#1').toBe(true);
+    // Waiting for a free slot (concurrency 1) is not waiting behind its lane.
+    expect(g.scheduler.push('b', b1), 'first of lane b').toBe(false);
+    await yieldMicrotasks(10);
+    await g.finish(a1);
+    await g.finish(b1);
+    await g.finish(a2);
+    const a3 = item('a', 3);
+    expect(g.scheduler.push('a', a3), 'lane a is empty again').toBe(false);
+    await yieldMicrotasks(10);
+    await g.finish(a3);
+    await g.scheduler.stop();
+    expect(g.scheduler.push('a', item('a', 4)), 'stopped: it will not run').toBe(false);
+  });
+
   it('runs different lanes side by side, up to the concurrency and no further', async () => {
     const g = gatedScheduler(3);
     const heads = ['a', 'b', 'c', 'd', 'e'].map((lane) => item(lane, 1));

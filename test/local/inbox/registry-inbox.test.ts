@@ -52,6 +52,8 @@ function harness(options: { concurrency?: number; store?: MemoryInboxStore; ownP
   const logger = new CapturingLogger();
   const running = new Map<string, { resolve: () => void; reject: (error: unknown) => void }>();
   const calls: string[] = [];
+  /** The pushes the inbox asked to read ahead, in order: those queued behind an earlier push of their lane. */
+  const readAhead: string[] = [];
   const timers: Array<{ fn: () => void; ms: number }> = [];
   let maxRunning = 0;
   const inbox = new RegistryInbox({
@@ -59,6 +61,7 @@ function harness(options: { concurrency?: number; store?: MemoryInboxStore; ownP
     laneOf,
     logger,
     isOwnPut: (event) => options.ownPuts?.includes(event.detail['image-tag']) === true,
+    readAhead: (event) => readAhead.push(event.id),
     concurrency: options.concurrency ?? 4,
     handle: (event) =>
       new Promise<void>((resolve, reject) => {
@@ -80,7 +83,7 @@ function harness(options: { concurrency?: number; store?: MemoryInboxStore; ownP
   const settleAll = async () => {
     while (running.size > 0) await settle([...running.keys()][0]!);
   };
-  return { inbox, store, logger, running, calls, timers, settle, settleAll, maxRunning: () => maxRunning };
+  return { inbox, store, logger, running, calls, readAhead, timers, settle, settleAll, maxRunning: () => maxRunning };
 }
 
 describe('RegistryInbox', () => {
@@ -166,6 +169,25 @@ describe('RegistryInbox', () => {
     expect(h.calls).toHaveLength(6);
     expect(h.maxRunning()).toBe(3);
     expect(h.store.entries.size).toBe(0);
+    // Read ahead: only the pushes that waited behind their version's earlier push (d1 waited for a
+    // free slot, not for its version, and was not).
+    expect(h.readAhead).toEqual(['a2', 'b2']);
+  });
+
+  it('asks for no read ahead for a push that runs at once, nor for a redelivery of a queued push', async () => {
+    const h = harness();
+    await h.inbox.accept(push('a1', 'team/app', '1.0-amd64'));
+    await yieldMicrotasks(20);
+    await h.settle('a1');
+    await h.inbox.accept(push('a2', 'team/app', '1.0-arm64'));
+    await h.inbox.accept(push('a3', 'team/app', '1.0-arm'));
+    // A redelivery of a3 while it waits: recorded again if need be, not queued (or read ahead) twice.
+    await h.inbox.accept(push('a3', 'team/app', '1.0-arm'));
+    await yieldMicrotasks(20);
+    expect(h.readAhead).toEqual(['a3']);
+    await h.settleAll();
+    await h.settleAll();
+    expect(h.calls).toEqual(['a1', 'a2', 'a3']);
   });
 
   describe('when the registry delivers a push twice', () => {

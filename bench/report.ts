@@ -17,6 +17,7 @@ const TOOL_NAMES: Record<Tool, string> = {
   docker: '`docker manifest create` + `annotate` + `push --insecure`',
   buildah: '`buildah manifest create` + `add` ×2 + `push`',
 };
+const SHORT_NAMES: Record<Tool, string> = { project: 'manifest-assembler', docker: 'docker manifest', buildah: 'buildah manifest' };
 
 export function percentile(samples: readonly number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -47,6 +48,19 @@ export function formatReport(report: BenchReport): string {
     const cells = cpuColumns.map((column) => `${seconds((b) => b.machineCpuMs[column]).toFixed(2)}`);
     return `| ${TOOL_NAMES[tool]} | ${median(burstSeconds(tool)).toFixed(2)} | ${cells.join(' | ')} | **${seconds(totalOf).toFixed(2)}** | ${(seconds(totalOf) / side.cores).toFixed(2)} |`;
   });
+  // What each tool itself adds to the machine per version in its bursts: for the project the runner
+  // and dynalite, for an anchor the commands it ran (the runner then only skips the notifications of
+  // a repository nobody configured; the pushes, the registry and the harness are there for every tool).
+  const ownCpuMsPerVersion = (tool: Tool) => {
+    const runs = side.bursts.filter((b) => b.tool === tool);
+    const own = (b: (typeof runs)[number]) =>
+      tool === 'project' ? b.machineCpuMs.runner + b.machineCpuMs.dynalite : b.machineCpuMs.toolCommands;
+    return median(runs.map(own)) / options.burstVersions;
+  };
+  const ownCpu = side.tools.map((tool) => `${SHORT_NAMES[tool]} ${ownCpuMsPerVersion(tool).toFixed(0)} ms`).join(', ');
+  const ownCpuRatio = side.tools.includes('docker')
+    ? ` (manifest-assembler / docker workflow = **${(ownCpuMsPerVersion('project') / ownCpuMsPerVersion('docker')).toFixed(2)}×**)`
+    : '';
   const kinds = [...new Set(side.tools.flatMap((tool) => Object.keys(side.requestsPerVersion[tool])))].sort();
   const total = (tool: Tool) => Object.values(side.requestsPerVersion[tool]).reduce((a, b) => a + b, 0);
   const requestRows = [
@@ -119,6 +133,9 @@ counting proxies and the memory sampler of \`npm run bench\` itself.
 | tool | wall, median (s) | registry | runner | dynalite | load generator | anchor commands | harness | total | total ÷ ${side.cores} cores |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${burstCpuRows.join('\n')}
+
+The tool's own CPU per version in its bursts (the project: runner + dynalite; an anchor: the commands
+it ran): ${ownCpu}${ownCpuRatio}.
 
 ## Registry requests per version, by kind
 

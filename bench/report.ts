@@ -1,4 +1,5 @@
 import type { BundleFigures } from './bundles.ts';
+import type { RequestCounts } from './counting-proxy.ts';
 import { type Timing, timingTable } from './harness.ts';
 import type { Tool } from './pusher.ts';
 import type { SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
@@ -61,12 +62,19 @@ export function formatReport(report: BenchReport): string {
   const ownCpuRatio = side.tools.includes('docker')
     ? ` (manifest-assembler / docker workflow = **${(ownCpuMsPerVersion('project') / ownCpuMsPerVersion('docker')).toFixed(2)}×**)`
     : '';
-  const kinds = [...new Set(side.tools.flatMap((tool) => Object.keys(side.requestsPerVersion[tool])))].sort();
-  const total = (tool: Tool) => Object.values(side.requestsPerVersion[tool]).reduce((a, b) => a + b, 0);
+  const burstRequests = side.projectRequestsPerBurstVersion;
+  const kinds = [
+    ...new Set([...side.tools.flatMap((tool) => Object.keys(side.requestsPerVersion[tool])), ...Object.keys(burstRequests)]),
+  ].sort();
+  const total = (counts: RequestCounts) => Object.values(counts).reduce((a, b) => a + b, 0);
   const requestRows = [
-    ...kinds.map((kind) => `| ${kind} | ${side.tools.map((tool) => (side.requestsPerVersion[tool][kind] ?? 0).toFixed(2)).join(' | ')} |`),
-    `| **total** | ${side.tools.map((tool) => `**${total(tool).toFixed(2)}**`).join(' | ')} |`,
+    ...kinds.map(
+      (kind) =>
+        `| ${kind} | ${side.tools.map((tool) => (side.requestsPerVersion[tool][kind] ?? 0).toFixed(2)).join(' | ')} | ${(burstRequests[kind] ?? 0).toFixed(2)} |`,
+    ),
+    `| **total** | ${side.tools.map((tool) => `**${total(side.requestsPerVersion[tool]).toFixed(2)}**`).join(' | ')} | **${total(burstRequests).toFixed(2)}** |`,
   ];
+  const readsAhead = side.readsAheadInBursts;
   const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
   const operations = [...new Set([...Object.keys(side.dynamoDbPerVersion), ...Object.keys(side.dynamoDbPerBurstVersion)])].sort();
   const dynamoRows = [
@@ -139,12 +147,17 @@ it ran): ${ownCpu}${ownCpuRatio}.
 
 ## Registry requests per version, by kind
 
-Counted by the proxy in front of each tool over the ${latencyVersions} latency versions (the pushes
-themselves and the load generator's polling go straight to the registry and are not counted).
+Counted by the proxy in front of each tool over the ${latencyVersions} latency versions, and in front of the
+project over its bursts (the pushes themselves and the load generator's polling go straight to the
+registry and are not counted).
 
-| request | ${side.tools.join(' | ')} |
-| --- | ${side.tools.map(() => '---').join(' | ')} |
+| request | ${side.tools.join(' | ')} | project, bursts |
+| --- | ${side.tools.map(() => '---').join(' | ')} | --- |
 ${requestRows.join('\n')}
+
+In the project's bursts, pushes queued behind the earlier push of their version had their manifest
+and config read ahead: ${readsAhead.started ?? 0} reads started, ${readsAhead.used ?? 0} handed to their handler,
+${readsAhead.skipped ?? 0} not started (as many waiting already), ${readsAhead.expired ?? 0} expired unread.
 
 ## DynamoDB requests per version (manifest-assembler only)
 

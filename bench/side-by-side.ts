@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
+import { parseReadsAhead } from '../src/adapters/prefetching-image-registry.ts';
 import { RUNNER_NODE_FLAGS } from '../src/local/runner-node-flags.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
@@ -43,6 +44,10 @@ export interface SideBySideFigures {
   readonly dynamoDbPerVersion: RequestCounts;
   /** The same over the project's bursts (every version's two pushes at once, and the echoes that arrived before the last tag was seen). */
   readonly dynamoDbPerBurstVersion: RequestCounts;
+  /** The project's registry requests per version over its bursts, by kind (its counting proxy). */
+  readonly projectRequestsPerBurstVersion: RequestCounts;
+  /** The runner's reads ahead over the project's bursts, by outcome (`manifest_assembler_registry_reads_ahead_total`). */
+  readonly readsAheadInBursts: RequestCounts;
   /** Resident memory, MiB. The runner is its own process only; dynalite is its child process. */
   readonly rss: {
     runnerPeakMiB: number;
@@ -88,10 +93,18 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
 
 /** The runner's DynamoDB commands so far, by operation, from its `/metrics`. */
-async function runnerDynamoDbRequests(apiUrl: string, token: string): Promise<RequestCounts> {
+async function runnerMetrics(apiUrl: string, token: string): Promise<string> {
   const answer = await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   if (!answer.ok) throw new Error(`GET /metrics answered ${answer.status}`);
-  return parseDynamoDbRequests(await answer.text());
+  return answer.text();
+}
+
+async function runnerDynamoDbRequests(apiUrl: string, token: string): Promise<RequestCounts> {
+  return parseDynamoDbRequests(await runnerMetrics(apiUrl, token));
+}
+
+async function runnerReadsAhead(apiUrl: string, token: string): Promise<RequestCounts> {
+  return parseReadsAhead(await runnerMetrics(apiUrl, token));
 }
 
 /**
@@ -201,6 +214,8 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     let runnerPeakDuringBurstMiB = 0;
     let dynalitePeakDuringBurstMiB = 0;
     const burstDynamoTotals: RequestCounts = {};
+    const burstRequestTotals: RequestCounts = {};
+    const burstReadsAhead: RequestCounts = {};
     for (let run = 0; run < options.runs; run++) {
       const order = tools.map((_, i) => tools[(i + run) % tools.length] as Tool);
       for (const tool of order) {
@@ -210,6 +225,8 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           dynaliteRss.resetPeak();
         }
         const dynamoBefore = tool === 'project' ? await runnerDynamoDbRequests(apiUrl, token) : {};
+        const readsAheadBefore = tool === 'project' ? await runnerReadsAhead(apiUrl, token) : {};
+        proxies[tool].reset();
         const cpuBefore = processCpuMs(runner.pid ?? -1);
         const dynaliteCpuBefore = processCpuMs(dynaliteProcess);
         const registryCpuBefore = processCpuMs(registry.pid);
@@ -242,6 +259,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           for (const [operation, n] of Object.entries(dynamoAfter))
             burstDynamoTotals[operation] = (burstDynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
           dynalitePeakDuringBurstMiB = Math.max(dynalitePeakDuringBurstMiB, dynaliteRss.peakMiB());
+          addCounts(burstRequestTotals, proxies.project.counts());
+          for (const [outcome, n] of Object.entries(await runnerReadsAhead(apiUrl, token)))
+            burstReadsAhead[outcome] = (burstReadsAhead[outcome] ?? 0) + n - (readsAheadBefore[outcome] ?? 0);
         }
         bursts.push({ ...result, machineCpuMs });
         polls.burst += result.polls;
@@ -259,6 +279,10 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       dynamoDbPerBurstVersion: Object.fromEntries(
         Object.entries(burstDynamoTotals).map(([k, n]) => [k, n / Math.max(1, cpuMs.burstVersions)]),
       ),
+      projectRequestsPerBurstVersion: Object.fromEntries(
+        Object.entries(burstRequestTotals).map(([k, n]) => [k, n / Math.max(1, cpuMs.burstVersions)]),
+      ),
+      readsAheadInBursts: burstReadsAhead,
       rss: {
         runnerPeakMiB: runnerRss.highWaterMiB(),
         runnerPeakDuringBurstMiB,

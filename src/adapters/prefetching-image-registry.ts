@@ -26,6 +26,12 @@ export function renderReadsAhead(stats: ReadsAheadStats): string {
   ].join('\n');
 }
 
+/** Reads the reads ahead back out of a `/metrics` text: outcome → count (the bench and the tests). */
+export function parseReadsAhead(metricsText: string): Record<string, number> {
+  const series = new RegExp(`^${READS_AHEAD_METRIC}\\{outcome="([a-z]+)"\\} (\\d+)$`, 'gm');
+  return Object.fromEntries([...metricsText.matchAll(series)].map((match) => [match[1] as string, Number(match[2])]));
+}
+
 export interface PrefetchingImageRegistryOptions {
   /**
    * Reads kept waiting for their reader, at most (default 8: four pushes). A read ahead is not

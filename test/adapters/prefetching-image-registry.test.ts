@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PrefetchingImageRegistry, READS_AHEAD_METRIC, renderReadsAhead } from '../../src/adapters/prefetching-image-registry.ts';
+import {
+  PrefetchingImageRegistry,
+  parseReadsAhead,
+  READS_AHEAD_METRIC,
+  renderReadsAhead,
+} from '../../src/adapters/prefetching-image-registry.ts';
 import { ErrorCodes, RegistryError } from '../../src/core/errors.ts';
 import { Limits } from '../../src/core/media-types.ts';
 import { InMemoryImageRegistry } from '../support/in-memory-image-registry.ts';
@@ -127,5 +132,12 @@ describe('PrefetchingImageRegistry', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('reads its counts back out of a /metrics text, other series beside them', () => {
+    const stats = { started: 7, used: 5, skipped: 1, expired: 1 };
+    const text = `other_total 3\n${renderReadsAhead(stats)}${READS_AHEAD_METRIC}_bogus{outcome="used"} 9\n`;
+    expect(parseReadsAhead(text)).toEqual(stats);
+    expect(parseReadsAhead('')).toEqual({});
   });
 });

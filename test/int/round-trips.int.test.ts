@@ -10,7 +10,7 @@ import { DynamoDbRequestCounter, parseDynamoDbRequests } from '../../src/adapter
 import { DynamoDbVersionStore } from '../../src/adapters/dynamodb/dynamodb-version-store.ts';
 import { createEcrClient, EcrImageRegistry } from '../../src/adapters/ecr/ecr-image-registry.ts';
 import { EventBridgeVersionEvents } from '../../src/adapters/events/eventbridge-version-events.ts';
-import { READS_AHEAD_METRIC } from '../../src/adapters/prefetching-image-registry.ts';
+import { parseReadsAhead } from '../../src/adapters/prefetching-image-registry.ts';
 import { CONFIG_MAX_AGE_MS, createDependencies } from '../../src/composition.ts';
 import type { VersionEvents } from '../../src/core/ports.ts';
 import { normaliseRepositoryConfig } from '../../src/core/repository-config.ts';
@@ -54,12 +54,6 @@ const OUTBOX_REQUESTS = 2;
 const registryUrl = inject('registryUrl');
 const dynamoEndpoint = inject('dynamoEndpoint');
 const lambdaContext = { awsRequestId: 'round-trips', functionName: 'on-image-push' } as unknown as Context;
-
-/** The runner's reads ahead, by outcome, as /metrics shows them. */
-function parseReadsAhead(metricsText: string): Record<string, number> {
-  const series = new RegExp(`^${READS_AHEAD_METRIC}\\{outcome="([a-z]+)"\\} (\\d+)$`, 'gm');
-  return Object.fromEntries([...metricsText.matchAll(series)].map((m) => [m[1] as string, Number(m[2])]));
-}
 
 function total(counts: RequestCounts): number {
   return Object.values(counts).reduce((sum, n) => sum + n, 0);

@@ -11,6 +11,7 @@ import { renderReadsAhead } from '../adapters/prefetching-image-registry.ts';
 import { LOCAL_TABLE_NAME, localDependencies } from '../composition-local.ts';
 import { isImageManifestMediaType } from '../core/media-types.ts';
 import { createApiHandler } from '../handlers/api.ts';
+import type { EcrImageActionEvent as HandlerEcrImageActionEvent } from '../handlers/ecr-image-action.ts';
 import { createOnImagePushHandler } from '../handlers/on-image-push.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
 import { createVersionLanes } from './inbox/version-lanes.ts';
@@ -41,7 +42,9 @@ export async function wireLocalHandlers({ registryUrl, dynamoEndpoint, dataDir, 
   // handler's default budget and stops between pages when it runs out (the next pass resumes).
   const reconcile = createReconcileHandler(deps, { timeoutEarlyInMillis: 0 });
   return {
-    onImagePush: (event) => onImagePush(event, lambdaContext('on-image-push')),
+    // `satisfies`: the events the webhook builds (registry-events.ts) are checked at compile time
+    // against what the handler's parser reads (ecr-image-action.ts); two types, one shape.
+    onImagePush: (event) => onImagePush(event satisfies HandlerEcrImageActionEvent, lambdaContext('on-image-push')),
     inbox: {
       store: inbox,
       laneOf: createVersionLanes(deps.store),

@@ -179,6 +179,18 @@ async function main(): Promise<void> {
         },
         inbox: {
           ...inbox,
+          // Reads ahead run in the push's name, so their requests show under its tag.
+          ...(inbox.readAhead === undefined
+            ? {}
+            : {
+                readAhead: (event) => {
+                  const tag = event.detail['image-tag'];
+                  serving.run(tag, () => {
+                    mark('read ahead');
+                    inbox.readAhead?.(event);
+                  });
+                },
+              }),
           // A proxy, so that only the write a notification waits for is wrapped, whatever else the store has.
           store: new Proxy(inbox.store, {
             get(target, name, receiver) {

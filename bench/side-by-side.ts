@@ -146,7 +146,10 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       dynaliteRss.stop();
       registryRss.stop();
     });
-    for (const repository of ['bench/hello', 'bench/burst']) {
+    // Each run's project burst in a repository of its own: the watcher lists its tags every poll, and a
+    // list that grew with the earlier runs' tags would cost the registry more in the later runs.
+    const burstRepository = (run: number) => `bench/burst-${run + 1}`;
+    for (const repository of ['bench/hello', ...Array.from({ length: options.runs }, (_, run) => burstRepository(run))]) {
       const answer = await fetch(`${apiUrl}/v1/repositories/${repository}/config`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -237,7 +240,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           registryUrl,
           anchorHost: host(tool),
           // Anchors work in a repository the project has no config for (their pushes are ignored there).
-          repository: tool === 'project' ? 'bench/burst' : `bench/anchor-${tool}`,
+          repository: tool === 'project' ? burstRepository(run) : `bench/anchor-${tool}`,
           versions,
           pushers: options.burstPushers,
           pollMs: options.burstPollMs,

@@ -47,12 +47,29 @@ function expectStatus(answer: BenchAnswer, status: number, what: string): void {
   if (answer.status !== status) throw new Error(`${what}: HTTP ${answer.status} ${answer.body.toString('utf8').slice(0, 300)}`);
 }
 
+/** Blob uploads in progress in this process, by `<registry url> <repository> <digest>`. */
+const uploading = new Map<string, Promise<void>>();
+
 /**
  * Pushes a blob as a client does: `HEAD` it, and when the repository lacks it, `POST` an upload and
  * `PUT` the bytes with `?digest=`. The `HEAD` is sent even for a blob pushed before, as docker and
  * buildah send it for every layer of every push (the registry's work stays what a real push costs).
+ *
+ * A pusher that finds the same blob being uploaded by another of this process's pushers waits for that
+ * upload instead of starting its own: distribution 2.8 can lose the race between two uploads of one
+ * blob into one repository, and then refuses the manifest that names it (`MANIFEST_BLOB_UNKNOWN`; seen
+ * when the ten pushers of a burst start on a repository that has no layer yet).
  */
-async function pushBenchBlob(registryUrl: string, repository: string, blob: { digest: string; bytes: Uint8Array }): Promise<void> {
+function pushBenchBlob(registryUrl: string, repository: string, blob: { digest: string; bytes: Uint8Array }): Promise<void> {
+  const key = `${registryUrl} ${repository} ${blob.digest}`;
+  const inProgress = uploading.get(key);
+  if (inProgress !== undefined) return inProgress;
+  const upload = uploadUnlessHeld(registryUrl, repository, blob).finally(() => uploading.delete(key));
+  uploading.set(key, upload);
+  return upload;
+}
+
+async function uploadUnlessHeld(registryUrl: string, repository: string, blob: { digest: string; bytes: Uint8Array }): Promise<void> {
   const head = await benchRequest('HEAD', `${registryUrl}/v2/${repository}/blobs/${blob.digest}`);
   if (head.status === 200) return;
   const start = await benchRequest('POST', `${registryUrl}/v2/${repository}/blobs/uploads/`);

@@ -66,16 +66,15 @@ export function formatReport(report: BenchReport): string {
   const kinds = [
     ...new Set([...side.tools.flatMap((tool) => Object.keys(side.requestsPerVersion[tool])), ...Object.keys(burstRequests)]),
   ].sort();
-  const total = (counts: RequestCounts) => Object.values(counts).reduce((a, b) => a + b, 0);
+  const sum = (counts: RequestCounts) => Object.values(counts).reduce((a, b) => a + b, 0);
   const requestRows = [
     ...kinds.map(
       (kind) =>
         `| ${kind} | ${side.tools.map((tool) => (side.requestsPerVersion[tool][kind] ?? 0).toFixed(2)).join(' | ')} | ${(burstRequests[kind] ?? 0).toFixed(2)} |`,
     ),
-    `| **total** | ${side.tools.map((tool) => `**${total(side.requestsPerVersion[tool]).toFixed(2)}**`).join(' | ')} | **${total(burstRequests).toFixed(2)}** |`,
+    `| **total** | ${side.tools.map((tool) => `**${sum(side.requestsPerVersion[tool]).toFixed(2)}**`).join(' | ')} | **${sum(burstRequests).toFixed(2)}** |`,
   ];
   const readsAhead = side.readsAheadInBursts;
-  const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
   const operations = [...new Set([...Object.keys(side.dynamoDbPerVersion), ...Object.keys(side.dynamoDbPerBurstVersion)])].sort();
   const dynamoRows = [
     ...operations.map(

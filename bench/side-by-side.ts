@@ -99,12 +99,10 @@ async function runnerMetrics(apiUrl: string, token: string): Promise<string> {
   return answer.text();
 }
 
-async function runnerDynamoDbRequests(apiUrl: string, token: string): Promise<RequestCounts> {
-  return parseDynamoDbRequests(await runnerMetrics(apiUrl, token));
-}
-
-async function runnerReadsAhead(apiUrl: string, token: string): Promise<RequestCounts> {
-  return parseReadsAhead(await runnerMetrics(apiUrl, token));
+/** The runner's counters the report follows, from one read of its `/metrics`. */
+async function runnerCounters(apiUrl: string, token: string): Promise<{ dynamoDb: RequestCounts; readsAhead: RequestCounts }> {
+  const text = await runnerMetrics(apiUrl, token);
+  return { dynamoDb: parseDynamoDbRequests(text), readsAhead: parseReadsAhead(text) };
 }
 
 /**
@@ -180,7 +178,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       const cpuBefore = processCpuMs(runner.pid ?? -1);
       const dynaliteCpuBefore = processCpuMs(dynaliteProcess);
       for (const proxy of Object.values(proxies)) proxy.reset();
-      const dynamoBefore = await runnerDynamoDbRequests(apiUrl, token);
+      const countersBefore = await runnerCounters(apiUrl, token);
       const versions = Array.from({ length: options.versionsPerRun }, (_, i) => `${run + 1}.${i}.0`);
       const result = await runPusher<LatencyResult>({
         kind: 'latency',
@@ -199,9 +197,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       cpuMs.latency += processCpuMs(runner.pid ?? -1) - cpuBefore;
       cpuMs.dynaliteLatency += processCpuMs(dynaliteProcess) - dynaliteCpuBefore;
-      const dynamoAfter = await runnerDynamoDbRequests(apiUrl, token);
-      for (const [operation, n] of Object.entries(dynamoAfter))
-        dynamoTotals[operation] = (dynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
+      addGrowth(dynamoTotals, (await runnerCounters(apiUrl, token)).dynamoDb, countersBefore.dynamoDb);
       polls.latency += result.polls;
       pusherPeakMiB = Math.max(pusherPeakMiB, result.maxRssMiB);
     }
@@ -227,8 +223,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           runnerRss.resetPeak();
           dynaliteRss.resetPeak();
         }
-        const dynamoBefore = tool === 'project' ? await runnerDynamoDbRequests(apiUrl, token) : {};
-        const readsAheadBefore = tool === 'project' ? await runnerReadsAhead(apiUrl, token) : {};
+        const countersBefore = tool === 'project' ? await runnerCounters(apiUrl, token) : undefined;
         proxies[tool].reset();
         const cpuBefore = processCpuMs(runner.pid ?? -1);
         const dynaliteCpuBefore = processCpuMs(dynaliteProcess);
@@ -253,18 +248,16 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
           ...result.cpuMs,
           harness: (harnessCpu.user + harnessCpu.system) / 1000,
         };
-        if (tool === 'project') {
+        if (countersBefore !== undefined) {
           runnerPeakDuringBurstMiB = Math.max(runnerPeakDuringBurstMiB, runnerRss.peakMiB());
           cpuMs.burst += machineCpuMs.runner;
           cpuMs.dynaliteBurst += machineCpuMs.dynalite;
           cpuMs.burstVersions += options.burstVersions;
-          const dynamoAfter = await runnerDynamoDbRequests(apiUrl, token);
-          for (const [operation, n] of Object.entries(dynamoAfter))
-            burstDynamoTotals[operation] = (burstDynamoTotals[operation] ?? 0) + n - (dynamoBefore[operation] ?? 0);
+          const countersAfter = await runnerCounters(apiUrl, token);
+          addGrowth(burstDynamoTotals, countersAfter.dynamoDb, countersBefore.dynamoDb);
+          addGrowth(burstReadsAhead, countersAfter.readsAhead, countersBefore.readsAhead);
           dynalitePeakDuringBurstMiB = Math.max(dynalitePeakDuringBurstMiB, dynaliteRss.peakMiB());
           addCounts(burstRequestTotals, proxies.project.counts());
-          for (const [outcome, n] of Object.entries(await runnerReadsAhead(apiUrl, token)))
-            burstReadsAhead[outcome] = (burstReadsAhead[outcome] ?? 0) + n - (readsAheadBefore[outcome] ?? 0);
         }
         bursts.push({ ...result, machineCpuMs });
         polls.burst += result.polls;
@@ -381,4 +374,9 @@ function runPusher<T>(job: PusherJob): Promise<T> {
 
 function addCounts(into: RequestCounts, from: RequestCounts): void {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+}
+
+/** Adds to `into` how much each of a runner's counters grew from `before` to `after`. */
+function addGrowth(into: RequestCounts, after: RequestCounts, before: RequestCounts): void {
+  for (const [key, n] of Object.entries(after)) into[key] = (into[key] ?? 0) + n - (before[key] ?? 0);
 }

@@ -20,6 +20,7 @@ import { createConsoleLogger } from '../src/local/console-logger.ts';
 import { type StackEndpoints, startLocalStackWith } from '../src/local/local-stack.ts';
 import { wireLocalHandlers } from '../src/local/wire-handlers.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
+import { processCpuMs } from './process-cpu.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
 
@@ -223,10 +224,7 @@ async function main(): Promise<void> {
   });
   if (!configured.ok) throw new Error(`configuring failed: ${configured.status}`);
 
-  const dynaliteCpu = (): number => {
-    const fields = readFileSync(`/proc/${stack.dynalitePid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, clock ticks of 10 ms
-  };
+  const dynaliteCpu = (): number => processCpuMs(stack.dynalitePid);
   const cpuStart = cpu();
   const dynaliteStart = dynaliteCpu();
   const go = { epoch: epoch(), hrUs: Number(process.hrtime.bigint() / 1000n) };

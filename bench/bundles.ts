@@ -29,6 +29,15 @@ export interface BundleFigures {
    */
   readonly overFloorP50Ms?: number;
   readonly overFloorCpuP50Ms?: number;
+  /**
+   * Garbage collections V8 ran while the import was under way (young generation: scavenges; old:
+   * mark-compacts), fewest and most over imports of their own, not the timed ones. A scavenge here
+   * costs 1.5–3 ms, so one more than the floor's is a step in the init that no byte count shows.
+   */
+  readonly gcsDuringImport: {
+    readonly minor: { readonly fewest: number; readonly most: number };
+    readonly major: { readonly fewest: number; readonly most: number };
+  };
 }
 
 const root = join(import.meta.dirname, '..');
@@ -88,6 +97,7 @@ export async function benchBundles(rounds = 60): Promise<BundleFigures[]> {
       initP50Ms: at(wall.get(f.name), 0.5),
       initP90Ms: at(wall.get(f.name), 0.9),
       initCpuP50Ms: at(cpu.get(f.name), 0.5),
+      gcsDuringImport: gcsDuringImport(f.file),
       ...(f.name === floor ? {} : { overFloorP50Ms: overFloor(wall, f.name), overFloorCpuP50Ms: overFloor(cpu, f.name) }),
     };
   });
@@ -121,6 +131,38 @@ function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[];
   const bytesOf = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
   const total = Object.keys(outputs).filter((path) => path.includes(`/${out}/`) && !path.endsWith('.map'));
   return { startFiles: [...seen], startBytes: bytesOf(seen), totalBytes: bytesOf(total) };
+}
+
+/**
+ * The garbage collections that ran while `file` was imported, in `imports` fresh node processes of
+ * their own, counted with perf_hooks' `gc` entries (each carries its start time; the observer is told
+ * only after the import, so the entries that started before it ended are the import's). The fewest
+ * and the most over those imports: a collection V8 schedules as a task may fall before or after the
+ * import's end.
+ */
+function gcsDuringImport(file: string, imports = 5): BundleFigures['gcsDuringImport'] {
+  const script =
+    `const { PerformanceObserver, constants } = await import('node:perf_hooks'); const seen = [];` +
+    ` const observer = new PerformanceObserver((list) => seen.push(...list.getEntries())); observer.observe({ entryTypes: ['gc'] });` +
+    ` await import(${JSON.stringify(`file://${file}`)}); const ended = performance.now();` +
+    ` await new Promise((resolve) => setTimeout(resolve, 100)); observer.disconnect();` +
+    ` const during = seen.filter((entry) => entry.startTime < ended);` +
+    ` const count = (kind) => during.filter((entry) => entry.detail.kind === kind).length;` +
+    ` process.stdout.write(JSON.stringify({ minor: count(constants.NODE_PERFORMANCE_GC_MINOR), major: count(constants.NODE_PERFORMANCE_GC_MAJOR) }));`;
+  const counts = Array.from({ length: imports }, () => {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`importing ${file} to count its garbage collections failed: ${result.stderr}`);
+    return JSON.parse(result.stdout) as { minor: number; major: number };
+  });
+  const range = (kind: 'minor' | 'major') => {
+    const values = counts.map((count) => count[kind]);
+    return { fewest: Math.min(...values), most: Math.max(...values) };
+  };
+  return { minor: range('minor'), major: range('major') };
 }
 
 /** Imports `file` in a fresh node process: wall-clock and CPU milliseconds of the import alone. */

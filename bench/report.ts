@@ -205,6 +205,12 @@ Init: importing the bundle in a fresh \`node\` process (module load and top-leve
 each, interleaved (each round starting with another bundle); wall clock and the CPU time of the
 same imports (on a loaded machine the CPU time is the steadier of the two). *Over the floor* is
 paired by round: the median of each round's difference to the floor's import in that round.
+*GCs during the import*: V8's garbage collections that started before the import ended, young
+generation (scavenges) / old generation, fewest–most over 5 more imports of each bundle (not the
+timed ones, since counting them needs an observer). Each scavenge here costs 1.5–3 ms, and the floor
+imports within 16–32 KB of allocation short of its third (docs/performance.md, "A scavenge the
+floor just misses"), so a bundle that takes one more pays for it in its init however few bytes
+it adds.
 
 ${bundleTable(report.bundles)}
 
@@ -213,6 +219,10 @@ ${bundleTable(report.bundles)}
 ${timingTable(report.core)}
 `;
 }
+
+/** `3`, or `2–3` when the imports did not all agree. */
+const countRange = (range: { fewest: number; most: number }) =>
+  range.fewest === range.most ? `${range.fewest}` : `${range.fewest}–${range.most}`;
 
 /** The bundles against the SDK-only floor, as a Markdown table (also printed by `BENCH_ONLY=bundles`). */
 export function bundleTable(bundles: readonly BundleFigures[]): string {
@@ -223,11 +233,12 @@ export function bundleTable(bundles: readonly BundleFigures[]): string {
       floor === undefined || b === floor
         ? '—'
         : `${signed((b.bytes - floor.bytes) / 1000, 1)} KB, ${signed(b.overFloorP50Ms ?? b.initP50Ms - floor.initP50Ms, 1)} ms (CPU ${signed(b.overFloorCpuP50Ms ?? b.initCpuP50Ms - floor.initCpuP50Ms, 1)} ms)`;
-    return `| ${b.name} | ${(b.bytes / 1000).toFixed(1)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${b.initCpuP50Ms.toFixed(1)} ms | ${over} |`;
+    const gcs = b.gcsDuringImport;
+    return `| ${b.name} | ${(b.bytes / 1000).toFixed(1)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${b.initCpuP50Ms.toFixed(1)} ms | ${countRange(gcs.minor)} / ${countRange(gcs.major)} | ${over} |`;
   });
   return [
-    '| bundle | loaded at start | gzip -9 | all | init p50 | init p90 | init CPU p50 | over the floor (start; init and its CPU, median of the paired rounds) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| bundle | loaded at start | gzip -9 | all | init p50 | init p90 | init CPU p50 | GCs during the import, young / old | over the floor (start; init and its CPU, median of the paired rounds) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -15,9 +15,7 @@ export class PortInUseError extends Error {
 
 /** Throws {@link PortInUseError} when 127.0.0.1:`port` cannot be bound right now. */
 export async function assertPortFree(port: number, what: string, envVar: string): Promise<void> {
-  const probe = createServer();
-  await listenOrExplain(probe, port, what, envVar);
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (!(await canBind(port))) throw new PortInUseError(port, what, envVar);
 }
 
 /**
@@ -28,17 +26,23 @@ export async function assertPortFree(port: number, what: string, envVar: string)
 export async function waitUntilPortFree(port: number, timeoutMs: number, pollMs = 25): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const probe = createServer();
-    try {
-      await listenOnLoopback(probe, port);
-      await new Promise<void>((resolve) => probe.close(() => resolve()));
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    }
+    if (await canBind(port)) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** Whether 127.0.0.1:`port` can be bound right now: a probe server listens and closes at once. */
+async function canBind(port: number): Promise<boolean> {
+  const probe = createServer();
+  try {
+    await listenOnLoopback(probe, port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
+    throw error;
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return true;
 }
 
 /** Listens on 127.0.0.1 only; EADDRINUSE becomes a {@link PortInUseError}. */

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenOnLoopback, waitUntilPortFree } from '../../src/local/ports.ts';
+import { assertPortFree, listenOnLoopback, PortInUseError, waitUntilPortFree } from '../../src/local/ports.ts';
 
 describe('waitUntilPortFree', () => {
   const held = createServer();
@@ -21,5 +21,29 @@ describe('waitUntilPortFree', () => {
     const port = await listenOnLoopback(held);
     expect(await waitUntilPortFree(port, 120)).toBe(false);
     expect(held.listening).toBe(true);
+  });
+});
+
+describe('assertPortFree', () => {
+  const held = createServer();
+  afterEach(async () => {
+    if (held.listening) await new Promise<void>((resolve) => held.close(() => resolve()));
+  });
+
+  it('names the port, what needs it and the variable that moves it when the port is taken, and leaves the holder be', async () => {
+    const port = await listenOnLoopback(held);
+    const attempt = assertPortFree(port, 'API and registry webhook', 'API_PORT');
+    await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
+    await expect(attempt).rejects.toThrow(
+      `port ${port} on 127.0.0.1 (API and registry webhook) is already in use; stop what holds it or set API_PORT to a free port`,
+    );
+    expect(held.listening).toBe(true);
+  });
+
+  it('resolves, and lets the port go again, when it is free', async () => {
+    const port = await listenOnLoopback(held);
+    await new Promise<void>((resolve) => held.close(() => resolve()));
+    await expect(assertPortFree(port, 'registry', 'REGISTRY_PORT')).resolves.toBeUndefined();
+    expect(await listenOnLoopback(held, port)).toBe(port);
   });
 });

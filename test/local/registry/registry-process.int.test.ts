@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderRegistryConfig } from '../../../src/local/registry/registry-config.ts';
 import {
+  REGISTRY_GOGC,
   REGISTRY_INSTANCE_HEADER,
   RegistryStartError,
   type RunningRegistryProcess,
@@ -63,6 +64,38 @@ describe('startRegistryProcess', () => {
       const response = await fetch(`http://127.0.0.1:${port}/v2/`);
       expect(response.headers.get(REGISTRY_INSTANCE_HEADER)).toBe(instanceId);
       await expect(fetch(`http://127.0.0.1:${elsewhere}/v2/`)).rejects.toThrow();
+    });
+  });
+
+  describe("the registry's Go collector", () => {
+    const saved = process.env.GOGC;
+    afterEach(() => {
+      if (saved === undefined) delete process.env.GOGC;
+      else process.env.GOGC = saved;
+    });
+    const gogcOfStarted = async (): Promise<string | undefined> => {
+      const port = await findFreePort();
+      const instanceId = randomUUID();
+      const registry = await startRegistryProcess({
+        configPath: await writeConfig(port, instanceId),
+        logPath: join(dir, 'registry.log'),
+        url: `http://127.0.0.1:${port}`,
+        instanceId,
+        readyTimeoutMs: 5_000,
+      });
+      started.push(registry);
+      const environ = (await readFile(`/proc/${registry.pid}/environ`, 'utf8')).split('\0');
+      return environ.find((entry) => entry.startsWith('GOGC='))?.slice('GOGC='.length);
+    };
+
+    it(`runs at GOGC=${REGISTRY_GOGC} when the environment does not say`, async () => {
+      delete process.env.GOGC;
+      expect(await gogcOfStarted()).toBe(REGISTRY_GOGC);
+    });
+
+    it("keeps the environment's GOGC when it has one", async () => {
+      process.env.GOGC = '150';
+      expect(await gogcOfStarted()).toBe('150');
     });
   });
 

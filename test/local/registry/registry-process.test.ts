@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { withoutRegistryOverrides } from '../../../src/local/registry/registry-process.ts';
+import { REGISTRY_GOGC, registryEnvironment } from '../../../src/local/registry/registry-process.ts';
 
-describe('withoutRegistryOverrides', () => {
-  it('drops every REGISTRY_* variable, which distribution would read as config', () => {
+describe('registryEnvironment', () => {
+  it('drops every REGISTRY_* variable, which distribution would read as config, and sets GOGC', () => {
     expect(
-      withoutRegistryOverrides({
+      registryEnvironment({
         PATH: '/bin',
         REGISTRY_PORT: '5000',
         REGISTRY_URL: 'http://x',
@@ -14,6 +14,11 @@ describe('withoutRegistryOverrides', () => {
     ).toEqual({
       PATH: '/bin',
       HOME: '/root',
+      GOGC: REGISTRY_GOGC,
     });
+  });
+
+  it("keeps a GOGC the environment sets (the user's choice for their Go programs)", () => {
+    expect(registryEnvironment({ PATH: '/bin', GOGC: 'off' })).toEqual({ PATH: '/bin', GOGC: 'off' });
   });
 });

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderRegistryConfig } from '../../../src/local/registry/registry-config.ts';
 import {
-  REGISTRY_GOGC,
   REGISTRY_INSTANCE_HEADER,
   RegistryStartError,
   type RunningRegistryProcess,
@@ -68,12 +67,14 @@ describe('startRegistryProcess', () => {
   });
 
   describe("the registry's Go collector", () => {
-    const saved = process.env.GOGC;
+    const saved = { GOGC: process.env.GOGC, GOMEMLIMIT: process.env.GOMEMLIMIT };
     afterEach(() => {
-      if (saved === undefined) delete process.env.GOGC;
-      else process.env.GOGC = saved;
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     });
-    const gogcOfStarted = async (): Promise<string | undefined> => {
+    const goEnvironmentOfStarted = async (): Promise<Record<string, string | undefined>> => {
       const port = await findFreePort();
       const instanceId = randomUUID();
       const registry = await startRegistryProcess({
@@ -85,17 +86,20 @@ describe('startRegistryProcess', () => {
       });
       started.push(registry);
       const environ = (await readFile(`/proc/${registry.pid}/environ`, 'utf8')).split('\0');
-      return environ.find((entry) => entry.startsWith('GOGC='))?.slice('GOGC='.length);
+      const variable = (name: string) => environ.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+      return { GOGC: variable('GOGC'), GOMEMLIMIT: variable('GOMEMLIMIT') };
     };
 
-    it(`runs at GOGC=${REGISTRY_GOGC} when the environment does not say`, async () => {
+    it('runs at GOGC=400 with GOMEMLIMIT=64MiB when the environment does not say', async () => {
       delete process.env.GOGC;
-      expect(await gogcOfStarted()).toBe(REGISTRY_GOGC);
+      delete process.env.GOMEMLIMIT;
+      expect(await goEnvironmentOfStarted()).toEqual({ GOGC: '400', GOMEMLIMIT: '64MiB' });
     });
 
-    it("keeps the environment's GOGC when it has one", async () => {
+    it("keeps the environment's GOGC and GOMEMLIMIT when it has them", async () => {
       process.env.GOGC = '150';
-      expect(await gogcOfStarted()).toBe('150');
+      process.env.GOMEMLIMIT = '1GiB';
+      expect(await goEnvironmentOfStarted()).toEqual({ GOGC: '150', GOMEMLIMIT: '1GiB' });
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REGISTRY_GOGC, registryEnvironment } from '../../../src/local/registry/registry-process.ts';
+import { REGISTRY_GO_ENVIRONMENT, registryEnvironment } from '../../../src/local/registry/registry-process.ts';
 
 describe('registryEnvironment', () => {
   it('drops every REGISTRY_* variable, which distribution would read as config, and sets GOGC', () => {
@@ -14,11 +14,14 @@ describe('registryEnvironment', () => {
     ).toEqual({
       PATH: '/bin',
       HOME: '/root',
-      GOGC: REGISTRY_GOGC,
+      GOGC: '400',
+      GOMEMLIMIT: '64MiB',
     });
   });
 
-  it("keeps a GOGC the environment sets (the user's choice for their Go programs)", () => {
-    expect(registryEnvironment({ PATH: '/bin', GOGC: 'off' })).toEqual({ PATH: '/bin', GOGC: 'off' });
+  it("keeps a GOGC or GOMEMLIMIT the environment sets (the user's choice for their Go programs), each on its own", () => {
+    expect(registryEnvironment({ PATH: '/bin', GOGC: 'off' })).toEqual({ PATH: '/bin', GOGC: 'off', GOMEMLIMIT: '64MiB' });
+    expect(registryEnvironment({ GOMEMLIMIT: '1GiB' })).toEqual({ GOGC: '400', GOMEMLIMIT: '1GiB' });
+    expect(REGISTRY_GO_ENVIRONMENT).toEqual({ GOGC: '400', GOMEMLIMIT: '64MiB' });
   });
 });

@@ -2,12 +2,13 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertPortFree, listenOnLoopback, PortInUseError, waitUntilPortFree } from '../../src/local/ports.ts';
 
-describe('waitUntilPortFree', () => {
-  const held = createServer();
-  afterEach(async () => {
-    if (held.listening) await new Promise<void>((resolve) => held.close(() => resolve()));
-  });
+// A server holding a port, in every test that needs one; closed after each.
+const held = createServer();
+afterEach(async () => {
+  if (held.listening) await new Promise<void>((resolve) => held.close(() => resolve()));
+});
 
+describe('waitUntilPortFree', () => {
   it('resolves true once the holder lets the port go, and the port can then be bound', async () => {
     const port = await listenOnLoopback(held);
     setTimeout(() => held.close(), 150);
@@ -25,11 +26,6 @@ describe('waitUntilPortFree', () => {
 });
 
 describe('assertPortFree', () => {
-  const held = createServer();
-  afterEach(async () => {
-    if (held.listening) await new Promise<void>((resolve) => held.close(() => resolve()));
-  });
-
   it('names the port, what needs it and the variable that moves it when the port is taken, and leaves the holder be', async () => {
     const port = await listenOnLoopback(held);
     const attempt = assertPortFree(port, 'API and registry webhook', 'API_PORT');

@@ -39,6 +39,21 @@ describe('startRegistryProcess', () => {
     return configPath;
   }
 
+  /** A registry of the test's own config on a free port, stopped after the test. */
+  async function startOnFreePort(): Promise<{ registry: RunningRegistryProcess; port: number; instanceId: string }> {
+    const port = await findFreePort();
+    const instanceId = randomUUID();
+    const registry = await startRegistryProcess({
+      configPath: await writeConfig(port, instanceId),
+      logPath: join(dir, 'registry.log'),
+      url: `http://127.0.0.1:${port}`,
+      instanceId,
+      readyTimeoutMs: 5_000,
+    });
+    started.push(registry);
+    return { registry, port, instanceId };
+  }
+
   describe('when the environment holds REGISTRY_* variables', () => {
     const saved = process.env.REGISTRY_HTTP_ADDR;
     afterEach(() => {
@@ -47,19 +62,10 @@ describe('startRegistryProcess', () => {
     });
 
     it('keeps them from the registry, which would read them as config overrides', async () => {
-      const port = await findFreePort();
       const elsewhere = await findFreePort();
       // distribution would listen here instead of on the configured address.
       process.env.REGISTRY_HTTP_ADDR = `127.0.0.1:${elsewhere}`;
-      const instanceId = randomUUID();
-      const registry = await startRegistryProcess({
-        configPath: await writeConfig(port, instanceId),
-        logPath: join(dir, 'registry.log'),
-        url: `http://127.0.0.1:${port}`,
-        instanceId,
-        readyTimeoutMs: 5_000,
-      });
-      started.push(registry);
+      const { port, instanceId } = await startOnFreePort();
       const response = await fetch(`http://127.0.0.1:${port}/v2/`);
       expect(response.headers.get(REGISTRY_INSTANCE_HEADER)).toBe(instanceId);
       await expect(fetch(`http://127.0.0.1:${elsewhere}/v2/`)).rejects.toThrow();
@@ -75,16 +81,7 @@ describe('startRegistryProcess', () => {
       }
     });
     const goEnvironmentOfStarted = async (): Promise<Record<string, string | undefined>> => {
-      const port = await findFreePort();
-      const instanceId = randomUUID();
-      const registry = await startRegistryProcess({
-        configPath: await writeConfig(port, instanceId),
-        logPath: join(dir, 'registry.log'),
-        url: `http://127.0.0.1:${port}`,
-        instanceId,
-        readyTimeoutMs: 5_000,
-      });
-      started.push(registry);
+      const { registry } = await startOnFreePort();
       const environ = (await readFile(`/proc/${registry.pid}/environ`, 'utf8')).split('\0');
       const variable = (name: string) => environ.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
       return { GOGC: variable('GOGC'), GOMEMLIMIT: variable('GOMEMLIMIT') };

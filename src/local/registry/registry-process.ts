@@ -129,10 +129,6 @@ async function waitForV2(
 }
 
 /**
- * distribution reads every REGISTRY_* variable as a config override (REGISTRY_HTTP_ADDR…), and ours
- * (REGISTRY_PORT, REGISTRY_URL) share the prefix: none of them may reach it.
- */
-/**
  * Go's collector settings for the registry, each unless the environment sets it. distribution 2.8
  * allocates heavily per request (it builds its router's regular expressions again for every one)
  * around a live heap of a few MiB, so at Go's default (GOGC=100) it collects every few requests.
@@ -154,6 +150,10 @@ export function registryEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...REGISTRY_GO_ENVIRONMENT, ...withoutRegistryOverrides(env) };
 }
 
+/**
+ * distribution reads every REGISTRY_* variable as a config override (REGISTRY_HTTP_ADDR…), and ours
+ * (REGISTRY_PORT, REGISTRY_URL) share the prefix: none of them may reach it.
+ */
 function withoutRegistryOverrides(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('REGISTRY_')));
 }

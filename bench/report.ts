@@ -1,3 +1,4 @@
+import { REGISTRY_GO_ENVIRONMENT } from '../src/local/registry/registry-process.ts';
 import type { BundleFigures } from './bundles.ts';
 import type { RequestCounts } from './counting-proxy.ts';
 import { type Timing, timingTable } from './harness.ts';
@@ -107,7 +108,10 @@ Four processes, as in use: the **runner** (\`manifest-assembler start\`: webhook
 **dynalite** (DynamoDB's stand-in, the runner's child process, as DynamoDB is outside a Lambda), the
 **registry** (docker-registry, whose notifications go to the runner), and the **load generator**
 (bench/pusher.ts: pushes, runs the anchors, watches tags). Each tool reaches the registry through
-its own counting proxy, so every tool's requests are counted by the same instrument.
+its own counting proxy, so every tool's requests are counted by the same instrument. The registry is
+the same for every tool and runs as the local stack runs it (Go's collector at ${Object.entries(REGISTRY_GO_ENVIRONMENT)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ')}), its storage on tmpfs (/dev/shm) where the machine has one.
 
 ## Latency: last per-arch push answered → version tag holds the index
 

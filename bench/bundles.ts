@@ -149,15 +149,9 @@ function gcsDuringImport(file: string, imports = 5): BundleFigures['gcsDuringImp
     ` const during = seen.filter((entry) => entry.startTime < ended);` +
     ` const count = (kind) => during.filter((entry) => entry.detail.kind === kind).length;` +
     ` process.stdout.write(JSON.stringify({ minor: count(constants.NODE_PERFORMANCE_GC_MINOR), major: count(constants.NODE_PERFORMANCE_GC_MAJOR) }));`;
-  const counts = Array.from({ length: imports }, () => {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: root,
-      env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`importing ${file} to count its garbage collections failed: ${result.stderr}`);
-    return JSON.parse(result.stdout) as { minor: number; major: number };
-  });
+  const counts = Array.from({ length: imports }, () =>
+    runImportScript<{ minor: number; major: number }>(script, `importing ${file} to count its garbage collections`),
+  );
   const range = (kind: 'minor' | 'major') => {
     const values = counts.map((count) => count[kind]);
     return { fewest: Math.min(...values), most: Math.max(...values) };
@@ -170,11 +164,16 @@ function importMs(file: string): { wallMs: number; cpuMs: number } {
   const script =
     `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); ` +
     `const wall = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (u.user + u.system) / 1000 }));`;
+  return runImportScript<{ wallMs: number; cpuMs: number }>(script, `importing ${file}`);
+}
+
+/** Runs `script` (an ES module that writes one JSON value) in a fresh node process with the Lambda's environment. */
+function runImportScript<T>(script: string, what: string): T {
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: root,
     env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as { wallMs: number; cpuMs: number };
+  if (result.status !== 0) throw new Error(`${what} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
 }

@@ -3,7 +3,7 @@ import type { BundleFigures } from './bundles.ts';
 import type { RequestCounts } from './counting-proxy.ts';
 import { type Timing, timingTable } from './harness.ts';
 import type { Tool } from './pusher.ts';
-import type { SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
+import type { BurstRun, SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
 
 export interface BenchReport {
   readonly date: string;
@@ -37,44 +37,44 @@ export function formatReport(report: BenchReport): string {
     const s = side.latencies[tool];
     return `| ${TOOL_NAMES[tool]} | ${s.length} | ${ms(percentile(s, 0.5))} | ${ms(percentile(s, 0.95))} | ${ms(percentile(s, 0.99))} | ${ms(Math.max(...s))} |`;
   });
-  const burstSeconds = (tool: Tool) => side.bursts.filter((b) => b.tool === tool).map((b) => b.seconds);
+  const burstsOf = (tool: Tool) => side.bursts.filter((b) => b.tool === tool);
+  const burstSeconds = (tool: Tool) => burstsOf(tool).map((b) => b.seconds);
   const burstRows = side.tools.map((tool) => {
     const seconds = burstSeconds(tool);
     return `| ${TOOL_NAMES[tool]} | ${seconds.map((s) => s.toFixed(2)).join(', ')} s | ${median(seconds).toFixed(2)} s | ${(options.burstVersions / median(seconds)).toFixed(1)} |`;
   });
   const cpuColumns = ['registry', 'runner', 'dynalite', 'loadGenerator', 'toolCommands', 'harness'] as const;
   const burstCpuRows = side.tools.map((tool) => {
-    const runs = side.bursts.filter((b) => b.tool === tool);
-    const seconds = (pick: (b: (typeof runs)[number]) => number) => median(runs.map(pick)) / 1000;
-    const totalOf = (b: (typeof runs)[number]) => cpuColumns.reduce((sum, column) => sum + b.machineCpuMs[column], 0);
+    const runs = burstsOf(tool);
+    const seconds = (pick: (b: BurstRun) => number) => median(runs.map(pick)) / 1000;
+    const totalOf = (b: BurstRun) => cpuColumns.reduce((sum, column) => sum + b.machineCpuMs[column], 0);
     const cells = cpuColumns.map((column) => `${seconds((b) => b.machineCpuMs[column]).toFixed(2)}`);
     return `| ${TOOL_NAMES[tool]} | ${median(burstSeconds(tool)).toFixed(2)} | ${cells.join(' | ')} | **${seconds(totalOf).toFixed(2)}** | ${(seconds(totalOf) / side.cores).toFixed(2)} |`;
   });
+  // The runner and dynalite's CPU in a burst: the project's own work in its bursts, and in an
+  // anchor's what the runner spent skipping that anchor's pushes.
+  const runnerAndDynaliteMs = (b: BurstRun) => b.machineCpuMs.runner + b.machineCpuMs.dynalite;
   // What each tool itself adds to the machine per version in its bursts: for the project the runner
   // and dynalite, for an anchor the commands it ran (the runner then only skips the notifications of
   // a repository nobody configured; the pushes, the registry and the harness are there for every tool).
-  const ownCpuMsPerVersion = (tool: Tool) => {
-    const runs = side.bursts.filter((b) => b.tool === tool);
-    const own = (b: (typeof runs)[number]) =>
-      tool === 'project' ? b.machineCpuMs.runner + b.machineCpuMs.dynalite : b.machineCpuMs.toolCommands;
-    return median(runs.map(own)) / options.burstVersions;
-  };
+  const ownCpuMsPerVersion = (tool: Tool) =>
+    median(burstsOf(tool).map((b) => (tool === 'project' ? runnerAndDynaliteMs(b) : b.machineCpuMs.toolCommands))) / options.burstVersions;
   const ownCpu = side.tools.map((tool) => `${SHORT_NAMES[tool]} ${ownCpuMsPerVersion(tool).toFixed(0)} ms`).join(', ');
   const ownCpuRatio = side.tools.includes('docker')
     ? ` (manifest-assembler / docker workflow = **${(ownCpuMsPerVersion('project') / ownCpuMsPerVersion('docker')).toFixed(2)}×**)`
     : '';
   // The runner is up through the anchors' bursts too, and the registry notifies it of their pushes,
   // which it skips (no configuration names their repository): CPU on the cores the anchor shares.
-  const skippingCpuSeconds = (tool: Tool) =>
-    median(side.bursts.filter((b) => b.tool === tool).map((b) => b.machineCpuMs.runner + b.machineCpuMs.dynalite)) / 1000;
-  const skipping = side.tools.includes('docker')
-    ? `\n\nThrough the anchors' bursts the runner was still up, and the registry notified it of their pushes, which it
-skipped (no configuration names their repository): ${skippingCpuSeconds('docker').toFixed(2)} s of CPU (runner and dynalite, median) in
+  let skipping = '';
+  if (side.tools.includes('docker')) {
+    const skippingSeconds = median(burstsOf('docker').map(runnerAndDynaliteMs)) / 1000;
+    const shorterSeconds = skippingSeconds / side.cores;
+    const fairRatio = median(burstSeconds('project')) / (median(burstSeconds('docker')) - shorterSeconds);
+    skipping = `\n\nThrough the anchors' bursts the runner was still up, and the registry notified it of their pushes, which it
+skipped (no configuration names their repository): ${skippingSeconds.toFixed(2)} s of CPU (runner and dynalite, median) in
 docker's burst, on the cores docker's workflow shared. Had the runner been idle, docker's burst could have been at most
-${(skippingCpuSeconds('docker') / side.cores).toFixed(2)} s shorter, and the burst ratio would have been up to **${(
-        median(burstSeconds('project')) / (median(burstSeconds('docker')) - skippingCpuSeconds('docker') / side.cores)
-      ).toFixed(2)}×**.`
-    : '';
+${shorterSeconds.toFixed(2)} s shorter, and the burst ratio would have been up to **${fairRatio.toFixed(2)}×**.`;
+  }
   const burstRequests = side.projectRequestsPerBurstVersion;
   const kinds = [
     ...new Set([...side.tools.flatMap((tool) => Object.keys(side.requestsPerVersion[tool])), ...Object.keys(burstRequests)]),

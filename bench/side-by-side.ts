@@ -92,7 +92,7 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
 // Per-arch tags only: the anchors' own targets (`1.0.0-docker`) must not look like per-arch pushes.
 const TAG_PATTERN = '^(?<version>[0-9]+\\.[0-9]+\\.[0-9]+)-(?<platform>amd64|arm64)$';
 
-/** The runner's DynamoDB commands so far, by operation, from its `/metrics`. */
+/** The runner's `/metrics` text. */
 async function runnerMetrics(apiUrl: string, token: string): Promise<string> {
   const answer = await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   if (!answer.ok) throw new Error(`GET /metrics answered ${answer.status}`);
@@ -202,10 +202,11 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       pusherPeakMiB = Math.max(pusherPeakMiB, result.maxRssMiB);
     }
     const totalVersions = options.runs * options.versionsPerRun;
-    const requestsPerVersion = Object.fromEntries(
-      tools.map((tool) => [tool, Object.fromEntries(Object.entries(requestTotals[tool]).map(([k, n]) => [k, n / totalVersions]))]),
-    ) as Record<Tool, RequestCounts>;
-    const dynamoDbPerVersion = Object.fromEntries(Object.entries(dynamoTotals).map(([k, n]) => [k, n / totalVersions]));
+    const requestsPerVersion = Object.fromEntries(tools.map((tool) => [tool, perVersion(requestTotals[tool], totalVersions)])) as Record<
+      Tool,
+      RequestCounts
+    >;
+    const dynamoDbPerVersion = perVersion(dynamoTotals, totalVersions);
 
     // Bursts: the same work for each tool (push both platforms of N versions, P pushers at a time,
     // and get every version tag published), tools interleaved and their order rotated per run.
@@ -272,12 +273,8 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
       cores: availableParallelism(),
       requestsPerVersion,
       dynamoDbPerVersion,
-      dynamoDbPerBurstVersion: Object.fromEntries(
-        Object.entries(burstDynamoTotals).map(([k, n]) => [k, n / Math.max(1, cpuMs.burstVersions)]),
-      ),
-      projectRequestsPerBurstVersion: Object.fromEntries(
-        Object.entries(burstRequestTotals).map(([k, n]) => [k, n / Math.max(1, cpuMs.burstVersions)]),
-      ),
+      dynamoDbPerBurstVersion: perVersion(burstDynamoTotals, Math.max(1, cpuMs.burstVersions)),
+      projectRequestsPerBurstVersion: perVersion(burstRequestTotals, Math.max(1, cpuMs.burstVersions)),
       readsAheadInBursts: burstReadsAhead,
       rss: {
         runnerPeakMiB: runnerRss.highWaterMiB(),
@@ -374,6 +371,11 @@ function runPusher<T>(job: PusherJob): Promise<T> {
 
 function addCounts(into: RequestCounts, from: RequestCounts): void {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+}
+
+/** Each count divided by the number of versions it was counted over. */
+function perVersion(totals: RequestCounts, versions: number): RequestCounts {
+  return Object.fromEntries(Object.entries(totals).map(([key, n]) => [key, n / versions]));
 }
 
 /** Adds to `into` how much each of a runner's counters grew from `before` to `after`. */

@@ -1,6 +1,7 @@
 import type { Descriptor, RawManifest } from '../core/descriptor.ts';
 import { Limits } from '../core/media-types.ts';
 import type { ImageRegistry } from '../core/ports.ts';
+import { readCounterSeries, renderCounterFamily } from './observability/prometheus-counters.ts';
 
 /**
  * How many reads were started ahead, handed out to the handler that asked, not started because as
@@ -18,18 +19,20 @@ export const READS_AHEAD_METRIC = 'manifest_assembler_registry_reads_ahead_total
 
 /** The reads ahead in the Prometheus text format, for `GET /metrics`: one series per outcome. */
 export function renderReadsAhead(stats: ReadsAheadStats): string {
-  return [
-    `# HELP ${READS_AHEAD_METRIC} Registry reads by digest started before their push's handler ran, by what became of them.`,
-    `# TYPE ${READS_AHEAD_METRIC} counter`,
-    ...Object.entries(stats).map(([outcome, n]) => `${READS_AHEAD_METRIC}{outcome="${outcome}"} ${n}`),
-    '',
-  ].join('\n');
+  return renderCounterFamily(
+    READS_AHEAD_METRIC,
+    "Registry reads by digest started before their push's handler ran, by what became of them.",
+    Object.entries(stats).map(([outcome, value]) => ({ labels: { outcome }, value })),
+  );
 }
 
 /** Reads the reads ahead back out of a `/metrics` text: outcome → count (the bench and the tests). */
 export function parseReadsAhead(metricsText: string): Record<string, number> {
-  const series = new RegExp(`^${READS_AHEAD_METRIC}\\{outcome="([a-z]+)"\\} (\\d+)$`, 'gm');
-  return Object.fromEntries([...metricsText.matchAll(series)].map((match) => [match[1] as string, Number(match[2])]));
+  return Object.fromEntries(
+    readCounterSeries(metricsText, READS_AHEAD_METRIC).flatMap(({ labels, value }) =>
+      labels.outcome === undefined ? [] : [[labels.outcome, value]],
+    ),
+  );
 }
 
 export interface PrefetchingImageRegistryOptions {
@@ -63,7 +66,7 @@ export class PrefetchingImageRegistry implements ImageRegistry {
   readonly #maxAgeMs: number;
   readonly #now: () => number;
   /** Reads started ahead and not handed out yet, oldest first (a Map keeps insertion order). */
-  readonly #ahead = new Map<string, { readonly reading: Promise<RawManifest | Uint8Array>; readonly at: number }>();
+  readonly #ahead = new Map<string, ReadAhead>();
   readonly #stats = { started: 0, used: 0, skipped: 0, expired: 0 };
 
   constructor(inner: ImageRegistry, options: PrefetchingImageRegistryOptions = {}) {
@@ -79,20 +82,25 @@ export class PrefetchingImageRegistry implements ImageRegistry {
 
   /** Starts reading `digest`'s manifest and, when named, its config blob, for a handler that will ask for them. */
   prefetch(repository: string, digest: string, config?: Descriptor): void {
-    this.#start(manifestKey(repository, digest), () => this.#inner.fetchManifest(repository, digest));
+    this.#start(manifestKey(repository, digest), () => ({ kind: 'manifest', reading: this.#inner.fetchManifest(repository, digest) }));
     if (config !== undefined) {
-      this.#start(blobKey(repository, config, Limits.configBytes), () => this.#inner.fetchBlob(repository, config, Limits.configBytes));
+      this.#start(blobKey(repository, config, Limits.configBytes), () => ({
+        kind: 'blob',
+        reading: this.#inner.fetchBlob(repository, config, Limits.configBytes),
+      }));
     }
   }
 
   fetchManifest(repository: string, digest: string): Promise<RawManifest> {
     const fresh = () => this.#inner.fetchManifest(repository, digest);
-    return (this.#take(manifestKey(repository, digest)) as Promise<RawManifest> | undefined)?.catch(fresh) ?? fresh();
+    const ahead = this.#take(manifestKey(repository, digest));
+    return ahead?.kind === 'manifest' ? ahead.reading.catch(fresh) : fresh();
   }
 
   fetchBlob(repository: string, descriptor: Descriptor, maxBytes: number): Promise<Uint8Array> {
     const fresh = () => this.#inner.fetchBlob(repository, descriptor, maxBytes);
-    return (this.#take(blobKey(repository, descriptor, maxBytes)) as Promise<Uint8Array> | undefined)?.catch(fresh) ?? fresh();
+    const ahead = this.#take(blobKey(repository, descriptor, maxBytes));
+    return ahead?.kind === 'blob' ? ahead.reading.catch(fresh) : fresh();
   }
 
   resolveTag(repository: string, tag: string): Promise<string | undefined> {
@@ -107,7 +115,7 @@ export class PrefetchingImageRegistry implements ImageRegistry {
     return this.#inner.listTags(repository);
   }
 
-  #start(key: string, read: () => Promise<RawManifest | Uint8Array>): void {
+  #start(key: string, read: () => Read): void {
     if (this.#ahead.has(key)) return;
     const now = this.#now();
     for (const [old, { at }] of this.#ahead) {
@@ -119,21 +127,27 @@ export class PrefetchingImageRegistry implements ImageRegistry {
       this.#stats.skipped += 1;
       return;
     }
-    const reading = read();
+    const started = read();
     // Judged by whoever takes it (who then reads afresh); unread, a failure is nobody's concern.
-    reading.catch(() => undefined);
-    this.#ahead.set(key, { reading, at: now });
+    started.reading.catch(() => undefined);
+    this.#ahead.set(key, { ...started, at: now });
     this.#stats.started += 1;
   }
 
-  #take(key: string): Promise<RawManifest | Uint8Array> | undefined {
+  #take(key: string): Read | undefined {
     const ahead = this.#ahead.get(key);
     if (ahead === undefined) return undefined;
     this.#ahead.delete(key);
     this.#stats.used += 1;
-    return ahead.reading;
+    return ahead;
   }
 }
+
+/** A read started ahead, tagged with what it reads, so each reader gets its own type back without a cast. */
+type Read =
+  | { readonly kind: 'manifest'; readonly reading: Promise<RawManifest> }
+  | { readonly kind: 'blob'; readonly reading: Promise<Uint8Array> };
+type ReadAhead = Read & { readonly at: number };
 
 const manifestKey = (repository: string, digest: string) => `manifest ${repository} ${digest}`;
 const blobKey = (repository: string, descriptor: Descriptor, maxBytes: number) =>

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type CounterSeries, readCounterSeries, renderCounterFamily } from '../observability/prometheus-counters.ts';
 
 /** The Prometheus name of the counter, one series per DynamoDB operation. */
 export const DYNAMODB_REQUESTS_METRIC = 'manifest_assembler_dynamodb_requests_total';
@@ -45,30 +46,26 @@ export class DynamoDbRequestCounter {
     this.#counts = new Map();
   }
 
-  /** The counter's series in the Prometheus text format, one per operation seen (HELP and TYPE: {@link renderDynamoDbRequests}). */
-  series(): string[] {
-    return Object.entries(this.counts()).map(
-      ([operation, n]) => `${DYNAMODB_REQUESTS_METRIC}{component="${this.component}",operation="${operation}"} ${n}`,
-    );
+  /** The counter's series, one per operation seen, labelled with its component (rendered by {@link renderDynamoDbRequests}). */
+  series(): CounterSeries[] {
+    return Object.entries(this.counts()).map(([operation, value]) => ({ labels: { component: this.component, operation }, value }));
   }
 }
 
 /** Counters of several clients as one Prometheus metric (HELP and TYPE once). */
 export function renderDynamoDbRequests(...counters: DynamoDbRequestCounter[]): string {
-  const lines = [
-    `# HELP ${DYNAMODB_REQUESTS_METRIC} DynamoDB commands sent, by component and operation.`,
-    `# TYPE ${DYNAMODB_REQUESTS_METRIC} counter`,
-    ...counters.flatMap((counter) => counter.series()),
-  ];
-  return `${lines.join('\n')}\n`;
+  return renderCounterFamily(
+    DYNAMODB_REQUESTS_METRIC,
+    'DynamoDB commands sent, by component and operation.',
+    counters.flatMap((counter) => counter.series()),
+  );
 }
 
 /** Reads one component's series back out of a `/metrics` text: operation → count. */
 export function parseDynamoDbRequests(metricsText: string, component = 'handlers'): Record<string, number> {
   const counts: Record<string, number> = {};
-  const series = new RegExp(`^${DYNAMODB_REQUESTS_METRIC}\\{component="([a-z]+)",operation="([A-Za-z]+)"\\} (\\d+)$`, 'gm');
-  for (const match of metricsText.matchAll(series)) {
-    if (match[1] === component) counts[match[2] as string] = Number(match[3]);
+  for (const { labels, value } of readCounterSeries(metricsText, DYNAMODB_REQUESTS_METRIC)) {
+    if (labels.component === component && labels.operation !== undefined) counts[labels.operation] = value;
   }
   return counts;
 }

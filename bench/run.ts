@@ -27,12 +27,13 @@ console.log(`machine: ${machine()}`);
 // BENCH_ONLY=bundles: only the Lambda bundles against the floor (a minute, no registry), printed;
 // BENCH_ONLY=side: only the side-by-side runs, printed. Either way bench/RESULTS.md is left as the
 // last full run wrote it.
+const bundleRounds = numberFromEnv('BENCH_BUNDLE_ROUNDS', 60);
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && only !== '' && only !== 'bundles' && only !== 'side')
   throw new Error(`BENCH_ONLY must be bundles or side (or unset), not ${only}`);
 if (only === 'bundles') {
   console.log(`bundles imported by node ${bundleNodeVersion()}`);
-  console.log(bundleTable(await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 60))));
+  console.log(bundleTable(await benchBundles(bundleRounds)));
   process.exit(0);
 }
 const core = only === 'side' ? [] : await benchCore();
@@ -51,13 +52,13 @@ if (only === 'side') {
     core,
     side,
     bundles: [],
-    bundleNode: '',
+    bundleImports: { node: '', rounds: 0 },
   });
   console.log(report.slice(0, report.indexOf('## Lambda bundles')));
   process.exit(0);
 }
 console.log('bundles…');
-const bundles = await benchBundles(numberFromEnv('BENCH_BUNDLE_ROUNDS', 60));
+const bundles = await benchBundles(bundleRounds);
 const report = formatReport({
   date: new Date().toISOString().slice(0, 10),
   machine: machine(),
@@ -65,7 +66,7 @@ const report = formatReport({
   core,
   side,
   bundles,
-  bundleNode: bundleNodeVersion(),
+  bundleImports: { node: bundleNodeVersion(), rounds: bundleRounds },
 });
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { benchBundles, bundleNodeVersion } from './bundles.ts';
 import { benchCore } from './core.ts';
 import { machine, summarise, timingTable } from './harness.ts';
-import { bundleTable, formatReport } from './report.ts';
+import { type BenchReport, bundleTable, formatReport } from './report.ts';
 import { benchSideBySide } from './side-by-side.ts';
 
 const numberFromEnv = (name: string, fallback: number) => {
@@ -44,29 +44,15 @@ console.log(
 const side = await benchSideBySide(options);
 for (const tool of side.tools)
   console.log(timingTable([summarise(`${tool}: last push answered → tag holds the index`, side.latencies[tool])]));
+// The report of this run, with the bundles' figures when they were measured.
+const reportWith = (bundles: BenchReport['bundles'], bundleImports: BenchReport['bundleImports']) =>
+  formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles, bundleImports });
 if (only === 'side') {
-  const report = formatReport({
-    date: new Date().toISOString().slice(0, 10),
-    machine: machine(),
-    options,
-    core,
-    side,
-    bundles: [],
-    bundleImports: { node: '', rounds: 0 },
-  });
+  const report = reportWith([], { node: '', rounds: 0 });
   console.log(report.slice(0, report.indexOf('## Lambda bundles')));
   process.exit(0);
 }
 console.log('bundles…');
-const bundles = await benchBundles(bundleRounds);
-const report = formatReport({
-  date: new Date().toISOString().slice(0, 10),
-  machine: machine(),
-  options,
-  core,
-  side,
-  bundles,
-  bundleImports: { node: bundleNodeVersion(), rounds: bundleRounds },
-});
+const report = reportWith(await benchBundles(bundleRounds), { node: bundleNodeVersion(), rounds: bundleRounds });
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

@@ -167,7 +167,6 @@ function importMs(file: string): { wallMs: number; cpuMs: number } {
   return runImportScript<{ wallMs: number; cpuMs: number }>(script, `importing ${file}`);
 }
 
-/** Runs `script` (an ES module that writes one JSON value) in a fresh node process with the Lambda's environment. */
 /**
  * The node that imports the bundles: this one, or the binary BENCH_BUNDLE_NODE names, e.g. a Node 22
  * (the major of Lambda's nodejs22.x, which the functions run on) unpacked from `npm pack
@@ -183,6 +182,7 @@ export function bundleNodeVersion(): string {
   return result.stdout.trim();
 }
 
+/** Runs `script` (an ES module that writes one JSON value) in a fresh node process with the Lambda's environment. */
 function runImportScript<T>(script: string, what: string): T {
   const result = spawnSync(BUNDLE_NODE, ['--input-type=module', '-e', script], {
     cwd: root,

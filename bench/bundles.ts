@@ -133,6 +133,9 @@ function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[];
   return { startFiles: [...seen], startBytes: bytesOf(seen), totalBytes: bytesOf(total) };
 }
 
+/** How many untimed imports of each bundle its garbage collections are counted over. */
+export const GC_COUNTING_IMPORTS = 5;
+
 /**
  * The garbage collections that ran while `file` was imported, in `imports` fresh node processes of
  * their own, counted with perf_hooks' `gc` entries (each carries its start time; the observer is told
@@ -140,7 +143,7 @@ function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[];
  * and the most over those imports: a collection V8 schedules as a task may fall before or after the
  * import's end.
  */
-function gcsDuringImport(file: string, imports = 5): BundleFigures['gcsDuringImport'] {
+function gcsDuringImport(file: string, imports = GC_COUNTING_IMPORTS): BundleFigures['gcsDuringImport'] {
   const script =
     `const { PerformanceObserver, constants } = await import('node:perf_hooks'); const seen = [];` +
     ` const observer = new PerformanceObserver((list) => seen.push(...list.getEntries())); observer.observe({ entryTypes: ['gc'] });` +

@@ -12,8 +12,11 @@ export interface BenchReport {
   readonly core: readonly Timing[];
   readonly side: SideBySideFigures;
   readonly bundles: readonly BundleFigures[];
-  /** How the bundles were imported: by which node (bundleNodeVersion) and how many times each. */
-  readonly bundleImports: { readonly node: string; readonly rounds: number };
+  /**
+   * How the bundles were imported: by which node (bundleNodeVersion), how many timed imports of each,
+   * and over how many more their garbage collections were counted.
+   */
+  readonly bundleImports: { readonly node: string; readonly rounds: number; readonly gcCountingImports: number };
 }
 
 const TOOL_NAMES: Record<Tool, string> = {
@@ -224,7 +227,7 @@ each, interleaved (each round starting with another bundle); wall clock and the 
 same imports (on a loaded machine the CPU time is the steadier of the two). *Over the floor* is
 paired by round: the median of each round's difference to the floor's import in that round.
 *GCs during the import*: V8's garbage collections that started before the import ended, young
-generation (scavenges) / old generation, fewest–most over 5 more imports of each bundle (not the
+generation (scavenges) / old generation, fewest–most over ${report.bundleImports.gcCountingImports} more imports of each bundle (not the
 timed ones, since counting them needs an observer). Each scavenge here costs 1.5–3 ms, and the floor
 imports within 16–32 KB of allocation short of its third (docs/performance.md, "A scavenge the
 floor just misses"), so a bundle that takes one more pays for it in its init however few bytes

@@ -3,7 +3,7 @@
 // bundles against an SDK-only floor; writes bench/RESULTS.md with the machine it ran on.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchBundles, bundleNodeVersion } from './bundles.ts';
+import { benchBundles, bundleNodeVersion, GC_COUNTING_IMPORTS } from './bundles.ts';
 import { benchCore } from './core.ts';
 import { machine, summarise, timingTable } from './harness.ts';
 import { type BenchReport, bundleTable, formatReport } from './report.ts';
@@ -48,11 +48,15 @@ for (const tool of side.tools)
 const reportWith = (bundles: BenchReport['bundles'], bundleImports: BenchReport['bundleImports']) =>
   formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles, bundleImports });
 if (only === 'side') {
-  const report = reportWith([], { node: '', rounds: 0 });
+  const report = reportWith([], { node: '', rounds: 0, gcCountingImports: 0 });
   console.log(report.slice(0, report.indexOf('## Lambda bundles')));
   process.exit(0);
 }
 console.log('bundles…');
-const report = reportWith(await benchBundles(bundleRounds), { node: bundleNodeVersion(), rounds: bundleRounds });
+const report = reportWith(await benchBundles(bundleRounds), {
+  node: bundleNodeVersion(),
+  rounds: bundleRounds,
+  gcCountingImports: GC_COUNTING_IMPORTS,
+});
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderRegistryConfig } from '../../../src/local/registry/registry-config.ts';
 import {
   REGISTRY_INSTANCE_HEADER,
@@ -55,16 +55,14 @@ describe('startRegistryProcess', () => {
   }
 
   describe('when the environment holds REGISTRY_* variables', () => {
-    const saved = process.env.REGISTRY_HTTP_ADDR;
     afterEach(() => {
-      if (saved === undefined) delete process.env.REGISTRY_HTTP_ADDR;
-      else process.env.REGISTRY_HTTP_ADDR = saved;
+      vi.unstubAllEnvs();
     });
 
     it('keeps them from the registry, which would read them as config overrides', async () => {
       const elsewhere = await findFreePort();
       // distribution would listen here instead of on the configured address.
-      process.env.REGISTRY_HTTP_ADDR = `127.0.0.1:${elsewhere}`;
+      vi.stubEnv('REGISTRY_HTTP_ADDR', `127.0.0.1:${elsewhere}`);
       const { port, instanceId } = await startOnFreePort();
       const response = await fetch(`http://127.0.0.1:${port}/v2/`);
       expect(response.headers.get(REGISTRY_INSTANCE_HEADER)).toBe(instanceId);
@@ -73,12 +71,8 @@ describe('startRegistryProcess', () => {
   });
 
   describe("the registry's Go collector", () => {
-    const saved = { GOGC: process.env.GOGC, GOMEMLIMIT: process.env.GOMEMLIMIT };
     afterEach(() => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      vi.unstubAllEnvs();
     });
     const goEnvironmentOfStarted = async (): Promise<Record<string, string | undefined>> => {
       const { registry } = await startOnFreePort();
@@ -88,14 +82,14 @@ describe('startRegistryProcess', () => {
     };
 
     it('runs at GOGC=400 with GOMEMLIMIT=64MiB when the environment does not say', async () => {
-      delete process.env.GOGC;
-      delete process.env.GOMEMLIMIT;
+      vi.stubEnv('GOGC', undefined);
+      vi.stubEnv('GOMEMLIMIT', undefined);
       expect(await goEnvironmentOfStarted()).toEqual({ GOGC: '400', GOMEMLIMIT: '64MiB' });
     });
 
     it("keeps the environment's GOGC and GOMEMLIMIT when it has them", async () => {
-      process.env.GOGC = '150';
-      process.env.GOMEMLIMIT = '1GiB';
+      vi.stubEnv('GOGC', '150');
+      vi.stubEnv('GOMEMLIMIT', '1GiB');
       expect(await goEnvironmentOfStarted()).toEqual({ GOGC: '150', GOMEMLIMIT: '1GiB' });
     });
   });

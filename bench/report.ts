@@ -228,10 +228,10 @@ same imports (on a loaded machine the CPU time is the steadier of the two). *Ove
 paired by round: the median of each round's difference to the floor's import in that round.
 *GCs during the import*: V8's garbage collections that started before the import ended, young
 generation (scavenges) / old generation, fewest–most over ${report.bundleImports.gcCountingImports} more imports of each bundle (not the
-timed ones, since counting them needs an observer). Each scavenge here costs 1.5–3 ms, and the floor
-imports within 16–32 KB of allocation short of its third (docs/performance.md, "A scavenge the
-floor just misses"), so a bundle that takes one more pays for it in its init however few bytes
-it adds.
+timed ones, since counting them needs an observer). Each scavenge here costs 1.5–3 ms, and on
+Node 20 the floor imports within 16–32 KB of allocation short of its third (docs/performance.md, "A
+scavenge the floor just misses"), so a bundle that takes one more pays for it in its init however
+few bytes it adds; on Node 22 the floor runs that third one too ("Init on Node 22").
 
 ${bundleTable(report.bundles)}
 

@@ -1,8 +1,11 @@
 import { describeError } from './errors.ts';
-import type { Dependencies, LeaseRelease, VersionKey } from './ports.ts';
+import type { Announcements, LeaseRelease, UseCaseDependencies, VersionKey } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { announcementOrder, buildVersionEvent, type VersionEvent, type VersionOutcome, VersionOutcomes } from './version-events.ts';
 import { type Announcement, type AnnouncementState, AnnouncementStates, type VersionRecord } from './version-record.ts';
+
+/** What announcing an outcome needs: the claims on the record, the destination, the time and the log. */
+type AnnounceDependencies = UseCaseDependencies<Announcements, 'clock' | 'events' | 'logger'>;
 
 /** Timing of announcing; a claim outlives every attempt of its sender, so two senders never overlap. */
 export const AnnounceTiming = {
@@ -30,7 +33,7 @@ export const AnnounceTiming = {
  * same id. Never throws: the outcome itself is recorded, and a failed announcement is logged.
  */
 export async function announceOutcome(
-  deps: Dependencies,
+  deps: AnnounceDependencies,
   outcome: VersionOutcome,
   record: VersionRecord | undefined,
   config: RepositoryConfig | undefined,
@@ -87,7 +90,7 @@ export function isAnnounced(record: VersionRecord, claim: Announcement): boolean
  * version it checks; a no-op for a version announced already.
  */
 export async function announceMissedPublish(
-  deps: Dependencies,
+  deps: AnnounceDependencies,
   record: VersionRecord,
   config: RepositoryConfig | undefined,
 ): Promise<void> {
@@ -102,7 +105,7 @@ export async function announceMissedPublish(
  * Sends again an announcement whose sender died or gave up (`pending` past its claim), with the
  * same event and id. The reconciler calls it for every version it checks; a no-op otherwise.
  */
-export async function resendPendingAnnouncement(deps: Dependencies, record: VersionRecord): Promise<void> {
+export async function resendPendingAnnouncement(deps: AnnounceDependencies, record: VersionRecord): Promise<void> {
   const pending = record.announcement;
   const nowMs = deps.clock.now();
   if (pending?.state !== AnnouncementStates.pending || pending.until >= nowMs || pending.event === undefined) return;
@@ -135,7 +138,7 @@ export async function resendPendingAnnouncement(deps: Dependencies, record: Vers
  * the lease itself (`releaseLease` then says whether to publish again).
  */
 export async function sendPublishAnnouncement(
-  deps: Dependencies,
+  deps: AnnounceDependencies,
   key: VersionKey,
   claim: { readonly event: VersionEvent; readonly until: number },
   release: LeaseRelease,
@@ -149,7 +152,7 @@ export async function sendPublishAnnouncement(
  * `release`, the settling write gives the publish lease up too; true when it did.
  */
 async function sendClaimed(
-  deps: Dependencies,
+  deps: AnnounceDependencies,
   key: VersionKey,
   event: VersionEvent,
   claimed: { until: number; release?: LeaseRelease },
@@ -199,7 +202,7 @@ async function sendClaimed(
  * release (images changed meanwhile, or the store failed), settles alone. True when the lease was released.
  */
 async function settleClaim(
-  deps: Dependencies,
+  deps: AnnounceDependencies,
   key: VersionKey,
   settle: { id: string; how: 'sent' | 'retry' },
   release: LeaseRelease | undefined,

@@ -2,10 +2,13 @@ import type { RawManifest } from './descriptor.ts';
 import { DomainError, ErrorCodes } from './errors.ts';
 import { type FloatingPointer, floatingRank } from './floating-pointer.ts';
 import { isIndexMediaType } from './media-types.ts';
-import type { Dependencies } from './ports.ts';
+import type { FloatingTagPointers, PublishedTags, UseCaseDependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { isRelease, parseSemver } from './semver.ts';
 import { floatingTargetTags } from './target-tags.ts';
+
+/** What moving floating tags needs: their pointers, the tags put, the registry and the log. */
+type FloatingTagDependencies = UseCaseDependencies<FloatingTagPointers & PublishedTags, 'registry' | 'logger'>;
 
 /** Puts an index under a tag (publish-version passes its retrying put). */
 export type PutIndex = (tag: string, manifest: RawManifest) => Promise<void>;
@@ -35,7 +38,7 @@ const MAX_SETTLE_ROUNDS = 5;
  * Pre-releases and versions that are not semver move nothing.
  */
 export async function moveFloatingTags(
-  deps: Dependencies,
+  deps: FloatingTagDependencies,
   input: { repository: string; version: string; revision: number; manifest: RawManifest; config: RepositoryConfig },
   put: PutIndex,
 ): Promise<FloatingTagResult[]> {
@@ -55,7 +58,7 @@ export async function moveFloatingTags(
  * higher version holds the pointer, puts its index back only if the tag holds this pointer's index.
  */
 export async function advanceFloatingTag(
-  deps: Dependencies,
+  deps: FloatingTagDependencies,
   repository: string,
   pointer: FloatingPointer,
   options: { known?: RawManifest; put?: PutIndex } = {},
@@ -83,7 +86,7 @@ export async function advanceFloatingTag(
  * the tag holds at the end. Every put is remembered first, so its push event is ignored.
  */
 export async function settleFloatingTag(
-  deps: Dependencies,
+  deps: FloatingTagDependencies,
   repository: string,
   target: FloatingPointer,
   options: { known?: RawManifest; put?: PutIndex } = {},
@@ -114,7 +117,7 @@ export async function settleFloatingTag(
 }
 
 /** The index a pointer names, fetched by digest (the registry adapter verifies the bytes against it). */
-async function fetchPublishedIndex(deps: Dependencies, repository: string, pointer: FloatingPointer): Promise<RawManifest> {
+async function fetchPublishedIndex(deps: FloatingTagDependencies, repository: string, pointer: FloatingPointer): Promise<RawManifest> {
   const manifest = await deps.registry.fetchManifest(repository, pointer.digest);
   if (!isIndexMediaType(manifest.mediaType)) {
     throw new DomainError(

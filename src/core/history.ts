@@ -1,8 +1,11 @@
 import { DomainError, describeError, ErrorCodes } from './errors.ts';
-import type { Dependencies, HistoryWrite } from './ports.ts';
+import type { HistoryWrite, UseCaseDependencies, VersionHistories, VersionReads } from './ports.ts';
 import { activeError } from './readiness.ts';
 import { HISTORY_LIMIT, type HistoryEntry, HistoryKinds, type VersionHistory } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
+
+/** What appending to a version's history needs. */
+type HistoryDependencies = UseCaseDependencies<VersionReads & VersionHistories, 'clock' | 'logger'>;
 
 /** An entry a caller adds beside those derived from the record (drift, repairs), without its sequence. */
 export type HistoryNote = Omit<HistoryEntry, 'sequence'>;
@@ -34,7 +37,7 @@ const MAX_APPEND_ATTEMPTS = 8;
  * event is retried and its history written then.
  */
 export async function recordHistory(
-  deps: Dependencies,
+  deps: HistoryDependencies,
   repository: string,
   version: string,
   context: HistoryContext = {},
@@ -65,7 +68,7 @@ export async function recordHistory(
  * a failure is logged with what was not recorded (the next writer or reconcile pass records it).
  */
 export async function recordHistoryQuietly(
-  deps: Dependencies,
+  deps: HistoryDependencies,
   repository: string,
   version: string,
   context: HistoryContext = {},

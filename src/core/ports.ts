@@ -40,7 +40,7 @@ export interface ImagesChange {
   readonly clearRejected?: readonly string[];
 }
 
-/** A digest under a tag of a repository (what {@link VersionStore.rememberPublishedTag} remembers putting). */
+/** A digest under a tag of a repository (what {@link PublishedTags.rememberPublishedTag} remembers putting). */
 export interface TaggedDigest {
   readonly repository: string;
   readonly tag: string;
@@ -78,7 +78,7 @@ export interface LeaseRequest {
  */
 export type EpochMs = number;
 
-/** An announcement to claim at `now` (see {@link VersionStore.claimAnnouncement}). */
+/** An announcement to claim at `now` (see {@link Announcements.claimAnnouncement}). */
 export interface AnnouncementClaim {
   readonly claim: Announcement;
   readonly now: EpochMs;
@@ -90,16 +90,16 @@ export interface LeaseRelease {
   readonly expectedRevision: number;
 }
 
-/** How {@link VersionStore.settleAnnouncement} settles the claim `id`, and the lease it may give up with it. */
+/** How {@link Announcements.settleAnnouncement} settles the claim `id`, and the lease it may give up with it. */
 export interface AnnouncementSettlement {
   readonly id: string;
   /** `sent`: delivered; `retry`: handed back to the next caller (the reconciler). */
   readonly how: 'sent' | 'retry';
-  /** Give the publish lease up in the same write, only as {@link VersionStore.releaseLease} would release it. */
+  /** Give the publish lease up in the same write, only as {@link PublishWrites.releaseLease} would release it. */
   readonly release?: LeaseRelease;
 }
 
-/** What {@link VersionStore.readForPush} read. */
+/** What {@link PushWrites.readForPush} read. */
 export interface PushContext {
   readonly record: VersionRecord | undefined;
   /** The records of the target versions asked for that exist. */
@@ -115,7 +115,7 @@ export interface PushContext {
 /** What claiming a floating tag gave: it is ours now, or it points to a version that ranks higher. */
 export type FloatingClaim = { readonly kind: 'claimed' } | { readonly kind: 'higher'; readonly pointer: FloatingPointer };
 
-/** How {@link VersionStore.updateImages} writes a change: its condition, its time, and what goes with it. */
+/** How {@link PushWrites.updateImages} writes a change: its condition, its time, and what goes with it. */
 export interface UpdateImagesOptions {
   readonly expectedRevision: number;
   readonly now: EpochMs;
@@ -123,7 +123,7 @@ export interface UpdateImagesOptions {
   readonly history?: HistoryWrite;
 }
 
-/** What {@link VersionStore.completePublish} writes with the publish, in the same conditional write. */
+/** What {@link PublishWrites.completePublish} writes with the publish, in the same conditional write. */
 export interface CompletePublishOptions {
   readonly owner: string;
   readonly published: PublishedIndex;
@@ -135,41 +135,59 @@ export interface CompletePublishOptions {
 }
 
 /**
- * Durable state: repository configs and version records. Every write is a single-item conditional
+ * Durable state: repository configs and version records, one role per part of it (below), which a use
+ * case names when it needs only some of them. Every write is a single-item conditional
  * write (no transactions: dynalite has none), so each method states its condition.
  */
-export interface VersionStore {
+export interface VersionStore
+  extends RepositoryConfigs,
+    VersionReads,
+    VersionHistories,
+    PushWrites,
+    PublishWrites,
+    VersionErrors,
+    PublishedTags,
+    Announcements,
+    FloatingTagPointers,
+    Checkpoints {}
+
+/** Each repository's configuration: the API writes it, every event reads it. */
+export interface RepositoryConfigs {
   getRepositoryConfig(repository: string): Promise<RepositoryConfig | undefined>;
   putRepositoryConfig(repository: string, config: RepositoryConfig): Promise<void>;
   /** False when there was no config. */
   deleteRepositoryConfig(repository: string): Promise<boolean>;
   listRepositoryConfigs(): Promise<Array<{ repository: string; config: RepositoryConfig }>>;
+}
 
+/** The version records as they stand. */
+export interface VersionReads {
   getVersion(key: VersionKey): Promise<VersionRecord | undefined>;
   /** Versions in version order, `limit` at most per page; `cursor` from the previous page. */
   listVersions(repository: string, options: { limit: number; cursor?: string | undefined }): Promise<VersionPage>;
+}
 
+/** What recording a push reads and writes: its one read, the images, the refusals. */
+export interface PushWrites {
   /**
    * What recording a push of `tag` needs, in one read: the version's record, the records of the
    * `targetVersions` (versions whose target tag `tag` could be), and whether manifest-assembler put
-   * `digest` under `tag` itself ({@link rememberPublishedTag}), and which of the version's
+   * `digest` under `tag` itself ({@link PublishedTags.rememberPublishedTag}), and which of the version's
    * `targetTags` have any digest remembered.
    */
   readForPush(
     key: VersionKey,
     options: { tag: string; digest: string; targetVersions: readonly string[]; targetTags?: readonly string[] },
   ): Promise<PushContext>;
-
   /**
    * Applies a change to the images and increments `revision`, only if the record's revision is still
    * `expectedRevision` (0: the record must not exist yet, or hold only refusals; it is created). With
    * `lease`, the same write takes the publish lease, only if nobody holds one (a lease someone holds,
-   * even expired, fails the write: {@link acquireLease} takes that over). Returns the new record, or
+   * even expired, fails the write: {@link PublishWrites.acquireLease} takes that over). Returns the new record, or
    * undefined when the condition failed (read again and retry). With `history`, the same write
    * replaces the version's history too, only if its sequence is still the expected one.
    */
   updateImages(key: VersionKey, change: ImagesChange, options: UpdateImagesOptions): Promise<VersionRecord | undefined>;
-
   /**
    * Sets the refusal of `rejection.tag` and removes the refusals of the `evict` tags, in one write
    * that creates the record (revision 0, no images) when there is none; images, revision, lease and
@@ -179,7 +197,10 @@ export interface VersionStore {
   recordRejection(key: VersionKey, options: { rejection: PushRejection; evict: readonly string[]; now: EpochMs }): Promise<VersionRecord>;
   /** Removes the refusal of `tag`, only while it is the refusal of `digest` (a newer refusal stays). */
   clearRejection(key: VersionKey, refusal: { tag: string; digest: string }): Promise<void>;
+}
 
+/** What publishing a version writes: the lease and the publish. */
+export interface PublishWrites {
   /**
    * Takes the publish lease if nobody holds it, it has expired (`until` < `now`), or `owner` holds it
    * already (renewal). Returns the record as it stands with the lease, or undefined when another
@@ -195,27 +216,48 @@ export interface VersionStore {
    * Records a publish in one write, only while `owner` holds the lease and the revision is still
    * `published.revision` (an error of that revision or older is cleared); with `release`, gives the
    * lease up in the same write; with `announcement`, claims it there too, only if
-   * {@link claimAnnouncement} would; with `history`, replaces the version's history there too, only if
+   * {@link Announcements.claimAnnouncement} would; with `history`, replaces the version's history there too, only if
    * its sequence is still the expected one. Returns the record, or undefined when any of that does not
    * hold: the caller then takes the long way ({@link recordPublished}, a claim, {@link releaseLease}).
    */
   completePublish(key: VersionKey, options: CompletePublishOptions): Promise<VersionRecord | undefined>;
   /**
-   * Records a failure or a conflict for the revision it applies to. With `owner`, only while that
-   * owner holds the lease; without, only while the revision is still `error.revision`.
-   */
-  recordError(key: VersionKey, options: { error: VersionError; owner?: string; now: EpochMs }): Promise<VersionRecord | undefined>;
-  /**
    * Gives the lease up, only if `owner` holds it and the revision is still `expectedRevision`.
    * 'revision-moved': images changed meanwhile, the lease is kept (publish again); 'not-held': it was lost.
    */
   releaseLease(key: VersionKey, options: { owner: string; expectedRevision: number }): Promise<'released' | 'revision-moved' | 'not-held'>;
+}
 
+/** Each version's history (also written inside the push's and the publish's writes, see {@link HistoryWrite}). */
+export interface VersionHistories {
+  /** A version's history; `{ sequence: 0, entries: [] }` when nothing was recorded. */
+  getHistory(key: VersionKey): Promise<VersionHistory>;
+  /**
+   * Replaces a version's history, only if its `sequence` is still `expectedSequence` (0: none may
+   * exist yet). False when another writer appended first (read again and retry).
+   */
+  putHistory(key: VersionKey, write: HistoryWrite): Promise<boolean>;
+}
+
+/** A failure or a conflict recorded on a version (by a publish, a push that conflicts, the reconciler). */
+export interface VersionErrors {
+  /**
+   * Records a failure or a conflict for the revision it applies to. With `owner`, only while that
+   * owner holds the lease; without, only while the revision is still `error.revision`.
+   */
+  recordError(key: VersionKey, options: { error: VersionError; owner?: string; now: EpochMs }): Promise<VersionRecord | undefined>;
+}
+
+/** The index puts manifest-assembler made itself, so that their push events are known as its own. */
+export interface PublishedTags {
   /** Remembers that manifest-assembler itself put `digest` under `tag`, before it does. */
   rememberPublishedTag(put: TaggedDigest): Promise<void>;
   /** Whether manifest-assembler itself put `digest` under `tag`. */
   isPublishedTag(put: TaggedDigest): Promise<boolean>;
+}
 
+/** The announcing of each outcome, claimed and settled on the version record. */
+export interface Announcements {
   /**
    * Claims the announcing of an outcome: stores `claim` (state `pending`) on the version record,
    * only if the record exists and its last announcement has a lower or equal `order` and is either
@@ -228,9 +270,13 @@ export interface VersionStore {
    * drops the stored event); `retry` keeps it pending but expired, so the next caller sends it again.
    * With `release`, gives the publish lease up in the same write, only if `release.owner` holds it and
    * the revision is still `release.expectedRevision`. False when any of that does not hold (nothing
-   * is written): the caller then settles alone and releases the lease with {@link releaseLease}.
+   * is written): the caller then settles alone and releases the lease with {@link PublishWrites.releaseLease}.
    */
   settleAnnouncement(key: VersionKey, settle: AnnouncementSettlement): Promise<boolean>;
+}
+
+/** Where each floating tag points; a pointer only moves forward. */
+export interface FloatingTagPointers {
   /**
    * Points floating tag `pointer.tag` at `pointer`, only if the tag has no pointer yet or its pointer's
    * `rank` is lower than or equal to `pointer.rank` (so it only moves forward; an equal rank, a republish
@@ -241,19 +287,14 @@ export interface VersionStore {
   getFloatingTag(repository: string, tag: string): Promise<FloatingPointer | undefined>;
   /** Every floating tag pointer of a repository, in tag order (one read of the repository's items). */
   listFloatingTags(repository: string): Promise<FloatingPointer[]>;
+}
 
+/** Named resume points (the reconciler's cursor per repository). */
+export interface Checkpoints {
   /** A named resume point (the reconciler's cursor per repository); undefined when none was saved. */
   getCheckpoint(name: string): Promise<string | undefined>;
   /** Saves a resume point; null removes it. Last writer wins: checkpoints are hints, not state. */
   putCheckpoint(name: string, value: string | null): Promise<void>;
-
-  /** A version's history; `{ sequence: 0, entries: [] }` when nothing was recorded. */
-  getHistory(key: VersionKey): Promise<VersionHistory>;
-  /**
-   * Replaces a version's history, only if its `sequence` is still `expectedSequence` (0: none may
-   * exist yet). False when another writer appended first (read again and retry).
-   */
-  putHistory(key: VersionKey, write: HistoryWrite): Promise<boolean>;
 }
 
 /**
@@ -305,3 +346,11 @@ export interface Dependencies {
    */
   readonly tagSettle?: { readonly waitMs: number; readonly pollMs: number };
 }
+
+/**
+ * What a use case that needs only part of {@link Dependencies} takes: the store's roles it calls and
+ * the other dependencies it names (the composition root's `Dependencies` is one of them all).
+ */
+export type UseCaseDependencies<Store, Keys extends Exclude<keyof Dependencies, 'store'> = never> = {
+  readonly store: Store;
+} & Pick<Dependencies, Keys>;

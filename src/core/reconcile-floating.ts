@@ -1,11 +1,14 @@
 import { describeError } from './errors.ts';
 import { type FloatingPointer, floatingRank } from './floating-pointer.ts';
 import { advanceFloatingTag, settleFloatingTag } from './floating-tags.ts';
-import type { Dependencies } from './ports.ts';
+import type { FloatingTagPointers, PublishedTags, UseCaseDependencies } from './ports.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { isRelease, parseSemver } from './semver.ts';
 import { floatingTargetTags } from './target-tags.ts';
 import type { VersionRecord } from './version-record.ts';
+
+/** What repairing floating tags needs: what moving them needs, and the time. */
+type FloatingRepairDependencies = UseCaseDependencies<FloatingTagPointers & PublishedTags, 'clock' | 'registry' | 'logger'>;
 
 /** What the reconciler did about floating tags (merged into its report). */
 export interface FloatingFindings {
@@ -22,7 +25,7 @@ export interface FloatingFindings {
  * floating step was cut short. Only complete, up-to-date publishes of releases count.
  */
 export async function advanceLaggingFloatingTags(
-  deps: Dependencies,
+  deps: FloatingRepairDependencies,
   repository: string,
   config: RepositoryConfig,
   records: readonly VersionRecord[],
@@ -74,7 +77,7 @@ export async function advanceLaggingFloatingTags(
  * `onDrift: restore`.
  */
 export async function repairFloatingTags(
-  deps: Dependencies,
+  deps: FloatingRepairDependencies,
   repository: string,
   config: RepositoryConfig,
   pointers: Iterable<FloatingPointer>,

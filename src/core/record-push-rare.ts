@@ -1,11 +1,17 @@
 import { announceOutcome } from './announce-outcome.ts';
 import { buildVersionIndex } from './index-builder.ts';
 import { Counters } from './metrics.ts';
-import type { Dependencies, EpochMs, VersionKey } from './ports.ts';
+import type { Announcements, EpochMs, PushWrites, UseCaseDependencies, VersionErrors, VersionKey, VersionReads } from './ports.ts';
 import { selectIndexImages } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import type { PushRejection, RecordedImage, VersionRecord } from './version-record.ts';
 import { versionsForTargetTag } from './version-tag.ts';
+
+/** What the rare turns of a push need: the record's reads and writes, and what announcing a conflict needs. */
+type RarePushDependencies = UseCaseDependencies<
+  VersionReads & PushWrites & VersionErrors & Announcements,
+  'registry' | 'metrics' | 'clock' | 'events' | 'logger'
+>;
 
 // What recording a push runs only on its rare paths: a refused image, a platform two per-arch tags
 // claim, a push under another version's target tag. src/core/record-push.ts reaches it through the publish path's module (publish-path.ts,
@@ -19,7 +25,7 @@ export const MAX_REJECTED_TAGS = 10;
  * Keeps a refusal on the version so its status shows it: one entry per tag (a duplicate event writes
  * nothing), at most {@link MAX_REJECTED_TAGS} tags, the oldest evicted in the same write.
  */
-export async function recordRefusal(deps: Dependencies, key: VersionKey, rejection: PushRejection, now: EpochMs): Promise<void> {
+export async function recordRefusal(deps: RarePushDependencies, key: VersionKey, rejection: PushRejection, now: EpochMs): Promise<void> {
   // A tag rebuilt while we read the refused image: the newer push is the one to judge (and to show).
   if ((await deps.registry.resolveTag(key.repository, rejection.tag)) !== rejection.digest) return;
   const record = await deps.store.getVersion(key);
@@ -40,7 +46,7 @@ export async function recordRefusal(deps: Dependencies, key: VersionKey, rejecti
  * reconciler pass finding the same conflict leaves it alone), announced and counted.
  */
 export async function settleContest(
-  deps: Dependencies,
+  deps: RarePushDependencies,
   config: RepositoryConfig,
   key: VersionKey,
   record: VersionRecord | undefined,

@@ -1,5 +1,8 @@
 import { VersionNotRecordedError } from './errors.ts';
-import type { Dependencies, VersionKey } from './ports.ts';
+import type { UseCaseDependencies, VersionHistories, VersionKey, VersionReads } from './ports.ts';
+
+/** What a version's history needs: the record and its history. */
+type HistoryViewDependencies = UseCaseDependencies<VersionReads & VersionHistories>;
 
 /**
  * A version's history: an append-only, bounded list of what happened to it, with times. Entries
@@ -61,7 +64,7 @@ export interface VersionHistoryView extends VersionHistory {
 }
 
 /** A version's history; a {@link VersionNotRecordedError} when the version was never recorded. */
-export async function getVersionHistory(deps: Dependencies, key: VersionKey): Promise<VersionHistoryView> {
+export async function getVersionHistory(deps: HistoryViewDependencies, key: VersionKey): Promise<VersionHistoryView> {
   const { repository, version } = key;
   const [record, history] = await Promise.all([deps.store.getVersion(key), deps.store.getHistory(key)]);
   if (record === undefined && history.sequence === 0) throw new VersionNotRecordedError(key);

@@ -1,11 +1,14 @@
 import { VersionNotRecordedError } from './errors.ts';
 import type { FloatingPointer } from './floating-pointer.ts';
 import { describeVersionTags } from './floating-status.ts';
-import type { Dependencies, VersionKey } from './ports.ts';
+import type { FloatingTagPointers, RepositoryConfigs, UseCaseDependencies, VersionKey, VersionReads } from './ports.ts';
 import { deriveState, describeVersionError, missingPlatforms } from './readiness.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { floatingTemplates } from './target-tags.ts';
 import type { VersionRecord, VersionState } from './version-record.ts';
+
+/** What a version's status needs: the config, the records and the floating tags' pointers. */
+type StatusDependencies = UseCaseDependencies<RepositoryConfigs & VersionReads & FloatingTagPointers, 'clock'>;
 
 /** What the API reports for a version (docs/api.md, VersionStatus). */
 export interface VersionStatus {
@@ -90,7 +93,7 @@ export function toVersionStatus(
 }
 
 /** Everything known about one version (GET …/versions/{version}); a {@link VersionNotRecordedError} until a push of it is recorded. */
-export async function getVersionStatus(deps: Dependencies, key: VersionKey): Promise<VersionStatus> {
+export async function getVersionStatus(deps: StatusDependencies, key: VersionKey): Promise<VersionStatus> {
   const { repository } = key;
   const [record, config] = await Promise.all([deps.store.getVersion(key), deps.store.getRepositoryConfig(repository)]);
   if (record === undefined) throw new VersionNotRecordedError(key);
@@ -109,7 +112,7 @@ export interface VersionListQuery {
  * so it may hold fewer than `limit` versions (even none) while `cursor` still points further.
  */
 export async function listVersionStatuses(
-  deps: Dependencies,
+  deps: StatusDependencies,
   repository: string,
   query: VersionListQuery,
 ): Promise<{ versions: VersionStatus[]; cursor: string | null }> {
@@ -125,6 +128,10 @@ export async function listVersionStatuses(
 }
 
 /** The repository's floating tag pointers: one read, and none when the config has no floating template. */
-async function floatingPointers(deps: Dependencies, repository: string, config: RepositoryConfig | undefined): Promise<FloatingPointer[]> {
+async function floatingPointers(
+  deps: StatusDependencies,
+  repository: string,
+  config: RepositoryConfig | undefined,
+): Promise<FloatingPointer[]> {
   return config === undefined || floatingTemplates(config).length === 0 ? [] : deps.store.listFloatingTags(repository);
 }

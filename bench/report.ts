@@ -11,13 +11,16 @@ export interface BenchReport {
   readonly options: SideBySideOptions;
   readonly core: readonly Timing[];
   readonly side: SideBySideFigures;
-  readonly bundles: readonly BundleFigures[];
-  /**
-   * How the bundles were imported: by which node (bundleNodeVersion), how many timed imports of each,
-   * and over how many more their garbage collections were counted.
-   */
-  readonly bundleImports: { readonly node: string; readonly rounds: number; readonly gcCountingImports: number };
+  /** The bundles' figures as imported by each node the bench used (bundleImporters). */
+  readonly bundleRuns: readonly BundleRun[];
+  /** How many timed imports of each bundle per node, and over how many more their garbage collections were counted. */
+  readonly bundleImports: { readonly rounds: number; readonly gcCountingImports: number };
 }
+
+/** The bundles imported by one node: its version and why that node, or why it could not be had. */
+export type BundleRun =
+  | { readonly role: string; readonly node: string; readonly bundles: readonly BundleFigures[] }
+  | { readonly role: string; readonly unavailable: string };
 
 const TOOL_NAMES: Record<Tool, string> = {
   project: 'manifest-assembler (automatic, on the push event)',
@@ -222,7 +225,7 @@ Built with the options of scripts/build.mjs (esbuild, ESM, minified, node20). Th
 (bench/sdk-floor.ts) holds only the SDK clients and middy the functions need. *Loaded at start* is
 index.mjs and the chunks it imports statically (what a cold start reads); *all* adds the chunks
 loaded only on demand (re2js for a custom tagPattern, the SDK's rarely used credential providers).
-Init: importing the bundle in a fresh \`node\` process (${report.bundleImports.node}; module load and top-level code), ${report.bundleImports.rounds} times
+Init: importing the bundle in a fresh \`node\` process (module load and top-level code), ${report.bundleImports.rounds} times
 each, interleaved (each round starting with another bundle); wall clock and the CPU time of the
 same imports (on a loaded machine the CPU time is the steadier of the two). *Over the floor* is
 paired by round: the median of each round's difference to the floor's import in that round.
@@ -231,14 +234,22 @@ generation (scavenges) / old generation, fewest–most over ${report.bundleImpor
 timed ones, since counting them needs an observer). Each scavenge here costs 1.5–3 ms, and on
 Node 20 the floor imports within 16–32 KB of allocation short of its third (docs/performance.md, "A
 scavenge the floor just misses"), so a bundle that takes one more pays for it in its init however
-few bytes it adds; on Node 22 the floor runs that third one too ("Init on Node 22").
+few bytes it adds; on Node 22 the floor runs that third one too ("Init on Node 22"). The bundles
+are imported by this machine's node and by one of the Lambda runtime's major (Node's own build from
+the npm registry, fetched once into .cache/node/), each over its own floor.
 
-${bundleTable(report.bundles)}
+${report.bundleRuns.map(bundleRunSection).join('\n\n')}
 
 ## Core (pure functions, per call)
 
 ${timingTable(report.core)}
 `;
+}
+
+/** One node's bundle table, headed by the node and why it was used; or why it could not be. */
+function bundleRunSection(run: BundleRun): string {
+  if ('unavailable' in run) return `**Not imported by a node of ${run.role}**: ${run.unavailable}`;
+  return `**Imported by node ${run.node}** (${run.role}):\n\n${bundleTable(run.bundles)}`;
 }
 
 /** `3`, or `2–3` when the imports did not all agree. */

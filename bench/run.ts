@@ -3,10 +3,11 @@
 // bundles against an SDK-only floor; writes bench/RESULTS.md with the machine it ran on.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchBundles, bundleNodeVersion, GC_COUNTING_IMPORTS } from './bundles.ts';
+import { benchBundleImports, buildBenchBundles, GC_COUNTING_IMPORTS } from './bundles.ts';
 import { benchCore } from './core.ts';
 import { machine, summarise, timingTable } from './harness.ts';
-import { type BenchReport, bundleTable, formatReport } from './report.ts';
+import { bundleImporters } from './lambda-node.ts';
+import { type BenchReport, type BundleRun, bundleTable, formatReport } from './report.ts';
 import { benchSideBySide } from './side-by-side.ts';
 
 const numberFromEnv = (name: string, fallback: number) => {
@@ -31,9 +32,24 @@ const bundleRounds = numberFromEnv('BENCH_BUNDLE_ROUNDS', 60);
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && only !== '' && only !== 'bundles' && only !== 'side')
   throw new Error(`BENCH_ONLY must be bundles or side (or unset), not ${only}`);
+/** Builds the bundles, then imports them with each node of bundleImporters, printing each node's table. */
+async function benchBundles(): Promise<BundleRun[]> {
+  const built = await buildBenchBundles();
+  const runs: BundleRun[] = [];
+  for (const importer of bundleImporters()) {
+    if ('unavailable' in importer) {
+      console.log(`bundles not imported by a node of ${importer.role}: ${importer.unavailable}`);
+      runs.push(importer);
+      continue;
+    }
+    const bundles = benchBundleImports(built, importer.node, bundleRounds);
+    console.log(`bundles imported by node ${importer.node.version} (${importer.role}):\n${bundleTable(bundles)}`);
+    runs.push({ role: importer.role, node: importer.node.version, bundles });
+  }
+  return runs;
+}
 if (only === 'bundles') {
-  console.log(`bundles imported by node ${bundleNodeVersion()}`);
-  console.log(bundleTable(await benchBundles(bundleRounds)));
+  await benchBundles();
   process.exit(0);
 }
 const core = only === 'side' ? [] : await benchCore();
@@ -45,18 +61,22 @@ const side = await benchSideBySide(options);
 for (const tool of side.tools)
   console.log(timingTable([summarise(`${tool}: last push answered → tag holds the index`, side.latencies[tool])]));
 // The report of this run, with the bundles' figures when they were measured.
-const reportWith = (bundles: BenchReport['bundles'], bundleImports: BenchReport['bundleImports']) =>
-  formatReport({ date: new Date().toISOString().slice(0, 10), machine: machine(), options, core, side, bundles, bundleImports });
+const reportWith = (bundleRuns: BenchReport['bundleRuns']) =>
+  formatReport({
+    date: new Date().toISOString().slice(0, 10),
+    machine: machine(),
+    options,
+    core,
+    side,
+    bundleRuns,
+    bundleImports: { rounds: bundleRounds, gcCountingImports: GC_COUNTING_IMPORTS },
+  });
 if (only === 'side') {
-  const report = reportWith([], { node: '', rounds: 0, gcCountingImports: 0 });
+  const report = reportWith([]);
   console.log(report.slice(0, report.indexOf('## Lambda bundles')));
   process.exit(0);
 }
 console.log('bundles…');
-const report = reportWith(await benchBundles(bundleRounds), {
-  node: bundleNodeVersion(),
-  rounds: bundleRounds,
-  gcCountingImports: GC_COUNTING_IMPORTS,
-});
+const report = reportWith(await benchBundles());
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), report);
 console.log(report);

@@ -85,12 +85,15 @@ async function waitForIndex(
  * every one holds an index (the run fails otherwise). A `HEAD` per pending tag every poll cost the
  * load generator ~1,300 requests per 50-version burst, and a `HEAD` to confirm each listed tag at
  * once another 50, all served by the registry on the two cores the project's burst shares, where the
- * anchors' bursts need no watcher at all.
+ * anchors' bursts need no watcher at all. It lists nothing until `start`: the burst cannot be over
+ * before its last push is answered (a version tag needs both platforms), so listing while the pushers
+ * push would only take the cores from them and from the project.
  */
 function watchTags(registryUrl: string, repository: string, pollMs: number, timeoutMs = TAG_TIMEOUT_MS) {
   const waiting = new Map<string, { deadline: number; resolve: () => void; reject: (error: Error) => void }>();
   const listed: string[] = [];
   let running = false;
+  let started = false;
   const listTags = (): Promise<Set<string>> => {
     polls++;
     return listRepositoryTags(registryUrl, repository);
@@ -122,14 +125,18 @@ function watchTags(registryUrl: string, repository: string, pollMs: number, time
   const waitFor = (tag: string): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       waiting.set(tag, { deadline: performance.now() + timeoutMs, resolve, reject });
-      if (!running) void loop();
+      if (started && !running) void loop();
     });
+  const start = (): void => {
+    started = true;
+    if (!running && waiting.size > 0) void loop();
+  };
   const confirm = async (): Promise<void> => {
     for (const tag of listed) {
       if (!(await tagHoldsIndex(registryUrl, repository, tag))) throw new Error(`${repository}:${tag} was published but holds no index`);
     }
   };
-  return { waitFor, confirm };
+  return { waitFor, start, confirm };
 }
 
 const pushArch = (registryUrl: string, repository: string, version: string, arch: TestArch) =>
@@ -186,6 +193,7 @@ async function measureBurst(job: Extract<PusherJob, { kind: 'burst' }>): Promise
   };
   await Promise.all(Array.from({ length: job.pushers }, worker));
   const pushedSeconds = (performance.now() - started) / 1000;
+  watcher.start();
   await Promise.all(pending);
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = {

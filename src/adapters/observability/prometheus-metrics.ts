@@ -1,4 +1,5 @@
 import { type CounterName, Counters, type Metrics, type TimingName, Timings } from '../../core/metrics.ts';
+import { renderCounterFamily } from './prometheus-counters.ts';
 
 /** Seconds: from a push that completes a version at once to a version that waited a day for its last platform. */
 const BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400] as const;
@@ -57,18 +58,17 @@ export class PrometheusMetrics implements Metrics {
 
   /** The text a Prometheus server scrapes. */
   render(): string {
+    const counters = [...this.#counters].map(([name, value]) =>
+      renderCounterFamily(prometheusName(name), HELP[name], [{ labels: {}, value }]),
+    );
     const lines: string[] = [];
-    for (const [name, value] of this.#counters) {
-      const metric = prometheusName(name);
-      lines.push(`# HELP ${metric} ${HELP[name]}`, `# TYPE ${metric} counter`, `${metric} ${value}`);
-    }
     for (const [name, histogram] of this.#histograms) {
       const metric = prometheusName(name);
       lines.push(`# HELP ${metric} ${HELP[name]}`, `# TYPE ${metric} histogram`);
       for (const [i, bound] of BUCKETS.entries()) lines.push(`${metric}_bucket{le="${bound}"} ${histogram.buckets[i] ?? 0}`);
       lines.push(`${metric}_bucket{le="+Inf"} ${histogram.count}`, `${metric}_sum ${histogram.sum}`, `${metric}_count ${histogram.count}`);
     }
-    return `${lines.join('\n')}\n`;
+    return `${counters.join('')}${lines.map((line) => `${line}\n`).join('')}`;
   }
 }
 

@@ -20,6 +20,12 @@ describe('renderCounterFamily', () => {
     );
   });
 
+  it('writes a series without labels as `metric value`, as an unlabelled counter is written', () => {
+    expect(renderCounterFamily(METRIC, 'Requests.', [{ labels: {}, value: 4 }])).toBe(
+      `# HELP ${METRIC} Requests.\n# TYPE ${METRIC} counter\n${METRIC} 4\n`,
+    );
+  });
+
   it('writes only HELP and TYPE when there is no series yet', () => {
     expect(renderCounterFamily(METRIC, 'Requests.', [])).toBe(`# HELP ${METRIC} Requests.\n# TYPE ${METRIC} counter\n`);
   });

@@ -248,7 +248,7 @@ ${timingTable(report.core)}
 }
 
 /** One node's bundle table, headed by the node and why it was used; or why it could not be. */
-function bundleRunSection(run: BundleRun): string {
+export function bundleRunSection(run: BundleRun): string {
   if ('unavailable' in run) return `**Not imported by a node of ${run.role}**: ${run.unavailable}`;
   return `**Imported by node ${run.node}** (${run.role}):\n\n${bundleTable(run.bundles)}`;
 }
@@ -257,8 +257,8 @@ function bundleRunSection(run: BundleRun): string {
 const countRange = (range: { fewest: number; most: number }) =>
   range.fewest === range.most ? `${range.fewest}` : `${range.fewest}–${range.most}`;
 
-/** The bundles against the SDK-only floor, as a Markdown table (also printed by `BENCH_ONLY=bundles`). */
-export function bundleTable(bundles: readonly BundleFigures[]): string {
+/** The bundles against the SDK-only floor, as a Markdown table. */
+function bundleTable(bundles: readonly BundleFigures[]): string {
   const floor = bundles.find((b) => b.name === 'sdk-only floor');
   const signed = (value: number, digits: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(digits)}`;
   const rows = bundles.map((b) => {

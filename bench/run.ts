@@ -7,7 +7,7 @@ import { benchBundleImports, buildBenchBundles, GC_COUNTING_IMPORTS } from './bu
 import { benchCore } from './core.ts';
 import { machine, summarise, timingTable } from './harness.ts';
 import { bundleImporters } from './lambda-node.ts';
-import { type BenchReport, type BundleRun, bundleTable, formatReport } from './report.ts';
+import { type BenchReport, type BundleRun, bundleRunSection, formatReport } from './report.ts';
 import { benchSideBySide } from './side-by-side.ts';
 
 const numberFromEnv = (name: string, fallback: number) => {
@@ -32,24 +32,17 @@ const bundleRounds = numberFromEnv('BENCH_BUNDLE_ROUNDS', 60);
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && only !== '' && only !== 'bundles' && only !== 'side')
   throw new Error(`BENCH_ONLY must be bundles or side (or unset), not ${only}`);
-/** Builds the bundles, then imports them with each node of bundleImporters, printing each node's table. */
+/** Builds the bundles, then imports them with each node of bundleImporters (or says why a node could not be had). */
 async function benchBundles(): Promise<BundleRun[]> {
   const built = await buildBenchBundles();
-  const runs: BundleRun[] = [];
-  for (const importer of bundleImporters()) {
-    if ('unavailable' in importer) {
-      console.log(`bundles not imported by a node of ${importer.role}: ${importer.unavailable}`);
-      runs.push(importer);
-      continue;
-    }
-    const bundles = benchBundleImports(built, importer.node, bundleRounds);
-    console.log(`bundles imported by node ${importer.node.version} (${importer.role}):\n${bundleTable(bundles)}`);
-    runs.push({ role: importer.role, node: importer.node.version, bundles });
-  }
-  return runs;
+  return bundleImporters().map((importer) =>
+    'unavailable' in importer
+      ? importer
+      : { role: importer.role, node: importer.node.version, bundles: benchBundleImports(built, importer.node, bundleRounds) },
+  );
 }
 if (only === 'bundles') {
-  await benchBundles();
+  console.log((await benchBundles()).map(bundleRunSection).join('\n\n'));
   process.exit(0);
 }
 const core = only === 'side' ? [] : await benchCore();

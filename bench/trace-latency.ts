@@ -17,6 +17,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createConsoleLogger } from '../src/local/console-logger.ts';
+import { LocalDefaults } from '../src/local/local-settings.ts';
 import { type StackEndpoints, startLocalStackWith } from '../src/local/local-stack.ts';
 import { wireLocalHandlers } from '../src/local/wire-handlers.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
       externalRegistryUrl: proxyUrl,
       reconcileIntervalMs: 0,
       notifyUrls: [],
-      inboxConcurrency: 4,
+      inboxConcurrency: LocalDefaults.inboxConcurrency,
     },
     logger: createConsoleLogger('warn'),
     wire: async (endpoints: StackEndpoints) => {

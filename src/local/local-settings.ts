@@ -25,7 +25,7 @@ export const LocalDefaults = {
   inboxConcurrency: InboxDefaults.concurrency,
 } as const;
 
-/** More would only queue inside dynalite, which shares the runner's one event loop. */
+/** A bound on the handlers in flight (and the memory they hold); more would only queue in the registry and dynalite. */
 const MAX_INBOX_CONCURRENCY = 64;
 
 /** A setting that cannot be used; the message names the variable. */

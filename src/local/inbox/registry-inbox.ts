@@ -28,9 +28,10 @@ export type AcceptOutcome = 'recorded' | 'recorded-already' | 'handled-already' 
 
 export const InboxDefaults = {
   /**
-   * Pushes handled at the same time. The handler mostly waits (registry and DynamoDB round trips),
-   * so a few per core keep both cores busy; more only queue up inside dynalite, which shares the
-   * runner's event loop, and hold more memory.
+   * Pushes handled at the same time. The handler mostly waits on the registry and on dynalite, two
+   * processes of their own, so a few handlers in flight keep the machine busy; on the 2-core bench
+   * machine 2, 8 and 16 finished a burst no sooner than 4 (docs/performance.md, "How many pushes at
+   * once"), and each one more holds its push's objects in memory.
    */
   concurrency: 4,
   firstRetryMs: 1_000,

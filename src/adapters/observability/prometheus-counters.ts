@@ -26,6 +26,11 @@ export function renderCounterFamily(metric: string, help: string, series: readon
   return `${lines.join('\n')}\n`;
 }
 
+/** An unlabelled counter: its family with the one series `metric value`. */
+export function renderCounter(metric: string, help: string, value: number): string {
+  return renderCounterFamily(metric, help, [{ labels: {}, value }]);
+}
+
 /**
  * The labelled series of `metric` in a `/metrics` text, in the order they appear. Other metrics, and
  * names that only start with `metric` (`<metric>_bogus{…}`), are not read.

@@ -1,5 +1,5 @@
 import { type CounterName, Counters, type Metrics, type TimingName, Timings } from '../../core/metrics.ts';
-import { renderCounterFamily } from './prometheus-counters.ts';
+import { renderCounter } from './prometheus-counters.ts';
 
 /** Seconds: from a push that completes a version at once to a version that waited a day for its last platform. */
 const BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400] as const;
@@ -58,9 +58,7 @@ export class PrometheusMetrics implements Metrics {
 
   /** The text a Prometheus server scrapes. */
   render(): string {
-    const counters = [...this.#counters].map(([name, value]) =>
-      renderCounterFamily(prometheusName(name), HELP[name], [{ labels: {}, value }]),
-    );
+    const counters = [...this.#counters].map(([name, value]) => renderCounter(prometheusName(name), HELP[name], value));
     const lines: string[] = [];
     for (const [name, histogram] of this.#histograms) {
       const metric = prometheusName(name);

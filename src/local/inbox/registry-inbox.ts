@@ -1,5 +1,5 @@
 import { compareArrival, type InboxEntry } from '../../adapters/inbox/inbox-entry.ts';
-import { renderCounterFamily } from '../../adapters/observability/prometheus-counters.ts';
+import { renderCounter } from '../../adapters/observability/prometheus-counters.ts';
 import { describeError, isRetryable } from '../../core/errors.ts';
 import type { Logger } from '../../core/ports.ts';
 import type { EcrImageActionEvent } from '../registry/registry-events.ts';
@@ -205,22 +205,25 @@ export class RegistryInbox {
 
   /** The inbox's figures in the Prometheus text format, for `GET /metrics`. */
   metricsText(): string {
-    const counter = (name: string, help: string, value: number) => renderCounterFamily(name, help, [{ labels: {}, value }]);
     return [
-      counter('manifest_assembler_inbox_recorded_total', 'Registry push events recorded in the inbox by this run.', this.#counts.recorded),
-      counter(
+      renderCounter(
+        'manifest_assembler_inbox_recorded_total',
+        'Registry push events recorded in the inbox by this run.',
+        this.#counts.recorded,
+      ),
+      renderCounter(
         'manifest_assembler_inbox_resumed_total',
         'Push events found in the inbox at start (recorded before a stop or a kill).',
         this.#counts.resumed,
       ),
-      counter('manifest_assembler_inbox_handled_total', 'Push events the on-image-push handler finished.', this.#counts.handled),
-      counter(
+      renderCounter('manifest_assembler_inbox_handled_total', 'Push events the on-image-push handler finished.', this.#counts.handled),
+      renderCounter(
         'manifest_assembler_inbox_refused_total',
         'Push events the handler refused for good (logged, then dropped).',
         this.#counts.refused,
       ),
-      counter('manifest_assembler_inbox_retries_total', 'Failed handler runs that were scheduled again.', this.#counts.retries),
-      counter(
+      renderCounter('manifest_assembler_inbox_retries_total', 'Failed handler runs that were scheduled again.', this.#counts.retries),
+      renderCounter(
         'manifest_assembler_inbox_own_puts_total',
         'Push events of indexes this runner put itself, answered without being recorded or handled.',
         this.#counts.ownPuts,

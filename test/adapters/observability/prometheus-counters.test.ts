@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type CounterSeries, readCounterSeries, renderCounterFamily } from '../../../src/adapters/observability/prometheus-counters.ts';
+import {
+  type CounterSeries,
+  readCounterSeries,
+  renderCounter,
+  renderCounterFamily,
+} from '../../../src/adapters/observability/prometheus-counters.ts';
 
 const METRIC = 'demo_requests_total';
 
@@ -21,9 +26,9 @@ describe('renderCounterFamily', () => {
   });
 
   it('writes a series without labels as `metric value`, as an unlabelled counter is written', () => {
-    expect(renderCounterFamily(METRIC, 'Requests.', [{ labels: {}, value: 4 }])).toBe(
-      `# HELP ${METRIC} Requests.\n# TYPE ${METRIC} counter\n${METRIC} 4\n`,
-    );
+    const text = `# HELP ${METRIC} Requests.\n# TYPE ${METRIC} counter\n${METRIC} 4\n`;
+    expect(renderCounterFamily(METRIC, 'Requests.', [{ labels: {}, value: 4 }])).toBe(text);
+    expect(renderCounter(METRIC, 'Requests.', 4)).toBe(text);
   });
 
   it('writes only HELP and TYPE when there is no series yet', () => {

@@ -1,18 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseDynamoDbRequests } from '../src/adapters/dynamodb/dynamodb-request-counter.ts';
 import { parseReadsAhead } from '../src/adapters/prefetching-image-registry.ts';
-import { RUNNER_NODE_FLAGS } from '../src/local/runner-node-flags.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
 import { type AnchorTool, AnchorTools, anchorAvailable } from './anchors.ts';
 import { type CountingProxy, type RequestCounts, startCountingProxy } from './counting-proxy.ts';
 import { processCpuMs } from './process-cpu.ts';
 import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
-import { childProcessesOf, RssSampler } from './rss-sampler.ts';
+import { RssSampler } from './rss-sampler.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
+import { dynalitePid, startRunner, stopProcess, waitForHealth } from './runner-process.ts';
 
 export interface SideBySideOptions {
   readonly runs: number;
@@ -297,57 +297,6 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
   } finally {
     for (const cleanup of cleanups) await cleanup();
   }
-}
-
-/**
- * The runner as `npm start` and the bin's shebang run it: with {@link RUNNER_NODE_FLAGS}, and any
- * extra node flags in BENCH_RUNNER_NODE_FLAGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
- */
-function startRunner(env: Record<string, string>): ChildProcess {
-  const extra = (process.env.BENCH_RUNNER_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
-  const child = spawn(process.execPath, [...RUNNER_NODE_FLAGS, ...extra, join(root, 'bin', 'manifest-assembler.mjs'), 'start'], {
-    cwd: root,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', RECONCILE_INTERVAL: '0', NODE_NO_WARNINGS: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[runner] ${chunk.toString()}`));
-  return child;
-}
-
-/** The pid of the runner's dynalite child process (src/local/dynalite/dynalite-child.ts). */
-function dynalitePid(runnerPid: number): number {
-  const [pid, ...more] = childProcessesOf(runnerPid, 'dynalite-child');
-  if (pid === undefined || more.length > 0)
-    throw new Error(
-      `expected one dynalite child process of the runner (pid ${runnerPid}), found ${more.length + (pid === undefined ? 0 : 1)}`,
-    );
-  return pid;
-}
-
-async function waitForHealth(apiUrl: string, runner: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 60_000;
-  for (;;) {
-    if (runner.exitCode !== null) throw new Error(`the runner exited with ${runner.exitCode} before answering`);
-    const ok = await fetch(`${apiUrl}/v1/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (performance.now() > deadline) throw new Error('the runner did not answer /v1/health within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGINT');
-  });
 }
 
 function runPusher<T>(job: PusherJob): Promise<T> {

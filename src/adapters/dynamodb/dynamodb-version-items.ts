@@ -43,6 +43,14 @@ export function toVersionItem(record: VersionRecord): Item {
 /**
  * A version's history is kept on its record's item (so the writes that change the record append to
  * it in the same request), beside the record's fields: its entries and how many were ever appended.
+ *
+ * The entries are one JSON string, not a list of maps. Every write of the record carries the whole
+ * history (up to HISTORY_LIMIT entries) and ALL_NEW brings it back, so as a list a version rebuilt
+ * often (a rolling version such as `main`, 100 entries) made the SDK marshal, and DynamoDB validate,
+ * about 800 typed values per write, both ways: on the local stack such a version cost 28–37 ms of the
+ * runner's CPU and 34–46 ms of dynalite's per rebuild; as one string, 20–23 and 16–17 ms
+ * (bench/rolling-version.ts; docs/performance.md, "A version rebuilt many times"). Items written
+ * before hold a list (`L`), still read; the next write of the history writes it as a string.
  */
 export const HISTORY_ATTRIBUTE = 'history';
 export const HISTORY_SEQUENCE_ATTRIBUTE = 'historySequence';
@@ -51,14 +59,27 @@ export const HISTORY_SEQUENCE_ATTRIBUTE = 'historySequence';
 export function historyOfVersionItem(item: Item): VersionHistory | undefined {
   const sequence = item[HISTORY_SEQUENCE_ATTRIBUTE]?.N;
   if (sequence === undefined) return undefined;
-  const { entries } = fromAttributeMap({ entries: item[HISTORY_ATTRIBUTE] ?? { L: [] } });
-  return { sequence: Number(sequence), entries: entries as unknown as VersionHistory['entries'] };
+  return { sequence: Number(sequence), entries: historyEntriesOf(item) };
+}
+
+function historyEntriesOf(item: Item): VersionHistory['entries'] {
+  const stored = item[HISTORY_ATTRIBUTE];
+  if (stored?.S !== undefined) {
+    const entries: unknown = JSON.parse(stored.S);
+    if (!Array.isArray(entries)) {
+      throw new Error(`DynamoDB item ${item.pk?.S} ${item.sk?.S}: attribute ${HISTORY_ATTRIBUTE} is not a JSON array of history entries`);
+    }
+    return entries as VersionHistory['entries'];
+  }
+  // Written before the history became one string.
+  const { entries } = fromAttributeMap({ entries: stored ?? { L: [] } });
+  return entries as unknown as VersionHistory['entries'];
 }
 
 /** A history as the version item's attributes. */
 export function historyAttributes(history: VersionHistory): Item {
   return {
-    [HISTORY_ATTRIBUTE]: { L: toAttributeMap({ entries: history.entries }).entries?.L ?? [] },
+    [HISTORY_ATTRIBUTE]: { S: JSON.stringify(history.entries) },
     [HISTORY_SEQUENCE_ATTRIBUTE]: { N: String(history.sequence) },
   };
 }
@@ -82,7 +103,9 @@ export function recordOf(item: Item | undefined): VersionRecord | undefined {
 
 /** The record an item holds; the key attributes and the history stay behind. */
 export function fromVersionItem(item: Item): VersionRecord {
-  const { pk: _pk, sk: _sk, [HISTORY_ATTRIBUTE]: _history, [HISTORY_SEQUENCE_ATTRIBUTE]: _sequence, ...fields } = fromAttributeMap(item);
+  // The history is left out before decoding, not after: the record's reads need none of it.
+  const { [HISTORY_ATTRIBUTE]: _history, [HISTORY_SEQUENCE_ATTRIBUTE]: _sequence, ...recordItem } = item;
+  const { pk: _pk, sk: _sk, ...fields } = fromAttributeMap(recordItem);
   if (typeof fields.revision !== 'number' || typeof fields.images !== 'object') {
     throw new Error(`DynamoDB item ${String(_pk)} ${String(_sk)} is not a version record (no revision or images)`);
   }

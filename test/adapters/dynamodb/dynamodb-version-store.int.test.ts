@@ -1,6 +1,7 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { historyKey, toConfigItem } from '../../../src/adapters/dynamodb/dynamodb-version-items.ts';
+import { toAttributeMap } from '../../../src/adapters/dynamodb/dynamodb-codec.ts';
+import { historyKey, toConfigItem, versionKey } from '../../../src/adapters/dynamodb/dynamodb-version-items.ts';
 import { DynamoDbVersionStore } from '../../../src/adapters/dynamodb/dynamodb-version-store.ts';
 import { normaliseRepositoryConfig } from '../../../src/core/repository-config.ts';
 import { captureConditionExpressions, groupingDepth } from '../../support/condition-expressions.ts';
@@ -74,6 +75,59 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
         { history: { sequence: 3, entries: [...older.entries, entry(4)] }, expectedSequence: 2 },
       ),
     ).toBe(false);
+  });
+
+  it('reads a history kept on the record as a list of maps, and writes it back as one JSON string', async () => {
+    const tableName = await createUniqueTable(client);
+    const store = new DynamoDbVersionStore({ client, tableName });
+    const key = { repository: 'hello', version: '2.7' };
+    const entry = (sequence: number) => ({
+      id: `push:linux/amd64:sha256:${sequence}`,
+      kind: 'push-recorded' as const,
+      at: '2026-11-27T10:00:00.000Z',
+      sequence,
+      platform: 'linux/amd64',
+      tag: '2.7-amd64',
+      digest: `sha256:${sequence}`,
+    });
+    await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') });
+    // As an older version wrote it: the entries as a list of maps on the record.
+    const older = { sequence: 2, entries: [entry(1), entry(2)] };
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: versionKey(key),
+        UpdateExpression: 'SET #history = :history, #historySequence = :sequence',
+        ExpressionAttributeNames: { '#history': 'history', '#historySequence': 'historySequence' },
+        ExpressionAttributeValues: { ':history': { L: older.entries.map((e) => ({ M: toAttributeMap(e) })) }, ':sequence': { N: '2' } },
+      }),
+    );
+    expect(await store.getHistory(key)).toEqual(older);
+    expect((await store.readForPush(key, { tag: '2.7-amd64', digest: 'sha256:x', targetVersions: [] })).history).toEqual(older);
+    expect(await store.getVersion(key)).toMatchObject({ revision: 1, images: {} });
+
+    const next = { sequence: 3, entries: [...older.entries, entry(3)] };
+    expect(await store.putHistory(key, { history: next, expectedSequence: 2 })).toBe(true);
+    const item = (await client.send(new GetItemCommand({ TableName: tableName, Key: versionKey(key), ConsistentRead: true }))).Item;
+    expect(item?.history).toStrictEqual({ S: JSON.stringify(next.entries) });
+    expect(await store.getHistory(key)).toEqual(next);
+  });
+
+  it('names the item whose history is not a JSON array', async () => {
+    const tableName = await createUniqueTable(client);
+    const store = new DynamoDbVersionStore({ client, tableName });
+    const key = { repository: 'hello', version: '2.7' };
+    await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') });
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: versionKey(key),
+        UpdateExpression: 'SET #history = :history, #historySequence = :sequence',
+        ExpressionAttributeNames: { '#history': 'history', '#historySequence': 'historySequence' },
+        ExpressionAttributeValues: { ':history': { S: '{"not":"a list"}' }, ':sequence': { N: '1' } },
+      }),
+    );
+    await expect(store.getHistory(key)).rejects.toThrow('REPO#hello VERSION#2.7: attribute history is not a JSON array');
   });
 });
 

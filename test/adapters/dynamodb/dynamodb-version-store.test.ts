@@ -280,7 +280,7 @@ describe('DynamoDbVersionStore', () => {
       ],
     };
 
-    it('sends one UpdateItem of the whole bounded list onto the version record, conditional on the sequence read', async () => {
+    it('sends one UpdateItem of the whole bounded history onto the version record, conditional on the sequence read', async () => {
       ddb.on(UpdateItemCommand).resolves({ Attributes: {} });
       expect(await store.putHistory({ repository: 'team/hello', version: '2.7' }, { history, expectedSequence: 2 })).toBe(true);
       expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
@@ -290,7 +290,12 @@ describe('DynamoDbVersionStore', () => {
         ConditionExpression:
           'attribute_exists(#pk) AND attribute_not_exists(#historySequence) OR attribute_exists(#pk) AND #historySequence = :expectedHistorySequence',
         ExpressionAttributeNames: { '#pk': 'pk', '#history': 'history', '#historySequence': 'historySequence' },
-        ExpressionAttributeValues: { ':history': entries, ':historySequence': { N: '3' }, ':expectedHistorySequence': { N: '2' } },
+        // On the record the entries are one JSON string (dynamodb-version-items.ts says why).
+        ExpressionAttributeValues: {
+          ':history': { S: JSON.stringify(history.entries) },
+          ':historySequence': { N: '3' },
+          ':expectedHistorySequence': { N: '2' },
+        },
         ReturnValues: 'ALL_NEW',
       });
       expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);

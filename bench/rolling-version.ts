@@ -4,12 +4,15 @@
 //   npx tsx bench/rolling-version.ts [versions per phase=30]
 // The runner (`manifest-assembler start`) and its dynalite child as `npm run bench` starts them, the
 // registry on tmpfs. Pushes one version at a time (amd64, then arm64, then wait for the version tag to
-// hold a new index) and reads the runner's and dynalite's CPU from /proc, outside each, per phase:
-// new versions, then one version rebuilt over and over (3 history entries per rebuild, so its history
+// hold a new index, timed from the arm64 push's answer as `npm run bench` times its latency) and reads
+// the runner's and dynalite's CPU from /proc, outside each, per phase:
+// new versions, then one version rebuilt over and over (4 history entries per rebuild: two pushes and
+// two publishes, since the amd64 push republishes with the arm64 image the version had; its history
 // reaches HISTORY_LIMIT = 100 entries during the second phase and stays there), new versions again,
 // the rolling version again.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildImage } from '../test/support/images.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
 import { benchRequest, pushBenchImage } from './bench-http.ts';
 import { processCpuMs } from './process-cpu.ts';
@@ -40,36 +43,43 @@ try {
   });
   if (!configured.ok) throw new Error(`configuring ${REPOSITORY} failed: ${configured.status} ${await configured.text()}`);
 
-  const indexDigest = async (tag: string): Promise<string | undefined> => {
-    const answer = await benchRequest('HEAD', `${registry.url}/v2/${REPOSITORY}/manifests/${tag}`, { headers: { accept: INDEX } });
-    return answer.status === 200 ? String(answer.headers['docker-content-digest']) : undefined;
+  // Whether the version tag holds an index that references `digest` (the arm64 image just pushed).
+  const indexReferences = async (tag: string, digest: string): Promise<boolean> => {
+    const answer = await benchRequest('GET', `${registry.url}/v2/${REPOSITORY}/manifests/${tag}`, { headers: { accept: INDEX } });
+    return answer.status === 200 && answer.body.toString('utf8').includes(`"${digest}"`);
   };
   // A new label is a rebuild: new config, new digests for both platforms.
-  const pushVersion = async (version: string, label: string): Promise<void> => {
-    const before = await indexDigest(version);
+  // Returns the latency as `npm run bench` times it: from the arm64 push answered to the tag holding the new index.
+  // A rebuild's amd64 push already republishes the version (with the arm64 image it had: a rebuild of
+  // one architecture republishes), so the version is done once its index references the new arm64.
+  const pushVersion = async (version: string, label: string): Promise<number> => {
     for (const arch of ['amd64', 'arm64'] as const)
       await pushBenchImage(registry.url, REPOSITORY, `${version}-${arch}`, { arch, format: 'oci', label });
-    const deadline = performance.now() + 30_000;
+    const answered = performance.now();
+    const arm64 = buildImage({ arch: 'arm64', format: 'oci', label }).digest;
     for (;;) {
-      const now = await indexDigest(version);
-      if (now !== undefined && now !== before) break;
-      if (performance.now() > deadline) throw new Error(`${REPOSITORY}:${version} (${label}) was not published within 30 s`);
+      if (await indexReferences(version, arm64)) break;
+      if (performance.now() > answered + 30_000) throw new Error(`${REPOSITORY}:${version} (${label}) was not published within 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    const latencyMs = performance.now() - answered;
     // The echo of the index put reaches the runner after the tag moved: let it settle inside the phase.
     await new Promise((resolve) => setTimeout(resolve, 50));
+    return latencyMs;
   };
+  const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   const phase = async (what: string, versionAndLabel: (i: number) => [string, string]): Promise<void> => {
     const runnerBefore = processCpuMs(runner.pid ?? -1);
     const dynaliteBefore = processCpuMs(dynalite);
-    for (let i = 0; i < perPhase; i++) await pushVersion(...versionAndLabel(i));
+    const latencies: number[] = [];
+    for (let i = 0; i < perPhase; i++) latencies.push(await pushVersion(...versionAndLabel(i)));
     const runnerMs = (processCpuMs(runner.pid ?? -1) - runnerBefore) / perPhase;
     const dynaliteMs = (processCpuMs(dynalite) - dynaliteBefore) / perPhase;
-    console.log(`| ${what} | ${runnerMs.toFixed(1)} ms | ${dynaliteMs.toFixed(1)} ms |`);
+    console.log(`| ${what} | ${runnerMs.toFixed(1)} ms | ${dynaliteMs.toFixed(1)} ms | ${median(latencies).toFixed(0)} ms |`);
   };
 
   console.log(`CPU per version (${perPhase} versions a phase, after ${2 * perPhase} new versions to warm up):\n`);
-  console.log('| phase | runner | dynalite |\n| --- | --- | --- |');
+  console.log('| phase | runner CPU | dynalite CPU | latency p50 |\n| --- | --- | --- | --- |');
   for (let i = 0; i < 2 * perPhase; i++) await pushVersion(`0.${i}`, 'warm-up');
   await phase('new versions', (i) => [`1.${i}`, 'new']);
   await phase('`main` rebuilt, its history growing', (i) => ['main', `a${i}`]);

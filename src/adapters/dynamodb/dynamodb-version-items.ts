@@ -47,10 +47,11 @@ export function toVersionItem(record: VersionRecord): Item {
  * The entries are one JSON string, not a list of maps. Every write of the record carries the whole
  * history (up to HISTORY_LIMIT entries) and ALL_NEW brings it back, so as a list a version rebuilt
  * often (a rolling version such as `main`, 100 entries) made the SDK marshal, and DynamoDB validate,
- * about 800 typed values per write, both ways: on the local stack such a version cost 28–37 ms of the
- * runner's CPU and 34–46 ms of dynalite's per rebuild; as one string, 20–23 and 16–17 ms
- * (bench/rolling-version.ts; docs/performance.md, "A version rebuilt many times"). Items written
- * before hold a list (`L`), still read; the next write of the history writes it as a string.
+ * about 800 typed values per write, both ways. On the local stack such a rebuild cost 28–32 ms of the
+ * runner's CPU and 32–44 ms of dynalite's, and its tag moved 42–51 ms after the last push; as one
+ * string, 21–24, 16–18 and 27–30 ms (bench/rolling-version.ts; docs/performance.md, "A version
+ * rebuilt many times"). Items written before hold a list (`L`), still read; the next write of the
+ * history writes it as a string.
  */
 export const HISTORY_ATTRIBUTE = 'history';
 export const HISTORY_SEQUENCE_ATTRIBUTE = 'historySequence';

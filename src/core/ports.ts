@@ -250,9 +250,14 @@ export interface VersionErrors {
 
 /** The index puts manifest-assembler made itself, so that their push events are known as its own. */
 export interface PublishedTags {
-  /** Remembers that manifest-assembler itself put `digest` under `tag`, before it does. */
+  /**
+   * Remembers that manifest-assembler itself put `digest` under `tag`, before it does. A store may
+   * forget the oldest of a tag's digests, keeping at least the last 50 (a tag republished on every
+   * CI run must not grow without bound). An echo comes long before 50 more puts; a push of a
+   * forgotten digest under a version's target tag is still ignored, as that version's index.
+   */
   rememberPublishedTag(put: TaggedDigest): Promise<void>;
-  /** Whether manifest-assembler itself put `digest` under `tag`. */
+  /** Whether manifest-assembler itself put `digest` under `tag` (among the digests remembered). */
   isPublishedTag(put: TaggedDigest): Promise<boolean>;
 }
 

@@ -24,6 +24,27 @@ export const versionKey = (key: VersionKey): Key => inRepository(key.repository,
 export const historyKey = (key: VersionKey): Key => inRepository(key.repository, `HISTORY#${key.version}`);
 export const tagKey = (repository: string, tag: string): Key => inRepository(repository, TAG_PREFIX + tag);
 
+/**
+ * A tag's item remembers the digests manifest-assembler put under it (or saw pushed there by another
+ * deployment), so that the push event of its own put is known as such. They are a list, newest last
+ * (`recent`), bounded: once it passes twice {@link REMEMBERED_DIGESTS} it is cut back to the newest
+ * {@link REMEMBERED_DIGESTS}. An echo arrives within minutes of its put, long before 50 more puts
+ * under the same tag; a push of a forgotten digest under a version's target tag is still ignored, as
+ * that version's index (versionTagReason). Items
+ * written before hold a set (`digests`) that grew with every publish: a tag republished every CI run
+ * would have reached DynamoDB's 400 KB item limit after ~5,500 publishes, and every push of its
+ * version reads the item. It is still read, and dropped at the first cut.
+ */
+export const REMEMBERED_DIGESTS_ATTRIBUTE = 'recent';
+export const LEGACY_REMEMBERED_DIGESTS_ATTRIBUTE = 'digests';
+export const REMEMBERED_DIGESTS = 50;
+
+/** The digests a tag's item remembers (none without an item). */
+export function rememberedDigestsOf(item: Item | undefined): string[] {
+  const recent = (item?.[REMEMBERED_DIGESTS_ATTRIBUTE]?.L ?? []).flatMap((value) => (value.S === undefined ? [] : [value.S]));
+  return [...(item?.[LEGACY_REMEMBERED_DIGESTS_ATTRIBUTE]?.SS ?? []), ...recent];
+}
+
 export function toConfigItem(repository: string, config: RepositoryConfig): Item {
   return { ...configKey(repository), config: { M: toAttributeMap(config) } };
 }

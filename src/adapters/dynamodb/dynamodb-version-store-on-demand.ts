@@ -39,7 +39,10 @@ import {
   historyOf,
   type Item,
   type Key,
+  REMEMBERED_DIGESTS,
+  REMEMBERED_DIGESTS_ATTRIBUTE,
   recordOf,
+  rememberedDigestsOf,
   repositoryPartition,
   tagKey,
   toConfigItem,
@@ -196,7 +199,31 @@ export class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
   }
 
   async rememberPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<void> {
-    await this.#k.update({ key: tagKey(repository, tag), update: 'ADD #digests :digest', values: { ':digest': { SS: [digest] } } });
+    const key = tagKey(repository, tag);
+    // Appended once (a retried publish remembers nothing twice): the condition fails when it is there.
+    const item = await this.#k.update({
+      key,
+      update: 'SET #recent = list_append(if_not_exists(#recent, :none), :appended)',
+      condition: 'attribute_not_exists(#recent) OR NOT contains(#recent, :digest)',
+      values: { ':none': { L: [] }, ':appended': { L: [{ S: digest }] }, ':digest': { S: digest } },
+    });
+    const recent = item?.[REMEMBERED_DIGESTS_ATTRIBUTE]?.L ?? [];
+    if (recent.length <= 2 * REMEMBERED_DIGESTS) return;
+    // Cut back to the newest, in one write every REMEMBERED_DIGESTS puts, only if the list is still the
+    // one just read (appended to only, and never twice with one digest: its length and last element
+    // say so; else the next append cuts); the older set of items written before goes with the first
+    // cut. The newest are written whole: `REMOVE l[0], l[1]` removes both in DynamoDB, but one after
+    // the other (the second the third element) in dynalite.
+    await this.#k.update({
+      key,
+      update: 'SET #recent = :kept REMOVE #digests',
+      condition: `size(#recent) = :length AND #recent[${recent.length - 1}] = :last`,
+      values: {
+        ':kept': { L: recent.slice(-REMEMBERED_DIGESTS) },
+        ':length': { N: String(recent.length) },
+        ':last': recent[recent.length - 1] as AttributeValue,
+      },
+    });
   }
 
   /**
@@ -380,8 +407,7 @@ export class OnDemandMethods implements Pick<VersionStore, OnDemandMethod> {
   }
 
   async isPublishedTag({ repository, tag, digest }: TaggedDigest): Promise<boolean> {
-    const item = await this.#k.get(tagKey(repository, tag));
-    return item?.digests?.SS?.includes(digest) ?? false;
+    return rememberedDigestsOf(await this.#k.get(tagKey(repository, tag))).includes(digest);
   }
 
   async claimAnnouncement(key: VersionKey, announcement: AnnouncementClaim): Promise<boolean> {

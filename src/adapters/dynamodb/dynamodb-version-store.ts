@@ -23,7 +23,10 @@ import {
   historyOf,
   type Item,
   type Key,
+  LEGACY_REMEMBERED_DIGESTS_ATTRIBUTE,
+  REMEMBERED_DIGESTS_ATTRIBUTE,
   recordOf,
+  rememberedDigestsOf,
   tagKey,
   toVersionItem,
   versionKey,
@@ -60,7 +63,8 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '#error': 'error',
   '#published': 'published',
   '#updatedAt': 'updatedAt',
-  '#digests': 'digests',
+  '#digests': LEGACY_REMEMBERED_DIGESTS_ATTRIBUTE,
+  '#recent': REMEMBERED_DIGESTS_ATTRIBUTE,
   '#announcement': 'announcement',
   '#id': 'id',
   '#state': 'state',
@@ -197,9 +201,9 @@ export class DynamoDbVersionStore implements VersionStore {
     return {
       record: recordOf(recordItem),
       targets,
-      publishedByUs: find(tagKey(repository, options.tag))?.digests?.SS?.includes(options.digest) ?? false,
+      publishedByUs: rememberedDigestsOf(find(tagKey(repository, options.tag))).includes(options.digest),
       history: historyOf(recordItem, find(historyKey(key))),
-      rememberedTargetTags: new Set(targetTags.filter((t) => (find(tagKey(repository, t))?.digests?.SS?.length ?? 0) > 0)),
+      rememberedTargetTags: new Set(targetTags.filter((t) => rememberedDigestsOf(find(tagKey(repository, t))).length > 0)),
     };
   }
 

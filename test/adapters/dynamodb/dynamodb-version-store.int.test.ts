@@ -1,7 +1,7 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toAttributeMap } from '../../../src/adapters/dynamodb/dynamodb-codec.ts';
-import { historyKey, toConfigItem, versionKey } from '../../../src/adapters/dynamodb/dynamodb-version-items.ts';
+import { historyKey, REMEMBERED_DIGESTS, tagKey, toConfigItem, versionKey } from '../../../src/adapters/dynamodb/dynamodb-version-items.ts';
 import { DynamoDbVersionStore } from '../../../src/adapters/dynamodb/dynamodb-version-store.ts';
 import { normaliseRepositoryConfig } from '../../../src/core/repository-config.ts';
 import { captureConditionExpressions, groupingDepth } from '../../support/condition-expressions.ts';
@@ -111,6 +111,34 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
     const item = (await client.send(new GetItemCommand({ TableName: tableName, Key: versionKey(key), ConsistentRead: true }))).Item;
     expect(item?.history).toStrictEqual({ S: JSON.stringify(next.entries) });
     expect(await store.getHistory(key)).toEqual(next);
+  });
+
+  it('reads the digests remembered under a tag in the older set, and drops the set at the first cut of the list', async () => {
+    const tableName = await createUniqueTable(client);
+    const store = new DynamoDbVersionStore({ client, tableName });
+    const digest = (i: number) => `sha256:${String(i).padStart(64, '0')}`;
+    const tag = { repository: 'hello', tag: '2.7-rc1' };
+    // As an older version wrote it: a set that grew with every publish.
+    await client.send(
+      new PutItemCommand({ TableName: tableName, Item: { ...tagKey('hello', '2.7-rc1'), digests: { SS: [digest(1000), digest(1001)] } } }),
+    );
+    expect(await store.isPublishedTag({ ...tag, digest: digest(1000) })).toBe(true);
+    await store.rememberPublishedTag({ ...tag, digest: digest(0) });
+    await store.rememberPublishedTag({ ...tag, digest: digest(0) }); // a retried publish: once in the list
+    const first = (await client.send(new GetItemCommand({ TableName: tableName, Key: tagKey('hello', '2.7-rc1'), ConsistentRead: true })))
+      .Item;
+    expect(first?.recent).toStrictEqual({ L: [{ S: digest(0) }] });
+    expect(await store.isPublishedTag({ ...tag, digest: digest(1001) })).toBe(true);
+    expect(await store.isPublishedTag({ ...tag, digest: digest(0) })).toBe(true);
+    for (let i = 1; i <= 2 * REMEMBERED_DIGESTS; i++) await store.rememberPublishedTag({ ...tag, digest: digest(i) });
+    const item = (await client.send(new GetItemCommand({ TableName: tableName, Key: tagKey('hello', '2.7-rc1'), ConsistentRead: true })))
+      .Item;
+    expect(item?.digests).toBeUndefined();
+    expect(item?.recent?.L?.map((value) => value.S)).toStrictEqual(
+      Array.from({ length: REMEMBERED_DIGESTS }, (_, i) => digest(2 * REMEMBERED_DIGESTS - REMEMBERED_DIGESTS + 1 + i)),
+    );
+    expect(await store.isPublishedTag({ ...tag, digest: digest(1000) })).toBe(false);
+    expect(await store.isPublishedTag({ ...tag, digest: digest(2 * REMEMBERED_DIGESTS) })).toBe(true);
   });
 
   it('names the item whose history is not a JSON array', async () => {

@@ -260,6 +260,51 @@ describe('DynamoDbVersionStore', () => {
     });
   });
 
+  describe('rememberPublishedTag', () => {
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const appended = {
+      TableName: 'versions',
+      Key: { pk: { S: 'REPO#hello' }, sk: { S: 'TAG#2.7-rc1' } },
+      UpdateExpression: 'SET #recent = list_append(if_not_exists(#recent, :none), :appended)',
+      ConditionExpression: 'attribute_not_exists(#recent) OR NOT contains(#recent, :digest)',
+      ExpressionAttributeNames: { '#recent': 'recent' },
+      ExpressionAttributeValues: { ':none': { L: [] }, ':appended': { L: [{ S: digest }] }, ':digest': { S: digest } },
+      ReturnValues: 'ALL_NEW',
+    };
+    const listOf = (count: number) => ({ L: Array.from({ length: count }, (_, i) => ({ S: `sha256:${String(i).padStart(64, '0')}` })) });
+
+    it('appends the digest to the list once, and writes nothing more while the list is within twice the bound', async () => {
+      ddb.on(UpdateItemCommand).resolves({ Attributes: { recent: listOf(100) } });
+      await store.rememberPublishedTag({ repository: 'hello', tag: '2.7-rc1', digest });
+      expect(ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input)).toStrictEqual([appended]);
+    });
+
+    it('takes a digest remembered already as done', async () => {
+      ddb.on(UpdateItemCommand).rejects(conditionFailed());
+      await store.rememberPublishedTag({ repository: 'hello', tag: '2.7-rc1', digest });
+      expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
+    });
+
+    it('past twice the bound, cuts the list back to the newest 50 and drops the older set, only if nobody appended since', async () => {
+      ddb
+        .on(UpdateItemCommand)
+        .resolvesOnce({ Attributes: { recent: listOf(101) } })
+        .resolves({ Attributes: {} });
+      await store.rememberPublishedTag({ repository: 'hello', tag: '2.7-rc1', digest });
+      const calls = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+      expect(calls[0]).toStrictEqual(appended);
+      expect(calls[1]).toStrictEqual({
+        TableName: 'versions',
+        Key: { pk: { S: 'REPO#hello' }, sk: { S: 'TAG#2.7-rc1' } },
+        UpdateExpression: 'SET #recent = :kept REMOVE #digests',
+        ConditionExpression: 'size(#recent) = :length AND #recent[100] = :last',
+        ExpressionAttributeNames: { '#recent': 'recent', '#digests': 'digests' },
+        ExpressionAttributeValues: { ':kept': { L: listOf(101).L.slice(51) }, ':length': { N: '101' }, ':last': listOf(101).L[100] },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+  });
+
   describe('putHistory', () => {
     const history = {
       sequence: 3,

@@ -30,10 +30,10 @@ export const tagKey = (repository: string, tag: string): Key => inRepository(rep
  * (`recent`), bounded: once it passes twice {@link REMEMBERED_DIGESTS} it is cut back to the newest
  * {@link REMEMBERED_DIGESTS}. An echo arrives within minutes of its put, long before 50 more puts
  * under the same tag; a push of a forgotten digest under a version's target tag is still ignored, as
- * that version's index (versionTagReason). Items
- * written before hold a set (`digests`) that grew with every publish: a tag republished every CI run
- * would have reached DynamoDB's 400 KB item limit after ~5,500 publishes, and every push of its
- * version reads the item. It is still read, and dropped at the first cut.
+ * that version's index (versionTagReason). Items written before hold a set (`digests`) that grew
+ * with every publish: a tag republished every CI run would have reached DynamoDB's 400 KB item limit
+ * after ~5,500 publishes, and every push of its version reads the item. It is still read, and
+ * dropped at the first cut.
  */
 export const REMEMBERED_DIGESTS_ATTRIBUTE = 'recent';
 export const LEGACY_REMEMBERED_DIGESTS_ATTRIBUTE = 'digests';

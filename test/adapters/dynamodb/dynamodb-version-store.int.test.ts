@@ -1,8 +1,9 @@
-import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toAttributeMap } from '../../../src/adapters/dynamodb/dynamodb-codec.ts';
 import { historyKey, REMEMBERED_DIGESTS, tagKey, toConfigItem, versionKey } from '../../../src/adapters/dynamodb/dynamodb-version-items.ts';
 import { DynamoDbVersionStore } from '../../../src/adapters/dynamodb/dynamodb-version-store.ts';
+import type { VersionKey } from '../../../src/core/ports.ts';
 import { normaliseRepositoryConfig } from '../../../src/core/repository-config.ts';
 import { captureConditionExpressions, groupingDepth } from '../../support/condition-expressions.ts';
 import { createUniqueTable, makeDynamoClient } from '../../support/dynamodb.ts';
@@ -18,6 +19,24 @@ describeVersionStoreContract('DynamoDbVersionStore on dynalite', async () => {
   const tableName = await createUniqueTable(client);
   return new DynamoDbVersionStore({ client, tableName });
 });
+
+/** An item as the table holds it, read past the store. */
+async function rawItem(tableName: string, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
+  return (await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+}
+
+/** Writes a version record's history attributes past the store, as an older version (or a corruption) left them. */
+async function setHistoryAttributes(tableName: string, key: VersionKey, history: AttributeValue, sequence: number): Promise<void> {
+  await client.send(
+    new UpdateItemCommand({
+      TableName: tableName,
+      Key: versionKey(key),
+      UpdateExpression: 'SET #history = :history, #historySequence = :sequence',
+      ExpressionAttributeNames: { '#history': 'history', '#historySequence': 'historySequence' },
+      ExpressionAttributeValues: { ':history': history, ':sequence': { N: String(sequence) } },
+    }),
+  );
+}
 
 describe('DynamoDbVersionStore on dynalite, items written by older versions', () => {
   it('reads a config stored before annotations existed as having none', async () => {
@@ -93,23 +112,14 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
     await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') });
     // As an older version wrote it: the entries as a list of maps on the record.
     const older = { sequence: 2, entries: [entry(1), entry(2)] };
-    await client.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: versionKey(key),
-        UpdateExpression: 'SET #history = :history, #historySequence = :sequence',
-        ExpressionAttributeNames: { '#history': 'history', '#historySequence': 'historySequence' },
-        ExpressionAttributeValues: { ':history': { L: older.entries.map((e) => ({ M: toAttributeMap(e) })) }, ':sequence': { N: '2' } },
-      }),
-    );
+    await setHistoryAttributes(tableName, key, { L: older.entries.map((e) => ({ M: toAttributeMap(e) })) }, 2);
     expect(await store.getHistory(key)).toEqual(older);
     expect((await store.readForPush(key, { tag: '2.7-amd64', digest: 'sha256:x', targetVersions: [] })).history).toEqual(older);
     expect(await store.getVersion(key)).toMatchObject({ revision: 1, images: {} });
 
     const next = { sequence: 3, entries: [...older.entries, entry(3)] };
     expect(await store.putHistory(key, { history: next, expectedSequence: 2 })).toBe(true);
-    const item = (await client.send(new GetItemCommand({ TableName: tableName, Key: versionKey(key), ConsistentRead: true }))).Item;
-    expect(item?.history).toStrictEqual({ S: JSON.stringify(next.entries) });
+    expect((await rawItem(tableName, versionKey(key)))?.history).toStrictEqual({ S: JSON.stringify(next.entries) });
     expect(await store.getHistory(key)).toEqual(next);
   });
 
@@ -125,14 +135,11 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
     expect(await store.isPublishedTag({ ...tag, digest: digest(1000) })).toBe(true);
     await store.rememberPublishedTag({ ...tag, digest: digest(0) });
     await store.rememberPublishedTag({ ...tag, digest: digest(0) }); // a retried publish: once in the list
-    const first = (await client.send(new GetItemCommand({ TableName: tableName, Key: tagKey('hello', '2.7-rc1'), ConsistentRead: true })))
-      .Item;
-    expect(first?.recent).toStrictEqual({ L: [{ S: digest(0) }] });
+    expect((await rawItem(tableName, tagKey('hello', '2.7-rc1')))?.recent).toStrictEqual({ L: [{ S: digest(0) }] });
     expect(await store.isPublishedTag({ ...tag, digest: digest(1001) })).toBe(true);
     expect(await store.isPublishedTag({ ...tag, digest: digest(0) })).toBe(true);
     for (let i = 1; i <= 2 * REMEMBERED_DIGESTS; i++) await store.rememberPublishedTag({ ...tag, digest: digest(i) });
-    const item = (await client.send(new GetItemCommand({ TableName: tableName, Key: tagKey('hello', '2.7-rc1'), ConsistentRead: true })))
-      .Item;
+    const item = await rawItem(tableName, tagKey('hello', '2.7-rc1'));
     expect(item?.digests).toBeUndefined();
     expect(item?.recent?.L?.map((value) => value.S)).toStrictEqual(
       Array.from({ length: REMEMBERED_DIGESTS }, (_, i) => digest(2 * REMEMBERED_DIGESTS - REMEMBERED_DIGESTS + 1 + i)),
@@ -146,15 +153,7 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
     const store = new DynamoDbVersionStore({ client, tableName });
     const key = { repository: 'hello', version: '2.7' };
     await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') });
-    await client.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: versionKey(key),
-        UpdateExpression: 'SET #history = :history, #historySequence = :sequence',
-        ExpressionAttributeNames: { '#history': 'history', '#historySequence': 'historySequence' },
-        ExpressionAttributeValues: { ':history': { S: '{"not":"a list"}' }, ':sequence': { N: '1' } },
-      }),
-    );
+    await setHistoryAttributes(tableName, key, { S: '{"not":"a list"}' }, 1);
     await expect(store.getHistory(key)).rejects.toThrow('REPO#hello VERSION#2.7: attribute history is not a JSON array');
   });
 });

@@ -1,7 +1,7 @@
 import { DomainError, describeError, ErrorCodes } from './errors.ts';
 import type { HistoryWrite, UseCaseDependencies, VersionHistories, VersionReads } from './ports.ts';
 import { activeError } from './readiness.ts';
-import { HISTORY_LIMIT, type HistoryEntry, HistoryKinds, type VersionHistory } from './version-history.ts';
+import { HISTORY_LIMIT, type HistoryEntry, HistoryKinds, publishEntryId, pushEntryId, type VersionHistory } from './version-history.ts';
 import type { VersionRecord } from './version-record.ts';
 
 /** What appending to a version's history needs. */
@@ -117,7 +117,7 @@ export function entriesOf(record: VersionRecord, history: VersionHistory, contex
   const entries: HistoryNote[] = [];
   for (const image of Object.values(record.images)) {
     entries.push({
-      id: `push:${image.key}:${image.digest}:${image.tag}:${image.pushedAt}`,
+      id: pushEntryId({ platform: image.key, digest: image.digest, tag: image.tag, at: image.pushedAt }),
       kind: HistoryKinds.pushRecorded,
       at: image.pushedAt,
       platform: image.key,
@@ -130,7 +130,7 @@ export function entriesOf(record: VersionRecord, history: VersionHistory, contex
   if (published !== undefined) {
     const partial = (published.missingPlatforms?.length ?? 0) > 0;
     entries.push({
-      id: `publish:${published.revision}:${published.digest}:${published.at}`,
+      id: publishEntryId(published),
       kind: partial ? HistoryKinds.publishedPartially : HistoryKinds.published,
       at: published.at,
       digest: published.digest,

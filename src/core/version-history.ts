@@ -46,6 +46,32 @@ export interface HistoryEntry {
   readonly action?: string;
 }
 
+/** The id of the entry of a pushed image: it names the image (platform, digest, tag, the time recorded). */
+export function pushEntryId(image: {
+  readonly platform?: string;
+  readonly digest?: string;
+  readonly tag?: string;
+  readonly at: string;
+}): string {
+  return `push:${image.platform}:${image.digest}:${image.tag}:${image.at}`;
+}
+
+/** The id of the entry of a publish: it names the index (the record's revision, its digest, the time). */
+export function publishEntryId(index: { readonly revision?: number; readonly digest?: string; readonly at: string }): string {
+  return `publish:${index.revision}:${index.digest}:${index.at}`;
+}
+
+/**
+ * The id a push or publish entry has from its own fields ({@link pushEntryId}, {@link publishEntryId}:
+ * history.ts names them so), so a store may leave those ids out and put them back. Undefined for the
+ * other kinds, whose ids name what their writer saw.
+ */
+export function derivedEntryId(entry: Omit<HistoryEntry, 'id'>): string | undefined {
+  if (entry.kind === HistoryKinds.pushRecorded) return pushEntryId(entry);
+  if (entry.kind === HistoryKinds.published || entry.kind === HistoryKinds.publishedPartially) return publishEntryId(entry);
+  return undefined;
+}
+
 /** What the store keeps per version: the entries kept (the last {@link HISTORY_LIMIT}) and how many were ever appended. */
 export interface VersionHistory {
   readonly sequence: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendMissing, entriesOf, recordHistory } from '../../src/core/history.ts';
-import { HISTORY_LIMIT, type HistoryEntry, type VersionHistory } from '../../src/core/version-history.ts';
+import { derivedEntryId, HISTORY_LIMIT, type HistoryEntry, type VersionHistory } from '../../src/core/version-history.ts';
 import { record, recordedImage, world } from './fixtures.ts';
 
 const T0 = '2026-11-27T10:00:00.000Z';
@@ -64,6 +64,22 @@ describe('entriesOf', () => {
       at: '2026-11-27T11:00:00.000Z',
       reason: 'moved tag',
     });
+  });
+});
+
+describe('derivedEntryId', () => {
+  it('gives back the id entriesOf named each push and publish with, from the entry without it; none for the other kinds', () => {
+    const entries = entriesOf(
+      record([amd64, arm64], { revision: 3, published: { ...published, revision: 3, missingPlatforms: ['linux/s390x'] } }),
+      { sequence: 1, entries: [{ id: 'conflict:1:x', kind: 'conflict', at: T0, sequence: 1, reason: 'moved tag' }] },
+      { eventId: 'e-7', tag: arm64.tag },
+      Date.parse('2026-11-27T11:00:00.000Z'),
+    );
+    expect(entries.map((e) => e.kind)).toEqual(['push-recorded', 'push-recorded', 'published-partially', 'conflict-resolved']);
+    const derived = entries.map(({ id: _id, ...fields }) => derivedEntryId({ ...fields, sequence: 1 }));
+    expect(derived).toEqual([entries[0]?.id, entries[1]?.id, entries[2]?.id, undefined]);
+    expect(entries[0]?.id).toBe(`push:linux/amd64:${amd64.digest}:${amd64.tag}:${T0}`);
+    expect(entries[2]?.id).toBe(`publish:3:${published.digest}:${published.at}`);
   });
 });
 

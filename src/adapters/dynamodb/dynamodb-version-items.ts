@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { VersionKey } from '../../core/ports.ts';
 import type { RepositoryConfig } from '../../core/repository-config.ts';
-import { EMPTY_HISTORY, type VersionHistory } from '../../core/version-history.ts';
+import { derivedEntryId, EMPTY_HISTORY, type HistoryEntry, type VersionHistory } from '../../core/version-history.ts';
 import type { VersionRecord } from '../../core/version-record.ts';
 import { fromAttributeMap, toAttributeMap } from './dynamodb-codec.ts';
 
@@ -72,7 +72,9 @@ export function toVersionItem(record: VersionRecord): Item {
  * runner's CPU and 32–44 ms of dynalite's, and its tag moved 42–51 ms after the last push; as one
  * string, 21–24, 16–18 and 27–30 ms (bench/rolling-version.ts; docs/performance.md, "A version
  * rebuilt many times"). Items written before hold a list (`L`), still read; the next write of the
- * history writes it as a string.
+ * history writes it as a string. A push or publish entry is stored without its id, which its own
+ * fields give back (derivedEntryId): a push entry is ~250 bytes of JSON instead of ~380, so a rolling
+ * version's full history is ~21 KB (as a list of maps it was ~30 KB).
  */
 export const HISTORY_ATTRIBUTE = 'history';
 export const HISTORY_SEQUENCE_ATTRIBUTE = 'historySequence';
@@ -88,10 +90,14 @@ function historyEntriesOf(item: Item): VersionHistory['entries'] {
   const stored = item[HISTORY_ATTRIBUTE];
   if (stored?.S !== undefined) {
     const entries: unknown = JSON.parse(stored.S);
-    if (!Array.isArray(entries)) {
-      throw new Error(`DynamoDB item ${item.pk?.S} ${item.sk?.S}: attribute ${HISTORY_ATTRIBUTE} is not a JSON array of history entries`);
-    }
-    return entries as VersionHistory['entries'];
+    const where = `DynamoDB item ${item.pk?.S} ${item.sk?.S}: attribute ${HISTORY_ATTRIBUTE}`;
+    if (!Array.isArray(entries)) throw new Error(`${where} is not a JSON array of history entries`);
+    return entries.map((entry: Omit<HistoryEntry, 'id'> & { id?: string }) => {
+      if (entry.id !== undefined) return entry as HistoryEntry;
+      const id = derivedEntryId(entry);
+      if (id === undefined) throw new Error(`${where}: entry ${entry.sequence} (${entry.kind}) has no id`);
+      return { id, ...entry };
+    });
   }
   // Written before the history became one string.
   const { entries } = fromAttributeMap({ entries: stored ?? { L: [] } });
@@ -101,9 +107,15 @@ function historyEntriesOf(item: Item): VersionHistory['entries'] {
 /** A history as the version item's attributes. */
 export function historyAttributes(history: VersionHistory): Item {
   return {
-    [HISTORY_ATTRIBUTE]: { S: JSON.stringify(history.entries) },
+    [HISTORY_ATTRIBUTE]: { S: JSON.stringify(history.entries.map(withoutDerivedId)) },
     [HISTORY_SEQUENCE_ATTRIBUTE]: { N: String(history.sequence) },
   };
+}
+
+/** An entry as stored: without its id where the entry's own fields give it back (a third of a push entry's bytes). */
+function withoutDerivedId(entry: HistoryEntry): Omit<HistoryEntry, 'id'> & { id?: string } {
+  const { id, ...fields } = entry;
+  return derivedEntryId(fields) === id ? fields : entry;
 }
 
 /** A version's history: on its record when there, else in the separate item a record written before that keeps (else none). */

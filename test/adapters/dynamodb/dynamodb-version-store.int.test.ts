@@ -148,6 +148,49 @@ describe('DynamoDbVersionStore on dynalite, items written by older versions', ()
     expect(await store.isPublishedTag({ ...tag, digest: digest(2 * REMEMBERED_DIGESTS) })).toBe(true);
   });
 
+  it('stores push and publish entries without the ids their fields give back, and reads them with them', async () => {
+    const tableName = await createUniqueTable(client);
+    const store = new DynamoDbVersionStore({ client, tableName });
+    const key = { repository: 'hello', version: '2.7' };
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const pushed = {
+      id: `push:linux/amd64:${digest}:2.7-amd64:2026-11-27T10:00:00.000Z`,
+      kind: 'push-recorded' as const,
+      at: '2026-11-27T10:00:00.000Z',
+      sequence: 1,
+      platform: 'linux/amd64',
+      tag: '2.7-amd64',
+      digest,
+    };
+    const published = {
+      id: `publish:2:${digest}:2026-11-27T10:00:01.000Z`,
+      kind: 'published' as const,
+      at: '2026-11-27T10:00:01.000Z',
+      sequence: 2,
+      digest,
+      tags: ['2.7'],
+      revision: 2,
+    };
+    const repaired = { id: 'repair:put:2.7', kind: 'repaired' as const, at: '2026-11-27T10:00:02.000Z', sequence: 3, action: 'put' };
+    await store.updateImages(key, { set: [], remove: [] }, { expectedRevision: 0, now: Date.parse('2026-11-27T10:00:00.000Z') });
+    const history = { sequence: 3, entries: [pushed, published, repaired] };
+    expect(await store.putHistory(key, { history, expectedSequence: 0 })).toBe(true);
+    const stored = JSON.parse((await rawItem(tableName, versionKey(key)))?.history?.S ?? '[]') as Array<Record<string, unknown>>;
+    expect(stored.map((entry) => entry.id)).toStrictEqual([undefined, undefined, 'repair:put:2.7']);
+    expect(await store.getHistory(key)).toStrictEqual(history);
+    // Its id first, as the writer made it (the API answers the entries as stored).
+    expect(Object.keys((await store.getHistory(key)).entries[0] ?? {})[0]).toBe('id');
+
+    // An entry of another kind that lost its id is an error naming the item, not an entry without one.
+    await setHistoryAttributes(
+      tableName,
+      key,
+      { S: JSON.stringify([{ kind: 'repaired', at: '2026-11-27T10:00:02.000Z', sequence: 1 }]) },
+      1,
+    );
+    await expect(store.getHistory(key)).rejects.toThrow('REPO#hello VERSION#2.7: attribute history: entry 1 (repaired) has no id');
+  });
+
   it('names the item whose history is not a JSON array', async () => {
     const tableName = await createUniqueTable(client);
     const store = new DynamoDbVersionStore({ client, tableName });

@@ -229,7 +229,10 @@ loaded only on demand (re2js for a custom tagPattern, the SDK's rarely used cred
 Init: importing the bundle in a fresh \`node\` process (module load and top-level code), ${report.bundleImports.rounds} times
 each, interleaved (each round starting with another bundle); wall clock and the CPU time of the
 same imports (on a loaded machine the CPU time is the steadier of the two). *Over the floor* is
-paired by round: the median of each round's difference to the floor's import in that round.
+paired by round: the median of each round's difference to the floor's import in that round, with
+the 95 % confidence interval of that median in brackets (from the order statistics of the rounds'
+differences, assuming nothing about their distribution). A bound that falls inside the interval
+is not settled by the run: the next run's median may land on either side of it.
 *GCs during the import*: V8's garbage collections that started before the import ended, young
 generation (scavenges) / old generation, fewest–most over ${report.bundleImports.gcCountingImports} more imports of each bundle (not the
 timed ones, since counting them needs an observer). Each scavenge here costs 1.5–3 ms, and on
@@ -265,12 +268,16 @@ function bundleTable(bundles: readonly BundleFigures[]): string {
     const over =
       floor === undefined || b === floor
         ? '—'
-        : `${signed((b.bytes - floor.bytes) / 1000, 1)} KB, ${signed(b.overFloorP50Ms ?? b.initP50Ms - floor.initP50Ms, 1)} ms (CPU ${signed(b.overFloorCpuP50Ms ?? b.initCpuP50Ms - floor.initCpuP50Ms, 1)} ms)`;
+        : `${signed((b.bytes - floor.bytes) / 1000, 1)} KB, ${signed(b.overFloorP50Ms ?? b.initP50Ms - floor.initP50Ms, 1)} ms${
+            b.overFloorIntervalMs === undefined
+              ? ''
+              : ` [${signed(b.overFloorIntervalMs.low, 1)}, ${signed(b.overFloorIntervalMs.high, 1)}]`
+          } (CPU ${signed(b.overFloorCpuP50Ms ?? b.initCpuP50Ms - floor.initCpuP50Ms, 1)} ms)`;
     const gcs = b.gcsDuringImport;
     return `| ${b.name} | ${(b.bytes / 1000).toFixed(1)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${b.initCpuP50Ms.toFixed(1)} ms | ${countRange(gcs.minor)} / ${countRange(gcs.major)} | ${over} |`;
   });
   return [
-    '| bundle | loaded at start | gzip -9 | all | init p50 | init p90 | init CPU p50 | GCs during the import, young / old | over the floor (start; init and its CPU, median of the paired rounds) |',
+    '| bundle | loaded at start | gzip -9 | all | init p50 | init p90 | init CPU p50 | GCs during the import, young / old | over the floor (start; init [its 95 % interval] and its CPU, median of the paired rounds) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');

@@ -2,12 +2,15 @@ import { REGISTRY_GO_ENVIRONMENT } from '../src/local/registry/registry-process.
 import type { BundleFigures } from './bundles.ts';
 import type { RequestCounts } from './counting-proxy.ts';
 import { type Timing, timingTable } from './harness.ts';
+import { formatHostCosts, type HostCosts } from './host-costs.ts';
 import type { Tool } from './pusher.ts';
 import type { BurstRun, SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
 
 export interface BenchReport {
   readonly date: string;
   readonly machine: string;
+  /** Measured at the start of the run: what moves the ratios between runs of the same code. */
+  readonly hostCosts: HostCosts;
   readonly options: SideBySideOptions;
   readonly core: readonly Timing[];
   readonly side: SideBySideFigures;
@@ -111,6 +114,11 @@ ${shorterSeconds.toFixed(2)} s shorter, and the burst ratio would have been up t
 
 Run with \`npm run bench\` on ${report.date}.
 Machine: ${report.machine}.
+Host at the start of the run: ${formatHostCosts(report.hostCosts)}. Both move from one day to the
+next on this VM (a page fault 10–14 µs on 2026-12-02), and they move the tools unequally: every
+docker or buildah command is a process start of a few thousand page faults, and a function's import
+takes a few hundred more than the floor's (docs/performance.md, "What the host moves"). Compare
+ratios between runs only with these alike.
 ${side.skipped.length > 0 ? `\nNot measured: ${side.skipped.join('; ')}.\n` : ''}
 Four processes, as in use: the **runner** (\`manifest-assembler start\`: webhook, inbox, handlers),
 **dynalite** (DynamoDB's stand-in, the runner's child process, as DynamoDB is outside a Lambda), the

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { benchBundleImports, buildBenchBundles, GC_COUNTING_IMPORTS } from './bundles.ts';
 import { benchCore } from './core.ts';
 import { machine, summarise, timingTable } from './harness.ts';
+import { formatHostCosts, measureHostCosts } from './host-costs.ts';
 import { bundleImporters } from './lambda-node.ts';
 import { type BenchReport, type BundleRun, bundleRunSection, formatReport } from './report.ts';
 import { benchSideBySide } from './side-by-side.ts';
@@ -25,6 +26,8 @@ const options = {
 };
 
 console.log(`machine: ${machine()}`);
+const hostCosts = measureHostCosts();
+console.log(`host: ${formatHostCosts(hostCosts)}`);
 // BENCH_ONLY=bundles: only the Lambda bundles against the floor (three minutes, no registry), printed;
 // BENCH_ONLY=side: only the side-by-side runs, printed. Either way bench/RESULTS.md is left as the
 // last full run wrote it.
@@ -60,6 +63,7 @@ const reportWith = (bundleRuns: BenchReport['bundleRuns']) =>
   formatReport({
     date: new Date().toISOString().slice(0, 10),
     machine: machine(),
+    hostCosts,
     options,
     core,
     side,

@@ -123,7 +123,8 @@ ${side.skipped.length > 0 ? `\nNot measured: ${side.skipped.join('; ')}.\n` : ''
 Four processes, as in use: the **runner** (\`manifest-assembler start\`: webhook, inbox, handlers),
 **dynalite** (DynamoDB's stand-in, the runner's child process, as DynamoDB is outside a Lambda), the
 **registry** (docker-registry, whose notifications go to the runner), and the **load generator**
-(bench/pusher.ts: pushes, runs the anchors, watches tags). Each tool reaches the registry through
+(bench/pusher.ts: pushes, runs the anchors' merge jobs, each one \`sh\` script per version as a CI
+step runs it, and watches tags). Each tool reaches the registry through
 its own counting proxy, so every tool's requests are counted by the same instrument. The registry is
 the same for every tool and runs as the local stack runs it (Go's collector at ${Object.entries(REGISTRY_GO_ENVIRONMENT)
     .map(([name, value]) => `${name}=${value}`)
@@ -166,7 +167,8 @@ The pushers of manifest-assembler's runs were done after ${side.bursts
 process outside it; medians over the runs). Every process shares the machine's ${side.cores} cores, so
 the total over ${side.cores} is the shortest a burst could have taken with no core ever idle. The load
 generator's share is the same work for every tool (the pushes; for manifest-assembler also the
-watcher); the anchor commands are the docker and buildah processes it ran; the harness is the
+watcher); the anchor commands are the merge jobs it ran (one \`sh\` per version, forking the docker or
+buildah commands as a CI step does) with their commands; the harness is the
 counting proxies and the memory sampler of \`npm run bench\` itself.
 
 | tool | wall, median (s) | registry | runner | dynalite | load generator | anchor commands | harness | total | total ÷ ${side.cores} cores |

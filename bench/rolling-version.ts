@@ -18,7 +18,7 @@ import { benchRequest, pushBenchImage } from './bench-http.ts';
 import { processCpuMs } from './process-cpu.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
-import { dynalitePid, startRunner, stopProcess, waitForHealth } from './runner-process.ts';
+import { configureRepository, dynalitePid, startRunner, stopProcess, waitForHealth } from './runner-process.ts';
 
 const perPhase = Number(process.argv[2] ?? 30);
 const REPOSITORY = 'bench/rolling';
@@ -33,15 +33,7 @@ try {
   await waitForHealth(apiUrl, runner);
   const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
   const dynalite = dynalitePid(runner.pid ?? -1);
-  const configured = await fetch(`${apiUrl}/v1/repositories/${REPOSITORY}/config`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      requiredPlatforms: ['linux/amd64', 'linux/arm64'],
-      tagPattern: '^(?<version>[a-z0-9.]+)-(?<platform>amd64|arm64)$',
-    }),
-  });
-  if (!configured.ok) throw new Error(`configuring ${REPOSITORY} failed: ${configured.status} ${await configured.text()}`);
+  await configureRepository(apiUrl, token, REPOSITORY, '^(?<version>[a-z0-9.]+)-(?<platform>amd64|arm64)$');
 
   // Whether the version tag holds an index that references `digest` (the arm64 image just pushed).
   const indexReferences = async (tag: string, digest: string): Promise<boolean> => {

@@ -46,6 +46,16 @@ export async function waitForHealth(apiUrl: string, runner: ChildProcess): Promi
   }
 }
 
+/** Requires linux/amd64 and linux/arm64 of `repository` through the runner's API (`PUT …/config`), as a user would. */
+export async function configureRepository(apiUrl: string, token: string, repository: string, tagPattern: string): Promise<void> {
+  const answer = await fetch(`${apiUrl}/v1/repositories/${repository}/config`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], tagPattern }),
+  });
+  if (!answer.ok) throw new Error(`configuring ${repository} failed: ${answer.status} ${await answer.text()}`);
+}
+
 /** SIGINT, as a user stops it; SIGKILL if it has not exited 10 s later. */
 export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

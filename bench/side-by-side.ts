@@ -12,7 +12,7 @@ import type { BurstResult, LatencyResult, PusherJob, Tool } from './pusher.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
 import { RssSampler } from './rss-sampler.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
-import { dynalitePid, startRunner, stopProcess, waitForHealth } from './runner-process.ts';
+import { configureRepository, dynalitePid, startRunner, stopProcess, waitForHealth } from './runner-process.ts';
 
 export interface SideBySideOptions {
   readonly runs: number;
@@ -148,12 +148,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<SideB
     // list that grew with the earlier runs' tags would cost the registry more in the later runs.
     const burstRepository = (run: number) => `bench/burst-${run + 1}`;
     for (const repository of ['bench/hello', ...Array.from({ length: options.runs }, (_, run) => burstRepository(run))]) {
-      const answer = await fetch(`${apiUrl}/v1/repositories/${repository}/config`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ requiredPlatforms: ['linux/amd64', 'linux/arm64'], tagPattern: TAG_PATTERN }),
-      });
-      if (!answer.ok) throw new Error(`configuring ${repository} failed: ${answer.status} ${await answer.text()}`);
+      await configureRepository(apiUrl, token, repository, TAG_PATTERN);
     }
 
     const skipped: string[] = [];

@@ -56,18 +56,20 @@ export class PrometheusMetrics implements Metrics {
     histogram.count += 1;
   }
 
-  /** The text a Prometheus server scrapes. */
+  /** The text a Prometheus server scrapes: every counter, then every histogram, each family whole. */
   render(): string {
     const counters = [...this.#counters].map(([name, value]) => renderCounter(prometheusName(name), HELP[name], value));
-    const lines: string[] = [];
-    for (const [name, histogram] of this.#histograms) {
-      const metric = prometheusName(name);
-      lines.push(`# HELP ${metric} ${HELP[name]}`, `# TYPE ${metric} histogram`);
-      for (const [i, bound] of BUCKETS.entries()) lines.push(`${metric}_bucket{le="${bound}"} ${histogram.buckets[i] ?? 0}`);
-      lines.push(`${metric}_bucket{le="+Inf"} ${histogram.count}`, `${metric}_sum ${histogram.sum}`, `${metric}_count ${histogram.count}`);
-    }
-    return `${counters.join('')}${lines.map((line) => `${line}\n`).join('')}`;
+    const histograms = [...this.#histograms].map(([name, histogram]) => renderHistogram(prometheusName(name), HELP[name], histogram));
+    return [...counters, ...histograms].join('');
   }
+}
+
+/** A histogram family as counters write theirs: `# HELP`, `# TYPE`, its cumulative buckets, sum and count, each line ended. */
+function renderHistogram(metric: string, help: string, histogram: Histogram): string {
+  const lines = [`# HELP ${metric} ${help}`, `# TYPE ${metric} histogram`];
+  for (const [i, bound] of BUCKETS.entries()) lines.push(`${metric}_bucket{le="${bound}"} ${histogram.buckets[i] ?? 0}`);
+  lines.push(`${metric}_bucket{le="+Inf"} ${histogram.count}`, `${metric}_sum ${histogram.sum}`, `${metric}_count ${histogram.count}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The content type of {@link PrometheusMetrics.render}'s text. */

@@ -34,7 +34,7 @@ docker manifest create --insecure "$target" "$@" >/dev/null
 docker manifest annotate "$target" "$last" --os linux --arch arm64
 docker manifest push --insecure --purge "$target" >/dev/null`;
 
-const BUILDAH_MERGE_JOB = `set -e
+const BUILDAH_MERGE_JOB = `set -ef
 list=$1; target=$2; shift 2
 buildah "$@" manifest create "$list" >/dev/null
 trap 'buildah "$@" manifest rm "$list" >/dev/null 2>&1 || true' EXIT
@@ -54,7 +54,8 @@ export async function runAnchor(tool: AnchorTool, target: AnchorTarget, sourceTa
     return;
   }
   const list = `bench-${targetTag}-${process.pid}`;
-  // The sources travel in SOURCES (references hold no spaces), so that "$@" is buildah's global options.
+  // The sources travel in SOURCES (references hold no spaces; `set -f` keeps the shell from globbing
+  // them), so that "$@" is buildah's global options.
   await run('sh', ['-c', BUILDAH_MERGE_JOB, 'buildah-merge-job', list, ref(targetTag), ...buildahGlobalOptions], {
     env: { ...process.env, SOURCES: sourceTags.map(ref).join(' ') },
   });

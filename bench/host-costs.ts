@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { statField } from './process-cpu.ts';
 
 /**
  * Two costs of the host that move the bench's ratios between runs of the same code, measured at the
@@ -64,8 +64,7 @@ function processStartMs(): number {
   return (shellMs(PROCESS_STARTS) - shellMs(0)) / PROCESS_STARTS;
 }
 
-/** minflt, field 10 of /proc/self/stat (counted after the command name, which may hold spaces). */
+/** minflt, field 10 of /proc/self/stat. */
 function minorFaults(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  return Number(statField('self', 10));
 }

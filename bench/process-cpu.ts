@@ -10,13 +10,20 @@ const CLOCK_TICKS_PER_SECOND = 100;
  */
 export function processCpuMs(pid: number | 'self', of: 'process' | 'children' = 'process'): number {
   try {
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime, stime, cutime and cstime are fields 14 to 17 of the whole line, in clock ticks.
-    const [user, system] = of === 'process' ? [fields[11], fields[12]] : [fields[13], fields[14]];
+    const [user, system] = of === 'process' ? [statField(pid, 14), statField(pid, 15)] : [statField(pid, 16), statField(pid, 17)];
     return ((Number(user) + Number(system)) * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return NaN;
   }
+}
+
+/**
+ * Field `n` (1-based, as proc(5) numbers them, 3 or later) of /proc/<pid>/stat. The command name
+ * (field 2) may hold spaces: fields are counted after its closing parenthesis. Throws when the
+ * process is gone.
+ */
+export function statField(pid: number | 'self', n: number): string | undefined {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3];
 }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { buildImage } from '../test/support/images.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
 import { benchRequest, pushBenchImage } from './bench-http.ts';
+import { summarise } from './harness.ts';
 import { processCpuMs } from './process-cpu.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
@@ -59,7 +60,6 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50));
     return latencyMs;
   };
-  const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   const phase = async (what: string, versionAndLabel: (i: number) => [string, string]): Promise<void> => {
     const runnerBefore = processCpuMs(runner.pid ?? -1);
     const dynaliteBefore = processCpuMs(dynalite);
@@ -67,7 +67,9 @@ try {
     for (let i = 0; i < perPhase; i++) latencies.push(await pushVersion(...versionAndLabel(i)));
     const runnerMs = (processCpuMs(runner.pid ?? -1) - runnerBefore) / perPhase;
     const dynaliteMs = (processCpuMs(dynalite) - dynaliteBefore) / perPhase;
-    console.log(`| ${what} | ${runnerMs.toFixed(1)} ms | ${dynaliteMs.toFixed(1)} ms | ${median(latencies).toFixed(0)} ms |`);
+    console.log(
+      `| ${what} | ${runnerMs.toFixed(1)} ms | ${dynaliteMs.toFixed(1)} ms | ${summarise('latency', latencies).p50Ms.toFixed(0)} ms |`,
+    );
   };
 
   console.log(`CPU per version (${perPhase} versions a phase, after ${2 * perPhase} new versions to warm up):\n`);

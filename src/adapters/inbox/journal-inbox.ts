@@ -15,8 +15,8 @@ type JournalRecord = { readonly add: InboxEntry } | { readonly remove: readonly 
 export interface JournalInboxOptions {
   /**
    * Rewrite the file with only what it still holds once this many of its lines are dead (removed
-   * events and removal lines) and they are more than the live ones. An empty inbox is truncated at
-   * once whatever its size. Default 4,096 (about 2.5 MB of lines for a registry notification).
+   * events and removal lines) and they are more than the live ones; truncate it, if the inbox is
+   * empty by then. Default 4,096 (about 2.5 MB of lines for a registry notification).
    */
   readonly compactAfterDeadLines?: number;
   /** Where a failed compaction is said (the journal stays as it was and is compacted after a later write). */
@@ -46,7 +46,7 @@ interface Pending {
  * `fdatasync`ed, so an event the webhook answered for survives the runner's `kill -9` and the
  * machine losing power; what is recorded while a sync runs goes out together in the next write
  * and sync (group commit). The live events are kept in memory, so a redelivered event is known
- * without a read. The file is rewritten (or truncated, once empty) when it holds mostly dead lines.
+ * without a read. The file is rewritten (or truncated, if empty) when it holds mostly dead lines.
  * One process writes it: the runner, which holds dynalite's lock on the same data folder.
  */
 export class JournalInbox {
@@ -202,19 +202,26 @@ export class JournalInbox {
   }
 
   /**
-   * Empty: truncated in place (a crash after it leaves an empty journal, which is right, or the old
-   * lines if the cut was not on the disk yet, whose pushes the next start handles again). Mostly
-   * dead: the live events written to a new file, synced, renamed over the journal and the folder
-   * synced, so a crash leaves the old journal or the new one, each complete.
+   * Once enough lines are dead: if the inbox is empty, the file is truncated in place (a crash after
+   * it leaves an empty journal, which is right, or the old lines if the cut was not on the disk yet,
+   * whose pushes the next start handles again); otherwise, if the dead lines are the most, the live
+   * events are written to a new file, synced, renamed over the journal and the folder synced, so a
+   * crash leaves the old journal or the new one, each complete.
+   *
+   * Not at every emptying: a truncation frees the file's blocks, which a file system may do while the
+   * call waits for the disk (this VM's ext4 is mounted with `discard`), and the call blocks the event
+   * loop. The inbox empties after nearly every event on a quiet runner; in a reduced bench run, each
+   * of its 183 truncations put the main thread to sleep waiting for the disk, 2.3 ms on average,
+   * where its appends never waited (perf, docs/performance.md).
    */
   async #compactIfWorth(): Promise<void> {
-    if (this.#deadLines === 0) return;
+    if (this.#deadLines < this.#compactAfterDeadLines) return;
     if (this.#live.size === 0 && this.#queue.length === 0) {
       // Not synced, like a removal: lost with the machine, the lines come back and the next start
       // handles those pushes again (harmless); the next synced add makes the cut durable with it.
       ftruncateSync(this.#file.fd, 0);
       this.#size = 0;
-    } else if (this.#deadLines >= this.#compactAfterDeadLines && this.#deadLines > this.#live.size) {
+    } else if (this.#deadLines > this.#live.size) {
       const path = join(this.#dir, JOURNAL_FILE);
       const next = join(this.#dir, COMPACTING_FILE);
       const body = [...this.#live.values()].map((add) => `${JSON.stringify({ add })}\n`).join('');

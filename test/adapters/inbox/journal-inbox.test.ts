@@ -86,20 +86,48 @@ describe('JournalInbox, a journal file under the data folder', () => {
     expect((await (await JournalInbox.open(dir)).list()).map((e) => e.id)).toEqual(['a2']);
   });
 
-  it('truncates the file once empty and rewrites it with the live events once mostly dead', async () => {
+  it('keeps the lines of an emptied journal until enough are dead, then truncates the file', async () => {
     const inbox = await JournalInbox.open(dir, { compactAfterDeadLines: 6 });
     const file = join(dir, JOURNAL_FILE);
-    for (let i = 0; i < 3; i++) await inbox.add(entry(`a${i}`, i, i));
-    await inbox.remove(['a0', 'a1', 'a2']);
+    for (let i = 0; i < 2; i++) await inbox.add(entry(`a${i}`, i, i));
+    await inbox.remove(['a0', 'a1']);
+    // Empty, with 3 dead lines (two adds, one removal): below 6, the file keeps them.
+    expect(inbox.stats.compactions).toBe(0);
+    expect((await stat(file)).size).toBeGreaterThan(0);
+
+    await inbox.add(entry('c0', 10, 1));
+    await inbox.remove(['c0']); // 5 dead lines
+    expect((await stat(file)).size).toBeGreaterThan(0);
+    await inbox.add(entry('d0', 20, 1));
+    await inbox.remove(['d0']); // 7 dead lines, nothing live
+    expect(inbox.stats.compactions).toBe(1);
     expect((await stat(file)).size).toBe(0);
 
+    await inbox.add(entry('e0', 30, 1));
+    await inbox.close();
+    expect((await (await JournalInbox.open(dir)).list()).map((e) => e.id)).toEqual(['e0']);
+  });
+
+  it('reads an emptied journal that kept its dead lines as empty', async () => {
+    const inbox = await JournalInbox.open(dir);
+    for (let i = 0; i < 3; i++) await inbox.add(entry(`a${i}`, i, i));
+    await inbox.remove(['a0', 'a2']);
+    await inbox.remove(['a1']);
+    await inbox.close();
+    expect((await stat(join(dir, JOURNAL_FILE))).size).toBeGreaterThan(0);
+    expect(await (await JournalInbox.open(dir)).list()).toEqual([]);
+  });
+
+  it('rewrites the file with the live events once its dead lines are the most', async () => {
+    const inbox = await JournalInbox.open(dir, { compactAfterDeadLines: 6 });
+    const file = join(dir, JOURNAL_FILE);
     for (let i = 0; i < 10; i++) await inbox.add(entry(`b${i}`, 10 + i, i));
     for (let i = 0; i < 8; i++) await inbox.remove([`b${i}`]);
-    // The emptying, then two rewrites: after b3 (8 dead lines, 6 live) and after b7 (8 dead, 2 live).
-    expect(inbox.stats.compactions).toBe(3);
-    // What the 16 lines of b0..b7 said is gone from the file; the two live ones remain.
+    // Two rewrites: after b3 (8 dead lines, 6 live) and after b6 (6 dead, 3 live).
+    expect(inbox.stats.compactions).toBe(2);
+    // The rewrite after b6 left the adds of b7, b8 and b9; b7's removal came after it.
     const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
-    expect(lines.length).toBeLessThan(10);
+    expect(lines).toHaveLength(4);
     expect(lines.some((line) => line.includes('"b0"'))).toBe(false);
     await inbox.add(entry('c', 30, 1));
     await inbox.close();

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
 import { bundleFunction } from '../scripts/build.mjs';
+import { sampleAt } from './harness.ts';
 import type { BundleNode } from './lambda-node.ts';
 import { type MedianInterval, medianInterval } from './median-interval.ts';
 
@@ -98,10 +99,7 @@ export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNo
       cpu.get(f.name)?.push(sample.cpuMs);
     }
   }
-  const at = (samples: readonly number[] | undefined, q: number) => {
-    const sorted = [...(samples ?? [])].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  };
+  const at = (samples: readonly number[] | undefined, q: number) => sampleAt(samples ?? [], q);
   const floor = files[0]!.name;
   const overFloor = (samples: Map<string, number[]>, name: string) =>
     medianInterval((samples.get(name) ?? []).map((ms, round) => ms - (samples.get(floor)?.[round] ?? NaN)));

@@ -28,9 +28,25 @@ export async function measure(
 
 export function summarise(name: string, samples: readonly number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  const at = (q: number) => sortedSampleAt(sorted, q);
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
   return { name, runs: sorted.length, meanMs: mean, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: sorted[sorted.length - 1] ?? NaN };
+}
+
+/**
+ * The sample at quantile `q` of `samples`: the one at index ⌊q·n⌋ once sorted (for an even count, the
+ * upper of the two middle samples as the median). NaN without samples. bench/report.ts's `percentile`
+ * takes the nearest rank (⌈q·n⌉ − 1) instead, as its tables always have.
+ */
+export function sampleAt(samples: readonly number[], q: number): number {
+  return sortedSampleAt(
+    [...samples].sort((a, b) => a - b),
+    q,
+  );
+}
+
+function sortedSampleAt(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 export function machine(): string {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { statField } from './process-cpu.ts';
+import { statFields } from './process-cpu.ts';
 
 /**
  * Two costs of the host that move the bench's ratios between runs of the same code, measured at the
@@ -66,5 +66,6 @@ function processStartMs(): number {
 
 /** minflt, field 10 of /proc/self/stat. */
 function minorFaults(): number {
-  return Number(statField('self', 10));
+  const [minflt] = statFields('self', 10);
+  return Number(minflt);
 }

@@ -11,7 +11,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 export function processCpuMs(pid: number | 'self', of: 'process' | 'children' = 'process'): number {
   try {
     // utime, stime, cutime and cstime are fields 14 to 17 of the whole line, in clock ticks.
-    const [user, system] = of === 'process' ? [statField(pid, 14), statField(pid, 15)] : [statField(pid, 16), statField(pid, 17)];
+    const [user, system] = of === 'process' ? statFields(pid, 14, 15) : statFields(pid, 16, 17);
     return ((Number(user) + Number(system)) * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return NaN;
@@ -19,11 +19,12 @@ export function processCpuMs(pid: number | 'self', of: 'process' | 'children' = 
 }
 
 /**
- * Field `n` (1-based, as proc(5) numbers them, 3 or later) of /proc/<pid>/stat. The command name
- * (field 2) may hold spaces: fields are counted after its closing parenthesis. Throws when the
- * process is gone.
+ * Fields `numbers` (1-based, as proc(5) numbers them, 3 or later) of /proc/<pid>/stat, from one read
+ * of it, so that they are of one moment. The command name (field 2) may hold spaces: fields are
+ * counted after its closing parenthesis. Throws when the process is gone.
  */
-export function statField(pid: number | 'self', n: number): string | undefined {
+export function statFields(pid: number | 'self', ...numbers: number[]): (string | undefined)[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3];
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return numbers.map((n) => fields[n - 3]);
 }

@@ -182,7 +182,7 @@ function gcsDuringImport(node: BundleNode, file: string, imports = GC_COUNTING_I
   return { minor: range('minor'), major: range('major') };
 }
 
-/** Imports `file` in a fresh node process: wall-clock and CPU milliseconds of the import alone. */
+/** Imports `file` in a fresh node process started as Lambda starts it: wall-clock and CPU milliseconds of the import alone. */
 function importMs(node: BundleNode, file: string): { wallMs: number; cpuMs: number } {
   const script =
     `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); ` +
@@ -190,9 +190,9 @@ function importMs(node: BundleNode, file: string): { wallMs: number; cpuMs: numb
   return runImportScript<{ wallMs: number; cpuMs: number }>(node, script, `importing ${file}`);
 }
 
-/** Runs `script` (an ES module that writes one JSON value) in a fresh process of `node` with the Lambda's environment. */
+/** Runs `script` (an ES module that writes one JSON value) in a fresh process of `node`, with Lambda's flags and environment. */
 function runImportScript<T>(node: BundleNode, script: string, what: string): T {
-  const result = spawnSync(node.path, ['--input-type=module', '-e', script], {
+  const result = spawnSync(node.path, [...node.flags, '--input-type=module', '-e', script], {
     cwd: root,
     env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
     encoding: 'utf8',

@@ -16,6 +16,8 @@ const root = join(import.meta.dirname, '..');
 export interface BundleNode {
   readonly path: string;
   readonly version: string;
+  /** What node is started with, as Lambda's runtime starts it for that major ({@link lambdaNodeFlags}). */
+  readonly flags: readonly string[];
 }
 
 /** The Node major of the functions' Lambda runtime, read from serverless.yml (`runtime: nodejs22.x` → 22). */
@@ -23,6 +25,36 @@ export function lambdaNodeMajor(serverlessYml: string): number {
   const match = /^\s*runtime:\s*nodejs(\d+)\.x\s*$/m.exec(serverlessYml);
   if (match === null) throw new Error('serverless.yml names no nodejs<major>.x runtime');
   return Number(match[1]);
+}
+
+/** The functions' memory in MB: provider.memorySize in serverless.yml, else the Serverless Framework's default, 1024. */
+export function lambdaMemoryMb(serverlessYml: string): number {
+  const match = /^\s*memorySize:\s*(\d+)\s*$/m.exec(serverlessYml);
+  return match === null ? 1024 : Number(match[1]);
+}
+
+/**
+ * The flags Lambda's Node runtime starts node with: its bootstrap script (/var/runtime/bootstrap) adds
+ * `--expose-gc`, `--max-http-header-size 81920` and a young and an old generation sized from the
+ * function's memory (a tenth of it for new space, half of that per semi-space, the rest old space),
+ * and Lambda turns off `require()` of ES modules (Node 20 and 22) and module-type detection (Node 22).
+ * They matter to a cold start beyond their values: any V8 flag (`--expose-gc`, the heap sizes) makes
+ * Node reject the code cache of its own modules, so every built-in module a function's import loads
+ * is compiled from source (`NODE_DEBUG_NATIVE=CODE_CACHE node --expose-gc` prints "rejected"), which
+ * made the floor's import ~16 ms slower here and a function's init over the floor 2–4 ms larger
+ * (docs/performance.md, "Init as Lambda starts node").
+ */
+export function lambdaNodeFlags(major: number, memoryMb: number): string[] {
+  const newSpaceMb = Math.floor(memoryMb / 10);
+  return [
+    '--expose-gc',
+    '--max-http-header-size',
+    '81920',
+    `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpaceMb}`,
+    ...(major <= 22 ? ['--no-experimental-require-module'] : []),
+    ...(major === 22 ? ['--no-experimental-detect-module'] : []),
+  ];
 }
 
 /** The npm package holding Node's build for this machine, or undefined where none is published. */
@@ -46,13 +78,19 @@ export type BundleImporter = { readonly role: string; readonly node: BundleNode 
  * which the report gives in place of its figures).
  */
 export function bundleImporters(): BundleImporter[] {
-  const major = lambdaNodeMajor(readFileSync(join(root, 'serverless.yml'), 'utf8'));
-  const here = { path: process.execPath, version: process.version };
+  const serverlessYml = readFileSync(join(root, 'serverless.yml'), 'utf8');
+  const major = lambdaNodeMajor(serverlessYml);
+  const memoryMb = lambdaMemoryMb(serverlessYml);
+  const here = {
+    path: process.execPath,
+    version: process.version,
+    flags: lambdaNodeFlags(Number(process.versions.node.split('.')[0]), memoryMb),
+  };
   const runtime = `the major of the functions' Lambda runtime, nodejs${major}.x in serverless.yml`;
   if (Number(process.versions.node.split('.')[0]) === major) return [{ role: `this machine's, ${runtime}`, node: here }];
   const importers: BundleImporter[] = [{ role: "this machine's", node: here }];
   try {
-    importers.push({ role: runtime, node: nodeOfMajor(major) });
+    importers.push({ role: runtime, node: { ...nodeOfMajor(major), flags: lambdaNodeFlags(major, memoryMb) } });
   } catch (error) {
     importers.push({ role: runtime, unavailable: (error as Error).message });
   }
@@ -64,7 +102,7 @@ export function bundleImporters(): BundleImporter[] {
  * `npm pack`. Throws, saying why, when there is none to be had (no package for this machine, npm
  * cannot reach its registry).
  */
-function nodeOfMajor(major: number): BundleNode {
+function nodeOfMajor(major: number): Omit<BundleNode, 'flags'> {
   const name = nodePackageName(process.platform, arch());
   if (name === undefined) throw new Error(`no npm package of Node's build for ${process.platform}/${arch()}`);
   const cacheDir = join(root, '.cache', 'node', `${name}-${major}`);

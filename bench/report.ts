@@ -22,7 +22,7 @@ export interface BenchReport {
 
 /** The bundles imported by one node: its version and why that node, or why it could not be had. */
 export type BundleRun =
-  | { readonly role: string; readonly node: string; readonly bundles: readonly BundleFigures[] }
+  | { readonly role: string; readonly node: string; readonly flags: readonly string[]; readonly bundles: readonly BundleFigures[] }
   | { readonly role: string; readonly unavailable: string };
 
 const TOOL_NAMES: Record<Tool, string> = {
@@ -115,7 +115,7 @@ ${shorterSeconds.toFixed(2)} s shorter, and the burst ratio would have been up t
 Run with \`npm run bench\` on ${report.date}.
 Machine: ${report.machine}.
 Host at the start of the run: ${formatHostCosts(report.hostCosts)}. Both move from one day to the
-next on this VM (a page fault 10–14 µs on 2026-12-02), and they move the tools unequally: every
+next on this VM (docs/performance.md's runs table has each run's), and they move the tools unequally: every
 docker or buildah command is a process start of a few thousand page faults, and a function's import
 takes a few hundred more than the floor's (docs/performance.md, "What the host moves"). Compare
 ratios between runs only with these alike.
@@ -236,7 +236,11 @@ Built with the options of scripts/build.mjs (esbuild, ESM, minified, node20). Th
 (bench/sdk-floor.ts) holds only the SDK clients and middy the functions need. *Loaded at start* is
 index.mjs and the chunks it imports statically (what a cold start reads); *all* adds the chunks
 loaded only on demand (re2js for a custom tagPattern, the SDK's rarely used credential providers).
-Init: importing the bundle in a fresh \`node\` process (module load and top-level code), ${report.bundleImports.rounds} times
+Init: the time to import the bundle (module load and top-level code) in a fresh \`node\` process,
+started as Lambda's Node runtime starts it: with the flags of its bootstrap for the functions'
+memorySize, given above each table. Any V8 flag among them makes Node compile its own modules from
+source rather than from its code cache, which slows every import, and the functions' more than the
+floor's (docs/performance.md, "Init as Lambda starts node"). ${report.bundleImports.rounds} times
 each, interleaved (each round starting with another bundle); wall clock and the CPU time of the
 same imports (on a loaded machine the CPU time is the steadier of the two). *Over the floor* is
 paired by round: the median of each round's difference to the floor's import in that round, with
@@ -263,7 +267,7 @@ ${timingTable(report.core)}
 /** One node's bundle table, headed by the node and why it was used; or why it could not be. */
 export function bundleRunSection(run: BundleRun): string {
   if ('unavailable' in run) return `**Not imported by a node of ${run.role}**: ${run.unavailable}`;
-  return `**Imported by node ${run.node}** (${run.role}):\n\n${bundleTable(run.bundles)}`;
+  return `**Imported by node ${run.node}** (${run.role}), started with \`${run.flags.join(' ')}\`:\n\n${bundleTable(run.bundles)}`;
 }
 
 /** `3`, or `2–3` when the imports did not all agree. */

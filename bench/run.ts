@@ -43,7 +43,12 @@ async function benchBundles(): Promise<BundleRun[]> {
   return bundleImporters().map((importer) =>
     'unavailable' in importer
       ? importer
-      : { role: importer.role, node: importer.node.version, bundles: benchBundleImports(built, importer.node, bundleRounds) },
+      : {
+          role: importer.role,
+          node: importer.node.version,
+          flags: importer.node.flags,
+          bundles: benchBundleImports(built, importer.node, bundleRounds),
+        },
   );
 }
 if (only === 'bundles') {

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lambdaNodeMajor, nodePackageName, nodeVersionOf } from '../../bench/lambda-node.ts';
+import { lambdaMemoryMb, lambdaNodeFlags, lambdaNodeMajor, nodePackageName, nodeVersionOf } from '../../bench/lambda-node.ts';
 
 describe('the node the bench imports the bundles with, as Lambda runs them', () => {
   it("reads the runtime's Node major from serverless.yml", () => {
@@ -24,5 +25,50 @@ describe('the node the bench imports the bundles with, as Lambda runs them', () 
   it('reads the version of a node binary, and undefined for one that does not run', () => {
     expect(nodeVersionOf(process.execPath)).toBe(process.version);
     expect(nodeVersionOf('/nonexistent/bin/node')).toBeUndefined();
+  });
+
+  it("reads the functions' memory from serverless.yml, 1024 MB (the framework's default) when unset", () => {
+    const serverlessYml = readFileSync(join(import.meta.dirname, '..', '..', 'serverless.yml'), 'utf8');
+    expect(lambdaMemoryMb(serverlessYml)).toBe(256);
+    expect(lambdaMemoryMb('provider:\n  memorySize: 1769\n')).toBe(1769);
+    expect(lambdaMemoryMb('provider:\n  runtime: nodejs22.x\n')).toBe(1024);
+  });
+
+  describe("the flags Lambda's bootstrap starts node with", () => {
+    it('sizes the young and old generations from the memory, and turns off what Lambda turns off for the major', () => {
+      expect(lambdaNodeFlags(22, 256)).toEqual([
+        '--expose-gc',
+        '--max-http-header-size',
+        '81920',
+        '--max-semi-space-size=12',
+        '--max-old-space-size=231',
+        '--no-experimental-require-module',
+        '--no-experimental-detect-module',
+      ]);
+      expect(lambdaNodeFlags(20, 1024)).toEqual([
+        '--expose-gc',
+        '--max-http-header-size',
+        '81920',
+        '--max-semi-space-size=51',
+        '--max-old-space-size=922',
+        '--no-experimental-require-module',
+      ]);
+      expect(lambdaNodeFlags(24, 128).filter((flag) => flag.startsWith('--no-'))).toEqual([]);
+    });
+
+    it("are accepted by this machine's node, and make it compile its own modules without their code cache", () => {
+      const major = Number(process.versions.node.split('.')[0]);
+      const started = spawnSync(process.execPath, [...lambdaNodeFlags(major, 256), '-e', "require('node:http')"], {
+        env: { ...process.env, NODE_DEBUG_NATIVE: 'CODE_CACHE' },
+        encoding: 'utf8',
+      });
+      expect(started.status, started.stderr).toBe(0);
+      expect(started.stderr + started.stdout).toMatch(/Code cache of \S+ \(\w+\) is rejected/);
+      const plain = spawnSync(process.execPath, ['-e', "require('node:http')"], {
+        env: { ...process.env, NODE_DEBUG_NATIVE: 'CODE_CACHE' },
+        encoding: 'utf8',
+      });
+      expect(plain.stderr + plain.stdout).not.toMatch(/is rejected/);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
@@ -43,6 +43,16 @@ export interface BundleFigures {
    * mark-compacts), fewest and most over imports of their own, not the timed ones. A scavenge here
    * costs 1.5–3 ms, so one more than the floor's is a step in the init that no byte count shows.
    */
+  /**
+   * The same imports with a V8 code cache for every bundle, floor included (Node's compile cache,
+   * `NODE_COMPILE_CACHE`, filled by one import of each first): what a cache shipped with the functions
+   * would leave of their init over the floor. Undefined on a node without a compile cache (before 22).
+   */
+  readonly compileCached?: {
+    readonly initP50Ms: number;
+    readonly overFloorP50Ms?: number;
+    readonly overFloorIntervalMs?: { readonly low: number; readonly high: number };
+  };
   readonly gcsDuringImport: {
     readonly minor: { readonly fewest: number; readonly most: number };
     readonly major: { readonly fewest: number; readonly most: number };
@@ -90,6 +100,8 @@ export async function buildBenchBundles(): Promise<BuiltBundle[]> {
 export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNode, rounds = 120): BundleFigures[] {
   const wall = new Map<string, number[]>(files.map((f) => [f.name, []]));
   const cpu = new Map<string, number[]>(files.map((f) => [f.name, []]));
+  const cachedWall = new Map<string, number[]>(files.map((f) => [f.name, []]));
+  const caches = hasCompileCache(node) ? fillCompileCaches(node, files) : undefined;
   for (let round = 0; round < rounds; round++) {
     // Each round starts with another bundle, so no bundle is always the one imported after a pause.
     for (let i = 0; i < files.length; i++) {
@@ -97,12 +109,24 @@ export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNo
       const sample = importMs(node, f.file);
       wall.get(f.name)?.push(sample.wallMs);
       cpu.get(f.name)?.push(sample.cpuMs);
+      const cache = caches?.get(f.name);
+      if (cache !== undefined) cachedWall.get(f.name)?.push(importMs(node, f.file, cache).wallMs);
     }
   }
   const at = (samples: readonly number[] | undefined, q: number) => sampleAt(samples ?? [], q);
   const floor = files[0]!.name;
   const overFloor = (samples: Map<string, number[]>, name: string) =>
     medianInterval((samples.get(name) ?? []).map((ms, round) => ms - (samples.get(floor)?.[round] ?? NaN)));
+  const compileCached = (name: string): BundleFigures['compileCached'] => {
+    if (caches === undefined) return undefined;
+    if (name === floor) return { initP50Ms: at(cachedWall.get(name), 0.5) };
+    const over = overFloor(cachedWall, name);
+    return {
+      initP50Ms: at(cachedWall.get(name), 0.5),
+      overFloorP50Ms: over.median,
+      overFloorIntervalMs: { low: over.low, high: over.high },
+    };
+  };
   return files.map((f) => {
     const gzipBytes = f.startFiles.reduce((sum, file) => sum + gzipSync(readFileSync(join(root, file)), { level: 9 }).length, 0);
     return {
@@ -114,6 +138,7 @@ export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNo
       initP90Ms: at(wall.get(f.name), 0.9),
       initCpuP50Ms: at(cpu.get(f.name), 0.5),
       gcsDuringImport: gcsDuringImport(node, f.file),
+      ...(caches === undefined ? {} : { compileCached: compileCached(f.name) }),
       ...(f.name === floor ? {} : overFloorFigures(overFloor(wall, f.name), overFloor(cpu, f.name))),
     };
   });
@@ -182,19 +207,47 @@ function gcsDuringImport(node: BundleNode, file: string, imports = GC_COUNTING_I
   return { minor: range('minor'), major: range('major') };
 }
 
-/** Imports `file` in a fresh node process started as Lambda starts it: wall-clock and CPU milliseconds of the import alone. */
-function importMs(node: BundleNode, file: string): { wallMs: number; cpuMs: number } {
+/** Whether `node` has Node's compile cache (`NODE_COMPILE_CACHE`, since 22.1). */
+export function hasCompileCache(node: Pick<BundleNode, 'version'>): boolean {
+  const [major = 0, minor = 0] = node.version.replace(/^v/, '').split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 1);
+}
+
+/**
+ * A compile cache directory per bundle under .cache/bench-compile-cache/, emptied, then filled by one
+ * import of the bundle (node writes it as the process exits), with the flags of the timed imports: V8
+ * accepts a cache only from the same V8, flags and CPU.
+ */
+function fillCompileCaches(node: BundleNode, files: readonly BuiltBundle[]): Map<string, string> {
+  const caches = new Map<string, string>();
+  for (const f of files) {
+    const dir = join(root, '.cache', 'bench-compile-cache', basename(dirname(f.file)));
+    rmSync(dir, { recursive: true, force: true });
+    importMs(node, f.file, dir);
+    caches.set(f.name, dir);
+  }
+  return caches;
+}
+
+/**
+ * Imports `file` in a fresh node process started as Lambda starts it (with Node's compile cache in
+ * `compileCacheDir` when given): wall-clock and CPU milliseconds of the import alone.
+ */
+function importMs(node: BundleNode, file: string, compileCacheDir?: string): { wallMs: number; cpuMs: number } {
   const script =
     `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); ` +
     `const wall = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (u.user + u.system) / 1000 }));`;
-  return runImportScript<{ wallMs: number; cpuMs: number }>(node, script, `importing ${file}`);
+  const env: Record<string, string> = compileCacheDir === undefined ? {} : { NODE_COMPILE_CACHE: compileCacheDir };
+  return runImportScript<{ wallMs: number; cpuMs: number }>(node, script, `importing ${file}`, env);
 }
 
 /** Runs `script` (an ES module that writes one JSON value) in a fresh process of `node`, with Lambda's flags and environment. */
-function runImportScript<T>(node: BundleNode, script: string, what: string): T {
+function runImportScript<T>(node: BundleNode, script: string, what: string, env: Record<string, string> = {}): T {
+  // A compile cache of the caller's own would time the plain imports with one.
+  const { NODE_COMPILE_CACHE: _callersCache, ...inherited } = process.env;
   const result = spawnSync(node.path, [...node.flags, '--input-type=module', '-e', script], {
     cwd: root,
-    env: { ...process.env, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1' },
+    env: { ...inherited, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1', ...env },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`${what} with node ${node.version} failed: ${result.stderr}`);

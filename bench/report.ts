@@ -267,7 +267,26 @@ ${timingTable(report.core)}
 /** One node's bundle table, headed by the node and why it was used; or why it could not be. */
 export function bundleRunSection(run: BundleRun): string {
   if ('unavailable' in run) return `**Not imported by a node of ${run.role}**: ${run.unavailable}`;
-  return `**Imported by node ${run.node}** (${run.role}), started with \`${run.flags.join(' ')}\`:\n\n${bundleTable(run.bundles)}`;
+  const cached = compileCachedLine(run.bundles);
+  return `**Imported by node ${run.node}** (${run.role}), started with \`${run.flags.join(' ')}\`:\n\n${bundleTable(run.bundles)}${cached === undefined ? '' : `\n\n${cached}`}`;
+}
+
+/** What the same imports took with a compile cache for every bundle, or undefined where the node has none. */
+export function compileCachedLine(bundles: readonly BundleFigures[]): string | undefined {
+  const [floor, ...functions] = bundles;
+  if (floor?.compileCached === undefined) return undefined;
+  const signed = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(1)}`;
+  const over = functions.map((b) => {
+    const cached = b.compileCached;
+    if (cached?.overFloorP50Ms === undefined) return `${b.name} —`;
+    const interval = cached.overFloorIntervalMs;
+    return `${b.name} ${signed(cached.overFloorP50Ms)} ms${interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`}`;
+  });
+  return (
+    `With a compile cache for every bundle, the floor's included (Node's \`NODE_COMPILE_CACHE\`, filled by one import of each ` +
+    `first; the same rounds, each import followed by its cached twin): the floor's init p50 ${floor.compileCached.initP50Ms.toFixed(1)} ms; ` +
+    `over the floor, ${over.join(', ')}.`
+  );
 }
 
 /** `3`, or `2–3` when the imports did not all agree. */

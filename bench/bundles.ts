@@ -39,20 +39,20 @@ export interface BundleFigures {
    */
   readonly overFloorIntervalMs?: { readonly low: number; readonly high: number };
   /**
-   * Garbage collections V8 ran while the import was under way (young generation: scavenges; old:
-   * mark-compacts), fewest and most over imports of their own, not the timed ones. A scavenge here
-   * costs 1.5–3 ms, so one more than the floor's is a step in the init that no byte count shows.
-   */
-  /**
    * The same imports with a V8 code cache for every bundle, floor included (Node's compile cache,
    * `NODE_COMPILE_CACHE`, filled by one import of each first): what a cache shipped with the functions
-   * would leave of their init over the floor. Undefined on a node without a compile cache (before 22).
+   * would leave of their init over the floor. Undefined on a node without a compile cache (before 22.1).
    */
   readonly compileCached?: {
     readonly initP50Ms: number;
     readonly overFloorP50Ms?: number;
     readonly overFloorIntervalMs?: { readonly low: number; readonly high: number };
   };
+  /**
+   * Garbage collections V8 ran while the import was under way (young generation: scavenges; old:
+   * mark-compacts), fewest and most over imports of their own, not the timed ones. A scavenge here
+   * costs 1.5–3 ms, so one more than the floor's is a step in the init that no byte count shows.
+   */
   readonly gcsDuringImport: {
     readonly minor: { readonly fewest: number; readonly most: number };
     readonly major: { readonly fewest: number; readonly most: number };

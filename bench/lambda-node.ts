@@ -81,13 +81,10 @@ export function bundleImporters(): BundleImporter[] {
   const serverlessYml = readFileSync(join(root, 'serverless.yml'), 'utf8');
   const major = lambdaNodeMajor(serverlessYml);
   const memoryMb = lambdaMemoryMb(serverlessYml);
-  const here = {
-    path: process.execPath,
-    version: process.version,
-    flags: lambdaNodeFlags(Number(process.versions.node.split('.')[0]), memoryMb),
-  };
+  const hereMajor = Number(process.versions.node.split('.')[0]);
+  const here = { path: process.execPath, version: process.version, flags: lambdaNodeFlags(hereMajor, memoryMb) };
   const runtime = `the major of the functions' Lambda runtime, nodejs${major}.x in serverless.yml`;
-  if (Number(process.versions.node.split('.')[0]) === major) return [{ role: `this machine's, ${runtime}`, node: here }];
+  if (hereMajor === major) return [{ role: `this machine's, ${runtime}`, node: here }];
   const importers: BundleImporter[] = [{ role: "this machine's", node: here }];
   try {
     importers.push({ role: runtime, node: { ...nodeOfMajor(major), flags: lambdaNodeFlags(major, memoryMb) } });

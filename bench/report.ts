@@ -271,16 +271,20 @@ export function bundleRunSection(run: BundleRun): string {
   return `**Imported by node ${run.node}** (${run.role}), started with \`${run.flags.join(' ')}\`:\n\n${bundleTable(run.bundles)}${cached === undefined ? '' : `\n\n${cached}`}`;
 }
 
+/** A difference, signed, to a tenth: `+1.4`, `−0.3`. */
+const signed = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(1)}`;
+/** A median's 95 % interval as ` [−0.3, +2.5]`, or nothing without one. */
+const intervalText = (interval: { low: number; high: number } | undefined) =>
+  interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`;
+
 /** What the same imports took with a compile cache for every bundle, or undefined where the node has none. */
 export function compileCachedLine(bundles: readonly BundleFigures[]): string | undefined {
   const [floor, ...functions] = bundles;
   if (floor?.compileCached === undefined) return undefined;
-  const signed = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(1)}`;
   const over = functions.map((b) => {
     const cached = b.compileCached;
     if (cached?.overFloorP50Ms === undefined) return `${b.name} —`;
-    const interval = cached.overFloorIntervalMs;
-    return `${b.name} ${signed(cached.overFloorP50Ms)} ms${interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`}`;
+    return `${b.name} ${signed(cached.overFloorP50Ms)} ms${intervalText(cached.overFloorIntervalMs)}`;
   });
   return (
     `With a compile cache for every bundle, the floor's included (Node's \`NODE_COMPILE_CACHE\`, filled by one import of each ` +
@@ -296,16 +300,13 @@ const countRange = (range: { fewest: number; most: number }) =>
 /** The bundles against the SDK-only floor, as a Markdown table. */
 function bundleTable(bundles: readonly BundleFigures[]): string {
   const floor = bundles.find((b) => b.name === 'sdk-only floor');
-  const signed = (value: number, digits: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(digits)}`;
   const rows = bundles.map((b) => {
     const over =
       floor === undefined || b === floor
         ? '—'
-        : `${signed((b.bytes - floor.bytes) / 1000, 1)} KB, ${signed(b.overFloorP50Ms ?? b.initP50Ms - floor.initP50Ms, 1)} ms${
-            b.overFloorIntervalMs === undefined
-              ? ''
-              : ` [${signed(b.overFloorIntervalMs.low, 1)}, ${signed(b.overFloorIntervalMs.high, 1)}]`
-          } (CPU ${signed(b.overFloorCpuP50Ms ?? b.initCpuP50Ms - floor.initCpuP50Ms, 1)} ms)`;
+        : `${signed((b.bytes - floor.bytes) / 1000)} KB, ${signed(b.overFloorP50Ms ?? b.initP50Ms - floor.initP50Ms)} ms${intervalText(
+            b.overFloorIntervalMs,
+          )} (CPU ${signed(b.overFloorCpuP50Ms ?? b.initCpuP50Ms - floor.initCpuP50Ms)} ms)`;
     const gcs = b.gcsDuringImport;
     return `| ${b.name} | ${(b.bytes / 1000).toFixed(1)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${b.initCpuP50Ms.toFixed(1)} ms | ${countRange(gcs.minor)} / ${countRange(gcs.major)} | ${over} |`;
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleFigures } from '../../bench/bundles.ts';
-import { hasCompileCache } from '../../bench/bundles.ts';
 import { compileCachedLine } from '../../bench/report.ts';
 
 const figures = (name: string, compileCached?: BundleFigures['compileCached']): BundleFigures => ({
@@ -13,18 +12,6 @@ const figures = (name: string, compileCached?: BundleFigures['compileCached']): 
   initCpuP50Ms: 120,
   gcsDuringImport: { minor: { fewest: 3, most: 3 }, major: { fewest: 0, most: 0 } },
   ...(compileCached === undefined ? {} : { compileCached }),
-});
-
-describe('hasCompileCache', () => {
-  it.each([
-    ['v22.23.5', true],
-    ['v22.1.0', true],
-    ['v22.0.0', false],
-    ['v20.20.2', false],
-    ['v24.1.0', true],
-  ])('for node %s is %s', (version, expected) => {
-    expect(hasCompileCache({ version })).toBe(expected);
-  });
 });
 
 describe('compileCachedLine', () => {

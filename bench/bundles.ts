@@ -33,6 +33,14 @@ export interface BundleFigures {
   readonly overFloorP50Ms?: number;
   readonly overFloorCpuP50Ms?: number;
   /**
+   * Minor page faults during the same imports (the process's, its threads' included), median; and over
+   * the floor, the median of the paired rounds' differences. Each fault costs what the host charges
+   * for one (bench/host-costs.ts measures it), so the count says how much of an init over the floor is
+   * the host's price per fault rather than the work of the code: on this VM a fault cost 10–15 µs.
+   */
+  readonly pageFaultsP50: number;
+  readonly overFloorPageFaults?: number;
+  /**
    * The 95 % interval of that wall-clock median ({@link medianInterval}): a median of a few dozen
    * paired imports on a VM moves by a millisecond or two between runs, and the bound it is read
    * against is 5 ms, so the report says how far the figure can be trusted.
@@ -100,17 +108,19 @@ export async function buildBenchBundles(): Promise<BuiltBundle[]> {
 export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNode, rounds = 120): BundleFigures[] {
   const wall = new Map<string, number[]>(files.map((f) => [f.name, []]));
   const cpu = new Map<string, number[]>(files.map((f) => [f.name, []]));
+  const faults = new Map<string, number[]>(files.map((f) => [f.name, []]));
   const cachedWall = new Map<string, number[]>(files.map((f) => [f.name, []]));
   const caches = hasCompileCache(node) ? fillCompileCaches(node, files) : undefined;
   for (let round = 0; round < rounds; round++) {
     // Each round starts with another bundle, so no bundle is always the one imported after a pause.
     for (let i = 0; i < files.length; i++) {
       const f = files[(round + i) % files.length]!;
-      const sample = importMs(node, f.file);
+      const sample = timedImport(node, f.file);
       wall.get(f.name)?.push(sample.wallMs);
       cpu.get(f.name)?.push(sample.cpuMs);
+      faults.get(f.name)?.push(sample.faults);
       const cache = caches?.get(f.name);
-      if (cache !== undefined) cachedWall.get(f.name)?.push(importMs(node, f.file, cache).wallMs);
+      if (cache !== undefined) cachedWall.get(f.name)?.push(timedImport(node, f.file, cache).wallMs);
     }
   }
   const at = (samples: readonly number[] | undefined, q: number) => sampleAt(samples ?? [], q);
@@ -132,15 +142,16 @@ export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNo
       initP50Ms: at(wall.get(f.name), 0.5),
       initP90Ms: at(wall.get(f.name), 0.9),
       initCpuP50Ms: at(cpu.get(f.name), 0.5),
+      pageFaultsP50: at(faults.get(f.name), 0.5),
       gcsDuringImport: gcsDuringImport(node, f.file),
       ...(caches === undefined ? {} : { compileCached: compileCached(f.name) }),
-      ...(f.name === floor ? {} : overFloorFigures(overFloor(wall, f.name), overFloor(cpu, f.name))),
+      ...(f.name === floor ? {} : overFloorFigures(overFloor(wall, f.name), overFloor(cpu, f.name), overFloor(faults, f.name))),
     };
   });
 }
 
-function overFloorFigures(wall: MedianInterval, cpu: MedianInterval): Partial<BundleFigures> {
-  return { ...wallOverFloor(wall), overFloorCpuP50Ms: cpu.median };
+function overFloorFigures(wall: MedianInterval, cpu: MedianInterval, faults: MedianInterval): Partial<BundleFigures> {
+  return { ...wallOverFloor(wall), overFloorCpuP50Ms: cpu.median, overFloorPageFaults: faults.median };
 }
 
 /** A wall-clock median over the floor and its 95 % interval, as BundleFigures (and compileCached) name them. */
@@ -223,22 +234,31 @@ function fillCompileCaches(node: BundleNode, files: readonly BuiltBundle[]): Map
   for (const f of files) {
     const dir = join(root, '.cache', 'bench-compile-cache', basename(dirname(f.file)));
     rmSync(dir, { recursive: true, force: true });
-    importMs(node, f.file, dir);
+    timedImport(node, f.file, dir);
     caches.set(f.name, dir);
   }
   return caches;
 }
 
+/** One import: its wall-clock and CPU milliseconds and the minor page faults the process took meanwhile. */
+interface ImportSample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly faults: number;
+}
+
 /**
  * Imports `file` in a fresh node process started as Lambda starts it (with Node's compile cache in
- * `compileCacheDir` when given): wall-clock and CPU milliseconds of the import alone.
+ * `compileCacheDir` when given): what the import alone took.
  */
-function importMs(node: BundleNode, file: string, compileCacheDir?: string): { wallMs: number; cpuMs: number } {
+function timedImport(node: BundleNode, file: string, compileCacheDir?: string): ImportSample {
   const script =
-    `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); ` +
-    `const wall = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (u.user + u.system) / 1000 }));`;
+    `const f = process.resourceUsage().minorPageFault; const c = process.cpuUsage(); const t = performance.now(); ` +
+    `await import(${JSON.stringify(`file://${file}`)}); const wall = performance.now() - t; const u = process.cpuUsage(c); ` +
+    `const faults = process.resourceUsage().minorPageFault - f; ` +
+    `process.stdout.write(JSON.stringify({ wallMs: wall, cpuMs: (u.user + u.system) / 1000, faults }));`;
   const env: Record<string, string> = compileCacheDir === undefined ? {} : { NODE_COMPILE_CACHE: compileCacheDir };
-  return runImportScript<{ wallMs: number; cpuMs: number }>(node, script, `importing ${file}`, env);
+  return runImportScript<ImportSample>(node, script, `importing ${file}`, env);
 }
 
 /** Runs `script` (an ES module that writes one JSON value) in a fresh process of `node`, with Lambda's flags and environment. */

@@ -252,11 +252,17 @@ generation (scavenges) / old generation, fewest–most over ${report.bundleImpor
 timed ones, since counting them needs an observer). Each scavenge here costs 1.5–3 ms, and on
 Node 20 the floor imports within 16–32 KB of allocation short of its third (docs/performance.md, "A
 scavenge the floor just misses"), so a bundle that takes one more pays for it in its init however
-few bytes it adds; on Node 22 the floor runs that third one too ("Init on Node 22"). The bundles
+few bytes it adds; on Node 22 the floor runs that third one too ("Init on Node 22").
+*Page faults during the import*: the process's minor faults (its threads' included) in the timed
+imports, median, and over the floor the median of the paired rounds' differences; the line below
+each table prices them at the fault cost measured at the start of the run. On this VM a fault costs
+10–15 µs (software paging, docs/performance.md, "Page faults: this host's price"), so a few hundred
+faults are milliseconds of the init over the floor that a host with hardware paging does not charge.
+The bundles
 are imported by this machine's node and by one of the Lambda runtime's major (Node's own build from
 the npm registry, fetched once into .cache/node/), each over its own floor.
 
-${report.bundleRuns.map(bundleRunSection).join('\n\n')}
+${report.bundleRuns.map((run) => bundleRunSection(run, report.hostCosts.pageFaultMicros)).join('\n\n')}
 
 ## Core (pure functions, per call)
 
@@ -264,18 +270,48 @@ ${timingTable(report.core)}
 `;
 }
 
-/** One node's bundle table, headed by the node and why it was used; or why it could not be. */
-export function bundleRunSection(run: BundleRun): string {
+/**
+ * One node's bundle table, headed by the node and why it was used, followed by what its page faults
+ * cost at `pageFaultMicros` (the host's, measured at the start of the run) and what a compile cache
+ * leaves; or why the node could not be had.
+ */
+export function bundleRunSection(run: BundleRun, pageFaultMicros: number): string {
   if ('unavailable' in run) return `**Not imported by a node of ${run.role}**: ${run.unavailable}`;
-  const cached = compileCachedLine(run.bundles);
-  return `**Imported by node ${run.node}** (${run.role}), started with \`${run.flags.join(' ')}\`:\n\n${bundleTable(run.bundles)}${cached === undefined ? '' : `\n\n${cached}`}`;
+  const lines = [pageFaultLine(run.bundles, pageFaultMicros), compileCachedLine(run.bundles)].filter((line) => line !== undefined);
+  return [
+    `**Imported by node ${run.node}** (${run.role}), started with \`${run.flags.join(' ')}\`:`,
+    bundleTable(run.bundles),
+    ...lines,
+  ].join('\n\n');
 }
 
 /** A difference, signed, to a tenth: `+1.4`, `−0.3`. */
 const signed = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(1)}`;
+/** A whole-number difference, signed: `+429`, `−38`. */
+const signed0 = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(Math.round(value)).toLocaleString('en-US')}`;
 /** A median's 95 % interval as ` [−0.3, +2.5]`, or nothing without one. */
 const intervalText = (interval: { low: number; high: number } | undefined) =>
   interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`;
+
+/**
+ * What the functions' page faults over the floor's come to at the host's price per fault, or undefined
+ * when that price was not measured: on a host that charges 10–15 µs a fault (this VM) it is a share of
+ * the init over the floor that a host with cheap faults does not pay.
+ */
+export function pageFaultLine(bundles: readonly BundleFigures[], pageFaultMicros: number): string | undefined {
+  const [, ...functions] = bundles;
+  if (Number.isNaN(pageFaultMicros) || functions.length === 0) return undefined;
+  const over = functions.map((b) =>
+    b.overFloorPageFaults === undefined
+      ? `${b.name} —`
+      : `${b.name} ${signed0(b.overFloorPageFaults)} (≈ ${signed((b.overFloorPageFaults * pageFaultMicros) / 1000)} ms)`,
+  );
+  return (
+    `Page faults over the floor's during the import, and what they cost at this host's ${pageFaultMicros.toFixed(1)} µs a fault ` +
+    `(measured at the start of the run): ${over.join(', ')}. That share of the init over the floor scales with the host's ` +
+    `price per fault, not with the work of the code (docs/performance.md, "Page faults: this host's price").`
+  );
+}
 
 /** What the same imports took with a compile cache for every bundle, or undefined where the node has none. */
 export function compileCachedLine(bundles: readonly BundleFigures[]): string | undefined {
@@ -308,11 +344,12 @@ function bundleTable(bundles: readonly BundleFigures[]): string {
             b.overFloorIntervalMs,
           )} (CPU ${signed(b.overFloorCpuP50Ms ?? b.initCpuP50Ms - floor.initCpuP50Ms)} ms)`;
     const gcs = b.gcsDuringImport;
-    return `| ${b.name} | ${(b.bytes / 1000).toFixed(1)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${b.initCpuP50Ms.toFixed(1)} ms | ${countRange(gcs.minor)} / ${countRange(gcs.major)} | ${over} |`;
+    const faults = `${Math.round(b.pageFaultsP50).toLocaleString('en-US')}${b.overFloorPageFaults === undefined ? '' : ` (${signed0(b.overFloorPageFaults)})`}`;
+    return `| ${b.name} | ${(b.bytes / 1000).toFixed(1)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${b.initCpuP50Ms.toFixed(1)} ms | ${faults} | ${countRange(gcs.minor)} / ${countRange(gcs.major)} | ${over} |`;
   });
   return [
-    '| bundle | loaded at start | gzip -9 | all | init p50 | init p90 | init CPU p50 | GCs during the import, young / old | over the floor (start; init [its 95 % interval] and its CPU, median of the paired rounds) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| bundle | loaded at start | gzip -9 | all | init p50 | init p90 | init CPU p50 | page faults during the import, p50 (over the floor) | GCs during the import, young / old | over the floor (start; init [its 95 % interval] and its CPU, median of the paired rounds) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -52,7 +52,7 @@ async function benchBundles(): Promise<BundleRun[]> {
   );
 }
 if (only === 'bundles') {
-  console.log((await benchBundles()).map(bundleRunSection).join('\n\n'));
+  console.log((await benchBundles()).map((run) => bundleRunSection(run, hostCosts.pageFaultMicros)).join('\n\n'));
   process.exit(0);
 }
 const core = only === 'side' ? [] : await benchCore();

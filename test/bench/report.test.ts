@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleFigures } from '../../bench/bundles.ts';
-import { compileCachedLine } from '../../bench/report.ts';
+import { bundleRunSection, compileCachedLine, pageFaultLine } from '../../bench/report.ts';
 
-const figures = (name: string, compileCached?: BundleFigures['compileCached']): BundleFigures => ({
+const figures = (name: string, compileCached?: BundleFigures['compileCached'], overFloorPageFaults?: number): BundleFigures => ({
   name,
   bytes: 1,
   gzipBytes: 1,
@@ -10,6 +10,8 @@ const figures = (name: string, compileCached?: BundleFigures['compileCached']): 
   initP50Ms: 100,
   initP90Ms: 110,
   initCpuP50Ms: 120,
+  pageFaultsP50: 2540 + (overFloorPageFaults ?? 0),
+  ...(overFloorPageFaults === undefined ? {} : { overFloorPageFaults }),
   gcsDuringImport: { minor: { fewest: 3, most: 3 }, major: { fewest: 0, most: 0 } },
   ...(compileCached === undefined ? {} : { compileCached }),
 });
@@ -27,5 +29,34 @@ describe('compileCachedLine', () => {
 
   it('is undefined where the node had no compile cache to time', () => {
     expect(compileCachedLine([figures('sdk-only floor'), figures('on-image-push')])).toBeUndefined();
+  });
+});
+
+describe('pageFaultLine', () => {
+  it("prices each function's faults over the floor at the host's cost per fault", () => {
+    const line = pageFaultLine([figures('sdk-only floor'), figures('on-image-push', undefined, 429), figures('api', undefined, -38)], 11.9);
+    expect(line).toContain("this host's 11.9 µs a fault");
+    expect(line).toContain('on-image-push +429 (≈ +5.1 ms), api −38 (≈ −0.5 ms).');
+  });
+
+  it('is undefined when the host did not let its cost per fault be measured', () => {
+    expect(pageFaultLine([figures('sdk-only floor'), figures('on-image-push', undefined, 429)], NaN)).toBeUndefined();
+  });
+});
+
+describe('bundleRunSection', () => {
+  it('gives each bundle its page faults in the table, over the floor for the functions, and prices them below it', () => {
+    const section = bundleRunSection(
+      {
+        role: 'the test',
+        node: 'v22.0.0',
+        flags: ['--expose-gc'],
+        bundles: [figures('sdk-only floor'), figures('on-image-push', undefined, 1_250)],
+      },
+      10,
+    );
+    expect(section).toContain('| sdk-only floor | 0.0 KB | 0 KB | 0 KB | 100.0 ms | 110.0 ms | 120.0 ms | 2,540 | 3 / 0 | — |');
+    expect(section).toContain('| 3,790 (+1,250) | 3 / 0 |');
+    expect(section).toContain('on-image-push +1,250 (≈ +12.5 ms)');
   });
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { procStatFields } from '../src/local/proc-stat.ts';
 
 /** USER_HZ: 100 on every Linux architecture node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -20,11 +21,8 @@ export function processCpuMs(pid: number | 'self', of: 'process' | 'children' = 
 
 /**
  * Fields `numbers` (1-based, as proc(5) numbers them, 3 or later) of /proc/<pid>/stat, from one read
- * of it, so that they are of one moment. The command name (field 2) may hold spaces: fields are
- * counted after its closing parenthesis. Throws when the process is gone.
+ * of it, so that they are of one moment. Throws when the process is gone.
  */
 export function statFields(pid: number | 'self', ...numbers: number[]): (string | undefined)[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return numbers.map((n) => fields[n - 3]);
+  return procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'), ...numbers);
 }

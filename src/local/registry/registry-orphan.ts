@@ -1,4 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
+import { procStatFields } from '../proc-stat.ts';
 import { writeSecretFile } from '../secret-file.ts';
 
 /**
@@ -106,10 +107,9 @@ function isPid(value: unknown): value is number {
 async function readProcess(pid: number): Promise<{ argv: string[]; ppid: number } | undefined> {
   try {
     const [cmdline, stat] = await Promise.all([readFile(`/proc/${pid}/cmdline`, 'utf8'), readFile(`/proc/${pid}/stat`, 'utf8')]);
-    // The command name in stat is in parentheses and may itself hold spaces or ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return undefined;
-    return { argv: cmdline.split('\0').filter((arg) => arg !== ''), ppid: Number(fields[1]) };
+    const [state, ppid] = procStatFields(stat, 3, 4);
+    if (state === 'Z') return undefined;
+    return { argv: cmdline.split('\0').filter((arg) => arg !== ''), ppid: Number(ppid) };
   } catch {
     return undefined;
   }

@@ -286,7 +286,11 @@ export function bundleRunSection(run: BundleRun, pageFaultMicros: number): strin
 }
 
 /** A difference, signed, to a tenth: `+1.4`, `−0.3`. */
-const signed = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(1)}`;
+const signed = (value: number) => {
+  // Sign of what is shown: −0.04 is printed +0.0, not −0.0.
+  const shown = Number(value.toFixed(1));
+  return `${shown < 0 ? '−' : '+'}${Math.abs(shown).toFixed(1)}`;
+};
 /** A whole-number difference, signed: `+429`, `−38`. */
 const signed0 = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(Math.round(value)).toLocaleString('en-US')}`;
 /** A median's 95 % interval as ` [−0.3, +2.5]`, or nothing without one. */

@@ -27,6 +27,14 @@ describe('compileCachedLine', () => {
     expect(line).toContain('over the floor, on-image-push +1.4 ms [−0.3, +2.5], api +0.9 ms.');
   });
 
+  it('prints a median that rounds to zero as +0.0, never −0.0', () => {
+    const line = compileCachedLine([
+      figures('sdk-only floor', { initP50Ms: 90 }),
+      figures('reconcile', { initP50Ms: 90, overFloorP50Ms: -0.04 }),
+    ]);
+    expect(line).toContain('over the floor, reconcile +0.0 ms.');
+  });
+
   it('is undefined where the node had no compile cache to time', () => {
     expect(compileCachedLine([figures('sdk-only floor'), figures('on-image-push')])).toBeUndefined();
   });

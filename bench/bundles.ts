@@ -6,6 +6,7 @@ import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
 import { bundleFunction } from '../scripts/build.mjs';
 import { sampleAt } from './harness.ts';
+import { canCountInstructions, processInstructions } from './import-instructions.ts';
 import type { BundleNode } from './lambda-node.ts';
 import { type MedianInterval, medianInterval } from './median-interval.ts';
 
@@ -40,6 +41,12 @@ export interface BundleFigures {
    */
   readonly pageFaultsP50: number;
   readonly overFloorPageFaults?: number;
+  /**
+   * Instructions of the import, counted by cachegrind in a process of its own (that process's minus
+   * the same node importing nothing; bench/import-instructions.ts): the init's figure that does not
+   * move with the host. Undefined when valgrind is not installed.
+   */
+  readonly importInstructions?: number;
   /**
    * The 95 % interval of that wall-clock median ({@link medianInterval}): a median of a few dozen
    * paired imports on a VM moves by a millisecond or two between runs, and the bound it is read
@@ -123,6 +130,7 @@ export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNo
       if (cache !== undefined) cachedWall.get(f.name)?.push(timedImport(node, f.file, cache).wallMs);
     }
   }
+  const instructions = canCountInstructions() ? importInstructions(node, files) : undefined;
   const at = (samples: readonly number[] | undefined, q: number) => sampleAt(samples ?? [], q);
   const floor = files[0]!.name;
   const overFloor = (samples: Map<string, number[]>, name: string) =>
@@ -144,6 +152,7 @@ export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNo
       initCpuP50Ms: at(cpu.get(f.name), 0.5),
       pageFaultsP50: at(faults.get(f.name), 0.5),
       gcsDuringImport: gcsDuringImport(node, f.file),
+      ...(instructions === undefined ? {} : { importInstructions: instructions.get(f.name) }),
       ...(caches === undefined ? {} : { compileCached: compileCached(f.name) }),
       ...(f.name === floor ? {} : overFloorFigures(overFloor(wall, f.name), overFloor(cpu, f.name), overFloor(faults, f.name))),
     };
@@ -187,6 +196,13 @@ function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[];
   const bytesOf = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
   const total = Object.keys(outputs).filter((path) => path.includes(`/${out}/`) && !path.endsWith('.map'));
   return { startFiles: [...seen], startBytes: bytesOf(seen), totalBytes: bytesOf(total) };
+}
+
+/** Each bundle's import instructions: its counted process's minus that of the same node importing nothing. */
+function importInstructions(node: BundleNode, files: readonly BuiltBundle[]): Map<string, number> {
+  const env = importEnvironment();
+  const empty = processInstructions(node, undefined, env);
+  return new Map(files.map((f) => [f.name, processInstructions(node, f.file, env) - empty]));
 }
 
 /** How many untimed imports of each bundle its garbage collections are counted over. */
@@ -261,13 +277,17 @@ function timedImport(node: BundleNode, file: string, compileCacheDir?: string): 
   return runImportScript<ImportSample>(node, script, `importing ${file}`, env);
 }
 
+/** The environment of every import: the caller's, without a compile cache of its own (it would time the plain imports with one), and Lambda's. */
+function importEnvironment(extra: Record<string, string> = {}): Record<string, string> {
+  const { NODE_COMPILE_CACHE: _callersCache, ...inherited } = process.env;
+  return { ...(inherited as Record<string, string>), ...LAMBDA_ENV, NODE_NO_WARNINGS: '1', ...extra };
+}
+
 /** Runs `script` (an ES module that writes one JSON value) in a fresh process of `node`, with Lambda's flags and environment. */
 function runImportScript<T>(node: BundleNode, script: string, what: string, env: Record<string, string> = {}): T {
-  // A compile cache of the caller's own would time the plain imports with one.
-  const { NODE_COMPILE_CACHE: _callersCache, ...inherited } = process.env;
   const result = spawnSync(node.path, [...node.flags, '--input-type=module', '-e', script], {
     cwd: root,
-    env: { ...inherited, ...LAMBDA_ENV, NODE_NO_WARNINGS: '1', ...env },
+    env: importEnvironment(env),
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`${what} with node ${node.version} failed: ${result.stderr}`);

@@ -277,7 +277,9 @@ ${timingTable(report.core)}
  */
 export function bundleRunSection(run: BundleRun, pageFaultMicros: number): string {
   if ('unavailable' in run) return `**Not imported by a node of ${run.role}**: ${run.unavailable}`;
-  const lines = [pageFaultLine(run.bundles, pageFaultMicros), compileCachedLine(run.bundles)].filter((line) => line !== undefined);
+  const lines = [instructionLine(run.bundles), pageFaultLine(run.bundles, pageFaultMicros), compileCachedLine(run.bundles)].filter(
+    (line) => line !== undefined,
+  );
   return [
     `**Imported by node ${run.node}** (${run.role}), started with \`${run.flags.join(' ')}\`:`,
     bundleTable(run.bundles),
@@ -296,6 +298,27 @@ const signed0 = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(Math.ro
 /** A median's 95 % interval as ` [−0.3, +2.5]`, or nothing without one. */
 const intervalText = (interval: { low: number; high: number } | undefined) =>
   interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`;
+
+/**
+ * The imports' instructions: the floor's, and each function's over it, in millions and as a share
+ * of the floor's; or why they were not counted.
+ */
+export function instructionLine(bundles: readonly BundleFigures[]): string {
+  const [floor, ...functions] = bundles;
+  if (floor?.importInstructions === undefined)
+    return 'Instructions of the imports: not counted, valgrind is not installed (`apt-get install valgrind`; `npm run bench` installs it when root).';
+  const floorCount = floor.importInstructions;
+  const over = functions.map((b) => {
+    if (b.importInstructions === undefined) return `${b.name} —`;
+    const extra = b.importInstructions - floorCount;
+    return `${b.name} ${signed(extra / 1e6)} M (${signed((extra / floorCount) * 100)} %)`;
+  });
+  return (
+    `Instructions of the import (valgrind's cachegrind: the process's minus node importing nothing, node with fixed seeds, ` +
+    `one thread and no address randomisation, so that a count repeats to well under 0.1 M and does not move with the host): ` +
+    `the floor ${(floorCount / 1e6).toFixed(1)} M; over it, ${over.join(', ')}.`
+  );
+}
 
 /**
  * What the functions' page faults over the floor's come to at the host's price per fault, or undefined

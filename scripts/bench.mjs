@@ -1,9 +1,11 @@
 // `npm run bench`: installs what is needed (as npm test does), then runs bench/run.ts.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureDebianPackages, ensureNodeModules, projectRoot, REGISTRY } from './lib/ensure.mjs';
+import { ensureDebianPackages, ensureNodeModules, projectRoot, REGISTRY, VALGRIND } from './lib/ensure.mjs';
 
 ensureNodeModules();
+// Every run counts the bundles' import instructions (valgrind), the bundles-only one too.
+ensureDebianPackages([VALGRIND]);
 // BENCH_ONLY=bundles measures the Lambda bundles alone: no registry, no anchors to install.
 if (process.env.BENCH_ONLY !== 'bundles') {
   // buildah is the second anchor the project is measured against (docker's client is the first).

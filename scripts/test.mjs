@@ -1,10 +1,10 @@
-// `npm test`: installs what the tests need (npm packages; the registry, skopeo and the busybox .debs
-// and chromium with apt when root), checks lint and format (biome ci), type-checks, runs every test,
+// `npm test`: installs what the tests need (npm packages; the registry, skopeo and the busybox .debs,
+// and chromium and valgrind, with apt when root), checks lint and format (biome ci), type-checks, runs every test,
 // and ends with one plain summary line. With arguments (`npm test -- test/core`), only vitest runs.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDebianPackages, ensureNodeModules, projectRoot, REGISTRY } from './lib/ensure.mjs';
+import { ensureDebianPackages, ensureNodeModules, projectRoot, REGISTRY, VALGRIND } from './lib/ensure.mjs';
 
 ensureNodeModules();
 ensureDebianPackages([
@@ -14,6 +14,8 @@ ensureDebianPackages([
   { path: '/usr/bin/openssl', pkg: 'openssl' },
   // The dashboard's browser test drives Debian's chromium (never a browser a driver downloads).
   { path: '/usr/bin/chromium', pkg: 'chromium', optional: true },
+  // The bench counts the bundles' import instructions with valgrind; its test runs one count.
+  VALGRIND,
 ]);
 const debs = spawnSync('bash', [join(projectRoot, 'scripts/fetch-test-debs.sh')], { stdio: 'inherit', cwd: projectRoot });
 if (debs.status !== 0) {

@@ -62,3 +62,5 @@ export function ensureDebianPackages(needs) {
 }
 
 export const REGISTRY = { path: '/usr/bin/docker-registry', pkg: 'docker-registry' };
+/** Counts the instructions of the bundles' imports in the bench (bench/import-instructions.ts): without it, they are not counted. */
+export const VALGRIND = { path: '/usr/bin/valgrind', pkg: 'valgrind', optional: true };

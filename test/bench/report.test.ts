@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleFigures } from '../../bench/bundles.ts';
-import { bundleRunSection, compileCachedLine, pageFaultLine } from '../../bench/report.ts';
+import { bundleRunSection, compileCachedLine, instructionLine, pageFaultLine } from '../../bench/report.ts';
 
 const figures = (name: string, compileCached?: BundleFigures['compileCached'], overFloorPageFaults?: number): BundleFigures => ({
   name,
@@ -66,5 +66,20 @@ describe('bundleRunSection', () => {
     expect(section).toContain('| sdk-only floor | 0.0 KB | 0 KB | 0 KB | 100.0 ms | 110.0 ms | 120.0 ms | 2,540 | 3 / 0 | — |');
     expect(section).toContain('| 3,790 (+1,250) | 3 / 0 |');
     expect(section).toContain('on-image-push +1,250 (≈ +12.5 ms)');
+  });
+});
+
+describe('instructionLine', () => {
+  it("gives the floor's import instructions and each function's over them, in millions and as a share of the floor's", () => {
+    const line = instructionLine([
+      { ...figures('sdk-only floor'), importInstructions: 140_000_000 },
+      { ...figures('on-image-push'), importInstructions: 150_500_000 },
+      { ...figures('api'), importInstructions: 139_930_000 },
+    ]);
+    expect(line).toContain('the floor 140.0 M; over it, on-image-push +10.5 M (+7.5 %), api −0.1 M (−0.1 %).');
+  });
+
+  it('says how to count them when valgrind was not there to', () => {
+    expect(instructionLine([figures('sdk-only floor'), figures('on-image-push')])).toContain('not counted, valgrind is not installed');
   });
 });

@@ -258,8 +258,7 @@ imports, median, and over the floor the median of the paired rounds' differences
 each table prices them at the fault cost measured at the start of the run. On this VM a fault costs
 10–15 µs (software paging, docs/performance.md, "Page faults: this host's price"), so a few hundred
 faults are milliseconds of the init over the floor that a host with hardware paging does not charge.
-The bundles
-are imported by this machine's node and by one of the Lambda runtime's major (Node's own build from
+The bundles are imported by this machine's node and by one of the Lambda runtime's major (Node's own build from
 the npm registry, fetched once into .cache/node/), each over its own floor.
 
 ${report.bundleRuns.map((run) => bundleRunSection(run, report.hostCosts.pageFaultMicros)).join('\n\n')}
@@ -271,9 +270,9 @@ ${timingTable(report.core)}
 }
 
 /**
- * One node's bundle table, headed by the node and why it was used, followed by what its page faults
- * cost at `pageFaultMicros` (the host's, measured at the start of the run) and what a compile cache
- * leaves; or why the node could not be had.
+ * One node's bundle table, headed by the node and why it was used, followed by the imports'
+ * instructions, what their page faults cost at `pageFaultMicros` (the host's, measured at the start
+ * of the run) and what a compile cache leaves; or why the node could not be had.
  */
 export function bundleRunSection(run: BundleRun, pageFaultMicros: number): string {
   if ('unavailable' in run) return `**Not imported by a node of ${run.role}**: ${run.unavailable}`;
@@ -294,7 +293,7 @@ const signed = (value: number) => {
   return `${shown < 0 ? '−' : '+'}${Math.abs(shown).toFixed(1)}`;
 };
 /** A whole-number difference, signed: `+429`, `−38`. */
-const signed0 = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(Math.round(value)).toLocaleString('en-US')}`;
+const signedWhole = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(Math.round(value)).toLocaleString('en-US')}`;
 /** A median's 95 % interval as ` [−0.3, +2.5]`, or nothing without one. */
 const intervalText = (interval: { low: number; high: number } | undefined) =>
   interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`;
@@ -331,7 +330,7 @@ export function pageFaultLine(bundles: readonly BundleFigures[], pageFaultMicros
   const over = functions.map((b) =>
     b.overFloorPageFaults === undefined
       ? `${b.name} —`
-      : `${b.name} ${signed0(b.overFloorPageFaults)} (≈ ${signed((b.overFloorPageFaults * pageFaultMicros) / 1000)} ms)`,
+      : `${b.name} ${signedWhole(b.overFloorPageFaults)} (≈ ${signed((b.overFloorPageFaults * pageFaultMicros) / 1000)} ms)`,
   );
   return (
     `Page faults over the floor's during the import, and what they cost at this host's ${pageFaultMicros.toFixed(1)} µs a fault ` +
@@ -371,7 +370,7 @@ function bundleTable(bundles: readonly BundleFigures[]): string {
             b.overFloorIntervalMs,
           )} (CPU ${signed(b.overFloorCpuP50Ms ?? b.initCpuP50Ms - floor.initCpuP50Ms)} ms)`;
     const gcs = b.gcsDuringImport;
-    const faults = `${Math.round(b.pageFaultsP50).toLocaleString('en-US')}${b.overFloorPageFaults === undefined ? '' : ` (${signed0(b.overFloorPageFaults)})`}`;
+    const faults = `${Math.round(b.pageFaultsP50).toLocaleString('en-US')}${b.overFloorPageFaults === undefined ? '' : ` (${signedWhole(b.overFloorPageFaults)})`}`;
     return `| ${b.name} | ${(b.bytes / 1000).toFixed(1)} KB | ${(b.gzipBytes / 1000).toFixed(0)} KB | ${(b.totalBytes / 1000).toFixed(0)} KB | ${b.initP50Ms.toFixed(1)} ms | ${b.initP90Ms.toFixed(1)} ms | ${b.initCpuP50Ms.toFixed(1)} ms | ${faults} | ${countRange(gcs.minor)} / ${countRange(gcs.major)} | ${over} |`;
   });
   return [

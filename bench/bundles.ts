@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
 import { bundleFunction } from '../scripts/build.mjs';
-import { sampleAt } from './harness.ts';
+import { percentile } from './harness.ts';
 import { canCountInstructions, processInstructions } from './import-instructions.ts';
 import type { BundleNode } from './lambda-node.ts';
 import { type MedianInterval, medianInterval } from './median-interval.ts';
@@ -131,7 +131,7 @@ export function benchBundleImports(files: readonly BuiltBundle[], node: BundleNo
     }
   }
   const instructions = canCountInstructions() ? importInstructions(node, files) : undefined;
-  const at = (samples: readonly number[] | undefined, q: number) => sampleAt(samples ?? [], q);
+  const at = (samples: readonly number[] | undefined, q: number) => percentile(samples ?? [], q);
   const floor = files[0]!.name;
   const overFloor = (samples: Map<string, number[]>, name: string) =>
     medianInterval((samples.get(name) ?? []).map((ms, round) => ms - (samples.get(floor)?.[round] ?? NaN)));

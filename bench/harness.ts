@@ -28,25 +28,25 @@ export async function measure(
 
 export function summarise(name: string, samples: readonly number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sortedSampleAt(sorted, q);
+  const at = (q: number) => sortedPercentile(sorted, q);
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
   return { name, runs: sorted.length, meanMs: mean, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: sorted[sorted.length - 1] ?? NaN };
 }
 
 /**
- * The sample at quantile `q` of `samples`: the one at index ⌊q·n⌋ once sorted (for an even count, the
- * upper of the two middle samples as the median). NaN without samples. bench/report.ts's `percentile`
- * takes the nearest rank (⌈q·n⌉ − 1) instead, as its tables always have.
+ * The `q` percentile of `samples` by the nearest rank: the ⌈q·n⌉-th smallest (p99 of 100 samples is
+ * the 99th, the median of an even count the lower of the two middle samples). NaN without samples.
+ * Every percentile the bench reports is taken by this one rule.
  */
-export function sampleAt(samples: readonly number[], q: number): number {
-  return sortedSampleAt(
+export function percentile(samples: readonly number[], q: number): number {
+  return sortedPercentile(
     [...samples].sort((a, b) => a - b),
     q,
   );
 }
 
-function sortedSampleAt(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+function sortedPercentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 }
 
 export function machine(): string {

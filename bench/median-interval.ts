@@ -1,3 +1,5 @@
+import { percentile } from './harness.ts';
+
 /**
  * A distribution-free confidence interval for the median of `samples`, from their order statistics:
  * with n samples sorted, [x(k), x(n−k+1)] holds the true median with probability at least
@@ -6,8 +8,8 @@
  * nothing about the shape of the samples, which for imports on a shared VM is long-tailed, and it is
  * deterministic (no resampling). With too few samples for any k ≥ 1 the interval is the whole range.
  *
- * The median itself is the upper middle sample (index ⌊n/2⌋ when sorted), as the bundle table has
- * always reported it.
+ * The median itself is taken by the bench's one percentile rule, the nearest rank
+ * ({@link percentile}: the lower middle sample of an even count).
  */
 export interface MedianInterval {
   readonly median: number;
@@ -24,7 +26,7 @@ export function medianInterval(samples: readonly number[], confidence = 0.95): M
   if (n === 0) return { median: NaN, low: NaN, high: NaN, confidence };
   const k = lowerRank(n, (1 - confidence) / 2);
   return {
-    median: sorted[Math.floor(n / 2)]!,
+    median: percentile(sorted, 0.5),
     low: sorted[k - 1]!,
     high: sorted[n - k]!,
     confidence,

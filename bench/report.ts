@@ -1,7 +1,7 @@
 import { REGISTRY_GO_ENVIRONMENT } from '../src/local/registry/registry-process.ts';
 import type { BundleFigures } from './bundles.ts';
 import type { RequestCounts } from './counting-proxy.ts';
-import { type Timing, timingTable } from './harness.ts';
+import { percentile, type Timing, timingTable } from './harness.ts';
 import { formatHostCosts, type HostCosts } from './host-costs.ts';
 import type { Tool } from './pusher.ts';
 import type { BurstRun, SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
@@ -31,11 +31,6 @@ const TOOL_NAMES: Record<Tool, string> = {
   buildah: '`buildah manifest create` + `add` ×2 + `push`',
 };
 const SHORT_NAMES: Record<Tool, string> = { project: 'manifest-assembler', docker: 'docker manifest', buildah: 'buildah manifest' };
-
-export function percentile(samples: readonly number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-}
 
 const median = (values: readonly number[]) => percentile(values, 0.5);
 const ms = (value: number) => `${value.toFixed(0)} ms`;

@@ -21,7 +21,7 @@ import { LocalDefaults } from '../src/local/local-settings.ts';
 import { type StackEndpoints, startLocalStackWith } from '../src/local/local-stack.ts';
 import { wireLocalHandlers } from '../src/local/wire-handlers.ts';
 import { startRegistry } from '../test/support/registry-process.ts';
-import { sampleAt } from './harness.ts';
+import { percentile } from './harness.ts';
 import { processCpuMs } from './process-cpu.ts';
 import { benchRegistryDataDir } from './registry-storage.ts';
 import { prepareRunnerDataDir } from './runner-data-dir.ts';
@@ -274,14 +274,14 @@ async function main(): Promise<void> {
     }
     add('tag seen by the poller (5 ms)', r.seen - r.answered, 0);
   }
-  const rows = [...table.entries()].sort((a, b) => sampleAt(a[1].at, 0.5) - sampleAt(b[1].at, 0.5));
+  const rows = [...table.entries()].sort((a, b) => percentile(a[1].at, 0.5) - percentile(b[1].at, 0.5));
   const latencies = results.map((r) => r.seen - r.answered);
   const out: string[] = [];
   out.push(
     `trace: ${results.length} versions, gap ${gapMs} ms, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   );
   out.push(
-    `latency p50 ${sampleAt(latencies, 0.5).toFixed(1)} / p90 ${sampleAt(latencies, 0.9).toFixed(1)} / p99 ${sampleAt(latencies, 0.99).toFixed(1)} ms`,
+    `latency p50 ${percentile(latencies, 0.5).toFixed(1)} / p90 ${percentile(latencies, 0.9).toFixed(1)} / p99 ${percentile(latencies, 0.99).toFixed(1)} ms`,
   );
   out.push(`runner CPU ${runnerCpuPerVersion.toFixed(1)} ms/version, dynalite ${dynaliteCpuPerVersion.toFixed(1)} ms/version`);
   out.push(
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
   out.push('| --- | --- | --- | --- |');
   for (const [what, row] of rows) {
     out.push(
-      `| ${sampleAt(row.at, 0.5).toFixed(1)} (${sampleAt(row.at, 0.1).toFixed(1)} – ${sampleAt(row.at, 0.9).toFixed(1)}) | ${sampleAt(row.cpu, 0.5).toFixed(2)} | ${row.at.length} | ${what} |`,
+      `| ${percentile(row.at, 0.5).toFixed(1)} (${percentile(row.at, 0.1).toFixed(1)} – ${percentile(row.at, 0.9).toFixed(1)}) | ${percentile(row.cpu, 0.5).toFixed(2)} | ${row.at.length} | ${what} |`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);

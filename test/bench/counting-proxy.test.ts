@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CountingProxy, requestKind, startCountingProxy } from '../../bench/counting-proxy.ts';
-import { percentile } from '../../bench/report.ts';
 import { listenOnLoopback } from '../../src/local/ports.ts';
 
 const digest = `sha256:${'ab'.repeat(32)}`;
@@ -18,15 +17,6 @@ describe('requestKind', () => {
     ['/v2/_catalog', 'other'],
   ])('%s is a %s', (path, kind) => {
     expect(requestKind(path)).toBe(kind);
-  });
-});
-
-describe('percentile', () => {
-  it('takes the nearest rank, so p99 of 100 samples is the 99th and p50 of 4 is the 2nd', () => {
-    const hundred = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(percentile(hundred, 0.99)).toBe(99);
-    expect(percentile([4, 1, 3, 2], 0.5)).toBe(2);
-    expect(percentile([], 0.5)).toBeNaN();
   });
 });
 

@@ -6,7 +6,7 @@ import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs build script without type declarations.
 import { bundleFunction } from '../scripts/build.mjs';
 import { percentile } from './harness.ts';
-import { canCountInstructions, processInstructions } from './import-instructions.ts';
+import { canCountInstructions, INSTRUCTION_COUNTS, processInstructions } from './import-instructions.ts';
 import type { BundleNode } from './lambda-node.ts';
 import { type MedianInterval, medianInterval } from './median-interval.ts';
 
@@ -42,11 +42,12 @@ export interface BundleFigures {
   readonly pageFaultsP50: number;
   readonly overFloorPageFaults?: number;
   /**
-   * Instructions of the import, counted by cachegrind in a process of its own (that process's minus
+   * Instructions of the import, counted by cachegrind in processes of their own (each process's minus
    * the same node importing nothing; bench/import-instructions.ts): the init's figure that does not
-   * move with the host. Undefined when valgrind is not installed.
+   * move with the host. The median of {@link INSTRUCTION_COUNTS} counts, and how far they spread
+   * (largest − smallest). Undefined when valgrind is not installed.
    */
-  readonly importInstructions?: number;
+  readonly importInstructions?: { readonly median: number; readonly spread: number };
   /**
    * The 95 % interval of that wall-clock median ({@link medianInterval}): a median of a few dozen
    * paired imports on a VM moves by a millisecond or two between runs, and the bound it is read
@@ -198,11 +199,20 @@ function loadedAtStart(metafile: Metafile, out: string): { startFiles: string[];
   return { startFiles: [...seen], startBytes: bytesOf(seen), totalBytes: bytesOf(total) };
 }
 
-/** Each bundle's import instructions: its counted process's minus that of the same node importing nothing. */
-function importInstructions(node: BundleNode, files: readonly BuiltBundle[]): Map<string, number> {
+/** Each bundle's import instructions: its counted processes' minus the median of the same node importing nothing. */
+function importInstructions(
+  node: BundleNode,
+  files: readonly BuiltBundle[],
+): Map<string, NonNullable<BundleFigures['importInstructions']>> {
   const env = importEnvironment();
-  const empty = processInstructions(node, undefined, env);
-  return new Map(files.map((f) => [f.name, processInstructions(node, f.file, env) - empty]));
+  const counts = (file: string | undefined) => Array.from({ length: INSTRUCTION_COUNTS }, () => processInstructions(node, file, env));
+  const empty = percentile(counts(undefined), 0.5);
+  return new Map(
+    files.map((f) => {
+      const imports = counts(f.file).map((count) => count - empty);
+      return [f.name, { median: percentile(imports, 0.5), spread: Math.max(...imports) - Math.min(...imports) }];
+    }),
+  );
 }
 
 /** How many untimed imports of each bundle its garbage collections are counted over. */

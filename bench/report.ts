@@ -3,6 +3,7 @@ import type { BundleFigures } from './bundles.ts';
 import type { RequestCounts } from './counting-proxy.ts';
 import { percentile, type Timing, timingTable } from './harness.ts';
 import { formatHostCosts, type HostCosts } from './host-costs.ts';
+import { INSTRUCTION_COUNTS } from './import-instructions.ts';
 import type { Tool } from './pusher.ts';
 import type { BurstRun, SideBySideFigures, SideBySideOptions } from './side-by-side.ts';
 
@@ -301,16 +302,18 @@ export function instructionLine(bundles: readonly BundleFigures[]): string {
   const [floor, ...functions] = bundles;
   if (floor?.importInstructions === undefined)
     return 'Instructions of the imports: not counted, valgrind is not installed (`apt-get install valgrind`; `npm run bench` installs it when root).';
-  const floorCount = floor.importInstructions;
+  const floorCount = floor.importInstructions.median;
+  const millions = (count: number) => (count / 1e6).toFixed(1);
   const over = functions.map((b) => {
     if (b.importInstructions === undefined) return `${b.name} —`;
-    const extra = b.importInstructions - floorCount;
-    return `${b.name} ${signed(extra / 1e6)} M (${signed((extra / floorCount) * 100)} %)`;
+    const extra = b.importInstructions.median - floorCount;
+    return `${b.name} ${signed(extra / 1e6)} M (${signed((extra / floorCount) * 100)} %; its counts within ${millions(b.importInstructions.spread)} M)`;
   });
   return (
     `Instructions of the import (valgrind's cachegrind: the process's minus node importing nothing, node with fixed seeds, ` +
-    `one thread and no address randomisation, so that a count repeats to well under 0.1 M and does not move with the host): ` +
-    `the floor ${(floorCount / 1e6).toFixed(1)} M; over it, ${over.join(', ')}.`
+    `one thread and no address randomisation, so that the count does not move with the host; the median of ${INSTRUCTION_COUNTS} processes, ` +
+    `since a count now and then lands ~2 M off the others): the floor ${millions(floorCount)} M (its counts within ` +
+    `${millions(floor.importInstructions.spread)} M); over it, ${over.join(', ')}.`
   );
 }
 

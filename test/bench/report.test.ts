@@ -70,13 +70,16 @@ describe('bundleRunSection', () => {
 });
 
 describe('instructionLine', () => {
-  it("gives the floor's import instructions and each function's over them, in millions and as a share of the floor's", () => {
+  it("gives the floor's import instructions and each function's over them, in millions and as a share of the floor's, with their counts' spread", () => {
     const line = instructionLine([
-      { ...figures('sdk-only floor'), importInstructions: 140_000_000 },
-      { ...figures('on-image-push'), importInstructions: 150_500_000 },
-      { ...figures('api'), importInstructions: 139_930_000 },
+      { ...figures('sdk-only floor'), importInstructions: { median: 140_000_000, spread: 2_300_000 } },
+      { ...figures('on-image-push'), importInstructions: { median: 150_500_000, spread: 40_000 } },
+      { ...figures('api'), importInstructions: { median: 139_930_000, spread: 0 } },
     ]);
-    expect(line).toContain('the floor 140.0 M; over it, on-image-push +10.5 M (+7.5 %), api −0.1 M (−0.1 %).');
+    expect(line).toContain('the median of 3 processes');
+    expect(line).toContain(
+      'the floor 140.0 M (its counts within 2.3 M); over it, on-image-push +10.5 M (+7.5 %; its counts within 0.0 M), api −0.1 M (−0.1 %; its counts within 0.0 M).',
+    );
   });
 
   it('says how to count them when valgrind was not there to', () => {

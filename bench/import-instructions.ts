@@ -9,9 +9,10 @@ import type { BundleNode } from './lambda-node.ts';
  * fixed hash and random seeds, and one thread, so that V8's background compiles and collections run
  * on the main thread; `setarch -R` turns address randomisation off. A count then mostly repeats to
  * 0.1 M, but not always: the SDK floor's import on Node 22 came out at two values 2.3 M apart in
- * different processes (the file reads still finish on libuv's threads, whose timing valgrind does
- * not fix), so the bench takes the median of a few counts and reports their spread. The seeds are V8
- * flags, so node rejects the code cache of its own modules, as it does with Lambda's flags anyway.
+ * different processes (probably the file reads, which still finish on libuv's threads, whose timing
+ * valgrind does not fix; not confirmed), so the bench takes the median of a few counts and reports
+ * their spread. The seeds are V8 flags, so node rejects the code cache of its own modules, as it
+ * does with Lambda's flags anyway.
  */
 export const COUNTING_NODE_FLAGS = ['--hash-seed=1', '--random-seed=1', '--single-threaded'] as const;
 

@@ -45,7 +45,8 @@ export function percentile(samples: readonly number[], q: number): number {
   );
 }
 
-function sortedPercentile(sorted: readonly number[], q: number): number {
+/** {@link percentile} of samples already sorted in ascending order, without sorting them again. */
+export function sortedPercentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 }
 

@@ -1,4 +1,4 @@
-import { percentile } from './harness.ts';
+import { sortedPercentile } from './harness.ts';
 
 /**
  * A distribution-free confidence interval for the median of `samples`, from their order statistics:
@@ -9,7 +9,7 @@ import { percentile } from './harness.ts';
  * deterministic (no resampling). With too few samples for any k ≥ 1 the interval is the whole range.
  *
  * The median itself is taken by the bench's one percentile rule, the nearest rank
- * ({@link percentile}: the lower middle sample of an even count).
+ * (harness.ts's `percentile`: the lower middle sample of an even count).
  */
 export interface MedianInterval {
   readonly median: number;
@@ -26,7 +26,7 @@ export function medianInterval(samples: readonly number[], confidence = 0.95): M
   if (n === 0) return { median: NaN, low: NaN, high: NaN, confidence };
   const k = lowerRank(n, (1 - confidence) / 2);
   return {
-    median: percentile(sorted, 0.5),
+    median: sortedPercentile(sorted, 0.5),
     low: sorted[k - 1]!,
     high: sorted[n - k]!,
     confidence,

@@ -288,8 +288,14 @@ const signed = (value: number) => {
   const shown = Number(value.toFixed(1));
   return `${shown < 0 ? '−' : '+'}${Math.abs(shown).toFixed(1)}`;
 };
-/** A whole-number difference, signed: `+429`, `−38`. */
-const signedWhole = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(Math.round(value)).toLocaleString('en-US')}`;
+/** A whole-number difference, signed: `+429`, `−38`; like {@link signed}, −0.4 is printed +0. */
+const signedWhole = (value: number) => {
+  const shown = Math.round(value);
+  return `${shown < 0 ? '−' : '+'}${Math.abs(shown).toLocaleString('en-US')}`;
+};
+/** Each function's figure over the floor, `name —` where it has none, joined for a line under the table. */
+const eachFunction = (functions: readonly BundleFigures[], figure: (b: BundleFigures) => string | undefined) =>
+  functions.map((b) => `${b.name} ${figure(b) ?? '—'}`).join(', ');
 /** A median's 95 % interval as ` [−0.3, +2.5]`, or nothing without one. */
 const intervalText = (interval: { low: number; high: number } | undefined) =>
   interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`;
@@ -304,16 +310,16 @@ export function instructionLine(bundles: readonly BundleFigures[]): string {
     return 'Instructions of the imports: not counted, valgrind is not installed (`apt-get install valgrind`; `npm run bench` installs it when root).';
   const floorCount = floor.importInstructions.median;
   const millions = (count: number) => (count / 1e6).toFixed(1);
-  const over = functions.map((b) => {
-    if (b.importInstructions === undefined) return `${b.name} —`;
+  const over = eachFunction(functions, (b) => {
+    if (b.importInstructions === undefined) return undefined;
     const extra = b.importInstructions.median - floorCount;
-    return `${b.name} ${signed(extra / 1e6)} M (${signed((extra / floorCount) * 100)} %; its counts within ${millions(b.importInstructions.spread)} M)`;
+    return `${signed(extra / 1e6)} M (${signed((extra / floorCount) * 100)} %; its counts within ${millions(b.importInstructions.spread)} M)`;
   });
   return (
     `Instructions of the import (valgrind's cachegrind: the process's minus node importing nothing, node with fixed seeds, ` +
     `one thread and no address randomisation, so that the count does not move with the host; the median of ${INSTRUCTION_COUNTS} processes, ` +
     `since a count now and then lands ~2 M off the others): the floor ${millions(floorCount)} M (its counts within ` +
-    `${millions(floor.importInstructions.spread)} M); over it, ${over.join(', ')}.`
+    `${millions(floor.importInstructions.spread)} M); over it, ${over}.`
   );
 }
 
@@ -325,14 +331,14 @@ export function instructionLine(bundles: readonly BundleFigures[]): string {
 export function pageFaultLine(bundles: readonly BundleFigures[], pageFaultMicros: number): string | undefined {
   const [, ...functions] = bundles;
   if (Number.isNaN(pageFaultMicros) || functions.length === 0) return undefined;
-  const over = functions.map((b) =>
+  const over = eachFunction(functions, (b) =>
     b.overFloorPageFaults === undefined
-      ? `${b.name} —`
-      : `${b.name} ${signedWhole(b.overFloorPageFaults)} (≈ ${signed((b.overFloorPageFaults * pageFaultMicros) / 1000)} ms)`,
+      ? undefined
+      : `${signedWhole(b.overFloorPageFaults)} (≈ ${signed((b.overFloorPageFaults * pageFaultMicros) / 1000)} ms)`,
   );
   return (
     `Page faults over the floor's during the import, and what they cost at this host's ${pageFaultMicros.toFixed(1)} µs a fault ` +
-    `(measured at the start of the run): ${over.join(', ')}. That share of the init over the floor scales with the host's ` +
+    `(measured at the start of the run): ${over}. That share of the init over the floor scales with the host's ` +
     `price per fault, not with the work of the code (docs/performance.md, "Page faults: this host's price").`
   );
 }
@@ -341,15 +347,13 @@ export function pageFaultLine(bundles: readonly BundleFigures[], pageFaultMicros
 export function compileCachedLine(bundles: readonly BundleFigures[]): string | undefined {
   const [floor, ...functions] = bundles;
   if (floor?.compileCached === undefined) return undefined;
-  const over = functions.map((b) => {
-    const cached = b.compileCached;
-    if (cached?.overFloorP50Ms === undefined) return `${b.name} —`;
-    return `${b.name} ${signed(cached.overFloorP50Ms)} ms${intervalText(cached.overFloorIntervalMs)}`;
-  });
+  const over = eachFunction(functions, ({ compileCached: cached }) =>
+    cached?.overFloorP50Ms === undefined ? undefined : `${signed(cached.overFloorP50Ms)} ms${intervalText(cached.overFloorIntervalMs)}`,
+  );
   return (
     `With a compile cache for every bundle, the floor's included (Node's \`NODE_COMPILE_CACHE\`, filled by one import of each ` +
     `first; the same rounds, each import followed by its cached twin): the floor's init p50 ${floor.compileCached.initP50Ms.toFixed(1)} ms; ` +
-    `over the floor, ${over.join(', ')}.`
+    `over the floor, ${over}.`
   );
 }
 

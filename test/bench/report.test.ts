@@ -47,6 +47,11 @@ describe('pageFaultLine', () => {
     expect(line).toContain('on-image-push +429 (≈ +5.1 ms), api −38 (≈ −0.5 ms).');
   });
 
+  it('prints a difference that rounds to no fault as +0, never −0, and a function without the figure as —', () => {
+    const line = pageFaultLine([figures('sdk-only floor'), figures('on-image-push', undefined, -0.4), figures('api')], 11.9);
+    expect(line).toContain('on-image-push +0 (≈ +0.0 ms), api —.');
+  });
+
   it('is undefined when the host did not let its cost per fault be measured', () => {
     expect(pageFaultLine([figures('sdk-only floor'), figures('on-image-push', undefined, 429)], NaN)).toBeUndefined();
   });

@@ -85,7 +85,7 @@ export const BUNDLES = [
 ] as const;
 
 // What a function reads at module load (the composition root builds its clients then); no call is made.
-const LAMBDA_ENV = {
+export const LAMBDA_ENV = {
   TABLE_NAME: 'bench',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',

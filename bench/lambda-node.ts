@@ -27,6 +27,15 @@ export function lambdaNodeMajor(serverlessYml: string): number {
   return Number(match[1]);
 }
 
+/** The functions' instruction set on Lambda: provider.architecture in serverless.yml, else Lambda's default, x86_64. */
+export function lambdaArchitecture(serverlessYml: string): 'arm64' | 'x86_64' {
+  const match = /^\s*architecture:\s*(\S+)\s*$/m.exec(serverlessYml);
+  if (match === null) return 'x86_64';
+  if (match[1] !== 'arm64' && match[1] !== 'x86_64')
+    throw new Error(`serverless.yml names an architecture Lambda does not have: ${match[1]}`);
+  return match[1];
+}
+
 /** The functions' memory in MB: provider.memorySize in serverless.yml, else the Serverless Framework's default, 1024. */
 export function lambdaMemoryMb(serverlessYml: string): number {
   const match = /^\s*memorySize:\s*(\d+)\s*$/m.exec(serverlessYml);

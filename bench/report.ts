@@ -283,7 +283,7 @@ export function bundleRunSection(run: BundleRun, pageFaultMicros: number): strin
 }
 
 /** A difference, signed, to a tenth: `+1.4`, `−0.3`. */
-const signed = (value: number) => {
+export const signed = (value: number) => {
   // Sign of what is shown: −0.04 is printed +0.0, not −0.0.
   const shown = Number(value.toFixed(1));
   return `${shown < 0 ? '−' : '+'}${Math.abs(shown).toFixed(1)}`;
@@ -297,7 +297,7 @@ const signedWhole = (value: number) => {
 const eachFunction = (functions: readonly BundleFigures[], figure: (b: BundleFigures) => string | undefined) =>
   functions.map((b) => `${b.name} ${figure(b) ?? '—'}`).join(', ');
 /** A median's 95 % interval as ` [−0.3, +2.5]`, or nothing without one. */
-const intervalText = (interval: { low: number; high: number } | undefined) =>
+export const intervalText = (interval: { low: number; high: number } | undefined) =>
   interval === undefined ? '' : ` [${signed(interval.low)}, ${signed(interval.high)}]`;
 
 /**

@@ -2,7 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lambdaMemoryMb, lambdaNodeFlags, lambdaNodeMajor, nodePackageName, nodeVersionOf } from '../../bench/lambda-node.ts';
+import {
+  lambdaArchitecture,
+  lambdaMemoryMb,
+  lambdaNodeFlags,
+  lambdaNodeMajor,
+  nodePackageName,
+  nodeVersionOf,
+} from '../../bench/lambda-node.ts';
 
 describe('the node the bench imports the bundles with, as Lambda runs them', () => {
   it("reads the runtime's Node major from serverless.yml", () => {
@@ -70,5 +77,24 @@ describe('the node the bench imports the bundles with, as Lambda runs them', () 
       });
       expect(plain.stderr + plain.stdout).not.toMatch(/is rejected/);
     });
+  });
+});
+
+describe('lambdaArchitecture', () => {
+  it.each([
+    { yml: 'provider:\n  runtime: nodejs22.x\n  architecture: arm64\n', want: 'arm64' },
+    { yml: 'provider:\n  architecture: x86_64\n', want: 'x86_64' },
+    { yml: 'provider:\n  runtime: nodejs22.x\n', want: 'x86_64' },
+  ])('reads $want', ({ yml, want }) => {
+    expect(lambdaArchitecture(yml)).toBe(want);
+  });
+
+  it('names an architecture Lambda does not have', () => {
+    expect(() => lambdaArchitecture('provider:\n  architecture: arm32\n')).toThrow(/does not have: arm32/);
+  });
+
+  it("reads this project's serverless.yml", () => {
+    const serverlessYml = readFileSync(join(import.meta.dirname, '..', '..', 'serverless.yml'), 'utf8');
+    expect(lambdaArchitecture(serverlessYml)).toBe('arm64');
   });
 });

@@ -1,0 +1,125 @@
+import { basename, dirname, join, relative } from 'node:path';
+import type { BuiltBundle } from '../bundles.ts';
+import type { FunctionConfig, Invocation } from './bench-functions.ts';
+import { type ColdStartSamples, type ColdStartTarget, coldStartRounds } from './cold-start-rounds.ts';
+import {
+  CHECK_HANDLER,
+  compileCacheHandlerFiles,
+  modulesNotFromCache,
+  PACKAGED_CACHE_DIR,
+  PRODUCED_CACHE_DIR,
+  PRODUCER_HANDLER,
+  packagedCacheFiles,
+  TASK_ROOT,
+} from './compile-cache.ts';
+import { filesUnder, zipPackage } from './function-package.ts';
+
+/** What the bench needs of Lambda: {@link BenchFunctions} on AWS; a local stand-in in the tests. */
+export interface LambdaPort {
+  create(name: string, zip: Uint8Array, config: FunctionConfig): Promise<void>;
+  configure(name: string, config: FunctionConfig): Promise<void>;
+  invoke(name: string): Promise<Invocation>;
+  delete(name: string): Promise<void>;
+}
+
+export interface LambdaInitOptions {
+  /** The SDK-only floor first, then each function, as bench/bundles.ts builds them. */
+  readonly bundles: readonly BuiltBundle[];
+  /** The project's root, which the bundles' start files are relative to (esbuild's metafile). */
+  readonly root: string;
+  readonly rounds: number;
+  readonly withCompileCache: boolean;
+  /** What every function reads at load (without the AWS_ variables Lambda reserves). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Names every function of this run: `ma-init-<runId>-<bundle>`. */
+  readonly runId: string;
+  /** Where the package is unpacked ({@link TASK_ROOT} on Lambda) and where a function may write ({@link PRODUCED_CACHE_DIR}'s folder on Lambda). */
+  readonly taskRoot?: string;
+  readonly producedCacheDir?: string;
+  readonly signal?: AbortSignal;
+  readonly log?: (line: string) => void;
+}
+
+export interface LambdaInitResult {
+  readonly plain: ColdStartSamples;
+  readonly cached?: {
+    readonly samples: ColdStartSamples;
+    readonly notFromCache: ReadonlyMap<string, readonly string[]>;
+    readonly node: string;
+  };
+}
+
+/**
+ * Deploys each bundle as a function, with its compile cache as a second function when asked,
+ * starts them cold in rounds and returns their `Init Duration`s; deletes every function it made,
+ * whatever happens. The compile cache is produced by the plain function itself (its handler switched
+ * to the producer for one invocation) and checked by the cached one (its handler switched to the
+ * check for one invocation), so no function beyond the two per bundle exists.
+ */
+export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInitOptions): Promise<LambdaInitResult> {
+  const { bundles, environment, runId, taskRoot = TASK_ROOT, producedCacheDir = PRODUCED_CACHE_DIR } = options;
+  const log = options.log ?? (() => {});
+  const plainConfig: FunctionConfig = { handler: 'index.handler', environment };
+  const cachedConfig: FunctionConfig = {
+    handler: 'index.handler',
+    environment: { ...environment, NODE_COMPILE_CACHE: `${taskRoot}/${PACKAGED_CACHE_DIR}` },
+  };
+  const nameOf = (bundle: BuiltBundle, suffix = '') => `ma-init-${runId}-${basename(dirname(bundle.file)).replace(/^bench-/, '')}${suffix}`;
+  const packages = new Map(bundles.map((b) => [b.name, new Map([...filesUnder(dirname(b.file)), ...compileCacheHandlerFiles()])]));
+  const created: string[] = [];
+
+  const createFunction = async (name: string, files: ReadonlyMap<string, Uint8Array>, config: FunctionConfig) => {
+    await lambda.create(name, zipPackage(files), config);
+    created.push(name);
+  };
+  const invokeOrThrow = async (name: string, what: string): Promise<unknown> => {
+    const invocation = await lambda.invoke(name);
+    if (invocation.functionError !== undefined) throw new Error(`${what} (${name}) failed: ${invocation.payload}`);
+    return JSON.parse(invocation.payload);
+  };
+  const cachedFunction = async (bundle: BuiltBundle) => {
+    const plainName = nameOf(bundle);
+    await lambda.configure(plainName, { handler: PRODUCER_HANDLER, environment: { ...environment, NODE_COMPILE_CACHE: producedCacheDir } });
+    const cache = packagedCacheFiles(await invokeOrThrow(plainName, `the compile-cache producer of ${bundle.name}`));
+    await lambda.configure(plainName, plainConfig);
+    const name = nameOf(bundle, '-cc');
+    await createFunction(name, new Map([...(packages.get(bundle.name) ?? []), ...cache.files]), {
+      ...cachedConfig,
+      handler: CHECK_HANDLER,
+    });
+    const check = (await invokeOrThrow(name, `the compile-cache check of ${bundle.name}`)) as { log: string };
+    const startFiles = bundle.startFiles.map((file) => relative(dirname(bundle.file), join(options.root, file)));
+    const notFromCache = modulesNotFromCache(check.log, startFiles, taskRoot);
+    await lambda.configure(name, cachedConfig);
+    return {
+      target: { label: bundle.name, functionName: name, config: cachedConfig } satisfies ColdStartTarget,
+      notFromCache,
+      node: cache.node,
+    };
+  };
+
+  try {
+    log(`creating ${bundles.length} functions…`);
+    await Promise.all(bundles.map((b) => createFunction(nameOf(b), packages.get(b.name) ?? new Map(), plainConfig)));
+    let cached: { targets: ColdStartTarget[]; notFromCache: Map<string, readonly string[]>; node: string } | undefined;
+    if (options.withCompileCache) {
+      log('producing a compile cache for each on Lambda, and checking that Lambda takes it…');
+      const results = await Promise.all(bundles.map(cachedFunction));
+      cached = {
+        targets: results.map((r) => r.target),
+        notFromCache: new Map(results.map((r) => [r.target.label, r.notFromCache])),
+        node: results[0]?.node ?? '',
+      };
+    }
+    log(`${options.rounds} rounds of cold starts…`);
+    const plainTargets = bundles.map((b) => ({ label: b.name, functionName: nameOf(b), config: plainConfig }));
+    const plain = await coldStartRounds(lambda, plainTargets, options.rounds, options.signal);
+    if (cached === undefined) return { plain };
+    const samples = await coldStartRounds(lambda, cached.targets, options.rounds, options.signal);
+    return { plain, cached: { samples, notFromCache: cached.notFromCache, node: cached.node } };
+  } finally {
+    const deleted = await Promise.allSettled(created.map((name) => lambda.delete(name)));
+    const left = created.filter((_, i) => deleted[i]?.status === 'rejected');
+    if (left.length > 0) log(`could not delete ${left.join(', ')} (tagged manifest-assembler=bench-init): delete them by hand`);
+  }
+}

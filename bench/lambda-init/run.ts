@@ -1,0 +1,82 @@
+// `npm run bench:lambda`: the functions' cold start measured on Lambda itself, where issue 8's init
+// bound is meant, against the SDK-only floor: each bundle deployed as a throwaway function as
+// serverless.yml deploys it (runtime, architecture, memory), started cold in rounds, its `Init
+// Duration` read from the REPORT line, and, unless BENCH_LAMBDA_COMPILE_CACHE=0, the same with a
+// compile cache produced on Lambda. Writes bench/RESULTS-lambda.md and deletes every function it made.
+// Needs AWS credentials, a region and BENCH_LAMBDA_ROLE_ARN (docs/performance.md, "Init on Lambda").
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { buildBenchBundles, LAMBDA_ENV } from '../bundles.ts';
+import { lambdaArchitecture, lambdaMemoryMb, lambdaNodeMajor } from '../lambda-node.ts';
+import { BenchFunctions } from './bench-functions.ts';
+import { formatLambdaInitReport } from './init-report.ts';
+import { runLambdaInitBench } from './lambda-init-bench.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+const roleArn = process.env.BENCH_LAMBDA_ROLE_ARN;
+if (roleArn === undefined || roleArn === '') {
+  console.error(`npm run bench:lambda needs BENCH_LAMBDA_ROLE_ARN: a role Lambda may assume, with no permission at all. For example:
+
+  aws iam create-role --role-name manifest-assembler-bench-init --assume-role-policy-document \\
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+  BENCH_LAMBDA_ROLE_ARN=arn:aws:iam::<account>:role/manifest-assembler-bench-init AWS_REGION=<region> npm run bench:lambda
+
+The credentials it runs with need lambda:CreateFunction, GetFunction, UpdateFunctionConfiguration,
+InvokeFunction, DeleteFunction and TagResource on arn:aws:lambda:<region>:<account>:function:ma-init-*,
+and iam:PassRole on that role (docs/performance.md, "Init on Lambda").`);
+  process.exit(2);
+}
+const rounds = Number(process.env.BENCH_LAMBDA_ROUNDS ?? 60);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`BENCH_LAMBDA_ROUNDS must be a whole number ≥ 1, not ${process.env.BENCH_LAMBDA_ROUNDS}`);
+  process.exit(2);
+}
+const client = new LambdaClient({});
+const region = await client.config.region().catch(() => undefined);
+if (region === undefined) {
+  console.error('npm run bench:lambda needs a region: set AWS_REGION (or a profile with one).');
+  process.exit(2);
+}
+const serverlessYml = readFileSync(join(root, 'serverless.yml'), 'utf8');
+const settings = {
+  roleArn,
+  runtime: `nodejs${lambdaNodeMajor(serverlessYml)}.x` as Runtime,
+  architecture: lambdaArchitecture(serverlessYml),
+  memoryMb: lambdaMemoryMb(serverlessYml),
+};
+
+const stop = new AbortController();
+process.once('SIGINT', () => {
+  console.error('stopping after this round; the functions are deleted before it exits…');
+  stop.abort();
+});
+
+const startedAt = new Date();
+const bundles = await buildBenchBundles();
+const withCompileCache = process.env.BENCH_LAMBDA_COMPILE_CACHE !== '0';
+const result = await runLambdaInitBench(new BenchFunctions(client, settings), {
+  bundles,
+  root,
+  rounds,
+  withCompileCache,
+  // What a function reads at load, as the local bench sets it, without the AWS_ variables Lambda reserves (it sets them itself).
+  environment: Object.fromEntries(Object.entries(LAMBDA_ENV).filter(([name]) => !name.startsWith('AWS_'))),
+  runId: randomBytes(3).toString('hex'),
+  signal: stop.signal,
+  log: (line) => console.log(`${line} (${settings.runtime}, ${settings.architecture}, ${settings.memoryMb} MB, ${region})`),
+});
+const report = formatLambdaInitReport({
+  startedAt,
+  region,
+  runtime: settings.runtime,
+  architecture: settings.architecture,
+  memoryMb: settings.memoryMb,
+  labels: bundles.map((b) => b.name),
+  roundsAsked: rounds,
+  ...result,
+});
+writeFileSync(join(root, 'bench', 'RESULTS-lambda.md'), report);
+console.log(`\n${report}\nwritten to bench/RESULTS-lambda.md`);

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { formatLambdaInitReport, type LambdaInitRun } from '../../../bench/lambda-init/init-report.ts';
+
+const plain = {
+  initMs: new Map([
+    ['sdk-only floor', [300, 310, 320]],
+    ['api', [303, 314, 322]],
+    ['reconcile', [309, 318, 330]],
+  ]),
+  droppedRounds: 1,
+};
+const cachedSamples = {
+  initMs: new Map([
+    ['sdk-only floor', [250, 260, 270]],
+    ['api', [251, 262, 270]],
+    ['reconcile', [252, 261, 272]],
+  ]),
+  droppedRounds: 0,
+};
+const run: LambdaInitRun = {
+  startedAt: new Date('2026-12-02T21:00:00Z'),
+  region: 'eu-west-1',
+  runtime: 'nodejs22.x',
+  architecture: 'arm64',
+  memoryMb: 256,
+  labels: ['sdk-only floor', 'api', 'reconcile'],
+  plain,
+  roundsAsked: 4,
+};
+
+describe('formatLambdaInitReport', () => {
+  it('gives each bundle its Init Duration and its paired median over the floor, marked against the 5 ms bound', () => {
+    const report = formatLambdaInitReport(run);
+    expect(report).toContain('2026-12-02T21:00:00.000Z, eu-west-1, nodejs22.x on arm64, 256 MB. 4 rounds asked; kept 3 without a cache');
+    expect(report).toContain('| sdk-only floor | 310.0 ms | — |');
+    expect(report).toContain('| api | 314.0 ms | **+3.0** [+2.0, +4.0] ms ✓ |');
+    expect(report).toContain('| reconcile | 318.0 ms | **+9.0** [+8.0, +10.0] ms ✗ |');
+    expect(report).not.toContain('compile cache: p50');
+  });
+
+  it('adds the compiled-cache columns, and names a start file the cache did not serve', () => {
+    const report = formatLambdaInitReport({
+      ...run,
+      cached: { samples: cachedSamples, notFromCache: new Map([['reconcile', ['chunks/start.mjs']]]), node: 'v22.23.5' },
+    });
+    expect(report).toContain('nodejs22.x (node v22.23.5) on arm64');
+    expect(report).toContain('kept 3 without a cache, 3 with');
+    expect(report).toContain('| api | 314.0 ms | **+3.0** [+2.0, +4.0] ms ✓ | 262.0 ms | **+1.0** [+0.0, +2.0] ms ✓ | yes |');
+    expect(report).toContain(
+      '| reconcile | 318.0 ms | **+9.0** [+8.0, +10.0] ms ✗ | 261.0 ms | **+2.0** [+1.0, +2.0] ms ✓ | no: chunks/start.mjs compiled from source |',
+    );
+  });
+});

@@ -28,7 +28,10 @@ export interface LambdaInitOptions {
   /** The project's root, which the bundles' start files are relative to (esbuild's metafile). */
   readonly root: string;
   readonly rounds: number;
+  /** Also time each bundle with a compile cache produced on Lambda ({@link COMPILE_CACHE_VARIANT}). */
   readonly withCompileCache: boolean;
+  /** Also time each bundle with these variables set, for every bundle alike (the floor's included): one variant each. */
+  readonly environmentVariants?: readonly EnvironmentVariant[];
   /** What every function reads at load (without the AWS_ variables Lambda reserves). */
   readonly environment: Readonly<Record<string, string>>;
   /** Names every function of this run: `ma-init-<runId>-<bundle>`. */
@@ -40,14 +43,30 @@ export interface LambdaInitOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface LambdaInitResult {
-  readonly plain: ColdStartSamples;
-  readonly cached?: {
-    readonly samples: ColdStartSamples;
-    readonly notFromCache: ReadonlyMap<string, readonly string[]>;
-    readonly node: string;
-  };
+/** A variant of every function that differs from the deployed one only by its environment (a malloc setting, say). */
+export interface EnvironmentVariant {
+  /** Its name in the report. */
+  readonly name: string;
+  /** Appended to each function's name: lower-case letters and digits. */
+  readonly suffix: string;
+  readonly environment: Readonly<Record<string, string>>;
 }
+
+/** The cold starts of every bundle deployed one way. */
+export interface LambdaInitVariant {
+  readonly name: string;
+  readonly samples: ColdStartSamples;
+  /** With the compile cache only: per bundle, the start files Lambda's node did not take from it, and the node that made the caches. */
+  readonly compileCache?: { readonly notFromCache: ReadonlyMap<string, readonly string[]>; readonly node: string };
+}
+
+/** The deployed functions first ({@link PLAIN_VARIANT}), then each variant asked for. */
+export interface LambdaInitResult {
+  readonly variants: readonly LambdaInitVariant[];
+}
+
+export const PLAIN_VARIANT = 'as deployed';
+export const COMPILE_CACHE_VARIANT = 'with a compile cache';
 
 /**
  * Deploys each bundle as a function, with its compile cache as a second function when asked,
@@ -101,22 +120,40 @@ export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInit
   try {
     log(`creating ${bundles.length} functions…`);
     await Promise.all(bundles.map((b) => createFunction(nameOf(b), packages.get(b.name) ?? new Map(), plainConfig)));
-    let cached: { targets: ColdStartTarget[]; notFromCache: Map<string, readonly string[]>; node: string } | undefined;
+    const variants: { name: string; targets: ColdStartTarget[]; compileCache?: LambdaInitVariant['compileCache'] }[] = [
+      { name: PLAIN_VARIANT, targets: bundles.map((b) => ({ label: b.name, functionName: nameOf(b), config: plainConfig })) },
+    ];
     if (options.withCompileCache) {
       log('producing a compile cache for each on Lambda, and checking that Lambda takes it…');
       const results = await Promise.all(bundles.map(cachedFunction));
-      cached = {
+      variants.push({
+        name: COMPILE_CACHE_VARIANT,
         targets: results.map((r) => r.target),
-        notFromCache: new Map(results.map((r) => [r.target.label, r.notFromCache])),
-        node: results[0]?.node ?? '',
-      };
+        compileCache: { notFromCache: new Map(results.map((r) => [r.target.label, r.notFromCache])), node: results[0]?.node ?? '' },
+      });
     }
-    log(`${options.rounds} rounds of cold starts…`);
-    const plainTargets = bundles.map((b) => ({ label: b.name, functionName: nameOf(b), config: plainConfig }));
-    const plain = await coldStartRounds(lambda, plainTargets, options.rounds, options.signal);
-    if (cached === undefined) return { plain };
-    const samples = await coldStartRounds(lambda, cached.targets, options.rounds, options.signal);
-    return { plain, cached: { samples, notFromCache: cached.notFromCache, node: cached.node } };
+    for (const variant of options.environmentVariants ?? []) {
+      if (!/^[a-z0-9]+$/.test(variant.suffix))
+        throw new Error(`a variant's suffix must be lower-case letters and digits, not ${variant.suffix}`);
+      log(`creating the functions ${variant.name}…`);
+      const config = { handler: 'index.handler', environment: { ...environment, ...variant.environment } };
+      const targets = bundles.map((b) => ({ label: b.name, functionName: nameOf(b, `-${variant.suffix}`), config }));
+      await Promise.all(
+        bundles.map((b, i) => createFunction((targets[i] as ColdStartTarget).functionName, packages.get(b.name) ?? new Map(), config)),
+      );
+      variants.push({ name: variant.name, targets });
+    }
+    const measured: LambdaInitVariant[] = [];
+    for (const variant of variants) {
+      log(`${options.rounds} rounds of cold starts, ${variant.name}…`);
+      const samples = await coldStartRounds(lambda, variant.targets, options.rounds, options.signal);
+      measured.push(
+        variant.compileCache === undefined
+          ? { name: variant.name, samples }
+          : { name: variant.name, samples, compileCache: variant.compileCache },
+      );
+    }
+    return { variants: measured };
   } finally {
     const deleted = await Promise.allSettled(created.map((name) => lambda.delete(name)));
     const left = created.filter((_, i) => deleted[i]?.status === 'rejected');

@@ -1,8 +1,9 @@
 // `npm run bench:lambda`: the functions' cold start measured on Lambda itself, where issue 8's init
 // bound is meant, against the SDK-only floor: each bundle deployed as a throwaway function as
 // serverless.yml deploys it (runtime, architecture, memory), started cold in rounds, its `Init
-// Duration` read from the REPORT line, and, unless BENCH_LAMBDA_COMPILE_CACHE=0, the same with a
-// compile cache produced on Lambda. Writes bench/RESULTS-lambda.md and deletes every function it made.
+// Duration` read from the REPORT line; then the same with a compile cache produced on Lambda (unless
+// BENCH_LAMBDA_COMPILE_CACHE=0) and with glibc's malloc set to keep its heap (unless BENCH_LAMBDA_MALLOC=0).
+// Writes bench/RESULTS-lambda.md and deletes every function it made.
 // Needs AWS credentials, a region and BENCH_LAMBDA_ROLE_ARN (docs/performance.md, "Init on Lambda").
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -56,12 +57,22 @@ process.once('SIGINT', () => {
 
 const startedAt = new Date();
 const bundles = await buildBenchBundles();
-const withCompileCache = process.env.BENCH_LAMBDA_COMPILE_CACHE !== '0';
+// Node's compile cache came with 22.1 and its flush (which the producer needs) with 22.10; nodejs22.x runs a later 22.
+const withCompileCache = process.env.BENCH_LAMBDA_COMPILE_CACHE !== '0' && lambdaNodeMajor(serverlessYml) >= 22;
+if (!withCompileCache)
+  console.log(`no compile-cache step (${settings.runtime}; BENCH_LAMBDA_COMPILE_CACHE=${process.env.BENCH_LAMBDA_COMPILE_CACHE ?? ''})`);
+// The malloc setting docs/performance.md ("Page faults: this host's price") measured here: glibc keeps up to 4 MB free
+// at the top of its heap instead of 128 KB, so the import does not give pages back to fault them in again.
+const MALLOC_TUNABLES = 'glibc.malloc.trim_threshold=4194304:glibc.malloc.mmap_threshold=4194304';
+const withMalloc = process.env.BENCH_LAMBDA_MALLOC !== '0';
 const result = await runLambdaInitBench(new BenchFunctions(client, settings), {
   bundles,
   root,
   rounds,
   withCompileCache,
+  environmentVariants: withMalloc
+    ? [{ name: 'with GLIBC_TUNABLES (trim and mmap thresholds 4 MB)', suffix: 'm', environment: { GLIBC_TUNABLES: MALLOC_TUNABLES } }]
+    : [],
   // What a function reads at load, as the local bench sets it, without the AWS_ variables Lambda reserves (it sets them itself).
   environment: Object.fromEntries(Object.entries(LAMBDA_ENV).filter(([name]) => !name.startsWith('AWS_'))),
   runId: randomBytes(3).toString('hex'),

@@ -9,7 +9,7 @@ const plain = {
   ]),
   droppedRounds: 1,
 };
-const cachedSamples = {
+const cached = {
   initMs: new Map([
     ['sdk-only floor', [250, 260, 270]],
     ['api', [251, 262, 270]],
@@ -24,27 +24,39 @@ const run: LambdaInitRun = {
   architecture: 'arm64',
   memoryMb: 256,
   labels: ['sdk-only floor', 'api', 'reconcile'],
-  plain,
+  variants: [{ name: 'as deployed', samples: plain }],
   roundsAsked: 4,
 };
 
 describe('formatLambdaInitReport', () => {
   it('gives each bundle its Init Duration and its paired median over the floor, marked against the 5 ms bound', () => {
     const report = formatLambdaInitReport(run);
-    expect(report).toContain('2026-12-02T21:00:00.000Z, eu-west-1, nodejs22.x on arm64, 256 MB. 4 rounds asked; kept 3 without a cache');
+    expect(report).toContain('2026-12-02T21:00:00.000Z, eu-west-1, nodejs22.x on arm64, 256 MB. 4 rounds asked; kept 3 as deployed (');
+    expect(report).toContain('| bundle | as deployed: Init Duration, p50 | over the floor, median [95 %] |\n| --- | --- | --- |');
     expect(report).toContain('| sdk-only floor | 310.0 ms | — |');
     expect(report).toContain('| api | 314.0 ms | **+3.0** [+2.0, +4.0] ms ✓ |');
     expect(report).toContain('| reconcile | 318.0 ms | **+9.0** [+8.0, +10.0] ms ✗ |');
-    expect(report).not.toContain('compile cache: p50');
+    expect(report).not.toContain('compile cache taken');
   });
 
-  it('adds the compiled-cache columns, and names a start file the cache did not serve', () => {
+  it("adds each variant's columns, and says for each bundle whether its compile cache served every start file", () => {
     const report = formatLambdaInitReport({
       ...run,
-      cached: { samples: cachedSamples, notFromCache: new Map([['reconcile', ['chunks/start.mjs']]]), node: 'v22.23.5' },
+      variants: [
+        ...run.variants,
+        {
+          name: 'with a compile cache',
+          samples: cached,
+          compileCache: { notFromCache: new Map([['reconcile', ['chunks/start.mjs']]]), node: 'v22.23.5' },
+        },
+      ],
     });
     expect(report).toContain('nodejs22.x (node v22.23.5) on arm64');
-    expect(report).toContain('kept 3 without a cache, 3 with');
+    expect(report).toContain('kept 3 as deployed, 3 with a compile cache (');
+    expect(report).toContain(
+      '| bundle | as deployed: Init Duration, p50 | over the floor, median [95 %] | with a compile cache: Init Duration, p50 | over the floor, median [95 %] | compile cache taken for every start file |',
+    );
+    expect(report).toContain('| sdk-only floor | 310.0 ms | — | 260.0 ms | — | yes |');
     expect(report).toContain('| api | 314.0 ms | **+3.0** [+2.0, +4.0] ms ✓ | 262.0 ms | **+1.0** [+0.0, +2.0] ms ✓ | yes |');
     expect(report).toContain(
       '| reconcile | 318.0 ms | **+9.0** [+8.0, +10.0] ms ✗ | 261.0 ms | **+2.0** [+1.0, +2.0] ms ✓ | no: chunks/start.mjs compiled from source |',

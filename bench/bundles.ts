@@ -7,7 +7,7 @@ import type { Metafile } from 'esbuild';
 import { bundleFunction } from '../scripts/build.mjs';
 import { percentile } from './harness.ts';
 import { canCountInstructions, INSTRUCTION_COUNTS, processInstructions } from './import-instructions.ts';
-import type { BundleNode } from './lambda-node.ts';
+import { type BundleNode, nodeVersionAtLeast } from './lambda-node.ts';
 import { type MedianInterval, medianInterval } from './median-interval.ts';
 
 export interface BundleFigures {
@@ -246,8 +246,7 @@ function gcsDuringImport(node: BundleNode, file: string, imports = GC_COUNTING_I
 
 /** Whether `node` has Node's compile cache (`NODE_COMPILE_CACHE`, since 22.1). */
 export function hasCompileCache(node: Pick<BundleNode, 'version'>): boolean {
-  const [major = 0, minor = 0] = node.version.replace(/^v/, '').split('.').map(Number);
-  return major > 22 || (major === 22 && minor >= 1);
+  return nodeVersionAtLeast(node.version, 22, 1);
 }
 
 /**

@@ -66,6 +66,17 @@ export function lambdaNodeFlags(major: number, memoryMb: number): string[] {
   ];
 }
 
+/** Whether a node version string (`v22.23.5`, as `process.version` gives it) is `major.minor` or later. */
+export function nodeVersionAtLeast(version: string, major: number, minor = 0): boolean {
+  const [hasMajor = 0, hasMinor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  return hasMajor > major || (hasMajor === major && hasMinor >= minor);
+}
+
+/** The major of a node version string: `v22.23.5` → 22. */
+export function nodeMajor(version: string): number {
+  return Number(version.replace(/^v/, '').split('.')[0]);
+}
+
 /** The npm package holding Node's build for this machine, or undefined where none is published. */
 export function nodePackageName(platform: string, cpu: string): string | undefined {
   if (platform !== 'linux' || (cpu !== 'x64' && cpu !== 'arm64')) return undefined;
@@ -90,7 +101,7 @@ export function bundleImporters(): BundleImporter[] {
   const serverlessYml = readFileSync(join(root, 'serverless.yml'), 'utf8');
   const major = lambdaNodeMajor(serverlessYml);
   const memoryMb = lambdaMemoryMb(serverlessYml);
-  const hereMajor = Number(process.versions.node.split('.')[0]);
+  const hereMajor = nodeMajor(process.version);
   const here = { path: process.execPath, version: process.version, flags: lambdaNodeFlags(hereMajor, memoryMb) };
   const runtime = `the major of the functions' Lambda runtime, nodejs${major}.x in serverless.yml`;
   if (hereMajor === major) return [{ role: `this machine's, ${runtime}`, node: here }];

@@ -361,9 +361,9 @@ export function compileCachedLine(bundles: readonly BundleFigures[]): string | u
 const countRange = (range: { fewest: number; most: number }) =>
   range.fewest === range.most ? `${range.fewest}` : `${range.fewest}–${range.most}`;
 
-/** The bundles against the SDK-only floor, as a Markdown table. */
+/** The bundles against the SDK-only floor (the first, as for the lines under the table), as a Markdown table. */
 function bundleTable(bundles: readonly BundleFigures[]): string {
-  const floor = bundles.find((b) => b.name === 'sdk-only floor');
+  const [floor] = bundles;
   const rows = bundles.map((b) => {
     const over =
       floor === undefined || b === floor

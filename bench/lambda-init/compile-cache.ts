@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { PackageFiles } from './function-package.ts';
+import { isInsideFolder, type PackageFiles } from './function-package.ts';
 
 // Lambda's node takes a compile cache only from a node of the same version, V8 flags, CPU and user
 // (the cache folder is named for all four, `v22.x.y-arm64-<V8 tag>-<uid>`), so the bench produces each
@@ -35,8 +35,7 @@ export function packagedCacheFiles(produced: unknown): { node: string; files: Pa
     throw new Error(`the compile-cache producer returned ${JSON.stringify(produced)?.slice(0, 300)}: ${parsed.error.message}`);
   const files = new Map<string, Uint8Array>();
   for (const [path, base64] of Object.entries(parsed.data.files)) {
-    if (path.startsWith('/') || path.split('/').includes('..'))
-      throw new Error(`the compile-cache producer returned a path outside its folder: ${path}`);
+    if (!isInsideFolder(path)) throw new Error(`the compile-cache producer returned a path outside its folder: ${path}`);
     files.set(`${PACKAGED_CACHE_DIR}/${path}`, Buffer.from(base64, 'base64'));
   }
   if (files.size === 0)

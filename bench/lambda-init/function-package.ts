@@ -24,11 +24,16 @@ const UNIX = 3;
 // A fixed time (zip's clock starts in 1980), so that the same files make the same package.
 const FIXED_TIME = new Date('2000-01-01T00:00:00Z');
 
+/** Whether a `/`-separated path is relative and cannot climb out of the folder it is taken in. */
+export function isInsideFolder(path: string): boolean {
+  return !path.startsWith('/') && !path.split('/').includes('..');
+}
+
 /** A zip of `files` as Lambda's `Code.ZipFile` takes it: deflated, sorted, world-readable, reproducible. */
 export function zipPackage(files: PackageFiles): Uint8Array {
   const entries: Zippable = {};
   for (const path of [...files.keys()].sort()) {
-    if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`a package path must be relative and stay inside: ${path}`);
+    if (!isInsideFolder(path)) throw new Error(`a package path must be relative and stay inside: ${path}`);
     entries[path] = [files.get(path) as Uint8Array, { level: 9, mtime: FIXED_TIME, os: UNIX, attrs: (READABLE_FILE << 16) >>> 0 }];
   }
   return zipSync(entries);

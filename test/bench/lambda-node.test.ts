@@ -7,7 +7,9 @@ import {
   lambdaMemoryMb,
   lambdaNodeFlags,
   lambdaNodeMajor,
+  nodeMajor,
   nodePackageName,
+  nodeVersionAtLeast,
   nodeVersionOf,
 } from '../../bench/lambda-node.ts';
 
@@ -64,7 +66,7 @@ describe('the node the bench imports the bundles with, as Lambda runs them', () 
     });
 
     it("are accepted by this machine's node, and make it compile its own modules without their code cache", () => {
-      const major = Number(process.versions.node.split('.')[0]);
+      const major = nodeMajor(process.version);
       const started = spawnSync(process.execPath, [...lambdaNodeFlags(major, 256), '-e', "require('node:http')"], {
         env: { ...process.env, NODE_DEBUG_NATIVE: 'CODE_CACHE' },
         encoding: 'utf8',
@@ -96,5 +98,23 @@ describe('lambdaArchitecture', () => {
   it("reads this project's serverless.yml", () => {
     const serverlessYml = readFileSync(join(import.meta.dirname, '..', '..', 'serverless.yml'), 'utf8');
     expect(lambdaArchitecture(serverlessYml)).toBe('arm64');
+  });
+});
+
+describe('nodeVersionAtLeast and nodeMajor', () => {
+  it.each([
+    { version: 'v22.23.5', major: 22, minor: 10, want: true },
+    { version: 'v22.9.0', major: 22, minor: 10, want: false },
+    { version: 'v22.10.0', major: 22, minor: 10, want: true },
+    { version: 'v23.0.0', major: 22, minor: 10, want: true },
+    { version: 'v20.20.2', major: 22, minor: 1, want: false },
+    { version: '22.1.0', major: 22, minor: 1, want: true },
+  ])('$version is at least major $major, minor $minor: $want', ({ version, major, minor, want }) => {
+    expect(nodeVersionAtLeast(version, major, minor)).toBe(want);
+  });
+
+  it('reads the major', () => {
+    expect(nodeMajor('v22.23.5')).toBe(22);
+    expect(nodeMajor('20.20.2')).toBe(20);
   });
 });

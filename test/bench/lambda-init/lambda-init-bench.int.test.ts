@@ -6,7 +6,7 @@ import { BUNDLES, type BuiltBundle, buildBundle } from '../../../bench/bundles.t
 import { CHECK_HANDLER, modulesNotFromCache } from '../../../bench/lambda-init/compile-cache.ts';
 import { formatLambdaInitReport } from '../../../bench/lambda-init/init-report.ts';
 import { COMPILE_CACHE_VARIANT, PLAIN_VARIANT, runLambdaInitBench } from '../../../bench/lambda-init/lambda-init-bench.ts';
-import { bundleImporters } from '../../../bench/lambda-node.ts';
+import { bundleImporters, nodeVersionAtLeast } from '../../../bench/lambda-node.ts';
 import { LocalLambda } from '../../support/local-lambda.ts';
 
 // The whole `npm run bench:lambda` flow but Lambda's API: real bundles, zipped and unzipped, the
@@ -16,7 +16,7 @@ import { LocalLambda } from '../../support/local-lambda.ts';
 // producer calls, exists since 22.10.
 const lambdaNode = bundleImporters()
   .map((importer) => ('node' in importer ? importer.node : undefined))
-  .find((node) => node !== undefined && /^v(2[3-9]|22\.(1\d|[2-9]\d))\./.test(node.version));
+  .find((node) => node !== undefined && nodeVersionAtLeast(node.version, 22, 10));
 
 describe.skipIf(lambdaNode === undefined)('runLambdaInitBench against a local stand-in for Lambda', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lambda-init-'));

@@ -66,6 +66,7 @@ export interface LambdaInitResult {
 }
 
 export const PLAIN_VARIANT = 'as deployed';
+const COMPILE_CACHE_SUFFIX = 'cc';
 export const COMPILE_CACHE_VARIANT = 'with a compile cache';
 
 /**
@@ -73,7 +74,7 @@ export const COMPILE_CACHE_VARIANT = 'with a compile cache';
  * starts them cold in rounds and returns their `Init Duration`s; deletes every function it made,
  * whatever happens. The compile cache is produced by the plain function itself (its handler switched
  * to the producer for one invocation) and checked by the cached one (its handler switched to the
- * check for one invocation), so no function beyond the two per bundle exists.
+ * check for one invocation): one function per bundle and variant, no more.
  */
 export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInitOptions): Promise<LambdaInitResult> {
   const { bundles, environment, runId, taskRoot = TASK_ROOT, producedCacheDir = PRODUCED_CACHE_DIR } = options;
@@ -101,7 +102,7 @@ export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInit
     await lambda.configure(plainName, { handler: PRODUCER_HANDLER, environment: { ...environment, NODE_COMPILE_CACHE: producedCacheDir } });
     const cache = packagedCacheFiles(await invokeOrThrow(plainName, `the compile-cache producer of ${bundle.name}`));
     await lambda.configure(plainName, plainConfig);
-    const name = nameOf(bundle, '-cc');
+    const name = nameOf(bundle, `-${COMPILE_CACHE_SUFFIX}`);
     await createFunction(name, new Map([...(packages.get(bundle.name) ?? []), ...cache.files]), {
       ...cachedConfig,
       handler: CHECK_HANDLER,
@@ -119,13 +120,13 @@ export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInit
 
   try {
     log(`creating ${bundles.length} functions…`);
-    await Promise.all(bundles.map((b) => createFunction(nameOf(b), packages.get(b.name) ?? new Map(), plainConfig)));
+    await settleAll(bundles.map((b) => createFunction(nameOf(b), packages.get(b.name) ?? new Map(), plainConfig)));
     const variants: { name: string; targets: ColdStartTarget[]; compileCache?: LambdaInitVariant['compileCache'] }[] = [
       { name: PLAIN_VARIANT, targets: bundles.map((b) => ({ label: b.name, functionName: nameOf(b), config: plainConfig })) },
     ];
     if (options.withCompileCache) {
       log('producing a compile cache for each on Lambda, and checking that Lambda takes it…');
-      const results = await Promise.all(bundles.map(cachedFunction));
+      const results = await settleAll(bundles.map(cachedFunction));
       variants.push({
         name: COMPILE_CACHE_VARIANT,
         targets: results.map((r) => r.target),
@@ -133,12 +134,14 @@ export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInit
       });
     }
     for (const variant of options.environmentVariants ?? []) {
-      if (!/^[a-z0-9]+$/.test(variant.suffix))
-        throw new Error(`a variant's suffix must be lower-case letters and digits, not ${variant.suffix}`);
+      if (!/^[a-z0-9]+$/.test(variant.suffix) || variant.suffix === COMPILE_CACHE_SUFFIX)
+        throw new Error(
+          `a variant's suffix must be lower-case letters and digits other than ${COMPILE_CACHE_SUFFIX}, not ${variant.suffix}`,
+        );
       log(`creating the functions ${variant.name}…`);
       const config = { handler: 'index.handler', environment: { ...environment, ...variant.environment } };
       const targets = bundles.map((b) => ({ label: b.name, functionName: nameOf(b, `-${variant.suffix}`), config }));
-      await Promise.all(
+      await settleAll(
         bundles.map((b, i) => createFunction((targets[i] as ColdStartTarget).functionName, packages.get(b.name) ?? new Map(), config)),
       );
       variants.push({ name: variant.name, targets });
@@ -159,4 +162,15 @@ export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInit
     const left = created.filter((_, i) => deleted[i]?.status === 'rejected');
     if (left.length > 0) log(`could not delete ${left.join(', ')} (tagged manifest-assembler=bench-init): delete them by hand`);
   }
+}
+
+/**
+ * Like Promise.all, but waits for every promise before it throws the first error: a function still
+ * being created when another's creation fails must be in the list the clean-up deletes.
+ */
+async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
 }

@@ -19,8 +19,14 @@ class CannedLambda implements LambdaPort {
   readonly created: string[] = [];
   readonly deleted: string[] = [];
   readonly configs = new Map<string, FunctionConfig>();
-  constructor(readonly failing?: string) {}
+  constructor(
+    readonly failing?: string,
+    readonly refusedCreate?: string,
+  ) {}
   async create(name: string, _zip: Uint8Array, config: FunctionConfig) {
+    if (name === this.refusedCreate) throw new Error(`refused ${name}`);
+    // The others take a while, so that they finish after the refusal.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     this.created.push(name);
     this.configs.set(name, config);
   }
@@ -70,6 +76,13 @@ describe('runLambdaInitBench', () => {
     expect([...lambda.deleted].sort()).toEqual([...lambda.created].sort());
   });
 
+  it('waits for the creations under way when one is refused, and deletes those too', async () => {
+    const lambda = new CannedLambda(undefined, 'ma-init-abc-sdk-floor');
+    await expect(runLambdaInitBench(lambda, { ...options, withCompileCache: false })).rejects.toThrow(/refused ma-init-abc-sdk-floor/);
+    expect(lambda.created).toEqual(['ma-init-abc-api']);
+    expect(lambda.deleted).toEqual(['ma-init-abc-api']);
+  });
+
   it('refuses a variant suffix that would make an invalid function name, and still cleans up', async () => {
     const lambda = new CannedLambda();
     await expect(
@@ -78,7 +91,7 @@ describe('runLambdaInitBench', () => {
         withCompileCache: false,
         environmentVariants: [{ name: 'x', suffix: 'Bad_Suffix', environment: {} }],
       }),
-    ).rejects.toThrow(/suffix must be lower-case letters and digits, not Bad_Suffix/);
+    ).rejects.toThrow(/suffix must be lower-case letters and digits other than cc, not Bad_Suffix/);
     expect(lambda.deleted).toEqual(lambda.created);
   });
 });

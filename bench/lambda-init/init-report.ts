@@ -39,7 +39,10 @@ export function formatLambdaInitReport(run: LambdaInitRun): string {
       `cold-started in the same round; the median of those differences is given with its 95 % interval. Issue 8's bound: ≤ ${INIT_BOUND_MS} ms over the floor.`,
   ];
   const cells = (label: string, variant: LambdaInitVariant) => {
-    const p50 = `${percentile(variant.samples.initMs.get(label) ?? [], 0.5).toFixed(1)} ms`;
+    const samples = variant.samples.initMs.get(label) ?? [];
+    // Every round of this variant dropped (each found an environment up): nothing to give.
+    if (samples.length === 0) return ['no round kept', '—'];
+    const p50 = `${percentile(samples, 0.5).toFixed(1)} ms`;
     if (label === floor) return [p50, '—'];
     const interval = overFloor(variant.samples, label, floor);
     return [p50, `**${signed(interval.median)}**${intervalText(interval)} ms ${interval.median <= INIT_BOUND_MS ? '✓' : '✗'}`];

@@ -51,7 +51,7 @@ const settings = {
 
 const stop = new AbortController();
 process.once('SIGINT', () => {
-  console.error('stopping after this round; the functions are deleted before it exits…');
+  console.error('stopping after this round; the functions are deleted before it exits, and no report is written…');
   stop.abort();
 });
 
@@ -79,6 +79,11 @@ const result = await runLambdaInitBench(new BenchFunctions(client, settings), {
   signal: stop.signal,
   log: (line) => console.log(`${line} (${settings.runtime}, ${settings.architecture}, ${settings.memoryMb} MB, ${region})`),
 });
+if (stop.signal.aborted) {
+  // A run cut short would overwrite the last whole one with a few rounds or none.
+  console.error('stopped before the rounds were done: bench/RESULTS-lambda.md is left as it was');
+  process.exit(130);
+}
 const report = formatLambdaInitReport({
   startedAt,
   region,

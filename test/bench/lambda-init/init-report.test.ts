@@ -62,4 +62,18 @@ describe('formatLambdaInitReport', () => {
       '| reconcile | 318.0 ms | **+9.0** [+8.0, +10.0] ms ✗ | 261.0 ms | **+2.0** [+1.0, +2.0] ms ✓ | no: chunks/start.mjs compiled from source |',
     );
   });
+
+  it('says so where a variant kept no round, rather than printing NaN', () => {
+    const none = {
+      initMs: new Map([
+        ['sdk-only floor', []],
+        ['api', []],
+        ['reconcile', []],
+      ]),
+      droppedRounds: 4,
+    };
+    const report = formatLambdaInitReport({ ...run, variants: [{ name: 'as deployed', samples: none }] });
+    expect(report).toContain('| api | no round kept | — |');
+    expect(report).not.toContain('NaN');
+  });
 });

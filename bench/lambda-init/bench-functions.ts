@@ -47,7 +47,6 @@ const ROLE_ATTEMPTS = 12;
 export class BenchFunctions {
   readonly #client: LambdaClient;
   readonly #settings: FunctionSettings;
-
   readonly #roleRetryMs: number;
 
   /** `roleRetryMs`: the pause between attempts while a role just created is not yet assumable (IAM is eventually consistent). */

@@ -13,7 +13,9 @@ import { addCounts } from './summary.ts';
 // redelivered with back-off as Lambda would; then every invariant is checked against the registry.
 
 const registryUrl = inject('registryUrl');
-const SEEDS = faultSeeds([7]);
+/** Seeds known to inject faults on every kind of call: the suite's coverage rests on these. */
+const FIXED_SEEDS = [7];
+const SEEDS = faultSeeds(FIXED_SEEDS);
 /** The adapter's per-request timeout: a hung call must fail fast, and be retried. */
 const ADAPTER_TIMEOUT_MS = 400;
 const ALL_FAULTS = [FaultKinds.serverError, FaultKinds.throttled, FaultKinds.hang, FaultKinds.reset];
@@ -93,10 +95,12 @@ describe('registry faults through a proxy (500, 429 + Retry-After, hang past tim
         [...state.violations, ...lost, ...overPut],
         `seed ${seed}: replay with FAULT_SEED=${seed}; faults ${JSON.stringify(eventFaults)}`,
       ).toEqual([]);
-      expect(
-        Object.values(eventFaults).reduce((a, b) => a + b, 0),
-        `seed ${seed}: faults were injected`,
-      ).toBeGreaterThan(5);
+      // Each call faults by chance, so a fresh seed (or one replayed with FAULT_SEED) may draw only a few
+      // faults over its six versions: its invariants still had to hold, but it proves little, and it
+      // says so instead of failing the run. The fixed seeds must inject faults, or the suite tests nothing.
+      const injected = Object.values(eventFaults).reduce((a, b) => a + b, 0);
+      if (FIXED_SEEDS.includes(seed)) expect(injected, `seed ${seed}: faults were injected`).toBeGreaterThan(5);
+      else if (injected <= 5) console.log(`[faults] registry faults seed ${seed}: a quiet draw, only ${injected} faults injected while the events ran`);
 
       // A reconcile pass under the same faults may fail (a tag list cut off ends the run with a
       // retryable error; reconcileAll then starts that repository over next pass) but must break nothing.

@@ -100,7 +100,8 @@ describe('registry faults through a proxy (500, 429 + Retry-After, hang past tim
       // says so instead of failing the run. The fixed seeds must inject faults, or the suite tests nothing.
       const injected = Object.values(eventFaults).reduce((a, b) => a + b, 0);
       if (FIXED_SEEDS.includes(seed)) expect(injected, `seed ${seed}: faults were injected`).toBeGreaterThan(5);
-      else if (injected <= 5) console.log(`[faults] registry faults seed ${seed}: a quiet draw, only ${injected} faults injected while the events ran`);
+      else if (injected <= 5)
+        console.log(`[faults] registry faults seed ${seed}: a quiet draw, only ${injected} faults injected while the events ran`);
 
       // A reconcile pass under the same faults may fail (a tag list cut off ends the run with a
       // retryable error; reconcileAll then starts that repository over next pass) but must break nothing.

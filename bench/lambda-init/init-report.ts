@@ -26,7 +26,8 @@ export function formatLambdaInitReport(run: LambdaInitRun): string {
   const [floor] = run.labels;
   if (floor === undefined) throw new Error('a run without a floor has nothing to report');
   const kept = (samples: ColdStartSamples) => samples.initMs.get(floor)?.length ?? 0;
-  const node = run.variants.find((v) => v.compileCache !== undefined)?.compileCache?.node;
+  const cacheVariant = run.variants.find((v) => v.compileCache !== undefined);
+  const node = cacheVariant?.compileCache?.node;
   const heading = [
     '# Cold starts on Lambda (`npm run bench:lambda`)',
     '',
@@ -47,7 +48,6 @@ export function formatLambdaInitReport(run: LambdaInitRun): string {
     const interval = overFloor(variant.samples, label, floor);
     return [p50, `**${signed(interval.median)}**${intervalText(interval)} ms ${interval.median <= INIT_BOUND_MS ? '✓' : '✗'}`];
   };
-  const cacheVariant = run.variants.find((v) => v.compileCache !== undefined);
   const cacheCell = (label: string) => {
     const missed = cacheVariant?.compileCache?.notFromCache.get(label) ?? [];
     return missed.length === 0 ? 'yes' : `no: ${missed.join(', ')} compiled from source`;

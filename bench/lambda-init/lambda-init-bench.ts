@@ -79,11 +79,16 @@ export const COMPILE_CACHE_VARIANT = 'with a compile cache';
 export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInitOptions): Promise<LambdaInitResult> {
   const { bundles, environment, runId, taskRoot = TASK_ROOT, producedCacheDir = PRODUCED_CACHE_DIR } = options;
   const log = options.log ?? (() => {});
+  // Checked before anything is deployed: a bad suffix would make an invalid or clashing function name.
+  for (const variant of options.environmentVariants ?? [])
+    if (!/^[a-z0-9]+$/.test(variant.suffix) || variant.suffix === COMPILE_CACHE_SUFFIX)
+      throw new Error(`a variant's suffix must be lower-case letters and digits other than ${COMPILE_CACHE_SUFFIX}, not ${variant.suffix}`);
   const plainConfig: FunctionConfig = { handler: 'index.handler', environment };
-  const cachedConfig: FunctionConfig = {
-    handler: 'index.handler',
-    environment: { ...environment, NODE_COMPILE_CACHE: `${taskRoot}/${PACKAGED_CACHE_DIR}` },
-  };
+  const withVariables = (variables: Readonly<Record<string, string>>): FunctionConfig => ({
+    ...plainConfig,
+    environment: { ...environment, ...variables },
+  });
+  const cachedConfig = withVariables({ NODE_COMPILE_CACHE: `${taskRoot}/${PACKAGED_CACHE_DIR}` });
   const nameOf = (bundle: BuiltBundle, suffix = '') => `ma-init-${runId}-${basename(dirname(bundle.file)).replace(/^bench-/, '')}${suffix}`;
   const packages = new Map(bundles.map((b) => [b.name, new Map([...filesUnder(dirname(b.file)), ...compileCacheHandlerFiles()])]));
   const created: string[] = [];
@@ -99,7 +104,7 @@ export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInit
   };
   const cachedFunction = async (bundle: BuiltBundle) => {
     const plainName = nameOf(bundle);
-    await lambda.configure(plainName, { handler: PRODUCER_HANDLER, environment: { ...environment, NODE_COMPILE_CACHE: producedCacheDir } });
+    await lambda.configure(plainName, { ...withVariables({ NODE_COMPILE_CACHE: producedCacheDir }), handler: PRODUCER_HANDLER });
     const cache = packagedCacheFiles(await invokeOrThrow(plainName, `the compile-cache producer of ${bundle.name}`));
     await lambda.configure(plainName, plainConfig);
     const name = nameOf(bundle, `-${COMPILE_CACHE_SUFFIX}`);
@@ -134,12 +139,8 @@ export async function runLambdaInitBench(lambda: LambdaPort, options: LambdaInit
       });
     }
     for (const variant of options.environmentVariants ?? []) {
-      if (!/^[a-z0-9]+$/.test(variant.suffix) || variant.suffix === COMPILE_CACHE_SUFFIX)
-        throw new Error(
-          `a variant's suffix must be lower-case letters and digits other than ${COMPILE_CACHE_SUFFIX}, not ${variant.suffix}`,
-        );
       log(`creating the functions ${variant.name}…`);
-      const config = { handler: 'index.handler', environment: { ...environment, ...variant.environment } };
+      const config = withVariables(variant.environment);
       const targets = bundles.map((b) => ({ label: b.name, functionName: nameOf(b, `-${variant.suffix}`), config }));
       await settleAll(
         bundles.map((b, i) => createFunction((targets[i] as ColdStartTarget).functionName, packages.get(b.name) ?? new Map(), config)),

@@ -42,9 +42,10 @@ if (region === undefined) {
   process.exit(2);
 }
 const serverlessYml = readFileSync(join(root, 'serverless.yml'), 'utf8');
+const nodeMajor = lambdaNodeMajor(serverlessYml);
 const settings = {
   roleArn,
-  runtime: `nodejs${lambdaNodeMajor(serverlessYml)}.x` as Runtime,
+  runtime: `nodejs${nodeMajor}.x` as Runtime,
   architecture: lambdaArchitecture(serverlessYml),
   memoryMb: lambdaMemoryMb(serverlessYml),
 };
@@ -58,7 +59,7 @@ process.once('SIGINT', () => {
 const startedAt = new Date();
 const bundles = await buildBenchBundles();
 // Node's compile cache came with 22.1 and its flush (which the producer needs) with 22.10; nodejs22.x runs a later 22.
-const withCompileCache = process.env.BENCH_LAMBDA_COMPILE_CACHE !== '0' && lambdaNodeMajor(serverlessYml) >= 22;
+const withCompileCache = process.env.BENCH_LAMBDA_COMPILE_CACHE !== '0' && nodeMajor >= 22;
 if (!withCompileCache)
   console.log(`no compile-cache step (${settings.runtime}; BENCH_LAMBDA_COMPILE_CACHE=${process.env.BENCH_LAMBDA_COMPILE_CACHE ?? ''})`);
 // The malloc setting docs/performance.md ("Page faults: this host's price") measured here: glibc keeps up to 4 MB free

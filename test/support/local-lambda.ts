@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { FunctionConfig, Invocation } from '../../bench/lambda-init/bench-functions.ts';
 import type { LambdaPort } from '../../bench/lambda-init/lambda-init-bench.ts';
 import { reportOfLogResult } from '../../bench/lambda-init/report-line.ts';
@@ -62,7 +63,7 @@ export class LocalLambda implements LambdaPort {
     if (config === undefined) throw new Error(`no function ${name}`);
     for (const dir of [this.taskRoot, this.tmpDir]) rmSync(dir, { recursive: true, force: true });
     mkdirSync(this.tmpDir);
-    spawnSync('cp', ['-r', join(this.#root, 'functions', name), this.taskRoot]);
+    cpSync(join(this.#root, 'functions', name), this.taskRoot, { recursive: true });
     const [file, handler] = config.handler.split('.') as [string, string];
     const env = {
       ...config.environment,
@@ -72,15 +73,8 @@ export class LocalLambda implements LambdaPort {
       NODE_NO_WARNINGS: '1',
     };
     const args = [...this.#node.flags, join(this.#root, 'invoke.mjs'), join(this.taskRoot, `${file}.mjs`), handler];
-    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(this.#node.path, args, { env, cwd: this.taskRoot });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (chunk) => (out += chunk));
-      child.stderr.on('data', (chunk) => (err += chunk));
-      child.on('error', reject);
-      child.on('close', () => resolve({ stdout: out, stderr: err }));
-    });
+    // A runtime that crashed (not a handler that threw: the invoke script catches that) rejects, naming its stderr.
+    const { stdout, stderr } = await run(this.#node.path, args, { env, cwd: this.taskRoot, maxBuffer: 64 * 2 ** 20 });
     const last = stdout.lastIndexOf('\n{');
     if (last < 0) throw new Error(`${name} ended without a result (the runtime itself failed): ${stderr}`);
     const result = JSON.parse(stdout.slice(last + 1)) as { log: string; payload: string; error?: string };
@@ -88,6 +82,8 @@ export class LocalLambda implements LambdaPort {
     return result.error === undefined ? { report, payload: result.payload } : { report, payload: result.error, functionError: 'Unhandled' };
   }
 }
+
+const run = promisify(execFile);
 
 // The local runtime: times the import, calls the handler, writes a REPORT line as Lambda's.
 const INVOKE = `import { pathToFileURL } from 'node:url';

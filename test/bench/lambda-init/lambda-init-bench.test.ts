@@ -83,7 +83,7 @@ describe('runLambdaInitBench', () => {
     expect(lambda.deleted).toEqual(['ma-init-abc-api']);
   });
 
-  it('refuses a variant suffix that would make an invalid function name, and still cleans up', async () => {
+  it('refuses a variant suffix that would make an invalid function name, before it deploys anything', async () => {
     const lambda = new CannedLambda();
     await expect(
       runLambdaInitBench(lambda, {
@@ -92,6 +92,7 @@ describe('runLambdaInitBench', () => {
         environmentVariants: [{ name: 'x', suffix: 'Bad_Suffix', environment: {} }],
       }),
     ).rejects.toThrow(/suffix must be lower-case letters and digits other than cc, not Bad_Suffix/);
+    expect(lambda.created).toEqual([]);
     expect(lambda.deleted).toEqual(lambda.created);
   });
 });
